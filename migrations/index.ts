@@ -1,0 +1,8 @@
+import type { Migration } from 'kysely'
+import * as board from './2026112201_board.ts'
+
+// Listed in code, not read from the folder: Kysely's FileMigrationProvider cannot import .ts
+// under vitest. Append-only: never edit a migration that has shipped; add the next one here.
+export const migrations: Record<string, Migration> = {
+  '2026112201_board': board,
+}

@@ -1,0 +1,90 @@
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { HTTPException } from 'hono/http-exception'
+import { DomainError } from './domain/errors.ts'
+import { boardRoutes } from './http/boards.ts'
+import { cellRoutes } from './http/cells.ts'
+import type { AppEnv } from './http/env.ts'
+import { identityRoutes } from './http/identities.ts'
+import { keyRoutes } from './http/keys.ts'
+import { csrfCheck, formBody, securityHeaders, viewerContext } from './http/middleware.ts'
+import { privacyRoutes } from './http/privacy.ts'
+import { isHtmx, localPath, sendPage, viewerOf, type C } from './http/render.ts'
+import { staticRoutes } from './http/static.ts'
+import { threadRoutes } from './http/threads.ts'
+import type { Deps } from './services/deps.ts'
+import { errorMain, errorTitle } from '../views/pages/error.ts'
+
+// Every route, by area:
+//   GET  /static/:name                           style.css, htmx.min.js (our origin only)
+//   GET  /                                       cells                    http/cells.ts
+//   GET  /c/:cell                                the cell's line and boards
+//   GET  /c/:cell/:board                         threads by last activity http/boards.ts
+//   POST /c/:cell/:board                         start a thread
+//   GET  /c/:cell/:board/t/:thread               posts, oldest first      http/threads.ts
+//   POST /c/:cell/:board/t/:thread               reply (htmx: the new post as a fragment)
+//   GET  /c/:cell/:board/t/:thread/p/:n          → the page that shows post N
+//   GET  /c/:cell/:board/t/:thread/p/:n.asc      the post's signed text
+//   GET  /k/:fingerprint.asc                     a public key that signed published content
+//   GET  /identity                               take, show or burn an identity
+//   POST /identity/disposable                    make a disposable key pair (session only)
+//   GET  /identity/private-key.asc               the disposable private key, once
+//   GET  /identity/public-key.asc
+//   POST /identity/burn                          end the session, forget the key
+//   GET  /privacy                                generated from the data-class registry
+export function createApp(deps: Deps) {
+  const app = new Hono<AppEnv>()
+  app.use(securityHeaders)
+  app.route('/', staticRoutes())
+  app.use(viewerContext(deps))
+  app.use(bodyLimit({
+    maxSize: deps.config.bodyLimitBytes,
+    onError: () => { throw new DomainError(413, `That request was larger than ${Math.round(deps.config.bodyLimitBytes / 1024)} KiB, so none of it was read or kept.`) },
+  }))
+  app.use(formBody)
+  app.use(csrfCheck(deps))
+
+  app.route('/', cellRoutes(deps))
+  app.route('/', boardRoutes(deps))
+  app.route('/', threadRoutes(deps))
+  app.route('/', identityRoutes(deps))
+  app.route('/', keyRoutes(deps))
+  app.route('/', privacyRoutes(deps))
+
+  app.notFound((c) => renderError(c as C, deps, new DomainError(404, 'There is nothing at this address.')))
+  app.onError((err, c) => renderError(c as C, deps, err))
+  return app
+}
+
+// Only text fields a person wrote come back on an error page; never tokens or keys.
+const KEPT_FIELDS = ['title', 'body'] as const
+
+function renderError(c: C, deps: Deps, err: Error) {
+  let status: 400 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 500 = 500
+  let message = 'Something went wrong on our side. Nothing you sent was kept; please try again.'
+  if (err instanceof DomainError) {
+    status = err.status === 401 ? 403 : err.status
+    message = err.message
+  } else if (err instanceof HTTPException && err.status >= 400 && err.status < 500) {
+    status = err.status === 413 ? 413 : 400
+    message = 'That request could not be read.'
+  } else {
+    // A bug. Logged without the request: no address, no headers, no user text.
+    console.error(`cellboard: internal error: ${err.stack ?? err.name}`)
+  }
+  // The viewer middleware may not have run (an error before it): fall back to no identity.
+  if (c.get('csrfCookie') === undefined) {
+    c.set('session', null)
+    c.set('csrfCookie', deps.csrf.newCookie())
+  }
+  const form = c.get('form') ?? {}
+  const fields = Object.fromEntries(KEPT_FIELDS.filter((k) => (form[k] ?? '').trim() !== '').map((k) => [k, form[k]!]))
+  const action = c.req.method === 'POST' ? localPath(c.req.path) : null
+  const kept = action ? { action, csrf: viewerOf(c, deps).csrf, fields } : null
+  if (isHtmx(c)) {
+    // An htmx request aimed at part of a page: show the error as the whole page instead.
+    c.header('HX-Retarget', 'body')
+    c.header('HX-Reswap', 'innerHTML')
+  }
+  return sendPage(c, deps, status, errorTitle(status), errorMain({ status, message, kept }))
+}

@@ -1,0 +1,60 @@
+import { z } from 'zod'
+
+// Typed configuration, validated once at start. main.ts is the only caller that
+// passes process.env; tests build a Config with loadConfig({...}).
+const schema = z.object({
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  DATA_DIR: z.string().default('./data'),
+  // Binds signed texts (posts now, ballots later) to this site so they cannot be replayed elsewhere.
+  SITE_ID: z.string().regex(/^[a-z0-9.-]{1,64}$/, 'lowercase letters, digits, dots and dashes').default('cellboard.local'),
+  DEFAULT_CELL: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/).default('lobby'),
+  SESSION_IDLE_HOURS: z.coerce.number().positive().default(12),
+  TITLE_MAX: z.coerce.number().int().positive().default(200),
+  BODY_MAX: z.coerce.number().int().positive().default(20_000),
+  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(64 * 1024),
+  TIME_GRANULARITY_MINUTES: z.coerce.number().int().positive().default(60),
+  POSTS_PER_PAGE: z.coerce.number().int().positive().default(200),
+  THREADS_PER_PAGE: z.coerce.number().int().positive().default(50),
+  COOKIE_SECURE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+})
+
+export type Config = {
+  host: string
+  port: number
+  dataDir: string
+  siteId: string
+  defaultCell: string
+  sessionIdleMs: number
+  titleMax: number
+  bodyMax: number
+  bodyLimitBytes: number
+  timeGranularityMs: number
+  postsPerPage: number
+  threadsPerPage: number
+  cookieSecure: boolean
+}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = schema.safeParse(env)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`)
+  }
+  const e = parsed.data
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    dataDir: e.DATA_DIR,
+    siteId: e.SITE_ID,
+    defaultCell: e.DEFAULT_CELL,
+    sessionIdleMs: e.SESSION_IDLE_HOURS * 3600_000,
+    titleMax: e.TITLE_MAX,
+    bodyMax: e.BODY_MAX,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    timeGranularityMs: e.TIME_GRANULARITY_MINUTES * 60_000,
+    postsPerPage: e.POSTS_PER_PAGE,
+    threadsPerPage: e.THREADS_PER_PAGE,
+    cookieSecure: e.COOKIE_SECURE,
+  }
+}

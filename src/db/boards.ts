@@ -1,0 +1,14 @@
+import type { Db } from './connect.ts'
+import type { Board } from './schema.ts'
+
+export function listBoards(db: Db, cellId: number): Promise<Board[]> {
+  return db.selectFrom('board').selectAll().where('cell_id', '=', cellId).orderBy('id').execute()
+}
+
+export function findBoard(db: Db, cellId: number, slug: string): Promise<Board | undefined> {
+  return db.selectFrom('board').selectAll().where('cell_id', '=', cellId).where('slug', '=', slug).executeTakeFirst()
+}
+
+export function insertBoard(db: Db, b: Omit<Board, 'id'>): Promise<Board> {
+  return db.insertInto('board').values(b).returningAll().executeTakeFirstOrThrow()
+}

@@ -1,0 +1,37 @@
+import type { Db } from './connect.ts'
+import type { Cell } from './schema.ts'
+
+export function listCells(db: Db): Promise<Cell[]> {
+  return db.selectFrom('cell').selectAll().orderBy('id').execute()
+}
+
+export async function findCell(db: Db, slug: string): Promise<Cell | undefined> {
+  return db.selectFrom('cell').selectAll().where('slug', '=', slug).executeTakeFirst()
+}
+
+export async function insertCell(db: Db, cell: { slug: string; name: string; createdAt: string }, principles: string[]): Promise<Cell> {
+  const row = await db.insertInto('cell').values({ slug: cell.slug, name: cell.name, created_at: cell.createdAt }).returningAll().executeTakeFirstOrThrow()
+  const line = await db.insertInto('line').values({ cell_id: row.id, version: 1, created_at: cell.createdAt }).returning('id').executeTakeFirstOrThrow()
+  if (principles.length > 0) {
+    await db.insertInto('principle').values(principles.map((text, i) => ({ line_id: line.id, number: i + 1, text }))).execute()
+  }
+  return row
+}
+
+export type Line = { version: number; principles: { number: number; text: string }[] }
+
+/** The cell's current line: its newest version and that version's principles. */
+export async function currentLine(db: Db, cellId: number): Promise<Line> {
+  const rows = await db
+    .selectFrom('line')
+    .leftJoin('principle', 'principle.line_id', 'line.id')
+    .select(['line.version', 'principle.number', 'principle.text'])
+    .where('line.cell_id', '=', cellId)
+    .where('line.version', '=', (eb) => eb.selectFrom('line').select((e) => e.fn.max('version').as('v')).where('cell_id', '=', cellId))
+    .orderBy('principle.number')
+    .execute()
+  return {
+    version: rows[0]?.version ?? 0,
+    principles: rows.filter((r) => r.number !== null).map((r) => ({ number: r.number!, text: r.text! })),
+  }
+}

@@ -1,0 +1,56 @@
+import BetterSqlite3 from 'better-sqlite3'
+import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, Migrator } from 'kysely'
+import { migrations } from '../../migrations/index.ts'
+import type { Database } from './schema.ts'
+
+export type Db = Kysely<Database>
+
+// Write transactions start IMMEDIATE: with Kysely's deferred `begin`, a second process (the
+// purge CLI) and the server upgrade their locks at once and one of them gets SQLITE_BUSY
+// whatever busy_timeout says. IMMEDIATE takes the write lock up front and waits politely.
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: Parameters<SqliteDriver['beginTransaction']>[0]) {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+}
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly sqlite: BetterSqlite3.Database) {
+    super({ database: sqlite })
+  }
+  override createDriver() {
+    return new ImmediateSqliteDriver({ database: this.sqlite })
+  }
+}
+
+/**
+ * The one connection factory (server, CLI, tests, benchmarks). Every connection gets:
+ * secure_delete ON (freed pages are zeroed: removed text does not linger in the file),
+ * WAL, a busy timeout and foreign keys; each is read back and asserted.
+ */
+export function openSqlite(file: string): BetterSqlite3.Database {
+  const sqlite = new BetterSqlite3(file)
+  sqlite.pragma('secure_delete = ON')
+  if (file !== ':memory:') sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('synchronous = FULL')
+  sqlite.pragma('busy_timeout = 5000')
+  sqlite.pragma('foreign_keys = ON')
+  const want: Record<string, unknown> = { secure_delete: 1, busy_timeout: 5000, foreign_keys: 1, synchronous: 2 }
+  if (file !== ':memory:') want.journal_mode = 'wal'
+  for (const [name, value] of Object.entries(want)) {
+    const got = sqlite.pragma(name, { simple: true })
+    if (got !== value) throw new Error(`sqlite pragma ${name} is ${String(got)}, expected ${String(value)}`)
+  }
+  return sqlite
+}
+
+export function openDatabase(file: string): { db: Db; sqlite: BetterSqlite3.Database } {
+  const sqlite = openSqlite(file)
+  return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect(sqlite) }), sqlite }
+}
+
+export async function migrateToLatest(db: Db): Promise<void> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
+  const { error, results } = await migrator.migrateToLatest()
+  const failed = results?.find((r) => r.status === 'Error')
+  if (error || failed) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`)
+}

@@ -1,0 +1,62 @@
+import { sql } from 'kysely'
+import type { Db } from './connect.ts'
+import type { NewPost } from './schema.ts'
+
+export type PostView = {
+  id: number
+  number: number
+  signing: NewPost['signing']
+  body_html: string
+  created_at: string
+  fingerprint: string
+}
+
+export function listPosts(db: Db, threadId: number, limit: number, offset: number): Promise<PostView[]> {
+  return db
+    .selectFrom('post')
+    .innerJoin('public_key', 'public_key.id', 'post.key_id')
+    .select(['post.id', 'post.number', 'post.signing', 'post.body_html', 'post.created_at', 'public_key.fingerprint'])
+    .where('post.thread_id', '=', threadId)
+    .orderBy('post.number')
+    .limit(limit)
+    .offset(offset)
+    .execute()
+}
+
+/**
+ * Append a post to a thread: its number is the thread's next, and the thread's activity
+ * marker moves to it. Call inside a write transaction.
+ */
+export async function appendPost(db: Db, p: Omit<NewPost, 'number'>): Promise<{ id: number; number: number }> {
+  const thread = await db
+    .updateTable('thread')
+    .set({ post_count: sql`post_count + 1`, last_number: sql`last_number + 1`, last_post_at: p.created_at })
+    .where('id', '=', p.thread_id)
+    .returning('last_number')
+    .executeTakeFirstOrThrow()
+  const row = await db.insertInto('post').values({ ...p, number: thread.last_number }).returning(['id', 'number']).executeTakeFirstOrThrow()
+  await db.updateTable('thread').set({ last_post_id: row.id }).where('id', '=', p.thread_id).execute()
+  return row
+}
+
+/** A post's signed text, found by board, thread and number (so an address cannot cross boards). */
+export function findSignedText(db: Db, boardId: number, threadId: number, number: number) {
+  return db
+    .selectFrom('post')
+    .innerJoin('thread', 'thread.id', 'post.thread_id')
+    .select(['post.signed_text', 'post.signing'])
+    .where('thread.board_id', '=', boardId)
+    .where('post.thread_id', '=', threadId)
+    .where('post.number', '=', number)
+    .executeTakeFirst()
+}
+
+export async function countPostsBefore(db: Db, threadId: number, number: number): Promise<number> {
+  const row = await db
+    .selectFrom('post')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('thread_id', '=', threadId)
+    .where('number', '<', number)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}

@@ -1,0 +1,126 @@
+// The data-class registry: every column the migrations create, with its class and why.
+//   published   — someone chose to publish it; anyone may read it; it goes into archives.
+//   operational — what the software needs to run; says nothing about a person.
+//   ephemeral   — never in SQL. (Sessions, challenges, private keys and rate limits live in
+//                 src/ephemeral; this class is listed so the /privacy page can say so.)
+// tests/db/registry.test.ts fails on any column of the migrated schema missing here.
+export type DataClass = 'published' | 'operational' | 'ephemeral'
+export type ColumnEntry = readonly [DataClass, string]
+
+export const registry: Record<string, { about: string; columns: Record<string, ColumnEntry> }> = {
+  cell: {
+    about: 'A group with its own line, roster and boards.',
+    columns: {
+      id: ['operational', 'row identity; orders cells'],
+      slug: ['published', 'the cell’s address, chosen by the operator'],
+      name: ['published', 'the cell’s name, shown on its page'],
+      created_at: ['published', 'coarse time the cell was created'],
+    },
+  },
+  line: {
+    about: 'Each version of a cell’s line.',
+    columns: {
+      id: ['operational', 'row identity'],
+      cell_id: ['published', 'which cell the line belongs to'],
+      version: ['published', 'the line’s version number'],
+      created_at: ['published', 'coarse time the version took effect'],
+    },
+  },
+  principle: {
+    about: 'The numbered principles of one line version.',
+    columns: {
+      id: ['operational', 'row identity'],
+      line_id: ['published', 'which line version the principle belongs to'],
+      number: ['published', 'the principle’s number, cited by line questions'],
+      text: ['published', 'the principle as stated'],
+    },
+  },
+  board: {
+    about: 'A cell’s boards.',
+    columns: {
+      id: ['operational', 'row identity'],
+      cell_id: ['published', 'which cell the board belongs to'],
+      slug: ['published', 'the board’s address'],
+      name: ['published', 'the board’s name'],
+      description: ['published', 'a line shown under the name'],
+      visibility: ['published', 'the least role that may read it: public or members'],
+      retention_days: ['published', 'threads older than this are forgotten (empty: kept)'],
+      created_at: ['published', 'coarse time the board was created'],
+    },
+  },
+  public_key: {
+    about: 'OpenPGP public keys that signed published content or hold a roster role; forgotten when they no longer do.',
+    columns: {
+      id: ['operational', 'row identity'],
+      fingerprint: ['published', 'the key’s fingerprint; the pseudonym is derived from it'],
+      armored: ['published', 'the public key, so anyone can check signatures offline'],
+      created_at: ['published', 'coarse time the key first signed something published'],
+    },
+  },
+  roster_entry: {
+    about: 'The keys that hold a role in a cell.',
+    columns: {
+      id: ['operational', 'row identity'],
+      cell_id: ['published', 'the cell'],
+      key_id: ['published', 'the key holding the role'],
+      role: ['published', 'member or voter'],
+      created_at: ['published', 'coarse time the role was granted'],
+    },
+  },
+  thread: {
+    about: 'A board’s threads.',
+    columns: {
+      id: ['operational', 'row identity; the thread’s address'],
+      board_id: ['published', 'the board the thread is on'],
+      title: ['published', 'the title its first poster gave'],
+      created_at: ['published', 'coarse time of the first post'],
+      post_count: ['operational', 'number of posts, kept for paging (not per key)'],
+      last_number: ['operational', 'the number the latest post got; numbers are never reused'],
+      last_post_id: ['operational', 'orders threads by last activity without exact times'],
+      last_post_at: ['published', 'coarse time of the latest post'],
+    },
+  },
+  post: {
+    about: 'Posts, each signed by a pseudonymous key.',
+    columns: {
+      id: ['operational', 'row identity; orders posts'],
+      thread_id: ['published', 'the thread the post is in'],
+      number: ['published', 'the post’s number in its thread (>>N links)'],
+      key_id: ['published', 'the key that signed it (shown as a pseudonym)'],
+      signing: ['published', 'how it was signed'],
+      body_source: ['published', 'the text as the poster wrote it'],
+      body_html: ['published', 'the text rendered once at write time'],
+      signed_text: ['published', 'the OpenPGP cleartext-signed message, for gpg --verify'],
+      created_at: ['published', 'coarse time of posting'],
+    },
+  },
+  kysely_migration: {
+    about: 'Which migrations have run.',
+    columns: {
+      name: ['operational', 'migration name'],
+      timestamp: ['operational', 'when the operator’s server applied it'],
+    },
+  },
+  kysely_migration_lock: {
+    about: 'Keeps two processes from migrating at once.',
+    columns: {
+      id: ['operational', 'lock name'],
+      is_locked: ['operational', 'lock state'],
+    },
+  },
+}
+
+/** What never reaches SQL, for the /privacy page. */
+export const ephemeral: readonly (readonly [string, string])[] = [
+  ['sessions', 'a random id in an HttpOnly cookie, mapped in memory to the key it proved; expires when idle'],
+  ['private keys of disposable identities', 'held only in the session, so the server can sign for you; burning the identity forgets it'],
+  ['form tokens (CSRF)', 'derived from a random cookie and a secret that lives only in memory'],
+]
+
+/** What is never collected at all. */
+export const neverKept: readonly string[] = [
+  'IP addresses (not stored, not logged, not even in error logs)',
+  'user agents and referrers',
+  'access logs or any history of who read what',
+  'precise times: published times are rounded; order comes from ids',
+]

@@ -1,0 +1,56 @@
+import type { Generated, Insertable, Selectable } from 'kysely'
+
+// Table types as the migrations create them. Times are ISO-8601 strings, already coarse.
+export interface CellTable { id: Generated<number>; slug: string; name: string; created_at: string }
+export interface LineTable { id: Generated<number>; cell_id: number; version: number; created_at: string }
+export interface PrincipleTable { id: Generated<number>; line_id: number; number: number; text: string }
+export interface BoardTable {
+  id: Generated<number>
+  cell_id: number
+  slug: string
+  name: string
+  description: Generated<string>
+  visibility: 'public' | 'members'
+  retention_days: number | null
+  created_at: string
+}
+export interface PublicKeyTable { id: Generated<number>; fingerprint: string; armored: string; created_at: string }
+export interface RosterEntryTable { id: Generated<number>; cell_id: number; key_id: number; role: 'member' | 'voter'; created_at: string }
+export interface ThreadTable {
+  id: Generated<number>
+  board_id: number
+  title: string
+  created_at: string
+  post_count: Generated<number>
+  last_number: Generated<number>
+  last_post_id: Generated<number>
+  last_post_at: string
+}
+export interface PostTable {
+  id: Generated<number>
+  thread_id: number
+  number: number
+  key_id: number
+  signing: 'disposable' | 'browser' | 'gpg-signed' | 'session-attested'
+  body_source: string
+  body_html: string
+  signed_text: string | null
+  created_at: string
+}
+
+export interface Database {
+  cell: CellTable
+  line: LineTable
+  principle: PrincipleTable
+  board: BoardTable
+  public_key: PublicKeyTable
+  roster_entry: RosterEntryTable
+  thread: ThreadTable
+  post: PostTable
+}
+
+export type Cell = Selectable<CellTable>
+export type Board = Selectable<BoardTable>
+export type Thread = Selectable<ThreadTable>
+export type Post = Selectable<PostTable>
+export type NewPost = Insertable<PostTable>

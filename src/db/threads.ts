@@ -1,0 +1,34 @@
+import type { Db } from './connect.ts'
+import type { Thread } from './schema.ts'
+
+export type ThreadListing = Pick<Thread, 'id' | 'title' | 'post_count' | 'last_post_at' | 'created_at'>
+
+/** A board's threads, most recent activity first (order from ids, not times). */
+export function listThreads(db: Db, boardId: number, limit: number, offset: number): Promise<ThreadListing[]> {
+  return db
+    .selectFrom('thread')
+    .select(['id', 'title', 'post_count', 'last_post_at', 'created_at'])
+    .where('board_id', '=', boardId)
+    .orderBy('last_post_id', 'desc')
+    .limit(limit)
+    .offset(offset)
+    .execute()
+}
+
+export async function countThreads(db: Db, boardId: number): Promise<number> {
+  const row = await db.selectFrom('thread').select((eb) => eb.fn.countAll().as('n')).where('board_id', '=', boardId).executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+export function findThread(db: Db, boardId: number, id: number): Promise<Thread | undefined> {
+  return db.selectFrom('thread').selectAll().where('board_id', '=', boardId).where('id', '=', id).executeTakeFirst()
+}
+
+export async function insertThread(db: Db, t: { boardId: number; title: string; createdAt: string }): Promise<number> {
+  const row = await db
+    .insertInto('thread')
+    .values({ board_id: t.boardId, title: t.title, created_at: t.createdAt, last_post_at: t.createdAt })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return row.id
+}

@@ -1,0 +1,52 @@
+import MarkdownIt from 'markdown-it'
+
+// The Markdown subset posts are written in: paragraphs, emphasis, code, quotes, lists, links
+// (http and https only) and >>N references to posts in the same thread. No raw HTML, no images,
+// no headings or tables. Rendered once, when a post is written; the result is stored.
+const md = new MarkdownIt('commonmark', { html: false, linkify: true, breaks: true, typographer: false })
+md.linkify.set({ fuzzyLink: false, fuzzyEmail: false, fuzzyIP: false })
+md.enable(['linkify', 'strikethrough'])
+md.disable(['image', 'html_block', 'html_inline', 'heading', 'lheading'])
+md.validateLink = (url) => /^https?:\/\//i.test(url.trim())
+
+const LINK_REL = 'nofollow noopener noreferrer'
+md.renderer.rules.link_open = (tokens, idx, options, _env, self) => {
+  tokens[idx]!.attrSet('rel', LINK_REL)
+  return self.renderToken(tokens, idx, options)
+}
+
+// A fenced block's info string would become a class attribute: drop it.
+md.core.ruler.push('drop_fence_info', (state) => {
+  for (const t of state.tokens) if (t.type === 'fence') t.info = ''
+})
+
+// ">>12" at the start of a line is a reference, not a nested blockquote.
+const REF_AT_LINE_START = />>\d/y
+const blockquote = md.block.ruler.__rules__.find((r) => r.name === 'blockquote')!.fn
+md.block.ruler.at('blockquote', (state, startLine, endLine, silent) => {
+  REF_AT_LINE_START.lastIndex = state.bMarks[startLine]! + state.tShift[startLine]!
+  if (REF_AT_LINE_START.test(state.src)) return false
+  return blockquote(state, startLine, endLine, silent)
+}, { alt: ['paragraph', 'reference', 'blockquote', 'list'] })
+
+const REF = />>([1-9][0-9]{0,6})(?![0-9])/y
+md.inline.ruler.before('text', 'post_ref', (state, silent) => {
+  REF.lastIndex = state.pos
+  const m = REF.exec(state.src)
+  if (!m) return false
+  if (!silent) state.push('post_ref', '', 0).meta = { n: Number(m[1]) }
+  state.pos += m[0].length
+  return true
+})
+md.renderer.rules.post_ref = (tokens, idx, _options, env) => {
+  const n = (tokens[idx]!.meta as { n: number }).n
+  return `<a class="ref" href="${md.utils.escapeHtml((env as RenderEnv).threadPath)}/p/${n}">&gt;&gt;${n}</a>`
+}
+
+type RenderEnv = { threadPath: string }
+
+/** Render a post body (already canonical) to HTML. threadPath is the thread's own path, for >>N. */
+export function renderPostBody(body: string, threadPath: string): string {
+  const env: RenderEnv = { threadPath }
+  return md.render(body, env)
+}

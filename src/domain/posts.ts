@@ -1,0 +1,59 @@
+import { DomainError } from './errors.ts'
+
+// How a post was signed. Later issues add 'browser', 'gpg-signed' and 'session-attested'.
+export const SIGNINGS = ['disposable', 'browser', 'gpg-signed', 'session-attested'] as const
+export type Signing = (typeof SIGNINGS)[number]
+
+export const SIGNING_LABEL: Record<Signing, string> = {
+  disposable: 'signed by a disposable key held by the server for this session',
+  browser: 'signed in the browser',
+  'gpg-signed': 'clearsigned with GnuPG by the poster',
+  'session-attested': 'not signed; the session proved the key',
+}
+
+/**
+ * The text a post's signature covers. It binds the body to this site, the cell, the board and
+ * the thread ("new" when the post starts one), so a signature cannot be replayed elsewhere.
+ * It never contains the post's own id: a browser or gpg signs before the server assigns one.
+ */
+export type PostText = { site: string; cell: string; board: string; thread: number | 'new'; title: string | null; body: string }
+
+const HEADER = 'cellboard post v1'
+
+export function canonicalPostText(p: PostText): string {
+  const lines = [HEADER, `site: ${p.site}`, `cell: ${p.cell}`, `board: ${p.board}`, `thread: ${p.thread}`]
+  if (p.title !== null) lines.push(`title: ${p.title}`)
+  return `${lines.join('\n')}\n\n${p.body}`
+}
+
+export function parsePostText(text: string): PostText {
+  const split = text.indexOf('\n\n')
+  if (split < 0) throw new DomainError(422, 'The signed text is not a cellboard post.')
+  const head = text.slice(0, split).split('\n')
+  if (head[0] !== HEADER) throw new DomainError(422, `The signed text must start with "${HEADER}".`)
+  const fields = new Map<string, string>()
+  for (const line of head.slice(1)) {
+    const m = /^([a-z]+): (.*)$/.exec(line)
+    if (!m || fields.has(m[1]!)) throw new DomainError(422, 'The signed text has a malformed header line.')
+    fields.set(m[1]!, m[2]!)
+  }
+  const need = (k: string) => {
+    const v = fields.get(k)
+    if (v === undefined) throw new DomainError(422, `The signed text has no "${k}:" line.`)
+    return v
+  }
+  return {
+    site: need('site'),
+    cell: need('cell'),
+    board: need('board'),
+    thread: parseThread(need('thread')),
+    title: fields.get('title') ?? null,
+    body: text.slice(split + 2),
+  }
+}
+
+function parseThread(v: string): number | 'new' {
+  if (v === 'new') return 'new'
+  if (!/^[1-9][0-9]{0,15}$/.test(v)) throw new DomainError(422, 'The signed text names no valid thread.')
+  return Number(v)
+}

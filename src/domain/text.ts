@@ -1,0 +1,39 @@
+import { DomainError } from './errors.ts'
+
+// Control characters other than tab and newline have no place in a post; NUL in particular.
+// C1 controls and the bidi overrides that can disguise text are refused too.
+const FORBIDDEN = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/
+const FORBIDDEN_IN_LINE = /[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/
+
+/**
+ * The canonical form of a multi-line text, the one that is signed and stored: LF line ends,
+ * no trailing white space on any line, no leading or trailing blank lines. openpgp's cleartext
+ * verification returns exactly this shape, so what we sign is what a verifier gets back.
+ */
+export function canonicalBody(raw: string): string {
+  return raw
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .map((line) => line.replace(/[ \t]+$/, ''))
+    .join('\n')
+    .replace(/^\n+/, '')
+    .replace(/\n+$/, '')
+}
+
+export function checkBody(field: string, raw: string, max: number): string {
+  const body = canonicalBody(raw)
+  if (FORBIDDEN.test(body)) throw new DomainError(400, 'The text contains control characters.', { [field]: 'Remove control characters (such as NUL) from the text.' })
+  if (body.trim() === '') throw new DomainError(422, 'The text is empty.', { [field]: 'Write something first.' })
+  if ([...body].length > max) throw new DomainError(422, 'The text is too long.', { [field]: `At most ${max.toLocaleString('en')} characters; this has ${[...body].length.toLocaleString('en')}.` })
+  return body
+}
+
+export function checkLine(field: string, raw: string, max: number, label = 'The title'): string {
+  const line = raw.trim()
+  if (FORBIDDEN_IN_LINE.test(line)) throw new DomainError(400, `${label} contains control characters or line breaks.`, { [field]: 'Use a single line without control characters.' })
+  if (line === '') throw new DomainError(422, `${label} is empty.`, { [field]: `${label} cannot be empty.` })
+  if ([...line].length > max) throw new DomainError(422, `${label} is too long.`, { [field]: `At most ${max} characters; this has ${[...line].length}.` })
+  return line
+}
+
+export const SLUG = /^[a-z0-9][a-z0-9-]{0,31}$/

@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto'
+
+// Sessions live in memory only (later also in a non-persistent Redis) and expire when idle.
+// A session is the only place a disposable identity's private key exists on the server.
+export type KeyKind = 'disposable' | 'browser' | 'gpg'
+
+export type Session = {
+  id: string
+  kind: KeyKind
+  fingerprint: string
+  armoredPublic: string
+  /** Only for disposable identities: the server signs for the person with it. */
+  armoredPrivate: string | null
+  /** The private key may be downloaded once; after that it is not offered again. */
+  privateKeyDownloaded: boolean
+  lastSeen: number
+}
+
+export type NewSession = Omit<Session, 'id' | 'lastSeen' | 'privateKeyDownloaded'>
+
+export interface SessionStore {
+  create(data: NewSession): Promise<Session>
+  /** The live session, its idle clock restarted; null when unknown or expired. */
+  get(id: string): Promise<Session | null>
+  markPrivateKeyDownloaded(id: string): Promise<void>
+  delete(id: string): Promise<void>
+  /** Ends every session of one key (revocation, roster removal). */
+  deleteByFingerprint(fingerprint: string): Promise<number>
+  close(): void
+}
+
+export class MemorySessionStore implements SessionStore {
+  readonly #sessions = new Map<string, Session>()
+  readonly #sweep: NodeJS.Timeout
+
+  constructor(
+    private readonly idleMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.#sweep = setInterval(() => this.sweep(), Math.min(idleMs, 60_000))
+    this.#sweep.unref()
+  }
+
+  async create(data: NewSession): Promise<Session> {
+    const session: Session = { ...data, id: randomBytes(32).toString('base64url'), lastSeen: this.now(), privateKeyDownloaded: false }
+    this.#sessions.set(session.id, session)
+    return { ...session }
+  }
+
+  async get(id: string): Promise<Session | null> {
+    const s = this.#sessions.get(id)
+    if (!s) return null
+    if (this.now() - s.lastSeen > this.idleMs) {
+      this.#sessions.delete(id)
+      return null
+    }
+    s.lastSeen = this.now()
+    return { ...s }
+  }
+
+  async markPrivateKeyDownloaded(id: string): Promise<void> {
+    const s = this.#sessions.get(id)
+    if (s) s.privateKeyDownloaded = true
+  }
+
+  async delete(id: string): Promise<void> {
+    this.#sessions.delete(id)
+  }
+
+  async deleteByFingerprint(fingerprint: string): Promise<number> {
+    let n = 0
+    for (const [id, s] of this.#sessions) if (s.fingerprint === fingerprint) this.#sessions.delete(id), n++
+    return n
+  }
+
+  sweep(): void {
+    const now = this.now()
+    for (const [id, s] of this.#sessions) if (now - s.lastSeen > this.idleMs) this.#sessions.delete(id)
+  }
+
+  close(): void {
+    clearInterval(this.#sweep)
+    this.#sessions.clear()
+  }
+}

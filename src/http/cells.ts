@@ -1,0 +1,16 @@
+import { Hono } from 'hono'
+import type { Deps } from '../services/deps.ts'
+import { cellOverview, homeCells } from '../services/reading.ts'
+import { homeMain } from '../../views/pages/home.ts'
+import { cellMain } from '../../views/pages/cell.ts'
+import type { AppEnv } from './env.ts'
+import { sendPage } from './render.ts'
+
+export function cellRoutes(deps: Deps) {
+  return new Hono<AppEnv>()
+    .get('/', async (c) => sendPage(c, deps, 200, 'Cells', homeMain(await homeCells(deps))))
+    .get('/c/:cell', async (c) => {
+      const data = await cellOverview(deps, c.req.param('cell'))
+      return sendPage(c, deps, 200, data.cell.name, cellMain(data))
+    })
+}

@@ -1,0 +1,13 @@
+import type { Session } from '../ephemeral/sessions.ts'
+
+// What the middleware puts on every request's context.
+export type AppEnv = {
+  Variables: {
+    session: Session | null
+    /** A session cookie came with the request but its session is gone (idle expiry or burned). */
+    sessionExpired: boolean
+    csrfCookie: string
+    /** The parsed urlencoded body of a POST. */
+    form: Record<string, string>
+  }
+}

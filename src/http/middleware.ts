@@ -1,0 +1,99 @@
+import type { MiddlewareHandler } from 'hono'
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { DomainError } from '../domain/errors.ts'
+import type { Deps } from '../services/deps.ts'
+import type { AppEnv } from './env.ts'
+
+export const SESSION_COOKIE = 'cb_session'
+export const CSRF_COOKIE = 'cb_csrf'
+
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ')
+
+/** Set on every response, error pages and htmx fragments included. */
+export const securityHeaders: MiddlewareHandler = async (c, next) => {
+  await next()
+  const h = c.res.headers
+  h.set('Content-Security-Policy', CSP)
+  h.set('X-Content-Type-Options', 'nosniff')
+  h.set('Referrer-Policy', 'no-referrer')
+  h.set('X-Frame-Options', 'DENY')
+  h.set('Cross-Origin-Opener-Policy', 'same-origin')
+  h.set('Cross-Origin-Resource-Policy', 'same-origin')
+  if (!h.has('Cache-Control')) h.set('Cache-Control', 'no-store')
+  if (h.get('Content-Type')?.startsWith('text/html')) h.append('Vary', 'HX-Request')
+}
+
+export const cookieOptions = (deps: Deps) => ({ httpOnly: true, sameSite: 'Strict', path: '/', secure: deps.config.cookieSecure }) as const
+
+/**
+ * Who is asking: the live session (if any) and the browser's form-token cookie. The cookies are
+ * session cookies (no expiry date), random, and mean nothing once the browser closes.
+ */
+export function viewerContext(deps: Deps): MiddlewareHandler<AppEnv> {
+  const opts = cookieOptions(deps)
+  return async (c, next) => {
+    const sid = getCookie(c, SESSION_COOKIE)
+    const session = sid ? await deps.sessions.get(sid) : null
+    c.set('session', session)
+    c.set('sessionExpired', Boolean(sid) && !session)
+    if (sid && !session) deleteCookie(c, SESSION_COOKIE, { path: '/' })
+    let csrf = getCookie(c, CSRF_COOKIE)
+    if (!csrf || !/^[A-Za-z0-9_-]{24}$/.test(csrf)) {
+      csrf = deps.csrf.newCookie()
+      setCookie(c, CSRF_COOKIE, csrf, opts)
+    }
+    c.set('csrfCookie', csrf)
+    c.set('form', {})
+    await next()
+  }
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * Forms are application/x-www-form-urlencoded, parsed strictly: a body that is not UTF-8, or a
+ * percent-escape that does not decode to UTF-8, is refused rather than silently replaced.
+ */
+export const formBody: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.req.method !== 'POST') return next()
+  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+  if (type !== 'application/x-www-form-urlencoded') throw new DomainError(415, 'This address takes an ordinary web form (application/x-www-form-urlencoded).')
+  let text: string
+  try {
+    text = strictUtf8.decode(await c.req.arrayBuffer())
+  } catch {
+    throw new DomainError(400, 'The form was not valid UTF-8 text.')
+  }
+  const form: Record<string, string> = {}
+  for (const pair of text.split('&')) {
+    if (pair === '') continue
+    const eq = pair.indexOf('=')
+    const [k, v] = eq < 0 ? [pair, ''] : [pair.slice(0, eq), pair.slice(eq + 1)]
+    try {
+      form[decodeURIComponent(k.replace(/\+/g, ' '))] = decodeURIComponent(v.replace(/\+/g, ' '))
+    } catch {
+      throw new DomainError(400, 'The form was not valid UTF-8 text.')
+    }
+  }
+  c.set('form', form)
+  await next()
+}
+
+/** Every POST carries the form token for this browser's cookie. */
+export function csrfCheck(deps: Deps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (c.req.method === 'POST' && !deps.csrf.check(c.get('csrfCookie'), c.get('form')._csrf)) {
+      throw new DomainError(403, 'This form has expired or did not come from this site, so it was not accepted. Nothing was saved. If you wrote something, it is below: submit it again.')
+    }
+    await next()
+  }
+}

@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+import { Hono } from 'hono'
+import type { AppEnv } from './env.ts'
+
+// Files served from our own origin, read once at start. htmx comes from the pinned npm package
+// (package-lock.json fixes its version), never from a CDN.
+const require = createRequire(import.meta.url)
+const staticDir = fileURLToPath(new URL('../../static/', import.meta.url))
+
+const files: Record<string, { body: Uint8Array<ArrayBuffer>; type: string }> = {
+  'style.css': { body: new Uint8Array(readFileSync(staticDir + 'style.css')), type: 'text/css; charset=utf-8' },
+  'htmx.min.js': { body: new Uint8Array(readFileSync(require.resolve('htmx.org/dist/htmx.min.js'))), type: 'text/javascript; charset=utf-8' },
+}
+
+export function staticRoutes() {
+  return new Hono<AppEnv>().get('/static/:name', (c) => {
+    const f = files[c.req.param('name')]
+    if (!f) return c.notFound()
+    return c.body(f.body, 200, { 'Content-Type': f.type, 'Cache-Control': 'public, max-age=3600' })
+  })
+}

@@ -1,0 +1,86 @@
+import { insertBoard, listBoards } from '../db/boards.ts'
+import { findCell, insertCell, listCells } from '../db/cells.ts'
+import { ensureKey } from '../db/keys.ts'
+import { listRoster, putRosterEntry, type Role } from '../db/roster.ts'
+import { DomainError, validateFields } from '../domain/errors.ts'
+import { checkLine, SLUG } from '../domain/text.ts'
+import { coarseTime } from '../domain/time.ts'
+import { readPublicKey } from '../pgp.ts'
+import type { Deps } from './deps.ts'
+import { findCellOrThrow } from './reading.ts'
+
+// Operator use cases (the CLI). Cells, boards and the first roster are set up here; later
+// issues move roster and line changes to votes.
+type Ops = Pick<Deps, 'db' | 'config' | 'now'>
+
+const checkSlug = (field: string, v: string) => {
+  if (!SLUG.test(v)) throw new DomainError(422, `Invalid ${field}.`, { [field]: 'Use 1–32 lowercase letters, digits and dashes, starting with a letter or digit.' })
+  return v
+}
+
+export async function createCell(ops: Ops, input: { slug: string; name: string; principles: string[] }) {
+  const v = validateFields(
+    {
+      slug: () => checkSlug('slug', input.slug),
+      name: () => checkLine('name', input.name, 100, 'The name'),
+      principles: () => input.principles.map((p, i) => checkLine('principles', p, 500, `Principle ${i + 1}`)),
+    },
+    'The cell was not created.',
+  )
+  if (v.principles.length > 50) throw new DomainError(422, 'A line has at most 50 principles.')
+  if (await findCell(ops.db, v.slug)) throw new DomainError(409, `A cell named "${v.slug}" already exists.`)
+  const createdAt = coarseTime(ops.now(), ops.config.timeGranularityMs)
+  return ops.db.transaction().execute((tx) => insertCell(tx, { slug: v.slug, name: v.name, createdAt }, v.principles))
+}
+
+export async function createBoard(
+  ops: Ops,
+  input: { cell: string; slug: string; name: string; description: string; visibility: string; retentionDays: number | null },
+) {
+  const cell = await findCellOrThrow(ops, input.cell)
+  const v = validateFields(
+    {
+      slug: () => checkSlug('slug', input.slug),
+      name: () => checkLine('name', input.name, 100, 'The name'),
+      description: () => (input.description.trim() === '' ? '' : checkLine('description', input.description, 300, 'The description')),
+      visibility: () => {
+        if (input.visibility !== 'public' && input.visibility !== 'members') throw new DomainError(422, 'bad visibility', { visibility: 'Visibility is "public" or "members".' })
+        return input.visibility
+      },
+      retentionDays: () => {
+        const r = input.retentionDays
+        if (r !== null && !(Number.isInteger(r) && r > 0 && r <= 36500)) throw new DomainError(422, 'bad retention', { retention: 'Retention is a whole number of days (1–36500), or none.' })
+        return r
+      },
+    },
+    'The board was not created.',
+  )
+  if ((await listBoards(ops.db, cell.id)).some((b) => b.slug === v.slug)) throw new DomainError(409, `The cell already has a board "${v.slug}".`)
+  const createdAt = coarseTime(ops.now(), ops.config.timeGranularityMs)
+  return insertBoard(ops.db, { cell_id: cell.id, slug: v.slug, name: v.name, description: v.description, visibility: v.visibility, retention_days: v.retentionDays, created_at: createdAt })
+}
+
+export async function addRosterKey(ops: Ops, input: { cell: string; armoredKey: string; role: string }) {
+  const cell = await findCellOrThrow(ops, input.cell)
+  if (input.role !== 'member' && input.role !== 'voter') throw new DomainError(422, 'The role is "member" or "voter".')
+  const key = await readPublicKey(input.armoredKey)
+  const createdAt = coarseTime(ops.now(), ops.config.timeGranularityMs)
+  await ops.db.transaction().execute(async (tx) => {
+    const keyId = await ensureKey(tx, { ...key, createdAt })
+    await putRosterEntry(tx, { cellId: cell.id, keyId, role: input.role as Role, createdAt })
+  })
+  return key.fingerprint
+}
+
+export const listAllCells = (ops: Ops) => listCells(ops.db)
+export const listCellBoards = async (ops: Ops, cell: string) => listBoards(ops.db, (await findCellOrThrow(ops, cell)).id)
+export const listCellRoster = async (ops: Ops, cell: string) => listRoster(ops.db, (await findCellOrThrow(ops, cell)).id)
+
+/** On an empty database, one cell with a public board, so a newcomer sees a working board at once. */
+export async function ensureDefaultCell(ops: Ops): Promise<boolean> {
+  if ((await listCells(ops.db)).length > 0) return false
+  const slug = ops.config.defaultCell
+  await createCell(ops, { slug, name: slug.charAt(0).toUpperCase() + slug.slice(1), principles: ['Say what you mean; argue with what is said, not with who said it.', 'Nothing here asks who anyone is.'] })
+  await createBoard(ops, { cell: slug, slug: 'general', name: 'General', description: 'Anything on the cell’s line.', visibility: 'public', retentionDays: null })
+  return true
+}

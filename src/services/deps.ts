@@ -1,0 +1,15 @@
+import type { Config } from '../config.ts'
+import type { Db } from '../db/connect.ts'
+import type { CsrfTokens } from '../ephemeral/csrf.ts'
+import type { SessionStore } from '../ephemeral/sessions.ts'
+import type { PageCache } from './page-cache.ts'
+
+/** Everything a use case may touch. main.ts builds it; tests build their own. */
+export type Deps = {
+  db: Db
+  config: Config
+  sessions: SessionStore
+  csrf: CsrfTokens
+  cache: PageCache
+  now: () => number
+}

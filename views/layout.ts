@@ -1,0 +1,46 @@
+import { html, type Html } from './html.ts'
+import type { Viewer } from './viewer.ts'
+
+// htmx settings: no page snapshots in sessionStorage (pages can hold sensitive text), no eval,
+// no inline indicator styles (the CSP allows none), and error pages are swapped in like others.
+const HTMX_CONFIG = JSON.stringify({
+  historyCacheSize: 0,
+  allowEval: false,
+  allowScriptTags: false,
+  includeIndicatorStyles: false,
+  selfRequestsOnly: true,
+  responseHandling: [
+    { code: '204', swap: false },
+    { code: '[2345]..', swap: true },
+  ],
+})
+
+export type LayoutProps = { title: string; viewer: Viewer }
+
+function identityBar(v: Viewer): Html {
+  const id = v.identity
+  if (!id) return html`<a href="/identity">Take an identity</a>`
+  return html`<a href="/identity" title="${id.fingerprint}">${id.pseudonym.handle} <code>${id.pseudonym.short}</code></a>
+<form method="post" action="/identity/burn" class="inline"><input type="hidden" name="_csrf" value="${v.csrf}"><button>Burn identity</button></form>`
+}
+
+/** The page around its main content, in two halves so a cached body can sit between them. */
+export function layoutParts(p: LayoutProps): { head: string; foot: string } {
+  const head = html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${p.title} · cellboard</title>
+<meta name="htmx-config" content="${HTMX_CONFIG}">
+<link rel="stylesheet" href="/static/style.css"><script src="/static/htmx.min.js" defer></script>
+</head><body hx-boost="true">
+<header class="top"><a href="/" class="home">cellboard</a><nav>${identityBar(p.viewer)}</nav></header>
+<main>`
+  const foot = `</main>
+<footer><a href="/privacy">What this server keeps</a></footer>
+</body></html>`
+  return { head: head.toString(), foot }
+}
+
+export function page(p: LayoutProps, main: Html): string {
+  const { head, foot } = layoutParts(p)
+  return head + main.toString() + foot
+}

@@ -1,0 +1,42 @@
+import { showTime } from '../../src/domain/time.ts'
+import { html, type Html } from '../html.ts'
+import { csrfField, describedBy, fieldError, formMessage, identityNeeded, type FormState } from '../partials/forms.ts'
+import type { Viewer } from '../viewer.ts'
+
+export type BoardHeadProps = {
+  cell: { slug: string; name: string }
+  board: { slug: string; name: string; description: string; visibility: 'public' | 'members' }
+}
+export type ThreadRow = { id: number; title: string; post_count: number; last_post_at: string }
+
+export const boardPath = (p: BoardHeadProps) => `/c/${p.cell.slug}/${p.board.slug}`
+
+export function boardHead(p: BoardHeadProps): Html {
+  return html`<nav class="crumbs"><a href="/c/${p.cell.slug}">${p.cell.name}</a> /</nav>
+<h1>${p.board.name}${p.board.visibility === 'members' ? html` <span class="tag">members only</span>` : ''}</h1>
+${p.board.description ? html`<p>${p.board.description}</p>` : ''}`
+}
+
+/** The list of threads: the same for every viewer, so it is cached as bytes. */
+export function threadList(p: BoardHeadProps, threads: ThreadRow[]): Html {
+  if (threads.length === 0) return html`<p id="threads">No threads yet. Start the first one below.</p>`
+  const base = boardPath(p)
+  return html`<ol id="threads" class="threads">${threads.map(
+    (t) => html`<li><a href="${base}/t/${t.id}">${t.title}</a> <small>${t.post_count} ${t.post_count === 1 ? 'post' : 'posts'} · last ${showTime(t.last_post_at)}</small></li>`,
+  )}</ol>`
+}
+
+export function newThreadForm(p: BoardHeadProps, viewer: Viewer, form: FormState): Html {
+  if (!viewer.identity) return html`<section id="new-thread"><h2>Start a thread</h2>${identityNeeded(form, boardPath(p))}</section>`
+  return html`<section id="new-thread"><h2>Start a thread</h2>
+<form method="post" action="${boardPath(p)}">
+${csrfField(viewer.csrf)}${formMessage(form)}
+<label for="title">Title</label>
+<input id="title" name="title" value="${form.values.title ?? ''}" required${describedBy(form, 'title')}>
+${fieldError(form, 'title')}
+<label for="body">Text, as <b>${viewer.identity.pseudonym.handle}</b></label>
+<textarea id="body" name="body" rows="8" required${describedBy(form, 'body')}>${form.values.body ?? ''}</textarea>
+${fieldError(form, 'body')}
+<button>Start thread</button>
+</form></section>`
+}

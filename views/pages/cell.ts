@@ -1,0 +1,17 @@
+import { html, type Html } from '../html.ts'
+
+export type CellPageProps = {
+  cell: { slug: string; name: string }
+  line: { version: number; principles: { number: number; text: string }[] }
+  boards: { slug: string; name: string; description: string; visibility: 'public' | 'members'; retention_days: number | null }[]
+}
+
+export function cellMain(p: CellPageProps): Html {
+  return html`<h1>${p.cell.name}</h1>
+<section class="line"><h2>The line <small>(version ${p.line.version})</small></h2>
+${p.line.principles.length === 0 ? html`<p>This cell has not stated its line yet.</p>` : html`<ol>${p.line.principles.map((pr) => html`<li value="${pr.number}">${pr.text}</li>`)}</ol>`}
+</section>
+<section><h2>Boards</h2><ul class="boards">${p.boards.map(
+    (b) => html`<li><a href="/c/${p.cell.slug}/${b.slug}">${b.name}</a>${b.visibility === 'members' ? html` <span class="tag">members only</span>` : ''}${b.retention_days ? html` <span class="tag">kept ${b.retention_days} days</span>` : ''}${b.description ? html`<br><small>${b.description}</small>` : ''}</li>`,
+  )}</ul></section>`
+}

@@ -1,0 +1,11 @@
+import { html, type Html } from '../html.ts'
+import type { BoardHeadProps } from './board.ts'
+
+export type ThreadHeadProps = BoardHeadProps & { thread: { id: number; title: string } }
+
+export const threadPath = (p: ThreadHeadProps) => `/c/${p.cell.slug}/${p.board.slug}/t/${p.thread.id}`
+
+export function threadHead(p: ThreadHeadProps): Html {
+  return html`<nav class="crumbs"><a href="/c/${p.cell.slug}">${p.cell.name}</a> / <a href="/c/${p.cell.slug}/${p.board.slug}">${p.board.name}</a> /</nav>
+<h1>${p.thread.title}</h1>`
+}

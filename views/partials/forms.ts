@@ -1,0 +1,25 @@
+import { html, type Html } from '../html.ts'
+
+/** What a form shows again after a failed submit: the person's input and a message per field. */
+export type FormState = { values: Record<string, string>; errors: Record<string, string>; message?: string }
+export const emptyForm = (): FormState => ({ values: {}, errors: {} })
+
+export function fieldError(f: FormState, name: string): Html {
+  const e = f.errors[name]
+  return e ? html`<p class="field-error" id="${name}-error">${e}</p>` : html``
+}
+
+export function formMessage(f: FormState): Html {
+  return f.message ? html`<p class="form-error" role="alert">${f.message}</p>` : html``
+}
+
+export const csrfField = (token: string) => html`<input type="hidden" name="_csrf" value="${token}">`
+
+export const describedBy = (f: FormState, name: string): Html | '' => (f.errors[name] ? html` aria-describedby="${name}-error" aria-invalid="true"` : '')
+
+/** In place of a posting form when there is no identity: a way to get one, and any text kept. */
+export function identityNeeded(form: FormState, next: string): Html {
+  const kept = Object.entries(form.values).filter(([, v]) => v.trim() !== '')
+  return html`${formMessage(form)}<p>To post, <a href="/identity?next=${encodeURIComponent(next)}">take an identity</a> first.</p>
+${kept.length > 0 ? html`<p>Your text, kept so you can copy it:</p>${kept.map(([name, v]) => html`<textarea readonly aria-label="your ${name}" rows="${name === 'body' ? 6 : 1}">${v}</textarea>`)}` : ''}`
+}

@@ -1,0 +1,8 @@
+import { html, type Html } from '../html.ts'
+
+export function pager(path: string, page: number, pages: number): Html {
+  if (pages <= 1) return html``
+  const link = (n: number, label: string) => html`<a href="${path}?page=${n}"${n === page ? html` aria-current="page"` : ''}>${label}</a>`
+  const numbers = Array.from({ length: pages }, (_, i) => i + 1).filter((n) => n === 1 || n === pages || Math.abs(n - page) <= 2)
+  return html`<nav class="pager">${page > 1 ? link(page - 1, '← newer') : ''} ${numbers.map((n) => link(n, String(n)))} ${page < pages ? link(page + 1, 'older →') : ''}</nav>`
+}

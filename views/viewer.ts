@@ -1,0 +1,7 @@
+import type { Pseudonym } from '../src/domain/pseudonym.ts'
+
+/** What a page knows about the person viewing it. */
+export type Viewer = {
+  identity: { pseudonym: Pseudonym; fingerprint: string; kind: 'disposable' | 'browser' | 'gpg' } | null
+  csrf: string
+}
