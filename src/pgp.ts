@@ -42,7 +42,9 @@ export async function readPublicKey(armored: string): Promise<{ fingerprint: str
 export async function clearsign(text: string, armoredPrivate: string): Promise<string> {
   const signingKeys = await openpgp.readPrivateKey({ armoredKey: armoredPrivate })
   const message = await openpgp.createCleartextMessage({ text })
-  return openpgp.sign({ message, signingKeys, format: 'armored' })
+  // openpgp.js writes the signed text with CRLF line ends; the signature covers the text with
+  // line ends canonicalised, so LF (as gpg --clearsign writes) verifies the same and reads better.
+  return (await openpgp.sign({ message, signingKeys, format: 'armored' })).replace(/\r\n/g, '\n')
 }
 
 /**

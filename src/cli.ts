@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { loadConfig } from './config.ts'
+import { migrateToLatest, openDatabase } from './db/connect.ts'
+import { DomainError } from './domain/errors.ts'
+import { pseudonymOf, showPseudonym } from './domain/pseudonym.ts'
+import { addRosterKey, createBoard, createCell, listAllCells, listCellBoards, listCellRoster } from './services/cells.ts'
+
+// Operator commands: npm run cellboard -- <command> …  Errors go to stderr with exit code 1.
+const USAGE = `usage: npm run cellboard -- <command>
+
+  cell create SLUG --name NAME [--principle TEXT]...   create a cell with its line
+  cell list                                            list cells
+  board create CELL SLUG --name NAME [--description TEXT]
+               [--visibility public|members] [--retention-days N]
+  board list CELL                                      list a cell's boards
+  roster add CELL KEYFILE|- --role member|voter        add a public key to a cell's roster
+  roster list CELL                                     list a cell's roster
+
+The database is DATA_DIR/cellboard.db (DATA_DIR defaults to ./data).`
+
+async function run(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      principle: { type: 'string', multiple: true },
+      description: { type: 'string' },
+      visibility: { type: 'string' },
+      'retention-days': { type: 'string' },
+      role: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  const [area, verb, ...rest] = positionals
+  if (values.help || !area) return void console.log(USAGE)
+
+  const config = loadConfig(process.env)
+  mkdirSync(config.dataDir, { recursive: true })
+  const { db } = openDatabase(join(config.dataDir, 'cellboard.db'))
+  const ops = { db, config, now: Date.now }
+  try {
+    await migrateToLatest(db)
+    const need = (n: number, what: string) => {
+      if (rest.length !== n) throw new UsageError(`${area} ${verb} takes ${what}`)
+    }
+    switch (`${area} ${verb}`) {
+      case 'cell create': {
+        need(1, 'SLUG')
+        if (!values.name) throw new UsageError('cell create needs --name')
+        const cell = await createCell(ops, { slug: rest[0]!, name: values.name, principles: values.principle ?? [] })
+        console.log(`created cell ${cell.slug} (${(values.principle ?? []).length} principles)`)
+        break
+      }
+      case 'cell list':
+        for (const c of await listAllCells(ops)) console.log(`${c.slug}\t${c.name}`)
+        break
+      case 'board create': {
+        need(2, 'CELL SLUG')
+        if (!values.name) throw new UsageError('board create needs --name')
+        const days = values['retention-days']
+        const retention = days === undefined ? null : /^[0-9]+$/.test(days) ? Number(days) : NaN
+        const b = await createBoard(ops, { cell: rest[0]!, slug: rest[1]!, name: values.name, description: values.description ?? '', visibility: values.visibility ?? 'public', retentionDays: retention })
+        console.log(`created board ${rest[0]}/${b.slug} (${b.visibility}${b.retention_days ? `, kept ${b.retention_days} days` : ''})`)
+        break
+      }
+      case 'board list':
+        need(1, 'CELL')
+        for (const b of await listCellBoards(ops, rest[0]!)) console.log(`${b.slug}\t${b.visibility}\t${b.retention_days ?? '-'}\t${b.name}`)
+        break
+      case 'roster add': {
+        need(2, 'CELL KEYFILE (or - for standard input)')
+        if (!values.role) throw new UsageError('roster add needs --role member|voter')
+        const armored = readFileSync(rest[1] === '-' ? 0 : rest[1]!, 'utf8')
+        const fpr = await addRosterKey(ops, { cell: rest[0]!, armoredKey: armored, role: values.role })
+        console.log(`${fpr} is now ${values.role} of ${rest[0]} (${showPseudonym(pseudonymOf(fpr))})`)
+        break
+      }
+      case 'roster list':
+        need(1, 'CELL')
+        for (const r of await listCellRoster(ops, rest[0]!)) console.log(`${r.fingerprint}\t${r.role}\t${showPseudonym(pseudonymOf(r.fingerprint))}`)
+        break
+      default:
+        throw new UsageError(`unknown command: ${positionals.join(' ')}`)
+    }
+  } finally {
+    await db.destroy()
+  }
+}
+
+class UsageError extends Error {}
+
+run(process.argv.slice(2)).catch((e: unknown) => {
+  if (e instanceof UsageError) console.error(`cellboard: ${e.message}\n\n${USAGE}`)
+  else if (e instanceof DomainError) console.error(`cellboard: ${e.message}${Object.values(e.fields).map((f) => `\n  ${f}`).join('')}`)
+  else if (e instanceof Error && 'code' in e && e.code === 'ENOENT') console.error(`cellboard: no such file: ${(e as NodeJS.ErrnoException).path}`)
+  else if (e instanceof Error && e.name === 'TypeError' && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS')) console.error(`cellboard: ${e.message}\n\n${USAGE}`)
+  else console.error(e)
+  process.exitCode = 1
+})

@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { registry } from '../../src/db/registry.ts'
+import { makeBoard } from '../support/app.ts'
+
+describe('data-class registry', () => {
+  let board: Awaited<ReturnType<typeof makeBoard>>
+  beforeAll(async () => (board = await makeBoard()))
+  afterAll(() => board.close())
+
+  /** Every table and column of the migrated database, read from SQLite itself. */
+  function schema(): Map<string, string[]> {
+    const tables = board.sqlite.prepare(`select name from sqlite_schema where type = 'table' and name not like 'sqlite_%'`).pluck().all() as string[]
+    return new Map(tables.map((t) => [t, (board.sqlite.prepare(`select name from pragma_table_info(?)`).pluck().all(t) as string[])]))
+  }
+
+  it('the migrated schema has tables to check (the introspection works)', () => {
+    expect(schema().get('post')).toContain('body_html')
+  })
+
+  it('classifies every column of the migrated schema', () => {
+    const missing: string[] = []
+    for (const [table, columns] of schema()) for (const c of columns) if (!registry[table]?.columns[c]) missing.push(`${table}.${c}`)
+    expect(missing).toEqual([])
+  })
+
+  it('lists no column the schema does not have (the registry stays honest)', () => {
+    const s = schema()
+    const stale: string[] = []
+    for (const [table, t] of Object.entries(registry)) for (const c of Object.keys(t.columns)) if (!s.get(table)?.includes(c)) stale.push(`${table}.${c}`)
+    expect(stale).toEqual([])
+  })
+
+  it('classes no column as ephemeral: ephemeral data never reaches SQL', () => {
+    const ephemeral = Object.entries(registry).flatMap(([t, v]) => Object.entries(v.columns).filter(([, [cls]]) => cls === 'ephemeral').map(([c]) => `${t}.${c}`))
+    expect(ephemeral).toEqual([])
+  })
+
+  it('has no column that could hold client metadata', () => {
+    const suspicious = [...schema()].flatMap(([t, cols]) => cols.filter((c) => /(^|_)(ip|ip_address|addr|address|user_agent|agent|referr?er|session|user_id|email|last_seen|visited?)(_|$)/i.test(c)).map((c) => `${t}.${c}`))
+    expect(suspicious).toEqual([])
+  })
+})

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { makeBoard } from '../support/app.ts'
+
+let board: Awaited<ReturnType<typeof makeBoard>>
+let thread: string
+beforeAll(async () => {
+  board = await makeBoard()
+  const c = board.client()
+  await c.takeIdentity()
+  await c.get('/c/lobby/general')
+  thread = (await c.post('/c/lobby/general', { title: 'Headers', body: 'see https://example.org' })).res.headers.get('location')!
+})
+afterAll(() => board.close())
+
+describe('browsing', () => {
+  it('GET / lists the cells; the first start made "lobby"', async () => {
+    const { res, text } = await board.client().get('/')
+    expect(res.status).toBe(200)
+    expect(text).toContain('<a href="/c/lobby">Lobby</a>')
+  })
+
+  it('GET /c/:cell shows the numbered line and the boards', async () => {
+    const { text } = await board.client().get('/c/lobby')
+    expect(text).toMatch(/<li value="1">Say what you mean/)
+    expect(text).toContain('<li value="2">')
+    expect(text).toContain('<a href="/c/lobby/general">General</a>')
+  })
+
+  it('GET /privacy is generated from the data-class registry', async () => {
+    const { text } = await board.client().get('/privacy')
+    expect(text).toContain('<code>body_html</code></td><td>published</td>')
+    expect(text).toContain('IP addresses')
+  })
+
+  it('an unknown address → 404 page', async () => {
+    const { res, text } = await board.client().get('/nothing/here')
+    expect(res.status).toBe(404)
+    expect(text).toContain('There is nothing at this address.')
+  })
+})
+
+describe('headers on every response', () => {
+  const expectStrict = (res: Response) => {
+    const csp = res.headers.get('content-security-policy') ?? ''
+    for (const d of ["default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'"]) expect(csp).toContain(d)
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer')
+  }
+
+  it('pages, error pages, fragments, downloads and static files all carry the strict headers', async () => {
+    const c = board.client()
+    await c.takeIdentity()
+    await c.get(thread)
+    const responses = [
+      (await c.get('/')).res,
+      (await c.get(thread)).res,
+      (await c.get('/c/lobby/none')).res,
+      (await c.post(thread, { body: 'frag' }, { 'HX-Request': 'true' })).res,
+      (await c.post(thread, { body: '' }, { 'HX-Request': 'true' })).res,
+      await c.request(`${thread}/p/1.asc`),
+      await c.request('/static/style.css'),
+      await c.request('/c/lobby/general', { method: 'POST', body: 'x'.repeat(70_000), headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+    ]
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 404, 200, 422, 200, 200, 413])
+    responses.forEach(expectStrict)
+  })
+
+  it('cookies are HttpOnly and SameSite=Strict, with no expiry date', async () => {
+    const res = await board.client().request('/')
+    const cookie = res.headers.get('set-cookie')!
+    expect(cookie).toMatch(/^cb_csrf=[A-Za-z0-9_-]{24}; Path=\/; HttpOnly; SameSite=Strict$/)
+  })
+
+  it('pages load nothing from another host: every src and href of the chrome is our own', async () => {
+    const { text } = await board.client().get(thread)
+    const chrome = text.replace(/<div id="posts">[\s\S]*<\/div>/, '')
+    const urls = [...chrome.matchAll(/\s(?:src|href|action)="([^"]*)"/g)].map((m) => m[1]!)
+    expect(urls.length).toBeGreaterThan(3)
+    for (const u of urls) expect(u).toMatch(/^(\/|#)/)
+    // htmx is served by us.
+    expect(text).toContain('<script src="/static/htmx.min.js" defer></script>')
+    const js = await board.client().request('/static/htmx.min.js')
+    expect(js.status).toBe(200)
+    expect((await js.text()).length).toBeGreaterThan(10_000)
+  })
+})
