@@ -1,0 +1,61 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { generateDisposableKey } from '../../src/pgp.ts'
+
+// The operator CLI, run as `npm run cellboard -- …` runs it (tsx src/cli.ts), on a real data folder.
+const dataDir = mkdtempSync(join(tmpdir(), 'cellboard-cli-'))
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+const root = new URL('../../', import.meta.url).pathname
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH, DATA_DIR: dataDir } })
+  return { code: r.status, out: r.stdout, err: r.stderr }
+}
+
+describe('npm run cellboard', () => {
+  it('creates a cell with its principles, a members board, and a roster key; lists them', async () => {
+    expect(cli('cell', 'create', 'reading-group', '--name', 'Reading group', '--principle', 'Read first.', '--principle', 'Then argue.')).toMatchObject({ code: 0, out: 'created cell reading-group (2 principles)\n' })
+    expect(cli('board', 'create', 'reading-group', 'inner', '--name', 'Inner', '--visibility', 'members', '--retention-days', '30').code).toBe(0)
+    expect(cli('cell', 'list').out).toContain('reading-group\tReading group')
+    expect(cli('board', 'list', 'reading-group').out).toBe('inner\tmembers\t30\tInner\n')
+    const key = await generateDisposableKey()
+    const file = join(dataDir, 'key.asc')
+    writeFileSync(file, key.armoredPublic)
+    const added = cli('roster', 'add', 'reading-group', file, '--role', 'voter')
+    expect(added.code).toBe(0)
+    expect(added.out).toContain(`${key.fingerprint} is now voter of reading-group`)
+    expect(cli('roster', 'list', 'reading-group').out).toContain(`${key.fingerprint}\tvoter`)
+  })
+
+  it('errors go to stderr with a non-zero exit', () => {
+    const cases: [string[], RegExp][] = [
+      [['cell', 'create', 'Bad Slug', '--name', 'x'], /Use 1–32 lowercase letters/],
+      [['cell', 'create', 'nameless'], /needs --name/],
+      [['board', 'create', 'no-such-cell', 'b', '--name', 'B'], /That cell does not exist/],
+      [['board', 'list', 'no-such-cell'], /That cell does not exist/],
+      [['roster', 'add', 'lobby', '/no/such/file', '--role', 'member'], /no such file/],
+      [['frobnicate', 'now'], /unknown command/],
+    ]
+    expect(cli('cell', 'create', 'twice', '--name', 'T').code).toBe(0)
+    cases.push([['cell', 'create', 'twice', '--name', 'T'], /already exists/])
+    for (const [args, message] of cases) {
+      const r = cli(...args)
+      expect(r.code, args.join(' ')).toBe(1)
+      expect(r.err, args.join(' ')).toMatch(message)
+      expect(r.out).toBe('')
+    }
+  })
+
+  it('refuses a private key pasted as a roster key', async () => {
+    const key = await generateDisposableKey()
+    const file = join(dataDir, 'secret.asc')
+    writeFileSync(file, key.armoredPrivate)
+    expect(cli('cell', 'create', 'keys', '--name', 'Keys').code).toBe(0)
+    const r = cli('roster', 'add', 'keys', file, '--role', 'member')
+    expect(r.code).toBe(1)
+    expect(r.err).toContain('That is a private key')
+  })
+})
