@@ -57,7 +57,7 @@ export function createApp(deps: Deps) {
 }
 
 // Only text fields a person wrote come back on an error page; never tokens or keys.
-const KEPT_FIELDS = ['title', 'body'] as const
+const KEPT_FIELDS = ['title', 'body', 'signed'] as const
 
 function renderError(c: C, deps: Deps, err: Error) {
   let status: 400 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 500 = 500

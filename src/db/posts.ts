@@ -9,18 +9,22 @@ export type PostView = {
   body_html: string
   created_at: string
   fingerprint: string
+  signed: boolean
 }
 
-export function listPosts(db: Db, threadId: number, limit: number, offset: number): Promise<PostView[]> {
-  return db
+export async function listPosts(db: Db, threadId: number, limit: number, offset: number): Promise<PostView[]> {
+  const rows = await db
     .selectFrom('post')
     .innerJoin('public_key', 'public_key.id', 'post.key_id')
     .select(['post.id', 'post.number', 'post.signing', 'post.body_html', 'post.created_at', 'public_key.fingerprint'])
+    .select((eb) => eb('post.signed_text', 'is not', null).as('signed'))
     .where('post.thread_id', '=', threadId)
     .orderBy('post.number')
     .limit(limit)
     .offset(offset)
     .execute()
+  // SQLite answers 0/1, PostgreSQL a boolean.
+  return rows.map((r) => ({ ...r, signed: Boolean(r.signed) }))
 }
 
 /**

@@ -94,6 +94,15 @@ export const registry: Record<string, { about: string; columns: Record<string, C
       created_at: ['published', 'coarse time of posting'],
     },
   },
+  revoked_key: {
+    about: 'Keys revoked here by their owner’s revocation certificate; they can no longer log in or sign.',
+    columns: {
+      id: ['operational', 'row identity'],
+      fingerprint: ['published', 'the revoked key’s fingerprint'],
+      revoked_armored: ['published', 'the public key with its revocation certificate, so anyone can check it'],
+      created_at: ['published', 'coarse time the revocation was received'],
+    },
+  },
   kysely_migration: {
     about: 'Which migrations have run.',
     columns: {
@@ -114,6 +123,7 @@ export const registry: Record<string, { about: string; columns: Record<string, C
 export const ephemeral: readonly (readonly [string, string])[] = [
   ['sessions', 'a random id in an HttpOnly cookie, mapped in memory to the key it proved; expires when idle'],
   ['private keys of disposable identities', 'held only in the session, so the server can sign for you; burning the identity forgets it'],
+  ['login challenges', 'a random nonce to sign, single-use, forgotten after 10 minutes'],
   ['form tokens (CSRF)', 'derived from a random cookie and a secret that lives only in memory'],
 ]
 

@@ -38,6 +38,8 @@ export interface PostTable {
   created_at: string
 }
 
+export interface RevokedKeyTable { id: Generated<number>; fingerprint: string; revoked_armored: string; created_at: string }
+
 export interface Database {
   cell: CellTable
   line: LineTable
@@ -47,6 +49,7 @@ export interface Database {
   roster_entry: RosterEntryTable
   thread: ThreadTable
   post: PostTable
+  revoked_key: RevokedKeyTable
 }
 
 export type Cell = Selectable<CellTable>

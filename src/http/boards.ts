@@ -35,7 +35,7 @@ export function boardRoutes(deps: Deps) {
     }
     const m = part.meta
     await assertCanRead(deps, { visibility: m.board.visibility, cell_id: m.cellId }, c.get('session'))
-    return sendAround(c, deps, status, m.board.name, boardHead(m), part.bytes, newThreadForm(m, viewerOf(c, deps), form))
+    return sendAround(c, deps, status, m.board.name, boardHead(m), part.bytes, newThreadForm(m, { site: deps.config.siteId, cell: m.cell.slug, board: m.board.slug, thread: 'new' }, viewerOf(c, deps), form))
   }
 
   return new Hono<AppEnv>()
@@ -46,13 +46,13 @@ export function boardRoutes(deps: Deps) {
     })
     .post('/c/:cell/:board', async (c) => {
       const form = c.get('form')
-      const input = { cell: c.req.param('cell'), board: c.req.param('board'), title: form.title ?? '', body: form.body ?? '' }
+      const input = { cell: c.req.param('cell'), board: c.req.param('board'), title: form.title ?? '', body: form.body ?? '', signed: form.signed, signature: form.signature }
       try {
         const r = await startThread(deps, { session: c.get('session'), expired: c.get('sessionExpired') }, input)
         return c.redirect(r.threadPath, 303)
       } catch (e) {
         if (!(e instanceof DomainError) || e.status === 404) throw e
-        const state: FormState = { values: { title: input.title, body: input.body }, errors: e.fields, message: e.message }
+        const state: FormState = { values: { title: input.title, body: input.body, signed: input.signed ?? '' }, errors: e.fields, message: e.message }
         return renderBoard(c, 1, state, e.status as 400 | 403 | 413 | 422)
       }
     })

@@ -1,37 +1,76 @@
 import { Hono } from 'hono'
 import { deleteCookie, setCookie } from 'hono/cookie'
+import { DomainError } from '../domain/errors.ts'
+import type { Session } from '../ephemeral/sessions.ts'
 import type { Deps } from '../services/deps.ts'
-import { burnIdentity, takeDisposableIdentity, takePrivateKeyOnce } from '../services/identities.ts'
+import { burnIdentity, issueLoginChallenge, logInWithSignedChallenge, revokeKey, takeDisposableIdentity, takePrivateKeyOnce } from '../services/identities.ts'
+import { emptyForm, type FormState } from '../../views/partials/forms.ts'
 import { identityMain } from '../../views/pages/identity.ts'
 import type { AppEnv } from './env.ts'
 import { cookieOptions, SESSION_COOKIE } from './middleware.ts'
-import { localPath, sendPage, viewerOf } from './render.ts'
-import { DomainError } from '../domain/errors.ts'
+import { localPath, sendPage, viewerOf, type C } from './render.ts'
 
 const KEY_HEADERS = { 'Content-Type': 'application/pgp-keys; charset=utf-8', 'Cache-Control': 'no-store' }
 
 export function identityRoutes(deps: Deps) {
-  return new Hono<AppEnv>()
-    .get('/identity', (c) => {
-      const session = c.get('session')
-      const next = localPath(c.req.query('next'))
-      const main = identityMain({
-        viewer: viewerOf(c, deps),
-        privateKeyOffered: session?.kind === 'disposable' && !session.privateKeyDownloaded,
-        sessionHours: deps.config.sessionIdleMs / 3600_000,
-        expired: c.get('sessionExpired'),
-        burned: c.req.query('burned') === '1' && !session,
-        next,
-      })
-      return sendPage(c, deps, 200, 'Your identity', main)
+  async function renderIdentity(c: C, status: 200 | 400 | 403 | 413 | 422, forms: { login?: FormState; revoke?: FormState } = {}) {
+    const session = c.get('session')
+    const main = identityMain({
+      viewer: viewerOf(c, deps),
+      privateKeyOffered: session?.kind === 'disposable' && !session.privateKeyDownloaded,
+      sessionHours: deps.config.sessionIdleMs / 3600_000,
+      expired: c.get('sessionExpired'),
+      burned: c.req.query('burned') === '1' && !session,
+      revoked: c.req.query('revoked') === '1',
+      next: localPath(c.req.query('next') ?? c.get('form').next),
+      challenge: session ? null : await issueLoginChallenge(deps),
+      login: forms.login ?? emptyForm(),
+      revoke: forms.revoke ?? emptyForm(),
     })
-    .post('/identity/disposable', async (c) => {
-      // Taking a new identity ends the old one: one session holds one key.
-      await burnIdentity(deps, c.get('session'))
-      const session = await takeDisposableIdentity(deps)
-      setCookie(c, SESSION_COOKIE, session.id, cookieOptions(deps))
-      const next = localPath(c.get('form').next)
-      return c.redirect(next ? `/identity?next=${encodeURIComponent(next)}` : '/identity', 303)
+    return sendPage(c, deps, status, 'Your identity', main)
+  }
+
+  /** One session holds one key: a new identity ends the previous session first. */
+  async function startSession(c: C, make: () => Promise<Session>) {
+    const session = await make()
+    await burnIdentity(deps, c.get('session'))
+    setCookie(c, SESSION_COOKIE, session.id, cookieOptions(deps))
+    const next = localPath(c.get('form').next)
+    return c.redirect(next ? `/identity?next=${encodeURIComponent(next)}` : '/identity', 303)
+  }
+
+  const formError = (e: unknown) => {
+    if (!(e instanceof DomainError) || e.status === 404) throw e
+    return e
+  }
+
+  return new Hono<AppEnv>()
+    .get('/identity', (c) => renderIdentity(c, 200))
+    .post('/identity/disposable', (c) => startSession(c, () => takeDisposableIdentity(deps)))
+    // The challenge alone, for a browser key to sign (static/browser-key.js).
+    .get('/identity/challenge', async (c) => c.text(await issueLoginChallenge(deps), 200, { 'Cache-Control': 'no-store' }))
+    .post('/identity/login', async (c) => {
+      const form = c.get('form')
+      const input = { publicKey: form.public_key ?? '', signed: form.signed ?? '', via: form.via === 'browser' ? ('browser' as const) : ('gpg' as const) }
+      try {
+        const session = await logInWithSignedChallenge(deps, input)
+        return startSession(c, async () => session)
+      } catch (e) {
+        const err = formError(e)
+        // The pasted key comes back; the signed challenge does not (a fresh one must be signed).
+        return renderIdentity(c, err.status as 403 | 413 | 422, { login: { values: { public_key: input.publicKey }, errors: err.fields, message: err.message } })
+      }
+    })
+    .post('/identity/revoke', async (c) => {
+      const form = c.get('form')
+      const input = { publicKey: form.public_key ?? '', certificate: form.certificate ?? '' }
+      try {
+        await revokeKey(deps, input)
+        return c.redirect('/identity?revoked=1', 303)
+      } catch (e) {
+        const err = formError(e)
+        return renderIdentity(c, err.status as 403 | 413 | 422, { revoke: { values: { public_key: input.publicKey, certificate: input.certificate }, errors: err.fields, message: err.message } })
+      }
     })
     .get('/identity/private-key.asc', async (c) => {
       const armored = await takePrivateKeyOnce(deps, c.get('session'))

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { Hono } from 'hono'
@@ -9,13 +10,21 @@ import type { AppEnv } from './env.ts'
 const require = createRequire(import.meta.url)
 const staticDir = fileURLToPath(new URL('../../static/', import.meta.url))
 
+const JS = 'text/javascript; charset=utf-8'
+const read = (path: string) => new Uint8Array(readFileSync(path))
+
 const files: Record<string, { body: Uint8Array<ArrayBuffer>; type: string }> = {
-  'style.css': { body: new Uint8Array(readFileSync(staticDir + 'style.css')), type: 'text/css; charset=utf-8' },
-  'htmx.min.js': { body: new Uint8Array(readFileSync(require.resolve('htmx.org/dist/htmx.min.js'))), type: 'text/javascript; charset=utf-8' },
+  'style.css': { body: read(staticDir + 'style.css'), type: 'text/css; charset=utf-8' },
+  'browser-key.js': { body: read(staticDir + 'browser-key.js'), type: JS },
+  'htmx.min.js': { body: read(require.resolve('htmx.org/dist/htmx.min.js')), type: JS },
 }
 
+// openpgp.js's lightweight browser build loads its sibling modules lazily: serve the folder.
+const openpgpDir = join(dirname(require.resolve('openpgp')), '..', 'lightweight')
+for (const name of readdirSync(openpgpDir)) if (name.endsWith('.min.mjs')) files[`openpgp/${name}`] = { body: read(join(openpgpDir, name)), type: JS }
+
 export function staticRoutes() {
-  return new Hono<AppEnv>().get('/static/:name', (c) => {
+  return new Hono<AppEnv>().get('/static/:name{.+}', (c) => {
     const f = files[c.req.param('name')]
     if (!f) return c.notFound()
     return c.body(f.body, 200, { 'Content-Type': f.type, 'Cache-Control': 'public, max-age=3600' })

@@ -11,6 +11,7 @@ import { emptyForm, type FormState } from '../../views/partials/forms.ts'
 import { pager } from '../../views/partials/pager.ts'
 import { postArticle } from '../../views/partials/post.ts'
 import { replyForm } from '../../views/partials/reply-form.ts'
+import type { Place } from '../../views/partials/signing.ts'
 import type { AppEnv } from './env.ts'
 import { encode, isHtmx, parseId, sendAround, viewerOf, type C } from './render.ts'
 
@@ -36,7 +37,7 @@ export function threadRoutes(deps: Deps) {
         pages: d.pages,
       }
       const path = `/c/${meta.cell.slug}/${meta.board.slug}/t/${threadId}`
-      const posts = d.posts.map((p) => postArticle({ number: p.number, signing: p.signing, bodyHtml: p.body_html, createdAt: p.created_at, fingerprint: p.fingerprint, signed: true }, path))
+      const posts = d.posts.map((p) => postArticle({ number: p.number, signing: p.signing, bodyHtml: p.body_html, createdAt: p.created_at, fingerprint: p.fingerprint, signed: p.signed }, path))
       part = { meta, bytes: encode(html`<div id="posts">${posts}</div>${pager(path, d.page, d.pages)}`), tags: [`thread:${threadId}`, `board:${d.board.id}`] }
       deps.cache.set(key, part)
     }
@@ -52,9 +53,11 @@ export function threadRoutes(deps: Deps) {
     if (page === 'last' && part.meta.pages > 1) part = await threadPart(c, threadId, part.meta.pages)
     const m = part.meta
     const path = `/c/${m.cell.slug}/${m.board.slug}/t/${threadId}`
-    const reply = replyForm({ threadPath: path, viewer: viewerOf(c, deps), form, inline: m.page === m.pages })
+    const reply = replyForm({ threadPath: path, place: placeOf(c, threadId), viewer: viewerOf(c, deps), form, inline: m.page === m.pages })
     return sendAround(c, deps, status, m.thread.title, threadHead(m), part.bytes, reply)
   }
+
+  const placeOf = (c: C, thread: number): Place => ({ site: deps.config.siteId, cell: c.req.param('cell')!, board: c.req.param('board')!, thread })
 
   return new Hono<AppEnv>()
     .get(THREAD, async (c) => {
@@ -66,21 +69,22 @@ export function threadRoutes(deps: Deps) {
     .post(THREAD, async (c) => {
       const threadId = parseId(c.req.param('thread'))
       if (threadId === null) throw notFound('That thread')
-      const body = c.get('form').body ?? ''
+      const form = c.get('form')
+      const body = form.body ?? ''
       try {
-        const r = await replyToThread(deps, { session: c.get('session'), expired: c.get('sessionExpired') }, { cell: c.req.param('cell'), board: c.req.param('board'), threadId, body })
+        const r = await replyToThread(deps, { session: c.get('session'), expired: c.get('sessionExpired') }, { cell: c.req.param('cell'), board: c.req.param('board'), threadId, body, signed: form.signed, signature: form.signature })
         if (!isHtmx(c)) return c.redirect(`${r.threadPath}?page=${r.page}#p${r.number}`, 303)
         // htmx: the new post to append, and a fresh, empty form swapped in out of band.
-        const fresh = replyForm({ threadPath: r.threadPath, viewer: viewerOf(c, deps), form: emptyForm(), inline: true, oob: true })
+        const fresh = replyForm({ threadPath: r.threadPath, place: placeOf(c, threadId), viewer: viewerOf(c, deps), form: emptyForm(), inline: true, oob: true })
         return c.html(html`${postArticle(r.post, r.threadPath)}${fresh}`)
       } catch (e) {
         if (!(e instanceof DomainError) || e.status === 404) throw e
-        const state: FormState = { values: { body }, errors: e.fields, message: e.message }
+        const state: FormState = { values: { body, signed: form.signed ?? '' }, errors: e.fields, message: e.message }
         if (isHtmx(c)) {
           c.header('HX-Retarget', '#reply')
           c.header('HX-Reswap', 'outerHTML')
           const path = `/c/${c.req.param('cell')}/${c.req.param('board')}/t/${threadId}`
-          return c.html(replyForm({ threadPath: path, viewer: viewerOf(c, deps), form: state, inline: true }), e.status as 400 | 403 | 422)
+          return c.html(replyForm({ threadPath: path, place: placeOf(c, threadId), viewer: viewerOf(c, deps), form: state, inline: true }), e.status as 400 | 403 | 422)
         }
         return renderThread(c, threadId, 'last', state, e.status as 400 | 403 | 413 | 422)
       }

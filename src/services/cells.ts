@@ -66,7 +66,7 @@ export async function addRosterKey(ops: Ops, input: { cell: string; armoredKey: 
   const key = await readPublicKey(input.armoredKey)
   const createdAt = coarseTime(ops.now(), ops.config.timeGranularityMs)
   await ops.db.transaction().execute(async (tx) => {
-    const keyId = await ensureKey(tx, { ...key, createdAt })
+    const keyId = await ensureKey(tx, { fingerprint: key.fingerprint, armored: key.armored, createdAt })
     await putRosterEntry(tx, { cellId: cell.id, keyId, role: input.role as Role, createdAt })
   })
   return key.fingerprint

@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts'
 import type { Db } from '../db/connect.ts'
 import type { CsrfTokens } from '../ephemeral/csrf.ts'
+import type { ChallengeStore } from '../ephemeral/challenges.ts'
 import type { SessionStore } from '../ephemeral/sessions.ts'
 import type { PageCache } from './page-cache.ts'
 
@@ -9,6 +10,7 @@ export type Deps = {
   db: Db
   config: Config
   sessions: SessionStore
+  challenges: ChallengeStore
   csrf: CsrfTokens
   cache: PageCache
   now: () => number

@@ -1,6 +1,9 @@
-import { DomainError } from '../domain/errors.ts'
-import type { Session } from '../ephemeral/sessions.ts'
-import { generateDisposableKey } from '../pgp.ts'
+import { isRevoked, recordRevocation } from '../db/revocations.ts'
+import { challengeText, parseChallenge } from '../domain/challenge.ts'
+import { DomainError, validateFields } from '../domain/errors.ts'
+import { coarseTime } from '../domain/time.ts'
+import type { KeyKind, Session } from '../ephemeral/sessions.ts'
+import { applyRevocation, generateDisposableKey, readPublicKey, verifyClearsigned } from '../pgp.ts'
 import type { Deps } from './deps.ts'
 
 /** Make a key pair on the server and keep it only in a new ephemeral session. */
@@ -20,4 +23,58 @@ export async function takePrivateKeyOnce(deps: Deps, session: Session | null): P
 /** End the session at once: the private key it held is forgotten. */
 export async function burnIdentity(deps: Deps, session: Session | null): Promise<void> {
   if (session) await deps.sessions.delete(session.id)
+}
+
+/** A fresh login challenge, to be signed with gpg --clearsign or in the browser. */
+export async function issueLoginChallenge(deps: Deps): Promise<string> {
+  return challengeText({ site: deps.config.siteId, purpose: 'login', nonce: await deps.challenges.issue('login') })
+}
+
+const CONSUME_MESSAGE = {
+  unknown: 'That challenge was not issued here (or the server restarted since). Sign the new challenge below.',
+  used: 'That challenge was already used. Each challenge logs in once: sign the new one below.',
+  expired: 'That challenge is more than 10 minutes old. Sign the new one below.',
+  'wrong-purpose': 'That challenge was made for another purpose. Sign the login challenge below.',
+} as const
+
+/**
+ * Log in with a key the person holds (GnuPG, or a browser key): they clearsigned our challenge.
+ * The key must pass the key policy and not be revoked here; the signature must be by that key over
+ * the challenge exactly; the nonce must be ours, for "login", unused and under 10 minutes old.
+ */
+export async function logInWithSignedChallenge(deps: Deps, input: { publicKey: string; signed: string; via: Exclude<KeyKind, 'disposable'> }): Promise<Session> {
+  validateFields(
+    {
+      public_key: () => { if (input.publicKey.trim() === '') throw new DomainError(422, '', { public_key: 'Paste your public key (gpg --armor --export KEYID).' }) },
+      signed: () => { if (input.signed.trim() === '') throw new DomainError(422, '', { signed: 'Paste the challenge, clearsigned (gpg --clearsign).' }) },
+    },
+    'To log in, paste your public key and the signed challenge.',
+  )
+  const key = await readPublicKey(input.publicKey, new Date(deps.now()))
+  if (await isRevoked(deps.db, key.fingerprint)) throw new DomainError(403, 'That key was revoked here. It can no longer log in or sign.', { public_key: 'This key is revoked.' })
+  const { text } = await verifyClearsigned(input.signed, key)
+  const challenge = parseChallenge(text)
+  if (challenge.site !== deps.config.siteId) throw new DomainError(422, `That challenge was made for another site (${challenge.site}), not this one.`, { signed: 'Sign the challenge shown on this page.' })
+  if (challenge.purpose !== 'login') throw new DomainError(422, CONSUME_MESSAGE['wrong-purpose'], { signed: 'Sign the login challenge.' })
+  const consumed = await deps.challenges.consume(challenge.nonce, 'login')
+  if (consumed !== 'ok') throw new DomainError(422, CONSUME_MESSAGE[consumed], { signed: CONSUME_MESSAGE[consumed] })
+  return deps.sessions.create({ kind: input.via, fingerprint: key.fingerprint, armoredPublic: key.armored, armoredPrivate: null })
+}
+
+/**
+ * A revocation certificate marks its key revoked here for good: it can no longer log in or sign,
+ * and its live sessions end at once. The revoked key is published in place of the old copy.
+ */
+export async function revokeKey(deps: Deps, input: { publicKey: string; certificate: string }): Promise<string> {
+  validateFields(
+    {
+      public_key: () => { if (input.publicKey.trim() === '') throw new DomainError(422, '', { public_key: 'Paste the public key to revoke.' }) },
+      certificate: () => { if (input.certificate.trim() === '') throw new DomainError(422, '', { certificate: 'Paste its revocation certificate.' }) },
+    },
+    'To revoke a key, paste the key and its revocation certificate.',
+  )
+  const { fingerprint, revokedArmored } = await applyRevocation(input.publicKey, input.certificate)
+  await recordRevocation(deps.db, { fingerprint, revokedArmored, createdAt: coarseTime(deps.now(), deps.config.timeGranularityMs) })
+  await deps.sessions.deleteByFingerprint(fingerprint)
+  return fingerprint
 }

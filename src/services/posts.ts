@@ -1,13 +1,14 @@
 import { ensureKey } from '../db/keys.ts'
 import { appendPost } from '../db/posts.ts'
+import type { Board, Cell } from '../db/schema.ts'
 import { findThread, insertThread } from '../db/threads.ts'
 import { DomainError, notFound, validateFields } from '../domain/errors.ts'
 import { renderPostBody } from '../domain/markdown.ts'
-import { canonicalPostText, type Signing } from '../domain/posts.ts'
-import { checkBody, checkLine } from '../domain/text.ts'
+import { canonicalPostText, parsePostText, type Signing } from '../domain/posts.ts'
+import { canonicalBody, checkBody, checkLine } from '../domain/text.ts'
 import { coarseTime } from '../domain/time.ts'
 import type { Session } from '../ephemeral/sessions.ts'
-import { clearsign } from '../pgp.ts'
+import { clearsign, verifyClearsigned, verifyDetached } from '../pgp.ts'
 import type { Deps } from './deps.ts'
 import { assertCanRead, findBoardOrThrow, pageOfPost } from './reading.ts'
 
@@ -19,73 +20,99 @@ export type Published = {
   post: { number: number; signing: Signing; bodyHtml: string; createdAt: string; fingerprint: string; signed: boolean }
 }
 
-function requireIdentity(session: Session | null, expired: boolean): Session {
-  if (session) return session
-  throw new DomainError(403, expired
+/** What a posting form sent: the fields, and at most one of the two ways to sign them yourself. */
+export type PostInput = {
+  cell: string
+  board: string
+  title: string
+  body: string
+  /** A clearsigned canonical post text (GnuPG, pasted with JS off). */
+  signed?: string
+  /** A detached signature over the canonical text of title and body (a browser key). */
+  signature?: string
+}
+
+type Who = { session: Session | null; expired: boolean }
+type Signed = { signing: Signing; signedText: string | null; title: string; body: string }
+
+function requireIdentity(who: Who): Session {
+  if (who.session) return who.session
+  throw new DomainError(403, who.expired
     ? 'Your identity’s session has ended (idle too long, or burned), so there is no key to sign with. Take an identity and submit again.'
     : 'Posting needs an identity to sign with. Take an identity, then submit again.')
 }
 
-/** Sign the canonical text with the key the session holds. */
-async function signForSession(session: Session, text: string): Promise<{ signing: Signing; signedText: string }> {
-  if (session.kind === 'disposable' && session.armoredPrivate) {
-    return { signing: 'disposable', signedText: await clearsign(text, session.armoredPrivate) }
+/**
+ * Decide what is published and how it is signed, in this order: a pasted clearsigned text (the
+ * post is then exactly the signed text); a browser's detached signature over the fields; the
+ * server's signature with a disposable key; otherwise the post is session-attested (the server
+ * vouches only that the session proved the key).
+ */
+async function signPost(deps: Deps, session: Session, where: { cell: Cell; board: Board; thread: number | 'new' }, input: PostInput): Promise<Signed> {
+  const place = { site: deps.config.siteId, cell: where.cell.slug, board: where.board.slug, thread: where.thread }
+  const isNew = where.thread === 'new'
+
+  if (input.signed?.trim()) {
+    const verified = await verifyClearsigned(input.signed, session.armoredPublic)
+    const p = parsePostText(verified.text)
+    for (const k of ['site', 'cell', 'board', 'thread'] as const) {
+      if (p[k] !== place[k]) throw new DomainError(422, `The signed text says "${k}: ${p[k]}", but this form is for ${k} ${place[k]}. Sign the text shown above the box.`, { signed: `The ${k} line does not match this form.` })
+    }
+    if (isNew !== (p.title !== null)) throw new DomainError(422, isNew ? 'A new thread’s signed text needs a "title:" line.' : 'A reply’s signed text has no "title:" line.', { signed: 'Sign the text shown above the box.' })
+    if (canonicalBody(p.body) !== p.body) throw new DomainError(422, 'Remove blank lines at the start and end of your text, sign again and paste.', { signed: 'Remove blank lines at the start and end of the text.' })
+    const v = validateFields(
+      { title: () => (p.title === null ? '' : checkLine('signed', p.title, deps.config.titleMax)), body: () => checkBody('signed', p.body, deps.config.bodyMax) },
+      'The signed text cannot be posted: see the message beside the box.',
+    )
+    if (isNew && v.title !== p.title) throw new DomainError(422, 'Remove spaces around the title, sign again and paste.', { signed: 'The title has spaces around it.' })
+    return { signing: 'gpg-signed', signedText: verified.armored, title: v.title, body: v.body }
   }
-  throw new DomainError(422, 'This identity cannot sign on the server.')
+
+  const v = validateFields(
+    { title: () => (isNew ? checkLine('title', input.title, deps.config.titleMax) : ''), body: () => checkBody('body', input.body, deps.config.bodyMax) },
+    isNew ? 'The thread was not started: see the messages beside the fields.' : 'The reply was not posted: see the message beside the field.',
+  )
+  const text = canonicalPostText({ ...place, title: isNew ? v.title : null, body: v.body })
+  if (input.signature?.trim()) return { signing: 'browser', signedText: await verifyDetached(text, input.signature, session.armoredPublic), ...v }
+  if (session.kind === 'disposable' && session.armoredPrivate) return { signing: 'disposable', signedText: await clearsign(text, session.armoredPrivate), ...v }
+  return { signing: 'session-attested', signedText: null, ...v }
 }
 
-export async function startThread(
-  deps: Deps,
-  who: { session: Session | null; expired: boolean },
-  input: { cell: string; board: string; title: string; body: string },
-): Promise<Published> {
-  const session = requireIdentity(who.session, who.expired)
-  const { title, body } = validateFields(
-    { title: () => checkLine('title', input.title, deps.config.titleMax), body: () => checkBody('body', input.body, deps.config.bodyMax) },
-    'The thread was not started: see the messages beside the fields.',
-  )
+export async function startThread(deps: Deps, who: Who, input: PostInput): Promise<Published> {
+  const session = requireIdentity(who)
   const { cell, board } = await findBoardOrThrow(deps, input.cell, input.board)
   await assertCanRead(deps, board, session)
-
-  const text = canonicalPostText({ site: deps.config.siteId, cell: cell.slug, board: board.slug, thread: 'new', title, body })
-  const { signing, signedText } = await signForSession(session, text)
+  const s = await signPost(deps, session, { cell, board, thread: 'new' }, input)
   const createdAt = coarseTime(deps.now(), deps.config.timeGranularityMs)
 
   const result = await deps.db.transaction().execute(async (tx) => {
     const keyId = await ensureKey(tx, { fingerprint: session.fingerprint, armored: session.armoredPublic, createdAt })
-    const threadId = await insertThread(tx, { boardId: board.id, title, createdAt })
+    const threadId = await insertThread(tx, { boardId: board.id, title: s.title, createdAt })
     const threadPath = `/c/${cell.slug}/${board.slug}/t/${threadId}`
-    const bodyHtml = renderPostBody(body, threadPath)
-    const post = await appendPost(tx, { thread_id: threadId, key_id: keyId, signing, body_source: body, body_html: bodyHtml, signed_text: signedText, created_at: createdAt })
+    const bodyHtml = renderPostBody(s.body, threadPath)
+    const post = await appendPost(tx, { thread_id: threadId, key_id: keyId, signing: s.signing, body_source: s.body, body_html: bodyHtml, signed_text: s.signedText, created_at: createdAt })
     return { threadId, threadPath, number: post.number, bodyHtml }
   })
   deps.cache.invalidateThread(result.threadId, board.id)
-  return { ...result, page: 1, post: { number: result.number, signing, bodyHtml: result.bodyHtml, createdAt, fingerprint: session.fingerprint, signed: true } }
+  return { ...result, page: 1, post: { number: result.number, signing: s.signing, bodyHtml: result.bodyHtml, createdAt, fingerprint: session.fingerprint, signed: s.signedText !== null } }
 }
 
-export async function replyToThread(
-  deps: Deps,
-  who: { session: Session | null; expired: boolean },
-  input: { cell: string; board: string; threadId: number; body: string },
-): Promise<Published> {
+export async function replyToThread(deps: Deps, who: Who, input: Omit<PostInput, 'title'> & { threadId: number }): Promise<Published> {
   const { cell, board } = await findBoardOrThrow(deps, input.cell, input.board)
   const thread = await findThread(deps.db, board.id, input.threadId)
   if (!thread) throw notFound('That thread')
-  const session = requireIdentity(who.session, who.expired)
-  const body = checkBody('body', input.body, deps.config.bodyMax)
+  const session = requireIdentity(who)
   await assertCanRead(deps, board, session)
-
-  const text = canonicalPostText({ site: deps.config.siteId, cell: cell.slug, board: board.slug, thread: thread.id, title: null, body })
-  const { signing, signedText } = await signForSession(session, text)
+  const s = await signPost(deps, session, { cell, board, thread: thread.id }, { ...input, title: '' })
   const createdAt = coarseTime(deps.now(), deps.config.timeGranularityMs)
   const threadPath = `/c/${cell.slug}/${board.slug}/t/${thread.id}`
-  const bodyHtml = renderPostBody(body, threadPath)
+  const bodyHtml = renderPostBody(s.body, threadPath)
 
   const post = await deps.db.transaction().execute(async (tx) => {
     const keyId = await ensureKey(tx, { fingerprint: session.fingerprint, armored: session.armoredPublic, createdAt })
-    return appendPost(tx, { thread_id: thread.id, key_id: keyId, signing, body_source: body, body_html: bodyHtml, signed_text: signedText, created_at: createdAt })
+    return appendPost(tx, { thread_id: thread.id, key_id: keyId, signing: s.signing, body_source: s.body, body_html: bodyHtml, signed_text: s.signedText, created_at: createdAt })
   })
   deps.cache.invalidateThread(thread.id, board.id)
   const page = await pageOfPost(deps, thread.id, post.number)
-  return { threadId: thread.id, threadPath, number: post.number, page, post: { number: post.number, signing, bodyHtml, createdAt, fingerprint: session.fingerprint, signed: true } }
+  return { threadId: thread.id, threadPath, number: post.number, page, post: { number: post.number, signing: s.signing, bodyHtml, createdAt, fingerprint: session.fingerprint, signed: s.signedText !== null } }
 }

@@ -5,6 +5,7 @@ import { createApp } from '../../src/app.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
 import { migrateToLatest, openDatabase } from '../../src/db/connect.ts'
 import { CsrfTokens } from '../../src/ephemeral/csrf.ts'
+import { MemoryChallengeStore } from '../../src/ephemeral/challenges.ts'
 import { MemorySessionStore } from '../../src/ephemeral/sessions.ts'
 import type { Deps } from '../../src/services/deps.ts'
 import { ensureDefaultCell } from '../../src/services/cells.ts'
@@ -17,7 +18,7 @@ export async function makeBoard(env: Record<string, string> = {}, now: () => num
   const file = join(dir, 'cellboard.db')
   const { db, sqlite } = openDatabase(file)
   await migrateToLatest(db)
-  const deps: Deps = { db, config, sessions: new MemorySessionStore(config.sessionIdleMs, now), csrf: new CsrfTokens(), cache: new PageCache(), now }
+  const deps: Deps = { db, config, sessions: new MemorySessionStore(config.sessionIdleMs, now), challenges: new MemoryChallengeStore(now), csrf: new CsrfTokens(), cache: new PageCache(), now }
   await ensureDefaultCell(deps)
   const app = createApp(deps)
   return {
@@ -29,6 +30,7 @@ export async function makeBoard(env: Record<string, string> = {}, now: () => num
     client: () => new Client(app),
     async close() {
       deps.sessions.close()
+      deps.challenges.close()
       await db.destroy()
       rmSync(dir, { recursive: true, force: true })
     },

@@ -1,6 +1,7 @@
 import { showTime } from '../../src/domain/time.ts'
 import { html, type Html } from '../html.ts'
 import { csrfField, describedBy, fieldError, formMessage, identityNeeded, type FormState } from '../partials/forms.ts'
+import { browserSigning, gpgSigning, type Place } from '../partials/signing.ts'
 import type { Viewer } from '../viewer.ts'
 
 export type BoardHeadProps = {
@@ -26,17 +27,20 @@ export function threadList(p: BoardHeadProps, threads: ThreadRow[]): Html {
   )}</ol>`
 }
 
-export function newThreadForm(p: BoardHeadProps, viewer: Viewer, form: FormState): Html {
+export function newThreadForm(p: BoardHeadProps, place: Place, viewer: Viewer, form: FormState): Html {
   if (!viewer.identity) return html`<section id="new-thread"><h2>Start a thread</h2>${identityNeeded(form, boardPath(p))}</section>`
+  const browser = browserSigning(viewer, place)
+  const gpg = viewer.identity.kind === 'gpg'
   return html`<section id="new-thread"><h2>Start a thread</h2>
-<form method="post" action="${boardPath(p)}">
+<form method="post" action="${boardPath(p)}"${browser.attrs}>
 ${csrfField(viewer.csrf)}${formMessage(form)}
 <label for="title">Title</label>
-<input id="title" name="title" value="${form.values.title ?? ''}" required${describedBy(form, 'title')}>
+<input id="title" name="title" value="${form.values.title ?? ''}"${gpg ? '' : html` required`}${describedBy(form, 'title')}>
 ${fieldError(form, 'title')}
 <label for="body">Text, as <b>${viewer.identity.pseudonym.handle}</b></label>
-<textarea id="body" name="body" rows="8" required${describedBy(form, 'body')}>${form.values.body ?? ''}</textarea>
+<textarea id="body" name="body" rows="8"${gpg ? '' : html` required`}${describedBy(form, 'body')}>${form.values.body ?? ''}</textarea>
 ${fieldError(form, 'body')}
+${browser.field}${gpgSigning(viewer, place, form)}
 <button>Start thread</button>
 </form></section>`
 }

@@ -1,28 +1,104 @@
 import { html, type Html } from '../html.ts'
-import { csrfField } from '../partials/forms.ts'
+import { csrfField, describedBy, fieldError, formMessage, type FormState } from '../partials/forms.ts'
 import type { Viewer } from '../viewer.ts'
 
-export type IdentityPageProps = { viewer: Viewer; privateKeyOffered: boolean; sessionHours: number; expired: boolean; burned: boolean; next: string | null }
+export type IdentityPageProps = {
+  viewer: Viewer
+  privateKeyOffered: boolean
+  sessionHours: number
+  expired: boolean
+  burned: boolean
+  revoked: boolean
+  next: string | null
+  /** The login challenge to sign (only when there is no identity yet). */
+  challenge: string | null
+  login: FormState
+  revoke: FormState
+}
+
+const KIND: Record<'disposable' | 'browser' | 'gpg', string> = {
+  disposable: 'disposable (the server holds the private key in memory for this session)',
+  browser: 'browser key (the private key stays in your browser; it signs your posts there)',
+  gpg: 'your own GnuPG key (you may clearsign posts and paste them)',
+}
+
+function nextField(next: string | null): Html | '' {
+  return next ? html`<input type="hidden" name="next" value="${next}">` : ''
+}
+
+function gpgLogin(p: IdentityPageProps): Html {
+  return html`<section id="gpg-login"><h2>Your own GnuPG key</h2>
+<p>No JavaScript needed. Save this challenge to a file, sign it with <code>gpg --clearsign FILE</code>, and paste
+<code>FILE.asc</code> with your public key (<code>gpg --armor --export KEYID</code>). The challenge works once, for 10 minutes.</p>
+<pre id="challenge" class="to-sign">${p.challenge}</pre>
+<form method="post" action="/identity/login">${csrfField(p.viewer.csrf)}${nextField(p.next)}
+<input type="hidden" name="via" value="gpg">${formMessage(p.login)}
+<label for="public_key">Your public key</label>
+<textarea id="public_key" name="public_key" rows="6"${describedBy(p.login, 'public_key')}>${p.login.values.public_key ?? ''}</textarea>
+${fieldError(p.login, 'public_key')}
+<label for="signed">The challenge, clearsigned</label>
+<textarea id="signed" name="signed" rows="8"${describedBy(p.login, 'signed')}></textarea>
+${fieldError(p.login, 'signed')}
+<button>Log in with this key</button>
+</form></section>`
+}
+
+function browserKey(p: IdentityPageProps): Html {
+  // Shown only when static/browser-key.js runs; without JavaScript it stays hidden.
+  return html`<section id="browser-key" hidden data-csrf="${p.viewer.csrf}"${p.next ? html` data-next="${p.next}"` : ''}>
+<h2>Browser key</h2>
+<p>A key made and kept in this browser (its storage for this site). Your posts are signed here before they are sent;
+the private key never leaves the browser. Export it to keep it; forget it with one button.</p>
+<p class="bk-status" role="status"></p>
+<div class="bk-none"><button type="button" class="bk-create">Create a browser key</button>
+<details><summary>Import a private key</summary><label for="bk-import">Armored private key (unprotected)</label>
+<textarea id="bk-import" rows="6"></textarea><button type="button" class="bk-import">Import</button></details></div>
+<div class="bk-some" hidden><p>Key: <code class="bk-fpr"></code></p>
+<button type="button" class="bk-login">Log in with the browser key</button>
+<button type="button" class="bk-export">Export the private key</button>
+<button type="button" class="bk-forget">Forget the key in this browser</button></div>
+</section>`
+}
+
+function revokeForm(p: IdentityPageProps): Html {
+  return html`<section id="revoke"><h2>Revoke a key</h2>
+<p>If a key is lost or exposed, paste it with its revocation certificate (<code>gpg --gen-revoke KEYID</code>). A revoked key can no
+longer log in or sign here, and its sessions end at once.</p>
+<details${p.revoke.message ? html` open` : ''}><summary>Revoke a key</summary>
+<form method="post" action="/identity/revoke">${csrfField(p.viewer.csrf)}${formMessage(p.revoke)}
+<label for="revoke-key">The public key</label>
+<textarea id="revoke-key" name="public_key" rows="6"${describedBy(p.revoke, 'public_key')}>${p.revoke.values.public_key ?? ''}</textarea>
+${fieldError(p.revoke, 'public_key')}
+<label for="certificate">Its revocation certificate</label>
+<textarea id="certificate" name="certificate" rows="6"${describedBy(p.revoke, 'certificate')}>${p.revoke.values.certificate ?? ''}</textarea>
+${fieldError(p.revoke, 'certificate')}
+<button>Revoke the key</button>
+</form></details></section>`
+}
 
 export function identityMain(p: IdentityPageProps): Html {
   const id = p.viewer.identity
+  const notices = html`${p.burned ? html`<p role="status" class="notice">Your identity was burned: the server has forgotten its private key.</p>` : ''}
+${p.revoked ? html`<p role="status" class="notice">The key is revoked here. It can no longer log in or sign, and its sessions have ended.</p>` : ''}`
   if (!id) {
-    return html`<h1>Take an identity</h1>
-${p.burned ? html`<p role="status" class="notice">Your identity was burned: the server has forgotten its private key.</p>` : ''}
-${p.expired ? html`<p class="form-error" role="alert">Your last identity’s session ended (it was idle too long or was burned). Its private key is forgotten here.</p>` : ''}
+    return html`<h1>Take an identity</h1>${notices}
+${p.expired ? html`<p class="form-error" role="alert">Your last identity’s session ended (it was idle too long, burned or revoked). Any private key it held is forgotten here.</p>` : ''}
 <p>Posts on cellboard are signed by a pseudonymous OpenPGP key. Nothing links two keys, and
-you can throw a key away whenever you like.</p>
-<h2>Disposable identity</h2>
+you can throw a key away whenever you like. Three ways to hold one:</p>
+<section id="disposable"><h2>Disposable identity</h2>
 <p>One button, no software needed. The server makes a key pair for you, keeps the private key
 only in memory for this session (it is forgotten after ${p.sessionHours} hours idle, or when you
 burn the identity), and signs your posts with it. You may download the private key once.</p>
-<form method="post" action="/identity/disposable">${csrfField(p.viewer.csrf)}${p.next ? html`<input type="hidden" name="next" value="${p.next}">` : ''}<button>Take a disposable identity</button></form>`
+<form method="post" action="/identity/disposable">${csrfField(p.viewer.csrf)}${nextField(p.next)}<button>Take a disposable identity</button></form></section>
+${browserKey(p)}
+${gpgLogin(p)}
+${revokeForm(p)}`
   }
-  return html`<h1>Your identity</h1>
+  return html`<h1>Your identity</h1>${notices}
 ${p.next ? html`<p class="notice"><a href="${p.next}">Continue to where you were</a></p>` : ''}
 <p>You post as <b>${id.pseudonym.handle}</b> <code>${id.pseudonym.short}</code>.</p>
 <p>Fingerprint: <code class="fpr">${id.fingerprint}</code></p>
-<p>Kind: ${id.kind === 'disposable' ? 'disposable (the server holds the private key in memory for this session)' : id.kind}</p>
+<p>Kind: ${KIND[id.kind]}</p>
 ${id.kind === 'disposable' ? (p.privateKeyOffered
   ? html`<section class="once"><h2>Your private key, offered once</h2>
 <p>This file is the only copy of your private key that will ever leave this server. Anyone who holds it can
@@ -31,7 +107,9 @@ otherwise, don’t download it. After one download it is not offered again.</p>
 <p><a href="/identity/private-key.asc" download="cellboard-private-key.asc" hx-boost="false">Download the private key (once)</a></p></section>`
   : html`<p>Your private key was offered once and is no longer available for download.</p>`) : ''}
 <p><a href="/identity/public-key.asc" download="cellboard-public-key.asc" hx-boost="false">Download the public key</a></p>
+${id.kind === 'browser' ? browserKey(p) : ''}
 <h2>Burn this identity</h2>
-<p>Ends the session at once: the server forgets the private key. Posts you made stay published under the pseudonym.</p>
-<form method="post" action="/identity/burn">${csrfField(p.viewer.csrf)}<button>Burn identity</button></form>`
+<p>Ends the session at once: the server forgets everything it held for it. Posts you made stay published under the pseudonym.</p>
+<form method="post" action="/identity/burn">${csrfField(p.viewer.csrf)}<button>Burn identity</button></form>
+${revokeForm(p)}`
 }

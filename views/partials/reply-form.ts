@@ -1,22 +1,26 @@
 import { html, type Html } from '../html.ts'
 import type { Viewer } from '../viewer.ts'
+import { browserSigning, gpgSigning, type Place } from './signing.ts'
 import { csrfField, describedBy, fieldError, formMessage, identityNeeded, type FormState } from './forms.ts'
 
 /**
  * The reply form. On the thread's last page htmx posts it in place and appends the new post;
  * `oob` marks the fresh copy sent back with that post so the form is emptied without script.
  */
-export function replyForm(p: { threadPath: string; viewer: Viewer; form: FormState; inline: boolean; oob?: boolean }): Html {
+export function replyForm(p: { threadPath: string; place: Place; viewer: Viewer; form: FormState; inline: boolean; oob?: boolean }): Html {
   const hx = p.inline ? html` hx-post="${p.threadPath}" hx-target="#posts" hx-swap="beforeend"` : ''
   if (!p.viewer.identity) {
     return html`<section id="reply"${p.oob ? html` hx-swap-oob="true"` : ''}>${identityNeeded(p.form, p.threadPath)}</section>`
   }
-  return html`<form id="reply" method="post" action="${p.threadPath}"${hx}${p.oob ? html` hx-swap-oob="true"` : ''}>
+  const browser = browserSigning(p.viewer, p.place)
+  const gpg = p.viewer.identity.kind === 'gpg'
+  return html`<form id="reply" method="post" action="${p.threadPath}"${hx}${p.oob ? html` hx-swap-oob="true"` : ''}${browser.attrs}>
 ${csrfField(p.viewer.csrf)}${formMessage(p.form)}
 <label for="reply-body">Reply as <b>${p.viewer.identity.pseudonym.handle}</b></label>
-<textarea id="reply-body" name="body" rows="6" required${describedBy(p.form, 'body')}>${p.form.values.body ?? ''}</textarea>
+<textarea id="reply-body" name="body" rows="6"${gpg ? '' : html` required`}${describedBy(p.form, 'body')}>${p.form.values.body ?? ''}</textarea>
 ${fieldError(p.form, 'body')}
 <p class="hint">Markdown: *emphasis*, \`code\`, &gt; quote, links (http/https), &gt;&gt;N for post N.</p>
+${browser.field}${gpgSigning(p.viewer, p.place, p.form)}
 <button>Post reply</button>
 </form>`
 }

@@ -1,0 +1,154 @@
+// cellboard browser keys: make, keep, export and forget an OpenPGP key in this browser; log in by
+// signing the server's challenge; sign posts before they are sent. The private key never leaves
+// the browser: only public keys, signed challenges and signatures are posted.
+// Everything here is an enhancement: with JavaScript off, none of it runs and the forms still work.
+const STORE = 'cellboard.browser-key'
+let pgp
+const openpgp = async () => (pgp ??= await import('/static/openpgp/openpgp.min.mjs'))
+
+const storedKey = () => localStorage.getItem(STORE)
+
+async function readStoredKey() {
+  const armored = storedKey()
+  if (!armored) return null
+  const { readPrivateKey } = await openpgp()
+  return readPrivateKey({ armoredKey: armored })
+}
+
+// The canonical post text, exactly as the server builds it (src/domain/posts.ts, src/domain/text.ts).
+function canonicalBody(raw) {
+  return raw
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .map((line) => line.replace(/[ \t]+$/, ''))
+    .join('\n')
+    .replace(/^\n+/, '')
+    .replace(/\n+$/, '')
+}
+
+function canonicalPostText(form) {
+  const d = form.dataset
+  const lines = ['cellboard post v1', `site: ${d.site}`, `cell: ${d.cell}`, `board: ${d.board}`, `thread: ${d.thread}`]
+  if (d.thread === 'new') lines.push(`title: ${form.elements.title.value.trim()}`)
+  return `${lines.join('\n')}\n\n${canonicalBody(form.elements.body.value)}`
+}
+
+async function signPost(form) {
+  const key = await readStoredKey()
+  if (!key) return // no key here: the server marks the post session-attested
+  const { sign, createMessage } = await openpgp()
+  const message = await createMessage({ text: canonicalPostText(form) })
+  form.elements.signature.value = await sign({ message, signingKeys: key, detached: true, format: 'armored' })
+}
+
+// With htmx (every form is boosted or hx-post): hold the request until the signature is in.
+document.addEventListener('htmx:confirm', (evt) => {
+  const form = evt.detail.elt
+  if (!(form instanceof HTMLFormElement) || !form.matches('[data-sign-post]')) return
+  evt.preventDefault()
+  signPost(form).then(
+    () => evt.detail.issueRequest(true),
+    (err) => showFormError(form, err),
+  )
+})
+// Without htmx (it failed to load): sign, then submit as a plain form.
+document.addEventListener('submit', (evt) => {
+  const form = evt.target
+  if (window.htmx || !(form instanceof HTMLFormElement) || !form.matches('[data-sign-post]') || form.dataset.signed) return
+  evt.preventDefault()
+  signPost(form).then(() => {
+    form.dataset.signed = '1'
+    form.submit()
+  }, (err) => showFormError(form, err))
+})
+
+function showFormError(form, err) {
+  let p = form.querySelector('.bk-error')
+  if (!p) {
+    p = document.createElement('p')
+    p.className = 'form-error bk-error'
+    p.setAttribute('role', 'alert')
+    form.prepend(p)
+  }
+  p.textContent = `Signing in the browser failed: ${err?.message ?? err}`
+}
+
+// The panel on /identity.
+async function initPanel(root) {
+  root.hidden = false
+  const $ = (sel) => root.querySelector(sel)
+  const status = (text) => ($('.bk-status').textContent = text)
+
+  async function refresh() {
+    const key = await readStoredKey().catch(() => null)
+    $('.bk-none').hidden = Boolean(key)
+    $('.bk-some').hidden = !key
+    if (key) $('.bk-fpr').textContent = key.getFingerprint()
+  }
+
+  $('.bk-create')?.addEventListener('click', async () => {
+    status('Making a key…')
+    const { generateKey } = await openpgp()
+    const { privateKey } = await generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'cellboard browser key' }], format: 'armored' })
+    localStorage.setItem(STORE, privateKey)
+    status('A new key is kept in this browser.')
+    await refresh()
+  })
+
+  $('.bk-import')?.addEventListener('click', async () => {
+    const { readPrivateKey } = await openpgp()
+    try {
+      const key = await readPrivateKey({ armoredKey: $('#bk-import').value })
+      if (!key.isDecrypted()) throw new Error('the key is protected by a passphrase; export it without one')
+      localStorage.setItem(STORE, key.armor())
+      $('#bk-import').value = ''
+      status('The key is kept in this browser.')
+      await refresh()
+    } catch (err) {
+      status(`That key could not be imported: ${err.message}`)
+    }
+  })
+
+  $('.bk-export')?.addEventListener('click', () => {
+    const url = URL.createObjectURL(new Blob([storedKey() ?? ''], { type: 'application/pgp-keys' }))
+    const a = Object.assign(document.createElement('a'), { href: url, download: 'cellboard-browser-key.asc' })
+    document.body.append(a)
+    a.click()
+    a.remove()
+    setTimeout(() => URL.revokeObjectURL(url), 1000)
+  })
+
+  $('.bk-forget')?.addEventListener('click', async () => {
+    localStorage.removeItem(STORE)
+    status('The key is forgotten in this browser.')
+    await refresh()
+    // A session logged in with the forgotten key can no longer sign: end it too.
+    document.querySelector('form[action="/identity/burn"]')?.requestSubmit()
+  })
+
+  $('.bk-login')?.addEventListener('click', async () => {
+    status('Signing the login challenge…')
+    const key = await readStoredKey()
+    const { sign, createCleartextMessage } = await openpgp()
+    const challenge = await (await fetch('/identity/challenge', { credentials: 'same-origin' })).text()
+    const signed = await sign({ message: await createCleartextMessage({ text: challenge }), signingKeys: key })
+    const fields = { _csrf: root.dataset.csrf, via: 'browser', public_key: key.toPublic().armor(), signed, next: root.dataset.next ?? '' }
+    const form = Object.assign(document.createElement('form'), { method: 'post', action: '/identity/login' })
+    for (const [name, value] of Object.entries(fields)) form.append(Object.assign(document.createElement('input'), { type: 'hidden', name, value }))
+    document.body.append(form)
+    form.submit()
+  })
+
+  await refresh()
+}
+
+function init() {
+  const panel = document.getElementById('browser-key')
+  if (panel && panel.dataset.ready !== '1') {
+    panel.dataset.ready = '1'
+    initPanel(panel)
+  }
+}
+init()
+// hx-boost swaps the body without a page load: set the panel up again when it appears.
+document.addEventListener('htmx:afterSettle', init)

@@ -1,0 +1,205 @@
+import * as openpgp from 'openpgp'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { makeBoard, type Client } from '../support/app.ts'
+
+// Every bad input to the key flows gets a clear message and its status, and nothing is kept:
+// no session cookie is set and no key reaches the database.
+let board: Awaited<ReturnType<typeof makeBoard>>
+let now: number
+beforeEach(async () => {
+  now = Date.now()
+  board = await makeBoard({}, () => now)
+})
+afterEach(() => board.close())
+
+const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&')
+
+async function newKey(opts: Partial<Parameters<typeof openpgp.generateKey>[0]> = {}) {
+  return openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'k' }], format: 'armored', ...opts } as Parameters<typeof openpgp.generateKey>[0] & { format: 'armored' })
+}
+
+async function clearsign(text: string, armoredPrivate: string, date?: Date) {
+  const signingKeys = await openpgp.readPrivateKey({ armoredKey: armoredPrivate })
+  return openpgp.sign({ message: await openpgp.createCleartextMessage({ text }), signingKeys, date })
+}
+
+async function challengeOf(c: Client) {
+  const { text } = await c.get('/identity')
+  return unescape(/<pre id="challenge" class="to-sign">([\s\S]*?)<\/pre>/.exec(text)![1]!)
+}
+
+async function expectRefused(c: Client, fields: Record<string, string>, status: number, message: string | RegExp) {
+  const { res, text } = await c.post('/identity/login', { via: 'gpg', ...fields })
+  expect(res.status).toBe(status)
+  if (typeof message === 'string') expect(unescape(text)).toContain(message)
+  else expect(unescape(text)).toMatch(message)
+  expect(res.headers.get('set-cookie') ?? '').not.toContain('cb_session')
+  expect(c.cookies.has('cb_session')).toBe(false)
+  expect(board.sqlite.prepare('select count(*) from public_key').pluck().get()).toBe(0)
+}
+
+describe('logging in with a signed challenge: bad input', () => {
+  it('a good login works (the refusals below are not refusing everything)', async () => {
+    const c = board.client()
+    const key = await newKey()
+    const { res } = await c.post('/identity/login', { via: 'gpg', public_key: key.publicKey, signed: await clearsign(await challengeOf(c), key.privateKey) })
+    expect(res.status).toBe(303)
+    expect(c.cookies.has('cb_session')).toBe(true)
+  })
+
+  it('empty fields → 422 with a message beside each', async () => {
+    const c = board.client()
+    await challengeOf(c)
+    const { res, text } = await c.post('/identity/login', { public_key: '', signed: '' })
+    expect(res.status).toBe(422)
+    expect(text).toContain('id="public_key-error"')
+    expect(text).toContain('id="signed-error"')
+  })
+
+  it('malformed armor in the key or the signed text → 422', async () => {
+    const c = board.client()
+    const key = await newKey()
+    const signed = await clearsign(await challengeOf(c), key.privateKey)
+    await expectRefused(c, { public_key: '-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnot base64 at all\n-----END PGP PUBLIC KEY BLOCK-----', signed }, 422, 'not an armored OpenPGP public key')
+    await expectRefused(c, { public_key: key.publicKey, signed: 'hello, I promise it is me' }, 422, 'not a clearsigned OpenPGP message')
+  })
+
+  it('a private key pasted as the public key → 422, and it is not kept in the form', async () => {
+    const c = board.client()
+    const key = await newKey()
+    const { res, text } = await c.post('/identity/login', { via: 'gpg', public_key: key.privateKey, signed: await clearsign(await challengeOf(c), key.privateKey) })
+    expect(res.status).toBe(422)
+    expect(text).toContain('That is a private key')
+  })
+
+  it('a challenge signed by another key → 422', async () => {
+    const c = board.client()
+    const mine = await newKey()
+    const other = await newKey()
+    await expectRefused(c, { public_key: mine.publicKey, signed: await clearsign(await challengeOf(c), other.privateKey) }, 422, 'made by another key')
+  })
+
+  it('a replayed challenge → 422 "already used"', async () => {
+    const key = await newKey()
+    const a = board.client()
+    const signed = await clearsign(await challengeOf(a), key.privateKey)
+    expect((await a.post('/identity/login', { via: 'gpg', public_key: key.publicKey, signed })).res.status).toBe(303)
+    const b = board.client()
+    await challengeOf(b)
+    const { res, text } = await b.post('/identity/login', { via: 'gpg', public_key: key.publicKey, signed })
+    expect(res.status).toBe(422)
+    expect(text).toContain('already used')
+    expect(b.cookies.has('cb_session')).toBe(false)
+  })
+
+  it('a challenge older than 10 minutes → 422 "more than 10 minutes old"', async () => {
+    const c = board.client()
+    const key = await newKey()
+    const signed = await clearsign(await challengeOf(c), key.privateKey)
+    now += 10 * 60_000 + 1000
+    await expectRefused(c, { public_key: key.publicKey, signed }, 422, 'more than 10 minutes old')
+  })
+
+  it('a challenge text for another purpose or another site, or a nonce we never issued → 422', async () => {
+    const c = board.client()
+    const key = await newKey()
+    const challenge = await challengeOf(c)
+    await expectRefused(c, { public_key: key.publicKey, signed: await clearsign(challenge.replace('purpose: login', 'purpose: ballot'), key.privateKey) }, 422, 'made for another purpose')
+    await expectRefused(c, { public_key: key.publicKey, signed: await clearsign(challenge.replace('site: cellboard.local', 'site: evil.example'), key.privateKey) }, 422, 'made for another site')
+    await expectRefused(c, { public_key: key.publicKey, signed: await clearsign(challenge.replace(/nonce: .*/, 'nonce: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'), key.privateKey) }, 422, 'not issued here')
+    await expectRefused(c, { public_key: key.publicKey, signed: await clearsign(`Please log me in\n${challenge}`, key.privateKey) }, 422, 'not a cellboard challenge')
+  })
+
+  it('tampered signed text → 422, including added spaces at line ends (the signature ignores them)', async () => {
+    const c = board.client()
+    const key = await newKey()
+    const challenge = await challengeOf(c)
+    const signed = await clearsign(challenge, key.privateKey)
+    await expectRefused(c, { public_key: key.publicKey, signed: signed.replace('purpose: login', 'purpose: logon') }, 422, 'does not verify')
+    const spaced = signed.replace('purpose: login\r\n', 'purpose: login   \r\n').replace('purpose: login\n', 'purpose: login   \n')
+    expect(spaced).not.toBe(signed)
+    await expectRefused(c, { public_key: key.publicKey, signed: spaced }, 422, 'spaces at the ends of lines')
+    // The untouched text still logs in: the nonce was not spent by the refusals.
+    expect((await c.post('/identity/login', { via: 'gpg', public_key: key.publicKey, signed })).res.status).toBe(303)
+  })
+
+  it('an expired key → 403 "expired"', async () => {
+    const c = board.client()
+    const key = await newKey({ keyExpirationTime: 60, date: new Date(now - 3600_000) })
+    // Signed while the key was still valid: such a signature still verifies, so expiry is checked at use.
+    const signed = await clearsign(await challengeOf(c), key.privateKey, new Date(now - 3590_000))
+    await expectRefused(c, { public_key: key.publicKey, signed }, 403, 'That key has expired')
+  })
+
+  it('an oversized key → 413; too many user IDs or subkeys → 422; a weak algorithm → 422', async () => {
+    const c = board.client()
+    const challenge = await challengeOf(c)
+    const big = await newKey({ userIDs: Array.from({ length: 9 }, (_, i) => ({ name: `n${i}`.padEnd(2000, 'x') })) })
+    await expectRefused(c, { public_key: big.publicKey, signed: await clearsign(challenge, big.privateKey) }, 413, 'larger than 16 KiB')
+    const many = await newKey({ userIDs: Array.from({ length: 11 }, (_, i) => ({ name: `n${i}` })) })
+    await expectRefused(c, { public_key: many.publicKey, signed: await clearsign(challenge, many.privateKey) }, 422, 'more than 10 user IDs')
+    const subkeys = await newKey({ subkeys: Array.from({ length: 11 }, () => ({})) })
+    await expectRefused(c, { public_key: subkeys.publicKey, signed: await clearsign(challenge, subkeys.privateKey) }, 422, 'more than 10 subkeys')
+    const p256 = await newKey({ curve: 'nistP256' })
+    await expectRefused(c, { public_key: p256.publicKey, signed: await clearsign(challenge, p256.privateKey) }, 422, 'Only EdDSA/Curve25519 keys')
+  })
+
+  it('a compressed bomb pasted as key or signed text is refused fast, with bounded memory', async () => {
+    const c = board.client()
+    const key = await newKey()
+    // 48 MiB of zeros, compressed to a few dozen KiB: it fits in one form.
+    const compressed = await (await openpgp.createMessage({ binary: new Uint8Array(48 * 1024 * 1024) })).compress(openpgp.enums.compression.zlib)
+    const bomb = compressed.armor()
+    expect(bomb.length).toBeLessThan(60 * 1024)
+    await challengeOf(c)
+    const rss = process.memoryUsage().rss
+    const started = performance.now()
+    await expectRefused(c, { public_key: key.publicKey, signed: bomb }, 422, 'not a clearsigned OpenPGP message')
+    await expectRefused(c, { public_key: bomb, signed: 'x' }, 422, 'not an armored OpenPGP public key')
+    expect(performance.now() - started).toBeLessThan(2000)
+    expect(process.memoryUsage().rss - rss).toBeLessThan(40 * 1024 * 1024)
+  })
+})
+
+describe('revocation', () => {
+  it('uploading a revocation certificate ends the key’s sessions at once; it can no longer log in or post', async () => {
+    const key = await newKey()
+    const c = board.client()
+    expect((await c.post('/identity/login', { via: 'gpg', public_key: key.publicKey, signed: await clearsign(await challengeOf(c), key.privateKey) })).res.status).toBe(303)
+    await c.get('/c/lobby/general')
+    expect((await c.post('/c/lobby/general', { title: 'before', body: 'still valid' })).res.status).toBe(303)
+
+    const other = board.client()
+    await other.get('/identity')
+    const { res } = await other.post('/identity/revoke', { public_key: key.publicKey, certificate: key.revocationCertificate })
+    expect(res.status).toBe(303)
+    expect(board.sqlite.prepare('select count(*) from revoked_key').pluck().get()).toBe(1)
+
+    // The live session ended at once.
+    await c.get('/c/lobby/general')
+    const post = await c.post('/c/lobby/general', { title: 'after', body: 'should not appear' })
+    expect(post.res.status).toBe(403)
+    // And the key cannot log in again.
+    const again = board.client()
+    const { res: r2, text } = await again.post('/identity/login', { via: 'gpg', public_key: key.publicKey, signed: await clearsign(await challengeOf(again), key.privateKey) })
+    expect(r2.status).toBe(403)
+    expect(unescape(text)).toMatch(/revoked/)
+    // The published copy of the key now carries its revocation.
+    const fpr = (await openpgp.readKey({ armoredKey: key.publicKey })).getFingerprint()
+    const published = await openpgp.readKey({ armoredKey: await (await c.request(`/k/${fpr}.asc`)).text() })
+    expect(await published.isRevoked()).toBe(true)
+  })
+
+  it('a certificate for another key, or garbage, → 422 and nothing recorded', async () => {
+    const a = await newKey()
+    const b = await newKey()
+    const c = board.client()
+    await c.get('/identity')
+    for (const certificate of [b.revocationCertificate, 'not a certificate']) {
+      const { res, text } = await c.post('/identity/revoke', { public_key: a.publicKey, certificate })
+      expect(res.status).toBe(422)
+      expect(text).toContain('does not revoke this key')
+    }
+    expect(board.sqlite.prepare('select count(*) from revoked_key').pluck().get()).toBe(0)
+  })
+})

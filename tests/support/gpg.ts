@@ -1,0 +1,40 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+/** Real GnuPG in a throw-away home directory. */
+export class Gpg {
+  readonly home = mkdtempSync(join(tmpdir(), 'cellboard-gpg-'))
+
+  run(args: string[], input?: string) {
+    const r = spawnSync('gpg', ['--homedir', this.home, '--batch', '--no-tty', '--pinentry-mode', 'loopback', '--passphrase', '', ...args], { input, encoding: 'utf8' })
+    return { status: r.status, out: r.stdout, err: r.stderr }
+  }
+
+  /** Make a key without a passphrase; returns its fingerprint (upper-case hex, as gpg prints it). */
+  generate(name: string, algo = 'ed25519'): string {
+    const r = this.run(['--quick-gen-key', name, algo, 'sign', 'never'])
+    if (r.status !== 0) throw new Error(`gpg key generation failed: ${r.err}`)
+    const list = this.run(['--with-colons', '--list-keys', name]).out
+    return /^fpr:+([0-9A-F]+):/m.exec(list)![1]!
+  }
+
+  exportPublic(fpr: string): string {
+    return this.run(['--armor', '--export', fpr]).out
+  }
+
+  clearsign(fpr: string, text: string): string {
+    const r = this.run(['--local-user', fpr, '--clearsign'], text)
+    if (r.status !== 0) throw new Error(`gpg --clearsign failed: ${r.err}`)
+    return r.out
+  }
+
+  verify(file: string) {
+    return this.run(['--verify', file])
+  }
+
+  close() {
+    rmSync(this.home, { recursive: true, force: true })
+  }
+}
