@@ -245,7 +245,7 @@ describe('bad input gets a clear answer and nothing is stored', () => {
     expect(await res.text()).toContain('larger than 64 KiB')
     const chunks = [new TextEncoder().encode(big.slice(0, 40_000)), new TextEncoder().encode(big.slice(40_000))]
     const stream = new ReadableStream({ start(ctrl) { for (const ch of chunks) ctrl.enqueue(ch); ctrl.close() } })
-    res = await c.request(GENERAL, { method: 'POST', body: stream, duplex: 'half', headers: { 'content-type': 'application/x-www-form-urlencoded', 'transfer-encoding': 'chunked' } } as RequestInit)
+    res = await c.request(GENERAL, { method: 'POST', body: stream, duplex: 'half', headers: { 'content-type': 'application/x-www-form-urlencoded', 'transfer-encoding': 'chunked' } } as RequestInit & { headers: Record<string, string> })
     expect(res.status).toBe(413)
     expect(counts()).toEqual(before)
   })
