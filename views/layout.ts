@@ -20,8 +20,8 @@ export type LayoutProps = { title: string; viewer: Viewer }
 function identityBar(v: Viewer): Html {
   const id = v.identity
   if (!id) return html`<a href="/identity">Take an identity</a>`
-  return html`<a href="/identity" title="${id.fingerprint}">${id.pseudonym.handle} <code>${id.pseudonym.short}</code></a>
-<form method="post" action="/identity/burn" class="inline"><input type="hidden" name="_csrf" value="${v.csrf}"><button>Burn identity</button></form>`
+  // Burning is on the identity page only: one stray click in the header would end it for good.
+  return html`<a href="/identity" title="${id.fingerprint}">${id.pseudonym.handle} <code>${id.pseudonym.short}</code></a>`
 }
 
 /** The page around its main content, in two halves so a cached body can sit between them. */

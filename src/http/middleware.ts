@@ -30,6 +30,8 @@ export const securityHeaders: MiddlewareHandler = async (c, next) => {
   h.set('Cross-Origin-Resource-Policy', 'same-origin')
   if (!h.has('Cache-Control')) h.set('Cache-Control', 'no-store')
   if (h.get('Content-Type')?.startsWith('text/html')) h.append('Vary', 'HX-Request')
+  // Downloads (signed texts, keys) are plain text: htmx must never swap them into the page as HTML.
+  else if (c.req.header('HX-Request') === 'true') h.set('HX-Reswap', 'none')
 }
 
 export const cookieOptions = (deps: Deps) => ({ httpOnly: true, sameSite: 'Strict', path: '/', secure: deps.config.cookieSecure }) as const

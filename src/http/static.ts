@@ -24,7 +24,10 @@ const openpgpDir = join(dirname(require.resolve('openpgp')), '..', 'lightweight'
 for (const name of readdirSync(openpgpDir)) if (name.endsWith('.min.mjs')) files[`openpgp/${name}`] = { body: read(join(openpgpDir, name)), type: JS }
 
 export function staticRoutes() {
-  return new Hono<AppEnv>().get('/static/:name{.+}', (c) => {
+  return new Hono<AppEnv>()
+    // Browsers ask for it on their own; there is none, and an HTML 404 page would be wasted.
+    .get('/favicon.ico', (c) => c.body(null, 204, { 'Cache-Control': 'public, max-age=86400' }))
+    .get('/static/:name{.+}', (c) => {
     const f = files[c.req.param('name')]
     if (!f) return c.notFound()
     return c.body(f.body, 200, { 'Content-Type': f.type, 'Cache-Control': 'public, max-age=3600' })

@@ -38,7 +38,7 @@ export function threadRoutes(deps: Deps) {
       }
       const path = `/c/${meta.cell.slug}/${meta.board.slug}/t/${threadId}`
       const posts = d.posts.map((p) => postArticle({ number: p.number, signing: p.signing, bodyHtml: p.body_html, createdAt: p.created_at, fingerprint: p.fingerprint, signed: p.signed }, path))
-      part = { meta, bytes: encode(html`<div id="posts">${posts}</div>${pager(path, d.page, d.pages)}`), tags: [`thread:${threadId}`, `board:${d.board.id}`] }
+      part = { meta, bytes: encode(html`<div id="posts" hx-boost="false">${posts}</div>${pager(path, d.page, d.pages)}`), tags: [`thread:${threadId}`, `board:${d.board.id}`] }
       deps.cache.set(key, part)
     }
     const m = part.meta

@@ -65,6 +65,17 @@ describe('headers on every response', () => {
     responses.forEach(expectStrict)
   })
 
+  it('downloads are never swapped into a page by htmx: an htmx request for one gets HX-Reswap: none', async () => {
+    const c = board.client()
+    const asc = await c.request(`${thread}/p/1.asc`, { headers: { 'HX-Request': 'true' } })
+    expect(asc.headers.get('content-type')).toMatch(/^text\/plain/)
+    expect(asc.headers.get('hx-reswap')).toBe('none')
+    const page = await c.request(thread, { headers: { 'HX-Request': 'true' } })
+    expect(page.headers.get('hx-reswap')).toBeNull()
+    // And the links to them sit inside a part of the page htmx does not boost.
+    expect(await page.text()).toMatch(/<div id="posts" hx-boost="false">[\s\S]*\/p\/1\.asc">signed text<\/a>/)
+  })
+
   it('cookies are HttpOnly and SameSite=Strict, with no expiry date', async () => {
     const res = await board.client().request('/')
     const cookie = res.headers.get('set-cookie')!
@@ -73,7 +84,7 @@ describe('headers on every response', () => {
 
   it('pages load nothing from another host: every src and href of the chrome is our own', async () => {
     const { text } = await board.client().get(thread)
-    const chrome = text.replace(/<div id="posts">[\s\S]*<\/div>/, '')
+    const chrome = text.replace(/<div id="posts"[^>]*>[\s\S]*<\/div>/, '')
     const urls = [...chrome.matchAll(/\s(?:src|href|action)="([^"]*)"/g)].map((m) => m[1]!)
     expect(urls.length).toBeGreaterThan(3)
     for (const u of urls) expect(u).toMatch(/^(\/|#)/)

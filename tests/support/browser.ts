@@ -1,0 +1,62 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type Browser, type BrowserContext, type Download, type Page } from 'playwright-core'
+
+// Debian's chromium, never a downloaded one. Playwright refuses --user-data-dir in args; a plain
+// launch() already uses a fresh, throwaway profile.
+export const CHROMIUM = '/usr/bin/chromium'
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
+}
+
+/** A fresh context (own cookies, nothing shared) with JavaScript on or off, downloads allowed. */
+export async function newContext(browser: Browser, opts: { js: boolean; baseURL: string }): Promise<BrowserContext> {
+  return browser.newContext({ javaScriptEnabled: opts.js, baseURL: opts.baseURL, acceptDownloads: true })
+}
+
+/** Click something that starts a download, and return the downloaded file's text. */
+export async function downloadText(page: Page, click: () => Promise<unknown>, timeout = 10_000): Promise<{ download: Download; text: string }> {
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout }), click()])
+  const path = await download.path()
+  return { download, text: readFileSync(path, 'utf8') }
+}
+
+export type GpgResult = { status: number | null; stdout: string; stderr: string }
+
+/**
+ * Check a cleartext-signed message with real GnuPG, in a fresh GNUPGHOME that holds only the
+ * given public key: `gpg --import key.asc`, then `gpg --verify post.asc`. Returns the verify
+ * step's exit status and output (gpg writes its verdict, "Good signature", to stderr).
+ */
+export function gpgVerify(publicKey: string, signed: string): GpgResult {
+  const home = mkdtempSync(join(tmpdir(), 'cellboard-gpg-'))
+  const env = { ...process.env, GNUPGHOME: home, LC_ALL: 'C', LANGUAGE: 'C' }
+  const gpg = (...args: string[]) => spawnSync('gpg', ['--homedir', home, '--batch', ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 })
+  try {
+    writeFileSync(join(home, 'key.asc'), publicKey)
+    writeFileSync(join(home, 'post.asc'), signed)
+    const imported = gpg('--import', join(home, 'key.asc'))
+    if (imported.error) throw imported.error
+    if (imported.status !== 0) return { status: imported.status, stdout: imported.stdout, stderr: `gpg --import failed:\n${imported.stderr}` }
+    const verified = gpg('--verify', join(home, 'post.asc'))
+    if (verified.error) throw verified.error
+    return { status: verified.status, stdout: verified.stdout, stderr: verified.stderr }
+  } finally {
+    // Importing may have started a gpg-agent for this home: stop it before removing the folder.
+    spawnSync('gpgconf', ['--homedir', home, '--kill', 'all'], { env, stdio: 'ignore' })
+    rmSync(home, { recursive: true, force: true })
+  }
+}
