@@ -68,8 +68,12 @@ export async function readPublicKey(armored: string, now: Date = new Date()): Pr
   for (const k of key.getKeys()) {
     if (!checkAlgorithm(k.getAlgorithmInfo())) throw keyError('Only EdDSA/Curve25519 keys, or RSA keys of at least 3072 bits, are accepted.')
   }
+  // A key made a moment ago on a machine whose clock runs ahead is not "not yet valid": allow
+  // five minutes of skew.
+  const created = key.getCreationTime().getTime()
+  const at = created > now.getTime() && created - now.getTime() < 5 * 60_000 ? new Date(created) : now
   try {
-    await key.verifyPrimaryKey(now)
+    await key.verifyPrimaryKey(at)
   } catch (e) {
     const why = String((e as Error).message)
     throw keyError(/revoked/i.test(why) ? 'That key is revoked.' : /expired/i.test(why) ? 'That key has expired.' : 'That key’s self-signatures do not verify.', 403)
