@@ -6,6 +6,7 @@ import { loadConfig } from './config.ts'
 import { migrateToLatest, openDatabase } from './db/connect.ts'
 import { DomainError } from './domain/errors.ts'
 import { pseudonymOf, showPseudonym } from './domain/pseudonym.ts'
+import { purge, removePost, removeThread, type PurgeReport } from './services/forget.ts'
 import { addRosterKey, createBoard, createCell, listAllCells, listCellBoards, listCellRoster } from './services/cells.ts'
 
 // Operator commands: npm run cellboard -- <command> …  Errors go to stderr with exit code 1.
@@ -18,6 +19,10 @@ const USAGE = `usage: npm run cellboard -- <command>
   board list CELL                                      list a cell's boards
   roster add CELL KEYFILE|- --role member|voter        add a public key to a cell's roster
   roster list CELL                                     list a cell's roster
+  post remove CELL BOARD THREAD NUMBER                 hard-delete one post, then purge
+  thread remove CELL BOARD THREAD                      hard-delete a thread and its posts, then purge
+  purge                                                forget what is past retention and unsigned
+                                                       keys; returns once the files hold none of it
 
 The database is DATA_DIR/cellboard.db (DATA_DIR defaults to ./data).`
 
@@ -47,7 +52,7 @@ async function run(argv: string[]): Promise<void> {
     const need = (n: number, what: string) => {
       if (rest.length !== n) throw new UsageError(`${area} ${verb} takes ${what}`)
     }
-    switch (`${area} ${verb}`) {
+    switch (verb === undefined ? area : `${area} ${verb}`) {
       case 'cell create': {
         need(1, 'SLUG')
         if (!values.name) throw new UsageError('cell create needs --name')
@@ -83,6 +88,23 @@ async function run(argv: string[]): Promise<void> {
         need(1, 'CELL')
         for (const r of await listCellRoster(ops, rest[0]!)) console.log(`${r.fingerprint}\t${r.role}\t${showPseudonym(pseudonymOf(r.fingerprint))}`)
         break
+      case 'post remove': {
+        need(4, 'CELL BOARD THREAD NUMBER')
+        const [threadId, number] = [positiveInt(rest[2]!, 'THREAD'), positiveInt(rest[3]!, 'NUMBER')]
+        const r = await removePost(ops, { cell: rest[0]!, board: rest[1]!, threadId, number })
+        console.log(`removed post ${number} of thread ${threadId}${r.threadDeleted ? ' (the thread had no other posts and is gone too)' : ''}; ${purgeLine(r.purge)}`)
+        break
+      }
+      case 'thread remove': {
+        need(3, 'CELL BOARD THREAD')
+        const r = await removeThread(ops, { cell: rest[0]!, board: rest[1]!, threadId: positiveInt(rest[2]!, 'THREAD') })
+        console.log(`removed thread ${rest[2]} and its posts; ${purgeLine(r.purge)}`)
+        break
+      }
+      case 'purge': {
+        console.log(purgeLine(await purge(ops)))
+        break
+      }
       default:
         throw new UsageError(`unknown command: ${positionals.join(' ')}`)
     }
@@ -92,6 +114,13 @@ async function run(argv: string[]): Promise<void> {
 }
 
 class UsageError extends Error {}
+
+function positiveInt(v: string, what: string): number {
+  if (!/^[1-9][0-9]{0,14}$/.test(v)) throw new UsageError(`${what} is a positive whole number`)
+  return Number(v)
+}
+
+const purgeLine = (r: PurgeReport) => `purged: ${r.threads} threads past retention, ${r.keys} keys that sign nothing; checkpointed in ${r.ms} ms (${r.checkpointAttempts} attempts)`
 
 run(process.argv.slice(2)).catch((e: unknown) => {
   if (e instanceof UsageError) console.error(`cellboard: ${e.message}\n\n${USAGE}`)

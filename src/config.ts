@@ -16,6 +16,7 @@ const schema = z.object({
   TIME_GRANULARITY_MINUTES: z.coerce.number().int().positive().default(60),
   POSTS_PER_PAGE: z.coerce.number().int().positive().default(200),
   THREADS_PER_PAGE: z.coerce.number().int().positive().default(50),
+  PURGE_INTERVAL_MINUTES: z.coerce.number().positive().default(60),
   COOKIE_SECURE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 })
 
@@ -33,6 +34,7 @@ export type Config = {
   postsPerPage: number
   threadsPerPage: number
   cookieSecure: boolean
+  purgeIntervalMs: number
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -56,5 +58,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     postsPerPage: e.POSTS_PER_PAGE,
     threadsPerPage: e.THREADS_PER_PAGE,
     cookieSecure: e.COOKIE_SECURE,
+    purgeIntervalMs: e.PURGE_INTERVAL_MINUTES * 60_000,
   }
 }

@@ -12,3 +12,7 @@ export function findBoard(db: Db, cellId: number, slug: string): Promise<Board |
 export function insertBoard(db: Db, b: Omit<Board, 'id'>): Promise<Board> {
   return db.insertInto('board').values(b).returningAll().executeTakeFirstOrThrow()
 }
+
+export function boardsWithRetention(db: Db) {
+  return db.selectFrom('board').select(['id', 'retention_days']).where('retention_days', 'is not', null).execute()
+}

@@ -15,3 +15,18 @@ export async function ensureKey(db: Db, key: { fingerprint: string; armored: str
     .executeTakeFirstOrThrow()
   return row.id
 }
+
+/**
+ * Forget public keys that no longer sign anything published and hold no roster role (optionally
+ * only among some keys). Returns how many were forgotten.
+ */
+export async function deleteOrphanKeys(db: Db, among?: number[]): Promise<number> {
+  if (among && among.length === 0) return 0
+  let q = db
+    .deleteFrom('public_key')
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('post').select('post.id').whereRef('post.key_id', '=', 'public_key.id'))))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('roster_entry').select('roster_entry.id').whereRef('roster_entry.key_id', '=', 'public_key.id'))))
+  if (among) q = q.where('public_key.id', 'in', among)
+  const r = await q.executeTakeFirst()
+  return Number(r.numDeletedRows)
+}

@@ -64,3 +64,35 @@ export async function countPostsBefore(db: Db, threadId: number, number: number)
     .executeTakeFirstOrThrow()
   return Number(row.n)
 }
+
+/** A post by its place: cell and board slugs, thread id and number. */
+export function findPostAt(db: Db, where: { cellId: number; boardId: number; threadId: number; number: number }) {
+  return db
+    .selectFrom('post')
+    .innerJoin('thread', 'thread.id', 'post.thread_id')
+    .select(['post.id', 'post.key_id', 'post.thread_id'])
+    .where('thread.board_id', '=', where.boardId)
+    .where('post.thread_id', '=', where.threadId)
+    .where('post.number', '=', where.number)
+    .executeTakeFirst()
+}
+
+/**
+ * Hard-delete one post and keep its thread's counters true: the activity marker moves to the
+ * latest post left. A thread left with no posts is deleted too. Call inside a write transaction.
+ * Returns whether the thread went with it.
+ */
+export async function deletePost(db: Db, post: { id: number; thread_id: number }): Promise<{ threadDeleted: boolean }> {
+  await db.deleteFrom('post').where('id', '=', post.id).execute()
+  const latest = await db.selectFrom('post').select(['id', 'created_at']).where('thread_id', '=', post.thread_id).orderBy('id', 'desc').limit(1).executeTakeFirst()
+  if (!latest) {
+    await db.deleteFrom('thread').where('id', '=', post.thread_id).execute()
+    return { threadDeleted: true }
+  }
+  await db
+    .updateTable('thread')
+    .set((eb) => ({ post_count: eb('post_count', '-', 1), last_post_id: latest.id, last_post_at: latest.created_at }))
+    .where('id', '=', post.thread_id)
+    .execute()
+  return { threadDeleted: false }
+}

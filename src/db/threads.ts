@@ -32,3 +32,22 @@ export async function insertThread(db: Db, t: { boardId: number; title: string; 
     .executeTakeFirstOrThrow()
   return row.id
 }
+
+/** The keys that signed a thread's posts (to forget those left signing nothing). */
+export async function keysOfThreads(db: Db, threadIds: number[]): Promise<number[]> {
+  if (threadIds.length === 0) return []
+  const rows = await db.selectFrom('post').select('key_id').distinct().where('thread_id', 'in', threadIds).execute()
+  return rows.map((r) => r.key_id)
+}
+
+/** Hard-delete threads; their posts go with them (ON DELETE CASCADE). */
+export async function deleteThreads(db: Db, ids: number[]): Promise<number> {
+  if (ids.length === 0) return 0
+  return Number((await db.deleteFrom('thread').where('id', 'in', ids).executeTakeFirst()).numDeletedRows)
+}
+
+/** Threads on a board whose latest post is older than the cutoff (ISO time). */
+export async function threadsIdleSince(db: Db, boardId: number, cutoff: string): Promise<number[]> {
+  const rows = await db.selectFrom('thread').select('id').where('board_id', '=', boardId).where('last_post_at', '<', cutoff).execute()
+  return rows.map((r) => r.id)
+}

@@ -59,3 +59,28 @@ describe('npm run cellboard', () => {
     expect(r.err).toContain('That is a private key')
   })
 })
+
+describe('npm run cellboard -- post/thread remove, purge', () => {
+  it('refuses an unknown post or thread, or a malformed number, on stderr with exit 1', () => {
+    expect(cli('cell', 'create', 'removals', '--name', 'Removals').code).toBe(0)
+    expect(cli('board', 'create', 'removals', 'general', '--name', 'General').code).toBe(0)
+    const cases: [string[], RegExp][] = [
+      [['post', 'remove', 'removals', 'general', '999', '1'], /That post does not exist/],
+      [['thread', 'remove', 'removals', 'general', '999'], /That thread does not exist/],
+      [['post', 'remove', 'removals', 'general', 'x', '1'], /THREAD is a positive whole number/],
+      [['thread', 'remove', 'removals'], /takes CELL BOARD THREAD/],
+      [['purge', 'now'], /unknown command/],
+    ]
+    for (const [args, message] of cases) {
+      const r = cli(...args)
+      expect(r.code, args.join(' ')).toBe(1)
+      expect(r.err, args.join(' ')).toMatch(message)
+    }
+  })
+
+  it('purge reports what it forgot and that the checkpoint finished', () => {
+    const r = cli('purge')
+    expect(r.code).toBe(0)
+    expect(r.out).toMatch(/^purged: 0 threads past retention, 0 keys that sign nothing; checkpointed in \d+ ms \(1 attempts\)\n$/)
+  })
+})

@@ -1,0 +1,72 @@
+import { boardsWithRetention } from '../db/boards.ts'
+import type { Db } from '../db/connect.ts'
+import { checkpointTruncate } from '../db/forget.ts'
+import { deleteOrphanKeys } from '../db/keys.ts'
+import { deletePost, findPostAt } from '../db/posts.ts'
+import { deleteThreads, findThread, keysOfThreads, threadsIdleSince } from '../db/threads.ts'
+import { notFound } from '../domain/errors.ts'
+import type { Deps } from './deps.ts'
+import { findBoardOrThrow } from './reading.ts'
+
+// "If we did not publish it, forget it": removal is a hard delete, followed by the purge, which
+// only reports done once the removed content is gone from every database file.
+type ForgetDeps = Pick<Deps, 'db' | 'config' | 'now'> & { cache?: Deps['cache'] }
+
+export type PurgeReport = { threads: number; keys: number; checkpointAttempts: number; ms: number }
+
+/** Inside a write transaction: delete a post, and its key if that key now signs nothing. */
+export async function forgetPost(tx: Db, post: { id: number; thread_id: number; key_id: number }) {
+  const r = await deletePost(tx, post)
+  await deleteOrphanKeys(tx, [post.key_id])
+  return r
+}
+
+/** Inside a write transaction: delete threads with their posts, and keys left signing nothing. */
+export async function forgetThreads(tx: Db, threadIds: number[]): Promise<{ threads: number; keys: number }> {
+  const keys = await keysOfThreads(tx, threadIds)
+  const threads = await deleteThreads(tx, threadIds)
+  return { threads, keys: await deleteOrphanKeys(tx, keys) }
+}
+
+/**
+ * The purge: forget threads past their board's retention and keys that sign nothing, then
+ * checkpoint until the files hold none of it. Runs after removals, on a timer, and from the CLI.
+ */
+export async function purge(deps: ForgetDeps): Promise<PurgeReport> {
+  const started = performance.now()
+  const { threads, keys } = await deps.db.transaction().execute(async (tx) => {
+    let threads = 0
+    let keys = 0
+    for (const b of await boardsWithRetention(tx)) {
+      const cutoff = new Date(deps.now() - b.retention_days! * 86_400_000).toISOString()
+      const r = await forgetThreads(tx, await threadsIdleSince(tx, b.id, cutoff))
+      threads += r.threads
+      keys += r.keys
+    }
+    keys += await deleteOrphanKeys(tx)
+    return { threads, keys }
+  })
+  if (threads + keys > 0) deps.cache?.clear()
+  const { attempts } = await checkpointTruncate(deps.db)
+  return { threads, keys, checkpointAttempts: attempts, ms: Math.round(performance.now() - started) }
+}
+
+/** The operator's "post remove": hard-delete one post, then purge. */
+export async function removePost(deps: ForgetDeps, at: { cell: string; board: string; threadId: number; number: number }) {
+  const { cell, board } = await findBoardOrThrow(deps, at.cell, at.board)
+  const post = await findPostAt(deps.db, { cellId: cell.id, boardId: board.id, threadId: at.threadId, number: at.number })
+  if (!post) throw notFound('That post')
+  const r = await deps.db.transaction().execute((tx) => forgetPost(tx, post))
+  deps.cache?.invalidateThread(post.thread_id, board.id)
+  return { ...r, purge: await purge(deps) }
+}
+
+/** The operator's "thread remove": hard-delete a thread and all its posts, then purge. */
+export async function removeThread(deps: ForgetDeps, at: { cell: string; board: string; threadId: number }) {
+  const { board } = await findBoardOrThrow(deps, at.cell, at.board)
+  const thread = await findThread(deps.db, board.id, at.threadId)
+  if (!thread) throw notFound('That thread')
+  const r = await deps.db.transaction().execute((tx) => forgetThreads(tx, [thread.id]))
+  deps.cache?.invalidateThread(thread.id, board.id)
+  return { ...r, purge: await purge(deps) }
+}

@@ -1,0 +1,108 @@
+import { request } from 'node:http'
+import { randomBytes } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { findMarkers } from '../support/scan.ts'
+import { startServer } from '../support/server.ts'
+
+// No client address, user agent or referrer is stored or logged, on any route, failing ones too.
+const CLIENT_ADDRESS = '127.0.0.77'
+const tag = randomBytes(4).toString('hex')
+const META = {
+  'x-forwarded-for': `198.51.100.77, 10.${tag.length}.0.1`,
+  'x-real-ip': '198.51.100.78',
+  forwarded: 'for="[2001:db8::77]";proto=http;by=203.0.113.9',
+  'user-agent': `UAMARKER-${tag}/1.0 (X11; Marker)`,
+  referer: `http://referer-marker-${tag}.example/from/here`,
+}
+const MARKERS = [CLIENT_ADDRESS, '198.51.100.77', '198.51.100.78', '2001:db8::77', '203.0.113.9', `UAMARKER-${tag}`, `referer-marker-${tag}`]
+
+type Reply = { status: number; headers: Record<string, string | string[] | undefined>; body: string }
+
+/** One request from 127.0.0.77, carrying every kind of client metadata. */
+function send(base: string, path: string, opts: { method?: string; body?: string | Buffer; cookie?: string; type?: string } = {}): Promise<Reply> {
+  const url = new URL(path, base)
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: url.hostname, port: url.port, path: url.pathname + url.search, method: opts.method ?? 'GET', localAddress: CLIENT_ADDRESS, headers: { ...META, ...(opts.cookie ? { cookie: opts.cookie } : {}), ...(opts.type ? { 'content-type': opts.type } : {}) } },
+      (res) => {
+        let body = ''
+        res.on('data', (d) => (body += d))
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }))
+      },
+    )
+    req.on('error', reject)
+    req.end(opts.body)
+  })
+}
+
+describe('client metadata is never kept', () => {
+  it('requests from 127.0.0.77 with forwarding headers, a user agent and a referer, on every route, leave no trace in the files or the output', async () => {
+    const server = await startServer()
+    try {
+      const jar = new Map<string, string>()
+      const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ')
+      let csrf = ''
+      const go = async (path: string, opts: Parameters<typeof send>[2] = {}) => {
+        const r = await send(server.url, path, { ...opts, cookie: cookie() })
+        for (const c of ([] as string[]).concat(r.headers['set-cookie'] ?? [])) {
+          const [pair] = c.split(';')
+          const [k, v] = [pair!.slice(0, pair!.indexOf('=')), pair!.slice(pair!.indexOf('=') + 1)]
+          if (v) jar.set(k, v)
+          else jar.delete(k)
+        }
+        csrf = /name="_csrf" value="([^"]+)"/.exec(r.body)?.[1] ?? csrf
+        return r
+      }
+      const form = (fields: Record<string, string>) => ({ method: 'POST', type: 'application/x-www-form-urlencoded', body: new URLSearchParams({ _csrf: csrf, ...fields }).toString() })
+
+      const statuses: Record<string, number> = {}
+      const hit = async (name: string, path: string, opts?: Parameters<typeof send>[2]) => (statuses[name] = (await go(path, opts)).status)
+
+      await hit('home', '/')
+      await hit('identity', '/identity')
+      await hit('take identity', '/identity/disposable', form({}))
+      const fpr = /<code class="fpr">([0-9a-f]+)</.exec((await go('/identity')).body)![1]!
+      await hit('cell', '/c/lobby')
+      await hit('board', '/c/lobby/general')
+      const start = await go('/c/lobby/general', form({ title: 'Metadata thread', body: `METAPOSTMARKER${tag}` }))
+      statuses['start thread'] = start.status
+      const thread = start.headers.location as string
+      await hit('thread', thread)
+      await hit('reply', thread, form({ body: 'a reply' }))
+      await hit('post link', `${thread}/p/1`)
+      await hit('signed text', `${thread}/p/1.asc`)
+      await hit('key', `/k/${fpr}.asc`)
+      await hit('privacy', '/privacy')
+      await hit('challenge', '/identity/challenge')
+      await hit('style', '/static/style.css')
+      await hit('htmx', '/static/htmx.min.js')
+      await hit('favicon', '/favicon.ico')
+      await hit('unknown page', '/no/such/page')
+      await hit('unknown cell', '/c/nowhere')
+      await hit('empty reply', thread, form({ body: '' }))
+      await hit('forged token', thread, { method: 'POST', type: 'application/x-www-form-urlencoded', body: 'body=x&_csrf=forged' })
+      await hit('too large', thread, { method: 'POST', type: 'application/x-www-form-urlencoded', body: 'body=' + 'x'.repeat(70_000) })
+      await hit('not a form', thread, { method: 'POST', type: 'application/json', body: '{}' })
+      await hit('bad utf-8', thread, { method: 'POST', type: 'application/x-www-form-urlencoded', body: Buffer.concat([Buffer.from(`_csrf=${csrf}&body=`), Buffer.from([0xff, 0xfe])]) })
+      await hit('bad login', '/identity/login', form({ public_key: 'nope', signed: 'nope' }))
+      await hit('bad revoke', '/identity/revoke', form({ public_key: 'nope', certificate: 'nope' }))
+      await hit('burn', '/identity/burn', form({}))
+      await hit('post after burn', thread, form({ body: 'no identity' }))
+
+      expect(statuses).toEqual({
+        home: 200, identity: 200, 'take identity': 303, cell: 200, board: 200, 'start thread': 303, thread: 200, reply: 303,
+        'post link': 303, 'signed text': 200, key: 200, privacy: 200, challenge: 200, style: 200, htmx: 200, favicon: 204,
+        'unknown page': 404, 'unknown cell': 404, 'empty reply': 422, 'forged token': 403, 'too large': 413, 'not a form': 415,
+        'bad utf-8': 400, 'bad login': 422, 'bad revoke': 422, burn: 303, 'post after burn': 403,
+      })
+      // The scan can see: what was published is in the files, and the output was captured.
+      expect(Object.keys(findMarkers(server.dataDir, [`METAPOSTMARKER${tag}`]))).not.toHaveLength(0)
+      expect(server.output()).toContain('listening on')
+      expect(findMarkers(server.dataDir, MARKERS, { 'server output': server.output() })).toEqual({})
+    } finally {
+      await server.stop()
+    }
+    // Also after a clean shutdown (which checkpoints the WAL into the main file).
+    expect(findMarkers(server.dataDir, MARKERS, { 'server output': server.output() })).toEqual({})
+  })
+})
