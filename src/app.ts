@@ -9,6 +9,7 @@ import { identityRoutes } from './http/identities.ts'
 import { keyRoutes } from './http/keys.ts'
 import { csrfCheck, formBody, securityHeaders, viewerContext } from './http/middleware.ts'
 import { privacyRoutes } from './http/privacy.ts'
+import { questionRoutes } from './http/questions.ts'
 import { isHtmx, localPath, sendPage, viewerOf, type C } from './http/render.ts'
 import { staticRoutes } from './http/static.ts'
 import { threadRoutes } from './http/threads.ts'
@@ -31,6 +32,15 @@ import { errorMain, errorTitle } from '../views/pages/error.ts'
 //   GET  /identity/private-key.asc               the disposable private key, once
 //   GET  /identity/public-key.asc
 //   POST /identity/burn                          end the session, forget the key
+//   GET  /c/:cell/line                           the line and its earlier versions  http/questions.ts
+//   GET  /c/:cell/questions                      the voters' queue of open questions
+//   GET  /c/:cell/questions/new?kind=…           raise a line question
+//   POST /c/:cell/questions
+//   GET  /c/:cell/questions/:id                  a question, or its published decision and ballots
+//   POST /c/:cell/questions/:id/ballot           cast (or replace) a signed ballot
+//   GET  /c/:cell/questions/:id/bundle.json      ballots, voter keys and roster, for verify-tally
+//   GET  /c/:cell/decisions                      the decision log, newest first
+//   GET  /questions                              a voter's open questions in every cell
 //   GET  /privacy                                generated from the data-class registry
 export function createApp(deps: Deps) {
   const app = new Hono<AppEnv>()
@@ -45,6 +55,8 @@ export function createApp(deps: Deps) {
   app.use(csrfCheck(deps))
 
   app.route('/', cellRoutes(deps))
+  // Before the boards: /c/:cell/questions, /line and /decisions are not board names.
+  app.route('/', questionRoutes(deps))
   app.route('/', boardRoutes(deps))
   app.route('/', threadRoutes(deps))
   app.route('/', identityRoutes(deps))

@@ -6,6 +6,7 @@ import { loadConfig } from './config.ts'
 import { migrateToLatest, openDatabase } from './db/connect.ts'
 import { DomainError } from './domain/errors.ts'
 import { pseudonymOf, showPseudonym } from './domain/pseudonym.ts'
+import { verifyTally } from './services/verify-tally.ts'
 import { purge, removePost, removeThread, type PurgeReport } from './services/forget.ts'
 import { addRosterKey, createBoard, createCell, listAllCells, listCellBoards, listCellRoster } from './services/cells.ts'
 
@@ -21,6 +22,8 @@ const USAGE = `usage: npm run cellboard -- <command>
   roster list CELL                                     list a cell's roster
   post remove CELL BOARD THREAD NUMBER                 hard-delete one post, then purge
   thread remove CELL BOARD THREAD                      hard-delete a thread and its posts, then purge
+  verify-tally FILE                                    recheck a decision's bundle offline: every ballot's
+                                                       signature, and the tally and outcome
   purge                                                forget what is past retention and unsigned
                                                        keys; returns once the files hold none of it
 
@@ -43,6 +46,15 @@ async function run(argv: string[]): Promise<void> {
   const [area, verb, ...rest] = positionals
   if (values.help || !area) return void console.log(USAGE)
 
+  if (area === 'verify-tally') {
+    // Offline: needs no database, only the bundle.
+    if (verb === undefined || rest.length > 0) throw new UsageError('verify-tally takes FILE')
+    const r = await verifyTally(JSON.parse(readFileSync(verb === '-' ? 0 : verb, 'utf8')))
+    console.log(`${r.ok ? 'ok' : 'MISMATCH'}: ${r.outcome} (yes ${r.tally.yes}, no ${r.tally.no}, abstain ${r.tally.abstain})`)
+    for (const p of r.problems) console.error(`  ${p}`)
+    if (!r.ok) process.exitCode = 1
+    return
+  }
   const config = loadConfig(process.env)
   mkdirSync(config.dataDir, { recursive: true })
   const { db } = openDatabase(join(config.dataDir, 'cellboard.db'))

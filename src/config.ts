@@ -16,6 +16,8 @@ const schema = z.object({
   TIME_GRANULARITY_MINUTES: z.coerce.number().int().positive().default(60),
   POSTS_PER_PAGE: z.coerce.number().int().positive().default(200),
   THREADS_PER_PAGE: z.coerce.number().int().positive().default(50),
+  QUESTION_HOURS: z.coerce.number().positive().default(72),
+  RAISE_LIMIT_PER_HOUR: z.coerce.number().int().positive().default(5),
   PURGE_INTERVAL_MINUTES: z.coerce.number().positive().default(60),
   COOKIE_SECURE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 })
@@ -35,6 +37,8 @@ export type Config = {
   threadsPerPage: number
   cookieSecure: boolean
   purgeIntervalMs: number
+  questionMs: number
+  raiseLimitPerHour: number
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -59,5 +63,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     threadsPerPage: e.THREADS_PER_PAGE,
     cookieSecure: e.COOKIE_SECURE,
     purgeIntervalMs: e.PURGE_INTERVAL_MINUTES * 60_000,
+    questionMs: e.QUESTION_HOURS * 3600_000,
+    raiseLimitPerHour: e.RAISE_LIMIT_PER_HOUR,
   }
 }

@@ -41,12 +41,27 @@ async function signPost(form) {
   form.elements.signature.value = await sign({ message, signingKeys: key, detached: true, format: 'armored' })
 }
 
+// A ballot: the canonical ballot text (src/domain/questions.ts) for the chosen answer, clearsigned
+// into the same field a GnuPG voter pastes into.
+async function signBallot(form) {
+  const key = await readStoredKey()
+  const choice = form.querySelector('input[name="choice"]:checked')?.value
+  if (!key || !choice || form.elements.signed.value.trim()) return
+  const d = form.dataset
+  const text = `cellboard ballot v1\nsite: ${d.site}\ncell: ${d.cell}\nquestion: ${d.question}\nline: ${d.line}\nchoice: ${choice}`
+  const { sign, createCleartextMessage } = await openpgp()
+  form.elements.signed.value = await sign({ message: await createCleartextMessage({ text }), signingKeys: key })
+}
+
+const signerFor = (form) => (form.matches('[data-sign-post]') ? signPost : form.matches('[data-sign-ballot]') ? signBallot : null)
+
 // With htmx (every form is boosted or hx-post): hold the request until the signature is in.
 document.addEventListener('htmx:confirm', (evt) => {
   const form = evt.detail.elt
-  if (!(form instanceof HTMLFormElement) || !form.matches('[data-sign-post]')) return
+  const signer = form instanceof HTMLFormElement && signerFor(form)
+  if (!signer) return
   evt.preventDefault()
-  signPost(form).then(
+  signer(form).then(
     () => evt.detail.issueRequest(true),
     (err) => showFormError(form, err),
   )
@@ -54,9 +69,10 @@ document.addEventListener('htmx:confirm', (evt) => {
 // Without htmx (it failed to load): sign, then submit as a plain form.
 document.addEventListener('submit', (evt) => {
   const form = evt.target
-  if (window.htmx || !(form instanceof HTMLFormElement) || !form.matches('[data-sign-post]') || form.dataset.signed) return
+  const signer = form instanceof HTMLFormElement && signerFor(form)
+  if (window.htmx || !signer || form.dataset.signed) return
   evt.preventDefault()
-  signPost(form).then(() => {
+  signer(form).then(() => {
     form.dataset.signed = '1'
     form.submit()
   }, (err) => showFormError(form, err))

@@ -4,4 +4,6 @@ import type { Pseudonym } from '../src/domain/pseudonym.ts'
 export type Viewer = {
   identity: { pseudonym: Pseudonym; fingerprint: string; kind: 'disposable' | 'browser' | 'gpg' } | null
   csrf: string
+  /** Open questions this viewer may vote on, in every cell. */
+  openQuestions: number
 }

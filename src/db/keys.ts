@@ -26,6 +26,8 @@ export async function deleteOrphanKeys(db: Db, among?: number[]): Promise<number
     .deleteFrom('public_key')
     .where((eb) => eb.not(eb.exists(eb.selectFrom('post').select('post.id').whereRef('post.key_id', '=', 'public_key.id'))))
     .where((eb) => eb.not(eb.exists(eb.selectFrom('roster_entry').select('roster_entry.id').whereRef('roster_entry.key_id', '=', 'public_key.id'))))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('ballot').select('ballot.id').whereRef('ballot.key_id', '=', 'public_key.id'))))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('eligible_voter').select('eligible_voter.id').whereRef('eligible_voter.key_id', '=', 'public_key.id'))))
   if (among) q = q.where('public_key.id', 'in', among)
   const r = await q.executeTakeFirst()
   return Number(r.numDeletedRows)

@@ -24,6 +24,7 @@ export const registry: Record<string, { about: string; columns: Record<string, C
       cell_id: ['published', 'which cell the line belongs to'],
       version: ['published', 'the line’s version number'],
       created_at: ['published', 'coarse time the version took effect'],
+      question_id: ['published', 'the decision that made this version (empty: set by the operator at the start)'],
     },
   },
   principle: {
@@ -103,6 +104,70 @@ export const registry: Record<string, { about: string; columns: Record<string, C
       created_at: ['published', 'coarse time the revocation was received'],
     },
   },
+  question: {
+    about: 'Line questions put to a cell’s voters, and their decisions. Who raised a question is not kept.',
+    columns: {
+      id: ['operational', 'row identity; the question’s address'],
+      cell_id: ['published', 'the cell asked'],
+      kind: ['published', 'what is asked: remove a post, amend the line, admit or remove a key, recognise or withdraw a fraternal cell'],
+      payload: ['published', 'what the question is about (the post’s place and the principle as it read, the amendment, the key…)'],
+      argument: ['published', 'the argument given when it was raised'],
+      line_version: ['published', 'the version of the line the question is asked under'],
+      eligible: ['published', 'how many voters the roster had when it opened'],
+      quorum: ['published', 'how many ballots make a decision'],
+      threshold: ['published', 'what carries it: more yes than no, or two thirds'],
+      opened_at: ['published', 'coarse time it opened'],
+      deadline: ['published', 'when it closes at the latest'],
+      status: ['published', 'open or closed'],
+      outcome: ['published', 'adopted, rejected, or no quorum'],
+      yes: ['published', 'the tally, when closed'],
+      no: ['published', 'the tally, when closed'],
+      abstain: ['published', 'the tally, when closed'],
+      closed_at: ['published', 'coarse time it closed'],
+    },
+  },
+  eligible_voter: {
+    about: 'The roster’s voters at the moment a question opened: who may vote on it.',
+    columns: {
+      id: ['operational', 'row identity'],
+      question_id: ['published', 'the question'],
+      key_id: ['published', 'a voter’s key'],
+    },
+  },
+  ballot: {
+    about: 'Signed ballots; a voter’s later ballot replaces the earlier one until the question closes. Choices are shown only after it closes.',
+    columns: {
+      id: ['operational', 'row identity'],
+      question_id: ['published', 'the question'],
+      key_id: ['published', 'the voter’s key'],
+      choice: ['published', 'yes, no or abstain'],
+      signing: ['published', 'how it was signed'],
+      signed_text: ['published', 'the OpenPGP signature over the canonical ballot text, checkable offline'],
+      cast_at: ['published', 'coarse time it was cast'],
+    },
+  },
+  fraternal_cell: {
+    about: 'Other cells this cell recognises, by a decision.',
+    columns: {
+      id: ['operational', 'row identity'],
+      cell_id: ['published', 'the recognising cell'],
+      name: ['published', 'the other cell’s name'],
+      location: ['published', 'where it can be found (its address)'],
+      fingerprint: ['published', 'its cell key’s fingerprint'],
+      armored: ['published', 'its cell key'],
+      question_id: ['published', 'the decision that recognised it'],
+      created_at: ['published', 'coarse time of recognition'],
+    },
+  },
+  operator_action: {
+    about: 'What the operator did from the command line, published in the cell’s decision log so nothing changes silently.',
+    columns: {
+      id: ['operational', 'row identity; orders the log'],
+      cell_id: ['published', 'the cell concerned'],
+      action: ['published', 'what was done'],
+      created_at: ['published', 'coarse time it was done'],
+    },
+  },
   kysely_migration: {
     about: 'Which migrations have run.',
     columns: {
@@ -123,6 +188,7 @@ export const registry: Record<string, { about: string; columns: Record<string, C
 export const ephemeral: readonly (readonly [string, string])[] = [
   ['sessions', 'a random id in an HttpOnly cookie, mapped in memory to the key it proved; expires when idle'],
   ['private keys of disposable identities', 'held only in the session, so the server can sign for you; burning the identity forgets it'],
+  ['rate limits on raising questions', 'a counter per key, in memory, forgotten after an hour'],
   ['login challenges', 'a random nonce to sign, single-use, forgotten after 10 minutes'],
   ['form tokens (CSRF)', 'derived from a random cookie and a secret that lives only in memory'],
 ]

@@ -30,3 +30,15 @@ export async function putRosterEntry(db: Db, e: { cellId: number; keyId: number;
     .onConflict((oc) => oc.columns(['cell_id', 'key_id']).doUpdateSet({ role: e.role }))
     .execute()
 }
+
+/** The key ids of a cell's voters now. */
+export async function voterKeyIds(db: Db, cellId: number): Promise<number[]> {
+  const rows = await db.selectFrom('roster_entry').select('key_id').where('cell_id', '=', cellId).where('role', '=', 'voter').orderBy('key_id').execute()
+  return rows.map((r) => r.key_id)
+}
+
+export async function removeRosterEntry(db: Db, cellId: number, fingerprint: string): Promise<number> {
+  const key = await db.selectFrom('public_key').select('id').where('fingerprint', '=', fingerprint).executeTakeFirst()
+  if (!key) return 0
+  return Number((await db.deleteFrom('roster_entry').where('cell_id', '=', cellId).where('key_id', '=', key.id).executeTakeFirst()).numDeletedRows)
+}

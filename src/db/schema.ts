@@ -2,7 +2,7 @@ import type { Generated, Insertable, Selectable } from 'kysely'
 
 // Table types as the migrations create them. Times are ISO-8601 strings, already coarse.
 export interface CellTable { id: Generated<number>; slug: string; name: string; created_at: string }
-export interface LineTable { id: Generated<number>; cell_id: number; version: number; created_at: string }
+export interface LineTable { id: Generated<number>; cell_id: number; version: number; created_at: string; question_id: number | null }
 export interface PrincipleTable { id: Generated<number>; line_id: number; number: number; text: string }
 export interface BoardTable {
   id: Generated<number>
@@ -40,6 +40,38 @@ export interface PostTable {
 
 export interface RevokedKeyTable { id: Generated<number>; fingerprint: string; revoked_armored: string; created_at: string }
 
+export interface QuestionTable {
+  id: Generated<number>
+  cell_id: number
+  kind: 'remove_post' | 'amend_line' | 'admit_key' | 'remove_key' | 'recognise_cell' | 'withdraw_recognition'
+  payload: string
+  argument: string
+  line_version: number
+  eligible: number
+  quorum: number
+  threshold: 'majority' | 'two_thirds'
+  opened_at: string
+  deadline: string
+  status: 'open' | 'closed'
+  outcome: 'adopted' | 'rejected' | 'no_quorum' | null
+  yes: number | null
+  no: number | null
+  abstain: number | null
+  closed_at: string | null
+}
+export interface EligibleVoterTable { id: Generated<number>; question_id: number; key_id: number }
+export interface BallotTable {
+  id: Generated<number>
+  question_id: number
+  key_id: number
+  choice: 'yes' | 'no' | 'abstain'
+  signing: 'disposable' | 'browser' | 'gpg-signed'
+  signed_text: string
+  cast_at: string
+}
+export interface FraternalCellTable { id: Generated<number>; cell_id: number; name: string; location: string; fingerprint: string; armored: string; question_id: number; created_at: string }
+export interface OperatorActionTable { id: Generated<number>; cell_id: number; action: string; created_at: string }
+
 export interface Database {
   cell: CellTable
   line: LineTable
@@ -50,7 +82,14 @@ export interface Database {
   thread: ThreadTable
   post: PostTable
   revoked_key: RevokedKeyTable
+  question: QuestionTable
+  eligible_voter: EligibleVoterTable
+  ballot: BallotTable
+  fraternal_cell: FraternalCellTable
+  operator_action: OperatorActionTable
 }
+
+export type Question = Selectable<QuestionTable>
 
 export type Cell = Selectable<CellTable>
 export type Board = Selectable<BoardTable>

@@ -7,6 +7,8 @@ export type AppEnv = {
     /** A session cookie came with the request but its session is gone (idle expiry or burned). */
     sessionExpired: boolean
     csrfCookie: string
+    /** For a voter: how many questions they may vote on are open (shown on every page). */
+    openQuestions: number
     /** The parsed urlencoded body of a POST. */
     form: Record<string, string>
   }

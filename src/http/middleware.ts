@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { DomainError } from '../domain/errors.ts'
 import type { Deps } from '../services/deps.ts'
+import { countMyOpenQuestions } from '../services/questions.ts'
 import type { AppEnv } from './env.ts'
 
 export const SESSION_COOKIE = 'cb_session'
@@ -55,6 +56,7 @@ export function viewerContext(deps: Deps): MiddlewareHandler<AppEnv> {
     }
     c.set('csrfCookie', csrf)
     c.set('form', {})
+    c.set('openQuestions', session ? await countMyOpenQuestions(deps, session.fingerprint) : 0)
     await next()
   }
 }

@@ -13,6 +13,7 @@ export function viewerOf(c: C, deps: Deps): Viewer {
   return {
     identity: s ? { pseudonym: pseudonymOf(s.fingerprint), fingerprint: s.fingerprint, kind: s.kind } : null,
     csrf: deps.csrf.tokenFor(c.get('csrfCookie')),
+    openQuestions: c.get('openQuestions') ?? 0,
   }
 }
 

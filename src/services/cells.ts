@@ -1,6 +1,7 @@
 import { insertBoard, listBoards } from '../db/boards.ts'
 import { findCell, insertCell, listCells } from '../db/cells.ts'
 import { ensureKey } from '../db/keys.ts'
+import { recordOperatorAction } from '../db/questions.ts'
 import { listRoster, putRosterEntry, type Role } from '../db/roster.ts'
 import { DomainError, validateFields } from '../domain/errors.ts'
 import { checkLine, SLUG } from '../domain/text.ts'
@@ -12,6 +13,9 @@ import { findCellOrThrow } from './reading.ts'
 // Operator use cases (the CLI). Cells, boards and the first roster are set up here; later
 // issues move roster and line changes to votes.
 type Ops = Pick<Deps, 'db' | 'config' | 'now'>
+
+// A cell's own pages live beside its boards (/c/CELL/questions): no board may take those names.
+const RESERVED_BOARD_SLUGS = ['questions', 'line', 'decisions']
 
 const checkSlug = (field: string, v: string) => {
   if (!SLUG.test(v)) throw new DomainError(422, `Invalid ${field}.`, { [field]: 'Use 1–32 lowercase letters, digits and dashes, starting with a letter or digit.' })
@@ -30,7 +34,11 @@ export async function createCell(ops: Ops, input: { slug: string; name: string; 
   if (v.principles.length > 50) throw new DomainError(422, 'A line has at most 50 principles.')
   if (await findCell(ops.db, v.slug)) throw new DomainError(409, `A cell named "${v.slug}" already exists.`)
   const createdAt = coarseTime(ops.now(), ops.config.timeGranularityMs)
-  return ops.db.transaction().execute((tx) => insertCell(tx, { slug: v.slug, name: v.name, createdAt }, v.principles))
+  return ops.db.transaction().execute(async (tx) => {
+    const cell = await insertCell(tx, { slug: v.slug, name: v.name, createdAt }, v.principles)
+    await recordOperatorAction(tx, cell.id, `created the cell, with a line of ${v.principles.length} principle${v.principles.length === 1 ? '' : 's'}`, createdAt)
+    return cell
+  })
 }
 
 export async function createBoard(
@@ -40,7 +48,10 @@ export async function createBoard(
   const cell = await findCellOrThrow(ops, input.cell)
   const v = validateFields(
     {
-      slug: () => checkSlug('slug', input.slug),
+      slug: () => {
+        if (RESERVED_BOARD_SLUGS.includes(input.slug)) throw new DomainError(422, 'Reserved name.', { slug: `"${input.slug}" names a page of the cell; choose another board name.` })
+        return checkSlug('slug', input.slug)
+      },
       name: () => checkLine('name', input.name, 100, 'The name'),
       description: () => (input.description.trim() === '' ? '' : checkLine('description', input.description, 300, 'The description')),
       visibility: () => {
@@ -57,7 +68,11 @@ export async function createBoard(
   )
   if ((await listBoards(ops.db, cell.id)).some((b) => b.slug === v.slug)) throw new DomainError(409, `The cell already has a board "${v.slug}".`)
   const createdAt = coarseTime(ops.now(), ops.config.timeGranularityMs)
-  return insertBoard(ops.db, { cell_id: cell.id, slug: v.slug, name: v.name, description: v.description, visibility: v.visibility, retention_days: v.retentionDays, created_at: createdAt })
+  return ops.db.transaction().execute(async (tx) => {
+    const board = await insertBoard(tx, { cell_id: cell.id, slug: v.slug, name: v.name, description: v.description, visibility: v.visibility, retention_days: v.retentionDays, created_at: createdAt })
+    await recordOperatorAction(tx, cell.id, `created the board "${v.slug}" (${v.visibility}${v.retentionDays ? `, threads kept ${v.retentionDays} days` : ''})`, createdAt)
+    return board
+  })
 }
 
 export async function addRosterKey(ops: Ops, input: { cell: string; armoredKey: string; role: string }) {
@@ -68,6 +83,7 @@ export async function addRosterKey(ops: Ops, input: { cell: string; armoredKey: 
   await ops.db.transaction().execute(async (tx) => {
     const keyId = await ensureKey(tx, { fingerprint: key.fingerprint, armored: key.armored, createdAt })
     await putRosterEntry(tx, { cellId: cell.id, keyId, role: input.role as Role, createdAt })
+    await recordOperatorAction(tx, cell.id, `put the key ${key.fingerprint} on the roster as ${input.role}`, createdAt)
   })
   return key.fingerprint
 }

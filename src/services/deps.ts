@@ -2,6 +2,7 @@ import type { Config } from '../config.ts'
 import type { Db } from '../db/connect.ts'
 import type { CsrfTokens } from '../ephemeral/csrf.ts'
 import type { ChallengeStore } from '../ephemeral/challenges.ts'
+import type { RateLimiter } from '../ephemeral/rate-limits.ts'
 import type { SessionStore } from '../ephemeral/sessions.ts'
 import type { PageCache } from './page-cache.ts'
 
@@ -11,6 +12,7 @@ export type Deps = {
   config: Config
   sessions: SessionStore
   challenges: ChallengeStore
+  rateLimits: RateLimiter
   csrf: CsrfTokens
   cache: PageCache
   now: () => number

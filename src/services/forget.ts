@@ -4,7 +4,9 @@ import { checkpointTruncate } from '../db/forget.ts'
 import { deleteOrphanKeys } from '../db/keys.ts'
 import { deletePost, findPostAt } from '../db/posts.ts'
 import { deleteThreads, findThread, keysOfThreads, threadsIdleSince } from '../db/threads.ts'
+import { recordOperatorAction } from '../db/questions.ts'
 import { notFound } from '../domain/errors.ts'
+import { coarseTime } from '../domain/time.ts'
 import type { Deps } from './deps.ts'
 import { findBoardOrThrow } from './reading.ts'
 
@@ -56,17 +58,23 @@ export async function removePost(deps: ForgetDeps, at: { cell: string; board: st
   const { cell, board } = await findBoardOrThrow(deps, at.cell, at.board)
   const post = await findPostAt(deps.db, { cellId: cell.id, boardId: board.id, threadId: at.threadId, number: at.number })
   if (!post) throw notFound('That post')
-  const r = await deps.db.transaction().execute((tx) => forgetPost(tx, post))
+  const r = await deps.db.transaction().execute(async (tx) => {
+    await recordOperatorAction(tx, cell.id, `removed post ${at.number} of thread ${at.threadId} on the board "${board.slug}"`, coarseTime(deps.now(), deps.config.timeGranularityMs))
+    return forgetPost(tx, post)
+  })
   deps.cache?.invalidateThread(post.thread_id, board.id)
   return { ...r, purge: await purge(deps) }
 }
 
 /** The operator's "thread remove": hard-delete a thread and all its posts, then purge. */
 export async function removeThread(deps: ForgetDeps, at: { cell: string; board: string; threadId: number }) {
-  const { board } = await findBoardOrThrow(deps, at.cell, at.board)
+  const { cell, board } = await findBoardOrThrow(deps, at.cell, at.board)
   const thread = await findThread(deps.db, board.id, at.threadId)
   if (!thread) throw notFound('That thread')
-  const r = await deps.db.transaction().execute((tx) => forgetThreads(tx, [thread.id]))
+  const r = await deps.db.transaction().execute(async (tx) => {
+    await recordOperatorAction(tx, cell.id, `removed thread ${thread.id} on the board "${board.slug}", with its posts`, coarseTime(deps.now(), deps.config.timeGranularityMs))
+    return forgetThreads(tx, [thread.id])
+  })
   deps.cache?.invalidateThread(thread.id, board.id)
   return { ...r, purge: await purge(deps) }
 }

@@ -6,6 +6,7 @@ import { loadConfig, type Config } from '../../src/config.ts'
 import { migrateToLatest, openDatabase } from '../../src/db/connect.ts'
 import { CsrfTokens } from '../../src/ephemeral/csrf.ts'
 import { MemoryChallengeStore } from '../../src/ephemeral/challenges.ts'
+import { MemoryRateLimiter } from '../../src/ephemeral/rate-limits.ts'
 import { MemorySessionStore } from '../../src/ephemeral/sessions.ts'
 import type { Deps } from '../../src/services/deps.ts'
 import { ensureDefaultCell } from '../../src/services/cells.ts'
@@ -18,7 +19,7 @@ export async function makeBoard(env: Record<string, string> = {}, now: () => num
   const file = join(dir, 'cellboard.db')
   const { db, sqlite } = openDatabase(file)
   await migrateToLatest(db)
-  const deps: Deps = { db, config, sessions: new MemorySessionStore(config.sessionIdleMs, now), challenges: new MemoryChallengeStore(now), csrf: new CsrfTokens(), cache: new PageCache(), now }
+  const deps: Deps = { db, config, sessions: new MemorySessionStore(config.sessionIdleMs, now), challenges: new MemoryChallengeStore(now), rateLimits: new MemoryRateLimiter(now), csrf: new CsrfTokens(), cache: new PageCache(), now }
   await ensureDefaultCell(deps)
   const app = createApp(deps)
   return {
@@ -31,6 +32,7 @@ export async function makeBoard(env: Record<string, string> = {}, now: () => num
     async close() {
       deps.sessions.close()
       deps.challenges.close()
+      deps.rateLimits.close()
       await db.destroy()
       rmSync(dir, { recursive: true, force: true })
     },

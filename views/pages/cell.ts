@@ -8,6 +8,7 @@ export type CellPageProps = {
 
 export function cellMain(p: CellPageProps): Html {
   return html`<h1>${p.cell.name}</h1>
+<p><a href="/c/${p.cell.slug}/questions">Open questions</a> · <a href="/c/${p.cell.slug}/decisions">Decisions</a> · <a href="/c/${p.cell.slug}/line">The line and its history</a></p>
 <section class="line"><h2>The line <small>(version ${p.line.version})</small></h2>
 ${p.line.principles.length === 0 ? html`<p>This cell has not stated its line yet.</p>` : html`<ol>${p.line.principles.map((pr) => html`<li value="${pr.number}">${pr.text}</li>`)}</ol>`}
 </section>

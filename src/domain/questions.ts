@@ -1,0 +1,75 @@
+import { DomainError } from './errors.ts'
+
+// Line questions: the kinds in one place, so a later kind (publishing a reply to a letter) is one
+// more entry here, in the raise form and in the code that carries decisions out.
+export const QUESTION_KINDS = {
+  remove_post: { label: 'Remove a post', threshold: 'majority', anyone: true },
+  amend_line: { label: 'Amend the line', threshold: 'two_thirds', anyone: false },
+  admit_key: { label: 'Admit a key to the roster', threshold: 'majority', anyone: false },
+  remove_key: { label: 'Remove a key from the roster', threshold: 'majority', anyone: false },
+  recognise_cell: { label: 'Recognise another cell as fraternal', threshold: 'majority', anyone: false },
+  withdraw_recognition: { label: 'Withdraw a recognition', threshold: 'majority', anyone: false },
+} as const satisfies Record<string, { label: string; threshold: Threshold; anyone: boolean }>
+
+export type QuestionKind = keyof typeof QUESTION_KINDS
+export type Threshold = 'majority' | 'two_thirds'
+export const isQuestionKind = (k: string): k is QuestionKind => Object.hasOwn(QUESTION_KINDS, k)
+
+export const CHOICES = ['yes', 'no', 'abstain'] as const
+export type Choice = (typeof CHOICES)[number]
+
+/** What each kind asks; stored as JSON and shown on the question and decision pages. */
+export type Payload =
+  | { kind: 'remove_post'; postId: number; board: string; thread: number; number: number; principle: number; principleText: string }
+  | { kind: 'amend_line'; change: 'add' | 'replace' | 'remove'; principle: number | null; text: string | null }
+  | { kind: 'admit_key'; fingerprint: string; armored: string; role: 'member' | 'voter' }
+  | { kind: 'remove_key'; fingerprint: string }
+  | { kind: 'recognise_cell'; name: string; location: string; fingerprint: string; armored: string }
+  | { kind: 'withdraw_recognition'; fingerprint: string; name: string }
+
+export type Tally = { yes: number; no: number; abstain: number; eligible: number; quorum: number; threshold: Threshold }
+export type Outcome = 'adopted' | 'rejected' | 'no_quorum'
+
+const cast = (t: Tally) => t.yes + t.no + t.abstain
+
+/** Whether the yes side carries, given the votes for and against. */
+export function carries(yes: number, no: number, threshold: Threshold): boolean {
+  return threshold === 'two_thirds' ? yes > 0 && 3 * yes >= 2 * (yes + no) : yes > no
+}
+
+/** The outcome when a question closes: quorum counts every ballot, abstentions included. */
+export function outcomeOf(t: Tally): Outcome {
+  if (cast(t) < t.quorum) return 'no_quorum'
+  return carries(t.yes, t.no, t.threshold) ? 'adopted' : 'rejected'
+}
+
+/**
+ * The outcome if it can no longer change, whatever the voters who have not voted yet choose
+ * (ballots already cast are taken as they stand: a question that closes early closes at once).
+ * Null while it could still go either way.
+ */
+export function settledOutcome(t: Tally): Outcome | null {
+  const left = t.eligible - cast(t)
+  if (left === 0) return outcomeOf(t)
+  if (cast(t) < t.quorum) return null // the rest could still make quorum, or not
+  const best = carries(t.yes + left, t.no, t.threshold)
+  const worst = carries(t.yes, t.no + left, t.threshold)
+  if (best === worst) return best ? 'adopted' : 'rejected'
+  return null
+}
+
+/** Default quorum: half the eligible voters, rounded up (at least one). */
+export const defaultQuorum = (eligible: number) => Math.max(1, Math.ceil(eligible / 2))
+
+// ----- Ballots: the canonical text a voter signs -----------------------------------------------
+
+export type BallotText = { site: string; cell: string; question: number; line: number; choice: Choice }
+const BALLOT_HEADER = 'cellboard ballot v1'
+
+export const ballotText = (b: BallotText) => `${BALLOT_HEADER}\nsite: ${b.site}\ncell: ${b.cell}\nquestion: ${b.question}\nline: ${b.line}\nchoice: ${b.choice}`
+
+export function parseBallot(text: string): BallotText {
+  const m = new RegExp(`^${BALLOT_HEADER}\\nsite: (\\S+)\\ncell: (\\S+)\\nquestion: ([1-9][0-9]{0,14})\\nline: ([1-9][0-9]{0,9})\\nchoice: (yes|no|abstain)$`).exec(text)
+  if (!m) throw new DomainError(422, 'The signed text is not a cellboard ballot. Sign the ballot text exactly as shown.', { signed: 'Sign the ballot text shown, unchanged.' })
+  return { site: m[1]!, cell: m[2]!, question: Number(m[3]), line: Number(m[4]), choice: m[5] as Choice }
+}

@@ -1,0 +1,279 @@
+import { spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { ballotText } from '../../src/domain/questions.ts'
+import { addRosterKey, createCell } from '../../src/services/cells.ts'
+import { makeBoard, type Client } from '../support/app.ts'
+import { clearsignWith, heldKey, logInWith, unescape } from '../support/keys.ts'
+import { findMarkers } from '../support/scan.ts'
+
+let board: Awaited<ReturnType<typeof makeBoard>>
+let now: number
+beforeEach(async () => {
+  now = Date.UTC(2026, 10, 22, 10)
+  board = await makeBoard({}, () => now)
+})
+afterEach(() => board.close())
+
+const root = new URL('../../', import.meta.url).pathname
+const count = (table: string) => board.sqlite.prepare(`select count(*) from ${table}`).pluck().get() as number
+
+/** Three voters, as the product has them: a disposable identity, a GnuPG key and a browser key. */
+async function threeVoters() {
+  const disposable = board.client()
+  const dFpr = await disposable.takeIdentity()
+  await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await (await disposable.request('/identity/public-key.asc')).text(), role: 'voter' })
+  const gpgKey = await heldKey()
+  const gpg = board.client()
+  await logInWith(gpg, gpgKey, 'gpg')
+  await addRosterKey(board.deps, { cell: 'lobby', armoredKey: gpgKey.publicKey, role: 'voter' })
+  const browserKey = await heldKey()
+  const browser = board.client()
+  await logInWith(browser, browserKey, 'browser')
+  await addRosterKey(board.deps, { cell: 'lobby', armoredKey: browserKey.publicKey, role: 'voter' })
+  return { disposable: { c: disposable, fpr: dFpr }, gpg: { c: gpg, key: gpgKey }, browser: { c: browser, key: browserKey } }
+}
+
+async function raise(c: Client, fields: Record<string, string>) {
+  await c.get(`/c/lobby/questions/new?kind=${fields.kind}`)
+  return c.post('/c/lobby/questions', fields)
+}
+
+const idOf = (location: string) => Number(location.split('/').pop())
+
+async function voteDisposable(c: Client, q: number, choice: string) {
+  await c.get(`/c/lobby/questions/${q}`)
+  const review = await c.post(`/c/lobby/questions/${q}/ballot`, { choice })
+  expect(review.res.status).toBe(200)
+  expect(unescape(review.text)).toContain(ballotText({ site: 'cellboard.local', cell: 'lobby', question: q, line: 1, choice: choice as 'yes' }))
+  return c.post(`/c/lobby/questions/${q}/ballot`, { choice, confirm: 'yes' })
+}
+
+async function votePasted(c: Client, privateKey: string, q: number, choice: 'yes' | 'no' | 'abstain', over: Partial<{ site: string; cell: string; question: number; line: number }> = {}) {
+  await c.get(`/c/lobby/questions/${q}`)
+  const text = ballotText({ site: 'cellboard.local', cell: 'lobby', question: q, line: 1, choice, ...over })
+  return c.post(`/c/lobby/questions/${q}/ballot`, { signed: await clearsignWith(privateKey, text) })
+}
+
+async function postToQuestion(title = 'Off the line', body = 'REMOVEMEMARKER contradicts everything') {
+  const poster = board.client()
+  await poster.takeIdentity()
+  await poster.get('/c/lobby/general')
+  const thread = (await poster.post('/c/lobby/general', { title, body })).res.headers.get('location')!
+  return { poster, thread, threadId: thread.split('/').pop()! }
+}
+
+describe('remove a post: raise, vote with three kinds of key, decide, publish', () => {
+  it('anyone may raise it; voters see the post, the principle and the argument; the decision removes the post and publishes every ballot', async () => {
+    const v = await threeVoters()
+    const { poster, thread, threadId } = await postToQuestion()
+    // Any identity may raise "remove a post" on a public board (the poster's neighbour, off the roster).
+    const neighbour = board.client()
+    await neighbour.takeIdentity()
+    const raised = await raise(neighbour, { kind: 'remove_post', board: 'general', thread: threadId, number: '1', principle: '1', argument: 'It attacks a person, not what was said.' })
+    expect(raised.res.status).toBe(303)
+    const q = idOf(raised.res.headers.get('location')!)
+
+    // The voters' queue shows what the question is about, and the ballot form to voters only.
+    const queue = await v.disposable.c.get('/c/lobby/questions')
+    expect(queue.text).toContain('REMOVEMEMARKER')
+    expect(queue.text).toContain('<blockquote class="principle">1. Say what you mean')
+    expect(queue.text).toContain('It attacks a person, not what was said.')
+    expect(queue.text).toContain('<b>0</b> of 3 ballots cast so far')
+    expect(queue.text).toContain('Review the ballot')
+    expect((await neighbour.get('/c/lobby/questions')).text).not.toContain('Review the ballot')
+    // Voters see a count of open questions on every page.
+    expect((await v.gpg.c.get('/')).text).toContain('1 open question</a>')
+
+    // A disposable voter confirms the exact text first; then only the count shows, not the choice.
+    expect((await voteDisposable(v.disposable.c, q, 'yes')).res.status).toBe(303)
+    const afterOne = await poster.get(`/c/lobby/questions/${q}`)
+    expect(afterOne.text).toContain('<b>1</b> of 3 ballots cast so far')
+    expect(afterOne.text).not.toMatch(/<b>yes<\/b>/)
+
+    // The GnuPG voter pastes a clearsigned ballot: 2 yes of 3 settles it, so it closes at once.
+    expect((await votePasted(v.gpg.c, v.gpg.key.privateKey, q, 'yes')).res.status).toBe(303)
+
+    const decision = await poster.get(`/c/lobby/questions/${q}`)
+    expect(decision.text).toContain('Decision: Adopted')
+    expect(decision.text).toContain('Yes 2, no 0, abstain 0, of 3 eligible voters (quorum 2)')
+    expect(decision.text).toContain('The post was removed; its content is not shown.')
+    expect(decision.text).not.toContain('REMOVEMEMARKER')
+    expect(decision.text.match(/-----BEGIN PGP SIGNED MESSAGE-----/g)).toHaveLength(2)
+    expect(decision.text).toContain(`<code>${v.gpg.key.fingerprint}</code>`)
+    // The thread had only that post: it is gone, and its text is gone from the files.
+    expect((await poster.get(thread)).res.status).toBe(404)
+    expect(findMarkers(board.dir, ['REMOVEMEMARKER'])).toEqual({})
+    // The decision log lists it.
+    expect((await poster.get('/c/lobby/decisions')).text).toMatch(/Decision 1<\/a>: Remove a post — <b>adopted<\/b>/)
+
+    // The bundle rechecks offline with the CLI, and every ballot with real gpg.
+    const bundle = await (await poster.request(`/c/lobby/questions/${q}/bundle.json`)).text()
+    const file = join(board.dir, 'bundle.json')
+    writeFileSync(file, bundle)
+    const verified = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'verify-tally', file], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH } })
+    expect(verified.stdout).toBe('ok: adopted (yes 2, no 0, abstain 0)\n')
+    expect(verified.status).toBe(0)
+    const parsed = JSON.parse(bundle)
+    expect(parsed.eligible).toHaveLength(3)
+    for (const b of parsed.ballots) {
+      const home = join(board.dir, `gpg-${b.fingerprint}`)
+      const gpg = (...args: string[]) => spawnSync('gpg', ['--homedir', home, '--batch', ...args], { encoding: 'utf8' })
+      spawnSync('mkdir', ['-m', '700', home])
+      writeFileSync(join(home, 'key.asc'), parsed.eligible.find((e: { fingerprint: string }) => e.fingerprint === b.fingerprint).publicKey)
+      writeFileSync(join(home, 'ballot.asc'), b.signedText)
+      expect(gpg('--import', join(home, 'key.asc')).status).toBe(0)
+      const r = gpg('--verify', join(home, 'ballot.asc'))
+      expect(r.stderr).toContain('Good signature')
+      expect(r.status).toBe(0)
+    }
+    // A tampered bundle does not pass.
+    writeFileSync(file, bundle.replace('"yes": 2', '"yes": 3'))
+    const forged = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'verify-tally', file], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH } })
+    expect(forged.status).toBe(1)
+    expect(forged.stdout).toContain('MISMATCH')
+  })
+
+  it('a later ballot replaces the earlier one; at the deadline a question without quorum closes unadopted', async () => {
+    const v = await threeVoters()
+    const { threadId, thread, poster } = await postToQuestion()
+    const q = idOf((await raise(v.gpg.c, { kind: 'remove_post', board: 'general', thread: threadId, number: '1', principle: '2', argument: 'Asks who someone is.' })).res.headers.get('location')!)
+    await voteDisposable(v.disposable.c, q, 'yes')
+    await voteDisposable(v.disposable.c, q, 'no')
+    expect(count('ballot')).toBe(1)
+    expect(board.sqlite.prepare('select choice from ballot').pluck().get()).toBe('no')
+    now += 72 * 3600_000 + 1
+    const page = await poster.get(`/c/lobby/questions/${q}`)
+    expect(page.text).toContain('Decision: No quorum: not adopted')
+    expect((await poster.get(thread)).res.status).toBe(200)
+  })
+})
+
+describe('amending the line and changing the roster', () => {
+  it('an amendment carried by two thirds makes a new line version, shown with the decision that made it', async () => {
+    const v = await threeVoters()
+    const q = idOf((await raise(v.gpg.c, { kind: 'amend_line', change: 'add', principle: '1', text: 'Quote before you answer.', argument: 'Threads lose track.' })).res.headers.get('location')!)
+    await voteDisposable(v.disposable.c, q, 'yes')
+    expect((await votePasted(v.browser.c, v.browser.key.privateKey, q, 'yes')).res.status).toBe(303)
+    const line = await v.gpg.c.get('/c/lobby/line')
+    expect(line.text).toContain('<h2>Version 2 (current)</h2>')
+    expect(line.text).toContain(`by <a href="/c/lobby/questions/${q}">decision ${q}</a>`)
+    expect(line.text).toContain('<li value="3">Quote before you answer.</li>')
+    expect(line.text).toContain('<h2>Version 1</h2>')
+    expect((await v.gpg.c.get('/c/lobby')).text).toContain('(version 2)')
+  })
+
+  it('removing a key from the roster ends its sessions at once', async () => {
+    const v = await threeVoters()
+    const q = idOf((await raise(v.gpg.c, { kind: 'remove_key', fingerprint: v.browser.key.fingerprint, argument: 'Lost device.' })).res.headers.get('location')!)
+    expect(await board.deps.sessions.get(v.browser.c.cookies.get('cb_session')!)).not.toBeNull()
+    await voteDisposable(v.disposable.c, q, 'yes')
+    await votePasted(v.gpg.c, v.gpg.key.privateKey, q, 'yes')
+    expect(await board.deps.sessions.get(v.browser.c.cookies.get('cb_session')!)).toBeNull()
+    expect(board.sqlite.prepare(`select count(*) from roster_entry r join public_key k on k.id = r.key_id where k.fingerprint = ?`).pluck().get(v.browser.key.fingerprint)).toBe(0)
+    expect((await v.browser.c.get('/identity')).text).toContain('Your last identity’s session ended')
+  })
+})
+
+describe('bad input on questions and ballots: a clear answer, nothing stored', () => {
+  it('refuses ballots from a key not eligible, replayed elsewhere, after close, malformed or tampered', async () => {
+    const v = await threeVoters()
+    const { threadId } = await postToQuestion()
+    const q1 = idOf((await raise(v.gpg.c, { kind: 'remove_post', board: 'general', thread: threadId, number: '1', principle: '1', argument: 'one' })).res.headers.get('location')!)
+    const q2 = idOf((await raise(v.gpg.c, { kind: 'amend_line', change: 'remove', principle: '2', text: '', argument: 'two' })).res.headers.get('location')!)
+    const before = count('ballot')
+
+    const outsider = board.client()
+    await outsider.takeIdentity()
+    await outsider.get(`/c/lobby/questions/${q1}`)
+    expect((await outsider.post(`/c/lobby/questions/${q1}/ballot`, { choice: 'yes', confirm: 'yes' })).res.status).toBe(403)
+
+    const key = v.gpg.key.privateKey
+    for (const [over, what] of [[{ question: q2 }, 'question'], [{ cell: 'elsewhere' }, 'cell'], [{ site: 'evil.example' }, 'site'], [{ line: 2 }, 'line']] as const) {
+      const r = await votePasted(v.gpg.c, key, q1, 'yes', over)
+      expect(r.res.status, what).toBe(422)
+      expect(unescape(r.text)).toContain(`signed for ${what}`)
+    }
+    await v.gpg.c.get(`/c/lobby/questions/${q1}`)
+    let r = await v.gpg.c.post(`/c/lobby/questions/${q1}/ballot`, { signed: 'I vote yes, trust me' })
+    expect(r.res.status).toBe(422)
+    const good = await clearsignWith(key, ballotText({ site: 'cellboard.local', cell: 'lobby', question: q1, line: 1, choice: 'no' }))
+    r = await v.gpg.c.post(`/c/lobby/questions/${q1}/ballot`, { signed: good.replace('choice: no', 'choice: yes') })
+    expect(r.res.status).toBe(422)
+    expect(r.text).toContain('does not verify')
+    r = await v.gpg.c.post(`/c/lobby/questions/${q1}/ballot`, { signed: await clearsignWith(v.browser.key.privateKey, ballotText({ site: 'cellboard.local', cell: 'lobby', question: q1, line: 1, choice: 'yes' })) })
+    expect(r.res.status).toBe(422)
+    expect(count('ballot')).toBe(before)
+
+    // After close: 409.
+    await voteDisposable(v.disposable.c, q1, 'no')
+    await votePasted(v.browser.c, v.browser.key.privateKey, q1, 'no')
+    r = await votePasted(v.gpg.c, key, q1, 'yes')
+    expect(r.res.status).toBe(409)
+    expect(r.text).toContain('This question is closed')
+  })
+
+  it('refuses a question citing a missing principle, about another cell’s post, or past the rate limit', async () => {
+    await threeVoters()
+    await createCell(board.deps, { slug: 'other', name: 'Other', principles: ['Be brief.'] })
+    const { threadId } = await postToQuestion()
+    const stranger = board.client()
+    await stranger.takeIdentity()
+    const before = count('question')
+    let r = await raise(stranger, { kind: 'remove_post', board: 'general', thread: threadId, number: '1', principle: '9', argument: 'x' })
+    expect(r.res.status).toBe(422)
+    expect(r.text).toContain('The cell’s line has no principle 9.')
+    await stranger.get('/c/other/questions/new?kind=remove_post')
+    r = await stranger.post('/c/other/questions', { kind: 'remove_post', board: 'general', thread: threadId, number: '1', principle: '1', argument: 'x' })
+    expect(r.res.status).toBe(422)
+    expect(r.text).toContain('That post is not in this cell')
+    r = await raise(stranger, { kind: 'amend_line', change: 'add', text: 'Mine', argument: 'x' })
+    expect(r.res.status).toBe(403)
+    expect(count('question')).toBe(before)
+    for (let i = 0; i < 5; i++) expect((await raise(stranger, { kind: 'remove_post', board: 'general', thread: threadId, number: '1', principle: '1', argument: `try ${i}` })).res.status).toBe(303)
+    r = await raise(stranger, { kind: 'remove_post', board: 'general', thread: threadId, number: '1', principle: '1', argument: 'one more' })
+    expect(r.res.status).toBe(429)
+    expect(r.text).toContain('at most 5 questions an hour')
+    expect(count('question')).toBe(before + 5)
+  })
+})
+
+describe('no reputation', () => {
+  it('no route lists posts by key or shows a per-key count: the GET routes are exactly these', () => {
+    const gets = [...new Set(board.app.routes.filter((r) => r.method === 'GET').map((r) => r.path))].sort()
+    expect(gets).toEqual([
+      '/',
+      '/c/:cell',
+      '/c/:cell/:board',
+      '/c/:cell/:board/t/:thread{[0-9]+}',
+      '/c/:cell/:board/t/:thread{[0-9]+}/p/:file{[0-9]+\\.asc}',
+      '/c/:cell/:board/t/:thread{[0-9]+}/p/:n{[0-9]+}',
+      '/c/:cell/decisions',
+      '/c/:cell/line',
+      '/c/:cell/questions',
+      '/c/:cell/questions/:id{[0-9]+}',
+      '/c/:cell/questions/:id{[0-9]+}/bundle.json',
+      '/c/:cell/questions/new',
+      '/favicon.ico',
+      '/identity',
+      '/identity/challenge',
+      '/identity/private-key.asc',
+      '/identity/public-key.asc',
+      '/k/:file{[0-9a-fA-F]{40,64}\\.asc}',
+      '/privacy',
+      '/questions',
+      '/static/:name{.+}',
+    ])
+  })
+
+  it('a key’s address gives only the key, never its posts', async () => {
+    const c = board.client()
+    const fpr = await c.takeIdentity()
+    await c.get('/c/lobby/general')
+    await c.post('/c/lobby/general', { title: 'Mine', body: 'POSTBYKEYMARKER' })
+    const key = await c.request(`/k/${fpr}.asc`)
+    expect(await key.text()).not.toContain('POSTBYKEYMARKER')
+    expect((await c.request(`/k/${fpr}`)).status).toBe(404)
+  })
+})

@@ -1,0 +1,106 @@
+import { QUESTION_KINDS, type QuestionKind } from '../../src/domain/questions.ts'
+import { showTime } from '../../src/domain/time.ts'
+import { html, type Html } from '../html.ts'
+import { ballotForm, type BallotPlace } from '../partials/ballot-form.ts'
+import { csrfField, describedBy, fieldError, formMessage, type FormState } from '../partials/forms.ts'
+import { questionSummary, type QuestionView } from '../partials/question.ts'
+import type { Viewer } from '../viewer.ts'
+
+type Cell = { slug: string; name: string }
+export type QueueItem = { q: QuestionView; ballots: number; canVote: boolean; place: BallotPlace }
+
+const crumbs = (cell: Cell) => html`<nav class="crumbs"><a href="/c/${cell.slug}">${cell.name}</a> /</nav>`
+
+/** The voters' queue: open questions, what each is about, how many ballots so far, and the form. */
+export function queueMain(p: { cell: Cell; items: QueueItem[]; viewer: Viewer }): Html {
+  return html`${crumbs(p.cell)}<h1>Open questions</h1>
+<p><a href="/c/${p.cell.slug}/questions/new">Raise a line question</a> · <a href="/c/${p.cell.slug}/decisions">Decisions</a> · <a href="/c/${p.cell.slug}/line">The line</a></p>
+${p.items.length === 0 ? html`<p>No question is open.</p>` : ''}
+${p.items.map((i) => questionBlock(p.cell, i, p.viewer, { values: {}, errors: {} }))}`
+}
+
+function questionBlock(cell: Cell, i: QueueItem, viewer: Viewer, form: FormState): Html {
+  return html`<article class="question" id="q${i.q.id}">${questionSummary(cell.slug, i.q)}
+<p class="ballot-count"><b>${i.ballots}</b> of ${i.q.eligible} ballots cast so far. Choices are published when the question closes.</p>
+${i.canVote ? ballotForm({ viewer, place: i.place, form, action: `/c/${cell.slug}/questions/${i.q.id}/ballot` }) : ''}</article>`
+}
+
+export type DecisionBallot = { fingerprint: string; choice: string; signing: string; signed_text: string }
+
+/** One question: open, with its ballot form; or closed, with the decision and every ballot. */
+export function questionMain(p: { cell: Cell; item: QueueItem; viewer: Viewer; form: FormState; decision: { yes: number; no: number; abstain: number; closedAt: string; ballots: DecisionBallot[] } | null }): Html {
+  const q = p.item.q
+  if (!p.decision) return html`${crumbs(p.cell)}${questionBlock(p.cell, p.item, p.viewer, p.form)}`
+  const d = p.decision
+  const outcome = { adopted: 'Adopted', rejected: 'Rejected', no_quorum: 'No quorum: not adopted' }[q.outcome!]
+  return html`${crumbs(p.cell)}${formMessage(p.form)}<article class="question decision" id="q${q.id}">${questionSummary(p.cell.slug, q)}
+<h2>Decision: ${outcome}</h2>
+<p>Yes ${d.yes}, no ${d.no}, abstain ${d.abstain}, of ${q.eligible} eligible voters (quorum ${q.quorum}). Closed ${showTime(d.closedAt)}.</p>
+<p><a href="/c/${p.cell.slug}/questions/${q.id}/bundle.json" hx-boost="false">Download the tally bundle</a> (ballots, voters’ public keys, the eligible roster) and recheck it offline:
+<code>npm run cellboard -- verify-tally bundle.json</code>.</p>
+<h3>Ballots</h3>
+${d.ballots.length === 0 ? html`<p>No ballots were cast.</p>` : ''}
+${d.ballots.map((b) => html`<section class="ballot-signed"><p><b>${b.choice}</b>, ${b.signing}, key <a href="/k/${b.fingerprint}.asc" hx-boost="false"><code>${b.fingerprint}</code></a></p><pre>${b.signed_text}</pre></section>`)}
+</article>`
+}
+
+export type RaiseProps = { cell: Cell; kind: QuestionKind | null; viewer: Viewer; form: FormState; principles: { number: number; text: string }[]; onRoster: boolean }
+
+/** Raise a question: first choose the kind (plain links), then its own fields. */
+export function raiseMain(p: RaiseProps): Html {
+  const v = (k: string) => p.form.values[k] ?? ''
+  const kinds = (Object.keys(QUESTION_KINDS) as QuestionKind[]).filter((k) => p.onRoster || QUESTION_KINDS[k].anyone)
+  const principleSelect = html`<label for="principle">Principle</label>
+<select id="principle" name="principle"${describedBy(p.form, 'principle')}>${p.principles.map((pr) => html`<option value="${pr.number}"${v('principle') === String(pr.number) ? ' selected' : ''}>${pr.number}. ${pr.text}</option>`)}</select>${fieldError(p.form, 'principle')}`
+  const field = (name: string, label: string, rows = 0) => html`<label for="${name}">${label}</label>
+${rows ? html`<textarea id="${name}" name="${name}" rows="${rows}"${describedBy(p.form, name)}>${v(name)}</textarea>` : html`<input id="${name}" name="${name}" value="${v(name)}"${describedBy(p.form, name)}>`}${fieldError(p.form, name)}`
+  let fields: Html | '' = ''
+  switch (p.kind) {
+    case 'remove_post':
+      fields = html`${field('board', 'Board (its short name)')}${field('thread', 'Thread number')}${field('number', 'Post number (#N)')}${principleSelect}`
+      break
+    case 'amend_line':
+      fields = html`<fieldset><legend>Change</legend>${(['add', 'replace', 'remove'] as const).map((c) => html`<label class="choice"><input type="radio" name="change" value="${c}"${v('change') === c ? ' checked' : ''}> ${c}</label>`)}</fieldset>${fieldError(p.form, 'change')}
+${principleSelect}<p class="hint">The principle to replace or remove (ignored when adding).</p>${field('text', 'New principle text (to add or replace with)', 3)}`
+      break
+    case 'admit_key':
+      fields = html`${field('public_key', 'The public key to admit', 6)}<fieldset><legend>Role</legend>${(['member', 'voter'] as const).map((r) => html`<label class="choice"><input type="radio" name="role" value="${r}"${v('role') === r ? ' checked' : ''}> ${r}</label>`)}</fieldset>${fieldError(p.form, 'role')}`
+      break
+    case 'remove_key':
+    case 'withdraw_recognition':
+      fields = field('fingerprint', 'The key’s fingerprint')
+      break
+    case 'recognise_cell':
+      fields = html`${field('name', 'The other cell’s name')}${field('location', 'Its address (http:// or https://)')}${field('public_key', 'Its cell key', 6)}`
+      break
+  }
+  return html`${crumbs(p.cell)}<h1>Raise a line question</h1>
+<p>Moderation here is a question about the line, decided by the cell’s voters with signed ballots. Who raises a question is not recorded.</p>
+<ul class="kinds">${kinds.map((k) => html`<li>${k === p.kind ? html`<b>${QUESTION_KINDS[k].label}</b>` : html`<a href="/c/${p.cell.slug}/questions/new?kind=${k}">${QUESTION_KINDS[k].label}</a>`}</li>`)}</ul>
+${p.kind
+  ? p.viewer.identity
+    ? html`<form method="post" action="/c/${p.cell.slug}/questions">${csrfField(p.viewer.csrf)}<input type="hidden" name="kind" value="${p.kind}">${formMessage(p.form)}
+${fields}${field('argument', 'Your argument, briefly', 4)}<button>Raise the question</button></form>`
+    : html`${formMessage(p.form)}<p>To raise a question, <a href="/identity">take an identity</a> first.</p>`
+  : ''}`
+}
+
+export type LogEntry = { kind: 'decision'; id: number; label: string; outcome: string; at: string } | { kind: 'operator'; action: string; at: string }
+
+/** The cell's public decision log, newest first: decisions and operator actions. */
+export function decisionsMain(p: { cell: Cell; entries: LogEntry[]; fraternal: { name: string; location: string; fingerprint: string }[] }): Html {
+  return html`${crumbs(p.cell)}<h1>Decisions</h1>
+<p><a href="/c/${p.cell.slug}/questions">Open questions</a> · <a href="/c/${p.cell.slug}/line">The line</a></p>
+<ol class="log" reversed>${p.entries.map((e) =>
+    e.kind === 'decision'
+      ? html`<li><a href="/c/${p.cell.slug}/questions/${e.id}">Decision ${e.id}</a>: ${e.label} — <b>${e.outcome}</b> <small>${showTime(e.at)}</small></li>`
+      : html`<li>Operator action: ${e.action} <small>${showTime(e.at)}</small></li>`,
+  )}</ol>
+${p.fraternal.length ? html`<h2>Fraternal cells</h2><ul>${p.fraternal.map((f) => html`<li>${f.name} <code>${f.location}</code> <code class="fpr">${f.fingerprint}</code></li>`)}</ul>` : ''}`
+}
+
+/** A voter's open questions across cells (the count in the header links here). */
+export function myQuestionsMain(p: { items: { cell: string; id: number; label: string; deadline: string }[] }): Html {
+  return html`<h1>Open questions for you</h1>
+${p.items.length === 0 ? html`<p>None.</p>` : html`<ul>${p.items.map((i) => html`<li><a href="/c/${i.cell}/questions/${i.id}">${i.cell}: question ${i.id}</a> — ${i.label}, closes by ${showTime(i.deadline)}</li>`)}</ul>`}`
+}
