@@ -10,6 +10,8 @@ export type AppEnv = {
     csrfCookie: string | null
     /** For a voter: how many questions they may vote on are open (shown on every page). */
     openQuestions: number
+    /** The response already carries the security headers (render.ts sendBytes). */
+    secured: boolean
     /** The parsed urlencoded body of a POST. */
     form: Record<string, string>
   }

@@ -5,7 +5,7 @@ import type { Html } from '../../views/html.ts'
 import { layoutParts, page } from '../../views/layout.ts'
 import type { Viewer } from '../../views/viewer.ts'
 import type { AppEnv } from './env.ts'
-import { csrfTokenFor } from './middleware.ts'
+import { csrfTokenFor, SECURITY_HEADERS } from './middleware.ts'
 
 export type C = Context<AppEnv>
 
@@ -32,9 +32,13 @@ export function sendPage(c: C, deps: Deps, status: Status, title: string, main: 
 
 const encoder = new TextEncoder()
 
-const HTML = { 'Content-Type': 'text/html; charset=UTF-8' }
+const PAGE_HEADERS = { ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=UTF-8' }
 
-export const sendBytes = (c: C, status: Status, bytes: Uint8Array) => c.body(bytes as Uint8Array<ArrayBuffer>, status, HTML)
+/** An HTML page's bytes, with every header given at once as a plain object (the fast path). */
+export function sendBytes(c: C, status: Status, bytes: Uint8Array) {
+  c.set('secured', true)
+  return c.body(bytes as Uint8Array<ArrayBuffer>, status, PAGE_HEADERS)
+}
 
 /**
  * A page whose middle is cached bytes: only the viewer's head and foot are built per request.
