@@ -1,9 +1,11 @@
 import BetterSqlite3 from 'better-sqlite3'
-import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, Migrator } from 'kysely'
+import { CompiledQuery, Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver } from 'kysely'
+import pg from 'pg'
 import { migrations } from '../../migrations/index.ts'
 import type { Database } from './schema.ts'
 
 export type Db = Kysely<Database>
+export type Dialect = 'sqlite' | 'postgres'
 
 // Write transactions start IMMEDIATE: with Kysely's deferred `begin`, a second process (the
 // purge CLI) and the server upgrade their locks at once and one of them gets SQLITE_BUSY
@@ -23,7 +25,7 @@ class ImmediateSqliteDialect extends SqliteDialect {
 }
 
 /**
- * The one connection factory (server, CLI, tests, benchmarks). Every connection gets:
+ * The one SQLite connection factory (server, CLI, tests, benchmarks). Every connection gets:
  * secure_delete ON (freed pages are zeroed: removed text does not linger in the file),
  * WAL, a busy timeout and foreign keys; each is read back and asserted.
  */
@@ -46,6 +48,18 @@ export function openSqlite(file: string): BetterSqlite3.Database {
 export function openDatabase(file: string): { db: Db; sqlite: BetterSqlite3.Database } {
   const sqlite = openSqlite(file)
   return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect(sqlite) }), sqlite }
+}
+
+/** PostgreSQL through node-postgres: a small pool per process (nodes are many, cores are few). */
+export function openPostgres(url: string, max = 10): { db: Db; pool: pg.Pool } {
+  const pool = new pg.Pool({ connectionString: url, max })
+  // A connection that drops while idle must not take the process down; the pool replaces it.
+  pool.on('error', () => {})
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool }
+}
+
+export function dialectOf(db: Kysely<any>): Dialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite'
 }
 
 export async function migrateToLatest(db: Db): Promise<void> {

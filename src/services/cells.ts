@@ -12,7 +12,7 @@ import { findCellOrThrow } from './reading.ts'
 
 // Operator use cases (the CLI). Cells, boards and the first roster are set up here; later
 // issues move roster and line changes to votes.
-type Ops = Pick<Deps, 'db' | 'config' | 'now'>
+type Ops = Pick<Deps, 'db' | 'config' | 'now' | 'storage'>
 
 // A cell's own pages live beside its boards (/c/CELL/questions): no board may take those names.
 const RESERVED_BOARD_SLUGS = ['questions', 'line', 'decisions']
