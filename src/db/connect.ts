@@ -31,6 +31,19 @@ class ImmediateSqliteDialect extends SqliteDialect {
  */
 export function openSqlite(file: string): BetterSqlite3.Database {
   const sqlite = new BetterSqlite3(file)
+  // Kysely prepares every statement on every query; the statements a board runs are few, so keep
+  // them prepared (7 % of a post's time, measured). Bounded, in case of many distinct `in (…)` lists.
+  const prepare = sqlite.prepare.bind(sqlite)
+  const statements = new Map<string, BetterSqlite3.Statement>()
+  sqlite.prepare = ((source: string) => {
+    let statement = statements.get(source)
+    if (!statement) {
+      if (statements.size >= 500) statements.clear()
+      statement = prepare(source)
+      statements.set(source, statement)
+    }
+    return statement
+  }) as typeof sqlite.prepare
   sqlite.pragma('secure_delete = ON')
   if (file !== ':memory:') sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('synchronous = FULL')

@@ -35,7 +35,14 @@ export function boardRoutes(deps: Deps) {
     }
     const m = part.meta
     await assertCanRead(deps, { visibility: m.board.visibility, cell_id: m.cellId }, c.get('session'))
-    return sendAround(c, deps, status, m.board.name, boardHead(m), part.bytes, newThreadForm(m, { site: deps.config.siteId, cell: m.cell.slug, board: m.board.slug, thread: 'new' }, viewerOf(c, deps), form))
+    const place = { site: deps.config.siteId, cell: m.cell.slug, board: m.board.slug, thread: 'new' as const }
+    return sendAround(c, deps, status, {
+      title: m.board.name,
+      before: () => boardHead(m),
+      cached: part,
+      after: () => newThreadForm(m, place, viewerOf(c, deps), form),
+      anonymous: `${key}:anonymous`,
+    })
   }
 
   return new Hono<AppEnv>()

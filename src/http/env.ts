@@ -6,9 +6,12 @@ export type AppEnv = {
     session: Session | null
     /** A session cookie came with the request but its session is gone (idle expiry or burned). */
     sessionExpired: boolean
-    csrfCookie: string
+    /** This browser's form-token cookie; made only when a page first shows a form. */
+    csrfCookie: string | null
     /** For a voter: how many questions they may vote on are open (shown on every page). */
     openQuestions: number
+    /** The response already carries the security headers (render.ts sendBytes). */
+    secured: boolean
     /** The parsed urlencoded body of a POST. */
     form: Record<string, string>
   }

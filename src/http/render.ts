@@ -5,14 +5,19 @@ import type { Html } from '../../views/html.ts'
 import { layoutParts, page } from '../../views/layout.ts'
 import type { Viewer } from '../../views/viewer.ts'
 import type { AppEnv } from './env.ts'
+import { csrfTokenFor, SECURITY_HEADERS } from './middleware.ts'
 
 export type C = Context<AppEnv>
 
 export function viewerOf(c: C, deps: Deps): Viewer {
   const s = c.get('session')
+  let csrf: string | undefined
   return {
     identity: s ? { pseudonym: pseudonymOf(s.fingerprint), fingerprint: s.fingerprint, kind: s.kind } : null,
-    csrf: deps.csrf.tokenFor(c.get('csrfCookie')),
+    // Lazy: only a page that renders a form makes the cookie and computes the token.
+    get csrf() {
+      return (csrf ??= csrfTokenFor(c, deps))
+    },
     openQuestions: c.get('openQuestions') ?? 0,
   }
 }
@@ -27,16 +32,35 @@ export function sendPage(c: C, deps: Deps, status: Status, title: string, main: 
 
 const encoder = new TextEncoder()
 
-/** A page whose middle is cached bytes: only the viewer's head and foot are built per request. */
-export function sendAround(c: C, deps: Deps, status: Status, title: string, before: Html | string, cached: Uint8Array, after: Html | string) {
-  const { head, foot } = layoutParts({ title, viewer: viewerOf(c, deps) })
-  const a = encoder.encode(head + before.toString())
-  const b = encoder.encode(after.toString() + foot)
-  const out = new Uint8Array(a.length + cached.length + b.length)
-  out.set(a, 0)
-  out.set(cached, a.length)
-  out.set(b, a.length + cached.length)
-  return c.body(out, status, { 'Content-Type': 'text/html; charset=UTF-8' })
+const PAGE_HEADERS = { ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=UTF-8' }
+
+/** An HTML page's bytes, with every header given at once as a plain object (the fast path). */
+export function sendBytes(c: C, status: Status, bytes: Uint8Array) {
+  c.set('secured', true)
+  return c.body(bytes as Uint8Array<ArrayBuffer>, status, PAGE_HEADERS)
+}
+
+/**
+ * A page whose middle is cached bytes: only the viewer's head and foot are built per request.
+ * A reader with no identity sees a page without forms or tokens, the same for every such reader:
+ * that whole page is cached too (under `anonymous`, with the middle's tags) and sent as it is.
+ */
+export async function sendAround(
+  c: C,
+  deps: Deps,
+  status: Status,
+  p: { title: string; before: () => Html; cached: { bytes: Uint8Array; tags: readonly string[] }; after: () => Html; anonymous?: string },
+) {
+  const shared = status === 200 && p.anonymous && !c.get('session') ? p.anonymous : null
+  if (shared) {
+    const whole = deps.cache.get(shared)
+    if (whole) return sendBytes(c, status, whole.bytes)
+  }
+  const { head, foot } = layoutParts({ title: p.title, viewer: viewerOf(c, deps) })
+  const out = Buffer.concat([Buffer.from(head + p.before().toString()), p.cached.bytes, Buffer.from(p.after().toString() + foot)])
+  // Only if rendering made no form token (and so no cookie) is the page truly the same for all.
+  if (shared && c.get('csrfCookie') === null) deps.cache.set(shared, { meta: null, bytes: out, tags: p.cached.tags })
+  return sendBytes(c, status, out)
 }
 
 export const encode = (s: Html | string) => encoder.encode(s.toString())

@@ -53,8 +53,13 @@ export function threadRoutes(deps: Deps) {
     if (page === 'last' && part.meta.pages > 1) part = await threadPart(c, threadId, part.meta.pages)
     const m = part.meta
     const path = `/c/${m.cell.slug}/${m.board.slug}/t/${threadId}`
-    const reply = replyForm({ threadPath: path, place: placeOf(c, threadId), viewer: viewerOf(c, deps), form, inline: m.page === m.pages })
-    return sendAround(c, deps, status, m.thread.title, threadHead(m), part.bytes, reply)
+    return sendAround(c, deps, status, {
+      title: m.thread.title,
+      before: () => threadHead(m),
+      cached: part,
+      after: () => replyForm({ threadPath: path, place: placeOf(c, threadId), viewer: viewerOf(c, deps), form, inline: m.page === m.pages }),
+      anonymous: `thread:${threadId}:${m.page}:anonymous`,
+    })
   }
 
   const placeOf = (c: C, thread: number): Place => ({ site: deps.config.siteId, cell: c.req.param('cell')!, board: c.req.param('board')!, thread })

@@ -3,7 +3,7 @@ import { challengeText, parseChallenge } from '../domain/challenge.ts'
 import { DomainError, validateFields } from '../domain/errors.ts'
 import { coarseTime } from '../domain/time.ts'
 import type { KeyKind, Session } from '../ephemeral/sessions.ts'
-import { applyRevocation, generateDisposableKey, readPublicKey, verifyClearsigned } from '../pgp.ts'
+import { applyRevocation, forgetSigningKey, generateDisposableKey, readPublicKey, verifyClearsigned } from '../pgp.ts'
 import type { Deps } from './deps.ts'
 
 /** Make a key pair on the server and keep it only in a new ephemeral session. */
@@ -22,7 +22,9 @@ export async function takePrivateKeyOnce(deps: Deps, session: Session | null): P
 
 /** End the session at once: the private key it held is forgotten. */
 export async function burnIdentity(deps: Deps, session: Session | null): Promise<void> {
-  if (session) await deps.sessions.delete(session.id)
+  if (!session) return
+  await deps.sessions.delete(session.id)
+  forgetSigningKey(session.fingerprint)
 }
 
 /** A fresh login challenge, to be signed with gpg --clearsign or in the browser. */
@@ -76,5 +78,6 @@ export async function revokeKey(deps: Deps, input: { publicKey: string; certific
   const { fingerprint, revokedArmored } = await applyRevocation(input.publicKey, input.certificate)
   await recordRevocation(deps.db, { fingerprint, revokedArmored, createdAt: coarseTime(deps.now(), deps.config.timeGranularityMs) })
   await deps.sessions.deleteByFingerprint(fingerprint)
+  forgetSigningKey(fingerprint)
   return fingerprint
 }

@@ -47,7 +47,7 @@ import {
 import { checkBody, checkLine } from '../domain/text.ts'
 import { coarseTime } from '../domain/time.ts'
 import type { Session } from '../ephemeral/sessions.ts'
-import { clearsign, readPublicKey, verifyClearsigned } from '../pgp.ts'
+import { clearsign, forgetSigningKey, readPublicKey, verifyClearsigned } from '../pgp.ts'
 import type { Deps } from './deps.ts'
 import { forgetPost } from './forget.ts'
 import { findCellOrThrow } from './reading.ts'
@@ -295,7 +295,10 @@ export async function closeQuestion(deps: Deps, q: Question): Promise<Outcome> {
     return outcome
   })
   if (outcome === null) return (await findQuestion(deps.db, q.cell_id, q.id))!.outcome!
-  if (outcome === 'adopted' && payload.kind === 'remove_key') await deps.sessions.deleteByFingerprint(payload.fingerprint)
+  if (outcome === 'adopted' && payload.kind === 'remove_key') {
+    await deps.sessions.deleteByFingerprint(payload.fingerprint)
+    forgetSigningKey(payload.fingerprint)
+  }
   if (purgeNeeded) {
     deps.cache.clear()
     await deps.storage.finishForgetting()

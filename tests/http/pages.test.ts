@@ -39,6 +39,26 @@ describe('browsing', () => {
   })
 })
 
+describe('the page cache', () => {
+  it('readers without an identity share one cached page, which a new post replaces; a poster never gets it', async () => {
+    const reader = board.client()
+    const first = await reader.get(thread)
+    expect(first.text).toContain('take an identity</a> first')
+    const poster = board.client()
+    await poster.takeIdentity()
+    const own = await poster.get(thread)
+    expect(own.text).toContain('<form id="reply"')
+    expect(own.text).not.toContain('take an identity</a> first')
+    expect((await poster.post(thread, { body: 'CACHEBUSTMARKER' })).res.status).toBe(303)
+    for (const path of [thread, '/c/lobby/general']) {
+      const again = await reader.get(path)
+      expect(again.res.headers.get('set-cookie')).toBeNull()
+      if (path === thread) expect(again.text).toContain('CACHEBUSTMARKER')
+      else expect(again.text).toMatch(/Headers<\/a> <small>\d+ posts/)
+    }
+  })
+})
+
 describe('headers on every response', () => {
   const expectStrict = (res: Response) => {
     const csp = res.headers.get('content-security-policy') ?? ''
@@ -76,10 +96,11 @@ describe('headers on every response', () => {
     expect(await page.text()).toMatch(/<div id="posts" hx-boost="false">[\s\S]*\/p\/1\.asc">signed text<\/a>/)
   })
 
-  it('cookies are HttpOnly and SameSite=Strict, with no expiry date', async () => {
-    const res = await board.client().request('/')
-    const cookie = res.headers.get('set-cookie')!
-    expect(cookie).toMatch(/^cb_csrf=[A-Za-z0-9_-]{24}; Path=\/; HttpOnly; SameSite=Strict$/)
+  it('a reader who sees no form gets no cookie; a form brings an HttpOnly, SameSite=Strict session cookie', async () => {
+    const c = board.client()
+    for (const path of ['/', '/c/lobby', '/c/lobby/general', thread, '/privacy']) expect((await c.request(path)).headers.get('set-cookie'), path).toBeNull()
+    const res = await c.request('/identity')
+    expect(res.headers.get('set-cookie')).toMatch(/^cb_csrf=[A-Za-z0-9_-]{24}; Path=\/; HttpOnly; SameSite=Strict$/)
   })
 
   it('pages load nothing from another host: every src and href of the chrome is our own', async () => {

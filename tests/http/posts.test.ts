@@ -41,7 +41,7 @@ describe('starting a thread and replying, JS off (Post/Redirect/Get)', () => {
     expect(text).toContain('<h1>A &lt;b&gt;title&lt;/b&gt;</h1>')
     expect(text).toContain('<p>Hello <em>cell</em>.</p>')
     expect(text).toContain(`<a href="/k/${fpr}.asc">key</a>`)
-    expect(text).toMatch(/<span class="sig"[^>]*>disposable<\/span>/)
+    expect(text).toMatch(/<i class="sig">disposable<\/i>/)
     // Coarse time: 09:41:17 is shown (and stored) as 09:00.
     expect(text).toContain('2026-11-22 09:00 UTC')
     expect(board.sqlite.prepare('select created_at from post').pluck().get()).toBe('2026-11-22T09:00:00.000Z')

@@ -19,8 +19,8 @@ export async function clearsignWith(armoredPrivate: string, text: string): Promi
 export async function logInWith(c: Client, key: { publicKey: string; privateKey: string }, via: 'gpg' | 'browser' = 'gpg') {
   const page = await c.get('/identity')
   const challenge = unescape(/<pre id="challenge" class="to-sign">([\s\S]*?)<\/pre>/.exec(page.text)![1]!)
-  const { res } = await c.post('/identity/login', { via, public_key: key.publicKey, signed: await clearsignWith(key.privateKey, challenge) })
-  if (res.status !== 303) throw new Error(`login failed: ${res.status}`)
+  const { res, text } = await c.post("/identity/login", { via, public_key: key.publicKey, signed: await clearsignWith(key.privateKey, challenge) })
+  if (res.status !== 303) throw new Error(`login failed: ${res.status}: ${/role="alert">([^<]*)/.exec(text)?.[1]}`)
 }
 
 export { unescape }

@@ -14,7 +14,7 @@ export function ballotForm(p: { viewer: Viewer; place: BallotPlace; form: FormSt
   const kind = p.viewer.identity?.kind
   const choices = html`<fieldset><legend>Your ballot</legend>${CHOICES.map((c) => html`<label class="choice"><input type="radio" name="choice" value="${c}"${p.form.values.choice === c ? ' checked' : ''}> ${c}</label>`)}</fieldset>${fieldError(p.form, 'choice')}`
   const paste = html`<p>Clearsign one of these texts (<code>gpg --clearsign FILE</code>) and paste the result:</p>
-${CHOICES.map((choice) => html`<pre class="to-sign">${ballotText({ ...p.place, choice })}</pre>`)}
+${CHOICES.map((choice) => html`<p class="hint">To vote <b>${choice}</b>:</p><pre class="to-sign">${ballotText({ ...p.place, choice })}</pre>`)}
 <label for="ballot-signed-${p.place.question}">Signed ballot</label>
 <textarea id="ballot-signed-${p.place.question}" name="signed" rows="8">${p.form.values.signed ?? ''}</textarea>${fieldError(p.form, 'signed')}`
   if (kind === 'disposable') {

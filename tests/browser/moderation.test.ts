@@ -1,0 +1,319 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ballotText } from '../../src/domain/questions.ts'
+import { downloadText, gpgVerify, launchBrowser, newContext } from '../support/browser.ts'
+import { Gpg } from '../support/gpg.ts'
+import { findMarkers } from '../support/scan.ts'
+import { startServer, type RunningServer } from '../support/server.ts'
+
+// Moderation as the product means it, in real browsers against the real server: a member raises
+// "remove this post" with JavaScript off; three voters, each holding their key a different way
+// (disposable, GnuPG pasted, browser key), vote; the decision removes the post from the files and
+// is published with every signed ballot, and the tally rechecks offline with the CLI and gpg.
+describe('moderation in the browser: question, three kinds of ballot, published decision', () => {
+  const root = new URL('../../', import.meta.url).pathname
+  let server: RunningServer
+  let browser: Browser
+  let tmp: string
+  const contexts: BrowserContext[] = []
+  const gpgs: Gpg[] = []
+
+  beforeAll(async () => {
+    ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
+    tmp = mkdtempSync(join(tmpdir(), 'cellboard-moderation-'))
+  })
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => {})
+    await browser?.close()
+    await server?.stop()
+    for (const g of gpgs) g.close()
+    if (tmp) rmSync(tmp, { recursive: true, force: true })
+  })
+
+  /** A fresh browser context with JS on or off; JS-on pages record requests and problems. */
+  async function visitor(js: boolean) {
+    const context = await newContext(browser, { js, baseURL: server.url })
+    contexts.push(context)
+    const page = await context.newPage()
+    const requests: string[] = []
+    const problems: string[] = []
+    const htmx: string[] = []
+    page.on('request', (r) => {
+      requests.push(r.url())
+      if (r.headers()['hx-request'] !== undefined) htmx.push(`${r.method()} ${r.url()}`)
+    })
+    page.on('console', (m) => {
+      const text = m.text()
+      // Chromium asks for /favicon.ico by itself and logs its 404; that is no error of the page.
+      if (/^Failed to load resource/.test(text) && new URL(m.location().url || server.url).pathname === '/favicon.ico') return
+      if (m.type() === 'error' || m.type() === 'warning' || /Content Security Policy|Refused to/i.test(text)) problems.push(`console.${m.type()}: ${text} (${m.location().url})`)
+    })
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+    page.on('crash', () => problems.push('crash'))
+    return { page, requests, problems, htmx }
+  }
+
+  /** The operator CLI, against the running server's data folder (the same SQLite file). */
+  function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: server.dataDir }, stdio: ['ignore', 'pipe', 'pipe'] })
+      let stdout = ''
+      let stderr = ''
+      p.stdout.on('data', (d) => (stdout += d))
+      p.stderr.on('data', (d) => (stderr += d))
+      p.on('error', reject)
+      p.on('close', (status) => resolve({ status, stdout, stderr }))
+    })
+  }
+
+  let files = 0
+  async function rosterAddVoter(armoredPublicKey: string, fingerprint: string) {
+    expect(armoredPublicKey).toContain('-----BEGIN PGP PUBLIC KEY BLOCK-----')
+    const file = join(tmp, `voter-${++files}.asc`)
+    writeFileSync(file, armoredPublicKey)
+    const r = await cli(['roster', 'add', 'lobby', file, '--role', 'voter'])
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout).toContain(`${fingerprint.toLowerCase()} is now voter of lobby`)
+  }
+
+  const main = (page: Page) => page.locator('main')
+  const h1 = (page: Page) => page.locator('main h1').textContent()
+  /** The fingerprint the identity page shows, lower-case hex. */
+  const myFingerprint = async (page: Page) => (await main(page).locator('code.fpr').first().textContent())!.replace(/\s+/g, '').toLowerCase()
+
+  /** JS off: take a disposable identity from /identity. */
+  async function takeDisposable(page: Page) {
+    await page.goto('/identity')
+    expect(await h1(page)).toBe('Take an identity')
+    await page.getByRole('button', { name: 'Take a disposable identity' }).click()
+    await page.waitForURL((u) => u.pathname === '/identity')
+    expect(await h1(page)).toBe('Your identity')
+    expect(await main(page).textContent()).toContain('Kind: disposable')
+    return myFingerprint(page)
+  }
+
+  it('a member questions a post with JS off; three voters decide; the post is gone from the files and the tally rechecks offline', async () => {
+    const marker = `MODMARKER${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`.toUpperCase()
+    const argument = `It attacks a person, not what was said (${marker.slice(-6).toLowerCase()}).`
+
+    // 1. The poster (JS off) starts a thread whose body holds the marker.
+    const poster = await visitor(false)
+    await takeDisposable(poster.page)
+    await poster.page.goto('/c/lobby/general')
+    await poster.page.fill('#title', `Something to question ${Date.now()}`)
+    await poster.page.fill('#body', `This post says ${marker} and more.`)
+    const [started] = await Promise.all([
+      poster.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/c/lobby/general'),
+      poster.page.getByRole('button', { name: 'Start thread' }).click(),
+    ])
+    expect(started.status()).toBe(303)
+    await poster.page.waitForURL(/\/c\/lobby\/general\/t\/\d+$/)
+    const threadPath = new URL(poster.page.url()).pathname
+    const threadId = Number(threadPath.split('/').pop())
+    expect(await poster.page.locator('#posts article#p1').textContent()).toContain(marker)
+
+    // 2. Voter A: a disposable identity (JS off); its public key, downloaded, goes on the roster.
+    const a = await visitor(false)
+    const aFpr = await takeDisposable(a.page)
+    const aKey = await downloadText(a.page, () => a.page.getByRole('link', { name: 'Download the public key' }).click())
+    expect(aKey.download.suggestedFilename()).toBe('cellboard-public-key.asc')
+    await rosterAddVoter(aKey.text, aFpr)
+
+    // 3. Voter B: a real GnuPG key (JS off), logging in by pasting the clearsigned challenge.
+    const gpg = new Gpg()
+    gpgs.push(gpg)
+    const bFprUpper = gpg.generate(`Voter B ${marker.slice(-6)} <b@cell.invalid>`)
+    const bFpr = bFprUpper.toLowerCase()
+    const bPublic = gpg.exportPublic(bFprUpper)
+    const b = await visitor(false)
+    await b.page.goto('/identity')
+    const challenge = (await b.page.locator('pre#challenge').textContent())!
+    expect(challenge).toMatch(/\S/)
+    await b.page.getByLabel('Your public key').fill(bPublic)
+    await b.page.getByLabel('The challenge, clearsigned').fill(gpg.clearsign(bFprUpper, challenge))
+    const [loggedIn] = await Promise.all([
+      b.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/identity/login'),
+      b.page.getByRole('button', { name: 'Log in with this key' }).click(),
+    ])
+    expect(loggedIn.status()).toBe(303)
+    await b.page.waitForURL((u) => u.pathname === '/identity')
+    expect(await h1(b.page)).toBe('Your identity')
+    expect(await main(b.page).textContent()).toContain('Kind: your own GnuPG key')
+    expect(await myFingerprint(b.page)).toBe(bFpr)
+    await rosterAddVoter(bPublic, bFpr)
+
+    // 4. Voter C: a browser key (JS on), made and used to log in on /identity.
+    const c = await visitor(true)
+    await c.page.goto('/identity')
+    await c.page.getByRole('button', { name: 'Create a browser key' }).click()
+    const bkLogin = c.page.getByRole('button', { name: 'Log in with the browser key' })
+    await bkLogin.waitFor({ state: 'visible', timeout: 30_000 })
+    const [bkLoggedIn] = await Promise.all([
+      c.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/identity/login', { timeout: 30_000 }),
+      bkLogin.click(),
+    ])
+    expect(bkLoggedIn.status()).toBe(303)
+    await c.page.locator('main h1', { hasText: 'Your identity' }).waitFor()
+    expect(await main(c.page).textContent()).toContain('Kind: browser key')
+    const cFpr = await myFingerprint(c.page)
+    expect(cFpr).toMatch(/^[0-9a-f]{40}$/)
+    const cKey = await downloadText(c.page, () => c.page.getByRole('link', { name: 'Download the public key' }).click())
+    await rosterAddVoter(cKey.text, cFpr)
+    expect(new Set([aFpr, bFpr, cFpr]).size).toBe(3)
+
+    // 5. The poster raises the question (JS off), from the thread's own link.
+    await poster.page.goto(threadPath)
+    await poster.page.getByRole('link', { name: 'Question a post under the line' }).click()
+    await poster.page.waitForURL((u) => u.pathname === '/c/lobby/questions/new')
+    expect(await h1(poster.page)).toBe('Raise a line question')
+    // The board and thread come filled in from the link.
+    expect(await poster.page.getByLabel('Board (its short name)').inputValue()).toBe('general')
+    expect(await poster.page.getByLabel('Thread number').inputValue()).toBe(String(threadId))
+    await poster.page.getByLabel('Post number (#N)').fill('1')
+    await poster.page.getByLabel('Principle').selectOption('1')
+    await poster.page.getByLabel('Your argument, briefly').fill(argument)
+    const [raised] = await Promise.all([
+      poster.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/c/lobby/questions'),
+      poster.page.getByRole('button', { name: 'Raise the question' }).click(),
+    ])
+    expect(raised.status()).toBe(303)
+    await poster.page.waitForURL(/\/c\/lobby\/questions\/\d+$/)
+    const questionPath = new URL(poster.page.url()).pathname
+    const q = Number(questionPath.split('/').pop())
+    expect(await poster.page.locator(`article#q${q} h2`).first().textContent()).toBe(`Question ${q}: Remove a post`)
+    expect(await poster.page.locator('.ballot-count').textContent()).toContain('0 of 3 ballots cast so far')
+    // The poster is not a voter: no ballot form for them.
+    expect(await poster.page.locator('form.ballot').count()).toBe(0)
+    const ballot = (choice: 'yes' | 'no' | 'abstain') => ballotText({ site: 'cellboard.local', cell: 'lobby', question: q, line: 1, choice })
+
+    // The post's text is in the database files before the decision (proves the scan can find it).
+    expect(Object.keys(findMarkers(server.dataDir, [marker]))).toEqual([marker])
+
+    // 6. Voter A (JS off) finds it in the queue: the post, the principle, the argument, the count.
+    await a.page.goto('/c/lobby/questions')
+    expect(await h1(a.page)).toBe('Open questions')
+    const item = a.page.locator(`article#q${q}`)
+    expect(await item.locator('.post.in-question').textContent()).toContain(marker)
+    expect((await item.locator('blockquote.principle').textContent())!.trim()).toBe('1. Say what you mean; argue with what is said, not with who said it.')
+    expect(await item.locator('p.argument').textContent()).toBe(`Argument: ${argument}`)
+    expect((await item.locator('.ballot-count').textContent())!.replace(/\s+/g, ' ')).toContain('0 of 3 ballots cast so far')
+    expect(await a.page.locator('header.top .open-questions').textContent()).toBe('1 open question')
+    await item.getByLabel('yes', { exact: true }).check()
+    await item.getByRole('button', { name: 'Review the ballot' }).click()
+    await a.page.locator('main h1', { hasText: 'Sign this ballot?' }).waitFor()
+    expect(await a.page.locator('pre.to-sign').textContent()).toBe(ballot('yes'))
+    const [castA] = await Promise.all([
+      a.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `${questionPath}/ballot`),
+      a.page.getByRole('button', { name: 'Sign and cast' }).click(),
+    ])
+    expect(castA.status()).toBe(303)
+    await a.page.waitForURL((u) => u.pathname === questionPath)
+    expect(await a.page.locator('.ballot-count').textContent()).toContain('1 of 3 ballots cast so far')
+
+    // 7. Voter C (JS on) picks "no"; the browser signs the ballot before it is sent.
+    await c.page.goto(questionPath)
+    await c.page.waitForFunction(() => 'htmx' in window)
+    expect(await c.page.locator('.ballot-count').textContent()).toContain('1 of 3 ballots cast so far')
+    const cForm = c.page.locator('form.ballot[data-sign-ballot]')
+    await cForm.getByLabel('no', { exact: true }).check()
+    const [castC] = await Promise.all([
+      c.page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === `${questionPath}/ballot`, { timeout: 30_000 }),
+      cForm.getByRole('button', { name: 'Cast the ballot' }).click(),
+    ])
+    const sent = new URLSearchParams(castC.postData() ?? '')
+    expect(sent.get('signed')).toContain('-----BEGIN PGP SIGNED MESSAGE-----')
+    expect(sent.get('signed')).toContain(ballot('no'))
+    await c.page.locator('.ballot-count', { hasText: '2 of 3 ballots cast so far' }).waitFor({ timeout: 30_000 })
+    expect(await c.page.locator('main').textContent()).not.toContain('Decision:')
+    // Choices are not shown while the question is open.
+    expect(await c.page.locator('.ballot-signed').count()).toBe(0)
+    expect(await c.page.locator('.form-error, [role=alert]').count()).toBe(0)
+
+    // 8. Voter B (JS off) clearsigns the shown "yes" text with gpg and pastes it.
+    await b.page.goto(questionPath)
+    expect(await b.page.locator('.ballot-count').textContent()).toContain('2 of 3 ballots cast so far')
+    const shown = await b.page.locator('form.ballot pre.to-sign').allTextContents()
+    expect(shown).toEqual([ballot('yes'), ballot('no'), ballot('abstain')])
+    const yesText = shown.find((t) => t.endsWith('\nchoice: yes'))!
+    await b.page.getByLabel('Signed ballot').fill(gpg.clearsign(bFprUpper, yesText))
+    const [castB] = await Promise.all([
+      b.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `${questionPath}/ballot`),
+      b.page.getByRole('button', { name: 'Cast the ballot' }).click(),
+    ])
+    expect(castB.status()).toBe(303)
+    await b.page.waitForURL((u) => u.pathname === questionPath)
+
+    // 9. All three voted, 2 yes 1 no: the decision is published and carried out.
+    const page = b.page
+    expect(await page.locator('main h2', { hasText: 'Decision:' }).textContent()).toBe('Decision: Adopted')
+    const text = (await main(page).textContent())!.replace(/\s+/g, ' ')
+    expect(text).toContain('Yes 2, no 1, abstain 0, of 3 eligible voters (quorum 2)')
+    expect(text).toContain('The post was removed; its content is not shown.')
+    expect(text).not.toContain(marker)
+    const ballots = page.locator('section.ballot-signed')
+    expect(await ballots.count()).toBe(3)
+    const published = new Map<string, { choice: string; signing: string; signed: string }>()
+    for (const s of await ballots.all()) {
+      const head = (await s.locator('p').first().textContent())!.replace(/\s+/g, ' ').trim()
+      const m = /^(yes|no|abstain), (disposable|browser|gpg-signed), key ([0-9a-f]{40,64})$/.exec(head)
+      expect(m, head).not.toBeNull()
+      published.set(m![3]!, { choice: m![1]!, signing: m![2]!, signed: (await s.locator('pre').textContent())! })
+    }
+    expect(Object.fromEntries([...published].map(([f, v]) => [f, `${v.choice} ${v.signing}`]))).toEqual({
+      [aFpr]: 'yes disposable',
+      [cFpr]: 'no browser',
+      [bFpr]: 'yes gpg-signed',
+    })
+    for (const [f, v] of published) {
+      expect(v.signed).toContain('-----BEGIN PGP SIGNED MESSAGE-----')
+      expect(v.signed, f).toContain(ballot(v.choice as 'yes'))
+    }
+    // The decision log lists it.
+    await page.goto('/c/lobby/decisions')
+    expect((await main(page).textContent())!.replace(/\s+/g, ' ')).toContain(`Decision ${q}: Remove a post — adopted`)
+    // The thread (it had only that post) is gone, and the post's text is gone from the files.
+    expect((await poster.page.goto(threadPath))!.status()).toBe(404)
+    expect((await poster.page.goto(`${threadPath}/p/1.asc`))!.status()).toBe(404)
+    expect(findMarkers(server.dataDir, [marker])).toEqual({})
+
+    // 10. The tally bundle, downloaded by clicking, rechecks offline with the CLI and with gpg.
+    await page.goto(questionPath)
+    const bundle = await downloadText(page, () => page.getByRole('link', { name: 'Download the tally bundle' }).click())
+    expect(bundle.download.suggestedFilename()).toBe(`lobby-question-${q}.json`)
+    const file = join(tmp, 'bundle.json')
+    writeFileSync(file, bundle.text)
+    const verified = await cli(['verify-tally', file])
+    expect(verified.stdout).toBe('ok: adopted (yes 2, no 1, abstain 0)\n')
+    expect(verified.status, verified.stderr).toBe(0)
+    const parsed = JSON.parse(bundle.text) as { eligible: { fingerprint: string; publicKey: string }[]; ballots: { fingerprint: string; signing: string; signedText: string }[] }
+    expect(parsed.eligible.map((e) => e.fingerprint).sort()).toEqual([aFpr, bFpr, cFpr].sort())
+    expect(parsed.ballots).toHaveLength(3)
+    expect(JSON.stringify(parsed)).not.toContain(marker)
+    for (const bl of parsed.ballots) {
+      expect(bl.signing).toBe(published.get(bl.fingerprint)!.signing)
+      const key = parsed.eligible.find((e) => e.fingerprint === bl.fingerprint)!.publicKey
+      const r = gpgVerify(key, bl.signedText)
+      expect(r.stderr, `${bl.signing} ballot by ${bl.fingerprint}`).toContain('Good signature')
+      expect(r.status, r.stderr).toBe(0)
+    }
+    // And the check is real: a ballot whose choice was changed does not verify.
+    const gpgBallot = parsed.ballots.find((bl) => bl.signing === 'gpg-signed')!
+    const forged = gpgVerify(bPublic, gpgBallot.signedText.replace('choice: yes', 'choice: no'))
+    expect(forged.status).not.toBe(0)
+    expect(forged.stderr).toContain('BAD signature')
+
+    // JS off pages never ran htmx; the JS-on page stayed on this origin and had no errors.
+    expect([...poster.htmx, ...a.htmx, ...b.htmx]).toEqual([])
+    expect(c.problems).toEqual([])
+    const origin = new URL(server.url).origin
+    expect(c.requests.length).toBeGreaterThan(3)
+    expect(c.requests.filter((u) => new URL(u).origin !== origin)).toEqual([])
+    // Nothing the server printed mentions the post's text.
+    expect(server.output()).not.toContain(marker)
+  }, 180_000)
+})
