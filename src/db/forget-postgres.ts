@@ -14,13 +14,30 @@ import type { Db } from './connect.ts'
 /** The tables a removal touches: posts, their threads, and the keys that signed them. */
 export const FORGET_TABLES = ['post', 'thread', 'public_key'] as const
 
-export async function rewriteAndCheckpoint(db: Db, tables: readonly string[] = FORGET_TABLES): Promise<{ attempts: number }> {
+/**
+ * VACUUM FULL copies rows that some transaction might still see: one that began before the
+ * delete (an autovacuum ANALYZE, a slow reader) keeps the deleted rows alive through the rewrite,
+ * measured. So first wait until no other transaction in this database holds a snapshot that old:
+ * any snapshot seen after the delete committed can no longer see what was deleted.
+ */
+async function waitForOlderSnapshots(db: Db, timeoutMs: number): Promise<number> {
+  const started = Date.now()
+  for (let attempts = 1; ; attempts++) {
+    const { rows } = await sql<{ n: string }>`select count(*) as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and backend_xmin is not null`.execute(db)
+    if (Number(rows[0]!.n) === 0) return attempts
+    if (Date.now() - started > timeoutMs) throw new Error(`purge: other transactions kept a snapshot for ${timeoutMs} ms; removed rows could survive the rewrite`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+export async function rewriteAndCheckpoint(db: Db, tables: readonly string[] = FORGET_TABLES, timeoutMs = 60_000): Promise<{ attempts: number }> {
+  const attempts = await waitForOlderSnapshots(db, timeoutMs)
   for (const t of tables) await sql`vacuum full ${sql.table(t)}`.execute(db)
   for (let i = 0; i < 2; i++) {
     await sql`select pg_switch_wal()`.execute(db)
     await sql`checkpoint`.execute(db)
   }
-  return { attempts: 1 }
+  return { attempts }
 }
 
 /** Server settings the purge depends on; refused loudly rather than silently ineffective. */
