@@ -75,9 +75,18 @@ export function dialectOf(db: Kysely<any>): Dialect {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite'
 }
 
-export async function migrateToLatest(db: Db): Promise<void> {
+/**
+ * Apply the migrations. Several nodes may start at once against one PostgreSQL: Kysely's lock
+ * serialises the migrations, but two first-ever `create table if not exists` of its own tables can
+ * still collide in PostgreSQL's catalog, so a failed attempt is retried after a moment.
+ */
+export async function migrateToLatest(db: Db, attempts = 5): Promise<void> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
-  const { error, results } = await migrator.migrateToLatest()
-  const failed = results?.find((r) => r.status === 'Error')
-  if (error || failed) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`)
+  for (let i = 1; ; i++) {
+    const { error, results } = await migrator.migrateToLatest()
+    const failed = results?.find((r) => r.status === 'Error')
+    if (!error && !failed) return
+    if (i >= attempts) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`)
+    await new Promise((r) => setTimeout(r, 100 + Math.random() * 400))
+  }
 }
