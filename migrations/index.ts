@@ -2,6 +2,7 @@ import type { Migration } from 'kysely'
 import * as board from './2026112201_board.ts'
 import * as revocations from './2026112202_revocations.ts'
 import * as questions from './2026112203_questions.ts'
+import * as noStatistics from './2026112204_no_statistics_on_content.ts'
 
 // Listed in code, not read from the folder: Kysely's FileMigrationProvider cannot import .ts
 // under vitest. Append-only: never edit a migration that has shipped; add the next one here.
@@ -9,4 +10,5 @@ export const migrations: Record<string, Migration> = {
   '2026112201_board': board,
   '2026112202_revocations': revocations,
   '2026112203_questions': questions,
+  '2026112204_no_statistics_on_content': noStatistics,
 }

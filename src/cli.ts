@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs'
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadConfig } from './config.ts'
-import { migrateToLatest, openDatabase } from './db/connect.ts'
+import { migrateToLatest } from './db/connect.ts'
+import { openStorage } from './db/storage.ts'
+import { PageCache } from './services/page-cache.ts'
 import { DomainError } from './domain/errors.ts'
 import { pseudonymOf, showPseudonym } from './domain/pseudonym.ts'
 import { verifyTally } from './services/verify-tally.ts'
@@ -56,9 +56,11 @@ async function run(argv: string[]): Promise<void> {
     return
   }
   const config = loadConfig(process.env)
-  mkdirSync(config.dataDir, { recursive: true })
-  const { db } = openDatabase(join(config.dataDir, 'cellboard.db'))
-  const ops = { db, config, now: Date.now }
+  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 })
+  const db = storage.db
+  // Removals here are announced, so running servers drop the pages they cached.
+  const cache = new PageCache((tags) => storage.announce(tags).catch(() => {}))
+  const ops = { db, config, storage, cache, now: Date.now }
   try {
     await migrateToLatest(db)
     const need = (n: number, what: string) => {
@@ -121,7 +123,7 @@ async function run(argv: string[]): Promise<void> {
         throw new UsageError(`unknown command: ${positionals.join(' ')}`)
     }
   } finally {
-    await db.destroy()
+    await storage.close()
   }
 }
 

@@ -6,6 +6,11 @@ const schema = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   DATA_DIR: z.string().default('./data'),
+  // PostgreSQL instead of the embedded SQLite file (several nodes share it).
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
+  // Redis for ephemeral state (sessions, challenges, rate limits, the form-token secret) shared by nodes.
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// URL').optional(),
+  REDIS_ALLOW_PERSISTENCE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   // Binds signed texts (posts now, ballots later) to this site so they cannot be replayed elsewhere.
   SITE_ID: z.string().regex(/^[a-z0-9.-]{1,64}$/, 'lowercase letters, digits, dots and dashes').default('cellboard.local'),
   DEFAULT_CELL: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/).default('lobby'),
@@ -26,6 +31,9 @@ export type Config = {
   host: string
   port: number
   dataDir: string
+  databaseUrl: string | null
+  redisUrl: string | null
+  redisAllowPersistence: boolean
   siteId: string
   defaultCell: string
   sessionIdleMs: number
@@ -52,6 +60,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     port: e.PORT,
     dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL ?? null,
+    redisUrl: e.REDIS_URL ?? null,
+    redisAllowPersistence: e.REDIS_ALLOW_PERSISTENCE,
     siteId: e.SITE_ID,
     defaultCell: e.DEFAULT_CELL,
     sessionIdleMs: e.SESSION_IDLE_HOURS * 3600_000,

@@ -1,26 +1,26 @@
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
 import { serve } from '@hono/node-server'
 import { createApp } from './app.ts'
 import { loadConfig } from './config.ts'
-import { migrateToLatest, openDatabase } from './db/connect.ts'
-import { CsrfTokens } from './ephemeral/csrf.ts'
-import { MemoryChallengeStore } from './ephemeral/challenges.ts'
-import { MemoryRateLimiter } from './ephemeral/rate-limits.ts'
-import { MemorySessionStore } from './ephemeral/sessions.ts'
+import { migrateToLatest } from './db/connect.ts'
+import { openStorage } from './db/storage.ts'
+import { openEphemeral } from './ephemeral/index.ts'
+import type { Deps } from './services/deps.ts'
 import { ensureDefaultCell } from './services/cells.ts'
-import { dataVersion } from './db/forget.ts'
 import { purge } from './services/forget.ts'
-import { closeDueQuestions } from './services/questions.ts'
 import { PageCache } from './services/page-cache.ts'
+import { closeDueQuestions } from './services/questions.ts'
 
 // The only place that reads the environment, opens the database and listens.
 // Nothing here logs requests: there is no access log, by design.
 const config = loadConfig(process.env)
-mkdirSync(config.dataDir, { recursive: true })
-const { db } = openDatabase(join(config.dataDir, 'cellboard.db'))
-await migrateToLatest(db)
-const deps = { db, config, sessions: new MemorySessionStore(config.sessionIdleMs), challenges: new MemoryChallengeStore(), rateLimits: new MemoryRateLimiter(), csrf: new CsrfTokens(), cache: new PageCache(), now: Date.now }
+const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+await migrateToLatest(storage.db)
+for (const problem of await storage.forgettingProblems()) console.error(`cellboard: warning: ${problem}`)
+const ephemeral = await openEphemeral({ redisUrl: config.redisUrl, allowPersistence: config.redisAllowPersistence, sessionIdleMs: config.sessionIdleMs })
+const cache = new PageCache((tags) => storage.announce(tags).catch(() => {}))
+const deps: Deps = { db: storage.db, storage, config, ...ephemeral, cache, now: Date.now }
+// Another process or node changed what we may have cached: drop it.
+const unwatch = await storage.watch((tags) => cache.drop(tags))
 
 if (await ensureDefaultCell(deps)) {
   console.log(`cellboard: created the cell "${config.defaultCell}" with a public board; create real cells with: npm run cellboard -- cell create SLUG --name NAME --principle TEXT`)
@@ -29,22 +29,10 @@ if (await ensureDefaultCell(deps)) {
 // Forget what is due since the last run (retention), then keep doing so on a timer. Errors are
 // reported without detail about content.
 await purge(deps)
-// The purge also runs on a timer (retention, keys that sign nothing). Errors are reported
-// without detail about content.
 const purgeTimer = setInterval(() => {
   purge(deps).catch((e: Error) => console.error(`cellboard: purge failed: ${e.message}`))
 }, config.purgeIntervalMs)
 purgeTimer.unref()
-
-// Another process (the CLI's post/thread remove, or its purge) may change the database: when
-// it has, drop every cached page so nothing removed is served from memory. Checked once a second.
-let seenVersion = await dataVersion(db)
-const versionTimer = setInterval(async () => {
-  const v = await dataVersion(db)
-  if (v !== seenVersion) deps.cache.clear()
-  seenVersion = v
-}, 1000)
-versionTimer.unref()
 
 // Questions past their deadline close (and their decisions are carried out) within a minute.
 const closeTimer = setInterval(() => {
@@ -53,18 +41,16 @@ const closeTimer = setInterval(() => {
 closeTimer.unref()
 
 const server = serve({ fetch: createApp(deps).fetch, hostname: config.host, port: config.port }, (info) => {
-  console.log(`cellboard: listening on http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`)
+  console.log(`cellboard: listening on http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port} (${storage.dialect}${config.redisUrl ? ', redis' : ''})`)
 })
 
 function shutdown() {
   clearInterval(purgeTimer)
   clearInterval(closeTimer)
-  clearInterval(versionTimer)
   server.close()
-  deps.sessions.close()
-  deps.challenges.close()
-  deps.rateLimits.close()
-  void db.destroy().then(() => process.exit(0))
+  void Promise.all([unwatch(), ephemeral.close()])
+    .then(() => storage.close())
+    .then(() => process.exit(0))
 }
 process.on('SIGINT', shutdown)
 process.on('SIGTERM', shutdown)

@@ -1,9 +1,11 @@
 import BetterSqlite3 from 'better-sqlite3'
-import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, Migrator } from 'kysely'
+import { CompiledQuery, Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver } from 'kysely'
+import pg from 'pg'
 import { migrations } from '../../migrations/index.ts'
 import type { Database } from './schema.ts'
 
 export type Db = Kysely<Database>
+export type Dialect = 'sqlite' | 'postgres'
 
 // Write transactions start IMMEDIATE: with Kysely's deferred `begin`, a second process (the
 // purge CLI) and the server upgrade their locks at once and one of them gets SQLITE_BUSY
@@ -23,7 +25,7 @@ class ImmediateSqliteDialect extends SqliteDialect {
 }
 
 /**
- * The one connection factory (server, CLI, tests, benchmarks). Every connection gets:
+ * The one SQLite connection factory (server, CLI, tests, benchmarks). Every connection gets:
  * secure_delete ON (freed pages are zeroed: removed text does not linger in the file),
  * WAL, a busy timeout and foreign keys; each is read back and asserted.
  */
@@ -61,9 +63,30 @@ export function openDatabase(file: string): { db: Db; sqlite: BetterSqlite3.Data
   return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect(sqlite) }), sqlite }
 }
 
-export async function migrateToLatest(db: Db): Promise<void> {
+/** PostgreSQL through node-postgres: a small pool per process (nodes are many, cores are few). */
+export function openPostgres(url: string, max = 10): { db: Db; pool: pg.Pool } {
+  const pool = new pg.Pool({ connectionString: url, max })
+  // A connection that drops while idle must not take the process down; the pool replaces it.
+  pool.on('error', () => {})
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool }
+}
+
+export function dialectOf(db: Kysely<any>): Dialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite'
+}
+
+/**
+ * Apply the migrations. Several nodes may start at once against one PostgreSQL: Kysely's lock
+ * serialises the migrations, but two first-ever `create table if not exists` of its own tables can
+ * still collide in PostgreSQL's catalog, so a failed attempt is retried after a moment.
+ */
+export async function migrateToLatest(db: Db, attempts = 5): Promise<void> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
-  const { error, results } = await migrator.migrateToLatest()
-  const failed = results?.find((r) => r.status === 'Error')
-  if (error || failed) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`)
+  for (let i = 1; ; i++) {
+    const { error, results } = await migrator.migrateToLatest()
+    const failed = results?.find((r) => r.status === 'Error')
+    if (!error && !failed) return
+    if (i >= attempts) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`)
+    await new Promise((r) => setTimeout(r, 100 + Math.random() * 400))
+  }
 }

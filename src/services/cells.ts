@@ -12,7 +12,7 @@ import { findCellOrThrow } from './reading.ts'
 
 // Operator use cases (the CLI). Cells, boards and the first roster are set up here; later
 // issues move roster and line changes to votes.
-type Ops = Pick<Deps, 'db' | 'config' | 'now'>
+type Ops = Pick<Deps, 'db' | 'config' | 'now' | 'storage'>
 
 // A cell's own pages live beside its boards (/c/CELL/questions): no board may take those names.
 const RESERVED_BOARD_SLUGS = ['questions', 'line', 'decisions']
@@ -96,7 +96,17 @@ export const listCellRoster = async (ops: Ops, cell: string) => listRoster(ops.d
 export async function ensureDefaultCell(ops: Ops): Promise<boolean> {
   if ((await listCells(ops.db)).length > 0) return false
   const slug = ops.config.defaultCell
+  try {
+    await createDefaultCell(ops, slug)
+  } catch (e) {
+    // Another node starting at the same moment made it first.
+    if ((await listCells(ops.db)).length > 0) return false
+    throw e
+  }
+  return true
+}
+
+async function createDefaultCell(ops: Ops, slug: string) {
   await createCell(ops, { slug, name: slug.charAt(0).toUpperCase() + slug.slice(1), principles: ['Say what you mean; argue with what is said, not with who said it.', 'Nothing here asks who anyone is.'] })
   await createBoard(ops, { cell: slug, slug: 'general', name: 'General', description: 'Anything on the cell’s line.', visibility: 'public', retentionDays: null })
-  return true
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts'
 import type { Db } from '../db/connect.ts'
+import type { Storage } from '../db/storage.ts'
 import type { CsrfTokens } from '../ephemeral/csrf.ts'
 import type { ChallengeStore } from '../ephemeral/challenges.ts'
 import type { RateLimiter } from '../ephemeral/rate-limits.ts'
@@ -9,6 +10,8 @@ import type { PageCache } from './page-cache.ts'
 /** Everything a use case may touch. main.ts builds it; tests build their own. */
 export type Deps = {
   db: Db
+  /** The same database, with what differs between dialects (forgetting, change notices). */
+  storage: Pick<Storage, 'dialect' | 'finishForgetting'>
   config: Config
   sessions: SessionStore
   challenges: ChallengeStore

@@ -1,6 +1,5 @@
 import { boardsWithRetention } from '../db/boards.ts'
 import type { Db } from '../db/connect.ts'
-import { checkpointTruncate } from '../db/forget.ts'
 import { deleteOrphanKeys } from '../db/keys.ts'
 import { deletePost, findPostAt } from '../db/posts.ts'
 import { deleteThreads, findThread, keysOfThreads, threadsIdleSince } from '../db/threads.ts'
@@ -12,7 +11,7 @@ import { findBoardOrThrow } from './reading.ts'
 
 // "If we did not publish it, forget it": removal is a hard delete, followed by the purge, which
 // only reports done once the removed content is gone from every database file.
-type ForgetDeps = Pick<Deps, 'db' | 'config' | 'now'> & { cache?: Deps['cache'] }
+type ForgetDeps = Pick<Deps, 'db' | 'config' | 'now' | 'storage'> & { cache?: Deps['cache'] }
 
 export type PurgeReport = { threads: number; keys: number; checkpointAttempts: number; ms: number }
 
@@ -34,7 +33,7 @@ export async function forgetThreads(tx: Db, threadIds: number[]): Promise<{ thre
  * The purge: forget threads past their board's retention and keys that sign nothing, then
  * checkpoint until the files hold none of it. Runs after removals, on a timer, and from the CLI.
  */
-export async function purge(deps: ForgetDeps): Promise<PurgeReport> {
+export async function purge(deps: ForgetDeps, opts: { removed?: boolean } = {}): Promise<PurgeReport> {
   const started = performance.now()
   const { threads, keys } = await deps.db.transaction().execute(async (tx) => {
     let threads = 0
@@ -48,8 +47,9 @@ export async function purge(deps: ForgetDeps): Promise<PurgeReport> {
     keys += await deleteOrphanKeys(tx)
     return { threads, keys }
   })
-  if (threads + keys > 0) deps.cache?.clear()
-  const { attempts } = await checkpointTruncate(deps.db)
+  if (threads + keys > 0 || opts.removed) deps.cache?.clear()
+  // SQLite checkpoints every time (cheap); PostgreSQL rewrites tables, so only after deletions.
+  const { attempts } = threads + keys > 0 || opts.removed || deps.storage.dialect === 'sqlite' ? await deps.storage.finishForgetting() : { attempts: 0 }
   return { threads, keys, checkpointAttempts: attempts, ms: Math.round(performance.now() - started) }
 }
 
@@ -63,7 +63,7 @@ export async function removePost(deps: ForgetDeps, at: { cell: string; board: st
     return forgetPost(tx, post)
   })
   deps.cache?.invalidateThread(post.thread_id, board.id)
-  return { ...r, purge: await purge(deps) }
+  return { ...r, purge: await purge(deps, { removed: true }) }
 }
 
 /** The operator's "thread remove": hard-delete a thread and all its posts, then purge. */
@@ -76,5 +76,5 @@ export async function removeThread(deps: ForgetDeps, at: { cell: string; board: 
     return forgetThreads(tx, [thread.id])
   })
   deps.cache?.invalidateThread(thread.id, board.id)
-  return { ...r, purge: await purge(deps) }
+  return { ...r, purge: await purge(deps, { removed: true }) }
 }

@@ -1,12 +1,16 @@
 // Pages that are the same for every viewer (a thread's posts, a board's thread list) are rendered
 // once and kept as encoded bytes until a write touches them; a request then only adds its own
 // small head and foot (identity, form token). Each entry carries tags ("thread:5", "board:2");
-// a write invalidates by tag. Bounded: the oldest entries go first.
+// a write invalidates by tag here and announces it to the other processes and nodes, which drop
+// the same tags when they hear it. Bounded: the oldest entries go first.
 export type CachedPart<M> = { meta: M; bytes: Uint8Array; tags: readonly string[] }
 
 export class PageCache {
   readonly #entries = new Map<string, CachedPart<unknown>>()
-  constructor(private readonly maxEntries = 2000) {}
+  constructor(
+    private readonly announce: (tags: string[] | null) => unknown = () => {},
+    private readonly maxEntries = 2000,
+  ) {}
 
   get<M>(key: string): CachedPart<M> | undefined {
     return this.#entries.get(key) as CachedPart<M> | undefined
@@ -17,8 +21,10 @@ export class PageCache {
     this.#entries.set(key, part)
   }
 
+  /** A write here made these tags stale: drop them, and tell the others. */
   invalidate(...tags: string[]): void {
-    for (const [key, part] of this.#entries) if (part.tags.some((t) => tags.includes(t))) this.#entries.delete(key)
+    this.drop(tags)
+    void this.announce(tags)
   }
 
   /** A post was written to or removed from a thread: its pages and its board's pages are stale. */
@@ -26,7 +32,15 @@ export class PageCache {
     this.invalidate(`thread:${threadId}`, `board:${boardId}`)
   }
 
+  /** Anything may have changed (a purge, a decision): drop everything, here and elsewhere. */
   clear(): void {
-    this.#entries.clear()
+    this.drop(null)
+    void this.announce(null)
+  }
+
+  /** What another process announced: drop locally only. */
+  drop(tags: string[] | null): void {
+    if (tags === null) return this.#entries.clear()
+    for (const [key, part] of this.#entries) if (part.tags.some((t) => tags.includes(t))) this.#entries.delete(key)
   }
 }

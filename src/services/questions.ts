@@ -1,6 +1,5 @@
 import { findBoard } from '../db/boards.ts'
 import { currentLine } from '../db/cells.ts'
-import { checkpointTruncate } from '../db/forget.ts'
 import { ensureKey } from '../db/keys.ts'
 import { insertLineVersion } from '../db/lines.ts'
 import { findPostAt } from '../db/posts.ts'
@@ -302,7 +301,7 @@ export async function closeQuestion(deps: Deps, q: Question): Promise<Outcome> {
   }
   if (purgeNeeded) {
     deps.cache.clear()
-    await checkpointTruncate(deps.db)
+    await deps.storage.finishForgetting()
   }
   return outcome
 }

@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { findMarkers } from '../support/scan.ts'
+import { findMarkers, findMarkersInDir } from '../support/scan.ts'
+import { makePgDatabase, pgDataDirectory, TEST_DIALECT, TEST_REDIS_URL } from '../support/app.ts'
+import pg from 'pg'
 import { startServer, type RunningServer } from '../support/server.ts'
 import { Visitor } from '../support/visitor.ts'
 
@@ -11,9 +13,31 @@ import { Visitor } from '../support/visitor.ts'
 const root = new URL('../../', import.meta.url).pathname
 const marker = (kind: string) => `${kind}${randomBytes(9).toString('hex')}`
 
+// The same test on either dialect: on PostgreSQL the server and the CLI share a fresh database
+// (and Redis), and the scan covers the whole data directory: heap, indexes and WAL.
+let dbEnv: Record<string, string> = {}
+let dropDb: (() => Promise<void>) | null = null
+const scan = async (markers: string[], extra: Record<string, string> = {}) =>
+  TEST_DIALECT === 'postgres' ? findMarkersInDir(await pgDataDirectory(), markers, extra) : findMarkers(server.dataDir, markers, extra)
+
+/** Another connection holding a read transaction (and so its snapshot) open. */
+async function openReader(dataDir: string): Promise<{ close: () => Promise<void> }> {
+  if (TEST_DIALECT === 'postgres') {
+    const c = new pg.Client({ connectionString: dbEnv.DATABASE_URL })
+    await c.connect()
+    await c.query('begin isolation level repeatable read')
+    expect((await c.query('select count(*)::int as n from post')).rows[0].n).toBe(2)
+    return { close: async () => { await c.query('commit'); await c.end() } }
+  }
+  const reader = new Database(`${dataDir}/cellboard.db`, { readonly: true })
+  reader.prepare('begin').run()
+  expect(reader.prepare('select count(*) as n from post').get()).toEqual({ n: 2 })
+  return { close: async () => { reader.prepare('commit').run(); reader.close() } }
+}
+
 function cli(dataDir: string, ...args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, env: { PATH: process.env.PATH, DATA_DIR: dataDir } })
+    const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, env: { PATH: process.env.PATH, DATA_DIR: dataDir, ...dbEnv } })
     let out = ''
     p.stdout.on('data', (d) => (out += d))
     p.stderr.on('data', (d) => (out += d))
@@ -54,8 +78,18 @@ async function publish(server: RunningServer): Promise<{ op: Published; reply: P
 }
 
 let server: RunningServer
-beforeEach(async () => (server = await startServer()))
-afterEach(() => server.stop())
+beforeEach(async () => {
+  if (TEST_DIALECT === 'postgres') {
+    const db = await makePgDatabase()
+    dbEnv = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL }
+    dropDb = db.drop
+  }
+  server = await startServer(dbEnv)
+})
+afterEach(async () => {
+  await server.stop()
+  await dropDb?.()
+})
 
 describe('removal leaves nothing behind', () => {
   for (const readerOpen of [false, true]) {
@@ -63,31 +97,28 @@ describe('removal leaves nothing behind', () => {
       const { op, reply } = await publish(server)
       const all = [...Object.values(op.markers), ...Object.values(reply.markers)]
       // Each marker is really there first: the scan can find what it looks for.
-      expect(Object.keys(findMarkers(server.dataDir, all)).sort()).toEqual([...all].sort())
+      expect(Object.keys(await scan(all)).sort()).toEqual([...all].sort())
 
-      const reader = readerOpen ? new Database(`${server.dataDir}/cellboard.db`, { readonly: true }) : null
-      if (reader) {
-        reader.prepare('begin').run()
-        expect(reader.prepare('select count(*) as n from post').get()).toEqual({ n: 2 })
-      }
+      const reader = readerOpen ? await openReader(server.dataDir) : null
       const removing = cli(server.dataDir, 'post', 'remove', 'lobby', 'general', reply.threadId, '2')
       if (reader) {
         // The purge cannot finish while the reader holds the WAL; it waits, then finishes.
         await new Promise((r) => setTimeout(r, 1500))
-        expect(Object.keys(findMarkers(server.dataDir, Object.values(reply.markers))).length).toBeGreaterThan(0)
-        reader.prepare('commit').run()
-        reader.close()
+        expect(Object.keys(await scan(Object.values(reply.markers))).length).toBeGreaterThan(0)
+        await reader.close()
       }
       const removed = await removing
       expect(removed.out).toMatch(/removed post 2 of thread \d+; purged: 0 threads past retention, 0 keys/)
       expect(removed.code).toBe(0)
-      expect(findMarkers(server.dataDir, Object.values(reply.markers), { 'server output': server.output(), 'cli output': removed.out })).toEqual({})
+      const left = await scan(Object.values(reply.markers), { 'server output': server.output(), 'cli output': removed.out })
+      expect(left, JSON.stringify(left)).toEqual({})
       // The thread's own markers are untouched by removing the reply.
-      expect(Object.keys(findMarkers(server.dataDir, Object.values(op.markers))).length).toBe(Object.keys(op.markers).length)
+      expect(Object.keys(await scan(Object.values(op.markers))).length).toBe(Object.keys(op.markers).length)
 
       const gone = await cli(server.dataDir, 'thread', 'remove', 'lobby', 'general', op.threadId)
       expect(gone.code).toBe(0)
-      expect(findMarkers(server.dataDir, all, { 'server output': server.output(), 'cli output': gone.out })).toEqual({})
+      const none = await scan(all, { 'server output': server.output(), 'cli output': gone.out })
+      expect(none, JSON.stringify(none)).toEqual({})
 
       // And the server, which cached the pages, stops serving them within a second or so.
       await new Promise((r) => setTimeout(r, 1300))

@@ -2,7 +2,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createBoard } from '../../src/services/cells.ts'
 import { purge } from '../../src/services/forget.ts'
 import { makeBoard } from '../support/app.ts'
-import { findMarkers } from '../support/scan.ts'
 
 let board: Awaited<ReturnType<typeof makeBoard>>
 let now: number
@@ -27,10 +26,10 @@ describe('board retention', () => {
     expect((await c.post(lively, { body: 'still talking' })).res.status).toBe(303)
     now += 24 * 3600_000 // the old thread is 60 h idle, the lively one 24 h
 
-    expect(Object.keys(findMarkers(board.dir, ['OLDTHREADMARKER', 'OLDBODYMARKER']))).toHaveLength(2)
+    expect(Object.keys(await board.findMarkers(['OLDTHREADMARKER', 'OLDBODYMARKER']))).toHaveLength(2)
     const report = await purge(board.deps)
     expect(report.threads).toBe(1)
-    expect(findMarkers(board.dir, ['OLDTHREADMARKER', 'OLDBODYMARKER'])).toEqual({})
+    expect(await board.findMarkers(['OLDTHREADMARKER', 'OLDBODYMARKER'])).toEqual({})
     expect((await c.get(old)).res.status).toBe(404)
     expect((await c.get(lively)).res.status).toBe(200)
     expect((await c.get(kept)).res.status).toBe(200)
@@ -46,7 +45,8 @@ describe('board retention', () => {
     now += 3 * 86_400_000
     expect((await purge(board.deps)).keys).toBe(1)
     expect((await c.request(`/k/${fpr}.asc`)).status).toBe(404)
-    expect(findMarkers(board.dir, [fpr])).toEqual({})
+    const left = await board.findMarkers([fpr])
+    expect(left, JSON.stringify(left)).toEqual({})
   })
 })
 
@@ -59,9 +59,9 @@ describe('coarse time', () => {
     await c.takeIdentity()
     await c.get('/c/lobby/general')
     const thread = (await c.post('/c/lobby/general', { title: 'When', body: 'now' })).res.headers.get('location')!
-    expect(board.sqlite.prepare('select created_at from post').pluck().all()).toEqual(['2026-11-22T09:30:00.000Z'])
-    expect(board.sqlite.prepare('select last_post_at from thread').pluck().all()).toEqual(['2026-11-22T09:30:00.000Z'])
+    expect(await board.column('select created_at from post')).toEqual(['2026-11-22T09:30:00.000Z'])
+    expect(await board.column('select last_post_at from thread')).toEqual(['2026-11-22T09:30:00.000Z'])
     expect((await c.get(thread)).text).toContain('2026-11-22 09:30 UTC')
-    expect(findMarkers(board.dir, ['09:41'])).toEqual({})
+    expect(await board.findMarkers(['09:41'])).toEqual({})
   })
 })

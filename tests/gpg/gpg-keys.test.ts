@@ -79,14 +79,14 @@ describe('GnuPG keys, JS off', () => {
     const c = board.client()
     await logIn(c, fpr)
     await c.get('/c/lobby/general')
-    const before = board.sqlite.prepare('select count(*) from post').pluck().get()
+    const before = await board.count('post')
     const good = 'cellboard post v1\nsite: cellboard.local\ncell: lobby\nboard: general\nthread: new\ntitle: T\n\nbody'
     for (const [from, to] of [['site: cellboard.local', 'site: elsewhere.example'], ['board: general', 'board: other'], ['thread: new', 'thread: 1']]) {
       const { res, text: page } = await c.post('/c/lobby/general', { title: '', body: '', signed: gpg.clearsign(fpr, good.replace(from!, to!)) })
       expect(res.status).toBe(422)
       expect(unescape(page)).toContain(`The signed text says "${to}"`)
     }
-    expect(board.sqlite.prepare('select count(*) from post').pluck().get()).toBe(before)
+    expect(await board.count('post')).toBe(before)
   })
 
   it('a disposable key downloaded earlier can be imported into gpg and logs in again (round trip)', async () => {

@@ -35,7 +35,7 @@ async function expectRefused(c: Client, fields: Record<string, string>, status: 
   else expect(unescape(text)).toMatch(message)
   expect(res.headers.get('set-cookie') ?? '').not.toContain('cb_session')
   expect(c.cookies.has('cb_session')).toBe(false)
-  expect(board.sqlite.prepare('select count(*) from public_key').pluck().get()).toBe(0)
+  expect(await board.count('public_key')).toBe(0)
 }
 
 describe('logging in with a signed challenge: bad input', () => {
@@ -174,7 +174,7 @@ describe('revocation', () => {
     await other.get('/identity')
     const { res } = await other.post('/identity/revoke', { public_key: key.publicKey, certificate: key.revocationCertificate })
     expect(res.status).toBe(303)
-    expect(board.sqlite.prepare('select count(*) from revoked_key').pluck().get()).toBe(1)
+    expect(await board.count('revoked_key')).toBe(1)
 
     // The live session ended at once.
     await c.get('/c/lobby/general')
@@ -201,6 +201,6 @@ describe('revocation', () => {
       expect(res.status).toBe(422)
       expect(text).toContain('does not revoke this key')
     }
-    expect(board.sqlite.prepare('select count(*) from revoked_key').pluck().get()).toBe(0)
+    expect(await board.count('revoked_key')).toBe(0)
   })
 })

@@ -10,11 +10,7 @@ beforeEach(async () => {
 afterEach(() => board.close())
 
 const GENERAL = '/c/lobby/general'
-const counts = () => ({
-  threads: board.sqlite.prepare('select count(*) from thread').pluck().get(),
-  posts: board.sqlite.prepare('select count(*) from post').pluck().get(),
-  keys: board.sqlite.prepare('select count(*) from public_key').pluck().get(),
-})
+const counts = async () => ({ threads: await board.count('thread'), posts: await board.count('post'), keys: await board.count('public_key') })
 
 async function poster(): Promise<Client> {
   const c = board.client()
@@ -44,7 +40,7 @@ describe('starting a thread and replying, JS off (Post/Redirect/Get)', () => {
     expect(text).toMatch(/<i class="sig">disposable<\/i>/)
     // Coarse time: 09:41:17 is shown (and stored) as 09:00.
     expect(text).toContain('2026-11-22 09:00 UTC')
-    expect(board.sqlite.prepare('select created_at from post').pluck().get()).toBe('2026-11-22T09:00:00.000Z')
+    expect(await board.column('select created_at from post')).toEqual(['2026-11-22T09:00:00.000Z'])
     // The board lists it.
     expect((await c.get(GENERAL)).text).toContain(`<a href="${location}">A &lt;b&gt;title&lt;/b&gt;</a>`)
   })
@@ -111,30 +107,30 @@ describe('replying with htmx', () => {
   it('an htmx reply with an empty body → 422 and the form with its error, retargeted to the form', async () => {
     const c = await poster()
     const thread = await startThread(c)
-    const before = counts()
+    const before = await counts()
     const { res, text } = await c.post(thread, { body: '   ' }, { 'HX-Request': 'true' })
     expect(res.status).toBe(422)
     expect(res.headers.get('hx-retarget')).toBe('#reply')
     expect(text).toContain('id="body-error"')
     expect(text).not.toContain('<html')
-    expect(counts()).toEqual(before)
+    expect(await counts()).toEqual(before)
   })
 })
 
 describe('bad input gets a clear answer and nothing is stored', () => {
   it('POST /c/:cell/:board with an empty title and body → 422, messages beside both fields, nothing stored', async () => {
     const c = await poster()
-    const before = counts()
+    const before = await counts()
     const { res, text } = await c.post(GENERAL, { title: '', body: '' })
     expect(res.status).toBe(422)
     expect(text).toContain('<p class="field-error" id="title-error">')
     expect(text).toContain('<p class="field-error" id="body-error">')
-    expect(counts()).toEqual(before)
+    expect(await counts()).toEqual(before)
   })
 
   it('an over-long title or body → 422 with the input kept in the form', async () => {
     const c = await poster()
-    const before = counts()
+    const before = await counts()
     let r = await c.post(GENERAL, { title: 'x'.repeat(201), body: 'kept body' })
     expect(r.res.status).toBe(422)
     expect(r.text).toContain('At most 200 characters; this has 201.')
@@ -143,22 +139,22 @@ describe('bad input gets a clear answer and nothing is stored', () => {
     r = await c.post(GENERAL, { title: 'fine', body: 'y'.repeat(20_001) })
     expect(r.res.status).toBe(422)
     expect(r.text).toContain('At most 20,000 characters')
-    expect(counts()).toEqual(before)
+    expect(await counts()).toEqual(before)
   })
 
   it('NUL and control characters → 400, the text kept', async () => {
     const c = await poster()
     const thread = await startThread(c)
-    const before = counts()
+    const before = await counts()
     const { res, text } = await c.post(thread, { body: 'before\u0000after' })
     expect(res.status).toBe(400)
     expect(text).toContain('Remove control characters')
-    expect(counts()).toEqual(before)
+    expect(await counts()).toEqual(before)
   })
 
   it('a body that is not UTF-8, or a percent-escape that is not, → 400', async () => {
     const c = await poster()
-    const before = counts()
+    const before = await counts()
     const head = new TextEncoder().encode(`_csrf=${c.csrf}&title=ok&body=`)
     const raw = new Uint8Array([...head, 0xff, 0xfe, 0x41])
     let res = await c.request(GENERAL, { method: 'POST', body: raw, headers: { 'content-type': 'application/x-www-form-urlencoded' } })
@@ -166,12 +162,12 @@ describe('bad input gets a clear answer and nothing is stored', () => {
     expect(await res.text()).toContain('not valid UTF-8')
     res = await c.request(GENERAL, { method: 'POST', body: `_csrf=${c.csrf}&title=ok&body=%C3%28`, headers: { 'content-type': 'application/x-www-form-urlencoded' } })
     expect(res.status).toBe(400)
-    expect(counts()).toEqual(before)
+    expect(await counts()).toEqual(before)
   })
 
   it('a missing or wrong form token → 403, and the text comes back in a fresh form to submit again', async () => {
     const c = await poster()
-    const before = counts()
+    const before = await counts()
     for (const token of ['', 'forged-token']) {
       const body = new URLSearchParams({ _csrf: token, title: 'My title', body: 'Words I do not want to lose' }).toString()
       const res = await c.request(GENERAL, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } })
@@ -184,7 +180,7 @@ describe('bad input gets a clear answer and nothing is stored', () => {
     // The fresh form works.
     const { res } = await c.post(GENERAL, { title: 'My title', body: 'Words I do not want to lose' })
     expect(res.status).toBe(303)
-    expect(counts().posts).toBe((before.posts as number) + 1)
+    expect((await counts()).posts).toBe(before.posts + 1)
   })
 
   it('a token from another browser (another cookie) is refused', async () => {
@@ -198,31 +194,31 @@ describe('bad input gets a clear answer and nothing is stored', () => {
   it('posting without an identity → 403 with a way to get one, and the text kept', async () => {
     const c = board.client()
     await c.get(GENERAL)
-    const before = counts()
+    const before = await counts()
     const { res, text } = await c.post(GENERAL, { title: 'Anonymous', body: 'no key yet' })
     expect(res.status).toBe(403)
     expect(text).toContain('Posting needs an identity')
     expect(text).toContain('href="/identity?next=%2Fc%2Flobby%2Fgeneral"')
     expect(text).toContain('>no key yet</textarea>')
-    expect(counts()).toEqual(before)
+    expect(await counts()).toEqual(before)
   })
 
   it('posting after the session expired (idle past the limit) → 403 saying so; the key is gone', async () => {
     const c = await poster()
     const thread = await startThread(c)
     now += 12 * 3600_000 + 1000
-    const before = counts()
+    const before = await counts()
     const { res, text } = await c.post(thread, { body: 'too late' })
     expect(res.status).toBe(403)
     expect(text).toContain('session has ended')
     expect(text).toContain('>too late</textarea>')
-    expect(counts()).toEqual(before)
+    expect(await counts()).toEqual(before)
   })
 
   it('an unknown cell, board or thread → 404 page, nothing stored', async () => {
     const c = await poster()
     const thread = await startThread(c)
-    const before = counts()
+    const before = await counts()
     for (const path of ['/c/nope/general', '/c/lobby/nope', '/c/lobby/general/t/999999']) {
       expect((await c.get(path)).res.status).toBe(404)
       const { res, text } = await c.post(path, { title: 't', body: 'b' })
@@ -233,12 +229,12 @@ describe('bad input gets a clear answer and nothing is stored', () => {
     await board.deps.db.insertInto('board').values({ cell_id: 1, slug: 'other', name: 'Other', visibility: 'public', retention_days: null, created_at: '2026-11-22T09:00:00.000Z' }).execute()
     expect((await c.get(thread.replace('/general/', '/other/'))).res.status).toBe(404)
     expect((await c.get(`${thread.replace('/general/', '/other/')}/p/1.asc`)).res.status).toBe(404)
-    expect(counts()).toEqual(before)
+    expect(await counts()).toEqual(before)
   })
 
   it('a body over 64 KiB → 413, with a Content-Length and when chunked; nothing stored', async () => {
     const c = await poster()
-    const before = counts()
+    const before = await counts()
     const big = `_csrf=${c.csrf}&title=t&body=${'a'.repeat(70 * 1024)}`
     let res = await c.request(GENERAL, { method: 'POST', body: big, headers: { 'content-type': 'application/x-www-form-urlencoded' } })
     expect(res.status).toBe(413)
@@ -247,7 +243,7 @@ describe('bad input gets a clear answer and nothing is stored', () => {
     const stream = new ReadableStream({ start(ctrl) { for (const ch of chunks) ctrl.enqueue(ch); ctrl.close() } })
     res = await c.request(GENERAL, { method: 'POST', body: stream, duplex: 'half', headers: { 'content-type': 'application/x-www-form-urlencoded', 'transfer-encoding': 'chunked' } } as RequestInit & { headers: Record<string, string> })
     expect(res.status).toBe(413)
-    expect(counts()).toEqual(before)
+    expect(await counts()).toEqual(before)
   })
 
   it('a form that is not urlencoded → 415', async () => {

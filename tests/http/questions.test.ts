@@ -6,7 +6,6 @@ import { ballotText } from '../../src/domain/questions.ts'
 import { addRosterKey, createCell } from '../../src/services/cells.ts'
 import { makeBoard, type Client } from '../support/app.ts'
 import { clearsignWith, heldKey, logInWith, unescape } from '../support/keys.ts'
-import { findMarkers } from '../support/scan.ts'
 
 let board: Awaited<ReturnType<typeof makeBoard>>
 let now: number
@@ -17,7 +16,7 @@ beforeEach(async () => {
 afterEach(() => board.close())
 
 const root = new URL('../../', import.meta.url).pathname
-const count = (table: string) => board.sqlite.prepare(`select count(*) from ${table}`).pluck().get() as number
+const count = (table: string) => board.count(table)
 
 /** Three voters, as the product has them: a disposable identity, a GnuPG key and a browser key. */
 async function threeVoters() {
@@ -104,7 +103,8 @@ describe('remove a post: raise, vote with three kinds of key, decide, publish', 
     expect(decision.text).toContain(`<code>${v.gpg.key.fingerprint}</code>`)
     // The thread had only that post: it is gone, and its text is gone from the files.
     expect((await poster.get(thread)).res.status).toBe(404)
-    expect(findMarkers(board.dir, ['REMOVEMEMARKER'])).toEqual({})
+    const left = await board.findMarkers(['REMOVEMEMARKER'])
+    expect(left, JSON.stringify(left)).toEqual({})
     // The decision log lists it.
     expect((await poster.get('/c/lobby/decisions')).text).toMatch(/Decision 1<\/a>: Remove a post — <b>adopted<\/b>/)
 
@@ -141,8 +141,8 @@ describe('remove a post: raise, vote with three kinds of key, decide, publish', 
     const q = idOf((await raise(v.gpg.c, { kind: 'remove_post', board: 'general', thread: threadId, number: '1', principle: '2', argument: 'Asks who someone is.' })).res.headers.get('location')!)
     await voteDisposable(v.disposable.c, q, 'yes')
     await voteDisposable(v.disposable.c, q, 'no')
-    expect(count('ballot')).toBe(1)
-    expect(board.sqlite.prepare('select choice from ballot').pluck().get()).toBe('no')
+    expect(await count('ballot')).toBe(1)
+    expect(await board.column('select choice from ballot')).toEqual(['no'])
     now += 72 * 3600_000 + 1
     const page = await poster.get(`/c/lobby/questions/${q}`)
     expect(page.text).toContain('Decision: No quorum: not adopted')
@@ -171,7 +171,7 @@ describe('amending the line and changing the roster', () => {
     await voteDisposable(v.disposable.c, q, 'yes')
     await votePasted(v.gpg.c, v.gpg.key.privateKey, q, 'yes')
     expect(await board.deps.sessions.get(v.browser.c.cookies.get('cb_session')!)).toBeNull()
-    expect(board.sqlite.prepare(`select count(*) from roster_entry r join public_key k on k.id = r.key_id where k.fingerprint = ?`).pluck().get(v.browser.key.fingerprint)).toBe(0)
+    expect(await board.count('roster_entry r join public_key k on k.id = r.key_id', 'where k.fingerprint = ?', v.browser.key.fingerprint)).toBe(0)
     expect((await v.browser.c.get('/identity')).text).toContain('Your last identity’s session ended')
   })
 })
@@ -182,7 +182,7 @@ describe('bad input on questions and ballots: a clear answer, nothing stored', (
     const { threadId } = await postToQuestion()
     const q1 = idOf((await raise(v.gpg.c, { kind: 'remove_post', board: 'general', thread: threadId, number: '1', principle: '1', argument: 'one' })).res.headers.get('location')!)
     const q2 = idOf((await raise(v.gpg.c, { kind: 'amend_line', change: 'remove', principle: '2', text: '', argument: 'two' })).res.headers.get('location')!)
-    const before = count('ballot')
+    const before = await count('ballot')
 
     const outsider = board.client()
     await outsider.takeIdentity()
@@ -204,7 +204,7 @@ describe('bad input on questions and ballots: a clear answer, nothing stored', (
     expect(r.text).toContain('does not verify')
     r = await v.gpg.c.post(`/c/lobby/questions/${q1}/ballot`, { signed: await clearsignWith(v.browser.key.privateKey, ballotText({ site: 'cellboard.local', cell: 'lobby', question: q1, line: 1, choice: 'yes' })) })
     expect(r.res.status).toBe(422)
-    expect(count('ballot')).toBe(before)
+    expect(await count('ballot')).toBe(before)
 
     // After close: 409.
     await voteDisposable(v.disposable.c, q1, 'no')
@@ -220,7 +220,7 @@ describe('bad input on questions and ballots: a clear answer, nothing stored', (
     const { threadId } = await postToQuestion()
     const stranger = board.client()
     await stranger.takeIdentity()
-    const before = count('question')
+    const before = await count('question')
     let r = await raise(stranger, { kind: 'remove_post', board: 'general', thread: threadId, number: '1', principle: '9', argument: 'x' })
     expect(r.res.status).toBe(422)
     expect(r.text).toContain('The cell’s line has no principle 9.')
@@ -230,12 +230,12 @@ describe('bad input on questions and ballots: a clear answer, nothing stored', (
     expect(r.text).toContain('That post is not in this cell')
     r = await raise(stranger, { kind: 'amend_line', change: 'add', text: 'Mine', argument: 'x' })
     expect(r.res.status).toBe(403)
-    expect(count('question')).toBe(before)
+    expect(await count('question')).toBe(before)
     for (let i = 0; i < 5; i++) expect((await raise(stranger, { kind: 'remove_post', board: 'general', thread: threadId, number: '1', principle: '1', argument: `try ${i}` })).res.status).toBe(303)
     r = await raise(stranger, { kind: 'remove_post', board: 'general', thread: threadId, number: '1', principle: '1', argument: 'one more' })
     expect(r.res.status).toBe(429)
     expect(r.text).toContain('at most 5 questions an hour')
-    expect(count('question')).toBe(before + 5)
+    expect(await count('question')).toBe(before + 5)
   })
 })
 

@@ -1,39 +1,104 @@
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { CompiledQuery } from 'kysely'
+import pg from 'pg'
 import { createApp } from '../../src/app.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
-import { migrateToLatest, openDatabase } from '../../src/db/connect.ts'
-import { CsrfTokens } from '../../src/ephemeral/csrf.ts'
-import { MemoryChallengeStore } from '../../src/ephemeral/challenges.ts'
-import { MemoryRateLimiter } from '../../src/ephemeral/rate-limits.ts'
-import { MemorySessionStore } from '../../src/ephemeral/sessions.ts'
-import type { Deps } from '../../src/services/deps.ts'
+import { migrateToLatest, type Dialect } from '../../src/db/connect.ts'
+import { openStorage } from '../../src/db/storage.ts'
+import { openEphemeral } from '../../src/ephemeral/index.ts'
 import { ensureDefaultCell } from '../../src/services/cells.ts'
+import type { Deps } from '../../src/services/deps.ts'
 import { PageCache } from '../../src/services/page-cache.ts'
+import { findMarkers, findMarkersInDir } from './scan.ts'
 
-/** A real, migrated SQLite file in its own temporary folder, and the app over it. */
+// The database-facing tests run once per dialect (vitest.config.ts: one project per dialect, as
+// Kysely's own suite does): SQLite with ephemeral state in memory, PostgreSQL with it in Redis.
+// Each board gets its own SQLite file, or its own PostgreSQL database and Redis key prefix.
+export const TEST_DIALECT: Dialect = process.env.CELLBOARD_TEST_DIALECT === 'postgres' ? 'postgres' : 'sqlite'
+export const PG_ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+
+/** A fresh PostgreSQL database for one test, and how to drop it. */
+export async function makePgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `cb_test_${randomBytes(6).toString('hex')}`
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL })
+  await admin.connect()
+  await admin.query(`create database ${name}`)
+  await admin.end()
+  const url = new URL(PG_ADMIN_URL)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    async drop() {
+      const a = new pg.Client({ connectionString: PG_ADMIN_URL })
+      await a.connect()
+      await a.query(`drop database if exists ${name} with (force)`)
+      await a.end()
+    },
+  }
+}
+
+/** Where PostgreSQL keeps its files (the tests that check forgetting scan all of them). */
+export async function pgDataDirectory(): Promise<string> {
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL })
+  await admin.connect()
+  const { rows } = await admin.query('show data_directory')
+  await admin.end()
+  return rows[0].data_directory
+}
+
+/** A real, migrated database of the dialect under test, and the app over it. */
 export async function makeBoard(env: Record<string, string> = {}, now: () => number = Date.now) {
   const dir = mkdtempSync(join(tmpdir(), 'cellboard-test-'))
-  const config: Config = loadConfig({ DATA_DIR: dir, ...env })
-  const file = join(dir, 'cellboard.db')
-  const { db, sqlite } = openDatabase(file)
-  await migrateToLatest(db)
-  const deps: Deps = { db, config, sessions: new MemorySessionStore(config.sessionIdleMs, now), challenges: new MemoryChallengeStore(now), rateLimits: new MemoryRateLimiter(now), csrf: new CsrfTokens(), cache: new PageCache(), now }
+  const pgdb = TEST_DIALECT === 'postgres' ? await makePgDatabase() : null
+  const config: Config = loadConfig({ DATA_DIR: dir, ...(pgdb ? { DATABASE_URL: pgdb.url } : {}), ...env })
+  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: dir, poolSize: 4 })
+  await migrateToLatest(storage.db)
+  const ephemeral = await openEphemeral({ redisUrl: pgdb ? TEST_REDIS_URL : null, allowPersistence: false, sessionIdleMs: config.sessionIdleMs, now, keyPrefix: `cbtest:${randomBytes(6).toString('hex')}:` })
+  const deps: Deps = { db: storage.db, storage, config, ...ephemeral, cache: new PageCache(), now }
   await ensureDefaultCell(deps)
   const app = createApp(deps)
+
+  /** First column of every row; `?` placeholders, whichever dialect. */
+  async function column(query: string, ...params: unknown[]): Promise<unknown[]> {
+    let n = 0
+    const text = TEST_DIALECT === 'postgres' ? query.replace(/\?/g, () => `$${++n}`) : query
+    const r = await storage.db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, params))
+    return r.rows.map((row) => Object.values(row)[0])
+  }
+
   return {
     app,
     deps,
     dir,
-    file,
-    sqlite,
+    dialect: TEST_DIALECT,
     client: () => new Client(app),
+    column,
+    async count(table: string, where = '', ...params: unknown[]): Promise<number> {
+      return Number((await column(`select count(*) from ${table} ${where}`, ...params))[0])
+    },
+    /** Every table with its columns, as the database itself lists them. */
+    async schema(): Promise<Map<string, string[]>> {
+      const rows = (
+        TEST_DIALECT === 'postgres'
+          ? await storage.db.executeQuery<{ t: string; c: string }>(CompiledQuery.raw(`select table_name as t, column_name as c from information_schema.columns where table_schema = 'public'`))
+          : await storage.db.executeQuery<{ t: string; c: string }>(CompiledQuery.raw(`select m.name as t, p.name as c from sqlite_schema m join pragma_table_info(m.name) p where m.type = 'table' and m.name not like 'sqlite_%'`))
+      ).rows
+      const out = new Map<string, string[]>()
+      for (const r of rows) out.set(r.t, [...(out.get(r.t) ?? []), r.c])
+      return out
+    },
+    /** Where markers occur in the raw bytes of this board's database files. */
+    async findMarkers(markers: string[], extra: Record<string, string> = {}) {
+      return TEST_DIALECT === 'postgres' ? findMarkersInDir(await pgDataDirectory(), markers, extra) : findMarkers(dir, markers, extra)
+    },
     async close() {
-      deps.sessions.close()
-      deps.challenges.close()
-      deps.rateLimits.close()
-      await db.destroy()
+      await ephemeral.close()
+      await storage.close()
+      await pgdb?.drop()
       rmSync(dir, { recursive: true, force: true })
     },
   }

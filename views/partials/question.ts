@@ -1,20 +1,10 @@
+import type { Question } from '../../src/db/schema.ts'
 import { QUESTION_KINDS, type Payload } from '../../src/domain/questions.ts'
 import { showTime } from '../../src/domain/time.ts'
 import { html, trustedPostHtml, type Html } from '../html.ts'
 
-export type QuestionView = {
-  id: number
-  kind: keyof typeof QUESTION_KINDS
+export type QuestionView = Pick<Question, 'id' | 'kind' | 'argument' | 'line_version' | 'eligible' | 'quorum' | 'threshold' | 'opened_at' | 'deadline' | 'status' | 'outcome'> & {
   payload: Payload
-  argument: string
-  line_version: number
-  eligible: number
-  quorum: number
-  threshold: 'majority' | 'two_thirds'
-  opened_at: string
-  deadline: string
-  status: 'open' | 'closed'
-  outcome: 'adopted' | 'rejected' | 'no_quorum' | null
   /** The post in question, while it exists (remove_post only). */
   post: { bodyHtml: string } | null
 }

@@ -1,0 +1,53 @@
+import { sql } from 'kysely'
+import type { Db } from './connect.ts'
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL-specific: how PostgreSQL keeps removed content around, and what clears it (measured
+// on PostgreSQL 15). A DELETE leaves the dead tuples in the heap and index files, and a plain
+// VACUUM only marks the space free; the WAL keeps the original inserts until its segments are
+// removed, and recycled segments keep them too. So: rewrite the touched tables (VACUUM FULL, which
+// also rebuilds their indexes and TOAST), then switch WAL segments and checkpoint twice so the
+// checkpointer deletes the old segments — with `wal_recycle = off`, no WAL archive and no
+// replication slots (README, "Several nodes"). Needs a superuser or the pg_checkpoint role.
+// ---------------------------------------------------------------------------------------------
+
+/** The tables a removal touches: posts, their threads, and the keys that signed them. */
+export const FORGET_TABLES = ['post', 'thread', 'public_key'] as const
+
+/**
+ * VACUUM FULL copies rows that some transaction might still see: one that began before the
+ * delete (an autovacuum ANALYZE, a slow reader) keeps the deleted rows alive through the rewrite,
+ * measured. So first wait until no other transaction in this database holds a snapshot that old:
+ * any snapshot seen after the delete committed can no longer see what was deleted.
+ */
+async function waitForOlderSnapshots(db: Db, timeoutMs: number): Promise<number> {
+  const started = Date.now()
+  for (let attempts = 1; ; attempts++) {
+    const { rows } = await sql<{ n: string }>`select count(*) as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and backend_xmin is not null`.execute(db)
+    if (Number(rows[0]!.n) === 0) return attempts
+    if (Date.now() - started > timeoutMs) throw new Error(`purge: other transactions kept a snapshot for ${timeoutMs} ms; removed rows could survive the rewrite`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+export async function rewriteAndCheckpoint(db: Db, tables: readonly string[] = FORGET_TABLES, timeoutMs = 60_000): Promise<{ attempts: number }> {
+  const attempts = await waitForOlderSnapshots(db, timeoutMs)
+  for (const t of tables) await sql`vacuum full ${sql.table(t)}`.execute(db)
+  for (let i = 0; i < 2; i++) {
+    await sql`select pg_switch_wal()`.execute(db)
+    await sql`checkpoint`.execute(db)
+  }
+  return { attempts }
+}
+
+/** Server settings the purge depends on; refused loudly rather than silently ineffective. */
+export async function checkForgettingSettings(db: Db): Promise<string[]> {
+  const { rows } = await sql<{ name: string; setting: string }>`select name, setting from pg_settings where name in ('wal_recycle', 'archive_mode')`.execute(db)
+  const s = Object.fromEntries(rows.map((r) => [r.name, r.setting]))
+  const slots = await sql<{ n: string }>`select count(*) as n from pg_replication_slots`.execute(db)
+  const problems: string[] = []
+  if (s.wal_recycle !== 'off') problems.push('wal_recycle is on: recycled WAL segments keep removed content (ALTER SYSTEM SET wal_recycle = off)')
+  if (s.archive_mode !== 'off') problems.push('archive_mode is on: archived WAL keeps removed content')
+  if (Number(slots.rows[0]!.n) > 0) problems.push('replication slots hold WAL (and so removed content) back')
+  return problems
+}

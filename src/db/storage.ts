@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { sql } from 'kysely'
+import pg from 'pg'
+import { openDatabase, openPostgres, type Db, type Dialect } from './connect.ts'
+import { checkpointTruncate, dataVersion } from './forget.ts'
+import { checkForgettingSettings, rewriteAndCheckpoint } from './forget-postgres.ts'
+
+/**
+ * The database as the rest of the code sees it, whichever dialect: the Kysely instance, plus the
+ * few things that differ — how removed content is made to leave the files, and how one process
+ * learns that another changed what it may have cached.
+ */
+export type Storage = {
+  dialect: Dialect
+  db: Db
+  /** After deletes: return only when the removed content is gone from the database files. */
+  finishForgetting(): Promise<{ attempts: number }>
+  /** Tell other processes and nodes that cached pages with these tags (null: all) are stale. */
+  announce(tags: string[] | null): Promise<void>
+  /** Hear what other processes announce (SQLite: notice any write by another connection). */
+  watch(onChange: (tags: string[] | null) => void): Promise<() => Promise<void>>
+  /** Problems with server settings that would keep removed content (empty when fine). */
+  forgettingProblems(): Promise<string[]>
+  close(): Promise<void>
+}
+
+const CHANNEL = 'cellboard_invalidate'
+
+export async function openStorage(opts: { databaseUrl: string | null; dataDir: string; poolSize?: number }): Promise<Storage> {
+  if (!opts.databaseUrl) {
+    mkdirSync(opts.dataDir, { recursive: true })
+    const { db } = openDatabase(join(opts.dataDir, 'cellboard.db'))
+    return {
+      dialect: 'sqlite',
+      db,
+      finishForgetting: () => checkpointTruncate(db),
+      announce: async () => {},
+      async watch(onChange) {
+        // Another process (the CLI) writing is visible as a new data_version: drop everything.
+        let seen = await dataVersion(db)
+        const timer = setInterval(async () => {
+          const v = await dataVersion(db).catch(() => seen)
+          if (v !== seen) onChange(null)
+          seen = v
+        }, 1000)
+        timer.unref()
+        return async () => clearInterval(timer)
+      },
+      forgettingProblems: async () => [],
+      close: () => db.destroy(),
+    }
+  }
+  const url = opts.databaseUrl
+  const { db } = openPostgres(url, opts.poolSize)
+  // Our own announcements come back to us too: mark them so we do not act on them twice.
+  const self = randomBytes(6).toString('hex')
+  return {
+    dialect: 'postgres',
+    db,
+    finishForgetting: () => rewriteAndCheckpoint(db),
+    async announce(tags) {
+      await sql`select pg_notify(${CHANNEL}, ${`${self} ${tags ? tags.join(',') : '*'}`})`.execute(db)
+    },
+    async watch(onChange) {
+      const client = new pg.Client({ connectionString: url })
+      client.on('error', () => {})
+      await client.connect()
+      client.on('notification', (n) => {
+        const [from, tags] = (n.payload ?? '').split(' ')
+        if (from !== self) onChange(tags === '*' || !tags ? null : tags.split(','))
+      })
+      await client.query(`listen ${CHANNEL}`)
+      return () => client.end()
+    },
+    forgettingProblems: () => checkForgettingSettings(db),
+    close: () => db.destroy(),
+  }
+}

@@ -1,0 +1,50 @@
+import { Redis } from 'ioredis'
+import { MemoryChallengeStore, type ChallengeStore } from './challenges.ts'
+import { CsrfTokens } from './csrf.ts'
+import { MemoryRateLimiter, type RateLimiter } from './rate-limits.ts'
+import { assertNotPersistent, RedisChallengeStore, RedisRateLimiter, RedisSessionStore, sharedCsrfSecret } from './redis.ts'
+import { MemorySessionStore, type SessionStore } from './sessions.ts'
+
+export type Ephemeral = { sessions: SessionStore; challenges: ChallengeStore; rateLimits: RateLimiter; csrf: CsrfTokens; close(): Promise<void> }
+
+/**
+ * Ephemeral state: in this process's memory, or — when several nodes share it — in a Redis that
+ * keeps nothing on disk. Never in SQL.
+ */
+export async function openEphemeral(opts: { redisUrl: string | null; allowPersistence: boolean; sessionIdleMs: number; now?: () => number; keyPrefix?: string }): Promise<Ephemeral> {
+  const now = opts.now ?? Date.now
+  if (!opts.redisUrl) {
+    const sessions = new MemorySessionStore(opts.sessionIdleMs, now)
+    const challenges = new MemoryChallengeStore(now)
+    const rateLimits = new MemoryRateLimiter(now)
+    return {
+      sessions,
+      challenges,
+      rateLimits,
+      csrf: new CsrfTokens(),
+      async close() {
+        sessions.close()
+        challenges.close()
+        rateLimits.close()
+      },
+    }
+  }
+  const redis = new Redis(opts.redisUrl, { keyPrefix: opts.keyPrefix ?? 'cellboard:', lazyConnect: true, maxRetriesPerRequest: 2 })
+  redis.on('error', () => {}) // reported by the failing command instead
+  try {
+    await redis.connect()
+  } catch (e) {
+    redis.disconnect()
+    throw new Error(`cannot reach Redis at REDIS_URL: ${(e as Error).message}`)
+  }
+  await assertNotPersistent(redis, opts.allowPersistence)
+  return {
+    sessions: new RedisSessionStore(redis, opts.sessionIdleMs, now),
+    challenges: new RedisChallengeStore(redis, now),
+    rateLimits: new RedisRateLimiter(redis),
+    csrf: new CsrfTokens(await sharedCsrfSecret(redis)),
+    async close() {
+      await redis.quit().catch(() => redis.disconnect())
+    },
+  }
+}

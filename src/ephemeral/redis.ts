@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto'
+import { Redis } from 'ioredis'
+import type { Purpose } from '../domain/challenge.ts'
+import { CHALLENGE_TTL_MS, type ChallengeStore, type ConsumeResult } from './challenges.ts'
+import type { RateLimiter } from './rate-limits.ts'
+import type { NewSession, Session, SessionStore } from './sessions.ts'
+
+// Ephemeral state shared by several nodes, in a Redis that keeps nothing on disk (checked at start,
+// see assertNotPersistent). Every key has a TTL; idle expiry is also checked against the clock, as
+// the memory stores do, so both behave the same.
+
+/** Refuse a Redis that writes snapshots or an append-only file: sessions hold private keys. */
+export async function assertNotPersistent(redis: Redis, allow: boolean): Promise<void> {
+  let save = '?'
+  let appendonly = '?'
+  try {
+    save = ((await redis.config('GET', 'save')) as string[])[1] ?? ''
+    appendonly = ((await redis.config('GET', 'appendonly')) as string[])[1] ?? ''
+  } catch {
+    // CONFIG may be disabled (managed Redis): then we cannot know.
+  }
+  if (save === '' && appendonly === 'no') return
+  if (allow) return
+  throw new Error(
+    `Redis persists to disk (save "${save}", appendonly ${appendonly}): sessions and disposable private keys would reach disk. ` +
+      'Run it with --save "" --appendonly no, or set REDIS_ALLOW_PERSISTENCE=true if you accept that.',
+  )
+}
+
+export class RedisSessionStore implements SessionStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly idleMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+  #key = (id: string) => `s:${id}`
+  #byKey = (fpr: string) => `f:${fpr}`
+
+  async create(data: NewSession): Promise<Session> {
+    const session: Session = { ...data, id: randomBytes(32).toString('base64url'), lastSeen: this.now(), privateKeyDownloaded: false }
+    await this.redis.multi().set(this.#key(session.id), JSON.stringify(session), 'PX', this.idleMs).sadd(this.#byKey(session.fingerprint), session.id).pexpire(this.#byKey(session.fingerprint), this.idleMs).exec()
+    return session
+  }
+
+  async get(id: string): Promise<Session | null> {
+    const raw = await this.redis.get(this.#key(id))
+    if (!raw) return null
+    const s = JSON.parse(raw) as Session
+    if (this.now() - s.lastSeen > this.idleMs) {
+      await this.delete(id)
+      return null
+    }
+    s.lastSeen = this.now()
+    await this.redis.multi().set(this.#key(id), JSON.stringify(s), 'PX', this.idleMs).pexpire(this.#byKey(s.fingerprint), this.idleMs).exec()
+    return s
+  }
+
+  async markPrivateKeyDownloaded(id: string): Promise<void> {
+    const raw = await this.redis.get(this.#key(id))
+    if (raw) await this.redis.set(this.#key(id), JSON.stringify({ ...JSON.parse(raw), privateKeyDownloaded: true }), 'KEEPTTL')
+  }
+
+  async delete(id: string): Promise<void> {
+    const raw = await this.redis.get(this.#key(id))
+    await this.redis.del(this.#key(id))
+    if (raw) await this.redis.srem(this.#byKey((JSON.parse(raw) as Session).fingerprint), id)
+  }
+
+  async deleteByFingerprint(fingerprint: string): Promise<number> {
+    const ids = await this.redis.smembers(this.#byKey(fingerprint))
+    if (ids.length > 0) await this.redis.del(...ids.map(this.#key))
+    await this.redis.del(this.#byKey(fingerprint))
+    return ids.length
+  }
+
+  close(): void {}
+}
+
+// Atomic consume: unknown, expired, used, wrong purpose, or ok (and now used).
+const CONSUME = `
+local v = redis.call('GET', KEYS[1])
+if not v then return 'unknown' end
+local c = cjson.decode(v)
+if tonumber(ARGV[2]) - c.issuedAt > tonumber(ARGV[3]) then redis.call('DEL', KEYS[1]) return 'expired' end
+if c.used then return 'used' end
+if c.purpose ~= ARGV[1] then return 'wrong-purpose' end
+c.used = true
+redis.call('SET', KEYS[1], cjson.encode(c), 'KEEPTTL')
+return 'ok'`
+
+export class RedisChallengeStore implements ChallengeStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly now: () => number = Date.now,
+  ) {}
+  async issue(purpose: Purpose): Promise<string> {
+    const nonce = randomBytes(24).toString('base64url')
+    // Kept a little past its life, so a late replay is told "expired", not "unknown".
+    await this.redis.set(`c:${nonce}`, JSON.stringify({ purpose, issuedAt: this.now(), used: false }), 'PX', CHALLENGE_TTL_MS + 60_000)
+    return nonce
+  }
+  async consume(nonce: string, purpose: Purpose): Promise<ConsumeResult> {
+    return (await this.redis.eval(CONSUME, 1, `c:${nonce}`, purpose, String(this.now()), String(CHALLENGE_TTL_MS))) as ConsumeResult
+  }
+  close(): void {}
+}
+
+export class RedisRateLimiter implements RateLimiter {
+  constructor(private readonly redis: Redis) {}
+  async hit(key: string, limit: number, windowMs: number): Promise<boolean> {
+    const k = `r:${key}`
+    const [[, n]] = (await this.redis.multi().incr(k).pexpire(k, windowMs, 'NX').exec()) as [[null, number], unknown]
+    return n <= limit
+  }
+  close(): void {}
+}
+
+/** The form-token secret, the same on every node; made by whichever node starts first. */
+export async function sharedCsrfSecret(redis: Redis): Promise<Buffer> {
+  await redis.set('csrf-secret', randomBytes(32).toString('base64'), 'NX')
+  return Buffer.from((await redis.get('csrf-secret'))!, 'base64')
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest'
+import { makePgDatabase, TEST_REDIS_URL } from '../support/app.ts'
+import { startServer } from '../support/server.ts'
+import { Visitor } from '../support/visitor.ts'
+
+// Several stateless nodes behind one onion service: one PostgreSQL, one Redis.
+describe('two nodes sharing PostgreSQL and Redis', () => {
+  it('an identity taken on one node posts there, reads and replies on the other, and burning it on the other ends it on both', async () => {
+    const db = await makePgDatabase()
+    const env = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL }
+    const [a, b] = await Promise.all([startServer(env), startServer(env)])
+    try {
+      expect(a.url).not.toBe(b.url)
+      expect(a.output()).toContain('(postgres, redis)')
+      // One person, one browser: the same cookies, whichever node answers.
+      const onA = new Visitor(a.url)
+      const onB = new Visitor(b.url)
+      onB.cookies = onA.cookies
+      const fpr = await onA.takeIdentity()
+      await onA.fetch('/c/lobby/general')
+      const thread = (await onA.post('/c/lobby/general', { title: 'Across nodes', body: 'written on node A' })).res.headers.get('location')!
+      expect(thread).toMatch(/\/t\/\d+$/)
+
+      // Node B knows the session (Redis) and the post (PostgreSQL).
+      const read = await onB.fetch(thread)
+      expect(read.text).toContain('written on node A')
+      expect(read.text).toContain(`title="${fpr}"`)
+      const reply = await onB.post(thread, { body: 'answered on node B' })
+      expect(reply.res.status).toBe(303)
+
+      // Node A, which had the thread page cached, hears of the reply and shows it.
+      let seen = false
+      for (let i = 0; i < 40 && !seen; i++) {
+        seen = (await new Visitor(a.url).fetch(thread)).text.includes('answered on node B')
+        if (!seen) await new Promise((r) => setTimeout(r, 50))
+      }
+      expect(seen).toBe(true)
+
+      // Burn on B: the session is gone on both nodes at once, even for its old cookie.
+      const sid = onA.cookies.get('cb_session')!
+      expect((await new Visitor(a.url).fetch('/identity/public-key.asc', { headers: { cookie: `cb_session=${sid}` } })).res.status).toBe(200)
+      await onB.fetch('/identity')
+      expect((await onB.post('/identity/burn', {})).res.status).toBe(303)
+      for (const node of [a, b]) {
+        const replay = new Visitor(node.url)
+        replay.cookies.set('cb_session', sid)
+        expect((await replay.fetch('/identity/public-key.asc')).res.status).toBe(404)
+        expect((await replay.fetch('/identity')).text).toContain('Take an identity')
+      }
+    } finally {
+      await Promise.all([a.stop(), b.stop()])
+      await db.drop()
+    }
+  }, 60_000)
+})
