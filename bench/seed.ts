@@ -13,11 +13,10 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { loadConfig } from '../src/config.ts'
-import { migrateToLatest, openDatabase } from '../src/db/connect.ts'
-import { MemoryChallengeStore } from '../src/ephemeral/challenges.ts'
-import { CsrfTokens } from '../src/ephemeral/csrf.ts'
-import { MemoryRateLimiter } from '../src/ephemeral/rate-limits.ts'
-import { MemorySessionStore, type Session } from '../src/ephemeral/sessions.ts'
+import { migrateToLatest } from '../src/db/connect.ts'
+import { openStorage } from '../src/db/storage.ts'
+import { openEphemeral } from '../src/ephemeral/index.ts'
+import type { Session } from '../src/ephemeral/sessions.ts'
 import { ensureDefaultCell } from '../src/services/cells.ts'
 import type { Deps } from '../src/services/deps.ts'
 import { takeDisposableIdentity } from '../src/services/identities.ts'
@@ -50,10 +49,13 @@ export function fixtureLines(file = FIXTURE): string[] {
 export async function seed(dataDir: string, env: Record<string, string> = {}): Promise<Seeded> {
   mkdirSync(dataDir, { recursive: true })
   const dbFile = join(dataDir, 'cellboard.db')
-  if (existsSync(dbFile)) throw new Error(`${dbFile} already exists: seed a fresh folder`)
   const config = loadConfig({ ...env, DATA_DIR: dataDir })
-  const { db } = openDatabase(dbFile)
-  const deps: Deps = { db, config, sessions: new MemorySessionStore(config.sessionIdleMs), challenges: new MemoryChallengeStore(), rateLimits: new MemoryRateLimiter(), csrf: new CsrfTokens(), cache: new PageCache(), now: Date.now }
+  if (!config.databaseUrl && existsSync(dbFile)) throw new Error(`${dbFile} already exists: seed a fresh folder`)
+  // SQLite in dataDir, or the PostgreSQL database named by DATABASE_URL in env.
+  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir })
+  const db = storage.db
+  const ephemeral = await openEphemeral({ redisUrl: null, allowPersistence: false, sessionIdleMs: config.sessionIdleMs })
+  const deps: Deps = { db, storage, config, ...ephemeral, cache: new PageCache(), now: Date.now }
   try {
     await migrateToLatest(db)
     await ensureDefaultCell(deps)
@@ -98,10 +100,8 @@ export async function seed(dataDir: string, env: Record<string, string> = {}): P
       threads: Number(threads.n),
     }
   } finally {
-    deps.sessions.close()
-    deps.challenges.close()
-    deps.rateLimits.close()
-    await db.destroy()
+    await ephemeral.close()
+    await storage.close()
   }
 }
 
