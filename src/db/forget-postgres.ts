@@ -15,23 +15,30 @@ import type { Db } from './connect.ts'
 export const FORGET_TABLES = ['post', 'thread', 'public_key'] as const
 
 /**
- * VACUUM FULL copies rows that some transaction might still see: one that began before the
- * delete (an autovacuum ANALYZE, a slow reader) keeps the deleted rows alive through the rewrite,
- * measured. So first wait until no other transaction in this database holds a snapshot that old:
- * any snapshot seen after the delete committed can no longer see what was deleted.
+ * VACUUM FULL keeps ("recently dead") every deleted row some snapshot might still see, and a
+ * snapshot's horizon is the oldest transaction still running anywhere on the server — in any
+ * database, including the rewrite's own. Measured: a long transaction in another database kept
+ * removed posts alive through the rewrite. So first take a fresh transaction id (after the delete
+ * committed) and wait until no backend on the server holds a snapshot or a transaction older.
  */
-async function waitForOlderSnapshots(db: Db, timeoutMs: number): Promise<number> {
+async function waitForOlderTransactions(db: Db, timeoutMs: number): Promise<number> {
+  const mark = await sql<{ x: string }>`select (pg_current_xact_id()::text::bigint % 4294967296)::text as x`.execute(db)
+  const x = mark.rows[0]!.x
   const started = Date.now()
   for (let attempts = 1; ; attempts++) {
-    const { rows } = await sql<{ n: string }>`select count(*) as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and backend_xmin is not null`.execute(db)
+    const { rows } = await sql<{ n: string }>`
+      select count(*) as n from pg_stat_activity
+      where pid <> pg_backend_pid()
+        and ((backend_xmin is not null and age(backend_xmin) > age(${x}::xid))
+          or (backend_xid is not null and age(backend_xid) > age(${x}::xid)))`.execute(db)
     if (Number(rows[0]!.n) === 0) return attempts
-    if (Date.now() - started > timeoutMs) throw new Error(`purge: other transactions kept a snapshot for ${timeoutMs} ms; removed rows could survive the rewrite`)
+    if (Date.now() - started > timeoutMs) throw new Error(`purge: a transaction older than the removal ran for ${timeoutMs} ms; removed rows would survive the rewrite`)
     await new Promise((r) => setTimeout(r, 20))
   }
 }
 
 export async function rewriteAndCheckpoint(db: Db, tables: readonly string[] = FORGET_TABLES, timeoutMs = 60_000): Promise<{ attempts: number }> {
-  const attempts = await waitForOlderSnapshots(db, timeoutMs)
+  const attempts = await waitForOlderTransactions(db, timeoutMs)
   for (const t of tables) await sql`vacuum full ${sql.table(t)}`.execute(db)
   for (let i = 0; i < 2; i++) {
     await sql`select pg_switch_wal()`.execute(db)

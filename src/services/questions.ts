@@ -126,6 +126,7 @@ export async function raiseQuestion(deps: Deps, who: Who, input: RaiseInput): Pr
       voters,
     ),
   )
+  forgetOpenCounts()
   return id
 }
 
@@ -294,6 +295,7 @@ export async function closeQuestion(deps: Deps, q: Question): Promise<Outcome> {
     }
     return outcome
   })
+  forgetOpenCounts()
   if (outcome === null) return (await findQuestion(deps.db, q.cell_id, q.id))!.outcome!
   if (outcome === 'adopted' && payload.kind === 'remove_key') {
     await deps.sessions.deleteByFingerprint(payload.fingerprint)
@@ -397,4 +399,18 @@ export async function readMyQuestions(deps: Deps, session: Session | null) {
   return (await openQuestionsFor(deps.db, session.fingerprint)).map((r) => ({ cell: r.slug, id: r.id, label: QUESTION_KINDS[r.kind].label, deadline: r.deadline }))
 }
 
-export const countMyOpenQuestions = (deps: Deps, fingerprint: string) => countOpenFor(deps.db, fingerprint)
+// The count in every voter's header was a query on every page view (a tenth of a logged-in
+// thread page's time, measured). Kept per key for ten seconds, dropped here whenever a question
+// opens or closes; another node's change shows within those ten seconds.
+const openCounts = new Map<string, { n: number; at: number }>()
+const OPEN_COUNT_MS = 10_000
+const forgetOpenCounts = () => openCounts.clear()
+
+export async function countMyOpenQuestions(deps: Deps, fingerprint: string): Promise<number> {
+  const hit = openCounts.get(fingerprint)
+  if (hit && Date.now() - hit.at < OPEN_COUNT_MS) return hit.n
+  const n = await countOpenFor(deps.db, fingerprint)
+  if (openCounts.size > 10_000) openCounts.clear()
+  openCounts.set(fingerprint, { n, at: Date.now() })
+  return n
+}
