@@ -23,6 +23,19 @@ async function clearsign(text: string, armoredPrivate: string, date?: Date) {
   return openpgp.sign({ message: await openpgp.createCleartextMessage({ text }), signingKeys, date })
 }
 
+/**
+ * An armored OpenPGP message of `size` zero bytes, zlib-compressed. openpgp.js streams the
+ * compression, so armor() hands back an array-like stream that fills in as it completes.
+ */
+async function compressedBomb(size: number): Promise<string> {
+  const message = (await openpgp.createMessage({ binary: new Uint8Array(size) })) as unknown as { compress(algo: number): Promise<{ armor(): unknown }> }
+  const armored = (await message.compress(openpgp.enums.compression.zlib)).armor()
+  if (typeof armored === 'string') return armored
+  const stream = armored as string[] & Record<symbol, Promise<void>>
+  await stream[Object.getOwnPropertySymbols(stream).find((s) => String(s).includes('doneWritingPromise'))!]
+  return stream.join('')
+}
+
 async function challengeOf(c: Client) {
   const { text } = await c.get('/identity')
   return unescape(/<pre id="challenge" class="to-sign">([\s\S]*?)<\/pre>/.exec(text)![1]!)
@@ -148,15 +161,20 @@ describe('logging in with a signed challenge: bad input', () => {
     const c = board.client()
     const key = await newKey()
     // 32 MiB of zeros, compressed to a few dozen KiB: it fits in one form, even percent-encoded.
-    const message = (await openpgp.createMessage({ binary: new Uint8Array(32 * 1024 * 1024) })) as unknown as { compress(algo: number): Promise<{ armor(): string }> }
-    const compressed = await message.compress(openpgp.enums.compression.zlib)
-    const bomb = compressed.armor()
-    expect(bomb.length).toBeLessThan(48 * 1024)
+    const bomb = await compressedBomb(32 * 1024 * 1024)
+    expect(bomb).toMatch(/^-----BEGIN PGP MESSAGE-----/)
+    expect(bomb.length).toBeGreaterThan(20 * 1024)
+    expect(encodeURIComponent(bomb).length).toBeLessThan(60 * 1024)
     await challengeOf(c)
     const rss = process.memoryUsage().rss
     const started = performance.now()
     await expectRefused(c, { public_key: key.publicKey, signed: bomb }, 422, 'not a clearsigned OpenPGP message')
-    await expectRefused(c, { public_key: bomb, signed: 'x' }, 422, 'not an armored OpenPGP public key')
+    // As a key it is refused by its size, before any parsing; a smaller one (8 MiB of zeros in
+    // under 16 KiB) is parsed, and refused as no key at all without being inflated.
+    await expectRefused(c, { public_key: bomb, signed: 'x' }, 413, 'larger than 16 KiB')
+    const small = await compressedBomb(8 * 1024 * 1024)
+    expect(small.length).toBeLessThan(16 * 1024)
+    await expectRefused(c, { public_key: small, signed: 'x' }, 422, 'not an armored OpenPGP public key')
     expect(performance.now() - started).toBeLessThan(2000)
     expect(process.memoryUsage().rss - rss).toBeLessThan(40 * 1024 * 1024)
   })
