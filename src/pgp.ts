@@ -54,7 +54,7 @@ function checkAlgorithm(info: openpgp.AlgorithmInfo): boolean {
  * (never a private) key, EdDSA/Curve25519 or RSA ≥ 3072, at most 10 user IDs and 10 subkeys, and
  * valid now (not expired, not revoked, self-signatures good). User IDs are never shown anywhere.
  */
-export async function readPublicKey(armored: string, now: Date = new Date()): Promise<CheckedKey> {
+export async function readPublicKey(armored: string, now: Date | 'signature-time' = new Date()): Promise<CheckedKey> {
   if (Buffer.byteLength(armored) > MAX_ARMORED_KEY_BYTES) throw keyError(`The key is larger than ${MAX_ARMORED_KEY_BYTES / 1024} KiB. Export it with: gpg --armor --export-options export-minimal --export KEYID`, 413)
   let key: openpgp.Key
   try {
@@ -70,6 +70,9 @@ export async function readPublicKey(armored: string, now: Date = new Date()): Pr
   }
   // A key made a moment ago on a machine whose clock runs ahead is not "not yet valid": allow
   // five minutes of skew.
+  // Offline rechecks ('signature-time') leave validity to each signature's check, which asks
+  // whether the key was valid when it signed; only the policy above applies.
+  if (now === 'signature-time') return { fingerprint: key.getFingerprint(), armored: key.armor(), key }
   const created = key.getCreationTime().getTime()
   const at = created > now.getTime() && created - now.getTime() < 5 * 60_000 ? new Date(created) : now
   try {
@@ -116,8 +119,19 @@ export async function clearsign(text: string, armoredPrivate: string): Promise<s
   return (await openpgp.sign({ message, signingKeys, format: 'armored' })).replace(/\r\n/g, '\n')
 }
 
+// Verifying with an armored key parsed it anew each time: half of a verification's 1 ms,
+// measured (bench/signatures.ts). Public keys are not secret; the last thousand used stay parsed.
+const verificationKeys = new Map<string, openpgp.PublicKey>()
+
 async function readVerificationKey(key: CheckedKey | string): Promise<openpgp.PublicKey> {
-  return typeof key === 'string' ? openpgp.readKey({ armoredKey: key }) : key.key
+  if (typeof key !== 'string') return key.key
+  let parsed = verificationKeys.get(key)
+  if (!parsed) {
+    parsed = await openpgp.readKey({ armoredKey: key })
+    if (verificationKeys.size >= 1000) verificationKeys.delete(verificationKeys.keys().next().value!)
+    verificationKeys.set(key, parsed)
+  }
+  return parsed
 }
 
 /**

@@ -1,17 +1,19 @@
 import { DomainError } from '../domain/errors.ts'
-import { outcomeOf, parseBallot, type Outcome, type Threshold } from '../domain/questions.ts'
-import { readPublicKey, verifyClearsigned } from '../pgp.ts'
+import { defaultQuorum, isQuestionKind, outcomeOf, parseBallot, QUESTION_KINDS, type Outcome, type Threshold } from '../domain/questions.ts'
+import { readPublicKey, verifyClearsigned, type CheckedKey } from '../pgp.ts'
 
 // Recompute a decision offline from its published bundle: every ballot's signature is checked
 // against the voter's published key, every ballot must name this site, cell, question and line
-// version, one per eligible key, and the tally and outcome must come out as published.
+// version, one per eligible key, each key must be the one its fingerprint names and pass the key
+// policy (as it stood when the question closed), the quorum and threshold must be the rules for
+// that kind of question, and the tally and outcome must come out as published.
 export type VerifyReport = { ok: boolean; outcome: Outcome; tally: { yes: number; no: number; abstain: number }; problems: string[] }
 
 type Bundle = {
   format: string
   site: string
   cell: string
-  question: { id: number; lineVersion: number; eligible: number; quorum: number; threshold: Threshold; outcome: Outcome | null; tally: { yes: number | null; no: number | null; abstain: number | null } }
+  question: { id: number; kind: string; lineVersion: number; eligible: number; quorum: number; threshold: Threshold; closedAt: string | null; outcome: Outcome | null; tally: { yes: number | null; no: number | null; abstain: number | null } }
   eligible: { fingerprint: string; publicKey: string }[]
   ballots: { fingerprint: string; signedText: string }[]
 }
@@ -19,18 +21,30 @@ type Bundle = {
 export async function verifyTally(bundle: Bundle): Promise<VerifyReport> {
   if (bundle?.format !== 'cellboard-tally-v1') throw new Error('not a cellboard tally bundle (format cellboard-tally-v1)')
   const problems: string[] = []
-  const keys = new Map(bundle.eligible.map((v) => [v.fingerprint, v.publicKey]))
-  if (keys.size !== bundle.question.eligible) problems.push(`the bundle lists ${keys.size} eligible keys, the question says ${bundle.question.eligible}`)
-  for (const [fingerprint, armored] of keys) {
-    const key = await readPublicKey(armored).catch(() => null)
-    if (key && key.fingerprint !== fingerprint) problems.push(`the key listed as ${fingerprint} is ${key.fingerprint}`)
+  const q = bundle.question
+  // The rules are the kind's, not whatever the bundle claims.
+  if (!isQuestionKind(q.kind)) problems.push(`unknown kind of question: ${q.kind}`)
+  else if (q.threshold !== QUESTION_KINDS[q.kind].threshold) problems.push(`a ${q.kind} question is carried by ${QUESTION_KINDS[q.kind].threshold}, the bundle says ${q.threshold}`)
+  if (q.quorum !== defaultQuorum(q.eligible)) problems.push(`with ${q.eligible} eligible voters the quorum is ${defaultQuorum(q.eligible)}, the bundle says ${q.quorum}`)
+  const listed = new Map(bundle.eligible.map((v) => [v.fingerprint, v.publicKey]))
+  if (listed.size !== q.eligible) problems.push(`the bundle lists ${listed.size} eligible keys, the question says ${q.eligible}`)
+  // Only keys that are what they claim and pass the key policy may count.
+  const keys = new Map<string, CheckedKey>()
+  for (const [fingerprint, armored] of listed) {
+    try {
+      const key = await readPublicKey(armored, 'signature-time')
+      if (key.fingerprint !== fingerprint) problems.push(`the key listed as ${fingerprint} is ${key.fingerprint}`)
+      else keys.set(fingerprint, key)
+    } catch (e) {
+      problems.push(`the key listed as ${fingerprint} is refused: ${e instanceof DomainError ? e.message : String(e)}`)
+    }
   }
   const tally = { yes: 0, no: 0, abstain: 0 }
   const seen = new Set<string>()
   for (const b of bundle.ballots) {
     const key = keys.get(b.fingerprint)
     if (!key) {
-      problems.push(`a ballot by ${b.fingerprint}, which is not an eligible key`)
+      problems.push(`a ballot by ${b.fingerprint}, which is not an eligible key (or its key was refused above)`)
       continue
     }
     if (seen.has(b.fingerprint)) {
@@ -51,7 +65,8 @@ export async function verifyTally(bundle: Bundle): Promise<VerifyReport> {
       problems.push(`the ballot by ${b.fingerprint} does not verify: ${e instanceof DomainError ? e.message : String(e)}`)
     }
   }
-  const outcome = outcomeOf({ ...tally, eligible: bundle.question.eligible, quorum: bundle.question.quorum, threshold: bundle.question.threshold })
+  const threshold = isQuestionKind(q.kind) ? QUESTION_KINDS[q.kind].threshold : q.threshold
+  const outcome = outcomeOf({ ...tally, eligible: q.eligible, quorum: defaultQuorum(q.eligible), threshold })
   const published = bundle.question.tally
   if (published.yes !== tally.yes || published.no !== tally.no || published.abstain !== tally.abstain) {
     problems.push(`the published tally (yes ${published.yes}, no ${published.no}, abstain ${published.abstain}) differs from the ballots (yes ${tally.yes}, no ${tally.no}, abstain ${tally.abstain})`)

@@ -2,7 +2,9 @@ import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import * as openpgp from 'openpgp'
 import { ballotText } from '../../src/domain/questions.ts'
+import { verifyTally } from '../../src/services/verify-tally.ts'
 import { addRosterKey, createCell } from '../../src/services/cells.ts'
 import { makeBoard, type Client } from '../support/app.ts'
 import { clearsignWith, heldKey, logInWith, unescape } from '../support/keys.ts'
@@ -128,7 +130,21 @@ describe('remove a post: raise, vote with three kinds of key, decide, publish', 
       expect(r.stderr).toContain('Good signature')
       expect(r.status).toBe(0)
     }
-    // A tampered bundle does not pass.
+    // A bundle that claims easier rules, or swaps in a key of its own, does not pass.
+    const easier = await verifyTally({ ...parsed, question: { ...parsed.question, quorum: 1 } })
+    expect(easier.ok).toBe(false)
+    expect(easier.problems.join('\n')).toContain('the quorum is 2, the bundle says 1')
+    const weak = await openpgp.generateKey({ type: 'rsa', rsaBits: 2048, userIDs: [{ name: 'not a voter' }], format: 'armored' })
+    const victim = parsed.eligible[0].fingerprint as string
+    const swapped = {
+      ...parsed,
+      eligible: parsed.eligible.map((e: { fingerprint: string }) => (e.fingerprint === victim ? { ...e, publicKey: weak.publicKey } : e)),
+      ballots: [...parsed.ballots.filter((b: { fingerprint: string }) => b.fingerprint !== victim), { fingerprint: victim, signing: 'gpg-signed', signedText: await clearsignWith(weak.privateKey, ballotText({ site: 'cellboard.local', cell: 'lobby', question: q, line: 1, choice: 'yes' })) }],
+    }
+    const forgedKey = await verifyTally(swapped)
+    expect(forgedKey.ok).toBe(false)
+    expect(forgedKey.problems.join('\n')).toMatch(new RegExp(`the key listed as ${victim} is refused: Only EdDSA`))
+    // A tampered tally does not pass the CLI either.
     writeFileSync(file, bundle.replace('"yes": 2', '"yes": 3'))
     const forged = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'verify-tally', file], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH } })
     expect(forged.status).toBe(1)
