@@ -21,7 +21,7 @@ export const log = (s: string) => console.log(s)
 export const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b)
   const m = Math.floor(s.length / 2)
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 /** Nearest-rank percentile of unsorted samples. */
 export const pct = (xs: number[], q: number) => {
@@ -82,7 +82,8 @@ export async function startServer(dataDir: string, env: Record<string, string> =
 export const stopProcess = (proc: ChildProcess) =>
   new Promise<void>((resolve) => {
     if (proc.exitCode !== null || proc.signalCode !== null) return resolve()
-    proc.on('exit', () => resolve())
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000)
+    proc.on('exit', () => (clearTimeout(timer), resolve()))
     proc.kill('SIGTERM')
   })
 

@@ -26,7 +26,7 @@
 // server answers them from its whole-page cache, with no cookie or token. The logged-in reader's
 // requests carry both cookies (cb_csrf and cb_session): that page is built per request as the
 // viewer's head and foot (with the reply form and its token) around the cached posts.
-import { request as httpRequest, Agent } from 'node:http'
+import { Agent } from 'node:http'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
@@ -34,6 +34,7 @@ import { join } from 'node:path'
 import autocannon, { type Result } from 'autocannon'
 import BetterSqlite3 from 'better-sqlite3'
 import { fixtureLines, seed, type Seeded } from './seed.ts'
+import { cookieHeader, cookiesFrom, send, tokenIn } from './lib.ts'
 
 const num = (name: string, dflt: number) => {
   const v = process.env[name]
@@ -174,35 +175,7 @@ function chromeOf(page: string, bodies: string[]): Chrome {
 
 // ---------- posting ----------
 
-type Resp = { status: number; headers: Record<string, string | string[] | undefined>; body: string }
-
-function send(agent: Agent, url: string, method: 'GET' | 'POST', headers: Record<string, string>, body?: string): Promise<Resp> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, agent, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, timeout: 10_000 }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (d) => (text += d))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }))
-      res.on('error', reject)
-    })
-    req.on('timeout', () => req.destroy(new Error('timeout')))
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-
-function cookiesFrom(res: Resp, jar: Map<string, string>) {
-  const set = res.headers['set-cookie'] ?? []
-  for (const line of Array.isArray(set) ? set : [set]) {
-    const pair = line.split(';')[0]!
-    const eq = pair.indexOf('=')
-    const v = pair.slice(eq + 1).trim()
-    if (v === '' || /max-age=0/i.test(line)) jar.delete(pair.slice(0, eq).trim())
-    else jar.set(pair.slice(0, eq).trim(), v)
-  }
-}
-const cookieHeader = (jar: Map<string, string>) => [...jar].map(([k, v]) => `${k}=${v}`).join('; ')
-const tokenIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1]
+// HTTP with cookies: the helpers shared with the other benchmarks (bench/lib.ts).
 
 type Poster = { cookie: string; csrf: string }
 

@@ -9,25 +9,15 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import autocannon, { type Options, type Result } from 'autocannon'
 import pg from 'pg'
+import { cpuSeconds, log, median, num, ROOT, stopProcess } from './lib.ts'
 
-export const ROOT = new URL('../', import.meta.url).pathname
+// The basics are shared with the SQLite benchmarks (bench/lib.ts).
+export { cpuSeconds, log, median, num, ROOT, stopProcess }
+
 export const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
-export const num = (name: string, dflt: number) => {
-  const v = process.env[name]
-  if (v === undefined || v === '') return dflt
-  const n = Number(v)
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number`)
-  return n
-}
-export const log = (s: string) => console.log(s)
 export const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en') : '–')
-export const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = Math.floor(s.length / 2)
-  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
 /** The 1-minute load average, as uptime shows it. */
 export const loadavg = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0])
 
@@ -35,13 +25,6 @@ export const loadavg = () => Number(readFileSync('/proc/loadavg', 'utf8').split(
 
 export type Proc = { url: string; pid: number; proc: ChildProcess; output: () => string; stop: () => Promise<void> }
 
-export const stopProcess = (proc: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return resolve()
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000)
-    proc.on('exit', () => (clearTimeout(timer), resolve()))
-    proc.kill('SIGTERM')
-  })
 
 /** A child process that prints "listening on URL" (the server, a ceiling); rejects after 120 s. */
 function spawnListening(args: string[], env: Record<string, string>): Promise<Proc> {
@@ -93,12 +76,6 @@ export async function makePgDatabase(): Promise<{ name: string; url: string; dro
 
 // ---------- CPU of processes ----------
 
-const TICK = 100 // USER_HZ
-/** utime + stime of a process, in seconds (all its threads). */
-export function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(f[11]) + Number(f[12])) / TICK
-}
 function cpuOrNull(pid: number): number | null {
   try {
     return cpuSeconds(pid)
