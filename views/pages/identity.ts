@@ -78,7 +78,7 @@ ${fieldError(p.revoke, 'certificate')}
 
 export function identityMain(p: IdentityPageProps): Html {
   const id = p.viewer.identity
-  const notices = html`${p.burned ? html`<p role="status" class="notice">Your identity was burned: the server has forgotten its private key.</p>` : ''}
+  const notices = html`${p.burned ? html`<p role="status" class="notice">Your identity was burned: the session is ended, and the server has forgotten what it held for it (for a disposable identity, its private key).</p>` : ''}
 ${p.revoked ? html`<p role="status" class="notice">The key is revoked here. It can no longer log in or sign, and its sessions have ended.</p>` : ''}`
   if (!id) {
     return html`<h1>Take an identity</h1>${notices}
