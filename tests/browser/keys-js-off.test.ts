@@ -95,7 +95,7 @@ describe('an own GnuPG key with JavaScript off', () => {
     expect(await h1(page)).toBe(title)
     const threadPath = new URL(page.url()).pathname
     const first = page.locator('#posts article#p1')
-    expect(await first.locator('span.sig').textContent()).toBe('gpg-signed')
+    expect(await first.locator('.sig').textContent()).toBe('gpg-signed')
     expect(await first.textContent()).toContain(body)
 
     // Its signed text and key are downloads, and verify with real GnuPG (a keyring holding only the published key).
@@ -134,12 +134,12 @@ describe('an own GnuPG key with JavaScript off', () => {
     await page.waitForURL((u) => u.pathname === threadPath && u.hash === '#p2')
     const reply = page.locator('#posts article#p2')
     expect(await reply.textContent()).toContain(replyText)
-    expect(await reply.locator('span.sig').textContent()).toBe('session-attested')
+    expect(await reply.locator('.sig').textContent()).toBe('session-attested')
     expect(await reply.getByRole('link', { name: 'signed text' }).count()).toBe(0)
     expect(await reply.getByRole('link', { name: 'key', exact: true }).getAttribute('href')).toBe(await keyLink.getAttribute('href'))
     expect((await page.request.get(`${threadPath}/p/2.asc`)).status()).toBe(404)
     // The first post is unchanged.
-    expect(await first.locator('span.sig').textContent()).toBe('gpg-signed')
+    expect(await first.locator('.sig').textContent()).toBe('gpg-signed')
     expect(htmxRequests).toEqual([])
   })
 

@@ -131,7 +131,7 @@ describe('a browser key with JavaScript on', () => {
     let publicKey = ''
     for (const [n, text] of [[1, `title: ${title}\n\n${body}`], [2, replyText]] as const) {
       const post = page.locator(`#posts article#p${n}`)
-      expect(await post.locator('span.sig').textContent()).toBe('browser')
+      expect(await post.locator('.sig').textContent()).toBe('browser')
       const signedHref = (await post.getByRole('link', { name: 'signed text' }).getAttribute('href'))!
       const keyHref = (await post.getByRole('link', { name: 'key', exact: true }).getAttribute('href'))!
       expect(signedHref).toBe(`${threadPath}/p/${n}.asc`)
@@ -157,7 +157,7 @@ describe('a browser key with JavaScript on', () => {
     // What was appended is what was stored.
     await page.reload()
     await ready(page)
-    expect(await page.locator('#posts article#p2 span.sig').textContent()).toBe('browser')
+    expect(await page.locator('#posts article#p2 .sig').textContent()).toBe('browser')
 
     // Forget the key: it leaves this browser's storage, and the session that used it ends.
     await page.locator('header.top nav a[href="/identity"]').click()
