@@ -1,29 +1,15 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { downloadText, gpgVerify, launchBrowser, newContext } from '../support/browser.ts'
-import { startServer, type RunningServer } from '../support/server.ts'
+import type { Browser, Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { browserSuite, downloadText, gpgVerify } from '../support/browser.ts'
 
 // A new visitor with JavaScript off (Tor Browser "Safest"): every step is a plain link or form.
 describe('the board with JavaScript off', () => {
-  let server: RunningServer
-  let browser: Browser
-  const contexts: BrowserContext[] = []
+  const suite = browserSuite()
   const htmxRequests: string[] = []
 
-  beforeAll(async () => {
-    ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
-  })
-
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {})
-    await browser?.close()
-    await server?.stop()
-  })
 
   async function visitor(): Promise<Page> {
-    const context = await newContext(browser, { js: false, baseURL: server.url })
-    contexts.push(context)
-    const page = await context.newPage()
+    const page = await suite.page(false)
     // With JS off, htmx never runs: no request may carry its header.
     page.on('request', (r) => {
       if (r.headers()['hx-request'] !== undefined) htmxRequests.push(`${r.method()} ${r.url()}`)

@@ -1,41 +1,18 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { downloadText, gpgVerify, launchBrowser, newContext } from '../support/browser.ts'
-import { startServer, type RunningServer } from '../support/server.ts'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { browserSuite, downloadText, gpgVerify, watchProblems } from '../support/browser.ts'
 
 // The same journey with JavaScript on: htmx boosts links and forms and posts replies in place.
 describe('the board with JavaScript on', () => {
-  let server: RunningServer
-  let browser: Browser
-  const contexts: BrowserContext[] = []
+  const suite = browserSuite()
 
-  beforeAll(async () => {
-    ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
-  })
-
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {})
-    await browser?.close()
-    await server?.stop()
-  })
 
   /** A page that records every request it makes and everything that goes wrong in it. */
   async function visitor() {
-    const context = await newContext(browser, { js: true, baseURL: server.url })
-    contexts.push(context)
-    const page = await context.newPage()
+    const page = await suite.page(true)
     const requests: string[] = []
-    const problems: string[] = []
     page.on('request', (r) => requests.push(r.url()))
-    page.on('console', (m) => {
-      const text = m.text()
-      // Chromium asks for /favicon.ico by itself and logs its 404; that is no error of the page.
-      if (/^Failed to load resource/.test(text) && new URL(m.location().url || server.url).pathname === '/favicon.ico') return
-      if (m.type() === 'error' || m.type() === 'warning' || /Content Security Policy|Refused to/i.test(text)) problems.push(`console.${m.type()}: ${text} (${m.location().url})`)
-    })
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-    page.on('crash', () => problems.push('crash'))
-    return { page, requests, problems }
+    return { page, requests, problems: watchProblems(page, suite.server.url) }
   }
 
   type Marks = { __boost?: number; __settles?: number; __settlesBefore?: number }
@@ -179,7 +156,7 @@ describe('the board with JavaScript on', () => {
     expect((await page.goto('/identity/public-key.asc'))!.status()).toBe(404)
 
     // Nothing left for another host.
-    const origin = new URL(server.url).origin
+    const origin = new URL(suite.server.url).origin
     expect(requests.length).toBeGreaterThan(10)
     expect(requests.filter((u) => new URL(u).origin !== origin)).toEqual([])
   })

@@ -1,36 +1,25 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { downloadText, gpgVerify, launchBrowser, newContext } from '../support/browser.ts'
+import { browserSuite, downloadText, gpgVerify } from '../support/browser.ts'
 import { Gpg } from '../support/gpg.ts'
-import { startServer, type RunningServer } from '../support/server.ts'
 
 // A member's own GnuPG key, with JavaScript off: they clearsign the login challenge and their posts
 // with real gpg and paste them into plain forms.
 describe('an own GnuPG key with JavaScript off', () => {
-  let server: RunningServer
-  let browser: Browser
+  const suite = browserSuite()
   let gpg: Gpg
   let fpr: string
-  const contexts: BrowserContext[] = []
   const htmxRequests: string[] = []
 
   beforeAll(async () => {
     gpg = new Gpg()
     fpr = gpg.generate('cellboard keys test')
-    ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
   })
 
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {})
-    await browser?.close()
-    await server?.stop()
-    gpg?.close()
-  })
+  afterAll(() => gpg?.close())
 
   async function visitor(): Promise<Page> {
-    const context = await newContext(browser, { js: false, baseURL: server.url })
-    contexts.push(context)
-    const page = await context.newPage()
+    const page = await suite.page(false)
     page.on('request', (r) => {
       if (r.headers()['hx-request'] !== undefined) htmxRequests.push(`${r.method()} ${r.url()}`)
     })

@@ -1,7 +1,6 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { gpgVerify, launchBrowser, newContext } from '../support/browser.ts'
-import { startServer, type RunningServer } from '../support/server.ts'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { browserSuite, gpgVerify, watchProblems } from '../support/browser.ts'
 
 const STORE = 'cellboard.browser-key'
 
@@ -10,36 +9,15 @@ type Sent = { method: string; url: string; body: string | null }
 // A browser key, with JavaScript on: made and kept in the browser, it signs the login challenge and
 // every post there. Its private key must never be sent anywhere.
 describe('a browser key with JavaScript on', () => {
-  let server: RunningServer
-  let browser: Browser
-  const contexts: BrowserContext[] = []
+  const suite = browserSuite()
 
-  beforeAll(async () => {
-    ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
-  })
-
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {})
-    await browser?.close()
-    await server?.stop()
-  })
 
   /** A page that records every request it sends (method, address, body) and every error in it. */
   async function visitor() {
-    const context = await newContext(browser, { js: true, baseURL: server.url })
-    contexts.push(context)
-    const page = await context.newPage()
+    const page = await suite.page(true)
     const sent: Sent[] = []
-    const problems: string[] = []
     page.on('request', (r) => sent.push({ method: r.method(), url: r.url(), body: r.postData() }))
-    page.on('console', (m) => {
-      const text = m.text()
-      if (/^Failed to load resource/.test(text) && new URL(m.location().url || server.url).pathname === '/favicon.ico') return
-      if (m.type() === 'error' || /Content Security Policy|Refused to/i.test(text)) problems.push(`console.${m.type()}: ${text} (${m.location().url})`)
-    })
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-    page.on('crash', () => problems.push('crash'))
-    return { page, sent, problems }
+    return { page, sent, problems: watchProblems(page, suite.server.url, { warnings: false }) }
   }
 
   const h1 = (page: Page) => page.locator('main h1').textContent()
@@ -195,7 +173,7 @@ describe('a browser key with JavaScript on', () => {
     expect(leaks).toEqual([])
 
     // Nothing went to another host, and nothing went wrong in the page.
-    const origin = new URL(server.url).origin
+    const origin = new URL(suite.server.url).origin
     expect(sent.length).toBeGreaterThan(10)
     expect(sent.filter((s) => new URL(s.url).origin !== origin).map((s) => s.url)).toEqual([])
     expect(problems).toEqual([])

@@ -2,13 +2,12 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ballotText } from '../../src/domain/questions.ts'
-import { downloadText, gpgVerify, launchBrowser, newContext } from '../support/browser.ts'
+import { browserSuite, downloadText, gpgVerify, watchProblems } from '../support/browser.ts'
 import { Gpg } from '../support/gpg.ts'
 import { findMarkers } from '../support/scan.ts'
-import { startServer, type RunningServer } from '../support/server.ts'
 
 // Moderation as the product means it, in real browsers against the real server: a member raises
 // "remove this post" with JavaScript off; three voters, each holding their key a different way
@@ -16,52 +15,35 @@ import { startServer, type RunningServer } from '../support/server.ts'
 // is published with every signed ballot, and the tally rechecks offline with the CLI and gpg.
 describe('moderation in the browser: question, three kinds of ballot, published decision', () => {
   const root = new URL('../../', import.meta.url).pathname
-  let server: RunningServer
-  let browser: Browser
+  const suite = browserSuite()
   let tmp: string
-  const contexts: BrowserContext[] = []
   const gpgs: Gpg[] = []
 
   beforeAll(async () => {
-    ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
     tmp = mkdtempSync(join(tmpdir(), 'cellboard-moderation-'))
   })
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {})
-    await browser?.close()
-    await server?.stop()
     for (const g of gpgs) g.close()
     if (tmp) rmSync(tmp, { recursive: true, force: true })
   })
 
   /** A fresh browser context with JS on or off; JS-on pages record requests and problems. */
   async function visitor(js: boolean) {
-    const context = await newContext(browser, { js, baseURL: server.url })
-    contexts.push(context)
-    const page = await context.newPage()
+    const page = await suite.page(js)
     const requests: string[] = []
-    const problems: string[] = []
     const htmx: string[] = []
     page.on('request', (r) => {
       requests.push(r.url())
       if (r.headers()['hx-request'] !== undefined) htmx.push(`${r.method()} ${r.url()}`)
     })
-    page.on('console', (m) => {
-      const text = m.text()
-      // Chromium asks for /favicon.ico by itself and logs its 404; that is no error of the page.
-      if (/^Failed to load resource/.test(text) && new URL(m.location().url || server.url).pathname === '/favicon.ico') return
-      if (m.type() === 'error' || m.type() === 'warning' || /Content Security Policy|Refused to/i.test(text)) problems.push(`console.${m.type()}: ${text} (${m.location().url})`)
-    })
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-    page.on('crash', () => problems.push('crash'))
-    return { page, requests, problems, htmx }
+    return { page, requests, problems: watchProblems(page, suite.server.url), htmx }
   }
 
   /** The operator CLI, against the running server's data folder (the same SQLite file). */
   function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: server.dataDir }, stdio: ['ignore', 'pipe', 'pipe'] })
+      const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: suite.server.dataDir }, stdio: ['ignore', 'pipe', 'pipe'] })
       let stdout = ''
       let stderr = ''
       p.stdout.on('data', (d) => (stdout += d))
@@ -192,7 +174,7 @@ describe('moderation in the browser: question, three kinds of ballot, published 
     const ballot = (choice: 'yes' | 'no' | 'abstain') => ballotText({ site: 'cellboard.local', cell: 'lobby', question: q, line: 1, choice })
 
     // The post's text is in the database files before the decision (proves the scan can find it).
-    expect(Object.keys(findMarkers(server.dataDir, [marker]))).toEqual([marker])
+    expect(Object.keys(findMarkers(suite.server.dataDir, [marker]))).toEqual([marker])
 
     // 6. Voter A (JS off) finds it in the queue: the post, the principle, the argument, the count.
     await a.page.goto('/c/lobby/questions')
@@ -279,7 +261,7 @@ describe('moderation in the browser: question, three kinds of ballot, published 
     // The thread (it had only that post) is gone, and the post's text is gone from the files.
     expect((await poster.page.goto(threadPath))!.status()).toBe(404)
     expect((await poster.page.goto(`${threadPath}/p/1.asc`))!.status()).toBe(404)
-    expect(findMarkers(server.dataDir, [marker])).toEqual({})
+    expect(findMarkers(suite.server.dataDir, [marker])).toEqual({})
 
     // 10. The tally bundle, downloaded by clicking, rechecks offline with the CLI and with gpg.
     await page.goto(questionPath)
@@ -310,10 +292,10 @@ describe('moderation in the browser: question, three kinds of ballot, published 
     // JS off pages never ran htmx; the JS-on page stayed on this origin and had no errors.
     expect([...poster.htmx, ...a.htmx, ...b.htmx]).toEqual([])
     expect(c.problems).toEqual([])
-    const origin = new URL(server.url).origin
+    const origin = new URL(suite.server.url).origin
     expect(c.requests.length).toBeGreaterThan(3)
     expect(c.requests.filter((u) => new URL(u).origin !== origin)).toEqual([])
     // Nothing the server printed mentions the post's text.
-    expect(server.output()).not.toContain(marker)
+    expect(suite.server.output()).not.toContain(marker)
   }, 180_000)
 })

@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Download, type Page } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
+import { startServer, type RunningServer } from './server.ts'
 
 // Debian's chromium, never a downloaded one. Playwright refuses --user-data-dir in args; a plain
 // launch() already uses a fresh, throwaway profile.
@@ -59,4 +61,50 @@ export function gpgVerify(publicKey: string, signed: string): GpgResult {
     spawnSync('gpgconf', ['--homedir', home, '--kill', 'all'], { env, stdio: 'ignore' })
     rmSync(home, { recursive: true, force: true })
   }
+}
+
+/**
+ * A real server (src/main.ts) and Debian's chromium for one describe block: started before its
+ * tests, and stopped after them with every page opened through `page()`.
+ */
+export function browserSuite() {
+  let server: RunningServer | undefined
+  let browser: Browser | undefined
+  const contexts: BrowserContext[] = []
+  beforeAll(async () => {
+    ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
+  })
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => {})
+    await browser?.close()
+    await server?.stop()
+  })
+  return {
+    get server(): RunningServer {
+      return server!
+    },
+    /** A page in a fresh context (own cookies), with JavaScript on or off. */
+    async page(js: boolean): Promise<Page> {
+      const context = await newContext(browser!, { js, baseURL: server!.url })
+      contexts.push(context)
+      return context.newPage()
+    },
+  }
+}
+
+/**
+ * Everything that goes wrong in a page, as it happens: console errors (and warnings, unless told
+ * not to), CSP refusals, page errors, crashes. Chromium asks for /favicon.ico by itself and logs
+ * its 404; that is no error of the page.
+ */
+export function watchProblems(page: Page, serverUrl: string, opts: { warnings: boolean } = { warnings: true }): string[] {
+  const problems: string[] = []
+  page.on('console', (m) => {
+    const text = m.text()
+    if (/^Failed to load resource/.test(text) && new URL(m.location().url || serverUrl).pathname === '/favicon.ico') return
+    if (m.type() === 'error' || (opts.warnings && m.type() === 'warning') || /Content Security Policy|Refused to/i.test(text)) problems.push(`console.${m.type()}: ${text} (${m.location().url})`)
+  })
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+  page.on('crash', () => problems.push('crash'))
+  return problems
 }
