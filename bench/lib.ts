@@ -1,9 +1,10 @@
 // Shared helpers for bench/signatures.ts, bench/purge.ts and bench/tally.ts (bench/pages.ts keeps
 // its own copies). Nothing here is timed by itself. Loopback only: the server listens on 127.0.0.1.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { Agent, request as httpRequest } from 'node:http'
 import { cpus, loadavg } from 'node:os'
+import { join } from 'node:path'
 import * as openpgp from 'openpgp'
 import { loadConfig } from '../src/config.ts'
 import { migrateToLatest } from '../src/db/connect.ts'
@@ -59,24 +60,32 @@ export const waitSeconds = (pid: number) => Number(readFileSync(`/proc/${pid}/sc
 
 export type Server = { url: string; pid: number; proc: ChildProcess; output: () => string; stop: () => Promise<void> }
 
-export async function startServer(dataDir: string, env: Record<string, string> = {}): Promise<Server> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', PORT: '0', ...env, DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+/** Run a node script that prints "listening on URL" (the server, a ceiling); resolve once it does. */
+export function spawnListening(args: string[], env: Record<string, string>): Promise<Server> {
+  const proc = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   proc.stdout!.on('data', (d) => (out += d))
   proc.stderr!.on('data', (d) => (out += d))
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000)
+  return new Promise<Server>((resolve, reject) => {
+    const timer = setTimeout(() => (proc.kill('SIGKILL'), reject(new Error(`${args.at(-1)} did not start:\n${out}`))), 120_000)
     proc.stdout!.on('data', () => {
       const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
-      if (m) clearTimeout(timer), resolve(m[1]!)
+      if (m) clearTimeout(timer), resolve({ url: m[1]!, pid: proc.pid!, proc, output: () => out, stop: () => stopProcess(proc) })
     })
-    proc.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)))
+    proc.on('exit', (code) => (clearTimeout(timer), reject(new Error(`${args.at(-1)} exited with ${code}:\n${out}`))))
   })
-  return { url, pid: proc.pid!, proc, output: () => out, stop: () => stopProcess(proc) }
+}
+
+/** src/main.ts as tests/support/server.ts starts it: 127.0.0.1, a free port, its own DATA_DIR; node flags for profiling. */
+export const startServer = (dataDir: string, env: Record<string, string> = {}, nodeArgs: string[] = []) =>
+  spawnListening([...nodeArgs, '--import', 'tsx', 'src/main.ts'], { HOST: '127.0.0.1', PORT: '0', ...env, DATA_DIR: dataDir })
+
+/** bench/ceiling.ts serving these bytes at path. */
+export async function startCeiling(dir: string, name: string, body: Uint8Array, contentType: string, path: string): Promise<Server> {
+  const file = join(dir, `${name}.body`)
+  writeFileSync(file, body)
+  const p = await spawnListening(['--import', 'tsx', 'bench/ceiling.ts', file, contentType, path], {})
+  return { ...p, url: p.url + path }
 }
 
 export const stopProcess = (proc: ChildProcess) =>

@@ -27,14 +27,14 @@
 // requests carry both cookies (cb_csrf and cb_session): that page is built per request as the
 // viewer's head and foot (with the reply form and its token) around the cached posts.
 import { Agent } from 'node:http'
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon, { type Result } from 'autocannon'
 import BetterSqlite3 from 'better-sqlite3'
 import { fixtureLines, seed, type Seeded } from './seed.ts'
-import { cookieHeader, cookiesFrom, send, tokenIn } from './lib.ts'
+import { cookieHeader, cookiesFrom, send, startCeiling, startServer, stopProcess, tokenIn, type Server } from './lib.ts'
 
 const num = (name: string, dflt: number) => {
   const v = process.env[name]
@@ -54,28 +54,8 @@ const PROFILE = process.env.BENCH_PROFILE
 
 // ---------- the real server ----------
 
-type Server = { url: string; pid: number; output: () => string; stop: () => Promise<void> }
-
 /** src/main.ts as tests/support/server.ts starts it (loopback, free port, own DATA_DIR), plus node flags for profiling. */
-async function startRealServer(dataDir: string, nodeArgs: string[] = []): Promise<Server> {
-  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  proc.stdout!.on('data', (d) => (out += d))
-  proc.stderr!.on('data', (d) => (out += d))
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000)
-    proc.stdout!.on('data', () => {
-      const m = /listening on (http:\/\/\S+)/.exec(out)
-      if (m) clearTimeout(timer), resolve(m[1]!)
-    })
-    proc.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)))
-  })
-  return { url, pid: proc.pid!, output: () => out, stop: () => stopProcess(proc) }
-}
+const startRealServer = (dataDir: string, nodeArgs: string[] = []) => startServer(dataDir, {}, nodeArgs)
 
 // ---------- measuring pages ----------
 
@@ -113,30 +93,6 @@ async function load(label: string, url: string, bytes: number, pid: number, head
   return out
 }
 
-async function startCeilingProcess(dir: string, name: string, body: Uint8Array, contentType: string, path: string): Promise<{ url: string; proc: ChildProcess }> {
-  const file = join(dir, `${name}.body`)
-  writeFileSync(file, body)
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/ceiling.ts', file, contentType, path], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  proc.stdout!.on('data', (d) => (out += d))
-  proc.stderr!.on('data', (d) => (out += d))
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`ceiling did not start:\n${out}`)), 30_000)
-    proc.stdout!.on('data', () => {
-      const m = /listening on (http:\/\/\S+)/.exec(out)
-      if (m) clearTimeout(timer), resolve(m[1]!)
-    })
-    proc.on('exit', (code) => reject(new Error(`ceiling exited with ${code}:\n${out}`)))
-  })
-  return { url: url + path, proc }
-}
-
-const stopProcess = (proc: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return resolve()
-    proc.on('exit', () => resolve())
-    proc.kill('SIGTERM')
-  })
 
 async function fetchPage(url: string, headers: Record<string, string> = {}): Promise<{ bytes: Uint8Array; text: string; contentType: string; setCookie: boolean }> {
   const res = await fetch(url, { headers })
@@ -356,9 +312,9 @@ async function oneRun(n: number): Promise<Run> {
     const boardThreads = (list.match(/<li\b/g) ?? []).length
     if (boardThreads !== 50) throw new Error(`the board page lists ${boardThreads} threads, expected 50`)
 
-    const threadCeiling = await startCeilingProcess(dir, 'thread', threadPage.bytes, threadPage.contentType, s.threadPath)
+    const threadCeiling = await startCeiling(dir, 'thread', threadPage.bytes, threadPage.contentType, s.threadPath)
     children.push(threadCeiling.proc)
-    const boardCeiling = await startCeilingProcess(dir, 'board', boardPage.bytes, boardPage.contentType, s.boardPath)
+    const boardCeiling = await startCeiling(dir, 'board', boardPage.bytes, boardPage.contentType, s.boardPath)
     children.push(boardCeiling.proc)
     for (const [u, want] of [[threadCeiling.url, threadPage.bytes], [boardCeiling.url, boardPage.bytes]] as const) {
       const got = (await fetchPage(u)).bytes

@@ -2,17 +2,16 @@
 // the real server as a child process, a ceiling process, PostgreSQL databases made and dropped per
 // run, autocannon with the server's own CPU time, disposable identities over HTTP, load average.
 // Everything listens on and talks to 127.0.0.1 only.
-import { spawn, type ChildProcess } from 'node:child_process'
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { request as httpRequest, type Agent } from 'node:http'
-import { join } from 'node:path'
+import type { ChildProcess } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import type { Agent } from 'node:http'
 import { randomBytes } from 'node:crypto'
 import autocannon, { type Options, type Result } from 'autocannon'
 import pg from 'pg'
-import { cpuSeconds, log, median, num, ROOT, stopProcess } from './lib.ts'
+import { cookieHeader, cookiesFrom, cpuSeconds, log, median, num, ROOT, send, spawnListening, startCeiling, stopProcess, tokenIn, type Resp } from './lib.ts'
 
 // The basics are shared with the SQLite benchmarks (bench/lib.ts).
-export { cpuSeconds, log, median, num, ROOT, stopProcess }
+export { cpuSeconds, log, median, num, ROOT, startCeiling, stopProcess }
 
 export const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -27,31 +26,8 @@ export type Proc = { url: string; pid: number; proc: ChildProcess; output: () =>
 
 
 /** A child process that prints "listening on URL" (the server, a ceiling); rejects after 120 s. */
-function spawnListening(args: string[], env: Record<string, string>): Promise<Proc> {
-  const proc = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  proc.stdout!.on('data', (d) => (out += d))
-  proc.stderr!.on('data', (d) => (out += d))
-  return new Promise<Proc>((resolve, reject) => {
-    const timer = setTimeout(() => (proc.kill('SIGKILL'), reject(new Error(`${args.at(-1)} did not start:\n${out}`))), 120_000)
-    proc.stdout!.on('data', () => {
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
-      if (m) clearTimeout(timer), resolve({ url: m[1]!, pid: proc.pid!, proc, output: () => out, stop: () => stopProcess(proc) })
-    })
-    proc.on('exit', (code) => (clearTimeout(timer), reject(new Error(`${args.at(-1)} exited with ${code}:\n${out}`))))
-  })
-}
-
 /** src/main.ts as tests/support/server.ts starts it: 127.0.0.1, a free port, its own DATA_DIR, plus env. */
 export const startServer = (env: Record<string, string>, nodeArgs: string[] = []) => spawnListening([...nodeArgs, '--import', 'tsx', 'src/main.ts'], { HOST: '127.0.0.1', PORT: '0', ...env })
-
-/** bench/ceiling.ts serving these bytes at path. */
-export async function startCeiling(dir: string, name: string, body: Uint8Array, contentType: string, path: string): Promise<Proc> {
-  const file = join(dir, `${name}.body`)
-  writeFileSync(file, body)
-  const p = await spawnListening(['--import', 'tsx', 'bench/ceiling.ts', file, contentType, path], {})
-  return { ...p, url: p.url + path }
-}
 
 // ---------- PostgreSQL ----------
 
@@ -168,35 +144,8 @@ export async function fetchPage(url: string, headers: Record<string, string> = {
 
 // ---------- a browser with a disposable identity ----------
 
-export type Resp = { status: number; headers: Record<string, string | string[] | undefined>; body: string }
-
-export function send(agent: Agent, url: string, method: 'GET' | 'POST', headers: Record<string, string>, body?: string): Promise<Resp> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, agent, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, timeout: 10_000 }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (d) => (text += d))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }))
-      res.on('error', reject)
-    })
-    req.on('timeout', () => req.destroy(new Error('timeout')))
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-
-function cookiesFrom(res: Resp, jar: Map<string, string>) {
-  const set = res.headers['set-cookie'] ?? []
-  for (const line of Array.isArray(set) ? set : [set]) {
-    const pair = line.split(';')[0]!
-    const eq = pair.indexOf('=')
-    const v = pair.slice(eq + 1).trim()
-    if (v === '' || /max-age=0/i.test(line)) jar.delete(pair.slice(0, eq).trim())
-    else jar.set(pair.slice(0, eq).trim(), v)
-  }
-}
-const cookieHeader = (jar: Map<string, string>) => [...jar].map(([k, v]) => `${k}=${v}`).join('; ')
-const tokenIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1]
+// HTTP with cookies: bench/lib.ts.
+export { send, type Resp }
 const FORM = 'application/x-www-form-urlencoded'
 
 export type Poster = { cookie: string; csrf: string }

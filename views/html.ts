@@ -12,6 +12,3 @@ export const html = (strings: TemplateStringsArray, ...values: unknown[]): Html 
  * HTML off and links scheme-checked (src/domain/markdown.ts) when it was written.
  */
 export const trustedPostHtml = (stored: string): Html => raw(stored)
-
-/** A fragment this codebase rendered itself earlier (a cached part of a page). */
-export const ownFragment = (rendered: string): Html => raw(rendered)

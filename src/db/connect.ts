@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3'
-import { CompiledQuery, Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver } from 'kysely'
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver } from 'kysely'
 import pg from 'pg'
 import { migrations } from '../../migrations/index.ts'
 import type { Database } from './schema.ts'
@@ -69,10 +69,6 @@ export function openPostgres(url: string, max = 10): { db: Db; pool: pg.Pool } {
   // A connection that drops while idle must not take the process down; the pool replaces it.
   pool.on('error', () => {})
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool }
-}
-
-export function dialectOf(db: Kysely<any>): Dialect {
-  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite'
 }
 
 /**
