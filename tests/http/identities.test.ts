@@ -75,7 +75,7 @@ describe('disposable identities', () => {
     expect(secretLines.length).toBeGreaterThan(3)
     const scan = async () => {
       // The scan can find things: the published post is there.
-      expect(Object.keys(await board.findMarkers(['signed by the session key']))).toHaveLength(1)
+      expect(Object.keys(await board.findPresentMarkers(['signed by the session key']))).toHaveLength(1)
       expect(await board.findMarkers([sessionId, ...secretLines])).toEqual({})
     }
     await scan()

@@ -50,6 +50,20 @@ export async function pgDataDirectory(): Promise<string> {
   return rows[0].data_directory
 }
 
+/**
+ * Writes every dirty page to the data files. Run it before a scan that must prove a marker IS
+ * there: until a checkpoint a new row may live only in the WAL, where a record that straddles a
+ * WAL page boundary has a page header in its middle and can split the marker (seen once in CI: a
+ * 60-character signature line not found). Never run it before a scan that must prove a marker is
+ * GONE: a checkpoint deletes old WAL segments and could hide a purge that failed to.
+ */
+export async function pgCheckpoint(): Promise<void> {
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL })
+  await admin.connect()
+  await admin.query('checkpoint')
+  await admin.end()
+}
+
 /** A real, migrated database of the dialect under test, and the app over it. */
 export async function makeBoard(env: Record<string, string> = {}, now: () => number = Date.now) {
   const dir = mkdtempSync(join(tmpdir(), 'cellboard-test-'))
@@ -94,6 +108,11 @@ export async function makeBoard(env: Record<string, string> = {}, now: () => num
     /** Where markers occur in the raw bytes of this board's database files. */
     async findMarkers(markers: string[], extra: Record<string, string> = {}) {
       return TEST_DIALECT === 'postgres' ? findMarkersInDir(await pgDataDirectory(), markers, extra) : findMarkers(dir, markers, extra)
+    },
+    /** The same, for proving markers are there: on PostgreSQL the data files are written first. */
+    async findPresentMarkers(markers: string[]) {
+      if (TEST_DIALECT === 'postgres') await pgCheckpoint()
+      return this.findMarkers(markers)
     },
     async close() {
       await ephemeral.close()
