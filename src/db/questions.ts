@@ -130,8 +130,18 @@ export function findFraternal(db: Db, cellId: number, fingerprint: string) {
   return db.selectFrom('fraternal_cell').select('name').where('cell_id', '=', cellId).where('fingerprint', '=', fingerprint).executeTakeFirst()
 }
 
-export function questionStatus(db: Db, id: number) {
-  return db.selectFrom('question').select('status').where('id', '=', id).executeTakeFirst()
+/**
+ * Inside a write transaction: lock the question's row if it is still open (and, given a time,
+ * before its deadline). A guarded no-op UPDATE takes the row lock on either dialect (SQLite's write
+ * transactions are IMMEDIATE anyway; PostgreSQL's SELECT … FOR UPDATE is not SQLite syntax). A
+ * ballot and a close of the same question then run one after the other, and the second sees
+ * what the first committed: no ballot is stored after the tally, and no question closes twice.
+ */
+export async function lockOpenQuestion(db: Db, id: number, beforeIso?: string): Promise<boolean> {
+  let q = db.updateTable('question').set((eb) => ({ status: eb.ref('status') })).where('id', '=', id).where('status', '=', 'open')
+  if (beforeIso !== undefined) q = q.where('deadline', '>', beforeIso)
+  const r = await q.executeTakeFirst()
+  return Number(r.numUpdatedRows) === 1
 }
 
 export function postForRemoval(db: Db, postId: number) {

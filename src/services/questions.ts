@@ -20,7 +20,7 @@ import {
   operatorActions,
   postBodyHtml,
   postForRemoval,
-  questionStatus,
+  lockOpenQuestion,
   recognise,
   withdrawRecognition,
   putBallot,
@@ -45,7 +45,7 @@ import {
   type Tally,
 } from '../domain/questions.ts'
 import { checkBody, checkLine } from '../domain/text.ts'
-import { coarseTime } from '../domain/time.ts'
+import { coarseTime, coarseTimeAfter } from '../domain/time.ts'
 import type { Session } from '../ephemeral/sessions.ts'
 import { clearsign, forgetSigningKey, readPublicKey, verifyClearsigned } from '../pgp.ts'
 import type { Deps } from './deps.ts'
@@ -114,8 +114,9 @@ export async function raiseQuestion(deps: Deps, who: Who, input: RaiseInput): Pr
         quorum: defaultQuorum(voters.length),
         threshold: QUESTION_KINDS[kind].threshold,
         opened_at: time(deps),
-        // The deadline is exact (it is not about anyone), so the question closes when it says.
-        deadline: new Date(deps.now() + deps.config.questionMs).toISOString(),
+        // Coarse too, rounded up: deadline minus the question time would otherwise give the
+        // exact moment someone raised it.
+        deadline: coarseTimeAfter(deps.now() + deps.config.questionMs, deps.config.timeGranularityMs),
         status: 'open',
         outcome: null,
         yes: null,
@@ -238,7 +239,16 @@ export async function castBallot(deps: Deps, who: Who, input: BallotInput): Prom
     signing = 'disposable'
     signedText = await clearsign(text, session.armoredPrivate)
   }
-  await deps.db.transaction().execute((tx) => putBallot(tx, { questionId: q.id, keyId, choice, signing, signedText, castAt: time(deps) }))
+  // Checked again under the question's row lock: it may have closed while the signature was checked.
+  const stored = await deps.db.transaction().execute(async (tx) => {
+    if (!(await lockOpenQuestion(tx, q.id, new Date(deps.now()).toISOString()))) return false
+    await putBallot(tx, { questionId: q.id, keyId, choice, signing, signedText, castAt: time(deps) })
+    return true
+  })
+  if (!stored) {
+    await closeDueQuestions(deps)
+    throw new DomainError(409, 'This question closed while your ballot was on its way: ballots are no longer accepted.')
+  }
   // Close at once when the voters left can no longer change the outcome.
   const settled = settledOutcome(tallyOf(q, await tallyBallots(deps.db, q.id)))
   if (settled) await closeQuestion(deps, q)
@@ -253,8 +263,7 @@ export async function closeQuestion(deps: Deps, q: Question): Promise<Outcome> {
   const payload = payloadOf(q)
   let purgeNeeded = false
   const outcome = await deps.db.transaction().execute(async (tx) => {
-    const current = await questionStatus(tx, q.id)
-    if (current?.status !== 'open') return null
+    if (!(await lockOpenQuestion(tx, q.id))) return null
     const counts = await tallyBallots(tx, q.id)
     const outcome = outcomeOf(tallyOf(q, counts))
     const closedAt = time(deps)

@@ -112,6 +112,16 @@ describe('remove a post: raise, vote with three kinds of key, decide, publish', 
     expect((await poster.get(thread)).res.status).toBe(404)
     const left = await board.findMarkers([marker])
     expect(left, JSON.stringify(left)).toEqual({})
+    // Every time kept about the question and its ballots is coarse (on the hour by default),
+    // the deadline included: deadline minus 72 h must not give the moment it was raised.
+    const times = [
+      ...(await board.column('select opened_at from question where id = ?', q)),
+      ...(await board.column('select deadline from question where id = ?', q)),
+      ...(await board.column('select closed_at from question where id = ?', q)),
+      ...(await board.column('select cast_at from ballot where question_id = ?', q)),
+    ]
+    expect(times).toHaveLength(5)
+    for (const t of times) expect(t).toMatch(/T\d\d:00:00\.000Z$/)
     // The decision log lists it.
     expect((await poster.get('/c/lobby/decisions')).text).toMatch(/Decision 1<\/a>: Remove a post — <b>adopted<\/b>/)
 
@@ -164,7 +174,7 @@ describe('remove a post: raise, vote with three kinds of key, decide, publish', 
     await voteDisposable(v.disposable.c, q, 'no')
     expect(await count('ballot')).toBe(1)
     expect(await board.column('select choice from ballot')).toEqual(['no'])
-    now += 72 * 3600_000 + 1
+    now += 73 * 3600_000 // 72 h, then the deadline is rounded up to the hour
     const page = await poster.get(`/c/lobby/questions/${q}`)
     expect(page.text).toContain('Decision: No quorum: not adopted')
     expect((await poster.get(thread)).res.status).toBe(200)
@@ -230,9 +240,33 @@ describe('bad input on questions and ballots: a clear answer, nothing stored', (
     // After close: 409.
     await voteDisposable(v.disposable.c, q1, 'no')
     await votePasted(v.browser.c, v.browser.key.privateKey, q1, 'no')
+    const stored = await count('ballot')
     r = await votePasted(v.gpg.c, key, q1, 'yes')
     expect(r.res.status).toBe(409)
     expect(r.text).toContain('This question is closed')
+    expect(await count('ballot')).toBe(stored)
+  })
+
+  it('two ballots arriving as the question settles: every stored ballot is in the published tally', async () => {
+    const v = await threeVoters()
+    const { threadId } = await postToQuestion()
+    const q = idOf((await raise(v.gpg.c, { kind: 'remove_post', board: 'general', thread: threadId, number: '1', principle: '1', argument: 'race' })).res.headers.get('location')!)
+    expect((await votePasted(v.gpg.c, v.gpg.key.privateKey, q, 'yes')).res.status).toBe(303)
+    // Both remaining voters have their ballot ready, then send it at the same moment: either one
+    // settles the question (2 yes of 3), and the other may arrive while it closes.
+    await v.disposable.c.get(`/c/lobby/questions/${q}`)
+    expect((await v.disposable.c.post(`/c/lobby/questions/${q}/ballot`, { choice: 'yes' })).res.status).toBe(200)
+    await v.browser.c.get(`/c/lobby/questions/${q}`)
+    const browserBallot = await clearsignWith(v.browser.key.privateKey, ballotText({ site: 'cellboard.local', cell: 'lobby', question: q, line: 1, choice: 'yes' }))
+    const [a, b] = await Promise.all([
+      v.disposable.c.post(`/c/lobby/questions/${q}/ballot`, { choice: 'yes', confirm: 'yes' }),
+      v.browser.c.post(`/c/lobby/questions/${q}/ballot`, { signed: browserBallot }),
+    ])
+    expect([a.res.status, b.res.status].sort()).toContain(303)
+    for (const r of [a, b]) expect([303, 409]).toContain(r.res.status)
+    const [tallied] = await board.column('select yes + no + abstain from question where id = ?', q)
+    expect(Number(tallied)).toBe(await count('ballot'))
+    expect(Number(tallied)).toBe(1 + [a, b].filter((r) => r.res.status === 303).length)
   })
 
   it('refuses a question citing a missing principle, about another cell’s post, or past the rate limit', async () => {
