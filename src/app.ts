@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { DomainError } from './domain/errors.ts'
+import { keepable } from './domain/text.ts'
 import { boardRoutes } from './http/boards.ts'
 import { cellRoutes } from './http/cells.ts'
 import type { AppEnv } from './http/env.ts'
@@ -93,7 +94,7 @@ function renderError(c: C, deps: Deps, err: Error) {
     c.set('csrfCookie', null)
   }
   const form = c.get('form') ?? {}
-  const fields = Object.fromEntries(KEPT_FIELDS.filter((k) => (form[k] ?? '').trim() !== '').map((k) => [k, form[k]!]))
+  const fields = Object.fromEntries(KEPT_FIELDS.map((k) => [k, keepable(form[k] ?? '')] as const).filter(([, v]) => v.trim() !== ''))
   const action = c.req.method === 'POST' ? localPath(c.req.path) : null
   const kept = action ? { action, csrf: viewerOf(c, deps).csrf, fields } : null
   if (isHtmx(c)) {

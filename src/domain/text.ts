@@ -37,3 +37,11 @@ export function checkLine(field: string, raw: string, max: number, label = 'The 
 }
 
 export const SLUG = /^[a-z0-9][a-z0-9-]{0,31}$/
+
+/**
+ * What a form may show again after an error. A private key pasted by mistake is never sent back
+ * (an error page may be cached, screenshotted or read over a shoulder): the field comes back empty.
+ */
+export function keepable(text: string): string {
+  return /-----BEGIN PGP PRIVATE KEY BLOCK-----/.test(text) ? '' : text
+}

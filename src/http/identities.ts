@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { deleteCookie, setCookie } from 'hono/cookie'
 import { DomainError } from '../domain/errors.ts'
+import { keepable } from '../domain/text.ts'
 import type { Session } from '../ephemeral/sessions.ts'
 import type { Deps } from '../services/deps.ts'
 import { burnIdentity, issueLoginChallenge, logInWithSignedChallenge, revokeKey, takeDisposableIdentity, takePrivateKeyOnce } from '../services/identities.ts'
@@ -58,7 +59,7 @@ export function identityRoutes(deps: Deps) {
       } catch (e) {
         const err = formError(e)
         // The pasted key comes back; the signed challenge does not (a fresh one must be signed).
-        return renderIdentity(c, err.status as 403 | 413 | 422, { login: { values: { public_key: input.publicKey }, errors: err.fields, message: err.message } })
+        return renderIdentity(c, err.status as 403 | 413 | 422, { login: { values: { public_key: keepable(input.publicKey) }, errors: err.fields, message: err.message } })
       }
     })
     .post('/identity/revoke', async (c) => {
@@ -69,7 +70,7 @@ export function identityRoutes(deps: Deps) {
         return c.redirect('/identity?revoked=1', 303)
       } catch (e) {
         const err = formError(e)
-        return renderIdentity(c, err.status as 403 | 413 | 422, { revoke: { values: { public_key: input.publicKey, certificate: input.certificate }, errors: err.fields, message: err.message } })
+        return renderIdentity(c, err.status as 403 | 413 | 422, { revoke: { values: { public_key: keepable(input.publicKey), certificate: keepable(input.certificate) }, errors: err.fields, message: err.message } })
       }
     })
     .get('/identity/private-key.asc', async (c) => {
