@@ -3,7 +3,7 @@ import { challengeText, parseChallenge } from '../domain/challenge.ts'
 import { DomainError, validateFields } from '../domain/errors.ts'
 import { coarseTime } from '../domain/time.ts'
 import type { KeyKind, Session } from '../ephemeral/sessions.ts'
-import { applyRevocation, forgetSigningKey, generateDisposableKey, readPublicKey, verifyClearsigned } from '../pgp.ts'
+import { applyRevocation, forgetSigningKey, generateDisposableKey, keyValidAt, readPublicKey, verifyClearsigned } from '../pgp.ts'
 import type { Deps } from './deps.ts'
 
 /** Make a key pair on the server and keep it only in a new ephemeral session. */
@@ -25,6 +25,18 @@ export async function burnIdentity(deps: Deps, session: Session | null): Promise
   if (!session) return
   await deps.sessions.delete(session.id)
   forgetSigningKey(session.fingerprint)
+}
+
+/**
+ * A key a person holds is checked at every use, not only at login: one that has expired since
+ * (a session lasts hours) signs nothing more here, and its session ends. Disposable keys are made
+ * here without an expiry.
+ */
+export async function assertKeyStillValid(deps: Deps, session: Session): Promise<void> {
+  if (session.kind === 'disposable') return
+  if (await keyValidAt(session.armoredPublic, new Date(deps.now()))) return
+  await burnIdentity(deps, session)
+  throw new DomainError(403, 'Your key has expired since you logged in, so it can no longer sign here. Nothing was saved, and your session has ended: log in with a valid key.')
 }
 
 /** A fresh login challenge, to be signed with gpg --clearsign or in the browser. */

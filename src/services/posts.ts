@@ -10,6 +10,7 @@ import { coarseTime } from '../domain/time.ts'
 import type { Session } from '../ephemeral/sessions.ts'
 import { clearsign, verifyClearsigned, verifyDetached } from '../pgp.ts'
 import type { Deps } from './deps.ts'
+import { assertKeyStillValid } from './identities.ts'
 import { assertCanRead, findBoardOrThrow, pageOfPost } from './reading.ts'
 
 export type Published = {
@@ -82,6 +83,7 @@ export async function startThread(deps: Deps, who: Who, input: PostInput): Promi
   const session = requireIdentity(who)
   const { cell, board } = await findBoardOrThrow(deps, input.cell, input.board)
   await assertCanRead(deps, board, session)
+  await assertKeyStillValid(deps, session)
   const s = await signPost(deps, session, { cell, board, thread: 'new' }, input)
   const createdAt = coarseTime(deps.now(), deps.config.timeGranularityMs)
 
@@ -103,6 +105,7 @@ export async function replyToThread(deps: Deps, who: Who, input: Omit<PostInput,
   if (!thread) throw notFound('That thread')
   const session = requireIdentity(who)
   await assertCanRead(deps, board, session)
+  await assertKeyStillValid(deps, session)
   const s = await signPost(deps, session, { cell, board, thread: thread.id }, { ...input, title: '' })
   const createdAt = coarseTime(deps.now(), deps.config.timeGranularityMs)
   const threadPath = `/c/${cell.slug}/${board.slug}/t/${thread.id}`

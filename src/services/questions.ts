@@ -49,6 +49,7 @@ import { coarseTime, coarseTimeAfter } from '../domain/time.ts'
 import type { Session } from '../ephemeral/sessions.ts'
 import { clearsign, forgetSigningKey, readPublicKey, verifyClearsigned } from '../pgp.ts'
 import type { Deps } from './deps.ts'
+import { assertKeyStillValid } from './identities.ts'
 import { forgetPost } from './forget.ts'
 import { findCellOrThrow } from './reading.ts'
 
@@ -88,6 +89,7 @@ const fingerprintField = (v: string | undefined) => {
  */
 export async function raiseQuestion(deps: Deps, who: Who, input: RaiseInput): Promise<number> {
   const session = requireSession(who, 'raise a question')
+  await assertKeyStillValid(deps, session)
   const cell = await findCellOrThrow(deps, input.cell)
   const kind = input.kind ?? ''
   if (!isQuestionKind(kind)) throw new DomainError(422, 'Choose what the question asks.', { kind: 'Choose a kind of question.' })
@@ -214,6 +216,7 @@ export async function castBallot(deps: Deps, who: Who, input: BallotInput): Prom
   if (!q) throw notFound('That question')
   if (q.status !== 'open') throw new DomainError(409, 'This question is closed: ballots are no longer accepted.')
   const session = requireSession(who, 'vote')
+  await assertKeyStillValid(deps, session)
   const keyId = await eligibleKeyId(deps.db, q.id, session.fingerprint)
   if (keyId === null) throw new DomainError(403, 'Your key is not among this question’s voters (the roster’s voters when it opened).')
   const place = { site: deps.config.siteId, cell: cell.slug, question: q.id, line: q.line_version }

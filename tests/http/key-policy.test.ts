@@ -1,5 +1,6 @@
 import * as openpgp from 'openpgp'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { canonicalPostText } from '../../src/domain/posts.ts'
 import { makeBoard, type Client } from '../support/app.ts'
 
 // Every bad input to the key flows gets a clear message and its status, and nothing is kept:
@@ -234,5 +235,75 @@ describe('revocation', () => {
       expect(text).toContain('does not revoke this key')
     }
     expect(await board.count('revoked_key')).toBe(0)
+  })
+})
+
+describe('a held key at every use, not only at login', () => {
+  const place = { site: 'cellboard.local', cell: 'lobby', board: 'general', thread: 'new' as const }
+  async function loggedIn(key: { publicKey: string; privateKey: string }, via: 'gpg' | 'browser') {
+    const c = board.client()
+    const { res } = await c.post('/identity/login', { via, public_key: key.publicKey, signed: await clearsign(await challengeOf(c), key.privateKey) })
+    expect(res.status).toBe(303)
+    await c.get('/c/lobby/general')
+    return c
+  }
+
+  it('a key that expires after login signs nothing more: 403, nothing stored, and the session ends', async () => {
+    const key = await newKey({ keyExpirationTime: 3600 })
+    const c = await loggedIn(key, 'gpg')
+    expect((await c.post('/c/lobby/general', { title: 'while valid', body: 'fine' })).res.status).toBe(303)
+    const before = await board.count('post')
+    now += 2 * 3600_000 // the key expired an hour ago; the session (12 h idle) has not
+    const { res, text } = await c.post('/c/lobby/general', { title: 'after expiry', body: 'must not appear' })
+    expect(res.status).toBe(403)
+    expect(unescape(text)).toContain('Your key has expired since you logged in')
+    expect(await board.count('post')).toBe(before)
+    expect((await c.get('/identity')).text).not.toContain('Burn identity')
+  })
+
+  it('a key made on a machine whose clock runs two minutes ahead still posts after login', async () => {
+    const key = await newKey()
+    now -= 120_000 // the server's clock reads two minutes before the key's creation
+    const c = board.client()
+    const { res } = await c.post('/identity/login', { via: 'gpg', public_key: key.publicKey, signed: await clearsign(await challengeOf(c), key.privateKey) })
+    expect(res.status).toBe(303)
+    await c.get('/c/lobby/general')
+    expect((await c.post('/c/lobby/general', { title: 'from a fast clock', body: 'still fine' })).res.status).toBe(303)
+  })
+
+  it('a post whose signature fails is refused with a clear message, and nothing is stored', async () => {
+    const mine = await newKey()
+    const other = await newKey()
+    const browser = await loggedIn(mine, 'browser')
+    const title = 'Signed in the browser'
+    const body = 'The signature covers exactly this.'
+    const text = canonicalPostText({ ...place, title, body })
+    const detached = async (t: string, k: string) =>
+      openpgp.sign({ message: await openpgp.createMessage({ text: t }), signingKeys: await openpgp.readPrivateKey({ armoredKey: k }), detached: true })
+    for (const [signature, why] of [
+      [await detached(text, other.privateKey), 'by another key'],
+      [await detached(canonicalPostText({ ...place, title, body: `${body} Changed.` }), mine.privateKey), 'over other text'],
+      ['-----BEGIN PGP SIGNATURE-----\n\nnot base64 at all\n-----END PGP SIGNATURE-----', 'garbage'],
+    ] as const) {
+      const r = await browser.post('/c/lobby/general', { title, body, signature })
+      expect(r.res.status, `${why}: ${/role="alert">([^<]*)/.exec(r.text)?.[1]}`).toBe(422)
+      expect(unescape(r.text), why).toMatch(/signature/i)
+    }
+    // The good one is accepted: the refusals above are not refusing everything.
+    expect((await browser.post('/c/lobby/general', { title, body, signature: await detached(text, mine.privateKey) })).res.status).toBe(303)
+    expect(await board.count('post')).toBe(1)
+
+    const gpg = await loggedIn(mine, 'gpg')
+    const pasted = await clearsign(text, mine.privateKey)
+    for (const [signed, why] of [
+      [await clearsign(text, other.privateKey), 'by another key'],
+      [pasted.replace('exactly this.', 'exactly this.   '), 'trailing spaces added'],
+      [pasted.replace('exactly this.', 'exactly that.'), 'a word changed'],
+    ] as const) {
+      const r = await gpg.post('/c/lobby/general', { title: '', body: '', signed })
+      expect(r.res.status, why).toBe(422)
+    }
+    expect(await board.count('post')).toBe(1)
+    expect(await board.count('thread')).toBe(1)
   })
 })
