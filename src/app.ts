@@ -15,6 +15,7 @@ import { isHtmx, localPath, sendPage, viewerOf, type C } from './http/render.ts'
 import { staticRoutes } from './http/static.ts'
 import { threadRoutes } from './http/threads.ts'
 import type { Deps } from './services/deps.ts'
+import { forgetKeysOfEndedSessions } from './services/identities.ts'
 import { errorMain, errorTitle } from '../views/pages/error.ts'
 
 // Every route, by area:
@@ -44,6 +45,7 @@ import { errorMain, errorTitle } from '../views/pages/error.ts'
 //   GET  /questions                              a voter's open questions in every cell
 //   GET  /privacy                                generated from the data-class registry
 export function createApp(deps: Deps) {
+  forgetKeysOfEndedSessions(deps)
   const app = new Hono<AppEnv>()
   app.use(securityHeaders)
   app.route('/', staticRoutes())

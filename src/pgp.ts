@@ -107,6 +107,12 @@ async function signingKeyFor(armoredPrivate: string): Promise<openpgp.PrivateKey
   return key
 }
 
+/** Whether this process still holds a parsed private key for a fingerprint (tests check forgetting). */
+export function holdsSigningKey(fingerprint: string): boolean {
+  for (const k of signingKeys.values()) if (k.key.getFingerprint() === fingerprint) return true
+  return false
+}
+
 /** Drop a parsed private key at once (its identity was burned, revoked or removed). */
 export function forgetSigningKey(fingerprint: string): void {
   for (const [armored, k] of signingKeys) if (k.key.getFingerprint() === fingerprint) signingKeys.delete(armored)

@@ -38,12 +38,18 @@ export async function openEphemeral(opts: { redisUrl: string | null; allowPersis
     throw new Error(`cannot reach Redis at REDIS_URL: ${(e as Error).message}`)
   }
   await assertNotPersistent(redis, opts.allowPersistence)
+  // A subscribed connection can do nothing else: a second one hears other nodes end sessions.
+  const subscriber = redis.duplicate()
+  subscriber.on('error', () => {})
+  const sessions = new RedisSessionStore(redis, opts.sessionIdleMs, now, subscriber)
+  await sessions.listen()
   return {
-    sessions: new RedisSessionStore(redis, opts.sessionIdleMs, now),
+    sessions,
     challenges: new RedisChallengeStore(redis, now),
     rateLimits: new RedisRateLimiter(redis),
     csrf: new CsrfTokens(await sharedCsrfSecret(redis)),
     async close() {
+      await sessions.close()
       await redis.quit().catch(() => redis.disconnect())
     },
   }

@@ -28,11 +28,37 @@ export async function assertNotPersistent(redis: Redis, allow: boolean): Promise
 }
 
 export class RedisSessionStore implements SessionStore {
+  readonly #ended: ((fingerprint: string) => void)[] = []
+  /**
+   * Every node subscribes to one channel (named with the key prefix: ioredis does not prefix
+   * channels) on which a node that ends a session says whose key it held. Pub/sub keeps nothing.
+   */
+  readonly #channel: string
   constructor(
     private readonly redis: Redis,
     private readonly idleMs: number,
     private readonly now: () => number = Date.now,
-  ) {}
+    private readonly subscriber: Redis | null = null,
+  ) {
+    this.#channel = `${redis.options.keyPrefix ?? ''}sessions-ended`
+    subscriber?.on('message', (channel: string, fingerprint: string) => {
+      if (channel === this.#channel) for (const l of this.#ended) l(fingerprint)
+    })
+  }
+
+  /** Subscribe before serving: a node must hear every ending from its first request on. */
+  async listen(): Promise<void> {
+    await this.subscriber?.subscribe(this.#channel)
+  }
+
+  async #announce(fingerprint: string): Promise<void> {
+    if (this.subscriber) await this.redis.publish(this.#channel, fingerprint)
+    else for (const l of this.#ended) l(fingerprint)
+  }
+
+  onEnded(listener: (fingerprint: string) => void): void {
+    this.#ended.push(listener)
+  }
   #key = (id: string) => `s:${id}`
   #byKey = (fpr: string) => `f:${fpr}`
 
@@ -63,17 +89,23 @@ export class RedisSessionStore implements SessionStore {
   async delete(id: string): Promise<void> {
     const raw = await this.redis.get(this.#key(id))
     await this.redis.del(this.#key(id))
-    if (raw) await this.redis.srem(this.#byKey((JSON.parse(raw) as Session).fingerprint), id)
+    if (!raw) return
+    const { fingerprint } = JSON.parse(raw) as Session
+    await this.redis.srem(this.#byKey(fingerprint), id)
+    await this.#announce(fingerprint)
   }
 
   async deleteByFingerprint(fingerprint: string): Promise<number> {
     const ids = await this.redis.smembers(this.#byKey(fingerprint))
     if (ids.length > 0) await this.redis.del(...ids.map(this.#key))
     await this.redis.del(this.#byKey(fingerprint))
+    await this.#announce(fingerprint)
     return ids.length
   }
 
-  close(): void {}
+  async close(): Promise<void> {
+    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect())
+  }
 }
 
 // Atomic consume: unknown, expired, used, wrong purpose, or ok (and now used).

@@ -26,12 +26,18 @@ export interface SessionStore {
   delete(id: string): Promise<void>
   /** Ends every session of one key (revocation, roster removal). */
   deleteByFingerprint(fingerprint: string): Promise<number>
-  close(): void
+  /**
+   * Told when a session ends here or on any other node (burned, revoked, removed, idle), with its
+   * key's fingerprint, so each node can drop what it derived from it (a parsed private key).
+   */
+  onEnded(listener: (fingerprint: string) => void): void
+  close(): void | Promise<void>
 }
 
 export class MemorySessionStore implements SessionStore {
   readonly #sessions = new Map<string, Session>()
   readonly #sweep: NodeJS.Timeout
+  readonly #ended: ((fingerprint: string) => void)[] = []
 
   constructor(
     private readonly idleMs: number,
@@ -51,7 +57,7 @@ export class MemorySessionStore implements SessionStore {
     const s = this.#sessions.get(id)
     if (!s) return null
     if (this.now() - s.lastSeen > this.idleMs) {
-      this.#sessions.delete(id)
+      this.#end(id, s)
       return null
     }
     s.lastSeen = this.now()
@@ -64,18 +70,28 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async delete(id: string): Promise<void> {
-    this.#sessions.delete(id)
+    const s = this.#sessions.get(id)
+    if (s) this.#end(id, s)
   }
 
   async deleteByFingerprint(fingerprint: string): Promise<number> {
     let n = 0
-    for (const [id, s] of this.#sessions) if (s.fingerprint === fingerprint) this.#sessions.delete(id), n++
+    for (const [id, s] of this.#sessions) if (s.fingerprint === fingerprint) this.#end(id, s), n++
     return n
+  }
+
+  onEnded(listener: (fingerprint: string) => void): void {
+    this.#ended.push(listener)
   }
 
   sweep(): void {
     const now = this.now()
-    for (const [id, s] of this.#sessions) if (now - s.lastSeen > this.idleMs) this.#sessions.delete(id)
+    for (const [id, s] of this.#sessions) if (now - s.lastSeen > this.idleMs) this.#end(id, s)
+  }
+
+  #end(id: string, s: Session): void {
+    this.#sessions.delete(id)
+    for (const l of this.#ended) l(s.fingerprint)
   }
 
   close(): void {

@@ -39,6 +39,14 @@ export async function assertKeyStillValid(deps: Deps, session: Session): Promise
   throw new DomainError(403, 'Your key has expired since you logged in, so it can no longer sign here. Nothing was saved, and your session has ended: log in with a valid key.')
 }
 
+/**
+ * Whichever node ends a session (burned, revoked, removed from the roster, idle), every node drops
+ * the parsed private key it may have kept for signing, at once rather than when it falls idle.
+ */
+export function forgetKeysOfEndedSessions(deps: Deps): void {
+  deps.sessions.onEnded((fingerprint) => forgetSigningKey(fingerprint))
+}
+
 /** A fresh login challenge, to be signed with gpg --clearsign or in the browser. */
 export async function issueLoginChallenge(deps: Deps): Promise<string> {
   return challengeText({ site: deps.config.siteId, purpose: 'login', nonce: await deps.challenges.issue('login') })

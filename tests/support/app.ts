@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CompiledQuery } from 'kysely'
 import pg from 'pg'
+import { Redis } from 'ioredis'
 import { createApp } from '../../src/app.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
 import { migrateToLatest, type Dialect } from '../../src/db/connect.ts'
@@ -41,6 +42,19 @@ export async function makePgDatabase(): Promise<{ url: string; drop: () => Promi
   }
 }
 
+/** Removes every Redis key a test made under its prefix (the form-token secret has no TTL). */
+export async function dropRedisPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true })
+  await redis.connect()
+  let cursor = '0'
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
+    if (keys.length > 0) await redis.del(...keys)
+    cursor = next
+  } while (cursor !== '0')
+  await redis.quit()
+}
+
 /** Where PostgreSQL keeps its files (the tests that check forgetting scan all of them). */
 export async function pgDataDirectory(): Promise<string> {
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL })
@@ -71,7 +85,8 @@ export async function makeBoard(env: Record<string, string> = {}, now: () => num
   const config: Config = loadConfig({ DATA_DIR: dir, ...(pgdb ? { DATABASE_URL: pgdb.url } : {}), ...env })
   const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: dir, poolSize: 4 })
   await migrateToLatest(storage.db)
-  const ephemeral = await openEphemeral({ redisUrl: pgdb ? TEST_REDIS_URL : null, allowPersistence: false, sessionIdleMs: config.sessionIdleMs, now, keyPrefix: `cbtest:${randomBytes(6).toString('hex')}:` })
+  const keyPrefix = `cbtest:${randomBytes(6).toString('hex')}:`
+  const ephemeral = await openEphemeral({ redisUrl: pgdb ? TEST_REDIS_URL : null, allowPersistence: false, sessionIdleMs: config.sessionIdleMs, now, keyPrefix })
   const deps: Deps = { db: storage.db, storage, config, ...ephemeral, cache: new PageCache(), now }
   await ensureDefaultCell(deps)
   const app = createApp(deps)
@@ -116,6 +131,7 @@ export async function makeBoard(env: Record<string, string> = {}, now: () => num
     },
     async close() {
       await ephemeral.close()
+      if (pgdb) await dropRedisPrefix(keyPrefix)
       await storage.close()
       await pgdb?.drop()
       rmSync(dir, { recursive: true, force: true })
