@@ -142,8 +142,8 @@ type Keys = { fingerprint: string[]; armored: string[]; signature: string[] }
 async function keys(): Promise<Keys> {
   const k: Keys = { fingerprint: [], armored: [], signature: [] }
   for (let i = 0; i < KEYS; i++) {
-    const pair = await generateDisposableKey()
-    const signed = await clearsign('cellboard post v1\n\nsample', pair.armoredPrivate)
+    const pair = await generateDisposableKey(new Date())
+    const signed = await clearsign('cellboard post v1\n\nsample', pair.armoredPrivate, new Date())
     k.fingerprint.push(pair.fingerprint)
     k.armored.push(pair.armoredPublic)
     k.signature.push(signed.slice(signed.indexOf('-----BEGIN PGP SIGNATURE-----')))

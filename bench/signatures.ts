@@ -54,10 +54,10 @@ const place = { site: 'cellboard.local', cell: 'lobby', board: 'general' }
 // ---------- part 1: one process, one core ----------
 
 async function micro() {
-  const key = await generateDisposableKey()
+  const key = await generateDisposableKey(new Date())
   const parsed = await readPublicKey(key.armoredPublic)
   const text = canonicalPostText({ ...place, thread: 1, title: null, body: lines[6]! })
-  const signed = await clearsign(text, key.armoredPrivate)
+  const signed = await clearsign(text, key.armoredPrivate, new Date())
   const priv = await openpgp.readPrivateKey({ armoredKey: key.armoredPrivate })
   // As static/browser-key.js signs: a detached signature over the canonical text.
   const detached = await openpgp.sign({ message: await openpgp.createMessage({ text }), signingKeys: priv, detached: true, format: 'armored' })
@@ -69,7 +69,7 @@ async function micro() {
     ['verifyDetached, key armored (as the server calls it)', () => verifyDetached(text, detached, key.armoredPublic)],
     ['verifyDetached, key parsed once', () => verifyDetached(text, detached, parsed)],
     ['openpgp.readKey of the armored public key alone', () => openpgp.readKey({ armoredKey: key.armoredPublic })],
-    ['clearsign (disposable path, key cached), for comparison', () => clearsign(text, key.armoredPrivate)],
+    ['clearsign (disposable path, key cached), for comparison', () => clearsign(text, key.armoredPrivate, new Date())],
   ]
   const results = new Map<string, { medians: number[]; p99s: number[]; cpuShare: number[]; cpuUs: number[] }>(variants.map(([n]) => [n, { medians: [], p99s: [], cpuShare: [], cpuUs: [] }]))
   for (let run = 1; run <= RUNS; run++) {

@@ -17,12 +17,17 @@ const MIN_RSA_BITS = 3072
 export type KeyPair = { fingerprint: string; armoredPublic: string; armoredPrivate: string }
 export type CheckedKey = { fingerprint: string; armored: string; key: openpgp.PublicKey }
 
-/** A disposable identity's key: `ecc` (ed25519 + cv25519), which GnuPG 2.2 reads; v6 keys it refuses. */
-export async function generateDisposableKey(): Promise<KeyPair> {
+/**
+ * A disposable identity's key: `ecc` (ed25519 + cv25519), which GnuPG 2.2 reads; v6 keys it refuses.
+ * `at` is its creation time as published: coarse, like every published time (a key made "now"
+ * to the second would say when someone took an identity).
+ */
+export async function generateDisposableKey(at: Date): Promise<KeyPair> {
   const { privateKey, publicKey } = await openpgp.generateKey({
     type: 'ecc',
     curve: 'curve25519Legacy',
     userIDs: [{ name: 'cellboard disposable identity' }],
+    date: at,
     format: 'armored',
   })
   const key = await openpgp.readKey({ armoredKey: publicKey })
@@ -118,13 +123,18 @@ export function forgetSigningKey(fingerprint: string): void {
   for (const [armored, k] of signingKeys) if (k.key.getFingerprint() === fingerprint) signingKeys.delete(armored)
 }
 
-/** Clearsign a canonical text with an armored (unprotected) private key. */
-export async function clearsign(text: string, armoredPrivate: string): Promise<string> {
+/**
+ * Clearsign a canonical text with an armored (unprotected) private key. The signature says it was
+ * made at `at`, a coarse time (a signature's own time to the second would undo the coarse times
+ * the pages show), but never before the key itself was made.
+ */
+export async function clearsign(text: string, armoredPrivate: string, at: Date): Promise<string> {
   const signingKeys = await signingKeyFor(armoredPrivate)
+  const date = new Date(Math.max(at.getTime(), signingKeys.getCreationTime().getTime()))
   const message = await openpgp.createCleartextMessage({ text })
   // openpgp.js writes the signed text with CRLF line ends; the signature covers the text with
   // line ends canonicalised, so LF (as gpg --clearsign writes) verifies the same and reads better.
-  return (await openpgp.sign({ message, signingKeys, format: 'armored' })).replace(/\r\n/g, '\n')
+  return (await openpgp.sign({ message, signingKeys, date, format: 'armored' })).replace(/\r\n/g, '\n')
 }
 
 // Verifying with an armored key parsed it anew each time: half of a verification's 1 ms,

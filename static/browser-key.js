@@ -8,6 +8,12 @@ const openpgp = async () => (pgp ??= await import('/static/openpgp/openpgp.min.m
 
 const storedKey = () => localStorage.getItem(STORE)
 
+// What is published says only coarse times. A key or signature made here says the UTC day (never
+// before the key's own creation), not the second it was made: the server's pages show the hour,
+// and a signature's own time to the second would undo that.
+const DAY_MS = 86_400_000
+const coarseDate = (key) => new Date(Math.max(Math.floor(Date.now() / DAY_MS) * DAY_MS, key ? key.getCreationTime().getTime() : 0))
+
 async function readStoredKey() {
   const armored = storedKey()
   if (!armored) return null
@@ -38,7 +44,7 @@ async function signPost(form) {
   if (!key) return // no key here: the server marks the post session-attested
   const { sign, createMessage } = await openpgp()
   const message = await createMessage({ text: canonicalPostText(form) })
-  form.elements.signature.value = await sign({ message, signingKeys: key, detached: true, format: 'armored' })
+  form.elements.signature.value = await sign({ message, signingKeys: key, date: coarseDate(key), detached: true, format: 'armored' })
 }
 
 // A ballot: the canonical ballot text (src/domain/questions.ts) for the chosen answer, clearsigned
@@ -50,7 +56,7 @@ async function signBallot(form) {
   const d = form.dataset
   const text = `cellboard ballot v1\nsite: ${d.site}\ncell: ${d.cell}\nquestion: ${d.question}\nline: ${d.line}\nchoice: ${choice}`
   const { sign, createCleartextMessage } = await openpgp()
-  form.elements.signed.value = await sign({ message: await createCleartextMessage({ text }), signingKeys: key })
+  form.elements.signed.value = await sign({ message: await createCleartextMessage({ text }), signingKeys: key, date: coarseDate(key) })
 }
 
 const signerFor = (form) => (form.matches('[data-sign-post]') ? signPost : form.matches('[data-sign-ballot]') ? signBallot : null)
@@ -105,7 +111,7 @@ async function initPanel(root) {
   $('.bk-create')?.addEventListener('click', async () => {
     status('Making a key…')
     const { generateKey } = await openpgp()
-    const { privateKey } = await generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'cellboard browser key' }], format: 'armored' })
+    const { privateKey } = await generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'cellboard browser key' }], date: coarseDate(), format: 'armored' })
     localStorage.setItem(STORE, privateKey)
     status('A new key is kept in this browser.')
     await refresh()
@@ -147,7 +153,7 @@ async function initPanel(root) {
     const key = await readStoredKey()
     const { sign, createCleartextMessage } = await openpgp()
     const challenge = await (await fetch('/identity/challenge', { credentials: 'same-origin' })).text()
-    const signed = await sign({ message: await createCleartextMessage({ text: challenge }), signingKeys: key })
+    const signed = await sign({ message: await createCleartextMessage({ text: challenge }), signingKeys: key, date: coarseDate(key) })
     const fields = { _csrf: root.dataset.csrf, via: 'browser', public_key: key.toPublic().armor(), signed, next: root.dataset.next ?? '' }
     const form = Object.assign(document.createElement('form'), { method: 'post', action: '/identity/login' })
     for (const [name, value] of Object.entries(fields)) form.append(Object.assign(document.createElement('input'), { type: 'hidden', name, value }))

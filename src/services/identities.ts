@@ -8,7 +8,7 @@ import type { Deps } from './deps.ts'
 
 /** Make a key pair on the server and keep it only in a new ephemeral session. */
 export async function takeDisposableIdentity(deps: Deps): Promise<Session> {
-  const key = await generateDisposableKey()
+  const key = await generateDisposableKey(new Date(coarseTime(deps.now(), deps.config.timeGranularityMs)))
   return deps.sessions.create({ kind: 'disposable', fingerprint: key.fingerprint, armoredPublic: key.armoredPublic, armoredPrivate: key.armoredPrivate })
 }
 

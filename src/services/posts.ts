@@ -75,7 +75,7 @@ async function signPost(deps: Deps, session: Session, where: { cell: Cell; board
   )
   const text = canonicalPostText({ ...place, title: isNew ? v.title : null, body: v.body })
   if (input.signature?.trim()) return { signing: 'browser', signedText: await verifyDetached(text, input.signature, session.armoredPublic), ...v }
-  if (session.kind === 'disposable' && session.armoredPrivate) return { signing: 'disposable', signedText: await clearsign(text, session.armoredPrivate), ...v }
+  if (session.kind === 'disposable' && session.armoredPrivate) return { signing: 'disposable', signedText: await clearsign(text, session.armoredPrivate, new Date(coarseTime(deps.now(), deps.config.timeGranularityMs))), ...v }
   return { signing: 'session-attested', signedText: null, ...v }
 }
 

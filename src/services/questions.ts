@@ -240,7 +240,7 @@ export async function castBallot(deps: Deps, who: Who, input: BallotInput): Prom
     const text = ballotText({ ...place, choice })
     if (input.confirm !== 'yes') return { state: 'confirm', text, choice }
     signing = 'disposable'
-    signedText = await clearsign(text, session.armoredPrivate)
+    signedText = await clearsign(text, session.armoredPrivate, new Date(time(deps)))
   }
   // Checked again under the question's row lock: it may have closed while the signature was checked.
   const stored = await deps.db.transaction().execute(async (tx) => {

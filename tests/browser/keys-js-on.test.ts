@@ -1,3 +1,4 @@
+import * as openpgp from 'openpgp'
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { browserSuite, gpgVerify, watchProblems } from '../support/browser.ts'
@@ -129,6 +130,10 @@ describe('a browser key with JavaScript on', () => {
       expect(verified.stderr).toContain('Good signature')
       expect(verified.stderr).toContain(fpr.toUpperCase())
       expect(verified.status, verified.stderr).toBe(0)
+      // The signature's own time, and the key's, say only the UTC day, not the second.
+      const signature = (await openpgp.readSignature({ armoredSignature: signed.slice(signed.indexOf('-----BEGIN PGP SIGNATURE-----')) })).packets[0]!
+      expect(signature.created!.getTime() % 86_400_000).toBe(0)
+      expect((await openpgp.readKey({ armoredKey: publicKey })).getCreationTime().getTime() % 86_400_000).toBe(0)
       const forged = gpgVerify(publicKey, signed.replace(text, text.replace('number', 'numero')))
       expect(forged.status).not.toBe(0)
     }

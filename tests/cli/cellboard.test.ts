@@ -21,7 +21,7 @@ describe('npm run cellboard', () => {
     expect(cli('board', 'create', 'reading-group', 'inner', '--name', 'Inner', '--visibility', 'members', '--retention-days', '30').code).toBe(0)
     expect(cli('cell', 'list').out).toContain('reading-group\tReading group')
     expect(cli('board', 'list', 'reading-group').out).toBe('inner\tmembers\t30\tInner\n')
-    const key = await generateDisposableKey()
+    const key = await generateDisposableKey(new Date())
     const file = join(dataDir, 'key.asc')
     writeFileSync(file, key.armoredPublic)
     const added = cli('roster', 'add', 'reading-group', file, '--role', 'voter')
@@ -50,7 +50,7 @@ describe('npm run cellboard', () => {
   })
 
   it('refuses a private key pasted as a roster key', async () => {
-    const key = await generateDisposableKey()
+    const key = await generateDisposableKey(new Date())
     const file = join(dataDir, 'secret.asc')
     writeFileSync(file, key.armoredPrivate)
     expect(cli('cell', 'create', 'keys', '--name', 'Keys').code).toBe(0)

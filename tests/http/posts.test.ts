@@ -1,3 +1,4 @@
+import * as openpgp from 'openpgp'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { makeBoard, type Client } from '../support/app.ts'
 
@@ -41,6 +42,18 @@ describe('starting a thread and replying, JS off (Post/Redirect/Get)', () => {
     // Coarse time: 09:41:17 is shown (and stored) as 09:00.
     expect(text).toContain('2026-11-22 09:00 UTC')
     expect(await board.column('select created_at from post')).toEqual(['2026-11-22T09:00:00.000Z'])
+    // So are the times inside the downloads: the signature's, and every packet's of the key.
+    const asc = await (await c.request(`${location}/p/1.asc`)).text()
+    const signature = (await openpgp.readSignature({ armoredSignature: asc.slice(asc.indexOf('-----BEGIN PGP SIGNATURE-----')) })).packets[0]!
+    expect(signature.created!.toISOString()).toBe('2026-11-22T09:00:00.000Z')
+    const key = await openpgp.readKey({ armoredKey: await (await c.request(`/k/${fpr}.asc`)).text() })
+    const times = [
+      ...key.getKeys().map((k) => k.getCreationTime()),
+      ...key.users.flatMap((u) => u.selfCertifications.map((s) => s.created!)),
+      ...key.subkeys.flatMap((k) => k.bindingSignatures.map((s) => s.created!)),
+    ]
+    expect(times).toHaveLength(4)
+    for (const t of times) expect(t.toISOString()).toBe('2026-11-22T09:00:00.000Z')
     // The board lists it.
     expect((await c.get(GENERAL)).text).toContain(`<a href="${location}">A &lt;b&gt;title&lt;/b&gt;</a>`)
   })

@@ -33,7 +33,7 @@ describe('a session ended on one node', () => {
     const [a, b] = [await node(prefix), await node(prefix)]
     const heard: string[] = []
     a.sessions.onEnded((f) => heard.push(f))
-    const key = await generateDisposableKey()
+    const key = await generateDisposableKey(new Date())
     const s = await a.sessions.create({ kind: 'disposable', fingerprint: key.fingerprint, armoredPublic: key.armoredPublic, armoredPrivate: key.armoredPrivate })
     expect(heard).toEqual([])
     await b.sessions.delete(s.id)
@@ -49,10 +49,10 @@ describe('a session ended on one node', () => {
     const prefix = `cbtest:${randomBytes(6).toString('hex')}:`
     const [a, b] = [await node(prefix), await node(prefix)]
     forgetKeysOfEndedSessions({ sessions: a.sessions } as Deps)
-    const key = await generateDisposableKey()
+    const key = await generateDisposableKey(new Date())
     const s = await b.sessions.create({ kind: 'disposable', fingerprint: key.fingerprint, armoredPublic: key.armoredPublic, armoredPrivate: key.armoredPrivate })
     // Node A signs a post with it: the parsed key is now in A's memory.
-    await clearsign('a post', (await a.sessions.get(s.id))!.armoredPrivate!)
+    await clearsign('a post', (await a.sessions.get(s.id))!.armoredPrivate!, new Date())
     expect(holdsSigningKey(key.fingerprint)).toBe(true)
     await b.sessions.delete(s.id) // burned on node B
     expect(await until(() => !holdsSigningKey(key.fingerprint))).toBe(true)
