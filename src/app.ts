@@ -17,6 +17,7 @@ import { threadRoutes } from './http/threads.ts'
 import type { Deps } from './services/deps.ts'
 import { forgetKeysOfEndedSessions } from './services/identities.ts'
 import { errorMain, errorTitle } from '../views/pages/error.ts'
+import { formError } from '../views/partials/forms.ts'
 
 // Every route, by area:
 //   GET  /static/:name                           style.css, htmx.min.js (our origin only)
@@ -54,7 +55,14 @@ export function createApp(deps: Deps) {
   // Request for every page view: 40 % of a thread page's CPU, measured.)
   const limit = bodyLimit({
     maxSize: deps.config.bodyLimitBytes,
-    onError: () => { throw new DomainError(413, `That request was larger than ${Math.round(deps.config.bodyLimitBytes / 1024)} KiB, so none of it was read or kept.`) },
+    // Nothing of it is read, so nothing of it can come back: the text stays in the person's form.
+    onError: () => {
+      const kib = Math.round(deps.config.bodyLimitBytes / 1024)
+      // A form sends each character percent-encoded: 6 bytes for Cyrillic or Greek, 9 for CJK.
+      const fits = (bytesPerChar: number) => (Math.floor(deps.config.bodyLimitBytes / bytesPerChar / 100) * 100).toLocaleString('en')
+      throw new DomainError(413, `That was larger than ${kib} KiB as sent, so none of it was read or kept. Your text is still in the form you sent it from (with JavaScript off: go back one page); shorten it and send it again. Sent from a form, ${kib} KiB holds about ${fits(6)} characters of Cyrillic or Greek, or ${fits(9)} of Chinese or Japanese.`)
+    },
+
   })
   app.use((c, next) => (c.req.method === 'POST' ? limit(c, next) : next()))
   app.use(formBody)
@@ -99,6 +107,12 @@ function renderError(c: C, deps: Deps, err: Error) {
   const fields = Object.fromEntries(KEPT_FIELDS.map((k) => [k, keepable(form[k] ?? '')] as const).filter(([, v]) => v.trim() !== ''))
   const action = c.req.method === 'POST' ? localPath(c.req.path) : null
   const kept = action ? { action, csrf: viewerOf(c, deps).csrf, fields } : null
+  if (isHtmx(c) && status === 413 && c.req.method === 'POST') {
+    // The form stays as it is, text and all; the reason goes in its message slot (formMessage).
+    c.header('HX-Retarget', 'find .form-problem')
+    c.header('HX-Reswap', 'innerHTML')
+    return c.html(formError(message).toString(), 413)
+  }
   if (isHtmx(c)) {
     // An htmx request aimed at part of a page: show the error as the whole page instead.
     c.header('HX-Retarget', 'body')

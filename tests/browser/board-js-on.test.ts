@@ -186,4 +186,27 @@ describe('the board with JavaScript on', () => {
     expect(await downloaded).toBe(true)
     expect(page.url()).toMatch(/\/t\/\d+$/)
   })
+
+  it('a reply too large as sent (413) leaves the form and its text in place, with the reason beside it', async () => {
+    const { page, problems } = await visitor()
+    await page.goto('/identity')
+    await page.waitForFunction(() => 'htmx' in window)
+    await boosted(page, () => page.getByRole('button', { name: 'Take a disposable identity' }).click(), (u) => u.pathname === '/identity')
+    await page.goto('/c/lobby/general')
+    await page.waitForFunction(() => 'htmx' in window)
+    await page.fill('#title', `Long reply test ${Date.now()}`)
+    await page.fill('#body', 'A thread for a long reply.')
+    await boosted(page, () => page.getByRole('button', { name: 'Start thread' }).click(), /\/t\/\d+$/)
+    // 12,000 Cyrillic letters: within the 20,000-character limit, but 72 KB as the form sends them.
+    const long = 'я'.repeat(12_000)
+    await page.fill('#reply-body', long)
+    const [res] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Post reply' }).click()])
+    expect(res.status()).toBe(413)
+    await page.locator('#reply .form-problem [role=alert]').waitFor()
+    expect(await page.locator('#reply .form-problem [role=alert]').textContent()).toContain('Your text is still in the form')
+    expect(await page.inputValue('#reply-body')).toBe(long)
+    expect(await page.locator('#posts article').count()).toBe(1)
+    // The browser reports the 413 itself; nothing else may go wrong.
+    expect(problems.filter((p) => !/status of 413/.test(p))).toEqual([])
+  })
 })

@@ -259,6 +259,30 @@ describe('bad input gets a clear answer and nothing is stored', () => {
     expect(await counts()).toEqual(before)
   })
 
+  it('a body over 64 KiB from htmx → 413 into the form’s message slot, leaving the form and its text in place', async () => {
+    const c = await poster()
+    const thread = await startThread(c)
+    const page = await c.get(thread)
+    expect(page.text).toContain('<form id="reply"')
+    expect(page.text).toMatch(/<form id="reply"[^>]*>[\s\S]*?<div class="form-problem"><\/div>/)
+    // 12,000 Cyrillic letters are within the 20,000-character limit but 72 KB as a form sends them.
+    const { res, text } = await c.post(thread, { body: 'я'.repeat(12_000) }, { 'HX-Request': 'true' })
+    expect(res.status).toBe(413)
+    expect(res.headers.get('hx-retarget')).toBe('find .form-problem')
+    expect(res.headers.get('hx-reswap')).toBe('innerHTML')
+    expect(text).toMatch(/^<p class="form-error" role="alert">That was larger than 64 KiB as sent/)
+    expect(text).toContain('Your text is still in the form')
+    expect(text).toContain('10,900 characters of Cyrillic')
+    expect(text).not.toContain('<html')
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'")
+    expect(await board.count('post')).toBe(1)
+    // Without htmx, the whole page says the same.
+    const plain = await c.post(thread, { body: 'я'.repeat(12_000) })
+    expect(plain.res.status).toBe(413)
+    expect(plain.text).toContain('<html')
+    expect(plain.text).toContain('go back one page')
+  })
+
   it('a form that is not urlencoded → 415', async () => {
     const c = await poster()
     const res = await c.request(GENERAL, { method: 'POST', body: '{"title":"t"}', headers: { 'content-type': 'application/json' } })

@@ -9,8 +9,14 @@ export function fieldError(f: FormState, name: string): Html {
   return e ? html`<p class="field-error" id="${name}-error">${e}</p>` : html``
 }
 
+export const formError = (message: string): Html => html`<p class="form-error" role="alert">${message}</p>`
+
+/**
+ * The form's message slot, there even when empty: an htmx submit refused as too large (413) puts
+ * its message here and leaves the form, and the text in it, as it was.
+ */
 export function formMessage(f: FormState): Html {
-  return f.message ? html`<p class="form-error" role="alert">${f.message}</p>` : html``
+  return html`<div class="form-problem">${f.message ? formError(f.message) : ''}</div>`
 }
 
 export const csrfField = (token: string) => html`<input type="hidden" name="_csrf" value="${token}">`
