@@ -98,6 +98,7 @@ function showFormError(form, err) {
 // The panel on /identity.
 async function initPanel(root) {
   root.hidden = false
+  document.getElementById('browser-key-off')?.remove() // the note for when this script does not run
   const $ = (sel) => root.querySelector(sel)
   const status = (text) => ($('.bk-status').textContent = text)
 

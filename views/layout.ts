@@ -9,6 +9,9 @@ const HTMX_CONFIG = JSON.stringify({
   allowScriptTags: false,
   includeIndicatorStyles: false,
   selfRequestsOnly: true,
+  // Not 'style': a reply box resized by hand carries an inline style, and settling would copy it
+  // onto the fresh form, which the CSP (style-src 'self') refuses with a console error.
+  attributesToSettle: ['class', 'width', 'height'],
   responseHandling: [
     { code: '204', swap: false },
     { code: '[2345]..', swap: true },

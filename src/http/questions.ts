@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { currentLine } from '../db/cells.ts'
-import { roleOf } from '../db/roster.ts'
+import { roleOf, voterKeyIds } from '../db/roster.ts'
 import { DomainError, notFound } from '../domain/errors.ts'
 import { isQuestionKind } from '../domain/questions.ts'
 import type { Deps } from '../services/deps.ts'
@@ -27,8 +27,8 @@ export function questionRoutes(deps: Deps) {
   async function renderRaise(c: C, kind: string | undefined, form: FormState, status: Status) {
     const cell = await findCellOrThrow(deps, c.req.param('cell')!)
     const session = c.get('session')
-    const [line, role] = await Promise.all([currentLine(deps.db, cell.id), session ? roleOf(deps.db, cell.id, session.fingerprint) : null])
-    const main = raiseMain({ cell, kind: kind && isQuestionKind(kind) ? kind : null, viewer: viewerOf(c, deps), form, principles: line.principles, onRoster: role !== null })
+    const [line, role, voters] = await Promise.all([currentLine(deps.db, cell.id), session ? roleOf(deps.db, cell.id, session.fingerprint) : null, voterKeyIds(deps.db, cell.id)])
+    const main = raiseMain({ cell, kind: kind && isQuestionKind(kind) ? kind : null, viewer: viewerOf(c, deps), form, principles: line.principles, onRoster: role !== null, voters: voters.length })
     return sendPage(c, deps, status, 'Raise a line question', main)
   }
 

@@ -21,6 +21,9 @@ describe('the board with JavaScript off', () => {
   async function takeIdentity(page: Page): Promise<{ handle: string; short: string }> {
     await page.goto('/identity')
     await expect(page.locator('h1').textContent()).resolves.toBe('Take an identity')
+    // The browser key needs JavaScript: with it off, the page says so rather than hiding it silently.
+    expect(await page.locator('#browser-key').isVisible()).toBe(false)
+    expect(await page.getByText('The third way needs JavaScript').isVisible()).toBe(true)
     await page.getByRole('button', { name: 'Take a disposable identity' }).click()
     await page.waitForURL(/\/identity$/)
     expect(await page.locator('h1').textContent()).toBe('Your identity')

@@ -107,6 +107,9 @@ describe('the board with JavaScript on', () => {
     await page.evaluate(() => ((window as unknown as { __noReload: number }).__noReload = 42))
     const replyText = `An inline reply, number ${Math.random().toString(36).slice(2)}.`
     await page.fill('#reply-body', replyText)
+    // As a person who dragged the box's corner: the browser gives it an inline style, which the
+    // fresh form must not inherit under the CSP (style-src 'self'), or the console says so.
+    await page.evaluate(() => ((document.querySelector('#reply-body') as HTMLElement).style.height = '240px'))
     const [res] = await Promise.all([
       page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === threadPath),
       page.getByRole('button', { name: 'Post reply' }).click(),

@@ -1,7 +1,7 @@
 import * as openpgp from 'openpgp'
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { browserSuite, gpgVerify, watchProblems } from '../support/browser.ts'
+import { browserSuite, downloadText, gpgVerify, watchProblems } from '../support/browser.ts'
 
 const STORE = 'cellboard.browser-key'
 
@@ -47,6 +47,7 @@ describe('a browser key with JavaScript on', () => {
     expect(await h1(page)).toBe('Take an identity')
     const panel = page.locator('#browser-key')
     await panel.waitFor({ state: 'visible' })
+    expect(await page.getByText('The third way needs JavaScript').isVisible()).toBe(false)
     await panel.getByRole('button', { name: 'Create a browser key' }).click()
     const bkFpr = panel.locator('.bk-fpr')
     await bkFpr.waitFor({ state: 'visible' })
@@ -149,6 +150,10 @@ describe('a browser key with JavaScript on', () => {
     expect(await h1(page)).toBe('Your identity')
     const forget = page.locator('#browser-key').getByRole('button', { name: 'Forget the key in this browser' })
     await forget.waitFor({ state: 'visible' })
+    // Export it first: a download made in the page, the very key kept here.
+    const exported = await downloadText(page, () => page.locator('#browser-key').getByRole('button', { name: 'Export the private key' }).click())
+    expect(exported.download.suggestedFilename()).toBe('cellboard-browser-key.asc')
+    expect(exported.text).toBe(armoredPrivate)
     await forget.click()
     await page.waitForFunction((k) => localStorage.getItem(k) === null, STORE)
     await page.waitForFunction(() => document.querySelector('header.top nav')?.textContent?.includes('Take an identity'))
@@ -159,6 +164,13 @@ describe('a browser key with JavaScript on', () => {
     expect((await page.request.get('/identity/public-key.asc')).status()).toBe(404)
     // With no key kept, the panel offers to make one again.
     await page.locator('#browser-key .bk-create').waitFor({ state: 'visible' })
+    // The exported key imports again, in the page alone: the same fingerprint is back.
+    await page.locator('#browser-key summary', { hasText: 'Import a private key' }).click()
+    await page.fill('#bk-import', exported.text)
+    await page.locator('#browser-key').getByRole('button', { name: 'Import', exact: true }).click()
+    await page.waitForFunction((f) => document.querySelector('#browser-key .bk-fpr')?.textContent === f, fpr)
+    expect(await page.evaluate((k) => localStorage.getItem(k), STORE)).toContain('-----BEGIN PGP PRIVATE KEY BLOCK-----')
+    expect(await page.inputValue('#bk-import')).toBe('')
 
     // No request carried private key material, in its body or its address.
     const privateLines = armoredPrivate

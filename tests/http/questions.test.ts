@@ -207,6 +207,30 @@ describe('amending the line and changing the roster', () => {
   })
 })
 
+describe('a raise form is offered only where it can succeed', () => {
+  const form = '<form method="post" action="/c/lobby/questions">'
+  it('no voters yet: the page says so instead of showing a form that would be refused', async () => {
+    const c = board.client()
+    await c.takeIdentity()
+    const page = await c.get('/c/lobby/questions/new?kind=remove_post')
+    expect(page.res.status).toBe(200)
+    expect(page.text).toContain('no voters on its roster yet')
+    expect(page.text).not.toContain(form)
+  })
+
+  it('a kind for roster keys only: an identity off the roster is told so, a member gets the form', async () => {
+    const v = await threeVoters()
+    const stranger = board.client()
+    await stranger.takeIdentity()
+    const page = await stranger.get('/c/lobby/questions/new?kind=amend_line')
+    expect(page.text).toContain('Only keys on this cell’s roster may raise this kind of question')
+    expect(page.text).not.toContain(form)
+    // The kind anyone may raise still has its form.
+    expect((await stranger.get('/c/lobby/questions/new?kind=remove_post')).text).toContain(form)
+    expect((await v.gpg.c.get('/c/lobby/questions/new?kind=amend_line')).text).toContain(form)
+  })
+})
+
 describe('bad input on questions and ballots: a clear answer, nothing stored', () => {
   it('refuses ballots from a key not eligible, replayed elsewhere, after close, malformed or tampered', async () => {
     const v = await threeVoters()

@@ -91,6 +91,9 @@ only in memory for this session (it is forgotten after ${p.sessionHours} hours i
 burn the identity), and signs your posts with it. You may download the private key once.</p>
 <form method="post" action="/identity/disposable">${csrfField(p.viewer.csrf)}${nextField(p.next)}<button>Take a disposable identity</button></form></section>
 ${browserKey(p)}
+<section id="browser-key-off"><h2>Browser key</h2><p>The third way needs JavaScript, which is off here:
+with it on, this page offers a key made and kept in your browser, which signs your posts before they are sent.
+The other two ways work without it.</p></section>
 ${gpgLogin(p)}
 ${revokeForm(p)}`
   }

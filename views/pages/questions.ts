@@ -44,7 +44,7 @@ ${d.ballots.map((b) => html`<section class="ballot-signed"><p><b>${b.choice}</b>
 </article>`
 }
 
-export type RaiseProps = { cell: Cell; kind: QuestionKind | null; viewer: Viewer; form: FormState; principles: { number: number; text: string }[]; onRoster: boolean }
+export type RaiseProps = { cell: Cell; kind: QuestionKind | null; viewer: Viewer; form: FormState; principles: { number: number; text: string }[]; onRoster: boolean; voters: number }
 
 /** Raise a question: first choose the kind (plain links), then its own fields. */
 export function raiseMain(p: RaiseProps): Html {
@@ -77,7 +77,11 @@ ${principleSelect}<p class="hint">The principle to replace or remove (ignored wh
   return html`${crumbs(p.cell)}<h1>Raise a line question</h1>
 <p>Moderation here is a question about the line, decided by the cell’s voters with signed ballots. Who raises a question is not recorded.</p>
 <ul class="kinds">${kinds.map((k) => html`<li>${k === p.kind ? html`<b>${QUESTION_KINDS[k].label}</b>` : html`<a href="/c/${p.cell.slug}/questions/new?kind=${k}">${QUESTION_KINDS[k].label}</a>`}</li>`)}</ul>
-${p.kind
+${p.kind && p.voters === 0
+  ? html`${formMessage(p.form)}<p class="notice">This cell has no voters on its roster yet, so nobody could decide a question. The operator adds the first voters; after that the roster changes by questions.</p>`
+  : p.kind && !p.onRoster && !QUESTION_KINDS[p.kind].anyone
+    ? html`${formMessage(p.form)}<p class="notice">Only keys on this cell’s roster may raise this kind of question${p.viewer.identity ? '' : html` (<a href="/identity">log in</a> with one)`}. Anyone may <a href="/c/${p.cell.slug}/questions/new?kind=remove_post">question a post under the line</a>.</p>`
+  : p.kind
   ? p.viewer.identity
     ? html`<form method="post" action="/c/${p.cell.slug}/questions">${csrfField(p.viewer.csrf)}<input type="hidden" name="kind" value="${p.kind}">${formMessage(p.form)}
 ${fields}${field('argument', 'Your argument, briefly', 4)}<button>Raise the question</button></form>`
