@@ -1,8 +1,13 @@
+import { spawn } from 'node:child_process'
 import { request } from 'node:http'
 import { randomBytes } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
+import { Redis } from 'ioredis'
+import * as openpgp from 'openpgp'
 import { describe, expect, it } from 'vitest'
-import { findMarkers } from '../support/scan.ts'
-import { startServer } from '../support/server.ts'
+import { makePgDatabase, pgCheckpoint, pgDataDirectory, TEST_DIALECT, TEST_REDIS_URL } from '../support/app.ts'
+import { findMarkers, findMarkersInDir } from '../support/scan.ts'
+import { startServer, type RunningServer } from '../support/server.ts'
 
 // No client address, user agent or referrer is stored or logged, on any route, failing ones too.
 const CLIENT_ADDRESS = '127.0.0.77'
@@ -15,6 +20,46 @@ const META = {
   referer: `http://referer-marker-${tag}.example/from/here`,
 }
 const MARKERS = [CLIENT_ADDRESS, '198.51.100.77', '198.51.100.78', '2001:db8::77', '203.0.113.9', `UAMARKER-${tag}`, `referer-marker-${tag}`]
+
+const root = new URL('../../', import.meta.url).pathname
+
+/** The operator's CLI against the same data, with a public key on standard input. */
+function cli(env: Record<string, string>, input: string, ...args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, env: { PATH: process.env.PATH, ...env } })
+    let out = ''
+    p.stdout.on('data', (d) => (out += d))
+    p.stderr.on('data', (d) => (out += d))
+    p.on('exit', (code) => resolve({ code, out }))
+    p.stdin.end(input)
+  })
+}
+
+/** Every value the server keeps in Redis, as text (sessions, challenges, rate limits). */
+async function redisValues(): Promise<string> {
+  const redis = new Redis(TEST_REDIS_URL)
+  const out: string[] = []
+  let cursor = '0'
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', 'cellboard:*', 'COUNT', 1000)
+    for (const k of keys) {
+      const type = await redis.type(k)
+      out.push(k, type === 'string' ? ((await redis.get(k)) ?? '') : type === 'set' ? (await redis.smembers(k)).join('\n') : '')
+    }
+    cursor = next
+  } while (cursor !== '0')
+  await redis.quit()
+  return out.join('\n')
+}
+
+/** PostgreSQL's own log files, where it puts failing statements. */
+function pgLogs(): Record<string, string> {
+  try {
+    return Object.fromEntries(readdirSync('/var/log/postgresql').map((f) => [`postgresql log ${f}`, readFileSync(`/var/log/postgresql/${f}`, 'latin1')]))
+  } catch {
+    return {}
+  }
+}
 
 type Reply = { status: number; headers: Record<string, string | string[] | undefined>; body: string }
 
@@ -37,7 +82,15 @@ function send(base: string, path: string, opts: { method?: string; body?: string
 
 describe('client metadata is never kept', () => {
   it('requests from 127.0.0.77 with forwarding headers, a user agent and a referer, on every route, leave no trace in the files or the output', async () => {
-    const server = await startServer()
+    const dbEnv: Record<string, string> = {}
+    const pgdb = TEST_DIALECT === 'postgres' ? await makePgDatabase() : null
+    if (pgdb) Object.assign(dbEnv, { DATABASE_URL: pgdb.url, REDIS_URL: TEST_REDIS_URL })
+    const server: RunningServer = await startServer(dbEnv)
+    /** Where the markers are: the data files (the whole PostgreSQL data directory, its log and Redis), and what was printed. */
+    const scan = async (markers: string[], printed: Record<string, string>) =>
+      TEST_DIALECT === 'postgres'
+        ? findMarkersInDir(await pgDataDirectory(), markers, { ...printed, ...pgLogs(), redis: await redisValues() })
+        : findMarkers(server.dataDir, markers, printed)
     try {
       const jar = new Map<string, string>()
       const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ')
@@ -62,11 +115,15 @@ describe('client metadata is never kept', () => {
       await hit('identity', '/identity')
       await hit('take identity', '/identity/disposable', form({}))
       const fpr = /<code class="fpr">([0-9a-f]+)</.exec((await go('/identity')).body)![1]!
+      await hit('private key', '/identity/private-key.asc')
+      const publicKey = (await go('/identity/public-key.asc')).body
+      statuses['public key'] = publicKey.includes('PUBLIC KEY BLOCK') ? 200 : 0
       await hit('cell', '/c/lobby')
       await hit('board', '/c/lobby/general')
       const start = await go('/c/lobby/general', form({ title: 'Metadata thread', body: `METAPOSTMARKER${tag}` }))
       statuses['start thread'] = start.status
       const thread = start.headers.location as string
+      const threadId = thread.split('/').pop()!
       await hit('thread', thread)
       await hit('reply', thread, form({ body: 'a reply' }))
       await hit('post link', `${thread}/p/1`)
@@ -77,6 +134,26 @@ describe('client metadata is never kept', () => {
       await hit('style', '/static/style.css')
       await hit('htmx', '/static/htmx.min.js')
       await hit('favicon', '/favicon.ico')
+
+      // Line questions: the operator makes this identity a voter, then it raises, votes and reads.
+      const added = await cli({ ...dbEnv, DATA_DIR: server.dataDir }, publicKey, 'roster', 'add', 'lobby', '-', '--role', 'voter')
+      expect(added.code, added.out).toBe(0)
+      await hit('line', '/c/lobby/line')
+      await hit('queue', '/c/lobby/questions')
+      await hit('raise form', '/c/lobby/questions/new?kind=remove_post')
+      const raised = await go('/c/lobby/questions', form({ kind: 'remove_post', board: 'general', thread: threadId, number: '2', principle: '1', argument: 'Off the line.' }))
+      statuses.raise = raised.status
+      const question = raised.headers.location as string
+      await hit('question', question)
+      await hit('ballot review', `${question}/ballot`, form({ choice: 'yes' }))
+      await hit('ballot', `${question}/ballot`, form({ choice: 'yes', confirm: 'yes' }))
+      await hit('decision', question)
+      await hit('bundle', `${question}/bundle.json`)
+      await hit('decisions', '/c/lobby/decisions')
+      await hit('my questions', '/questions')
+      await hit('raise bad', '/c/lobby/questions', form({ kind: 'remove_post', board: 'general', thread: threadId, number: '1', principle: '9', argument: 'x' }))
+      await hit('ballot unknown', '/c/lobby/questions/999999/ballot', form({ choice: 'yes' }))
+
       await hit('unknown page', '/no/such/page')
       await hit('unknown cell', '/c/nowhere')
       await hit('empty reply', thread, form({ body: '' }))
@@ -89,20 +166,31 @@ describe('client metadata is never kept', () => {
       await hit('burn', '/identity/burn', form({}))
       await hit('post after burn', thread, form({ body: 'no identity' }))
 
+      // A key held by the person logs in with a signed challenge.
+      const held = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'held' }], format: 'armored' })
+      await go('/identity')
+      const challenge = (await go('/identity/challenge')).body
+      const signed = await openpgp.sign({ message: await openpgp.createCleartextMessage({ text: challenge }), signingKeys: await openpgp.readPrivateKey({ armoredKey: held.privateKey }) })
+      await hit('login', '/identity/login', form({ via: 'gpg', public_key: held.publicKey, signed }))
+      await hit('identity after login', '/identity')
+
       expect(statuses).toEqual({
-        home: 200, identity: 200, 'take identity': 303, cell: 200, board: 200, 'start thread': 303, thread: 200, reply: 303,
+        home: 200, identity: 200, 'take identity': 303, 'private key': 200, 'public key': 200, cell: 200, board: 200, 'start thread': 303, thread: 200, reply: 303,
         'post link': 303, 'signed text': 200, key: 200, privacy: 200, challenge: 200, style: 200, htmx: 200, favicon: 204,
+        line: 200, queue: 200, 'raise form': 200, raise: 303, question: 200, 'ballot review': 200, ballot: 303, decision: 200, bundle: 200, decisions: 200, 'my questions': 200, 'raise bad': 422, 'ballot unknown': 404,
         'unknown page': 404, 'unknown cell': 404, 'empty reply': 422, 'forged token': 403, 'too large': 413, 'not a form': 415,
-        'bad utf-8': 400, 'bad login': 422, 'bad revoke': 422, burn: 303, 'post after burn': 403,
+        'bad utf-8': 400, 'bad login': 422, 'bad revoke': 422, burn: 303, 'post after burn': 403, login: 303, 'identity after login': 200,
       })
       // The scan can see: what was published is in the files, and the output was captured.
-      expect(Object.keys(findMarkers(server.dataDir, [`METAPOSTMARKER${tag}`]))).not.toHaveLength(0)
+      if (TEST_DIALECT === 'postgres') await pgCheckpoint()
+      expect(Object.keys(await scan([`METAPOSTMARKER${tag}`], {}))).not.toHaveLength(0)
       expect(server.output()).toContain('listening on')
-      expect(findMarkers(server.dataDir, MARKERS, { 'server output': server.output() })).toEqual({})
+      expect(await scan(MARKERS, { 'server output': server.output(), 'cli output': added.out })).toEqual({})
     } finally {
       await server.stop()
     }
     // Also after a clean shutdown (which checkpoints the WAL into the main file).
-    expect(findMarkers(server.dataDir, MARKERS, { 'server output': server.output() })).toEqual({})
+    expect(await scan(MARKERS, { 'server output': server.output() })).toEqual({})
+    await pgdb?.drop()
   })
 })
