@@ -82,17 +82,21 @@ export function findPostAt(db: Db, where: { cellId: number; boardId: number; thr
  * latest post left. A thread left with no posts is deleted too. Call inside a write transaction.
  * Returns whether the thread went with it.
  */
-export async function deletePost(db: Db, post: { id: number; thread_id: number }): Promise<{ threadDeleted: boolean }> {
-  await db.deleteFrom('post').where('id', '=', post.id).execute()
+export async function deletePost(db: Db, post: { id: number; thread_id: number }): Promise<{ threadDeleted: boolean; number: number | null }> {
+  const removed = await db.deleteFrom('post').where('id', '=', post.id).returning('number').executeTakeFirst()
   const latest = await db.selectFrom('post').select(['id', 'created_at']).where('thread_id', '=', post.thread_id).orderBy('id', 'desc').limit(1).executeTakeFirst()
   if (!latest) {
     await db.deleteFrom('thread').where('id', '=', post.thread_id).execute()
-    return { threadDeleted: true }
+    return { threadDeleted: true, number: removed?.number ?? null }
   }
   await db
     .updateTable('thread')
-    .set((eb) => ({ post_count: eb('post_count', '-', 1), last_post_id: latest.id, last_post_at: latest.created_at }))
+    .set((eb) => ({
+      post_count: eb('post_count', '-', 1),
+      last_post_id: latest.id,
+      last_post_at: latest.created_at,
+    }))
     .where('id', '=', post.thread_id)
     .execute()
-  return { threadDeleted: false }
+  return { threadDeleted: false, number: removed?.number ?? null }
 }

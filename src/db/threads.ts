@@ -51,3 +51,7 @@ export async function threadsIdleSince(db: Db, boardId: number, cutoff: string):
   const rows = await db.selectFrom('thread').select('id').where('board_id', '=', boardId).where('last_post_at', '<', cutoff).execute()
   return rows.map((r) => r.id)
 }
+
+export async function retitleThread(db: Db, threadId: number, title: string): Promise<void> {
+  await db.updateTable('thread').set({ title }).where('id', '=', threadId).execute()
+}

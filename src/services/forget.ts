@@ -2,9 +2,10 @@ import { boardsWithRetention } from '../db/boards.ts'
 import type { Db } from '../db/connect.ts'
 import { deleteOrphanKeys } from '../db/keys.ts'
 import { deletePost, findPostAt } from '../db/posts.ts'
-import { deleteThreads, findThread, keysOfThreads, threadsIdleSince } from '../db/threads.ts'
+import { deleteThreads, findThread, keysOfThreads, retitleThread, threadsIdleSince } from '../db/threads.ts'
 import { recordOperatorAction } from '../db/questions.ts'
 import { notFound } from '../domain/errors.ts'
+import { REMOVED_OPENING_TITLE } from '../domain/posts.ts'
 import { coarseTime } from '../domain/time.ts'
 import type { Deps } from './deps.ts'
 import { findBoardOrThrow } from './reading.ts'
@@ -15,9 +16,13 @@ type ForgetDeps = Pick<Deps, 'db' | 'config' | 'now' | 'storage'> & { cache?: De
 
 export type PurgeReport = { threads: number; keys: number; checkpointAttempts: number; ms: number }
 
-/** Inside a write transaction: delete a post, and its key if that key now signs nothing. */
+/**
+ * Inside a write transaction: delete a post, and its key if that key now signs nothing. The
+ * thread's title was part of the opening post's signed text, so it goes with that post.
+ */
 export async function forgetPost(tx: Db, post: { id: number; thread_id: number; key_id: number }) {
   const r = await deletePost(tx, post)
+  if (r.number === 1 && !r.threadDeleted) await retitleThread(tx, post.thread_id, REMOVED_OPENING_TITLE)
   await deleteOrphanKeys(tx, [post.key_id])
   return r
 }
