@@ -54,14 +54,15 @@ describe('moderation in the browser: question, three kinds of ballot, published 
   }
 
   let files = 0
-  async function rosterAddVoter(armoredPublicKey: string, fingerprint: string) {
+  async function rosterAdd(armoredPublicKey: string, fingerprint: string, role: 'member' | 'voter' = 'voter') {
     expect(armoredPublicKey).toContain('-----BEGIN PGP PUBLIC KEY BLOCK-----')
-    const file = join(tmp, `voter-${++files}.asc`)
+    const file = join(tmp, `roster-${++files}.asc`)
     writeFileSync(file, armoredPublicKey)
-    const r = await cli(['roster', 'add', 'lobby', file, '--role', 'voter'])
+    const r = await cli(['roster', 'add', 'lobby', file, '--role', role])
     expect(r.status, r.stderr).toBe(0)
-    expect(r.stdout).toContain(`${fingerprint.toLowerCase()} is now voter of lobby`)
+    expect(r.stdout).toContain(`${fingerprint.toLowerCase()} is now ${role} of lobby`)
   }
+  const rosterAddVoter = (armoredPublicKey: string, fingerprint: string) => rosterAdd(armoredPublicKey, fingerprint, 'voter')
 
   const main = (page: Page) => page.locator('main')
   const h1 = (page: Page) => page.locator('main h1').textContent()
@@ -85,7 +86,7 @@ describe('moderation in the browser: question, three kinds of ballot, published 
 
     // 1. The poster (JS off) starts a thread whose body holds the marker.
     const poster = await visitor(false)
-    await takeDisposable(poster.page)
+    const posterFpr = await takeDisposable(poster.page)
     await poster.page.goto('/c/lobby/general')
     await poster.page.fill('#title', `Something to question ${Date.now()}`)
     await poster.page.fill('#body', `This post says ${marker} and more.`)
@@ -148,33 +149,38 @@ describe('moderation in the browser: question, three kinds of ballot, published 
     await rosterAddVoter(cKey.text, cFpr)
     expect(new Set([aFpr, bFpr, cFpr]).size).toBe(3)
 
-    // 5. The poster raises the question (JS off), from the thread's own link.
-    await poster.page.goto(threadPath)
-    await poster.page.getByRole('link', { name: 'Question a post under the line' }).click()
-    await poster.page.waitForURL((u) => u.pathname === '/c/lobby/questions/new')
-    expect(await h1(poster.page)).toBe('Raise a line question')
+    // 5. A member of the cell (a disposable identity on the roster as member, JS off) raises the
+    // question from the thread's own link.
+    const member = await visitor(false)
+    const memberFpr = await takeDisposable(member.page)
+    const memberKey = await downloadText(member.page, () => member.page.getByRole('link', { name: 'Download the public key' }).click())
+    await rosterAdd(memberKey.text, memberFpr, 'member')
+    await member.page.goto(threadPath)
+    await member.page.getByRole('link', { name: 'Question a post under the line' }).click()
+    await member.page.waitForURL((u) => u.pathname === '/c/lobby/questions/new')
+    expect(await h1(member.page)).toBe('Raise a line question')
     // The board and thread come filled in from the link.
-    expect(await poster.page.getByLabel('Board (its short name)').inputValue()).toBe('general')
-    expect(await poster.page.getByLabel('Thread number').inputValue()).toBe(String(threadId))
-    await poster.page.getByLabel('Post number (#N)').fill('1')
-    await poster.page.getByLabel('Principle').selectOption('1')
-    await poster.page.getByLabel('Your argument, briefly').fill(argument)
+    expect(await member.page.getByLabel('Board (its short name)').inputValue()).toBe('general')
+    expect(await member.page.getByLabel('Thread number').inputValue()).toBe(String(threadId))
+    await member.page.getByLabel('Post number (#N)').fill('1')
+    await member.page.getByLabel('Principle').selectOption('1')
+    await member.page.getByLabel('Your argument, briefly').fill(argument)
     const [raised] = await Promise.all([
-      poster.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/c/lobby/questions'),
-      poster.page.getByRole('button', { name: 'Raise the question' }).click(),
+      member.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/c/lobby/questions'),
+      member.page.getByRole('button', { name: 'Raise the question' }).click(),
     ])
     expect(raised.status()).toBe(303)
-    await poster.page.waitForURL(/\/c\/lobby\/questions\/\d+$/)
-    const questionPath = new URL(poster.page.url()).pathname
+    await member.page.waitForURL(/\/c\/lobby\/questions\/\d+$/)
+    const questionPath = new URL(member.page.url()).pathname
     const q = Number(questionPath.split('/').pop())
-    expect(await poster.page.locator(`article#q${q} h2`).first().textContent()).toBe(`Question ${q}: Remove a post`)
-    expect(await poster.page.locator('.ballot-count').textContent()).toContain('0 of 3 ballots cast so far')
-    // The poster is not a voter: no ballot form for them.
-    expect(await poster.page.locator('form.ballot').count()).toBe(0)
+    expect(await member.page.locator(`article#q${q} h2`).first().textContent()).toBe(`Question ${q}: Remove a post`)
+    expect(await member.page.locator('.ballot-count').textContent()).toContain('0 of 3 ballots cast so far')
+    // A member is not a voter: no ballot form for them.
+    expect(await member.page.locator('form.ballot').count()).toBe(0)
     const ballot = (choice: 'yes' | 'no' | 'abstain') => ballotText({ site: 'cellboard.local', cell: 'lobby', question: q, line: 1, choice })
 
     // The post's text is in the database files before the decision (proves the scan can find it).
-    expect(Object.keys(findMarkers(suite.server.dataDir, [marker]))).toEqual([marker])
+    expect(Object.keys(findMarkers(suite.server.dataDir, [marker, posterFpr])).sort()).toEqual([marker, posterFpr].sort())
 
     // 6. Voter A (JS off) finds it in the queue: the post, the principle, the argument, the count.
     await a.page.goto('/c/lobby/questions')
@@ -261,7 +267,9 @@ describe('moderation in the browser: question, three kinds of ballot, published 
     // The thread (it had only that post) is gone, and the post's text is gone from the files.
     expect((await poster.page.goto(threadPath))!.status()).toBe(404)
     expect((await poster.page.goto(`${threadPath}/p/1.asc`))!.status()).toBe(404)
-    expect(findMarkers(suite.server.dataDir, [marker])).toEqual({})
+    // So is the poster's key, which signed nothing else.
+    expect((await poster.page.goto(`/k/${posterFpr}.asc`))!.status()).toBe(404)
+    expect(findMarkers(suite.server.dataDir, [marker, posterFpr])).toEqual({})
 
     // 10. The tally bundle, downloaded by clicking, rechecks offline with the CLI and with gpg.
     await page.goto(questionPath)
