@@ -100,7 +100,6 @@ export const registry: Record<string, { about: string; columns: Record<string, C
     columns: {
       id: ['operational', 'row identity'],
       fingerprint: ['published', 'the revoked key’s fingerprint'],
-      revoked_armored: ['published', 'the public key with its revocation certificate, so anyone can check it'],
       created_at: ['published', 'coarse time the revocation was received'],
     },
   },

@@ -38,7 +38,7 @@ export interface PostTable {
   created_at: string
 }
 
-export interface RevokedKeyTable { id: Generated<number>; fingerprint: string; revoked_armored: string; created_at: string }
+export interface RevokedKeyTable { id: Generated<number>; fingerprint: string; created_at: string }
 
 export interface QuestionTable {
   id: Generated<number>

@@ -224,6 +224,22 @@ describe('revocation', () => {
     expect(await published.isRevoked()).toBe(true)
   })
 
+  it('a key that never signed anything here: only its fingerprint is kept, not its user ID', async () => {
+    const uid = `Real Name ${Math.random().toString(36).slice(2, 10)}`
+    const key = await newKey({ userIDs: [{ name: uid }] })
+    const fpr = (await openpgp.readKey({ armoredKey: key.publicKey })).getFingerprint()
+    const c = board.client()
+    await c.get('/identity')
+    expect((await c.post('/identity/revoke', { public_key: key.publicKey, certificate: key.revocationCertificate })).res.status).toBe(303)
+    expect(await board.column('select fingerprint from revoked_key')).toEqual([fpr])
+    expect(Object.keys(await board.findPresentMarkers([fpr]))).toEqual([fpr])
+    expect(await board.findMarkers([uid])).toEqual({})
+    // And it is refused at login.
+    const again = board.client()
+    const { res } = await again.post('/identity/login', { via: 'gpg', public_key: key.publicKey, signed: await clearsign(await challengeOf(again), key.privateKey) })
+    expect(res.status).toBe(403)
+  })
+
   it('a certificate for another key, or garbage, → 422 and nothing recorded', async () => {
     const a = await newKey()
     const b = await newKey()
