@@ -58,6 +58,20 @@ export function settledOutcome(t: Tally): Outcome | null {
   return null
 }
 
+/**
+ * The line's principles after an adopted amendment, or null when there is nothing left to change.
+ * The voters decided on the line as it read when the question was raised (`asked`); another
+ * amendment may have closed since. So a replace or remove applies to that principle as it read
+ * then, found by its text in the line as it is now, never to whatever now bears its number.
+ */
+export function amendedPrinciples(current: string[], asked: string[], change: 'add' | 'replace' | 'remove', principle: number | null, text: string | null): string[] | null {
+  if (change === 'add') return [...current, text!]
+  const target = asked[principle! - 1]
+  const at = target === undefined ? -1 : current.indexOf(target)
+  if (at < 0) return null
+  return change === 'replace' ? current.map((t, i) => (i === at ? text! : t)) : current.filter((_, i) => i !== at)
+}
+
 /** Default quorum: half the eligible voters, rounded up (at least one). */
 export const defaultQuorum = (eligible: number) => Math.max(1, Math.ceil(eligible / 2))
 

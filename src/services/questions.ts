@@ -1,7 +1,7 @@
 import { findBoard } from '../db/boards.ts'
 import { currentLine } from '../db/cells.ts'
 import { ensureKey } from '../db/keys.ts'
-import { insertLineVersion } from '../db/lines.ts'
+import { insertLineVersion, lineHistory } from '../db/lines.ts'
 import { findPostAt } from '../db/posts.ts'
 import {
   ballotsOf,
@@ -31,6 +31,7 @@ import { putRosterEntry, removeRosterEntry, roleOf, voterKeyIds } from '../db/ro
 import type { Cell, Question } from '../db/schema.ts'
 import { DomainError, notFound, validateFields } from '../domain/errors.ts'
 import {
+  amendedPrinciples,
   ballotText,
   CHOICES,
   defaultQuorum,
@@ -282,12 +283,12 @@ export async function closeQuestion(deps: Deps, q: Question): Promise<Outcome> {
         break
       }
       case 'amend_line': {
-        const line = await currentLine(tx, q.cell_id)
-        let texts = line.principles.map((p) => p.text)
-        if (payload.change === 'add') texts = [...texts, payload.text!]
-        else if (payload.change === 'replace') texts = texts.map((t, i) => (i + 1 === payload.principle ? payload.text! : t))
-        else texts = texts.filter((_, i) => i + 1 !== payload.principle)
-        await insertLineVersion(tx, { cellId: q.cell_id, version: line.version + 1, createdAt: closedAt, questionId: q.id }, texts)
+        const history = await lineHistory(tx, q.cell_id)
+        const now = history.reduce((a, b) => (b.version > a.version ? b : a))
+        const asked = history.find((l) => l.version === q.line_version) ?? now
+        const texts = amendedPrinciples(now.principles.map((p) => p.text), asked.principles.map((p) => p.text), payload.change, payload.principle, payload.text)
+        // Null: the principle it named was already replaced or removed by an earlier decision.
+        if (texts) await insertLineVersion(tx, { cellId: q.cell_id, version: now.version + 1, createdAt: closedAt, questionId: q.id }, texts)
         break
       }
       case 'admit_key': {

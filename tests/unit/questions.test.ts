@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ballotText, carries, defaultQuorum, outcomeOf, parseBallot, settledOutcome, type Tally } from '../../src/domain/questions.ts'
+import { amendedPrinciples, ballotText, carries, defaultQuorum, outcomeOf, parseBallot, settledOutcome, type Tally } from '../../src/domain/questions.ts'
 
 const t = (yes: number, no: number, abstain: number, eligible: number, threshold: Tally['threshold'] = 'majority', quorum = defaultQuorum(eligible)): Tally => ({ yes, no, abstain, eligible, quorum, threshold })
 
@@ -35,5 +35,20 @@ describe('tallies', () => {
     expect(parseBallot(ballotText(b))).toEqual(b)
     expect(() => parseBallot(ballotText(b).replace('abstain', 'maybe'))).toThrow()
     expect(() => parseBallot(`${ballotText(b)}\nextra: line`)).toThrow()
+  })
+})
+
+describe('amendedPrinciples: an amendment applies to the principle as it read when raised', () => {
+  const v1 = ['A', 'B', 'C']
+  it('on an unchanged line, by its number', () => {
+    expect(amendedPrinciples(v1, v1, 'replace', 2, 'B2')).toEqual(['A', 'B2', 'C'])
+    expect(amendedPrinciples(v1, v1, 'remove', 1, null)).toEqual(['B', 'C'])
+    expect(amendedPrinciples(v1, v1, 'add', null, 'D')).toEqual(['A', 'B', 'C', 'D'])
+  })
+  it('on a line changed since, by its text: it follows the principle, or does nothing once it is gone', () => {
+    const v2 = ['B', 'C'] // A was removed by an earlier decision
+    expect(amendedPrinciples(v2, v1, 'remove', 1, null)).toBeNull()
+    expect(amendedPrinciples(v2, v1, 'replace', 3, 'C2')).toEqual(['B', 'C2'])
+    expect(amendedPrinciples(v2, v1, 'remove', 2, null)).toEqual(['C'])
   })
 })

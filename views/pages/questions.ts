@@ -22,7 +22,7 @@ ${p.items.map((i) => questionBlock(p.cell, i, p.viewer, { values: {}, errors: {}
 function questionBlock(cell: Cell, i: QueueItem, viewer: Viewer, form: FormState): Html {
   return html`<article class="question" id="q${i.q.id}">${questionSummary(cell.slug, i.q)}
 <p class="ballot-count"><b>${i.ballots}</b> of ${i.q.eligible} ballots cast so far. Choices are published when the question closes.</p>
-${i.canVote ? ballotForm({ viewer, place: i.place, form, action: `/c/${cell.slug}/questions/${i.q.id}/ballot` }) : ''}</article>`
+${i.canVote ? ballotForm({ viewer, place: i.place, form, action: `/c/${cell.slug}/questions/${i.q.id}/ballot` }) : formMessage(form)}</article>`
 }
 
 export type DecisionBallot = { fingerprint: string; choice: string; signing: string; signed_text: string }
