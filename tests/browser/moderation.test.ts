@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ballotText } from '../../src/domain/questions.ts'
 import { browserSuite, downloadText, gpgVerify, watchProblems } from '../support/browser.ts'
 import { Gpg } from '../support/gpg.ts'
-import { findMarkers } from '../support/scan.ts'
 
 // Moderation as the product means it, in real browsers against the real server: a member raises
 // "remove this post" with JavaScript off; three voters, each holding their key a different way
@@ -43,7 +42,7 @@ describe('moderation in the browser: question, three kinds of ballot, published 
   /** The operator CLI, against the running server's data folder (the same SQLite file). */
   function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: suite.server.dataDir }, stdio: ['ignore', 'pipe', 'pipe'] })
+      const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...suite.env }, stdio: ['ignore', 'pipe', 'pipe'] })
       let stdout = ''
       let stderr = ''
       p.stdout.on('data', (d) => (stdout += d))
@@ -180,7 +179,7 @@ describe('moderation in the browser: question, three kinds of ballot, published 
     const ballot = (choice: 'yes' | 'no' | 'abstain') => ballotText({ site: 'cellboard.local', cell: 'lobby', question: q, line: 1, choice })
 
     // The post's text is in the database files before the decision (proves the scan can find it).
-    expect(Object.keys(findMarkers(suite.server.dataDir, [marker, posterFpr])).sort()).toEqual([marker, posterFpr].sort())
+    expect(Object.keys(await suite.findMarkers([marker, posterFpr], { present: true })).sort()).toEqual([marker, posterFpr].sort())
 
     // 6. Voter A (JS off) finds it in the queue: the post, the principle, the argument, the count.
     await a.page.goto('/c/lobby/questions')
@@ -269,7 +268,7 @@ describe('moderation in the browser: question, three kinds of ballot, published 
     expect((await poster.page.goto(`${threadPath}/p/1.asc`))!.status()).toBe(404)
     // So is the poster's key, which signed nothing else.
     expect((await poster.page.goto(`/k/${posterFpr}.asc`))!.status()).toBe(404)
-    expect(findMarkers(suite.server.dataDir, [marker, posterFpr])).toEqual({})
+    expect(await suite.findMarkers([marker, posterFpr])).toEqual({})
 
     // 10. The tally bundle, downloaded by clicking, rechecks offline with the CLI and with gpg.
     await page.goto(questionPath)

@@ -5,6 +5,8 @@ import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Download, type Page } from 'playwright-core'
 import { afterAll, beforeAll } from 'vitest'
 import { startServer, type RunningServer } from './server.ts'
+import { makePgDatabase, pgCheckpoint, pgDataDirectory, TEST_DIALECT, TEST_REDIS_URL } from './app.ts'
+import { findMarkers, findMarkersInDir } from './scan.ts'
 
 // Debian's chromium, never a downloaded one. Playwright refuses --user-data-dir in args; a plain
 // launch() already uses a fresh, throwaway profile.
@@ -70,18 +72,40 @@ export function gpgVerify(publicKey: string, signed: string): GpgResult {
 export function browserSuite() {
   let server: RunningServer | undefined
   let browser: Browser | undefined
+  let drop: (() => Promise<void>) | undefined
+  // On PostgreSQL (the dialect under test), the server gets its own database and shares Redis.
+  const env: Record<string, string> = {}
   const contexts: BrowserContext[] = []
   beforeAll(async () => {
-    ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
+    if (TEST_DIALECT === 'postgres') {
+      const db = await makePgDatabase()
+      Object.assign(env, { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL })
+      drop = db.drop
+    }
+    ;[server, browser] = await Promise.all([startServer(env), launchBrowser()])
   })
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => {})
     await browser?.close()
     await server?.stop()
+    await drop?.()
   })
   return {
     get server(): RunningServer {
       return server!
+    },
+    /** What the operator's CLI needs to reach the same data as the server. */
+    get env(): Record<string, string> {
+      return { ...env, DATA_DIR: server!.dataDir }
+    },
+    /**
+     * Where markers occur in the server's data files: its SQLite files, or the whole PostgreSQL data
+     * directory. `present` first writes PostgreSQL's dirty pages (pgCheckpoint says why).
+     */
+    async findMarkers(markers: string[], opts: { present?: boolean } = {}): Promise<Record<string, string[]>> {
+      if (TEST_DIALECT !== 'postgres') return findMarkers(server!.dataDir, markers)
+      if (opts.present) await pgCheckpoint()
+      return findMarkersInDir(await pgDataDirectory(), markers)
     },
     /** A page in a fresh context (own cookies), with JavaScript on or off. */
     async page(js: boolean): Promise<Page> {
