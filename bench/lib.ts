@@ -40,7 +40,7 @@ export const num = (name: string, dflt: number) => {
 /** Date, commit, machine and load average, printed at the start and end of every script. */
 export function header(what: string): string {
   const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()
-  const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'views', 'tests', 'migrations'], { cwd: ROOT, encoding: 'utf8' }).trim()
+  const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'views', 'tests', 'migrations'], { cwd: ROOT, encoding: 'utf8' }).trimEnd() // not trim(): ' M path' keeps its leading space
   const changed = dirty.split('\n').filter(Boolean).map((l) => l.slice(3))
   return `${what}: ${new Date().toISOString()}, commit ${head}${changed.length ? ` (uncommitted changes in: ${changed.join(', ')})` : ''}, node ${process.version}, ${cpus().length} CPUs, ${loadText()}`
 }

@@ -27,8 +27,12 @@ beforeAll(async () => {
   redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '900 1', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' })
   await new Promise((r) => setTimeout(r, 300))
 })
-afterAll(() => {
-  redis.kill()
+afterAll(async () => {
+  // SIGKILL, and wait: on SIGTERM a Redis configured to save tries a last snapshot, and when that
+  // fails (its folder removed under it) it refuses to exit. One was found still running, orphaned.
+  const exited = new Promise((r) => redis.once('exit', r))
+  redis.kill('SIGKILL')
+  await exited
   rmSync(dir, { recursive: true, force: true })
 })
 
