@@ -11,7 +11,7 @@ import { keyRoutes } from './http/keys.ts'
 import { csrfCheck, formBody, securityHeaders, viewerContext } from './http/middleware.ts'
 import { privacyRoutes } from './http/privacy.ts'
 import { questionRoutes } from './http/questions.ts'
-import { isHtmx, localPath, sendPage, viewerOf, type C } from './http/render.ts'
+import { isHtmx, localPath, sendPage, servedWhole, viewerOf, type C } from './http/render.ts'
 import { staticRoutes } from './http/static.ts'
 import { threadRoutes } from './http/threads.ts'
 import type { Deps } from './services/deps.ts'
@@ -48,6 +48,7 @@ import { formError } from '../views/partials/forms.ts'
 export function createApp(deps: Deps) {
   forgetKeysOfEndedSessions(deps)
   const app = new Hono<AppEnv>()
+  app.use(servedWhole(deps))
   app.use(securityHeaders)
   app.route('/', staticRoutes())
   app.use(viewerContext(deps))

@@ -1,11 +1,11 @@
-import type { Context } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { pseudonymOf } from '../domain/pseudonym.ts'
 import type { Deps } from '../services/deps.ts'
 import type { Html } from '../../views/html.ts'
 import { layoutParts, page } from '../../views/layout.ts'
 import type { Viewer } from '../../views/viewer.ts'
 import type { AppEnv } from './env.ts'
-import { csrfTokenFor, SECURITY_HEADERS } from './middleware.ts'
+import { csrfTokenFor, SECURITY_HEADERS, SESSION_COOKIE } from './middleware.ts'
 
 export type C = Context<AppEnv>
 
@@ -59,8 +59,42 @@ export async function sendAround(
   const { head, foot } = layoutParts({ title: p.title, viewer: viewerOf(c, deps) })
   const out = Buffer.concat([Buffer.from(head + p.before().toString()), p.cached.bytes, Buffer.from(p.after().toString() + foot)])
   // Only if rendering made no form token (and so no cookie) is the page truly the same for all.
-  if (shared && c.get('csrfCookie') === null) deps.cache.set(shared, { meta: null, bytes: out, tags: p.cached.tags })
+  if (shared && c.get('csrfCookie') === null) {
+    const whole = { meta: null, bytes: out, tags: p.cached.tags }
+    deps.cache.set(shared, whole)
+    // Also under its address, for the next reader without a session (servedWhole, below).
+    const byUrl = addressKey(c)
+    if (byUrl) deps.cache.set(byUrl, whole)
+  }
   return sendBytes(c, status, out)
+}
+
+/**
+ * The cache key of a GET's address, for pages the same for every reader without a session: the
+ * path, and at most a page number (other queries would only fill the cache with copies).
+ */
+function addressKey(c: Context): string | null {
+  const url = c.req.url
+  const q = url.indexOf('?')
+  if (q >= 0 && !/^\?page=[1-9][0-9]{0,5}$/.test(url.slice(q))) return null
+  return `address:${c.req.path}${q >= 0 ? url.slice(q) : ''}`
+}
+
+/**
+ * The first thing a request meets: a reader with no session asking (without htmx) for a page
+ * already cached whole gets its bytes at once, without the middleware and routing that would
+ * build the same bytes (a board page spent a third of its CPU there, measured). Anything
+ * else, a session cookie included (it may have expired, which the page would say), goes on.
+ */
+export function servedWhole(deps: Deps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (c.req.method === 'GET' && c.req.header('HX-Request') === undefined && !c.req.header('cookie')?.includes(`${SESSION_COOKIE}=`)) {
+      const key = addressKey(c)
+      const whole = key ? deps.cache.get(key) : undefined
+      if (whole) return sendBytes(c as C, 200, whole.bytes)
+    }
+    await next()
+  }
 }
 
 export const encode = (s: Html | string) => encoder.encode(s.toString())

@@ -59,6 +59,35 @@ describe('the page cache', () => {
   })
 })
 
+describe('pages served whole to readers without a session', () => {
+  it('the second view is the same bytes with the same headers; a new thread shows at once; a stale session cookie is not served the shared page', async () => {
+    const reader = board.client()
+    const first = await reader.request('/c/lobby/general')
+    const firstText = await first.text()
+    const second = await reader.request('/c/lobby/general')
+    expect(await second.text()).toBe(firstText)
+    for (const h of ['content-type', 'content-security-policy', 'x-content-type-options', 'referrer-policy', 'cache-control', 'vary', 'x-frame-options']) {
+      expect(second.headers.get(h), h).toBe(first.headers.get(h))
+      expect(second.headers.get(h), h).not.toBeNull()
+    }
+    expect(second.headers.get('set-cookie')).toBeNull()
+    // A write replaces it at once.
+    const poster = board.client()
+    await poster.takeIdentity()
+    await poster.get('/c/lobby/general')
+    const title = `Fresh ${Math.random().toString(36).slice(2)}`
+    expect((await poster.post('/c/lobby/general', { title, body: 'x' })).res.status).toBe(303)
+    expect(await (await reader.request('/c/lobby/general')).text()).toContain(title)
+    // A session cookie that no longer names a session is told so (the cookie is cleared), never
+    // handed the shared page silently.
+    const stale = await reader.request('/c/lobby/general', { headers: { cookie: 'cb_session=gone' } })
+    expect(stale.headers.get('set-cookie')).toContain('cb_session=;')
+    // Any query other than a page number is not cached under its address (nor served from it).
+    expect((await reader.request('/c/lobby/general?page=1')).status).toBe(200)
+    expect((await reader.request('/c/lobby/general?page=abc')).status).toBe(404)
+  })
+})
+
 describe('headers on every response', () => {
   const expectStrict = (res: Response) => {
     const csp = res.headers.get('content-security-policy') ?? ''
