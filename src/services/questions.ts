@@ -389,7 +389,9 @@ export async function readQuestion(deps: Deps, cellSlug: string, id: number, ses
   const q = await findQuestion(deps.db, cell.id, id)
   if (!q) throw notFound('That question')
   const item = await itemOf(deps, cell, q, session)
-  const decision = q.status === 'closed' ? { yes: q.yes ?? 0, no: q.no ?? 0, abstain: q.abstain ?? 0, closedAt: q.closed_at!, ballots: await ballotsOf(deps.db, q.id) } : null
+  // An adopted amendment made a line version, unless what it named had already changed (amendedPrinciples).
+  const lineVersion = q.kind === 'amend_line' && q.outcome === 'adopted' ? ((await lineHistory(deps.db, cell.id)).find((l) => l.question_id === q.id)?.version ?? null) : null
+  const decision = q.status === 'closed' ? { yes: q.yes ?? 0, no: q.no ?? 0, abstain: q.abstain ?? 0, closedAt: q.closed_at!, ballots: await ballotsOf(deps.db, q.id), lineVersion } : null
   return { cell, item, decision }
 }
 

@@ -254,6 +254,9 @@ describe('amendments raised under an older line', () => {
     const current = (await board.client().get('/c/lobby/line')).text.split('<section class="line-version">')[1]!
     expect(current).not.toContain('Say what you mean')
     expect(current).toContain(kept)
+    // Each decision page says what became of the line.
+    expect(await questionPage(first)).toContain('It made <a href="/c/lobby/line">version 2 of the line</a>.')
+    expect(unescape(await questionPage(second))).toContain('The principle it named had already been changed by an earlier decision, so the line was left as it was.')
   })
 })
 

@@ -28,7 +28,7 @@ ${i.canVote ? ballotForm({ viewer, place: i.place, form, action: `/c/${cell.slug
 export type DecisionBallot = { fingerprint: string; choice: string; signing: string; signed_text: string }
 
 /** One question: open, with its ballot form; or closed, with the decision and every ballot. */
-export function questionMain(p: { cell: Cell; item: QueueItem; viewer: Viewer; form: FormState; decision: { yes: number; no: number; abstain: number; closedAt: string; ballots: DecisionBallot[] } | null }): Html {
+export function questionMain(p: { cell: Cell; item: QueueItem; viewer: Viewer; form: FormState; decision: { yes: number; no: number; abstain: number; closedAt: string; ballots: DecisionBallot[]; lineVersion: number | null } | null }): Html {
   const q = p.item.q
   if (!p.decision) return html`${crumbs(p.cell)}${questionBlock(p.cell, p.item, p.viewer, p.form)}`
   const d = p.decision
@@ -36,6 +36,11 @@ export function questionMain(p: { cell: Cell; item: QueueItem; viewer: Viewer; f
   return html`${crumbs(p.cell)}${formMessage(p.form)}<article class="question decision" id="q${q.id}">${questionSummary(p.cell.slug, q)}
 <h2>Decision: ${outcome}</h2>
 <p>Yes ${d.yes}, no ${d.no}, abstain ${d.abstain}, of ${q.eligible} eligible voters (quorum ${q.quorum}). Closed ${showTime(d.closedAt)}.</p>
+${q.kind === 'amend_line' && q.outcome === 'adopted'
+  ? d.lineVersion !== null
+    ? html`<p>It made <a href="/c/${p.cell.slug}/line">version ${d.lineVersion} of the line</a>.</p>`
+    : html`<p>The principle it named had already been changed by an earlier decision, so the line was left as it was.</p>`
+  : ''}
 <p><a href="/c/${p.cell.slug}/questions/${q.id}/bundle.json" hx-boost="false">Download the tally bundle</a> (ballots, voters’ public keys, the eligible roster) and recheck it offline:
 <code>npm run cellboard -- verify-tally bundle.json</code>.</p>
 <h3>Ballots</h3>
