@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { loadConfig } from './config.ts'
-import { migrateToLatest } from './db/connect.ts'
-import { openStorage } from './db/storage.ts'
+import { migrateAndForget, openStorage } from './db/storage.ts'
 import { PageCache } from './services/page-cache.ts'
 import { DomainError } from './domain/errors.ts'
 import { pseudonymOf, showPseudonym } from './domain/pseudonym.ts'
@@ -62,7 +61,7 @@ async function run(argv: string[]): Promise<void> {
   const cache = new PageCache((tags) => storage.announce(tags).catch(() => {}))
   const ops = { db, config, storage, cache, now: Date.now }
   try {
-    await migrateToLatest(db)
+    await migrateAndForget(storage)
     const need = (n: number, what: string) => {
       if (rest.length !== n) throw new UsageError(`${area} ${verb} takes ${what}`)
     }

@@ -1,8 +1,7 @@
 import { serve } from '@hono/node-server'
 import { createApp } from './app.ts'
 import { loadConfig } from './config.ts'
-import { migrateToLatest } from './db/connect.ts'
-import { openStorage } from './db/storage.ts'
+import { migrateAndForget, openStorage } from './db/storage.ts'
 import { openEphemeral } from './ephemeral/index.ts'
 import type { Deps } from './services/deps.ts'
 import { ensureDefaultCell } from './services/cells.ts'
@@ -14,7 +13,7 @@ import { closeDueQuestions } from './services/questions.ts'
 // Nothing here logs requests: there is no access log, by design.
 const config = loadConfig(process.env)
 const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
-await migrateToLatest(storage.db)
+await migrateAndForget(storage)
 for (const problem of await storage.forgettingProblems()) console.error(`cellboard: warning: ${problem}`)
 const ephemeral = await openEphemeral({ redisUrl: config.redisUrl, allowPersistence: config.redisAllowPersistence, sessionIdleMs: config.sessionIdleMs })
 const cache = new PageCache((tags) => storage.announce(tags).catch(() => {}))

@@ -76,12 +76,13 @@ export function openPostgres(url: string, max = 10): { db: Db; pool: pg.Pool } {
  * serialises the migrations, but two first-ever `create table if not exists` of its own tables can
  * still collide in PostgreSQL's catalog, so a failed attempt is retried after a moment.
  */
-export async function migrateToLatest(db: Db, attempts = 5): Promise<void> {
+/** Apply every pending migration; returns the names of those this call applied. */
+export async function migrateToLatest(db: Db, attempts = 5): Promise<string[]> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
   for (let i = 1; ; i++) {
     const { error, results } = await migrator.migrateToLatest()
     const failed = results?.find((r) => r.status === 'Error')
-    if (!error && !failed) return
+    if (!error && !failed) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
     if (i >= attempts) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`)
     await new Promise((r) => setTimeout(r, 100 + Math.random() * 400))
   }

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql } from 'kysely'
 import pg from 'pg'
-import { openDatabase, openPostgres, type Db, type Dialect } from './connect.ts'
+import { migrateToLatest, openDatabase, openPostgres, type Db, type Dialect } from './connect.ts'
 import { checkpointTruncate, dataVersion } from './forget.ts'
 import { checkForgettingSettings, rewriteAndCheckpoint } from './forget-postgres.ts'
 
@@ -77,4 +77,15 @@ export async function openStorage(opts: { databaseUrl: string | null; dataDir: s
     forgettingProblems: () => checkForgettingSettings(db),
     close: () => db.destroy(),
   }
+}
+
+/**
+ * Migrate, and when a migration ran, make what it removed leave the files: a migration may drop
+ * content (2026113001 dropped the revoked keys' armored copies), and PostgreSQL's DROP COLUMN only
+ * hides a column until the table is rewritten. Once per upgrade, at start (server and CLI).
+ */
+export async function migrateAndForget(storage: Storage): Promise<string[]> {
+  const applied = await migrateToLatest(storage.db)
+  if (applied.length > 0) await storage.finishForgetting()
+  return applied
 }
