@@ -24,6 +24,11 @@ export function checkBody(field: string, raw: string, max: number): string {
   const body = canonicalBody(raw)
   if (FORBIDDEN.test(body)) throw new DomainError(400, 'The text contains control characters.', { [field]: 'Remove control characters (such as NUL) from the text.' })
   if (body.trim() === '') throw new DomainError(422, 'The text is empty.', { [field]: 'Write something first.' })
+  // Published text is forever public: a private key pasted by mistake must not go out with it.
+  if (/-----BEGIN PGP PRIVATE KEY BLOCK-----/.test(body)) {
+    const why = 'This held a private key, so it was not posted and the box is empty again. Never paste a private key anywhere.'
+    throw new DomainError(422, why, { [field]: why })
+  }
   if ([...body].length > max) throw new DomainError(422, 'The text is too long.', { [field]: `At most ${max.toLocaleString('en')} characters; this has ${[...body].length.toLocaleString('en')}.` })
   return body
 }

@@ -5,7 +5,7 @@ import { startThread } from '../services/posts.ts'
 import { assertCanRead, readBoardPage } from '../services/reading.ts'
 import { html } from '../../views/html.ts'
 import { boardHead, newThreadForm, threadList, type BoardHeadProps } from '../../views/pages/board.ts'
-import { emptyForm, type FormState } from '../../views/partials/forms.ts'
+import { emptyForm, type FormState, refusedForm } from '../../views/partials/forms.ts'
 import { pager } from '../../views/partials/pager.ts'
 import type { AppEnv } from './env.ts'
 import { encode, parseId, sendAround, viewerOf, type C } from './render.ts'
@@ -59,7 +59,7 @@ export function boardRoutes(deps: Deps) {
         return c.redirect(r.threadPath, 303)
       } catch (e) {
         if (!(e instanceof DomainError) || e.status === 404) throw e
-        const state: FormState = { values: { title: input.title, body: input.body, signed: input.signed ?? '' }, errors: e.fields, message: e.message }
+        const state: FormState = refusedForm({ title: input.title, body: input.body, signed: input.signed }, e)
         return renderBoard(c, 1, state, e.status as 400 | 403 | 413 | 422)
       }
     })

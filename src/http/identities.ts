@@ -1,11 +1,10 @@
 import { Hono } from 'hono'
 import { deleteCookie, setCookie } from 'hono/cookie'
 import { DomainError } from '../domain/errors.ts'
-import { keepable } from '../domain/text.ts'
 import type { Session } from '../ephemeral/sessions.ts'
 import type { Deps } from '../services/deps.ts'
 import { burnIdentity, issueLoginChallenge, logInWithSignedChallenge, revokeKey, takeDisposableIdentity, takePrivateKeyOnce } from '../services/identities.ts'
-import { emptyForm, type FormState } from '../../views/partials/forms.ts'
+import { emptyForm, type FormState, refusedForm } from '../../views/partials/forms.ts'
 import { identityMain } from '../../views/pages/identity.ts'
 import type { AppEnv } from './env.ts'
 import { cookieOptions, SESSION_COOKIE } from './middleware.ts'
@@ -59,7 +58,7 @@ export function identityRoutes(deps: Deps) {
       } catch (e) {
         const err = formError(e)
         // The pasted key comes back; the signed challenge does not (a fresh one must be signed).
-        return renderIdentity(c, err.status as 403 | 413 | 422, { login: { values: { public_key: keepable(input.publicKey) }, errors: err.fields, message: err.message } })
+        return renderIdentity(c, err.status as 403 | 413 | 422, { login: refusedForm({ public_key: input.publicKey }, err) })
       }
     })
     .post('/identity/revoke', async (c) => {
@@ -70,7 +69,7 @@ export function identityRoutes(deps: Deps) {
         return c.redirect('/identity?revoked=1', 303)
       } catch (e) {
         const err = formError(e)
-        return renderIdentity(c, err.status as 403 | 413 | 422, { revoke: { values: { public_key: keepable(input.publicKey), certificate: keepable(input.certificate) }, errors: err.fields, message: err.message } })
+        return renderIdentity(c, err.status as 403 | 413 | 422, { revoke: refusedForm({ public_key: input.publicKey, certificate: input.certificate }, err) })
       }
     })
     .get('/identity/private-key.asc', async (c) => {

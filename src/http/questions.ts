@@ -8,7 +8,7 @@ import { castBallot, raiseQuestion, readDecisionLog, readMyQuestions, readQuesti
 import { findCellOrThrow } from '../services/reading.ts'
 import { lineHistory } from '../db/lines.ts'
 import { ballotConfirm } from '../../views/partials/ballot-form.ts'
-import { emptyForm, type FormState } from '../../views/partials/forms.ts'
+import { emptyForm, type FormState, refusedForm } from '../../views/partials/forms.ts'
 import { lineMain } from '../../views/pages/line.ts'
 import { decisionsMain, myQuestionsMain, queueMain, questionMain, raiseMain } from '../../views/pages/questions.ts'
 import type { AppEnv } from './env.ts'
@@ -63,7 +63,7 @@ export function questionRoutes(deps: Deps) {
         return c.redirect(`/c/${c.req.param('cell')}/questions/${id}`, 303)
       } catch (e) {
         const err = failed(e)
-        return renderRaise(c, form.kind, { values: form, errors: err.fields, message: err.message }, err.status as Status)
+        return renderRaise(c, form.kind, refusedForm(form, err), err.status as Status)
       }
     })
     .get('/c/:cell/questions/:id{[0-9]+}', (c) => renderQuestion(c, emptyForm(), 200))
@@ -76,7 +76,7 @@ export function questionRoutes(deps: Deps) {
         return c.redirect(`/c/${c.req.param('cell')}/questions/${questionId(c)}`, 303)
       } catch (e) {
         const err = failed(e)
-        return renderQuestion(c, { values: { choice: form.choice ?? '', signed: form.signed ?? '' }, errors: err.fields, message: err.message }, err.status as Status)
+        return renderQuestion(c, refusedForm({ choice: form.choice, signed: form.signed }, err), err.status as Status)
       }
     })
     .get('/c/:cell/questions/:id{[0-9]+}/bundle.json', async (c) => {

@@ -7,7 +7,7 @@ import { assertCanRead, findBoardOrThrow, pageOfPost, readThreadPage } from '../
 import { html } from '../../views/html.ts'
 import type { BoardHeadProps } from '../../views/pages/board.ts'
 import { threadHead } from '../../views/pages/thread.ts'
-import { emptyForm, type FormState } from '../../views/partials/forms.ts'
+import { emptyForm, type FormState, refusedForm } from '../../views/partials/forms.ts'
 import { pager } from '../../views/partials/pager.ts'
 import { postArticle } from '../../views/partials/post.ts'
 import { replyForm } from '../../views/partials/reply-form.ts'
@@ -84,7 +84,7 @@ export function threadRoutes(deps: Deps) {
         return c.html(html`${postArticle(r.post, r.threadPath)}${fresh}`)
       } catch (e) {
         if (!(e instanceof DomainError) || e.status === 404) throw e
-        const state: FormState = { values: { body, signed: form.signed ?? '' }, errors: e.fields, message: e.message }
+        const state: FormState = refusedForm({ body, signed: form.signed }, e)
         if (isHtmx(c)) {
           c.header('HX-Retarget', '#reply')
           c.header('HX-Reswap', 'outerHTML')

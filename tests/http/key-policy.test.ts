@@ -90,6 +90,29 @@ describe('logging in with a signed challenge: bad input', () => {
     expect(text).not.toContain('PRIVATE KEY BLOCK')
   })
 
+  it('a private key pasted into a post is never published, nor sent back in the form, on any refusal', async () => {
+    const key = await newKey()
+    const c = board.client()
+    await c.takeIdentity()
+    await c.get('/c/lobby/general')
+    const before = await board.count('post')
+    // In the body of a new thread: refused as such.
+    let r = await c.post('/c/lobby/general', { title: 'Oops', body: `my key:\n${key.privateKey}` })
+    expect(r.res.status).toBe(422)
+    expect(unescape(r.text)).toContain('This held a private key, so it was not posted')
+    expect(r.text).not.toContain('PRIVATE KEY BLOCK')
+    // Beside a refusal for another reason (an empty title), it does not come back either.
+    r = await c.post('/c/lobby/general', { title: '', body: key.privateKey })
+    expect(r.res.status).toBe(422)
+    expect(r.text).not.toContain('PRIVATE KEY BLOCK')
+    const thread = (await c.post('/c/lobby/general', { title: 'Fine', body: 'fine' })).res.headers.get('location')!
+    await c.get(thread)
+    r = await c.post(thread, { body: key.privateKey })
+    expect(r.res.status).toBe(422)
+    expect(r.text).not.toContain('PRIVATE KEY BLOCK')
+    expect(await board.count('post')).toBe(before + 1)
+  })
+
   it('a private key pasted into the revocation form is not kept in the form either', async () => {
     const c = board.client()
     const key = await newKey()

@@ -1,8 +1,17 @@
+import { keepable } from '../../src/domain/text.ts'
 import { html, type Html } from '../html.ts'
 
 /** What a form shows again after a failed submit: the person's input and a message per field. */
 export type FormState = { values: Record<string, string>; errors: Record<string, string>; message?: string }
 export const emptyForm = (): FormState => ({ values: {}, errors: {} })
+
+/**
+ * A form sent back after a refusal: the person's input kept, except any field holding a private
+ * key pasted by mistake, which comes back empty (keepable). Every handler builds it here.
+ */
+export function refusedForm(values: Record<string, string | undefined>, e: { fields?: Record<string, string>; message?: string }): FormState {
+  return { values: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, keepable(v ?? '')])), errors: e.fields ?? {}, message: e.message }
+}
 
 export function fieldError(f: FormState, name: string): Html {
   const e = f.errors[name]
