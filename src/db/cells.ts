@@ -35,3 +35,12 @@ export async function currentLine(db: Db, cellId: number): Promise<Line> {
     principles: rows.filter((r) => r.number !== null).map((r) => ({ number: r.number!, text: r.text! })),
   }
 }
+
+/**
+ * Inside a write transaction: lock the cell's row, so that two decisions changing its line (on
+ * two nodes, or two connections) make versions N+1 and N+2 one after the other, never both N+1.
+ * A guarded no-op UPDATE, which locks on either dialect (see lockOpenQuestion).
+ */
+export async function lockCell(db: Db, cellId: number): Promise<void> {
+  await db.updateTable('cell').set((eb) => ({ slug: eb.ref('slug') })).where('id', '=', cellId).execute()
+}

@@ -66,8 +66,16 @@ export function settledOutcome(t: Tally): Outcome | null {
  */
 export function amendedPrinciples(current: string[], asked: string[], change: 'add' | 'replace' | 'remove', principle: number | null, text: string | null): string[] | null {
   if (change === 'add') return [...current, text!]
-  const target = asked[principle! - 1]
-  const at = target === undefined ? -1 : current.indexOf(target)
+  const i = principle! - 1
+  const target = asked[i]
+  if (target === undefined) return null
+  let at: number
+  if (current.length === asked.length && current.every((t, j) => t === asked[j])) at = i
+  else {
+    // The k-th principle with that text then is the k-th with that text now (texts may repeat).
+    const k = asked.slice(0, i).filter((t) => t === target).length
+    at = current.map((t, j) => (t === target ? j : -1)).filter((j) => j >= 0)[k] ?? -1
+  }
   if (at < 0) return null
   return change === 'replace' ? current.map((t, i) => (i === at ? text! : t)) : current.filter((_, i) => i !== at)
 }

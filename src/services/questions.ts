@@ -1,5 +1,5 @@
 import { findBoard } from '../db/boards.ts'
-import { currentLine } from '../db/cells.ts'
+import { currentLine, lockCell } from '../db/cells.ts'
 import { ensureKey } from '../db/keys.ts'
 import { insertLineVersion, lineHistory } from '../db/lines.ts'
 import { findPostAt } from '../db/posts.ts'
@@ -283,6 +283,7 @@ export async function closeQuestion(deps: Deps, q: Question): Promise<Outcome> {
         break
       }
       case 'amend_line': {
+        await lockCell(tx, q.cell_id)
         const history = await lineHistory(tx, q.cell_id)
         const now = history.reduce((a, b) => (b.version > a.version ? b : a))
         const asked = history.find((l) => l.version === q.line_version) ?? now

@@ -5,6 +5,7 @@ import { roleOf } from '../../src/db/roster.ts'
 import { ballotText, type Choice } from '../../src/domain/questions.ts'
 import { addRosterKey, createBoard, createCell, listCellRoster } from '../../src/services/cells.ts'
 import { removePost } from '../../src/services/forget.ts'
+import { closeQuestion } from '../../src/services/questions.ts'
 import { makeBoard, type Client } from '../support/app.ts'
 import { clearsignWith, heldKey, logInWith, unescape } from '../support/keys.ts'
 
@@ -257,6 +258,31 @@ describe('amendments raised under an older line', () => {
     // Each decision page says what became of the line.
     expect(await questionPage(first)).toContain('It made <a href="/c/lobby/line">version 2 of the line</a>.')
     expect(unescape(await questionPage(second))).toContain('The principle it named had already been changed by an earlier decision, so the line was left as it was.')
+  })
+})
+
+describe('two amendments closing at the same moment', () => {
+  it('both are carried out, one version after the other, with no error', async () => {
+    const v = await threeVoters()
+    const texts = [`First addition ${randomBytes(3).toString('hex')}.`, `Second addition ${randomBytes(3).toString('hex')}.`]
+    const qs: number[] = []
+    for (const text of texts) {
+      const q = await raised(v.gpg.c, { kind: 'amend_line', change: 'add', text, argument: 'x' })
+      // One yes and one abstention: quorum is met, the third voter could still sink it, so it
+      // stays open until its deadline, and is then adopted.
+      await voteOk(v.disposable, q, 'yes')
+      await voteOk(v.other, q, 'abstain')
+      qs.push(q)
+    }
+    for (const q of qs) expect(await statusOf(q)).toBe('open')
+    now += 73 * 3600_000
+    const due = await board.deps.db.selectFrom('question').selectAll().where('id', 'in', qs).execute()
+    const outcomes = await Promise.all(due.map((q) => closeQuestion(board.deps, q)))
+    expect(outcomes).toEqual(['adopted', 'adopted'])
+    const versions = await board.column('select version from line where cell_id = ? order by version', await lobbyId())
+    expect(versions.map(Number)).toEqual([1, 2, 3])
+    const current = (await board.client().get('/c/lobby/line')).text.split('<section class="line-version">')[1]!
+    for (const text of texts) expect(current).toContain(text)
   })
 })
 

@@ -51,4 +51,11 @@ describe('amendedPrinciples: an amendment applies to the principle as it read wh
     expect(amendedPrinciples(v2, v1, 'replace', 3, 'C2')).toEqual(['B', 'C2'])
     expect(amendedPrinciples(v2, v1, 'remove', 2, null)).toEqual(['C'])
   })
+  it('with two principles of the same text, the one that was named', () => {
+    const twice = ['A', 'B', 'A']
+    expect(amendedPrinciples(twice, twice, 'remove', 3, null)).toEqual(['A', 'B'])
+    expect(amendedPrinciples(twice, twice, 'replace', 3, 'C')).toEqual(['A', 'B', 'C'])
+    // B was removed since: the second A is still the second A.
+    expect(amendedPrinciples(['A', 'A'], twice, 'replace', 3, 'C')).toEqual(['A', 'C'])
+  })
 })
