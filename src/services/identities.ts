@@ -32,11 +32,13 @@ export async function burnIdentity(deps: Deps, session: Session | null): Promise
  * (a session lasts hours) signs nothing more here, and its session ends. Disposable keys are made
  * here without an expiry.
  */
-export async function assertKeyStillValid(deps: Deps, session: Session): Promise<void> {
+export async function assertKeyStillValid(deps: Deps, session: Session, what: 'sign' | 'read' = 'sign'): Promise<void> {
   if (session.kind === 'disposable') return
   if (await keyValidAt(session.armoredPublic, new Date(deps.now()))) return
   await burnIdentity(deps, session)
-  throw new DomainError(403, 'Your key has expired since you logged in, so it can no longer sign here. Nothing was saved, and your session has ended: log in with a valid key.')
+  throw new DomainError(403, what === 'sign'
+    ? 'Your key has expired since you logged in, so it can no longer sign here. Nothing was saved, and your session has ended: log in with a valid key.'
+    : 'Your key has expired since you logged in, so it no longer opens members’ boards. Your session has ended: log in with a valid key on the roster.')
 }
 
 /**

@@ -7,6 +7,7 @@ import { countThreads, findThread, listThreads, type ThreadListing } from '../db
 import { DomainError, notFound } from '../domain/errors.ts'
 import type { Session } from '../ephemeral/sessions.ts'
 import type { Deps } from './deps.ts'
+import { assertKeyStillValid } from './identities.ts'
 
 export const homeCells = (deps: Deps) => listCells(deps.db)
 
@@ -36,6 +37,8 @@ export async function cellOverview(deps: Deps, slug: string) {
 export async function assertCanRead(deps: Deps, board: Pick<Board, 'visibility' | 'cell_id'>, session: Session | null): Promise<void> {
   if (board.visibility === 'public') return
   if (!session) throw new DomainError(403, 'This board is for members of the cell. Log in with a key on the cell’s roster to read it.')
+  // The roster names keys, and a key may expire while its session lives on: check it at each read.
+  await assertKeyStillValid(deps, session, 'read')
   if ((await roleOf(deps.db, board.cell_id, session.fingerprint)) === null) {
     throw new DomainError(403, 'This board is for members of the cell, and your key is not on its roster.')
   }

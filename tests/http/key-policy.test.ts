@@ -1,6 +1,7 @@
 import * as openpgp from 'openpgp'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { canonicalPostText } from '../../src/domain/posts.ts'
+import { addRosterKey, createBoard } from '../../src/services/cells.ts'
 import { makeBoard, type Client } from '../support/app.ts'
 
 // Every bad input to the key flows gets a clear message and its status, and nothing is kept:
@@ -297,6 +298,21 @@ describe('a held key at every use, not only at login', () => {
     expect(res.status).toBe(403)
     expect(unescape(text)).toContain('Your key has expired since you logged in')
     expect(await board.count('post')).toBe(before)
+    expect((await c.get('/identity')).text).not.toContain('Burn identity')
+  })
+
+  it('a key that expires after login no longer reads a members’ board, and its session ends', async () => {
+    await createBoard(board.deps, { cell: 'lobby', slug: 'inner', name: 'Inner', description: '', visibility: 'members', retentionDays: null })
+    const key = await newKey({ keyExpirationTime: 3600 })
+    await addRosterKey(board.deps, { cell: 'lobby', armoredKey: key.publicKey, role: 'member' })
+    const c = board.client()
+    const { res } = await c.post('/identity/login', { via: 'gpg', public_key: key.publicKey, signed: await clearsign(await challengeOf(c), key.privateKey) })
+    expect(res.status).toBe(303)
+    expect((await c.get('/c/lobby/inner')).res.status).toBe(200)
+    now += 2 * 3600_000
+    const after = await c.get('/c/lobby/inner')
+    expect(after.res.status).toBe(403)
+    expect(unescape(after.text)).toContain('Your key has expired since you logged in, so it no longer opens members’ boards')
     expect((await c.get('/identity')).text).not.toContain('Burn identity')
   })
 
