@@ -112,6 +112,9 @@ function renderError(c: C, deps: Deps, err: Error) {
     // The form stays as it is, text and all; the reason goes in its message slot (formMessage).
     c.header('HX-Retarget', 'find .form-problem')
     c.header('HX-Reswap', 'innerHTML')
+    // A boosted form would otherwise put its action in the address bar, and a reload there
+    // would lose the text the page still holds.
+    c.header('HX-Push-Url', 'false')
     return c.html(formError(message).toString(), 413)
   }
   if (isHtmx(c)) {

@@ -8,11 +8,21 @@ const openpgp = async () => (pgp ??= await import('/static/openpgp/openpgp.min.m
 
 const storedKey = () => localStorage.getItem(STORE)
 
-// What is published says only coarse times. A key or signature made here says the UTC day (never
-// before the key's own creation), not the second it was made: the server's pages show the hour,
-// and a signature's own time to the second would undo that.
+// What is published says only coarse times. A key or signature made here says the UTC day, not the
+// second it was made: the server's pages show the hour, and a signature's own time to the second
+// would undo that. Never earlier than anything in the key (an imported key may have a subkey or a
+// self-signature made today, after midnight), or openpgp refuses to sign.
 const DAY_MS = 86_400_000
-const coarseDate = (key) => new Date(Math.max(Math.floor(Date.now() / DAY_MS) * DAY_MS, key ? key.getCreationTime().getTime() : 0))
+function newestIn(key) {
+  const times = [
+    ...key.getKeys().map((k) => k.getCreationTime()),
+    ...key.users.flatMap((u) => [...u.selfCertifications, ...u.revocationSignatures].map((sig) => sig.created)),
+    ...key.subkeys.flatMap((k) => k.bindingSignatures.map((sig) => sig.created)),
+    ...key.directSignatures.map((sig) => sig.created),
+  ]
+  return Math.max(0, ...times.filter(Boolean).map((t) => t.getTime()))
+}
+const coarseDate = (key) => new Date(Math.max(Math.floor(Date.now() / DAY_MS) * DAY_MS, key ? newestIn(key) : 0))
 
 async function readStoredKey() {
   const armored = storedKey()

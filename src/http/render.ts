@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { pseudonymOf } from '../domain/pseudonym.ts'
 import type { Deps } from '../services/deps.ts'
+import type { CachedPart } from '../services/page-cache.ts'
 import type { Html } from '../../views/html.ts'
 import { layoutParts, page } from '../../views/layout.ts'
 import type { Viewer } from '../../views/viewer.ts'
@@ -54,7 +55,10 @@ export async function sendAround(
   const shared = status === 200 && p.anonymous && !c.get('session') ? p.anonymous : null
   if (shared) {
     const whole = deps.cache.get(shared)
-    if (whole) return sendBytes(c, status, whole.bytes)
+    if (whole) {
+      keepByAddress(c, deps, whole) // another address of the same page (?page=1)
+      return sendBytes(c, status, whole.bytes)
+    }
   }
   const { head, foot } = layoutParts({ title: p.title, viewer: viewerOf(c, deps) })
   const out = Buffer.concat([Buffer.from(head + p.before().toString()), p.cached.bytes, Buffer.from(p.after().toString() + foot)])
@@ -62,11 +66,15 @@ export async function sendAround(
   if (shared && c.get('csrfCookie') === null) {
     const whole = { meta: null, bytes: out, tags: p.cached.tags }
     deps.cache.set(shared, whole)
-    // Also under its address, for the next reader without a session (servedWhole, below).
-    const byUrl = addressKey(c)
-    if (byUrl) deps.cache.set(byUrl, whole)
+    keepByAddress(c, deps, whole)
   }
   return sendBytes(c, status, out)
+}
+
+/** Also under its address, for the next reader without a session (servedWhole, below). */
+function keepByAddress(c: C, deps: Deps, whole: CachedPart<unknown>): void {
+  const key = addressKey(c)
+  if (key && !deps.cache.get(key)) deps.cache.set(key, whole)
 }
 
 /**

@@ -270,6 +270,7 @@ describe('bad input gets a clear answer and nothing is stored', () => {
     expect(res.status).toBe(413)
     expect(res.headers.get('hx-retarget')).toBe('find .form-problem')
     expect(res.headers.get('hx-reswap')).toBe('innerHTML')
+    expect(res.headers.get('hx-push-url')).toBe('false')
     expect(text).toMatch(/^<p class="form-error" role="alert">That was larger than 64 KiB as sent/)
     expect(text).toContain('Your text is still in the form')
     expect(text).toContain('10,900 characters of Cyrillic')
