@@ -94,7 +94,10 @@ describe('npm run cellboard -- post/thread remove, purge', () => {
   it('purge reports what it forgot and that the checkpoint finished', () => {
     const r = cli('purge')
     expect(r.code).toBe(0)
-    // The operator's purge always finishes forgetting: SQLite checkpoints, PostgreSQL rewrites and checkpoints.
-    expect(r.out).toMatch(/^purged: 0 threads past retention, 0 keys that sign nothing; checkpointed in \d+ ms \(1 attempts\)\n$/)
+    // The operator's purge always finishes forgetting: SQLite checkpoints once; PostgreSQL first
+    // waits out transactions older than the purge anywhere on the server (other tests' included),
+    // polling, so its count of attempts varies.
+    const attempts = TEST_DIALECT === 'postgres' ? '[1-9]\\d*' : '1'
+    expect(r.out).toMatch(new RegExp(`^purged: 0 threads past retention, 0 keys that sign nothing; checkpointed in \\d+ ms \\(${attempts} attempts\\)\n$`))
   })
 })
