@@ -2,7 +2,6 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { DomainError } from './domain/errors.ts'
-import { keepable } from './domain/text.ts'
 import { boardRoutes } from './http/boards.ts'
 import { cellRoutes } from './http/cells.ts'
 import type { AppEnv } from './http/env.ts'
@@ -17,7 +16,7 @@ import { threadRoutes } from './http/threads.ts'
 import type { Deps } from './services/deps.ts'
 import { forgetKeysOfEndedSessions } from './services/identities.ts'
 import { errorMain, errorTitle } from '../views/pages/error.ts'
-import { formError } from '../views/partials/forms.ts'
+import { formError, refusedForm } from '../views/partials/forms.ts'
 
 // Every route, by area:
 //   GET  /static/:name                           style.css, htmx.min.js (our origin only)
@@ -63,7 +62,6 @@ export function createApp(deps: Deps) {
       const fits = (bytesPerChar: number) => (Math.floor(deps.config.bodyLimitBytes / bytesPerChar / 100) * 100).toLocaleString('en')
       throw new DomainError(413, `That was larger than ${kib} KiB as sent, so none of it was read or kept. Your text is still in the form you sent it from (with JavaScript off: go back one page); shorten it and send it again. Sent from a form, ${kib} KiB holds about ${fits(6)} characters of Cyrillic or Greek, or ${fits(9)} of Chinese or Japanese.`)
     },
-
   })
   app.use((c, next) => (c.req.method === 'POST' ? limit(c, next) : next()))
   app.use(formBody)
@@ -105,7 +103,8 @@ function renderError(c: C, deps: Deps, err: Error) {
     c.set('csrfCookie', null)
   }
   const form = c.get('form') ?? {}
-  const fields = Object.fromEntries(KEPT_FIELDS.map((k) => [k, keepable(form[k] ?? '')] as const).filter(([, v]) => v.trim() !== ''))
+  const { values } = refusedForm(Object.fromEntries(KEPT_FIELDS.map((k) => [k, form[k]])), {})
+  const fields = Object.fromEntries(Object.entries(values).filter(([, v]) => v.trim() !== ''))
   const action = c.req.method === 'POST' ? localPath(c.req.path) : null
   const kept = action ? { action, csrf: viewerOf(c, deps).csrf, fields } : null
   if (isHtmx(c) && status === 413 && c.req.method === 'POST') {

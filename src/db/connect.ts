@@ -72,11 +72,11 @@ export function openPostgres(url: string, max = 10): { db: Db; pool: pg.Pool } {
 }
 
 /**
- * Apply the migrations. Several nodes may start at once against one PostgreSQL: Kysely's lock
- * serialises the migrations, but two first-ever `create table if not exists` of its own tables can
- * still collide in PostgreSQL's catalog, so a failed attempt is retried after a moment.
+ * Apply the migrations; returns the names of those this call applied. Several nodes may start at
+ * once against one PostgreSQL: Kysely's lock serialises the migrations, but two first-ever
+ * `create table if not exists` of its own tables can still collide in PostgreSQL's catalog, so a
+ * failed attempt is retried after a moment.
  */
-/** Apply every pending migration; returns the names of those this call applied. */
 export async function migrateToLatest(db: Db, attempts = 5): Promise<string[]> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
   for (let i = 1; ; i++) {

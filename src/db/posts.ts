@@ -91,11 +91,7 @@ export async function deletePost(db: Db, post: { id: number; thread_id: number }
   }
   await db
     .updateTable('thread')
-    .set((eb) => ({
-      post_count: eb('post_count', '-', 1),
-      last_post_id: latest.id,
-      last_post_at: latest.created_at,
-    }))
+    .set((eb) => ({ post_count: eb('post_count', '-', 1), last_post_id: latest.id, last_post_at: latest.created_at }))
     .where('id', '=', post.thread_id)
     .execute()
   return { threadDeleted: false, number: removed?.number ?? null }

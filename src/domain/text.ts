@@ -25,7 +25,7 @@ export function checkBody(field: string, raw: string, max: number): string {
   if (FORBIDDEN.test(body)) throw new DomainError(400, 'The text contains control characters.', { [field]: 'Remove control characters (such as NUL) from the text.' })
   if (body.trim() === '') throw new DomainError(422, 'The text is empty.', { [field]: 'Write something first.' })
   // Published text is forever public: a private key pasted by mistake must not go out with it.
-  if (/-----BEGIN PGP PRIVATE KEY BLOCK-----/.test(body)) {
+  if (holdsPrivateKey(body)) {
     const why = 'This held a private key, so it was not posted and the box is empty again. Never paste a private key anywhere.'
     throw new DomainError(422, why, { [field]: why })
   }
@@ -48,5 +48,7 @@ export const SLUG = /^[a-z0-9][a-z0-9-]{0,31}$/
  * (an error page may be cached, screenshotted or read over a shoulder): the field comes back empty.
  */
 export function keepable(text: string): string {
-  return /-----BEGIN PGP PRIVATE KEY BLOCK-----/.test(text) ? '' : text
+  return holdsPrivateKey(text) ? '' : text
 }
+
+const holdsPrivateKey = (text: string) => text.includes('-----BEGIN PGP PRIVATE KEY BLOCK-----')

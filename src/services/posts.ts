@@ -49,7 +49,7 @@ function requireIdentity(who: Who): Session {
  * server's signature with a disposable key; otherwise the post is session-attested (the server
  * vouches only that the session proved the key).
  */
-async function signPost(deps: Deps, session: Session, where: { cell: Cell; board: Board; thread: number | 'new' }, input: PostInput): Promise<Signed> {
+async function signPost(deps: Deps, session: Session, where: { cell: Cell; board: Board; thread: number | 'new' }, input: PostInput, createdAt: string): Promise<Signed> {
   const place = { site: deps.config.siteId, cell: where.cell.slug, board: where.board.slug, thread: where.thread }
   const isNew = where.thread === 'new'
 
@@ -75,7 +75,7 @@ async function signPost(deps: Deps, session: Session, where: { cell: Cell; board
   )
   const text = canonicalPostText({ ...place, title: isNew ? v.title : null, body: v.body })
   if (input.signature?.trim()) return { signing: 'browser', signedText: await verifyDetached(text, input.signature, session.armoredPublic), ...v }
-  if (session.kind === 'disposable' && session.armoredPrivate) return { signing: 'disposable', signedText: await clearsign(text, session.armoredPrivate, new Date(coarseTime(deps.now(), deps.config.timeGranularityMs))), ...v }
+  if (session.kind === 'disposable' && session.armoredPrivate) return { signing: 'disposable', signedText: await clearsign(text, session.armoredPrivate, new Date(createdAt)), ...v }
   return { signing: 'session-attested', signedText: null, ...v }
 }
 
@@ -84,8 +84,9 @@ export async function startThread(deps: Deps, who: Who, input: PostInput): Promi
   const { cell, board } = await findBoardOrThrow(deps, input.cell, input.board)
   await assertCanRead(deps, board, session)
   await assertKeyStillValid(deps, session)
-  const s = await signPost(deps, session, { cell, board, thread: 'new' }, input)
+  // One reading of the clock: the post's published time is also its signature's.
   const createdAt = coarseTime(deps.now(), deps.config.timeGranularityMs)
+  const s = await signPost(deps, session, { cell, board, thread: 'new' }, input, createdAt)
 
   const result = await deps.db.transaction().execute(async (tx) => {
     const keyId = await ensureKey(tx, { fingerprint: session.fingerprint, armored: session.armoredPublic, createdAt })
@@ -106,8 +107,8 @@ export async function replyToThread(deps: Deps, who: Who, input: Omit<PostInput,
   const session = requireIdentity(who)
   await assertCanRead(deps, board, session)
   await assertKeyStillValid(deps, session)
-  const s = await signPost(deps, session, { cell, board, thread: thread.id }, { ...input, title: '' })
   const createdAt = coarseTime(deps.now(), deps.config.timeGranularityMs)
+  const s = await signPost(deps, session, { cell, board, thread: thread.id }, { ...input, title: '' }, createdAt)
   const threadPath = `/c/${cell.slug}/${board.slug}/t/${thread.id}`
   const bodyHtml = renderPostBody(s.body, threadPath)
 

@@ -221,6 +221,8 @@ export async function castBallot(deps: Deps, who: Who, input: BallotInput): Prom
   const keyId = await eligibleKeyId(deps.db, q.id, session.fingerprint)
   if (keyId === null) throw new DomainError(403, 'Your key is not among this question’s voters (the roster’s voters when it opened).')
   const place = { site: deps.config.siteId, cell: cell.slug, question: q.id, line: q.line_version }
+  // One reading of the clock: the ballot's published time is also its server signature's.
+  const castAt = time(deps)
 
   let choice: Choice
   let signing: 'disposable' | 'browser' | 'gpg-signed'
@@ -241,12 +243,12 @@ export async function castBallot(deps: Deps, who: Who, input: BallotInput): Prom
     const text = ballotText({ ...place, choice })
     if (input.confirm !== 'yes') return { state: 'confirm', text, choice }
     signing = 'disposable'
-    signedText = await clearsign(text, session.armoredPrivate, new Date(time(deps)))
+    signedText = await clearsign(text, session.armoredPrivate, new Date(castAt))
   }
   // Checked again under the question's row lock: it may have closed while the signature was checked.
   const stored = await deps.db.transaction().execute(async (tx) => {
     if (!(await lockOpenQuestion(tx, q.id, new Date(deps.now()).toISOString()))) return false
-    await putBallot(tx, { questionId: q.id, keyId, choice, signing, signedText, castAt: time(deps) })
+    await putBallot(tx, { questionId: q.id, keyId, choice, signing, signedText, castAt })
     return true
   })
   if (!stored) {
@@ -284,8 +286,8 @@ export async function closeQuestion(deps: Deps, q: Question): Promise<Outcome> {
       }
       case 'amend_line': {
         await lockCell(tx, q.cell_id)
-        const history = await lineHistory(tx, q.cell_id)
-        const now = history.reduce((a, b) => (b.version > a.version ? b : a))
+        const history = await lineHistory(tx, q.cell_id) // newest first
+        const now = history[0]!
         const asked = history.find((l) => l.version === q.line_version) ?? now
         const texts = amendedPrinciples(now.principles.map((p) => p.text), asked.principles.map((p) => p.text), payload.change, payload.principle, payload.text)
         // Null: the principle it named was already replaced or removed by an earlier decision.

@@ -82,16 +82,21 @@ ${principleSelect}<p class="hint">The principle to replace or remove (ignored wh
   return html`${crumbs(p.cell)}<h1>Raise a line question</h1>
 <p>Moderation here is a question about the line, decided by the cell’s voters with signed ballots. Who raises a question is not recorded.</p>
 <ul class="kinds">${kinds.map((k) => html`<li>${k === p.kind ? html`<b>${QUESTION_KINDS[k].label}</b>` : html`<a href="/c/${p.cell.slug}/questions/new?kind=${k}">${QUESTION_KINDS[k].label}</a>`}</li>`)}</ul>
-${p.kind && p.voters === 0
-  ? html`${formMessage(p.form)}<p class="notice">This cell has no voters on its roster yet, so nobody could decide a question. The operator adds the first voters; after that the roster changes by questions.</p>`
-  : p.kind && !p.onRoster && !QUESTION_KINDS[p.kind].anyone
-    ? html`${formMessage(p.form)}<p class="notice">Only keys on this cell’s roster may raise this kind of question${p.viewer.identity ? '' : html` (<a href="/identity">log in</a> with one)`}. Anyone may <a href="/c/${p.cell.slug}/questions/new?kind=remove_post">question a post under the line</a>.</p>`
-  : p.kind
-  ? p.viewer.identity
-    ? html`<form method="post" action="/c/${p.cell.slug}/questions">${csrfField(p.viewer.csrf)}<input type="hidden" name="kind" value="${p.kind}">${formMessage(p.form)}
-${fields}${field('argument', 'Your argument, briefly', 4)}<button>Raise the question</button></form>`
-    : html`${formMessage(p.form)}<p>To raise a question, <a href="/identity">take an identity</a> first.</p>`
-  : ''}`
+${p.kind ? raiseBody(p, p.kind, html`${fields}${field('argument', 'Your argument, briefly', 4)}`) : ''}`
+}
+
+/** Below the kinds: why no question of this kind can be raised here, or else its form. */
+function raiseBody(p: RaiseProps, kind: QuestionKind, fields: Html): Html {
+  const cannot =
+    p.voters === 0
+      ? html`This cell has no voters on its roster yet, so nobody could decide a question. The operator adds the first voters; after that the roster changes by questions.`
+      : !p.onRoster && !QUESTION_KINDS[kind].anyone
+        ? html`Only keys on this cell’s roster may raise this kind of question${p.viewer.identity ? '' : html` (<a href="/identity">log in</a> with one)`}. Anyone may <a href="/c/${p.cell.slug}/questions/new?kind=remove_post">question a post under the line</a>.`
+        : null
+  if (cannot) return html`${formMessage(p.form)}<p class="notice">${cannot}</p>`
+  if (!p.viewer.identity) return html`${formMessage(p.form)}<p>To raise a question, <a href="/identity">take an identity</a> first.</p>`
+  return html`<form method="post" action="/c/${p.cell.slug}/questions">${csrfField(p.viewer.csrf)}<input type="hidden" name="kind" value="${kind}">${formMessage(p.form)}
+${fields}<button>Raise the question</button></form>`
 }
 
 export type LogEntry = { kind: 'decision'; id: number; label: string; outcome: string; at: string } | { kind: 'operator'; action: string; at: string }
