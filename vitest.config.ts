@@ -10,6 +10,9 @@ const DATABASE_TESTS = ['tests/http/**/*.test.ts', 'tests/gpg/**/*.test.ts', 'te
 
 export default defineConfig({
   test: {
+    // Prepares the test PostgreSQL (wal_recycle off) and fails at once, saying what to run, when a
+    // server the tests need is missing.
+    globalSetup: ['tests/support/global-setup.ts'],
     // Tests that spawn the CLI or a server (≈1 s of node + tsx start-up each) took up to 18 s
     // in a full run on these 2 cores, both dialects at once: room to spare, still bounded.
     testTimeout: 90_000,
