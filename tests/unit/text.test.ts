@@ -50,3 +50,49 @@ describe('canonical post text', () => {
     expect(statusOf(() => parsePostText('cellboard post v1\nsite: x\ncell: y\nboard: z\nthread: 0\n\nbody'))).toBe(422)
   })
 })
+
+describe('invisible and look-alike text (titles and names)', () => {
+  const fieldOf = (f: () => unknown) => {
+    try {
+      f()
+    } catch (e) {
+      if (e instanceof DomainError) return Object.values(e.fields)[0] ?? e.message
+      throw e
+    }
+    return 'ok'
+  }
+  it('refuses a title made only of zero-width, filler or blank characters, as empty', () => {
+    for (const t of ['\u200B\u200B', '\u200D', '\uFEFF', '\u2060\u2060', '\u3164', '\u3164\u3164 \u3164', '\u115F\u1160', '\uFFA0', '\u2800\u2800', ' \u200B \u00A0 ', '\u0301\u0301']) {
+      expect(statusOf(() => checkLine('title', t, 100)), JSON.stringify(t)).toBe(422)
+    }
+    expect(fieldOf(() => checkLine('title', '\u200B\u200B', 100))).toMatch(/empty|invisible/i)
+  })
+  it('refuses format characters in a title: zero-width spaces, word joiners, direction marks, the BOM, soft hyphens', () => {
+    for (const t of ['ab\u200Bcd', 'ab\u2060cd', 'a\uFEFFb', 'admin\u200E', '\u200Fabc', 'ab\u061Ccd', 'pay\u00ADpal', 'x\u3164y']) {
+      expect(statusOf(() => checkLine('title', t, 100)), JSON.stringify(t)).toBe(422)
+    }
+    expect(fieldOf(() => checkLine('title', 'ab\u200Bcd', 100))).toMatch(/invisible/i)
+  })
+  it('keeps the joiners that scripts and emoji need between visible characters', () => {
+    // Persian writes a zero-width non-joiner inside words; emoji families are joined by ZWJ.
+    expect(checkLine('title', 'می\u200Cخواهم', 100)).toBe('می\u200Cخواهم')
+    expect(checkLine('title', '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}', 100)).toBe('\u{1F468}\u200D\u{1F469}\u200D\u{1F467}')
+    expect(statusOf(() => checkLine('title', '\u200Cabc', 100))).toBe(422)
+    expect(statusOf(() => checkLine('title', 'abc\u200D', 100))).toBe(422)
+  })
+  it('caps marks stacked on one letter, in titles and bodies, and keeps what real scripts use', () => {
+    const zalgo = `Z${'\u0301'.repeat(199)}algo`
+    expect(statusOf(() => checkLine('title', zalgo, 300))).toBe(422)
+    expect(statusOf(() => checkBody('body', zalgo, 300))).toBe(422)
+    expect(fieldOf(() => checkBody('body', zalgo, 300))).toMatch(/marks/i)
+    // Vietnamese (two marks), Hebrew with points and cantillation (four), Tibetan stacks (three).
+    for (const t of ['Tiếng Việt', 'Vie\u0323\u0302t', '\u05D1\u05BC\u05B0\u0591\u05BD', '\u0F66\u0F92\u0FB2\u0F74\u0F56']) expect(checkLine('title', t, 100)).toBe(t)
+  })
+  it('refuses a body that is empty once invisible characters are removed', () => {
+    expect(statusOf(() => checkBody('body', '\u200B\n\u2060', 100))).toBe(422)
+    expect(checkBody('body', 'a\u200Bb', 100)).toBe('a\u200Bb')
+  })
+  it('refuses line and paragraph separators in a title', () => {
+    expect(statusOf(() => checkLine('title', 'a\u2028b', 100))).toBe(400)
+  })
+})
