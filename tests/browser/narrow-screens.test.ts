@@ -1,0 +1,117 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { browserSuite } from '../support/browser.ts'
+
+// No page may scroll sideways on a phone (390 px): long titles, unbroken words, fingerprints,
+// signature blocks and challenges wrap. Every page type is measured with JavaScript off and on,
+// with the content that made pages wide before: a 158-character unbroken title, a long word in a
+// post, a decision with signed ballots, operator actions naming fingerprints.
+describe('narrow screens: no page scrolls sideways at 390 px', () => {
+  const root = new URL('../../', import.meta.url).pathname
+  const suite = browserSuite()
+  let tmp: string
+  const pages: Record<string, string> = {}
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'cellboard-narrow-'))
+  })
+  afterAll(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true })
+  })
+
+  function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...suite.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+      let stdout = ''
+      let stderr = ''
+      p.stdout.on('data', (d) => (stdout += d))
+      p.stderr.on('data', (d) => (stderr += d))
+      p.on('error', reject)
+      p.on('close', (status) => resolve({ status, stdout, stderr }))
+    })
+  }
+
+  /** How much wider than the window the page is, in CSS pixels (0: it does not scroll sideways). */
+  const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+
+  async function narrow(js: boolean): Promise<Page> {
+    const page = await suite.page(js)
+    await page.setViewportSize({ width: 390, height: 844 })
+    return page
+  }
+
+  it('builds the wide content through the pages themselves (JS off)', async () => {
+    const page = await narrow(false)
+    await page.goto('/identity')
+    await page.getByRole('button', { name: 'Take a disposable identity' }).click()
+    await page.waitForURL((u) => u.pathname === '/identity')
+    const armored = await (await page.context().request.get('/identity/public-key.asc')).text()
+    const file = join(tmp, 'voter.asc')
+    writeFileSync(file, armored)
+    const added = await cli(['roster', 'add', 'lobby', file, '--role', 'voter'])
+    expect(added.status, added.stderr).toBe(0)
+
+    await page.goto('/c/lobby/general')
+    const title = 'A'.repeat(158)
+    await page.locator('#title').fill(title)
+    await page.locator('#body').fill(`${'Unbroken'.repeat(30)}\n\n\`\`\`\n${'code '.repeat(60)}\n\`\`\``)
+    await page.getByRole('button', { name: 'Start thread' }).click()
+    await page.waitForURL(/\/t\/\d+/)
+    pages.thread = new URL(page.url()).pathname
+    await page.locator('#reply-body').fill(`>>1 ${'x'.repeat(300)}`)
+    await page.getByRole('button', { name: 'Post reply' }).click()
+    await page.waitForURL(/#p2$/)
+
+    const thread = pages.thread.split('/').pop()!
+    await page.goto(`/c/lobby/questions/new?kind=remove_post&board=general&thread=${thread}&number=1`)
+    await page.locator('#argument').fill(`It says ${'nothing'.repeat(40)}`)
+    await page.getByRole('button', { name: 'Raise the question' }).click()
+    await page.waitForURL(/\/questions\/\d+$/)
+    pages.openQuestion = new URL(page.url()).pathname
+    // A second question, decided by this (only) voter: its page shows the signed ballot.
+    await page.goto(`/c/lobby/questions/new?kind=remove_post&board=general&thread=${thread}&number=2`)
+    await page.locator('#argument').fill('Decide this one.')
+    await page.getByRole('button', { name: 'Raise the question' }).click()
+    await page.waitForURL(/\/questions\/\d+$/)
+    pages.decision = new URL(page.url()).pathname
+    await page.getByLabel('no', { exact: true }).check()
+    await page.getByRole('button', { name: 'Review the ballot' }).click()
+    await page.getByRole('button', { name: 'Sign and cast' }).click()
+    await page.waitForURL((u) => u.pathname === pages.decision)
+    expect(await page.locator('main').textContent()).toContain('Decision: Rejected')
+    expect(await page.locator('main pre').first().textContent()).toContain('-----BEGIN PGP SIGNATURE-----')
+  })
+
+  const PUBLIC = ['/', '/c/lobby', '/c/lobby/general', 'thread', '/c/lobby/line', '/c/lobby/questions', 'openQuestion', 'decision', '/c/lobby/decisions', '/privacy', '/identity', '/c/lobby/general/t/999999', '/c/lobby/questions/new?kind=remove_post']
+  for (const js of [false, true]) {
+    it(`every page type, without an identity, JavaScript ${js ? 'on' : 'off'}`, async () => {
+      const page = await narrow(js)
+      const wide: string[] = []
+      for (const name of PUBLIC) {
+        const path = pages[name] ?? name
+        await page.goto(path)
+        const px = await overflow(page)
+        if (px > 0) wide.push(`${path}: ${px} px too wide`)
+      }
+      expect(wide).toEqual([])
+    })
+
+    it(`the pages with forms, holding an identity, JavaScript ${js ? 'on' : 'off'}`, async () => {
+      const page = await narrow(js)
+      await page.goto('/identity')
+      await page.getByRole('button', { name: 'Take a disposable identity' }).click()
+      await page.waitForURL((u) => u.pathname === '/identity')
+      const wide: string[] = []
+      for (const path of ['/identity', '/c/lobby/general', pages.thread!, '/c/lobby/questions/new?kind=remove_post', pages.openQuestion!]) {
+        await page.goto(path)
+        const px = await overflow(page)
+        if (px > 0) wide.push(`${path}: ${px} px too wide`)
+      }
+      expect(wide).toEqual([])
+    })
+  }
+})
