@@ -31,7 +31,7 @@ import { formError, refusedForm } from '../views/partials/forms.ts'
 //   GET  /k/:fingerprint.asc                     a public key that signed published content
 //   GET  /identity                               take, show or burn an identity
 //   POST /identity/disposable                    make a disposable key pair (session only)
-//   GET  /identity/private-key.asc               the disposable private key, once
+//   POST /identity/private-key.asc               the disposable private key, once (GET, HEAD: 405)
 //   GET  /identity/public-key.asc
 //   POST /identity/burn                          end the session, forget the key
 //   GET  /c/:cell/line                           the line and its earlier versions  http/questions.ts
@@ -85,7 +85,7 @@ export function createApp(deps: Deps) {
 const KEPT_FIELDS = ['title', 'body', 'signed'] as const
 
 function renderError(c: C, deps: Deps, err: Error) {
-  let status: 400 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 500 = 500
+  let status: 400 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 429 | 500 = 500
   let message = 'Something went wrong on our side. Nothing you sent was kept; please try again.'
   if (err instanceof DomainError) {
     status = err.status === 401 ? 403 : err.status

@@ -72,9 +72,15 @@ export function identityRoutes(deps: Deps) {
         return renderIdentity(c, err.status as 403 | 413 | 422, { revoke: refusedForm({ public_key: input.publicKey, certificate: input.certificate }, err) })
       }
     })
-    .get('/identity/private-key.asc', async (c) => {
+    // A state change, so a POST from the button on the identity page: a GET or HEAD (a prefetch,
+    // a link preview, a curious proxy) must never use up the one download.
+    .post('/identity/private-key.asc', async (c) => {
       const armored = await takePrivateKeyOnce(deps, c.get('session'))
       return c.body(armored, 200, { ...KEY_HEADERS, 'Content-Disposition': 'attachment; filename="cellboard-private-key.asc"' })
+    })
+    .get('/identity/private-key.asc', (c) => {
+      c.header('Allow', 'POST')
+      throw new DomainError(405, 'The private key is handed out once, by the button on your identity page, so that a prefetch or a link preview cannot use up its one download. Nothing was used up.')
     })
     .get('/identity/public-key.asc', (c) => {
       const session = c.get('session')

@@ -25,7 +25,7 @@ export function viewerOf(c: C, deps: Deps): Viewer {
 
 export const isHtmx = (c: C) => c.req.header('HX-Request') === 'true'
 
-type Status = 200 | 400 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 500
+type Status = 200 | 400 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 429 | 500
 
 export function sendPage(c: C, deps: Deps, status: Status, title: string, main: Html) {
   return c.html(page({ title, viewer: viewerOf(c, deps) }, main), status)

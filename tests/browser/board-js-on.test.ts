@@ -86,11 +86,11 @@ describe('the board with JavaScript on', () => {
     expect(short).toMatch(/^[0-9A-F]{4} [0-9A-F]{4}$/)
 
     // The private key is offered once, as a real download.
-    const priv = await downloadText(page, () => page.getByRole('link', { name: 'Download the private key (once)' }).click())
+    const priv = await downloadText(page, () => page.getByRole('button', { name: 'Download the private key (once)' }).click())
     expect(priv.text).toContain('-----BEGIN PGP PRIVATE KEY BLOCK-----')
     await page.reload()
     expect(await h1(page)).toBe('Your identity')
-    expect(await page.getByRole('link', { name: /Download the private key/ }).count()).toBe(0)
+    expect(await page.getByRole('button', { name: /Download the private key/ }).count()).toBe(0)
 
     // Start a thread from the board page (a boosted form that ends on the new thread).
     await page.goto('/c/lobby/general')

@@ -61,7 +61,7 @@ describe('an own GnuPG key with JavaScript off', () => {
     expect(await page.locator('main').textContent()).toContain('your own GnuPG key')
     expect(await nav(page)).not.toContain('Take an identity')
     // A gpg session holds no private key on the server: nothing to download.
-    expect(await page.getByRole('link', { name: /private key/ }).count()).toBe(0)
+    expect(await page.getByRole('button', { name: /private key/ }).count()).toBe(0)
 
     // Start a thread with a clearsigned post.
     await page.goto('/c/lobby/general')

@@ -115,7 +115,7 @@ describe('client metadata is never kept', () => {
       await hit('identity', '/identity')
       await hit('take identity', '/identity/disposable', form({}))
       const fpr = /<code class="fpr">([0-9a-f]+)</.exec((await go('/identity')).body)![1]!
-      await hit('private key', '/identity/private-key.asc')
+      await hit('private key', '/identity/private-key.asc', form({}))
       const publicKey = (await go('/identity/public-key.asc')).body
       statuses['public key'] = publicKey.includes('PUBLIC KEY BLOCK') ? 200 : 0
       await hit('cell', '/c/lobby')

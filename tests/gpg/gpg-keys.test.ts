@@ -92,7 +92,7 @@ describe('GnuPG keys, JS off', () => {
   it('a disposable key downloaded earlier can be imported into gpg and logs in again (round trip)', async () => {
     const c = board.client()
     const disposable = await c.takeIdentity()
-    const secret = await (await c.request('/identity/private-key.asc')).text()
+    const secret = (await c.post('/identity/private-key.asc', {})).text
     await c.post('/identity/burn', {})
     expect(gpg.run(['--import'], secret).status).toBe(0)
     const again = board.client()

@@ -55,7 +55,7 @@ describe('post signatures verify with GnuPG', () => {
   it('the disposable private key imports into gpg (ecc keys GnuPG 2.2 reads)', async () => {
     const c = board.client()
     const fpr = await c.takeIdentity()
-    writeFileSync(join(home, 'secret.asc'), await (await c.request('/identity/private-key.asc')).text())
+    writeFileSync(join(home, 'secret.asc'), (await c.post('/identity/private-key.asc', {})).text)
     const r = gpg('--import', join(home, 'secret.asc'))
     expect(r.status).toBe(0)
     expect(gpg('--list-secret-keys', fpr).out).toContain(fpr.toUpperCase())

@@ -22,18 +22,46 @@ describe('disposable identities', () => {
     expect((await c.get('/')).text).toContain(`title="${fpr}"`)
   })
 
-  it('the private key downloads once; the second time → 410, and the page no longer offers it', async () => {
+  it('the private key downloads once, by a POST from the identity page; the second time → 410, and the page no longer offers it', async () => {
     const c = board.client()
     await c.takeIdentity()
-    expect((await c.get('/identity')).text).toContain('Download the private key (once)')
-    const r1 = await c.request('/identity/private-key.asc')
-    expect(r1.status).toBe(200)
-    expect(r1.headers.get('cache-control')).toBe('no-store')
-    expect(r1.headers.get('content-disposition')).toContain('attachment')
-    expect(await r1.text()).toContain('-----BEGIN PGP PRIVATE KEY BLOCK-----')
-    const r2 = await c.request('/identity/private-key.asc')
-    expect(r2.status).toBe(410)
+    const page = (await c.get('/identity')).text
+    expect(page).toMatch(/<form method="post" action="\/identity\/private-key.asc" hx-boost="false">[\s\S]*?<button>Download the private key \(once\)<\/button><\/form>/)
+    const r1 = await c.post('/identity/private-key.asc', {})
+    expect(r1.res.status).toBe(200)
+    expect(r1.res.headers.get('cache-control')).toBe('no-store')
+    expect(r1.res.headers.get('content-disposition')).toContain('attachment')
+    expect(r1.text).toContain('-----BEGIN PGP PRIVATE KEY BLOCK-----')
+    await c.get('/identity')
+    const r2 = await c.post('/identity/private-key.asc', {})
+    expect(r2.res.status).toBe(410)
     expect((await c.get('/identity')).text).toContain('no longer available for download')
+  })
+
+  it('a HEAD or GET of the private key (a prefetch, a link preview) → 405 and never uses up its one download', async () => {
+    const c = board.client()
+    await c.takeIdentity()
+    const head = await c.request('/identity/private-key.asc', { method: 'HEAD' })
+    expect(head.status).toBe(405)
+    expect(head.headers.get('allow')).toBe('POST')
+    const get = await c.get('/identity/private-key.asc')
+    expect(get.res.status).toBe(405)
+    expect(get.text).toContain('the button on your identity page')
+    expect(get.text).not.toContain('PRIVATE KEY BLOCK')
+    await c.get('/identity')
+    const r = await c.post('/identity/private-key.asc', {})
+    expect(r.res.status).toBe(200)
+    expect(r.text).toContain('-----BEGIN PGP PRIVATE KEY BLOCK-----')
+  })
+
+  it('the private key is not handed out to a request without this browser’s form token', async () => {
+    const c = board.client()
+    await c.takeIdentity()
+    const r = await c.request('/identity/private-key.asc', { method: 'POST', body: '', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+    expect(r.status).toBe(403)
+    expect(await r.text()).not.toContain('PRIVATE KEY BLOCK')
+    await c.get('/identity')
+    expect((await c.post('/identity/private-key.asc', {})).res.status).toBe(200)
   })
 
   it('burning the identity ends the session at once: its key is forgotten and posting is refused', async () => {
@@ -67,7 +95,7 @@ describe('disposable identities', () => {
     const c = board.client()
     await c.takeIdentity()
     const sessionId = c.cookies.get('cb_session')!
-    const privateKey = await (await c.request('/identity/private-key.asc')).text()
+    const privateKey = (await c.post('/identity/private-key.asc', {})).text
     await c.get('/c/lobby/general')
     expect((await c.post('/c/lobby/general', { title: 'marker thread', body: 'signed by the session key' })).res.status).toBe(303)
     // The lines of the armored private key that are secret material (not the public part).

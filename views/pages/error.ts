@@ -5,6 +5,7 @@ const TITLES: Record<number, string> = {
   400: 'That request could not be read',
   403: 'Not allowed',
   404: 'Not found',
+  405: 'Not this way',
   409: 'Already there',
   413: 'Too large',
   415: 'Unsupported form',

@@ -107,7 +107,7 @@ ${id.kind === 'disposable' ? (p.privateKeyOffered
 <p>This file is the only copy of your private key that will ever leave this server. Anyone who holds it can
 post as you. Keep it only if you want to use this identity again later with GnuPG (<code>gpg --import</code>);
 otherwise, don’t download it. After one download it is not offered again.</p>
-<p><a href="/identity/private-key.asc" download="cellboard-private-key.asc" hx-boost="false">Download the private key (once)</a></p></section>`
+<form method="post" action="/identity/private-key.asc" hx-boost="false">${csrfField(p.viewer.csrf)}<button>Download the private key (once)</button></form></section>`
   : html`<p>Your private key was offered once and is no longer available for download.</p>`) : ''}
 <p><a href="/identity/public-key.asc" download="cellboard-public-key.asc" hx-boost="false">Download the public key</a></p>
 ${id.kind === 'browser' ? browserKey(p) : ''}
