@@ -25,7 +25,12 @@ const schema = z.object({
   RAISE_LIMIT_PER_HOUR: z.coerce.number().int().positive().default(5),
   PURGE_INTERVAL_MINUTES: z.coerce.number().positive().default(60),
   COOKIE_SECURE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
-})
+  // Slow clients (see README, "Configure"): a Tor circuit takes seconds per round trip, not minutes.
+  HEADERS_TIMEOUT_SECONDS: z.coerce.number().positive().default(20),
+  REQUEST_TIMEOUT_SECONDS: z.coerce.number().positive().default(60),
+  KEEP_ALIVE_TIMEOUT_SECONDS: z.coerce.number().positive().default(15),
+  MAX_CONNECTIONS: z.coerce.number().int().positive().default(500),
+}).refine((e) => e.HEADERS_TIMEOUT_SECONDS <= e.REQUEST_TIMEOUT_SECONDS, { message: 'HEADERS_TIMEOUT_SECONDS may not exceed REQUEST_TIMEOUT_SECONDS', path: ['HEADERS_TIMEOUT_SECONDS'] })
 
 export type Config = {
   host: string
@@ -47,6 +52,13 @@ export type Config = {
   purgeIntervalMs: number
   questionMs: number
   raiseLimitPerHour: number
+  /** How long a client may take to send a request's headers, and the whole request. */
+  headersTimeoutMs: number
+  requestTimeoutMs: number
+  /** How long an idle kept-alive connection stays open. */
+  keepAliveTimeoutMs: number
+  /** Connections held at once; past it, new ones are closed at once. */
+  maxConnections: number
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -76,5 +88,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     purgeIntervalMs: e.PURGE_INTERVAL_MINUTES * 60_000,
     questionMs: e.QUESTION_HOURS * 3600_000,
     raiseLimitPerHour: e.RAISE_LIMIT_PER_HOUR,
+    headersTimeoutMs: e.HEADERS_TIMEOUT_SECONDS * 1000,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_SECONDS * 1000,
+    keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+    maxConnections: e.MAX_CONNECTIONS,
   }
 }

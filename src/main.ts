@@ -39,9 +39,22 @@ const closeTimer = setInterval(() => {
 }, 60_000)
 closeTimer.unref()
 
-const server = serve({ fetch: createApp(deps).fetch, hostname: config.host, port: config.port }, (info) => {
+// Slow clients hold sockets for as long as Node lets them (a body a byte every 5 s: 323 s). Node
+// checks the header and request deadlines every connectionsCheckingInterval (30 s by default):
+// once a second keeps them close to what they say.
+const serverOptions = {
+  headersTimeout: config.headersTimeoutMs,
+  requestTimeout: config.requestTimeoutMs,
+  keepAliveTimeout: config.keepAliveTimeoutMs,
+  connectionsCheckingInterval: 1000,
+}
+const server = serve({ fetch: createApp(deps).fetch, hostname: config.host, port: config.port, serverOptions }, (info) => {
   console.log(`cellboard: listening on http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port} (${storage.dialect}${config.redisUrl ? ', redis' : ''})`)
 })
+// Past the cap, Node closes a new connection at once instead of letting it wait for memory.
+;(server as import('node:http').Server).maxConnections = config.maxConnections
+// A client that stops reading a response (or sends nothing at all) is let go too.
+server.setTimeout(config.requestTimeoutMs)
 
 function shutdown() {
   clearInterval(purgeTimer)
