@@ -18,9 +18,12 @@ export const isQuestionKind = (k: string): k is QuestionKind => Object.hasOwn(QU
 export const CHOICES = ['yes', 'no', 'abstain'] as const
 export type Choice = (typeof CHOICES)[number]
 
-/** What each kind asks; stored as JSON and shown on the question and decision pages. */
+/**
+ * What each kind asks; stored as JSON and shown on the question and decision pages. A post is
+ * named by its place (board, thread number, post number: never reused), not by an internal id.
+ */
 export type Payload =
-  | { kind: 'remove_post'; postId: number; board: string; thread: number; number: number; principle: number; principleText: string }
+  | { kind: 'remove_post'; board: string; thread: number; number: number; principle: number; principleText: string }
   | { kind: 'amend_line'; change: 'add' | 'replace' | 'remove'; principle: number | null; text: string | null }
   | { kind: 'admit_key'; fingerprint: string; armored: string; role: 'member' | 'voter' }
   | { kind: 'remove_key'; fingerprint: string }

@@ -18,8 +18,6 @@ import {
   openQuestions,
   openQuestionsFor,
   operatorActions,
-  postBodyHtml,
-  postForRemoval,
   lockOpenQuestion,
   recognise,
   withdrawRecognition,
@@ -104,7 +102,7 @@ export async function raiseQuestion(deps: Deps, who: Who, input: RaiseInput): Pr
   if (!role && !(await deps.rateLimits.hit(`raise:${session.fingerprint}`, deps.config.raiseLimitPerHour, 3600_000))) {
     throw new DomainError(429, `A key off the roster may raise at most ${deps.config.raiseLimitPerHour} questions an hour. Try again later.`)
   }
-  const id = await deps.db.transaction().execute((tx) =>
+  const number = await deps.db.transaction().execute((tx) =>
     insertQuestion(
       tx,
       {
@@ -131,7 +129,7 @@ export async function raiseQuestion(deps: Deps, who: Who, input: RaiseInput): Pr
     ),
   )
   forgetOpenCounts()
-  return id
+  return number
 }
 
 async function payloadFor(deps: Deps, cell: Cell, kind: keyof typeof QUESTION_KINDS, input: RaiseInput, line: { principles: { number: number; text: string }[] }, onRoster: boolean): Promise<Payload> {
@@ -154,10 +152,10 @@ async function payloadFor(deps: Deps, cell: Cell, kind: keyof typeof QUESTION_KI
       const board = await findBoard(deps.db, cell.id, v.board)
       if (!board) throw new DomainError(422, 'That post is not in this cell: a question can only be about this cell’s posts.', { board: 'No board of this cell has that name.' })
       if (board.visibility !== 'public' && !onRoster) throw new DomainError(403, 'Only the cell’s roster may raise questions about a members-only board.')
-      const post = await findPostAt(deps.db, { cellId: cell.id, boardId: board.id, threadId: v.thread, number: v.number })
+      const post = await findPostAt(deps.db, { boardId: board.id, thread: v.thread, number: v.number })
       if (!post) throw new DomainError(422, 'There is no such post in this cell.', { number: 'No post with that thread and number on this board.' })
       const principle = principleOf(v.principle)
-      return { kind, postId: post.id, board: board.slug, thread: v.thread, number: v.number, principle: principle.number, principleText: principle.text }
+      return { kind, board: board.slug, thread: v.thread, number: v.number, principle: principle.number, principleText: principle.text }
     }
     case 'amend_line': {
       const change = input.change
@@ -201,7 +199,8 @@ async function payloadFor(deps: Deps, cell: Cell, kind: keyof typeof QUESTION_KI
   }
 }
 
-export type BallotInput = { cell: string; questionId: number; choice?: string; signed?: string; confirm?: string }
+/** A ballot as sent; `question` is the question's number in the cell. */
+export type BallotInput = { cell: string; question: number; choice?: string; signed?: string; confirm?: string }
 export type BallotResult = { state: 'confirm'; text: string; choice: Choice } | { state: 'cast'; closed: Outcome | null }
 
 /**
@@ -213,14 +212,14 @@ export type BallotResult = { state: 'confirm'; text: string; choice: Choice } | 
 export async function castBallot(deps: Deps, who: Who, input: BallotInput): Promise<BallotResult> {
   const cell = await findCellOrThrow(deps, input.cell)
   await closeDueQuestions(deps)
-  const q = await findQuestion(deps.db, cell.id, input.questionId)
+  const q = await findQuestion(deps.db, cell.id, input.question)
   if (!q) throw notFound('That question')
   if (q.status !== 'open') throw new DomainError(409, 'This question is closed: ballots are no longer accepted.')
   const session = requireSession(who, 'vote')
   await assertKeyStillValid(deps, session)
   const keyId = await eligibleKeyId(deps.db, q.id, session.fingerprint)
   if (keyId === null) throw new DomainError(403, 'Your key is not among this question’s voters (the roster’s voters when it opened).')
-  const place = { site: deps.config.siteId, cell: cell.slug, question: q.id, line: q.line_version }
+  const place = { site: deps.config.siteId, cell: cell.slug, question: q.number, line: q.line_version }
   // One reading of the clock: the ballot's published time is also its server signature's.
   const castAt = time(deps)
 
@@ -277,7 +276,9 @@ export async function closeQuestion(deps: Deps, q: Question): Promise<Outcome> {
     if (outcome !== 'adopted') return outcome
     switch (payload.kind) {
       case 'remove_post': {
-        const post = await postForRemoval(tx, payload.postId)
+        // By its place: numbers are never reused, so this is the post the voters saw, or none.
+        const board = await findBoard(tx, q.cell_id, payload.board)
+        const post = board ? await findPostAt(tx, { boardId: board.id, thread: payload.thread, number: payload.number }) : undefined
         if (post) {
           await forgetPost(tx, post)
           purgeNeeded = true
@@ -312,7 +313,7 @@ export async function closeQuestion(deps: Deps, q: Question): Promise<Outcome> {
     return outcome
   })
   forgetOpenCounts()
-  if (outcome === null) return (await findQuestion(deps.db, q.cell_id, q.id))!.outcome!
+  if (outcome === null) return (await findQuestion(deps.db, q.cell_id, q.number))!.outcome!
   if (outcome === 'adopted' && payload.kind === 'remove_key') {
     await deps.sessions.deleteByFingerprint(payload.fingerprint)
     forgetSigningKey(payload.fingerprint)
@@ -332,10 +333,10 @@ export async function closeDueQuestions(deps: Deps): Promise<number> {
 }
 
 /** Everything needed to recheck a closed question offline: `npm run cellboard -- verify-tally FILE`. */
-export async function tallyBundle(deps: Deps, cellSlug: string, questionId: number) {
+export async function tallyBundle(deps: Deps, cellSlug: string, number: number) {
   const cell = await findCellOrThrow(deps, cellSlug)
   await closeDueQuestions(deps)
-  const q = await findQuestion(deps.db, cell.id, questionId)
+  const q = await findQuestion(deps.db, cell.id, number)
   if (!q) throw notFound('That question')
   if (q.status !== 'closed') throw new DomainError(409, 'The ballots are published when the question closes.')
   const [voters, ballots] = await Promise.all([eligibleVoters(deps.db, q.id), ballotsOf(deps.db, q.id)])
@@ -345,7 +346,7 @@ export async function tallyBundle(deps: Deps, cellSlug: string, questionId: numb
     site: deps.config.siteId,
     cell: cell.slug,
     question: {
-      id: q.id,
+      number: q.number,
       kind: q.kind,
       lineVersion: q.line_version,
       payload,
@@ -370,13 +371,17 @@ export type TallyBundle = Awaited<ReturnType<typeof tallyBundle>>
 
 async function viewOf(deps: Deps, q: Question) {
   const payload = payloadOf(q)
-  const post = payload.kind === 'remove_post' ? ((await postBodyHtml(deps.db, payload.postId)) ?? null) : null
+  let post: { body_html: string } | undefined
+  if (payload.kind === 'remove_post') {
+    const board = await findBoard(deps.db, q.cell_id, payload.board)
+    post = board ? await findPostAt(deps.db, { boardId: board.id, thread: payload.thread, number: payload.number }) : undefined
+  }
   return { ...q, payload, post: post ? { bodyHtml: post.body_html } : null }
 }
 
 async function itemOf(deps: Deps, cell: Cell, q: Question, session: Session | null) {
   const [view, ballots, keyId] = await Promise.all([viewOf(deps, q), countBallots(deps.db, q.id), session ? eligibleKeyId(deps.db, q.id, session.fingerprint) : null])
-  return { q: view, ballots, canVote: q.status === 'open' && keyId !== null, place: { site: deps.config.siteId, cell: cell.slug, question: q.id, line: q.line_version } }
+  return { q: view, ballots, canVote: q.status === 'open' && keyId !== null, place: { site: deps.config.siteId, cell: cell.slug, question: q.number, line: q.line_version } }
 }
 
 export async function readQueue(deps: Deps, cellSlug: string, session: Session | null) {
@@ -386,10 +391,10 @@ export async function readQueue(deps: Deps, cellSlug: string, session: Session |
   return { cell, items }
 }
 
-export async function readQuestion(deps: Deps, cellSlug: string, id: number, session: Session | null) {
+export async function readQuestion(deps: Deps, cellSlug: string, number: number, session: Session | null) {
   const cell = await findCellOrThrow(deps, cellSlug)
   await closeDueQuestions(deps)
-  const q = await findQuestion(deps.db, cell.id, id)
+  const q = await findQuestion(deps.db, cell.id, number)
   if (!q) throw notFound('That question')
   const item = await itemOf(deps, cell, q, session)
   // An adopted amendment made a line version, unless what it named had already changed (amendedPrinciples).
@@ -405,7 +410,7 @@ export async function readDecisionLog(deps: Deps, cellSlug: string) {
   const outcome = { adopted: 'adopted', rejected: 'rejected', no_quorum: 'no quorum' } as const
   // Newest first; a decision and an operator action in the same coarse hour keep their own order.
   const entries = [
-    ...closed.map((q) => ({ kind: 'decision' as const, id: q.id, label: QUESTION_KINDS[q.kind].label, outcome: outcome[q.outcome!], at: q.closed_at! })),
+    ...closed.map((q) => ({ kind: 'decision' as const, number: q.number, label: QUESTION_KINDS[q.kind].label, outcome: outcome[q.outcome!], at: q.closed_at! })),
     ...actions.map((a) => ({ kind: 'operator' as const, action: a.action, at: a.created_at })),
   ].sort((a, b) => b.at.localeCompare(a.at))
   return { cell, entries, fraternal }
@@ -414,7 +419,7 @@ export async function readDecisionLog(deps: Deps, cellSlug: string) {
 export async function readMyQuestions(deps: Deps, session: Session | null) {
   if (!session) return []
   await closeDueQuestions(deps)
-  return (await openQuestionsFor(deps.db, session.fingerprint)).map((r) => ({ cell: r.slug, id: r.id, label: QUESTION_KINDS[r.kind].label, deadline: r.deadline }))
+  return (await openQuestionsFor(deps.db, session.fingerprint)).map((r) => ({ cell: r.slug, number: r.number, label: QUESTION_KINDS[r.kind].label, deadline: r.deadline }))
 }
 
 // The count in every voter's header was a query on every page view (a tenth of a logged-in

@@ -61,17 +61,17 @@ export async function readBoardPage(deps: Deps, cellSlug: string, boardSlug: str
   return { cell, board, page, pages, threads }
 }
 
-export type ThreadPageData = { cell: Cell; board: Board; thread: { id: number; title: string; post_count: number }; page: number; pages: number; posts: PostView[] }
+export type ThreadPageData = { cell: Cell; board: Board; thread: { id: number; number: number; title: string; post_count: number }; page: number; pages: number; posts: PostView[] }
 
-export async function readThreadPage(deps: Deps, cellSlug: string, boardSlug: string, threadId: number, page: number): Promise<ThreadPageData> {
+export async function readThreadPage(deps: Deps, cellSlug: string, boardSlug: string, threadNumber: number, page: number): Promise<ThreadPageData> {
   const { cell, board } = await findBoardOrThrow(deps, cellSlug, boardSlug)
-  const thread = await findThread(deps.db, board.id, threadId)
+  const thread = await findThread(deps.db, board.id, threadNumber)
   if (!thread) throw notFound('That thread')
   const per = deps.config.postsPerPage
   const pages = pagesFor(thread.post_count, per)
   checkPage(page, pages)
   const posts = await listPosts(deps.db, thread.id, per, (page - 1) * per)
-  return { cell, board, thread: { id: thread.id, title: thread.title, post_count: thread.post_count }, page, pages, posts }
+  return { cell, board, thread: { id: thread.id, number: thread.number, title: thread.title, post_count: thread.post_count }, page, pages, posts }
 }
 
 /** Which page of a thread shows post N (posts are paged in number order). */

@@ -3,7 +3,7 @@ import { QUESTION_KINDS, type Payload } from '../../src/domain/questions.ts'
 import { showTime } from '../../src/domain/time.ts'
 import { html, trustedPostHtml, type Html } from '../html.ts'
 
-export type QuestionView = Pick<Question, 'id' | 'kind' | 'argument' | 'line_version' | 'eligible' | 'quorum' | 'threshold' | 'opened_at' | 'deadline' | 'status' | 'outcome'> & {
+export type QuestionView = Pick<Question, 'number' | 'kind' | 'argument' | 'line_version' | 'eligible' | 'quorum' | 'threshold' | 'opened_at' | 'deadline' | 'status' | 'outcome'> & {
   payload: Payload
   /** The post in question, while it exists (remove_post only). */
   post: { bodyHtml: string } | null
@@ -41,7 +41,7 @@ ${q.post ? html`<div class="post in-question">${trustedPostHtml(q.post.bodyHtml)
       about = html`<p>Withdraw the recognition of <b>${p.name}</b> (key <code class="fpr">${p.fingerprint}</code>).</p>`
       break
   }
-  return html`<h2><a href="/c/${cell}/questions/${q.id}">Question ${q.id}</a>: ${QUESTION_KINDS[q.kind].label}</h2>
+  return html`<h2><a href="/c/${cell}/questions/${q.number}">Question ${q.number}</a>: ${QUESTION_KINDS[q.kind].label}</h2>
 ${about}
 <p class="argument"><b>Argument:</b> ${q.argument}</p>
 <p><small>Asked under line version ${q.line_version} on ${showTime(q.opened_at)}. ${q.eligible} voters; quorum ${q.quorum} ballots; carried by ${THRESHOLD[q.threshold]}.
