@@ -11,7 +11,7 @@ import type { Session } from '../ephemeral/sessions.ts'
 import { clearsign, verifyClearsigned, verifyDetached } from '../pgp.ts'
 import type { Deps } from './deps.ts'
 import { assertKeyStillValid } from './identities.ts'
-import { assertCanRead, findBoardOrThrow, pageOfPost } from './reading.ts'
+import { openBoard, pageOfPost } from './reading.ts'
 
 export type Published = {
   /** The thread's row id: internal (cache tags), never in an address. */
@@ -52,7 +52,7 @@ function requireIdentity(who: Who): Session {
  * server's signature with a disposable key; otherwise the post is session-attested (the server
  * vouches only that the session proved the key).
  */
-async function signPost(deps: Deps, session: Session, where: { cell: Cell; board: Board; thread: number | 'new' }, input: PostInput, createdAt: string): Promise<Signed> {
+async function signPost(deps: Deps, session: Session, where: { cell: Pick<Cell, 'slug'>; board: Pick<Board, 'slug'>; thread: number | 'new' }, input: PostInput, createdAt: string): Promise<Signed> {
   const place = { site: deps.config.siteId, cell: where.cell.slug, board: where.board.slug, thread: where.thread }
   const isNew = where.thread === 'new'
 
@@ -83,9 +83,9 @@ async function signPost(deps: Deps, session: Session, where: { cell: Cell; board
 }
 
 export async function startThread(deps: Deps, who: Who, input: PostInput): Promise<Published> {
+  // The board's own refusal first: on a members' board an outsider learns nothing more.
+  const { cell, board } = await openBoard(deps, input.cell, input.board, who.session)
   const session = requireIdentity(who)
-  const { cell, board } = await findBoardOrThrow(deps, input.cell, input.board)
-  await assertCanRead(deps, board, session)
   await assertKeyStillValid(deps, session)
   // One reading of the clock: the post's published time is also its signature's.
   const createdAt = coarseTime(deps.now(), deps.config.timeGranularityMs)
@@ -105,11 +105,11 @@ export async function startThread(deps: Deps, who: Who, input: PostInput): Promi
 
 /** Reply to a thread, named by its number on the board. */
 export async function replyToThread(deps: Deps, who: Who, input: Omit<PostInput, 'title'> & { thread: number }): Promise<Published> {
-  const { cell, board } = await findBoardOrThrow(deps, input.cell, input.board)
+  // Access before the thread is looked up: a missing thread and a present one answer alike.
+  const { cell, board } = await openBoard(deps, input.cell, input.board, who.session)
   const thread = await findThread(deps.db, board.id, input.thread)
   if (!thread) throw notFound('That thread')
   const session = requireIdentity(who)
-  await assertCanRead(deps, board, session)
   await assertKeyStillValid(deps, session)
   const createdAt = coarseTime(deps.now(), deps.config.timeGranularityMs)
   const s = await signPost(deps, session, { cell, board, thread: thread.number }, { ...input, title: '' }, createdAt)

@@ -50,7 +50,7 @@ import { clearsign, forgetSigningKey, readPublicKey, verifyClearsigned } from '.
 import type { Deps } from './deps.ts'
 import { assertKeyStillValid } from './identities.ts'
 import { forgetPost } from './forget.ts'
-import { findCellOrThrow } from './reading.ts'
+import { canRead, findCellOrThrow } from './reading.ts'
 
 type Who = { session: Session | null; expired: boolean }
 
@@ -96,7 +96,7 @@ export async function raiseQuestion(deps: Deps, who: Who, input: RaiseInput): Pr
   if (!role && !QUESTION_KINDS[kind].anyone) throw new DomainError(403, 'Only keys on the cell’s roster may raise this kind of question. Anyone may ask to remove a post.')
   const line = await currentLine(deps.db, cell.id)
   const argument = validateFields({ argument: () => checkBody('argument', input.argument ?? '', 2000) }, 'Give a short argument.').argument
-  const payload = await payloadFor(deps, cell, kind, input, line, role !== null)
+  const payload = await payloadFor(deps, cell, kind, input, line, session)
   const voters = await voterKeyIds(deps.db, cell.id)
   if (voters.length === 0) throw new DomainError(422, 'This cell has no voters on its roster yet, so nobody could decide the question.')
   if (!role && !(await deps.rateLimits.hit(`raise:${session.fingerprint}`, deps.config.raiseLimitPerHour, 3600_000))) {
@@ -132,7 +132,7 @@ export async function raiseQuestion(deps: Deps, who: Who, input: RaiseInput): Pr
   return number
 }
 
-async function payloadFor(deps: Deps, cell: Cell, kind: keyof typeof QUESTION_KINDS, input: RaiseInput, line: { principles: { number: number; text: string }[] }, onRoster: boolean): Promise<Payload> {
+async function payloadFor(deps: Deps, cell: Cell, kind: keyof typeof QUESTION_KINDS, input: RaiseInput, line: { principles: { number: number; text: string }[] }, session: Session): Promise<Payload> {
   const principleOf = (n: number) => {
     const p = line.principles.find((x) => x.number === n)
     if (!p) throw new DomainError(422, `The cell’s line has no principle ${n}.`, { principle: `Cite a principle of the current line (1–${line.principles.length}).` })
@@ -151,7 +151,8 @@ async function payloadFor(deps: Deps, cell: Cell, kind: keyof typeof QUESTION_KI
       )
       const board = await findBoard(deps.db, cell.id, v.board)
       if (!board) throw new DomainError(422, 'That post is not in this cell: a question can only be about this cell’s posts.', { board: 'No board of this cell has that name.' })
-      if (board.visibility !== 'public' && !onRoster) throw new DomainError(403, 'Only the cell’s roster may raise questions about a members-only board.')
+      // Before the post is looked up: whoever may not read the board learns nothing of its posts.
+      if (!(await canRead(deps, board, session))) throw new DomainError(403, 'Only the cell’s roster may raise questions about a members-only board.')
       const post = await findPostAt(deps.db, { boardId: board.id, thread: v.thread, number: v.number })
       if (!post) throw new DomainError(422, 'There is no such post in this cell.', { number: 'No post with that thread and number on this board.' })
       const principle = principleOf(v.principle)
