@@ -30,6 +30,16 @@ export type Payload =
   | { kind: 'recognise_cell'; name: string; location: string; fingerprint: string; armored: string }
   | { kind: 'withdraw_recognition'; fingerprint: string; name: string }
 
+/**
+ * A "remove a post" question as shown to whoever may not read the post's board: that it is about
+ * a post on a members-only board, and the principle it cites; not the board, thread or number.
+ */
+export const WITHHELD_POST = 'a post on a members-only board'
+export type WithheldPost = { kind: 'remove_post'; withheld: typeof WITHHELD_POST; principle: number; principleText: string }
+/** A question's payload as one viewer is shown it. */
+export type ShownPayload = Payload | WithheldPost
+export const withheldPost = (p: Extract<Payload, { kind: 'remove_post' }>): WithheldPost => ({ kind: p.kind, withheld: WITHHELD_POST, principle: p.principle, principleText: p.principleText })
+
 export type Tally = { yes: number; no: number; abstain: number; eligible: number; quorum: number; threshold: Threshold }
 export type Outcome = 'adopted' | 'rejected' | 'no_quorum'
 

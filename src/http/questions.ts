@@ -81,7 +81,7 @@ export function questionRoutes(deps: Deps) {
       }
     })
     .get('/c/:cell/questions/:question{[0-9]+}/bundle.json', async (c) => {
-      const bundle = await tallyBundle(deps, c.req.param('cell'), questionNumber(c))
+      const bundle = await tallyBundle(deps, c.req.param('cell'), questionNumber(c), c.get('session'))
       return c.body(JSON.stringify(bundle, null, 2), 200, {
         'Content-Type': 'application/json; charset=utf-8',
         'Content-Disposition': `attachment; filename="${bundle.cell}-question-${bundle.question.number}.json"`,

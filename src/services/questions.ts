@@ -26,7 +26,7 @@ import {
   tallyBallots,
 } from '../db/questions.ts'
 import { putRosterEntry, removeRosterEntry, roleOf, voterKeyIds } from '../db/roster.ts'
-import type { Cell, Question } from '../db/schema.ts'
+import type { Board, Cell, Question } from '../db/schema.ts'
 import { DomainError, notFound, validateFields } from '../domain/errors.ts'
 import {
   amendedPrinciples,
@@ -41,7 +41,9 @@ import {
   type Choice,
   type Outcome,
   type Payload,
+  type ShownPayload,
   type Tally,
+  withheldPost,
 } from '../domain/questions.ts'
 import { checkBody, checkLine } from '../domain/text.ts'
 import { coarseTime, coarseTimeAfter } from '../domain/time.ts'
@@ -334,14 +336,14 @@ export async function closeDueQuestions(deps: Deps): Promise<number> {
 }
 
 /** Everything needed to recheck a closed question offline: `npm run cellboard -- verify-tally FILE`. */
-export async function tallyBundle(deps: Deps, cellSlug: string, number: number) {
+export async function tallyBundle(deps: Deps, cellSlug: string, number: number, session: Session | null) {
   const cell = await findCellOrThrow(deps, cellSlug)
   await closeDueQuestions(deps)
   const q = await findQuestion(deps.db, cell.id, number)
   if (!q) throw notFound('That question')
   if (q.status !== 'closed') throw new DomainError(409, 'The ballots are published when the question closes.')
-  const [voters, ballots] = await Promise.all([eligibleVoters(deps.db, q.id), ballotsOf(deps.db, q.id)])
-  const { armored: _a, ...payload } = payloadOf(q) as Payload & { armored?: string }
+  const [voters, ballots, shown] = await Promise.all([eligibleVoters(deps.db, q.id), ballotsOf(deps.db, q.id), showQuestion(deps, q, boardReader(deps, session))])
+  const { armored: _a, ...payload } = shown.payload as ShownPayload & { armored?: string }
   return {
     format: 'cellboard-tally-v1',
     site: deps.config.siteId,
@@ -351,7 +353,7 @@ export async function tallyBundle(deps: Deps, cellSlug: string, number: number) 
       kind: q.kind,
       lineVersion: q.line_version,
       payload,
-      argument: q.argument,
+      argument: shown.argument,
       eligible: q.eligible,
       quorum: q.quorum,
       threshold: q.threshold,
@@ -370,25 +372,60 @@ export type TallyBundle = Awaited<ReturnType<typeof tallyBundle>>
 
 // ----- Reading: the queue, one question, the decision log, the line ------------------------------
 
-async function viewOf(deps: Deps, q: Question) {
-  const payload = payloadOf(q)
-  let post: { body_html: string } | undefined
-  if (payload.kind === 'remove_post') {
-    const board = await findBoard(deps.db, q.cell_id, payload.board)
-    post = board ? await findPostAt(deps.db, { boardId: board.id, thread: payload.thread, number: payload.number }) : undefined
+/** Whether this viewer may read a board, asked once per board however many questions name it. */
+function boardReader(deps: Deps, session: Session | null) {
+  const seen = new Map<number, Promise<boolean>>()
+  return (board: Board) => {
+    let may = seen.get(board.id)
+    if (!may) seen.set(board.id, (may = canRead(deps, board, session)))
+    return may
   }
-  return { ...q, payload, post: post ? { bodyHtml: post.body_html } : null }
 }
 
-async function itemOf(deps: Deps, cell: Cell, q: Question, session: Session | null) {
-  const [view, ballots, keyId] = await Promise.all([viewOf(deps, q), countBallots(deps.db, q.id), session ? eligibleKeyId(deps.db, q.id, session.fingerprint) : null])
+/**
+ * What of a question this viewer may see. A question about a post on a members-only board is
+ * public, so that anyone can recheck its decision; the post is not. Its board, thread, number and
+ * text, and the argument (which may quote the post), go only to those who may read that board.
+ */
+async function showQuestion(deps: Deps, q: Question, reads: ReturnType<typeof boardReader>): Promise<{ payload: ShownPayload; argument: string | null; board: Board | null }> {
+  const payload = payloadOf(q)
+  if (payload.kind !== 'remove_post') return { payload, argument: q.argument, board: null }
+  const board = await findBoard(deps.db, q.cell_id, payload.board)
+  if (!board || !(await reads(board))) return { payload: withheldPost(payload), argument: null, board: null }
+  return { payload, argument: q.argument, board }
+}
+
+async function viewOf(deps: Deps, q: Question, reads: ReturnType<typeof boardReader>) {
+  const shown = await showQuestion(deps, q, reads)
+  const p = shown.payload
+  const post = shown.board && p.kind === 'remove_post' && !('withheld' in p) ? await findPostAt(deps.db, { boardId: shown.board.id, thread: p.thread, number: p.number }) : undefined
+  return {
+    number: q.number,
+    kind: q.kind,
+    argument: shown.argument,
+    line_version: q.line_version,
+    eligible: q.eligible,
+    quorum: q.quorum,
+    threshold: q.threshold,
+    opened_at: q.opened_at,
+    deadline: q.deadline,
+    status: q.status,
+    outcome: q.outcome,
+    payload: p,
+    post: post ? { bodyHtml: post.body_html } : null,
+  }
+}
+
+async function itemOf(deps: Deps, cell: Cell, q: Question, session: Session | null, reads: ReturnType<typeof boardReader>) {
+  const [view, ballots, keyId] = await Promise.all([viewOf(deps, q, reads), countBallots(deps.db, q.id), session ? eligibleKeyId(deps.db, q.id, session.fingerprint) : null])
   return { q: view, ballots, canVote: q.status === 'open' && keyId !== null, place: { site: deps.config.siteId, cell: cell.slug, question: q.number, line: q.line_version } }
 }
 
 export async function readQueue(deps: Deps, cellSlug: string, session: Session | null) {
   const cell = await findCellOrThrow(deps, cellSlug)
   await closeDueQuestions(deps)
-  const items = await Promise.all((await openQuestions(deps.db, cell.id)).map((q) => itemOf(deps, cell, q, session)))
+  const reads = boardReader(deps, session)
+  const items = await Promise.all((await openQuestions(deps.db, cell.id)).map((q) => itemOf(deps, cell, q, session, reads)))
   return { cell, items }
 }
 
@@ -397,7 +434,7 @@ export async function readQuestion(deps: Deps, cellSlug: string, number: number,
   await closeDueQuestions(deps)
   const q = await findQuestion(deps.db, cell.id, number)
   if (!q) throw notFound('That question')
-  const item = await itemOf(deps, cell, q, session)
+  const item = await itemOf(deps, cell, q, session, boardReader(deps, session))
   // An adopted amendment made a line version, unless what it named had already changed (amendedPrinciples).
   const lineVersion = q.kind === 'amend_line' && q.outcome === 'adopted' ? ((await lineHistory(deps.db, cell.id)).find((l) => l.question_id === q.id)?.version ?? null) : null
   const decision = q.status === 'closed' ? { yes: q.yes ?? 0, no: q.no ?? 0, abstain: q.abstain ?? 0, closedAt: q.closed_at!, ballots: await ballotsOf(deps.db, q.id), lineVersion } : null

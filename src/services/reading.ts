@@ -37,7 +37,7 @@ export async function cellOverview(deps: Deps, slug: string) {
  * on a board asks here (canRead, assertCanRead, openBoard).
  */
 export async function refusalToRead(deps: Deps, board: Pick<Board, 'visibility' | 'cell_id'>, session: Session | null): Promise<DomainError | null> {
-  if (board.visibility === 'public') return null
+  if (readableByAnyone(board)) return null
   if (!session) return new DomainError(403, 'This board is for members of the cell. Log in with a key on the cell’s roster to read it.')
   try {
     // The roster names keys, and a key may expire while its session lives on: check it at each read.
@@ -51,6 +51,9 @@ export async function refusalToRead(deps: Deps, board: Pick<Board, 'visibility' 
   }
   return null
 }
+
+/** Whether anyone, with no session at all, may read the board: what may be published about it. */
+export const readableByAnyone = (board: Pick<Board, 'visibility'>) => board.visibility === 'public'
 
 export const canRead = async (deps: Deps, board: Pick<Board, 'visibility' | 'cell_id'>, session: Session | null) => (await refusalToRead(deps, board, session)) === null
 

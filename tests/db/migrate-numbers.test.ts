@@ -11,7 +11,8 @@ import { makePgDatabase, TEST_DIALECT } from '../support/app.ts'
 
 // Upgrading to per-board thread numbers and per-cell question numbers (2026120201): what was
 // published keeps its address, no number is ever given twice on a board, and a stored "remove a
-// post" question loses the post's row id but keeps its place.
+// post" question loses the post's row id but keeps its place. The decision log's removals on a
+// members' board lose their numbers (2026120202).
 let storage: Storage | undefined
 let cleanup: (() => Promise<void>) | undefined
 afterEach(async () => {
@@ -52,8 +53,11 @@ describe('upgrading to numbers by place', () => {
     const q1 = await question(lobby, { kind: 'remove_post', postId: posts[2], ...payload })
     const q2 = await question(other, { kind: 'remove_post', postId: posts[0], board: 'general', thread: threads[0], number: 1, principle: 1, principleText: 'P' })
     const q3 = await question(lobby, { kind: 'remove_post', postId: posts[2], ...payload })
+    // The operator's removals as the decision log published them (2026120202 rewrites the members' ones).
+    const logged = [`removed post 2 of thread ${threads[0]} on the board "general"`, `removed post 1 of thread ${threads[3]} on the board "inner"`, `removed thread ${threads[1]} on the board "inner", with its posts`, 'created the board "inner" (members)']
+    for (const action of logged) await id('operator_action', { cell_id: lobby, action, created_at: AT })
 
-    expect(await migrateToLatest(storage.db)).toContain('2026120201_numbers_by_place')
+    expect(await migrateToLatest(storage.db)).toEqual(expect.arrayContaining(['2026120201_numbers_by_place', '2026120202_members_removals_unnumbered']))
 
     const rows = await db.selectFrom('thread').select(['id', 'number']).orderBy('id').execute()
     expect(rows).toEqual(threads.slice(0, 3).map((t) => ({ id: t, number: t })))
@@ -62,14 +66,21 @@ describe('upgrading to numbers by place', () => {
     for (const q of await db.selectFrom('question').select('payload').execute()) expect(Object.keys(JSON.parse(q.payload))).not.toContain('postId')
     expect(JSON.parse((await db.selectFrom('question').select('payload').where('id', '=', q1).executeTakeFirstOrThrow()).payload)).toEqual({ kind: 'remove_post', ...payload })
 
+    expect((await db.selectFrom('operator_action').select('action').orderBy('id').execute()).map((a) => a.action)).toEqual([
+      logged[0],
+      'removed a post on the members-only board "inner"',
+      'removed a thread on the members-only board "inner", with its posts',
+      logged[3],
+    ])
+
     // The removed thread's number is not given again on its board, nor on any other.
     expect((await insertThread(storage.db, { boardId: inner, title: 'New', createdAt: AT })).number).toBe(threads[3]! + 1)
     expect((await insertThread(storage.db, { boardId: general, title: 'New', createdAt: AT })).number).toBe(threads[3]! + 1)
     expect((await insertThread(storage.db, { boardId: general, title: 'Newer', createdAt: AT })).number).toBe(threads[3]! + 2)
 
     // Down: the previous release finds its posts by row id again.
-    expect((await migrator.migrateDown()).error).toBeUndefined()
+    expect((await migrator.migrateTo('2026113001_revocations_keep_fingerprint')).error).toBeUndefined()
     expect(JSON.parse((await db.selectFrom('question').select('payload').where('id', '=', q1).executeTakeFirstOrThrow()).payload).postId).toBe(posts[2])
-    expect(await migrateToLatest(storage.db)).toEqual(['2026120201_numbers_by_place'])
+    expect(await migrateToLatest(storage.db)).toEqual(expect.arrayContaining(['2026120201_numbers_by_place', '2026120202_members_removals_unnumbered']))
   })
 })
