@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config'
 const dialects = (process.env.DIALECTS ?? 'sqlite,postgres').split(',').map((d) => d.trim())
 
 // What runs on both: everything that talks to the database through the app or the services.
-const DATABASE_TESTS = ['tests/http/**/*.test.ts', 'tests/gpg/**/*.test.ts', 'tests/db/registry.test.ts', 'tests/forget/retention.test.ts', 'tests/forget/markers.test.ts', 'tests/forget/client-metadata.test.ts', 'tests/forget/removal.test.ts', 'tests/db/migrate-forget.test.ts', 'tests/cli/**/*.test.ts', 'tests/browser/**/*.test.ts']
+const DATABASE_TESTS = ['tests/http/**/*.test.ts', 'tests/gpg/**/*.test.ts', 'tests/db/registry.test.ts', 'tests/forget/retention.test.ts', 'tests/forget/markers.test.ts', 'tests/forget/client-metadata.test.ts', 'tests/forget/removal.test.ts', 'tests/db/migrate-forget.test.ts', 'tests/db/migrate-numbers.test.ts', 'tests/cli/**/*.test.ts', 'tests/browser/**/*.test.ts']
 
 export default defineConfig({
   test: {

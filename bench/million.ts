@@ -161,7 +161,7 @@ function postRow(p: Plan, b: ReturnType<typeof bodies>, k: Keys, g: number) {
   return [g + 1, t + 1, p.number[g]!, p.key[g]! + 1, 'disposable', body, b.html[p.body[g]!]!, `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n${text}\n${k.signature[p.key[g]!]!}`, p.time(g)] as const
 }
 const POST_COLUMNS = 'id, thread_id, number, key_id, signing, body_source, body_html, signed_text, created_at'
-const THREAD_COLUMNS = 'id, board_id, title, created_at, post_count, last_number, last_post_id, last_post_at'
+const THREAD_COLUMNS = 'id, board_id, number, title, created_at, post_count, last_number, last_post_id, last_post_at'
 
 // ---------- loading ----------
 
@@ -192,15 +192,16 @@ async function loadDialect(dialect: 'sqlite' | 'postgres', p: Plan, b: ReturnTyp
   } finally {
     await storage.close()
   }
-  const threadRow = (t: number) => [t + 1, boardId, title(t, lines), p.time(p.first[t]!), p.count[t]!, p.count[t]!, p.last[t]! + 1, p.time(p.last[t]!)] as const
+  const threadRow = (t: number) => [t + 1, boardId, t + 1, title(t, lines), p.time(p.first[t]!), p.count[t]!, p.count[t]!, p.last[t]! + 1, p.time(p.last[t]!)] as const
 
   if (dialect === 'sqlite') {
     const db = openSqlite(join(dataDir, 'cellboard.db'))
     try {
-      const insertThread = db.prepare(`insert into thread (${THREAD_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?)`)
+      const insertThread = db.prepare(`insert into thread (${THREAD_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       const insertPost = db.prepare(`insert into post (${POST_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       db.transaction(() => {
         for (let t = 0; t < THREADS; t++) insertThread.run(...threadRow(t))
+        db.prepare('update board set last_thread_number = ? where id = ?').run(THREADS, boardId)
       })()
       const batch = db.transaction((from: number, to: number) => {
         for (let g = from; g < to; g++) insertPost.run(...postRow(p, b, k, g))
@@ -225,8 +226,9 @@ async function loadDialect(dialect: 'sqlite' | 'postgres', p: Plan, b: ReturnTyp
       for (let t = 0; t < THREADS; t += 5000) {
         const rows = []
         for (let u = t; u < Math.min(THREADS, t + 5000); u++) rows.push(threadRow(u))
-        await insert('thread', THREAD_COLUMNS, ['int', 'int', 'text', 'text', 'int', 'int', 'int', 'text'], rows)
+        await insert('thread', THREAD_COLUMNS, ['int', 'int', 'int', 'text', 'text', 'int', 'int', 'int', 'text'], rows)
       }
+      await client.query('update board set last_thread_number = $1 where id = $2', [THREADS, boardId])
       for (let g = 0; g < p.posts; g += 10_000) {
         const rows = []
         for (let h = g; h < Math.min(p.posts, g + 10_000); h++) rows.push(postRow(p, b, k, h))

@@ -53,7 +53,7 @@ async function seedLive(dir: string) {
     for (let i = 0; i < 4; i++) people.push(await takeDisposableIdentity(deps))
     const as = (i: number) => ({ session: people[i % 4]!, expired: false })
     const t = await startThread(deps, as(0), { cell: 'lobby', board: 'general', title: 'Live thread', body: lines[0]! })
-    for (let i = 1; i < 200; i++) await replyToThread(deps, as(i), { cell: 'lobby', board: 'general', threadId: t.threadId, body: lines[i]! })
+    for (let i = 1; i < 200; i++) await replyToThread(deps, as(i), { cell: 'lobby', board: 'general', thread: t.thread, body: lines[i]! })
     return t.threadPath
   } finally {
     await close()
@@ -69,7 +69,7 @@ async function seedOld(dir: string) {
       const as = (k: number) => ({ session: people[(t + k) % people.length]!, expired: false })
       const body = (k: number) => `${lines[(t * 7 + k) % lines.length]} ${MARKER}${t}-${k}`
       const r = await startThread(deps, as(0), { cell: 'lobby', board: 'old', title: `Old thread ${t + 1}`, body: body(0) })
-      for (let k = 1; k < POSTS; k++) await replyToThread(deps, as(k), { cell: 'lobby', board: 'old', threadId: r.threadId, body: body(k) })
+      for (let k = 1; k < POSTS; k++) await replyToThread(deps, as(k), { cell: 'lobby', board: 'old', thread: r.thread, body: body(k) })
     }
   } finally {
     await close()

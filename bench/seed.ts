@@ -73,13 +73,13 @@ export async function seed(dataDir: string, env: Record<string, string> = {}): P
       const body = lines[t % lines.length]!
       const r = await startThread(deps, as(t), { cell, board, title: `Other thread ${t + 1}`, body })
       for (let k = 0; k < t % 3; k++) {
-        await replyToThread(deps, as(t + k + 1), { cell, board, threadId: r.threadId, body: lines[(t * 7 + k) % lines.length]! })
+        await replyToThread(deps, as(t + k + 1), { cell, board, thread: r.thread, body: lines[(t * 7 + k) % lines.length]! })
       }
     }
 
     const first = await startThread(deps, as(0), { cell, board, title: BENCH_THREAD_TITLE, body: lines[0]! })
     for (let i = 1; i < lines.length; i++) {
-      await replyToThread(deps, as(i), { cell, board, threadId: first.threadId, body: lines[i]! })
+      await replyToThread(deps, as(i), { cell, board, thread: first.thread, body: lines[i]! })
     }
 
     // Check what was written, not what we meant to write.

@@ -115,14 +115,14 @@ async function service() {
     const held = await heldKey('poster')
     const gpg = { session: await deps.sessions.create({ kind: 'gpg', fingerprint: held.fingerprint, armoredPublic: (await readPublicKey(held.publicKey)).armored, armoredPrivate: null }), expired: false }
     const disposable = { session: await takeDisposableIdentity(deps), expired: false }
-    const threadId = (await startThread(deps, disposable, { cell: 'lobby', board: 'general', title: 'Service', body: lines[0]! })).threadId
+    const thread = (await startThread(deps, disposable, { cell: 'lobby', board: 'general', title: 'Service', body: lines[0]! })).thread
     const texts: string[] = []
-    for (let k = 0; k < calls + 100; k++) texts.push(await clearsignWith(held, canonicalPostText({ ...place, thread: threadId, title: null, body: `${lines[k % lines.length]} (post ${k})` })))
+    for (let k = 0; k < calls + 100; k++) texts.push(await clearsignWith(held, canonicalPostText({ ...place, thread, title: null, body: `${lines[k % lines.length]} (post ${k})` })))
     const times = { gpg: [] as number[], disposable: [] as number[] }
     const cpu = { gpg: 0, disposable: 0 }
     for (let k = 0; k < calls + 100; k++) {
       for (const kind of ['gpg', 'disposable'] as const) {
-        const input = kind === 'gpg' ? { cell: 'lobby', board: 'general', threadId, body: '', signed: texts[k]! } : { cell: 'lobby', board: 'general', threadId, body: `${lines[k % lines.length]} (post ${k})` }
+        const input = kind === 'gpg' ? { cell: 'lobby', board: 'general', thread, body: '', signed: texts[k]! } : { cell: 'lobby', board: 'general', thread, body: `${lines[k % lines.length]} (post ${k})` }
         const c0 = process.cpuUsage()
         const t = performance.now()
         await replyToThread(deps, kind === 'gpg' ? gpg : disposable, input)
@@ -145,7 +145,7 @@ async function service() {
 
 // ---------- part 2: posting over HTTP ----------
 
-type Phase = { kind: 'gpg' | 'disposable'; threadId: number; acked: number[]; latencies: number[]; failures: Record<string, number>; seconds: number; cpuUs: number; cpuShare: number; waitShare: number; ranOut: number }
+type Phase = { kind: 'gpg' | 'disposable'; thread: number; acked: number[]; latencies: number[]; failures: Record<string, number>; seconds: number; cpuUs: number; cpuShare: number; waitShare: number; ranOut: number }
 
 async function takeDisposable(agent: ReturnType<typeof newAgent>, base: string) {
   const jar = new Map<string, string>()
@@ -158,10 +158,10 @@ async function takeDisposable(agent: ReturnType<typeof newAgent>, base: string) 
   return { cookie: cookieHeader(jar), csrf }
 }
 
-async function phase(kind: Phase['kind'], base: string, pid: number, threadId: number, posters: { cookie: string; csrf: string }[], texts: string[][], seconds = DURATION): Promise<Phase> {
+async function phase(kind: Phase['kind'], base: string, pid: number, thread: number, posters: { cookie: string; csrf: string }[], texts: string[][], seconds = DURATION): Promise<Phase> {
   const agent = newAgent(CLIENTS)
-  const url = `${base}/c/lobby/general/t/${threadId}`
-  const p: Phase = { kind, threadId, acked: [], latencies: [], failures: {}, seconds: 0, cpuUs: 0, cpuShare: 0, waitShare: 0, ranOut: 0 }
+  const url = `${base}/c/lobby/general/t/${thread}`
+  const p: Phase = { kind, thread, acked: [], latencies: [], failures: {}, seconds: 0, cpuUs: 0, cpuShare: 0, waitShare: 0, ranOut: 0 }
   const cpu0 = cpuSeconds(pid)
   const wait0 = waitSeconds(pid)
   const ranOut = new Set<number>()
@@ -195,7 +195,7 @@ type Check = { stored: number; lost: number; extra: number; dupes: number; conti
 async function check(dbFile: string, ph: Phase, keys: Map<string, HeldKey>): Promise<Check> {
   const db = new BetterSqlite3(dbFile, { readonly: true, fileMustExist: true })
   try {
-    const rows = db.prepare('select p.number, p.signing, p.signed_text, k.fingerprint from post p join public_key k on k.id = p.key_id where p.thread_id = ? order by p.number').all(ph.threadId) as { number: number; signing: string; signed_text: string; fingerprint: string }[]
+    const rows = db.prepare('select p.number, p.signing, p.signed_text, k.fingerprint from post p join public_key k on k.id = p.key_id join thread t on t.id = p.thread_id where t.number = ? order by p.number').all(ph.thread) as { number: number; signing: string; signed_text: string; fingerprint: string }[]
     const replies = rows.filter((r) => r.number > 1) // post 1 opened the thread before the run
     const present = new Set(rows.map((r) => r.number))
     const acked = new Set(ph.acked)
@@ -240,7 +240,7 @@ async function http() {
       const threads: number[] = []
       for (const title of ['Signed posts', 'Disposable posts', 'Warm-up']) {
         const who = { session: await takeDisposableIdentity(deps), expired: false }
-        threads.push((await startThread(deps, who, { cell: 'lobby', board: 'general', title, body: lines[0]! })).threadId)
+        threads.push((await startThread(deps, who, { cell: 'lobby', board: 'general', title, body: lines[0]! })).thread)
       }
       await close()
       if (threads[0] !== 1) throw new Error('the signed texts name thread 1')

@@ -56,13 +56,13 @@ const CHOICES: Choice[] = ['yes', 'no', 'abstain']
 // ---------- part 1: verify a bundle ----------
 
 async function bundleOf(keys: HeldKey[]) {
-  const question = { id: 1, lineVersion: 1 }
+  const question = { number: 1, lineVersion: 1 }
   const tally = { yes: 0, no: 0, abstain: 0 }
   const ballots = []
   for (const [i, k] of keys.entries()) {
     const choice = CHOICES[i % 3]!
     tally[choice]++
-    ballots.push({ fingerprint: k.fingerprint, signing: 'gpg-signed', signedText: await clearsignWith(k, ballotText({ site: SITE, cell: 'lobby', question: question.id, line: question.lineVersion, choice })) })
+    ballots.push({ fingerprint: k.fingerprint, signing: 'gpg-signed', signedText: await clearsignWith(k, ballotText({ site: SITE, cell: 'lobby', question: question.number, line: question.lineVersion, choice })) })
   }
   const quorum = Math.max(1, Math.ceil(keys.length / 2))
   const outcome = outcomeOf({ ...tally, eligible: keys.length, quorum, threshold: 'two_thirds' })

@@ -1,4 +1,4 @@
-import { type CreateTableBuilder, type Kysely, PostgresAdapter } from 'kysely'
+import { type CreateTableBuilder, type Kysely, PostgresAdapter, sql } from 'kysely'
 
 // The one place where the migrations know which database they run on: SQLite spells an
 // identity column `integer primary key autoincrement` (so ids of removed rows are never
@@ -6,4 +6,16 @@ import { type CreateTableBuilder, type Kysely, PostgresAdapter } from 'kysely'
 export function withId<T extends string>(db: Kysely<any>, table: CreateTableBuilder<T, never>) {
   const pg = db.getExecutor().adapter instanceof PostgresAdapter
   return table.addColumn('id', 'integer', (col) => (pg ? col.primaryKey().generatedByDefaultAsIdentity() : col.primaryKey().autoIncrement()))
+}
+
+/**
+ * The last id a table's identity has handed out, removed rows included (0 if none yet). SQLite
+ * keeps it in sqlite_sequence (the tables are AUTOINCREMENT), PostgreSQL in the identity's sequence.
+ */
+export async function lastIdOf(db: Kysely<any>, table: string): Promise<number> {
+  const pg = db.getExecutor().adapter instanceof PostgresAdapter
+  const { rows } = pg
+    ? await sql<{ n: string | number | null }>`select pg_sequence_last_value(pg_get_serial_sequence(${table}, 'id')::regclass) as n`.execute(db)
+    : await sql<{ n: number | null }>`select seq as n from sqlite_sequence where name = ${table}`.execute(db)
+  return Number(rows[0]?.n ?? 0)
 }

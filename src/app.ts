@@ -38,12 +38,14 @@ import { formError, refusedForm } from '../views/partials/forms.ts'
 //   GET  /c/:cell/questions                      the voters' queue of open questions
 //   GET  /c/:cell/questions/new?kind=…           raise a line question
 //   POST /c/:cell/questions
-//   GET  /c/:cell/questions/:id                  a question, or its published decision and ballots
-//   POST /c/:cell/questions/:id/ballot           cast (or replace) a signed ballot
-//   GET  /c/:cell/questions/:id/bundle.json      ballots, voter keys and roster, for verify-tally
+//   GET  /c/:cell/questions/:question            a question, or its published decision and ballots
+//   POST /c/:cell/questions/:question/ballot     cast (or replace) a signed ballot
+//   GET  /c/:cell/questions/:question/bundle.json  ballots, voter keys and roster, for verify-tally
 //   GET  /c/:cell/decisions                      the decision log, newest first
 //   GET  /questions                              a voter's open questions in every cell
 //   GET  /privacy                                generated from the data-class registry
+// :thread is the thread's number on its board, :question the question's number in its cell: row
+// ids count every board's threads and every cell's questions, so no address carries one.
 export function createApp(deps: Deps) {
   forgetKeysOfEndedSessions(deps)
   const app = new Hono<AppEnv>()

@@ -19,7 +19,8 @@ const USAGE = `usage: npm run cellboard -- <command>
   board list CELL                                      list a cell's boards
   roster add CELL KEYFILE|- --role member|voter        add a public key to a cell's roster
   roster list CELL                                     list a cell's roster
-  post remove CELL BOARD THREAD NUMBER                 hard-delete one post, then purge
+  post remove CELL BOARD THREAD NUMBER                 hard-delete one post, then purge (THREAD is the
+                                                       thread's number on the board, as in its address)
   thread remove CELL BOARD THREAD                      hard-delete a thread and its posts, then purge
   verify-tally FILE                                    recheck a decision's bundle offline: every ballot's
                                                        signature, and the tally and outcome
@@ -103,14 +104,14 @@ async function run(argv: string[]): Promise<void> {
         break
       case 'post remove': {
         need(4, 'CELL BOARD THREAD NUMBER')
-        const [threadId, number] = [positiveInt(rest[2]!, 'THREAD'), positiveInt(rest[3]!, 'NUMBER')]
-        const r = await removePost(ops, { cell: rest[0]!, board: rest[1]!, threadId, number })
-        console.log(`removed post ${number} of thread ${threadId}${r.threadDeleted ? ' (the thread had no other posts and is gone too)' : ''}; ${purgeLine(r.purge)}`)
+        const [thread, number] = [positiveInt(rest[2]!, 'THREAD'), positiveInt(rest[3]!, 'NUMBER')]
+        const r = await removePost(ops, { cell: rest[0]!, board: rest[1]!, thread, number })
+        console.log(`removed post ${number} of thread ${thread}${r.threadDeleted ? ' (the thread had no other posts and is gone too)' : ''}; ${purgeLine(r.purge)}`)
         break
       }
       case 'thread remove': {
         need(3, 'CELL BOARD THREAD')
-        const r = await removeThread(ops, { cell: rest[0]!, board: rest[1]!, threadId: positiveInt(rest[2]!, 'THREAD') })
+        const r = await removeThread(ops, { cell: rest[0]!, board: rest[1]!, thread: positiveInt(rest[2]!, 'THREAD') })
         console.log(`removed thread ${rest[2]} and its posts; ${purgeLine(r.purge)}`)
         break
       }

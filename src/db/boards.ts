@@ -9,7 +9,7 @@ export function findBoard(db: Db, cellId: number, slug: string): Promise<Board |
   return db.selectFrom('board').selectAll().where('cell_id', '=', cellId).where('slug', '=', slug).executeTakeFirst()
 }
 
-export function insertBoard(db: Db, b: Omit<Board, 'id'>): Promise<Board> {
+export function insertBoard(db: Db, b: Omit<Board, 'id' | 'last_thread_number'>): Promise<Board> {
   return db.insertInto('board').values(b).returningAll().executeTakeFirstOrThrow()
 }
 

@@ -43,15 +43,15 @@ export async function appendPost(db: Db, p: Omit<NewPost, 'number'>): Promise<{ 
   return row
 }
 
-/** A post's signed text, found by board, thread and number (so an address cannot cross boards). */
-export function findSignedText(db: Db, boardId: number, threadId: number, number: number) {
+/** A post's signed text, found by board, thread number and number (so an address cannot cross boards). */
+export function findSignedText(db: Db, place: PostPlace) {
   return db
     .selectFrom('post')
     .innerJoin('thread', 'thread.id', 'post.thread_id')
-    .select(['post.signed_text', 'post.signing'])
-    .where('thread.board_id', '=', boardId)
-    .where('post.thread_id', '=', threadId)
-    .where('post.number', '=', number)
+    .select(['post.signed_text', 'post.signing', 'post.thread_id'])
+    .where('thread.board_id', '=', place.boardId)
+    .where('thread.number', '=', place.thread)
+    .where('post.number', '=', place.number)
     .executeTakeFirst()
 }
 
@@ -65,15 +65,18 @@ export async function countPostsBefore(db: Db, threadId: number, number: number)
   return Number(row.n)
 }
 
-/** A post by its place: cell and board slugs, thread id and number. */
-export function findPostAt(db: Db, where: { cellId: number; boardId: number; threadId: number; number: number }) {
+/** Where a post is: its board, its thread's number on that board, its number in the thread. */
+export type PostPlace = { boardId: number; thread: number; number: number }
+
+/** A post by its place (numbers are never reused, so a place names one post for good). */
+export function findPostAt(db: Db, place: PostPlace) {
   return db
     .selectFrom('post')
     .innerJoin('thread', 'thread.id', 'post.thread_id')
-    .select(['post.id', 'post.key_id', 'post.thread_id'])
-    .where('thread.board_id', '=', where.boardId)
-    .where('post.thread_id', '=', where.threadId)
-    .where('post.number', '=', where.number)
+    .select(['post.id', 'post.key_id', 'post.thread_id', 'post.body_html'])
+    .where('thread.board_id', '=', place.boardId)
+    .where('thread.number', '=', place.thread)
+    .where('post.number', '=', place.number)
     .executeTakeFirst()
 }
 

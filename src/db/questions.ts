@@ -1,15 +1,26 @@
+import { type Insertable, sql } from 'kysely'
 import type { Db } from './connect.ts'
 import type { Question, QuestionTable } from './schema.ts'
-import type { Insertable } from 'kysely'
 
-export async function insertQuestion(db: Db, q: Insertable<QuestionTable>, voterKeyIds: number[]): Promise<number> {
-  const row = await db.insertInto('question').values(q).returning('id').executeTakeFirstOrThrow()
+/**
+ * Inside a write transaction: a new question, numbered next in its cell (the UPDATE … RETURNING
+ * on the cell's row serialises concurrent raises), with its eligible voters. Returns its number.
+ */
+export async function insertQuestion(db: Db, q: Omit<Insertable<QuestionTable>, 'number'>, voterKeyIds: number[]): Promise<number> {
+  const cell = await db
+    .updateTable('cell')
+    .set({ last_question_number: sql`last_question_number + 1` })
+    .where('id', '=', q.cell_id)
+    .returning('last_question_number')
+    .executeTakeFirstOrThrow()
+  const row = await db.insertInto('question').values({ ...q, number: cell.last_question_number }).returning(['id', 'number']).executeTakeFirstOrThrow()
   await db.insertInto('eligible_voter').values(voterKeyIds.map((key_id) => ({ question_id: row.id, key_id }))).execute()
-  return row.id
+  return row.number
 }
 
-export function findQuestion(db: Db, cellId: number, id: number): Promise<Question | undefined> {
-  return db.selectFrom('question').selectAll().where('cell_id', '=', cellId).where('id', '=', id).executeTakeFirst()
+/** A question by its address: the cell and the question's number in it. */
+export function findQuestion(db: Db, cellId: number, number: number): Promise<Question | undefined> {
+  return db.selectFrom('question').selectAll().where('cell_id', '=', cellId).where('number', '=', number).executeTakeFirst()
 }
 
 export function openQuestions(db: Db, cellId: number): Promise<Question[]> {
@@ -115,15 +126,11 @@ export function openQuestionsFor(db: Db, fingerprint: string) {
     .innerJoin('eligible_voter', 'eligible_voter.question_id', 'question.id')
     .innerJoin('public_key', 'public_key.id', 'eligible_voter.key_id')
     .innerJoin('cell', 'cell.id', 'question.cell_id')
-    .select(['question.id', 'question.kind', 'question.deadline', 'cell.slug'])
+    .select(['question.number', 'question.kind', 'question.deadline', 'cell.slug'])
     .where('public_key.fingerprint', '=', fingerprint)
     .where('question.status', '=', 'open')
     .orderBy('question.deadline')
     .execute()
-}
-
-export function postBodyHtml(db: Db, postId: number) {
-  return db.selectFrom('post').select('body_html').where('id', '=', postId).executeTakeFirst()
 }
 
 export function findFraternal(db: Db, cellId: number, fingerprint: string) {
@@ -142,10 +149,6 @@ export async function lockOpenQuestion(db: Db, id: number, beforeIso?: string): 
   if (beforeIso !== undefined) q = q.where('deadline', '>', beforeIso)
   const r = await q.executeTakeFirst()
   return Number(r.numUpdatedRows) === 1
-}
-
-export function postForRemoval(db: Db, postId: number) {
-  return db.selectFrom('post').select(['id', 'thread_id', 'key_id']).where('id', '=', postId).executeTakeFirst()
 }
 
 export async function recognise(db: Db, f: { cellId: number; name: string; location: string; fingerprint: string; armored: string; questionId: number; createdAt: string }) {

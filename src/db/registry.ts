@@ -15,6 +15,7 @@ export const registry: Record<string, { about: string; columns: Record<string, C
       slug: ['published', 'the cell’s address, chosen by the operator'],
       name: ['published', 'the cell’s name, shown on its page'],
       created_at: ['published', 'coarse time the cell was created'],
+      last_question_number: ['operational', 'the number the cell’s latest question got, so the next one counts on from it; the same as that question’s published number'],
     },
   },
   line: {
@@ -47,6 +48,7 @@ export const registry: Record<string, { about: string; columns: Record<string, C
       visibility: ['published', 'the least role that may read it: public or members'],
       retention_days: ['published', 'threads older than this are forgotten (empty: kept)'],
       created_at: ['published', 'coarse time the board was created'],
+      last_thread_number: ['operational', 'the number the board’s latest thread got; numbers are never reused, and count this board’s threads only'],
     },
   },
   public_key: {
@@ -71,8 +73,9 @@ export const registry: Record<string, { about: string; columns: Record<string, C
   thread: {
     about: 'A board’s threads.',
     columns: {
-      id: ['operational', 'row identity; the thread’s address'],
+      id: ['operational', 'row identity, never published (it counts every board’s threads)'],
       board_id: ['published', 'the board the thread is on'],
+      number: ['published', 'the thread’s number on its board: its address, and the "thread:" line of its signed posts'],
       title: ['published', 'the title its first poster gave'],
       created_at: ['published', 'coarse time of the first post'],
       post_count: ['operational', 'number of posts, kept for paging (not per key)'],
@@ -106,11 +109,12 @@ export const registry: Record<string, { about: string; columns: Record<string, C
   question: {
     about: 'Line questions put to a cell’s voters, and their decisions. Who raised a question is not kept.',
     columns: {
-      id: ['operational', 'row identity; the question’s address'],
+      id: ['operational', 'row identity, never published (it counts every cell’s questions)'],
       cell_id: ['published', 'the cell asked'],
+      number: ['published', 'the question’s number in its cell: its address, and the "question:" line of its ballots'],
       kind: ['published', 'what is asked: remove a post, amend the line, admit or remove a key, recognise or withdraw a fraternal cell'],
-      payload: ['published', 'what the question is about (the post’s place and the principle as it read, the amendment, the key…)'],
-      argument: ['published', 'the argument given when it was raised'],
+      payload: ['published', 'what the question is about (the post’s place and the principle as it read, the amendment, the key…); of a post on a members-only board, its place is shown only to those who may read that board'],
+      argument: ['published', 'the argument given when it was raised; for a post on a members-only board, only to those who may read that board'],
       line_version: ['published', 'the version of the line the question is asked under'],
       eligible: ['published', 'how many voters the roster had when it opened'],
       quorum: ['published', 'how many ballots make a decision'],

@@ -1,7 +1,7 @@
 import type { Generated, Insertable, Selectable } from 'kysely'
 
 // Table types as the migrations create them. Times are ISO-8601 strings, already coarse.
-export interface CellTable { id: Generated<number>; slug: string; name: string; created_at: string }
+export interface CellTable { id: Generated<number>; slug: string; name: string; created_at: string; last_question_number: Generated<number> }
 export interface LineTable { id: Generated<number>; cell_id: number; version: number; created_at: string; question_id: number | null }
 export interface PrincipleTable { id: Generated<number>; line_id: number; number: number; text: string }
 export interface BoardTable {
@@ -13,12 +13,15 @@ export interface BoardTable {
   visibility: 'public' | 'members'
   retention_days: number | null
   created_at: string
+  last_thread_number: Generated<number>
 }
 export interface PublicKeyTable { id: Generated<number>; fingerprint: string; armored: string; created_at: string }
 export interface RosterEntryTable { id: Generated<number>; cell_id: number; key_id: number; role: 'member' | 'voter'; created_at: string }
 export interface ThreadTable {
   id: Generated<number>
   board_id: number
+  /** The thread's address on its board (unique per board, never reused); the id is internal. */
+  number: number
   title: string
   created_at: string
   post_count: Generated<number>
@@ -43,6 +46,8 @@ export interface RevokedKeyTable { id: Generated<number>; fingerprint: string; c
 export interface QuestionTable {
   id: Generated<number>
   cell_id: number
+  /** The question's address in its cell (unique per cell); the id is internal. */
+  number: number
   kind: 'remove_post' | 'amend_line' | 'admit_key' | 'remove_key' | 'recognise_cell' | 'withdraw_recognition'
   payload: string
   argument: string

@@ -1,13 +1,14 @@
+import { sql } from 'kysely'
 import type { Db } from './connect.ts'
 import type { Thread } from './schema.ts'
 
-export type ThreadListing = Pick<Thread, 'id' | 'title' | 'post_count' | 'last_post_at' | 'created_at'>
+export type ThreadListing = Pick<Thread, 'number' | 'title' | 'post_count' | 'last_post_at' | 'created_at'>
 
 /** A board's threads, most recent activity first (order from ids, not times). */
 export function listThreads(db: Db, boardId: number, limit: number, offset: number): Promise<ThreadListing[]> {
   return db
     .selectFrom('thread')
-    .select(['id', 'title', 'post_count', 'last_post_at', 'created_at'])
+    .select(['number', 'title', 'post_count', 'last_post_at', 'created_at'])
     .where('board_id', '=', boardId)
     .orderBy('last_post_id', 'desc')
     .limit(limit)
@@ -20,17 +21,28 @@ export async function countThreads(db: Db, boardId: number): Promise<number> {
   return Number(row.n)
 }
 
-export function findThread(db: Db, boardId: number, id: number): Promise<Thread | undefined> {
-  return db.selectFrom('thread').selectAll().where('board_id', '=', boardId).where('id', '=', id).executeTakeFirst()
+/** A thread by its address: the board and the thread's number on it. */
+export function findThread(db: Db, boardId: number, number: number): Promise<Thread | undefined> {
+  return db.selectFrom('thread').selectAll().where('board_id', '=', boardId).where('number', '=', number).executeTakeFirst()
 }
 
-export async function insertThread(db: Db, t: { boardId: number; title: string; createdAt: string }): Promise<number> {
-  const row = await db
-    .insertInto('thread')
-    .values({ board_id: t.boardId, title: t.title, created_at: t.createdAt, last_post_at: t.createdAt })
-    .returning('id')
+/**
+ * Inside a write transaction: a new thread, numbered next on its board. The counter is bumped with
+ * UPDATE … RETURNING, which locks the board's row, so two threads started at once on PostgreSQL
+ * number one after the other instead of colliding (as thread.last_number does for posts).
+ */
+export async function insertThread(db: Db, t: { boardId: number; title: string; createdAt: string }): Promise<{ id: number; number: number }> {
+  const board = await db
+    .updateTable('board')
+    .set({ last_thread_number: sql`last_thread_number + 1` })
+    .where('id', '=', t.boardId)
+    .returning('last_thread_number')
     .executeTakeFirstOrThrow()
-  return row.id
+  return db
+    .insertInto('thread')
+    .values({ board_id: t.boardId, number: board.last_thread_number, title: t.title, created_at: t.createdAt, last_post_at: t.createdAt })
+    .returning(['id', 'number'])
+    .executeTakeFirstOrThrow()
 }
 
 /** The keys that signed a thread's posts (to forget those left signing nothing). */

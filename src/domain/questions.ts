@@ -18,14 +18,27 @@ export const isQuestionKind = (k: string): k is QuestionKind => Object.hasOwn(QU
 export const CHOICES = ['yes', 'no', 'abstain'] as const
 export type Choice = (typeof CHOICES)[number]
 
-/** What each kind asks; stored as JSON and shown on the question and decision pages. */
+/**
+ * What each kind asks; stored as JSON and shown on the question and decision pages. A post is
+ * named by its place (board, thread number, post number: never reused), not by an internal id.
+ */
 export type Payload =
-  | { kind: 'remove_post'; postId: number; board: string; thread: number; number: number; principle: number; principleText: string }
+  | { kind: 'remove_post'; board: string; thread: number; number: number; principle: number; principleText: string }
   | { kind: 'amend_line'; change: 'add' | 'replace' | 'remove'; principle: number | null; text: string | null }
   | { kind: 'admit_key'; fingerprint: string; armored: string; role: 'member' | 'voter' }
   | { kind: 'remove_key'; fingerprint: string }
   | { kind: 'recognise_cell'; name: string; location: string; fingerprint: string; armored: string }
   | { kind: 'withdraw_recognition'; fingerprint: string; name: string }
+
+/**
+ * A "remove a post" question as shown to whoever may not read the post's board: that it is about
+ * a post on a members-only board, and the principle it cites; not the board, thread or number.
+ */
+export const WITHHELD_POST = 'a post on a members-only board'
+export type WithheldPost = { kind: 'remove_post'; withheld: typeof WITHHELD_POST; principle: number; principleText: string }
+/** A question's payload as one viewer is shown it. */
+export type ShownPayload = Payload | WithheldPost
+export const withheldPost = (p: Extract<Payload, { kind: 'remove_post' }>): WithheldPost => ({ kind: p.kind, withheld: WITHHELD_POST, principle: p.principle, principleText: p.principleText })
 
 export type Tally = { yes: number; no: number; abstain: number; eligible: number; quorum: number; threshold: Threshold }
 export type Outcome = 'adopted' | 'rejected' | 'no_quorum'

@@ -18,10 +18,11 @@ type Status = 200 | 400 | 403 | 404 | 409 | 413 | 422 | 429
 
 export function questionRoutes(deps: Deps) {
   const who = (c: C) => ({ session: c.get('session'), expired: c.get('sessionExpired') })
-  const questionId = (c: C) => {
-    const id = parseId(c.req.param('id'))
-    if (id === null) throw notFound('That question')
-    return id
+  /** The question's number in its cell, from the address. */
+  const questionNumber = (c: C) => {
+    const n = parseId(c.req.param('question'))
+    if (n === null) throw notFound('That question')
+    return n
   }
 
   async function renderRaise(c: C, kind: string | undefined, form: FormState, status: Status) {
@@ -33,8 +34,8 @@ export function questionRoutes(deps: Deps) {
   }
 
   async function renderQuestion(c: C, form: FormState, status: Status) {
-    const d = await readQuestion(deps, c.req.param('cell')!, questionId(c), c.get('session'))
-    return sendPage(c, deps, status, `Question ${d.item.q.id}`, questionMain({ cell: d.cell, item: d.item, viewer: viewerOf(c, deps), form, decision: d.decision }))
+    const d = await readQuestion(deps, c.req.param('cell')!, questionNumber(c), c.get('session'))
+    return sendPage(c, deps, status, `Question ${d.item.q.number}`, questionMain({ cell: d.cell, item: d.item, viewer: viewerOf(c, deps), form, decision: d.decision }))
   }
 
   const failed = (e: unknown) => {
@@ -59,31 +60,31 @@ export function questionRoutes(deps: Deps) {
     .post('/c/:cell/questions', async (c) => {
       const form = c.get('form')
       try {
-        const id = await raiseQuestion(deps, who(c), { ...form, cell: c.req.param('cell') })
-        return c.redirect(`/c/${c.req.param('cell')}/questions/${id}`, 303)
+        const n = await raiseQuestion(deps, who(c), { ...form, cell: c.req.param('cell') })
+        return c.redirect(`/c/${c.req.param('cell')}/questions/${n}`, 303)
       } catch (e) {
         const err = failed(e)
         return renderRaise(c, form.kind, refusedForm(form, err), err.status as Status)
       }
     })
-    .get('/c/:cell/questions/:id{[0-9]+}', (c) => renderQuestion(c, emptyForm(), 200))
-    .post('/c/:cell/questions/:id{[0-9]+}/ballot', async (c) => {
+    .get('/c/:cell/questions/:question{[0-9]+}', (c) => renderQuestion(c, emptyForm(), 200))
+    .post('/c/:cell/questions/:question{[0-9]+}/ballot', async (c) => {
       const form = c.get('form')
-      const action = `/c/${c.req.param('cell')}/questions/${questionId(c)}/ballot`
+      const action = `/c/${c.req.param('cell')}/questions/${questionNumber(c)}/ballot`
       try {
-        const r = await castBallot(deps, who(c), { cell: c.req.param('cell'), questionId: questionId(c), choice: form.choice, signed: form.signed, confirm: form.confirm })
+        const r = await castBallot(deps, who(c), { cell: c.req.param('cell'), question: questionNumber(c), choice: form.choice, signed: form.signed, confirm: form.confirm })
         if (r.state === 'confirm') return sendPage(c, deps, 200, 'Sign this ballot?', ballotConfirm({ viewer: viewerOf(c, deps), action, text: r.text, choice: r.choice }))
-        return c.redirect(`/c/${c.req.param('cell')}/questions/${questionId(c)}`, 303)
+        return c.redirect(`/c/${c.req.param('cell')}/questions/${questionNumber(c)}`, 303)
       } catch (e) {
         const err = failed(e)
         return renderQuestion(c, refusedForm({ choice: form.choice, signed: form.signed }, err), err.status as Status)
       }
     })
-    .get('/c/:cell/questions/:id{[0-9]+}/bundle.json', async (c) => {
-      const bundle = await tallyBundle(deps, c.req.param('cell'), questionId(c))
+    .get('/c/:cell/questions/:question{[0-9]+}/bundle.json', async (c) => {
+      const bundle = await tallyBundle(deps, c.req.param('cell'), questionNumber(c), c.get('session'))
       return c.body(JSON.stringify(bundle, null, 2), 200, {
         'Content-Type': 'application/json; charset=utf-8',
-        'Content-Disposition': `attachment; filename="${bundle.cell}-question-${bundle.question.id}.json"`,
+        'Content-Disposition': `attachment; filename="${bundle.cell}-question-${bundle.question.number}.json"`,
       })
     })
     .get('/c/:cell/decisions', async (c) => {

@@ -1,12 +1,10 @@
 import { Hono } from 'hono'
 import { DomainError, notFound } from '../domain/errors.ts'
-import { findSignedText } from '../db/posts.ts'
 import type { Deps } from '../services/deps.ts'
 import { replyToThread } from '../services/posts.ts'
-import { assertCanRead, findBoardOrThrow, pageOfPost, readThreadPage } from '../services/reading.ts'
+import { findPostPage, openBoard, readSignedText, readThreadPage, type ReadableBoard } from '../services/reading.ts'
 import { html } from '../../views/html.ts'
-import type { BoardHeadProps } from '../../views/pages/board.ts'
-import { threadHead } from '../../views/pages/thread.ts'
+import { threadHead, threadPath, type ThreadHeadProps } from '../../views/pages/thread.ts'
 import { emptyForm, type FormState, refusedForm } from '../../views/partials/forms.ts'
 import { pager } from '../../views/partials/pager.ts'
 import { postArticle } from '../../views/partials/post.ts'
@@ -15,72 +13,83 @@ import type { Place } from '../../views/partials/signing.ts'
 import type { AppEnv } from './env.ts'
 import { encode, isHtmx, parseId, sendAround, viewerOf, type C } from './render.ts'
 
-type ThreadMeta = BoardHeadProps & { cellId: number; thread: { id: number; title: string }; page: number; pages: number }
+type ThreadMeta = ThreadHeadProps & { page: number; pages: number }
 
 const THREAD = '/c/:cell/:board/t/:thread{[0-9]+}'
 
 export function threadRoutes(deps: Deps) {
+  // Every address under a board first settles whether this viewer may read it (openBoard), and
+  // only then looks at threads, pages or posts, or even at whether the address is well formed:
+  // a refused viewer gets one and the same answer everywhere under a members' board.
+  const open = (c: C) => openBoard(deps, c.req.param('cell')!, c.req.param('board')!, c.get('session'))
+
   /** The cached middle of a thread page (its posts and pager), built from two queries on a miss. */
-  async function threadPart(c: C, threadId: number, page: number) {
-    const cellSlug = c.req.param('cell')!
-    const boardSlug = c.req.param('board')!
-    const key = `thread:${threadId}:${page}`
+  async function threadPart(at: ReadableBoard, number: number, page: number) {
+    const key = `thread:${at.board.id}:${number}:${page}`
     let part = deps.cache.get<ThreadMeta>(key)
     if (!part) {
-      const d = await readThreadPage(deps, cellSlug, boardSlug, threadId, page)
+      const d = await readThreadPage(deps, at, number, page)
       const meta: ThreadMeta = {
         cell: { slug: d.cell.slug, name: d.cell.name },
         board: { slug: d.board.slug, name: d.board.name, description: d.board.description, visibility: d.board.visibility },
-        cellId: d.cell.id,
-        thread: { id: d.thread.id, title: d.thread.title },
+        thread: { number: d.thread.number, title: d.thread.title },
         page: d.page,
         pages: d.pages,
       }
-      const path = `/c/${meta.cell.slug}/${meta.board.slug}/t/${threadId}`
+      const path = threadPath(meta)
       const posts = d.posts.map((p) => postArticle({ number: p.number, signing: p.signing, bodyHtml: p.body_html, createdAt: p.created_at, fingerprint: p.fingerprint, signed: p.signed }, path))
-      part = { meta, bytes: encode(html`<div id="posts" hx-boost="false">${posts}</div>${pager(path, d.page, d.pages)}`), tags: [`thread:${threadId}`, `board:${d.board.id}`] }
+      // Tagged with row ids (internal): writes invalidate by them.
+      part = { meta, bytes: encode(html`<div id="posts" hx-boost="false">${posts}</div>${pager(path, d.page, d.pages)}`), tags: [`thread:${d.thread.id}`, `board:${d.board.id}`] }
       deps.cache.set(key, part)
     }
-    const m = part.meta
-    // The cache is keyed by thread id alone: the address must name the thread's own cell and board.
-    if (m.cell.slug !== cellSlug || m.board.slug !== boardSlug) throw notFound('That thread')
-    await assertCanRead(deps, { visibility: m.board.visibility, cell_id: m.cellId }, c.get('session'))
     return part
   }
 
-  async function renderThread(c: C, threadId: number, page: number | 'last', form: FormState, status: 200 | 400 | 403 | 413 | 422) {
-    let part = await threadPart(c, threadId, page === 'last' ? 1 : page)
-    if (page === 'last' && part.meta.pages > 1) part = await threadPart(c, threadId, part.meta.pages)
+  async function renderThread(c: C, number: number | null, page: number | 'last' | null, form: FormState, status: 200 | 400 | 403 | 413 | 422) {
+    const at = await open(c)
+    if (number === null || page === null) throw notFound('That page')
+    let part = await threadPart(at, number, page === 'last' ? 1 : page)
+    if (page === 'last' && part.meta.pages > 1) part = await threadPart(at, number, part.meta.pages)
     const m = part.meta
-    const path = `/c/${m.cell.slug}/${m.board.slug}/t/${threadId}`
+    const path = threadPath(m)
     return sendAround(c, deps, status, {
       title: m.thread.title,
       before: () => threadHead(m),
       cached: part,
-      after: () => replyForm({ threadPath: path, place: placeOf(c, threadId), viewer: viewerOf(c, deps), form, inline: m.page === m.pages }),
-      anonymous: `thread:${threadId}:${m.page}:anonymous`,
+      after: () => replyForm({ threadPath: path, place: placeOf(c, number), viewer: viewerOf(c, deps), form, inline: m.page === m.pages }),
+      anonymous: `thread:${at.board.id}:${number}:${m.page}:anonymous`,
     })
   }
 
   const placeOf = (c: C, thread: number): Place => ({ site: deps.config.siteId, cell: c.req.param('cell')!, board: c.req.param('board')!, thread })
 
+  /** The thread and post numbers of an address, after the access check. */
+  async function postAddress(c: C, n: string | undefined) {
+    const at = await open(c)
+    const thread = parseId(c.req.param('thread'))
+    const number = parseId(n)
+    if (thread === null || number === null) throw notFound('That post')
+    return { at, thread, number }
+  }
+
   return new Hono<AppEnv>()
     .get(THREAD, async (c) => {
-      const threadId = parseId(c.req.param('thread'))
       const page = c.req.query('page') === undefined ? 1 : parseId(c.req.query('page'))
-      if (threadId === null || page === null) throw notFound('That page')
-      return renderThread(c, threadId, page, emptyForm(), 200)
+      return renderThread(c, parseId(c.req.param('thread')), page, emptyForm(), 200)
     })
     .post(THREAD, async (c) => {
-      const threadId = parseId(c.req.param('thread'))
-      if (threadId === null) throw notFound('That thread')
+      const number = parseId(c.req.param('thread'))
+      if (number === null) {
+        await open(c)
+        throw notFound('That thread')
+      }
       const form = c.get('form')
       const body = form.body ?? ''
       try {
-        const r = await replyToThread(deps, { session: c.get('session'), expired: c.get('sessionExpired') }, { cell: c.req.param('cell'), board: c.req.param('board'), threadId, body, signed: form.signed, signature: form.signature })
+        const r = await replyToThread(deps, { session: c.get('session'), expired: c.get('sessionExpired') }, { cell: c.req.param('cell'), board: c.req.param('board'), thread: number, body, signed: form.signed, signature: form.signature })
         if (!isHtmx(c)) return c.redirect(`${r.threadPath}?page=${r.page}#p${r.number}`, 303)
         // htmx: the new post to append, and a fresh, empty form swapped in out of band.
-        const fresh = replyForm({ threadPath: r.threadPath, place: placeOf(c, threadId), viewer: viewerOf(c, deps), form: emptyForm(), inline: true, oob: true })
+        const fresh = replyForm({ threadPath: r.threadPath, place: placeOf(c, number), viewer: viewerOf(c, deps), form: emptyForm(), inline: true, oob: true })
         return c.html(html`${postArticle(r.post, r.threadPath)}${fresh}`)
       } catch (e) {
         if (!(e instanceof DomainError) || e.status === 404) throw e
@@ -88,35 +97,29 @@ export function threadRoutes(deps: Deps) {
         if (isHtmx(c)) {
           c.header('HX-Retarget', '#reply')
           c.header('HX-Reswap', 'outerHTML')
-          const path = `/c/${c.req.param('cell')}/${c.req.param('board')}/t/${threadId}`
-          return c.html(replyForm({ threadPath: path, place: placeOf(c, threadId), viewer: viewerOf(c, deps), form: state, inline: true }), e.status as 400 | 403 | 422)
+          const path = `/c/${c.req.param('cell')}/${c.req.param('board')}/t/${number}`
+          return c.html(replyForm({ threadPath: path, place: placeOf(c, number), viewer: viewerOf(c, deps), form: state, inline: true }), e.status as 400 | 403 | 422)
         }
-        return renderThread(c, threadId, 'last', state, e.status as 400 | 403 | 413 | 422)
+        return renderThread(c, number, 'last', state, e.status as 400 | 403 | 413 | 422)
       }
     })
     // A stable address for post N, wherever paging puts it.
     .get(`${THREAD}/p/:n{[0-9]+}`, async (c) => {
-      const threadId = parseId(c.req.param('thread'))
-      const n = parseId(c.req.param('n'))
-      if (threadId === null || n === null) throw notFound('That post')
-      const { board } = await findBoardOrThrow(deps, c.req.param('cell'), c.req.param('board'))
-      await assertCanRead(deps, board, c.get('session'))
-      const signed = await findSignedText(deps.db, board.id, threadId, n)
-      if (!signed) throw notFound('That post')
-      return c.redirect(`/c/${c.req.param('cell')}/${c.req.param('board')}/t/${threadId}?page=${await pageOfPost(deps, threadId, n)}#p${n}`, 303)
+      const { at, thread, number } = await postAddress(c, c.req.param('n'))
+      const page = await findPostPage(deps, at, thread, number)
+      return c.redirect(`/c/${at.cell.slug}/${at.board.slug}/t/${thread}?page=${page}#p${number}`, 303)
     })
     // The post's OpenPGP cleartext-signed message, for gpg --verify.
     .get(`${THREAD}/p/:file{[0-9]+\\.asc}`, async (c) => {
-      const threadId = parseId(c.req.param('thread'))
-      const n = parseId(c.req.param('file').slice(0, -4))
-      if (threadId === null || n === null) throw notFound('That post')
-      const { board } = await findBoardOrThrow(deps, c.req.param('cell'), c.req.param('board'))
-      await assertCanRead(deps, board, c.get('session'))
-      const signed = await findSignedText(deps.db, board.id, threadId, n)
-      if (!signed?.signed_text) throw notFound('A signed text for that post')
-      return c.body(signed.signed_text, 200, {
+      const { at, thread, number } = await postAddress(c, c.req.param('file').slice(0, -4))
+      return c.body(await readSignedText(deps, at, thread, number), 200, {
         'Content-Type': 'text/plain; charset=utf-8',
-        'Content-Disposition': `attachment; filename="post-${threadId}-${n}.asc"`,
+        'Content-Disposition': `attachment; filename="post-${thread}-${number}.asc"`,
       })
+    })
+    // Any other address under a board: refused like the rest of it, or else nothing there.
+    .all('/c/:cell/:board/*', async (c) => {
+      await open(c)
+      throw notFound('That page')
     })
 }

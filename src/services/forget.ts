@@ -8,7 +8,7 @@ import { notFound } from '../domain/errors.ts'
 import { REMOVED_OPENING_TITLE } from '../domain/posts.ts'
 import { coarseTime } from '../domain/time.ts'
 import type { Deps } from './deps.ts'
-import { findBoardOrThrow } from './reading.ts'
+import { findBoardOrThrow, readableByAnyone } from './reading.ts'
 
 // "If we did not publish it, forget it": removal is a hard delete, followed by the purge, which
 // only reports done once the removed content is gone from every database file.
@@ -58,26 +58,29 @@ export async function purge(deps: ForgetDeps, opts: { removed?: boolean } = {}):
   return { threads, keys, checkpointAttempts: attempts, ms: Math.round(performance.now() - started) }
 }
 
-/** The operator's "post remove": hard-delete one post, then purge. */
-export async function removePost(deps: ForgetDeps, at: { cell: string; board: string; threadId: number; number: number }) {
+/** The operator's "post remove": hard-delete one post (by board, thread number and number), then purge. */
+export async function removePost(deps: ForgetDeps, at: { cell: string; board: string; thread: number; number: number }) {
   const { cell, board } = await findBoardOrThrow(deps, at.cell, at.board)
-  const post = await findPostAt(deps.db, { cellId: cell.id, boardId: board.id, threadId: at.threadId, number: at.number })
+  const post = await findPostAt(deps.db, { boardId: board.id, thread: at.thread, number: at.number })
   if (!post) throw notFound('That post')
   const r = await deps.db.transaction().execute(async (tx) => {
-    await recordOperatorAction(tx, cell.id, `removed post ${at.number} of thread ${at.threadId} on the board "${board.slug}"`, coarseTime(deps.now(), deps.config.timeGranularityMs))
+    // The log is public: of a members' board it names no thread or post (they count its posts).
+    const what = readableByAnyone(board) ? `post ${at.number} of thread ${at.thread} on the board "${board.slug}"` : `a post on the members-only board "${board.slug}"`
+    await recordOperatorAction(tx, cell.id, `removed ${what}`, coarseTime(deps.now(), deps.config.timeGranularityMs))
     return forgetPost(tx, post)
   })
   deps.cache?.invalidateThread(post.thread_id, board.id)
   return { ...r, purge: await purge(deps, { removed: true }) }
 }
 
-/** The operator's "thread remove": hard-delete a thread and all its posts, then purge. */
-export async function removeThread(deps: ForgetDeps, at: { cell: string; board: string; threadId: number }) {
+/** The operator's "thread remove": hard-delete a thread (by board and number) and all its posts, then purge. */
+export async function removeThread(deps: ForgetDeps, at: { cell: string; board: string; thread: number }) {
   const { cell, board } = await findBoardOrThrow(deps, at.cell, at.board)
-  const thread = await findThread(deps.db, board.id, at.threadId)
+  const thread = await findThread(deps.db, board.id, at.thread)
   if (!thread) throw notFound('That thread')
   const r = await deps.db.transaction().execute(async (tx) => {
-    await recordOperatorAction(tx, cell.id, `removed thread ${thread.id} on the board "${board.slug}", with its posts`, coarseTime(deps.now(), deps.config.timeGranularityMs))
+    const what = readableByAnyone(board) ? `thread ${thread.number} on the board "${board.slug}"` : `a thread on the members-only board "${board.slug}"`
+    await recordOperatorAction(tx, cell.id, `removed ${what}, with its posts`, coarseTime(deps.now(), deps.config.timeGranularityMs))
     return forgetThreads(tx, [thread.id])
   })
   deps.cache?.invalidateThread(thread.id, board.id)

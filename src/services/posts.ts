@@ -11,10 +11,13 @@ import type { Session } from '../ephemeral/sessions.ts'
 import { clearsign, verifyClearsigned, verifyDetached } from '../pgp.ts'
 import type { Deps } from './deps.ts'
 import { assertKeyStillValid } from './identities.ts'
-import { assertCanRead, findBoardOrThrow, pageOfPost } from './reading.ts'
+import { openBoard, pageOfPost } from './reading.ts'
 
 export type Published = {
+  /** The thread's row id: internal (cache tags), never in an address. */
   threadId: number
+  /** The thread's number on its board, as its address and signed texts name it. */
+  thread: number
   threadPath: string
   number: number
   page: number
@@ -49,7 +52,7 @@ function requireIdentity(who: Who): Session {
  * server's signature with a disposable key; otherwise the post is session-attested (the server
  * vouches only that the session proved the key).
  */
-async function signPost(deps: Deps, session: Session, where: { cell: Cell; board: Board; thread: number | 'new' }, input: PostInput, createdAt: string): Promise<Signed> {
+async function signPost(deps: Deps, session: Session, where: { cell: Pick<Cell, 'slug'>; board: Pick<Board, 'slug'>; thread: number | 'new' }, input: PostInput, createdAt: string): Promise<Signed> {
   const place = { site: deps.config.siteId, cell: where.cell.slug, board: where.board.slug, thread: where.thread }
   const isNew = where.thread === 'new'
 
@@ -80,9 +83,9 @@ async function signPost(deps: Deps, session: Session, where: { cell: Cell; board
 }
 
 export async function startThread(deps: Deps, who: Who, input: PostInput): Promise<Published> {
+  // The board's own refusal first: on a members' board an outsider learns nothing more.
+  const { cell, board } = await openBoard(deps, input.cell, input.board, who.session)
   const session = requireIdentity(who)
-  const { cell, board } = await findBoardOrThrow(deps, input.cell, input.board)
-  await assertCanRead(deps, board, session)
   await assertKeyStillValid(deps, session)
   // One reading of the clock: the post's published time is also its signature's.
   const createdAt = coarseTime(deps.now(), deps.config.timeGranularityMs)
@@ -90,26 +93,27 @@ export async function startThread(deps: Deps, who: Who, input: PostInput): Promi
 
   const result = await deps.db.transaction().execute(async (tx) => {
     const keyId = await ensureKey(tx, { fingerprint: session.fingerprint, armored: session.armoredPublic, createdAt })
-    const threadId = await insertThread(tx, { boardId: board.id, title: s.title, createdAt })
-    const threadPath = `/c/${cell.slug}/${board.slug}/t/${threadId}`
+    const thread = await insertThread(tx, { boardId: board.id, title: s.title, createdAt })
+    const threadPath = `/c/${cell.slug}/${board.slug}/t/${thread.number}`
     const bodyHtml = renderPostBody(s.body, threadPath)
-    const post = await appendPost(tx, { thread_id: threadId, key_id: keyId, signing: s.signing, body_source: s.body, body_html: bodyHtml, signed_text: s.signedText, created_at: createdAt })
-    return { threadId, threadPath, number: post.number, bodyHtml }
+    const post = await appendPost(tx, { thread_id: thread.id, key_id: keyId, signing: s.signing, body_source: s.body, body_html: bodyHtml, signed_text: s.signedText, created_at: createdAt })
+    return { threadId: thread.id, thread: thread.number, threadPath, number: post.number, bodyHtml }
   })
   deps.cache.invalidateThread(result.threadId, board.id)
   return { ...result, page: 1, post: { number: result.number, signing: s.signing, bodyHtml: result.bodyHtml, createdAt, fingerprint: session.fingerprint, signed: s.signedText !== null } }
 }
 
-export async function replyToThread(deps: Deps, who: Who, input: Omit<PostInput, 'title'> & { threadId: number }): Promise<Published> {
-  const { cell, board } = await findBoardOrThrow(deps, input.cell, input.board)
-  const thread = await findThread(deps.db, board.id, input.threadId)
+/** Reply to a thread, named by its number on the board. */
+export async function replyToThread(deps: Deps, who: Who, input: Omit<PostInput, 'title'> & { thread: number }): Promise<Published> {
+  // Access before the thread is looked up: a missing thread and a present one answer alike.
+  const { cell, board } = await openBoard(deps, input.cell, input.board, who.session)
+  const thread = await findThread(deps.db, board.id, input.thread)
   if (!thread) throw notFound('That thread')
   const session = requireIdentity(who)
-  await assertCanRead(deps, board, session)
   await assertKeyStillValid(deps, session)
   const createdAt = coarseTime(deps.now(), deps.config.timeGranularityMs)
-  const s = await signPost(deps, session, { cell, board, thread: thread.id }, { ...input, title: '' }, createdAt)
-  const threadPath = `/c/${cell.slug}/${board.slug}/t/${thread.id}`
+  const s = await signPost(deps, session, { cell, board, thread: thread.number }, { ...input, title: '' }, createdAt)
+  const threadPath = `/c/${cell.slug}/${board.slug}/t/${thread.number}`
   const bodyHtml = renderPostBody(s.body, threadPath)
 
   const post = await deps.db.transaction().execute(async (tx) => {
@@ -118,5 +122,5 @@ export async function replyToThread(deps: Deps, who: Who, input: Omit<PostInput,
   })
   deps.cache.invalidateThread(thread.id, board.id)
   const page = await pageOfPost(deps, thread.id, post.number)
-  return { threadId: thread.id, threadPath, number: post.number, page, post: { number: post.number, signing: s.signing, bodyHtml, createdAt, fingerprint: session.fingerprint, signed: s.signedText !== null } }
+  return { threadId: thread.id, thread: thread.number, threadPath, number: post.number, page, post: { number: post.number, signing: s.signing, bodyHtml, createdAt, fingerprint: session.fingerprint, signed: s.signedText !== null } }
 }

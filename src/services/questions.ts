@@ -18,8 +18,6 @@ import {
   openQuestions,
   openQuestionsFor,
   operatorActions,
-  postBodyHtml,
-  postForRemoval,
   lockOpenQuestion,
   recognise,
   withdrawRecognition,
@@ -28,7 +26,7 @@ import {
   tallyBallots,
 } from '../db/questions.ts'
 import { putRosterEntry, removeRosterEntry, roleOf, voterKeyIds } from '../db/roster.ts'
-import type { Cell, Question } from '../db/schema.ts'
+import type { Board, Cell, Question } from '../db/schema.ts'
 import { DomainError, notFound, validateFields } from '../domain/errors.ts'
 import {
   amendedPrinciples,
@@ -43,7 +41,9 @@ import {
   type Choice,
   type Outcome,
   type Payload,
+  type ShownPayload,
   type Tally,
+  withheldPost,
 } from '../domain/questions.ts'
 import { checkBody, checkLine } from '../domain/text.ts'
 import { coarseTime, coarseTimeAfter } from '../domain/time.ts'
@@ -52,7 +52,7 @@ import { clearsign, forgetSigningKey, readPublicKey, verifyClearsigned } from '.
 import type { Deps } from './deps.ts'
 import { assertKeyStillValid } from './identities.ts'
 import { forgetPost } from './forget.ts'
-import { findCellOrThrow } from './reading.ts'
+import { canRead, findCellOrThrow } from './reading.ts'
 
 type Who = { session: Session | null; expired: boolean }
 
@@ -98,13 +98,13 @@ export async function raiseQuestion(deps: Deps, who: Who, input: RaiseInput): Pr
   if (!role && !QUESTION_KINDS[kind].anyone) throw new DomainError(403, 'Only keys on the cell’s roster may raise this kind of question. Anyone may ask to remove a post.')
   const line = await currentLine(deps.db, cell.id)
   const argument = validateFields({ argument: () => checkBody('argument', input.argument ?? '', 2000) }, 'Give a short argument.').argument
-  const payload = await payloadFor(deps, cell, kind, input, line, role !== null)
+  const payload = await payloadFor(deps, cell, kind, input, line, session)
   const voters = await voterKeyIds(deps.db, cell.id)
   if (voters.length === 0) throw new DomainError(422, 'This cell has no voters on its roster yet, so nobody could decide the question.')
   if (!role && !(await deps.rateLimits.hit(`raise:${session.fingerprint}`, deps.config.raiseLimitPerHour, 3600_000))) {
     throw new DomainError(429, `A key off the roster may raise at most ${deps.config.raiseLimitPerHour} questions an hour. Try again later.`)
   }
-  const id = await deps.db.transaction().execute((tx) =>
+  const number = await deps.db.transaction().execute((tx) =>
     insertQuestion(
       tx,
       {
@@ -131,10 +131,10 @@ export async function raiseQuestion(deps: Deps, who: Who, input: RaiseInput): Pr
     ),
   )
   forgetOpenCounts()
-  return id
+  return number
 }
 
-async function payloadFor(deps: Deps, cell: Cell, kind: keyof typeof QUESTION_KINDS, input: RaiseInput, line: { principles: { number: number; text: string }[] }, onRoster: boolean): Promise<Payload> {
+async function payloadFor(deps: Deps, cell: Cell, kind: keyof typeof QUESTION_KINDS, input: RaiseInput, line: { principles: { number: number; text: string }[] }, session: Session): Promise<Payload> {
   const principleOf = (n: number) => {
     const p = line.principles.find((x) => x.number === n)
     if (!p) throw new DomainError(422, `The cell’s line has no principle ${n}.`, { principle: `Cite a principle of the current line (1–${line.principles.length}).` })
@@ -153,11 +153,12 @@ async function payloadFor(deps: Deps, cell: Cell, kind: keyof typeof QUESTION_KI
       )
       const board = await findBoard(deps.db, cell.id, v.board)
       if (!board) throw new DomainError(422, 'That post is not in this cell: a question can only be about this cell’s posts.', { board: 'No board of this cell has that name.' })
-      if (board.visibility !== 'public' && !onRoster) throw new DomainError(403, 'Only the cell’s roster may raise questions about a members-only board.')
-      const post = await findPostAt(deps.db, { cellId: cell.id, boardId: board.id, threadId: v.thread, number: v.number })
+      // Before the post is looked up: whoever may not read the board learns nothing of its posts.
+      if (!(await canRead(deps, board, session))) throw new DomainError(403, 'Only the cell’s roster may raise questions about a members-only board.')
+      const post = await findPostAt(deps.db, { boardId: board.id, thread: v.thread, number: v.number })
       if (!post) throw new DomainError(422, 'There is no such post in this cell.', { number: 'No post with that thread and number on this board.' })
       const principle = principleOf(v.principle)
-      return { kind, postId: post.id, board: board.slug, thread: v.thread, number: v.number, principle: principle.number, principleText: principle.text }
+      return { kind, board: board.slug, thread: v.thread, number: v.number, principle: principle.number, principleText: principle.text }
     }
     case 'amend_line': {
       const change = input.change
@@ -201,7 +202,8 @@ async function payloadFor(deps: Deps, cell: Cell, kind: keyof typeof QUESTION_KI
   }
 }
 
-export type BallotInput = { cell: string; questionId: number; choice?: string; signed?: string; confirm?: string }
+/** A ballot as sent; `question` is the question's number in the cell. */
+export type BallotInput = { cell: string; question: number; choice?: string; signed?: string; confirm?: string }
 export type BallotResult = { state: 'confirm'; text: string; choice: Choice } | { state: 'cast'; closed: Outcome | null }
 
 /**
@@ -213,14 +215,14 @@ export type BallotResult = { state: 'confirm'; text: string; choice: Choice } | 
 export async function castBallot(deps: Deps, who: Who, input: BallotInput): Promise<BallotResult> {
   const cell = await findCellOrThrow(deps, input.cell)
   await closeDueQuestions(deps)
-  const q = await findQuestion(deps.db, cell.id, input.questionId)
+  const q = await findQuestion(deps.db, cell.id, input.question)
   if (!q) throw notFound('That question')
   if (q.status !== 'open') throw new DomainError(409, 'This question is closed: ballots are no longer accepted.')
   const session = requireSession(who, 'vote')
   await assertKeyStillValid(deps, session)
   const keyId = await eligibleKeyId(deps.db, q.id, session.fingerprint)
   if (keyId === null) throw new DomainError(403, 'Your key is not among this question’s voters (the roster’s voters when it opened).')
-  const place = { site: deps.config.siteId, cell: cell.slug, question: q.id, line: q.line_version }
+  const place = { site: deps.config.siteId, cell: cell.slug, question: q.number, line: q.line_version }
   // One reading of the clock: the ballot's published time is also its server signature's.
   const castAt = time(deps)
 
@@ -277,7 +279,9 @@ export async function closeQuestion(deps: Deps, q: Question): Promise<Outcome> {
     if (outcome !== 'adopted') return outcome
     switch (payload.kind) {
       case 'remove_post': {
-        const post = await postForRemoval(tx, payload.postId)
+        // By its place: numbers are never reused, so this is the post the voters saw, or none.
+        const board = await findBoard(tx, q.cell_id, payload.board)
+        const post = board ? await findPostAt(tx, { boardId: board.id, thread: payload.thread, number: payload.number }) : undefined
         if (post) {
           await forgetPost(tx, post)
           purgeNeeded = true
@@ -312,7 +316,7 @@ export async function closeQuestion(deps: Deps, q: Question): Promise<Outcome> {
     return outcome
   })
   forgetOpenCounts()
-  if (outcome === null) return (await findQuestion(deps.db, q.cell_id, q.id))!.outcome!
+  if (outcome === null) return (await findQuestion(deps.db, q.cell_id, q.number))!.outcome!
   if (outcome === 'adopted' && payload.kind === 'remove_key') {
     await deps.sessions.deleteByFingerprint(payload.fingerprint)
     forgetSigningKey(payload.fingerprint)
@@ -332,24 +336,24 @@ export async function closeDueQuestions(deps: Deps): Promise<number> {
 }
 
 /** Everything needed to recheck a closed question offline: `npm run cellboard -- verify-tally FILE`. */
-export async function tallyBundle(deps: Deps, cellSlug: string, questionId: number) {
+export async function tallyBundle(deps: Deps, cellSlug: string, number: number, session: Session | null) {
   const cell = await findCellOrThrow(deps, cellSlug)
   await closeDueQuestions(deps)
-  const q = await findQuestion(deps.db, cell.id, questionId)
+  const q = await findQuestion(deps.db, cell.id, number)
   if (!q) throw notFound('That question')
   if (q.status !== 'closed') throw new DomainError(409, 'The ballots are published when the question closes.')
-  const [voters, ballots] = await Promise.all([eligibleVoters(deps.db, q.id), ballotsOf(deps.db, q.id)])
-  const { armored: _a, ...payload } = payloadOf(q) as Payload & { armored?: string }
+  const [voters, ballots, shown] = await Promise.all([eligibleVoters(deps.db, q.id), ballotsOf(deps.db, q.id), showQuestion(deps, q, boardReader(deps, session))])
+  const { armored: _a, ...payload } = shown.payload as ShownPayload & { armored?: string }
   return {
     format: 'cellboard-tally-v1',
     site: deps.config.siteId,
     cell: cell.slug,
     question: {
-      id: q.id,
+      number: q.number,
       kind: q.kind,
       lineVersion: q.line_version,
       payload,
-      argument: q.argument,
+      argument: shown.argument,
       eligible: q.eligible,
       quorum: q.quorum,
       threshold: q.threshold,
@@ -368,30 +372,69 @@ export type TallyBundle = Awaited<ReturnType<typeof tallyBundle>>
 
 // ----- Reading: the queue, one question, the decision log, the line ------------------------------
 
-async function viewOf(deps: Deps, q: Question) {
-  const payload = payloadOf(q)
-  const post = payload.kind === 'remove_post' ? ((await postBodyHtml(deps.db, payload.postId)) ?? null) : null
-  return { ...q, payload, post: post ? { bodyHtml: post.body_html } : null }
+/** Whether this viewer may read a board, asked once per board however many questions name it. */
+function boardReader(deps: Deps, session: Session | null) {
+  const seen = new Map<number, Promise<boolean>>()
+  return (board: Board) => {
+    let may = seen.get(board.id)
+    if (!may) seen.set(board.id, (may = canRead(deps, board, session)))
+    return may
+  }
 }
 
-async function itemOf(deps: Deps, cell: Cell, q: Question, session: Session | null) {
-  const [view, ballots, keyId] = await Promise.all([viewOf(deps, q), countBallots(deps.db, q.id), session ? eligibleKeyId(deps.db, q.id, session.fingerprint) : null])
-  return { q: view, ballots, canVote: q.status === 'open' && keyId !== null, place: { site: deps.config.siteId, cell: cell.slug, question: q.id, line: q.line_version } }
+/**
+ * What of a question this viewer may see. A question about a post on a members-only board is
+ * public, so that anyone can recheck its decision; the post is not. Its board, thread, number and
+ * text, and the argument (which may quote the post), go only to those who may read that board.
+ */
+async function showQuestion(deps: Deps, q: Question, reads: ReturnType<typeof boardReader>): Promise<{ payload: ShownPayload; argument: string | null; board: Board | null }> {
+  const payload = payloadOf(q)
+  if (payload.kind !== 'remove_post') return { payload, argument: q.argument, board: null }
+  const board = await findBoard(deps.db, q.cell_id, payload.board)
+  if (!board || !(await reads(board))) return { payload: withheldPost(payload), argument: null, board: null }
+  return { payload, argument: q.argument, board }
+}
+
+async function viewOf(deps: Deps, q: Question, reads: ReturnType<typeof boardReader>) {
+  const shown = await showQuestion(deps, q, reads)
+  const p = shown.payload
+  const post = shown.board && p.kind === 'remove_post' && !('withheld' in p) ? await findPostAt(deps.db, { boardId: shown.board.id, thread: p.thread, number: p.number }) : undefined
+  return {
+    number: q.number,
+    kind: q.kind,
+    argument: shown.argument,
+    line_version: q.line_version,
+    eligible: q.eligible,
+    quorum: q.quorum,
+    threshold: q.threshold,
+    opened_at: q.opened_at,
+    deadline: q.deadline,
+    status: q.status,
+    outcome: q.outcome,
+    payload: p,
+    post: post ? { bodyHtml: post.body_html } : null,
+  }
+}
+
+async function itemOf(deps: Deps, cell: Cell, q: Question, session: Session | null, reads: ReturnType<typeof boardReader>) {
+  const [view, ballots, keyId] = await Promise.all([viewOf(deps, q, reads), countBallots(deps.db, q.id), session ? eligibleKeyId(deps.db, q.id, session.fingerprint) : null])
+  return { q: view, ballots, canVote: q.status === 'open' && keyId !== null, place: { site: deps.config.siteId, cell: cell.slug, question: q.number, line: q.line_version } }
 }
 
 export async function readQueue(deps: Deps, cellSlug: string, session: Session | null) {
   const cell = await findCellOrThrow(deps, cellSlug)
   await closeDueQuestions(deps)
-  const items = await Promise.all((await openQuestions(deps.db, cell.id)).map((q) => itemOf(deps, cell, q, session)))
+  const reads = boardReader(deps, session)
+  const items = await Promise.all((await openQuestions(deps.db, cell.id)).map((q) => itemOf(deps, cell, q, session, reads)))
   return { cell, items }
 }
 
-export async function readQuestion(deps: Deps, cellSlug: string, id: number, session: Session | null) {
+export async function readQuestion(deps: Deps, cellSlug: string, number: number, session: Session | null) {
   const cell = await findCellOrThrow(deps, cellSlug)
   await closeDueQuestions(deps)
-  const q = await findQuestion(deps.db, cell.id, id)
+  const q = await findQuestion(deps.db, cell.id, number)
   if (!q) throw notFound('That question')
-  const item = await itemOf(deps, cell, q, session)
+  const item = await itemOf(deps, cell, q, session, boardReader(deps, session))
   // An adopted amendment made a line version, unless what it named had already changed (amendedPrinciples).
   const lineVersion = q.kind === 'amend_line' && q.outcome === 'adopted' ? ((await lineHistory(deps.db, cell.id)).find((l) => l.question_id === q.id)?.version ?? null) : null
   const decision = q.status === 'closed' ? { yes: q.yes ?? 0, no: q.no ?? 0, abstain: q.abstain ?? 0, closedAt: q.closed_at!, ballots: await ballotsOf(deps.db, q.id), lineVersion } : null
@@ -405,7 +448,7 @@ export async function readDecisionLog(deps: Deps, cellSlug: string) {
   const outcome = { adopted: 'adopted', rejected: 'rejected', no_quorum: 'no quorum' } as const
   // Newest first; a decision and an operator action in the same coarse hour keep their own order.
   const entries = [
-    ...closed.map((q) => ({ kind: 'decision' as const, id: q.id, label: QUESTION_KINDS[q.kind].label, outcome: outcome[q.outcome!], at: q.closed_at! })),
+    ...closed.map((q) => ({ kind: 'decision' as const, number: q.number, label: QUESTION_KINDS[q.kind].label, outcome: outcome[q.outcome!], at: q.closed_at! })),
     ...actions.map((a) => ({ kind: 'operator' as const, action: a.action, at: a.created_at })),
   ].sort((a, b) => b.at.localeCompare(a.at))
   return { cell, entries, fraternal }
@@ -414,7 +457,7 @@ export async function readDecisionLog(deps: Deps, cellSlug: string) {
 export async function readMyQuestions(deps: Deps, session: Session | null) {
   if (!session) return []
   await closeDueQuestions(deps)
-  return (await openQuestionsFor(deps.db, session.fingerprint)).map((r) => ({ cell: r.slug, id: r.id, label: QUESTION_KINDS[r.kind].label, deadline: r.deadline }))
+  return (await openQuestionsFor(deps.db, session.fingerprint)).map((r) => ({ cell: r.slug, number: r.number, label: QUESTION_KINDS[r.kind].label, deadline: r.deadline }))
 }
 
 // The count in every voter's header was a query on every page view (a tenth of a logged-in

@@ -1,6 +1,6 @@
 import { findBoard, listBoards } from '../db/boards.ts'
 import { currentLine, findCell, listCells } from '../db/cells.ts'
-import { countPostsBefore, listPosts, type PostView } from '../db/posts.ts'
+import { countPostsBefore, findSignedText, listPosts, type PostView } from '../db/posts.ts'
 import { roleOf } from '../db/roster.ts'
 import type { Board, Cell } from '../db/schema.ts'
 import { countThreads, findThread, listThreads, type ThreadListing } from '../db/threads.ts'
@@ -31,17 +31,61 @@ export async function cellOverview(deps: Deps, slug: string) {
 }
 
 /**
- * Need-to-know: a members-only board is read (and posted to) only by keys on the cell's roster.
- * Public boards need no check at all.
+ * The one access decision: why this viewer may not read the board, or null when they may.
+ * Need-to-know: a members-only board is read (and posted to) only by keys on the cell's roster;
+ * public boards need no check at all. Every page, post, question and bundle that shows what is
+ * on a board asks here (canRead, assertCanRead, openBoard).
  */
-export async function assertCanRead(deps: Deps, board: Pick<Board, 'visibility' | 'cell_id'>, session: Session | null): Promise<void> {
-  if (board.visibility === 'public') return
-  if (!session) throw new DomainError(403, 'This board is for members of the cell. Log in with a key on the cell’s roster to read it.')
-  // The roster names keys, and a key may expire while its session lives on: check it at each read.
-  await assertKeyStillValid(deps, session, 'read')
-  if ((await roleOf(deps.db, board.cell_id, session.fingerprint)) === null) {
-    throw new DomainError(403, 'This board is for members of the cell, and your key is not on its roster.')
+export async function refusalToRead(deps: Deps, board: Pick<Board, 'visibility' | 'cell_id'>, session: Session | null): Promise<DomainError | null> {
+  if (readableByAnyone(board)) return null
+  if (!session) return new DomainError(403, 'This board is for members of the cell. Log in with a key on the cell’s roster to read it.')
+  try {
+    // The roster names keys, and a key may expire while its session lives on: check it at each read.
+    await assertKeyStillValid(deps, session, 'read')
+  } catch (e) {
+    if (e instanceof DomainError) return e
+    throw e
   }
+  if ((await roleOf(deps.db, board.cell_id, session.fingerprint)) === null) {
+    return new DomainError(403, 'This board is for members of the cell, and your key is not on its roster.')
+  }
+  return null
+}
+
+/** Whether anyone, with no session at all, may read the board: what may be published about it. */
+export const readableByAnyone = (board: Pick<Board, 'visibility'>) => board.visibility === 'public'
+
+export const canRead = async (deps: Deps, board: Pick<Board, 'visibility' | 'cell_id'>, session: Session | null) => (await refusalToRead(deps, board, session)) === null
+
+export async function assertCanRead(deps: Deps, board: Pick<Board, 'visibility' | 'cell_id'>, session: Session | null): Promise<void> {
+  const refusal = await refusalToRead(deps, board, session)
+  if (refusal) throw refusal
+}
+
+/** A cell and board as kept between requests: without their counters, which would go stale. */
+type Place = { cell: Omit<Cell, 'last_question_number'>; board: Omit<Board, 'last_thread_number'> }
+
+declare const checked: unique symbol
+/** A board this viewer may read. Only openBoard makes one: what is on a board is read through it. */
+export type ReadableBoard = Place & { readonly [checked]: true }
+
+/**
+ * A board as a reader addresses it, with the access check done before anything about its
+ * threads, pages or posts is looked up: a viewer who may not read it gets the same refusal for
+ * every address under it, existing or not, and learns nothing about its size. Boards are looked
+ * up once and kept in the page cache (a hot page then makes no query for them), tagged so a change
+ * to the board drops them.
+ */
+export async function openBoard(deps: Deps, cellSlug: string, boardSlug: string, session: Session | null): Promise<ReadableBoard> {
+  const key = `place:${cellSlug}/${boardSlug}`
+  let place = deps.cache.get<Place>(key)?.meta
+  if (!place) {
+    const { cell: { last_question_number: _q, ...cell }, board: { last_thread_number: _t, ...board } } = await findBoardOrThrow(deps, cellSlug, boardSlug)
+    place = { cell, board }
+    deps.cache.set(key, { meta: place, bytes: new Uint8Array(0), tags: [`board:${board.id}`] })
+  }
+  await assertCanRead(deps, place.board, session)
+  return place as ReadableBoard
 }
 
 const pagesFor = (count: number, perPage: number) => Math.max(1, Math.ceil(count / perPage))
@@ -50,31 +94,43 @@ function checkPage(page: number, pages: number): void {
   if (page > pages) throw notFound('That page')
 }
 
-export type BoardPageData = { cell: Cell; board: Board; page: number; pages: number; threads: ThreadListing[] }
+export type BoardPageData = Place & { page: number; pages: number; threads: ThreadListing[] }
 
-export async function readBoardPage(deps: Deps, cellSlug: string, boardSlug: string, page: number): Promise<BoardPageData> {
-  const { cell, board } = await findBoardOrThrow(deps, cellSlug, boardSlug)
+export async function readBoardPage(deps: Deps, at: ReadableBoard, page: number): Promise<BoardPageData> {
   const per = deps.config.threadsPerPage
-  const [threads, count] = await Promise.all([listThreads(deps.db, board.id, per, (page - 1) * per), countThreads(deps.db, board.id)])
+  const [threads, count] = await Promise.all([listThreads(deps.db, at.board.id, per, (page - 1) * per), countThreads(deps.db, at.board.id)])
   const pages = pagesFor(count, per)
   checkPage(page, pages)
-  return { cell, board, page, pages, threads }
+  return { cell: at.cell, board: at.board, page, pages, threads }
 }
 
-export type ThreadPageData = { cell: Cell; board: Board; thread: { id: number; title: string; post_count: number }; page: number; pages: number; posts: PostView[] }
+export type ThreadPageData = Place & { thread: { id: number; number: number; title: string; post_count: number }; page: number; pages: number; posts: PostView[] }
 
-export async function readThreadPage(deps: Deps, cellSlug: string, boardSlug: string, threadId: number, page: number): Promise<ThreadPageData> {
-  const { cell, board } = await findBoardOrThrow(deps, cellSlug, boardSlug)
-  const thread = await findThread(deps.db, board.id, threadId)
+export async function readThreadPage(deps: Deps, at: ReadableBoard, threadNumber: number, page: number): Promise<ThreadPageData> {
+  const thread = await findThread(deps.db, at.board.id, threadNumber)
   if (!thread) throw notFound('That thread')
   const per = deps.config.postsPerPage
   const pages = pagesFor(thread.post_count, per)
   checkPage(page, pages)
   const posts = await listPosts(deps.db, thread.id, per, (page - 1) * per)
-  return { cell, board, thread: { id: thread.id, title: thread.title, post_count: thread.post_count }, page, pages, posts }
+  return { cell: at.cell, board: at.board, thread: { id: thread.id, number: thread.number, title: thread.title, post_count: thread.post_count }, page, pages, posts }
 }
 
 /** Which page of a thread shows post N (posts are paged in number order). */
 export async function pageOfPost(deps: Deps, threadId: number, number: number): Promise<number> {
   return Math.floor((await countPostsBefore(deps.db, threadId, number)) / deps.config.postsPerPage) + 1
+}
+
+/** Where post N of a thread is shown: the page of its thread that holds it. */
+export async function findPostPage(deps: Deps, at: ReadableBoard, threadNumber: number, number: number): Promise<number> {
+  const post = await findSignedText(deps.db, { boardId: at.board.id, thread: threadNumber, number })
+  if (!post) throw notFound('That post')
+  return pageOfPost(deps, post.thread_id, number)
+}
+
+/** A post's OpenPGP cleartext-signed message, for gpg --verify. */
+export async function readSignedText(deps: Deps, at: ReadableBoard, threadNumber: number, number: number): Promise<string> {
+  const post = await findSignedText(deps.db, { boardId: at.board.id, thread: threadNumber, number })
+  if (!post?.signed_text) throw notFound('A signed text for that post')
+  return post.signed_text
 }

@@ -13,7 +13,9 @@ type Bundle = {
   format: string
   site: string
   cell: string
-  question: { id: number; kind: string; lineVersion: number; eligible: number; quorum: number; threshold: Threshold; closedAt: string | null; outcome: Outcome | null; tally: { yes: number | null; no: number | null; abstain: number | null } }
+  // `number` is the question's number in its cell; bundles published before it had that name
+  // called it `id` (the same value for every question raised until then).
+  question: { number?: number; id?: number; kind: string; lineVersion: number; eligible: number; quorum: number; threshold: Threshold; closedAt: string | null; outcome: Outcome | null; tally: { yes: number | null; no: number | null; abstain: number | null } }
   eligible: { fingerprint: string; publicKey: string }[]
   ballots: { fingerprint: string; signedText: string }[]
 }
@@ -22,6 +24,7 @@ export async function verifyTally(bundle: Bundle): Promise<VerifyReport> {
   if (bundle?.format !== 'cellboard-tally-v1') throw new Error('not a cellboard tally bundle (format cellboard-tally-v1)')
   const problems: string[] = []
   const q = bundle.question
+  const number = q.number ?? q.id
   // The rules are the kind's, not whatever the bundle claims.
   if (!isQuestionKind(q.kind)) problems.push(`unknown kind of question: ${q.kind}`)
   else if (q.threshold !== QUESTION_KINDS[q.kind].threshold) problems.push(`a ${q.kind} question is carried by ${QUESTION_KINDS[q.kind].threshold}, the bundle says ${q.threshold}`)
@@ -54,7 +57,7 @@ export async function verifyTally(bundle: Bundle): Promise<VerifyReport> {
     seen.add(b.fingerprint)
     try {
       const ballot = parseBallot((await verifyClearsigned(b.signedText, key)).text)
-      const want = { site: bundle.site, cell: bundle.cell, question: bundle.question.id, line: bundle.question.lineVersion }
+      const want = { site: bundle.site, cell: bundle.cell, question: number, line: bundle.question.lineVersion }
       const off = (Object.keys(want) as (keyof typeof want)[]).filter((k) => ballot[k] !== want[k])
       if (off.length > 0) {
         problems.push(`the ballot by ${b.fingerprint} was signed for another ${off.join(', ')}`)

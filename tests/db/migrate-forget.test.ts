@@ -37,7 +37,7 @@ describe('upgrading past a migration that drops content', () => {
     if (pgdb) await pgCheckpoint()
     expect(Object.keys(await scan())).toEqual([marker])
 
-    expect(await migrateAndForget(storage)).toEqual(['2026113001_revocations_keep_fingerprint'])
+    expect(await migrateAndForget(storage)).toContain('2026113001_revocations_keep_fingerprint')
     expect(await scan()).toEqual({})
     // Nothing more to apply on the next start, and nothing lost that should stay.
     expect(await migrateAndForget(storage)).toEqual([])

@@ -24,7 +24,7 @@ describe('removing a thread’s opening post while replies remain', () => {
     expect((await replier.get(thread)).text).toContain(title)
     expect(Object.keys(await board.findPresentMarkers([title]))).toEqual([title])
 
-    const r = await removePost(board.deps, { cell: 'lobby', board: 'general', threadId: Number(thread.split('/').pop()), number: 1 })
+    const r = await removePost(board.deps, { cell: 'lobby', board: 'general', thread: Number(thread.split('/').pop()), number: 1 })
     expect(r.threadDeleted).toBe(false)
     const page = await replier.get(thread)
     expect(page.res.status).toBe(200)

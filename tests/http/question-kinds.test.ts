@@ -351,7 +351,7 @@ describe('operator actions are in the cell’s public decision log', () => {
     const fpr = await addRosterKey(board.deps, { cell: 'lobby', armoredKey: key.publicKey, role: 'voter' })
     expect(fpr).toBe(key.fingerprint)
     const { threadId } = await postSomething()
-    await removePost(board.deps, { cell: 'lobby', board: 'general', threadId: Number(threadId), number: 1 })
+    await removePost(board.deps, { cell: 'lobby', board: 'general', thread: Number(threadId), number: 1 })
 
     const branch = unescape((await board.client().get('/c/branch/decisions')).text)
     expect(branch).toContain('Operator action: created the cell, with a line of 1 principle <small>')

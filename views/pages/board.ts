@@ -8,7 +8,7 @@ export type BoardHeadProps = {
   cell: { slug: string; name: string }
   board: { slug: string; name: string; description: string; visibility: 'public' | 'members' }
 }
-export type ThreadRow = { id: number; title: string; post_count: number; last_post_at: string }
+export type ThreadRow = { number: number; title: string; post_count: number; last_post_at: string }
 
 export const boardPath = (p: BoardHeadProps) => `/c/${p.cell.slug}/${p.board.slug}`
 
@@ -23,7 +23,7 @@ export function threadList(p: BoardHeadProps, threads: ThreadRow[]): Html {
   if (threads.length === 0) return html`<p id="threads">No threads yet. Start the first one below.</p>`
   const base = boardPath(p)
   return html`<ol id="threads" class="threads">${threads.map(
-    (t) => html`<li><a href="${base}/t/${t.id}">${t.title}</a> <small>${t.post_count} ${t.post_count === 1 ? 'post' : 'posts'} · last ${showTime(t.last_post_at)}</small></li>`,
+    (t) => html`<li><a href="${base}/t/${t.number}">${t.title}</a> <small>${t.post_count} ${t.post_count === 1 ? 'post' : 'posts'} · last ${showTime(t.last_post_at)}</small></li>`,
   )}</ol>`
 }
 

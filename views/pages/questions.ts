@@ -20,9 +20,9 @@ ${p.items.map((i) => questionBlock(p.cell, i, p.viewer, { values: {}, errors: {}
 }
 
 function questionBlock(cell: Cell, i: QueueItem, viewer: Viewer, form: FormState): Html {
-  return html`<article class="question" id="q${i.q.id}">${questionSummary(cell.slug, i.q)}
+  return html`<article class="question" id="q${i.q.number}">${questionSummary(cell.slug, i.q)}
 <p class="ballot-count"><b>${i.ballots}</b> of ${i.q.eligible} ballots cast so far. Choices are published when the question closes.</p>
-${i.canVote ? ballotForm({ viewer, place: i.place, form, action: `/c/${cell.slug}/questions/${i.q.id}/ballot` }) : formMessage(form)}</article>`
+${i.canVote ? ballotForm({ viewer, place: i.place, form, action: `/c/${cell.slug}/questions/${i.q.number}/ballot` }) : formMessage(form)}</article>`
 }
 
 export type DecisionBallot = { fingerprint: string; choice: string; signing: string; signed_text: string }
@@ -33,7 +33,7 @@ export function questionMain(p: { cell: Cell; item: QueueItem; viewer: Viewer; f
   if (!p.decision) return html`${crumbs(p.cell)}${questionBlock(p.cell, p.item, p.viewer, p.form)}`
   const d = p.decision
   const outcome = { adopted: 'Adopted', rejected: 'Rejected', no_quorum: 'No quorum: not adopted' }[q.outcome!]
-  return html`${crumbs(p.cell)}${formMessage(p.form)}<article class="question decision" id="q${q.id}">${questionSummary(p.cell.slug, q)}
+  return html`${crumbs(p.cell)}${formMessage(p.form)}<article class="question decision" id="q${q.number}">${questionSummary(p.cell.slug, q)}
 <h2>Decision: ${outcome}</h2>
 <p>Yes ${d.yes}, no ${d.no}, abstain ${d.abstain}, of ${q.eligible} eligible voters (quorum ${q.quorum}). Closed ${showTime(d.closedAt)}.</p>
 ${q.kind === 'amend_line' && q.outcome === 'adopted'
@@ -41,7 +41,7 @@ ${q.kind === 'amend_line' && q.outcome === 'adopted'
     ? html`<p>It made <a href="/c/${p.cell.slug}/line">version ${d.lineVersion} of the line</a>.</p>`
     : html`<p>The principle it named had already been changed by an earlier decision, so the line was left as it was.</p>`
   : ''}
-<p><a href="/c/${p.cell.slug}/questions/${q.id}/bundle.json" hx-boost="false">Download the tally bundle</a> (ballots, voters’ public keys, the eligible roster) and recheck it offline:
+<p><a href="/c/${p.cell.slug}/questions/${q.number}/bundle.json" hx-boost="false">Download the tally bundle</a> (ballots, voters’ public keys, the eligible roster) and recheck it offline:
 <code>npm run cellboard -- verify-tally bundle.json</code>.</p>
 <h3>Ballots</h3>
 ${d.ballots.length === 0 ? html`<p>No ballots were cast.</p>` : ''}
@@ -99,7 +99,7 @@ function raiseBody(p: RaiseProps, kind: QuestionKind, fields: Html): Html {
 ${fields}<button>Raise the question</button></form>`
 }
 
-export type LogEntry = { kind: 'decision'; id: number; label: string; outcome: string; at: string } | { kind: 'operator'; action: string; at: string }
+export type LogEntry = { kind: 'decision'; number: number; label: string; outcome: string; at: string } | { kind: 'operator'; action: string; at: string }
 
 /** The cell's public decision log, newest first: decisions and operator actions. */
 export function decisionsMain(p: { cell: Cell; entries: LogEntry[]; fraternal: { name: string; location: string; fingerprint: string }[] }): Html {
@@ -107,14 +107,14 @@ export function decisionsMain(p: { cell: Cell; entries: LogEntry[]; fraternal: {
 <p><a href="/c/${p.cell.slug}/questions">Open questions</a> · <a href="/c/${p.cell.slug}/line">The line</a></p>
 <ol class="log" reversed>${p.entries.map((e) =>
     e.kind === 'decision'
-      ? html`<li><a href="/c/${p.cell.slug}/questions/${e.id}">Decision ${e.id}</a>: ${e.label} — <b>${e.outcome}</b> <small>${showTime(e.at)}</small></li>`
+      ? html`<li><a href="/c/${p.cell.slug}/questions/${e.number}">Decision ${e.number}</a>: ${e.label} — <b>${e.outcome}</b> <small>${showTime(e.at)}</small></li>`
       : html`<li>Operator action: ${e.action} <small>${showTime(e.at)}</small></li>`,
   )}</ol>
 ${p.fraternal.length ? html`<h2>Fraternal cells</h2><ul>${p.fraternal.map((f) => html`<li>${f.name} <code>${f.location}</code> <code class="fpr">${f.fingerprint}</code></li>`)}</ul>` : ''}`
 }
 
 /** A voter's open questions across cells (the count in the header links here). */
-export function myQuestionsMain(p: { items: { cell: string; id: number; label: string; deadline: string }[] }): Html {
+export function myQuestionsMain(p: { items: { cell: string; number: number; label: string; deadline: string }[] }): Html {
   return html`<h1>Open questions for you</h1>
-${p.items.length === 0 ? html`<p>None.</p>` : html`<ul>${p.items.map((i) => html`<li><a href="/c/${i.cell}/questions/${i.id}">${i.cell}: question ${i.id}</a> — ${i.label}, closes by ${showTime(i.deadline)}</li>`)}</ul>`}`
+${p.items.length === 0 ? html`<p>None.</p>` : html`<ul>${p.items.map((i) => html`<li><a href="/c/${i.cell}/questions/${i.number}">${i.cell}: question ${i.number}</a> — ${i.label}, closes by ${showTime(i.deadline)}</li>`)}</ul>`}`
 }

@@ -2,13 +2,13 @@ import { SIGNING_LABEL, SIGNINGS } from '../../src/domain/posts.ts'
 import { html, type Html } from '../html.ts'
 import type { BoardHeadProps } from './board.ts'
 
-export type ThreadHeadProps = BoardHeadProps & { thread: { id: number; title: string } }
+export type ThreadHeadProps = BoardHeadProps & { thread: { number: number; title: string } }
 
-export const threadPath = (p: ThreadHeadProps) => `/c/${p.cell.slug}/${p.board.slug}/t/${p.thread.id}`
+export const threadPath = (p: ThreadHeadProps) => `/c/${p.cell.slug}/${p.board.slug}/t/${p.thread.number}`
 
 export function threadHead(p: ThreadHeadProps): Html {
   return html`<nav class="crumbs"><a href="/c/${p.cell.slug}">${p.cell.name}</a> / <a href="/c/${p.cell.slug}/${p.board.slug}">${p.board.name}</a> /</nav>
 <h1>${p.thread.title}</h1>
 <p class="hint">Each post says how it was signed: ${SIGNINGS.map((s, i) => html`${i ? ', ' : ''}<i>${s}</i> (${SIGNING_LABEL[s]})`)}.</p>
-<p class="hint"><a href="/c/${p.cell.slug}/questions/new?kind=remove_post&amp;board=${p.board.slug}&amp;thread=${p.thread.id}">Question a post under the line</a></p>`
+<p class="hint"><a href="/c/${p.cell.slug}/questions/new?kind=remove_post&amp;board=${p.board.slug}&amp;thread=${p.thread.number}">Question a post under the line</a></p>`
 }

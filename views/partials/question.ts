@@ -1,11 +1,14 @@
 import type { Question } from '../../src/db/schema.ts'
-import { QUESTION_KINDS, type Payload } from '../../src/domain/questions.ts'
+import { QUESTION_KINDS, type ShownPayload } from '../../src/domain/questions.ts'
 import { showTime } from '../../src/domain/time.ts'
 import { html, trustedPostHtml, type Html } from '../html.ts'
 
-export type QuestionView = Pick<Question, 'id' | 'kind' | 'argument' | 'line_version' | 'eligible' | 'quorum' | 'threshold' | 'opened_at' | 'deadline' | 'status' | 'outcome'> & {
-  payload: Payload
-  /** The post in question, while it exists (remove_post only). */
+export type QuestionView = Pick<Question, 'number' | 'kind' | 'line_version' | 'eligible' | 'quorum' | 'threshold' | 'opened_at' | 'deadline' | 'status' | 'outcome'> & {
+  /** What it asks; a post on a members-only board is withheld from whoever may not read it. */
+  payload: ShownPayload
+  /** Null when withheld with the post (it may quote it). */
+  argument: string | null
+  /** The post in question, while it exists and the viewer may read it (remove_post only). */
   post: { bodyHtml: string } | null
 }
 
@@ -17,6 +20,11 @@ export function questionSummary(cell: string, q: QuestionView): Html {
   let about: Html
   switch (p.kind) {
     case 'remove_post':
+      if ('withheld' in p) {
+        about = html`<p>Does <b>${p.withheld}</b> contradict <b>principle ${p.principle}</b> of line version ${q.line_version}?</p><blockquote class="principle">${p.principle}. ${p.principleText}</blockquote>
+<p><i>Only those who may read that board see which post it is, its text and the argument for removing it.</i></p>`
+        break
+      }
       about = html`<p>Does <a href="/c/${cell}/${p.board}/t/${p.thread}/p/${p.number}">post ${p.number} of thread ${p.thread}</a> on “${p.board}” contradict
 <b>principle ${p.principle}</b> of line version ${q.line_version}?</p><blockquote class="principle">${p.principle}. ${p.principleText}</blockquote>
 ${q.post ? html`<div class="post in-question">${trustedPostHtml(q.post.bodyHtml)}</div>` : q.status === 'closed' && q.outcome === 'adopted' ? html`<p><i>The post was removed; its content is not shown.</i></p>` : html`<p><i>The post no longer exists.</i></p>`}`
@@ -41,9 +49,9 @@ ${q.post ? html`<div class="post in-question">${trustedPostHtml(q.post.bodyHtml)
       about = html`<p>Withdraw the recognition of <b>${p.name}</b> (key <code class="fpr">${p.fingerprint}</code>).</p>`
       break
   }
-  return html`<h2><a href="/c/${cell}/questions/${q.id}">Question ${q.id}</a>: ${QUESTION_KINDS[q.kind].label}</h2>
+  return html`<h2><a href="/c/${cell}/questions/${q.number}">Question ${q.number}</a>: ${QUESTION_KINDS[q.kind].label}</h2>
 ${about}
-<p class="argument"><b>Argument:</b> ${q.argument}</p>
+${q.argument === null ? '' : html`<p class="argument"><b>Argument:</b> ${q.argument}</p>`}
 <p><small>Asked under line version ${q.line_version} on ${showTime(q.opened_at)}. ${q.eligible} voters; quorum ${q.quorum} ballots; carried by ${THRESHOLD[q.threshold]}.
 ${q.status === 'open' ? html`Closes by ${showTime(q.deadline)} at the latest.` : ''}</small></p>`
 }
