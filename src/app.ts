@@ -7,7 +7,8 @@ import { cellRoutes } from './http/cells.ts'
 import type { AppEnv } from './http/env.ts'
 import { identityRoutes } from './http/identities.ts'
 import { keyRoutes } from './http/keys.ts'
-import { csrfCheck, formBody, securityHeaders, viewerContext } from './http/middleware.ts'
+import { formBody, securityHeaders, viewerContext } from './http/middleware.ts'
+import { formTokenCheck } from './http/middleware/form-token.ts'
 import { privacyRoutes } from './http/privacy.ts'
 import { questionRoutes } from './http/questions.ts'
 import { isHtmx, localPath, sendPage, servedWhole, viewerOf, type C } from './http/render.ts'
@@ -65,7 +66,7 @@ export function createApp(deps: Deps) {
   })
   app.use((c, next) => (c.req.method === 'POST' ? limit(c, next) : next()))
   app.use(formBody)
-  app.use(csrfCheck(deps))
+  app.use(formTokenCheck(deps))
 
   app.route('/', cellRoutes(deps))
   // Before the boards: /c/:cell/questions, /line and /decisions are not board names.

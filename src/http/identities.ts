@@ -1,5 +1,4 @@
 import { Hono } from 'hono'
-import { deleteCookie, setCookie } from 'hono/cookie'
 import { DomainError } from '../domain/errors.ts'
 import type { Session } from '../ephemeral/sessions.ts'
 import type { Deps } from '../services/deps.ts'
@@ -7,7 +6,8 @@ import { burnIdentity, issueLoginChallenge, logInWithSignedChallenge, revokeKey,
 import { emptyForm, type FormState, refusedForm } from '../../views/partials/forms.ts'
 import { identityMain } from '../../views/pages/identity.ts'
 import type { AppEnv } from './env.ts'
-import { cookieOptions, SESSION_COOKIE } from './middleware.ts'
+import { dropCookie, writeCookie } from './cookies.ts'
+import { renewFormCookie } from './middleware/form-token.ts'
 import { localPath, sendPage, viewerOf, type C } from './render.ts'
 
 const KEY_HEADERS = { 'Content-Type': 'application/pgp-keys; charset=utf-8', 'Cache-Control': 'no-store' }
@@ -30,11 +30,15 @@ export function identityRoutes(deps: Deps) {
     return sendPage(c, deps, status, 'Your identity', main)
   }
 
-  /** One session holds one key: a new identity ends the previous session first. */
+  /**
+   * One session holds one key: a new identity ends the previous session first. The browser gets a
+   * new form-token cookie with it, so nothing it keeps links this key to the one before.
+   */
   async function startSession(c: C, make: () => Promise<Session>) {
     const session = await make()
     await burnIdentity(deps, c.get('session'))
-    setCookie(c, SESSION_COOKIE, session.id, cookieOptions(deps))
+    writeCookie(c, deps, 'session', session.id)
+    renewFormCookie(c, deps)
     const next = localPath(c.get('form').next)
     return c.redirect(next ? `/identity?next=${encodeURIComponent(next)}` : '/identity', 303)
   }
@@ -83,7 +87,9 @@ export function identityRoutes(deps: Deps) {
     })
     .post('/identity/burn', async (c) => {
       await burnIdentity(deps, c.get('session'))
-      deleteCookie(c, SESSION_COOKIE, { path: '/' })
+      dropCookie(c, deps, 'session')
+      // Nothing in the browser may link the burned key to the next one.
+      renewFormCookie(c, deps)
       return c.redirect('/identity?burned=1', 303)
     })
 }

@@ -6,18 +6,19 @@ import type { Html } from '../../views/html.ts'
 import { layoutParts, page } from '../../views/layout.ts'
 import type { Viewer } from '../../views/viewer.ts'
 import type { AppEnv } from './env.ts'
-import { csrfTokenFor, SECURITY_HEADERS, SESSION_COOKIE } from './middleware.ts'
+import { cookieName } from './cookies.ts'
+import { SECURITY_HEADERS } from './middleware.ts'
+import { formTokenFor } from './middleware/form-token.ts'
 
 export type C = Context<AppEnv>
 
 export function viewerOf(c: C, deps: Deps): Viewer {
   const s = c.get('session')
-  let csrf: string | undefined
   return {
     identity: s ? { pseudonym: pseudonymOf(s.fingerprint), fingerprint: s.fingerprint, kind: s.kind } : null,
-    // Lazy: only a page that renders a form makes the cookie and computes the token.
+    // Lazy: only a page that renders a form makes the cookie and a token; each form its own.
     get csrf() {
-      return (csrf ??= csrfTokenFor(c, deps))
+      return formTokenFor(c, deps)
     },
     openQuestions: c.get('openQuestions') ?? 0,
   }
@@ -95,8 +96,9 @@ function addressKey(c: Context): string | null {
  * else, a session cookie included (it may have expired, which the page would say), goes on.
  */
 export function servedWhole(deps: Deps): MiddlewareHandler<AppEnv> {
+  const session = `${cookieName(deps.config, 'session')}=`
   return async (c, next) => {
-    if (c.req.method === 'GET' && c.req.header('HX-Request') === undefined && !c.req.header('cookie')?.includes(`${SESSION_COOKIE}=`)) {
+    if (c.req.method === 'GET' && c.req.header('HX-Request') === undefined && !c.req.header('cookie')?.includes(session)) {
       const key = addressKey(c)
       const whole = key ? deps.cache.get(key) : undefined
       if (whole) return sendBytes(c as C, 200, whole.bytes)

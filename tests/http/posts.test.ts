@@ -188,7 +188,7 @@ describe('bad input gets a clear answer and nothing is stored', () => {
       expect(res.status).toBe(403)
       expect(text).toContain('has expired or did not come from this site')
       expect(text).toContain('>Words I do not want to lose</textarea>')
-      expect(text).toMatch(new RegExp(`<form method="post" action="${GENERAL}"><input type="hidden" name="_csrf" value="${c.csrf}">`))
+      expect(text).toMatch(new RegExp(`<form method="post" action="${GENERAL}"><input type="hidden" name="_csrf" value="[A-Za-z0-9_-]{86}">`))
     }
     // The fresh form works.
     const { res } = await c.post(GENERAL, { title: 'My title', body: 'Words I do not want to lose' })

@@ -1,0 +1,41 @@
+import type { Context, MiddlewareHandler } from 'hono'
+import { DomainError } from '../../domain/errors.ts'
+import type { Deps } from '../../services/deps.ts'
+import { writeCookie } from '../cookies.ts'
+import type { AppEnv } from '../env.ts'
+
+type TokenDeps = Pick<Deps, 'csrf' | 'config'>
+
+/**
+ * A form token for this browser, its cookie made the first time a page shows a form (a reader who
+ * never sees a form gets no cookie at all). Each call gives a differently masked string.
+ */
+export function formTokenFor(c: Context<AppEnv>, deps: TokenDeps): string {
+  let cookie = c.get('csrfCookie')
+  if (!cookie) {
+    cookie = deps.csrf.newCookie()
+    writeCookie(c, deps, 'csrf', cookie)
+    c.set('csrfCookie', cookie)
+  }
+  return deps.csrf.tokenFor(cookie)
+}
+
+/**
+ * A new form-token cookie, when the browser burns or takes an identity: nothing the browser keeps
+ * may link the key before to the key after. Forms shown before are refused from now on.
+ */
+export function renewFormCookie(c: Context<AppEnv>, deps: TokenDeps): void {
+  const cookie = deps.csrf.newCookie()
+  writeCookie(c, deps, 'csrf', cookie)
+  c.set('csrfCookie', cookie)
+}
+
+/** Every POST carries a form token for this browser's cookie. */
+export function formTokenCheck(deps: TokenDeps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (c.req.method === 'POST' && !deps.csrf.check(c.get('csrfCookie'), c.get('form')._csrf)) {
+      throw new DomainError(403, 'This form has expired or did not come from this site, so it was not accepted. Nothing was saved. If you wrote something, it is below: submit it again.')
+    }
+    await next()
+  }
+}
