@@ -14,5 +14,7 @@ export type AppEnv = {
     secured: boolean
     /** The parsed urlencoded body of a POST. */
     form: Record<string, string>
+    /** The POST carried a good form token: only then may a refusal offer its form again. */
+    formTokenOk: boolean
   }
 }

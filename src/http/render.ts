@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { pseudonymOf } from '../domain/pseudonym.ts'
+import { isQuestionKind } from '../domain/questions.ts'
 import type { Deps } from '../services/deps.ts'
 import type { CachedPart } from '../services/page-cache.ts'
 import type { Html } from '../../views/html.ts'
@@ -117,4 +118,17 @@ export function parseId(v: string | undefined): number | null {
 /** A return path inside this site, as produced by our own links; anything else is dropped. */
 export function localPath(v: string | undefined): string | null {
   return v && /^\/[a-z0-9][a-z0-9/-]{0,200}$/.test(v) ? v : null
+}
+
+/**
+ * The page that shows, empty, the form that posts to `path`: where a person is sent to write
+ * again. A board and a thread carry their own forms; a question is raised from its kind's page.
+ */
+export function formPageOf(path: string | null, form: Record<string, string>): string {
+  if (!path) return '/'
+  if (path.startsWith('/identity')) return '/identity'
+  const ballot = /^(\/c\/[^/]+\/questions\/[0-9]+)\/ballot$/.exec(path)
+  if (ballot) return ballot[1]!
+  if (/^\/c\/[^/]+\/questions$/.test(path)) return form.kind && isQuestionKind(form.kind) ? `${path}/new?kind=${form.kind}` : `${path}/new`
+  return path
 }

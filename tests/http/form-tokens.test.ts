@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openEphemeral } from '../../src/ephemeral/index.ts'
+import { addRosterKey } from '../../src/services/cells.ts'
 import { makeBoard, TEST_DIALECT, TEST_REDIS_URL, dropRedisPrefix, type Client } from '../support/app.ts'
-import { hiddenFields, setCookies, tokensOf } from '../support/forms.ts'
+import { formsOf, hiddenFields, setCookies, tokensOf } from '../support/forms.ts'
 import { clearsignWith, heldKey, unescape } from '../support/keys.ts'
 
 // The form token: what a browser holds for it must not link two identities, must be the server's
@@ -149,5 +150,86 @@ describe('the form-token cookie links nothing across identities', () => {
       await b.close()
       await dropRedisPrefix(keyPrefix)
     }
+  })
+})
+
+describe('a request refused for its form token never comes back as a form', () => {
+  /** A person with an identity, on the roster as a voter, with a thread and an open question. */
+  async function victim() {
+    const c = board.client()
+    await c.takeIdentity()
+    await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await (await c.request('/identity/public-key.asc')).text(), role: 'voter' })
+    const thread = (await submit(c, GENERAL, GENERAL, { title: 'A thread', body: 'first' })).res.headers.get('location')!
+    const raised = await submit(c, '/c/lobby/questions/new?kind=remove_post', '/c/lobby/questions', { kind: 'remove_post', board: 'general', thread: thread.split('/').pop()!, number: '1', principle: '1', argument: 'An honest question.' })
+    expect(raised.res.status).toBe(303)
+    return { c, thread, question: raised.res.headers.get('location')! }
+  }
+
+  /** Each form, the text a forger would put in it, and the page that has the form empty. */
+  const cases = (v: { thread: string; question: string }): { action: string; fields: Record<string, string>; page: string }[] => [
+    { action: GENERAL, fields: { title: 'Forged title', body: 'FORGED thread text' }, page: GENERAL },
+    { action: v.thread, fields: { body: 'FORGED reply text' }, page: v.thread },
+    { action: '/c/lobby/questions', fields: { kind: 'amend_line', change: 'add', text: 'FORGED principle', argument: 'FORGED argument' }, page: '/c/lobby/questions/new?kind=amend_line' },
+    { action: `${v.question}/ballot`, fields: { choice: 'no', confirm: 'yes', signed: 'FORGED ballot' }, page: v.question },
+    { action: '/identity/burn', fields: {}, page: '/identity' },
+  ]
+
+  const textareas = (html: string) => [...html.matchAll(/<textarea\b([^>]*)>([\s\S]*?)<\/textarea>/g)].map((m) => ({ attrs: m[1]!, name: /\sname="([^"]*)"/.exec(m[1]!)?.[1], value: unescape(m[2]!) }))
+
+  it('a cross-site POST → 403 with the text read-only, no form, no token, and a link to the empty form; one click publishes nothing', async () => {
+    const v = await victim()
+    for (const htmx of [false, true]) {
+      for (const k of cases(v)) {
+        const before = { posts: await posts(), questions: await board.count('question'), ballots: await board.count('ballot'), session: await board.deps.sessions.get(v.c.cookies.get('cb_session')!) }
+        // A page on another site posts the form. SameSite=Strict keeps the browser's cookies off
+        // it, so the refusal page is made for a cookieless request (and sets a new cookie).
+        const res = await board.app.request(k.action, { method: 'POST', body: new URLSearchParams({ _csrf: 'forged', ...k.fields }).toString(), headers: { ...FORM, ...(htmx ? { 'HX-Request': 'true' } : {}) } })
+        const text = await res.text()
+        expect(res.status, k.action).toBe(403)
+        expect(text).toContain('did not come from this site')
+        expect(text, k.action).not.toMatch(/<form[^>]*method="post"/)
+        expect(text, k.action).not.toContain('name="_csrf"')
+        expect(text, k.action).toContain(`href="${k.page.replace(/&/g, '&amp;')}"`)
+        const written = Object.entries(k.fields).filter(([name]) => ['title', 'body', 'signed', 'text', 'argument'].includes(name))
+        for (const [name, value] of written) {
+          const shown = textareas(text).find((t) => t.value === value)
+          expect(shown, `${k.action}: ${name} shown`).toBeTruthy()
+          expect(shown!.attrs, `${k.action}: ${name} read-only`).toMatch(/\sreadonly(\s|$|=)/)
+          expect(shown!.name, `${k.action}: ${name} has no form name`).toBeUndefined()
+        }
+
+        // The victim clicks whatever the page offers to submit, with the cookie it set.
+        for (const [name, { value }] of setCookies(res)) v.c.cookies.set(name, value)
+        for (const f of formsOf(text).filter((x) => x.method === 'post')) {
+          const kept = Object.fromEntries(textareas(text).filter((t) => t.name).map((t) => [t.name!, t.value]))
+          await v.c.request(f.action, { method: 'POST', body: new URLSearchParams({ ...f.hidden, ...kept }).toString(), headers: FORM })
+        }
+        expect(await posts()).toBe(before.posts)
+        expect(await board.count('question')).toBe(before.questions)
+        expect(await board.count('ballot')).toBe(before.ballots)
+        expect(await board.deps.sessions.get(v.c.cookies.get('cb_session')!), 'the session was not burned').not.toBeNull()
+      }
+    }
+  })
+
+  it('the same with the browser’s cookies sent along (a browser that ignores SameSite): read-only, no form', async () => {
+    const v = await victim()
+    const before = await posts()
+    const res = await v.c.request(v.thread, { method: 'POST', body: new URLSearchParams({ _csrf: 'forged', body: 'FORGED with cookies' }).toString(), headers: FORM })
+    const text = await res.text()
+    expect(res.status).toBe(403)
+    expect(text).not.toMatch(/<form[^>]*method="post"/)
+    expect(text).toMatch(/<textarea[^>]*readonly[^>]*>FORGED with cookies<\/textarea>/)
+    expect(await posts()).toBe(before)
+  })
+
+  it('a same-site form that passed the token check and failed validation still comes back as a form, text and errors in it', async () => {
+    const v = await victim()
+    const { res, text } = await submit(v.c, v.thread, v.thread, { body: 'x'.repeat(20_001) })
+    expect(res.status).toBe(422)
+    expect(text).toMatch(/<form id="reply" method="post"/)
+    expect(text).toContain('name="_csrf"')
+    expect(text).toContain('id="body-error"')
+    expect(text).toContain(`>${'x'.repeat(20_001)}</textarea>`)
   })
 })

@@ -30,12 +30,18 @@ export function renewFormCookie(c: Context<AppEnv>, deps: TokenDeps): void {
   c.set('csrfCookie', cookie)
 }
 
-/** Every POST carries a form token for this browser's cookie. */
+/**
+ * Every POST carries a form token for this browser's cookie. A refused one may be a forgery from
+ * another site, with the forger's text: the refusal must never offer it back as a form that one
+ * click would send with this browser's identity (app.ts renderError shows it read-only).
+ */
 export function formTokenCheck(deps: TokenDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (c.req.method === 'POST' && !deps.csrf.check(c.get('csrfCookie'), c.get('form')._csrf)) {
-      throw new DomainError(403, 'This form has expired or did not come from this site, so it was not accepted. Nothing was saved. If you wrote something, it is below: submit it again.')
+    if (c.req.method !== 'POST') return next()
+    if (!deps.csrf.check(c.get('csrfCookie'), c.get('form')._csrf)) {
+      throw new DomainError(403, 'This form has expired or did not come from this site, so it was not accepted, and nothing was saved. If it was yours, open the form again; anything it held is shown below to copy.')
     }
+    c.set('formTokenOk', true)
     await next()
   }
 }
