@@ -8,13 +8,13 @@ import { boardHead, newThreadForm, threadList, type BoardHeadProps } from '../..
 import { emptyForm, type FormState, refusedForm } from '../../views/partials/forms.ts'
 import { pager } from '../../views/partials/pager.ts'
 import type { AppEnv } from './env.ts'
-import { encode, parseId, sendAround, viewerOf, type C } from './render.ts'
+import { encode, parseId, sendAround, viewerOf, whoOf, type C } from './render.ts'
 
 type BoardMeta = BoardHeadProps & { boardId: number; cellId: number; page: number; pages: number }
 
 export function boardRoutes(deps: Deps) {
   /** The board page: its thread list comes from the cache; head and form are per viewer. */
-  async function renderBoard(c: C, page: number, form: FormState, status: 200 | 400 | 403 | 404 | 413 | 422) {
+  async function renderBoard(c: C, page: number, form: FormState, status: 200 | 400 | 403 | 404 | 409 | 413 | 422) {
     const cellSlug = c.req.param('cell')!
     const boardSlug = c.req.param('board')!
     const key = `board:${cellSlug}/${boardSlug}:${page}`
@@ -55,12 +55,12 @@ export function boardRoutes(deps: Deps) {
       const form = c.get('form')
       const input = { cell: c.req.param('cell'), board: c.req.param('board'), title: form.title ?? '', body: form.body ?? '', signed: form.signed, signature: form.signature }
       try {
-        const r = await startThread(deps, { session: c.get('session'), expired: c.get('sessionExpired') }, input)
+        const r = await startThread(deps, whoOf(c), input)
         return c.redirect(r.threadPath, 303)
       } catch (e) {
         if (!(e instanceof DomainError) || e.status === 404) throw e
         const state: FormState = refusedForm({ title: input.title, body: input.body, signed: input.signed }, e)
-        return renderBoard(c, 1, state, e.status as 400 | 403 | 413 | 422)
+        return renderBoard(c, 1, state, e.status as 400 | 403 | 409 | 413 | 422)
       }
     })
 }

@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { DomainError } from '../domain/errors.ts'
+import { identityChanged } from '../domain/forms.ts'
 import type { Session } from '../ephemeral/sessions.ts'
 import type { Deps } from '../services/deps.ts'
 import { burnIdentity, issueLoginChallenge, logInWithSignedChallenge, revokeKey, takeDisposableIdentity, takePrivateKeyOnce } from '../services/identities.ts'
@@ -86,7 +87,11 @@ export function identityRoutes(deps: Deps) {
       return c.body(session.armoredPublic, 200, { ...KEY_HEADERS, 'Content-Disposition': 'attachment; filename="cellboard-public-key.asc"' })
     })
     .post('/identity/burn', async (c) => {
-      await burnIdentity(deps, c.get('session'))
+      const session = c.get('session')
+      // A burn form shown for a key burned since must not burn the key this browser holds now.
+      const changed = session && identityChanged(c.get('form')._key, session.fingerprint, 'The identity this browser holds now was not burned: burn it from the identity page if you mean to.')
+      if (changed) throw changed
+      await burnIdentity(deps, session)
       dropCookie(c, deps, 'session')
       // Nothing in the browser may link the burned key to the next one.
       renewFormCookie(c, deps)

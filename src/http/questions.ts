@@ -12,12 +12,11 @@ import { emptyForm, type FormState, refusedForm } from '../../views/partials/for
 import { lineMain } from '../../views/pages/line.ts'
 import { decisionsMain, myQuestionsMain, queueMain, questionMain, raiseMain } from '../../views/pages/questions.ts'
 import type { AppEnv } from './env.ts'
-import { parseId, sendPage, viewerOf, type C } from './render.ts'
+import { parseId, sendPage, viewerOf, whoOf as who, type C } from './render.ts'
 
 type Status = 200 | 400 | 403 | 404 | 409 | 413 | 422 | 429
 
 export function questionRoutes(deps: Deps) {
-  const who = (c: C) => ({ session: c.get('session'), expired: c.get('sessionExpired') })
   const questionId = (c: C) => {
     const id = parseId(c.req.param('id'))
     if (id === null) throw notFound('That question')

@@ -25,6 +25,9 @@ export function viewerOf(c: C, deps: Deps): Viewer {
   }
 }
 
+/** Who sends a form: the session, and the key the form says it was shown for (views/partials/forms.ts boundFields). */
+export const whoOf = (c: C) => ({ session: c.get('session'), expired: c.get('sessionExpired'), formKey: c.get('form')._key })
+
 export const isHtmx = (c: C) => c.req.header('HX-Request') === 'true'
 
 type Status = 200 | 400 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 500

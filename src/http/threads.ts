@@ -13,7 +13,7 @@ import { postArticle } from '../../views/partials/post.ts'
 import { replyForm } from '../../views/partials/reply-form.ts'
 import type { Place } from '../../views/partials/signing.ts'
 import type { AppEnv } from './env.ts'
-import { encode, isHtmx, parseId, sendAround, viewerOf, type C } from './render.ts'
+import { encode, isHtmx, parseId, sendAround, viewerOf, whoOf, type C } from './render.ts'
 
 type ThreadMeta = BoardHeadProps & { cellId: number; thread: { id: number; title: string }; page: number; pages: number }
 
@@ -48,7 +48,7 @@ export function threadRoutes(deps: Deps) {
     return part
   }
 
-  async function renderThread(c: C, threadId: number, page: number | 'last', form: FormState, status: 200 | 400 | 403 | 413 | 422) {
+  async function renderThread(c: C, threadId: number, page: number | 'last', form: FormState, status: 200 | 400 | 403 | 409 | 413 | 422) {
     let part = await threadPart(c, threadId, page === 'last' ? 1 : page)
     if (page === 'last' && part.meta.pages > 1) part = await threadPart(c, threadId, part.meta.pages)
     const m = part.meta
@@ -77,7 +77,7 @@ export function threadRoutes(deps: Deps) {
       const form = c.get('form')
       const body = form.body ?? ''
       try {
-        const r = await replyToThread(deps, { session: c.get('session'), expired: c.get('sessionExpired') }, { cell: c.req.param('cell'), board: c.req.param('board'), threadId, body, signed: form.signed, signature: form.signature })
+        const r = await replyToThread(deps, whoOf(c), { cell: c.req.param('cell'), board: c.req.param('board'), threadId, body, signed: form.signed, signature: form.signature })
         if (!isHtmx(c)) return c.redirect(`${r.threadPath}?page=${r.page}#p${r.number}`, 303)
         // htmx: the new post to append, and a fresh, empty form swapped in out of band.
         const fresh = replyForm({ threadPath: r.threadPath, place: placeOf(c, threadId), viewer: viewerOf(c, deps), form: emptyForm(), inline: true, oob: true })
@@ -89,9 +89,9 @@ export function threadRoutes(deps: Deps) {
           c.header('HX-Retarget', '#reply')
           c.header('HX-Reswap', 'outerHTML')
           const path = `/c/${c.req.param('cell')}/${c.req.param('board')}/t/${threadId}`
-          return c.html(replyForm({ threadPath: path, place: placeOf(c, threadId), viewer: viewerOf(c, deps), form: state, inline: true }), e.status as 400 | 403 | 422)
+          return c.html(replyForm({ threadPath: path, place: placeOf(c, threadId), viewer: viewerOf(c, deps), form: state, inline: true }), e.status as 400 | 403 | 409 | 422)
         }
-        return renderThread(c, threadId, 'last', state, e.status as 400 | 403 | 413 | 422)
+        return renderThread(c, threadId, 'last', state, e.status as 400 | 403 | 409 | 413 | 422)
       }
     })
     // A stable address for post N, wherever paging puts it.

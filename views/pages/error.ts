@@ -1,5 +1,6 @@
 import { html, type Html } from '../html.ts'
-import { csrfField } from '../partials/forms.ts'
+import { boundFields } from '../partials/forms.ts'
+import type { Viewer } from '../viewer.ts'
 
 const TITLES: Record<number, string> = {
   400: 'That request could not be read',
@@ -19,8 +20,8 @@ export type Kept = {
   fields: Record<string, string>
   /** The page that shows the form empty. */
   formPage: string
-  /** Only for a request that carried a good form token: the same address, and a fresh token. */
-  resend: { action: string; csrf: string } | null
+  /** Only for a request that carried a good form token: the same address, for this viewer. */
+  resend: { action: string; viewer: Viewer } | null
 }
 
 /**
@@ -33,16 +34,16 @@ export function errorMain(p: { status: number; message: string; kept: Kept | nul
   const fields = Object.entries(p.kept?.fields ?? {})
   const rows = (name: string) => (name === 'body' || name === 'argument' || name === 'signed' ? 8 : name === 'text' ? 3 : 1)
   let kept: Html | '' = ''
-  if (p.kept?.resend && fields.length > 0) {
-    kept = html`<h2>Your text, kept</h2><form method="post" action="${p.kept.resend.action}">${csrfField(p.kept.resend.csrf)}
+  if (p.kept && fields.length === 0 && p.status !== 404) {
+    kept = html`<p><a href="${p.kept.formPage}">Open the form again</a></p>`
+  } else if (p.kept?.resend && fields.length > 0) {
+    kept = html`<h2>Your text, kept</h2><form method="post" action="${p.kept.resend.action}">${boundFields(p.kept.resend.viewer)}
 ${fields.map(([name, value]) => html`<label for="kept-${name}">${name}</label><textarea id="kept-${name}" name="${name}" rows="${rows(name)}">${value}</textarea>`)}
 <button>Submit again</button></form>`
-  } else if (p.kept && !p.kept.resend) {
-    kept = html`${fields.length > 0
-      ? html`<h2>What the form held, not sent</h2>
+  } else if (p.kept && !p.kept.resend && fields.length > 0) {
+    kept = html`<h2>What the form held, not sent</h2>
 <p>Shown here to copy; this page cannot send it. If it is yours, <a href="${p.kept.formPage}">open the form again</a> and paste it there.</p>
 ${fields.map(([name, value]) => html`<label for="kept-${name}">${name}</label><textarea id="kept-${name}" rows="${rows(name)}" readonly>${value}</textarea>`)}`
-      : html`<p><a href="${p.kept.formPage}">Open the form again</a></p>`}`
   }
   return html`<h1>${errorTitle(p.status)}</h1>
 <p class="form-error" role="alert">${p.message}</p>

@@ -1,5 +1,5 @@
 import { html, type Html } from '../html.ts'
-import { csrfField, describedBy, fieldError, formMessage, type FormState } from '../partials/forms.ts'
+import { boundFields, csrfField, describedBy, fieldError, formMessage, type FormState } from '../partials/forms.ts'
 import type { Viewer } from '../viewer.ts'
 
 export type IdentityPageProps = {
@@ -113,6 +113,6 @@ otherwise, don’t download it. After one download it is not offered again.</p>
 ${id.kind === 'browser' ? browserKey(p) : ''}
 <h2>Burn this identity</h2>
 <p>Ends the session at once: the server forgets everything it held for it. Posts you made stay published under the pseudonym.</p>
-<form method="post" action="/identity/burn">${csrfField(p.viewer.csrf)}<button>Burn identity</button></form>
+<form method="post" action="/identity/burn">${boundFields(p.viewer)}<button>Burn identity</button></form>
 ${revokeForm(p)}`
 }

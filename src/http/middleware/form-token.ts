@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { DomainError } from '../../domain/errors.ts'
+import { identityChanged } from '../../domain/forms.ts'
 import type { Deps } from '../../services/deps.ts'
 import { writeCookie } from '../cookies.ts'
 import type { AppEnv } from '../env.ts'
@@ -38,8 +39,13 @@ export function renewFormCookie(c: Context<AppEnv>, deps: TokenDeps): void {
 export function formTokenCheck(deps: TokenDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (c.req.method !== 'POST') return next()
-    if (!deps.csrf.check(c.get('csrfCookie'), c.get('form')._csrf)) {
-      throw new DomainError(403, 'This form has expired or did not come from this site, so it was not accepted, and nothing was saved. If it was yours, open the form again; anything it held is shown below to copy.')
+    const form = c.get('form')
+    if (!deps.csrf.check(c.get('csrfCookie'), form._csrf)) {
+      // Most often: a form shown for a key this browser has since burned (which renewed the
+      // cookie). Say so, naming both; but as a message only, never as a form to send again.
+      const session = c.get('session')
+      const changed = session && identityChanged(form._key, session.fingerprint, 'What the form held is shown below to copy.')
+      throw changed || new DomainError(403, 'This form has expired or did not come from this site, so it was not accepted, and nothing was saved. If it was yours, open the form again; anything it held is shown below to copy.')
     }
     c.set('formTokenOk', true)
     await next()
