@@ -8,6 +8,7 @@ import { boardHead, newThreadForm, threadList, type BoardHeadProps } from '../..
 import { emptyForm, type FormState, refusedForm } from '../../views/partials/forms.ts'
 import { pager } from '../../views/partials/pager.ts'
 import type { AppEnv } from './env.ts'
+import { idempotent } from './middleware/idempotency.ts'
 import { encode, parseId, sendAround, viewerOf, whoOf, type C } from './render.ts'
 
 type BoardMeta = BoardHeadProps & { boardId: number; cellId: number; page: number; pages: number }
@@ -51,7 +52,7 @@ export function boardRoutes(deps: Deps) {
       if (page === null) throw notFound('That page')
       return renderBoard(c, page, emptyForm(), 200)
     })
-    .post('/c/:cell/:board', async (c) => {
+    .post('/c/:cell/:board', idempotent(deps.submissions), async (c) => {
       const form = c.get('form')
       const input = { cell: c.req.param('cell'), board: c.req.param('board'), title: form.title ?? '', body: form.body ?? '', signed: form.signed, signature: form.signature }
       try {

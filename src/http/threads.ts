@@ -13,6 +13,7 @@ import { postArticle } from '../../views/partials/post.ts'
 import { replyForm } from '../../views/partials/reply-form.ts'
 import type { Place } from '../../views/partials/signing.ts'
 import type { AppEnv } from './env.ts'
+import { idempotent } from './middleware/idempotency.ts'
 import { encode, isHtmx, parseId, sendAround, viewerOf, whoOf, type C } from './render.ts'
 
 type ThreadMeta = BoardHeadProps & { cellId: number; thread: { id: number; title: string }; page: number; pages: number }
@@ -71,7 +72,7 @@ export function threadRoutes(deps: Deps) {
       if (threadId === null || page === null) throw notFound('That page')
       return renderThread(c, threadId, page, emptyForm(), 200)
     })
-    .post(THREAD, async (c) => {
+    .post(THREAD, idempotent(deps.submissions), async (c) => {
       const threadId = parseId(c.req.param('thread'))
       if (threadId === null) throw notFound('That thread')
       const form = c.get('form')
