@@ -21,7 +21,7 @@ export default defineConfig({
     maxWorkers: 2,
     projects: [
       ...(dialects.includes('sqlite')
-        ? [{ extends: true as const, test: { name: 'sqlite', include: ['tests/**/*.test.ts'], exclude: ['tests/postgres/**'], env: { CELLBOARD_TEST_DIALECT: 'sqlite' } } }]
+        ? [{ extends: true as const, test: { name: 'sqlite', include: ['tests/**/*.test.ts', 'src/**/*.test.ts'], exclude: ['tests/postgres/**'], env: { CELLBOARD_TEST_DIALECT: 'sqlite' } } }]
         : []),
       ...(dialects.includes('postgres')
         ? [{ extends: true as const, test: { name: 'postgres', include: [...DATABASE_TESTS, 'tests/postgres/**/*.test.ts'], env: { CELLBOARD_TEST_DIALECT: 'postgres' } } }]

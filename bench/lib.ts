@@ -172,7 +172,19 @@ export async function logInGpg(agent: Agent, base: string, key: HeldKey): Promis
   const r = await send(agent, `${base}/identity/login`, 'POST', { ...FORM, cookie: cookieHeader(jar) }, formBody({ _csrf: csrf, via: 'gpg', public_key: key.publicKey, signed }))
   cookiesFrom(r, jar)
   if (r.status !== 303 || !jar.has('cb_session')) throw new Error(`login failed: ${r.status} ${/role="alert">([^<]*)/.exec(r.body)?.[1] ?? ''}`)
-  return { cookie: cookieHeader(jar), csrf, key }
+  return { cookie: cookieHeader(jar), csrf: await tokenAfterLogin(agent, base, jar), key }
+}
+
+/**
+ * Taking an identity gives the browser a new form-token cookie (tokens from before no longer
+ * work): a page seen with it gives the token to post with.
+ */
+export async function tokenAfterLogin(agent: Agent, base: string, jar: Map<string, string>): Promise<string> {
+  const page = await send(agent, `${base}/identity`, 'GET', { cookie: cookieHeader(jar) })
+  cookiesFrom(page, jar)
+  const csrf = tokenIn(page.body)
+  if (!csrf) throw new Error('no form token on /identity after logging in')
+  return csrf
 }
 
 /** N clients, each with its own loop, one request in flight each, until the deadline. */

@@ -34,7 +34,7 @@ import { join } from 'node:path'
 import autocannon, { type Result } from 'autocannon'
 import BetterSqlite3 from 'better-sqlite3'
 import { fixtureLines, seed, type Seeded } from './seed.ts'
-import { cookieHeader, cookiesFrom, send, startCeiling, startServer, stopProcess, tokenIn, type Server } from './lib.ts'
+import { cookieHeader, cookiesFrom, send, startCeiling, startServer, stopProcess, tokenAfterLogin, tokenIn, type Server } from './lib.ts'
 
 const num = (name: string, dflt: number) => {
   const v = process.env[name]
@@ -145,7 +145,7 @@ async function takeIdentity(agent: Agent, base: string): Promise<Poster> {
   const taken = await send(agent, `${base}/identity/disposable`, 'POST', { 'content-type': 'application/x-www-form-urlencoded', cookie: cookieHeader(jar) }, new URLSearchParams({ _csrf: csrf }).toString())
   cookiesFrom(taken, jar)
   if (taken.status !== 303 || !jar.has('cb_session')) throw new Error(`POST /identity/disposable: ${taken.status}`)
-  return { cookie: cookieHeader(jar), csrf }
+  return { cookie: cookieHeader(jar), csrf: await tokenAfterLogin(agent, base, jar) }
 }
 
 type Posting = {
@@ -291,9 +291,10 @@ async function oneRun(n: number): Promise<Run> {
     const boardPage = await fetchPage(base + s.boardPath)
     if (threadPage.setCookie || boardPage.setCookie) throw new Error('an anonymous page set a cookie')
     if (tokenIn(threadPage.text)) throw new Error('the anonymous thread page carries a form token')
-    // The reader's page must really be the per-viewer one: the reply form with this browser's token, no new cookie.
+    // The reader's page must really be the per-viewer one: the reply form with a token (masked
+    // afresh on every page, so it never equals an earlier one) and no new cookie.
     const readerPage = await fetchPage(base + s.threadPath, { cookie: reader.cookie })
-    if (tokenIn(readerPage.text) !== reader.csrf || !/<textarea\b[^>]*name="body"/.test(readerPage.text)) throw new Error("the logged-in reader's thread page has no reply form with this browser's token")
+    if (!tokenIn(readerPage.text) || !/<textarea\b[^>]*name="body"/.test(readerPage.text)) throw new Error("the logged-in reader's thread page has no reply form with this browser's token")
     if (readerPage.setCookie) throw new Error("the logged-in reader's thread page set a cookie (the session was not recognised?)")
     if (Buffer.compare(Buffer.from(readerPage.bytes), Buffer.from(threadPage.bytes)) === 0) throw new Error("the logged-in reader got the anonymous page")
     const bodies = (() => {

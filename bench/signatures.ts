@@ -36,7 +36,7 @@ import { takeDisposableIdentity } from '../src/services/identities.ts'
 import { replyToThread, startThread } from '../src/services/posts.ts'
 import { fixtureLines } from './seed.ts'
 import {
-  clearsignWith, closedLoop, cookieHeader, cookiesFrom, cpuSeconds, fmt, FORM, formBody, header, heldKey, log, loadText, logInGpg, median, newAgent, num, openDeps, pct, send, startServer, tokenIn, waitSeconds,
+  clearsignWith, closedLoop, cookieHeader, cookiesFrom, cpuSeconds, fmt, FORM, formBody, header, heldKey, log, loadText, logInGpg, median, newAgent, num, openDeps, pct, send, startServer, tokenAfterLogin, tokenIn, waitSeconds,
   type Client, type HeldKey,
 } from './lib.ts'
 
@@ -155,7 +155,7 @@ async function takeDisposable(agent: ReturnType<typeof newAgent>, base: string) 
   const r = await send(agent, `${base}/identity/disposable`, 'POST', { ...FORM, cookie: cookieHeader(jar) }, formBody({ _csrf: csrf }))
   cookiesFrom(r, jar)
   if (r.status !== 303 || !jar.has('cb_session')) throw new Error(`disposable identity: ${r.status}`)
-  return { cookie: cookieHeader(jar), csrf }
+  return { cookie: cookieHeader(jar), csrf: await tokenAfterLogin(agent, base, jar) }
 }
 
 async function phase(kind: Phase['kind'], base: string, pid: number, thread: number, posters: { cookie: string; csrf: string }[], texts: string[][], seconds = DURATION): Promise<Phase> {

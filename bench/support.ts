@@ -8,7 +8,7 @@ import type { Agent } from 'node:http'
 import { randomBytes } from 'node:crypto'
 import autocannon, { type Options, type Result } from 'autocannon'
 import pg from 'pg'
-import { cookieHeader, cookiesFrom, cpuSeconds, log, median, num, ROOT, send, spawnListening, startCeiling, stopProcess, tokenIn, type Resp } from './lib.ts'
+import { cookieHeader, cookiesFrom, cpuSeconds, log, median, num, ROOT, send, spawnListening, startCeiling, stopProcess, tokenAfterLogin, tokenIn, type Resp } from './lib.ts'
 
 // The basics are shared with the SQLite benchmarks (bench/lib.ts).
 export { cpuSeconds, log, median, num, ROOT, startCeiling, stopProcess }
@@ -160,7 +160,7 @@ export async function takeIdentity(agent: Agent, base: string): Promise<Poster> 
   const taken = await send(agent, `${base}/identity/disposable`, 'POST', { 'content-type': FORM, cookie: cookieHeader(jar) }, new URLSearchParams({ _csrf: csrf }).toString())
   cookiesFrom(taken, jar)
   if (taken.status !== 303 || !jar.has('cb_session')) throw new Error(`POST /identity/disposable: ${taken.status}`)
-  return { cookie: cookieHeader(jar), csrf }
+  return { cookie: cookieHeader(jar), csrf: await tokenAfterLogin(agent, base, jar) }
 }
 
 /** POST /identity/burn: the session (and its disposable private key) leaves Redis now, not in 12 h. */

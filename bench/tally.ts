@@ -160,8 +160,12 @@ async function httpRun(run: number, keys: HeldKey[], signed: string[][]) {
     if (raised.status !== 303 || id !== 1) throw new Error(`raising the question: ${raised.status} ${raised.headers.location} (the ballots are signed for question 1)`)
 
     const url = `${server.url}/c/lobby/questions/${id}/ballot`
+    // Every cast is a submission of its own, as from a freshly opened form: the same token with
+    // the same fields again would get the first answer back (src/http/middleware/idempotency.ts)
+    // and cast nothing. The server ignores the extra field.
+    let sent = 0
     // Unmeasured warm-up: the same ballots (each replaces the voter's earlier one).
-    await closedLoop(voters, WARMUP, async (v, i, k) => void (await send(agent, url, 'POST', { ...FORM, cookie: v.cookie }, formBody({ _csrf: v.csrf, signed: signed[i]![(PRESIGN - 1 - k) % PRESIGN]! }))))
+    await closedLoop(voters, WARMUP, async (v, i, k) => void (await send(agent, url, 'POST', { ...FORM, cookie: v.cookie }, formBody({ _csrf: v.csrf, signed: signed[i]![(PRESIGN - 1 - k) % PRESIGN]!, sent: String(++sent) }))))
     const latencies: number[] = []
     const failures: Record<string, number> = {}
     let acked = 0
@@ -172,7 +176,7 @@ async function httpRun(run: number, keys: HeldKey[], signed: string[][]) {
       if (k >= signed[i]!.length) reused++
       const start = performance.now()
       try {
-        const r = await send(agent, url, 'POST', { ...FORM, cookie: v.cookie }, formBody({ _csrf: v.csrf, signed: signed[i]![k % signed[i]!.length]! }))
+        const r = await send(agent, url, 'POST', { ...FORM, cookie: v.cookie }, formBody({ _csrf: v.csrf, signed: signed[i]![k % signed[i]!.length]!, sent: String(++sent) }))
         if (r.status === 303 && String(r.headers.location).endsWith(`/questions/${id}`)) latencies.push(performance.now() - start), acked++
         else failures[`HTTP ${r.status}`] = (failures[`HTTP ${r.status}`] ?? 0) + 1
       } catch (e) {

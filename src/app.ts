@@ -7,10 +7,11 @@ import { cellRoutes } from './http/cells.ts'
 import type { AppEnv } from './http/env.ts'
 import { identityRoutes } from './http/identities.ts'
 import { keyRoutes } from './http/keys.ts'
-import { csrfCheck, formBody, securityHeaders, viewerContext } from './http/middleware.ts'
+import { formBody, securityHeaders, viewerContext } from './http/middleware.ts'
+import { formTokenCheck } from './http/middleware/form-token.ts'
 import { privacyRoutes } from './http/privacy.ts'
 import { questionRoutes } from './http/questions.ts'
-import { isHtmx, localPath, sendPage, servedWhole, viewerOf, type C } from './http/render.ts'
+import { formPageOf, isHtmx, localPath, sendPage, servedWhole, viewerOf, type C } from './http/render.ts'
 import { staticRoutes } from './http/static.ts'
 import { threadRoutes } from './http/threads.ts'
 import type { Deps } from './services/deps.ts'
@@ -67,7 +68,7 @@ export function createApp(deps: Deps) {
   })
   app.use((c, next) => (c.req.method === 'POST' ? limit(c, next) : next()))
   app.use(formBody)
-  app.use(csrfCheck(deps))
+  app.use(formTokenCheck(deps))
 
   app.route('/', cellRoutes(deps))
   // Before the boards: /c/:cell/questions, /line and /decisions are not board names.
@@ -84,7 +85,7 @@ export function createApp(deps: Deps) {
 }
 
 // Only text fields a person wrote come back on an error page; never tokens or keys.
-const KEPT_FIELDS = ['title', 'body', 'signed'] as const
+const KEPT_FIELDS = ['title', 'body', 'signed', 'text', 'argument'] as const
 
 function renderError(c: C, deps: Deps, err: Error) {
   let status: 400 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 429 | 500 = 500
@@ -108,7 +109,14 @@ function renderError(c: C, deps: Deps, err: Error) {
   const { values } = refusedForm(Object.fromEntries(KEPT_FIELDS.map((k) => [k, form[k]])), {})
   const fields = Object.fromEntries(Object.entries(values).filter(([, v]) => v.trim() !== ''))
   const action = c.req.method === 'POST' ? localPath(c.req.path) : null
-  const kept = action ? { action, csrf: viewerOf(c, deps).csrf, fields } : null
+  // A form comes back to be sent again only when this request carried a good form token; any
+  // other (a forgery from another site among them) shows its text read-only, with a link to the
+  // empty form: one click on this page must never send a forger's text as this browser's identity.
+  const kept = c.req.method !== 'POST'
+    ? null
+    : action && c.get('formTokenOk')
+      ? { resend: { action, viewer: viewerOf(c, deps) }, formPage: formPageOf(action, form), fields }
+      : { resend: null, formPage: formPageOf(action, form), fields }
   if (isHtmx(c) && status === 413 && c.req.method === 'POST') {
     // The form stays as it is, text and all; the reason goes in its message slot (formMessage).
     c.header('HX-Retarget', 'find .form-problem')

@@ -2,10 +2,11 @@ import { Redis } from 'ioredis'
 import { MemoryChallengeStore, type ChallengeStore } from './challenges.ts'
 import { CsrfTokens } from './csrf.ts'
 import { MemoryRateLimiter, type RateLimiter } from './rate-limits.ts'
-import { assertNotPersistent, RedisChallengeStore, RedisRateLimiter, RedisSessionStore, sharedCsrfSecret } from './redis.ts'
+import { assertNotPersistent, RedisChallengeStore, RedisRateLimiter, RedisSessionStore, RedisSubmissionStore, sharedCsrfSecret } from './redis.ts'
 import { MemorySessionStore, type SessionStore } from './sessions.ts'
+import { MemorySubmissionStore, type SubmissionStore } from './submissions.ts'
 
-export type Ephemeral = { sessions: SessionStore; challenges: ChallengeStore; rateLimits: RateLimiter; csrf: CsrfTokens; close(): Promise<void> }
+export type Ephemeral = { sessions: SessionStore; challenges: ChallengeStore; rateLimits: RateLimiter; csrf: CsrfTokens; submissions: SubmissionStore; close(): Promise<void> }
 
 /**
  * Ephemeral state: in this process's memory, or — when several nodes share it — in a Redis that
@@ -17,15 +18,18 @@ export async function openEphemeral(opts: { redisUrl: string | null; allowPersis
     const sessions = new MemorySessionStore(opts.sessionIdleMs, now)
     const challenges = new MemoryChallengeStore(now)
     const rateLimits = new MemoryRateLimiter(now)
+    const submissions = new MemorySubmissionStore(now)
     return {
       sessions,
       challenges,
       rateLimits,
       csrf: new CsrfTokens(),
+      submissions,
       async close() {
         sessions.close()
         challenges.close()
         rateLimits.close()
+        submissions.close()
       },
     }
   }
@@ -48,6 +52,7 @@ export async function openEphemeral(opts: { redisUrl: string | null; allowPersis
     challenges: new RedisChallengeStore(redis, now),
     rateLimits: new RedisRateLimiter(redis),
     csrf: new CsrfTokens(await sharedCsrfSecret(redis)),
+    submissions: new RedisSubmissionStore(redis),
     async close() {
       await sessions.close()
       await redis.quit().catch(() => redis.disconnect())

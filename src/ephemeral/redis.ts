@@ -4,6 +4,7 @@ import type { Purpose } from '../domain/challenge.ts'
 import { CHALLENGE_TTL_MS, type ChallengeStore, type ConsumeResult } from './challenges.ts'
 import type { RateLimiter } from './rate-limits.ts'
 import type { NewSession, Session, SessionStore } from './sessions.ts'
+import { RUNNING_TTL_MS, SUBMISSION_TTL_MS, type Answer, type Claim, type SubmissionStore } from './submissions.ts'
 
 // Ephemeral state shared by several nodes, in a Redis that keeps nothing on disk (checked at start,
 // see assertNotPersistent). Every key has a TTL; idle expiry is also checked against the clock, as
@@ -143,6 +144,28 @@ export class RedisRateLimiter implements RateLimiter {
     const k = `r:${key}`
     const [[, n]] = (await this.redis.multi().incr(k).pexpire(k, windowMs, 'NX').exec()) as [[null, number], unknown]
     return n <= limit
+  }
+  close(): void {}
+}
+
+/** Form submissions shared by nodes: a claim is an empty value (running), then the answer as JSON. */
+export class RedisSubmissionStore implements SubmissionStore {
+  constructor(private readonly redis: Redis) {}
+  #key = (key: string) => `i:${key}`
+  async claim(key: string): Promise<Claim> {
+    for (;;) {
+      if ((await this.redis.set(this.#key(key), '', 'PX', RUNNING_TTL_MS, 'NX')) === 'OK') return { state: 'new' }
+      const v = await this.redis.get(this.#key(key))
+      if (v === '') return { state: 'running' }
+      if (v !== null) return { state: 'done', answer: JSON.parse(v) as Answer }
+      // It expired or was released between the two commands: claim again.
+    }
+  }
+  async finish(key: string, answer: Answer): Promise<void> {
+    await this.redis.set(this.#key(key), JSON.stringify(answer), 'PX', SUBMISSION_TTL_MS)
+  }
+  async release(key: string): Promise<void> {
+    await this.redis.del(this.#key(key))
   }
   close(): void {}
 }

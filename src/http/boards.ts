@@ -8,7 +8,8 @@ import { boardHead, boardPath, newThreadForm, threadList, type BoardHeadProps } 
 import { emptyForm, type FormState, refusedForm } from '../../views/partials/forms.ts'
 import { pager } from '../../views/partials/pager.ts'
 import type { AppEnv } from './env.ts'
-import { encode, parseId, sendAround, viewerOf, type C } from './render.ts'
+import { idempotent } from './middleware/idempotency.ts'
+import { encode, parseId, sendAround, viewerOf, whoOf, type C } from './render.ts'
 
 type BoardMeta = BoardHeadProps & { page: number; pages: number }
 
@@ -17,7 +18,7 @@ export function boardRoutes(deps: Deps) {
    * The board page: its thread list comes from the cache; head and form are per viewer. Who may
    * read the board is settled first, so a refused viewer gets the same answer for any page.
    */
-  async function renderBoard(c: C, page: number | null, form: FormState, status: 200 | 400 | 403 | 404 | 413 | 422) {
+  async function renderBoard(c: C, page: number | null, form: FormState, status: 200 | 400 | 403 | 404 | 409 | 413 | 422) {
     const at = await openBoard(deps, c.req.param('cell')!, c.req.param('board')!, c.get('session'))
     if (page === null) throw notFound('That page')
     const key = `board:${at.board.id}:${page}`
@@ -49,16 +50,16 @@ export function boardRoutes(deps: Deps) {
       const page = c.req.query('page') === undefined ? 1 : parseId(c.req.query('page'))
       return renderBoard(c, page, emptyForm(), 200)
     })
-    .post('/c/:cell/:board', async (c) => {
+    .post('/c/:cell/:board', idempotent(deps.submissions), async (c) => {
       const form = c.get('form')
       const input = { cell: c.req.param('cell'), board: c.req.param('board'), title: form.title ?? '', body: form.body ?? '', signed: form.signed, signature: form.signature }
       try {
-        const r = await startThread(deps, { session: c.get('session'), expired: c.get('sessionExpired') }, input)
+        const r = await startThread(deps, whoOf(c), input)
         return c.redirect(r.threadPath, 303)
       } catch (e) {
         if (!(e instanceof DomainError) || e.status === 404) throw e
         const state: FormState = refusedForm({ title: input.title, body: input.body, signed: input.signed }, e)
-        return renderBoard(c, 1, state, e.status as 400 | 403 | 413 | 422)
+        return renderBoard(c, 1, state, e.status as 400 | 403 | 409 | 413 | 422)
       }
     })
 }

@@ -6,7 +6,7 @@ export type AppEnv = {
     session: Session | null
     /** A session cookie came with the request but its session is gone (idle expiry or burned). */
     sessionExpired: boolean
-    /** This browser's form-token cookie; made only when a page first shows a form. */
+    /** This browser's form-token cookie, if this server made it; made when a page first shows a form. */
     csrfCookie: string | null
     /** For a voter: how many questions they may vote on are open (shown on every page). */
     openQuestions: number
@@ -14,5 +14,7 @@ export type AppEnv = {
     secured: boolean
     /** The parsed urlencoded body of a POST. */
     form: Record<string, string>
+    /** The POST carried a good form token: only then may a refusal offer its form again. */
+    formTokenOk: boolean
   }
 }

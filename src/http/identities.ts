@@ -1,13 +1,14 @@
 import { Hono } from 'hono'
-import { deleteCookie, setCookie } from 'hono/cookie'
 import { DomainError } from '../domain/errors.ts'
+import { identityChanged } from '../domain/forms.ts'
 import type { Session } from '../ephemeral/sessions.ts'
 import type { Deps } from '../services/deps.ts'
 import { burnIdentity, issueLoginChallenge, logInWithSignedChallenge, revokeKey, takeDisposableIdentity, takePrivateKeyOnce } from '../services/identities.ts'
 import { emptyForm, type FormState, refusedForm } from '../../views/partials/forms.ts'
 import { identityMain } from '../../views/pages/identity.ts'
 import type { AppEnv } from './env.ts'
-import { cookieOptions, SESSION_COOKIE } from './middleware.ts'
+import { dropCookie, writeCookie } from './cookies.ts'
+import { renewFormCookie } from './middleware/form-token.ts'
 import { localPath, sendPage, viewerOf, type C } from './render.ts'
 
 const KEY_HEADERS = { 'Content-Type': 'application/pgp-keys; charset=utf-8', 'Cache-Control': 'no-store' }
@@ -30,11 +31,15 @@ export function identityRoutes(deps: Deps) {
     return sendPage(c, deps, status, 'Your identity', main)
   }
 
-  /** One session holds one key: a new identity ends the previous session first. */
+  /**
+   * One session holds one key: a new identity ends the previous session first. The browser gets a
+   * new form-token cookie with it, so nothing it keeps links this key to the one before.
+   */
   async function startSession(c: C, make: () => Promise<Session>) {
     const session = await make()
     await burnIdentity(deps, c.get('session'))
-    setCookie(c, SESSION_COOKIE, session.id, cookieOptions(deps))
+    writeCookie(c, deps, 'session', session.id)
+    renewFormCookie(c, deps)
     const next = localPath(c.get('form').next)
     return c.redirect(next ? `/identity?next=${encodeURIComponent(next)}` : '/identity', 303)
   }
@@ -75,7 +80,11 @@ export function identityRoutes(deps: Deps) {
     // A state change, so a POST from the button on the identity page: a GET or HEAD (a prefetch,
     // a link preview, a curious proxy) must never use up the one download.
     .post('/identity/private-key.asc', async (c) => {
-      const armored = await takePrivateKeyOnce(deps, c.get('session'))
+      const session = c.get('session')
+      // Shown for a key burned since: never hand out the key this browser holds now instead.
+      const changed = session && identityChanged(c.get('form')._key, session.fingerprint, 'The private key of the identity this browser holds now was not handed out: download it from the identity page if you mean to.')
+      if (changed) throw changed
+      const armored = await takePrivateKeyOnce(deps, session)
       return c.body(armored, 200, { ...KEY_HEADERS, 'Content-Disposition': 'attachment; filename="cellboard-private-key.asc"' })
     })
     .get('/identity/private-key.asc', (c) => {
@@ -88,8 +97,14 @@ export function identityRoutes(deps: Deps) {
       return c.body(session.armoredPublic, 200, { ...KEY_HEADERS, 'Content-Disposition': 'attachment; filename="cellboard-public-key.asc"' })
     })
     .post('/identity/burn', async (c) => {
-      await burnIdentity(deps, c.get('session'))
-      deleteCookie(c, SESSION_COOKIE, { path: '/' })
+      const session = c.get('session')
+      // A burn form shown for a key burned since must not burn the key this browser holds now.
+      const changed = session && identityChanged(c.get('form')._key, session.fingerprint, 'The identity this browser holds now was not burned: burn it from the identity page if you mean to.')
+      if (changed) throw changed
+      await burnIdentity(deps, session)
+      dropCookie(c, deps, 'session')
+      // Nothing in the browser may link the burned key to the next one.
+      renewFormCookie(c, deps)
       return c.redirect('/identity?burned=1', 303)
     })
 }

@@ -1,12 +1,9 @@
-import type { Context, MiddlewareHandler } from 'hono'
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import type { MiddlewareHandler } from 'hono'
 import { DomainError } from '../domain/errors.ts'
 import type { Deps } from '../services/deps.ts'
 import { countMyOpenQuestions } from '../services/questions.ts'
+import { dropCookie, readCookie } from './cookies.ts'
 import type { AppEnv } from './env.ts'
-
-export const SESSION_COOKIE = 'cb_session'
-export const CSRF_COOKIE = 'cb_csrf'
 
 const CSP = [
   "default-src 'none'",
@@ -47,21 +44,19 @@ export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.req.header('HX-Request') === 'true' && !h.get('Content-Type')?.startsWith('text/html')) h.set('HX-Reswap', 'none')
 }
 
-export const cookieOptions = (deps: Deps) => ({ httpOnly: true, sameSite: 'Strict', path: '/', secure: deps.config.cookieSecure }) as const
-
 /**
- * Who is asking: the live session (if any) and the browser's form-token cookie. The cookies are
- * session cookies (no expiry date), random, and mean nothing once the browser closes.
+ * Who is asking: the live session (if any) and the browser's form-token cookie, if this server
+ * made it (any other value is ignored, and replaced when a form is shown). The cookies are session
+ * cookies (no expiry date), random, and mean nothing once the browser closes.
  */
 export function viewerContext(deps: Deps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const sid = getCookie(c, SESSION_COOKIE)
+    const sid = readCookie(c, deps, 'session')
     const session = sid ? await deps.sessions.get(sid) : null
     c.set('session', session)
     c.set('sessionExpired', Boolean(sid) && !session)
-    if (sid && !session) deleteCookie(c, SESSION_COOKIE, { path: '/' })
-    const csrf = getCookie(c, CSRF_COOKIE)
-    c.set('csrfCookie', csrf && /^[A-Za-z0-9_-]{24}$/.test(csrf) ? csrf : null)
+    if (sid && !session) dropCookie(c, deps, 'session')
+    c.set('csrfCookie', deps.csrf.readCookie(readCookie(c, deps, 'csrf')))
     c.set('form', {})
     c.set('openQuestions', session ? await countMyOpenQuestions(deps, session.fingerprint) : 0)
     await next()
@@ -97,28 +92,4 @@ export const formBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   c.set('form', form)
   await next()
-}
-
-/**
- * The form token for this browser, made (with its cookie) the first time a page shows a form.
- * A reader who never sees a form gets no cookie at all.
- */
-export function csrfTokenFor(c: Context<AppEnv>, deps: Deps): string {
-  let cookie = c.get('csrfCookie')
-  if (!cookie) {
-    cookie = deps.csrf.newCookie()
-    setCookie(c, CSRF_COOKIE, cookie, cookieOptions(deps))
-    c.set('csrfCookie', cookie)
-  }
-  return deps.csrf.tokenFor(cookie)
-}
-
-/** Every POST carries the form token for this browser's cookie. */
-export function csrfCheck(deps: Deps): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    if (c.req.method === 'POST' && !deps.csrf.check(c.get('csrfCookie') ?? undefined, c.get('form')._csrf)) {
-      throw new DomainError(403, 'This form has expired or did not come from this site, so it was not accepted. Nothing was saved. If you wrote something, it is below: submit it again.')
-    }
-    await next()
-  }
 }

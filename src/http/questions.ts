@@ -12,12 +12,12 @@ import { emptyForm, type FormState, refusedForm } from '../../views/partials/for
 import { lineMain } from '../../views/pages/line.ts'
 import { decisionsMain, myQuestionsMain, queueMain, questionMain, raiseMain } from '../../views/pages/questions.ts'
 import type { AppEnv } from './env.ts'
-import { parseId, sendPage, viewerOf, type C } from './render.ts'
+import { idempotent } from './middleware/idempotency.ts'
+import { parseId, sendPage, viewerOf, whoOf as who, type C } from './render.ts'
 
 type Status = 200 | 400 | 403 | 404 | 409 | 413 | 422 | 429
 
 export function questionRoutes(deps: Deps) {
-  const who = (c: C) => ({ session: c.get('session'), expired: c.get('sessionExpired') })
   /** The question's number in its cell, from the address. */
   const questionNumber = (c: C) => {
     const n = parseId(c.req.param('question'))
@@ -57,7 +57,7 @@ export function questionRoutes(deps: Deps) {
       const q = c.req.query()
       return renderRaise(c, q.kind, { values: { board: q.board ?? '', thread: q.thread ?? '', number: q.number ?? '' }, errors: {} }, 200)
     })
-    .post('/c/:cell/questions', async (c) => {
+    .post('/c/:cell/questions', idempotent(deps.submissions), async (c) => {
       const form = c.get('form')
       try {
         const n = await raiseQuestion(deps, who(c), { ...form, cell: c.req.param('cell') })
@@ -68,7 +68,7 @@ export function questionRoutes(deps: Deps) {
       }
     })
     .get('/c/:cell/questions/:question{[0-9]+}', (c) => renderQuestion(c, emptyForm(), 200))
-    .post('/c/:cell/questions/:question{[0-9]+}/ballot', async (c) => {
+    .post('/c/:cell/questions/:question{[0-9]+}/ballot', idempotent(deps.submissions), async (c) => {
       const form = c.get('form')
       const action = `/c/${c.req.param('cell')}/questions/${questionNumber(c)}/ballot`
       try {

@@ -1,27 +1,32 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { pseudonymOf } from '../domain/pseudonym.ts'
+import { isQuestionKind } from '../domain/questions.ts'
 import type { Deps } from '../services/deps.ts'
 import type { CachedPart } from '../services/page-cache.ts'
 import type { Html } from '../../views/html.ts'
 import { layoutParts, page } from '../../views/layout.ts'
 import type { Viewer } from '../../views/viewer.ts'
 import type { AppEnv } from './env.ts'
-import { csrfTokenFor, SECURITY_HEADERS, SESSION_COOKIE } from './middleware.ts'
+import { cookieName } from './cookies.ts'
+import { SECURITY_HEADERS } from './middleware.ts'
+import { formTokenFor } from './middleware/form-token.ts'
 
 export type C = Context<AppEnv>
 
 export function viewerOf(c: C, deps: Deps): Viewer {
   const s = c.get('session')
-  let csrf: string | undefined
   return {
     identity: s ? { pseudonym: pseudonymOf(s.fingerprint), fingerprint: s.fingerprint, kind: s.kind } : null,
-    // Lazy: only a page that renders a form makes the cookie and computes the token.
+    // Lazy: only a page that renders a form makes the cookie and a token; each form its own.
     get csrf() {
-      return (csrf ??= csrfTokenFor(c, deps))
+      return formTokenFor(c, deps)
     },
     openQuestions: c.get('openQuestions') ?? 0,
   }
 }
+
+/** Who sends a form: the session, and the key the form says it was shown for (views/partials/forms.ts boundFields). */
+export const whoOf = (c: C) => ({ session: c.get('session'), expired: c.get('sessionExpired'), formKey: c.get('form')._key })
 
 export const isHtmx = (c: C) => c.req.header('HX-Request') === 'true'
 
@@ -95,8 +100,9 @@ function addressKey(c: Context): string | null {
  * else, a session cookie included (it may have expired, which the page would say), goes on.
  */
 export function servedWhole(deps: Deps): MiddlewareHandler<AppEnv> {
+  const session = `${cookieName(deps.config, 'session')}=`
   return async (c, next) => {
-    if (c.req.method === 'GET' && c.req.header('HX-Request') === undefined && !c.req.header('cookie')?.includes(`${SESSION_COOKIE}=`)) {
+    if (c.req.method === 'GET' && c.req.header('HX-Request') === undefined && !c.req.header('cookie')?.includes(session)) {
       const key = addressKey(c)
       const whole = key ? deps.cache.get(key) : undefined
       if (whole) return sendBytes(c as C, 200, whole.bytes)
@@ -115,4 +121,17 @@ export function parseId(v: string | undefined): number | null {
 /** A return path inside this site, as produced by our own links; anything else is dropped. */
 export function localPath(v: string | undefined): string | null {
   return v && /^\/[a-z0-9][a-z0-9/-]{0,200}$/.test(v) ? v : null
+}
+
+/**
+ * The page that shows, empty, the form that posts to `path`: where a person is sent to write
+ * again. A board and a thread carry their own forms; a question is raised from its kind's page.
+ */
+export function formPageOf(path: string | null, form: Record<string, string>): string {
+  if (!path) return '/'
+  if (path.startsWith('/identity')) return '/identity'
+  const ballot = /^(\/c\/[^/]+\/questions\/[0-9]+)\/ballot$/.exec(path)
+  if (ballot) return ballot[1]!
+  if (/^\/c\/[^/]+\/questions$/.test(path)) return form.kind && isQuestionKind(form.kind) ? `${path}/new?kind=${form.kind}` : `${path}/new`
+  return path
 }

@@ -11,7 +11,8 @@ import { postArticle } from '../../views/partials/post.ts'
 import { replyForm } from '../../views/partials/reply-form.ts'
 import type { Place } from '../../views/partials/signing.ts'
 import type { AppEnv } from './env.ts'
-import { encode, isHtmx, parseId, sendAround, viewerOf, type C } from './render.ts'
+import { idempotent } from './middleware/idempotency.ts'
+import { encode, isHtmx, parseId, sendAround, viewerOf, whoOf, type C } from './render.ts'
 
 type ThreadMeta = ThreadHeadProps & { page: number; pages: number }
 
@@ -45,7 +46,7 @@ export function threadRoutes(deps: Deps) {
     return part
   }
 
-  async function renderThread(c: C, number: number | null, page: number | 'last' | null, form: FormState, status: 200 | 400 | 403 | 413 | 422) {
+  async function renderThread(c: C, number: number | null, page: number | 'last' | null, form: FormState, status: 200 | 400 | 403 | 409 | 413 | 422) {
     const at = await open(c)
     if (number === null || page === null) throw notFound('That page')
     let part = await threadPart(at, number, page === 'last' ? 1 : page)
@@ -77,7 +78,7 @@ export function threadRoutes(deps: Deps) {
       const page = c.req.query('page') === undefined ? 1 : parseId(c.req.query('page'))
       return renderThread(c, parseId(c.req.param('thread')), page, emptyForm(), 200)
     })
-    .post(THREAD, async (c) => {
+    .post(THREAD, idempotent(deps.submissions), async (c) => {
       const number = parseId(c.req.param('thread'))
       if (number === null) {
         await open(c)
@@ -86,7 +87,7 @@ export function threadRoutes(deps: Deps) {
       const form = c.get('form')
       const body = form.body ?? ''
       try {
-        const r = await replyToThread(deps, { session: c.get('session'), expired: c.get('sessionExpired') }, { cell: c.req.param('cell'), board: c.req.param('board'), thread: number, body, signed: form.signed, signature: form.signature })
+        const r = await replyToThread(deps, whoOf(c), { cell: c.req.param('cell'), board: c.req.param('board'), thread: number, body, signed: form.signed, signature: form.signature })
         if (!isHtmx(c)) return c.redirect(`${r.threadPath}?page=${r.page}#p${r.number}`, 303)
         // htmx: the new post to append, and a fresh, empty form swapped in out of band.
         const fresh = replyForm({ threadPath: r.threadPath, place: placeOf(c, number), viewer: viewerOf(c, deps), form: emptyForm(), inline: true, oob: true })
@@ -98,9 +99,9 @@ export function threadRoutes(deps: Deps) {
           c.header('HX-Retarget', '#reply')
           c.header('HX-Reswap', 'outerHTML')
           const path = `/c/${c.req.param('cell')}/${c.req.param('board')}/t/${number}`
-          return c.html(replyForm({ threadPath: path, place: placeOf(c, number), viewer: viewerOf(c, deps), form: state, inline: true }), e.status as 400 | 403 | 422)
+          return c.html(replyForm({ threadPath: path, place: placeOf(c, number), viewer: viewerOf(c, deps), form: state, inline: true }), e.status as 400 | 403 | 409 | 422)
         }
-        return renderThread(c, number, 'last', state, e.status as 400 | 403 | 413 | 422)
+        return renderThread(c, number, 'last', state, e.status as 400 | 403 | 409 | 413 | 422)
       }
     })
     // A stable address for post N, wherever paging puts it.

@@ -5,6 +5,7 @@ import type { CsrfTokens } from '../ephemeral/csrf.ts'
 import type { ChallengeStore } from '../ephemeral/challenges.ts'
 import type { RateLimiter } from '../ephemeral/rate-limits.ts'
 import type { SessionStore } from '../ephemeral/sessions.ts'
+import type { SubmissionStore } from '../ephemeral/submissions.ts'
 import type { PageCache } from './page-cache.ts'
 
 /** Everything a use case may touch. main.ts builds it; tests build their own. */
@@ -17,6 +18,7 @@ export type Deps = {
   challenges: ChallengeStore
   rateLimits: RateLimiter
   csrf: CsrfTokens
+  submissions: SubmissionStore
   cache: PageCache
   now: () => number
 }

@@ -3,6 +3,7 @@ import { appendPost } from '../db/posts.ts'
 import type { Board, Cell } from '../db/schema.ts'
 import { findThread, insertThread } from '../db/threads.ts'
 import { DomainError, notFound, validateFields } from '../domain/errors.ts'
+import { identityChanged } from '../domain/forms.ts'
 import { renderPostBody } from '../domain/markdown.ts'
 import { canonicalPostText, parsePostText, type Signing } from '../domain/posts.ts'
 import { canonicalBody, checkBody, checkLine } from '../domain/text.ts'
@@ -36,11 +37,16 @@ export type PostInput = {
   signature?: string
 }
 
-type Who = { session: Session | null; expired: boolean }
+/** Who sends a form: the session, and the key the form was shown for (if it names one). */
+export type Who = { session: Session | null; expired: boolean; formKey?: string }
 type Signed = { signing: Signing; signedText: string | null; title: string; body: string }
 
 function requireIdentity(who: Who): Session {
-  if (who.session) return who.session
+  if (who.session) {
+    const changed = identityChanged(who.formKey, who.session.fingerprint)
+    if (changed) throw changed
+    return who.session
+  }
   throw new DomainError(403, who.expired
     ? 'Your identity’s session has ended (idle too long, or burned), so there is no key to sign with. Take an identity and submit again.'
     : 'Posting needs an identity to sign with. Take an identity, then submit again.')

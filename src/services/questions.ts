@@ -28,6 +28,7 @@ import {
 import { putRosterEntry, removeRosterEntry, roleOf, voterKeyIds } from '../db/roster.ts'
 import type { Board, Cell, Question } from '../db/schema.ts'
 import { DomainError, notFound, validateFields } from '../domain/errors.ts'
+import { identityChanged } from '../domain/forms.ts'
 import {
   amendedPrinciples,
   ballotText,
@@ -54,14 +55,18 @@ import { assertKeyStillValid } from './identities.ts'
 import { forgetPost } from './forget.ts'
 import { canRead, findCellOrThrow } from './reading.ts'
 
-type Who = { session: Session | null; expired: boolean }
+type Who = { session: Session | null; expired: boolean; formKey?: string }
 
 const time = (deps: Deps, at = deps.now()) => coarseTime(at, deps.config.timeGranularityMs)
 export const payloadOf = (q: Question) => JSON.parse(q.payload) as Payload
 export const tallyOf = (q: Question, counts: { yes: number; no: number; abstain: number }): Tally => ({ ...counts, eligible: q.eligible, quorum: q.quorum, threshold: q.threshold })
 
 function requireSession(who: Who, what: string): Session {
-  if (who.session) return who.session
+  if (who.session) {
+    const changed = identityChanged(who.formKey, who.session.fingerprint)
+    if (changed) throw changed
+    return who.session
+  }
   throw new DomainError(403, who.expired ? `Your identity’s session has ended, so you cannot ${what}. Log in again and submit again.` : `To ${what}, take an identity or log in with your key first.`)
 }
 

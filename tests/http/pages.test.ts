@@ -134,7 +134,8 @@ describe('headers on every response', () => {
     const c = board.client()
     for (const path of ['/', '/c/lobby', '/c/lobby/general', thread, '/privacy']) expect((await c.request(path)).headers.get('set-cookie'), path).toBeNull()
     const res = await c.request('/identity')
-    expect(res.headers.get('set-cookie')).toMatch(/^cb_csrf=[A-Za-z0-9_-]{24}; Path=\/; HttpOnly; SameSite=Strict$/)
+    // A random id and the server's MAC of it (src/ephemeral/csrf.ts).
+    expect(res.headers.get('set-cookie')).toMatch(/^cb_csrf=[A-Za-z0-9_-]{24}\.[A-Za-z0-9_-]{22}; Path=\/; HttpOnly; SameSite=Strict$/)
   })
 
   it('pages load nothing from another host: every src and href of the chrome is our own', async () => {

@@ -13,6 +13,7 @@ import { openEphemeral } from '../../src/ephemeral/index.ts'
 import { ensureDefaultCell } from '../../src/services/cells.ts'
 import type { Deps } from '../../src/services/deps.ts'
 import { PageCache } from '../../src/services/page-cache.ts'
+import { FormMemory } from './forms.ts'
 import { findMarkers, findMarkersInDir } from './scan.ts'
 
 // The database-facing tests run once per dialect (vitest.config.ts: one project per dialect, as
@@ -142,13 +143,19 @@ export async function makeBoard(env: Record<string, string> = {}, now: () => num
 type App = ReturnType<typeof createApp>
 
 /**
- * A browser-like client over app.request(): keeps cookies, remembers the last form token it saw,
- * and sends forms urlencoded as a browser with JavaScript off would.
+ * A browser-like client over app.request(): keeps cookies, remembers the forms it saw (each one's
+ * token and key field, stale once the form-token cookie changes), and sends forms urlencoded as a
+ * browser with JavaScript off would: the form it last saw for that address, or else a fresh token.
  */
 export class Client {
   cookies = new Map<string, string>()
-  csrf = ''
+  readonly forms = new FormMemory()
   constructor(private readonly app: App) {}
+
+  /** The last form token seen on any page, for a body built by hand. */
+  get csrf(): string {
+    return this.forms.last
+  }
 
   async request(path: string, init: RequestInit & { headers?: Record<string, string> } = {}): Promise<Response> {
     const headers: Record<string, string> = { ...init.headers }
@@ -160,6 +167,7 @@ export class Client {
       const name = pair!.slice(0, eq).trim()
       const value = pair!.slice(eq + 1).trim()
       const expired = attrs.some((a) => /max-age=0/i.test(a) || /expires=thu, 01 jan 1970/i.test(a))
+      if (name.endsWith('cb_csrf') && this.cookies.get(name) !== value) this.forms.forget()
       if (expired || value === '') this.cookies.delete(name)
       else this.cookies.set(name, value)
     }
@@ -169,19 +177,21 @@ export class Client {
   async get(path: string, headers: Record<string, string> = {}): Promise<{ res: Response; text: string }> {
     const res = await this.request(path, { headers })
     const text = await res.text()
-    const m = /name="_csrf" value="([^"]+)"/.exec(text)
-    if (m) this.csrf = m[1]!
+    this.forms.saw(text)
     return { res, text }
   }
 
-  /** POST a form. Unless told otherwise, fetch a page first so there is a form token. */
+  /** POST a form, with the token (and key field) of the form seen for it; fetch a page first if none. */
   async post(path: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<{ res: Response; text: string }> {
-    if (!this.csrf) await this.get('/identity')
-    const body = new URLSearchParams({ _csrf: this.csrf, ...fields }).toString()
+    let seen = this.forms.take(path)
+    if (!seen) {
+      await this.get('/identity')
+      seen = this.forms.take(path)!
+    }
+    const body = new URLSearchParams({ ...seen, ...fields }).toString()
     const res = await this.request(path, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } })
     const text = await res.text()
-    const m = /name="_csrf" value="([^"]+)"/.exec(text)
-    if (m) this.csrf = m[1]!
+    this.forms.saw(text)
     return { res, text }
   }
 

@@ -1,8 +1,13 @@
-/** A minimal browser over real HTTP: cookies and the form token. */
+import { FormMemory } from './forms.ts'
+
+/** A minimal browser over real HTTP: cookies, and the forms it saw (as the test Client keeps them). */
 export class Visitor {
   cookies = new Map<string, string>()
-  csrf = ''
+  readonly forms = new FormMemory()
   constructor(private readonly base: string) {}
+  get csrf(): string {
+    return this.forms.last
+  }
   async fetch(path: string, init: RequestInit = {}) {
     const headers = new Headers(init.headers)
     if (this.cookies.size) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
@@ -10,15 +15,21 @@ export class Visitor {
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(';')
       const [k, v] = [pair!.slice(0, pair!.indexOf('=')), pair!.slice(pair!.indexOf('=') + 1)]
+      if (k.endsWith('cb_csrf') && this.cookies.get(k) !== v) this.forms.forget()
       if (v) this.cookies.set(k, v)
       else this.cookies.delete(k)
     }
     const text = await res.text()
-    this.csrf = /name="_csrf" value="([^"]+)"/.exec(text)?.[1] ?? this.csrf
+    this.forms.saw(text)
     return { res, text }
   }
-  post(path: string, fields: Record<string, string>) {
-    return this.fetch(path, { method: 'POST', body: new URLSearchParams({ _csrf: this.csrf, ...fields }), headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+  async post(path: string, fields: Record<string, string>) {
+    let seen = this.forms.take(path)
+    if (!seen) {
+      await this.fetch('/identity')
+      seen = this.forms.take(path)!
+    }
+    return this.fetch(path, { method: 'POST', body: new URLSearchParams({ ...seen, ...fields }), headers: { 'content-type': 'application/x-www-form-urlencoded' } })
   }
   async takeIdentity() {
     await this.fetch('/identity')

@@ -1,6 +1,6 @@
 import { showTime } from '../../src/domain/time.ts'
 import { html, type Html } from '../html.ts'
-import { csrfField, describedBy, fieldError, formMessage, identityNeeded, type FormState } from '../partials/forms.ts'
+import { boundFields, describedBy, fieldError, formMessage, identityNeeded, type FormState } from '../partials/forms.ts'
 import { browserSigning, gpgSigning, type Place } from '../partials/signing.ts'
 import type { Viewer } from '../viewer.ts'
 
@@ -33,7 +33,7 @@ export function newThreadForm(p: BoardHeadProps, place: Place, viewer: Viewer, f
   const gpg = viewer.identity.kind === 'gpg'
   return html`<section id="new-thread"><h2>Start a thread</h2>
 <form method="post" action="${boardPath(p)}"${browser.attrs}>
-${csrfField(viewer.csrf)}${formMessage(form)}
+${boundFields(viewer)}${formMessage(form)}
 <label for="title">Title</label>
 <input id="title" name="title" value="${form.values.title ?? ''}"${gpg ? '' : html` required`}${describedBy(form, 'title')}>
 ${fieldError(form, 'title')}

@@ -1,5 +1,6 @@
 import { html, type Html } from '../html.ts'
-import { csrfField } from '../partials/forms.ts'
+import { boundFields } from '../partials/forms.ts'
+import type { Viewer } from '../viewer.ts'
 
 const TITLES: Record<number, string> = {
   400: 'That request could not be read',
@@ -15,18 +16,38 @@ const TITLES: Record<number, string> = {
 }
 export const errorTitle = (status: number) => TITLES[status] ?? 'Error'
 
+/** What a refused form held, and where it can be written again. */
+export type Kept = {
+  fields: Record<string, string>
+  /** The page that shows the form empty. */
+  formPage: string
+  /** Only for a request that carried a good form token: the same address, for this viewer. */
+  resend: { action: string; viewer: Viewer } | null
+}
+
 /**
  * An error page. When the failed request was a form with text in it (a post, a title), the text
- * comes back in a fresh form aimed at the same address, so nothing the person wrote is lost.
+ * comes back so nothing the person wrote is lost: in a fresh form to send again if the request
+ * carried a good form token; otherwise read-only, with no form and no token, and a link to the
+ * empty form (the request may have been forged by another site: one click here must send nothing).
  */
-export function errorMain(p: { status: number; message: string; kept: { action: string; csrf: string; fields: Record<string, string> } | null }): Html {
-  const kept = p.kept && Object.keys(p.kept.fields).length > 0 ? p.kept : null
+export function errorMain(p: { status: number; message: string; kept: Kept | null }): Html {
+  const fields = Object.entries(p.kept?.fields ?? {})
+  const rows = (name: string) => (name === 'body' || name === 'argument' || name === 'signed' ? 8 : name === 'text' ? 3 : 1)
+  let kept: Html | '' = ''
+  if (p.kept && fields.length === 0 && p.status !== 404) {
+    kept = html`<p><a href="${p.kept.formPage}">Open the form again</a></p>`
+  } else if (p.kept?.resend && fields.length > 0) {
+    kept = html`<h2>Your text, kept</h2><form method="post" action="${p.kept.resend.action}">${boundFields(p.kept.resend.viewer)}
+${fields.map(([name, value]) => html`<label for="kept-${name}">${name}</label><textarea id="kept-${name}" name="${name}" rows="${rows(name)}">${value}</textarea>`)}
+<button>Submit again</button></form>`
+  } else if (p.kept && !p.kept.resend && fields.length > 0) {
+    kept = html`<h2>What the form held, not sent</h2>
+<p>Shown here to copy; this page cannot send it. If it is yours, <a href="${p.kept.formPage}">open the form again</a> and paste it there.</p>
+${fields.map(([name, value]) => html`<label for="kept-${name}">${name}</label><textarea id="kept-${name}" rows="${rows(name)}" readonly>${value}</textarea>`)}`
+  }
   return html`<h1>${errorTitle(p.status)}</h1>
 <p class="form-error" role="alert">${p.message}</p>
-${kept
-  ? html`<h2>Your text, kept</h2><form method="post" action="${kept.action}">${csrfField(kept.csrf)}
-${Object.entries(kept.fields).map(([name, value]) => html`<label for="kept-${name}">${name}</label><textarea id="kept-${name}" name="${name}" rows="${name === 'body' ? 8 : 1}">${value}</textarea>`)}
-<button>Submit again</button></form>`
-  : ''}
+${kept}
 <p><a href="/">Back to the cells</a></p>`
 }

@@ -1,5 +1,5 @@
 import { html, type Html } from '../html.ts'
-import { csrfField, describedBy, fieldError, formMessage, type FormState } from '../partials/forms.ts'
+import { boundFields, csrfField, describedBy, fieldError, formMessage, type FormState } from '../partials/forms.ts'
 import type { Viewer } from '../viewer.ts'
 
 export type IdentityPageProps = {
@@ -107,12 +107,12 @@ ${id.kind === 'disposable' ? (p.privateKeyOffered
 <p>This file is the only copy of your private key that will ever leave this server. Anyone who holds it can
 post as you. Keep it only if you want to use this identity again later with GnuPG (<code>gpg --import</code>);
 otherwise, don’t download it. After one download it is not offered again.</p>
-<form method="post" action="/identity/private-key.asc" hx-boost="false">${csrfField(p.viewer.csrf)}<button>Download the private key (once)</button></form></section>`
+<form method="post" action="/identity/private-key.asc" hx-boost="false">${boundFields(p.viewer)}<button>Download the private key (once)</button></form></section>`
   : html`<p>Your private key was offered once and is no longer available for download.</p>`) : ''}
 <p><a href="/identity/public-key.asc" download="cellboard-public-key.asc" hx-boost="false">Download the public key</a></p>
 ${id.kind === 'browser' ? browserKey(p) : ''}
 <h2>Burn this identity</h2>
 <p>Ends the session at once: the server forgets everything it held for it. Posts you made stay published under the pseudonym.</p>
-<form method="post" action="/identity/burn">${csrfField(p.viewer.csrf)}<button>Burn identity</button></form>
+<form method="post" action="/identity/burn">${boundFields(p.viewer)}<button>Burn identity</button></form>
 ${revokeForm(p)}`
 }

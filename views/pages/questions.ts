@@ -2,7 +2,7 @@ import { QUESTION_KINDS, type QuestionKind } from '../../src/domain/questions.ts
 import { showTime } from '../../src/domain/time.ts'
 import { html, type Html } from '../html.ts'
 import { ballotForm, type BallotPlace } from '../partials/ballot-form.ts'
-import { csrfField, describedBy, fieldError, formMessage, type FormState } from '../partials/forms.ts'
+import { boundFields, describedBy, fieldError, formMessage, type FormState } from '../partials/forms.ts'
 import { questionSummary, type QuestionView } from '../partials/question.ts'
 import type { Viewer } from '../viewer.ts'
 
@@ -95,7 +95,7 @@ function raiseBody(p: RaiseProps, kind: QuestionKind, fields: Html): Html {
         : null
   if (cannot) return html`${formMessage(p.form)}<p class="notice">${cannot}</p>`
   if (!p.viewer.identity) return html`${formMessage(p.form)}<p>To raise a question, <a href="/identity">take an identity</a> first.</p>`
-  return html`<form method="post" action="/c/${p.cell.slug}/questions">${csrfField(p.viewer.csrf)}<input type="hidden" name="kind" value="${kind}">${formMessage(p.form)}
+  return html`<form method="post" action="/c/${p.cell.slug}/questions">${boundFields(p.viewer)}<input type="hidden" name="kind" value="${kind}">${formMessage(p.form)}
 ${fields}<button>Raise the question</button></form>`
 }
 

@@ -1,7 +1,7 @@
 import { ballotText, CHOICES } from '../../src/domain/questions.ts'
 import { html, type Html } from '../html.ts'
 import type { Viewer } from '../viewer.ts'
-import { csrfField, fieldError, formMessage, type FormState } from './forms.ts'
+import { boundFields, fieldError, formMessage, type FormState } from './forms.ts'
 
 export type BallotPlace = { site: string; cell: string; question: number; line: number }
 
@@ -18,17 +18,17 @@ ${CHOICES.map((choice) => html`<p class="hint">To vote <b>${choice}</b>:</p><pre
 <label for="ballot-signed-${p.place.question}">Signed ballot</label>
 <textarea id="ballot-signed-${p.place.question}" name="signed" rows="8">${p.form.values.signed ?? ''}</textarea>${fieldError(p.form, 'signed')}`
   if (kind === 'disposable') {
-    return html`<form method="post" action="${p.action}" class="ballot">${csrfField(p.viewer.csrf)}${formMessage(p.form)}${choices}
+    return html`<form method="post" action="${p.action}" class="ballot">${boundFields(p.viewer)}${formMessage(p.form)}${choices}
 <button>Review the ballot</button><p class="hint">You will see the exact text before your disposable key signs it.</p></form>`
   }
   if (kind === 'browser') {
     return html`<form method="post" action="${p.action}" class="ballot" data-sign-ballot data-site="${p.place.site}" data-cell="${p.place.cell}" data-question="${p.place.question}" data-line="${p.place.line}">
-${csrfField(p.viewer.csrf)}${formMessage(p.form)}${choices}
+${boundFields(p.viewer)}${formMessage(p.form)}${choices}
 <p class="hint">Your browser key signs the ballot before it is sent.</p>
 <details><summary>Without JavaScript: paste a signed ballot</summary>${paste}</details>
 <button>Cast the ballot</button></form>`
   }
-  return html`<form method="post" action="${p.action}" class="ballot">${csrfField(p.viewer.csrf)}${formMessage(p.form)}${paste}<button>Cast the ballot</button></form>`
+  return html`<form method="post" action="${p.action}" class="ballot">${boundFields(p.viewer)}${formMessage(p.form)}${paste}<button>Cast the ballot</button></form>`
 }
 
 /** The disposable voter's explicit confirm: the exact text their key will sign. */
@@ -36,7 +36,7 @@ export function ballotConfirm(p: { viewer: Viewer; action: string; text: string;
   return html`<h1>Sign this ballot?</h1>
 <p>Your disposable key will sign exactly this text, and it will be published with the decision:</p>
 <pre class="to-sign">${p.text}</pre>
-<form method="post" action="${p.action}">${csrfField(p.viewer.csrf)}<input type="hidden" name="choice" value="${p.choice}"><input type="hidden" name="confirm" value="yes">
+<form method="post" action="${p.action}">${boundFields(p.viewer)}<input type="hidden" name="choice" value="${p.choice}"><input type="hidden" name="confirm" value="yes">
 <button>Sign and cast</button></form>
 <p><a href="${p.action.replace(/\/ballot$/, '')}">Go back</a></p>`
 }

@@ -1,5 +1,6 @@
 import { keepable } from '../../src/domain/text.ts'
 import { html, type Html } from '../html.ts'
+import type { Viewer } from '../viewer.ts'
 
 /** What a form shows again after a failed submit: the person's input and a message per field. */
 export type FormState = { values: Record<string, string>; errors: Record<string, string>; message?: string }
@@ -29,6 +30,13 @@ export function formMessage(f: FormState): Html {
 }
 
 export const csrfField = (token: string) => html`<input type="hidden" name="_csrf" value="${token}">`
+
+/**
+ * A form that acts as the viewer's identity: its token, and the key it is shown for, so that
+ * sending it after the browser changed identity is refused rather than done as the new key.
+ */
+export const boundFields = (viewer: Viewer): Html =>
+  html`${csrfField(viewer.csrf)}${viewer.identity ? html`<input type="hidden" name="_key" value="${viewer.identity.fingerprint}">` : ''}`
 
 export const describedBy = (f: FormState, name: string): Html | '' => (f.errors[name] ? html` aria-describedby="${name}-error" aria-invalid="true"` : '')
 

@@ -1,7 +1,7 @@
 import { html, type Html } from '../html.ts'
 import type { Viewer } from '../viewer.ts'
 import { browserSigning, gpgSigning, type Place } from './signing.ts'
-import { csrfField, describedBy, fieldError, formMessage, identityNeeded, type FormState } from './forms.ts'
+import { boundFields, describedBy, fieldError, formMessage, identityNeeded, type FormState } from './forms.ts'
 
 /**
  * The reply form. On the thread's last page htmx posts it in place and appends the new post;
@@ -15,7 +15,7 @@ export function replyForm(p: { threadPath: string; place: Place; viewer: Viewer;
   const browser = browserSigning(p.viewer, p.place)
   const gpg = p.viewer.identity.kind === 'gpg'
   return html`<form id="reply" method="post" action="${p.threadPath}"${hx}${p.oob ? html` hx-swap-oob="true"` : ''}${browser.attrs}>
-${csrfField(p.viewer.csrf)}${formMessage(p.form)}
+${boundFields(p.viewer)}${formMessage(p.form)}
 <label for="reply-body">Reply as <b>${p.viewer.identity.pseudonym.handle}</b></label>
 <textarea id="reply-body" name="body" rows="6"${gpg ? '' : html` required`}${describedBy(p.form, 'body')}>${p.form.values.body ?? ''}</textarea>
 ${fieldError(p.form, 'body')}
