@@ -2,7 +2,7 @@ import { Redis } from 'ioredis'
 import { MemoryChallengeStore, type ChallengeStore } from './challenges.ts'
 import { CsrfTokens } from './csrf.ts'
 import { MemoryRateLimiter, type RateLimiter } from './rate-limits.ts'
-import { assertNotPersistent, RedisChallengeStore, RedisRateLimiter, RedisSessionStore, sharedCsrfSecret } from './redis.ts'
+import { assertNotPersistent, RedisChallengeStore, RedisRateLimiter, RedisSessionStore, sharedChallengeSecret, sharedCsrfSecret } from './redis.ts'
 import { MemorySessionStore, type SessionStore } from './sessions.ts'
 
 export type Ephemeral = { sessions: SessionStore; challenges: ChallengeStore; rateLimits: RateLimiter; csrf: CsrfTokens; close(): Promise<void> }
@@ -45,7 +45,7 @@ export async function openEphemeral(opts: { redisUrl: string | null; allowPersis
   await sessions.listen()
   return {
     sessions,
-    challenges: new RedisChallengeStore(redis, now),
+    challenges: new RedisChallengeStore(redis, await sharedChallengeSecret(redis), now),
     rateLimits: new RedisRateLimiter(redis),
     csrf: new CsrfTokens(await sharedCsrfSecret(redis)),
     async close() {

@@ -59,6 +59,7 @@ const CONSUME_MESSAGE = {
   used: 'That challenge was already used. Each challenge logs in once: sign the new one below.',
   expired: 'That challenge is more than 10 minutes old. Sign the new one below.',
   'wrong-purpose': 'That challenge was made for another purpose. Sign the login challenge below.',
+  busy: 'Too many logins are being checked at the moment. Your signed challenge was not used and stays good for 10 minutes from when it was shown: send it again in a minute.',
 } as const
 
 /**
@@ -81,7 +82,7 @@ export async function logInWithSignedChallenge(deps: Deps, input: { publicKey: s
   if (challenge.site !== deps.config.siteId) throw new DomainError(422, `That challenge was made for another site (${challenge.site}), not this one.`, { signed: 'Sign the challenge shown on this page.' })
   if (challenge.purpose !== 'login') throw new DomainError(422, CONSUME_MESSAGE['wrong-purpose'], { signed: 'Sign the login challenge.' })
   const consumed = await deps.challenges.consume(challenge.nonce, 'login')
-  if (consumed !== 'ok') throw new DomainError(422, CONSUME_MESSAGE[consumed], { signed: CONSUME_MESSAGE[consumed] })
+  if (consumed !== 'ok') throw new DomainError(consumed === 'busy' ? 429 : 422, CONSUME_MESSAGE[consumed], { signed: CONSUME_MESSAGE[consumed] })
   return deps.sessions.create({ kind: input.via, fingerprint: key.fingerprint, armoredPublic: key.armored, armoredPrivate: null })
 }
 
