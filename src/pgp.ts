@@ -26,6 +26,8 @@ const RSA_EXPONENT = 65537
 export const MAX_SHORT_SIGNED_BYTES = 8 * 1024
 /** A detached signature or a revocation certificate: one signature packet, armored. */
 const MAX_ARMORED_SIGNATURE_BYTES = 8 * 1024
+/** A signature dated up to this far ahead of our clock is from a clock that runs fast, not forged. */
+const SKEW_MS = 5 * 60_000
 
 export type KeyPair = { fingerprint: string; armoredPublic: string; armoredPrivate: string }
 export type CheckedKey = { fingerprint: string; armored: string; key: openpgp.PublicKey }
@@ -237,19 +239,28 @@ function oneSignature(packets: { tags: number[] }, what: string, field: string |
   if (n !== 1 || packets.tags.length !== 1) throw notIt
 }
 
+/** A signature dated more than five minutes ahead of our clock; up to that, a fast clock is allowed for. */
+function checkSignatureDate(created: Date | null, now: Date, field: string | null): Date {
+  if (!created || created.getTime() <= now.getTime()) return now
+  if (created.getTime() - now.getTime() <= SKEW_MS) return created
+  const minutes = Math.round((created.getTime() - now.getTime()) / 60_000)
+  const message = `The signature is dated ${created.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${minutes} minutes ahead of this server’s clock; up to five minutes are allowed for. Set your computer’s clock right, sign again and paste.`
+  throw new DomainError(422, message, field ? { [field]: message } : {})
+}
+
 const NOT_CLEARSIGNED = () => new DomainError(422, 'That is not a clearsigned OpenPGP message (it should start with -----BEGIN PGP SIGNED MESSAGE-----).', { signed: 'Paste the whole output of gpg --clearsign.' })
 
 /** A pasted clearsigned message read, not yet verified: see readClearsigned and verifyPasted. */
-export type PastedSigned = { text: string; message: openpgp.CleartextMessage }
+export type PastedSigned = { text: string; message: openpgp.CleartextMessage; date: Date }
 
 /**
  * Read a pasted clearsigned message, checking only what is cheap, so that a service can refuse
  * it (or use up a login challenge) before any signature is verified: its size (`maxBytes`, when
  * given), exactly one signature packet (counted before openpgp parses it), no spaces at line ends
- * that the signature would not cover. `text` is the text as openpgp will verify it, never the
- * submitted copy.
+ * that the signature would not cover, and a date at most five minutes ahead of `now`. `text` is
+ * the text as openpgp will verify it, never the submitted copy.
  */
-export async function readClearsigned(armored: string, maxBytes?: number): Promise<PastedSigned> {
+export async function readClearsigned(armored: string, now: Date, maxBytes?: number): Promise<PastedSigned> {
   if (!armored.includes('-----BEGIN PGP SIGNED MESSAGE-----')) throw NOT_CLEARSIGNED()
   if (maxBytes !== undefined && Buffer.byteLength(armored) > maxBytes) {
     throw new DomainError(413, `The signed text is larger than ${maxBytes / 1024} KiB. Paste only the output of gpg --clearsign.`, { signed: `At most ${maxBytes / 1024} KiB.` })
@@ -267,7 +278,8 @@ export async function readClearsigned(armored: string, maxBytes?: number): Promi
   if (pastedText(armored) !== text) {
     throw new DomainError(422, 'The signed text was changed after signing: some lines end in spaces the signature does not cover. Remove spaces at the ends of lines, sign again and paste.', { signed: 'Remove spaces at the ends of lines before signing.' })
   }
-  return { text, message }
+  const created = (message as unknown as { signature: openpgp.Signature }).signature.packets[0]?.created ?? null
+  return { text, message, date: checkSignatureDate(created, now, 'signed') }
 }
 
 /**
@@ -278,7 +290,7 @@ export async function readClearsigned(armored: string, maxBytes?: number): Promi
 export async function verifyPasted(pasted: PastedSigned, key: CheckedKey | string): Promise<{ text: string; armored: string }> {
   const verificationKeys = await readVerificationKey(key)
   try {
-    await openpgp.verify({ message: pasted.message, verificationKeys, expectSigned: true })
+    await openpgp.verify({ message: pasted.message, verificationKeys, expectSigned: true, date: pasted.date })
   } catch {
     throw new DomainError(422, 'The signature does not verify with your key: it was made by another key, or the text was changed after signing.', { signed: 'Sign with the key you logged in with, and paste the output unchanged.' })
   }
@@ -291,8 +303,8 @@ export async function verifyPasted(pasted: PastedSigned, key: CheckedKey | strin
  * only by spaces at line ends, which OpenPGP ignores when hashing but which would still change
  * what is published.
  */
-export async function verifyClearsigned(armoredMessage: string, key: CheckedKey | string, maxBytes?: number): Promise<{ text: string; armored: string }> {
-  return verifyPasted(await readClearsigned(armoredMessage, maxBytes), key)
+export async function verifyClearsigned(armoredMessage: string, key: CheckedKey | string, now: Date = new Date(), maxBytes?: number): Promise<{ text: string; armored: string }> {
+  return verifyPasted(await readClearsigned(armoredMessage, now, maxBytes), key)
 }
 
 /** The signed text as it stands in the pasted armor (dash-escapes undone), spaces and all. */
@@ -305,9 +317,9 @@ function pastedText(armored: string): string | null {
 /**
  * Verify a detached signature over a canonical text (a browser key signs posts this way) and
  * return the same text as a cleartext-signed message, so it downloads like any other post. The
- * signature must be one packet.
+ * signature must be one packet, dated at most five minutes ahead of `now`.
  */
-export async function verifyDetached(text: string, armoredSignature: string, key: CheckedKey | string): Promise<string> {
+export async function verifyDetached(text: string, armoredSignature: string, key: CheckedKey | string, now: Date = new Date()): Promise<string> {
   const unreadable = new DomainError(422, 'The browser’s signature could not be read.')
   if (Buffer.byteLength(armoredSignature) > MAX_ARMORED_SIGNATURE_BYTES) throw unreadable
   const packets = await armoredPackets(armoredSignature)
@@ -319,9 +331,10 @@ export async function verifyDetached(text: string, armoredSignature: string, key
   } catch {
     throw unreadable
   }
+  const date = checkSignatureDate(signature.packets[0]?.created ?? null, now, null)
   const verificationKeys = await readVerificationKey(key)
   try {
-    await openpgp.verify({ message: await openpgp.createMessage({ text }), signature, verificationKeys, expectSigned: true })
+    await openpgp.verify({ message: await openpgp.createMessage({ text }), signature, verificationKeys, expectSigned: true, date })
   } catch {
     throw new DomainError(422, 'The signature does not verify with your key: the text was changed after it was signed, or another key signed it.')
   }
@@ -333,21 +346,30 @@ export async function verifyDetached(text: string, armoredSignature: string, key
 
 /**
  * Apply a revocation certificate to a public key; refuse one that does not revoke it. The key
- * passes the key policy (parsePublicKey) first, and the certificate must be one signature.
+ * passes the key policy (parsePublicKey) first, and the certificate must be one signature,
+ * dated at most five minutes ahead of `now`.
  */
-export async function applyRevocation(armoredKey: string, certificate: string): Promise<{ fingerprint: string; revokedArmored: string }> {
+export async function applyRevocation(armoredKey: string, certificate: string, now: Date = new Date()): Promise<{ fingerprint: string; revokedArmored: string }> {
   const { key, fingerprint } = await parsePublicKey(armoredKey)
   const notIt = new DomainError(422, 'That revocation certificate does not revoke this key.', { certificate: 'Paste the certificate made for this key (gpg --gen-revoke KEYID, or the one openpgp made with the key).' })
   if (Buffer.byteLength(certificate) > MAX_ARMORED_SIGNATURE_BYTES) throw new DomainError(413, `That is larger than any revocation certificate (at most ${MAX_ARMORED_SIGNATURE_BYTES / 1024} KiB).`, { certificate: 'Paste only the certificate.' })
   const packets = await armoredPackets(certificate)
   if (!packets) throw notIt
   oneSignature(packets, 'That revocation certificate holds', 'certificate', notIt)
+  let date: Date
+  try {
+    const { data } = await openpgp.unarmor(certificate)
+    date = checkSignatureDate((await openpgp.readSignature({ binarySignature: data as unknown as Uint8Array })).packets[0]?.created ?? null, now, 'certificate')
+  } catch (e) {
+    if (e instanceof DomainError) throw e
+    throw notIt
+  }
   let revoked: openpgp.PublicKey
   try {
-    revoked = (await openpgp.revokeKey({ key, revocationCertificate: certificate, format: 'object' })).publicKey
+    revoked = (await openpgp.revokeKey({ key, revocationCertificate: certificate, date, format: 'object' })).publicKey
   } catch {
     throw notIt
   }
-  if (!(await revoked.isRevoked())) throw new DomainError(422, 'That certificate does not revoke this key.', { certificate: 'It is not a revocation of this key.' })
+  if (!(await revoked.isRevoked(undefined, undefined, date))) throw new DomainError(422, 'That certificate does not revoke this key.', { certificate: 'It is not a revocation of this key.' })
   return { fingerprint, revokedArmored: revoked.armor() }
 }

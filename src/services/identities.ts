@@ -80,8 +80,9 @@ export async function logInWithSignedChallenge(deps: Deps, input: { publicKey: s
     },
     'To log in, paste your public key and the signed challenge.',
   )
+  const now = new Date(deps.now())
   const key = await parsePublicKey(input.publicKey)
-  const pasted = await readClearsigned(input.signed, MAX_SHORT_SIGNED_BYTES)
+  const pasted = await readClearsigned(input.signed, now, MAX_SHORT_SIGNED_BYTES)
   if (await isRevoked(deps.db, key.fingerprint)) throw new DomainError(403, 'That key was revoked here. It can no longer log in or sign.', { public_key: 'This key is revoked.' })
   const challenge = parseChallenge(pasted.text)
   if (challenge.site !== deps.config.siteId) throw new DomainError(422, `That challenge was made for another site (${challenge.site}), not this one.`, { signed: 'Sign the challenge shown on this page.' })
@@ -89,7 +90,7 @@ export async function logInWithSignedChallenge(deps: Deps, input: { publicKey: s
   const consumed = await deps.challenges.consume(challenge.nonce, 'login')
   if (consumed !== 'ok') throw new DomainError(consumed === 'busy' ? 429 : 422, CONSUME_MESSAGE[consumed], { signed: CONSUME_MESSAGE[consumed] })
   // Used up: from here on, whatever fails, this challenge cannot log in again.
-  await assertKeyValid(key, new Date(deps.now()))
+  await assertKeyValid(key, now)
   await verifyPasted(pasted, key)
   return deps.sessions.create({ kind: input.via, fingerprint: key.fingerprint, armoredPublic: key.armored, armoredPrivate: null })
 }
@@ -106,7 +107,7 @@ export async function revokeKey(deps: Deps, input: { publicKey: string; certific
     },
     'To revoke a key, paste the key and its revocation certificate.',
   )
-  const { fingerprint, revokedArmored } = await applyRevocation(input.publicKey, input.certificate)
+  const { fingerprint, revokedArmored } = await applyRevocation(input.publicKey, input.certificate, new Date(deps.now()))
   await recordRevocation(deps.db, { fingerprint, revokedArmored, createdAt: coarseTime(deps.now(), deps.config.timeGranularityMs) })
   await deps.sessions.deleteByFingerprint(fingerprint)
   forgetSigningKey(fingerprint)
