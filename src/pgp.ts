@@ -2,6 +2,7 @@
 // through here, so the policy (key types, sizes, expiry, decompression limits) lives in one place.
 import * as openpgp from 'openpgp'
 import { DomainError } from './domain/errors.ts'
+import { countOf, packetTags, TAG } from './pgp-packets.ts'
 
 // A compressed message may not inflate past 1 MiB: the default is Infinity (a 65 KB message
 // inflated to 64 MiB on these machines). No version or comment headers in what we publish.
@@ -12,7 +13,21 @@ openpgp.config.showComment = false
 export const MAX_ARMORED_KEY_BYTES = 16 * 1024
 const MAX_USER_IDS = 10
 const MAX_SUBKEYS = 10
+// Whatever a key carries may be checked when it is used, and an Ed25519 signature costs about
+// 0.5 ms of CPU to check (a key full of them, 54, cost 30 ms per login: bench/worst-input.ts).
+// GnuPG's export-minimal leaves one per user ID and subkey.
+export const MAX_KEY_SIGNATURES = 16
 const MIN_RSA_BITS = 3072
+// Each check of an RSA signature grows with the modulus, and with the public exponent: on
+// RSA-3072, a 3000-bit exponent instead of 65537 made each check cost ≈7 ms (measured).
+const MAX_RSA_BITS = 4096
+const RSA_EXPONENT = 65537
+/** A signed challenge or ballot: a few lines and one signature (under 2 KiB, even with RSA-4096). */
+export const MAX_SHORT_SIGNED_BYTES = 8 * 1024
+/** A detached signature or a revocation certificate: one signature packet, armored. */
+const MAX_ARMORED_SIGNATURE_BYTES = 8 * 1024
+/** A signature dated up to this far ahead of our clock is from a clock that runs fast, not forged. */
+const SKEW_MS = 5 * 60_000
 
 export type KeyPair = { fingerprint: string; armoredPublic: string; armoredPrivate: string }
 export type CheckedKey = { fingerprint: string; armored: string; key: openpgp.PublicKey }
@@ -36,23 +51,37 @@ export async function generateDisposableKey(at: Date): Promise<KeyPair> {
 
 const keyError = (message: string, status: DomainError['status'] = 422) => new DomainError(status, message, { public_key: message })
 
-/** EdDSA / Curve25519 keys, or RSA of at least 3072 bits (older gpg keys). */
-function checkAlgorithm(info: openpgp.AlgorithmInfo): boolean {
+/**
+ * Why a key (or subkey) is not accepted, or null: EdDSA / Curve25519, or RSA of 3072 to 4096 bits
+ * with the public exponent 65537 (older gpg keys).
+ */
+function algorithmProblem(k: openpgp.PublicKey | openpgp.Subkey): string | null {
+  const info = k.getAlgorithmInfo()
   switch (info.algorithm) {
     case 'eddsaLegacy':
     case 'ed25519':
     case 'x25519':
-      return true
+      return null
     case 'ecdh':
-      return info.curve === 'curve25519Legacy'
+      return info.curve === 'curve25519Legacy' ? null : ALGORITHMS
     case 'rsaEncryptSign':
     case 'rsaSign':
-    case 'rsaEncrypt':
-      return (info.bits ?? 0) >= MIN_RSA_BITS
+    case 'rsaEncrypt': {
+      const bits = info.bits ?? 0
+      if (bits < MIN_RSA_BITS) return ALGORITHMS
+      if (bits > MAX_RSA_BITS) return `RSA keys of more than ${MAX_RSA_BITS} bits are not accepted (this one has ${bits}): checking their signatures costs too much.`
+      const e = (k.keyPacket as unknown as { publicParams: { e: Uint8Array } }).publicParams.e
+      const value = Buffer.from(e).toString('hex').replace(/^0+/, '')
+      if (value !== RSA_EXPONENT.toString(16)) {
+        return `That key’s RSA public exponent is not ${RSA_EXPONENT} (it is a ${BigInt(`0x${value || '0'}`).toString(2).length}-bit number). Only ${RSA_EXPONENT}, which GnuPG and OpenPGP.js always use, is accepted: a larger one makes checking every signature of the key hundreds of times slower.`
+      }
+      return null
+    }
     default:
-      return false
+      return ALGORITHMS
   }
 }
+const ALGORITHMS = 'Only EdDSA/Curve25519 keys, or RSA keys of at least 3072 bits, are accepted.'
 
 /** A key made a moment ago on a machine whose clock runs ahead is not "not yet valid": five minutes of skew. */
 function allowingSkew(key: openpgp.Key, now: Date): Date {
@@ -60,35 +89,65 @@ function allowingSkew(key: openpgp.Key, now: Date): Date {
   return created > now.getTime() && created - now.getTime() < 5 * 60_000 ? new Date(created) : now
 }
 
+/** The packets of an armored block, read by their headers only; null when it is not armor. */
+async function armoredPackets(armored: string): Promise<{ type: openpgp.enums.armor; tags: number[] } | null> {
+  try {
+    const { type, data } = await openpgp.unarmor(armored)
+    const tags = packetTags(data as unknown as Uint8Array)
+    return tags ? { type, tags } : null
+  } catch {
+    return null
+  }
+}
+
+const NOT_A_KEY = 'That is not an armored OpenPGP public key. Paste the output of: gpg --armor --export KEYID'
+
 /**
- * Parse an armored public key a person gave us and apply the key policy: at most 16 KiB, a public
- * (never a private) key, EdDSA/Curve25519 or RSA ≥ 3072, at most 10 user IDs and 10 subkeys, and
- * valid now (not expired, not revoked, self-signatures good). User IDs are never shown anywhere.
+ * Parse an armored public key a person gave us and apply the key policy, checking none of its
+ * signatures yet (that is assertKeyValid): at most 16 KiB, at most 10 user IDs, 10 subkeys and
+ * 16 signatures (counted before openpgp parses anything), a public (never a private) key,
+ * EdDSA/Curve25519 or RSA of 3072–4096 bits with exponent 65537. User IDs are never shown anywhere.
  */
-export async function readPublicKey(armored: string, now: Date | 'signature-time' = new Date()): Promise<CheckedKey> {
+export async function parsePublicKey(armored: string): Promise<CheckedKey> {
   if (Buffer.byteLength(armored) > MAX_ARMORED_KEY_BYTES) throw keyError(`The key is larger than ${MAX_ARMORED_KEY_BYTES / 1024} KiB. Export it with: gpg --armor --export-options export-minimal --export KEYID`, 413)
+  const packets = await armoredPackets(armored)
+  if (!packets || (packets.type !== openpgp.enums.armor.publicKey && packets.type !== openpgp.enums.armor.privateKey)) throw keyError(NOT_A_KEY)
+  if (countOf(packets.tags, TAG.userID, TAG.userAttribute) > MAX_USER_IDS) throw keyError(`The key has more than ${MAX_USER_IDS} user IDs.`)
+  if (countOf(packets.tags, TAG.publicSubkey, TAG.secretSubkey) > MAX_SUBKEYS) throw keyError(`The key has more than ${MAX_SUBKEYS} subkeys.`)
+  const signatures = countOf(packets.tags, TAG.signature)
+  if (signatures > MAX_KEY_SIGNATURES) throw keyError(`The key carries ${signatures} signatures; at most ${MAX_KEY_SIGNATURES} are accepted. Export it with only its own latest ones: gpg --armor --export-options export-minimal --export KEYID`)
   let key: openpgp.Key
   try {
     key = await openpgp.readKey({ armoredKey: armored })
   } catch {
-    throw keyError('That is not an armored OpenPGP public key. Paste the output of: gpg --armor --export KEYID')
+    throw keyError(NOT_A_KEY)
   }
   if (key.isPrivate()) throw keyError('That is a private key. Never paste a private key anywhere; paste the public key only.')
-  if (key.users.length > MAX_USER_IDS) throw keyError(`The key has more than ${MAX_USER_IDS} user IDs.`)
-  if (key.subkeys.length > MAX_SUBKEYS) throw keyError(`The key has more than ${MAX_SUBKEYS} subkeys.`)
   for (const k of key.getKeys()) {
-    if (!checkAlgorithm(k.getAlgorithmInfo())) throw keyError('Only EdDSA/Curve25519 keys, or RSA keys of at least 3072 bits, are accepted.')
+    const problem = algorithmProblem(k)
+    if (problem) throw keyError(problem)
   }
-  // Offline rechecks ('signature-time') leave validity to each signature's check, which asks
-  // whether the key was valid when it signed; only the policy above applies.
-  if (now === 'signature-time') return { fingerprint: key.getFingerprint(), armored: key.armor(), key }
+  return { fingerprint: key.getFingerprint(), armored: key.armor(), key: key as openpgp.PublicKey }
+}
+
+/** Refuse a key that is not valid now: expired, revoked, or with self-signatures that fail. */
+export async function assertKeyValid(key: CheckedKey, now: Date): Promise<void> {
   try {
-    await key.verifyPrimaryKey(allowingSkew(key, now))
+    await key.key.verifyPrimaryKey(allowingSkew(key.key, now))
   } catch (e) {
     const why = String((e as Error).message)
     throw keyError(/revoked/i.test(why) ? 'That key is revoked.' : /expired/i.test(why) ? 'That key has expired.' : 'That key’s self-signatures do not verify.', 403)
   }
-  return { fingerprint: key.getFingerprint(), armored: key.armor(), key }
+}
+
+/**
+ * parsePublicKey, then assertKeyValid. Offline rechecks ('signature-time') leave validity to each
+ * signature's check, which asks whether the key was valid when it signed; only the policy applies.
+ */
+export async function readPublicKey(armored: string, now: Date | 'signature-time' = new Date()): Promise<CheckedKey> {
+  const key = await parsePublicKey(armored)
+  if (now !== 'signature-time') await assertKeyValid(key, now)
+  return key
 }
 
 // Parsing a private key (and checking its self-signatures) cost 1.2 ms of the 1.75 ms a post's
@@ -168,32 +227,84 @@ export async function keyValidAt(armored: string, at: Date): Promise<boolean> {
 }
 
 /**
- * Verify a cleartext-signed message made by one key. Returns the signed text as openpgp
- * recovered it, never the submitted copy. Refuses a message signed by any other key, and a copy
- * whose text differs from what was signed — even only by spaces at line ends, which OpenPGP
- * ignores when hashing but which would still change what is published.
+ * How many signatures a pasted block holds, refused unless exactly one: openpgp.js checks every
+ * signature packet it is given, and accepts the block when any one of them verifies.
  */
-export async function verifyClearsigned(armoredMessage: string, key: CheckedKey | string): Promise<{ text: string; armored: string }> {
+function oneSignature(packets: { tags: number[] }, what: string, field: string | null, notIt: DomainError): void {
+  const n = countOf(packets.tags, TAG.signature)
+  if (n > 1) {
+    const message = `${what} ${n} signatures; only one signature is accepted. Sign with one key, once, and paste that.`
+    throw new DomainError(422, message, field ? { [field]: message } : {})
+  }
+  if (n !== 1 || packets.tags.length !== 1) throw notIt
+}
+
+/** A signature dated more than five minutes ahead of our clock; up to that, a fast clock is allowed for. */
+function checkSignatureDate(created: Date | null, now: Date, field: string | null): Date {
+  if (!created || created.getTime() <= now.getTime()) return now
+  if (created.getTime() - now.getTime() <= SKEW_MS) return created
+  const minutes = Math.round((created.getTime() - now.getTime()) / 60_000)
+  const message = `The signature is dated ${created.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${minutes} minutes ahead of this server’s clock; up to five minutes are allowed for. Set your computer’s clock right, sign again and paste.`
+  throw new DomainError(422, message, field ? { [field]: message } : {})
+}
+
+const NOT_CLEARSIGNED = () => new DomainError(422, 'That is not a clearsigned OpenPGP message (it should start with -----BEGIN PGP SIGNED MESSAGE-----).', { signed: 'Paste the whole output of gpg --clearsign.' })
+
+/** A pasted clearsigned message read, not yet verified: see readClearsigned and verifyPasted. */
+export type PastedSigned = { text: string; message: openpgp.CleartextMessage; date: Date }
+
+/**
+ * Read a pasted clearsigned message, checking only what is cheap, so that a service can refuse
+ * it (or use up a login challenge) before any signature is verified: its size (`maxBytes`, when
+ * given), exactly one signature packet (counted before openpgp parses it), no spaces at line ends
+ * that the signature would not cover, and a date at most five minutes ahead of `now`. `text` is
+ * the text as openpgp will verify it, never the submitted copy.
+ */
+export async function readClearsigned(armored: string, now: Date, maxBytes?: number): Promise<PastedSigned> {
+  if (!armored.includes('-----BEGIN PGP SIGNED MESSAGE-----')) throw NOT_CLEARSIGNED()
+  if (maxBytes !== undefined && Buffer.byteLength(armored) > maxBytes) {
+    throw new DomainError(413, `The signed text is larger than ${maxBytes / 1024} KiB. Paste only the output of gpg --clearsign.`, { signed: `At most ${maxBytes / 1024} KiB.` })
+  }
+  const packets = await armoredPackets(armored)
+  if (!packets || packets.type !== openpgp.enums.armor.signed) throw NOT_CLEARSIGNED()
+  oneSignature(packets, 'The pasted text carries', 'signed', NOT_CLEARSIGNED())
   let message: openpgp.CleartextMessage
   try {
-    message = await openpgp.readCleartextMessage({ cleartextMessage: armoredMessage })
+    message = await openpgp.readCleartextMessage({ cleartextMessage: armored })
   } catch {
-    throw new DomainError(422, 'That is not a clearsigned OpenPGP message (it should start with -----BEGIN PGP SIGNED MESSAGE-----).', { signed: 'Paste the whole output of gpg --clearsign.' })
+    throw NOT_CLEARSIGNED()
   }
+  const text = message.getText()
+  if (pastedText(armored) !== text) {
+    throw new DomainError(422, 'The signed text was changed after signing: some lines end in spaces the signature does not cover. Remove spaces at the ends of lines, sign again and paste.', { signed: 'Remove spaces at the ends of lines before signing.' })
+  }
+  const created = (message as unknown as { signature: openpgp.Signature }).signature.packets[0]?.created ?? null
+  return { text, message, date: checkSignatureDate(created, now, 'signed') }
+}
+
+/**
+ * Verify what readClearsigned read: its one signature must be by this key (and the key valid
+ * when it signed). Returns the text and our own armor of what verified, which is published,
+ * never the pasted block (which may carry anything around its armor lines).
+ */
+export async function verifyPasted(pasted: PastedSigned, key: CheckedKey | string): Promise<{ text: string; armored: string }> {
   const verificationKeys = await readVerificationKey(key)
-  let data: string
   try {
-    const result = await openpgp.verify({ message, verificationKeys, expectSigned: true })
-    data = result.data as string
+    await openpgp.verify({ message: pasted.message, verificationKeys, expectSigned: true, date: pasted.date })
   } catch {
     throw new DomainError(422, 'The signature does not verify with your key: it was made by another key, or the text was changed after signing.', { signed: 'Sign with the key you logged in with, and paste the output unchanged.' })
   }
-  if (pastedText(armoredMessage) !== data) {
-    throw new DomainError(422, 'The signed text was changed after signing: some lines end in spaces the signature does not cover. Remove spaces at the ends of lines, sign again and paste.', { signed: 'Remove spaces at the ends of lines before signing.' })
-  }
-  // Publish our own serialisation of what verified, not the pasted block (which may carry
-  // anything around its armor lines).
-  return { text: data, armored: message.armor().replace(/\r\n/g, '\n') }
+  return { text: pasted.text, armored: pasted.message.armor().replace(/\r\n/g, '\n') }
+}
+
+/**
+ * Verify a cleartext-signed message made by one key (readClearsigned, then verifyPasted). Refuses
+ * a message signed by any other key, and a copy whose text differs from what was signed — even
+ * only by spaces at line ends, which OpenPGP ignores when hashing but which would still change
+ * what is published.
+ */
+export async function verifyClearsigned(armoredMessage: string, key: CheckedKey | string, now: Date = new Date(), maxBytes?: number): Promise<{ text: string; armored: string }> {
+  return verifyPasted(await readClearsigned(armoredMessage, now, maxBytes), key)
 }
 
 /** The signed text as it stands in the pasted armor (dash-escapes undone), spaces and all. */
@@ -205,18 +316,25 @@ function pastedText(armored: string): string | null {
 
 /**
  * Verify a detached signature over a canonical text (a browser key signs posts this way) and
- * return the same text as a cleartext-signed message, so it downloads like any other post.
+ * return the same text as a cleartext-signed message, so it downloads like any other post. The
+ * signature must be one packet, dated at most five minutes ahead of `now`.
  */
-export async function verifyDetached(text: string, armoredSignature: string, key: CheckedKey | string): Promise<string> {
+export async function verifyDetached(text: string, armoredSignature: string, key: CheckedKey | string, now: Date = new Date()): Promise<string> {
+  const unreadable = new DomainError(422, 'The browser’s signature could not be read.')
+  if (Buffer.byteLength(armoredSignature) > MAX_ARMORED_SIGNATURE_BYTES) throw unreadable
+  const packets = await armoredPackets(armoredSignature)
+  if (!packets || packets.type !== openpgp.enums.armor.signature) throw unreadable
+  oneSignature(packets, 'The browser’s signature holds', null, unreadable)
   let signature: openpgp.Signature
   try {
     signature = await openpgp.readSignature({ armoredSignature })
   } catch {
-    throw new DomainError(422, 'The browser’s signature could not be read.')
+    throw unreadable
   }
+  const date = checkSignatureDate(signature.packets[0]?.created ?? null, now, null)
   const verificationKeys = await readVerificationKey(key)
   try {
-    await openpgp.verify({ message: await openpgp.createMessage({ text }), signature, verificationKeys, expectSigned: true })
+    await openpgp.verify({ message: await openpgp.createMessage({ text }), signature, verificationKeys, expectSigned: true, date })
   } catch {
     throw new DomainError(422, 'The signature does not verify with your key: the text was changed after it was signed, or another key signed it.')
   }
@@ -226,22 +344,32 @@ export async function verifyDetached(text: string, armoredSignature: string, key
   return new Cleartext(text, signature).armor().replace(/\r\n/g, '\n')
 }
 
-/** Apply a revocation certificate to a public key; refuse one that does not revoke it. */
-export async function applyRevocation(armoredKey: string, certificate: string): Promise<{ fingerprint: string; revokedArmored: string }> {
-  if (Buffer.byteLength(armoredKey) > MAX_ARMORED_KEY_BYTES) throw keyError('The key is larger than 16 KiB.', 413)
-  let key: openpgp.PublicKey
+/**
+ * Apply a revocation certificate to a public key; refuse one that does not revoke it. The key
+ * passes the key policy (parsePublicKey) first, and the certificate must be one signature,
+ * dated at most five minutes ahead of `now`.
+ */
+export async function applyRevocation(armoredKey: string, certificate: string, now: Date = new Date()): Promise<{ fingerprint: string; revokedArmored: string }> {
+  const { key, fingerprint } = await parsePublicKey(armoredKey)
+  const notIt = new DomainError(422, 'That revocation certificate does not revoke this key.', { certificate: 'Paste the certificate made for this key (gpg --gen-revoke KEYID, or the one openpgp made with the key).' })
+  if (Buffer.byteLength(certificate) > MAX_ARMORED_SIGNATURE_BYTES) throw new DomainError(413, `That is larger than any revocation certificate (at most ${MAX_ARMORED_SIGNATURE_BYTES / 1024} KiB).`, { certificate: 'Paste only the certificate.' })
+  const packets = await armoredPackets(certificate)
+  if (!packets) throw notIt
+  oneSignature(packets, 'That revocation certificate holds', 'certificate', notIt)
+  let date: Date
   try {
-    key = await openpgp.readKey({ armoredKey })
-  } catch {
-    throw keyError('That is not an armored OpenPGP public key.')
+    const { data } = await openpgp.unarmor(certificate)
+    date = checkSignatureDate((await openpgp.readSignature({ binarySignature: data as unknown as Uint8Array })).packets[0]?.created ?? null, now, 'certificate')
+  } catch (e) {
+    if (e instanceof DomainError) throw e
+    throw notIt
   }
-  if (key.isPrivate()) throw keyError('That is a private key. Paste the public key only.')
   let revoked: openpgp.PublicKey
   try {
-    revoked = (await openpgp.revokeKey({ key, revocationCertificate: certificate, format: 'object' })).publicKey
+    revoked = (await openpgp.revokeKey({ key, revocationCertificate: certificate, date, format: 'object' })).publicKey
   } catch {
-    throw new DomainError(422, 'That revocation certificate does not revoke this key.', { certificate: 'Paste the certificate made for this key (gpg --gen-revoke KEYID, or the one openpgp made with the key).' })
+    throw notIt
   }
-  if (!(await revoked.isRevoked())) throw new DomainError(422, 'That certificate does not revoke this key.', { certificate: 'It is not a revocation of this key.' })
-  return { fingerprint: key.getFingerprint(), revokedArmored: revoked.armor() }
+  if (!(await revoked.isRevoked(undefined, undefined, date))) throw new DomainError(422, 'That certificate does not revoke this key.', { certificate: 'It is not a revocation of this key.' })
+  return { fingerprint, revokedArmored: revoked.armor() }
 }

@@ -2,7 +2,8 @@ import { DomainError } from './errors.ts'
 
 // A login challenge: the text a key signs to prove it is held. It binds the nonce to this site and
 // to one purpose, so a signature made for something else (or for another site) cannot log in.
-export type Purpose = 'login'
+export const PURPOSES = ['login'] as const
+export type Purpose = (typeof PURPOSES)[number]
 export type Challenge = { site: string; purpose: Purpose; nonce: string }
 
 const HEADER = 'cellboard challenge v1'

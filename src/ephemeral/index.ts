@@ -2,7 +2,7 @@ import { Redis } from 'ioredis'
 import { MemoryChallengeStore, type ChallengeStore } from './challenges.ts'
 import { CsrfTokens } from './csrf.ts'
 import { MemoryRateLimiter, type RateLimiter } from './rate-limits.ts'
-import { assertNotPersistent, RedisChallengeStore, RedisRateLimiter, RedisSessionStore, RedisSubmissionStore, sharedCsrfSecret } from './redis.ts'
+import { assertNotPersistent, RedisChallengeStore, RedisRateLimiter, RedisSessionStore, RedisSubmissionStore, sharedChallengeSecret, sharedCsrfSecret } from './redis.ts'
 import { MemorySessionStore, type SessionStore } from './sessions.ts'
 import { MemorySubmissionStore, type SubmissionStore } from './submissions.ts'
 
@@ -49,7 +49,7 @@ export async function openEphemeral(opts: { redisUrl: string | null; allowPersis
   await sessions.listen()
   return {
     sessions,
-    challenges: new RedisChallengeStore(redis, now),
+    challenges: new RedisChallengeStore(redis, await sharedChallengeSecret(redis), now),
     rateLimits: new RedisRateLimiter(redis),
     csrf: new CsrfTokens(await sharedCsrfSecret(redis)),
     submissions: new RedisSubmissionStore(redis),

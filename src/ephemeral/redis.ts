@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import type { Purpose } from '../domain/challenge.ts'
-import { CHALLENGE_TTL_MS, type ChallengeStore, type ConsumeResult } from './challenges.ts'
+import { ChallengeNonces, type ChallengeStore, type ConsumeResult } from './challenges.ts'
 import type { RateLimiter } from './rate-limits.ts'
 import type { NewSession, Session, SessionStore } from './sessions.ts'
 import { RUNNING_TTL_MS, SUBMISSION_TTL_MS, type Answer, type Claim, type SubmissionStore } from './submissions.ts'
@@ -109,31 +109,31 @@ export class RedisSessionStore implements SessionStore {
   }
 }
 
-// Atomic consume: unknown, expired, used, wrong purpose, or ok (and now used).
-const CONSUME = `
-local v = redis.call('GET', KEYS[1])
-if not v then return 'unknown' end
-local c = cjson.decode(v)
-if tonumber(ARGV[2]) - c.issuedAt > tonumber(ARGV[3]) then redis.call('DEL', KEYS[1]) return 'expired' end
-if c.used then return 'used' end
-if c.purpose ~= ARGV[1] then return 'wrong-purpose' end
-c.used = true
-redis.call('SET', KEYS[1], cjson.encode(c), 'KEEPTTL')
-return 'ok'`
-
+/**
+ * Challenges as in the memory store (stateless nonces under a secret every node shares); the used
+ * codes are Redis keys that expire with their challenge (SET NX: one node wins a race). Redis
+ * bounds them by its own memory: with maxmemory and the default noeviction policy a full Redis
+ * refuses the write, and logins wait ('busy'); an evicting policy could forget a used code early.
+ */
 export class RedisChallengeStore implements ChallengeStore {
   constructor(
     private readonly redis: Redis,
+    private readonly nonces: ChallengeNonces,
     private readonly now: () => number = Date.now,
   ) {}
   async issue(purpose: Purpose): Promise<string> {
-    const nonce = randomBytes(24).toString('base64url')
-    // Kept a little past its life, so a late replay is told "expired", not "unknown".
-    await this.redis.set(`c:${nonce}`, JSON.stringify({ purpose, issuedAt: this.now(), used: false }), 'PX', CHALLENGE_TTL_MS + 60_000)
-    return nonce
+    return this.nonces.mint(purpose, this.now())
   }
   async consume(nonce: string, purpose: Purpose): Promise<ConsumeResult> {
-    return (await this.redis.eval(CONSUME, 1, `c:${nonce}`, purpose, String(this.now()), String(CHALLENGE_TTL_MS))) as ConsumeResult
+    const n = this.nonces.read(nonce, purpose, this.now())
+    if (typeof n === 'string') return n
+    try {
+      const set = await this.redis.set(`cu:${n.code}`, '1', 'PX', Math.max(1, n.expiresAt - this.now() + 1000), 'NX')
+      return set === 'OK' ? 'ok' : 'used'
+    } catch (e) {
+      if (/^OOM/.test((e as Error).message)) return 'busy'
+      throw e
+    }
   }
   close(): void {}
 }
@@ -174,4 +174,10 @@ export class RedisSubmissionStore implements SubmissionStore {
 export async function sharedCsrfSecret(redis: Redis): Promise<Buffer> {
   await redis.set('csrf-secret', randomBytes(32).toString('base64'), 'NX')
   return Buffer.from((await redis.get('csrf-secret'))!, 'base64')
+}
+
+/** The secret login challenges are made under, the same on every node; made by whichever starts first. */
+export async function sharedChallengeSecret(redis: Redis): Promise<ChallengeNonces> {
+  await redis.set('challenge-secret', randomBytes(32).toString('base64'), 'NX')
+  return new ChallengeNonces(Buffer.from((await redis.get('challenge-secret'))!, 'base64'))
 }

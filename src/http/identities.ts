@@ -14,7 +14,7 @@ import { localPath, sendPage, viewerOf, type C } from './render.ts'
 const KEY_HEADERS = { 'Content-Type': 'application/pgp-keys; charset=utf-8', 'Cache-Control': 'no-store' }
 
 export function identityRoutes(deps: Deps) {
-  async function renderIdentity(c: C, status: 200 | 400 | 403 | 413 | 422, forms: { login?: FormState; revoke?: FormState } = {}) {
+  async function renderIdentity(c: C, status: 200 | 400 | 403 | 413 | 422 | 429, forms: { login?: FormState; revoke?: FormState } = {}) {
     const session = c.get('session')
     const main = identityMain({
       viewer: viewerOf(c, deps),
@@ -62,8 +62,10 @@ export function identityRoutes(deps: Deps) {
         return startSession(c, async () => session)
       } catch (e) {
         const err = formError(e)
-        // The pasted key comes back; the signed challenge does not (a fresh one must be signed).
-        return renderIdentity(c, err.status as 403 | 413 | 422, { login: refusedForm({ public_key: input.publicKey }, err) })
+        // The pasted key comes back; the signed challenge does not (a fresh one must be signed),
+        // unless it was not used (too many logins at once): then it can simply be sent again.
+        const kept = err.status === 429 ? { public_key: input.publicKey, signed: input.signed } : { public_key: input.publicKey }
+        return renderIdentity(c, err.status as 403 | 413 | 422 | 429, { login: refusedForm(kept, err) })
       }
     })
     .post('/identity/revoke', async (c) => {

@@ -3,7 +3,7 @@ import { challengeText, parseChallenge } from '../domain/challenge.ts'
 import { DomainError, validateFields } from '../domain/errors.ts'
 import { coarseTime } from '../domain/time.ts'
 import type { KeyKind, Session } from '../ephemeral/sessions.ts'
-import { applyRevocation, forgetSigningKey, generateDisposableKey, keyValidAt, readPublicKey, verifyClearsigned } from '../pgp.ts'
+import { applyRevocation, assertKeyValid, forgetSigningKey, generateDisposableKey, keyValidAt, MAX_SHORT_SIGNED_BYTES, parsePublicKey, readClearsigned, verifyPasted } from '../pgp.ts'
 import type { Deps } from './deps.ts'
 
 /** Make a key pair on the server and keep it only in a new ephemeral session. */
@@ -59,12 +59,18 @@ const CONSUME_MESSAGE = {
   used: 'That challenge was already used. Each challenge logs in once: sign the new one below.',
   expired: 'That challenge is more than 10 minutes old. Sign the new one below.',
   'wrong-purpose': 'That challenge was made for another purpose. Sign the login challenge below.',
+  busy: 'Too many logins are being checked at the moment. Your signed challenge was not used and stays good for 10 minutes from when it was shown: send it again in a minute.',
 } as const
 
 /**
  * Log in with a key the person holds (GnuPG, or a browser key): they clearsigned our challenge.
  * The key must pass the key policy and not be revoked here; the signature must be by that key over
  * the challenge exactly; the nonce must be ours, for "login", unused and under 10 minutes old.
+ *
+ * Checking signatures is what costs (an Ed25519 one ≈0.5 ms; a paste of 200 cost 100–130 ms
+ * before this order: bench/worst-input.ts), so everything cheap comes first — sizes, one
+ * signature, the key policy, the challenge's text — and the challenge is used up before any
+ * signature is checked: a replayed paste costs almost nothing, and a failed one cannot be retried.
  */
 export async function logInWithSignedChallenge(deps: Deps, input: { publicKey: string; signed: string; via: Exclude<KeyKind, 'disposable'> }): Promise<Session> {
   validateFields(
@@ -74,14 +80,18 @@ export async function logInWithSignedChallenge(deps: Deps, input: { publicKey: s
     },
     'To log in, paste your public key and the signed challenge.',
   )
-  const key = await readPublicKey(input.publicKey, new Date(deps.now()))
+  const now = new Date(deps.now())
+  const key = await parsePublicKey(input.publicKey)
+  const pasted = await readClearsigned(input.signed, now, MAX_SHORT_SIGNED_BYTES)
   if (await isRevoked(deps.db, key.fingerprint)) throw new DomainError(403, 'That key was revoked here. It can no longer log in or sign.', { public_key: 'This key is revoked.' })
-  const { text } = await verifyClearsigned(input.signed, key)
-  const challenge = parseChallenge(text)
+  const challenge = parseChallenge(pasted.text)
   if (challenge.site !== deps.config.siteId) throw new DomainError(422, `That challenge was made for another site (${challenge.site}), not this one.`, { signed: 'Sign the challenge shown on this page.' })
   if (challenge.purpose !== 'login') throw new DomainError(422, CONSUME_MESSAGE['wrong-purpose'], { signed: 'Sign the login challenge.' })
   const consumed = await deps.challenges.consume(challenge.nonce, 'login')
-  if (consumed !== 'ok') throw new DomainError(422, CONSUME_MESSAGE[consumed], { signed: CONSUME_MESSAGE[consumed] })
+  if (consumed !== 'ok') throw new DomainError(consumed === 'busy' ? 429 : 422, CONSUME_MESSAGE[consumed], { signed: CONSUME_MESSAGE[consumed] })
+  // Used up: from here on, whatever fails, this challenge cannot log in again.
+  await assertKeyValid(key, now)
+  await verifyPasted(pasted, key)
   return deps.sessions.create({ kind: input.via, fingerprint: key.fingerprint, armoredPublic: key.armored, armoredPrivate: null })
 }
 
@@ -97,7 +107,7 @@ export async function revokeKey(deps: Deps, input: { publicKey: string; certific
     },
     'To revoke a key, paste the key and its revocation certificate.',
   )
-  const { fingerprint, revokedArmored } = await applyRevocation(input.publicKey, input.certificate)
+  const { fingerprint, revokedArmored } = await applyRevocation(input.publicKey, input.certificate, new Date(deps.now()))
   await recordRevocation(deps.db, { fingerprint, revokedArmored, createdAt: coarseTime(deps.now(), deps.config.timeGranularityMs) })
   await deps.sessions.deleteByFingerprint(fingerprint)
   forgetSigningKey(fingerprint)

@@ -63,7 +63,7 @@ async function signPost(deps: Deps, session: Session, where: { cell: Pick<Cell, 
   const isNew = where.thread === 'new'
 
   if (input.signed?.trim()) {
-    const verified = await verifyClearsigned(input.signed, session.armoredPublic)
+    const verified = await verifyClearsigned(input.signed, session.armoredPublic, new Date(deps.now()))
     const p = parsePostText(verified.text)
     for (const k of ['site', 'cell', 'board', 'thread'] as const) {
       if (p[k] !== place[k]) throw new DomainError(422, `The signed text says "${k}: ${p[k]}", but this form is for ${k} ${place[k]}. Sign the text shown above the box.`, { signed: `The ${k} line does not match this form.` })
@@ -83,7 +83,7 @@ async function signPost(deps: Deps, session: Session, where: { cell: Pick<Cell, 
     isNew ? 'The thread was not started: see the messages beside the fields.' : 'The reply was not posted: see the message beside the field.',
   )
   const text = canonicalPostText({ ...place, title: isNew ? v.title : null, body: v.body })
-  if (input.signature?.trim()) return { signing: 'browser', signedText: await verifyDetached(text, input.signature, session.armoredPublic), ...v }
+  if (input.signature?.trim()) return { signing: 'browser', signedText: await verifyDetached(text, input.signature, session.armoredPublic, new Date(deps.now())), ...v }
   if (session.kind === 'disposable' && session.armoredPrivate) return { signing: 'disposable', signedText: await clearsign(text, session.armoredPrivate, new Date(createdAt)), ...v }
   return { signing: 'session-attested', signedText: null, ...v }
 }

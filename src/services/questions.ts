@@ -49,7 +49,7 @@ import {
 import { checkBody, checkLine } from '../domain/text.ts'
 import { coarseTime, coarseTimeAfter } from '../domain/time.ts'
 import type { Session } from '../ephemeral/sessions.ts'
-import { clearsign, forgetSigningKey, readPublicKey, verifyClearsigned } from '../pgp.ts'
+import { clearsign, forgetSigningKey, MAX_SHORT_SIGNED_BYTES, readPublicKey, verifyClearsigned } from '../pgp.ts'
 import type { Deps } from './deps.ts'
 import { assertKeyStillValid } from './identities.ts'
 import { forgetPost } from './forget.ts'
@@ -235,7 +235,7 @@ export async function castBallot(deps: Deps, who: Who, input: BallotInput): Prom
   let signing: 'disposable' | 'browser' | 'gpg-signed'
   let signedText: string
   if (input.signed?.trim()) {
-    const verified = await verifyClearsigned(input.signed, session.armoredPublic)
+    const verified = await verifyClearsigned(input.signed, session.armoredPublic, new Date(deps.now()), MAX_SHORT_SIGNED_BYTES)
     const b = parseBallot(verified.text)
     for (const k of ['site', 'cell', 'question', 'line'] as const) {
       if (b[k] !== place[k]) throw new DomainError(422, `That ballot was signed for ${k} ${b[k]}, not for this one (${place[k]}). Sign the ballot text shown here.`, { signed: `The ${k} line does not match this question.` })

@@ -138,7 +138,8 @@ describe('an own GnuPG key with JavaScript off', () => {
     await page.goto('/identity')
     const challenge = await challengeOf(page)
     const good = gpg.clearsign(fpr, `${challenge}\n`)
-    // Change the last character of the nonce in the signed text.
+    // Change the last character of the nonce in the signed text: it is refused for that (the
+    // server did not issue it) before its signature is checked.
     const nonceLine = /^nonce: .*$/m.exec(good)![0]
     const last = nonceLine.at(-1)!
     const bad = good.replace(nonceLine, nonceLine.slice(0, -1) + (last === 'A' ? 'B' : 'A'))
@@ -154,9 +155,7 @@ describe('an own GnuPG key with JavaScript off', () => {
     expect(res.status()).toBe(422)
     await page.waitForLoadState()
     const login = page.locator('#gpg-login form')
-    expect(await login.locator('[role=alert]').textContent()).toBe(
-      'The signature does not verify with your key: it was made by another key, or the text was changed after signing.',
-    )
+    expect(await login.locator('[role=alert]').textContent()).toBe('That challenge was not issued here (or the server restarted since). Sign the new challenge below.')
     const signedBox = page.getByLabel('The challenge, clearsigned')
     expect(await signedBox.getAttribute('aria-invalid')).toBe('true')
     expect(await page.locator('#signed-error').textContent()).toMatch(/\S/)

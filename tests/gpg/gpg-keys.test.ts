@@ -101,6 +101,17 @@ describe('GnuPG keys, JS off', () => {
     expect((await again.get('/identity')).text).toContain(`<code class="fpr">${disposable}</code>`)
   })
 
+  it('a challenge clearsigned by gpg on a clock one minute fast logs in; six minutes fast is refused, saying so', async () => {
+    const challenge = async (c: Client) => unescape(/<pre id="challenge" class="to-sign">([\s\S]*?)<\/pre>/.exec((await c.get('/identity')).text)![1]!)
+    const c = board.client()
+    const { res, text } = await c.post('/identity/login', { via: 'gpg', public_key: gpg.exportPublic(fpr), signed: gpg.clearsignAt(fpr, `${await challenge(c)}\n`, new Date(Date.now() + 60_000)) })
+    expect(res.status, unescape(/role="alert">([^<]*)/.exec(text)?.[1] ?? '')).toBe(303)
+    const late = board.client()
+    const refused = await late.post('/identity/login', { via: 'gpg', public_key: gpg.exportPublic(fpr), signed: gpg.clearsignAt(fpr, `${await challenge(late)}\n`, new Date(Date.now() + 6 * 60_000)) })
+    expect(refused.res.status).toBe(422)
+    expect(unescape(refused.text)).toContain('6 minutes ahead of this server’s clock')
+  })
+
   it('an RSA key of 3072 bits is accepted; one of 2048 bits is refused', async () => {
     const rsa3072 = gpg.generate('rsa big', 'rsa3072')
     expect((await logIn(board.client(), rsa3072)).res.status).toBe(303)

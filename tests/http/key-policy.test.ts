@@ -167,7 +167,8 @@ describe('logging in with a signed challenge: bad input', () => {
     const key = await newKey()
     const challenge = await challengeOf(c)
     const signed = await clearsign(challenge, key.privateKey)
-    await expectRefused(c, { public_key: key.publicKey, signed: signed.replace('purpose: login', 'purpose: logon') }, 422, 'does not verify')
+    // A changed line is refused for what it says, before the signature is checked (which would fail).
+    await expectRefused(c, { public_key: key.publicKey, signed: signed.replace('purpose: login', 'purpose: logon') }, 422, 'made for another purpose')
     const spaced = signed.replace('purpose: login\r\n', 'purpose: login   \r\n').replace('purpose: login\n', 'purpose: login   \n')
     expect(spaced).not.toBe(signed)
     await expectRefused(c, { public_key: key.publicKey, signed: spaced }, 422, 'spaces at the ends of lines')

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { makePgDatabase, TEST_REDIS_URL } from '../support/app.ts'
+import { clearsignWith, heldKey, unescape } from '../support/keys.ts'
 import { startServer } from '../support/server.ts'
 import { Visitor } from '../support/visitor.ts'
 
@@ -46,6 +47,32 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
         replay.cookies.set('cb_session', sid)
         expect((await replay.fetch('/identity/public-key.asc')).res.status).toBe(404)
         expect((await replay.fetch('/identity')).text).toContain('Take an identity')
+      }
+    } finally {
+      await Promise.all([a.stop(), b.stop()])
+      await db.drop()
+    }
+  }, 60_000)
+
+  it('a login challenge shown by one node logs in on the other, once: a replay on either is "already used"', async () => {
+    const db = await makePgDatabase()
+    const env = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL }
+    const [a, b] = await Promise.all([startServer(env), startServer(env)])
+    try {
+      const key = await heldKey()
+      const onA = new Visitor(a.url)
+      const challenge = unescape(/<pre id="challenge" class="to-sign">([\s\S]*?)<\/pre>/.exec((await onA.fetch('/identity')).text)![1]!)
+      const signed = await clearsignWith(key.privateKey, challenge)
+      const onB = new Visitor(b.url)
+      await onB.fetch('/identity')
+      const login = await onB.post('/identity/login', { via: 'gpg', public_key: key.publicKey, signed })
+      expect(login.res.status).toBe(303)
+      for (const node of [a, b]) {
+        const replay = new Visitor(node.url)
+        await replay.fetch('/identity')
+        const r = await replay.post('/identity/login', { via: 'gpg', public_key: key.publicKey, signed })
+        expect(r.res.status).toBe(422)
+        expect(unescape(r.text)).toContain('That challenge was already used')
       }
     } finally {
       await Promise.all([a.stop(), b.stop()])

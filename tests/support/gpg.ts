@@ -30,6 +30,13 @@ export class Gpg {
     return r.out
   }
 
+  /** Clearsign as on a computer whose clock reads `at` (gpg --faked-system-time, frozen). */
+  clearsignAt(fpr: string, text: string, at: Date): string {
+    const r = this.run(['--faked-system-time', `${Math.floor(at.getTime() / 1000)}!`, '--local-user', fpr, '--clearsign'], text)
+    if (r.status !== 0) throw new Error(`gpg --clearsign failed: ${r.err}`)
+    return r.out
+  }
+
   verify(file: string) {
     return this.run(['--verify', file])
   }

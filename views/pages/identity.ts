@@ -37,7 +37,7 @@ function gpgLogin(p: IdentityPageProps): Html {
 <textarea id="public_key" name="public_key" rows="6"${describedBy(p.login, 'public_key')}>${p.login.values.public_key ?? ''}</textarea>
 ${fieldError(p.login, 'public_key')}
 <label for="signed">The challenge, clearsigned</label>
-<textarea id="signed" name="signed" rows="8"${describedBy(p.login, 'signed')}></textarea>
+<textarea id="signed" name="signed" rows="8"${describedBy(p.login, 'signed')}>${p.login.values.signed ?? ''}</textarea>
 ${fieldError(p.login, 'signed')}
 <button>Log in with this key</button>
 </form></section>`
