@@ -7,7 +7,7 @@ const TITLES: Record<number, string> = {
   403: 'Not allowed',
   404: 'Not found',
   405: 'Not this way',
-  409: 'Already there',
+  409: 'Not done',
   413: 'Too large',
   415: 'Unsupported form',
   422: 'Please check your input',
