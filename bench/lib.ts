@@ -7,12 +7,9 @@ import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import * as openpgp from 'openpgp'
 import { loadConfig } from '../src/config.ts'
-import { migrateToLatest } from '../src/db/connect.ts'
-import { openStorage } from '../src/db/storage.ts'
-import { openEphemeral } from '../src/ephemeral/index.ts'
+import { openDeps as openBoardDeps } from '../src/compose.ts'
 import { ensureDefaultCell } from '../src/services/cells.ts'
 import type { Deps } from '../src/services/deps.ts'
-import { PageCache } from '../src/services/page-cache.ts'
 
 export const ROOT = new URL('../', import.meta.url).pathname
 export const log = (s: string) => console.log(s)
@@ -98,13 +95,9 @@ export const stopProcess = (proc: ChildProcess) =>
 
 /** The use cases in this process against DATA_DIR (as bench/seed.ts does), for seeding before or beside the server. */
 export async function openDeps(dataDir: string, now: () => number = Date.now): Promise<{ deps: Deps; close: () => Promise<void> }> {
-  const config = loadConfig({ DATA_DIR: dataDir })
-  const storage = await openStorage({ databaseUrl: null, dataDir })
-  const ephemeral = await openEphemeral({ redisUrl: null, allowPersistence: false, sessionIdleMs: config.sessionIdleMs })
-  const deps: Deps = { db: storage.db, storage, config, ...ephemeral, cache: new PageCache(), now }
-  await migrateToLatest(storage.db)
-  await ensureDefaultCell(deps)
-  return { deps, close: async () => (await ephemeral.close(), await storage.close()) }
+  const opened = await openBoardDeps(loadConfig({ DATA_DIR: dataDir }), { now })
+  await ensureDefaultCell(opened.deps)
+  return opened
 }
 
 // ---------- HTTP with cookies ----------

@@ -13,14 +13,10 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { loadConfig } from '../src/config.ts'
-import { migrateToLatest } from '../src/db/connect.ts'
-import { openStorage } from '../src/db/storage.ts'
-import { openEphemeral } from '../src/ephemeral/index.ts'
+import { openDeps } from '../src/compose.ts'
 import type { Session } from '../src/ephemeral/sessions.ts'
 import { ensureDefaultCell } from '../src/services/cells.ts'
-import type { Deps } from '../src/services/deps.ts'
 import { takeDisposableIdentity } from '../src/services/identities.ts'
-import { PageCache } from '../src/services/page-cache.ts'
 import { replyToThread, startThread } from '../src/services/posts.ts'
 
 export const FIXTURE = process.env.BENCH_FIXTURE ?? '/work/shared/fixtures/thread-200.txt'
@@ -52,12 +48,9 @@ export async function seed(dataDir: string, env: Record<string, string> = {}): P
   const config = loadConfig({ ...env, DATA_DIR: dataDir })
   if (!config.databaseUrl && existsSync(dbFile)) throw new Error(`${dbFile} already exists: seed a fresh folder`)
   // SQLite in dataDir, or the PostgreSQL database named by DATABASE_URL in env.
-  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir })
-  const db = storage.db
-  const ephemeral = await openEphemeral({ redisUrl: null, allowPersistence: false, sessionIdleMs: config.sessionIdleMs })
-  const deps: Deps = { db, storage, config, ...ephemeral, cache: new PageCache(), now: Date.now }
+  const { deps, close } = await openDeps({ ...config, redisUrl: null })
+  const db = deps.db
   try {
-    await migrateToLatest(db)
     await ensureDefaultCell(deps)
     const cell = config.defaultCell
     const board = 'general'
@@ -100,8 +93,7 @@ export async function seed(dataDir: string, env: Record<string, string> = {}): P
       threads: Number(threads.n),
     }
   } finally {
-    await ephemeral.close()
-    await storage.close()
+    await close()
   }
 }
 

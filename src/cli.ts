@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { MissingDatabase, openDeps } from './compose.ts'
 import { loadConfig } from './config.ts'
-import { migrateAndForget, openStorage } from './db/storage.ts'
-import { PageCache } from './services/page-cache.ts'
 import { DomainError } from './domain/errors.ts'
 import { pseudonymOf, showPseudonym } from './domain/pseudonym.ts'
 import { verifyTally } from './services/verify-tally.ts'
@@ -12,6 +11,9 @@ import { addRosterKey, createBoard, createCell, listAllCells, listCellBoards, li
 // Operator commands: npm run cellboard -- <command> …  Errors go to stderr with exit code 1.
 const USAGE = `usage: npm run cellboard -- <command>
 
+  init                                                 create an empty board in DATA_DIR (the server's
+                                                       first start does this too); every other command
+                                                       refuses a folder that holds no board
   cell create SLUG --name NAME [--principle TEXT]...   create a cell with its line
   cell list                                            list cells
   board create CELL SLUG --name NAME [--description TEXT]
@@ -56,17 +58,16 @@ async function run(argv: string[]): Promise<void> {
     return
   }
   const config = loadConfig(process.env)
-  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 })
-  const db = storage.db
-  // Removals here are announced, so running servers drop the pages they cached.
-  const cache = new PageCache((tags) => storage.announce(tags).catch(() => {}))
-  const ops = { db, config, storage, cache, now: Date.now }
+  // Removals here are announced (compose.ts), so running servers drop the pages they cached.
+  const { deps: ops, close } = await openDeps(config, { poolSize: 2, mustExist: area !== 'init' })
   try {
-    await migrateAndForget(storage)
     const need = (n: number, what: string) => {
       if (rest.length !== n) throw new UsageError(`${area} ${verb} takes ${what}`)
     }
     switch (verb === undefined ? area : `${area} ${verb}`) {
+      case 'init':
+        console.log(config.databaseUrl ? 'the PostgreSQL database is migrated' : `a board is ready in ${config.dataDir}`)
+        break
       case 'cell create': {
         need(1, 'SLUG')
         if (!values.name) throw new UsageError('cell create needs --name')
@@ -125,7 +126,7 @@ async function run(argv: string[]): Promise<void> {
         throw new UsageError(`unknown command: ${positionals.join(' ')}`)
     }
   } finally {
-    await storage.close()
+    await close()
   }
 }
 
@@ -140,6 +141,7 @@ const purgeLine = (r: PurgeReport) => `purged: ${r.threads} threads past retenti
 
 run(process.argv.slice(2)).catch((e: unknown) => {
   if (e instanceof UsageError) console.error(`cellboard: ${e.message}\n\n${USAGE}`)
+  else if (e instanceof MissingDatabase) console.error(`cellboard: ${e.message}`)
   else if (e instanceof DomainError) console.error(`cellboard: ${e.message}${Object.values(e.fields).map((f) => `\n  ${f}`).join('')}`)
   else if (e instanceof Error && 'code' in e && e.code === 'ENOENT') console.error(`cellboard: no such file: ${(e as NodeJS.ErrnoException).path}`)
   else if (e instanceof Error && e.name === 'TypeError' && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS')) console.error(`cellboard: ${e.message}\n\n${USAGE}`)

@@ -1,25 +1,16 @@
 import { serve } from '@hono/node-server'
 import { createApp } from './app.ts'
+import { openDeps } from './compose.ts'
 import { loadConfig } from './config.ts'
-import { migrateAndForget, openStorage } from './db/storage.ts'
-import { openEphemeral } from './ephemeral/index.ts'
-import type { Deps } from './services/deps.ts'
 import { ensureDefaultCell } from './services/cells.ts'
 import { purge } from './services/forget.ts'
-import { PageCache } from './services/page-cache.ts'
 import { closeDueQuestions } from './services/questions.ts'
 
-// The only place that reads the environment, opens the database and listens.
-// Nothing here logs requests: there is no access log, by design.
+// The only place that reads the environment and listens; the dependencies come from the one
+// composition root (compose.ts). Nothing here logs requests: there is no access log, by design.
 const config = loadConfig(process.env)
-const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
-await migrateAndForget(storage)
+const { deps, storage, close } = await openDeps(config, { watch: true })
 for (const problem of await storage.forgettingProblems()) console.error(`cellboard: warning: ${problem}`)
-const ephemeral = await openEphemeral({ redisUrl: config.redisUrl, allowPersistence: config.redisAllowPersistence, sessionIdleMs: config.sessionIdleMs })
-const cache = new PageCache((tags) => storage.announce(tags).catch(() => {}))
-const deps: Deps = { db: storage.db, storage, config, ...ephemeral, cache, now: Date.now }
-// Another process or node changed what we may have cached: drop it.
-const unwatch = await storage.watch((tags) => cache.drop(tags))
 
 if (await ensureDefaultCell(deps)) {
   console.log(`cellboard: created the cell "${config.defaultCell}" with a public board; create real cells with: npm run cellboard -- cell create SLUG --name NAME --principle TEXT`)
@@ -60,9 +51,7 @@ function shutdown() {
   clearInterval(purgeTimer)
   clearInterval(closeTimer)
   server.close()
-  void Promise.all([unwatch(), ephemeral.close()])
-    .then(() => storage.close())
-    .then(() => process.exit(0))
+  void close().then(() => process.exit(0))
 }
 process.on('SIGINT', shutdown)
 process.on('SIGTERM', shutdown)

@@ -1,25 +1,29 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { generateDisposableKey } from '../../src/pgp.ts'
 import { makePgDatabase, TEST_DIALECT } from '../support/app.ts'
 
-// The operator CLI, run as `npm run cellboard -- …` runs it (tsx src/cli.ts), on a real data folder,
-// or on PostgreSQL a database of its own.
-const dataDir = mkdtempSync(join(tmpdir(), 'cellboard-cli-'))
+// The operator CLI, run as `npm run cellboard -- …` runs it (tsx src/cli.ts). Each test has a data
+// folder of its own (and on PostgreSQL a database of its own), made into a board with `init`.
+let dataDir: string
 const env: Record<string, string> = {}
 let drop: (() => Promise<void>) | undefined
-beforeAll(async () => {
-  if (TEST_DIALECT !== 'postgres') return
-  const db = await makePgDatabase()
-  env.DATABASE_URL = db.url
-  drop = db.drop
+beforeEach(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'cellboard-cli-'))
+  if (TEST_DIALECT === 'postgres') {
+    const db = await makePgDatabase()
+    env.DATABASE_URL = db.url
+    drop = db.drop
+  }
+  expect(cli('init').code).toBe(0)
 })
-afterAll(async () => {
+afterEach(async () => {
   rmSync(dataDir, { recursive: true, force: true })
   await drop?.()
+  drop = undefined
 })
 const root = new URL('../../', import.meta.url).pathname
 
@@ -29,6 +33,23 @@ function cli(...args: string[]) {
 }
 
 describe('npm run cellboard', () => {
+  // A PostgreSQL database is named by DATABASE_URL and exists before the CLI runs: SQLite only.
+  it.skipIf(TEST_DIALECT === 'postgres')('refuses a folder that holds no board, saying which DATA_DIR it looked in, and creates nothing there', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'cellboard-cli-empty-'))
+    try {
+      for (const dir of [empty, join(empty, 'not-made')]) {
+        const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'cell', 'list'], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH, DATA_DIR: dir } })
+        expect(r.status).toBe(1)
+        expect(r.stderr).toContain(`there is no board at ${join(dir, 'cellboard.db')} (DATA_DIR is ${dir})`)
+        expect(r.stderr).toContain('npm run cellboard -- init')
+        expect(r.stdout).toBe('')
+      }
+      expect(readdirSync(empty)).toEqual([])
+    } finally {
+      rmSync(empty, { recursive: true, force: true })
+    }
+  })
+
   it('creates a cell with its principles, a members board, and a roster key; lists them', async () => {
     expect(cli('cell', 'create', 'reading-group', '--name', 'Reading group', '--principle', 'Read first.', '--principle', 'Then argue.')).toMatchObject({ code: 0, out: 'created cell reading-group (2 principles)\n' })
     expect(cli('board', 'create', 'reading-group', 'inner', '--name', 'Inner', '--visibility', 'members', '--retention-days', '30').code).toBe(0)

@@ -7,12 +7,9 @@ import pg from 'pg'
 import { Redis } from 'ioredis'
 import { createApp } from '../../src/app.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
-import { migrateToLatest, type Dialect } from '../../src/db/connect.ts'
-import { openStorage } from '../../src/db/storage.ts'
-import { openEphemeral } from '../../src/ephemeral/index.ts'
+import { openDeps } from '../../src/compose.ts'
+import type { Dialect } from '../../src/db/connect.ts'
 import { ensureDefaultCell } from '../../src/services/cells.ts'
-import type { Deps } from '../../src/services/deps.ts'
-import { PageCache } from '../../src/services/page-cache.ts'
 import { FormMemory } from './forms.ts'
 import { findMarkers, findMarkersInDir } from './scan.ts'
 
@@ -83,12 +80,10 @@ export async function pgCheckpoint(): Promise<void> {
 export async function makeBoard(env: Record<string, string> = {}, now: () => number = Date.now) {
   const dir = mkdtempSync(join(tmpdir(), 'cellboard-test-'))
   const pgdb = TEST_DIALECT === 'postgres' ? await makePgDatabase() : null
-  const config: Config = loadConfig({ DATA_DIR: dir, ...(pgdb ? { DATABASE_URL: pgdb.url } : {}), ...env })
-  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: dir, poolSize: 4 })
-  await migrateToLatest(storage.db)
+  const config: Config = loadConfig({ DATA_DIR: dir, ...(pgdb ? { DATABASE_URL: pgdb.url, REDIS_URL: TEST_REDIS_URL } : {}), ...env })
   const keyPrefix = `cbtest:${randomBytes(6).toString('hex')}:`
-  const ephemeral = await openEphemeral({ redisUrl: pgdb ? TEST_REDIS_URL : null, allowPersistence: false, sessionIdleMs: config.sessionIdleMs, now, keyPrefix })
-  const deps: Deps = { db: storage.db, storage, config, ...ephemeral, cache: new PageCache(), now }
+  // The same composition root as the server's (src/compose.ts); an empty database has nothing to forget.
+  const { deps, storage, close } = await openDeps(config, { now, keyPrefix, poolSize: 4, forgetAfterMigrating: false })
   await ensureDefaultCell(deps)
   const app = createApp(deps)
 
@@ -131,9 +126,8 @@ export async function makeBoard(env: Record<string, string> = {}, now: () => num
       return this.findMarkers(markers)
     },
     async close() {
-      await ephemeral.close()
+      await close()
       if (pgdb) await dropRedisPrefix(keyPrefix)
-      await storage.close()
       await pgdb?.drop()
       rmSync(dir, { recursive: true, force: true })
     },

@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import type { Config } from './config.ts'
+import { migrateToLatest } from './db/connect.ts'
+import { migrateAndForget, openStorage, type Storage } from './db/storage.ts'
+import { openEphemeral } from './ephemeral/index.ts'
+import type { Deps } from './services/deps.ts'
+import { PageCache } from './services/page-cache.ts'
+
+// The one composition root: the server, the CLI, the tests and the benchmarks all get their
+// dependencies here, so what a use case may touch is assembled the same way everywhere.
+export type Opened = { deps: Deps; storage: Storage; close(): Promise<void> }
+
+export type OpenOptions = {
+  /** The clock the use cases read (tests move it). */
+  now?: () => number
+  /** Redis keys live under this prefix (tests give each board its own). */
+  keyPrefix?: string
+  /** PostgreSQL connections in this process's pool. */
+  poolSize?: number
+  /** Drop cached pages when another process or node announces a change (a server does). */
+  watch?: boolean
+  /** Refuse to create the SQLite file: the operator's CLI must act on an existing board. */
+  mustExist?: boolean
+  /**
+   * After applying migrations, make what they removed leave the files (the server and the CLI).
+   * Tests migrate empty databases, where there is nothing to forget: they skip the rewrite.
+   */
+  forgetAfterMigrating?: boolean
+}
+
+/** Where the SQLite file of a configuration lives. */
+export const sqliteFile = (config: Config) => resolve(join(config.dataDir, 'cellboard.db'))
+
+/**
+ * Open the database (migrated, and what a migration removed made to leave the files), the
+ * ephemeral stores (memory, or Redis with REDIS_URL) and the page cache, and wire them together.
+ */
+export async function openDeps(config: Config, opts: OpenOptions = {}): Promise<Opened> {
+  if (opts.mustExist && !config.databaseUrl && !existsSync(sqliteFile(config))) {
+    throw new MissingDatabase(`there is no board at ${sqliteFile(config)} (DATA_DIR is ${config.dataDir}). Set DATA_DIR to the folder the server uses, or create a board there with "npm run cellboard -- init" (the server's first start does so too).`)
+  }
+  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: opts.poolSize })
+  let ephemeral: Awaited<ReturnType<typeof openEphemeral>> | undefined
+  let unwatch: (() => Promise<void>) | undefined
+  try {
+    if (opts.forgetAfterMigrating === false) await migrateToLatest(storage.db)
+    else await migrateAndForget(storage)
+    ephemeral = await openEphemeral({ redisUrl: config.redisUrl, allowPersistence: config.redisAllowPersistence, sessionIdleMs: config.sessionIdleMs, now: opts.now, keyPrefix: opts.keyPrefix })
+    // A write here is announced, so other processes and nodes drop the pages they cached.
+    const cache = new PageCache((tags) => storage.announce(tags).catch(() => {}))
+    if (opts.watch) unwatch = await storage.watch((tags) => cache.drop(tags))
+    const deps: Deps = { db: storage.db, storage, config, ...ephemeral, cache, now: opts.now ?? Date.now }
+    const opened = ephemeral
+    return {
+      deps,
+      storage,
+      async close() {
+        await unwatch?.()
+        await opened.close()
+        await storage.close()
+      },
+    }
+  } catch (e) {
+    await ephemeral?.close().catch(() => {})
+    await storage.close().catch(() => {})
+    throw e
+  }
+}
+
+/** The CLI was pointed at a folder with no board in it. */
+export class MissingDatabase extends Error {}
