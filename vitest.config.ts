@@ -1,12 +1,14 @@
 import { defineConfig } from 'vitest/config'
 
-// The database-facing tests run once per dialect (as Kysely's own suite does): DIALECTS lists
-// them, default both. The PostgreSQL run needs the real servers (127.0.0.1:5432 and Redis on
-// :6379; .ci/run starts them) and fails, never skips, when they cannot be reached.
+// Which tests run on which database is decided by folder, so the rule shows in the tree:
+//   tests/unit/, tests/server/, src/**/*.test.ts   no database (pure code, the server's sockets): once
+//   tests/sqlite/                                    about SQLite itself (pragmas, kill -9): SQLite only
+//   tests/postgres/                                  several nodes, Redis: PostgreSQL only
+//   every other folder under tests/                  once per dialect, as Kysely's own suite runs
+// DIALECTS picks the dialects (default both). The PostgreSQL run needs the real servers
+// (127.0.0.1:5432 and Redis on :6379) and fails, never skips, when they cannot be reached.
 const dialects = (process.env.DIALECTS ?? 'sqlite,postgres').split(',').map((d) => d.trim())
-
-// What runs on both: everything that talks to the database through the app or the services.
-const DATABASE_TESTS = ['tests/http/**/*.test.ts', 'tests/gpg/**/*.test.ts', 'tests/db/registry.test.ts', 'tests/forget/retention.test.ts', 'tests/forget/markers.test.ts', 'tests/forget/client-metadata.test.ts', 'tests/forget/removal.test.ts', 'tests/db/migrate-forget.test.ts', 'tests/db/migrate-numbers.test.ts', 'tests/cli/**/*.test.ts', 'tests/browser/**/*.test.ts']
+const ONCE = ['tests/unit/**', 'tests/server/**']
 
 export default defineConfig({
   test: {
@@ -24,7 +26,7 @@ export default defineConfig({
         ? [{ extends: true as const, test: { name: 'sqlite', include: ['tests/**/*.test.ts', 'src/**/*.test.ts'], exclude: ['tests/postgres/**'], env: { CELLBOARD_TEST_DIALECT: 'sqlite' } } }]
         : []),
       ...(dialects.includes('postgres')
-        ? [{ extends: true as const, test: { name: 'postgres', include: [...DATABASE_TESTS, 'tests/postgres/**/*.test.ts'], env: { CELLBOARD_TEST_DIALECT: 'postgres' } } }]
+        ? [{ extends: true as const, test: { name: 'postgres', include: ['tests/**/*.test.ts'], exclude: [...ONCE, 'tests/sqlite/**'], env: { CELLBOARD_TEST_DIALECT: 'postgres' } } }]
         : []),
     ],
   },
