@@ -45,7 +45,7 @@ import { createApp } from '../src/app.ts'
 import { canonicalPostText } from '../src/domain/posts.ts'
 import { ballotText } from '../src/domain/questions.ts'
 import { addRosterKey } from '../src/services/cells.ts'
-import { raiseQuestion } from '../src/services/questions.ts'
+import { raiseQuestion } from '../src/services/questions/raise.ts'
 import { fmt, header, log, median, num, openDeps, pct, unescapeHtml } from './lib.ts'
 
 const N = Math.max(1, num('BENCH_N', 40))

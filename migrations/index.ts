@@ -6,6 +6,7 @@ import * as noStatistics from './2026112204_no_statistics_on_content.ts'
 import * as revocationsKeepFingerprint from './2026113001_revocations_keep_fingerprint.ts'
 import * as numbersByPlace from './2026120201_numbers_by_place.ts'
 import * as membersRemovalsUnnumbered from './2026120202_members_removals_unnumbered.ts'
+import * as questionKindsInCode from './2026120301_question_kinds_in_code.ts'
 
 // Listed in code, not read from the folder: Kysely's FileMigrationProvider cannot import .ts
 // under vitest. Append-only: never edit a migration that has shipped; add the next one here.
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026113001_revocations_keep_fingerprint': revocationsKeepFingerprint,
   '2026120201_numbers_by_place': numbersByPlace,
   '2026120202_members_removals_unnumbered': membersRemovalsUnnumbered,
+  '2026120301_question_kinds_in_code': questionKindsInCode,
 }

@@ -4,7 +4,7 @@ import { openDeps } from './compose.ts'
 import { loadConfig } from './config.ts'
 import { ensureDefaultCell } from './services/cells.ts'
 import { purge } from './services/forget.ts'
-import { closeDueQuestions } from './services/questions.ts'
+import { closeDueQuestions } from './services/questions/decide.ts'
 
 // The only place that reads the environment and listens; the dependencies come from the one
 // composition root (compose.ts). Nothing here logs requests: there is no access log, by design.

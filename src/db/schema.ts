@@ -48,7 +48,8 @@ export interface QuestionTable {
   cell_id: number
   /** The question's address in its cell (unique per cell); the id is internal. */
   number: number
-  kind: 'remove_post' | 'amend_line' | 'admit_key' | 'remove_key' | 'recognise_cell' | 'withdraw_recognition'
+  /** One of the kinds in src/services/questions/kinds.ts; its payload is parsed with that kind's schema. */
+  kind: string
   payload: string
   argument: string
   line_version: number

@@ -1,34 +1,12 @@
 import { DomainError } from './errors.ts'
 
-// Line questions: the kinds in one place, so a later kind (publishing a reply to a letter) is one
-// more entry here, in the raise form and in the code that carries decisions out.
-export const QUESTION_KINDS = {
-  remove_post: { label: 'Remove a post', threshold: 'majority', anyone: true },
-  amend_line: { label: 'Amend the line', threshold: 'two_thirds', anyone: false },
-  admit_key: { label: 'Admit a key to the roster', threshold: 'majority', anyone: false },
-  remove_key: { label: 'Remove a key from the roster', threshold: 'majority', anyone: false },
-  recognise_cell: { label: 'Recognise another cell as fraternal', threshold: 'majority', anyone: false },
-  withdraw_recognition: { label: 'Withdraw a recognition', threshold: 'majority', anyone: false },
-} as const satisfies Record<string, { label: string; threshold: Threshold; anyone: boolean }>
-
-export type QuestionKind = keyof typeof QUESTION_KINDS
+// Line questions: the rules every kind shares — thresholds, quorum, the tally and its outcome, the
+// canonical ballot text. What is particular to each kind lives in its entry in
+// src/services/questions/kinds.ts.
 export type Threshold = 'majority' | 'two_thirds'
-export const isQuestionKind = (k: string): k is QuestionKind => Object.hasOwn(QUESTION_KINDS, k)
 
 export const CHOICES = ['yes', 'no', 'abstain'] as const
 export type Choice = (typeof CHOICES)[number]
-
-/**
- * What each kind asks; stored as JSON and shown on the question and decision pages. A post is
- * named by its place (board, thread number, post number: never reused), not by an internal id.
- */
-export type Payload =
-  | { kind: 'remove_post'; board: string; thread: number; number: number; principle: number; principleText: string }
-  | { kind: 'amend_line'; change: 'add' | 'replace' | 'remove'; principle: number | null; text: string | null }
-  | { kind: 'admit_key'; fingerprint: string; armored: string; role: 'member' | 'voter' }
-  | { kind: 'remove_key'; fingerprint: string }
-  | { kind: 'recognise_cell'; name: string; location: string; fingerprint: string; armored: string }
-  | { kind: 'withdraw_recognition'; fingerprint: string; name: string }
 
 /**
  * A "remove a post" question as shown to whoever may not read the post's board: that it is about
@@ -36,9 +14,7 @@ export type Payload =
  */
 export const WITHHELD_POST = 'a post on a members-only board'
 export type WithheldPost = { kind: 'remove_post'; withheld: typeof WITHHELD_POST; principle: number; principleText: string }
-/** A question's payload as one viewer is shown it. */
-export type ShownPayload = Payload | WithheldPost
-export const withheldPost = (p: Extract<Payload, { kind: 'remove_post' }>): WithheldPost => ({ kind: p.kind, withheld: WITHHELD_POST, principle: p.principle, principleText: p.principleText })
+export const withheldPost = (p: { principle: number; principleText: string }): WithheldPost => ({ kind: 'remove_post', withheld: WITHHELD_POST, principle: p.principle, principleText: p.principleText })
 
 export type Tally = { yes: number; no: number; abstain: number; eligible: number; quorum: number; threshold: Threshold }
 export type Outcome = 'adopted' | 'rejected' | 'no_quorum'

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import { DomainError } from '../domain/errors.ts'
 import type { Deps } from '../services/deps.ts'
-import { countMyOpenQuestions } from '../services/questions.ts'
+import { countMyOpenQuestions } from '../services/questions/read.ts'
 import { dropCookie, readCookie } from './cookies.ts'
 import type { AppEnv } from './env.ts'
 

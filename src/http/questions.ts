@@ -1,21 +1,18 @@
 import { Hono } from 'hono'
-import { currentLine } from '../db/cells.ts'
-import { roleOf, voterKeyIds } from '../db/roster.ts'
-import { DomainError, notFound } from '../domain/errors.ts'
-import { isQuestionKind } from '../domain/questions.ts'
+import { notFound } from '../domain/errors.ts'
 import type { Deps } from '../services/deps.ts'
-import { castBallot, raiseQuestion, readDecisionLog, readMyQuestions, readQuestion, readQueue, tallyBundle } from '../services/questions.ts'
-import { findCellOrThrow } from '../services/reading.ts'
-import { lineHistory } from '../db/lines.ts'
+import { castBallot } from '../services/questions/ballots.ts'
+import { isQuestionKind } from '../services/questions/kinds.ts'
+import { raiseQuestion, readRaiseForm } from '../services/questions/raise.ts'
+import { readDecisionLog, readMyQuestions, readQuestion, readQueue, tallyBundle } from '../services/questions/read.ts'
+import { readLineHistory } from '../services/reading.ts'
 import { ballotConfirm } from '../../views/partials/ballot-form.ts'
 import { emptyForm, type FormState, refusedForm } from '../../views/partials/forms.ts'
 import { lineMain } from '../../views/pages/line.ts'
 import { decisionsMain, myQuestionsMain, queueMain, questionMain, raiseMain } from '../../views/pages/questions.ts'
 import type { AppEnv } from './env.ts'
 import { idempotent } from './middleware/idempotency.ts'
-import { parseId, sendPage, viewerOf, whoOf as who, type C } from './render.ts'
-
-type Status = 200 | 400 | 403 | 404 | 409 | 413 | 422 | 429
+import { orFormAgain, parseId, sendPage, viewerOf, whoOf, type C, type Status } from './render.ts'
 
 export function questionRoutes(deps: Deps) {
   /** The question's number in its cell, from the address. */
@@ -26,10 +23,8 @@ export function questionRoutes(deps: Deps) {
   }
 
   async function renderRaise(c: C, kind: string | undefined, form: FormState, status: Status) {
-    const cell = await findCellOrThrow(deps, c.req.param('cell')!)
-    const session = c.get('session')
-    const [line, role, voters] = await Promise.all([currentLine(deps.db, cell.id), session ? roleOf(deps.db, cell.id, session.fingerprint) : null, voterKeyIds(deps.db, cell.id)])
-    const main = raiseMain({ cell, kind: kind && isQuestionKind(kind) ? kind : null, viewer: viewerOf(c, deps), form, principles: line.principles, onRoster: role !== null, voters: voters.length })
+    const d = await readRaiseForm(deps, c.req.param('cell')!, whoOf(c))
+    const main = raiseMain({ ...d, kind: kind && isQuestionKind(kind) ? kind : null, viewer: viewerOf(c, deps), form })
     return sendPage(c, deps, status, 'Raise a line question', main)
   }
 
@@ -38,16 +33,11 @@ export function questionRoutes(deps: Deps) {
     return sendPage(c, deps, status, `Question ${d.item.q.number}`, questionMain({ cell: d.cell, item: d.item, viewer: viewerOf(c, deps), form, decision: d.decision }))
   }
 
-  const failed = (e: unknown) => {
-    if (!(e instanceof DomainError) || e.status === 404) throw e
-    return e
-  }
-
   return new Hono<AppEnv>()
     .get('/questions', async (c) => sendPage(c, deps, 200, 'Your open questions', myQuestionsMain({ items: await readMyQuestions(deps, c.get('session')) })))
     .get('/c/:cell/line', async (c) => {
-      const cell = await findCellOrThrow(deps, c.req.param('cell'))
-      return sendPage(c, deps, 200, `The line of ${cell.name}`, lineMain({ cell, versions: await lineHistory(deps.db, cell.id) }))
+      const d = await readLineHistory(deps, c.req.param('cell'))
+      return sendPage(c, deps, 200, `The line of ${d.cell.name}`, lineMain(d))
     })
     .get('/c/:cell/questions', async (c) => {
       const d = await readQueue(deps, c.req.param('cell'), c.get('session'))
@@ -59,26 +49,23 @@ export function questionRoutes(deps: Deps) {
     })
     .post('/c/:cell/questions', idempotent(deps.submissions), async (c) => {
       const form = c.get('form')
-      try {
-        const n = await raiseQuestion(deps, who(c), { ...form, cell: c.req.param('cell') })
-        return c.redirect(`/c/${c.req.param('cell')}/questions/${n}`, 303)
-      } catch (e) {
-        const err = failed(e)
-        return renderRaise(c, form.kind, refusedForm(form, err), err.status as Status)
-      }
+      return orFormAgain(
+        async () => c.redirect(`/c/${c.req.param('cell')}/questions/${await raiseQuestion(deps, whoOf(c), { ...form, cell: c.req.param('cell') })}`, 303),
+        (e, status) => renderRaise(c, form.kind, refusedForm(form, e), status),
+      )
     })
     .get('/c/:cell/questions/:question{[0-9]+}', (c) => renderQuestion(c, emptyForm(), 200))
     .post('/c/:cell/questions/:question{[0-9]+}/ballot', idempotent(deps.submissions), async (c) => {
       const form = c.get('form')
-      const action = `/c/${c.req.param('cell')}/questions/${questionNumber(c)}/ballot`
-      try {
-        const r = await castBallot(deps, who(c), { cell: c.req.param('cell'), question: questionNumber(c), choice: form.choice, signed: form.signed, confirm: form.confirm })
-        if (r.state === 'confirm') return sendPage(c, deps, 200, 'Sign this ballot?', ballotConfirm({ viewer: viewerOf(c, deps), action, text: r.text, choice: r.choice }))
-        return c.redirect(`/c/${c.req.param('cell')}/questions/${questionNumber(c)}`, 303)
-      } catch (e) {
-        const err = failed(e)
-        return renderQuestion(c, refusedForm({ choice: form.choice, signed: form.signed }, err), err.status as Status)
-      }
+      const path = `/c/${c.req.param('cell')}/questions/${questionNumber(c)}`
+      return orFormAgain(
+        async () => {
+          const r = await castBallot(deps, whoOf(c), { cell: c.req.param('cell'), question: questionNumber(c), choice: form.choice, signed: form.signed, confirm: form.confirm })
+          if (r.state === 'confirm') return sendPage(c, deps, 200, 'Sign this ballot?', ballotConfirm({ viewer: viewerOf(c, deps), action: `${path}/ballot`, text: r.text, choice: r.choice }))
+          return c.redirect(path, 303)
+        },
+        (e, status) => renderQuestion(c, refusedForm({ choice: form.choice, signed: form.signed }, e), status),
+      )
     })
     .get('/c/:cell/questions/:question{[0-9]+}/bundle.json', async (c) => {
       const bundle = await tallyBundle(deps, c.req.param('cell'), questionNumber(c), c.get('session'))
@@ -88,7 +75,7 @@ export function questionRoutes(deps: Deps) {
       })
     })
     .get('/c/:cell/decisions', async (c) => {
-      const d = await readDecisionLog(deps, c.req.param('cell'))
+      const d = await readDecisionLog(deps, c.req.param('cell'), c.get('session'))
       return sendPage(c, deps, 200, 'Decisions', decisionsMain(d))
     })
 }

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
+import { DomainError } from '../domain/errors.ts'
 import { pseudonymOf } from '../domain/pseudonym.ts'
-import { isQuestionKind } from '../domain/questions.ts'
+import { isQuestionKind } from '../services/questions/kinds.ts'
 import type { Deps } from '../services/deps.ts'
 import type { CachedPart } from '../services/page-cache.ts'
 import type { Html } from '../../views/html.ts'
@@ -30,7 +31,24 @@ export const whoOf = (c: C) => ({ session: c.get('session'), expired: c.get('ses
 
 export const isHtmx = (c: C) => c.req.header('HX-Request') === 'true'
 
-type Status = 200 | 400 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 429 | 500
+/** What a refused form is sent back with: any status a person's input can cause but "no such thing". */
+export type FormStatus = Exclude<DomainError['status'], 401 | 404>
+/** Every status a page is sent with. */
+export type Status = 200 | FormStatus | 404 | 500
+
+/**
+ * The one way a refused form comes back: run the form's use case, and when it refuses what the
+ * person sent, `again` renders the form with their text and the reasons beside the fields. "No
+ * such thing" (404), and anything that is not a DomainError (a bug), go on to the error page.
+ */
+export async function orFormAgain(work: () => Promise<Response>, again: (refused: DomainError, status: FormStatus) => Response | Promise<Response>): Promise<Response> {
+  try {
+    return await work()
+  } catch (e) {
+    if (!(e instanceof DomainError) || e.status === 404) throw e
+    return again(e, e.status === 401 ? 403 : e.status)
+  }
+}
 
 export function sendPage(c: C, deps: Deps, status: Status, title: string, main: Html) {
   return c.html(page({ title, viewer: viewerOf(c, deps) }, main), status)

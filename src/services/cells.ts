@@ -1,7 +1,7 @@
 import { insertBoard, listBoards } from '../db/boards.ts'
 import { findCell, insertCell, listCells } from '../db/cells.ts'
 import { ensureKey } from '../db/keys.ts'
-import { recordOperatorAction } from '../db/questions.ts'
+import { recordOperatorAction } from '../db/decision-log.ts'
 import { listRoster, putRosterEntry, type Role } from '../db/roster.ts'
 import { DomainError, validateFields } from '../domain/errors.ts'
 import { checkLine, SLUG } from '../domain/text.ts'

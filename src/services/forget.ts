@@ -1,9 +1,10 @@
 import { boardsWithRetention } from '../db/boards.ts'
 import type { Db } from '../db/connect.ts'
+import type { Board } from '../db/schema.ts'
 import { deleteOrphanKeys } from '../db/keys.ts'
 import { deletePost, findPostAt } from '../db/posts.ts'
 import { deleteThreads, findThread, keysOfThreads, retitleThread, threadsIdleSince } from '../db/threads.ts'
-import { recordOperatorAction } from '../db/questions.ts'
+import { recordOperatorAction } from '../db/decision-log.ts'
 import { notFound } from '../domain/errors.ts'
 import { REMOVED_OPENING_TITLE } from '../domain/posts.ts'
 import { coarseTime } from '../domain/time.ts'
@@ -58,19 +59,40 @@ export async function purge(deps: ForgetDeps, opts: { removed?: boolean } = {}):
   return { threads, keys, checkpointAttempts: attempts, ms: Math.round(performance.now() - started) }
 }
 
+/** A post removed inside a transaction: what its removal leaves to do once that commits. */
+export type Removed = { threadId: number; boardId: number; threadDeleted: boolean }
+
+/**
+ * The one way a post is removed, whether the operator's CLI or a cell's decision asks: inside a
+ * write transaction, by its place (board, thread number, post number: never reused, so this is
+ * the post that was named, or none). Then finishRemoval once the transaction has committed.
+ */
+export async function removePostAt(tx: Db, at: { board: Pick<Board, 'id'>; thread: number; number: number }): Promise<Removed | null> {
+  const post = await findPostAt(tx, { boardId: at.board.id, thread: at.thread, number: at.number })
+  if (!post) return null
+  const r = await forgetPost(tx, post)
+  return { threadId: post.thread_id, boardId: at.board.id, threadDeleted: r.threadDeleted }
+}
+
+/**
+ * After removals committed, whoever asked for them: every process drops its cached pages (the
+ * purge clears them and announces it), and the purge returns once the files hold none of it.
+ */
+export const finishRemoval = (deps: ForgetDeps): Promise<PurgeReport> => purge(deps, { removed: true })
+
 /** The operator's "post remove": hard-delete one post (by board, thread number and number), then purge. */
 export async function removePost(deps: ForgetDeps, at: { cell: string; board: string; thread: number; number: number }) {
   const { cell, board } = await findBoardOrThrow(deps, at.cell, at.board)
-  const post = await findPostAt(deps.db, { boardId: board.id, thread: at.thread, number: at.number })
-  if (!post) throw notFound('That post')
-  const r = await deps.db.transaction().execute(async (tx) => {
+  const removed = await deps.db.transaction().execute(async (tx) => {
+    const r = await removePostAt(tx, { board, thread: at.thread, number: at.number })
+    if (!r) return null
     // The log is public: of a members' board it names no thread or post (they count its posts).
     const what = readableByAnyone(board) ? `post ${at.number} of thread ${at.thread} on the board "${board.slug}"` : `a post on the members-only board "${board.slug}"`
     await recordOperatorAction(tx, cell.id, `removed ${what}`, coarseTime(deps.now(), deps.config.timeGranularityMs))
-    return forgetPost(tx, post)
+    return r
   })
-  deps.cache?.invalidateThread(post.thread_id, board.id)
-  return { ...r, purge: await purge(deps, { removed: true }) }
+  if (!removed) throw notFound('That post')
+  return { ...removed, purge: await finishRemoval(deps) }
 }
 
 /** The operator's "thread remove": hard-delete a thread (by board and number) and all its posts, then purge. */
@@ -83,6 +105,5 @@ export async function removeThread(deps: ForgetDeps, at: { cell: string; board: 
     await recordOperatorAction(tx, cell.id, `removed ${what}, with its posts`, coarseTime(deps.now(), deps.config.timeGranularityMs))
     return forgetThreads(tx, [thread.id])
   })
-  deps.cache?.invalidateThread(thread.id, board.id)
-  return { ...r, purge: await purge(deps, { removed: true }) }
+  return { ...r, purge: await finishRemoval(deps) }
 }

@@ -1,5 +1,6 @@
 import { findBoard, listBoards } from '../db/boards.ts'
 import { currentLine, findCell, listCells } from '../db/cells.ts'
+import { lineHistory } from '../db/lines.ts'
 import { countPostsBefore, findSignedText, listPosts, type PostView } from '../db/posts.ts'
 import { roleOf } from '../db/roster.ts'
 import type { Board, Cell } from '../db/schema.ts'
@@ -28,6 +29,12 @@ export async function cellOverview(deps: Deps, slug: string) {
   const cell = await findCellOrThrow(deps, slug)
   const [line, boards] = await Promise.all([currentLine(deps.db, cell.id), listBoards(deps.db, cell.id)])
   return { cell, line, boards }
+}
+
+/** A cell's line, every version newest first, each with the decision that made it. */
+export async function readLineHistory(deps: Deps, slug: string) {
+  const cell = await findCellOrThrow(deps, slug)
+  return { cell, versions: await lineHistory(deps.db, cell.id) }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { DomainError } from '../domain/errors.ts'
-import { defaultQuorum, isQuestionKind, outcomeOf, parseBallot, QUESTION_KINDS, type Outcome, type Threshold } from '../domain/questions.ts'
+import { defaultQuorum, outcomeOf, parseBallot, type Outcome, type Threshold } from '../domain/questions.ts'
+import { isQuestionKind, QUESTION_KINDS } from './questions/kinds.ts'
 import { readPublicKey, verifyClearsigned, type CheckedKey } from '../pgp.ts'
 
 // Recompute a decision offline from its published bundle: every ballot's signature is checked

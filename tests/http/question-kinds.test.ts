@@ -5,7 +5,7 @@ import { roleOf } from '../../src/db/roster.ts'
 import { ballotText, type Choice } from '../../src/domain/questions.ts'
 import { addRosterKey, createBoard, createCell, listCellRoster } from '../../src/services/cells.ts'
 import { removePost } from '../../src/services/forget.ts'
-import { closeQuestion } from '../../src/services/questions.ts'
+import { closeQuestion } from '../../src/services/questions/decide.ts'
 import { makeBoard, type Client } from '../support/app.ts'
 import { clearsignWith, heldKey, logInWith, unescape } from '../support/keys.ts'
 

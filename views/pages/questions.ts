@@ -1,9 +1,10 @@
-import { QUESTION_KINDS, type QuestionKind } from '../../src/domain/questions.ts'
+import type { QuestionKind } from '../../src/services/questions/kinds.ts'
 import { showTime } from '../../src/domain/time.ts'
 import { html, type Html } from '../html.ts'
 import { ballotForm, type BallotPlace } from '../partials/ballot-form.ts'
 import { boundFields, describedBy, fieldError, formMessage, type FormState } from '../partials/forms.ts'
 import { questionSummary, type QuestionView } from '../partials/question.ts'
+import { KIND_VIEWS, type FieldKit } from '../partials/question-kinds.ts'
 import type { Viewer } from '../viewer.ts'
 
 type Cell = { slug: string; name: string }
@@ -49,57 +50,51 @@ ${d.ballots.map((b) => html`<section class="ballot-signed"><p><b>${b.choice}</b>
 </article>`
 }
 
-export type RaiseProps = { cell: Cell; kind: QuestionKind | null; viewer: Viewer; form: FormState; principles: { number: number; text: string }[]; onRoster: boolean; voters: number }
+export type RaiseProps = {
+  cell: Cell
+  kind: QuestionKind | null
+  kinds: { kind: QuestionKind; label: string; anyone: boolean }[]
+  viewer: Viewer
+  form: FormState
+  principles: { number: number; text: string }[]
+  onRoster: boolean
+  voters: number
+}
 
-/** Raise a question: first choose the kind (plain links), then its own fields. */
+/** Raise a question: first choose the kind (plain links), then its own fields (its view, question-kinds.ts). */
 export function raiseMain(p: RaiseProps): Html {
   const v = (k: string) => p.form.values[k] ?? ''
-  const kinds = (Object.keys(QUESTION_KINDS) as QuestionKind[]).filter((k) => p.onRoster || QUESTION_KINDS[k].anyone)
-  const principleSelect = html`<label for="principle">Principle</label>
-<select id="principle" name="principle"${describedBy(p.form, 'principle')}>${p.principles.map((pr) => html`<option value="${pr.number}"${v('principle') === String(pr.number) ? ' selected' : ''}>${pr.number}. ${pr.text}</option>`)}</select>${fieldError(p.form, 'principle')}`
-  const field = (name: string, label: string, rows = 0) => html`<label for="${name}">${label}</label>
-${rows ? html`<textarea id="${name}" name="${name}" rows="${rows}"${describedBy(p.form, name)}>${v(name)}</textarea>` : html`<input id="${name}" name="${name}" value="${v(name)}"${describedBy(p.form, name)}>`}${fieldError(p.form, name)}`
-  let fields: Html | '' = ''
-  switch (p.kind) {
-    case 'remove_post':
-      fields = html`${field('board', 'Board (its short name)')}${field('thread', 'Thread number')}${field('number', 'Post number (#N)')}${principleSelect}`
-      break
-    case 'amend_line':
-      fields = html`<fieldset><legend>Change</legend>${(['add', 'replace', 'remove'] as const).map((c) => html`<label class="choice"><input type="radio" name="change" value="${c}"${v('change') === c ? ' checked' : ''}> ${c}</label>`)}</fieldset>${fieldError(p.form, 'change')}
-${principleSelect}<p class="hint">The principle to replace or remove (ignored when adding).</p>${field('text', 'New principle text (to add or replace with)', 3)}`
-      break
-    case 'admit_key':
-      fields = html`${field('public_key', 'The public key to admit', 6)}<fieldset><legend>Role</legend>${(['member', 'voter'] as const).map((r) => html`<label class="choice"><input type="radio" name="role" value="${r}"${v('role') === r ? ' checked' : ''}> ${r}</label>`)}</fieldset>${fieldError(p.form, 'role')}`
-      break
-    case 'remove_key':
-    case 'withdraw_recognition':
-      fields = field('fingerprint', 'The key’s fingerprint')
-      break
-    case 'recognise_cell':
-      fields = html`${field('name', 'The other cell’s name')}${field('location', 'Its address (http:// or https://)')}${field('public_key', 'Its cell key', 6)}`
-      break
+  const kit: FieldKit = {
+    field: (name, label, rows = 0) => html`<label for="${name}">${label}</label>
+${rows ? html`<textarea id="${name}" name="${name}" rows="${rows}"${describedBy(p.form, name)}>${v(name)}</textarea>` : html`<input id="${name}" name="${name}" value="${v(name)}"${describedBy(p.form, name)}>`}${fieldError(p.form, name)}`,
+    choices: (name, legend, values) =>
+      html`<fieldset><legend>${legend}</legend>${values.map((c) => html`<label class="choice"><input type="radio" name="${name}" value="${c}"${v(name) === c ? ' checked' : ''}> ${c}</label>`)}</fieldset>${fieldError(p.form, name)}`,
+    principleSelect: html`<label for="principle">Principle</label>
+<select id="principle" name="principle"${describedBy(p.form, 'principle')}>${p.principles.map((pr) => html`<option value="${pr.number}"${v('principle') === String(pr.number) ? ' selected' : ''}>${pr.number}. ${pr.text}</option>`)}</select>${fieldError(p.form, 'principle')}`,
   }
+  const kinds = p.kinds.filter((k) => p.onRoster || k.anyone)
+  const chosen = p.kinds.find((k) => k.kind === p.kind)
   return html`${crumbs(p.cell)}<h1>Raise a line question</h1>
 <p>Moderation here is a question about the line, decided by the cell’s voters with signed ballots. Who raises a question is not recorded.</p>
-<ul class="kinds">${kinds.map((k) => html`<li>${k === p.kind ? html`<b>${QUESTION_KINDS[k].label}</b>` : html`<a href="/c/${p.cell.slug}/questions/new?kind=${k}">${QUESTION_KINDS[k].label}</a>`}</li>`)}</ul>
-${p.kind ? raiseBody(p, p.kind, html`${fields}${field('argument', 'Your argument, briefly', 4)}`) : ''}`
+<ul class="kinds">${kinds.map((k) => html`<li>${k.kind === p.kind ? html`<b>${k.label}</b>` : html`<a href="/c/${p.cell.slug}/questions/new?kind=${k.kind}">${k.label}</a>`}</li>`)}</ul>
+${chosen ? raiseBody(p, chosen, html`${KIND_VIEWS[chosen.kind].fields(kit)}${kit.field('argument', 'Your argument, briefly', 4)}`) : ''}`
 }
 
 /** Below the kinds: why no question of this kind can be raised here, or else its form. */
-function raiseBody(p: RaiseProps, kind: QuestionKind, fields: Html): Html {
+function raiseBody(p: RaiseProps, kind: RaiseProps['kinds'][number], fields: Html): Html {
   const cannot =
     p.voters === 0
       ? html`This cell has no voters on its roster yet, so nobody could decide a question. The operator adds the first voters; after that the roster changes by questions.`
-      : !p.onRoster && !QUESTION_KINDS[kind].anyone
+      : !p.onRoster && !kind.anyone
         ? html`Only keys on this cell’s roster may raise this kind of question${p.viewer.identity ? '' : html` (<a href="/identity">log in</a> with one)`}. Anyone may <a href="/c/${p.cell.slug}/questions/new?kind=remove_post">question a post under the line</a>.`
         : null
   if (cannot) return html`${formMessage(p.form)}<p class="notice">${cannot}</p>`
   if (!p.viewer.identity) return html`${formMessage(p.form)}<p>To raise a question, <a href="/identity">take an identity</a> first.</p>`
-  return html`<form method="post" action="/c/${p.cell.slug}/questions">${boundFields(p.viewer)}<input type="hidden" name="kind" value="${kind}">${formMessage(p.form)}
+  return html`<form method="post" action="/c/${p.cell.slug}/questions">${boundFields(p.viewer)}<input type="hidden" name="kind" value="${kind.kind}">${formMessage(p.form)}
 ${fields}<button>Raise the question</button></form>`
 }
 
-export type LogEntry = { kind: 'decision'; number: number; label: string; outcome: string; at: string } | { kind: 'operator'; action: string; at: string }
+export type LogEntry = { kind: 'decision'; number: number; label: string; about: string; outcome: string; at: string } | { kind: 'operator'; action: string; at: string }
 
 /** The cell's public decision log, newest first: decisions and operator actions. */
 export function decisionsMain(p: { cell: Cell; entries: LogEntry[]; fraternal: { name: string; location: string; fingerprint: string }[] }): Html {

@@ -1,0 +1,73 @@
+import { eligibleKeyId, putBallot, tallyBallots } from '../../db/ballots.ts'
+import { findQuestion, lockOpenQuestion } from '../../db/questions.ts'
+import { DomainError, notFound } from '../../domain/errors.ts'
+import { ballotText, CHOICES, parseBallot, settledOutcome, type Choice, type Outcome } from '../../domain/questions.ts'
+import { clearsign, MAX_SHORT_SIGNED_BYTES, verifyClearsigned } from '../../pgp.ts'
+import type { Deps } from '../deps.ts'
+import { assertKeyStillValid } from '../identities.ts'
+import { findCellOrThrow } from '../reading.ts'
+import { requireSession, type Who } from '../who.ts'
+import { coarseNow, tallyOf } from './common.ts'
+import { closeDueQuestions, closeQuestion } from './decide.ts'
+
+/** A ballot as sent; `question` is the question's number in the cell. */
+export type BallotInput = { cell: string; question: number; choice?: string; signed?: string; confirm?: string }
+export type BallotResult = { state: 'confirm'; text: string; choice: Choice } | { state: 'cast'; closed: Outcome | null }
+
+/**
+ * The one write path for ballots. A ballot is a signature over the canonical ballot text, binding
+ * it to this site, the cell, the question and the line version. A pasted clearsigned ballot
+ * (GnuPG, or a browser key) is verified against the session's key; a disposable identity's ballot
+ * is signed on the server only after the voter confirms the exact text. A later ballot replaces
+ * the earlier one.
+ */
+export async function castBallot(deps: Deps, who: Who, input: BallotInput): Promise<BallotResult> {
+  const cell = await findCellOrThrow(deps, input.cell)
+  await closeDueQuestions(deps)
+  const q = await findQuestion(deps.db, cell.id, input.question)
+  if (!q) throw notFound('That question')
+  if (q.status !== 'open') throw new DomainError(409, 'This question is closed: ballots are no longer accepted.')
+  const session = requireSession(who, 'Voting')
+  await assertKeyStillValid(deps, session)
+  const keyId = await eligibleKeyId(deps.db, q.id, session.fingerprint)
+  if (keyId === null) throw new DomainError(403, 'Your key is not among this question’s voters (the roster’s voters when it opened).')
+  const place = { site: deps.config.siteId, cell: cell.slug, question: q.number, line: q.line_version }
+  // One reading of the clock: the ballot's published time is also its server signature's.
+  const castAt = coarseNow(deps)
+
+  let choice: Choice
+  let signing: 'disposable' | 'browser' | 'gpg-signed'
+  let signedText: string
+  if (input.signed?.trim()) {
+    const verified = await verifyClearsigned(input.signed, session.armoredPublic, new Date(deps.now()), MAX_SHORT_SIGNED_BYTES)
+    const b = parseBallot(verified.text)
+    for (const k of ['site', 'cell', 'question', 'line'] as const) {
+      if (b[k] !== place[k]) throw new DomainError(422, `That ballot was signed for ${k} ${b[k]}, not for this one (${place[k]}). Sign the ballot text shown here.`, { signed: `The ${k} line does not match this question.` })
+    }
+    choice = b.choice
+    signing = session.kind === 'browser' ? 'browser' : 'gpg-signed'
+    signedText = verified.armored
+  } else {
+    if (!CHOICES.includes(input.choice as Choice)) throw new DomainError(422, 'Choose yes, no or abstain.', { choice: 'Choose yes, no or abstain.' })
+    choice = input.choice as Choice
+    if (session.kind !== 'disposable' || !session.armoredPrivate) throw new DomainError(422, 'Sign the ballot text with your key and paste it.', { signed: 'Paste the ballot, clearsigned.' })
+    const text = ballotText({ ...place, choice })
+    if (input.confirm !== 'yes') return { state: 'confirm', text, choice }
+    signing = 'disposable'
+    signedText = await clearsign(text, session.armoredPrivate, new Date(castAt))
+  }
+  // Checked again under the question's row lock: it may have closed while the signature was checked.
+  const stored = await deps.db.transaction().execute(async (tx) => {
+    if (!(await lockOpenQuestion(tx, q.id, new Date(deps.now()).toISOString()))) return false
+    await putBallot(tx, { questionId: q.id, keyId, choice, signing, signedText, castAt })
+    return true
+  })
+  if (!stored) {
+    await closeDueQuestions(deps)
+    throw new DomainError(409, 'This question closed while your ballot was on its way: ballots are no longer accepted.')
+  }
+  // Close at once when the voters left can no longer change the outcome.
+  const settled = settledOutcome(tallyOf(q, await tallyBallots(deps.db, q.id)))
+  if (settled) await closeQuestion(deps, q)
+  return { state: 'cast', closed: settled }
+}

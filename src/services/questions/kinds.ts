@@ -1,0 +1,244 @@
+import { z } from 'zod'
+import { findBoard } from '../../db/boards.ts'
+import { lockCell, type Line } from '../../db/cells.ts'
+import type { Db } from '../../db/connect.ts'
+import { findFraternal, recognise, withdrawRecognition } from '../../db/fraternal-cells.ts'
+import { ensureKey } from '../../db/keys.ts'
+import { insertLineVersion, lineHistory } from '../../db/lines.ts'
+import { findPostAt } from '../../db/posts.ts'
+import { putRosterEntry, removeRosterEntry, roleOf } from '../../db/roster.ts'
+import type { Board, Cell, Question } from '../../db/schema.ts'
+import { DomainError, validateFields } from '../../domain/errors.ts'
+import { amendedPrinciples, type Threshold, type WithheldPost, withheldPost } from '../../domain/questions.ts'
+import { checkLine } from '../../domain/text.ts'
+import type { Session } from '../../ephemeral/sessions.ts'
+import { readPublicKey } from '../../pgp.ts'
+import type { Deps } from '../deps.ts'
+import { removePostAt, type Removed } from '../forget.ts'
+import { canRead } from '../reading.ts'
+
+// Every kind of line question in one table: each entry owns what is particular to it — who may
+// raise it, what carries it, how its form is parsed into the payload stored with it (a schema
+// parses it back at every read), how an adopted decision is carried out, and a line that says
+// what it was about. Adding a kind is one entry here and its view (views/partials/question-kinds.ts).
+
+/** What a raise form sent. Which fields matter depends on the kind. */
+export type RaiseInput = Partial<Record<'kind' | 'argument' | 'board' | 'thread' | 'number' | 'principle' | 'change' | 'text' | 'public_key' | 'role' | 'name' | 'location' | 'fingerprint', string>> & { cell: string }
+
+export type RaiseContext = { deps: Deps; cell: Cell; line: Line; session: Session; input: RaiseInput }
+export type CloseContext = { tx: Db; question: Question; closedAt: string }
+/** What carrying a decision out leaves to do once its transaction has committed. */
+export type AfterDecision = { removed?: Removed; endSessionsOf?: string }
+/** Who is looking (may they read this board?), for kinds that show some viewers less. */
+export type ShowContext = { deps: Deps; question: Question; reads: (board: Board) => Promise<boolean> }
+export type Shown<P> = { payload: P | WithheldPost; argument: boolean; post: { bodyHtml: string } | null }
+
+type KindEntry<S extends z.ZodType> = {
+  label: string
+  threshold: Threshold
+  /** Any identity may raise it (otherwise only keys on the cell's roster). */
+  anyone: boolean
+  payload: S
+  raise(ctx: RaiseContext): Promise<z.infer<S>>
+  carryOut(ctx: CloseContext, payload: z.infer<S>): Promise<AfterDecision | void>
+  /** What it was about, in a few words (the decision log; never more than any viewer may see). */
+  summary(payload: z.infer<S>): string
+  /** What one viewer may see of it, when that is not everything. */
+  show?(ctx: ShowContext, payload: z.infer<S>): Promise<Shown<z.infer<S>>>
+}
+const entry = <S extends z.ZodType>(k: KindEntry<S>) => k
+
+// ----- Reading a raise form's fields ----------------------------------------------------------
+
+const need = (field: string, v: string | undefined, message: string) => {
+  if (!v || v.trim() === '') throw new DomainError(422, message, { [field]: message })
+  return v.trim()
+}
+const wholeNumber = (field: string, v: string | undefined, what: string) => {
+  const s = need(field, v, `Give the ${what}.`)
+  if (!/^[1-9][0-9]{0,9}$/.test(s)) throw new DomainError(422, `The ${what} is a whole number.`, { [field]: `The ${what} is a whole number.` })
+  return Number(s)
+}
+const fingerprintField = (v: string | undefined) => {
+  const s = need('fingerprint', v, 'Give the key’s fingerprint.').replace(/\s+/g, '').toLowerCase()
+  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(s)) throw new DomainError(422, 'That is not a fingerprint.', { fingerprint: 'A fingerprint is 40 (or 64) hex digits.' })
+  return s
+}
+function oneOf<T extends string>(field: string, v: string | undefined, values: readonly T[], message: string): T {
+  if (!values.includes(v as T)) throw new DomainError(422, message, { [field]: message })
+  return v as T
+}
+function principleOf(line: Line, n: number) {
+  const p = line.principles.find((x) => x.number === n)
+  if (!p) throw new DomainError(422, `The cell’s line has no principle ${n}.`, { principle: `Cite a principle of the current line (1–${line.principles.length}).` })
+  return p
+}
+const FIELDS_MESSAGE = 'The question was not raised: see the messages beside the fields.'
+
+const fingerprint = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/)
+const positive = z.number().int().positive()
+
+// ----- The kinds -------------------------------------------------------------------------------
+
+export const QUESTION_KINDS = {
+  remove_post: entry({
+    label: 'Remove a post',
+    threshold: 'majority',
+    anyone: true,
+    // A post is named by its place (board, thread number, post number: never reused), not by a row id.
+    payload: z.object({ kind: z.literal('remove_post'), board: z.string(), thread: positive, number: positive, principle: positive, principleText: z.string() }),
+    async raise({ deps, cell, line, session, input }) {
+      const v = validateFields(
+        {
+          board: () => need('board', input.board, 'Give the board of the post.'),
+          thread: () => wholeNumber('thread', input.thread, 'thread number'),
+          number: () => wholeNumber('number', input.number, 'post number'),
+          principle: () => wholeNumber('principle', input.principle, 'principle number'),
+        },
+        FIELDS_MESSAGE,
+      )
+      const principle = principleOf(line, v.principle)
+      const board = await findBoard(deps.db, cell.id, v.board)
+      if (!board) throw new DomainError(422, 'That post is not in this cell: a question can only be about this cell’s posts.', { board: 'No board of this cell has that name.' })
+      // Before the post is looked up: whoever may not read the board learns nothing of its posts.
+      if (!(await canRead(deps, board, session))) throw new DomainError(403, 'Only the cell’s roster may raise questions about a members-only board.')
+      if (!(await findPostAt(deps.db, { boardId: board.id, thread: v.thread, number: v.number }))) throw new DomainError(422, 'There is no such post in this cell.', { number: 'No post with that thread and number on this board.' })
+      return { kind: 'remove_post' as const, board: board.slug, thread: v.thread, number: v.number, principle: principle.number, principleText: principle.text }
+    },
+    async carryOut({ tx, question }, p) {
+      const board = await findBoard(tx, question.cell_id, p.board)
+      const removed = board ? await removePostAt(tx, { board, thread: p.thread, number: p.number }) : null
+      return removed ? { removed } : undefined
+    },
+    summary: (p) => `post ${p.number} of thread ${p.thread} on “${p.board}”, under principle ${p.principle}`,
+    // The question is public, so that anyone can recheck its decision; a members' post is not. Its
+    // board, thread, number and text, and the argument (which may quote it), go only to its readers.
+    async show({ deps, question, reads }, p) {
+      const board = await findBoard(deps.db, question.cell_id, p.board)
+      if (!board || !(await reads(board))) return { payload: withheldPost(p), argument: false, post: null }
+      const post = await findPostAt(deps.db, { boardId: board.id, thread: p.thread, number: p.number })
+      return { payload: p, argument: true, post: post ? { bodyHtml: post.body_html } : null }
+    },
+  }),
+
+  amend_line: entry({
+    label: 'Amend the line',
+    threshold: 'two_thirds',
+    anyone: false,
+    payload: z.object({ kind: z.literal('amend_line'), change: z.enum(['add', 'replace', 'remove']), principle: positive.nullable(), text: z.string().nullable() }),
+    async raise({ line, input }) {
+      const change = oneOf('change', input.change, ['add', 'replace', 'remove'], 'Add, replace or remove a principle.')
+      const principle = change === 'add' ? null : principleOf(line, wholeNumber('principle', input.principle, 'principle number')).number
+      const text = change === 'remove' ? null : checkLine('text', input.text ?? '', 500, 'The principle')
+      return { kind: 'amend_line' as const, change, principle, text }
+    },
+    async carryOut({ tx, question, closedAt }, p) {
+      await lockCell(tx, question.cell_id)
+      const history = await lineHistory(tx, question.cell_id) // newest first
+      const now = history[0]!
+      const asked = history.find((l) => l.version === question.line_version) ?? now
+      const texts = amendedPrinciples(now.principles.map((x) => x.text), asked.principles.map((x) => x.text), p.change, p.principle, p.text)
+      // Null: the principle it named was already replaced or removed by an earlier decision.
+      if (texts) await insertLineVersion(tx, { cellId: question.cell_id, version: now.version + 1, createdAt: closedAt, questionId: question.id }, texts)
+    },
+    summary: (p) => (p.change === 'add' ? 'add a principle' : `${p.change} principle ${p.principle}`),
+  }),
+
+  admit_key: entry({
+    label: 'Admit a key to the roster',
+    threshold: 'majority',
+    anyone: false,
+    payload: z.object({ kind: z.literal('admit_key'), fingerprint, armored: z.string(), role: z.enum(['member', 'voter']) }),
+    async raise({ deps, input }) {
+      const role = oneOf('role', input.role, ['member', 'voter'], 'Member or voter.')
+      const key = await readPublicKey(need('public_key', input.public_key, 'Paste the key to admit.'), new Date(deps.now()))
+      return { kind: 'admit_key' as const, fingerprint: key.fingerprint, armored: key.armored, role }
+    },
+    async carryOut({ tx, question, closedAt }, p) {
+      const keyId = await ensureKey(tx, { fingerprint: p.fingerprint, armored: p.armored, createdAt: closedAt })
+      await putRosterEntry(tx, { cellId: question.cell_id, keyId, role: p.role, createdAt: closedAt })
+    },
+    summary: (p) => `admit ${p.fingerprint} as ${p.role}`,
+  }),
+
+  remove_key: entry({
+    label: 'Remove a key from the roster',
+    threshold: 'majority',
+    anyone: false,
+    payload: z.object({ kind: z.literal('remove_key'), fingerprint }),
+    async raise({ deps, cell, input }) {
+      const fpr = fingerprintField(input.fingerprint)
+      if (!(await roleOf(deps.db, cell.id, fpr))) throw new DomainError(422, 'That key is not on the roster.', { fingerprint: 'Not on the roster.' })
+      return { kind: 'remove_key' as const, fingerprint: fpr }
+    },
+    async carryOut({ tx, question }, p) {
+      await removeRosterEntry(tx, question.cell_id, p.fingerprint)
+      // Its sessions end at once, on every node, once the removal has committed.
+      return { endSessionsOf: p.fingerprint }
+    },
+    summary: (p) => `remove ${p.fingerprint}`,
+  }),
+
+  recognise_cell: entry({
+    label: 'Recognise another cell as fraternal',
+    threshold: 'majority',
+    anyone: false,
+    payload: z.object({ kind: z.literal('recognise_cell'), name: z.string(), location: z.string(), fingerprint, armored: z.string() }),
+    async raise({ deps, input }) {
+      const v = validateFields(
+        {
+          name: () => checkLine('name', input.name ?? '', 100, 'The name'),
+          location: () => {
+            const l = need('location', input.location, 'Give the cell’s address.')
+            if (!/^https?:\/\/[^\s<>"]{1,300}$/i.test(l)) throw new DomainError(422, 'An address starts with http:// or https://.', { location: 'An http:// or https:// address (an onion address is fine).' })
+            return l
+          },
+        },
+        FIELDS_MESSAGE,
+      )
+      const key = await readPublicKey(need('public_key', input.public_key, 'Paste the other cell’s key.'), new Date(deps.now()))
+      return { kind: 'recognise_cell' as const, name: v.name, location: v.location, fingerprint: key.fingerprint, armored: key.armored }
+    },
+    async carryOut({ tx, question, closedAt }, p) {
+      await recognise(tx, { cellId: question.cell_id, name: p.name, location: p.location, fingerprint: p.fingerprint, armored: p.armored, questionId: question.id, createdAt: closedAt })
+    },
+    summary: (p) => `recognise ${p.name}`,
+  }),
+
+  withdraw_recognition: entry({
+    label: 'Withdraw a recognition',
+    threshold: 'majority',
+    anyone: false,
+    payload: z.object({ kind: z.literal('withdraw_recognition'), fingerprint, name: z.string() }),
+    async raise({ deps, cell, input }) {
+      const fpr = fingerprintField(input.fingerprint)
+      const f = await findFraternal(deps.db, cell.id, fpr)
+      if (!f) throw new DomainError(422, 'This cell recognises no cell with that key.', { fingerprint: 'Not a recognised cell.' })
+      return { kind: 'withdraw_recognition' as const, fingerprint: fpr, name: f.name }
+    },
+    async carryOut({ tx, question }, p) {
+      await withdrawRecognition(tx, question.cell_id, p.fingerprint)
+    },
+    summary: (p) => `withdraw the recognition of ${p.name}`,
+  }),
+}
+
+export type QuestionKind = keyof typeof QUESTION_KINDS
+export type PayloadOf<K extends QuestionKind> = z.infer<(typeof QUESTION_KINDS)[K]['payload']>
+export type Payload = { [K in QuestionKind]: PayloadOf<K> }[QuestionKind]
+/** A question's payload as one viewer is shown it. */
+export type ShownPayload = Payload | WithheldPost
+
+export const isQuestionKind = (k: string): k is QuestionKind => Object.hasOwn(QUESTION_KINDS, k)
+
+/** A kind's label, for a stored kind (a kind no longer known shows as itself). */
+export const labelOf = (kind: string) => (isQuestionKind(kind) ? QUESTION_KINDS[kind].label : kind)
+
+/** The kind's table entry, typed loosely: for code that handles every kind the same way. */
+export const kindOf = (k: QuestionKind) => QUESTION_KINDS[k] as unknown as KindEntry<z.ZodType<Payload>>
+
+/** A stored question's payload, parsed with its kind's schema (a row that does not fit is a bug). */
+export function payloadOf(q: Pick<Question, 'kind' | 'payload'>): Payload {
+  if (!isQuestionKind(q.kind)) throw new Error(`a stored question of unknown kind ${q.kind}`)
+  return kindOf(q.kind).payload.parse(JSON.parse(q.payload))
+}
