@@ -175,6 +175,13 @@ async function initPanel(root) {
   await refresh()
 }
 
+// Burning an identity held by a browser key throws the key away too: after a burn, nothing in this
+// browser may still sign as (or prove authorship of) the burned key. Before the form goes, with or
+// without htmx (capture phase: first of all listeners).
+document.addEventListener('submit', (evt) => {
+  if (evt.target instanceof HTMLFormElement && evt.target.matches('[data-forget-browser-key]')) localStorage.removeItem(STORE)
+}, true)
+
 function init() {
   const panel = document.getElementById('browser-key')
   if (panel && panel.dataset.ready !== '1') {

@@ -112,7 +112,9 @@ otherwise, don’t download it. After one download it is not offered again.</p>
 <p><a href="/identity/public-key.asc" download="cellboard-public-key.asc" hx-boost="false">Download the public key</a></p>
 ${id.kind === 'browser' ? browserKey(p) : ''}
 <h2>Burn this identity</h2>
-<p>Ends the session at once: the server forgets everything it held for it. Posts you made stay published under the pseudonym.</p>
-<form method="post" action="/identity/burn">${boundFields(p.viewer)}<button>Burn identity</button></form>
+<p>Ends the session at once: the server forgets everything it held for it. Posts you made stay published under the pseudonym.${id.kind === 'browser'
+  ? html` Burning a browser key also forgets it in this browser, so nothing here can sign as it again: export it first if you mean to keep it.`
+  : ''}</p>
+<form method="post" action="/identity/burn"${id.kind === 'browser' ? html` data-forget-browser-key` : ''}>${boundFields(p.viewer)}<button>Burn identity</button></form>
 ${revokeForm(p)}`
 }
