@@ -13,6 +13,12 @@ import { localPath, sendPage, viewerOf, type C } from './render.ts'
 
 const KEY_HEADERS = { 'Content-Type': 'application/pgp-keys; charset=utf-8', 'Cache-Control': 'no-store' }
 
+/**
+ * The next identity starts on a new connection: one kept alive across a burn, or across taking an
+ * identity, would carry both keys' requests (something in front of the server could link them).
+ */
+const freshConnection = (c: C) => c.header('Connection', 'close')
+
 export function identityRoutes(deps: Deps) {
   async function renderIdentity(c: C, status: 200 | 400 | 403 | 413 | 422 | 429, forms: { login?: FormState; revoke?: FormState } = {}) {
     const session = c.get('session')
@@ -40,6 +46,7 @@ export function identityRoutes(deps: Deps) {
     await burnIdentity(deps, c.get('session'))
     writeCookie(c, deps, 'session', session.id)
     renewFormCookie(c, deps)
+    freshConnection(c)
     const next = localPath(c.get('form').next)
     return c.redirect(next ? `/identity?next=${encodeURIComponent(next)}` : '/identity', 303)
   }
@@ -107,6 +114,7 @@ export function identityRoutes(deps: Deps) {
       dropCookie(c, deps, 'session')
       // Nothing in the browser may link the burned key to the next one.
       renewFormCookie(c, deps)
+      freshConnection(c)
       return c.redirect('/identity?burned=1', 303)
     })
 }

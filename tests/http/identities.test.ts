@@ -82,6 +82,19 @@ describe('disposable identities', () => {
     expect(post.res.status).toBe(403)
   })
 
+  it('taking, logging in and burning each close their connection: the next identity starts on a new one', async () => {
+    const c = board.client()
+    await c.get('/identity')
+    const taken = await c.request('/identity/disposable', { method: 'POST', body: new URLSearchParams({ _csrf: c.csrf }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+    expect(taken.status).toBe(303)
+    expect(taken.headers.get('connection')).toBe('close')
+    const page = await c.get('/identity')
+    expect(page.res.headers.get('connection')).toBeNull()
+    const burned = await c.post('/identity/burn', {})
+    expect(burned.res.status).toBe(303)
+    expect(burned.res.headers.get('connection')).toBe('close')
+  })
+
   it('taking a new identity ends the previous session', async () => {
     const c = board.client()
     const first = await c.takeIdentity()
