@@ -243,8 +243,9 @@ function oneSignature(packets: { tags: number[] }, what: string, field: string |
 function checkSignatureDate(created: Date | null, now: Date, field: string | null): Date {
   if (!created || created.getTime() <= now.getTime()) return now
   if (created.getTime() - now.getTime() <= SKEW_MS) return created
-  const minutes = Math.round((created.getTime() - now.getTime()) / 60_000)
-  const message = `The signature is dated ${created.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${minutes} minutes ahead of this server’s clock; up to five minutes are allowed for. Set your computer’s clock right, sign again and paste.`
+  const ahead = Math.round((created.getTime() - now.getTime()) / 1000)
+  const by = ahead < 3600 ? `${Math.floor(ahead / 60)} min ${ahead % 60} s` : `${Math.floor(ahead / 3600)} h ${Math.floor((ahead % 3600) / 60)} min`
+  const message = `The signature is dated ${created.toISOString().slice(0, 19).replace('T', ' ')} UTC, ${by} ahead of this server’s clock; up to 5 min 0 s are allowed for. Set your computer’s clock right, sign again and paste.`
   throw new DomainError(422, message, field ? { [field]: message } : {})
 }
 
