@@ -96,3 +96,26 @@ describe('invisible and look-alike text (titles and names)', () => {
     expect(statusOf(() => checkLine('title', 'a\u2028b', 100))).toBe(400)
   })
 })
+
+describe('look-alikes and wide clusters an outsider found after the first fix', () => {
+  const look = ['ad\uFE0Fmin', 'ad\u{E0100}min', 'ad\u180Bmin', 'ad\u17B4min', 'ad\u17B5min', 'ad\u200Dmin', 'ad\u200Cmin', '\uE000', 'ab\uE000cd']
+  it('refuses variation selectors, Khmer inherent vowels, joiners between Latin letters and private-use characters in titles', () => {
+    for (const t of look) expect(statusOf(() => checkLine('title', t, 100)), JSON.stringify(t)).toBe(422)
+  })
+  it('keeps variation selectors and joiners where writing needs them: emoji, CJK variants, Persian, Devanagari', () => {
+    for (const t of ['I \u2764\uFE0F this', '\u{1F469}\u{1F3FD}\u200D\u{1F4BB} at work', '\u845B\u{E0100}', 'می\u200Cخواهم', '\u0915\u094D\u200D\u0937', 'Family \u{1F468}\u200D\u{1F469}\u200D\u{1F467}\u200D\u{1F466}']) {
+      expect(checkLine('title', t, 100), JSON.stringify(t)).toBe(t)
+    }
+  })
+  it('counts marks across joiners: six marks on one letter stay six with a joiner between them', () => {
+    const bypass = `Z${'\u0300\u0301\u0302\u0303\u0304\u200D'.repeat(30)}`
+    expect(statusOf(() => checkLine('title', bypass, 300))).toBe(422)
+    expect(statusOf(() => checkBody('body', bypass, 300))).toBe(422)
+  })
+  it('refuses clusters that cannot wrap: runs of spacing or enclosing marks, long chains of joined emoji', () => {
+    for (const t of [`a${'\u0903'.repeat(100)}`, `a${'\u20DD\u200D'.repeat(200)}`, `x${'\u200D\u{1F600}'.repeat(80)}`]) {
+      expect(statusOf(() => checkLine('title', t, 1000)), JSON.stringify(t.slice(0, 6))).toBe(422)
+      expect(statusOf(() => checkBody('body', t, 1000)), JSON.stringify(t.slice(0, 6))).toBe(422)
+    }
+  })
+})
