@@ -1,4 +1,5 @@
 import MarkdownIt from 'markdown-it'
+import { DomainError } from './errors.ts'
 
 // The Markdown subset posts are written in: paragraphs, emphasis, code, quotes, lists, links
 // (http and https only) and >>N references to posts in the same thread. No raw HTML, no images,
@@ -45,8 +46,24 @@ md.renderer.rules.post_ref = (tokens, idx, _options, env) => {
 
 type RenderEnv = { threadPath: string }
 
-/** Render a post body (already canonical) to HTML. threadPath is the thread's own path, for >>N. */
-export function renderPostBody(body: string, threadPath: string): string {
+// What one post may cost every reader of its thread: >>N references each became a 60-byte link, so
+// a 20,000-character post of ">>1 " rendered to 255 KB and a page of them to 51 MB (measured).
+export const MAX_REFERENCES = 50
+export const MAX_RENDERED_BYTES = 96 * 1024
+const REFERENCES = /(?<![0-9>])>>[1-9][0-9]{0,6}(?![0-9])/g
+
+/**
+ * Render a post body (already canonical) to HTML. threadPath is the thread's own path, for >>N.
+ * A body that would cost its readers far more than it says is refused (`field` is where the
+ * message goes): more than MAX_REFERENCES references, or more than MAX_RENDERED_BYTES of HTML.
+ */
+export function renderPostBody(body: string, threadPath: string, field = 'body'): string {
+  const refs = body.match(REFERENCES)?.length ?? 0
+  if (refs > MAX_REFERENCES) throw new DomainError(422, 'The text refers to too many posts.', { [field]: `At most ${MAX_REFERENCES} references (>>N) in one post; this has ${refs}.` })
   const env: RenderEnv = { threadPath }
-  return md.render(body, env)
+  const html = md.render(body, env)
+  if (Buffer.byteLength(html) > MAX_RENDERED_BYTES) {
+    throw new DomainError(422, 'The text would make a page too large.', { [field]: `As a page this text is over ${MAX_RENDERED_BYTES / 1024} KiB (it is mostly links or markup): shorten it, or use fewer links.` })
+  }
+  return html
 }

@@ -101,7 +101,7 @@ export async function startThread(deps: Deps, who: Who, input: PostInput): Promi
     const keyId = await ensureKey(tx, { fingerprint: session.fingerprint, armored: session.armoredPublic, createdAt })
     const thread = await insertThread(tx, { boardId: board.id, title: s.title, createdAt })
     const threadPath = `/c/${cell.slug}/${board.slug}/t/${thread.number}`
-    const bodyHtml = renderPostBody(s.body, threadPath)
+    const bodyHtml = renderPostBody(s.body, threadPath, s.signing === 'gpg-signed' ? 'signed' : 'body')
     const post = await appendPost(tx, { thread_id: thread.id, key_id: keyId, signing: s.signing, body_source: s.body, body_html: bodyHtml, signed_text: s.signedText, created_at: createdAt })
     return { threadId: thread.id, thread: thread.number, threadPath, number: post.number, bodyHtml }
   })
@@ -120,7 +120,7 @@ export async function replyToThread(deps: Deps, who: Who, input: Omit<PostInput,
   const createdAt = coarseTime(deps.now(), deps.config.timeGranularityMs)
   const s = await signPost(deps, session, { cell, board, thread: thread.number }, { ...input, title: '' }, createdAt)
   const threadPath = `/c/${cell.slug}/${board.slug}/t/${thread.number}`
-  const bodyHtml = renderPostBody(s.body, threadPath)
+  const bodyHtml = renderPostBody(s.body, threadPath, s.signing === 'gpg-signed' ? 'signed' : 'body')
 
   const post = await deps.db.transaction().execute(async (tx) => {
     const keyId = await ensureKey(tx, { fingerprint: session.fingerprint, armored: session.armoredPublic, createdAt })

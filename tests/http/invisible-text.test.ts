@@ -60,3 +60,32 @@ describe('invisible and look-alike titles', () => {
     }
   })
 })
+
+describe('what one post may cost its readers', () => {
+  it('more than 50 references in one post → 422 beside the text, kept, nothing stored; 50 are fine', async () => {
+    const c = await poster()
+    const thread = (await c.post('/c/lobby/general', { title: 'Refs', body: 'first' })).res.headers.get('location')!
+    const before = await board.count('post')
+    const r = await c.post(thread, { body: '>>1 '.repeat(4999).trim() })
+    expect(r.res.status).toBe(422)
+    expect(r.text).toContain('At most 50 references (&gt;&gt;N) in one post; this has 4999.')
+    expect(await board.count('post')).toBe(before)
+    expect((await c.post(thread, { body: '>>1 '.repeat(50).trim() })).res.status).toBe(303)
+  })
+
+  it('a text that renders to more than 96 KiB of page (bare links, six times their text) → 422, nothing stored', async () => {
+    const c = await poster()
+    const before = await board.count('thread')
+    const r = await c.post('/c/lobby/general', { title: 'Links', body: 'http://a.io '.repeat(1650).trim() })
+    expect(r.res.status).toBe(422)
+    expect(r.text).toContain('over 96 KiB')
+    expect(await board.count('thread')).toBe(before)
+  })
+
+  it('look-alike titles (a variation selector, a joiner between Latin letters) and wide clusters are refused through the form', async () => {
+    const c = await poster()
+    for (const title of ['ad\uFE0Fmin', 'ad\u200Dmin', `x${'\u200D\u{1F600}'.repeat(80)}`]) {
+      expect((await c.post('/c/lobby/general', { title, body: 'body' })).res.status, JSON.stringify(title.slice(0, 5))).toBe(422)
+    }
+  })
+})
