@@ -62,7 +62,9 @@ describe('narrow screens: no page scrolls sideways at 390 px', () => {
     await page.getByRole('button', { name: 'Start thread' }).click()
     await page.waitForURL(/\/t\/\d+/)
     pages.thread = new URL(page.url()).pathname
-    await page.locator('#reply-body').fill(`>>1 ${'x'.repeat(300)}`)
+    // A list nested 40 deep, as a post may hold.
+    const nested = Array.from({ length: 40 }, (_, i) => `${'  '.repeat(i)}- level ${i + 1}`).join('\n')
+    await page.locator('#reply-body').fill(`>>1 ${'x'.repeat(300)}\n\n${nested}`)
     await page.getByRole('button', { name: 'Post reply' }).click()
     await page.waitForURL(/#p2$/)
 
