@@ -26,10 +26,10 @@ const schema = z.object({
   PURGE_INTERVAL_MINUTES: z.coerce.number().positive().default(60),
   COOKIE_SECURE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   // Slow clients (see README, "Configure"): a Tor circuit takes seconds per round trip, not minutes.
-  HEADERS_TIMEOUT_SECONDS: z.coerce.number().positive().default(20),
+  HEADERS_TIMEOUT_SECONDS: z.coerce.number().positive().default(10),
   REQUEST_TIMEOUT_SECONDS: z.coerce.number().positive().default(60),
   KEEP_ALIVE_TIMEOUT_SECONDS: z.coerce.number().positive().default(15),
-  MAX_CONNECTIONS: z.coerce.number().int().positive().default(500),
+  MAX_CONNECTIONS: z.coerce.number().int().positive().default(1000),
 }).refine((e) => e.HEADERS_TIMEOUT_SECONDS <= e.REQUEST_TIMEOUT_SECONDS, { message: 'HEADERS_TIMEOUT_SECONDS may not exceed REQUEST_TIMEOUT_SECONDS', path: ['HEADERS_TIMEOUT_SECONDS'] })
 
 export type Config = {
