@@ -3,7 +3,6 @@ import { appendPost } from '../db/posts.ts'
 import type { Board, Cell } from '../db/schema.ts'
 import { findThread, insertThread } from '../db/threads.ts'
 import { DomainError, notFound, validateFields } from '../domain/errors.ts'
-import { identityChanged } from '../domain/forms.ts'
 import { renderPostBody } from '../domain/markdown.ts'
 import { canonicalPostText, parsePostText, type Signing } from '../domain/posts.ts'
 import { canonicalBody, checkBody, checkLine } from '../domain/text.ts'
@@ -13,6 +12,8 @@ import { clearsign, verifyClearsigned, verifyDetached } from '../pgp.ts'
 import type { Deps } from './deps.ts'
 import { assertKeyStillValid } from './identities.ts'
 import { openBoard, pageOfPost } from './reading.ts'
+import { requireSession, type Who } from './who.ts'
+
 
 export type Published = {
   /** The thread's row id: internal (cache tags), never in an address. */
@@ -37,20 +38,7 @@ export type PostInput = {
   signature?: string
 }
 
-/** Who sends a form: the session, and the key the form was shown for (if it names one). */
-export type Who = { session: Session | null; expired: boolean; formKey?: string }
 type Signed = { signing: Signing; signedText: string | null; title: string; body: string }
-
-function requireIdentity(who: Who): Session {
-  if (who.session) {
-    const changed = identityChanged(who.formKey, who.session.fingerprint)
-    if (changed) throw changed
-    return who.session
-  }
-  throw new DomainError(403, who.expired
-    ? 'Your identity’s session has ended (idle too long, or burned), so there is no key to sign with. Take an identity and submit again.'
-    : 'Posting needs an identity to sign with. Take an identity, then submit again.')
-}
 
 /**
  * Decide what is published and how it is signed, in this order: a pasted clearsigned text (the
@@ -88,45 +76,39 @@ async function signPost(deps: Deps, session: Session, where: { cell: Pick<Cell, 
   return { signing: 'session-attested', signedText: null, ...v }
 }
 
-export async function startThread(deps: Deps, who: Who, input: PostInput): Promise<Published> {
-  // The board's own refusal first: on a members' board an outsider learns nothing more.
+/**
+ * The one write path for posts: a new thread's opening post, or a reply. One order of checks, for
+ * both: the board (missing: 404; not this viewer's to read: the same 403 at every address under
+ * it), the thread a reply goes to (404), who sends it (an identity, the one the form was shown
+ * for, a key still valid), what it says and how it is signed (422). Then one transaction: the
+ * key, the thread if it is new, the post rendered once (its >>N links need the thread's number);
+ * then one tail: the thread's and board's cached pages are dropped everywhere.
+ */
+async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: number | 'new' }): Promise<Published> {
   const { cell, board } = await openBoard(deps, input.cell, input.board, who.session)
-  const session = requireIdentity(who)
+  const existing = input.thread === 'new' ? null : await findThread(deps.db, board.id, input.thread)
+  if (input.thread !== 'new' && !existing) throw notFound('That thread')
+  const session = requireSession(who, 'Posting')
   await assertKeyStillValid(deps, session)
   // One reading of the clock: the post's published time is also its signature's.
   const createdAt = coarseTime(deps.now(), deps.config.timeGranularityMs)
-  const s = await signPost(deps, session, { cell, board, thread: 'new' }, input, createdAt)
+  const s = await signPost(deps, session, { cell, board, thread: existing?.number ?? 'new' }, input, createdAt)
 
-  const result = await deps.db.transaction().execute(async (tx) => {
+  const written = await deps.db.transaction().execute(async (tx) => {
     const keyId = await ensureKey(tx, { fingerprint: session.fingerprint, armored: session.armoredPublic, createdAt })
-    const thread = await insertThread(tx, { boardId: board.id, title: s.title, createdAt })
+    const thread = existing ?? (await insertThread(tx, { boardId: board.id, title: s.title, createdAt }))
     const threadPath = `/c/${cell.slug}/${board.slug}/t/${thread.number}`
     const bodyHtml = renderPostBody(s.body, threadPath, s.signing === 'gpg-signed' ? 'signed' : 'body')
     const post = await appendPost(tx, { thread_id: thread.id, key_id: keyId, signing: s.signing, body_source: s.body, body_html: bodyHtml, signed_text: s.signedText, created_at: createdAt })
     return { threadId: thread.id, thread: thread.number, threadPath, number: post.number, bodyHtml }
   })
-  deps.cache.invalidateThread(result.threadId, board.id)
-  return { ...result, page: 1, post: { number: result.number, signing: s.signing, bodyHtml: result.bodyHtml, createdAt, fingerprint: session.fingerprint, signed: s.signedText !== null } }
+  deps.cache.invalidateThread(written.threadId, board.id)
+  const page = existing ? await pageOfPost(deps, written.threadId, written.number) : 1
+  return { ...written, page, post: { number: written.number, signing: s.signing, bodyHtml: written.bodyHtml, createdAt, fingerprint: session.fingerprint, signed: s.signedText !== null } }
 }
 
-/** Reply to a thread, named by its number on the board. */
-export async function replyToThread(deps: Deps, who: Who, input: Omit<PostInput, 'title'> & { thread: number }): Promise<Published> {
-  // Access before the thread is looked up: a missing thread and a present one answer alike.
-  const { cell, board } = await openBoard(deps, input.cell, input.board, who.session)
-  const thread = await findThread(deps.db, board.id, input.thread)
-  if (!thread) throw notFound('That thread')
-  const session = requireIdentity(who)
-  await assertKeyStillValid(deps, session)
-  const createdAt = coarseTime(deps.now(), deps.config.timeGranularityMs)
-  const s = await signPost(deps, session, { cell, board, thread: thread.number }, { ...input, title: '' }, createdAt)
-  const threadPath = `/c/${cell.slug}/${board.slug}/t/${thread.number}`
-  const bodyHtml = renderPostBody(s.body, threadPath, s.signing === 'gpg-signed' ? 'signed' : 'body')
+/** Start a thread: its opening post, through the one write path. */
+export const startThread = (deps: Deps, who: Who, input: PostInput): Promise<Published> => publishPost(deps, who, { ...input, thread: 'new' })
 
-  const post = await deps.db.transaction().execute(async (tx) => {
-    const keyId = await ensureKey(tx, { fingerprint: session.fingerprint, armored: session.armoredPublic, createdAt })
-    return appendPost(tx, { thread_id: thread.id, key_id: keyId, signing: s.signing, body_source: s.body, body_html: bodyHtml, signed_text: s.signedText, created_at: createdAt })
-  })
-  deps.cache.invalidateThread(thread.id, board.id)
-  const page = await pageOfPost(deps, thread.id, post.number)
-  return { threadId: thread.id, thread: thread.number, threadPath, number: post.number, page, post: { number: post.number, signing: s.signing, bodyHtml, createdAt, fingerprint: session.fingerprint, signed: s.signedText !== null } }
-}
+/** Reply to a thread, named by its number on the board, through the one write path. */
+export const replyToThread = (deps: Deps, who: Who, input: Omit<PostInput, 'title'> & { thread: number }): Promise<Published> => publishPost(deps, who, { ...input, title: '' })

@@ -219,6 +219,16 @@ describe('bad input gets a clear answer and nothing is stored', () => {
     expect(await counts()).toEqual(before)
   })
 
+  it('one order of checks for threads and replies: without an identity, a missing board or thread is 404 first, an existing one 403', async () => {
+    const owner = await poster()
+    const thread = await startThread(owner)
+    const c = board.client()
+    await c.get(GENERAL)
+    const statuses: Record<string, number> = {}
+    for (const path of ['/c/lobby/nope', '/c/lobby/general/t/999999', GENERAL, thread]) statuses[path] = (await c.post(path, { title: 't', body: 'b' })).res.status
+    expect(statuses).toEqual({ '/c/lobby/nope': 404, '/c/lobby/general/t/999999': 404, [GENERAL]: 403, [thread]: 403 })
+  })
+
   it('posting after the session expired (idle past the limit) → 403 saying so; the key is gone', async () => {
     const c = await poster()
     const thread = await startThread(c)
