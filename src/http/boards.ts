@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { DomainError, notFound } from '../domain/errors.ts'
+import { notFound } from '../domain/errors.ts'
 import type { Deps } from '../services/deps.ts'
 import { startThread } from '../services/posts.ts'
 import { openBoard, readBoardPage } from '../services/reading.ts'
@@ -9,7 +9,7 @@ import { emptyForm, type FormState, refusedForm } from '../../views/partials/for
 import { pager } from '../../views/partials/pager.ts'
 import type { AppEnv } from './env.ts'
 import { idempotent } from './middleware/idempotency.ts'
-import { encode, parseId, sendAround, viewerOf, whoOf, type C } from './render.ts'
+import { encode, orFormAgain, parseId, sendAround, viewerOf, whoOf, type C, type Status } from './render.ts'
 
 type BoardMeta = BoardHeadProps & { page: number; pages: number }
 
@@ -18,7 +18,7 @@ export function boardRoutes(deps: Deps) {
    * The board page: its thread list comes from the cache; head and form are per viewer. Who may
    * read the board is settled first, so a refused viewer gets the same answer for any page.
    */
-  async function renderBoard(c: C, page: number | null, form: FormState, status: 200 | 400 | 403 | 404 | 409 | 413 | 422) {
+  async function renderBoard(c: C, page: number | null, form: FormState, status: Status) {
     const at = await openBoard(deps, c.req.param('cell')!, c.req.param('board')!, c.get('session'))
     if (page === null) throw notFound('That page')
     const key = `board:${at.board.id}:${page}`
@@ -53,13 +53,9 @@ export function boardRoutes(deps: Deps) {
     .post('/c/:cell/:board', idempotent(deps.submissions), async (c) => {
       const form = c.get('form')
       const input = { cell: c.req.param('cell'), board: c.req.param('board'), title: form.title ?? '', body: form.body ?? '', signed: form.signed, signature: form.signature }
-      try {
-        const r = await startThread(deps, whoOf(c), input)
-        return c.redirect(r.threadPath, 303)
-      } catch (e) {
-        if (!(e instanceof DomainError) || e.status === 404) throw e
-        const state: FormState = refusedForm({ title: input.title, body: input.body, signed: input.signed }, e)
-        return renderBoard(c, 1, state, e.status as 400 | 403 | 409 | 413 | 422)
-      }
+      return orFormAgain(
+        async () => c.redirect((await startThread(deps, whoOf(c), input)).threadPath, 303),
+        (e, status) => renderBoard(c, 1, refusedForm({ title: input.title, body: input.body, signed: input.signed }, e), status),
+      )
     })
 }

@@ -1,15 +1,14 @@
 import { Hono } from 'hono'
 import { DomainError } from '../domain/errors.ts'
-import { identityChanged } from '../domain/forms.ts'
 import type { Session } from '../ephemeral/sessions.ts'
 import type { Deps } from '../services/deps.ts'
-import { burnIdentity, issueLoginChallenge, logInWithSignedChallenge, revokeKey, takeDisposableIdentity, takePrivateKeyOnce } from '../services/identities.ts'
+import { burnAsAsked, burnIdentity, issueLoginChallenge, logInWithSignedChallenge, revokeKey, takeDisposableIdentity, takePrivateKeyOnce } from '../services/identities.ts'
 import { emptyForm, type FormState, refusedForm } from '../../views/partials/forms.ts'
 import { identityMain } from '../../views/pages/identity.ts'
 import type { AppEnv } from './env.ts'
 import { dropCookie, writeCookie } from './cookies.ts'
 import { renewFormCookie } from './middleware/form-token.ts'
-import { localPath, sendPage, viewerOf, type C } from './render.ts'
+import { localPath, orFormAgain, sendPage, viewerOf, whoOf, type C, type Status } from './render.ts'
 
 const KEY_HEADERS = { 'Content-Type': 'application/pgp-keys; charset=utf-8', 'Cache-Control': 'no-store' }
 
@@ -20,7 +19,7 @@ const KEY_HEADERS = { 'Content-Type': 'application/pgp-keys; charset=utf-8', 'Ca
 const freshConnection = (c: C) => c.header('Connection', 'close')
 
 export function identityRoutes(deps: Deps) {
-  async function renderIdentity(c: C, status: 200 | 400 | 403 | 413 | 422 | 429, forms: { login?: FormState; revoke?: FormState } = {}) {
+  async function renderIdentity(c: C, status: Status, forms: { login?: FormState; revoke?: FormState } = {}) {
     const session = c.get('session')
     const main = identityMain({
       viewer: viewerOf(c, deps),
@@ -51,11 +50,6 @@ export function identityRoutes(deps: Deps) {
     return c.redirect(next ? `/identity?next=${encodeURIComponent(next)}` : '/identity', 303)
   }
 
-  const formError = (e: unknown) => {
-    if (!(e instanceof DomainError) || e.status === 404) throw e
-    return e
-  }
-
   return new Hono<AppEnv>()
     .get('/identity', (c) => renderIdentity(c, 200))
     .post('/identity/disposable', (c) => startSession(c, () => takeDisposableIdentity(deps)))
@@ -64,36 +58,31 @@ export function identityRoutes(deps: Deps) {
     .post('/identity/login', async (c) => {
       const form = c.get('form')
       const input = { publicKey: form.public_key ?? '', signed: form.signed ?? '', via: form.via === 'browser' ? ('browser' as const) : ('gpg' as const) }
-      try {
-        const session = await logInWithSignedChallenge(deps, input)
-        return startSession(c, async () => session)
-      } catch (e) {
-        const err = formError(e)
+      return orFormAgain(
+        async () => {
+          const session = await logInWithSignedChallenge(deps, input)
+          return startSession(c, async () => session)
+        },
         // The pasted key comes back; the signed challenge does not (a fresh one must be signed),
         // unless it was not used (too many logins at once): then it can simply be sent again.
-        const kept = err.status === 429 ? { public_key: input.publicKey, signed: input.signed } : { public_key: input.publicKey }
-        return renderIdentity(c, err.status as 403 | 413 | 422 | 429, { login: refusedForm(kept, err) })
-      }
+        (e, status) => renderIdentity(c, status, { login: refusedForm(status === 429 ? { public_key: input.publicKey, signed: input.signed } : { public_key: input.publicKey }, e) }),
+      )
     })
     .post('/identity/revoke', async (c) => {
       const form = c.get('form')
       const input = { publicKey: form.public_key ?? '', certificate: form.certificate ?? '' }
-      try {
-        await revokeKey(deps, input)
-        return c.redirect('/identity?revoked=1', 303)
-      } catch (e) {
-        const err = formError(e)
-        return renderIdentity(c, err.status as 403 | 413 | 422, { revoke: refusedForm({ public_key: input.publicKey, certificate: input.certificate }, err) })
-      }
+      return orFormAgain(
+        async () => {
+          await revokeKey(deps, input)
+          return c.redirect('/identity?revoked=1', 303)
+        },
+        (e, status) => renderIdentity(c, status, { revoke: refusedForm({ public_key: input.publicKey, certificate: input.certificate }, e) }),
+      )
     })
     // A state change, so a POST from the button on the identity page: a GET or HEAD (a prefetch,
     // a link preview, a curious proxy) must never use up the one download.
     .post('/identity/private-key.asc', async (c) => {
-      const session = c.get('session')
-      // Shown for a key burned since: never hand out the key this browser holds now instead.
-      const changed = session && identityChanged(c.get('form')._key, session.fingerprint, 'The private key of the identity this browser holds now was not handed out: download it from the identity page if you mean to.')
-      if (changed) throw changed
-      const armored = await takePrivateKeyOnce(deps, session)
+      const armored = await takePrivateKeyOnce(deps, whoOf(c))
       return c.body(armored, 200, { ...KEY_HEADERS, 'Content-Disposition': 'attachment; filename="cellboard-private-key.asc"' })
     })
     .get('/identity/private-key.asc', (c) => {
@@ -106,11 +95,7 @@ export function identityRoutes(deps: Deps) {
       return c.body(session.armoredPublic, 200, { ...KEY_HEADERS, 'Content-Disposition': 'attachment; filename="cellboard-public-key.asc"' })
     })
     .post('/identity/burn', async (c) => {
-      const session = c.get('session')
-      // A burn form shown for a key burned since must not burn the key this browser holds now.
-      const changed = session && identityChanged(c.get('form')._key, session.fingerprint, 'The identity this browser holds now was not burned: burn it from the identity page if you mean to.')
-      if (changed) throw changed
-      await burnIdentity(deps, session)
+      await burnAsAsked(deps, whoOf(c))
       dropCookie(c, deps, 'session')
       // Nothing in the browser may link the burned key to the next one.
       renewFormCookie(c, deps)

@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { DomainError, notFound } from '../domain/errors.ts'
+import { notFound } from '../domain/errors.ts'
 import type { Deps } from '../services/deps.ts'
 import { replyToThread } from '../services/posts.ts'
 import { findPostPage, openBoard, readSignedText, readThreadPage, type ReadableBoard } from '../services/reading.ts'
@@ -12,7 +12,7 @@ import { replyForm } from '../../views/partials/reply-form.ts'
 import type { Place } from '../../views/partials/signing.ts'
 import type { AppEnv } from './env.ts'
 import { idempotent } from './middleware/idempotency.ts'
-import { encode, isHtmx, parseId, sendAround, viewerOf, whoOf, type C } from './render.ts'
+import { encode, isHtmx, orFormAgain, parseId, sendAround, viewerOf, whoOf, type C, type Status } from './render.ts'
 
 type ThreadMeta = ThreadHeadProps & { page: number; pages: number }
 
@@ -46,7 +46,7 @@ export function threadRoutes(deps: Deps) {
     return part
   }
 
-  async function renderThread(c: C, number: number | null, page: number | 'last' | null, form: FormState, status: 200 | 400 | 403 | 409 | 413 | 422) {
+  async function renderThread(c: C, number: number | null, page: number | 'last' | null, form: FormState, status: Status) {
     const at = await open(c)
     if (number === null || page === null) throw notFound('That page')
     let part = await threadPart(at, number, page === 'last' ? 1 : page)
@@ -86,23 +86,23 @@ export function threadRoutes(deps: Deps) {
       }
       const form = c.get('form')
       const body = form.body ?? ''
-      try {
-        const r = await replyToThread(deps, whoOf(c), { cell: c.req.param('cell'), board: c.req.param('board'), thread: number, body, signed: form.signed, signature: form.signature })
-        if (!isHtmx(c)) return c.redirect(`${r.threadPath}?page=${r.page}#p${r.number}`, 303)
-        // htmx: the new post to append, and a fresh, empty form swapped in out of band.
-        const fresh = replyForm({ threadPath: r.threadPath, place: placeOf(c, number), viewer: viewerOf(c, deps), form: emptyForm(), inline: true, oob: true })
-        return c.html(html`${postArticle(r.post, r.threadPath)}${fresh}`)
-      } catch (e) {
-        if (!(e instanceof DomainError) || e.status === 404) throw e
-        const state: FormState = refusedForm({ body, signed: form.signed }, e)
-        if (isHtmx(c)) {
+      return orFormAgain(
+        async () => {
+          const r = await replyToThread(deps, whoOf(c), { cell: c.req.param('cell'), board: c.req.param('board'), thread: number, body, signed: form.signed, signature: form.signature })
+          if (!isHtmx(c)) return c.redirect(`${r.threadPath}?page=${r.page}#p${r.number}`, 303)
+          // htmx: the new post to append, and a fresh, empty form swapped in out of band.
+          const fresh = replyForm({ threadPath: r.threadPath, place: placeOf(c, number), viewer: viewerOf(c, deps), form: emptyForm(), inline: true, oob: true })
+          return c.html(html`${postArticle(r.post, r.threadPath)}${fresh}`)
+        },
+        (e, status) => {
+          const state: FormState = refusedForm({ body, signed: form.signed }, e)
+          if (!isHtmx(c)) return renderThread(c, number, 'last', state, status)
           c.header('HX-Retarget', '#reply')
           c.header('HX-Reswap', 'outerHTML')
           const path = `/c/${c.req.param('cell')}/${c.req.param('board')}/t/${number}`
-          return c.html(replyForm({ threadPath: path, place: placeOf(c, number), viewer: viewerOf(c, deps), form: state, inline: true }), e.status as 400 | 403 | 409 | 422)
-        }
-        return renderThread(c, number, 'last', state, e.status as 400 | 403 | 409 | 413 | 422)
-      }
+          return c.html(replyForm({ threadPath: path, place: placeOf(c, number), viewer: viewerOf(c, deps), form: state, inline: true }), status)
+        },
+      )
     })
     // A stable address for post N, wherever paging puts it.
     .get(`${THREAD}/p/:n{[0-9]+}`, async (c) => {

@@ -1,10 +1,12 @@
 import { isRevoked, recordRevocation } from '../db/revocations.ts'
 import { challengeText, parseChallenge } from '../domain/challenge.ts'
 import { DomainError, validateFields } from '../domain/errors.ts'
+import { identityChanged } from '../domain/forms.ts'
 import { coarseTime } from '../domain/time.ts'
 import type { KeyKind, Session } from '../ephemeral/sessions.ts'
 import { applyRevocation, assertKeyValid, forgetSigningKey, generateDisposableKey, keyValidAt, MAX_SHORT_SIGNED_BYTES, parsePublicKey, readClearsigned, verifyPasted } from '../pgp.ts'
 import type { Deps } from './deps.ts'
+import type { Who } from './who.ts'
 
 /** Make a key pair on the server and keep it only in a new ephemeral session. */
 export async function takeDisposableIdentity(deps: Deps): Promise<Session> {
@@ -13,11 +15,22 @@ export async function takeDisposableIdentity(deps: Deps): Promise<Session> {
 }
 
 /** The armored private key, handed out once; the session remembers that it was. */
-export async function takePrivateKeyOnce(deps: Deps, session: Session | null): Promise<string> {
+export async function takePrivateKeyOnce(deps: Deps, who: Who): Promise<string> {
+  const session = who.session
+  // Shown for a key burned since: never hand out the key this browser holds now instead.
+  const changed = session && identityChanged(who.formKey, session.fingerprint, 'The private key of the identity this browser holds now was not handed out: download it from the identity page if you mean to.')
+  if (changed) throw changed
   if (!session || session.kind !== 'disposable' || !session.armoredPrivate) throw new DomainError(404, 'There is no disposable identity in this session, so there is no private key to download.')
   if (session.privateKeyDownloaded) throw new DomainError(410, 'Your private key was offered once and has already been downloaded. It is not offered again.')
   await deps.sessions.markPrivateKeyDownloaded(session.id)
   return session.armoredPrivate
+}
+
+/** The person's "burn": their session ends, unless the form was shown for a key burned since. */
+export async function burnAsAsked(deps: Deps, who: Who): Promise<void> {
+  const changed = who.session && identityChanged(who.formKey, who.session.fingerprint, 'The identity this browser holds now was not burned: burn it from the identity page if you mean to.')
+  if (changed) throw changed
+  await burnIdentity(deps, who.session)
 }
 
 /** End the session at once: the private key it held is forgotten. */

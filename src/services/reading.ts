@@ -1,5 +1,6 @@
 import { findBoard, listBoards } from '../db/boards.ts'
 import { currentLine, findCell, listCells } from '../db/cells.ts'
+import { findKey } from '../db/keys.ts'
 import { lineHistory } from '../db/lines.ts'
 import { countPostsBefore, findSignedText, listPosts, type PostView } from '../db/posts.ts'
 import { roleOf } from '../db/roster.ts'
@@ -29,6 +30,13 @@ export async function cellOverview(deps: Deps, slug: string) {
   const cell = await findCellOrThrow(deps, slug)
   const [line, boards] = await Promise.all([currentLine(deps.db, cell.id), listBoards(deps.db, cell.id)])
   return { cell, line, boards }
+}
+
+/** A public key that signed published content (or holds a roster role), for gpg --import. */
+export async function readPublishedKey(deps: Deps, fingerprint: string): Promise<{ fingerprint: string; armored: string }> {
+  const key = await findKey(deps.db, fingerprint.toLowerCase())
+  if (!key) throw notFound('That key')
+  return { fingerprint: key.fingerprint, armored: key.armored }
 }
 
 /** A cell's line, every version newest first, each with the decision that made it. */
