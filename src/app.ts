@@ -1,5 +1,4 @@
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { DomainError } from './domain/errors.ts'
 import { boardRoutes } from './http/boards.ts'
@@ -7,11 +6,14 @@ import { cellRoutes } from './http/cells.ts'
 import type { AppEnv } from './http/env.ts'
 import { identityRoutes } from './http/identities.ts'
 import { keyRoutes } from './http/keys.ts'
-import { formBody, securityHeaders, viewerContext } from './http/middleware.ts'
+import { formBody, postBodyLimit } from './http/middleware/form-body.ts'
 import { formTokenCheck } from './http/middleware/form-token.ts'
+import { securityHeaders } from './http/middleware/security-headers.ts'
+import { viewerContext } from './http/middleware/viewer-context.ts'
+import { wholePageCache } from './http/middleware/whole-page-cache.ts'
 import { privacyRoutes } from './http/privacy.ts'
 import { questionRoutes } from './http/questions.ts'
-import { formPageOf, isHtmx, localPath, sendPage, servedWhole, viewerOf, type C } from './http/render.ts'
+import { formPageOf, isHtmx, localPath, sendPage, viewerOf, type C } from './http/render.ts'
 import { staticRoutes } from './http/static.ts'
 import { threadRoutes } from './http/threads.ts'
 import type { Deps } from './services/deps.ts'
@@ -19,54 +21,48 @@ import { forgetKeysOfEndedSessions } from './services/identities.ts'
 import { errorMain, errorTitle } from '../views/pages/error.ts'
 import { formError, refusedForm } from '../views/partials/forms.ts'
 
-// Every route, by area:
-//   GET  /static/:name                           style.css, htmx.min.js (our origin only)
-//   GET  /                                       cells                    http/cells.ts
+// Every route, by area (tests/http/routes.test.ts keeps this table true):
+//   GET  /favicon.ico                            none (204), so no error page is spent on it  http/static.ts
+//   GET  /static/:name                           style.css, htmx, the browser-key module, openpgp.js (our origin only)
+//   GET  /                                       cells                                 http/cells.ts
 //   GET  /c/:cell                                the cell's line and boards
-//   GET  /c/:cell/:board                         threads by last activity http/boards.ts
+//   GET  /c/:cell/:board                         threads by last activity              http/boards.ts
 //   POST /c/:cell/:board                         start a thread
-//   GET  /c/:cell/:board/t/:thread               posts, oldest first      http/threads.ts
+//   GET  /c/:cell/:board/t/:thread               posts, oldest first                   http/threads.ts
 //   POST /c/:cell/:board/t/:thread               reply (htmx: the new post as a fragment)
 //   GET  /c/:cell/:board/t/:thread/p/:n          → the page that shows post N
-//   GET  /c/:cell/:board/t/:thread/p/:n.asc      the post's signed text
-//   GET  /k/:fingerprint.asc                     a public key that signed published content
-//   GET  /identity                               take, show or burn an identity
+//   GET  /c/:cell/:board/t/:thread/p/:file       N.asc: the post's signed text
+//   ALL  /c/:cell/:board/*                       anything else under a board: refused like the board, or 404
+//   GET  /k/:file                                FINGERPRINT.asc: a public key that signed published content  http/keys.ts
+//   GET  /identity                               take, show or burn an identity        http/identities.ts
+//   GET  /identity/challenge                     a login challenge alone, for a browser key to sign
 //   POST /identity/disposable                    make a disposable key pair (session only)
-//   POST /identity/private-key.asc               the disposable private key, once (GET, HEAD: 405)
-//   GET  /identity/public-key.asc
+//   POST /identity/login                         log in with a clearsigned challenge (GnuPG or a browser key)
+//   POST /identity/revoke                        revoke a key with its revocation certificate
+//   POST /identity/private-key.asc               the disposable private key, once
+//   GET  /identity/private-key.asc               405: only the POST hands it out (a HEAD or prefetch uses nothing)
+//   GET  /identity/public-key.asc                the session's public key
 //   POST /identity/burn                          end the session, forget the key
-//   GET  /c/:cell/line                           the line and its earlier versions  http/questions.ts
+//   GET  /c/:cell/line                           the line and its earlier versions     http/questions.ts
 //   GET  /c/:cell/questions                      the voters' queue of open questions
-//   GET  /c/:cell/questions/new?kind=…           raise a line question
+//   GET  /c/:cell/questions/new                  raise a line question (?kind=…)
 //   POST /c/:cell/questions
 //   GET  /c/:cell/questions/:question            a question, or its published decision and ballots
 //   POST /c/:cell/questions/:question/ballot     cast (or replace) a signed ballot
 //   GET  /c/:cell/questions/:question/bundle.json  ballots, voter keys and roster, for verify-tally
 //   GET  /c/:cell/decisions                      the decision log, newest first
 //   GET  /questions                              a voter's open questions in every cell
-//   GET  /privacy                                generated from the data-class registry
+//   GET  /privacy                                generated from the data-class registry  http/privacy.ts
 // :thread is the thread's number on its board, :question the question's number in its cell: row
 // ids count every board's threads and every cell's questions, so no address carries one.
 export function createApp(deps: Deps) {
   forgetKeysOfEndedSessions(deps)
   const app = new Hono<AppEnv>()
-  app.use(servedWhole(deps))
+  app.use(wholePageCache(deps))
   app.use(securityHeaders)
   app.route('/', staticRoutes())
   app.use(viewerContext(deps))
-  // Only POSTs have bodies here. (Touching a GET's body makes the Node adapter build a full
-  // Request for every page view: 40 % of a thread page's CPU, measured.)
-  const limit = bodyLimit({
-    maxSize: deps.config.bodyLimitBytes,
-    // Nothing of it is read, so nothing of it can come back: the text stays in the person's form.
-    onError: () => {
-      const kib = Math.round(deps.config.bodyLimitBytes / 1024)
-      // A form sends each character percent-encoded: 6 bytes for Cyrillic or Greek, 9 for CJK.
-      const fits = (bytesPerChar: number) => (Math.floor(deps.config.bodyLimitBytes / bytesPerChar / 100) * 100).toLocaleString('en')
-      throw new DomainError(413, `That was larger than ${kib} KiB as sent, so none of it was read or kept. Your text is still in the form you sent it from (with JavaScript off: go back one page); shorten it and send it again. Sent from a form, ${kib} KiB holds about ${fits(6)} characters of Cyrillic or Greek, or ${fits(9)} of Chinese or Japanese.`)
-    },
-  })
-  app.use((c, next) => (c.req.method === 'POST' ? limit(c, next) : next()))
+  app.use(postBodyLimit(deps.config.bodyLimitBytes))
   app.use(formBody)
   app.use(formTokenCheck(deps))
 

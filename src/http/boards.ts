@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { notFound } from '../domain/errors.ts'
 import type { Deps } from '../services/deps.ts'
+import { cacheKey, cacheTag } from '../services/page-cache.ts'
 import { startThread } from '../services/posts.ts'
 import { openBoard, readBoardPage } from '../services/reading.ts'
 import { html } from '../../views/html.ts'
@@ -21,7 +22,7 @@ export function boardRoutes(deps: Deps) {
   async function renderBoard(c: C, page: number | null, form: FormState, status: Status) {
     const at = await openBoard(deps, c.req.param('cell')!, c.req.param('board')!, c.get('session'))
     if (page === null) throw notFound('That page')
-    const key = `board:${at.board.id}:${page}`
+    const key = cacheKey.boardPage(at.board.id, page)
     let part = deps.cache.get<BoardMeta>(key)
     if (!part) {
       const d = await readBoardPage(deps, at, page)
@@ -31,7 +32,7 @@ export function boardRoutes(deps: Deps) {
         page: d.page,
         pages: d.pages,
       }
-      part = { meta, bytes: encode(html`${threadList(meta, d.threads)}${pager(boardPath(meta), d.page, d.pages)}`), tags: [`board:${d.board.id}`] }
+      part = { meta, bytes: encode(html`${threadList(meta, d.threads)}${pager(boardPath(meta), d.page, d.pages)}`), tags: [cacheTag.board(d.board.id)] }
       deps.cache.set(key, part)
     }
     const m = part.meta
@@ -41,7 +42,7 @@ export function boardRoutes(deps: Deps) {
       before: () => boardHead(m),
       cached: part,
       after: () => newThreadForm(m, place, viewerOf(c, deps), form),
-      anonymous: `${key}:anonymous`,
+      anonymous: cacheKey.whole(key),
     })
   }
 

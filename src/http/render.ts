@@ -3,13 +3,13 @@ import { DomainError } from '../domain/errors.ts'
 import { pseudonymOf } from '../domain/pseudonym.ts'
 import { isQuestionKind } from '../services/questions/kinds.ts'
 import type { Deps } from '../services/deps.ts'
-import type { CachedPart } from '../services/page-cache.ts'
+import type { CacheKey } from '../services/page-cache.ts'
 import type { Html } from '../../views/html.ts'
 import { layoutParts, page } from '../../views/layout.ts'
 import type { Viewer } from '../../views/viewer.ts'
 import type { AppEnv } from './env.ts'
-import { cookieName } from './cookies.ts'
-import { SECURITY_HEADERS } from './middleware.ts'
+import { keepByAddress } from './middleware/whole-page-cache.ts'
+import { sendBytes } from './middleware/security-headers.ts'
 import { formTokenFor } from './middleware/form-token.ts'
 
 export type C = Context<AppEnv>
@@ -56,13 +56,7 @@ export function sendPage(c: C, deps: Deps, status: Status, title: string, main: 
 
 const encoder = new TextEncoder()
 
-const PAGE_HEADERS = { ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=UTF-8' }
 
-/** An HTML page's bytes, with every header given at once as a plain object (the fast path). */
-export function sendBytes(c: C, status: Status, bytes: Uint8Array) {
-  c.set('secured', true)
-  return c.body(bytes as Uint8Array<ArrayBuffer>, status, PAGE_HEADERS)
-}
 
 /**
  * A page whose middle is cached bytes: only the viewer's head and foot are built per request.
@@ -73,7 +67,7 @@ export async function sendAround(
   c: C,
   deps: Deps,
   status: Status,
-  p: { title: string; before: () => Html; cached: { bytes: Uint8Array; tags: readonly string[] }; after: () => Html; anonymous?: string },
+  p: { title: string; before: () => Html; cached: { bytes: Uint8Array; tags: readonly string[] }; after: () => Html; anonymous?: CacheKey },
 ) {
   const shared = status === 200 && p.anonymous && !c.get('session') ? p.anonymous : null
   if (shared) {
@@ -92,41 +86,6 @@ export async function sendAround(
     keepByAddress(c, deps, whole)
   }
   return sendBytes(c, status, out)
-}
-
-/** Also under its address, for the next reader without a session (servedWhole, below). */
-function keepByAddress(c: C, deps: Deps, whole: CachedPart<unknown>): void {
-  const key = addressKey(c)
-  if (key && !deps.cache.get(key)) deps.cache.set(key, whole)
-}
-
-/**
- * The cache key of a GET's address, for pages the same for every reader without a session: the
- * path, and at most a page number (other queries would only fill the cache with copies).
- */
-function addressKey(c: Context): string | null {
-  const url = c.req.url
-  const q = url.indexOf('?')
-  if (q >= 0 && !/^\?page=[1-9][0-9]{0,5}$/.test(url.slice(q))) return null
-  return `address:${c.req.path}${q >= 0 ? url.slice(q) : ''}`
-}
-
-/**
- * The first thing a request meets: a reader with no session asking (without htmx) for a page
- * already cached whole gets its bytes at once, without the middleware and routing that would
- * build the same bytes (a board page spent a third of its CPU there, measured). Anything
- * else, a session cookie included (it may have expired, which the page would say), goes on.
- */
-export function servedWhole(deps: Deps): MiddlewareHandler<AppEnv> {
-  const session = `${cookieName(deps.config, 'session')}=`
-  return async (c, next) => {
-    if (c.req.method === 'GET' && c.req.header('HX-Request') === undefined && !c.req.header('cookie')?.includes(session)) {
-      const key = addressKey(c)
-      const whole = key ? deps.cache.get(key) : undefined
-      if (whole) return sendBytes(c as C, 200, whole.bytes)
-    }
-    await next()
-  }
 }
 
 export const encode = (s: Html | string) => encoder.encode(s.toString())

@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { notFound } from '../domain/errors.ts'
 import type { Deps } from '../services/deps.ts'
+import { cacheKey, cacheTag } from '../services/page-cache.ts'
 import { replyToThread } from '../services/posts.ts'
 import { findPostPage, openBoard, readSignedText, readThreadPage, type ReadableBoard } from '../services/reading.ts'
 import { html } from '../../views/html.ts'
@@ -26,7 +27,7 @@ export function threadRoutes(deps: Deps) {
 
   /** The cached middle of a thread page (its posts and pager), built from two queries on a miss. */
   async function threadPart(at: ReadableBoard, number: number, page: number) {
-    const key = `thread:${at.board.id}:${number}:${page}`
+    const key = cacheKey.threadPage(at.board.id, number, page)
     let part = deps.cache.get<ThreadMeta>(key)
     if (!part) {
       const d = await readThreadPage(deps, at, number, page)
@@ -40,7 +41,7 @@ export function threadRoutes(deps: Deps) {
       const path = threadPath(meta)
       const posts = d.posts.map((p) => postArticle({ number: p.number, signing: p.signing, bodyHtml: p.body_html, createdAt: p.created_at, fingerprint: p.fingerprint, signed: p.signed }, path))
       // Tagged with row ids (internal): writes invalidate by them.
-      part = { meta, bytes: encode(html`<div id="posts" hx-boost="false">${posts}</div>${pager(path, d.page, d.pages)}`), tags: [`thread:${d.thread.id}`, `board:${d.board.id}`] }
+      part = { meta, bytes: encode(html`<div id="posts" hx-boost="false">${posts}</div>${pager(path, d.page, d.pages)}`), tags: [cacheTag.thread(d.thread.id), cacheTag.board(d.board.id)] }
       deps.cache.set(key, part)
     }
     return part
@@ -58,7 +59,7 @@ export function threadRoutes(deps: Deps) {
       before: () => threadHead(m),
       cached: part,
       after: () => replyForm({ threadPath: path, place: placeOf(c, number), viewer: viewerOf(c, deps), form, inline: m.page === m.pages }),
-      anonymous: `thread:${at.board.id}:${number}:${m.page}:anonymous`,
+      anonymous: cacheKey.whole(cacheKey.threadPage(at.board.id, number, m.page)),
     })
   }
 

@@ -5,18 +5,41 @@
 // the same tags when they hear it. Bounded: the oldest entries go first.
 export type CachedPart<M> = { meta: M; bytes: Uint8Array; tags: readonly string[] }
 
+/** A cache key, made only by the builders below (never a string literal elsewhere). */
+export type CacheKey = string & { readonly __cacheKey: unique symbol }
+const key = (k: string) => k as CacheKey
+
+export const cacheKey = {
+  /** The middle of a board's page N: its thread list and pager. */
+  boardPage: (boardId: number, page: number) => key(`board:${boardId}:${page}`),
+  /** The middle of page N of a thread (by its number on the board): its posts and pager. */
+  threadPage: (boardId: number, thread: number, page: number) => key(`thread:${boardId}:${thread}:${page}`),
+  /** A whole page as every reader without a session gets it (no forms, no token). */
+  whole: (middle: CacheKey) => key(`${middle}:anonymous`),
+  /** A whole page by the address it was asked for (path and page number). */
+  address: (pathAndQuery: string) => key(`address:${pathAndQuery}`),
+  /** A cell and board as an address names them, with the access rule they carry. */
+  place: (cell: string, board: string) => key(`place:${cell}/${board}`),
+}
+
+/** What a write makes stale: the pages built from a board or a thread (by row id). */
+export const cacheTag = {
+  board: (boardId: number) => `board:${boardId}`,
+  thread: (threadId: number) => `thread:${threadId}`,
+}
+
 export class PageCache {
-  readonly #entries = new Map<string, CachedPart<unknown>>()
+  readonly #entries = new Map<CacheKey, CachedPart<unknown>>()
   constructor(
     private readonly announce: (tags: string[] | null) => unknown = () => {},
     private readonly maxEntries = 2000,
   ) {}
 
-  get<M>(key: string): CachedPart<M> | undefined {
+  get<M>(key: CacheKey): CachedPart<M> | undefined {
     return this.#entries.get(key) as CachedPart<M> | undefined
   }
 
-  set<M>(key: string, part: CachedPart<M>): void {
+  set<M>(key: CacheKey, part: CachedPart<M>): void {
     if (this.#entries.size >= this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!)
     this.#entries.set(key, part)
   }
@@ -29,7 +52,7 @@ export class PageCache {
 
   /** A post was written to or removed from a thread: its pages and its board's pages are stale. */
   invalidateThread(threadId: number, boardId: number): void {
-    this.invalidate(`thread:${threadId}`, `board:${boardId}`)
+    this.invalidate(cacheTag.thread(threadId), cacheTag.board(boardId))
   }
 
   /** Anything may have changed (a purge, a decision): drop everything, here and elsewhere. */

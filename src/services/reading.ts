@@ -9,6 +9,7 @@ import { countThreads, findThread, listThreads, type ThreadListing } from '../db
 import { DomainError, notFound } from '../domain/errors.ts'
 import type { Session } from '../ephemeral/sessions.ts'
 import type { Deps } from './deps.ts'
+import { cacheKey, cacheTag } from './page-cache.ts'
 import { assertKeyStillValid } from './identities.ts'
 
 export const homeCells = (deps: Deps) => listCells(deps.db)
@@ -92,12 +93,12 @@ export type ReadableBoard = Place & { readonly [checked]: true }
  * to the board drops them.
  */
 export async function openBoard(deps: Deps, cellSlug: string, boardSlug: string, session: Session | null): Promise<ReadableBoard> {
-  const key = `place:${cellSlug}/${boardSlug}`
+  const key = cacheKey.place(cellSlug, boardSlug)
   let place = deps.cache.get<Place>(key)?.meta
   if (!place) {
     const { cell: { last_question_number: _q, ...cell }, board: { last_thread_number: _t, ...board } } = await findBoardOrThrow(deps, cellSlug, boardSlug)
     place = { cell, board }
-    deps.cache.set(key, { meta: place, bytes: new Uint8Array(0), tags: [`board:${board.id}`] })
+    deps.cache.set(key, { meta: place, bytes: new Uint8Array(0), tags: [cacheTag.board(board.id)] })
   }
   await assertCanRead(deps, place.board, session)
   return place as ReadableBoard

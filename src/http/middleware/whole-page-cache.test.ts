@@ -1,0 +1,48 @@
+import { Hono } from 'hono'
+import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../../config.ts'
+import { PageCache } from '../../services/page-cache.ts'
+import type { AppEnv } from '../env.ts'
+import { keepByAddress, wholePageCache } from './whole-page-cache.ts'
+
+/** Routes that count how often they build their page; a page is kept whole under its address. */
+function app() {
+  const deps = { cache: new PageCache(), config: loadConfig({}) }
+  let built = 0
+  const a = new Hono<AppEnv>()
+  a.use(wholePageCache(deps))
+  a.get('/c/lobby/general', (c) => {
+    built++
+    keepByAddress(c, deps, { meta: null, bytes: new TextEncoder().encode(`page ${built}`), tags: ['board:1'] })
+    return c.text(`page ${built}`)
+  })
+  return { a, deps, built: () => built }
+}
+
+describe('wholePageCache', () => {
+  it('a reader without a session gets the kept bytes without the route running again', async () => {
+    const { a, built } = app()
+    expect(await (await a.request('/c/lobby/general')).text()).toBe('page 1')
+    const again = await a.request('/c/lobby/general')
+    expect(await again.text()).toBe('page 1')
+    expect(again.headers.get('content-security-policy')).toContain("default-src 'none'")
+    expect(built()).toBe(1)
+  })
+  it('a page number is part of the address; any other query, a session cookie or htmx goes to the route', async () => {
+    const { a, built } = app()
+    await a.request('/c/lobby/general?page=2')
+    await a.request('/c/lobby/general?page=2')
+    expect(built()).toBe(1)
+    for (const [path, headers] of [['/c/lobby/general?page=2&x=1', {}], ['/c/lobby/general?page=2', { cookie: 'cb_session=abc' }], ['/c/lobby/general?page=2', { 'HX-Request': 'true' }]] as const) {
+      await a.request(path, { headers })
+    }
+    expect(built()).toBe(4)
+  })
+  it('a dropped tag takes the kept page with it', async () => {
+    const { a, deps, built } = app()
+    await a.request('/c/lobby/general')
+    deps.cache.drop(['board:1'])
+    await a.request('/c/lobby/general')
+    expect(built()).toBe(2)
+  })
+})
