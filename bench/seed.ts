@@ -5,7 +5,7 @@
 //
 // Seeds, on the default cell's "general" board:
 //   - 59 other threads (1–3 posts each, bodies taken from the fixture lines), then
-//   - "Benchmark thread": exactly the 200 lines of /work/shared/fixtures/thread-200.txt as its
+//   - "Benchmark thread": exactly the 200 lines of bench/fixtures/thread-200.txt as its
 //     200 posts (line 1 opens the thread), written by 4 disposable identities in turn.
 // 60 threads in all, so the board's first page shows a full page of 50 (THREADS_PER_PAGE) and a
 // pager; the benchmark thread has the newest activity, so it is on that first page.
@@ -19,7 +19,7 @@ import { ensureDefaultCell } from '../src/services/cells.ts'
 import { takeDisposableIdentity } from '../src/services/identities.ts'
 import { replyToThread, startThread } from '../src/services/posts.ts'
 
-export const FIXTURE = process.env.BENCH_FIXTURE ?? '/work/shared/fixtures/thread-200.txt'
+export const FIXTURE = process.env.BENCH_FIXTURE ?? new URL('fixtures/thread-200.txt', import.meta.url).pathname
 export const BENCH_THREAD_TITLE = 'Benchmark thread'
 export const OTHER_THREADS = 59
 export const IDENTITIES = 4
