@@ -2,7 +2,7 @@
 // step, CPU meters, browsers with identities, and reading back what was stored. The server, the
 // browsers, the keys and the PostgreSQL databases are tests/support's; nothing here copies them.
 // Everything listens on and talks to 127.0.0.1 only, and every loop has a time limit.
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
@@ -56,6 +56,20 @@ export function header(what: string): string {
   const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' })
   const changed = git('status', '--porcelain', '--', 'src', 'views', 'tests', 'migrations').split('\n').filter(Boolean).map((l) => l.slice(3))
   return `${what}: ${new Date().toISOString()}, commit ${git('rev-parse', '--short', 'HEAD').trim()}${changed.length ? ` (uncommitted changes in: ${changed.join(', ')})` : ''}, node ${process.version}, ${cpus().length} CPUs, ${loadText()}`
+}
+
+/** `node --import tsx src/cli.ts ARGS` with `env` (killed after 5 minutes): when it was spawned, first printed and exited. */
+export async function runCli(args: string[], env: Record<string, string> = {}) {
+  const start = performance.now()
+  const cli = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const timer = setTimeout(() => cli.kill('SIGKILL'), 300_000)
+  let out = ''
+  let printedAt = 0
+  cli.stdout.on('data', (d) => ((out += d), (printedAt ||= performance.now())))
+  cli.stderr.on('data', (d) => (out += d))
+  const code = await new Promise<number | null>((r) => cli.on('exit', r))
+  clearTimeout(timer)
+  return { start, end: performance.now(), code, out: out.trim(), printedAt }
 }
 
 // ---------- CPU of processes ----------
