@@ -1,12 +1,7 @@
 // The ceiling: NOT part of the product. The same stack as the server (Hono on @hono/node-server)
-// answering one route with constant bytes (a page fetched once from the real server) and its
-// Content-Type, and nothing else: no middleware, no database, no per-request work. A page's req/s
-// divided by its ceiling's, measured in the same run, says how much of the HTTP stack it leaves.
-//
-//   node --import tsx bench/ceiling.ts BODY_FILE CONTENT_TYPE [PATH]
-//
-// prints "ceiling: listening on http://127.0.0.1:PORT"; bench/harness.ts startCeiling runs it as a
-// child process, as the real server is, so the load generator never shares its event loop.
+// answering one route with a page's constant bytes and Content-Type, and nothing else. A page's
+// req/s divided by its ceiling's, in the same run, says how much of the HTTP stack it leaves.
+//   node --import tsx bench/ceiling.ts BODY_FILE CONTENT_TYPE [PATH]   (harness.ts startCeiling)
 import { readFileSync } from 'node:fs'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'

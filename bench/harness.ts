@@ -3,30 +3,40 @@
 // browsers, the keys and the PostgreSQL databases are tests/support's; nothing here copies them.
 // Everything listens on and talks to 127.0.0.1 only, and every loop has a time limit.
 import { execFileSync, spawn } from 'node:child_process'
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { cpus, loadavg } from 'node:os'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import BetterSqlite3 from 'better-sqlite3'
+import * as openpgp from 'openpgp'
 import pg from 'pg'
 import { PG_ADMIN_URL } from '../tests/support/app.ts'
-import { logInWith } from '../tests/support/keys.ts'
-import { startListening } from '../tests/support/server.ts'
+import { clearsignTimes } from '../tests/support/costly.ts'
+import { heldKey, logInWith } from '../tests/support/keys.ts'
+import { type RunningServer, startListening, startServer } from '../tests/support/server.ts'
 import { Visitor } from '../tests/support/visitor.ts'
 
 export { makePgDatabase, TEST_REDIS_URL as REDIS_URL } from '../tests/support/app.ts'
-export { startServer } from '../tests/support/server.ts'
 export { Visitor }
 
 export const ROOT = new URL('../', import.meta.url).pathname
 export const log = (s: string) => console.log(s)
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/** `f` in a fresh temporary folder, removed afterwards whatever happens. */
+export async function inTempDir<T>(name: string, f: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), `cellboard-${name}-`))
+  try {
+    return await f(dir)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 // ---------- settings and numbers ----------
 
 export function num(name: string, dflt: number): number {
-  const v = process.env[name]
-  const n = v === undefined || v === '' ? dflt : Number(v)
+  const n = process.env[name] ? Number(process.env[name]) : dflt
   if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number`)
   return n
 }
@@ -35,16 +45,13 @@ export const only = (name: string, all: string) => new Set((process.env[name] ||
 /** Node flags for the (first) server under BENCH_PROFILE=DIR. */
 export const PROFILE = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []
 
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b)
 export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = Math.floor(s.length / 2)
+  const [s, m] = [sorted(xs), Math.floor(xs.length / 2)]
   return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 /** Nearest-rank percentile of unsorted samples. */
-export function pct(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]! : NaN
-}
+export const pct = (xs: number[], q: number) => sorted(xs)[Math.min(xs.length - 1, Math.max(0, Math.ceil(q * xs.length) - 1))] ?? NaN
 export const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–')
 /** "median (run 1, run 2, …)", as BENCHMARKS.md reports figures. */
 export const runsOf = (xs: number[], digits = 0) => `${fmt(median(xs), digits)} (${xs.map((x) => fmt(x, digits)).join(', ')})`
@@ -58,13 +65,30 @@ export function header(what: string): string {
   return `${what}: ${new Date().toISOString()}, commit ${git('rev-parse', '--short', 'HEAD').trim()}${changed.length ? ` (uncommitted changes in: ${changed.join(', ')})` : ''}, node ${process.version}, ${cpus().length} CPUs, ${loadText()}`
 }
 
+// ---------- processes: the server, its ceiling, the CLI, and their CPU ----------
+
+export type Proc = Omit<RunningServer, 'dataDir'> & { pid: number }
+const started: Proc[] = []
+process.on('exit', () => started.forEach((p) => p.proc.kill())) // a run that failed leaves no process behind
+const withPid = (p: Omit<RunningServer, 'dataDir'>): Proc => (started.push({ ...p, pid: p.proc.pid! }), started.at(-1)!)
+
+/** The real server (tests/support/server.ts: src/main.ts on 127.0.0.1, a free port), with its pid. */
+export const startNode = async (env: Record<string, string>, nodeArgs: string[] = []) => withPid(await startServer(env, nodeArgs))
+
+/** bench/ceiling.ts serving `page`'s exact bytes at `path`, in a process of its own (checked). */
+export async function startCeiling(dir: string, name: string, page: Page, path: string): Promise<Proc> {
+  writeFileSync(join(dir, `${name}.body`), page.bytes)
+  const c = withPid(await startListening(['--import', 'tsx', 'bench/ceiling.ts', join(dir, `${name}.body`), page.contentType, path], {}))
+  if (!samePage(await fetchPage(c.url + path), page)) throw new Error(`the ceiling ${name} does not serve the page's bytes`)
+  return { ...c, url: c.url + path }
+}
+
 /** `node --import tsx src/cli.ts ARGS` with `env` (killed after 5 minutes): when it was spawned, first printed and exited. */
 export async function runCli(args: string[], env: Record<string, string> = {}) {
   const start = performance.now()
   const cli = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   const timer = setTimeout(() => cli.kill('SIGKILL'), 300_000)
-  let out = ''
-  let printedAt = 0
+  let [out, printedAt] = ['', 0]
   cli.stdout.on('data', (d) => ((out += d), (printedAt ||= performance.now())))
   cli.stderr.on('data', (d) => (out += d))
   const code = await new Promise<number | null>((r) => cli.on('exit', r))
@@ -72,55 +96,35 @@ export async function runCli(args: string[], env: Record<string, string> = {}) {
   return { start, end: performance.now(), code, out: out.trim(), printedAt }
 }
 
-// ---------- CPU of processes ----------
-
-// The machine is shared, so req/s moves with other jobs. The server's own CPU time (utime + stime,
+// The machine is shared, so req/s moves with other jobs. A process's own CPU time (utime + stime,
 // all its threads) per request hardly does; "waited" is how long its main thread was runnable but
 // had no CPU (run-queue delay): high means other jobs took the CPU.
-export function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(f[11]) + Number(f[12])) / 100 // USER_HZ
-}
-const waitSeconds = (pid: number) => Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9
-const cpuOr = (pid: number, dflt: number) => {
+const read = (file: string) => {
   try {
-    return cpuSeconds(pid)
+    return readFileSync(file, 'utf8')
   } catch {
-    return dflt // gone meanwhile
+    return '' // the process is gone
   }
 }
+export const cpuSeconds = (pid: number) => read(`/proc/${pid}/stat`).split(') ')[1]?.split(' ').slice(11, 13).reduce((n, x) => n + Number(x) / 100, 0) ?? 0 // USER_HZ
+const waitSeconds = (pid: number) => Number(read(`/proc/${pid}/schedstat`).split(' ')[1] ?? 0) / 1e9
 
 /** Starts counting CPU seconds elsewhere; the returned function gives those used since. */
 export type Probe = () => Promise<() => Promise<number>>
 
-/** Every process whose command name is `comm` (e.g. redis-server: other users of it count too). */
+/** Every process named `comm` (e.g. redis-server; other users of it count too). */
 export const commandCpu = (comm: string): Probe => async () => {
-  const named = (d: string) => {
-    try {
-      return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === comm
-    } catch {
-      return false
-    }
-  }
-  const total = () => readdirSync('/proc').filter((d) => /^\d+$/.test(d) && named(d)).reduce((n, d) => n + cpuOr(Number(d), 0), 0)
+  const pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d) && read(`/proc/${d}/comm`).trim() === comm).map(Number)
+  const total = () => pids.reduce((n, p) => n + cpuSeconds(p), 0)
   const start = total()
   return async () => total() - start
 }
 
-/**
- * The PostgreSQL backends connected to database `name` (the nodes' pools and LISTEN connections),
- * counting in full those that connect meanwhile. The shared WAL writer and checkpointer are not
- * counted, nor other databases' backends.
- */
+/** The PostgreSQL backends of database `name` (the nodes' pools, LISTEN), those that connect meanwhile in full; not the shared WAL writer or checkpointer. */
 export const backendCpu = (name: string): Probe => async () => {
   const backends = async () => (await query<{ pid: number }>({ dataDir: '', databaseUrl: PG_ADMIN_URL }, 'select pid from pg_stat_activity where datname = ?', name)).map((r) => Number(r.pid))
-  const start = new Map((await backends()).map((p) => [p, cpuOr(p, 0)]))
-  return async () => {
-    let n = 0
-    for (const [p, c] of start) n += cpuOr(p, c) - c
-    for (const p of await backends()) if (!start.has(p)) n += cpuOr(p, 0)
-    return n
-  }
+  const start = new Map((await backends()).map((p) => [p, cpuSeconds(p)]))
+  return async () => [...new Set([...start.keys(), ...(await backends())])].reduce((n, p) => n + Math.max(0, cpuSeconds(p) - (start.get(p) ?? 0)), 0)
 }
 
 export type Metered = { seconds: number; cpu: number; waited: number; extra: number[] }
@@ -128,17 +132,11 @@ export type Metered = { seconds: number; cpu: number; waited: number; extra: num
 /** Start metering the processes `pids` (and `extra` probes); the returned function stops. */
 export async function meter(pids: number[], extra: Probe[] = []): Promise<() => Promise<Metered>> {
   const sum = (f: (pid: number) => number) => pids.reduce((n, p) => n + f(p), 0)
-  const cpu0 = sum(cpuSeconds)
-  const wait0 = sum(waitSeconds)
-  const since = await Promise.all(extra.map((p) => p()))
-  const t0 = performance.now()
-  return async () => {
-    const seconds = (performance.now() - t0) / 1000
-    return { seconds, cpu: sum(cpuSeconds) - cpu0, waited: sum(waitSeconds) - wait0, extra: await Promise.all(since.map((f) => f())) }
-  }
+  const [cpu0, wait0, since, t0] = [sum(cpuSeconds), sum(waitSeconds), await Promise.all(extra.map((p) => p())), performance.now()]
+  return async () => ({ seconds: (performance.now() - t0) / 1000, cpu: sum(cpuSeconds) - cpu0, waited: sum(waitSeconds) - wait0, extra: await Promise.all(since.map((f) => f())) })
 }
 
-// ---------- pages, the server's ceiling, and the load step ----------
+// ---------- pages and the load step ----------
 
 export type Page = { bytes: Uint8Array; text: string; contentType: string; setCookie: boolean }
 
@@ -150,20 +148,7 @@ export async function fetchPage(url: string, headers: Record<string, string> = {
 }
 export const samePage = (a: Page, b: Page) => Buffer.from(a.bytes).equals(Buffer.from(b.bytes))
 
-export type Proc = { url: string; pid: number; output: () => string; stop: () => Promise<void> }
-export const procOf = (p: { url: string; proc: { pid?: number }; output: () => string; stop: () => Promise<void> }): Proc => ({ url: p.url, pid: p.proc.pid!, output: p.output, stop: p.stop })
-
-/** bench/ceiling.ts serving `page`'s exact bytes at `path`, in a process of its own (checked). */
-export async function startCeiling(dir: string, name: string, page: Page, path: string): Promise<Proc> {
-  const file = join(dir, `${name}.body`)
-  writeFileSync(file, page.bytes)
-  const c = procOf(await startListening(['--import', 'tsx', 'bench/ceiling.ts', file, page.contentType, path], {}))
-  const url = c.url + path
-  if (!samePage(await fetchPage(url), page)) throw new Error(`the ceiling ${name} does not serve the page's bytes`)
-  return { ...c, url }
-}
-
-/** One target of the load: `connections` connections, each with one request in flight. */
+/** One target of the load: `connections` connections, each with one request in flight; `paths` gives each request's path. */
 export type Target = { url: string; connections: number; headers?: Record<string, string>; paths?: () => string }
 export type Generated = { requests: number; rpsMean: number; rpsMedian: number; p50: number; p99: number; max: number; bad: number }
 
@@ -173,9 +158,8 @@ export type Generated = { requests: number; rpsMean: number; rpsMedian: number; 
  * `onResponse` sees each response as it completes.
  */
 export function generate(targets: Target[], seconds: number, onResponse?: (ms: number, status: number) => void): { stop: () => void; done: Promise<Generated> } {
-  const runs = targets.map((t) => {
-    const paths = t.paths
-    const inst = autocannon({ url: t.url, connections: t.connections, pipelining: 1, timeout: 10, duration: seconds, headers: t.headers, ...(paths ? { requests: [{ setupRequest: (r) => ({ ...r, path: paths() }) }] } : {}) })
+  const runs = targets.map(({ url, connections, headers, paths }) => {
+    const inst = autocannon({ url, connections, headers, pipelining: 1, timeout: 10, duration: seconds, ...(paths ? { requests: [{ setupRequest: (r) => ({ ...r, path: paths() }) }] } : {}) })
     if (onResponse) inst.on('response', (_client, status, _bytes, ms) => onResponse(ms, status))
     return inst
   })
@@ -202,26 +186,30 @@ export async function load(label: string, targets: Target[], pids: number[], o: 
   return l
 }
 
-// ---------- browsers with identities, and forms sent in a loop ----------
+// ---------- keys, browsers with identities, and forms sent in a loop ----------
 
-const has = (v: Visitor, cookie: string) => [...v.cookies.keys()].some((k) => k.endsWith(cookie))
+export type Signer = Awaited<ReturnType<typeof heldKey>> & { sign: (text: string) => Promise<string> }
+/** A key the person holds (tests/support/keys.ts), parsed once to clearsign many texts as gpg would. */
+export async function signer(): Promise<Signer> {
+  const k = await heldKey()
+  const parsed = await openpgp.readPrivateKey({ armoredKey: k.privateKey })
+  return { ...k, sign: (text) => clearsignTimes(parsed, text, 1) }
+}
 
 /** A browser over real HTTP (tests/support/visitor.ts) that has taken a disposable identity. */
 export async function disposable(base: string): Promise<Visitor> {
   const v = new Visitor(base)
   await v.takeIdentity()
-  if (!has(v, 'cb_session')) throw new Error('no session after taking a disposable identity')
   return v
 }
 
-/** A browser logged in by the GnuPG path with a held key (tests/support/keys.ts), with a fresh form token. */
-export async function loggedIn(base: string, key: { publicKey: string; privateKey: string }): Promise<Visitor> {
-  const v = new Visitor(base)
-  await logInWith(v, key)
-  await v.fetch('/identity') // taking an identity gives a new form-token cookie: tokens from before no longer work
-  if (!has(v, 'cb_session')) throw new Error('no session after logging in')
-  return v
+/** Log a browser (a Visitor, or the tests' in-process Client) in by pasting a held key's signed challenge; it then holds a fresh form token. */
+export async function logIn<B extends Parameters<typeof logInWith>[0]>(b: B, key: { publicKey: string; privateKey: string }, via: 'gpg' | 'browser' = 'gpg'): Promise<B> {
+  await logInWith(b, key, via)
+  await b.get('/identity') // taking an identity gives a new form-token cookie: tokens from before no longer work
+  return b
 }
+export const loggedIn = (base: string, key: { publicKey: string; privateKey: string }) => logIn(new Visitor(base), key)
 
 /** The same browser (its cookies and last form token) talking to another node. */
 export function onNode(v: Visitor, base: string): Visitor {
@@ -242,11 +230,10 @@ export async function submitLoop(visitors: Visitor[], seconds: number, form: (i:
   const s: Sent = { acked: [], latencies: [], failures: {}, seconds: 0 }
   const fail = (why: string) => (s.failures[why] = (s.failures[why] ?? 0) + 1)
   const t0 = performance.now()
-  const deadline = t0 + seconds * 1000
   let last = t0
   await Promise.all(
     visitors.map(async (v, i) => {
-      for (let k = 0; performance.now() < deadline; k++) {
+      for (let k = 0; performance.now() < t0 + seconds * 1000; k++) {
         const f = form(i, k)
         if (!f) {
           await sleep(50)
@@ -294,12 +281,8 @@ export async function query<T>(where: Where, sql: string, ...params: unknown[]):
   }
 }
 
-/** A thread's post numbers, in order. */
-export const postNumbers = async (where: Where, threadId: number) => (await query<{ number: number }>(where, 'select number from post where thread_id = ? order by number', threadId)).map((r) => Number(r.number))
-
 /** What a posting phase left: every acknowledged number stored, once; stored (after − before) = acknowledged; numbers 1..n. */
 export function checkNumbers(numbers: number[], acked: number[], before: number, after = numbers.length) {
-  const present = new Set(numbers)
-  const ackedSet = new Set(acked)
+  const [present, ackedSet] = [new Set(numbers), new Set(acked)]
   return { stored: after - before, lost: [...ackedSet].filter((n) => !present.has(n)).length, unacknowledged: after - before - ackedSet.size, duplicates: acked.length - ackedSet.size, contiguous: numbers.every((n, i) => n === i + 1) }
 }

@@ -1,21 +1,13 @@
-// Reading a board of 1,000,000 posts, on SQLite and on PostgreSQL (BENCHMARKS.md, "1,000,000 posts").
+// Reading a board of 1,000,000 posts, on SQLite and on PostgreSQL (BENCHMARKS.md, "1,000,000 posts",
+// describes the data, how each dialect is loaded and what each run measures).
 //
 //   npx tsx bench/million.ts                        both dialects, 3 measurement runs each (~20 min)
 //   MILLION_THREADS=2000 MILLION_RUNS=1 BENCH_DURATION=2 BENCH_WARMUP=1 npx tsx bench/million.ts   quick check
 //
-// Per dialect: the real migrations and default cell (src/compose.ts), then bulk inserts that bypass
-// the signing services: MILLION_KEYS real disposable keys; MILLION_THREADS threads of 50 posts, one
-// "deep" thread in the middle with 200, interleaved as on a busy board (each post goes to a random
-// one of the 500 newest unfinished threads); 1,000 distinct bodies (the fixture lines in 5 Markdown
-// variants), each rendered once; signed_text the canonical post text plus a real signature block
-// (the right size, not a valid signature of it). Thread counters are checked against the posts.
-// SQLite: the product's pragmas, 50,000 rows per transaction, a WAL checkpoint. PostgreSQL: 10,000
-// rows per INSERT … SELECT FROM unnest(…), then VACUUM (ANALYZE).
-// Then per run (the dialects alternate; the server restarts, its page cache empty): the first
-// request (a miss) of the deep thread and board pages 1, 300 and the last; then c=10 loads of the
-// deep thread, board page 1, board page 300, cold-ish (3,000 thread pages in a cycle: the cache holds
-// 2,000 entries, so every request is a miss) and cold-ish mix (every 5th a board page, over all).
-// SQLite runs without Redis, PostgreSQL with it. Databases and folders are removed, also on failure.
+// The schema and default cell come from the composition root; the posts are bulk-inserted (bypassing
+// the signing services), simulated once for both dialects and checked against the thread counters.
+// Each run restarts the server (its page cache empty), the dialects alternating; databases and
+// folders are removed, also on failure. SQLite runs without Redis, PostgreSQL with it.
 // Environment: MILLION_DIALECTS=sqlite,postgres MILLION_RUNS=3 MILLION_THREADS=20000 MILLION_KEYS=300
 // BENCH_DURATION=10 BENCH_WARMUP=2 BENCH_JSON=FILE MILLION_LOAD_LIMIT_S=1800 (loading aborts past it);
 // for profiling MILLION_ONLY=deepThread,board1,boardFar,coldThreads,coldMix and BENCH_PROFILE=DIR.
@@ -29,8 +21,8 @@ import { renderPostBody } from '../src/domain/markdown.ts'
 import { canonicalPostText } from '../src/domain/posts.ts'
 import { coarseTime } from '../src/domain/time.ts'
 import { clearsign, generateDisposableKey } from '../src/pgp.ts'
-import { backendCpu, fetchPage, fmt, header, load, load1, log, makePgDatabase, median, num, only, PROFILE, procOf, query, REDIS_URL, runsOf, startServer, type Load } from './harness.ts'
-import { fixtureLines, openDepsAt } from './seed.ts'
+import { backendCpu, fetchPage, fmt, header, load, load1, log, makePgDatabase, median, num, only, PROFILE, query, REDIS_URL, runsOf, startNode, type Load } from './harness.ts'
+import { fixtureLines, withDeps } from './seed.ts'
 
 const DIALECTS = (process.env.MILLION_DIALECTS ?? 'sqlite,postgres').split(',') as ('sqlite' | 'postgres')[]
 const RUNS = Math.max(1, num('MILLION_RUNS', 3))
@@ -164,19 +156,16 @@ async function loadInto(out: Loaded, p: Plan, b: ReturnType<typeof bodies>, k: K
   }
   const lines = fixtureLines()
   // The schema, the default cell and board, and the keys, as the product makes them.
-  const { deps, close } = await openDepsAt(dataDir, databaseUrl ? { DATABASE_URL: databaseUrl } : {}, () => START)
-  let boardId: number
-  let walBefore = ''
-  try {
-    boardId = (await deps.db.selectFrom('board').select('id').where('slug', '=', BOARD).executeTakeFirstOrThrow()).id
+  const { boardId, walBefore } = await withDeps(dataDir, async (deps) => {
     const created = coarseTime(START, HOUR)
     for (let i = 0; i < KEYS; i += 100) {
       await deps.db.insertInto('public_key').values(k.fingerprint.slice(i, i + 100).map((f, j) => ({ id: i + j + 1, fingerprint: f, armored: k.armored[i + j]!, created_at: created }))).execute()
     }
-    if (databaseUrl) walBefore = (await sql<{ lsn: string }>`select pg_current_wal_lsn() as lsn`.execute(deps.db)).rows[0]!.lsn
-  } finally {
-    await close()
-  }
+    return {
+      boardId: (await deps.db.selectFrom('board').select('id').where('slug', '=', BOARD).executeTakeFirstOrThrow()).id,
+      walBefore: databaseUrl ? (await sql<{ lsn: string }>`select pg_current_wal_lsn() as lsn`.execute(deps.db)).rows[0]!.lsn : '',
+    }
+  }, databaseUrl ? { DATABASE_URL: databaseUrl } : {}, () => START)
   const threadRow = (t: number) => [t + 1, boardId, t + 1, title(t, lines), p.time(p.first[t]!), p.count[t]!, p.count[t]!, p.last[t]! + 1, p.time(p.last[t]!)] as const
 
   if (!databaseUrl) {
@@ -247,7 +236,7 @@ type Measured = Record<string, Load | number>
 async function measure(l: Loaded, run: number): Promise<Measured> {
   const env: Record<string, string> = l.databaseUrl ? { DATABASE_URL: l.databaseUrl, REDIS_URL, DATA_DIR: join(l.dataDir, 'node') } : { DATA_DIR: l.dataDir }
   const t0 = performance.now()
-  const server = procOf(await startServer(env, PROFILE))
+  const server = await startNode(env, PROFILE)
   const m: Measured = { startSeconds: (performance.now() - t0) / 1000 }
   try {
     const deep = `${BOARD_PATH}/t/${DEEP + 1}`

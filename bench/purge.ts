@@ -1,23 +1,17 @@
 // npx tsx bench/purge.ts — what the purge costs (SQLite), and what readers see while it runs
-// (BENCHMARKS.md, "The purge").
+// (BENCHMARKS.md, "The purge", says what one run does).
 //
-// Per run, in a fresh DATA_DIR, through the services: a board "old" with a retention of 1 day and
-// a live thread of the 200 fixture posts on "general" (no retention). Then the real server starts;
-// it purges once at start, so the old posts are written only now, beside it, through the same
-// services with a clock 30 days back: BENCH_THREADS × BENCH_POSTS posts by 20 disposable identities
-// (their keys then sign nothing else), each body with a marker. The live thread page is loaded
-// without a break (anonymous, c=BENCH_CONNECTIONS) while a control CLI command runs (`cell list`:
-// node, tsx, opening the database like the purge, purging nothing), then BENCH_BEFORE s, then
-// `src/cli.ts purge`, then BENCH_AFTER s; the windows are cut from that one stream of responses.
-// After a clean stop, read-only: the old board is empty, the live thread has its 200 posts,
-// orphan keys are gone, and no database file holds a marker.
+//   BENCH_RUNS=1 BENCH_THREADS=10 BENCH_POSTS=20 BENCH_BEFORE=2 BENCH_AFTER=1 npx tsx bench/purge.ts   quick check
+//
+// The live thread page is loaded without a break while a control CLI command (`cell list`: the same
+// start-up, no purge) and then `src/cli.ts purge` run; the windows are cut from that one stream of
+// responses. The old posts are written beside the running server, which purges once when it starts.
 // Environment: BENCH_RUNS=3 BENCH_THREADS=100 BENCH_POSTS=100 BENCH_BEFORE=10 BENCH_AFTER=3 BENCH_CONNECTIONS=10
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createBoard } from '../src/services/cells.ts'
-import { cpuSeconds, fmt, generate, header, log, loadText, median, num, pct, procOf, query, runCli, sleep, startServer } from './harness.ts'
-import { fixtureLines, openDepsAt, posters, rotate, writeThread } from './seed.ts'
+import { cpuSeconds, fmt, generate, header, inTempDir, log, loadText, median, num, pct, query, runCli, sleep, startNode } from './harness.ts'
+import { fixtureLines, posters, rotate, withDeps, writeThread } from './seed.ts'
 
 const RUNS = Math.max(1, num('BENCH_RUNS', 3))
 const THREADS = num('BENCH_THREADS', 100)
@@ -28,27 +22,14 @@ const CONNECTIONS = num('BENCH_CONNECTIONS', 10)
 const MARKER = 'purge-marker-'
 const lines = fixtureLines()
 
-async function seedLive(dir: string) {
-  const { deps, close } = await openDepsAt(dir)
-  try {
-    await createBoard(deps, { cell: deps.config.defaultCell, slug: 'old', name: 'Old', description: '', visibility: 'public', retentionDays: 1 })
-    return (await writeThread(deps, await posters(deps, 4), 'general', 'Live thread', lines)).threadPath
-  } finally {
-    await close()
-  }
-}
-
-async function seedOld(dir: string) {
-  const { deps, close } = await openDepsAt(dir, {}, () => Date.now() - 30 * 86_400_000)
-  try {
-    const people = await posters(deps, 20)
-    for (let t = 0; t < THREADS; t++) {
-      await writeThread(deps, rotate(people, t), 'old', `Old thread ${t + 1}`, Array.from({ length: POSTS }, (_, k) => `${lines[(t * 7 + k) % 200]} ${MARKER}${t}-${k}`))
-    }
-  } finally {
-    await close()
-  }
-}
+const seedLive = (dir: string) => withDeps(dir, async (deps) => {
+  await createBoard(deps, { cell: deps.config.defaultCell, slug: 'old', name: 'Old', description: '', visibility: 'public', retentionDays: 1 })
+  return (await writeThread(deps, await posters(deps, 4), 'general', 'Live thread', lines)).threadPath
+})
+const seedOld = (dir: string) => withDeps(dir, async (deps) => {
+  const people = await posters(deps, 20)
+  for (let t = 0; t < THREADS; t++) await writeThread(deps, rotate(people, t), 'old', `Old thread ${t + 1}`, Array.from({ length: POSTS }, (_, k) => `${lines[(t * 7 + k) % 200]} ${MARKER}${t}-${k}`))
+}, {}, () => Date.now() - 30 * 86_400_000)
 
 const counts = async (dir: string) => ({
   old: (await query<{ threads: number; posts: number }>({ dataDir: dir }, "select count(distinct t.id) as threads, count(p.id) as posts from thread t join board b on b.id = t.board_id left join post p on p.thread_id = t.id where b.slug = 'old'"))[0]!,
@@ -64,65 +45,60 @@ function windowOf(label: string, samples: Sample[], from: number, to: number) {
   return { label, seconds, requests: ms.length, rps: ms.length / seconds, p50: pct(ms, 0.5), p99: pct(ms, 0.99), max: Math.max(...ms), non200: samples.filter((x) => x.at >= from && x.at < to && x.status !== 200).length }
 }
 
-async function oneRun(n: number) {
-  const dir = mkdtempSync(join(tmpdir(), 'cellboard-bench-purge-'))
-  try {
-    const threadPath = await seedLive(dir)
-    const server = procOf(await startServer({ DATA_DIR: dir }))
-    const t0 = performance.now()
-    await seedOld(dir)
-    const before = await counts(dir)
-    log(`run ${n}: seeded ${before.old.threads} old threads with ${before.old.posts} posts in ${((performance.now() - t0) / 1000).toFixed(1)} s (not measured), ${before.keys} keys; ${loadText()}`)
+const oneRun = (n: number) => inTempDir('bench-purge', async (dir) => {
+  const threadPath = await seedLive(dir)
+  const server = await startNode({ DATA_DIR: dir })
+  const t0 = performance.now()
+  await seedOld(dir)
+  const before = await counts(dir)
+  log(`run ${n}: seeded ${before.old.threads} old threads with ${before.old.posts} posts in ${((performance.now() - t0) / 1000).toFixed(1)} s (not measured), ${before.keys} keys; ${loadText()}`)
 
-    const samples: Sample[] = []
-    const traffic = generate([{ url: server.url + threadPath, connections: CONNECTIONS }], BEFORE + AFTER + 120, (ms, status) => samples.push({ at: performance.now(), ms, status }))
-    await sleep(1000) // connections up
-    const control = await runCli(['cell', 'list'], { DATA_DIR: dir })
-    await sleep(1000)
-    const beforeFrom = performance.now()
-    const cpuBefore = cpuSeconds(server.pid)
-    await sleep(BEFORE * 1000)
-    const cpuCli = cpuSeconds(server.pid)
-    const cli = await runCli(['purge'], { DATA_DIR: dir })
-    const cpuAfterCli = cpuSeconds(server.pid)
-    await sleep(AFTER * 1000)
-    traffic.stop()
-    const total = await traffic.done
-    const cpuEnd = cpuSeconds(server.pid)
-    await server.stop()
+  const samples: Sample[] = []
+  const traffic = generate([{ url: server.url + threadPath, connections: CONNECTIONS }], BEFORE + AFTER + 120, (ms, status) => samples.push({ at: performance.now(), ms, status }))
+  await sleep(1000) // connections up
+  const control = await runCli(['cell', 'list'], { DATA_DIR: dir })
+  await sleep(1000)
+  const beforeFrom = performance.now()
+  const cpuBefore = cpuSeconds(server.pid)
+  await sleep(BEFORE * 1000)
+  const cpuCli = cpuSeconds(server.pid)
+  const cli = await runCli(['purge'], { DATA_DIR: dir })
+  const cpuAfterCli = cpuSeconds(server.pid)
+  await sleep(AFTER * 1000)
+  traffic.stop()
+  const total = await traffic.done
+  const cpuEnd = cpuSeconds(server.pid)
+  await server.stop()
 
-    const m = /purged: (\d+) threads past retention, (\d+) keys that sign nothing; checkpointed in (\d+) ms \((\d+) attempts\)/.exec(cli.out)
-    if (cli.code !== 0 || !m) throw new Error(`purge CLI exited ${cli.code}: ${cli.out}`)
-    const purgeMs = Number(m[3])
-    const windows = [
-      windowOf('control: CLI `cell list` lifetime (earlier)', samples, control.start, control.end),
-      windowOf(`${BEFORE} s before the CLI`, samples, beforeFrom, cli.start),
-      windowOf('same length as the CLI, just before it', samples, 2 * cli.start - cli.end, cli.start),
-      windowOf('CLI lifetime (spawn → exit)', samples, cli.start, cli.end),
-      windowOf('the purge itself (CLI "ms", ending at its output)', samples, cli.printedAt - purgeMs, cli.printedAt),
-      windowOf(`${AFTER} s after`, samples, cli.end, cli.end + AFTER * 1000),
-    ]
-    const cpu = {
-      before: ((cpuCli - cpuBefore) * 1e6) / windows[1]!.requests,
-      during: ((cpuAfterCli - cpuCli) * 1e6) / windows[3]!.requests,
-      after: ((cpuEnd - cpuAfterCli) * 1e6) / Math.max(1, samples.filter((x) => x.at >= cli.end).length),
-    }
-    const after = await counts(dir)
-    const files = ['cellboard.db', 'cellboard.db-wal', 'cellboard.db-shm'].filter((f) => existsSync(join(dir, f)))
-    const markerIn = files.filter((f) => readFileSync(join(dir, f)).includes(MARKER))
-    const cliMs = cli.end - cli.start
-    log(`  CLI: ${cli.out.trim()} — exit ${cli.code}, wall ${fmt(cliMs)} ms (spawn to exit)`)
-    log(`  load: ${total.requests} requests, ${total.bad} errors/timeouts/non-2xx`)
-    log('  | window | s | requests | req/s | p50 ms | p99 ms | max ms | non-200 |')
-    for (const w of windows) log(`  | ${w.label} | ${w.seconds.toFixed(2)} | ${w.requests} | ${fmt(w.rps)} | ${fmt(w.p50, 1)} | ${fmt(w.p99, 1)} | ${fmt(w.max, 1)} | ${w.non200} |`)
-    log(`  server CPU-µs/request: before ${fmt(cpu.before)}, during the CLI ${fmt(cpu.during)}, after ${fmt(cpu.after)}`)
-    log(`  after: old board ${after.old.threads} threads / ${after.old.posts} posts (before ${before.old.threads} / ${before.old.posts}); live thread ${after.live} posts; keys ${before.keys} → ${after.keys}; marker found in: ${markerIn.join(', ') || 'no file'} (${files.join(', ')} scanned); ${loadText()}`)
-    const ok = total.bad === 0 && Number(after.old.threads) === 0 && Number(after.old.posts) === 0 && Number(after.live) === 200 && markerIn.length === 0 && Number(m[1]) === Number(before.old.threads)
-    return { purgeMs, cliMs, windows, cpu, ok, threads: Number(m[1]), keys: Number(m[2]) }
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
+  const m = /purged: (\d+) threads past retention, (\d+) keys that sign nothing; checkpointed in (\d+) ms \((\d+) attempts\)/.exec(cli.out)
+  if (cli.code !== 0 || !m) throw new Error(`purge CLI exited ${cli.code}: ${cli.out}`)
+  const purgeMs = Number(m[3])
+  const windows = [
+    windowOf('control: CLI `cell list` lifetime (earlier)', samples, control.start, control.end),
+    windowOf(`${BEFORE} s before the CLI`, samples, beforeFrom, cli.start),
+    windowOf('same length as the CLI, just before it', samples, 2 * cli.start - cli.end, cli.start),
+    windowOf('CLI lifetime (spawn → exit)', samples, cli.start, cli.end),
+    windowOf('the purge itself (CLI "ms", ending at its output)', samples, cli.printedAt - purgeMs, cli.printedAt),
+    windowOf(`${AFTER} s after`, samples, cli.end, cli.end + AFTER * 1000),
+  ]
+  const cpu = {
+    before: ((cpuCli - cpuBefore) * 1e6) / windows[1]!.requests,
+    during: ((cpuAfterCli - cpuCli) * 1e6) / windows[3]!.requests,
+    after: ((cpuEnd - cpuAfterCli) * 1e6) / Math.max(1, samples.filter((x) => x.at >= cli.end).length),
   }
-}
+  const after = await counts(dir)
+  const files = ['cellboard.db', 'cellboard.db-wal', 'cellboard.db-shm'].filter((f) => existsSync(join(dir, f)))
+  const markerIn = files.filter((f) => readFileSync(join(dir, f)).includes(MARKER))
+  const cliMs = cli.end - cli.start
+  log(`  CLI: ${cli.out.trim()} — exit ${cli.code}, wall ${fmt(cliMs)} ms (spawn to exit)`)
+  log(`  load: ${total.requests} requests, ${total.bad} errors/timeouts/non-2xx`)
+  log('  | window | s | requests | req/s | p50 ms | p99 ms | max ms | non-200 |')
+  for (const w of windows) log(`  | ${w.label} | ${w.seconds.toFixed(2)} | ${w.requests} | ${fmt(w.rps)} | ${fmt(w.p50, 1)} | ${fmt(w.p99, 1)} | ${fmt(w.max, 1)} | ${w.non200} |`)
+  log(`  server CPU-µs/request: before ${fmt(cpu.before)}, during the CLI ${fmt(cpu.during)}, after ${fmt(cpu.after)}`)
+  log(`  after: old board ${after.old.threads} threads / ${after.old.posts} posts (before ${before.old.threads} / ${before.old.posts}); live thread ${after.live} posts; keys ${before.keys} → ${after.keys}; marker found in: ${markerIn.join(', ') || 'no file'} (${files.join(', ')} scanned); ${loadText()}`)
+  const ok = total.bad === 0 && Number(after.old.threads) === 0 && Number(after.old.posts) === 0 && Number(after.live) === 200 && markerIn.length === 0 && Number(m[1]) === Number(before.old.threads)
+  return { purgeMs, cliMs, windows, cpu, ok, threads: Number(m[1]), keys: Number(m[2]) }
+})
 
 log(header('bench/purge.ts'))
 const runs: Awaited<ReturnType<typeof oneRun>>[] = []

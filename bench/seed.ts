@@ -27,11 +27,15 @@ export function fixtureLines(): string[] {
   return lines
 }
 
-/** The use cases over DATA_DIR (or env's DATABASE_URL), from the one composition root, with the default cell. */
-export async function openDepsAt(dataDir: string, env: Record<string, string> = {}, now?: () => number) {
-  const opened = await openDeps(loadConfig({ ...env, DATA_DIR: dataDir }), { now })
-  await ensureDefaultCell(opened.deps)
-  return opened
+/** `f` with the use cases over DATA_DIR (or env's DATABASE_URL), from the one composition root, with the default cell; closed after. */
+export async function withDeps<T>(dataDir: string, f: (deps: Deps) => Promise<T>, env: Record<string, string> = {}, now?: () => number): Promise<T> {
+  const { deps, close } = await openDeps(loadConfig({ ...env, DATA_DIR: dataDir }), { now })
+  try {
+    await ensureDefaultCell(deps)
+    return await f(deps)
+  } finally {
+    await close()
+  }
 }
 
 /** n disposable identities, as the use cases take a poster. */
@@ -56,8 +60,7 @@ export type Seeded = { dataDir: string; databaseUrl: string | null; boardPath: s
 export async function seed(dataDir: string, env: Record<string, string> = {}): Promise<Seeded> {
   if (!env.DATABASE_URL && existsSync(join(dataDir, 'cellboard.db'))) throw new Error(`${dataDir} already holds a database: seed a fresh folder`)
   mkdirSync(dataDir, { recursive: true })
-  const { deps, close } = await openDepsAt(dataDir, env)
-  try {
+  return withDeps(dataDir, async (deps) => {
     const lines = fixtureLines()
     const people = await posters(deps, 4)
     // The other threads first, so the benchmark thread ends up with the newest activity.
@@ -69,11 +72,8 @@ export async function seed(dataDir: string, env: Record<string, string> = {}): P
     const stored = await deps.db.selectFrom('post').select(['number', 'body_source']).where('thread_id', '=', bench.threadId).orderBy('number').execute()
     if (stored.length !== 200 || stored.some((p, i) => p.number !== i + 1 || p.body_source !== lines[i])) throw new Error('the benchmark thread does not hold exactly the fixture lines, in order')
     const threads = await deps.db.selectFrom('thread').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
-    const boardPath = `/c/${deps.config.defaultCell}/general`
-    return { dataDir, databaseUrl: env.DATABASE_URL ?? null, boardPath, threadId: bench.threadId, threadPath: bench.threadPath, threads: Number(threads.n) }
-  } finally {
-    await close()
-  }
+    return { dataDir, databaseUrl: env.DATABASE_URL ?? null, boardPath: `/c/${deps.config.defaultCell}/general`, threadId: bench.threadId, threadPath: bench.threadPath, threads: Number(threads.n) }
+  }, env)
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -1,33 +1,21 @@
 // npx tsx bench/signatures.ts — what checking a poster's own signature costs the server
-// (BENCHMARKS.md, "Signatures").
+// (BENCHMARKS.md, "Signatures", says what each part does).
 //
 //   BENCH_ITER=200 BENCH_WARM=20 BENCH_RUNS=1 BENCH_SERVICE=100 BENCH_DURATION=2 BENCH_WARMUP=1 BENCH_PRESIGN=150 npx tsx bench/signatures.ts   quick check
 //
-// micro: in this process, verifyClearsigned and verifyDetached (src/pgp.ts) on canonicalPostText of
-// a fixture line signed with a disposable key, BENCH_ITER calls after BENCH_WARM, BENCH_RUNS rounds,
-// each with the key armored (as the server passes it) and parsed once.
-// service: the whole reply use case (replyToThread) on the tests' board (tests/support/app.ts),
-// gpg-signed against disposable, alternating call by call, BENCH_SERVICE calls each.
-// http: per run a fresh DATA_DIR with three threads and the real server; an unmeasured warm-up of
-// both paths (BENCH_WARMUP s) on the third thread, then two phases of BENCH_DURATION s, order
-// alternating between runs: BENCH_CLIENTS posters logged in by the GnuPG path POST pre-signed
-// clearsigned replies (`signed`; BENCH_PRESIGN each), and as many disposable identities POST plain
-// replies. After a clean stop, read-only: every acknowledged post stored once, numbers 1..n, and a
-// sample of the stored signed texts verifies with the poster's key.
+// micro: verifyClearsigned/verifyDetached (src/pgp.ts) in this process, the key armored (as the
+// server passes it) and parsed once. service: replyToThread on the tests' board, gpg-signed against
+// disposable, call by call. http: the real server, GnuPG posters pasting pre-signed replies against
+// disposable posters, after an unmeasured warm-up of both; every acknowledged post must be stored.
 // Environment: BENCH_ITER=2000 BENCH_WARM=200 BENCH_RUNS=3 BENCH_DURATION=10 BENCH_CLIENTS=10
 // BENCH_PRESIGN=700 BENCH_WARMUP=3 BENCH_SERVICE=1000 BENCH_ONLY=micro,service,http
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import * as openpgp from 'openpgp'
 import { canonicalPostText } from '../src/domain/posts.ts'
 import { clearsign, generateDisposableKey, readPublicKey, verifyClearsigned, verifyDetached } from '../src/pgp.ts'
 import { replyToThread } from '../src/services/posts.ts'
 import { makeBoard } from '../tests/support/app.ts'
-import { clearsignTimes } from '../tests/support/costly.ts'
-import { heldKey } from '../tests/support/keys.ts'
-import { checkNumbers, disposable, fmt, header, loadText, log, loggedIn, median, meter, num, only, pct, procOf, query, runsOf, startServer, submitLoop, type Proc, type Visitor } from './harness.ts'
-import { fixtureLines, openDepsAt, posters, writeThread } from './seed.ts'
+import { checkNumbers, disposable, fmt, header, inTempDir, loadText, log, loggedIn, median, meter, num, only, pct, query, runsOf, signer, startNode, submitLoop, type Proc, type Signer, type Visitor } from './harness.ts'
+import { fixtureLines, posters, withDeps, writeThread } from './seed.ts'
 
 const ITER = num('BENCH_ITER', 2000)
 const WARM = num('BENCH_WARM', 200)
@@ -40,14 +28,6 @@ const ONLY = only('BENCH_ONLY', 'micro,service,http')
 const lines = fixtureLines()
 const place = { site: 'cellboard.local', cell: 'lobby', board: 'general' }
 const postText = (thread: number, body: string) => canonicalPostText({ ...place, thread, title: null, body })
-type Held = Awaited<ReturnType<typeof heldKey>> & { sign: (text: string) => Promise<string> }
-/** A key the person holds (tests/support/keys.ts), parsed once to sign many texts as gpg --clearsign would. */
-async function held(): Promise<Held> {
-  const k = await heldKey()
-  const parsed = await openpgp.readPrivateKey({ armoredKey: k.privateKey })
-  return { ...k, sign: (text) => clearsignTimes(parsed, text, 1) }
-}
-
 async function micro() {
   const key = await generateDisposableKey(new Date())
   const parsed = await readPublicKey(key.armoredPublic)
@@ -95,7 +75,7 @@ async function service() {
   const board = await makeBoard()
   const deps = board.deps
   try {
-    const key = await held()
+    const key = await signer()
     const gpg = { session: await deps.sessions.create({ kind: 'gpg', fingerprint: key.fingerprint, armoredPublic: (await readPublicKey(key.publicKey)).armored, armoredPrivate: null }), expired: false }
     const [them] = await posters(deps, 1)
     const thread = (await writeThread(deps, [them!], 'general', 'Service', [lines[0]!])).thread
@@ -139,7 +119,7 @@ async function phase(kind: 'gpg' | 'disposable', server: Proc, thread: number, c
   return { kind, thread, ...sent, pps: sent.acked.length / sent.seconds, cpuUs: (m.cpu * 1e6) / Math.max(1, sent.acked.length), cpuShare: m.cpu / sent.seconds, waitShare: m.waited / sent.seconds, ranOut: ranOut.size }
 }
 
-async function check(dir: string, ph: Phase, keys: Map<string, Held>) {
+async function check(dir: string, ph: Phase, keys: Map<string, Signer>) {
   const rows = await query<{ number: number; signing: string; signed_text: string; fingerprint: string }>({ dataDir: dir }, 'select p.number, p.signing, p.signed_text, k.fingerprint from post p join public_key k on k.id = p.key_id join thread t on t.id = p.thread_id where t.number = ? order by p.number', ph.thread)
   let sample = '-'
   if (ph.kind === 'gpg') {
@@ -154,8 +134,8 @@ async function check(dir: string, ph: Phase, keys: Map<string, Held>) {
 }
 
 async function http() {
-  const keys: Held[] = []
-  for (let i = 0; i < CLIENTS; i++) keys.push(await held())
+  const keys: Signer[] = []
+  for (let i = 0; i < CLIENTS; i++) keys.push(await signer())
   const byFingerprint = new Map(keys.map((k) => [k.fingerprint, k]))
   // Every run's fresh database has the gpg thread as thread 1 and the warm-up thread as 3, so the texts are signed once.
   const t0 = performance.now()
@@ -170,14 +150,14 @@ async function http() {
 
   const rows: { gpg: Phase; disposable: Phase; checks: Record<string, Awaited<ReturnType<typeof check>>>; load: string }[] = []
   for (let run = 1; run <= RUNS; run++) {
-    const dir = mkdtempSync(join(tmpdir(), 'cellboard-bench-sig-'))
-    try {
-      const { deps, close } = await openDepsAt(dir)
-      const threads: number[] = []
-      for (const title of ['Signed posts', 'Disposable posts', 'Warm-up']) threads.push((await writeThread(deps, await posters(deps, 1), 'general', title, [lines[0]!])).thread)
-      await close()
+    await inTempDir('bench-sig', async (dir) => {
+      const threads = await withDeps(dir, async (deps) => {
+        const out: number[] = []
+        for (const title of ['Signed posts', 'Disposable posts', 'Warm-up']) out.push((await writeThread(deps, await posters(deps, 1), 'general', title, [lines[0]!])).thread)
+        return out
+      })
       if (threads[0] !== 1 || threads[2] !== 3) throw new Error('the signed texts name threads 1 and 3')
-      const server = procOf(await startServer({ DATA_DIR: dir }))
+      const server = await startNode({ DATA_DIR: dir })
       const gpgPosters: Visitor[] = []
       for (const k of keys) gpgPosters.push(await loggedIn(server.url, k))
       const disposables: Visitor[] = []
@@ -197,9 +177,7 @@ async function http() {
           `acknowledged ${ph.acked.length}, stored ${c.stored}, lost ${c.lost}, stored unacknowledged ${c.unacknowledged}, duplicates ${c.duplicates}, numbers 1..n ${c.contiguous}, sample ${c.sample}, failures ${JSON.stringify(ph.failures)}${ph.ranOut ? `, ${ph.ranOut} posters RAN OUT of texts` : ''}`)
       }
       log(`  run ${run}: ${rows.at(-1)!.load}`)
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
+    })
   }
   log(`\nMedians over ${RUNS} runs (${CLIENTS} clients, ${DURATION} s per phase):`)
   log('| | posts/s (runs) | p50 ms | p99 ms | server CPU-µs/post | server cpu% | acknowledged = stored, lost |')

@@ -1,34 +1,23 @@
 // npx tsx bench/tally.ts — checking a decision offline, and casting ballots over HTTP
-// (BENCHMARKS.md, "Tallies").
+// (BENCHMARKS.md, "Tallies", says what each part does).
 //
 //   BENCH_VOTERS=100 BENCH_RUNS=1 BENCH_HTTP_RUNS=1 BENCH_DURATION=2 BENCH_WARMUP=1 BENCH_PRESIGN=50 npx tsx bench/tally.ts   quick check
 //
-// verify: a bundle in tallyBundle's format (cellboard-tally-v1) with BENCH_VOTERS eligible keys and
-// one ballot each, clearsigned over ballotText for an amend_line question (yes / no / abstain in
-// turn), made before the clock starts. BENCH_RUNS times each, median: `src/cli.ts verify-tally FILE`
-// spawn → exit; the same on a 1-ballot bundle (the fixed cost); verifyTally() in this process.
-// http: per run a fresh DATA_DIR; BENCH_CAST + 1 voters on the lobby roster (addRosterKey) before
-// the real server starts; BENCH_CAST of them log in by the GnuPG path, the first raises an
-// amend_line question over HTTP, then all POST pre-signed ballots, one in flight each, for
-// BENCH_DURATION s after BENCH_WARMUP s unmeasured. A later ballot replaces the earlier one, and the
-// question closes as soon as its outcome can no longer change, so one voter never votes and each
-// always casts the same choice (8 yes, 4 no, the rest abstain: with 21 eligible, quorum 11, two
-// thirds, the missing ballot can still decide it; this assumes BENCH_CAST=20). After a clean stop,
-// read-only: the question is still open, one ballot row per voter, each with its voter's choice.
+// verify: `src/cli.ts verify-tally` (spawn → exit) on a bundle of BENCH_VOTERS ballots and on one of
+// 1 ballot, and verifyTally() in this process. http: BENCH_CAST voters logged in by the GnuPG path
+// cast pre-signed ballots on one question. A question closes once its outcome cannot change, so one
+// voter on the roster never votes and each always casts the same choice (8 yes, 4 no, the rest
+// abstain: with 21 eligible, quorum 11, two thirds, the missing ballot still decides; BENCH_CAST=20).
 // Environment: BENCH_VOTERS=1000 BENCH_RUNS=5 BENCH_HTTP_RUNS=3 BENCH_DURATION=10 BENCH_CAST=20
 // BENCH_PRESIGN=400 (a voter who runs out starts again from the first) BENCH_WARMUP=3 BENCH_ONLY=verify,http
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import * as openpgp from 'openpgp'
 import { ballotText, outcomeOf, type Choice } from '../src/domain/questions.ts'
 import { verifyClearsigned } from '../src/pgp.ts'
 import { addRosterKey } from '../src/services/cells.ts'
 import { verifyTally } from '../src/services/verify-tally.ts'
-import { clearsignTimes } from '../tests/support/costly.ts'
-import { heldKey } from '../tests/support/keys.ts'
-import { fmt, header, loadText, log, loggedIn, median, meter, num, only, pct, procOf, query, runCli, runsOf, startServer, submitLoop, type Visitor } from './harness.ts'
-import { openDepsAt } from './seed.ts'
+import { fmt, header, inTempDir, loadText, log, loggedIn, median, meter, num, only, pct, query, runCli, runsOf, signer, startNode, submitLoop, type Signer, type Visitor } from './harness.ts'
+import { withDeps } from './seed.ts'
 
 const VOTERS = num('BENCH_VOTERS', 1000)
 const RUNS = Math.max(1, num('BENCH_RUNS', 5))
@@ -40,18 +29,13 @@ const WARMUP = num('BENCH_WARMUP', 3)
 const ONLY = only('BENCH_ONLY', 'verify,http')
 const SITE = 'cellboard.local'
 const ballot = (choice: Choice) => ballotText({ site: SITE, cell: 'lobby', question: 1, line: 1, choice })
-type Voter = Awaited<ReturnType<typeof heldKey>> & { sign: (text: string) => Promise<string> }
-async function voters(n: number): Promise<Voter[]> {
-  const out: Voter[] = []
-  for (let i = 0; i < n; i++) {
-    const k = await heldKey()
-    const parsed = await openpgp.readPrivateKey({ armoredKey: k.privateKey })
-    out.push({ ...k, sign: (text) => clearsignTimes(parsed, text, 1) })
-  }
+const voters = async (n: number) => {
+  const out: Signer[] = []
+  for (let i = 0; i < n; i++) out.push(await signer())
   return out
 }
 
-async function bundleOf(keys: Voter[]) {
+async function bundleOf(keys: Signer[]) {
   const tally = { yes: 0, no: 0, abstain: 0 }
   const ballots = []
   for (const [i, k] of keys.entries()) {
@@ -73,8 +57,7 @@ async function verifyPart() {
   const t0 = performance.now()
   const keys = await voters(VOTERS)
   const bundle = await bundleOf(keys)
-  const dir = mkdtempSync(join(tmpdir(), 'cellboard-bench-tally-'))
-  try {
+  await inTempDir('bench-tally', async (dir) => {
     const [file, small] = [join(dir, 'bundle.json'), join(dir, 'small.json')]
     writeFileSync(file, JSON.stringify(bundle, null, 2))
     writeFileSync(small, JSON.stringify(await bundleOf(keys.slice(0, 1)), null, 2))
@@ -100,51 +83,44 @@ async function verifyPart() {
     log(`| CLI on a 1-ballot bundle (fixed cost) | ${runsOf(ms.small)} |`)
     log(`| verifyTally() in process | ${runsOf(ms.inProcess)} |`)
     log(`in process: ${fmt((m * 1000) / VOTERS)} µs per ballot (key check + signature), ${fmt(VOTERS / (m / 1000))} ballots/s; CPU ÷ wall ${(median(ms.cpu) / m).toFixed(2)}`)
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+  })
 }
 
 const choiceOf = (i: number): Choice => (i < 8 ? 'yes' : i < 12 ? 'no' : 'abstain')
 
-async function httpRun(run: number, keys: Voter[], signed: string[][]) {
-  const dir = mkdtempSync(join(tmpdir(), 'cellboard-bench-ballot-'))
-  try {
-    const { deps, close } = await openDepsAt(dir)
+const httpRun = (run: number, keys: Signer[], signed: string[][]) => inTempDir('bench-ballot', async (dir) => {
+  await withDeps(dir, async (deps) => {
     for (const k of keys) await addRosterKey(deps, { cell: 'lobby', armoredKey: k.publicKey, role: 'voter' })
-    await close()
-    const server = procOf(await startServer({ DATA_DIR: dir }))
-    const casting: Visitor[] = []
-    for (const k of keys.slice(0, CAST)) casting.push(await loggedIn(server.url, k))
-    const raised = await casting[0]!.post('/c/lobby/questions', { kind: 'amend_line', change: 'add', text: 'Benchmark principle.', argument: 'For the benchmark.' })
-    if (raised.res.status !== 303 || !/\/questions\/1$/.test(raised.res.headers.get('location') ?? '')) throw new Error(`raising the question: ${raised.res.status} ${raised.res.headers.get('location')} (the ballots are signed for question 1)`)
-    // Every cast is a submission of its own, as from a freshly opened form: the same token with the
-    // same fields again would get the first answer back (src/http/middleware/idempotency.ts) and
-    // cast nothing. The server ignores the extra field.
-    let sent = 0
-    const cast = (pick: (i: number, k: number) => string) => (i: number, k: number) => ({ path: '/c/lobby/questions/1/ballot', fields: { signed: pick(i, k), sent: String(++sent) } })
-    await submitLoop(casting, WARMUP, cast((i, k) => signed[i]![(PRESIGN - 1 - k) % PRESIGN]!), /questions\/1$/) // unmeasured: the same ballots
-    const stop = await meter([server.pid])
-    let reused = 0
-    const s = await submitLoop(casting, DURATION, cast((i, k) => (k >= PRESIGN && reused++, signed[i]![k % PRESIGN]!)), /questions\/1$/)
-    const m = await stop()
-    await server.stop()
+  })
+  const server = await startNode({ DATA_DIR: dir })
+  const casting: Visitor[] = []
+  for (const k of keys.slice(0, CAST)) casting.push(await loggedIn(server.url, k))
+  const raised = await casting[0]!.post('/c/lobby/questions', { kind: 'amend_line', change: 'add', text: 'Benchmark principle.', argument: 'For the benchmark.' })
+  if (raised.res.status !== 303 || !/\/questions\/1$/.test(raised.res.headers.get('location') ?? '')) throw new Error(`raising the question: ${raised.res.status} ${raised.res.headers.get('location')} (the ballots are signed for question 1)`)
+  // Every cast is a submission of its own, as from a freshly opened form: the same token with the
+  // same fields again would get the first answer back (src/http/middleware/idempotency.ts) and
+  // cast nothing. The server ignores the extra field.
+  let sent = 0
+  const cast = (pick: (i: number, k: number) => string) => (i: number, k: number) => ({ path: '/c/lobby/questions/1/ballot', fields: { signed: pick(i, k), sent: String(++sent) } })
+  await submitLoop(casting, WARMUP, cast((i, k) => signed[i]![(PRESIGN - 1 - k) % PRESIGN]!), /questions\/1$/) // unmeasured: the same ballots
+  const stop = await meter([server.pid])
+  let reused = 0
+  const s = await submitLoop(casting, DURATION, cast((i, k) => (k >= PRESIGN && reused++, signed[i]![k % PRESIGN]!)), /questions\/1$/)
+  const m = await stop()
+  await server.stop()
 
-    const [q] = await query<{ status: string; eligible: number; quorum: number }>({ dataDir: dir }, 'select status, eligible, quorum from question where id = 1')
-    const rows = await query<{ choice: Choice; signed_text: string; fingerprint: string }>({ dataDir: dir }, 'select b.choice, b.signed_text, k.fingerprint from ballot b join public_key k on k.id = b.key_id where b.question_id = 1')
-    const index = new Map(keys.map((k, i) => [k.fingerprint, i]))
-    const wrongChoice = rows.filter((r) => r.choice !== choiceOf(index.get(r.fingerprint)!)).length
-    let verified = 0
-    for (const r of rows) if (await verifyClearsigned(r.signed_text, keys[index.get(r.fingerprint)!]!.publicKey).then(() => true, () => false)) verified++
-    const res = { bps: s.acked.length / s.seconds, p50: pct(s.latencies, 0.5), p99: pct(s.latencies, 0.99), cpuUs: (m.cpu * 1e6) / Math.max(1, s.acked.length), cpuShare: m.cpu / s.seconds, rows: rows.length, distinct: new Set(rows.map((r) => r.fingerprint)).size, status: q!.status, ok: false }
-    res.ok = q!.status === 'open' && res.rows === CAST && res.distinct === CAST && wrongChoice === 0 && verified === rows.length && Object.keys(s.failures).length === 0
-    log(`  run ${run}: ${fmt(res.bps)} ballots/s, p50 ${fmt(res.p50, 1)} ms, p99 ${fmt(res.p99, 1)} ms, server ${fmt(res.cpuUs)} CPU-µs/ballot at ${fmt(100 * res.cpuShare)}% of a core, waited ${fmt((100 * m.waited) / s.seconds)}%; acknowledged ${s.acked.length} (${reused} re-sent an earlier signed ballot), failures ${JSON.stringify(s.failures)}; ` +
-      `question ${q!.status} (eligible ${q!.eligible}, quorum ${q!.quorum}), ballot rows ${res.rows} for ${res.distinct} distinct voters of ${CAST}, wrong choice ${wrongChoice}, stored texts verifying ${verified}/${rows.length}; ${loadText()}`)
-    return res
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
-}
+  const [q] = await query<{ status: string; eligible: number; quorum: number }>({ dataDir: dir }, 'select status, eligible, quorum from question where id = 1')
+  const rows = await query<{ choice: Choice; signed_text: string; fingerprint: string }>({ dataDir: dir }, 'select b.choice, b.signed_text, k.fingerprint from ballot b join public_key k on k.id = b.key_id where b.question_id = 1')
+  const index = new Map(keys.map((k, i) => [k.fingerprint, i]))
+  const wrongChoice = rows.filter((r) => r.choice !== choiceOf(index.get(r.fingerprint)!)).length
+  let verified = 0
+  for (const r of rows) if (await verifyClearsigned(r.signed_text, keys[index.get(r.fingerprint)!]!.publicKey).then(() => true, () => false)) verified++
+  const res = { bps: s.acked.length / s.seconds, p50: pct(s.latencies, 0.5), p99: pct(s.latencies, 0.99), cpuUs: (m.cpu * 1e6) / Math.max(1, s.acked.length), cpuShare: m.cpu / s.seconds, rows: rows.length, distinct: new Set(rows.map((r) => r.fingerprint)).size, status: q!.status, ok: false }
+  res.ok = q!.status === 'open' && res.rows === CAST && res.distinct === CAST && wrongChoice === 0 && verified === rows.length && Object.keys(s.failures).length === 0
+  log(`  run ${run}: ${fmt(res.bps)} ballots/s, p50 ${fmt(res.p50, 1)} ms, p99 ${fmt(res.p99, 1)} ms, server ${fmt(res.cpuUs)} CPU-µs/ballot at ${fmt(100 * res.cpuShare)}% of a core, waited ${fmt((100 * m.waited) / s.seconds)}%; acknowledged ${s.acked.length} (${reused} re-sent an earlier signed ballot), failures ${JSON.stringify(s.failures)}; ` +
+    `question ${q!.status} (eligible ${q!.eligible}, quorum ${q!.quorum}), ballot rows ${res.rows} for ${res.distinct} distinct voters of ${CAST}, wrong choice ${wrongChoice}, stored texts verifying ${verified}/${rows.length}; ${loadText()}`)
+  return res
+})
 
 async function httpPart() {
   const keys = await voters(CAST + 1)

@@ -1,20 +1,12 @@
 // npx tsx bench/worst-input.ts — what the worst pasted input costs the server, per request
-// (BENCHMARKS.md, "Worst pasted input").
+// (BENCHMARKS.md, "Worst pasted input", says what is measured and how).
 //
 //   BENCH_N=5 BENCH_WARM=1 npx tsx bench/worst-input.ts      quick check
 //
-// The app runs in this process, on the tests' board (tests/support/app.ts makeBoard: createApp over
-// a fresh SQLite DATA_DIR) and is called through app.request() by the tests' Client: no sockets, so
-// nothing but the server's own work is counted. A case is one kind of POST; whatever it needs first
-// (a fresh challenge, a fresh key, signing, the form body) is made before the clock starts. CPU ms
-// is process.cpuUsage() from before app.request() until the process is idle again (settled(): openpgp
-// answers once one signature verifies and checks the others afterwards, also in libuv's pool); wall
-// ms is until the body is read. openpgp is warmed up first (300 verifications); then each case runs
-// BENCH_WARM times unmeasured and BENCH_N times measured. The inputs are tests/support/costly.ts's:
-// one valid signature packet repeated (openpgp checks every copy), a real RSA-3072 key pair with a
-// 3000-bit public exponent, keys with their self-signature or revocation repeated as often as 16 KiB
-// holds, and as many signatures as the 8 KiB a signed paste may have (refused for their number).
-// The same script run on the commit before a change gives the "before" figures.
+// The app runs in this process on the tests' board and is called by the tests' Client (no sockets);
+// the inputs are tests/support/costly.ts's. Whatever a request needs first is made before the clock
+// starts; its CPU is counted until the process is idle again. The same script run on the commit
+// before a change gives the "before" figures.
 // Environment: BENCH_N=40 BENCH_WARM=5 BENCH_ONLY='<case name prefix>|<another>' (case names hold commas)
 import { randomBytes } from 'node:crypto'
 import * as openpgp from 'openpgp'
@@ -23,8 +15,8 @@ import { ballotText } from '../src/domain/questions.ts'
 import { addRosterKey } from '../src/services/cells.ts'
 import { makeBoard, type Client } from '../tests/support/app.ts'
 import { clearsignTimes, copies, detachedTimes, revocationTimes, rsaKeyWithExponent, withSelfSignatures } from '../tests/support/costly.ts'
-import { heldKey, logInWith, unescape } from '../tests/support/keys.ts'
-import { fmt, header, log, median, num, pct } from './harness.ts'
+import { heldKey, unescape } from '../tests/support/keys.ts'
+import { fmt, header, log, logIn, median, num, pct } from './harness.ts'
 
 const N = Math.max(1, num('BENCH_N', 40))
 const WARM = num('BENCH_WARM', 5)
@@ -56,9 +48,9 @@ const cpuMs = () => {
   const u = process.cpuUsage()
   return (u.user + u.system) / 1000
 }
-/** Until the process is idle again: 20 ms in which it used < 0.2 ms of CPU. */
+/** Until the process is idle again: 20 ms in which it used < 0.2 ms of CPU (at most 30 s). */
 async function settled(): Promise<void> {
-  for (let last = cpuMs(); ; ) {
+  for (let last = cpuMs(), until = Date.now() + 30_000; Date.now() < until; ) {
     await new Promise((r) => setTimeout(r, 20))
     const now = cpuMs()
     if (now - last < 0.2) return
@@ -83,12 +75,7 @@ try {
     return c
   }
   const challenge = async (c: Client) => (await c.get('/identity/challenge')).text
-  const loggedIn = async (key: Key & { privateKey: string }, via: 'gpg' | 'browser' = 'gpg') => {
-    const c = board.client()
-    await logInWith(c, key, via)
-    await c.get('/identity') // taking an identity gives a new form-token cookie
-    return c
-  }
+  const loggedIn = (key: Key & { privateKey: string }, via: 'gpg' | 'browser' = 'gpg') => logIn(board.client(), key, via)
   // A poster (gpg), a browser-key poster, and a voter on an open question that one ballot cannot
   // settle (three voters on the roster, quorum two).
   const poster = await loggedIn(honest)
