@@ -105,7 +105,8 @@ async function oneRun(n: number): Promise<Run> {
       if (on.length) loads[key] = await load(`${key} (c=${targets.map((t) => t.connections).join('+')})`, targets, on.map((p) => p.pid), { duration: DURATION, warmup: WARMUP, extra: path === null ? [] : extra })
     }
     const loadAll = async (x: string) => {
-      if (ONLY.has('thread')) await L(`thread${x}`, nodes, s.threadPath), await L(`thread ceiling${x}`, ceilings.thread!.slice(0, nodes.length), null)
+      if (ONLY.has('thread')) await L(`thread${x}`, nodes, s.threadPath)
+      if (ONLY.has('thread') || (ONLY.has('reader') && !x)) await L(`thread ceiling${x}`, ceilings.thread!.slice(0, nodes.length), null) // the reader's reference too
       if (ONLY.has('reader') && !x) await L('reader', nodes, s.threadPath, { cookie: reader.cookie })
       if (ONLY.has('board')) await L(`board${x}`, nodes, s.boardPath), await L(`board ceiling${x}`, ceilings.board!.slice(0, nodes.length), null)
     }
