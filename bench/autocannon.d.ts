@@ -1,29 +1,19 @@
-// Just the part of autocannon 9's programmatic API that bench/pages.ts uses (it ships no types).
+// The part of autocannon 9's programmatic API that bench/harness.ts uses (it ships no types).
 declare module 'autocannon' {
-  type Percentiles = { average: number; mean: number; stddev: number; min: number; max: number; total: number; p50: number; p90: number; p99: number; [k: string]: number }
-  export type Result = {
-    url: string
-    duration: number
-    requests: Percentiles & { sent: number }
-    latency: Percentiles
-    throughput: Percentiles
-    errors: number
-    timeouts: number
-    non2xx: number
-    mismatches: number
-    '2xx': number
-  }
+  type Percentiles = { mean: number; total: number; p50: number; p99: number; max: number }
+  export type Result = { requests: Percentiles; latency: Percentiles; errors: number; timeouts: number; non2xx: number }
+  type Request = Record<string, unknown>
   export type Options = {
     url: string
     connections?: number
     duration?: number
     pipelining?: number
     timeout?: number
-    method?: string
     headers?: Record<string, string>
-    expectBody?: string
+    /** setupRequest may change each request (its path) before it is sent. */
+    requests?: { setupRequest?: (req: Request) => Request }[]
   }
-  type Instance = PromiseLike<Result> & { stop(): void }
+  type Instance = PromiseLike<Result> & { stop(): void; on(event: 'response', f: (client: unknown, status: number, bytes: number, ms: number) => void): void }
   function autocannon(opts: Options): Instance
   export default autocannon
 }

@@ -1,430 +1,187 @@
-// npm run bench — page speed against ceilings, and posting speed with a lost-posts check.
+// npm run bench — pages against their ceilings, and posting with the lost-post check
+// (BENCHMARKS.md, "What is measured" and "PostgreSQL + Redis").
 //
-// Each run: seed a fresh temporary DATA_DIR (bench/seed.ts), start the REAL server (src/main.ts in
-// its own process, as `npm start` does and as tests/support/server.ts spawns it), take a disposable
-// identity over HTTP for a logged-in reader (GET /identity for the cb_csrf cookie and _csrf field,
-// POST /identity/disposable for cb_session), fetch the thread page (200 posts) and the board page
-// (50 threads) once, start one ceiling process per page (bench/ceiling.ts: Hono serving the anonymous
-// page's exact bytes), then load each with autocannon from this process:
-//   thread page, its ceiling, thread page as the logged-in reader (same ceiling), board page, its
-//   ceiling — 127.0.0.1 only, c=10, d=BENCH_DURATION.
-// Then 10 posters (10 disposable identities, each with its own cookies and form token) reply to the
-// benchmark thread for BENCH_POST_DURATION seconds, 10 requests in flight; after the server has
-// stopped, the database is opened read-only and every acknowledged post (303) must be there.
+//   BENCH_RUNS=3 npm run bench                          SQLite, one node
+//   BENCH_DURATION=2 BENCH_WARMUP=1 npm run bench       quick check, about 30 s
+//   BENCH_DIALECT=postgres BENCH_RUNS=3 npm run bench   PostgreSQL + Redis, one node, then two
 //
-// Environment (all optional):
-//   BENCH_DURATION=10       seconds per autocannon measurement
-//   BENCH_WARMUP=2          seconds of unmeasured load before each measurement (0: none)
-//   BENCH_POST_DURATION     seconds of posting (default: BENCH_DURATION)
-//   BENCH_CONNECTIONS=10    connections for pages, and posters for posting
-//   BENCH_RUNS=1            whole runs (fresh seed and server each); medians are printed across them
-//   BENCH_JSON=FILE         also write every figure as JSON
-//   BENCH_ONLY=thread,reader,board,post   measure only these parts (for profiling; reader = the
-//                           thread page as the logged-in reader)
-//   BENCH_PROFILE=DIR       run the server with --cpu-prof into DIR (open the .cpuprofile in a profiler)
-// The anonymous page requests carry no cookies (a reader with no identity, the common case): the
-// server answers them from its whole-page cache, with no cookie or token. The logged-in reader's
-// requests carry both cookies (cb_csrf and cb_session): that page is built per request as the
-// viewer's head and foot (with the reply form and its token) around the cached posts.
-import { Agent } from 'node:http'
-import type { ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, tmpdir } from 'node:os'
+// Per run: a fresh board (bench/seed.ts), the real server, and per page a ceiling (bench/ceiling.ts).
+// Loads, in order: the thread page (200 posts), its ceiling, the same page for a logged-in reader,
+// the board page (50 threads), its ceiling; with two nodes, then both nodes at once and two
+// ceilings. Then BENCH_CONNECTIONS posters with disposable identities reply (on node 1, then on
+// both, which must serve the same pages afterwards). After the servers stop, every acknowledged
+// post (a 303 to …#pN) must be stored, once, numbered 1..n.
+// Environment: BENCH_DURATION=10 BENCH_WARMUP=2 BENCH_POST_DURATION (= BENCH_DURATION)
+// BENCH_CONNECTIONS=10 BENCH_RUNS=1 BENCH_JSON=FILE BENCH_ONLY=thread,reader,board,post
+// BENCH_PROFILE=DIR (node 1 runs with --cpu-prof, no ceilings) BENCH_DIALECT=sqlite|postgres
+// BENCH_NODES=1|2 (2 on PostgreSQL); PostgreSQL and Redis as the tests find them (TEST_DATABASE_URL, TEST_REDIS_URL).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import autocannon, { type Result } from 'autocannon'
-import BetterSqlite3 from 'better-sqlite3'
+import { tokensOf } from '../tests/support/forms.ts'
+import {
+  backendCpu, checkNumbers, commandCpu, disposable, fetchPage, fmt, header, load, load1, log, makePgDatabase, median, meter, num, onNode, only, pct, PROFILE, query, REDIS_URL,
+  runsOf, samePage, sleep, startCeiling, startNode, submitLoop, type Load, type Page, type Probe, type Proc, type Visitor, type Where,
+} from './harness.ts'
 import { fixtureLines, seed, type Seeded } from './seed.ts'
-import { cookieHeader, cookiesFrom, send, startCeiling, startServer, stopProcess, tokenAfterLogin, tokenIn, type Server } from './lib.ts'
 
-const num = (name: string, dflt: number) => {
-  const v = process.env[name]
-  if (v === undefined || v === '') return dflt
-  const n = Number(v)
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number`)
-  return n
-}
 const DURATION = num('BENCH_DURATION', 10)
 const WARMUP = num('BENCH_WARMUP', 2)
 const POST_DURATION = num('BENCH_POST_DURATION', DURATION)
-const CONNECTIONS = num('BENCH_CONNECTIONS', 10)
-const RUNS = Math.max(1, Math.round(num('BENCH_RUNS', 1)))
-const ROOT = new URL('../', import.meta.url).pathname
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'thread,reader,board,post').split(',').map((x) => x.trim()))
-const PROFILE = process.env.BENCH_PROFILE
+const C = num('BENCH_CONNECTIONS', 10)
+const RUNS = Math.max(1, num('BENCH_RUNS', 1))
+const ONLY = only('BENCH_ONLY', 'thread,reader,board,post')
+const PG = process.env.BENCH_DIALECT === 'postgres'
+const NODES = num('BENCH_NODES', PG ? 2 : 1) === 2 ? 2 : 1
+const GOAL = { ratio: 0.8, chromeBytes: 8 * 1024, postsPerSecond: 300 }
+const lines = fixtureLines()
+const numbers = async (s: Where & { threadId: number }) => (await query<{ number: number }>(s, 'select number from post where thread_id = ? order by number', s.threadId)).map((r) => Number(r.number))
 
-// ---------- the real server ----------
-
-/** src/main.ts as tests/support/server.ts starts it (loopback, free port, own DATA_DIR), plus node flags for profiling. */
-const startRealServer = (dataDir: string, nodeArgs: string[] = []) => startServer(dataDir, {}, nodeArgs)
-
-// ---------- measuring pages ----------
-
-// The machine is shared: when other jobs take the CPU, req/s falls for reasons that are not the
-// server's. So each measurement also reads the server process's own CPU time (utime + stime from
-// /proc/PID/stat) over the measured seconds: CPU µs per request is the server's cost per page,
-// and it hardly moves with the noise; "cpu%" shows how much of a core the server actually got.
-// "waited" is how much of the measured time the server's main (JavaScript) thread was ready to run
-// but waiting for a CPU (run-queue delay, /proc/PID/schedstat): high means other jobs took the CPU.
-type Load = { label: string; url: string; bytes: number; rpsMean: number; rpsMedian: number; p50: number; p99: number; requests: number; bad: number; cpuUsPerReq: number; cpuShare: number; waitShare: number }
-
-const TICK = 100 // USER_HZ on Linux
-/** Seconds the process's main thread spent runnable but waiting for a CPU. */
-function waitSeconds(pid: number): number {
-  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9
-}
-function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(f[11]) + Number(f[12])) / TICK
-}
-
-async function load(label: string, url: string, bytes: number, pid: number, headers?: Record<string, string>): Promise<Load> {
-  const opts = { url, connections: CONNECTIONS, pipelining: 1, timeout: 10, ...(headers ? { headers } : {}) }
-  if (WARMUP > 0) await autocannon({ ...opts, duration: WARMUP })
-  const cpu0 = cpuSeconds(pid)
-  const wait0 = waitSeconds(pid)
-  const t0 = performance.now()
-  const r: Result = await autocannon({ ...opts, duration: DURATION })
-  const cpu = cpuSeconds(pid) - cpu0
-  const waited = waitSeconds(pid) - wait0
-  const wall = (performance.now() - t0) / 1000
-  const bad = r.errors + r.timeouts + r.non2xx
-  const out = { label, url, bytes, rpsMean: r.requests.mean, rpsMedian: r.requests.p50, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, bad, cpuUsPerReq: (cpu * 1e6) / r.requests.total, cpuShare: cpu / wall, waitShare: waited / wall }
-  log(`  ${label.padEnd(16)} ${fmt(out.rpsMean).padStart(7)} req/s mean, ${fmt(out.rpsMedian).padStart(7)} median, p99 ${out.p99} ms; server ${out.cpuUsPerReq.toFixed(0)} CPU-µs/request at ${(100 * out.cpuShare).toFixed(0)}% of a core, waited for a CPU ${(100 * out.waitShare).toFixed(0)}%${bad ? `  (${bad} errors/timeouts/non-2xx!)` : ''}`)
-  return out
-}
-
-
-async function fetchPage(url: string, headers: Record<string, string> = {}): Promise<{ bytes: Uint8Array; text: string; contentType: string; setCookie: boolean }> {
-  const res = await fetch(url, { headers })
-  if (res.status !== 200) throw new Error(`GET ${url}: ${res.status}`)
-  const bytes = new Uint8Array(await res.arrayBuffer())
-  return { bytes, text: new TextDecoder().decode(bytes), contentType: res.headers.get('content-type') ?? 'text/html; charset=UTF-8', setCookie: res.headers.getSetCookie().length > 0 }
-}
-
-// ---------- chrome ----------
-
-// "Chrome" = the thread page's bytes minus the bytes of the 200 post bodies, where a post body is
-// exactly the HTML stored for it at write time (post.body_html, rendered from Markdown) and emitted
-// verbatim inside its <article class="post"> after the </header>. Everything else — layout, the
-// per-post header line (number, pseudonym, time, signing label, links), the form — is chrome.
-// Each stored body is checked to appear verbatim in the page, in order.
-type Chrome = { pageBytes: number; bodyBytes: number; chrome: number; shellBytes: number; perPostWrapper: number; posts: number; articles: number }
-
-const utf8Len = (s: string) => Buffer.byteLength(s, 'utf8')
-
-function chromeOf(page: string, bodies: string[]): Chrome {
+/** "Chrome": the page's bytes less the stored post bodies (each found verbatim, in order); the shell is what lies outside the articles. */
+function chromeOf(page: string, bodies: string[]) {
   let at = 0
   for (const [i, b] of bodies.entries()) {
-    const j = page.indexOf(b, at)
-    if (j < 0) throw new Error(`post ${i + 1}'s stored body_html is not in the page verbatim`)
-    at = j + b.length
+    if ((at = page.indexOf(b, at)) < 0) throw new Error(`post ${i + 1}'s stored body_html is not in the page verbatim`)
+    at += b.length
   }
-  const articles = [...page.matchAll(/<article\b[^>]*\bclass="[^"]*\bpost\b[^"]*"/g)]
-  const firstArticle = page.search(/<article\b/)
-  const lastArticleEnd = page.lastIndexOf('</article>') + '</article>'.length
-  const pageBytes = utf8Len(page)
-  const bodyBytes = bodies.reduce((n, b) => n + utf8Len(b), 0)
-  const chrome = pageBytes - bodyBytes
-  const shellBytes = utf8Len(page.slice(0, firstArticle)) + utf8Len(page.slice(lastArticleEnd))
-  return { pageBytes, bodyBytes, chrome, shellBytes, perPostWrapper: (chrome - shellBytes) / bodies.length, posts: bodies.length, articles: articles.length }
+  const len = (s: string) => Buffer.byteLength(s)
+  const [pageBytes, bodyBytes] = [len(page), bodies.reduce((n, b) => n + len(b), 0)]
+  const shellBytes = len(page.slice(0, page.search(/<article\b/))) + len(page.slice(page.lastIndexOf('</article>') + '</article>'.length))
+  return { pageBytes, bodyBytes, chrome: pageBytes - bodyBytes, shellBytes, perPost: (pageBytes - bodyBytes - shellBytes) / bodies.length, articles: (page.match(/<article\b[^>]*\bclass="[^"]*\bpost\b/g) ?? []).length }
 }
 
-// ---------- posting ----------
-
-// HTTP with cookies: the helpers shared with the other benchmarks (bench/lib.ts).
-
-type Poster = { cookie: string; csrf: string }
-
-/** A browser that takes a disposable identity: a page for the form-token cookie and token, then POST /identity/disposable. */
-async function takeIdentity(agent: Agent, base: string): Promise<Poster> {
-  const jar = new Map<string, string>()
-  const page = await send(agent, `${base}/identity`, 'GET', {})
-  cookiesFrom(page, jar)
-  const csrf = tokenIn(page.body)
-  if (!csrf || !jar.has('cb_csrf')) throw new Error('no form token on /identity')
-  const taken = await send(agent, `${base}/identity/disposable`, 'POST', { 'content-type': 'application/x-www-form-urlencoded', cookie: cookieHeader(jar) }, new URLSearchParams({ _csrf: csrf }).toString())
-  cookiesFrom(taken, jar)
-  if (taken.status !== 303 || !jar.has('cb_session')) throw new Error(`POST /identity/disposable: ${taken.status}`)
-  return { cookie: cookieHeader(jar), csrf: await tokenAfterLogin(agent, base, jar) }
+/**
+ * The posters reply for POST_DURATION s, poster i on node i mod n (a session made on node 1 works
+ * on node 2). Every body differs: the same token with the same fields again would get the first
+ * answer back (src/http/middleware/idempotency.ts) and post nothing.
+ */
+async function postOn(nodes: Proc[], posters: Visitor[], s: Seeded, extra: Probe[]) {
+  const before = (await numbers(s)).length
+  const stop = await meter(nodes.map((n) => n.pid), extra)
+  const clients = posters.map((v, i) => onNode(v, nodes[i % nodes.length]!.url))
+  const sent = await submitLoop(clients, POST_DURATION, (i, k) => ({ path: s.threadPath, fields: { body: `${lines[(i * 20 + k) % 200]} (poster ${i + 1}, post ${k + 1} on ${nodes.length} node(s))` } }), /#p(\d+)$/)
+  const m = await stop()
+  const per = (x: number) => (x * 1e6) / Math.max(1, sent.acked.length)
+  const p = { nodes: nodes.length, before, ackedNumbers: sent.acked, postsPerSecond: sent.acked.length / sent.seconds, acked: sent.acked.length, p50: pct(sent.latencies, 0.5), p99: pct(sent.latencies, 0.99), failures: sent.failures, cpuUsPerPost: per(m.cpu), cpuShare: m.cpu / m.seconds, waitShare: m.waited / m.seconds, elsewhereUsPerPost: m.extra.map(per) }
+  log(`  posting on ${p.nodes} node(s): ${fmt(p.postsPerSecond)} posts/s, p50 ${fmt(p.p50, 1)} ms, p99 ${fmt(p.p99, 1)} ms; server ${fmt(p.cpuUsPerPost)} CPU-µs/post at ${fmt(100 * p.cpuShare)}% of a core, waited ${fmt(100 * p.waitShare)}%` +
+    `${PG ? `; postgres + redis ${p.elsewhereUsPerPost.map((x) => fmt(x)).join(' + ')} CPU-µs/post` : ''}; acknowledged ${p.acked}, failures ${JSON.stringify(p.failures)}; load ${load1()}`)
+  return p
 }
-
-type Posting = {
-  posters: number
-  seconds: number
-  acked: number
-  postsPerSecond: number
-  p50: number
-  p99: number
-  failures: Record<string, number>
-  storedBefore: number
-  storedAfter: number
-  stored: number
-  lost: number
-  unacknowledgedButStored: number
-  duplicateNumbers: number
-  numbersContiguous: boolean
-  cpuUsPerPost: number
-  cpuShare: number
-  waitShare: number
-}
-
-async function postingBench(base: string, s: Seeded, server: Server): Promise<Posting> {
-  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS })
-  const posters: Poster[] = []
-  for (let i = 0; i < CONNECTIONS; i++) posters.push(await takeIdentity(agent, base))
-  if (new Set(posters.map((p) => p.cookie)).size !== posters.length) throw new Error('posters share cookies')
-  const lines = fixtureLines()
-  const count = (db: BetterSqlite3.Database) => (db.prepare('select count(*) as n from post where thread_id = ?').get(s.threadId) as { n: number }).n
-  const before = (() => {
-    const db = new BetterSqlite3(s.dbFile, { readonly: true, fileMustExist: true })
-    try {
-      return count(db)
-    } finally {
-      db.close()
-    }
-  })()
-
-  const url = `${base}${s.threadPath}`
-  const latencies: number[] = []
-  const ackedNumbers: number[] = []
-  const failures: Record<string, number> = {}
-  const t0 = performance.now()
-  const deadline = t0 + POST_DURATION * 1000
-  const cpu0 = cpuSeconds(server.pid)
-  const wait0 = waitSeconds(server.pid)
-  let lastEnd = t0
-  await Promise.all(
-    posters.map(async (p, i) => {
-      for (let k = 0; performance.now() < deadline; k++) {
-        const body = new URLSearchParams({ _csrf: p.csrf, body: `${lines[(i * 20 + k) % lines.length]} (poster ${i + 1}, post ${k + 1})` }).toString()
-        const start = performance.now()
-        try {
-          const r = await send(agent, url, 'POST', { 'content-type': 'application/x-www-form-urlencoded', cookie: p.cookie }, body)
-          const n = /#p(\d+)$/.exec(String(r.headers.location ?? ''))
-          if (r.status === 303 && n) {
-            latencies.push(performance.now() - start)
-            ackedNumbers.push(Number(n[1]))
-          } else failures[`HTTP ${r.status}`] = (failures[`HTTP ${r.status}`] ?? 0) + 1
-        } catch (e) {
-          const key = (e as Error).message
-          failures[key] = (failures[key] ?? 0) + 1
-        }
-        lastEnd = performance.now()
-      }
-    }),
-  )
-  const seconds = (lastEnd - t0) / 1000
-  const cpu = cpuSeconds(server.pid) - cpu0
-  const waited = waitSeconds(server.pid) - wait0
-  agent.destroy()
-
-  // Count after a clean stop, read-only: what is on disk is what was kept.
-  await server.stop()
-  const db = new BetterSqlite3(s.dbFile, { readonly: true, fileMustExist: true })
-  let stored: number
-  let present: Set<number>
-  let contiguous: boolean
-  try {
-    stored = count(db)
-    const numbers = (db.prepare('select number from post where thread_id = ? order by number').all(s.threadId) as { number: number }[]).map((r) => r.number)
-    present = new Set(numbers)
-    contiguous = numbers.every((n, i) => n === i + 1)
-  } finally {
-    db.close()
-  }
-  const ackedSet = new Set(ackedNumbers)
-  const lost = [...ackedSet].filter((n) => !present.has(n)).length
-  latencies.sort((a, b) => a - b)
-  const pct = (q: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)]! : NaN)
-  return {
-    posters: posters.length,
-    seconds,
-    acked: ackedNumbers.length,
-    postsPerSecond: ackedNumbers.length / seconds,
-    p50: pct(0.5),
-    p99: pct(0.99),
-    failures,
-    storedBefore: before,
-    storedAfter: stored,
-    stored: stored - before,
-    lost,
-    unacknowledgedButStored: stored - before - ackedSet.size,
-    duplicateNumbers: ackedNumbers.length - ackedSet.size,
-    numbersContiguous: contiguous,
-    cpuUsPerPost: (cpu * 1e6) / Math.max(1, ackedNumbers.length),
-    cpuShare: cpu / seconds,
-    waitShare: waited / seconds,
-  }
-}
-
-// ---------- one run ----------
-
-type Run = {
-  thread?: Load
-  threadCeiling?: Load
-  threadReader?: Load
-  board?: Load
-  boardCeiling?: Load
-  chrome: Chrome
-  readerChrome: Chrome
-  boardThreads: number
-  posting?: Posting
-  serverOutput: string
-}
+type Posting = Awaited<ReturnType<typeof postOn>> & ReturnType<typeof checkNumbers>
+type Run = { loads: Record<string, Load>; posting: Posting[]; chrome: ReturnType<typeof chromeOf>; readerChrome: ReturnType<typeof chromeOf>; load1: string; output: string }
 
 async function oneRun(n: number): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'cellboard-bench-'))
-  const children: ChildProcess[] = []
-  let server: Server | undefined
+  const pgdb = PG ? await makePgDatabase('cb_bench') : null
+  const procs: Proc[] = []
+  const loads: Record<string, Load> = {}
+  const load1Start = load1()
   try {
-    log(`run ${n}/${RUNS}: seeding ${dir}`)
-    const s = await seed(join(dir, 'data'))
-    server = await startRealServer(s.dataDir, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [])
-    const base = server.url.replace(/\/$/, '')
-    if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(base)) throw new Error(`the server is not on 127.0.0.1: ${base}`)
+    log(`run ${n}/${RUNS}: seeding ${pgdb?.name ?? dir}`)
+    const s = await seed(join(dir, 'data'), pgdb ? { DATABASE_URL: pgdb.url } : {})
+    const env = (i: number): Record<string, string> => (pgdb ? { DATABASE_URL: pgdb.url, REDIS_URL, DATA_DIR: join(dir, `node${i}`) } : { DATA_DIR: s.dataDir })
+    const a = await startNode(env(1), PROFILE)
+    const nodes = [a]
+    procs.push(a)
+    const extra: Probe[] = pgdb ? [backendCpu(pgdb.name), commandCpu('redis-server')] : []
 
-    // The logged-in reader: a disposable identity taken over HTTP, as a browser takes it.
-    const readerAgent = new Agent({ keepAlive: false })
-    const reader = await takeIdentity(readerAgent, base).finally(() => readerAgent.destroy())
-
-    const threadPage = await fetchPage(base + s.threadPath)
-    const boardPage = await fetchPage(base + s.boardPath)
-    if (threadPage.setCookie || boardPage.setCookie) throw new Error('an anonymous page set a cookie')
-    if (tokenIn(threadPage.text)) throw new Error('the anonymous thread page carries a form token')
-    // The reader's page must really be the per-viewer one: the reply form with a token (masked
-    // afresh on every page, so it never equals an earlier one) and no new cookie.
-    const readerPage = await fetchPage(base + s.threadPath, { cookie: reader.cookie })
-    if (!tokenIn(readerPage.text) || !/<textarea\b[^>]*name="body"/.test(readerPage.text)) throw new Error("the logged-in reader's thread page has no reply form with this browser's token")
-    if (readerPage.setCookie) throw new Error("the logged-in reader's thread page set a cookie (the session was not recognised?)")
-    if (Buffer.compare(Buffer.from(readerPage.bytes), Buffer.from(threadPage.bytes)) === 0) throw new Error("the logged-in reader got the anonymous page")
-    const bodies = (() => {
-      const db = new BetterSqlite3(s.dbFile, { readonly: true, fileMustExist: true })
-      try {
-        return (db.prepare('select body_html from post where thread_id = ? order by number').all(s.threadId) as { body_html: string }[]).map((r) => r.body_html)
-      } finally {
-        db.close()
-      }
-    })()
-    const chrome = chromeOf(threadPage.text, bodies)
-    if (chrome.articles !== 200) throw new Error(`the thread page shows ${chrome.articles} posts, expected 200`)
-    const readerChrome = chromeOf(readerPage.text, bodies)
-    if (readerChrome.articles !== 200) throw new Error(`the logged-in reader's thread page shows ${readerChrome.articles} posts, expected 200`)
-    const list = /<ol id="threads"[^>]*>([\s\S]*?)<\/ol>/.exec(boardPage.text)?.[1] ?? ''
-    const boardThreads = (list.match(/<li\b/g) ?? []).length
-    if (boardThreads !== 50) throw new Error(`the board page lists ${boardThreads} threads, expected 50`)
-
-    const threadCeiling = await startCeiling(dir, 'thread', threadPage.bytes, threadPage.contentType, s.threadPath)
-    children.push(threadCeiling.proc)
-    const boardCeiling = await startCeiling(dir, 'board', boardPage.bytes, boardPage.contentType, s.boardPath)
-    children.push(boardCeiling.proc)
-    for (const [u, want] of [[threadCeiling.url, threadPage.bytes], [boardCeiling.url, boardPage.bytes]] as const) {
-      const got = (await fetchPage(u)).bytes
-      if (Buffer.compare(Buffer.from(got), Buffer.from(want)) !== 0) throw new Error(`the ceiling at ${u} does not serve the page's bytes`)
+    // The pages, and what they must be: the anonymous ones cached (no cookie, no token), the reader's built for them.
+    const reader = await disposable(a.url)
+    const [thread, board, readerPage] = [await fetchPage(a.url + s.threadPath), await fetchPage(a.url + s.boardPath), await fetchPage(a.url + s.threadPath, { cookie: reader.cookie })]
+    if (thread.setCookie || board.setCookie || tokensOf(thread.text).length) throw new Error('an anonymous page set a cookie or carries a form token')
+    if (!tokensOf(readerPage.text).length || !/<textarea\b[^>]*name="body"/.test(readerPage.text) || readerPage.setCookie || samePage(readerPage, thread)) throw new Error("the logged-in reader's page is not built for them")
+    const bodies = (await query<{ body_html: string }>(s, 'select body_html from post where thread_id = ? order by number', s.threadId)).map((r) => r.body_html)
+    const [chrome, readerChrome] = [chromeOf(thread.text, bodies), chromeOf(readerPage.text, bodies)]
+    const listed = (/<ol id="threads"[^>]*>([\s\S]*?)<\/ol>/.exec(board.text)?.[1]?.match(/<li\b/g) ?? []).length
+    if (chrome.articles !== 200 || readerChrome.articles !== 200 || listed !== 50) throw new Error(`the pages show ${chrome.articles} / ${readerChrome.articles} posts and ${listed} threads, expected 200 and 50`)
+    const ceilings: Record<string, Proc[]> = { thread: [], board: [] }
+    for (const [name, page, path] of [['thread', thread, s.threadPath], ['board', board, s.boardPath]] as [string, Page, string][]) {
+      for (let i = 0; i < (PROFILE.length ? 0 : NODES); i++) procs.push((ceilings[name]![i] = await startCeiling(dir, `${name}${i}`, page, path)))
     }
+    log(`  thread page ${fmt(thread.bytes.length)} B (chrome ${fmt(chrome.chrome)} B; logged-in ${fmt(readerPage.bytes.length)} B), board page ${fmt(board.bytes.length)} B; c=${C}, d=${DURATION} s, warm-up ${WARMUP} s`)
 
-    log(`  thread page ${threadPage.bytes.length} B (chrome ${chrome.chrome} B; logged-in ${readerPage.bytes.length} B, shell ${readerChrome.shellBytes} B), board page ${boardPage.bytes.length} B; c=${CONNECTIONS}, d=${DURATION}s, warm-up ${WARMUP}s`)
-    const run: Run = { chrome, readerChrome, boardThreads, serverOutput: '' }
-    if (ONLY.has('thread')) {
-      run.thread = await load('thread page', base + s.threadPath, threadPage.bytes.length, server.pid)
-      if (!PROFILE) run.threadCeiling = await load('thread ceiling', threadCeiling.url, threadPage.bytes.length, threadCeiling.proc.pid!)
+    const L = async (key: string, on: Proc[], path: string | null, headers?: Record<string, string>) => {
+      const targets = on.map((p) => ({ url: p.url + (path ?? ''), connections: Math.max(1, Math.round(C / on.length)), headers }))
+      if (on.length) loads[key] = await load(`${key} (c=${targets.map((t) => t.connections).join('+')})`, targets, on.map((p) => p.pid), { duration: DURATION, warmup: WARMUP, extra: path === null ? [] : extra })
     }
-    if (ONLY.has('reader')) {
-      run.threadReader = await load('thread logged-in', base + s.threadPath, readerPage.bytes.length, server.pid, { cookie: reader.cookie })
-      if (!PROFILE && !run.threadCeiling) run.threadCeiling = await load('thread ceiling', threadCeiling.url, threadPage.bytes.length, threadCeiling.proc.pid!)
+    const loadAll = async (x: string) => {
+      if (ONLY.has('thread')) await L(`thread${x}`, nodes, s.threadPath)
+      if (ONLY.has('thread') || (ONLY.has('reader') && !x)) await L(`thread ceiling${x}`, ceilings.thread!.slice(0, nodes.length), null) // the reader's reference too
+      if (ONLY.has('reader') && !x) await L('reader', nodes, s.threadPath, { cookie: reader.cookie })
+      if (ONLY.has('board')) await L(`board${x}`, nodes, s.boardPath), await L(`board ceiling${x}`, ceilings.board!.slice(0, nodes.length), null)
     }
-    if (ONLY.has('board')) {
-      run.board = await load('board page', base + s.boardPath, boardPage.bytes.length, server.pid)
-      if (!PROFILE) run.boardCeiling = await load('board ceiling', boardCeiling.url, boardPage.bytes.length, boardCeiling.proc.pid!)
+    await loadAll('')
+    if (NODES === 2) {
+      procs.push(nodes[1] = await startNode(env(2)))
+      for (const [path, page] of [[s.threadPath, thread], [s.boardPath, board]] as const) if (!samePage(await fetchPage(nodes[1].url + path), page)) throw new Error(`node 2 serves other bytes at ${path}`)
+      await loadAll(' ×2')
     }
-    for (const c of children) await stopProcess(c)
+    for (const c of [...ceilings.thread!, ...ceilings.board!]) await c.stop()
 
+    const phases: Awaited<ReturnType<typeof postOn>>[] = []
     if (ONLY.has('post')) {
-      log(`  posting: ${CONNECTIONS} posters, ${POST_DURATION}s`)
-      run.posting = await postingBench(base, s, server)
-      const p = run.posting
-      log(`  posting: ${fmt(p.postsPerSecond)} posts/s, p99 ${p.p99.toFixed(1)} ms; server ${p.cpuUsPerPost.toFixed(0)} CPU-µs/post at ${(100 * p.cpuShare).toFixed(0)}% of a core, waited for a CPU ${(100 * p.waitShare).toFixed(0)}%; acknowledged ${p.acked}, stored ${p.stored}, lost ${p.lost}`)
+      const posters: Visitor[] = []
+      for (let i = 0; i < C; i++) posters.push(await disposable(a.url))
+      for (const on of NODES === 2 ? [[a], nodes] : [[a]]) phases.push(await postOn(on, posters, s, extra))
+      if (NODES === 2) {
+        await sleep(500)
+        for (const path of [s.boardPath, `${s.threadPath}?page=2`]) if (!samePage(await fetchPage(a.url + path), await fetchPage(nodes[1]!.url + path))) throw new Error(`after posting, the nodes serve different pages at ${path}`)
+        log('  after posting, both nodes serve the same board page and thread page 2')
+      }
+      if (pgdb) for (const v of posters) await v.post('/identity/burn', {}) // sessions leave Redis now, not in 12 h
     }
-    await server.stop()
-    run.serverOutput = server.output()
-    return run
+    for (const p of procs) await p.stop()
+    // Read after a clean stop: what is stored is what was kept.
+    const stored = await numbers(s)
+    const posting = phases.map((ph, i) => ({ ...ph, ...checkNumbers(stored, ph.ackedNumbers, ph.before, phases[i + 1]?.before ?? stored.length) }))
+    for (const p of posting) log(`  check, ${p.nodes} node(s): acknowledged ${p.acked}, stored ${p.stored}, lost ${p.lost}, stored unacknowledged ${p.unacknowledged}, duplicates ${p.duplicates}, numbers 1..n ${p.contiguous}`)
+    return { loads, posting, chrome, readerChrome, load1: `${load1Start} → ${load1()}`, output: procs.map((p) => p.output()).join('') }
   } finally {
-    for (const c of children) await stopProcess(c)
-    await server?.stop()
+    for (const p of procs) await p.stop()
+    await pgdb?.drop()
     rmSync(dir, { recursive: true, force: true })
   }
 }
 
-// ---------- report ----------
+log(header(`bench/pages.ts (${PG ? 'PostgreSQL + Redis' : 'SQLite'}, ${NODES} node(s), ${RUNS} run(s))`))
+const runs: Run[] = []
+for (let i = 1; i <= RUNS; i++) runs.push(await oneRun(i))
 
-const log = (s: string) => console.log(s)
-const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en') : '–')
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = Math.floor(s.length / 2)
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+log(`\nMedians over ${RUNS} run(s), per-run values in brackets:`)
+log(`| what | req/s mean | req/s median | p50 ms | p99 ms | server CPU-µs/req | server cpu% | waited |${PG ? ' postgres + redis CPU-µs/req |' : ''}\n|---|---:|---:|---:|---:|---:|---:|---:|${PG ? '---:|' : ''}`)
+for (const k of Object.keys(runs[0]!.loads)) {
+  const xs = runs.map((r) => r.loads[k]!)
+  const mid = (f: (l: Load) => number) => fmt(median(xs.map(f)))
+  log(`| ${xs[0]!.label} | ${runsOf(xs.map((l) => l.rpsMean))} | ${mid((l) => l.rpsMedian)} | ${mid((l) => l.p50)} | ${mid((l) => l.p99)} | ${mid((l) => l.cpuUsPerReq)} | ${mid((l) => 100 * l.cpuShare)} | ${mid((l) => 100 * l.waitShare)} % |` +
+    `${PG ? ` ${xs[0]!.extraUsPerReq.map((_, i) => mid((l) => l.extraUsPerReq[i]!)).join(' + ') || '–'} |` : ''}`)
 }
-
-const GOAL = { ratio: 0.8, chromeBytes: 8 * 1024, postsPerSecond: 300 }
-
-async function main() {
-  log(`cellboard bench: node ${process.version}, ${cpus().length} CPUs (nproc), c=${CONNECTIONS}, d=${DURATION}s, ${RUNS} run(s)`)
-  const runs: Run[] = []
-  for (let i = 1; i <= RUNS; i++) runs.push(await oneRun(i))
-
-  const m = (f: (r: Run) => number) => median(runs.map(f))
-  const rows: [string, (r: Run) => Load | undefined][] = [
-    ['thread page (200 posts)', (r) => r.thread],
-    ['  its ceiling', (r) => r.threadCeiling],
-    ['thread page, logged-in reader', (r) => r.threadReader],
-    ['board page (50 threads)', (r) => r.board],
-    ['  its ceiling', (r) => r.boardCeiling],
-  ]
-  log('')
-  log(`Medians over ${runs.length} run(s):`)
-  log('| what | bytes | req/s mean | req/s median | p99 ms | server CPU-µs/req | server cpu% | server waited for CPU % |')
-  log('|---|---:|---:|---:|---:|---:|---:|---:|')
-  for (const [name, f] of rows) {
-    if (!f(runs[0]!)) continue
-    log(`| ${name} | ${fmt(m((r) => f(r)!.bytes))} | ${fmt(m((r) => f(r)!.rpsMean))} | ${fmt(m((r) => f(r)!.rpsMedian))} | ${m((r) => f(r)!.p99)} | ${fmt(m((r) => f(r)!.cpuUsPerReq))} | ${fmt(100 * m((r) => f(r)!.cpuShare))} | ${fmt(100 * m((r) => f(r)!.waitShare))} |`)
-  }
-  log('')
-  const ratioText = (xs: number[]) => `${median(xs).toFixed(2)} (runs: ${xs.map((x) => x.toFixed(2)).join(', ')})`
-  for (const [name, page, ceiling] of [
-    ['thread', (r: Run) => r.thread, (r: Run) => r.threadCeiling],
-    ['thread (logged-in reader)', (r: Run) => r.threadReader, (r: Run) => r.threadCeiling],
-    ['board', (r: Run) => r.board, (r: Run) => r.boardCeiling],
-  ] as const) {
-    if (!page(runs[0]!) || !ceiling(runs[0]!)) continue
-    const xs = runs.map((r) => page(r)!.rpsMean / ceiling(r)!.rpsMean)
-    const ys = runs.map((r) => page(r)!.rpsMedian / ceiling(r)!.rpsMedian)
-    const zs = runs.map((r) => ceiling(r)!.cpuUsPerReq / page(r)!.cpuUsPerReq)
-    log(`${name} page / ceiling: req/s mean ${ratioText(xs)}, req/s median ${ratioText(ys)}  goal ≥ ${GOAL.ratio}: ${median(xs) >= GOAL.ratio ? 'met' : 'NOT met'}`)
-    log(`  per server CPU-second (ceiling's CPU-µs/request ÷ page's): ${ratioText(zs)}`)
-  }
-  const c = runs[0]!.chrome
-  log(`thread page: ${c.pageBytes} B = post bodies ${c.bodyBytes} B (${c.posts} stored body_html) + chrome ${c.chrome} B` +
-    ` (page shell ${c.shellBytes} B + ${c.perPostWrapper.toFixed(1)} B of wrapper per post)  goal ≤ ${GOAL.chromeBytes} B: ${c.chrome <= GOAL.chromeBytes ? 'met' : 'NOT met'}`)
-  const rc = runs[0]!.readerChrome
-  log(`  logged-in reader's thread page: ${rc.pageBytes} B, chrome ${rc.chrome} B (page shell ${rc.shellBytes} B + ${rc.perPostWrapper.toFixed(1)} B per post)`)
-  let lost = 0
-  if (runs[0]!.posting) {
-    const ps = runs.map((r) => r.posting!)
-    const pps = median(ps.map((p) => p.postsPerSecond))
-    lost = ps.reduce((n, p) => n + p.lost, 0)
-    log(`posting: ${fmt(pps)} posts/s median (runs: ${ps.map((p) => fmt(p.postsPerSecond)).join(', ')}), p50 ${median(ps.map((p) => p.p50)).toFixed(1)} ms, p99 ${median(ps.map((p) => p.p99)).toFixed(1)} ms, ` +
-      `server ${fmt(median(ps.map((p) => p.cpuUsPerPost)))} CPU-µs/post at ${fmt(100 * median(ps.map((p) => p.cpuShare)))}% of a core (runs: ${ps.map((p) => fmt(100 * p.cpuShare)).join(', ')}), waited for a CPU ${ps.map((p) => fmt(100 * p.waitShare) + '%').join(', ')}; ` +
-      `acknowledged (303) ${ps.map((p) => p.acked).join('/')}, stored ${ps.map((p) => p.stored).join('/')}, lost ${lost}, ` +
-      `stored without acknowledgement ${ps.map((p) => p.unacknowledgedButStored).join('/')}, duplicate numbers ${ps.map((p) => p.duplicateNumbers).join('/')}, ` +
-      `numbers 1..n contiguous ${ps.every((p) => p.numbersContiguous)}, failures ${JSON.stringify(ps.map((p) => p.failures))}`)
-    log(`  goal ≥ ${GOAL.postsPerSecond} posts/s with none lost: ${pps >= GOAL.postsPerSecond && lost === 0 ? 'met' : 'NOT met'}${lost === 0 ? ' (none lost)' : ` (${lost} LOST)`}`)
-  }
-  const bad = runs.flatMap((r) => [r.thread, r.threadCeiling, r.threadReader, r.board, r.boardCeiling]).filter((l): l is Load => l !== undefined && l.bad > 0)
-  if (bad.length) log(`WARNING: errors, timeouts or non-2xx responses in: ${bad.map((l) => l.label).join(', ')}`)
-  const errors = runs.map((r) => r.serverOutput).join('').split('\n').filter((l) => /internal error/.test(l))
-  if (errors.length) log(`WARNING: the server logged ${errors.length} internal error(s), e.g.: ${errors[0]}`)
-  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ node: process.version, cpus: cpus().length, connections: CONNECTIONS, duration: DURATION, warmup: WARMUP, postDuration: POST_DURATION, runs: runs.map(({ serverOutput: _, ...r }) => r) }, null, 2))
-  const failed = bad.length > 0 || lost > 0 || errors.length > 0
-  process.exitCode = failed ? 1 : 0
+log("Ratios within each run, against a reference measured in the same run (per server CPU: the reference's CPU-µs per request ÷ this one's):")
+for (const [p, q] of [['thread', 'thread ceiling'], ['reader', 'thread ceiling'], ['board', 'board ceiling'], ['thread ×2', 'thread ceiling ×2'], ['board ×2', 'board ceiling ×2'],
+  ['thread ×2', 'thread'], ['board ×2', 'board'], ['thread ceiling ×2', 'thread ceiling'], ['board ceiling ×2', 'board ceiling']] as const) {
+  if (!runs.every((r) => r.loads[p] && r.loads[q])) continue
+  const rps = runs.map((r) => r.loads[p]!.rpsMean / r.loads[q]!.rpsMean)
+  const goal = q.includes('ceiling') && !p.includes('ceiling') ? `  goal ≥ ${GOAL.ratio}: ${median(rps) >= GOAL.ratio ? 'met' : 'NOT met'}` : ''
+  log(`${p} ÷ ${q}: req/s ${runsOf(rps, 2)}, per server CPU ${runsOf(runs.map((r) => r.loads[q]!.cpuUsPerReq / r.loads[p]!.cpuUsPerReq), 2)}${goal}`)
 }
-
-await main()
+const [c, rc] = [runs[0]!.chrome, runs[0]!.readerChrome]
+log(`thread page (run 1): ${fmt(c.pageBytes)} B = 200 stored post bodies ${fmt(c.bodyBytes)} B + chrome ${fmt(c.chrome)} B (shell ${fmt(c.shellBytes)} B + ${c.perPost.toFixed(1)} B per post)  goal ≤ ${GOAL.chromeBytes} B: ${c.chrome <= GOAL.chromeBytes ? 'met' : 'NOT met'}`)
+log(`  logged-in reader's page: ${fmt(rc.pageBytes)} B, chrome ${fmt(rc.chrome)} B (shell ${fmt(rc.shellBytes)} B)`)
+for (let i = 0; i < runs[0]!.posting.length; i++) {
+  const ps = runs.map((r) => r.posting[i]!)
+  const all = (f: (p: Posting) => unknown) => ps.map(f).join('/')
+  const ok = median(ps.map((p) => p.postsPerSecond)) >= GOAL.postsPerSecond && ps.every((p) => p.lost === 0)
+  log(`posting, ${ps[0]!.nodes} node(s): ${runsOf(ps.map((p) => p.postsPerSecond))} posts/s, p50 ${runsOf(ps.map((p) => p.p50), 1)} ms, p99 ${runsOf(ps.map((p) => p.p99), 1)} ms; server ${fmt(median(ps.map((p) => p.cpuUsPerPost)))} CPU-µs/post` +
+    `${PG ? ` (+ postgres ${fmt(median(ps.map((p) => p.elsewhereUsPerPost[0]!)))}, redis ${fmt(median(ps.map((p) => p.elsewhereUsPerPost[1]!)))})` : ''} at ${all((p) => fmt(100 * p.cpuShare))}% of a core, waited ${all((p) => fmt(100 * p.waitShare))}%; ` +
+    `acknowledged ${all((p) => p.acked)} = stored ${all((p) => p.stored)}, lost ${all((p) => p.lost)}, stored unacknowledged ${all((p) => p.unacknowledged)}, duplicates ${all((p) => p.duplicates)}, numbers 1..n ${ps.every((p) => p.contiguous)}, ` +
+    `failures ${JSON.stringify(ps.map((p) => p.failures))}  goal ≥ ${GOAL.postsPerSecond} posts/s, none lost: ${ok ? 'met' : 'NOT met'}`)
+}
+if (runs[0]!.posting.length === 2) log(`posting, 2 nodes ÷ 1 node: ${runsOf(runs.map((r) => r.posting[1]!.postsPerSecond / r.posting[0]!.postsPerSecond), 2)}`)
+log(`load average (1 min) per run: ${runs.map((r) => r.load1).join('; ')}`)
+const bad = runs.flatMap((r) => Object.values(r.loads)).filter((l) => l.bad > 0).map((l) => l.label)
+const failed = runs.flatMap((r) => r.posting).some((p) => p.lost || p.unacknowledged || p.duplicates || !p.contiguous || Object.keys(p.failures).length)
+const errors = runs.flatMap((r) => r.output.split('\n')).filter((l) => /internal error|warning/.test(l))
+if (bad.length) log(`WARNING: errors, timeouts or non-2xx responses in: ${bad.join(', ')}`)
+if (errors.length) log(`WARNING: the servers logged: ${[...new Set(errors)].slice(0, 3).join(' | ')}`)
+if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ node: process.version, dialect: PG ? 'postgres' : 'sqlite', nodes: NODES, connections: C, duration: DURATION, warmup: WARMUP, postDuration: POST_DURATION, runs: runs.map(({ output: _, ...r }) => r) }, null, 2))
+process.exitCode = bad.length || failed || errors.length ? 1 : 0
+log(header('end'))

@@ -20,9 +20,9 @@ export const TEST_DIALECT: Dialect = process.env.CELLBOARD_TEST_DIALECT === 'pos
 export const PG_ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
-/** A fresh PostgreSQL database for one test, and how to drop it. */
-export async function makePgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `cb_test_${randomBytes(6).toString('hex')}`
+/** A fresh PostgreSQL database for one test (or benchmark run: prefix cb_bench), and how to drop it. */
+export async function makePgDatabase(prefix = 'cb_test'): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL })
   await admin.connect()
   await admin.query(`create database ${name}`)
@@ -30,6 +30,7 @@ export async function makePgDatabase(): Promise<{ url: string; drop: () => Promi
   const url = new URL(PG_ADMIN_URL)
   url.pathname = `/${name}`
   return {
+    name,
     url: url.toString(),
     async drop() {
       const a = new pg.Client({ connectionString: PG_ADMIN_URL })

@@ -15,8 +15,8 @@ export async function clearsignWith(armoredPrivate: string, text: string): Promi
   return openpgp.sign({ message: await openpgp.createCleartextMessage({ text }), signingKeys })
 }
 
-/** Log a client in with a held key by signing the identity page's challenge. */
-export async function logInWith(c: Client, key: { publicKey: string; privateKey: string }, via: 'gpg' | 'browser' = 'gpg') {
+/** Log a client (or a Visitor over real HTTP) in with a held key by signing the identity page's challenge. */
+export async function logInWith(c: Pick<Client, 'get' | 'post'>, key: { publicKey: string; privateKey: string }, via: 'gpg' | 'browser' = 'gpg') {
   const page = await c.get('/identity')
   const challenge = unescape(/<pre id="challenge" class="to-sign">([\s\S]*?)<\/pre>/.exec(page.text)![1]!)
   const { res, text } = await c.post("/identity/login", { via, public_key: key.publicKey, signed: await clearsignWith(key.privateKey, challenge) })

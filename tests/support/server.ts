@@ -7,21 +7,24 @@ export type RunningServer = { url: string; dataDir: string; proc: ChildProcess; 
 
 /**
  * Start the real server (`src/main.ts`, as `npm start` does) on a free loopback port with its own
- * data folder. Everything it prints is captured, so tests can check what it logs.
+ * data folder. Everything it prints is captured, so tests can check what it logs. `nodeArgs` go
+ * before the script (the benchmarks profile with --cpu-prof).
  */
-export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
+export async function startServer(env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<RunningServer> {
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'cellboard-server-'))
+  const started = await startListening([...nodeArgs, '--import', 'tsx', 'src/main.ts'], { HOST: '127.0.0.1', PORT: '0', ...env, DATA_DIR: dataDir }, 'server')
+  return { ...started, dataDir }
+}
+
+/** Run a node script of this repository that prints "listening on URL" (the server, bench/ceiling.ts); resolve once it has. */
+export async function startListening(args: string[], env: Record<string, string>, name = args.at(-1)!): Promise<Omit<RunningServer, 'dataDir'>> {
   const root = new URL('../../', import.meta.url).pathname
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', PORT: '0', ...env, DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const proc = spawn(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   proc.stdout!.on('data', (d) => (out += d))
   proc.stderr!.on('data', (d) => (out += d))
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000)
+    const timer = setTimeout(() => (proc.kill('SIGKILL'), reject(new Error(`${name} did not start:\n${out}`))), 30_000)
     const check = () => {
       const m = /listening on (http:\/\/[^\s]+)/.exec(out)
       if (m) {
@@ -30,16 +33,15 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
       }
     }
     proc.stdout!.on('data', check)
-    proc.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)))
+    proc.on('exit', (code) => reject(new Error(`${name} exited with ${code}:\n${out}`)))
   })
   return {
     url,
-    dataDir,
     proc,
     output: () => out,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve()
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve()
         proc.on('exit', () => resolve())
         proc.kill('SIGTERM')
       }),

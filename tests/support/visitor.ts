@@ -8,9 +8,13 @@ export class Visitor {
   get csrf(): string {
     return this.forms.last
   }
+  /** The Cookie header it sends (the benchmarks hand it to their load generator). */
+  get cookie(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+  }
   async fetch(path: string, init: RequestInit = {}) {
     const headers = new Headers(init.headers)
-    if (this.cookies.size) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
+    if (this.cookies.size) headers.set('cookie', this.cookie)
     const res = await fetch(this.base + path, { ...init, headers, redirect: 'manual' })
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(';')
@@ -22,6 +26,9 @@ export class Visitor {
     const text = await res.text()
     this.forms.saw(text)
     return { res, text }
+  }
+  get(path: string) {
+    return this.fetch(path)
   }
   async post(path: string, fields: Record<string, string>) {
     let seen = this.forms.take(path)
