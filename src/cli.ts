@@ -59,7 +59,7 @@ async function run(argv: string[]): Promise<void> {
   }
   const config = loadConfig(process.env)
   // Removals here are announced (compose.ts), so running servers drop the pages they cached.
-  const { deps: ops, close } = await openDeps(config, { poolSize: 2, mustExist: area !== 'init' })
+  const { deps, close } = await openDeps(config, { poolSize: 2, mustExist: area !== 'init' })
   try {
     const need = (n: number, what: string) => {
       if (rest.length !== n) throw new UsageError(`${area} ${verb} takes ${what}`)
@@ -71,55 +71,55 @@ async function run(argv: string[]): Promise<void> {
       case 'cell create': {
         need(1, 'SLUG')
         if (!values.name) throw new UsageError('cell create needs --name')
-        const cell = await createCell(ops, { slug: rest[0]!, name: values.name, principles: values.principle ?? [] })
+        const cell = await createCell(deps, { slug: rest[0]!, name: values.name, principles: values.principle ?? [] })
         console.log(`created cell ${cell.slug} (${(values.principle ?? []).length} principles)`)
         break
       }
       case 'cell list':
-        for (const c of await listAllCells(ops)) console.log(`${c.slug}\t${c.name}`)
+        for (const c of await listAllCells(deps)) console.log(`${c.slug}\t${c.name}`)
         break
       case 'board create': {
         need(2, 'CELL SLUG')
         if (!values.name) throw new UsageError('board create needs --name')
         const days = values['retention-days']
         const retention = days === undefined ? null : /^[0-9]+$/.test(days) ? Number(days) : NaN
-        const b = await createBoard(ops, { cell: rest[0]!, slug: rest[1]!, name: values.name, description: values.description ?? '', visibility: values.visibility ?? 'public', retentionDays: retention })
+        const b = await createBoard(deps, { cell: rest[0]!, slug: rest[1]!, name: values.name, description: values.description ?? '', visibility: values.visibility ?? 'public', retentionDays: retention })
         console.log(`created board ${rest[0]}/${b.slug} (${b.visibility}${b.retention_days ? `, kept ${b.retention_days} days` : ''})`)
         break
       }
       case 'board list':
         need(1, 'CELL')
-        for (const b of await listCellBoards(ops, rest[0]!)) console.log(`${b.slug}\t${b.visibility}\t${b.retention_days ?? '-'}\t${b.name}`)
+        for (const b of await listCellBoards(deps, rest[0]!)) console.log(`${b.slug}\t${b.visibility}\t${b.retention_days ?? '-'}\t${b.name}`)
         break
       case 'roster add': {
         need(2, 'CELL KEYFILE (or - for standard input)')
         if (!values.role) throw new UsageError('roster add needs --role member|voter')
         const armored = readFileSync(rest[1] === '-' ? 0 : rest[1]!, 'utf8')
-        const fpr = await addRosterKey(ops, { cell: rest[0]!, armoredKey: armored, role: values.role })
+        const fpr = await addRosterKey(deps, { cell: rest[0]!, armoredKey: armored, role: values.role })
         console.log(`${fpr} is now ${values.role} of ${rest[0]} (${showPseudonym(pseudonymOf(fpr))})`)
         break
       }
       case 'roster list':
         need(1, 'CELL')
-        for (const r of await listCellRoster(ops, rest[0]!)) console.log(`${r.fingerprint}\t${r.role}\t${showPseudonym(pseudonymOf(r.fingerprint))}`)
+        for (const r of await listCellRoster(deps, rest[0]!)) console.log(`${r.fingerprint}\t${r.role}\t${showPseudonym(pseudonymOf(r.fingerprint))}`)
         break
       case 'post remove': {
         need(4, 'CELL BOARD THREAD NUMBER')
         const [thread, number] = [positiveInt(rest[2]!, 'THREAD'), positiveInt(rest[3]!, 'NUMBER')]
-        const r = await removePost(ops, { cell: rest[0]!, board: rest[1]!, thread, number })
+        const r = await removePost(deps, { cell: rest[0]!, board: rest[1]!, thread, number })
         console.log(`removed post ${number} of thread ${thread}${r.threadDeleted ? ' (the thread had no other posts and is gone too)' : ''}; ${purgeLine(r.purge)}`)
         break
       }
       case 'thread remove': {
         need(3, 'CELL BOARD THREAD')
-        const r = await removeThread(ops, { cell: rest[0]!, board: rest[1]!, thread: positiveInt(rest[2]!, 'THREAD') })
+        const r = await removeThread(deps, { cell: rest[0]!, board: rest[1]!, thread: positiveInt(rest[2]!, 'THREAD') })
         console.log(`removed thread ${rest[2]} and its posts; ${purgeLine(r.purge)}`)
         break
       }
       case 'purge': {
         // Asked for by name: always finish forgetting (on PostgreSQL too, where the timer does so
         // only after it deletes something), e.g. after a removal whose purge had to give up.
-        console.log(purgeLine(await purge(ops, { removed: true })))
+        console.log(purgeLine(await purge(deps, { removed: true })))
         break
       }
       default:

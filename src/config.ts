@@ -11,7 +11,7 @@ const schema = z.object({
   // Redis for ephemeral state (sessions, challenges, rate limits, the form-token secret) shared by nodes.
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// URL').optional(),
   REDIS_ALLOW_PERSISTENCE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
-  // Binds signed texts (posts now, ballots later) to this site so they cannot be replayed elsewhere.
+  // Binds signed texts (posts, ballots, login challenges) to this site so they cannot be replayed elsewhere.
   SITE_ID: z.string().regex(/^[a-z0-9.-]{1,64}$/, 'lowercase letters, digits, dots and dashes').default('cellboard.local'),
   DEFAULT_CELL: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/).default('lobby'),
   SESSION_IDLE_HOURS: z.coerce.number().positive().default(12),

@@ -2,6 +2,8 @@
 // signing the server's challenge; sign posts before they are sent. The private key never leaves
 // the browser: only public keys, signed challenges and signatures are posted.
 // Everything here is an enhancement: with JavaScript off, none of it runs and the forms still work.
+import { ballotText, canonicalPostText } from './canonical-text.js'
+
 const STORE = 'cellboard.browser-key'
 let pgp
 const openpgp = async () => (pgp ??= await import('/static/openpgp/openpgp.min.mjs'))
@@ -31,29 +33,16 @@ async function readStoredKey() {
   return readPrivateKey({ armoredKey: armored })
 }
 
-// The canonical post text, exactly as the server builds it (src/domain/posts.ts, src/domain/text.ts).
-function canonicalBody(raw) {
-  return raw
-    .replace(/\r\n?/g, '\n')
-    .split('\n')
-    .map((line) => line.replace(/[ \t]+$/, ''))
-    .join('\n')
-    .replace(/^\n+/, '')
-    .replace(/\n+$/, '')
-}
-
-function canonicalPostText(form) {
+function canonicalPostTextOf(form) {
   const d = form.dataset
-  const lines = ['cellboard post v1', `site: ${d.site}`, `cell: ${d.cell}`, `board: ${d.board}`, `thread: ${d.thread}`]
-  if (d.thread === 'new') lines.push(`title: ${form.elements.title.value.trim()}`)
-  return `${lines.join('\n')}\n\n${canonicalBody(form.elements.body.value)}`
+  return canonicalPostText({ site: d.site, cell: d.cell, board: d.board, thread: d.thread, title: d.thread === 'new' ? form.elements.title.value : '', body: form.elements.body.value })
 }
 
 async function signPost(form) {
   const key = await readStoredKey()
   if (!key) return // no key here: the server marks the post session-attested
   const { sign, createMessage } = await openpgp()
-  const message = await createMessage({ text: canonicalPostText(form) })
+  const message = await createMessage({ text: canonicalPostTextOf(form) })
   form.elements.signature.value = await sign({ message, signingKeys: key, date: coarseDate(key), detached: true, format: 'armored' })
 }
 
@@ -64,7 +53,7 @@ async function signBallot(form) {
   const choice = form.querySelector('input[name="choice"]:checked')?.value
   if (!key || !choice || form.elements.signed.value.trim()) return
   const d = form.dataset
-  const text = `cellboard ballot v1\nsite: ${d.site}\ncell: ${d.cell}\nquestion: ${d.question}\nline: ${d.line}\nchoice: ${choice}`
+  const text = ballotText({ site: d.site, cell: d.cell, question: d.question, line: d.line, choice })
   const { sign, createCleartextMessage } = await openpgp()
   form.elements.signed.value = await sign({ message: await createCleartextMessage({ text }), signingKeys: key, date: coarseDate(key) })
 }

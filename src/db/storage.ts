@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { sql } from 'kysely'
 import pg from 'pg'
 import { migrateToLatest, openDatabase, openPostgres, type Db, type Dialect } from './connect.ts'
-import { checkpointTruncate, dataVersion } from './forget.ts'
+import { checkpointTruncate, dataVersion } from './forget-sqlite.ts'
 import { checkForgettingSettings, rewriteAndCheckpoint } from './forget-postgres.ts'
 
 /**

@@ -1,6 +1,7 @@
 import { DomainError } from './errors.ts'
 
-// How a post was signed. Later issues add 'browser', 'gpg-signed' and 'session-attested'.
+// How a post was signed: by a disposable key the server holds, in the browser, by GnuPG (pasted), or
+// not at all (the session proved the key).
 export const SIGNINGS = ['disposable', 'browser', 'gpg-signed', 'session-attested'] as const
 export type Signing = (typeof SIGNINGS)[number]
 

@@ -1,4 +1,4 @@
-// Counters in memory only (later in Redis with a TTL): how often a key did something recently.
+// How often a key did something recently: counters in memory, or in Redis with a TTL (redis.ts).
 export interface RateLimiter {
   /** Count one more hit; false when the limit for the window is already reached. */
   hit(key: string, limit: number, windowMs: number): Promise<boolean>

@@ -10,9 +10,9 @@ import { readPublicKey } from '../pgp.ts'
 import type { Deps } from './deps.ts'
 import { findCellOrThrow } from './reading.ts'
 
-// Operator use cases (the CLI). Cells, boards and the first roster are set up here; later
-// issues move roster and line changes to votes.
-type Ops = Pick<Deps, 'db' | 'config' | 'now' | 'storage'>
+// Operator use cases (the CLI): cells, boards and the first roster are set up here. After that the
+// roster and the line change by the cell's votes (services/questions/), and every operator action
+// is published in the cell's decision log.
 
 // A cell's own pages live beside its boards (/c/CELL/questions): no board may take those names.
 const RESERVED_BOARD_SLUGS = ['questions', 'line', 'decisions']
@@ -22,7 +22,7 @@ const checkSlug = (field: string, v: string) => {
   return v
 }
 
-export async function createCell(ops: Ops, input: { slug: string; name: string; principles: string[] }) {
+export async function createCell(deps: Deps, input: { slug: string; name: string; principles: string[] }) {
   const v = validateFields(
     {
       slug: () => checkSlug('slug', input.slug),
@@ -32,9 +32,9 @@ export async function createCell(ops: Ops, input: { slug: string; name: string; 
     'The cell was not created.',
   )
   if (v.principles.length > 50) throw new DomainError(422, 'A line has at most 50 principles.')
-  if (await findCell(ops.db, v.slug)) throw new DomainError(409, `A cell named "${v.slug}" already exists.`)
-  const createdAt = coarseTime(ops.now(), ops.config.timeGranularityMs)
-  return ops.db.transaction().execute(async (tx) => {
+  if (await findCell(deps.db, v.slug)) throw new DomainError(409, `A cell named "${v.slug}" already exists.`)
+  const createdAt = coarseTime(deps.now(), deps.config.timeGranularityMs)
+  return deps.db.transaction().execute(async (tx) => {
     const cell = await insertCell(tx, { slug: v.slug, name: v.name, createdAt }, v.principles)
     await recordOperatorAction(tx, cell.id, `created the cell, with a line of ${v.principles.length} principle${v.principles.length === 1 ? '' : 's'}`, createdAt)
     return cell
@@ -42,10 +42,10 @@ export async function createCell(ops: Ops, input: { slug: string; name: string; 
 }
 
 export async function createBoard(
-  ops: Ops,
+  deps: Deps,
   input: { cell: string; slug: string; name: string; description: string; visibility: string; retentionDays: number | null },
 ) {
-  const cell = await findCellOrThrow(ops, input.cell)
+  const cell = await findCellOrThrow(deps, input.cell)
   const v = validateFields(
     {
       slug: () => {
@@ -66,21 +66,21 @@ export async function createBoard(
     },
     'The board was not created.',
   )
-  if ((await listBoards(ops.db, cell.id)).some((b) => b.slug === v.slug)) throw new DomainError(409, `The cell already has a board "${v.slug}".`)
-  const createdAt = coarseTime(ops.now(), ops.config.timeGranularityMs)
-  return ops.db.transaction().execute(async (tx) => {
+  if ((await listBoards(deps.db, cell.id)).some((b) => b.slug === v.slug)) throw new DomainError(409, `The cell already has a board "${v.slug}".`)
+  const createdAt = coarseTime(deps.now(), deps.config.timeGranularityMs)
+  return deps.db.transaction().execute(async (tx) => {
     const board = await insertBoard(tx, { cell_id: cell.id, slug: v.slug, name: v.name, description: v.description, visibility: v.visibility, retention_days: v.retentionDays, created_at: createdAt })
     await recordOperatorAction(tx, cell.id, `created the board "${v.slug}" (${v.visibility}${v.retentionDays ? `, threads kept ${v.retentionDays} days` : ''})`, createdAt)
     return board
   })
 }
 
-export async function addRosterKey(ops: Ops, input: { cell: string; armoredKey: string; role: string }) {
-  const cell = await findCellOrThrow(ops, input.cell)
+export async function addRosterKey(deps: Deps, input: { cell: string; armoredKey: string; role: string }) {
+  const cell = await findCellOrThrow(deps, input.cell)
   if (input.role !== 'member' && input.role !== 'voter') throw new DomainError(422, 'The role is "member" or "voter".')
   const key = await readPublicKey(input.armoredKey)
-  const createdAt = coarseTime(ops.now(), ops.config.timeGranularityMs)
-  await ops.db.transaction().execute(async (tx) => {
+  const createdAt = coarseTime(deps.now(), deps.config.timeGranularityMs)
+  await deps.db.transaction().execute(async (tx) => {
     const keyId = await ensureKey(tx, { fingerprint: key.fingerprint, armored: key.armored, createdAt })
     await putRosterEntry(tx, { cellId: cell.id, keyId, role: input.role as Role, createdAt })
     await recordOperatorAction(tx, cell.id, `put the key ${key.fingerprint} on the roster as ${input.role}`, createdAt)
@@ -88,25 +88,25 @@ export async function addRosterKey(ops: Ops, input: { cell: string; armoredKey: 
   return key.fingerprint
 }
 
-export const listAllCells = (ops: Ops) => listCells(ops.db)
-export const listCellBoards = async (ops: Ops, cell: string) => listBoards(ops.db, (await findCellOrThrow(ops, cell)).id)
-export const listCellRoster = async (ops: Ops, cell: string) => listRoster(ops.db, (await findCellOrThrow(ops, cell)).id)
+export const listAllCells = (deps: Deps) => listCells(deps.db)
+export const listCellBoards = async (deps: Deps, cell: string) => listBoards(deps.db, (await findCellOrThrow(deps, cell)).id)
+export const listCellRoster = async (deps: Deps, cell: string) => listRoster(deps.db, (await findCellOrThrow(deps, cell)).id)
 
 /** On an empty database, one cell with a public board, so a newcomer sees a working board at once. */
-export async function ensureDefaultCell(ops: Ops): Promise<boolean> {
-  if ((await listCells(ops.db)).length > 0) return false
-  const slug = ops.config.defaultCell
+export async function ensureDefaultCell(deps: Deps): Promise<boolean> {
+  if ((await listCells(deps.db)).length > 0) return false
+  const slug = deps.config.defaultCell
   try {
-    await createDefaultCell(ops, slug)
+    await createDefaultCell(deps, slug)
   } catch (e) {
     // Another node starting at the same moment made it first.
-    if ((await listCells(ops.db)).length > 0) return false
+    if ((await listCells(deps.db)).length > 0) return false
     throw e
   }
   return true
 }
 
-async function createDefaultCell(ops: Ops, slug: string) {
-  await createCell(ops, { slug, name: slug.charAt(0).toUpperCase() + slug.slice(1), principles: ['Say what you mean; argue with what is said, not with who said it.', 'Nothing here asks who anyone is.'] })
-  await createBoard(ops, { cell: slug, slug: 'general', name: 'General', description: 'Anything on the cell’s line.', visibility: 'public', retentionDays: null })
+async function createDefaultCell(deps: Deps, slug: string) {
+  await createCell(deps, { slug, name: slug.charAt(0).toUpperCase() + slug.slice(1), principles: ['Say what you mean; argue with what is said, not with who said it.', 'Nothing here asks who anyone is.'] })
+  await createBoard(deps, { cell: slug, slug: 'general', name: 'General', description: 'Anything on the cell’s line.', visibility: 'public', retentionDays: null })
 }

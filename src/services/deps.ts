@@ -8,7 +8,7 @@ import type { SessionStore } from '../ephemeral/sessions.ts'
 import type { SubmissionStore } from '../ephemeral/submissions.ts'
 import type { PageCache } from './page-cache.ts'
 
-/** Everything a use case may touch. main.ts builds it; tests build their own. */
+/** Everything a use case may touch. src/compose.ts builds it for the server, the CLI, the tests and the benchmarks. */
 export type Deps = {
   db: Db
   /** The same database, with what differs between dialects (forgetting, change notices). */

@@ -13,7 +13,6 @@ import { findBoardOrThrow, readableByAnyone } from './reading.ts'
 
 // "If we did not publish it, forget it": removal is a hard delete, followed by the purge, which
 // only reports done once the removed content is gone from every database file.
-type ForgetDeps = Pick<Deps, 'db' | 'config' | 'now' | 'storage'> & { cache?: Deps['cache'] }
 
 export type PurgeReport = { threads: number; keys: number; checkpointAttempts: number; ms: number }
 
@@ -39,7 +38,7 @@ export async function forgetThreads(tx: Db, threadIds: number[]): Promise<{ thre
  * The purge: forget threads past their board's retention and keys that sign nothing, then
  * checkpoint until the files hold none of it. Runs after removals, on a timer, and from the CLI.
  */
-export async function purge(deps: ForgetDeps, opts: { removed?: boolean } = {}): Promise<PurgeReport> {
+export async function purge(deps: Deps, opts: { removed?: boolean } = {}): Promise<PurgeReport> {
   const started = performance.now()
   const { threads, keys } = await deps.db.transaction().execute(async (tx) => {
     let threads = 0
@@ -53,7 +52,7 @@ export async function purge(deps: ForgetDeps, opts: { removed?: boolean } = {}):
     keys += await deleteOrphanKeys(tx)
     return { threads, keys }
   })
-  if (threads + keys > 0 || opts.removed) deps.cache?.clear()
+  if (threads + keys > 0 || opts.removed) deps.cache.clear()
   // SQLite checkpoints every time (cheap); PostgreSQL rewrites tables, so only after deletions.
   const { attempts } = threads + keys > 0 || opts.removed || deps.storage.dialect === 'sqlite' ? await deps.storage.finishForgetting() : { attempts: 0 }
   return { threads, keys, checkpointAttempts: attempts, ms: Math.round(performance.now() - started) }
@@ -78,10 +77,10 @@ export async function removePostAt(tx: Db, at: { board: Pick<Board, 'id'>; threa
  * After removals committed, whoever asked for them: every process drops its cached pages (the
  * purge clears them and announces it), and the purge returns once the files hold none of it.
  */
-export const finishRemoval = (deps: ForgetDeps): Promise<PurgeReport> => purge(deps, { removed: true })
+export const finishRemoval = (deps: Deps): Promise<PurgeReport> => purge(deps, { removed: true })
 
 /** The operator's "post remove": hard-delete one post (by board, thread number and number), then purge. */
-export async function removePost(deps: ForgetDeps, at: { cell: string; board: string; thread: number; number: number }) {
+export async function removePost(deps: Deps, at: { cell: string; board: string; thread: number; number: number }) {
   const { cell, board } = await findBoardOrThrow(deps, at.cell, at.board)
   const removed = await deps.db.transaction().execute(async (tx) => {
     const r = await removePostAt(tx, { board, thread: at.thread, number: at.number })
@@ -96,7 +95,7 @@ export async function removePost(deps: ForgetDeps, at: { cell: string; board: st
 }
 
 /** The operator's "thread remove": hard-delete a thread (by board and number) and all its posts, then purge. */
-export async function removeThread(deps: ForgetDeps, at: { cell: string; board: string; thread: number }) {
+export async function removeThread(deps: Deps, at: { cell: string; board: string; thread: number }) {
   const { cell, board } = await findBoardOrThrow(deps, at.cell, at.board)
   const thread = await findThread(deps.db, board.id, at.thread)
   if (!thread) throw notFound('That thread')

@@ -5,8 +5,8 @@ import type { Db } from './connect.ts'
 // SQLite-specific: the one place that knows how SQLite keeps removed content around.
 // With secure_delete ON (set on every connection, src/db/connect.ts) deleted cells and freed pages
 // are zeroed — but in WAL mode the change reaches the main file only at a checkpoint, and old
-// page images stay in the -wal file until it is truncated. PostgreSQL gets its own version of
-// this file when that dialect arrives.
+// page images stay in the -wal file until it is truncated. PostgreSQL's counterpart is
+// forget-postgres.ts; storage.ts picks one per dialect.
 // ---------------------------------------------------------------------------------------------
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
