@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { Limits } from './domain/limits.ts'
 
 // Typed configuration, validated once at start. main.ts is the only caller that
 // passes process.env; tests build a Config with loadConfig({...}).
@@ -22,7 +23,12 @@ const schema = z.object({
   POSTS_PER_PAGE: z.coerce.number().int().positive().default(200),
   THREADS_PER_PAGE: z.coerce.number().int().positive().default(50),
   QUESTION_HOURS: z.coerce.number().positive().default(72),
+  // Limits per key (README, "Limits"): a key's first hour gets NEW_KEY_LIMIT_DIVISOR times fewer.
+  THREAD_LIMIT_PER_HOUR: z.coerce.number().int().positive().default(6),
+  REPLY_LIMIT_PER_10_MINUTES: z.coerce.number().int().positive().default(20),
   RAISE_LIMIT_PER_HOUR: z.coerce.number().int().positive().default(5),
+  BALLOT_LIMIT_PER_10_MINUTES: z.coerce.number().int().positive().default(30),
+  NEW_KEY_LIMIT_DIVISOR: z.coerce.number().int().positive().default(3),
   PURGE_INTERVAL_MINUTES: z.coerce.number().positive().default(60),
   COOKIE_SECURE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   // Slow clients (see README, "Configure"): a Tor circuit takes seconds per round trip, not minutes.
@@ -52,6 +58,8 @@ export type Config = {
   purgeIntervalMs: number
   questionMs: number
   raiseLimitPerHour: number
+  /** How often a key may do each thing: threads, replies, questions (off the roster; four times that on it), ballots. */
+  limits: Limits
   /** How long a client may take to send a request's headers, and the whole request. */
   headersTimeoutMs: number
   requestTimeoutMs: number
@@ -88,6 +96,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     purgeIntervalMs: e.PURGE_INTERVAL_MINUTES * 60_000,
     questionMs: e.QUESTION_HOURS * 3600_000,
     raiseLimitPerHour: e.RAISE_LIMIT_PER_HOUR,
+    limits: {
+      thread: { points: e.THREAD_LIMIT_PER_HOUR, windowMs: 3600_000 },
+      reply: { points: e.REPLY_LIMIT_PER_10_MINUTES, windowMs: 600_000 },
+      question: { points: e.RAISE_LIMIT_PER_HOUR, windowMs: 3600_000 },
+      ballot: { points: e.BALLOT_LIMIT_PER_10_MINUTES, windowMs: 600_000 },
+      newKeyDivisor: e.NEW_KEY_LIMIT_DIVISOR,
+    },
     headersTimeoutMs: e.HEADERS_TIMEOUT_SECONDS * 1000,
     requestTimeoutMs: e.REQUEST_TIMEOUT_SECONDS * 1000,
     keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_SECONDS * 1000,

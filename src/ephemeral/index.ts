@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis'
 import { MemoryChallengeStore, type ChallengeStore } from './challenges.ts'
 import { CsrfTokens } from './csrf.ts'
-import { MemoryRateLimiter, type RateLimiter } from './rate-limits.ts'
-import { assertNotPersistent, RedisChallengeStore, RedisRateLimiter, RedisSessionStore, RedisSubmissionStore, sharedChallengeSecret, sharedCsrfSecret } from './redis.ts'
+import { FlexibleRateLimiter, type RateLimiter } from './rate-limits.ts'
+import { assertNotPersistent, RedisChallengeStore, RedisSessionStore, RedisSubmissionStore, sharedChallengeSecret, sharedCsrfSecret } from './redis.ts'
 import { MemorySessionStore, type SessionStore } from './sessions.ts'
 import { MemorySubmissionStore, type SubmissionStore } from './submissions.ts'
 
@@ -17,7 +17,7 @@ export async function openEphemeral(opts: { redisUrl: string | null; allowPersis
   if (!opts.redisUrl) {
     const sessions = new MemorySessionStore(opts.sessionIdleMs, now)
     const challenges = new MemoryChallengeStore(now)
-    const rateLimits = new MemoryRateLimiter(now)
+    const rateLimits = new FlexibleRateLimiter()
     const submissions = new MemorySubmissionStore(now)
     return {
       sessions,
@@ -50,7 +50,7 @@ export async function openEphemeral(opts: { redisUrl: string | null; allowPersis
   return {
     sessions,
     challenges: new RedisChallengeStore(redis, await sharedChallengeSecret(redis), now),
-    rateLimits: new RedisRateLimiter(redis),
+    rateLimits: new FlexibleRateLimiter(redis),
     csrf: new CsrfTokens(await sharedCsrfSecret(redis)),
     submissions: new RedisSubmissionStore(redis),
     async close() {

@@ -1,33 +1,54 @@
-// How often a key did something recently: counters in memory, or in Redis with a TTL (redis.ts).
+import type { Redis } from 'ioredis'
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
+
+// How often a key did something recently, counted by rate-limiter-flexible: in this process's
+// memory, or in Redis (keys with a TTL) so that every node counts the same. Nothing here knows who
+// anyone is: the counters are keyed by a key's fingerprint and an action, and forget themselves
+// when their window ends.
+
+/** A limit: at most `points` of an action per window. */
+export type Rule = { action: string; points: number; windowMs: number }
+
 export interface RateLimiter {
-  /** Count one more hit; false when the limit for the window is already reached. */
-  hit(key: string, limit: number, windowMs: number): Promise<boolean>
+  /** Count one; null when it was allowed, else how many ms until one would be. */
+  take(rule: Rule, key: string): Promise<number | null>
+  /** Give one back (what was counted was refused for another reason, so it did not happen). */
+  giveBack(rule: Rule, key: string): Promise<void>
   close(): void
 }
 
-export class MemoryRateLimiter implements RateLimiter {
-  readonly #windows = new Map<string, { start: number; count: number }>()
-  readonly #sweep: NodeJS.Timeout
-  constructor(private readonly now: () => number = Date.now) {
-    this.#sweep = setInterval(() => {
-      const t = this.now()
-      for (const [k, w] of this.#windows) if (t - w.start > 24 * 3600_000) this.#windows.delete(k)
-    }, 60_000)
-    this.#sweep.unref()
-  }
-  async hit(key: string, limit: number, windowMs: number): Promise<boolean> {
-    const t = this.now()
-    const w = this.#windows.get(key)
-    if (!w || t - w.start >= windowMs) {
-      this.#windows.set(key, { start: t, count: 1 })
-      return true
+export class FlexibleRateLimiter implements RateLimiter {
+  readonly #limiters = new Map<string, RateLimiterAbstract>()
+  /** `redis`: counters shared by every node; without it, in this process's memory. */
+  constructor(private readonly redis: Redis | null = null) {}
+
+  #limiter(rule: Rule): RateLimiterAbstract {
+    const id = `${rule.action}:${rule.points}:${rule.windowMs}`
+    let limiter = this.#limiters.get(id)
+    if (!limiter) {
+      const opts = { keyPrefix: `limit:${id}`, points: rule.points, duration: Math.ceil(rule.windowMs / 1000) }
+      limiter = this.redis ? new RateLimiterRedis({ ...opts, storeClient: this.redis }) : new RateLimiterMemory(opts)
+      this.#limiters.set(id, limiter)
     }
-    if (w.count >= limit) return false
-    w.count++
-    return true
+    return limiter
   }
+
+  async take(rule: Rule, key: string): Promise<number | null> {
+    try {
+      await this.#limiter(rule).consume(key)
+      return null
+    } catch (e) {
+      // Refused: the library rejects with how long until a point is back. Anything else is a bug.
+      if (e instanceof RateLimiterRes) return Math.max(1000, e.msBeforeNext)
+      throw e
+    }
+  }
+
+  async giveBack(rule: Rule, key: string): Promise<void> {
+    await this.#limiter(rule).reward(key)
+  }
+
   close(): void {
-    clearInterval(this.#sweep)
-    this.#windows.clear()
+    this.#limiters.clear()
   }
 }

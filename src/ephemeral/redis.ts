@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import type { Purpose } from '../domain/challenge.ts'
 import { ChallengeNonces, type ChallengeStore, type ConsumeResult } from './challenges.ts'
-import type { RateLimiter } from './rate-limits.ts'
 import type { NewSession, Session, SessionStore } from './sessions.ts'
 import { RUNNING_TTL_MS, SUBMISSION_TTL_MS, type Answer, type Claim, type SubmissionStore } from './submissions.ts'
 
@@ -64,7 +63,7 @@ export class RedisSessionStore implements SessionStore {
   #byKey = (fpr: string) => `f:${fpr}`
 
   async create(data: NewSession): Promise<Session> {
-    const session: Session = { ...data, id: randomBytes(32).toString('base64url'), lastSeen: this.now(), privateKeyDownloaded: false }
+    const session: Session = { ...data, id: randomBytes(32).toString('base64url'), lastSeen: this.now(), startedAt: this.now(), privateKeyDownloaded: false }
     await this.redis.multi().set(this.#key(session.id), JSON.stringify(session), 'PX', this.idleMs).sadd(this.#byKey(session.fingerprint), session.id).pexpire(this.#byKey(session.fingerprint), this.idleMs).exec()
     return session
   }
@@ -138,15 +137,6 @@ export class RedisChallengeStore implements ChallengeStore {
   close(): void {}
 }
 
-export class RedisRateLimiter implements RateLimiter {
-  constructor(private readonly redis: Redis) {}
-  async hit(key: string, limit: number, windowMs: number): Promise<boolean> {
-    const k = `r:${key}`
-    const [[, n]] = (await this.redis.multi().incr(k).pexpire(k, windowMs, 'NX').exec()) as [[null, number], unknown]
-    return n <= limit
-  }
-  close(): void {}
-}
 
 /** Form submissions shared by nodes: a claim is an empty value (running), then the answer as JSON. */
 export class RedisSubmissionStore implements SubmissionStore {

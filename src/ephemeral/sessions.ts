@@ -14,9 +14,11 @@ export type Session = {
   /** The private key may be downloaded once; after that it is not offered again. */
   privateKeyDownloaded: boolean
   lastSeen: number
+  /** When the session began: a disposable key is as old as its session (its first hour is stricter). */
+  startedAt: number
 }
 
-export type NewSession = Omit<Session, 'id' | 'lastSeen' | 'privateKeyDownloaded'>
+export type NewSession = Omit<Session, 'id' | 'lastSeen' | 'privateKeyDownloaded' | 'startedAt'>
 
 export interface SessionStore {
   create(data: NewSession): Promise<Session>
@@ -48,7 +50,7 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async create(data: NewSession): Promise<Session> {
-    const session: Session = { ...data, id: randomBytes(32).toString('base64url'), lastSeen: this.now(), privateKeyDownloaded: false }
+    const session: Session = { ...data, id: randomBytes(32).toString('base64url'), lastSeen: this.now(), startedAt: this.now(), privateKeyDownloaded: false }
     this.#sessions.set(session.id, session)
     return { ...session }
   }

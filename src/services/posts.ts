@@ -12,6 +12,7 @@ import { clearsign, verifyClearsigned, verifyDetached } from '../pgp.ts'
 import type { Deps } from './deps.ts'
 import { assertKeyStillValid } from './identities.ts'
 import { openBoard, pageOfPost } from './reading.ts'
+import { takeLimit, withinLimit } from './limits.ts'
 import { requireSession, type Who } from './who.ts'
 
 
@@ -80,7 +81,7 @@ async function signPost(deps: Deps, session: Session, where: { cell: Pick<Cell, 
  * The one write path for posts: a new thread's opening post, or a reply. One order of checks, for
  * both: the board (missing: 404; not this viewer's to read: the same 403 at every address under
  * it), the thread a reply goes to (404), who sends it (an identity, the one the form was shown
- * for, a key still valid), what it says and how it is signed (422). Then one transaction: the
+ * for, a key still valid), its limit (429), what it says and how it is signed (422). Then one transaction: the
  * key, the thread if it is new, the post rendered once (its >>N links need the thread's number);
  * then one tail: the thread's and board's cached pages are dropped everywhere.
  */
@@ -90,18 +91,21 @@ async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: nu
   if (input.thread !== 'new' && !existing) throw notFound('That thread')
   const session = requireSession(who, 'Posting')
   await assertKeyStillValid(deps, session)
+  // Counted before the signature is checked or made (a flood costs little to refuse), and given
+  // back if the post is refused for what it says.
+  const taken = await takeLimit(deps, existing ? 'reply' : 'thread', session)
   // One reading of the clock: the post's published time is also its signature's.
   const createdAt = coarseTime(deps.now(), deps.config.timeGranularityMs)
-  const s = await signPost(deps, session, { cell, board, thread: existing?.number ?? 'new' }, input, createdAt)
+  const s = await withinLimit(deps, taken, () => signPost(deps, session, { cell, board, thread: existing?.number ?? 'new' }, input, createdAt))
 
-  const written = await deps.db.transaction().execute(async (tx) => {
+  const written = await withinLimit(deps, taken, () => deps.db.transaction().execute(async (tx) => {
     const keyId = await ensureKey(tx, { fingerprint: session.fingerprint, armored: session.armoredPublic, createdAt })
     const thread = existing ?? (await insertThread(tx, { boardId: board.id, title: s.title, createdAt }))
     const threadPath = `/c/${cell.slug}/${board.slug}/t/${thread.number}`
     const bodyHtml = renderPostBody(s.body, threadPath, s.signing === 'gpg-signed' ? 'signed' : 'body')
     const post = await appendPost(tx, { thread_id: thread.id, key_id: keyId, signing: s.signing, body_source: s.body, body_html: bodyHtml, signed_text: s.signedText, created_at: createdAt })
     return { threadId: thread.id, thread: thread.number, threadPath, number: post.number, bodyHtml }
-  })
+  }))
   deps.cache.invalidateThread(written.threadId, board.id)
   const page = existing ? await pageOfPost(deps, written.threadId, written.number) : 1
   return { ...written, page, post: { number: written.number, signing: s.signing, bodyHtml: written.bodyHtml, createdAt, fingerprint: session.fingerprint, signed: s.signedText !== null } }

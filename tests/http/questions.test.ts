@@ -313,7 +313,7 @@ describe('bad input on questions and ballots: a clear answer, nothing stored', (
     for (let i = 0; i < 5; i++) expect((await raise(stranger, { kind: 'remove_post', board: 'general', thread: threadId, number: '1', principle: '1', argument: `try ${i}` })).res.status).toBe(303)
     r = await raise(stranger, { kind: 'remove_post', board: 'general', thread: threadId, number: '1', principle: '1', argument: 'one more' })
     expect(r.res.status).toBe(429)
-    expect(r.text).toContain('at most 5 questions an hour')
+    expect(unescape(r.text)).toContain('A key may raise a question 5 times an hour, and this one has. You may raise a question again in about')
     expect(await count('question')).toBe(before + 5)
   })
 })

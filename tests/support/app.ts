@@ -11,6 +11,7 @@ import { openDeps } from '../../src/compose.ts'
 import type { Dialect } from '../../src/db/connect.ts'
 import { ensureDefaultCell } from '../../src/services/cells.ts'
 import { FormMemory } from './forms.ts'
+import { TEST_SETTINGS } from './settings.ts'
 import { findMarkers, findMarkersInDir } from './scan.ts'
 
 // The database-facing tests run once per dialect (vitest.config.ts: one project per dialect, as
@@ -81,7 +82,7 @@ export async function pgCheckpoint(): Promise<void> {
 export async function makeBoard(env: Record<string, string> = {}, now: () => number = Date.now) {
   const dir = mkdtempSync(join(tmpdir(), 'cellboard-test-'))
   const pgdb = TEST_DIALECT === 'postgres' ? await makePgDatabase() : null
-  const config: Config = loadConfig({ DATA_DIR: dir, ...(pgdb ? { DATABASE_URL: pgdb.url, REDIS_URL: TEST_REDIS_URL } : {}), ...env })
+  const config: Config = loadConfig({ DATA_DIR: dir, ...TEST_SETTINGS, ...(pgdb ? { DATABASE_URL: pgdb.url, REDIS_URL: TEST_REDIS_URL } : {}), ...env })
   const keyPrefix = `cbtest:${randomBytes(6).toString('hex')}:`
   // The same composition root as the server's (src/compose.ts); an empty database has nothing to forget.
   const { deps, storage, close } = await openDeps(config, { now, keyPrefix, poolSize: 4, forgetAfterMigrating: false })

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { TEST_SETTINGS } from './settings.ts'
 
 export type RunningServer = { url: string; dataDir: string; proc: ChildProcess; output: () => string; stop: () => Promise<void> }
 
@@ -12,7 +13,7 @@ export type RunningServer = { url: string; dataDir: string; proc: ChildProcess; 
  */
 export async function startServer(env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<RunningServer> {
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'cellboard-server-'))
-  const started = await startListening([...nodeArgs, '--import', 'tsx', 'src/main.ts'], { HOST: '127.0.0.1', PORT: '0', ...env, DATA_DIR: dataDir }, 'server')
+  const started = await startListening([...nodeArgs, '--import', 'tsx', 'src/main.ts'], { HOST: '127.0.0.1', PORT: '0', ...TEST_SETTINGS, ...env, DATA_DIR: dataDir }, 'server')
   return { ...started, dataDir }
 }
 

@@ -5,6 +5,7 @@ import { ballotText, CHOICES, parseBallot, settledOutcome, type Choice, type Out
 import { clearsign, MAX_SHORT_SIGNED_BYTES, verifyClearsigned } from '../../pgp.ts'
 import type { Deps } from '../deps.ts'
 import { assertKeyStillValid } from '../identities.ts'
+import { takeLimit, withinLimit } from '../limits.ts'
 import { findCellOrThrow } from '../reading.ts'
 import { requireSession, type Who } from '../who.ts'
 import { coarseNow, tallyOf } from './common.ts'
@@ -35,39 +36,45 @@ export async function castBallot(deps: Deps, who: Who, input: BallotInput): Prom
   // One reading of the clock: the ballot's published time is also its server signature's.
   const castAt = coarseNow(deps)
 
-  let choice: Choice
-  let signing: 'disposable' | 'browser' | 'gpg-signed'
-  let signedText: string
-  if (input.signed?.trim()) {
-    const verified = await verifyClearsigned(input.signed, session.armoredPublic, new Date(deps.now()), MAX_SHORT_SIGNED_BYTES)
-    const b = parseBallot(verified.text)
-    for (const k of ['site', 'cell', 'question', 'line'] as const) {
-      if (b[k] !== place[k]) throw new DomainError(422, `That ballot was signed for ${k} ${b[k]}, not for this one (${place[k]}). Sign the ballot text shown here.`, { signed: `The ${k} line does not match this question.` })
+  // A ballot counts when it is cast (a pasted one, or a disposable voter's confirmation), before
+  // its signature is checked or made; it is given back if the ballot is refused.
+  const casting = Boolean(input.signed?.trim()) || (input.confirm === 'yes' && session.kind === 'disposable')
+  const taken = casting ? await takeLimit(deps, 'ballot', session) : null
+  return withinLimit(deps, taken, async (): Promise<BallotResult> => {
+    let choice: Choice
+    let signing: 'disposable' | 'browser' | 'gpg-signed'
+    let signedText: string
+    if (input.signed?.trim()) {
+      const verified = await verifyClearsigned(input.signed, session.armoredPublic, new Date(deps.now()), MAX_SHORT_SIGNED_BYTES)
+      const b = parseBallot(verified.text)
+      for (const k of ['site', 'cell', 'question', 'line'] as const) {
+        if (b[k] !== place[k]) throw new DomainError(422, `That ballot was signed for ${k} ${b[k]}, not for this one (${place[k]}). Sign the ballot text shown here.`, { signed: `The ${k} line does not match this question.` })
+      }
+      choice = b.choice
+      signing = session.kind === 'browser' ? 'browser' : 'gpg-signed'
+      signedText = verified.armored
+    } else {
+      if (!CHOICES.includes(input.choice as Choice)) throw new DomainError(422, 'Choose yes, no or abstain.', { choice: 'Choose yes, no or abstain.' })
+      choice = input.choice as Choice
+      if (session.kind !== 'disposable' || !session.armoredPrivate) throw new DomainError(422, 'Sign the ballot text with your key and paste it.', { signed: 'Paste the ballot, clearsigned.' })
+      const text = ballotText({ ...place, choice })
+      if (input.confirm !== 'yes') return { state: 'confirm', text, choice }
+      signing = 'disposable'
+      signedText = await clearsign(text, session.armoredPrivate, new Date(castAt))
     }
-    choice = b.choice
-    signing = session.kind === 'browser' ? 'browser' : 'gpg-signed'
-    signedText = verified.armored
-  } else {
-    if (!CHOICES.includes(input.choice as Choice)) throw new DomainError(422, 'Choose yes, no or abstain.', { choice: 'Choose yes, no or abstain.' })
-    choice = input.choice as Choice
-    if (session.kind !== 'disposable' || !session.armoredPrivate) throw new DomainError(422, 'Sign the ballot text with your key and paste it.', { signed: 'Paste the ballot, clearsigned.' })
-    const text = ballotText({ ...place, choice })
-    if (input.confirm !== 'yes') return { state: 'confirm', text, choice }
-    signing = 'disposable'
-    signedText = await clearsign(text, session.armoredPrivate, new Date(castAt))
-  }
-  // Checked again under the question's row lock: it may have closed while the signature was checked.
-  const stored = await deps.db.transaction().execute(async (tx) => {
-    if (!(await lockOpenQuestion(tx, q.id, new Date(deps.now()).toISOString()))) return false
-    await putBallot(tx, { questionId: q.id, keyId, choice, signing, signedText, castAt })
-    return true
+    // Checked again under the question's row lock: it may have closed while the signature was checked.
+    const stored = await deps.db.transaction().execute(async (tx) => {
+      if (!(await lockOpenQuestion(tx, q.id, new Date(deps.now()).toISOString()))) return false
+      await putBallot(tx, { questionId: q.id, keyId, choice, signing, signedText, castAt })
+      return true
+    })
+    if (!stored) {
+      await closeDueQuestions(deps)
+      throw new DomainError(409, 'This question closed while your ballot was on its way: ballots are no longer accepted.')
+    }
+    // Close at once when the voters left can no longer change the outcome.
+    const settled = settledOutcome(tallyOf(q, await tallyBallots(deps.db, q.id)))
+    if (settled) await closeQuestion(deps, q)
+    return { state: 'cast', closed: settled }
   })
-  if (!stored) {
-    await closeDueQuestions(deps)
-    throw new DomainError(409, 'This question closed while your ballot was on its way: ballots are no longer accepted.')
-  }
-  // Close at once when the voters left can no longer change the outcome.
-  const settled = settledOutcome(tallyOf(q, await tallyBallots(deps.db, q.id)))
-  if (settled) await closeQuestion(deps, q)
-  return { state: 'cast', closed: settled }
 }

@@ -7,6 +7,7 @@ import { checkBody } from '../../domain/text.ts'
 import { coarseTimeAfter } from '../../domain/time.ts'
 import type { Deps } from '../deps.ts'
 import { assertKeyStillValid } from '../identities.ts'
+import { takeLimit, withinLimit } from '../limits.ts'
 import { findCellOrThrow } from '../reading.ts'
 import { requireSession, type Who } from '../who.ts'
 import { coarseNow } from './common.ts'
@@ -15,7 +16,7 @@ import { openCountsChanged } from './read.ts'
 
 /**
  * Raise a line question. Any roster member may raise any kind; any identity may ask to remove a
- * post on a public board (a few times an hour per key). The question records the line version,
+ * post on a public board (a few times an hour per key: domain/limits.ts). The question records the line version,
  * a deadline, a quorum and a threshold; the voters are the roster's voters at this moment.
  * Returns its number in the cell.
  */
@@ -28,40 +29,41 @@ export async function raiseQuestion(deps: Deps, who: Who, input: RaiseInput): Pr
   const entry = kindOf(kind)
   const role = await roleOf(deps.db, cell.id, session.fingerprint)
   if (!role && !entry.anyone) throw new DomainError(403, 'Only keys on the cell’s roster may raise this kind of question. Anyone may ask to remove a post.')
-  const line = await currentLine(deps.db, cell.id)
-  const argument = validateFields({ argument: () => checkBody('argument', input.argument ?? '', 2000) }, 'Give a short argument.').argument
-  const payload = await entry.raise({ deps, cell, line, session, input })
-  const voters = await voterKeyIds(deps.db, cell.id)
-  if (voters.length === 0) throw new DomainError(422, 'This cell has no voters on its roster yet, so nobody could decide the question.')
-  if (!role && !(await deps.rateLimits.hit(`raise:${session.fingerprint}`, deps.config.raiseLimitPerHour, 3600_000))) {
-    throw new DomainError(429, `A key off the roster may raise at most ${deps.config.raiseLimitPerHour} questions an hour. Try again later.`)
-  }
-  const number = await deps.db.transaction().execute((tx) =>
-    insertQuestion(
-      tx,
-      {
-        cell_id: cell.id,
-        kind,
-        payload: JSON.stringify(payload),
-        argument,
-        line_version: line.version,
-        eligible: voters.length,
-        quorum: defaultQuorum(voters.length),
-        threshold: entry.threshold,
-        opened_at: coarseNow(deps),
-        // Coarse too, rounded up: deadline minus the question time would otherwise give the
-        // exact moment someone raised it.
-        deadline: coarseTimeAfter(deps.now() + deps.config.questionMs, deps.config.timeGranularityMs),
-        status: 'open',
-        outcome: null,
-        yes: null,
-        no: null,
-        abstain: null,
-        closed_at: null,
-      },
-      voters,
-    ),
-  )
+  // Counted before the work (a flood costs little to refuse), given back if the question is refused.
+  const taken = await takeLimit(deps, 'question', session, { onRoster: role !== null })
+  const number = await withinLimit(deps, taken, async () => {
+    const line = await currentLine(deps.db, cell.id)
+    const argument = validateFields({ argument: () => checkBody('argument', input.argument ?? '', 2000) }, 'Give a short argument.').argument
+    const payload = await entry.raise({ deps, cell, line, session, input })
+    const voters = await voterKeyIds(deps.db, cell.id)
+    if (voters.length === 0) throw new DomainError(422, 'This cell has no voters on its roster yet, so nobody could decide the question.')
+    return deps.db.transaction().execute((tx) =>
+      insertQuestion(
+        tx,
+        {
+          cell_id: cell.id,
+          kind,
+          payload: JSON.stringify(payload),
+          argument,
+          line_version: line.version,
+          eligible: voters.length,
+          quorum: defaultQuorum(voters.length),
+          threshold: entry.threshold,
+          opened_at: coarseNow(deps),
+          // Coarse too, rounded up: deadline minus the question time would otherwise give the
+          // exact moment someone raised it.
+          deadline: coarseTimeAfter(deps.now() + deps.config.questionMs, deps.config.timeGranularityMs),
+          status: 'open',
+          outcome: null,
+          yes: null,
+          no: null,
+          abstain: null,
+          closed_at: null,
+        },
+        voters,
+      ),
+    )
+  })
   openCountsChanged(deps)
   return number
 }

@@ -1,0 +1,17 @@
+// What the tests' boards and servers run with unless a test says otherwise: limits per key high
+// enough that a test posting as one key is not slowed down, and no stricter first hour. Tests of
+// the limits themselves pass the defaults back (LIMITS_AS_CONFIGURED).
+export const TEST_SETTINGS: Record<string, string> = {
+  THREAD_LIMIT_PER_HOUR: '1000',
+  REPLY_LIMIT_PER_10_MINUTES: '10000',
+  BALLOT_LIMIT_PER_10_MINUTES: '1000',
+  NEW_KEY_LIMIT_DIVISOR: '1',
+}
+
+/** Overrides that give a test the limits as the configuration's defaults have them. */
+export const LIMITS_AS_CONFIGURED: Record<string, string> = {
+  THREAD_LIMIT_PER_HOUR: '6',
+  REPLY_LIMIT_PER_10_MINUTES: '20',
+  BALLOT_LIMIT_PER_10_MINUTES: '30',
+  NEW_KEY_LIMIT_DIVISOR: '3',
+}
