@@ -84,7 +84,7 @@ export function createApp(deps: Deps) {
 const KEPT_FIELDS = ['title', 'body', 'signed', 'text', 'argument'] as const
 
 function renderError(c: C, deps: Deps, err: Error) {
-  let status: 400 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 429 | 500 = 500
+  let status: 400 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503 = 500
   let message = 'Something went wrong on our side. Nothing you sent was kept; please try again.'
   if (err instanceof DomainError) {
     status = err.status === 401 ? 403 : err.status

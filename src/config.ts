@@ -16,6 +16,8 @@ const schema = z.object({
   SITE_ID: z.string().regex(/^[a-z0-9.-]{1,64}$/, 'lowercase letters, digits, dots and dashes').default('cellboard.local'),
   DEFAULT_CELL: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/).default('lobby'),
   SESSION_IDLE_HOURS: z.coerce.number().positive().default(12),
+  // Live sessions at most (README, "Limits"): a disposable one holds about 4 KB of keys.
+  MAX_SESSIONS: z.coerce.number().int().positive().default(50_000),
   TITLE_MAX: z.coerce.number().int().positive().default(200),
   BODY_MAX: z.coerce.number().int().positive().default(20_000),
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(64 * 1024),
@@ -48,6 +50,8 @@ export type Config = {
   siteId: string
   defaultCell: string
   sessionIdleMs: number
+  /** Live sessions at most; past it new identities are refused, live ones never pushed out. */
+  maxSessions: number
   titleMax: number
   bodyMax: number
   bodyLimitBytes: number
@@ -86,6 +90,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     siteId: e.SITE_ID,
     defaultCell: e.DEFAULT_CELL,
     sessionIdleMs: e.SESSION_IDLE_HOURS * 3600_000,
+    maxSessions: e.MAX_SESSIONS,
     titleMax: e.TITLE_MAX,
     bodyMax: e.BODY_MAX,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,

@@ -2,7 +2,7 @@
 // `fields` puts a message beside the form field it concerns. Anything else that is thrown is a bug.
 export class DomainError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 429,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 429 | 503,
     message: string,
     readonly fields: Record<string, string> = {},
   ) {

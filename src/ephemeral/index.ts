@@ -12,10 +12,10 @@ export type Ephemeral = { sessions: SessionStore; challenges: ChallengeStore; ra
  * Ephemeral state: in this process's memory, or — when several nodes share it — in a Redis that
  * keeps nothing on disk. Never in SQL.
  */
-export async function openEphemeral(opts: { redisUrl: string | null; allowPersistence: boolean; sessionIdleMs: number; now?: () => number; keyPrefix?: string }): Promise<Ephemeral> {
+export async function openEphemeral(opts: { redisUrl: string | null; allowPersistence: boolean; sessionIdleMs: number; maxSessions?: number; now?: () => number; keyPrefix?: string }): Promise<Ephemeral> {
   const now = opts.now ?? Date.now
   if (!opts.redisUrl) {
-    const sessions = new MemorySessionStore(opts.sessionIdleMs, now)
+    const sessions = new MemorySessionStore(opts.sessionIdleMs, now, opts.maxSessions)
     const challenges = new MemoryChallengeStore(now)
     const rateLimits = new FlexibleRateLimiter()
     const submissions = new MemorySubmissionStore(now)
@@ -45,7 +45,7 @@ export async function openEphemeral(opts: { redisUrl: string | null; allowPersis
   // A subscribed connection can do nothing else: a second one hears other nodes end sessions.
   const subscriber = redis.duplicate()
   subscriber.on('error', () => {})
-  const sessions = new RedisSessionStore(redis, opts.sessionIdleMs, now, subscriber)
+  const sessions = new RedisSessionStore(redis, opts.sessionIdleMs, now, subscriber, opts.maxSessions)
   await sessions.listen()
   return {
     sessions,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import type { Purpose } from '../domain/challenge.ts'
 import { ChallengeNonces, type ChallengeStore, type ConsumeResult } from './challenges.ts'
-import type { NewSession, Session, SessionStore } from './sessions.ts'
+import { SessionsFull, type NewSession, type Session, type SessionStore } from './sessions.ts'
 import { RUNNING_TTL_MS, SUBMISSION_TTL_MS, type Answer, type Claim, type SubmissionStore } from './submissions.ts'
 
 // Ephemeral state shared by several nodes, in a Redis that keeps nothing on disk (checked at start,
@@ -39,6 +39,7 @@ export class RedisSessionStore implements SessionStore {
     private readonly idleMs: number,
     private readonly now: () => number = Date.now,
     private readonly subscriber: Redis | null = null,
+    private readonly maxSessions = Number.POSITIVE_INFINITY,
   ) {
     this.#channel = `${redis.options.keyPrefix ?? ''}sessions-ended`
     subscriber?.on('message', (channel: string, fingerprint: string) => {
@@ -61,10 +62,21 @@ export class RedisSessionStore implements SessionStore {
   }
   #key = (id: string) => `s:${id}`
   #byKey = (fpr: string) => `f:${fpr}`
+  /** Every live session by when it was last used (the cap counts them; entries past idle are swept). */
+  #live = 'sessions-live'
 
   async create(data: NewSession): Promise<Session> {
+    // Counted across every node; a few over the cap in a race is no matter, evicting one would be.
+    const [, [, live]] = (await this.redis.multi().zremrangebyscore(this.#live, '-inf', this.now() - this.idleMs).zcard(this.#live).exec()) as [unknown, [null, number]]
+    if (live >= this.maxSessions) throw new SessionsFull()
     const session: Session = { ...data, id: randomBytes(32).toString('base64url'), lastSeen: this.now(), startedAt: this.now(), privateKeyDownloaded: false }
-    await this.redis.multi().set(this.#key(session.id), JSON.stringify(session), 'PX', this.idleMs).sadd(this.#byKey(session.fingerprint), session.id).pexpire(this.#byKey(session.fingerprint), this.idleMs).exec()
+    await this.redis
+      .multi()
+      .set(this.#key(session.id), JSON.stringify(session), 'PX', this.idleMs)
+      .sadd(this.#byKey(session.fingerprint), session.id)
+      .pexpire(this.#byKey(session.fingerprint), this.idleMs)
+      .zadd(this.#live, session.lastSeen, session.id)
+      .exec()
     return session
   }
 
@@ -77,7 +89,7 @@ export class RedisSessionStore implements SessionStore {
       return null
     }
     s.lastSeen = this.now()
-    await this.redis.multi().set(this.#key(id), JSON.stringify(s), 'PX', this.idleMs).pexpire(this.#byKey(s.fingerprint), this.idleMs).exec()
+    await this.redis.multi().set(this.#key(id), JSON.stringify(s), 'PX', this.idleMs).pexpire(this.#byKey(s.fingerprint), this.idleMs).zadd(this.#live, s.lastSeen, id).exec()
     return s
   }
 
@@ -88,7 +100,7 @@ export class RedisSessionStore implements SessionStore {
 
   async delete(id: string): Promise<void> {
     const raw = await this.redis.get(this.#key(id))
-    await this.redis.del(this.#key(id))
+    await this.redis.multi().del(this.#key(id)).zrem(this.#live, id).exec()
     if (!raw) return
     const { fingerprint } = JSON.parse(raw) as Session
     await this.redis.srem(this.#byKey(fingerprint), id)
@@ -97,7 +109,7 @@ export class RedisSessionStore implements SessionStore {
 
   async deleteByFingerprint(fingerprint: string): Promise<number> {
     const ids = await this.redis.smembers(this.#byKey(fingerprint))
-    if (ids.length > 0) await this.redis.del(...ids.map(this.#key))
+    if (ids.length > 0) await this.redis.multi().del(...ids.map(this.#key)).zrem(this.#live, ...ids).exec()
     await this.redis.del(this.#byKey(fingerprint))
     await this.#announce(fingerprint)
     return ids.length

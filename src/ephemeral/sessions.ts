@@ -20,7 +20,15 @@ export type Session = {
 
 export type NewSession = Omit<Session, 'id' | 'lastSeen' | 'privateKeyDownloaded' | 'startedAt'>
 
+/**
+ * The store holds as many live sessions as it may (MAX_SESSIONS): a new one is refused, and no live
+ * one is ever pushed out to make room (that would let a flood end the sessions of people already
+ * holding identities).
+ */
+export class SessionsFull extends Error {}
+
 export interface SessionStore {
+  /** A new session; SessionsFull at the cap. */
   create(data: NewSession): Promise<Session>
   /** The live session, its idle clock restarted; null when unknown or expired. */
   get(id: string): Promise<Session | null>
@@ -44,12 +52,17 @@ export class MemorySessionStore implements SessionStore {
   constructor(
     private readonly idleMs: number,
     private readonly now: () => number = Date.now,
+    private readonly maxSessions = Number.POSITIVE_INFINITY,
   ) {
     this.#sweep = setInterval(() => this.sweep(), Math.min(idleMs, 60_000))
     this.#sweep.unref()
   }
 
   async create(data: NewSession): Promise<Session> {
+    if (this.#sessions.size >= this.maxSessions) {
+      this.sweep() // the idle ones first, if any are due
+      if (this.#sessions.size >= this.maxSessions) throw new SessionsFull()
+    }
     const session: Session = { ...data, id: randomBytes(32).toString('base64url'), lastSeen: this.now(), startedAt: this.now(), privateKeyDownloaded: false }
     this.#sessions.set(session.id, session)
     return { ...session }

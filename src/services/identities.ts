@@ -3,7 +3,7 @@ import { challengeText, parseChallenge } from '../domain/challenge.ts'
 import { DomainError, validateFields } from '../domain/errors.ts'
 import { identityChanged } from '../domain/forms.ts'
 import { coarseTime } from '../domain/time.ts'
-import type { KeyKind, Session } from '../ephemeral/sessions.ts'
+import { SessionsFull, type KeyKind, type NewSession, type Session } from '../ephemeral/sessions.ts'
 import { applyRevocation, assertKeyValid, forgetSigningKey, generateDisposableKey, keyValidAt, MAX_SHORT_SIGNED_BYTES, parsePublicKey, readClearsigned, verifyPasted } from '../pgp.ts'
 import type { Deps } from './deps.ts'
 import type { Who } from './who.ts'
@@ -11,7 +11,21 @@ import type { Who } from './who.ts'
 /** Make a key pair on the server and keep it only in a new ephemeral session. */
 export async function takeDisposableIdentity(deps: Deps): Promise<Session> {
   const key = await generateDisposableKey(new Date(coarseTime(deps.now(), deps.config.timeGranularityMs)))
-  return deps.sessions.create({ kind: 'disposable', fingerprint: key.fingerprint, armoredPublic: key.armoredPublic, armoredPrivate: key.armoredPrivate })
+  return startSession(deps, { kind: 'disposable', fingerprint: key.fingerprint, armoredPublic: key.armoredPublic, armoredPrivate: key.armoredPrivate })
+}
+
+/**
+ * A new session, unless the board holds as many as it may (MAX_SESSIONS): then no new identity,
+ * and no live one pushed out to make room — a flood of new identities must not end the sessions
+ * of people already holding one.
+ */
+async function startSession(deps: Deps, data: NewSession): Promise<Session> {
+  try {
+    return await deps.sessions.create(data)
+  } catch (e) {
+    if (!(e instanceof SessionsFull)) throw e
+    throw new DomainError(503, 'This board holds as many identities as it can right now, so no new one can be taken. Identities already taken go on working. Try again later.')
+  }
 }
 
 /** The armored private key, handed out once; the session remembers that it was. */
@@ -105,7 +119,7 @@ export async function logInWithSignedChallenge(deps: Deps, input: { publicKey: s
   // Used up: from here on, whatever fails, this challenge cannot log in again.
   await assertKeyValid(key, now)
   await verifyPasted(pasted, key)
-  return deps.sessions.create({ kind: input.via, fingerprint: key.fingerprint, armoredPublic: key.armored, armoredPrivate: null })
+  return startSession(deps, { kind: input.via, fingerprint: key.fingerprint, armoredPublic: key.armored, armoredPrivate: null })
 }
 
 /**

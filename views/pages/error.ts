@@ -13,6 +13,7 @@ const TITLES: Record<number, string> = {
   422: 'Please check your input',
   429: 'Too many requests',
   500: 'Something broke on our side',
+  503: 'Full for now',
 }
 export const errorTitle = (status: number) => TITLES[status] ?? 'Error'
 

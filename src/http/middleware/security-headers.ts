@@ -43,7 +43,7 @@ export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
 const PAGE_HEADERS = { ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=UTF-8' }
 
 /** An HTML page's bytes, with every header given at once as a plain object (the fast path). */
-export function sendBytes(c: Context<AppEnv>, status: 200 | 400 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 429 | 500, bytes: Uint8Array) {
+export function sendBytes(c: Context<AppEnv>, status: 200 | 400 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503, bytes: Uint8Array) {
   c.set('secured', true)
   return c.body(bytes as Uint8Array<ArrayBuffer>, status, PAGE_HEADERS)
 }
