@@ -8,6 +8,8 @@ import { Redis } from 'ioredis'
 const PG_ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
+const onPath = (tool: string) => (process.env.PATH ?? '').split(':').some((d) => d && existsSync(`${d}/${tool}`))
+
 function fail(message: string): never {
   throw new Error(`\n\ncellboard tests cannot start: ${message}\n`)
 }
@@ -63,5 +65,6 @@ async function checkRedis(): Promise<void> {
 export default async function setup(): Promise<void> {
   const dialects = (process.env.DIALECTS ?? 'sqlite,postgres').split(',').map((d) => d.trim())
   if (!existsSync('/usr/bin/chromium')) fail('the browser tests drive Debian\'s Chromium at /usr/bin/chromium: apt-get install -y chromium')
+  for (const [tool, pkg] of [['tor', 'tor'], ['lynx', 'lynx'], ['gpg', 'gnupg']]) if (!onPath(tool!)) fail(`the tests run ${tool}: apt-get install -y ${pkg}`)
   if (dialects.includes('postgres')) await Promise.all([preparePostgres(), checkRedis()])
 }
