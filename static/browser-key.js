@@ -3,6 +3,7 @@
 // the browser: only public keys, signed challenges and signatures are posted.
 // Everything here is an enhancement: with JavaScript off, none of it runs and the forms still work.
 import { ballotText, canonicalPostText } from './canonical-text.js'
+import { beforeSubmit } from './hold-submit.js'
 
 const STORE = 'cellboard.browser-key'
 let pgp
@@ -60,39 +61,13 @@ async function signBallot(form) {
 
 const signerFor = (form) => (form.matches('[data-sign-post]') ? signPost : form.matches('[data-sign-ballot]') ? signBallot : null)
 
-// With htmx (every form is boosted or hx-post): hold the request until the signature is in.
-document.addEventListener('htmx:confirm', (evt) => {
-  const form = evt.detail.elt
-  const signer = form instanceof HTMLFormElement && signerFor(form)
-  if (!signer) return
-  evt.preventDefault()
-  signer(form).then(
-    () => evt.detail.issueRequest(true),
-    (err) => showFormError(form, err),
-  )
+// A signed form waits for its signature before it goes (hold-submit.js holds it, htmx or not).
+beforeSubmit({
+  applies: (form) => Boolean(signerFor(form)),
+  run: (form) => signerFor(form)(form).catch((err) => {
+    throw new Error(`Signing in the browser failed: ${err?.message ?? err}`)
+  }),
 })
-// Without htmx (it failed to load): sign, then submit as a plain form.
-document.addEventListener('submit', (evt) => {
-  const form = evt.target
-  const signer = form instanceof HTMLFormElement && signerFor(form)
-  if (window.htmx || !signer || form.dataset.signed) return
-  evt.preventDefault()
-  signer(form).then(() => {
-    form.dataset.signed = '1'
-    form.submit()
-  }, (err) => showFormError(form, err))
-})
-
-function showFormError(form, err) {
-  let p = form.querySelector('.bk-error')
-  if (!p) {
-    p = document.createElement('p')
-    p.className = 'form-error bk-error'
-    p.setAttribute('role', 'alert')
-    form.prepend(p)
-  }
-  p.textContent = `Signing in the browser failed: ${err?.message ?? err}`
-}
 
 // The panel on /identity.
 async function initPanel(root) {

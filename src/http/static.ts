@@ -17,6 +17,7 @@ const files: Record<string, { body: Uint8Array<ArrayBuffer>; type: string }> = {
   'style.css': { body: read(staticDir + 'style.css'), type: 'text/css; charset=utf-8' },
   'browser-key.js': { body: read(staticDir + 'browser-key.js'), type: JS },
   'canonical-text.js': { body: read(staticDir + 'canonical-text.js'), type: JS },
+  'hold-submit.js': { body: read(staticDir + 'hold-submit.js'), type: JS },
   'htmx.min.js': { body: read(require.resolve('htmx.org/dist/htmx.min.js')), type: JS },
 }
 
