@@ -4,6 +4,7 @@
 // Everything here is an enhancement: with JavaScript off, none of it runs and the forms still work.
 import { ballotText, canonicalPostText } from './canonical-text.js'
 import { beforeSubmit } from './hold-submit.js'
+import { paid } from './pow.js'
 
 const STORE = 'cellboard.browser-key'
 let pgp
@@ -130,6 +131,14 @@ async function initPanel(root) {
     const challenge = await (await fetch('/identity/challenge', { credentials: 'same-origin' })).text()
     const signed = await sign({ message: await createCleartextMessage({ text: challenge }), signingKeys: key, date: coarseDate(key) })
     const fields = { _csrf: root.dataset.csrf, via: 'browser', public_key: key.toPublic().armor(), signed, next: root.dataset.next ?? '' }
+    // A key's first login costs a check: the one of the page's login form, solved in this browser
+    // (a key already published here skips it, but the browser cannot know that).
+    const loginForm = document.querySelector('form[action="/identity/login"]')
+    if (loginForm?.querySelector('.cost')) {
+      status('Finishing the check this browser does…')
+      await paid(loginForm)
+      for (const name of ['cost_pow', 'cost_solution']) fields[name] = loginForm.querySelector(`input[name="${name}"]`).value
+    }
     const form = Object.assign(document.createElement('form'), { method: 'post', action: '/identity/login' })
     for (const [name, value] of Object.entries(fields)) form.append(Object.assign(document.createElement('input'), { type: 'hidden', name, value }))
     document.body.append(form)

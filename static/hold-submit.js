@@ -1,5 +1,5 @@
-// Work a form waits for before it goes (the browser key signs a post or a ballot: browser-key.js),
-// for any module that must finish something in the page first. Each module adds a step;
+// Work a form waits for before it goes: the browser key signs a post or a ballot
+// (browser-key.js), the proof of work a form costs is solved (pow.js). Each module adds a step;
 // one listener holds the submit, with htmx or without, until every step that applies to the form
 // is done, then sends the form once. With JavaScript off none of this runs and forms go as they are.
 const steps = []
