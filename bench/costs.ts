@@ -8,7 +8,7 @@
 // browser: the real server and Debian's Chromium: how long after the navigation starts the
 // identity page's proof of work is solved by the page itself (fresh profile per load), at the
 // default difficulty and at the harder ones in BENCH_HARDER (POW_COST×POW_MAX_COUNTER pairs).
-// Environment: BENCH_ITER=2000 BENCH_SOLVED=40 BENCH_LOADS=7 BENCH_HARDER=1000x2000,2000x2000
+// Environment: BENCH_ITER=2000 BENCH_SOLVED=40 BENCH_LOADS=7 BENCH_HARDER=1000x4000,2000x4000
 // BENCH_ONLY=server,browser
 import { solveChallenge } from 'altcha-lib'
 import { deriveKey } from 'altcha-lib/algorithms/pbkdf2'
@@ -24,7 +24,7 @@ import { fmt, header, log, median, num, only, pct, runsOf, startNode } from './h
 const ITER = num('BENCH_ITER', 2000)
 const SOLVED = num('BENCH_SOLVED', 40)
 const LOADS = Math.max(1, num('BENCH_LOADS', 7))
-const HARDER = (process.env.BENCH_HARDER ?? '1000x2000,2000x2000').split(',').filter(Boolean).map((p) => p.split('x').map(Number) as [number, number])
+const HARDER = (process.env.BENCH_HARDER ?? '1000x4000,2000x4000').split(',').filter(Boolean).map((p) => p.split('x').map(Number) as [number, number])
 const ONLY = only('BENCH_ONLY', 'server,browser')
 const defaults = loadConfig({})
 

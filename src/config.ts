@@ -34,7 +34,7 @@ const schema = z.object({
   ABUSE_COSTS: z.enum(['on', 'off']).default('on').transform((v) => v === 'on'),
   // Proof of work: PBKDF2 iterations per try, and the most tries a challenge can need (BENCHMARKS.md).
   POW_COST: z.coerce.number().int().min(1).max(1_000_000).default(1000),
-  POW_MAX_COUNTER: z.coerce.number().int().min(2).max(100_000_000).default(1000),
+  POW_MAX_COUNTER: z.coerce.number().int().min(2).max(100_000_000).default(2000),
   // Pictures drawn per second by one process; past it, the picture says so and the question still works.
   CAPTCHA_RENDERS_PER_SECOND: z.coerce.number().int().positive().default(20),
   // Pictures and questions waiting to be answered, at most; at the cap no new one is made.
