@@ -136,7 +136,11 @@ async function initPanel(root) {
     const loginForm = document.querySelector('form[action="/identity/login"]')
     if (loginForm?.querySelector('.cost')) {
       status('Finishing the check this browser does…')
-      await paid(loginForm)
+      try {
+        await paid(loginForm)
+      } catch (err) {
+        return status(err.message)
+      }
       for (const name of ['cost_pow', 'cost_solution']) fields[name] = loginForm.querySelector(`input[name="${name}"]`).value
     }
     const form = Object.assign(document.createElement('form'), { method: 'post', action: '/identity/login' })

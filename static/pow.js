@@ -36,6 +36,8 @@ function solveInTurn(token, urgent) {
 }
 
 async function solve(token) {
+  // WebCrypto exists only in a secure context: HTTPS, an onion address in Tor Browser, or localhost.
+  if (!globalThis.crypto?.subtle) throw new Error('this page is not a secure context')
   const challenge = JSON.parse(atob(token.replace(/-/g, '+').replace(/_/g, '/')))
   const { solveChallengeWorkers, solveChallenge } = await import('/static/altcha/pow.js')
   let solution
@@ -58,11 +60,23 @@ const costIn = (root) => {
   const box = root.matches?.('.cost') ? root : root.querySelector('.cost')
   const challenge = box?.querySelector('input[name="cost_pow"]')
   const solution = box?.querySelector('input[name="cost_solution"]')
-  return challenge && solution ? { challenge, solution, status: box.querySelector('.cost-status') } : null
+  return challenge && solution ? { box, challenge, solution, status: box.querySelector('.cost-status') } : null
 }
 
 const say = (cost, text) => {
   if (cost.status) cost.status.textContent = text
+}
+
+// When the proof of work cannot run here, the picture and question meant for browsers without
+// JavaScript are shown instead (the server takes either). They are the server's own markup, kept as
+// text inside <noscript> while scripts run.
+function showPuzzle(cost) {
+  cost.box.dataset.puzzle = '1'
+  const noscript = cost.box.querySelector('noscript')
+  if (!noscript) return
+  const t = document.createElement('template')
+  t.innerHTML = noscript.textContent
+  noscript.replaceWith(t.content)
 }
 
 function pay(cost, urgent) {
@@ -72,8 +86,9 @@ function pay(cost, urgent) {
       say(cost, 'Checked: ready to send.')
     },
     (err) => {
-      say(cost, '')
-      throw new Error(`The check this form needs could not run in this browser (${err?.message ?? err}). Turn JavaScript off for this site to answer a question instead.`)
+      if (!cost.box.dataset.puzzle) showPuzzle(cost)
+      say(cost, `Your browser could not do the check by itself (${err?.message ?? err}). Type the letters in the picture, or answer the question, instead.`)
+      throw new Error('The check did not run in this browser: type the letters in the picture, or answer the question, then send the form again.')
     },
   )
 }
@@ -94,13 +109,17 @@ function startAll() {
     if (!cost || cost.solution.value || box.dataset.started) continue
     box.dataset.started = '1'
     say(cost, 'Your browser is doing a short check (a second or two, nothing to do)…')
-    pay(cost, false).catch((err) => say(cost, err.message))
+    pay(cost, false).catch(() => {}) // the status line says what to do
   }
 }
 startAll()
 document.addEventListener('htmx:afterSettle', startAll)
 
+// A form waits for its solution; once the picture and question show instead, it goes as it is.
 beforeSubmit({
-  applies: (form) => Boolean(costIn(form) && !costIn(form).solution.value),
+  applies: (form) => {
+    const cost = costIn(form)
+    return Boolean(cost && !cost.solution.value && !cost.box.dataset.puzzle)
+  },
   run: paid,
 })

@@ -1,5 +1,7 @@
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
+import type { Puzzle } from '../../src/domain/costs.ts'
+import { randomPuzzle } from '../../src/services/costs.ts'
 import { browserSuite, watchProblems } from '../support/browser.ts'
 
 // A cost for a new identity with JavaScript on (issue 11): the page solves the proof of work by
@@ -124,5 +126,46 @@ describe('the cost of an identity with JavaScript on', () => {
     await page.waitForFunction(() => document.querySelector('main h1')?.textContent === 'Your identity')
     expect(await page.locator('main').textContent()).toContain('browser key')
     expect(problems).toEqual([])
+  })
+})
+
+// Where the proof of work cannot run (no WebCrypto outside a secure context, a solver that fails to
+// load), the page shows the picture and question meant for JavaScript off, and the form goes with
+// an answer. The server runs in this process with its puzzles recorded, so the test knows them.
+describe('the cost of an identity with JavaScript on, where the proof of work cannot run', () => {
+  const made: Puzzle[] = []
+  const suite = browserSuite({
+    env: { ABUSE_COSTS: 'on' },
+    puzzles: () => {
+      const p = randomPuzzle()
+      made.push(p)
+      return p
+    },
+  })
+
+  it('shows the picture and the question instead, and takes the identity with an answer', async () => {
+    const page = await suite.page(true)
+    const problems = watchProblems(page, suite.server.url)
+    await page.route('**/static/altcha/pow.js', (route) => route.abort())
+    await page.goto('/identity')
+    await page.waitForFunction(() => 'htmx' in window)
+    const form = page.locator('form[action="/identity/disposable"]')
+    await expect(form.locator('.cost-status').textContent()).resolves.toMatch(/short check|could not do the check/)
+    const answer = form.getByLabel(/Or answer this question/)
+    await answer.waitFor()
+    expect(await form.locator('.cost-status').textContent()).toContain('Your browser could not do the check by itself')
+    await expect(form.locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).resolves.toBe(300)
+    const shown = made.at(-2)!
+    expect(await form.textContent()).toContain(shown.question)
+    await answer.fill(String(shown.answer))
+    const [taken] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/identity/disposable'),
+      page.getByRole('button', { name: 'Take a disposable identity' }).click(),
+    ])
+    expect(taken.status()).toBe(303)
+    expect(new URLSearchParams(taken.request().postData() ?? '').get('cost_solution')).toBe('')
+    await page.waitForFunction(() => document.querySelector('main h1')?.textContent === 'Your identity')
+    // The solver that was refused to load is the page's only failure.
+    expect(problems.filter((p) => !/altcha\/pow\.js|Failed to fetch dynamically imported module/.test(p))).toEqual([])
   })
 })
