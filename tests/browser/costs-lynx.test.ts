@@ -16,8 +16,8 @@ describe('the cost of an identity in lynx (a text browser, no JavaScript, no pic
   let server: RunningServer
   let drop: (() => Promise<void>) | undefined
   let home: string
-  const socket = `cellboard-lynx-${process.pid}`
-  const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', env: { ...process.env, HOME: home, TERM: 'xterm' } })
+  // Its own tmux server, its socket in the test's folder (removed with it).
+  const tmux = (...args: string[]) => execFileSync('tmux', ['-S', join(home, 'tmux.sock'), ...args], { encoding: 'utf8', env: { ...process.env, HOME: home, TERM: 'xterm' } })
 
   beforeAll(async () => {
     const env: Record<string, string> = { ABUSE_COSTS: 'on' }
