@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception'
 import { DomainError } from './domain/errors.ts'
 import { boardRoutes } from './http/boards.ts'
 import { cellRoutes } from './http/cells.ts'
+import { costRoutes } from './http/costs.ts'
 import type { AppEnv } from './http/env.ts'
 import { identityRoutes } from './http/identities.ts'
 import { keyRoutes } from './http/keys.ts'
@@ -24,6 +25,7 @@ import { formError, refusedForm } from '../views/partials/forms.ts'
 // Every route, by area (tests/http/routes.test.ts keeps this table true):
 //   GET  /favicon.ico                            none (204), so no error page is spent on it  http/static.ts
 //   GET  /static/:name                           style.css, htmx, the browser-key module, openpgp.js (our origin only)
+//   GET  /cost/:file                             ID.png: a captcha's picture (404 once used or expired)  http/costs.ts
 //   GET  /                                       cells                                 http/cells.ts
 //   GET  /c/:cell                                the cell's line and boards
 //   GET  /c/:cell/:board                         threads by last activity              http/boards.ts
@@ -61,6 +63,7 @@ export function createApp(deps: Deps) {
   app.use(wholePageCache(deps))
   app.use(securityHeaders)
   app.route('/', staticRoutes())
+  app.route('/', costRoutes(deps))
   app.use(viewerContext(deps))
   app.use(postBodyLimit(deps.config.bodyLimitBytes))
   app.use(formBody)

@@ -3,7 +3,10 @@ import { join, resolve } from 'node:path'
 import type { Config } from './config.ts'
 import { migrateToLatest } from './db/connect.ts'
 import { migrateAndForget, openStorage, type Storage } from './db/storage.ts'
+import { DrawBudget } from './ephemeral/costs.ts'
 import { openEphemeral } from './ephemeral/index.ts'
+import type { PuzzleMaker } from './domain/costs.ts'
+import { randomPuzzle } from './services/costs.ts'
 import type { Deps } from './services/deps.ts'
 import { PageCache } from './services/page-cache.ts'
 
@@ -27,6 +30,8 @@ export type OpenOptions = {
    * Tests migrate empty databases, where there is nothing to forget: they skip the rewrite.
    */
   forgetAfterMigrating?: boolean
+  /** Makes the captchas' texts (random; tests give one that tells them the answers). */
+  puzzles?: PuzzleMaker
 }
 
 /** Where the SQLite file of a configuration lives. */
@@ -46,11 +51,12 @@ export async function openDeps(config: Config, opts: OpenOptions = {}): Promise<
   try {
     if (opts.forgetAfterMigrating === false) await migrateToLatest(storage.db)
     else await migrateAndForget(storage)
-    ephemeral = await openEphemeral({ redisUrl: config.redisUrl, allowPersistence: config.redisAllowPersistence, sessionIdleMs: config.sessionIdleMs, maxSessions: config.maxSessions, now: opts.now, keyPrefix: opts.keyPrefix })
+    ephemeral = await openEphemeral({ redisUrl: config.redisUrl, allowPersistence: config.redisAllowPersistence, sessionIdleMs: config.sessionIdleMs, maxSessions: config.maxSessions, now: opts.now, keyPrefix: opts.keyPrefix, maxPuzzles: config.captchaMaxLive })
     // A write here is announced, so other processes and nodes drop the pages they cached.
     const cache = new PageCache((tags) => storage.announce(tags).catch(() => {}))
     if (opts.watch) unwatch = await storage.watch((tags) => cache.drop(tags))
-    const deps: Deps = { db: storage.db, storage, config, ...ephemeral, cache, now: opts.now ?? Date.now }
+    const costs = { drawBudget: new DrawBudget(config.captchaRendersPerSecond), puzzles: opts.puzzles ?? randomPuzzle }
+    const deps: Deps = { db: storage.db, storage, config, ...ephemeral, ...costs, cache, now: opts.now ?? Date.now }
     const opened = ephemeral
     return {
       deps,

@@ -38,6 +38,15 @@ const schema = z.object({
   REQUEST_TIMEOUT_SECONDS: z.coerce.number().positive().default(60),
   KEEP_ALIVE_TIMEOUT_SECONDS: z.coerce.number().positive().default(15),
   MAX_CONNECTIONS: z.coerce.number().int().positive().default(1000),
+  // A cost for a new identity (README, "Configure"): off only for a private board or a test run.
+  ABUSE_COSTS: z.enum(['on', 'off']).default('on').transform((v) => v === 'on'),
+  // Proof of work: PBKDF2 iterations per try, and the most tries a challenge can need (BENCHMARKS.md).
+  POW_COST: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  POW_MAX_COUNTER: z.coerce.number().int().min(2).max(100_000_000).default(2000),
+  // Pictures drawn per second by one process; past it, the picture says so and the question still works.
+  CAPTCHA_RENDERS_PER_SECOND: z.coerce.number().int().positive().default(20),
+  // Pictures and questions waiting to be answered, at most; at the cap no new one is made.
+  CAPTCHA_MAX_LIVE: z.coerce.number().int().positive().default(50_000),
 }).refine((e) => e.HEADERS_TIMEOUT_SECONDS <= e.REQUEST_TIMEOUT_SECONDS, { message: 'HEADERS_TIMEOUT_SECONDS may not exceed REQUEST_TIMEOUT_SECONDS', path: ['HEADERS_TIMEOUT_SECONDS'] })
 
 export type Config = {
@@ -71,6 +80,13 @@ export type Config = {
   keepAliveTimeoutMs: number
   /** Connections held at once; past it, new ones are closed at once. */
   maxConnections: number
+  /** Whether taking an identity (and a held key's first login) costs a proof of work or a captcha. */
+  abuseCosts: boolean
+  /** PBKDF2 iterations per try of the proof of work, and the most tries one challenge needs. */
+  powCost: number
+  powMaxCounter: number
+  captchaRendersPerSecond: number
+  captchaMaxLive: number
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -112,5 +128,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     requestTimeoutMs: e.REQUEST_TIMEOUT_SECONDS * 1000,
     keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
     maxConnections: e.MAX_CONNECTIONS,
+    abuseCosts: e.ABUSE_COSTS,
+    powCost: e.POW_COST,
+    powMaxCounter: e.POW_MAX_COUNTER,
+    captchaRendersPerSecond: e.CAPTCHA_RENDERS_PER_SECOND,
+    captchaMaxLive: e.CAPTCHA_MAX_LIVE,
   }
 }

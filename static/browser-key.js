@@ -3,6 +3,8 @@
 // the browser: only public keys, signed challenges and signatures are posted.
 // Everything here is an enhancement: with JavaScript off, none of it runs and the forms still work.
 import { ballotText, canonicalPostText } from './canonical-text.js'
+import { beforeSubmit } from './hold-submit.js'
+import { paid } from './pow.js'
 
 const STORE = 'cellboard.browser-key'
 let pgp
@@ -60,39 +62,13 @@ async function signBallot(form) {
 
 const signerFor = (form) => (form.matches('[data-sign-post]') ? signPost : form.matches('[data-sign-ballot]') ? signBallot : null)
 
-// With htmx (every form is boosted or hx-post): hold the request until the signature is in.
-document.addEventListener('htmx:confirm', (evt) => {
-  const form = evt.detail.elt
-  const signer = form instanceof HTMLFormElement && signerFor(form)
-  if (!signer) return
-  evt.preventDefault()
-  signer(form).then(
-    () => evt.detail.issueRequest(true),
-    (err) => showFormError(form, err),
-  )
+// A signed form waits for its signature before it goes (hold-submit.js holds it, htmx or not).
+beforeSubmit({
+  applies: (form) => Boolean(signerFor(form)),
+  run: (form) => signerFor(form)(form).catch((err) => {
+    throw new Error(`Signing in the browser failed: ${err?.message ?? err}`)
+  }),
 })
-// Without htmx (it failed to load): sign, then submit as a plain form.
-document.addEventListener('submit', (evt) => {
-  const form = evt.target
-  const signer = form instanceof HTMLFormElement && signerFor(form)
-  if (window.htmx || !signer || form.dataset.signed) return
-  evt.preventDefault()
-  signer(form).then(() => {
-    form.dataset.signed = '1'
-    form.submit()
-  }, (err) => showFormError(form, err))
-})
-
-function showFormError(form, err) {
-  let p = form.querySelector('.bk-error')
-  if (!p) {
-    p = document.createElement('p')
-    p.className = 'form-error bk-error'
-    p.setAttribute('role', 'alert')
-    form.prepend(p)
-  }
-  p.textContent = `Signing in the browser failed: ${err?.message ?? err}`
-}
 
 // The panel on /identity.
 async function initPanel(root) {
@@ -155,6 +131,18 @@ async function initPanel(root) {
     const challenge = await (await fetch('/identity/challenge', { credentials: 'same-origin' })).text()
     const signed = await sign({ message: await createCleartextMessage({ text: challenge }), signingKeys: key, date: coarseDate(key) })
     const fields = { _csrf: root.dataset.csrf, via: 'browser', public_key: key.toPublic().armor(), signed, next: root.dataset.next ?? '' }
+    // A key's first login costs a check: the one of the page's login form, solved in this browser
+    // (a key already published here skips it, but the browser cannot know that).
+    const loginForm = document.querySelector('form[action="/identity/login"]')
+    if (loginForm?.querySelector('.cost')) {
+      status('Finishing the check this browser does…')
+      try {
+        await paid(loginForm)
+      } catch (err) {
+        return status(err.message)
+      }
+      for (const name of ['cost_pow', 'cost_solution']) fields[name] = loginForm.querySelector(`input[name="${name}"]`).value
+    }
     const form = Object.assign(document.createElement('form'), { method: 'post', action: '/identity/login' })
     for (const [name, value] of Object.entries(fields)) form.append(Object.assign(document.createElement('input'), { type: 'hidden', name, value }))
     document.body.append(form)

@@ -194,6 +194,7 @@ export const ephemeral: readonly (readonly [string, string])[] = [
   ['rate limits on raising questions', 'a counter per key, in memory, forgotten after an hour'],
   ['login challenges', 'a random nonce to sign, single-use, forgotten after 10 minutes'],
   ['form tokens (CSRF)', 'derived from a random cookie and a secret that lives only in memory'],
+  ['the check a new identity costs', 'a solved proof of work is remembered until its challenge expires (10 minutes), so it pays once; a picture’s letters and its question’s answer (as MACs) until answered once, or 10 minutes'],
 ]
 
 /** What is never collected at all. */

@@ -1,31 +1,35 @@
 import { Redis } from 'ioredis'
 import { MemoryChallengeStore, type ChallengeStore } from './challenges.ts'
+import { MemoryCostStore, RedisCostStore, sharedCostSecrets, type CostStore } from './costs.ts'
 import { CsrfTokens } from './csrf.ts'
 import { FlexibleRateLimiter, type RateLimiter } from './rate-limits.ts'
 import { assertNotPersistent, RedisChallengeStore, RedisSessionStore, RedisSubmissionStore, sharedChallengeSecret, sharedCsrfSecret } from './redis.ts'
 import { MemorySessionStore, type SessionStore } from './sessions.ts'
 import { MemorySubmissionStore, type SubmissionStore } from './submissions.ts'
 
-export type Ephemeral = { sessions: SessionStore; challenges: ChallengeStore; rateLimits: RateLimiter; csrf: CsrfTokens; submissions: SubmissionStore; close(): Promise<void> }
+export type Ephemeral = { sessions: SessionStore; challenges: ChallengeStore; rateLimits: RateLimiter; csrf: CsrfTokens; submissions: SubmissionStore; costs: CostStore; close(): Promise<void> }
 
 /**
  * Ephemeral state: in this process's memory, or — when several nodes share it — in a Redis that
  * keeps nothing on disk. Never in SQL.
  */
-export async function openEphemeral(opts: { redisUrl: string | null; allowPersistence: boolean; sessionIdleMs: number; maxSessions?: number; now?: () => number; keyPrefix?: string }): Promise<Ephemeral> {
+export async function openEphemeral(opts: { redisUrl: string | null; allowPersistence: boolean; sessionIdleMs: number; maxSessions?: number; now?: () => number; keyPrefix?: string; maxPuzzles?: number }): Promise<Ephemeral> {
   const now = opts.now ?? Date.now
   if (!opts.redisUrl) {
     const sessions = new MemorySessionStore(opts.sessionIdleMs, now, opts.maxSessions)
     const challenges = new MemoryChallengeStore(now)
     const rateLimits = new FlexibleRateLimiter()
     const submissions = new MemorySubmissionStore(now)
+    const costs = new MemoryCostStore(now, opts.maxPuzzles)
     return {
       sessions,
       challenges,
       rateLimits,
       csrf: new CsrfTokens(),
       submissions,
+      costs,
       async close() {
+        costs.close()
         sessions.close()
         challenges.close()
         rateLimits.close()
@@ -53,6 +57,7 @@ export async function openEphemeral(opts: { redisUrl: string | null; allowPersis
     rateLimits: new FlexibleRateLimiter(redis),
     csrf: new CsrfTokens(await sharedCsrfSecret(redis)),
     submissions: new RedisSubmissionStore(redis),
+    costs: new RedisCostStore(redis, await sharedCostSecrets(redis), now, opts.maxPuzzles),
     async close() {
       await sessions.close()
       await redis.quit().catch(() => redis.disconnect())

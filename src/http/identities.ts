@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { DomainError } from '../domain/errors.ts'
 import type { Session } from '../ephemeral/sessions.ts'
 import type { Deps } from '../services/deps.ts'
+import { issueCost, payCost } from '../services/costs.ts'
 import { burnAsAsked, burnIdentity, issueLoginChallenge, logInWithSignedChallenge, revokeKey, takeDisposableIdentity, takePrivateKeyOnce } from '../services/identities.ts'
 import { emptyForm, type FormState, refusedForm } from '../../views/partials/forms.ts'
 import { identityMain } from '../../views/pages/identity.ts'
@@ -19,8 +20,10 @@ const KEY_HEADERS = { 'Content-Type': 'application/pgp-keys; charset=utf-8', 'Ca
 const freshConnection = (c: C) => c.header('Connection', 'close')
 
 export function identityRoutes(deps: Deps) {
-  async function renderIdentity(c: C, status: Status, forms: { login?: FormState; revoke?: FormState } = {}) {
+  async function renderIdentity(c: C, status: Status, forms: { disposable?: FormState; login?: FormState; revoke?: FormState } = {}) {
     const session = c.get('session')
+    // Each showing of the forms gets its own costs: a refused form comes back with fresh ones.
+    const [identity, login] = session ? [null, null] : await Promise.all([issueCost(deps, 'identity'), issueCost(deps, 'login')])
     const main = identityMain({
       viewer: viewerOf(c, deps),
       privateKeyOffered: session?.kind === 'disposable' && !session.privateKeyDownloaded,
@@ -30,6 +33,8 @@ export function identityRoutes(deps: Deps) {
       revoked: c.req.query('revoked') === '1',
       next: localPath(c.req.query('next') ?? c.get('form').next),
       challenge: session ? null : await issueLoginChallenge(deps),
+      costs: { identity, login },
+      disposable: forms.disposable ?? emptyForm(),
       login: forms.login ?? emptyForm(),
       revoke: forms.revoke ?? emptyForm(),
     })
@@ -52,20 +57,28 @@ export function identityRoutes(deps: Deps) {
 
   return new Hono<AppEnv>()
     .get('/identity', (c) => renderIdentity(c, 200))
-    .post('/identity/disposable', (c) => startSession(c, () => takeDisposableIdentity(deps)))
+    .post('/identity/disposable', (c) =>
+      orFormAgain(
+        async () => {
+          await payCost(deps, 'identity', c.get('form'))
+          return startSession(c, () => takeDisposableIdentity(deps))
+        },
+        (e, status) => renderIdentity(c, status, { disposable: refusedForm({}, e) }),
+      ))
     // The challenge alone, for a browser key to sign (static/browser-key.js).
     .get('/identity/challenge', async (c) => c.text(await issueLoginChallenge(deps), 200, { 'Cache-Control': 'no-store' }))
     .post('/identity/login', async (c) => {
       const form = c.get('form')
-      const input = { publicKey: form.public_key ?? '', signed: form.signed ?? '', via: form.via === 'browser' ? ('browser' as const) : ('gpg' as const) }
+      const input = { publicKey: form.public_key ?? '', signed: form.signed ?? '', via: form.via === 'browser' ? ('browser' as const) : ('gpg' as const), cost: form }
       return orFormAgain(
         async () => {
           const session = await logInWithSignedChallenge(deps, input)
           return startSession(c, async () => session)
         },
         // The pasted key comes back; the signed challenge does not (a fresh one must be signed),
-        // unless it was not used (too many logins at once): then it can simply be sent again.
-        (e, status) => renderIdentity(c, status, { login: refusedForm(status === 429 ? { public_key: input.publicKey, signed: input.signed } : { public_key: input.publicKey }, e) }),
+        // unless it was not used (too many logins at once, or the cost was not paid): then it can
+        // simply be sent again.
+        (e, status) => renderIdentity(c, status, { login: refusedForm(status === 429 || e.fields.cost ? { public_key: input.publicKey, signed: input.signed } : { public_key: input.publicKey }, e) }),
       )
     })
     .post('/identity/revoke', async (c) => {

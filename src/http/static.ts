@@ -17,12 +17,20 @@ const files: Record<string, { body: Uint8Array<ArrayBuffer>; type: string }> = {
   'style.css': { body: read(staticDir + 'style.css'), type: 'text/css; charset=utf-8' },
   'browser-key.js': { body: read(staticDir + 'browser-key.js'), type: JS },
   'canonical-text.js': { body: read(staticDir + 'canonical-text.js'), type: JS },
+  'hold-submit.js': { body: read(staticDir + 'hold-submit.js'), type: JS },
+  'pow.js': { body: read(staticDir + 'pow.js'), type: JS },
+  'pow-worker.js': { body: read(staticDir + 'pow-worker.js'), type: JS },
   'htmx.min.js': { body: read(require.resolve('htmx.org/dist/htmx.min.js')), type: JS },
 }
 
 // openpgp.js's lightweight browser build loads its sibling modules lazily: serve the folder.
 const openpgpDir = join(dirname(require.resolve('openpgp')), '..', 'lightweight')
 for (const name of readdirSync(openpgpDir)) if (name.endsWith('.min.mjs')) files[`openpgp/${name}`] = { body: read(join(openpgpDir, name)), type: JS }
+
+// altcha-lib's solver and the browser's PBKDF2, for static/pow.js and its worker: its ES modules
+// as published (they import one another by relative path), from the package the server verifies with.
+const altchaDir = join(dirname(require.resolve('altcha-lib')), '..', '..', 'esm', 'v2')
+for (const name of ['pow.js', 'helpers.js', 'types.js', 'algorithms/web/pbkdf2.js']) files[`altcha/${name}`] = { body: read(join(altchaDir, name)), type: JS }
 
 export function staticRoutes() {
   return new Hono<AppEnv>()

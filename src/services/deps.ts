@@ -3,6 +3,8 @@ import type { Db } from '../db/connect.ts'
 import type { Storage } from '../db/storage.ts'
 import type { CsrfTokens } from '../ephemeral/csrf.ts'
 import type { ChallengeStore } from '../ephemeral/challenges.ts'
+import type { CostStore, DrawBudget } from '../ephemeral/costs.ts'
+import type { PuzzleMaker } from '../domain/costs.ts'
 import type { RateLimiter } from '../ephemeral/rate-limits.ts'
 import type { SessionStore } from '../ephemeral/sessions.ts'
 import type { SubmissionStore } from '../ephemeral/submissions.ts'
@@ -19,6 +21,10 @@ export type Deps = {
   rateLimits: RateLimiter
   csrf: CsrfTokens
   submissions: SubmissionStore
+  /** What the costs of a new identity remember (services/costs.ts), the pictures this process may draw, and how puzzles are made. */
+  costs: CostStore
+  drawBudget: DrawBudget
+  puzzles: PuzzleMaker
   cache: PageCache
   now: () => number
 }

@@ -1,3 +1,4 @@
+import { findKey } from '../db/keys.ts'
 import { isRevoked, recordRevocation } from '../db/revocations.ts'
 import { challengeText, parseChallenge } from '../domain/challenge.ts'
 import { DomainError, validateFields } from '../domain/errors.ts'
@@ -5,6 +6,7 @@ import { identityChanged } from '../domain/forms.ts'
 import { coarseTime } from '../domain/time.ts'
 import { SessionsFull, type KeyKind, type NewSession, type Session } from '../ephemeral/sessions.ts'
 import { applyRevocation, assertKeyValid, forgetSigningKey, generateDisposableKey, keyValidAt, MAX_SHORT_SIGNED_BYTES, parsePublicKey, readClearsigned, verifyPasted } from '../pgp.ts'
+import { payCost } from './costs.ts'
 import type { Deps } from './deps.ts'
 import type { Who } from './who.ts'
 
@@ -93,13 +95,15 @@ const CONSUME_MESSAGE = {
  * Log in with a key the person holds (GnuPG, or a browser key): they clearsigned our challenge.
  * The key must pass the key policy and not be revoked here; the signature must be by that key over
  * the challenge exactly; the nonce must be ours, for "login", unused and under 10 minutes old.
+ * A key's first login here pays the cost of a new identity (`cost`: the form's cost fields); a
+ * key already published here (it signed something, or holds a roster role) does not.
  *
  * Checking signatures is what costs (an Ed25519 one ≈0.5 ms; a paste of 200 cost 100–130 ms
  * before this order: bench/worst-input.ts), so everything cheap comes first — sizes, one
  * signature, the key policy, the challenge's text — and the challenge is used up before any
  * signature is checked: a replayed paste costs almost nothing, and a failed one cannot be retried.
  */
-export async function logInWithSignedChallenge(deps: Deps, input: { publicKey: string; signed: string; via: Exclude<KeyKind, 'disposable'> }): Promise<Session> {
+export async function logInWithSignedChallenge(deps: Deps, input: { publicKey: string; signed: string; via: Exclude<KeyKind, 'disposable'>; cost: Record<string, string | undefined> }): Promise<Session> {
   validateFields(
     {
       public_key: () => { if (input.publicKey.trim() === '') throw new DomainError(422, '', { public_key: 'Paste your public key (gpg --armor --export KEYID).' }) },
@@ -114,6 +118,8 @@ export async function logInWithSignedChallenge(deps: Deps, input: { publicKey: s
   const challenge = parseChallenge(pasted.text)
   if (challenge.site !== deps.config.siteId) throw new DomainError(422, `That challenge was made for another site (${challenge.site}), not this one.`, { signed: 'Sign the challenge shown on this page.' })
   if (challenge.purpose !== 'login') throw new DomainError(422, CONSUME_MESSAGE['wrong-purpose'], { signed: 'Sign the login challenge.' })
+  // Paid before the challenge is used up: a refused payment leaves the signed challenge good.
+  if (!(await findKey(deps.db, key.fingerprint))) await payCost(deps, 'login', input.cost)
   const consumed = await deps.challenges.consume(challenge.nonce, 'login')
   if (consumed !== 'ok') throw new DomainError(consumed === 'busy' ? 429 : 422, CONSUME_MESSAGE[consumed], { signed: CONSUME_MESSAGE[consumed] })
   // Used up: from here on, whatever fails, this challenge cannot log in again.

@@ -7,7 +7,7 @@ import pg from 'pg'
 import { Redis } from 'ioredis'
 import { createApp } from '../../src/app.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
-import { openDeps } from '../../src/compose.ts'
+import { openDeps, type OpenOptions } from '../../src/compose.ts'
 import type { Dialect } from '../../src/db/connect.ts'
 import { ensureDefaultCell } from '../../src/services/cells.ts'
 import { FormMemory } from './forms.ts'
@@ -78,14 +78,18 @@ export async function pgCheckpoint(): Promise<void> {
   await admin.end()
 }
 
-/** A real, migrated database of the dialect under test, and the app over it. */
-export async function makeBoard(env: Record<string, string> = {}, now: () => number = Date.now) {
+/**
+ * A real, migrated database of the dialect under test, and the app over it. Taking an identity
+ * costs nothing here (ABUSE_COSTS=off) unless a test passes ABUSE_COSTS=on; `puzzles` makes the
+ * captchas' texts, so a test can know the answers.
+ */
+export async function makeBoard(env: Record<string, string> = {}, now: () => number = Date.now, opts: Pick<OpenOptions, 'puzzles'> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'cellboard-test-'))
   const pgdb = TEST_DIALECT === 'postgres' ? await makePgDatabase() : null
   const config: Config = loadConfig({ DATA_DIR: dir, ...TEST_SETTINGS, ...(pgdb ? { DATABASE_URL: pgdb.url, REDIS_URL: TEST_REDIS_URL } : {}), ...env })
   const keyPrefix = `cbtest:${randomBytes(6).toString('hex')}:`
   // The same composition root as the server's (src/compose.ts); an empty database has nothing to forget.
-  const { deps, storage, close } = await openDeps(config, { now, keyPrefix, poolSize: 4, forgetAfterMigrating: false })
+  const { deps, storage, close } = await openDeps(config, { now, keyPrefix, poolSize: 4, forgetAfterMigrating: false, ...opts })
   await ensureDefaultCell(deps)
   const app = createApp(deps)
 

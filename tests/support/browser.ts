@@ -2,10 +2,14 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { once } from 'node:events'
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
 import { chromium, type Browser, type BrowserContext, type Download, type Page } from 'playwright-core'
 import { afterAll, beforeAll } from 'vitest'
-import { startServer, type RunningServer } from './server.ts'
-import { makePgDatabase, pgCheckpoint, pgDataDirectory, TEST_DIALECT, TEST_REDIS_URL } from './app.ts'
+import type { PuzzleMaker } from '../../src/domain/costs.ts'
+import { startServer } from './server.ts'
+import { makeBoard, makePgDatabase, pgCheckpoint, pgDataDirectory, TEST_DIALECT, TEST_REDIS_URL } from './app.ts'
 import { findMarkers, findMarkersInDir } from './scan.ts'
 
 // Debian's chromium, never a downloaded one. Playwright refuses --user-data-dir in args; a plain
@@ -65,18 +69,48 @@ export function gpgVerify(publicKey: string, signed: string): GpgResult {
   }
 }
 
+/** What a browser suite's pages talk to: where it listens, where its data lives, what it printed. */
+export type SuiteServer = { url: string; dataDir: string; output: () => string; stop: () => Promise<void> }
+
 /**
- * A real server (src/main.ts) and Debian's chromium for one describe block: started before its
- * tests, and stopped after them with every page opened through `page()`.
+ * The tests' board (tests/support/app.ts: the composition root, with `puzzles` given) served over a
+ * real port from this process, for a browser test that must know what only the process knows (the
+ * captchas' answers). It prints nothing of its own.
  */
-export function browserSuite() {
-  let server: RunningServer | undefined
+async function serveInProcess(env: Record<string, string>, puzzles: PuzzleMaker): Promise<SuiteServer> {
+  const board = await makeBoard(env, Date.now, { puzzles })
+  const http = serve({ fetch: board.app.fetch, hostname: '127.0.0.1', port: 0 })
+  await once(http, 'listening')
+  const { port } = http.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    dataDir: board.dir,
+    output: () => '',
+    async stop() {
+      ;(http as import('node:http').Server).closeAllConnections()
+      await new Promise((r) => http.close(r))
+      await board.close()
+    },
+  }
+}
+
+/**
+ * A real server (src/main.ts, with `env`) and Debian's chromium for one describe block: started
+ * before its tests, and stopped after them with every page opened through `page()`. Given
+ * `puzzles`, the server runs in this process instead (serveInProcess), so the test knows the answers.
+ */
+export function browserSuite(opts: { env?: Record<string, string>; puzzles?: PuzzleMaker } = {}) {
+  let server: SuiteServer | undefined
   let browser: Browser | undefined
   let drop: (() => Promise<void>) | undefined
   // On PostgreSQL (the dialect under test), the server gets its own database and shares Redis.
-  const env: Record<string, string> = {}
+  const env: Record<string, string> = { ...opts.env }
   const contexts: BrowserContext[] = []
   beforeAll(async () => {
+    if (opts.puzzles) {
+      ;[server, browser] = await Promise.all([serveInProcess(env, opts.puzzles), launchBrowser()])
+      return
+    }
     if (TEST_DIALECT === 'postgres') {
       const db = await makePgDatabase()
       Object.assign(env, { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL })
@@ -91,7 +125,7 @@ export function browserSuite() {
     await drop?.()
   })
   return {
-    get server(): RunningServer {
+    get server(): SuiteServer {
       return server!
     },
     /** What the operator's CLI needs to reach the same data as the server. */

@@ -9,7 +9,8 @@ export type RunningServer = { url: string; dataDir: string; proc: ChildProcess; 
 /**
  * Start the real server (`src/main.ts`, as `npm start` does) on a free loopback port with its own
  * data folder. Everything it prints is captured, so tests can check what it logs. `nodeArgs` go
- * before the script (the benchmarks profile with --cpu-prof).
+ * before the script (the benchmarks profile with --cpu-prof). Identities cost nothing
+ * (ABUSE_COSTS=off) unless `env` turns the costs on.
  */
 export async function startServer(env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<RunningServer> {
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'cellboard-server-'))

@@ -1,4 +1,6 @@
+import type { IssuedCost } from '../../src/domain/costs.ts'
 import { html, type Html } from '../html.ts'
+import { costFields } from '../partials/cost.ts'
 import { boundFields, csrfField, describedBy, fieldError, formMessage, type FormState } from '../partials/forms.ts'
 import type { Viewer } from '../viewer.ts'
 
@@ -12,6 +14,9 @@ export type IdentityPageProps = {
   next: string | null
   /** The login challenge to sign (only when there is no identity yet). */
   challenge: string | null
+  /** What taking an identity, and a key's first login, cost (null: nothing, ABUSE_COSTS=off). */
+  costs: { identity: IssuedCost | null; login: IssuedCost | null }
+  disposable: FormState
   login: FormState
   revoke: FormState
 }
@@ -39,6 +44,8 @@ ${fieldError(p.login, 'public_key')}
 <label for="signed">The challenge, clearsigned</label>
 <textarea id="signed" name="signed" rows="8"${describedBy(p.login, 'signed')}>${p.login.values.signed ?? ''}</textarea>
 ${fieldError(p.login, 'signed')}
+${p.costs.login ? html`<p class="hint">A key’s first login here costs the same small check as a new identity; a key that has already signed something published here skips it.</p>` : ''}
+${costFields(p.costs.login, p.login)}
 <button>Log in with this key</button>
 </form></section>`
 }
@@ -89,7 +96,9 @@ you can throw a key away whenever you like. Three ways to hold one:</p>
 <p>One button, no software needed. The server makes a key pair for you, keeps the private key
 only in memory for this session (it is forgotten after ${p.sessionHours} hours idle, or when you
 burn the identity), and signs your posts with it. You may download the private key once.</p>
-<form method="post" action="/identity/disposable">${csrfField(p.viewer.csrf)}${nextField(p.next)}<button>Take a disposable identity</button></form></section>
+<form method="post" action="/identity/disposable">${csrfField(p.viewer.csrf)}${nextField(p.next)}${formMessage(p.disposable)}
+${costFields(p.costs.identity, p.disposable)}
+<button>Take a disposable identity</button></form></section>
 ${browserKey(p)}
 <section id="browser-key-off"><h2>Browser key</h2><p>The third way needs JavaScript, which is off here:
 with it on, this page offers a key made and kept in your browser, which signs your posts before they are sent.

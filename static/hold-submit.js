@@ -1,0 +1,45 @@
+// Work a form waits for before it goes: the browser key signs a post or a ballot
+// (browser-key.js), the proof of work a form costs is solved (pow.js). Each module adds a step;
+// one listener holds the submit, with htmx or without, until every step that applies to the form
+// is done, then sends the form once. With JavaScript off none of this runs and forms go as they are.
+const steps = []
+
+/** A step: `applies(form)` says at once whether the form must wait for it, `run(form)` does the work. */
+export function beforeSubmit(step) {
+  steps.push(step)
+}
+
+const runSteps = (form) => {
+  const todo = steps.filter((s) => s.applies(form))
+  return todo.length === 0 ? null : Promise.all(todo.map((s) => s.run(form)))
+}
+
+// With htmx (every form is boosted or hx-post): hold the request until the work is done.
+document.addEventListener('htmx:confirm', (evt) => {
+  const form = evt.detail.elt
+  const work = form instanceof HTMLFormElement && runSteps(form)
+  if (!work) return
+  evt.preventDefault()
+  work.then(() => evt.detail.issueRequest(true), (err) => showFormError(form, err))
+})
+// Without htmx (it failed to load): do the work, then submit as a plain form (form.submit() fires
+// no submit event, so this does not come back here).
+document.addEventListener('submit', (evt) => {
+  const form = evt.target
+  if (window.htmx || !(form instanceof HTMLFormElement)) return
+  const work = runSteps(form)
+  if (!work) return
+  evt.preventDefault()
+  work.then(() => form.submit(), (err) => showFormError(form, err))
+})
+
+export function showFormError(form, err) {
+  let p = form.querySelector('.held-error')
+  if (!p) {
+    p = document.createElement('p')
+    p.className = 'form-error held-error'
+    p.setAttribute('role', 'alert')
+    form.prepend(p)
+  }
+  p.textContent = err?.message ?? String(err)
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest'
+import { makePuzzle, makeQuestion, numberInWords, PICTURE_LETTERS, readAnswer, readPicture } from '../../src/domain/costs.ts'
+import { MemoryCostStore, type StoredPuzzle } from '../../src/ephemeral/costs.ts'
+
+// The puzzles a form costs with JavaScript off, and the memory that holds them and spent proofs of work.
+describe('puzzles', () => {
+  it('a question is answered by its number, typed in digits or words, in any case, with a full stop or spaces', () => {
+    for (let n = 0; n < 50; n++) {
+      expect(readAnswer(String(n))).toBe(n)
+      expect(readAnswer(numberInWords(n))).toBe(n)
+    }
+    expect(numberInWords(23)).toBe('twenty-three')
+    expect(readAnswer(' Twenty one. ')).toBe(21)
+    expect(readAnswer('TWELVE')).toBe(12)
+    for (const nonsense of ['', 'twelve apples', '1 2', 'ten-ty', '-3', '1e1']) expect(readAnswer(nonsense), nonsense).toBeNull()
+  })
+
+  it('every kind of question says its numbers in words and has the answer it says (never below zero)', () => {
+    let seed = 0
+    const counting = (n: number) => seed++ % n // walks through every template and number
+    for (let i = 0; i < 2000; i++) {
+      const { question, answer } = makeQuestion(counting)
+      expect(question).not.toMatch(/[0-9]/)
+      expect(answer).toBeGreaterThanOrEqual(0)
+      const words = [...question.matchAll(/\b([a-z]+(?:-[a-z]+)?)\b/g)].map((m) => readAnswer(m[1]!)).filter((n): n is number => n !== null)
+      expect(words).toHaveLength(2)
+      const [x, y] = words as [number, number]
+      expect([x + y, Math.abs(x - y)]).toContain(answer)
+    }
+  })
+
+  it('a picture is five letters and digits that cannot be taken for one another; typed, case and spaces do not matter', () => {
+    const p = makePuzzle((n) => Math.floor(Math.random() * n))
+    expect(p.picture).toMatch(new RegExp(`^[${PICTURE_LETTERS}]{5}$`))
+    expect(PICTURE_LETTERS).not.toMatch(/[0o1il9g]/)
+    expect(readPicture(' Ab 3X k ')).toBe('ab3xk')
+  })
+})
+
+describe('the memory of costs', () => {
+  const puzzle = (expiresAt: number): StoredPuzzle => ({ purpose: 'identity', picture: 'abcde', pictureMac: '00', answerMac: '11', expiresAt })
+
+  it('a puzzle is taken once; its picture can be read until then, and not after it expires', async () => {
+    let now = 1_000_000
+    const store = new MemoryCostStore(() => now, 10)
+    const id = (await store.keep(puzzle(now + 600_000)))!
+    expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/)
+    expect(await store.picture(id)).toBe('abcde')
+    expect(await store.picture(id)).toBe('abcde')
+    const other = (await store.keep(puzzle(now + 600_000)))!
+    expect((await store.take(id))?.picture).toBe('abcde')
+    expect(await store.take(id)).toBeNull()
+    expect(await store.picture(id)).toBeNull()
+    now += 600_001
+    expect(await store.picture(other)).toBeNull()
+    store.close()
+  })
+
+  it('at the cap no puzzle is made and none waiting is pushed out; once some expire, there is room again', async () => {
+    let now = 1_000_000
+    const store = new MemoryCostStore(() => now, 3)
+    const kept = [await store.keep(puzzle(now + 1000)), await store.keep(puzzle(now + 5000)), await store.keep(puzzle(now + 5000))]
+    expect(kept.every(Boolean)).toBe(true)
+    expect(await store.keep(puzzle(now + 5000))).toBeNull()
+    for (const id of kept) expect(await store.picture(id!)).toBe('abcde')
+    now += 2000 // the first expired
+    expect(await store.keep(puzzle(now + 5000))).not.toBeNull()
+    expect(await store.keep(puzzle(now + 5000))).toBeNull()
+    store.close()
+  })
+
+  it('a proof of work is spent once; at the cap, new ones wait ("busy") rather than forget a spent one early', async () => {
+    let now = 1_000_000
+    const store = new MemoryCostStore(() => now, 10, 2)
+    expect(await store.spend('a', now + 1000)).toBe('ok')
+    expect(await store.spend('a', now + 1000)).toBe('used')
+    expect(await store.spend('b', now + 5000)).toBe('ok')
+    expect(await store.spend('c', now + 5000)).toBe('busy')
+    expect(await store.spend('a', now + 1000)).toBe('used')
+    now += 2000
+    expect(await store.spend('c', now + 5000)).toBe('ok')
+    expect(await store.spend('b', now + 5000)).toBe('used')
+    store.close()
+  })
+})
