@@ -10,8 +10,6 @@
 // default difficulty and at the harder ones in BENCH_HARDER (POW_COST×POW_MAX_COUNTER pairs).
 // Environment: BENCH_ITER=2000 BENCH_SOLVED=40 BENCH_LOADS=7 BENCH_HARDER=1000x4000,2000x4000
 // BENCH_ONLY=server,browser
-import { solveChallenge } from 'altcha-lib'
-import { deriveKey } from 'altcha-lib/algorithms/pbkdf2'
 import { loadConfig } from '../src/config.ts'
 import { COST_TTL_MS } from '../src/domain/costs.ts'
 import { MemoryCostStore } from '../src/ephemeral/costs.ts'
@@ -19,7 +17,7 @@ import { drawCostPicture, issueProofOfWork, issuePuzzle, payCost, randomPuzzle }
 import { makeBoard } from '../tests/support/app.ts'
 import { launchBrowser } from '../tests/support/browser.ts'
 import { hiddenFields } from '../tests/support/forms.ts'
-import { fmt, header, log, median, num, only, pct, runsOf, startNode } from './harness.ts'
+import { fmt, header, log, median, num, only, pct, runsOf, solvePow, startNode } from './harness.ts'
 
 const ITER = num('BENCH_ITER', 2000)
 const SOLVED = num('BENCH_SOLVED', 40)
@@ -43,11 +41,6 @@ async function time(n: number, f: (k: number) => Promise<unknown>) {
   return { median: median(times), p99: pct(times, 0.99), cpu: (cpu.user + cpu.system) / n }
 }
 
-const solve = async (pow: string) => {
-  const s = await solveChallenge({ challenge: JSON.parse(Buffer.from(pow, 'base64url').toString('utf8')), deriveKey })
-  return `${s!.counter}:${s!.derivedKey}`
-}
-
 async function server() {
   const rows: [string, Awaited<ReturnType<typeof time>>][] = []
   const board = await makeBoard({ ABUSE_COSTS: 'on', CAPTCHA_RENDERS_PER_SECOND: '1000000', CAPTCHA_MAX_LIVE: '10000000' })
@@ -61,14 +54,14 @@ async function server() {
     const s0 = performance.now()
     for (let i = 0; i < SOLVED + Math.ceil(SOLVED / 10); i++) {
       const pow = await issueProofOfWork(deps, 'identity', until())
-      solved.push({ cost_pow: pow, cost_solution: await solve(pow) })
+      solved.push({ cost_pow: pow, cost_solution: await solvePow(pow) })
     }
     log(`solved ${solved.length} challenges at the default difficulty in Node (one thread, node:crypto): ${fmt((performance.now() - s0) / solved.length)} ms each on average`)
     rows.push([`verify a solved proof of work (default difficulty, ${SOLVED} challenges)`, await time(SOLVED, (i) => payCost(deps, 'identity', solved[i]!))])
     const lowSolved: { cost_pow: string; cost_solution: string }[] = []
     for (let i = 0; i < ITER + Math.ceil(ITER / 10); i++) {
       const pow = await issueProofOfWork(low.deps, 'identity', until())
-      lowSolved.push({ cost_pow: pow, cost_solution: await solve(pow) })
+      lowSolved.push({ cost_pow: pow, cost_solution: await solvePow(pow) })
     }
     rows.push([`verify a solved proof of work (POW_COST 1: the check does not depend on the difficulty)`, await time(ITER, (i) => payCost(low.deps, 'identity', lowSolved[i]!))])
     rows.push(['replay a spent proof of work (refused)', await time(ITER, () => payCost(low.deps, 'identity', lowSolved[0]!).catch(() => {}))])

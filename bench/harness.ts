@@ -6,6 +6,8 @@ import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { solveChallenge } from 'altcha-lib'
+import { deriveKey } from 'altcha-lib/algorithms/pbkdf2'
 import autocannon from 'autocannon'
 import BetterSqlite3 from 'better-sqlite3'
 import * as openpgp from 'openpgp'
@@ -194,6 +196,12 @@ export async function signer(): Promise<Signer> {
   const k = await heldKey()
   const parsed = await openpgp.readPrivateKey({ armoredKey: k.privateKey })
   return { ...k, sign: (text) => clearsignTimes(parsed, text, 1) }
+}
+
+/** Solve a form's proof-of-work challenge (cost_pow) as static/pow.js does, in this process: the cost_solution field. */
+export async function solvePow(pow: string): Promise<string> {
+  const s = await solveChallenge({ challenge: JSON.parse(Buffer.from(pow, 'base64url').toString('utf8')), deriveKey })
+  return `${s!.counter}:${s!.derivedKey}`
 }
 
 /** A browser over real HTTP (tests/support/visitor.ts) that has taken a disposable identity. */
