@@ -18,7 +18,7 @@ import { loadConfig } from '../src/config.ts'
 import { windowFor } from '../src/domain/limits.ts'
 import { hiddenFields } from '../tests/support/forms.ts'
 import { LIMITS_AS_CONFIGURED } from '../tests/support/settings.ts'
-import { fmt, header, inTempDir, log, median, meter, num, query, runsOf, sleep, solvePow, startNode, Visitor } from './harness.ts'
+import { fmt, header, inTempDir, log, median, meter, num, query, runsOf, sleep, solvePow, startNode, table, Visitor } from './harness.ts'
 import { posters, withDeps, writeThread } from './seed.ts'
 
 const SPAMMERS = Math.max(1, num('BENCH_SPAMMERS', 50))
@@ -32,33 +32,16 @@ const limits = loadConfig(LIMITS_AS_CONFIGURED).limits
 const [newThreads, newReplies] = [windowFor(limits, 'thread', { newKey: true }).points, windowFor(limits, 'reply', { newKey: true }).points]
 if (LEGIT > newReplies) throw new Error(`BENCH_LEGIT: a new key may reply ${newReplies} times in 10 minutes`)
 
-/** At most `n` of the `f`s given to it at once. */
-function slots(n: number) {
-  const waiting: (() => void)[] = []
-  return async <T>(f: () => Promise<T>): Promise<T> => {
-    if (n > 0) n--
-    else await new Promise<void>((r) => waiting.push(r))
-    try {
-      return await f()
-    } finally {
-      const next = waiting.shift()
-      if (next) next()
-      else n++
-    }
-  }
-}
-
 /** A browser that pays the identity form's proof of work and takes a disposable identity: ms solving, and when it had solved. */
-async function paidIdentity(v: Visitor, slot = slots(1)) {
+async function paidIdentity(v: Visitor) {
   const pow = hiddenFields((await v.get('/identity')).text, '/identity/disposable').cost_pow!
-  const [solution, solveMs] = await slot(async () => {
-    const s = performance.now()
-    return [await solvePow(pow), performance.now() - s] as const
-  })
+  const s = performance.now()
+  const solution = await solvePow(pow)
   const solvedAt = performance.now()
   const { res } = await v.post('/identity/disposable', { cost_pow: pow, cost_solution: solution })
   if (res.status !== 303) throw new Error(`a paid identity was refused: ${res.status}`)
-  return { solveMs, solvedAt }
+  await v.get('/identity') // a fresh form token: taking the identity set a new cookie
+  return { solveMs: solvedAt - s, solvedAt }
 }
 
 const send = (v: Visitor, path: string, fields: Record<string, string>) => v.fetch(path, { method: 'POST', body: new URLSearchParams({ _csrf: v.csrf, ...fields }), signal: AbortSignal.timeout(10_000) })
@@ -67,7 +50,6 @@ const send = (v: Visitor, path: string, fields: Record<string, string>) => v.fet
 async function legitimate(base: string, thread: string, label: string, n: number, every: number, deadline: number) {
   const v = new Visitor(base)
   const { solveMs, solvedAt } = await paidIdentity(v)
-  await v.get(thread) // a fresh form token: taking the identity set a new cookie
   const published: number[] = []
   let firstAfterSolved = NaN
   for (let r = 0; r < n && performance.now() < deadline; r++) {
@@ -89,11 +71,8 @@ async function legitimate(base: string, thread: string, label: string, n: number
   return { solveMs, firstAfterSolved, published }
 }
 
-/** One spammer: a paid identity, then its share of attempts back to back; when each landed (ms from t0) and what refused the others. */
-async function spammer(base: string, board: string, thread: string, i: number, share: number, slot: ReturnType<typeof slots>, t0: number, deadline: number) {
-  const v = new Visitor(base)
-  const paid = await paidIdentity(v, slot)
-  await v.get(thread)
+/** One spammer with its paid identity: its share of attempts back to back; when each landed (ms from t0) and what refused the others. */
+async function spam(v: Visitor, paid: Awaited<ReturnType<typeof paidIdentity>>, board: string, thread: string, i: number, share: number, t0: number, deadline: number) {
   const landed: number[] = []
   const refused: Record<string, number> = {}
   for (let k = 0; k < share && performance.now() < deadline; k++) {
@@ -121,36 +100,44 @@ await inTempDir('spam', async (dir) => {
     const t0 = performance.now()
     const deadline = t0 + SECONDS * 1000
     const stop = await meter([node.pid])
-    const slot = slots(SOLVERS)
-    const [legit, spam] = await Promise.all([
-      legitimate(base, thread, 'legitimate', LEGIT, EVERY, deadline),
-      Promise.all(Array.from({ length: SPAMMERS }, (_, i) => spammer(base, board, thread, i, Math.floor(ATTEMPTS / SPAMMERS), slot, t0, deadline))),
-    ])
+    // SOLVERS chains each solve one proof of work after another; each spammer posts as soon as it has its identity.
+    const chains = Array.from({ length: SOLVERS }, async (_, j) => {
+      const mine = []
+      for (let i = j; i < SPAMMERS && performance.now() < deadline; i += SOLVERS) {
+        const v = new Visitor(base)
+        mine.push(spam(v, await paidIdentity(v), board, thread, i, Math.floor(ATTEMPTS / SPAMMERS), t0, deadline))
+      }
+      return Promise.all(mine)
+    })
+    const [legit, spammers] = await Promise.all([legitimate(base, thread, 'legitimate', LEGIT, EVERY, deadline), Promise.all(chains).then((c) => c.flat())])
     const m = await stop()
     await node.stop()
     const stored = await query<{ n: number }>({ dataDir }, "select count(*) as n from post where body_source like 'spam %'")
 
-    const landed = spam.flatMap((s) => s.landed)
+    const landed = spammers.flatMap((s) => s.landed)
     const refused: Record<string, number> = {}
-    for (const s of spam) for (const [k, n] of Object.entries(s.refused)) refused[k] = (refused[k] ?? 0) + n
+    for (const s of spammers) for (const [k, n] of Object.entries(s.refused)) refused[k] = (refused[k] ?? 0) + n
     const bound = SPAMMERS * (newThreads + newReplies)
-    const lastReady = Math.max(...spam.map((s) => s.ready))
+    const lastReady = Math.max(...spammers.map((s) => s.ready))
     const pub = legit.published
-    log(`\n| what | figure |\n|---|---:|`)
-    log(`| spam attempts sent | ${fmt(landed.length + Object.values(refused).reduce((a, b) => a + b, 0))} |`)
-    log(`| spam posts landed in the first minute | **${fmt(landed.filter((t) => t < 60_000).length)}** |`)
-    log(`| spam posts landed in all (stored: ${fmt(Number(stored[0]!.n))}) | ${fmt(landed.length)} |`)
-    log(`| bound from the limits: ${SPAMMERS} × (${newThreads} threads + ${newReplies} replies, a new key's limits) | ${fmt(bound)} |`)
-    log(`| refused | ${Object.entries(refused).map(([k, n]) => `${fmt(n)} × ${k}`).join(', ') || 'none'} |`)
-    log(`| proof of work per spam identity, ms (median, slowest; ${SOLVERS} at once) | ${fmt(median(spam.map((s) => s.solveMs)))}, ${fmt(Math.max(...spam.map((s) => s.solveMs)))} |`)
-    log(`| all ${SPAMMERS} spam identities taken after, s | ${fmt(lastReady / 1000, 1)} |`)
-    log(`| last spam post landed after, s | ${fmt(Math.max(...landed) / 1000, 1)} |`)
-    log(`| server CPU during the run | ${fmt(m.cpu, 1)} s in ${fmt(m.seconds, 1)} s (${fmt((100 * m.cpu) / m.seconds)} % of a core) |`)
-    log(`| legitimate poster: proof of work, ms (during the spam run; quiet reference) | ${fmt(legit.solveMs)}; ${fmt(quiet.solveMs)} |`)
-    log(`| legitimate poster: cost solved → first reply published, ms | **${fmt(legit.firstAfterSolved)}** (quiet ${fmt(quiet.firstAfterSolved)}) |`)
-    log(`| legitimate poster: reply sent → published, ms, median (replies) | **${runsOf(pub)}**, max ${fmt(Math.max(...pub))} |`)
-    log(`| quiet reference: reply sent → published, ms, median (replies) | ${runsOf(quiet.published)}, max ${fmt(Math.max(...quiet.published))} |`)
-    log(`| ratio legitimate ÷ quiet (medians) | ${fmt(median(pub) / median(quiet.published), 2)} |`)
+    log('')
+    table('what | figure', [
+      `spam attempts sent | ${fmt(landed.length + Object.values(refused).reduce((a, b) => a + b, 0))}`,
+      `spam posts landed in the first minute | **${fmt(landed.filter((t) => t < 60_000).length)}**`,
+      `spam posts landed in all (stored: ${fmt(Number(stored[0]!.n))}) | ${fmt(landed.length)}`,
+      `bound from the limits: ${SPAMMERS} × (${newThreads} threads + ${newReplies} replies, a new key's limits) | ${fmt(bound)}`,
+      `refused | ${Object.entries(refused).map(([k, n]) => `${fmt(n)} × ${k}`).join(', ') || 'none'}`,
+      `proof of work per spam identity, ms (median, slowest; ${SOLVERS} at once) | ${fmt(median(spammers.map((s) => s.solveMs)))}, ${fmt(Math.max(...spammers.map((s) => s.solveMs)))}`,
+      `all ${SPAMMERS} spam identities taken after, s | ${fmt(lastReady / 1000, 1)}`,
+      `last spam post landed after, s | ${fmt(Math.max(...landed) / 1000, 1)}`,
+      `so one such client keeps making identities/s, and landing posts a minute at a new key's limits | ${fmt((SPAMMERS * 1000) / lastReady, 2)}, ${fmt((SPAMMERS * 60_000 * (newThreads + newReplies)) / lastReady)}`,
+      `server CPU during the run | ${fmt(m.cpu, 1)} s in ${fmt(m.seconds, 1)} s (${fmt((100 * m.cpu) / m.seconds)} % of a core)`,
+      `legitimate poster: proof of work, ms (during the spam run; quiet reference) | ${fmt(legit.solveMs)}; ${fmt(quiet.solveMs)}`,
+      `legitimate poster: cost solved → first reply published, ms | **${fmt(legit.firstAfterSolved)}** (quiet ${fmt(quiet.firstAfterSolved)})`,
+      `legitimate poster: reply sent → published, ms, median (replies) | **${runsOf(pub)}**, max ${fmt(Math.max(...pub))}`,
+      `quiet reference: reply sent → published, ms, median (replies) | ${runsOf(quiet.published)}, max ${fmt(Math.max(...quiet.published))}`,
+      `ratio legitimate ÷ quiet (medians) | ${fmt(median(pub) / median(quiet.published), 2)}`,
+    ])
     log(`goal: the legitimate poster publishes within 5 s of solving the cost: ${legit.firstAfterSolved < 5000 && Math.max(...pub) < 5000 ? 'met' : 'NOT met'}; spam landed ≤ the bound: ${landed.length <= bound ? 'met' : 'NOT met'}`)
     if (/internal error|warning/.test(node.output())) log(`WARNING: the server logged: ${node.output().split('\n').filter((l) => /internal error|warning/.test(l)).slice(0, 3).join(' | ')}`)
   } finally {
