@@ -213,6 +213,9 @@ export async function solvePow(pow: string): Promise<string> {
   return `${s!.counter}:${s!.derivedKey}`
 }
 
+/** `n` keys the people hold, made at once. */
+export const signers = (n: number) => Promise.all(Array.from({ length: n }, () => signer()))
+
 /** A browser over real HTTP (tests/support/visitor.ts) that has taken a disposable identity. */
 export async function disposable(base: string): Promise<Visitor> {
   const v = new Visitor(base)

@@ -14,7 +14,7 @@ import { canonicalPostText } from '../src/domain/posts.ts'
 import { clearsign, generateDisposableKey, readPublicKey, verifyClearsigned, verifyDetached } from '../src/pgp.ts'
 import { replyToThread } from '../src/services/posts.ts'
 import { makeBoard } from '../tests/support/app.ts'
-import { checkNumbers, disposable, fmt, header, inTempDir, loadText, log, loggedIn, median, num, only, pct, query, runsOf, signer, startNode, submitLoop, table, timeCalls, type Proc, type Signer, type Visitor } from './harness.ts'
+import { checkNumbers, disposable, fmt, header, inTempDir, loadText, log, loggedIn, median, num, only, pct, query, runsOf, signer, signers, startNode, submitLoop, table, timeCalls, type Proc, type Signer, type Visitor } from './harness.ts'
 import { fixtureLines, posters, withDeps, writeThread } from './seed.ts'
 
 const ITER = num('BENCH_ITER', 2000)
@@ -119,8 +119,7 @@ async function check(dir: string, ph: Phase, keys: Map<string, Signer>) {
 }
 
 async function http() {
-  const keys: Signer[] = []
-  for (let i = 0; i < CLIENTS; i++) keys.push(await signer())
+  const keys = await signers(CLIENTS)
   const byFingerprint = new Map(keys.map((k) => [k.fingerprint, k]))
   // Every run's fresh database has the gpg thread as thread 1 and the warm-up thread as 3, so the texts are signed once.
   const t0 = performance.now()

@@ -16,7 +16,7 @@ import { ballotText, outcomeOf, type Choice } from '../src/domain/questions.ts'
 import { verifyClearsigned } from '../src/pgp.ts'
 import { addRosterKey } from '../src/services/cells.ts'
 import { verifyTally } from '../src/services/verify-tally.ts'
-import { fmt, header, inTempDir, loadText, log, loggedIn, median, num, only, query, runCli, runsOf, signer, startNode, submitLoop, table, type Signer, type Visitor } from './harness.ts'
+import { fmt, header, inTempDir, loadText, log, loggedIn, median, num, only, query, runCli, runsOf, signers, startNode, submitLoop, table, type Signer, type Visitor } from './harness.ts'
 import { withDeps } from './seed.ts'
 
 const VOTERS = num('BENCH_VOTERS', 1000)
@@ -29,11 +29,6 @@ const WARMUP = num('BENCH_WARMUP', 3)
 const ONLY = only('BENCH_ONLY', 'verify,http')
 const SITE = 'cellboard.local'
 const ballot = (choice: Choice) => ballotText({ site: SITE, cell: 'lobby', question: 1, line: 1, choice })
-const voters = async (n: number) => {
-  const out: Signer[] = []
-  for (let i = 0; i < n; i++) out.push(await signer())
-  return out
-}
 
 async function bundleOf(keys: Signer[]) {
   const tally = { yes: 0, no: 0, abstain: 0 }
@@ -55,7 +50,7 @@ async function bundleOf(keys: Signer[]) {
 
 async function verifyPart() {
   const t0 = performance.now()
-  const keys = await voters(VOTERS)
+  const keys = await signers(VOTERS)
   const bundle = await bundleOf(keys)
   await inTempDir('bench-tally', async (dir) => {
     const [file, small] = [join(dir, 'bundle.json'), join(dir, 'small.json')]
@@ -118,7 +113,7 @@ const httpRun = (run: number, keys: Signer[], signed: string[][]) => inTempDir('
 })
 
 async function httpPart() {
-  const keys = await voters(CAST + 1)
+  const keys = await signers(CAST + 1)
   const signed: string[][] = []
   for (let i = 0; i < CAST; i++) signed.push(await Promise.all(Array.from({ length: PRESIGN }, () => keys[i]!.sign(ballot(choiceOf(i))))))
   log(`\n${CAST + 1} voters on the roster, ${CAST} casting (${PRESIGN} signed ballots each, made before the runs), ${DURATION} s per run`)
