@@ -3,17 +3,8 @@ declare module 'autocannon' {
   type Percentiles = { mean: number; total: number; p50: number; p99: number; max: number }
   export type Result = { requests: Percentiles; latency: Percentiles; errors: number; timeouts: number; non2xx: number }
   type Request = Record<string, unknown>
-  export type Options = {
-    url: string
-    connections?: number
-    duration?: number
-    pipelining?: number
-    timeout?: number
-    headers?: Record<string, string>
-    /** setupRequest may change each request (its path) before it is sent. */
-    requests?: { setupRequest?: (req: Request) => Request }[]
-  }
+  /** setupRequest may change each request (its path) before it is sent. */
+  export type Options = { url: string; connections?: number; duration?: number; pipelining?: number; timeout?: number; headers?: Record<string, string>; requests?: { setupRequest?: (req: Request) => Request }[] }
   type Instance = PromiseLike<Result> & { stop(): void; on(event: 'response', f: (client: unknown, status: number, bytes: number, ms: number) => void): void }
-  function autocannon(opts: Options): Instance
-  export default autocannon
+  export default function autocannon(opts: Options): Instance
 }

@@ -10,8 +10,6 @@
 // default difficulty and at the harder ones in BENCH_HARDER (POW_COST×POW_MAX_COUNTER pairs).
 // Environment: BENCH_ITER=2000 BENCH_SOLVED=40 BENCH_LOADS=7 BENCH_HARDER=1000x4000,2000x4000
 // BENCH_ONLY=server,browser
-import { solveChallenge } from 'altcha-lib'
-import { deriveKey } from 'altcha-lib/algorithms/pbkdf2'
 import { loadConfig } from '../src/config.ts'
 import { COST_TTL_MS } from '../src/domain/costs.ts'
 import { MemoryCostStore } from '../src/ephemeral/costs.ts'
@@ -19,7 +17,7 @@ import { drawCostPicture, issueProofOfWork, issuePuzzle, payCost, randomPuzzle }
 import { makeBoard } from '../tests/support/app.ts'
 import { launchBrowser } from '../tests/support/browser.ts'
 import { hiddenFields } from '../tests/support/forms.ts'
-import { fmt, header, log, median, num, only, pct, runsOf, startNode } from './harness.ts'
+import { fmt, header, log, num, only, runsOf, solvePow, startNode, table, timeCalls } from './harness.ts'
 
 const ITER = num('BENCH_ITER', 2000)
 const SOLVED = num('BENCH_SOLVED', 40)
@@ -28,29 +26,18 @@ const HARDER = (process.env.BENCH_HARDER ?? '1000x4000,2000x4000').split(',').fi
 const ONLY = only('BENCH_ONLY', 'server,browser')
 const defaults = loadConfig({})
 
-/** Median and p99 µs of `f` over `n` calls (after `n / 10` unmeasured; call k gets k), and CPU-µs per call of this process. */
-async function time(n: number, f: (k: number) => Promise<unknown>) {
-  let k = 0
-  while (k < Math.ceil(n / 10)) await f(k++)
-  const times: number[] = []
-  const cpu0 = process.cpuUsage()
-  for (let i = 0; i < n; i++) {
-    const s = performance.now()
-    await f(k++)
-    times.push((performance.now() - s) * 1000)
-  }
-  const cpu = process.cpuUsage(cpu0)
-  return { median: median(times), p99: pct(times, 0.99), cpu: (cpu.user + cpu.system) / n }
-}
-
-const solve = async (pow: string) => {
-  const s = await solveChallenge({ challenge: JSON.parse(Buffer.from(pow, 'base64url').toString('utf8')), deriveKey })
-  return `${s!.counter}:${s!.derivedKey}`
-}
+/** `f` over `n` calls after `n / 10` unmeasured (call k gets k). */
+const time = (n: number, f: (k: number) => Promise<unknown>) => timeCalls(n, Math.ceil(n / 10), f)
 
 async function server() {
   const rows: [string, Awaited<ReturnType<typeof time>>][] = []
-  const board = await makeBoard({ ABUSE_COSTS: 'on', CAPTCHA_RENDERS_PER_SECOND: '1000000', CAPTCHA_MAX_LIVE: '10000000' })
+  let answer = 0 // the last puzzle's, so that it can be answered
+  const remembered = () => {
+    const p = randomPuzzle()
+    answer = p.answer
+    return p
+  }
+  const board = await makeBoard({ ABUSE_COSTS: 'on', CAPTCHA_RENDERS_PER_SECOND: '1000000', CAPTCHA_MAX_LIVE: '10000000' }, Date.now, { puzzles: remembered })
   const low = await makeBoard({ ABUSE_COSTS: 'on', POW_COST: '1', POW_MAX_COUNTER: '2' })
   try {
     const deps = board.deps
@@ -61,31 +48,21 @@ async function server() {
     const s0 = performance.now()
     for (let i = 0; i < SOLVED + Math.ceil(SOLVED / 10); i++) {
       const pow = await issueProofOfWork(deps, 'identity', until())
-      solved.push({ cost_pow: pow, cost_solution: await solve(pow) })
+      solved.push({ cost_pow: pow, cost_solution: await solvePow(pow) })
     }
     log(`solved ${solved.length} challenges at the default difficulty in Node (one thread, node:crypto): ${fmt((performance.now() - s0) / solved.length)} ms each on average`)
     rows.push([`verify a solved proof of work (default difficulty, ${SOLVED} challenges)`, await time(SOLVED, (i) => payCost(deps, 'identity', solved[i]!))])
     const lowSolved: { cost_pow: string; cost_solution: string }[] = []
     for (let i = 0; i < ITER + Math.ceil(ITER / 10); i++) {
       const pow = await issueProofOfWork(low.deps, 'identity', until())
-      lowSolved.push({ cost_pow: pow, cost_solution: await solve(pow) })
+      lowSolved.push({ cost_pow: pow, cost_solution: await solvePow(pow) })
     }
     rows.push([`verify a solved proof of work (POW_COST 1: the check does not depend on the difficulty)`, await time(ITER, (i) => payCost(low.deps, 'identity', lowSolved[i]!))])
     rows.push(['replay a spent proof of work (refused)', await time(ITER, () => payCost(low.deps, 'identity', lowSolved[0]!).catch(() => {}))])
 
     rows.push(['issue a puzzle (letters, question, two MACs, kept)', await time(ITER, () => issuePuzzle(deps, 'identity', until()))])
     const ids: { id: string; answer: number }[] = []
-    const puzzles = (deps as { puzzles: typeof randomPuzzle }).puzzles
-    for (let i = 0; i < ITER + Math.ceil(ITER / 10); i++) {
-      let answer = 0
-      ;(deps as { puzzles: typeof randomPuzzle }).puzzles = () => {
-        const p = randomPuzzle()
-        answer = p.answer
-        return p
-      }
-      ids.push({ id: (await issuePuzzle(deps, 'identity', until()))!.id, answer })
-    }
-    ;(deps as { puzzles: typeof randomPuzzle }).puzzles = puzzles
+    for (let i = 0; i < ITER + Math.ceil(ITER / 10); i++) ids.push({ id: (await issuePuzzle(deps, 'identity', until()))!.id, answer })
     rows.push(['draw a puzzle’s picture (300×100 PNG)', await time(Math.min(ITER, 500), (i) => drawCostPicture(deps, ids[i]!.id))])
     rows.push(['verify an answered puzzle (taken, two MACs compared)', await time(ITER, (i) => payCost(deps, 'identity', { cost_puzzle: ids[i]!.id, cost_answer: String(ids[i]!.answer) }))])
     const png = (await drawCostPicture(deps, (await issuePuzzle(deps, 'identity', until()))!.id))!.png
@@ -95,9 +72,7 @@ async function server() {
     await low.close()
   }
   log(`\n${ITER} calls each (fewer where said) after a tenth as many unmeasured; in this process, SQLite, ephemeral state in memory`)
-  log('| what | median µs | p99 µs | process CPU-µs per call |')
-  log('|---|---:|---:|---:|')
-  for (const [what, r] of rows) log(`| ${what} | ${fmt(r.median)} | ${fmt(r.p99)} | ${fmt(r.cpu)} |`)
+  table('what | median µs | p99 µs | process CPU-µs per call', rows.map(([what, r]) => `${what} | ${fmt(r.median)} | ${fmt(r.p99)} | ${fmt(r.cpuUs)}`))
 
   // What a waiting puzzle holds in memory (the cap, CAPTCHA_MAX_LIVE, bounds their number).
   const gc = (globalThis as { gc?: () => void }).gc
@@ -145,9 +120,7 @@ async function browser() {
   const runs = [await browserRun({}, `default (POW_COST ${defaults.powCost}, POW_MAX_COUNTER ${defaults.powMaxCounter})`)]
   for (const [cost, max] of HARDER) runs.push(await browserRun({ POW_COST: String(cost), POW_MAX_COUNTER: String(max) }, `POW_COST ${cost}, POW_MAX_COUNTER ${max}`))
   log(`\nChromium (${LOADS} fresh page loads each, after one unmeasured): ms from the navigation's start until the proof of work is in the form`)
-  log('| difficulty | median ms (loads) | slowest ms |')
-  log('|---|---:|---:|')
-  for (const r of runs) log(`| ${r.label} | ${runsOf(r.times)} | ${fmt(Math.max(...r.times))} |`)
+  table('difficulty | median ms (loads) | slowest ms', runs.map((r) => `${r.label} | ${runsOf(r.times)} | ${fmt(Math.max(...r.times))}`))
   const problems = runs.flatMap((r) => r.problems)
   if (problems.length) log(`console errors: ${problems.join('; ')}`)
 }

@@ -6,6 +6,8 @@ import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { solveChallenge } from 'altcha-lib'
+import { deriveKey } from 'altcha-lib/algorithms/pbkdf2'
 import autocannon from 'autocannon'
 import BetterSqlite3 from 'better-sqlite3'
 import * as openpgp from 'openpgp'
@@ -55,6 +57,23 @@ export const pct = (xs: number[], q: number) => sorted(xs)[Math.min(xs.length - 
 export const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–')
 /** "median (run 1, run 2, …)", as BENCHMARKS.md reports figures. */
 export const runsOf = (xs: number[], digits = 0) => `${fmt(median(xs), digits)} (${xs.map((x) => fmt(x, digits)).join(', ')})`
+/** A Markdown table: `head` is the header's cells joined by ' | ', each row likewise; the first column left, the others right. */
+export const table = (head: string, rows: string[]) => log([`| ${head} |`, `|---|${'---:|'.repeat(head.split(' | ').length - 1)}`, ...rows.map((r) => `| ${r} |`)].join('\n'))
+
+/** `f` called `n` times after `warm` unmeasured (call k gets k): median and p99 µs, and this process's CPU-µs per call and CPU ÷ wall. */
+export async function timeCalls(n: number, warm: number, f: (k: number) => Promise<unknown>) {
+  let k = 0
+  while (k < warm) await f(k++)
+  const times: number[] = []
+  const [cpu0, t0] = [process.cpuUsage(), performance.now()]
+  for (let i = 0; i < n; i++, k++) {
+    const s = performance.now()
+    await f(k)
+    times.push((performance.now() - s) * 1000)
+  }
+  const cpu = process.cpuUsage(cpu0)
+  return { median: median(times), p99: pct(times, 0.99), cpuUs: (cpu.user + cpu.system) / n, cpuShare: (cpu.user + cpu.system) / 1000 / (performance.now() - t0) }
+}
 export const load1 = () => Number(loadavg()[0]!.toFixed(2))
 export const loadText = () => `load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`
 
@@ -99,13 +118,7 @@ export async function runCli(args: string[], env: Record<string, string> = {}) {
 // The machine is shared, so req/s moves with other jobs. A process's own CPU time (utime + stime,
 // all its threads) per request hardly does; "waited" is how long its main thread was runnable but
 // had no CPU (run-queue delay): high means other jobs took the CPU.
-const read = (file: string) => {
-  try {
-    return readFileSync(file, 'utf8')
-  } catch {
-    return '' // the process is gone
-  }
-}
+const read = (file: string) => { try { return readFileSync(file, 'utf8') } catch { return '' } } // '': the process is gone
 export const cpuSeconds = (pid: number) => read(`/proc/${pid}/stat`).split(') ')[1]?.split(' ').slice(11, 13).reduce((n, x) => n + Number(x) / 100, 0) ?? 0 // USER_HZ
 const waitSeconds = (pid: number) => Number(read(`/proc/${pid}/schedstat`).split(' ')[1] ?? 0) / 1e9
 
@@ -127,10 +140,8 @@ export const backendCpu = (name: string): Probe => async () => {
   return async () => [...new Set([...start.keys(), ...(await backends())])].reduce((n, p) => n + Math.max(0, cpuSeconds(p) - (start.get(p) ?? 0)), 0)
 }
 
-export type Metered = { seconds: number; cpu: number; waited: number; extra: number[] }
-
 /** Start metering the processes `pids` (and `extra` probes); the returned function stops. */
-export async function meter(pids: number[], extra: Probe[] = []): Promise<() => Promise<Metered>> {
+export async function meter(pids: number[], extra: Probe[] = []): Promise<() => Promise<{ seconds: number; cpu: number; waited: number; extra: number[] }>> {
   const sum = (f: (pid: number) => number) => pids.reduce((n, p) => n + f(p), 0)
   const [cpu0, wait0, since, t0] = [sum(cpuSeconds), sum(waitSeconds), await Promise.all(extra.map((p) => p())), performance.now()]
   return async () => ({ seconds: (performance.now() - t0) / 1000, cpu: sum(cpuSeconds) - cpu0, waited: sum(waitSeconds) - wait0, extra: await Promise.all(since.map((f) => f())) })
@@ -196,6 +207,15 @@ export async function signer(): Promise<Signer> {
   return { ...k, sign: (text) => clearsignTimes(parsed, text, 1) }
 }
 
+/** Solve a form's proof-of-work challenge (cost_pow) as static/pow.js does, in this process: the cost_solution field. */
+export async function solvePow(pow: string): Promise<string> {
+  const s = await solveChallenge({ challenge: JSON.parse(Buffer.from(pow, 'base64url').toString('utf8')), deriveKey })
+  return `${s!.counter}:${s!.derivedKey}`
+}
+
+/** `n` keys the people hold, made at once. */
+export const signers = (n: number) => Promise.all(Array.from({ length: n }, () => signer()))
+
 /** A browser over real HTTP (tests/support/visitor.ts) that has taken a disposable identity. */
 export async function disposable(base: string): Promise<Visitor> {
   const v = new Visitor(base)
@@ -219,15 +239,15 @@ export function onNode(v: Visitor, base: string): Visitor {
   return w
 }
 
-export type Sent = { acked: number[]; latencies: number[]; failures: Record<string, number>; seconds: number }
-
 /**
  * Each browser POSTs the forms `form(i, k)` gives it (null: nothing left, it idles), one request in
  * flight each, for `seconds`, with its last form token. A 303 whose Location matches `ack` is
- * acknowledged, and the number in its first group (a post's #pN) recorded.
+ * acknowledged, and the number in its first group (a post's #pN) recorded. The server processes
+ * `pids` (and `extra` probes) are metered meanwhile: CPU-µs per acknowledged post, share of a core.
  */
-export async function submitLoop(visitors: Visitor[], seconds: number, form: (i: number, k: number) => { path: string; fields: Record<string, string> } | null, ack: RegExp): Promise<Sent> {
-  const s: Sent = { acked: [], latencies: [], failures: {}, seconds: 0 }
+export async function submitLoop(visitors: Visitor[], seconds: number, form: (i: number, k: number) => { path: string; fields: Record<string, string> } | null, ack: RegExp, pids: number[] = [], extra: Probe[] = []) {
+  const s = { acked: [] as number[], latencies: [] as number[], failures: {} as Record<string, number>, seconds: 0 }
+  const stop = await meter(pids, extra)
   const fail = (why: string) => (s.failures[why] = (s.failures[why] ?? 0) + 1)
   const t0 = performance.now()
   let last = t0
@@ -253,7 +273,9 @@ export async function submitLoop(visitors: Visitor[], seconds: number, form: (i:
     }),
   )
   s.seconds = (last - t0) / 1000
-  return s
+  const m = await stop()
+  const per = (x: number) => (x * 1e6) / Math.max(1, s.acked.length)
+  return { ...s, pps: s.acked.length / s.seconds, p50: pct(s.latencies, 0.5), p99: pct(s.latencies, 0.99), cpuUs: per(m.cpu), cpuShare: m.cpu / m.seconds, waitShare: m.waited / m.seconds, extraUs: m.extra.map(per) }
 }
 
 // ---------- what was stored ----------

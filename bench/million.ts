@@ -21,7 +21,7 @@ import { renderPostBody } from '../src/domain/markdown.ts'
 import { canonicalPostText } from '../src/domain/posts.ts'
 import { coarseTime } from '../src/domain/time.ts'
 import { clearsign, generateDisposableKey } from '../src/pgp.ts'
-import { backendCpu, fetchPage, fmt, header, load, load1, log, makePgDatabase, median, num, only, PROFILE, query, REDIS_URL, runsOf, startNode, type Load } from './harness.ts'
+import { backendCpu, fetchPage, fmt, header, load, load1, log, makePgDatabase, median, num, only, PROFILE, query, REDIS_URL, runsOf, startNode, table, type Load } from './harness.ts'
 import { fixtureLines, withDeps } from './seed.ts'
 
 const DIALECTS = (process.env.MILLION_DIALECTS ?? 'sqlite,postgres').split(',') as ('sqlite' | 'postgres')[]
@@ -36,9 +36,7 @@ const PER_THREAD = 50
 const DEEP = Math.floor(THREADS / 2) // index; its id is DEEP + 1
 const DEEP_POSTS = 200
 const WINDOW = 500
-const SITE = 'cellboard.local'
-const CELL = 'lobby'
-const BOARD = 'general'
+const [SITE, CELL, BOARD] = ['cellboard.local', 'lobby', 'general']
 const BOARD_PATH = `/c/${CELL}/${BOARD}`
 const COLD_THREADS = 3000
 const PAGES = Math.ceil(THREADS / 50) // board pages (THREADS_PER_PAGE = 50)
@@ -118,9 +116,7 @@ async function keys(): Promise<Keys> {
   for (let i = 0; i < KEYS; i++) {
     const pair = await generateDisposableKey(new Date())
     const signed = await clearsign('cellboard post v1\n\nsample', pair.armoredPrivate, new Date())
-    k.fingerprint.push(pair.fingerprint)
-    k.armored.push(pair.armoredPublic)
-    k.signature.push(signed.slice(signed.indexOf('-----BEGIN PGP SIGNATURE-----')))
+    k.fingerprint.push(pair.fingerprint), k.armored.push(pair.armoredPublic), k.signature.push(signed.slice(signed.indexOf('-----BEGIN PGP SIGNATURE-----')))
   }
   return k
 }
@@ -143,9 +139,8 @@ type Loaded = { dialect: 'sqlite' | 'postgres'; dataDir: string; databaseUrl: st
 
 /** Where a dialect's data goes: a fresh folder (and database), listed before loading so they are removed whatever happens. */
 async function place(dialect: Loaded['dialect']): Promise<Loaded> {
-  const dataDir = mkdtempSync(join(tmpdir(), `cellboard-million-${dialect}-`))
   const pgdb = dialect === 'postgres' ? await makePgDatabase('cb_bench') : null
-  return { dialect, dataDir, databaseUrl: pgdb?.url ?? null, dbName: pgdb?.name, drop: pgdb?.drop, loadSeconds: 0, bytes: {} }
+  return { dialect, dataDir: mkdtempSync(join(tmpdir(), `cellboard-million-${dialect}-`)), databaseUrl: pgdb?.url ?? null, dbName: pgdb?.name, drop: pgdb?.drop, loadSeconds: 0, bytes: {} }
 }
 
 async function loadInto(out: Loaded, p: Plan, b: ReturnType<typeof bodies>, k: Keys): Promise<void> {
@@ -264,9 +259,7 @@ async function measure(l: Loaded, run: number): Promise<Measured> {
       const j = Math.floor(rand() * (i + 1))
       ;[ids[i], ids[j]] = [ids[j]!, ids[i]!]
     }
-    let n = 0
-    let k = 0
-    let bp = 0
+    let [n, k, bp] = [0, 0, 0]
     await L('coldThreads', `cold-ish: ${ids.length} thread pages`, () => `${BOARD_PATH}/t/${ids[n++ % ids.length]}`)
     await L('coldMix', 'cold-ish: threads + every 5th a board page', () => (++k % 5 === 0 ? `${BOARD_PATH}?page=${(bp++ % PAGES) + 1}` : `${BOARD_PATH}/t/${ids[n++ % ids.length]}`))
     const errors = server.output().split('\n').filter((x) => /internal error|warning/.test(x))
@@ -302,13 +295,11 @@ for (const l of loaded) {
   const of = (key: string) => ms.map((m) => m[key] as number)
   log(`${l.dialect}: loaded in ${l.loadSeconds.toFixed(1)} s, ${JSON.stringify(l.bytes)}; server start ${runsOf(of('startSeconds'), 1)} s`)
   log(`  first request ms: deep thread ${runsOf(of('firstDeepThread'), 1)}, board 1 ${runsOf(of('firstBoard1'), 1)}, board ${FAR} ${runsOf(of('firstBoardFar'), 1)}, board ${PAGES} ${runsOf(of('firstBoardLast'), 1)}`)
-  log('| what | req/s | p50 ms | p99 ms | max ms | server CPU-µs/req | postgres CPU-µs/req | p99 < 25 ms |')
-  log('|---|---:|---:|---:|---:|---:|---:|---|')
-  for (const key of keysRun) {
+  table('what | req/s | p50 ms | p99 ms | max ms | server CPU-µs/req | postgres CPU-µs/req | p99 < 25 ms', keysRun.map((key) => {
     const xs = ms.map((m) => m[key] as Load)
     const mid = (f: (x: Load) => number) => fmt(median(xs.map(f)))
-    log(`| ${xs[0]!.label} | ${runsOf(xs.map((x) => x.rpsMean))} | ${mid((x) => x.p50)} | ${runsOf(xs.map((x) => x.p99))} | ${mid((x) => x.max)} | ${mid((x) => x.cpuUsPerReq)} | ${xs[0]!.extraUsPerReq.length ? mid((x) => x.extraUsPerReq[0]!) : '–'} | ${median(xs.map((x) => x.p99)) < 25 ? 'yes' : 'NO'} |`)
-  }
+    return `${xs[0]!.label} | ${runsOf(xs.map((x) => x.rpsMean))} | ${mid((x) => x.p50)} | ${runsOf(xs.map((x) => x.p99))} | ${mid((x) => x.max)} | ${mid((x) => x.cpuUsPerReq)} | ${xs[0]!.extraUsPerReq.length ? mid((x) => x.extraUsPerReq[0]!) : '–'} | ${median(xs.map((x) => x.p99)) < 25 ? 'yes' : 'NO'}`
+  }))
 }
 if (results.sqlite && results.postgres) {
   for (const key of keysRun) log(`postgres ÷ sqlite req/s, ${key}: ${runsOf(results.sqlite.map((m, i) => (results.postgres![i]![key] as Load).rpsMean / (m[key] as Load).rpsMean), 2)}`)

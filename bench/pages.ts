@@ -57,14 +57,10 @@ function chromeOf(page: string, bodies: string[]) {
  */
 async function postOn(nodes: Proc[], posters: Visitor[], s: Seeded, extra: Probe[]) {
   const before = (await numbers(s)).length
-  const stop = await meter(nodes.map((n) => n.pid), extra)
   const clients = posters.map((v, i) => onNode(v, nodes[i % nodes.length]!.url))
-  const sent = await submitLoop(clients, POST_DURATION, (i, k) => ({ path: s.threadPath, fields: { body: `${lines[(i * 20 + k) % 200]} (poster ${i + 1}, post ${k + 1} on ${nodes.length} node(s))` } }), /#p(\d+)$/)
-  const m = await stop()
-  const per = (x: number) => (x * 1e6) / Math.max(1, sent.acked.length)
-  const p = { nodes: nodes.length, before, ackedNumbers: sent.acked, postsPerSecond: sent.acked.length / sent.seconds, acked: sent.acked.length, p50: pct(sent.latencies, 0.5), p99: pct(sent.latencies, 0.99), failures: sent.failures, cpuUsPerPost: per(m.cpu), cpuShare: m.cpu / m.seconds, waitShare: m.waited / m.seconds, elsewhereUsPerPost: m.extra.map(per) }
-  log(`  posting on ${p.nodes} node(s): ${fmt(p.postsPerSecond)} posts/s, p50 ${fmt(p.p50, 1)} ms, p99 ${fmt(p.p99, 1)} ms; server ${fmt(p.cpuUsPerPost)} CPU-µs/post at ${fmt(100 * p.cpuShare)}% of a core, waited ${fmt(100 * p.waitShare)}%` +
-    `${PG ? `; postgres + redis ${p.elsewhereUsPerPost.map((x) => fmt(x)).join(' + ')} CPU-µs/post` : ''}; acknowledged ${p.acked}, failures ${JSON.stringify(p.failures)}; load ${load1()}`)
+  const p = { nodes: nodes.length, before, ...(await submitLoop(clients, POST_DURATION, (i, k) => ({ path: s.threadPath, fields: { body: `${lines[(i * 20 + k) % 200]} (poster ${i + 1}, post ${k + 1} on ${nodes.length} node(s))` } }), /#p(\d+)$/, nodes.map((n) => n.pid), extra)) }
+  log(`  posting on ${p.nodes} node(s): ${fmt(p.pps)} posts/s, p50 ${fmt(p.p50, 1)} ms, p99 ${fmt(p.p99, 1)} ms; server ${fmt(p.cpuUs)} CPU-µs/post at ${fmt(100 * p.cpuShare)}% of a core, waited ${fmt(100 * p.waitShare)}%` +
+    `${PG ? `; postgres + redis ${p.extraUs.map((x) => fmt(x)).join(' + ')} CPU-µs/post` : ''}; acknowledged ${p.acked.length}, failures ${JSON.stringify(p.failures)}; load ${load1()}`)
   return p
 }
 type Posting = Awaited<ReturnType<typeof postOn>> & ReturnType<typeof checkNumbers>
@@ -133,8 +129,8 @@ async function oneRun(n: number): Promise<Run> {
     for (const p of procs) await p.stop()
     // Read after a clean stop: what is stored is what was kept.
     const stored = await numbers(s)
-    const posting = phases.map((ph, i) => ({ ...ph, ...checkNumbers(stored, ph.ackedNumbers, ph.before, phases[i + 1]?.before ?? stored.length) }))
-    for (const p of posting) log(`  check, ${p.nodes} node(s): acknowledged ${p.acked}, stored ${p.stored}, lost ${p.lost}, stored unacknowledged ${p.unacknowledged}, duplicates ${p.duplicates}, numbers 1..n ${p.contiguous}`)
+    const posting = phases.map((ph, i) => ({ ...ph, ...checkNumbers(stored, ph.acked, ph.before, phases[i + 1]?.before ?? stored.length) }))
+    for (const p of posting) log(`  check, ${p.nodes} node(s): acknowledged ${p.acked.length}, stored ${p.stored}, lost ${p.lost}, stored unacknowledged ${p.unacknowledged}, duplicates ${p.duplicates}, numbers 1..n ${p.contiguous}`)
     return { loads, posting, chrome, readerChrome, load1: `${load1Start} → ${load1()}`, output: procs.map((p) => p.output()).join('') }
   } finally {
     for (const p of procs) await p.stop()
@@ -169,13 +165,13 @@ log(`  logged-in reader's page: ${fmt(rc.pageBytes)} B, chrome ${fmt(rc.chrome)}
 for (let i = 0; i < runs[0]!.posting.length; i++) {
   const ps = runs.map((r) => r.posting[i]!)
   const all = (f: (p: Posting) => unknown) => ps.map(f).join('/')
-  const ok = median(ps.map((p) => p.postsPerSecond)) >= GOAL.postsPerSecond && ps.every((p) => p.lost === 0)
-  log(`posting, ${ps[0]!.nodes} node(s): ${runsOf(ps.map((p) => p.postsPerSecond))} posts/s, p50 ${runsOf(ps.map((p) => p.p50), 1)} ms, p99 ${runsOf(ps.map((p) => p.p99), 1)} ms; server ${fmt(median(ps.map((p) => p.cpuUsPerPost)))} CPU-µs/post` +
-    `${PG ? ` (+ postgres ${fmt(median(ps.map((p) => p.elsewhereUsPerPost[0]!)))}, redis ${fmt(median(ps.map((p) => p.elsewhereUsPerPost[1]!)))})` : ''} at ${all((p) => fmt(100 * p.cpuShare))}% of a core, waited ${all((p) => fmt(100 * p.waitShare))}%; ` +
-    `acknowledged ${all((p) => p.acked)} = stored ${all((p) => p.stored)}, lost ${all((p) => p.lost)}, stored unacknowledged ${all((p) => p.unacknowledged)}, duplicates ${all((p) => p.duplicates)}, numbers 1..n ${ps.every((p) => p.contiguous)}, ` +
+  const ok = median(ps.map((p) => p.pps)) >= GOAL.postsPerSecond && ps.every((p) => p.lost === 0)
+  log(`posting, ${ps[0]!.nodes} node(s): ${runsOf(ps.map((p) => p.pps))} posts/s, p50 ${runsOf(ps.map((p) => p.p50), 1)} ms, p99 ${runsOf(ps.map((p) => p.p99), 1)} ms; server ${fmt(median(ps.map((p) => p.cpuUs)))} CPU-µs/post` +
+    `${PG ? ` (+ postgres ${fmt(median(ps.map((p) => p.extraUs[0]!)))}, redis ${fmt(median(ps.map((p) => p.extraUs[1]!)))})` : ''} at ${all((p) => fmt(100 * p.cpuShare))}% of a core, waited ${all((p) => fmt(100 * p.waitShare))}%; ` +
+    `acknowledged ${all((p) => p.acked.length)} = stored ${all((p) => p.stored)}, lost ${all((p) => p.lost)}, stored unacknowledged ${all((p) => p.unacknowledged)}, duplicates ${all((p) => p.duplicates)}, numbers 1..n ${ps.every((p) => p.contiguous)}, ` +
     `failures ${JSON.stringify(ps.map((p) => p.failures))}  goal ≥ ${GOAL.postsPerSecond} posts/s, none lost: ${ok ? 'met' : 'NOT met'}`)
 }
-if (runs[0]!.posting.length === 2) log(`posting, 2 nodes ÷ 1 node: ${runsOf(runs.map((r) => r.posting[1]!.postsPerSecond / r.posting[0]!.postsPerSecond), 2)}`)
+if (runs[0]!.posting.length === 2) log(`posting, 2 nodes ÷ 1 node: ${runsOf(runs.map((r) => r.posting[1]!.pps / r.posting[0]!.pps), 2)}`)
 log(`load average (1 min) per run: ${runs.map((r) => r.load1).join('; ')}`)
 const bad = runs.flatMap((r) => Object.values(r.loads)).filter((l) => l.bad > 0).map((l) => l.label)
 const failed = runs.flatMap((r) => r.posting).some((p) => p.lost || p.unacknowledged || p.duplicates || !p.contiguous || Object.keys(p.failures).length)

@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createBoard } from '../src/services/cells.ts'
-import { cpuSeconds, fmt, generate, header, inTempDir, log, loadText, median, num, pct, query, runCli, sleep, startNode } from './harness.ts'
+import { cpuSeconds, fmt, generate, header, inTempDir, log, loadText, median, num, pct, query, runCli, runsOf, sleep, startNode, table } from './harness.ts'
 import { fixtureLines, posters, rotate, withDeps, writeThread } from './seed.ts'
 
 const RUNS = Math.max(1, num('BENCH_RUNS', 3))
@@ -103,15 +103,13 @@ const oneRun = (n: number) => inTempDir('bench-purge', async (dir) => {
 log(header('bench/purge.ts'))
 const runs: Awaited<ReturnType<typeof oneRun>>[] = []
 for (let i = 1; i <= RUNS; i++) runs.push(await oneRun(i))
-const all = (f: (r: (typeof runs)[number]) => number, d = 0) => `${fmt(median(runs.map(f)), d)} (${runs.map((r) => fmt(f(r), d)).join(', ')})`
+const all = (f: (r: (typeof runs)[number]) => number, d = 0) => runsOf(runs.map(f), d)
 log(`\nMedians over ${RUNS} runs (${THREADS} × ${POSTS} posts past retention; live thread page at c=${CONNECTIONS}):`)
 log(`purge (the CLI's own ms): ${all((r) => r.purgeMs)} ms; CLI spawn → exit: ${all((r) => r.cliMs)} ms; threads ${runs.map((r) => r.threads).join('/')}, keys ${runs.map((r) => r.keys).join('/')}`)
-log('| window | req/s | per run | p99 ms | per run | non-200 |')
-log('|---|---:|---|---:|---|---:|')
-for (const [w, { label }] of runs[0]!.windows.entries()) {
+table('window | req/s | per run | p99 ms | per run | non-200', runs[0]!.windows.map(({ label }, w) => {
   const ws = runs.map((r) => r.windows[w]!)
-  log(`| ${label} | ${fmt(median(ws.map((x) => x.rps)))} | ${ws.map((x) => fmt(x.rps)).join(', ')} | ${fmt(median(ws.map((x) => x.p99)), 1)} | ${ws.map((x) => fmt(x.p99, 1)).join(', ')} | ${ws.reduce((n, x) => n + x.non200, 0)} |`)
-}
+  return `${label} | ${fmt(median(ws.map((x) => x.rps)))} | ${ws.map((x) => fmt(x.rps)).join(', ')} | ${fmt(median(ws.map((x) => x.p99)), 1)} | ${ws.map((x) => fmt(x.p99, 1)).join(', ')} | ${ws.reduce((n, x) => n + x.non200, 0)}`
+}))
 const ratio = (a: number, b: number) => all((r) => r.windows[a]!.rps / r.windows[b]!.rps, 2)
 log(`req/s, same run, ÷ the same-length window before: during the purge CLI ${ratio(3, 2)}; during the purge itself ${ratio(4, 2)}; control CLI ${ratio(0, 2)}`)
 log(`server CPU-µs/request before / during the CLI / after: ${fmt(median(runs.map((r) => r.cpu.before)))} / ${fmt(median(runs.map((r) => r.cpu.during)))} / ${fmt(median(runs.map((r) => r.cpu.after)))}`)

@@ -18,6 +18,7 @@ import type { Deps } from '../src/services/deps.ts'
 import { takeDisposableIdentity } from '../src/services/identities.ts'
 import { replyToThread, startThread } from '../src/services/posts.ts'
 import type { Who } from '../src/services/who.ts'
+import { TEST_SETTINGS } from '../tests/support/settings.ts'
 
 export const FIXTURE = process.env.BENCH_FIXTURE ?? new URL('fixtures/thread-200.txt', import.meta.url).pathname
 
@@ -28,9 +29,12 @@ export function fixtureLines(): string[] {
   return lines
 }
 
-/** `f` with the use cases over DATA_DIR (or env's DATABASE_URL), from the one composition root, with the default cell; closed after. */
+/**
+ * `f` with the use cases over DATA_DIR (or env's DATABASE_URL), from the one composition root, with the default cell; closed after.
+ * With the tests' limits per key (tests/support/settings.ts): a few keys write a whole board here in seconds.
+ */
 export async function withDeps<T>(dataDir: string, f: (deps: Deps) => Promise<T>, env: Record<string, string> = {}, now?: () => number): Promise<T> {
-  const { deps, close } = await openDeps(loadConfig({ ...env, DATA_DIR: dataDir }), { now })
+  const { deps, close } = await openDeps(loadConfig({ ...TEST_SETTINGS, ...env, DATA_DIR: dataDir }), { now })
   try {
     await ensureDefaultCell(deps)
     return await f(deps)

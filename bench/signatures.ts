@@ -14,7 +14,7 @@ import { canonicalPostText } from '../src/domain/posts.ts'
 import { clearsign, generateDisposableKey, readPublicKey, verifyClearsigned, verifyDetached } from '../src/pgp.ts'
 import { replyToThread } from '../src/services/posts.ts'
 import { makeBoard } from '../tests/support/app.ts'
-import { checkNumbers, disposable, fmt, header, inTempDir, loadText, log, loggedIn, median, meter, num, only, pct, query, runsOf, signer, startNode, submitLoop, type Proc, type Signer, type Visitor } from './harness.ts'
+import { checkNumbers, disposable, fmt, header, inTempDir, loadText, log, loggedIn, median, num, only, pct, query, runsOf, signer, signers, startNode, submitLoop, table, timeCalls, type Proc, type Signer, type Visitor } from './harness.ts'
 import { fixtureLines, posters, withDeps, writeThread } from './seed.ts'
 
 const ITER = num('BENCH_ITER', 2000)
@@ -44,29 +44,18 @@ async function micro() {
     ['openpgp.readKey of the armored public key alone', () => openpgp.readKey({ armoredKey: key.armoredPublic })],
     ['clearsign (disposable path, key cached), for comparison', () => clearsign(text, key.armoredPrivate, new Date())],
   ]
-  const results = new Map(variants.map(([name]) => [name, { medians: [] as number[], p99s: [] as number[], cpuUs: [] as number[], cpuShare: [] as number[] }]))
+  const rounds: Awaited<ReturnType<typeof timeCalls>>[][] = []
   for (let run = 1; run <= RUNS; run++) {
-    for (const [name, f] of variants) {
-      for (let i = 0; i < WARM; i++) await f()
-      const times: number[] = []
-      const cpu0 = process.cpuUsage()
-      const t0 = performance.now()
-      for (let i = 0; i < ITER; i++) {
-        const s = performance.now()
-        await f()
-        times.push(performance.now() - s)
-      }
-      const wall = performance.now() - t0
-      const cpu = process.cpuUsage(cpu0)
-      const r = results.get(name)!
-      r.medians.push(median(times) * 1000), r.p99s.push(pct(times, 0.99) * 1000), r.cpuUs.push((cpu.user + cpu.system) / ITER), r.cpuShare.push((cpu.user + cpu.system) / 1000 / wall)
-    }
+    const round = []
+    for (const [, f] of variants) round.push(await timeCalls(ITER, WARM, f))
+    rounds.push(round)
     log(`  round ${run}/${RUNS} done, ${loadText()}`)
   }
   log(`\n${ITER} calls per round after ${WARM} warm-up, ${RUNS} rounds; median µs (per-round medians), p99 µs, per second = 1e6 / median µs`)
-  log('| what | median µs (rounds) | p99 µs | per second (one core) | process CPU-µs per call | process CPU ÷ wall |')
-  log('|---|---:|---:|---:|---:|---:|')
-  for (const [name, r] of results) log(`| ${name} | ${runsOf(r.medians)} | ${fmt(median(r.p99s))} | ${fmt(1e6 / median(r.medians))} | ${fmt(median(r.cpuUs))} | ${median(r.cpuShare).toFixed(2)} |`)
+  table('what | median µs (rounds) | p99 µs | per second (one core) | process CPU-µs per call | process CPU ÷ wall', variants.map(([name], i) => {
+    const of = (f: (r: (typeof rounds)[0][0]) => number) => rounds.map((round) => f(round[i]!))
+    return `${name} | ${runsOf(of((r) => r.median))} | ${fmt(median(of((r) => r.p99)))} | ${fmt(1e6 / median(of((r) => r.median)))} | ${fmt(median(of((r) => r.cpuUs)))} | ${median(of((r) => r.cpuShare)).toFixed(2)}`
+  }))
 }
 
 /** replyToThread in this process, gpg-signed (the pasted text verified) against disposable (the server signs): includes the write and its fsync. */
@@ -96,9 +85,7 @@ async function service() {
       }
     }
     log(`\nreplyToThread in process (${calls} calls each after 100 warm-up, alternating call by call; ${loadText()})`)
-    log('| path | median µs | p99 µs | process CPU-µs per call |')
-    log('|---|---:|---:|---:|')
-    for (const kind of ['gpg', 'disposable'] as const) log(`| ${kind} | ${fmt(median(times[kind]) * 1000)} | ${fmt(pct(times[kind], 0.99) * 1000)} | ${fmt(cpu[kind] / calls)} |`)
+    table('path | median µs | p99 µs | process CPU-µs per call', (['gpg', 'disposable'] as const).map((kind) => `${kind} | ${fmt(median(times[kind]) * 1000)} | ${fmt(pct(times[kind], 0.99) * 1000)} | ${fmt(cpu[kind] / calls)}`))
     log(`gpg − disposable: ${fmt((median(times.gpg) - median(times.disposable)) * 1000)} µs median, ${fmt((cpu.gpg - cpu.disposable) / calls)} CPU-µs per call`)
   } finally {
     await board.close()
@@ -108,15 +95,13 @@ async function service() {
 type Phase = Awaited<ReturnType<typeof phase>>
 
 async function phase(kind: 'gpg' | 'disposable', server: Proc, thread: number, clients: Visitor[], texts: string[][], seconds = DURATION) {
-  const stop = await meter([server.pid])
   const ranOut = new Set<number>()
   const sent = await submitLoop(clients, seconds, (i, k) => {
     if (kind === 'gpg' && k >= texts[i]!.length) return ranOut.add(i), null
     const fields: Record<string, string> = kind === 'gpg' ? { body: '', signed: texts[i]![k]! } : { body: `${lines[(i * 20 + k) % 200]} (poster ${i + 1}, post ${k + 1})` }
     return { path: `/c/lobby/general/t/${thread}`, fields }
-  }, /#p(\d+)$/)
-  const m = await stop()
-  return { kind, thread, ...sent, pps: sent.acked.length / sent.seconds, cpuUs: (m.cpu * 1e6) / Math.max(1, sent.acked.length), cpuShare: m.cpu / sent.seconds, waitShare: m.waited / sent.seconds, ranOut: ranOut.size }
+  }, /#p(\d+)$/, [server.pid])
+  return { kind, thread, ...sent, ranOut: ranOut.size }
 }
 
 async function check(dir: string, ph: Phase, keys: Map<string, Signer>) {
@@ -134,8 +119,7 @@ async function check(dir: string, ph: Phase, keys: Map<string, Signer>) {
 }
 
 async function http() {
-  const keys: Signer[] = []
-  for (let i = 0; i < CLIENTS; i++) keys.push(await signer())
+  const keys = await signers(CLIENTS)
   const byFingerprint = new Map(keys.map((k) => [k.fingerprint, k]))
   // Every run's fresh database has the gpg thread as thread 1 and the warm-up thread as 3, so the texts are signed once.
   const t0 = performance.now()
@@ -173,19 +157,17 @@ async function http() {
       rows.push({ ...got, checks, load: `${loadAtStart} → ${loadText()}` })
       for (const kind of ['gpg', 'disposable'] as const) {
         const [ph, c] = [got[kind], checks[kind]]
-        log(`  run ${run} ${kind.padEnd(10)} ${fmt(ph.pps)} posts/s, p50 ${fmt(pct(ph.latencies, 0.5), 1)} ms, p99 ${fmt(pct(ph.latencies, 0.99), 1)} ms, server ${fmt(ph.cpuUs)} CPU-µs/post at ${fmt(100 * ph.cpuShare)}% of a core, waited ${fmt(100 * ph.waitShare)}%; ` +
+        log(`  run ${run} ${kind.padEnd(10)} ${fmt(ph.pps)} posts/s, p50 ${fmt(ph.p50, 1)} ms, p99 ${fmt(ph.p99, 1)} ms, server ${fmt(ph.cpuUs)} CPU-µs/post at ${fmt(100 * ph.cpuShare)}% of a core, waited ${fmt(100 * ph.waitShare)}%; ` +
           `acknowledged ${ph.acked.length}, stored ${c.stored}, lost ${c.lost}, stored unacknowledged ${c.unacknowledged}, duplicates ${c.duplicates}, numbers 1..n ${c.contiguous}, sample ${c.sample}, failures ${JSON.stringify(ph.failures)}${ph.ranOut ? `, ${ph.ranOut} posters RAN OUT of texts` : ''}`)
       }
       log(`  run ${run}: ${rows.at(-1)!.load}`)
     })
   }
   log(`\nMedians over ${RUNS} runs (${CLIENTS} clients, ${DURATION} s per phase):`)
-  log('| | posts/s (runs) | p50 ms | p99 ms | server CPU-µs/post | server cpu% | acknowledged = stored, lost |')
-  log('|---|---:|---:|---:|---:|---:|---|')
-  for (const kind of ['gpg', 'disposable'] as const) {
-    const ps = rows.map((r) => r[kind])
-    log(`| ${kind} | ${runsOf(ps.map((p) => p.pps))} | ${fmt(median(ps.map((p) => pct(p.latencies, 0.5))), 1)} | ${fmt(median(ps.map((p) => pct(p.latencies, 0.99))), 1)} | ${fmt(median(ps.map((p) => p.cpuUs)))} | ${fmt(100 * median(ps.map((p) => p.cpuShare)))} | ${rows.map((r) => `${r[kind].acked.length} = ${r.checks[kind].stored}, ${r.checks[kind].lost}`).join('; ')} |`)
-  }
+  table(' | posts/s (runs) | p50 ms | p99 ms | server CPU-µs/post | server cpu% | acknowledged = stored, lost', (['gpg', 'disposable'] as const).map((kind) => {
+    const mid = (f: (p: Phase) => number, d = 0) => fmt(median(rows.map((r) => f(r[kind]))), d)
+    return `${kind} | ${runsOf(rows.map((r) => r[kind].pps))} | ${mid((p) => p.p50, 1)} | ${mid((p) => p.p99, 1)} | ${mid((p) => p.cpuUs)} | ${mid((p) => 100 * p.cpuShare)} | ${rows.map((r) => `${r[kind].acked.length} = ${r.checks[kind].stored}, ${r.checks[kind].lost}`).join('; ')}`
+  }))
   log(`gpg ÷ disposable, same run: posts/s ${runsOf(rows.map((r) => r.gpg.pps / r.disposable.pps), 2)}; server CPU per post ${runsOf(rows.map((r) => r.gpg.cpuUs / r.disposable.cpuUs), 2)}`)
   if (rows.some((r) => Object.values(r.checks).some((c) => c.lost || c.unacknowledged || c.duplicates || !c.contiguous || c.sample.includes('!')))) process.exitCode = 1
 }

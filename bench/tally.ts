@@ -16,7 +16,7 @@ import { ballotText, outcomeOf, type Choice } from '../src/domain/questions.ts'
 import { verifyClearsigned } from '../src/pgp.ts'
 import { addRosterKey } from '../src/services/cells.ts'
 import { verifyTally } from '../src/services/verify-tally.ts'
-import { fmt, header, inTempDir, loadText, log, loggedIn, median, meter, num, only, pct, query, runCli, runsOf, signer, startNode, submitLoop, type Signer, type Visitor } from './harness.ts'
+import { fmt, header, inTempDir, loadText, log, loggedIn, median, num, only, query, runCli, runsOf, signers, startNode, submitLoop, table, type Signer, type Visitor } from './harness.ts'
 import { withDeps } from './seed.ts'
 
 const VOTERS = num('BENCH_VOTERS', 1000)
@@ -29,11 +29,6 @@ const WARMUP = num('BENCH_WARMUP', 3)
 const ONLY = only('BENCH_ONLY', 'verify,http')
 const SITE = 'cellboard.local'
 const ballot = (choice: Choice) => ballotText({ site: SITE, cell: 'lobby', question: 1, line: 1, choice })
-const voters = async (n: number) => {
-  const out: Signer[] = []
-  for (let i = 0; i < n; i++) out.push(await signer())
-  return out
-}
 
 async function bundleOf(keys: Signer[]) {
   const tally = { yes: 0, no: 0, abstain: 0 }
@@ -55,7 +50,7 @@ async function bundleOf(keys: Signer[]) {
 
 async function verifyPart() {
   const t0 = performance.now()
-  const keys = await voters(VOTERS)
+  const keys = await signers(VOTERS)
   const bundle = await bundleOf(keys)
   await inTempDir('bench-tally', async (dir) => {
     const [file, small] = [join(dir, 'bundle.json'), join(dir, 'small.json')]
@@ -77,11 +72,8 @@ async function verifyPart() {
       log(`  run ${run}: CLI ${fmt(ms.cli.at(-1)!)} ms ("${big.out}"), CLI on 1 ballot ${fmt(ms.small.at(-1)!)} ms, in-process ${fmt(wall)} ms (CPU ${fmt(ms.cpu.at(-1)!)} ms); ${loadText()}`)
     }
     const m = median(ms.inProcess)
-    log(`\n| verify-tally, ${VOTERS} ballots (median of ${RUNS}) | ms (runs) |`)
-    log('|---|---:|')
-    log(`| CLI end to end (spawn → exit) | ${runsOf(ms.cli)} |`)
-    log(`| CLI on a 1-ballot bundle (fixed cost) | ${runsOf(ms.small)} |`)
-    log(`| verifyTally() in process | ${runsOf(ms.inProcess)} |`)
+    log('')
+    table(`verify-tally, ${VOTERS} ballots (median of ${RUNS}) | ms (runs)`, [`CLI end to end (spawn → exit) | ${runsOf(ms.cli)}`, `CLI on a 1-ballot bundle (fixed cost) | ${runsOf(ms.small)}`, `verifyTally() in process | ${runsOf(ms.inProcess)}`])
     log(`in process: ${fmt((m * 1000) / VOTERS)} µs per ballot (key check + signature), ${fmt(VOTERS / (m / 1000))} ballots/s; CPU ÷ wall ${(median(ms.cpu) / m).toFixed(2)}`)
   })
 }
@@ -103,10 +95,8 @@ const httpRun = (run: number, keys: Signer[], signed: string[][]) => inTempDir('
   let sent = 0
   const cast = (pick: (i: number, k: number) => string) => (i: number, k: number) => ({ path: '/c/lobby/questions/1/ballot', fields: { signed: pick(i, k), sent: String(++sent) } })
   await submitLoop(casting, WARMUP, cast((i, k) => signed[i]![(PRESIGN - 1 - k) % PRESIGN]!), /questions\/1$/) // unmeasured: the same ballots
-  const stop = await meter([server.pid])
   let reused = 0
-  const s = await submitLoop(casting, DURATION, cast((i, k) => (k >= PRESIGN && reused++, signed[i]![k % PRESIGN]!)), /questions\/1$/)
-  const m = await stop()
+  const s = await submitLoop(casting, DURATION, cast((i, k) => (k >= PRESIGN && reused++, signed[i]![k % PRESIGN]!)), /questions\/1$/, [server.pid])
   await server.stop()
 
   const [q] = await query<{ status: string; eligible: number; quorum: number }>({ dataDir: dir }, 'select status, eligible, quorum from question where id = 1')
@@ -115,15 +105,15 @@ const httpRun = (run: number, keys: Signer[], signed: string[][]) => inTempDir('
   const wrongChoice = rows.filter((r) => r.choice !== choiceOf(index.get(r.fingerprint)!)).length
   let verified = 0
   for (const r of rows) if (await verifyClearsigned(r.signed_text, keys[index.get(r.fingerprint)!]!.publicKey).then(() => true, () => false)) verified++
-  const res = { bps: s.acked.length / s.seconds, p50: pct(s.latencies, 0.5), p99: pct(s.latencies, 0.99), cpuUs: (m.cpu * 1e6) / Math.max(1, s.acked.length), cpuShare: m.cpu / s.seconds, rows: rows.length, distinct: new Set(rows.map((r) => r.fingerprint)).size, status: q!.status, ok: false }
+  const res = { bps: s.pps, p50: s.p50, p99: s.p99, cpuUs: s.cpuUs, cpuShare: s.cpuShare, rows: rows.length, distinct: new Set(rows.map((r) => r.fingerprint)).size, status: q!.status, ok: false }
   res.ok = q!.status === 'open' && res.rows === CAST && res.distinct === CAST && wrongChoice === 0 && verified === rows.length && Object.keys(s.failures).length === 0
-  log(`  run ${run}: ${fmt(res.bps)} ballots/s, p50 ${fmt(res.p50, 1)} ms, p99 ${fmt(res.p99, 1)} ms, server ${fmt(res.cpuUs)} CPU-µs/ballot at ${fmt(100 * res.cpuShare)}% of a core, waited ${fmt((100 * m.waited) / s.seconds)}%; acknowledged ${s.acked.length} (${reused} re-sent an earlier signed ballot), failures ${JSON.stringify(s.failures)}; ` +
+  log(`  run ${run}: ${fmt(res.bps)} ballots/s, p50 ${fmt(res.p50, 1)} ms, p99 ${fmt(res.p99, 1)} ms, server ${fmt(res.cpuUs)} CPU-µs/ballot at ${fmt(100 * res.cpuShare)}% of a core, waited ${fmt(100 * s.waitShare)}%; acknowledged ${s.acked.length} (${reused} re-sent an earlier signed ballot), failures ${JSON.stringify(s.failures)}; ` +
     `question ${q!.status} (eligible ${q!.eligible}, quorum ${q!.quorum}), ballot rows ${res.rows} for ${res.distinct} distinct voters of ${CAST}, wrong choice ${wrongChoice}, stored texts verifying ${verified}/${rows.length}; ${loadText()}`)
   return res
 })
 
 async function httpPart() {
-  const keys = await voters(CAST + 1)
+  const keys = await signers(CAST + 1)
   const signed: string[][] = []
   for (let i = 0; i < CAST; i++) signed.push(await Promise.all(Array.from({ length: PRESIGN }, () => keys[i]!.sign(ballot(choiceOf(i))))))
   log(`\n${CAST + 1} voters on the roster, ${CAST} casting (${PRESIGN} signed ballots each, made before the runs), ${DURATION} s per run`)

@@ -16,7 +16,7 @@ import { addRosterKey } from '../src/services/cells.ts'
 import { makeBoard, type Client } from '../tests/support/app.ts'
 import { clearsignTimes, copies, detachedTimes, revocationTimes, rsaKeyWithExponent, withSelfSignatures } from '../tests/support/costly.ts'
 import { heldKey, unescape } from '../tests/support/keys.ts'
-import { fmt, header, log, logIn, median, num, pct } from './harness.ts'
+import { fmt, header, log, logIn, median, num, pct, table } from './harness.ts'
 
 const N = Math.max(1, num('BENCH_N', 40))
 const WARM = num('BENCH_WARM', 5)
@@ -183,12 +183,11 @@ try {
       answers.set(answer, (answers.get(answer) ?? 0) + 1)
     }
     const answer = [...answers].map(([a, n]) => (answers.size > 1 ? `${n}× ${a}` : a)).join('; ')
-    rows.push(`| ${c.name} | **${fmt(median(cpu), 2)}** | ${fmt(pct(cpu, 0.9), 2)} | ${fmt(median(wall), 2)} | ${answer} |`)
+    rows.push(`${c.name} | **${fmt(median(cpu), 2)}** | ${fmt(pct(cpu, 0.9), 2)} | ${fmt(median(wall), 2)} | ${answer}`)
     log(`${c.name}: CPU median ${fmt(median(cpu), 2)} ms, p90 ${fmt(pct(cpu, 0.9), 2)} ms, wall median ${fmt(median(wall), 2)} ms; ${answer}`)
   }
-  log(`\n| case (${N} requests each, after ${WARM} unmeasured) | CPU ms median | CPU ms p90 | wall ms median | answer |`)
-  log('|---|---:|---:|---:|---|')
-  for (const r of rows) log(r)
+  log('')
+  table(`case (${N} requests each, after ${WARM} unmeasured) | CPU ms median | CPU ms p90 | wall ms median | answer`, rows)
 } finally {
   await board.close()
 }
