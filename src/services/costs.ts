@@ -31,7 +31,9 @@ export const randomPuzzle = (): Puzzle => makePuzzle((n) => randomInt(n))
 export async function issueCost(deps: Deps, purpose: CostPurpose): Promise<IssuedCost | null> {
   if (!deps.config.abuseCosts) return null
   const expiresAt = deps.now() + COST_TTL_MS
-  return { purpose, pow: await issueProofOfWork(deps, purpose, expiresAt), puzzle: issuePuzzle(deps, purpose, expiresAt) }
+  // The puzzle first, before anything waits: a page's puzzles are made in the order of its forms.
+  const puzzle = issuePuzzle(deps, purpose, expiresAt)
+  return { purpose, pow: await issueProofOfWork(deps, purpose, expiresAt), puzzle }
 }
 
 /** A signed proof-of-work challenge, encoded for a form field (bench/costs.ts measures it alone). */
