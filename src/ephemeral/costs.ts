@@ -7,11 +7,14 @@ import { RateLimiterMemory } from 'rate-limiter-flexible'
 //   node checks any node's), and under which answers are compared as MACs;
 // - each proof of work and each puzzle already spent, until it expires: each pays, or is tried,
 //   once. Nothing is kept when a cost is shown, so page views cannot fill anything.
-// The spent set is bounded and never forgets a live entry early: full, it refuses ('busy': the
-// person sends the form again later) rather than open a replay.
+// The spent sets are bounded and never forget a live entry early: full, they refuse ('busy': the
+// person sends the form again later) rather than open a replay. Puzzles have a set of their own:
+// one is spent by any attempt, even a wrong one, so a flood of wrong answers costs its sender
+// little, and must not make proofs of work wait (in memory; in Redis, only maxmemory bounds them).
 // The memory and Redis stores are in one file: they are one aggregate, and must behave the same.
 
 export type SpendResult = 'ok' | 'used' | 'busy'
+export type SpentKind = 'pow' | 'puzzle'
 
 /** Keys derived from the one stored secret, each for one use. */
 export type CostSecrets = { powSignature: string; powKey: string; answers: Buffer; puzzles: Buffer }
@@ -19,13 +22,13 @@ export type CostSecrets = { powSignature: string; powKey: string; answers: Buffe
 export interface CostStore {
   readonly secrets: CostSecrets
   /** Mark a proof of work or a puzzle spent until it expires: 'used' if it was, 'busy' if full. */
-  spend(code: string, expiresAt: number): Promise<SpendResult>
+  spend(kind: SpentKind, code: string, expiresAt: number): Promise<SpendResult>
   /** Whether it was spent (and has not expired since), without marking it. */
-  isSpent(code: string): Promise<boolean>
+  isSpent(kind: SpentKind, code: string): Promise<boolean>
   close(): void
 }
 
-/** Spent proofs of work and puzzles held at most (as for login codes: about 17 MB). */
+/** Spent proofs of work held at most, and as many spent puzzles (as for login codes: about 17 MB each). */
 export const MAX_SPENT = 200_000
 
 export const costSecrets = (secret: Buffer): CostSecrets => {
@@ -35,7 +38,7 @@ export const costSecrets = (secret: Buffer): CostSecrets => {
 
 export class MemoryCostStore implements CostStore {
   readonly secrets = costSecrets(randomBytes(32))
-  readonly #spent = new Map<string, number>() // code → when it expires
+  readonly #spent = { pow: new Map<string, number>(), puzzle: new Map<string, number>() } // code → when it expires
   readonly #sweep: NodeJS.Timeout
   #lastSweep = 0
 
@@ -47,31 +50,35 @@ export class MemoryCostStore implements CostStore {
     this.#sweep.unref()
   }
 
-  async spend(code: string, expiresAt: number): Promise<SpendResult> {
-    if (this.#spent.has(code)) return 'used'
+  async spend(kind: SpentKind, code: string, expiresAt: number): Promise<SpendResult> {
+    const spent = this.#spent[kind]
+    if (spent.has(code)) return 'used'
     // Full: sweep what expired, at most once a second (a flood must not make each request walk the map).
-    if (this.#spent.size >= this.maxSpent && this.now() - this.#lastSweep >= 1000) this.sweep()
-    if (this.#spent.size >= this.maxSpent) return 'busy'
-    this.#spent.set(code, expiresAt)
+    if (spent.size >= this.maxSpent && this.now() - this.#lastSweep >= 1000) this.sweep()
+    if (spent.size >= this.maxSpent) return 'busy'
+    spent.set(code, expiresAt)
     return 'ok'
   }
 
-  async isSpent(code: string): Promise<boolean> {
-    const expiresAt = this.#spent.get(code)
+  async isSpent(kind: SpentKind, code: string): Promise<boolean> {
+    const expiresAt = this.#spent[kind].get(code)
     return expiresAt !== undefined && this.now() <= expiresAt
   }
 
   sweep(): void {
     const now = this.now()
     this.#lastSweep = now
-    for (const [code, expiresAt] of this.#spent) if (now > expiresAt) this.#spent.delete(code)
+    for (const spent of Object.values(this.#spent)) for (const [code, expiresAt] of spent) if (now > expiresAt) spent.delete(code)
   }
 
   close(): void {
     clearInterval(this.#sweep)
-    this.#spent.clear()
+    for (const spent of Object.values(this.#spent)) spent.clear()
   }
 }
+
+// Where each kind of spent code is kept in Redis (a proof of work's under the name it always had).
+const SPENT_KEY: Record<SpentKind, string> = { pow: 'cs:', puzzle: 'cp:' }
 
 /**
  * The same in Redis: a spent proof of work or puzzle is a key that expires with it (SET NX: one
@@ -85,9 +92,9 @@ export class RedisCostStore implements CostStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async spend(code: string, expiresAt: number): Promise<SpendResult> {
+  async spend(kind: SpentKind, code: string, expiresAt: number): Promise<SpendResult> {
     try {
-      const set = await this.redis.set(`cs:${code}`, '1', 'PX', Math.max(1, expiresAt - this.now() + 1000), 'NX')
+      const set = await this.redis.set(SPENT_KEY[kind] + code, '1', 'PX', Math.max(1, expiresAt - this.now() + 1000), 'NX')
       return set === 'OK' ? 'ok' : 'used'
     } catch (e) {
       if (/^OOM/.test((e as Error).message)) return 'busy'
@@ -95,8 +102,8 @@ export class RedisCostStore implements CostStore {
     }
   }
 
-  async isSpent(code: string): Promise<boolean> {
-    return (await this.redis.exists(`cs:${code}`)) === 1
+  async isSpent(kind: SpentKind, code: string): Promise<boolean> {
+    return (await this.redis.exists(SPENT_KEY[kind] + code)) === 1
   }
 
   close(): void {}

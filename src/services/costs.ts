@@ -100,7 +100,7 @@ function openPuzzle(deps: Deps, id: string): OpenedPuzzle | null {
   // Sealed by us: from here on what the puzzle says is true.
   const purpose = COST_PURPOSES[plain[0]!]
   if (!purpose) return null // sealed for a purpose this version does not know
-  return { purpose, expiresAt: plain.readUIntBE(1, 6), answer: plain[7]!, picture: plain.toString('latin1', 8), nonce: `puzzle:${iv.toString('base64url')}` }
+  return { purpose, expiresAt: plain.readUIntBE(1, 6), answer: plain[7]!, picture: plain.toString('latin1', 8), nonce: iv.toString('base64url') }
 }
 
 /** A new puzzle, sealed into its id: nothing is kept until it is tried. */
@@ -177,7 +177,7 @@ async function payWithWork(deps: Deps, purpose: CostPurpose, field: string, solu
   if (!verified) throw refuse('invalid')
   // Signed by us: from here on what the challenge says is true.
   if (challenge.parameters.data?.purpose !== purpose) throw refuse('wrong-purpose')
-  const spent = await deps.costs.spend(challenge.parameters.nonce, expiresAt)
+  const spent = await deps.costs.spend('pow', challenge.parameters.nonce, expiresAt)
   if (spent !== 'ok') throw refuse(spent)
 }
 
@@ -186,7 +186,7 @@ async function payWithPuzzle(deps: Deps, purpose: CostPurpose, id: string, pictu
   if (!p) throw refuse('gone')
   if (deps.now() > p.expiresAt) throw refuse('expired')
   // Spent before anything is compared, on every node: a wrong answer cannot be followed by another guess.
-  const spent = await deps.costs.spend(p.nonce, p.expiresAt)
+  const spent = await deps.costs.spend('puzzle', p.nonce, p.expiresAt)
   if (spent !== 'ok') throw refuse(spent === 'used' ? 'gone' : 'busy')
   if (p.purpose !== purpose) throw refuse('wrong-purpose')
   const n = readAnswer(answer)
@@ -202,7 +202,7 @@ async function payWithPuzzle(deps: Deps, purpose: CostPurpose, id: string, pictu
  */
 export async function drawCostPicture(deps: Deps, id: string): Promise<{ png: Uint8Array; busy: boolean } | null> {
   const p = openPuzzle(deps, id)
-  if (!p || deps.now() > p.expiresAt || (await deps.costs.isSpent(p.nonce))) return null
+  if (!p || deps.now() > p.expiresAt || (await deps.costs.isSpent('puzzle', p.nonce))) return null
   if (!(await deps.drawBudget.take())) return { png: await busyPicture(), busy: true }
   return { png: await drawPicture(p.picture), busy: false }
 }

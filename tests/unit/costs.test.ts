@@ -41,27 +41,40 @@ describe('the memory of costs', () => {
   it('something spent is spent until it expires, and reads so without being marked again', async () => {
     let now = 1_000_000
     const store = new MemoryCostStore(() => now, 10)
-    expect(await store.isSpent('p')).toBe(false)
-    expect(await store.spend('p', now + 1000)).toBe('ok')
-    expect(await store.isSpent('p')).toBe(true)
-    expect(await store.spend('p', now + 1000)).toBe('used')
-    expect(await store.isSpent('q')).toBe(false)
+    expect(await store.isSpent('pow', 'p')).toBe(false)
+    expect(await store.spend('pow', 'p', now + 1000)).toBe('ok')
+    expect(await store.isSpent('pow', 'p')).toBe(true)
+    expect(await store.spend('pow', 'p', now + 1000)).toBe('used')
+    expect(await store.isSpent('pow', 'q')).toBe(false)
     now += 1001
-    expect(await store.isSpent('p')).toBe(false)
+    expect(await store.isSpent('pow', 'p')).toBe(false)
+    store.close()
+  })
+
+  it('puzzles are spent in a set of their own: wrong answers that fill it do not make proofs of work wait', async () => {
+    const now = 1_000_000
+    const store = new MemoryCostStore(() => now, 2)
+    expect(await store.spend('puzzle', 'a', now + 1000)).toBe('ok')
+    expect(await store.spend('puzzle', 'b', now + 1000)).toBe('ok')
+    expect(await store.spend('puzzle', 'c', now + 1000)).toBe('busy')
+    expect(await store.isSpent('pow', 'a')).toBe(false)
+    expect(await store.spend('pow', 'a', now + 1000)).toBe('ok')
+    expect(await store.spend('pow', 'b', now + 1000)).toBe('ok')
+    expect(await store.spend('pow', 'c', now + 1000)).toBe('busy')
     store.close()
   })
 
   it('a proof of work is spent once; at the cap, new ones wait ("busy") rather than forget a spent one early', async () => {
     let now = 1_000_000
     const store = new MemoryCostStore(() => now, 2)
-    expect(await store.spend('a', now + 1000)).toBe('ok')
-    expect(await store.spend('a', now + 1000)).toBe('used')
-    expect(await store.spend('b', now + 5000)).toBe('ok')
-    expect(await store.spend('c', now + 5000)).toBe('busy')
-    expect(await store.spend('a', now + 1000)).toBe('used')
+    expect(await store.spend('pow', 'a', now + 1000)).toBe('ok')
+    expect(await store.spend('pow', 'a', now + 1000)).toBe('used')
+    expect(await store.spend('pow', 'b', now + 5000)).toBe('ok')
+    expect(await store.spend('pow', 'c', now + 5000)).toBe('busy')
+    expect(await store.spend('pow', 'a', now + 1000)).toBe('used')
     now += 2000
-    expect(await store.spend('c', now + 5000)).toBe('ok')
-    expect(await store.spend('b', now + 5000)).toBe('used')
+    expect(await store.spend('pow', 'c', now + 5000)).toBe('ok')
+    expect(await store.spend('pow', 'b', now + 5000)).toBe('used')
     store.close()
   })
 })
