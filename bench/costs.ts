@@ -4,7 +4,7 @@
 //
 // server: in this process, on the tests' board (the same composition root as the server's) with
 // ABUSE_COSTS=on at the default difficulty: server CPU to issue and to verify a proof-of-work
-// challenge and a puzzle, to draw a puzzle's picture, and the memory a waiting puzzle holds.
+// challenge and a puzzle, and to draw a puzzle's picture.
 // browser: the real server and Debian's Chromium: how long after the navigation starts the
 // identity page's proof of work is solved by the page itself (fresh profile per load), at the
 // default difficulty and at the harder ones in BENCH_HARDER (POW_COST×POW_MAX_COUNTER pairs).
@@ -12,7 +12,6 @@
 // BENCH_ONLY=server,browser
 import { loadConfig } from '../src/config.ts'
 import { COST_TTL_MS } from '../src/domain/costs.ts'
-import { MemoryCostStore } from '../src/ephemeral/costs.ts'
 import { drawCostPicture, issueProofOfWork, issuePuzzle, payCost, randomPuzzle } from '../src/services/costs.ts'
 import { makeBoard } from '../tests/support/app.ts'
 import { launchBrowser } from '../tests/support/browser.ts'
@@ -37,7 +36,7 @@ async function server() {
     answer = p.answer
     return p
   }
-  const board = await makeBoard({ ABUSE_COSTS: 'on', CAPTCHA_RENDERS_PER_SECOND: '1000000', CAPTCHA_MAX_LIVE: '10000000' }, Date.now, { puzzles: remembered })
+  const board = await makeBoard({ ABUSE_COSTS: 'on', CAPTCHA_RENDERS_PER_SECOND: '1000000' }, Date.now, { puzzles: remembered })
   const low = await makeBoard({ ABUSE_COSTS: 'on', POW_COST: '1', POW_MAX_COUNTER: '2' })
   try {
     const deps = board.deps
@@ -60,11 +59,11 @@ async function server() {
     rows.push([`verify a solved proof of work (POW_COST 1: the check does not depend on the difficulty)`, await time(ITER, (i) => payCost(low.deps, 'identity', lowSolved[i]!))])
     rows.push(['replay a spent proof of work (refused)', await time(ITER, () => payCost(low.deps, 'identity', lowSolved[0]!).catch(() => {}))])
 
-    rows.push(['issue a puzzle (letters, question, two MACs, kept)', await time(ITER, () => issuePuzzle(deps, 'identity', until()))])
+    rows.push(['issue a puzzle (letters, question, sealed into its id: nothing kept)', await time(ITER, async () => issuePuzzle(deps, 'identity', until()))])
     const ids: { id: string; answer: number }[] = []
     for (let i = 0; i < ITER + Math.ceil(ITER / 10); i++) ids.push({ id: (await issuePuzzle(deps, 'identity', until()))!.id, answer })
     rows.push(['draw a puzzle’s picture (300×100 PNG)', await time(Math.min(ITER, 500), (i) => drawCostPicture(deps, ids[i]!.id))])
-    rows.push(['verify an answered puzzle (taken, two MACs compared)', await time(ITER, (i) => payCost(deps, 'identity', { cost_puzzle: ids[i]!.id, cost_answer: String(ids[i]!.answer) }))])
+    rows.push(['verify an answered puzzle (opened, spent, MACs compared)', await time(ITER, (i) => payCost(deps, 'identity', { cost_puzzle: ids[i]!.id, cost_answer: String(ids[i]!.answer) }))])
     const png = (await drawCostPicture(deps, (await issuePuzzle(deps, 'identity', until()))!.id))!.png
     log(`a picture is ${fmt(png.length)} bytes`)
   } finally {
@@ -74,16 +73,6 @@ async function server() {
   log(`\n${ITER} calls each (fewer where said) after a tenth as many unmeasured; in this process, SQLite, ephemeral state in memory`)
   table('what | median µs | p99 µs | process CPU-µs per call', rows.map(([what, r]) => `${what} | ${fmt(r.median)} | ${fmt(r.p99)} | ${fmt(r.cpuUs)}`))
 
-  // What a waiting puzzle holds in memory (the cap, CAPTCHA_MAX_LIVE, bounds their number).
-  const gc = (globalThis as { gc?: () => void }).gc
-  const n = 100_000
-  const store = new MemoryCostStore(Date.now, n)
-  gc?.()
-  const before = process.memoryUsage().heapUsed
-  for (let i = 0; i < n; i++) await store.keep({ purpose: 'identity', picture: 'abcde', pictureMac: 'ab'.repeat(32), answerMac: 'cd'.repeat(32), expiresAt: Date.now() + COST_TTL_MS })
-  gc?.()
-  log(`\nmemory: ${fmt((process.memoryUsage().heapUsed - before) / n)} bytes of heap per waiting puzzle (${fmt(n)} kept${gc ? ', after gc' : '; run with node --expose-gc for a cleaner figure'}); the default cap ${fmt(defaults.captchaMaxLive)} ≈ ${fmt(((process.memoryUsage().heapUsed - before) / n) * defaults.captchaMaxLive / 1e6, 1)} MB`)
-  store.close()
 }
 
 /** Milliseconds from the navigation's start until the first form's proof of work is solved, per fresh page load. */

@@ -45,8 +45,6 @@ const schema = z.object({
   POW_MAX_COUNTER: z.coerce.number().int().min(2).max(100_000_000).default(2000),
   // Pictures drawn per second by one process; past it, the picture says so and the question still works.
   CAPTCHA_RENDERS_PER_SECOND: z.coerce.number().int().positive().default(20),
-  // Pictures and questions waiting to be answered, at most; at the cap no new one is made.
-  CAPTCHA_MAX_LIVE: z.coerce.number().int().positive().default(50_000),
 }).refine((e) => e.HEADERS_TIMEOUT_SECONDS <= e.REQUEST_TIMEOUT_SECONDS, { message: 'HEADERS_TIMEOUT_SECONDS may not exceed REQUEST_TIMEOUT_SECONDS', path: ['HEADERS_TIMEOUT_SECONDS'] })
 
 export type Config = {
@@ -86,7 +84,6 @@ export type Config = {
   powCost: number
   powMaxCounter: number
   captchaRendersPerSecond: number
-  captchaMaxLive: number
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -132,6 +129,5 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     powCost: e.POW_COST,
     powMaxCounter: e.POW_MAX_COUNTER,
     captchaRendersPerSecond: e.CAPTCHA_RENDERS_PER_SECOND,
-    captchaMaxLive: e.CAPTCHA_MAX_LIVE,
   }
 }

@@ -9,10 +9,10 @@ export type CostPurpose = (typeof COST_PURPOSES)[number]
 export const COST_TTL_MS = 10 * 60_000
 
 /**
- * What a form shows to be paid: the proof-of-work challenge (stateless: signed by the server), and
- * a stored picture with its question (`null` when too many are waiting to be answered).
+ * What a form shows to be paid: the proof-of-work challenge (signed by the server), and a picture
+ * with its question, whose id is the puzzle sealed by the server. Neither is stored until it is spent.
  */
-export type IssuedCost = { purpose: CostPurpose; pow: string; puzzle: { id: string; question: string } | null }
+export type IssuedCost = { purpose: CostPurpose; pow: string; puzzle: { id: string; question: string } }
 
 /** A captcha: the text drawn in the picture, and a question with a number for its answer. */
 export type Puzzle = { picture: string; question: string; answer: number }

@@ -13,14 +13,14 @@ export type Ephemeral = { sessions: SessionStore; challenges: ChallengeStore; ra
  * Ephemeral state: in this process's memory, or — when several nodes share it — in a Redis that
  * keeps nothing on disk. Never in SQL.
  */
-export async function openEphemeral(opts: { redisUrl: string | null; allowPersistence: boolean; sessionIdleMs: number; maxSessions?: number; now?: () => number; keyPrefix?: string; maxPuzzles?: number }): Promise<Ephemeral> {
+export async function openEphemeral(opts: { redisUrl: string | null; allowPersistence: boolean; sessionIdleMs: number; maxSessions?: number; now?: () => number; keyPrefix?: string }): Promise<Ephemeral> {
   const now = opts.now ?? Date.now
   if (!opts.redisUrl) {
     const sessions = new MemorySessionStore(opts.sessionIdleMs, now, opts.maxSessions)
     const challenges = new MemoryChallengeStore(now)
     const rateLimits = new FlexibleRateLimiter()
     const submissions = new MemorySubmissionStore(now)
-    const costs = new MemoryCostStore(now, opts.maxPuzzles)
+    const costs = new MemoryCostStore(now)
     return {
       sessions,
       challenges,
@@ -57,7 +57,7 @@ export async function openEphemeral(opts: { redisUrl: string | null; allowPersis
     rateLimits: new FlexibleRateLimiter(redis),
     csrf: new CsrfTokens(await sharedCsrfSecret(redis)),
     submissions: new RedisSubmissionStore(redis),
-    costs: new RedisCostStore(redis, await sharedCostSecrets(redis), now, opts.maxPuzzles),
+    costs: new RedisCostStore(redis, await sharedCostSecrets(redis), now),
     async close() {
       await sessions.close()
       await redis.quit().catch(() => redis.disconnect())

@@ -1,10 +1,9 @@
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto'
 import { createChallenge, verifySolution, type Challenge } from 'altcha-lib'
 import { deriveKey } from 'altcha-lib/algorithms/pbkdf2'
 import { busyPicture, drawPicture } from '../captcha.ts'
-import { COST_TTL_MS, makePuzzle, readAnswer, readPicture, type CostPurpose, type IssuedCost, type Puzzle } from '../domain/costs.ts'
+import { COST_PURPOSES, COST_TTL_MS, makePuzzle, PICTURE_LENGTH, readAnswer, readPicture, type CostPurpose, type IssuedCost, type Puzzle } from '../domain/costs.ts'
 import { DomainError } from '../domain/errors.ts'
-import { isPuzzleId } from '../ephemeral/costs.ts'
 import type { Deps } from './deps.ts'
 
 // A cost for a new identity (and a held key's first login; later for posting in flood mode and
@@ -15,9 +14,11 @@ import type { Deps } from './deps.ts'
 //   random counter and signs it (hmacKeySignatureSecret), so checking a solution is two HMACs,
 //   never a derivation. The challenge is stateless (signed, with its purpose and expiry); what is
 //   stored is only each challenge once it is spent, until it expires, so a solution pays once.
-// - JavaScript off: a puzzle, stored: a picture of letters (GET /cost/ID.png) and, for text
-//   browsers and people who cannot read it, a question with a number for its answer. It is used up
-//   by its first attempt, right or wrong, and answers are compared as MACs in constant time.
+// - JavaScript off: a puzzle: a picture of letters (GET /cost/ID.png) and, for text browsers and
+//   people who cannot read it, a question with a number for its answer. Stateless too: its id is
+//   the puzzle itself, sealed by the server, so showing a form stores nothing that page views could
+//   fill. It is spent by its first attempt, right or wrong, before anything is compared, and
+//   answers are compared as MACs in constant time.
 // Nothing about a challenge, an answer or a refusal is logged.
 
 export const POW_ALGORITHM = 'PBKDF2/SHA-256'
@@ -30,8 +31,9 @@ export const randomPuzzle = (): Puzzle => makePuzzle((n) => randomInt(n))
 export async function issueCost(deps: Deps, purpose: CostPurpose): Promise<IssuedCost | null> {
   if (!deps.config.abuseCosts) return null
   const expiresAt = deps.now() + COST_TTL_MS
-  const [pow, puzzle] = await Promise.all([issueProofOfWork(deps, purpose, expiresAt), issuePuzzle(deps, purpose, expiresAt)])
-  return { purpose, pow, puzzle }
+  // The puzzle first, before anything waits: a page's puzzles are made in the order of its forms.
+  const puzzle = issuePuzzle(deps, purpose, expiresAt)
+  return { purpose, pow: await issueProofOfWork(deps, purpose, expiresAt), puzzle }
 }
 
 /** A signed proof-of-work challenge, encoded for a form field (bench/costs.ts measures it alone). */
@@ -53,17 +55,58 @@ export async function issueProofOfWork(deps: Deps, purpose: CostPurpose, expires
 
 const answerMac = (deps: Deps, kind: 'picture' | 'answer', value: string) => createHmac('sha256', deps.costs.secrets.answers).update(`${kind}\0${value}`).digest()
 
-/** A new puzzle, kept until it is answered or expires; null when too many are waiting. */
-export async function issuePuzzle(deps: Deps, purpose: CostPurpose, expiresAt: number): Promise<IssuedCost['puzzle']> {
+// A puzzle's id is the puzzle, sealed with AES-256-GCM under a key of its own: a format byte (also
+// authenticated), the 12-byte random IV, then the sealed purpose, expiry, answer and picture text,
+// then the tag. The IV is the puzzle's nonce: it is what the spent set remembers. The id is 42
+// bytes, 56 base64url characters: no padding, so one puzzle has one spelling.
+const SEAL_FORMAT = 1
+const IV_BYTES = 12
+const TAG_BYTES = 16
+const SEALED_BYTES = 1 + 6 + 1 + PICTURE_LENGTH // purpose, expiry (ms), answer, picture
+export const PUZZLE_ID_LENGTH = ((1 + IV_BYTES + SEALED_BYTES + TAG_BYTES) * 4) / 3
+const PUZZLE_ID = new RegExp(`^[A-Za-z0-9_-]{${PUZZLE_ID_LENGTH}}$`)
+
+/** What a sealed puzzle says; `nonce` is what marks it spent. */
+type OpenedPuzzle = { purpose: CostPurpose; expiresAt: number; answer: number; picture: string; nonce: string }
+
+function sealPuzzle(deps: Deps, purpose: CostPurpose, expiresAt: number, p: Puzzle): string {
+  // Only a bug makes a puzzle that does not fit: a maker that draws other letters or bigger numbers.
+  if (!/^[a-z0-9]+$/.test(p.picture) || p.picture.length !== PICTURE_LENGTH || !Number.isInteger(p.answer) || p.answer < 0 || p.answer > 255) throw new Error('a puzzle that cannot be sealed')
+  const plain = Buffer.alloc(SEALED_BYTES)
+  plain[0] = COST_PURPOSES.indexOf(purpose)
+  plain.writeUIntBE(expiresAt, 1, 6)
+  plain[7] = p.answer
+  plain.write(p.picture, 8, 'latin1')
+  const head = Buffer.from([SEAL_FORMAT])
+  const iv = randomBytes(IV_BYTES)
+  const cipher = createCipheriv('aes-256-gcm', deps.costs.secrets.puzzles, iv, { authTagLength: TAG_BYTES }).setAAD(head)
+  return Buffer.concat([head, iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]).toString('base64url')
+}
+
+/** The puzzle an id seals; null if it is not one the server sealed (malformed, forged, changed). */
+function openPuzzle(deps: Deps, id: string): OpenedPuzzle | null {
+  if (!PUZZLE_ID.test(id)) return null
+  const bytes = Buffer.from(id, 'base64url')
+  if (bytes[0] !== SEAL_FORMAT) return null
+  const iv = bytes.subarray(1, 1 + IV_BYTES)
+  let plain: Buffer
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', deps.costs.secrets.puzzles, iv, { authTagLength: TAG_BYTES }).setAAD(bytes.subarray(0, 1))
+    decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES))
+    plain = Buffer.concat([decipher.update(bytes.subarray(1 + IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()])
+  } catch {
+    return null
+  }
+  // Sealed by us: from here on what the puzzle says is true.
+  const purpose = COST_PURPOSES[plain[0]!]
+  if (!purpose) return null // sealed for a purpose this version does not know
+  return { purpose, expiresAt: plain.readUIntBE(1, 6), answer: plain[7]!, picture: plain.toString('latin1', 8), nonce: iv.toString('base64url') }
+}
+
+/** A new puzzle, sealed into its id: nothing is kept until it is tried. */
+export function issuePuzzle(deps: Deps, purpose: CostPurpose, expiresAt: number): IssuedCost['puzzle'] {
   const p = deps.puzzles()
-  const id = await deps.costs.keep({
-    purpose,
-    picture: p.picture,
-    pictureMac: answerMac(deps, 'picture', readPicture(p.picture)).toString('hex'),
-    answerMac: answerMac(deps, 'answer', String(p.answer)).toString('hex'),
-    expiresAt,
-  })
-  return id ? { id, question: p.question } : null
+  return { id: sealPuzzle(deps, purpose, expiresAt, p), question: p.question }
 }
 
 type Refusal = 'unpaid' | 'wrong' | 'invalid' | 'expired' | 'used' | 'wrong-purpose' | 'gone' | 'busy'
@@ -134,29 +177,32 @@ async function payWithWork(deps: Deps, purpose: CostPurpose, field: string, solu
   if (!verified) throw refuse('invalid')
   // Signed by us: from here on what the challenge says is true.
   if (challenge.parameters.data?.purpose !== purpose) throw refuse('wrong-purpose')
-  const spent = await deps.costs.spend(challenge.parameters.nonce, expiresAt)
+  const spent = await deps.costs.spend('pow', challenge.parameters.nonce, expiresAt)
   if (spent !== 'ok') throw refuse(spent)
 }
 
 async function payWithPuzzle(deps: Deps, purpose: CostPurpose, id: string, picture: string, answer: string): Promise<void> {
-  // Used up before anything is compared: a wrong answer cannot be followed by another guess.
-  const p = isPuzzleId(id) ? await deps.costs.take(id) : null
-  if (!p || deps.now() > p.expiresAt) throw refuse('gone')
+  const p = openPuzzle(deps, id)
+  if (!p) throw refuse('gone')
+  if (deps.now() > p.expiresAt) throw refuse('expired')
+  // Spent before anything is compared, on every node: a wrong answer cannot be followed by another guess.
+  const spent = await deps.costs.spend('puzzle', p.nonce, p.expiresAt)
+  if (spent !== 'ok') throw refuse(spent === 'used' ? 'gone' : 'busy')
   if (p.purpose !== purpose) throw refuse('wrong-purpose')
   const n = readAnswer(answer)
-  // Both compared, always, in constant time: either answer pays.
-  const pictureOk = timingSafeEqual(answerMac(deps, 'picture', readPicture(picture)), Buffer.from(p.pictureMac, 'hex'))
-  const answerOk = timingSafeEqual(answerMac(deps, 'answer', n === null ? '' : String(n)), Buffer.from(p.answerMac, 'hex'))
+  // Both compared, always, as MACs in constant time: either answer pays.
+  const pictureOk = timingSafeEqual(answerMac(deps, 'picture', readPicture(picture)), answerMac(deps, 'picture', p.picture))
+  const answerOk = timingSafeEqual(answerMac(deps, 'answer', n === null ? '' : String(n)), answerMac(deps, 'answer', String(p.answer)))
   if (!((picture.trim() !== '' && pictureOk) || (n !== null && answerOk))) throw refuse('wrong')
 }
 
 /**
- * The picture of a live puzzle, as PNG bytes; null if there is no such puzzle (unknown, used or
+ * The picture of a puzzle, as PNG bytes; null if there is no such puzzle (forged, spent or
  * expired); 'busy' with the refusal picture when this process has drawn its share this second.
  */
 export async function drawCostPicture(deps: Deps, id: string): Promise<{ png: Uint8Array; busy: boolean } | null> {
-  const text = isPuzzleId(id) ? await deps.costs.picture(id) : null
-  if (!text) return null
+  const p = openPuzzle(deps, id)
+  if (!p || deps.now() > p.expiresAt || (await deps.costs.isSpent('puzzle', p.nonce))) return null
   if (!(await deps.drawBudget.take())) return { png: await busyPicture(), busy: true }
-  return { png: await drawPicture(text), busy: false }
+  return { png: await drawPicture(p.picture), busy: false }
 }

@@ -75,7 +75,7 @@ describe('the cost of an identity with JavaScript off', () => {
     // The pictures came from this server; no script ran, so no solver was fetched.
     const origin = new URL(suite.server.url).origin
     expect(requests.filter((r) => new URL(r.split(' ')[1]!).origin !== origin)).toEqual([])
-    expect(requests.filter((r) => /\/cost\/[A-Za-z0-9_-]{22}\.png$/.test(r)).length).toBeGreaterThanOrEqual(2)
+    expect(requests.filter((r) => /\/cost\/[A-Za-z0-9_-]{56}\.png$/.test(r)).length).toBeGreaterThanOrEqual(2)
     expect(requests.filter((r) => /\/static\/(pow|altcha)/.test(r))).toEqual([])
     // The refusal's 422 is the server's answer (the browser notes its status); nothing else went wrong.
     expect(problems.filter((p) => !/status of 422 .*\/identity\/disposable/.test(p))).toEqual([])

@@ -191,7 +191,7 @@ describe('a cost for a new identity (ABUSE_COSTS=on)', () => {
     expect(Buffer.from(bytes).includes(puzzle!.picture)).toBe(false)
     // Fetching the picture does not use the puzzle up.
     expect((await c.request(`/cost/${puzzleId}.png`)).status).toBe(200)
-    expect((await c.request(`/cost/${'A'.repeat(22)}.png`)).status).toBe(404)
+    expect((await c.request(`/cost/${'A'.repeat(56)}.png`)).status).toBe(404)
     expect((await c.request('/cost/not-an-id.png')).status).toBe(404)
     clock += 11 * 60_000
     expect((await c.request(`/cost/${puzzleId}.png`)).status).toBe(404)
@@ -211,19 +211,69 @@ describe('a cost for a new identity (ABUSE_COSTS=on)', () => {
     expect((await take(c, { cost_puzzle: puzzleId!, cost_answer: String(puzzle!.answer) })).res.status).toBe(303)
   })
 
-  it('at CAPTCHA_MAX_LIVE no new puzzle is made (the form says so), and none waiting is pushed out', async () => {
-    await open({ CAPTCHA_MAX_LIVE: '2' })
+  it('page views store no puzzle: after many GETs of /identity the next visitor with JavaScript off still gets one, and it pays', async () => {
+    // The attack: a client that only loads the form, ~84 times a second, filled a cap of 50,000
+    // stored puzzles (CAPTCHA_MAX_LIVE), and then no one with JavaScript off could take an identity.
+    // Here the cap the stored puzzles had is set to 20, and 30 page views make 60 puzzles.
+    await open({ CAPTCHA_MAX_LIVE: '20' })
+    const attacker = board.client()
+    for (let i = 0; i < 30; i++) await identityPage(attacker)
     const c = board.client()
-    const page = await identityPage(c) // two puzzles: one per form
-    const first = costOf(page, '/identity/disposable')
-    const full = await identityPage(board.client())
-    expect(costOf(full, '/identity/disposable').puzzleId).toBeUndefined()
-    expect(formOf(full, '/identity/disposable')).toContain('Too many checks are waiting to be answered just now')
-    // The proof of work is still offered: it keeps nothing until it is spent.
-    expect(costOf(full, '/identity/disposable').pow).toMatch(/^[A-Za-z0-9_-]{100,}$/)
-    expect((await take(c, { cost_puzzle: first.puzzleId!, cost_answer: String(first.puzzle!.answer) })).res.status).toBe(303)
-    // Answered, it made room for one more.
-    expect(costOf(await identityPage(board.client()), '/identity/disposable').puzzleId).toBeDefined()
+    const { puzzleId, puzzle } = costOf(await identityPage(c), '/identity/disposable')
+    expect(puzzleId).toBeDefined()
+    expect((await c.request(`/cost/${puzzleId}.png`)).status).toBe(200)
+    expect((await take(c, { cost_puzzle: puzzleId!, cost_answer: String(puzzle!.answer) })).res.status).toBe(303)
+  })
+
+  it('a puzzle that was paid for pays no second form, from any client: its answer again → 422 and no session', async () => {
+    await open()
+    const c = board.client()
+    const { puzzleId, puzzle } = costOf(await identityPage(c), '/identity/disposable')
+    const paid = { cost_puzzle: puzzleId!, cost_answer: String(puzzle!.answer) }
+    expect((await take(c, paid)).res.status).toBe(303)
+    const replayer = board.client()
+    await identityPage(replayer)
+    const r = await take(replayer, paid)
+    expect(r.res.status).toBe(422)
+    expect(r.text).toContain('are no longer good')
+    expect(replayer.cookies.has('cb_session')).toBe(false)
+    expect((await c.request(`/cost/${puzzleId}.png`)).status).toBe(404)
+  })
+
+  it('a puzzle id changed anywhere, or not made by this server → 404 for its picture and 422 on paying; the real one still pays', async () => {
+    await open()
+    const c = board.client()
+    const { puzzleId, puzzle } = costOf(await identityPage(c), '/identity/disposable')
+    const id = puzzleId!
+    expect(id).toMatch(/^[A-Za-z0-9_-]{56}$/)
+    // Sealed: the id does not show the picture's text or the answer.
+    expect(Buffer.from(id, 'base64url').includes(puzzle!.picture)).toBe(false)
+    const flip = (at: number) => id.slice(0, at) + (id[at] === 'A' ? 'B' : 'A') + id.slice(at + 1)
+    // The format byte, the nonce, the sealed puzzle, the tag; then an id made under another key.
+    const forged = [flip(0), flip(5), flip(20), flip(30), flip(55), Buffer.alloc(42, 1).toString('base64url')]
+    for (const bad of forged) {
+      expect((await c.request(`/cost/${bad}.png`)).status, bad).toBe(404)
+      const r = await take(c, { cost_puzzle: bad, cost_picture: puzzle!.picture, cost_answer: String(puzzle!.answer) })
+      expect(r.res.status, bad).toBe(422)
+      expect(r.text).toContain('are no longer good')
+    }
+    expect((await take(c, { cost_puzzle: id + 'A', cost_answer: String(puzzle!.answer) })).res.status).toBe(422)
+    expect(c.cookies.has('cb_session')).toBe(false)
+    // None of that spent the real puzzle.
+    expect((await take(c, { cost_puzzle: id, cost_answer: String(puzzle!.answer) })).res.status).toBe(303)
+  })
+
+  it('a puzzle more than 10 minutes old → 422 even with the right answer, and its picture → 404', async () => {
+    let clock = Date.now()
+    await open({}, () => clock)
+    const c = board.client()
+    const { puzzleId, puzzle } = costOf(await identityPage(c), '/identity/disposable')
+    clock += 10 * 60_000 + 1
+    expect((await c.request(`/cost/${puzzleId}.png`)).status).toBe(404)
+    const r = await take(c, { cost_puzzle: puzzleId!, cost_picture: puzzle!.picture, cost_answer: String(puzzle!.answer) })
+    expect(r.res.status).toBe(422)
+    expect(r.text).toContain('more than 10 minutes old')
+    expect(c.cookies.has('cb_session')).toBe(false)
   })
 
   it('ABUSE_COSTS=off: the forms carry no check and an identity costs nothing', async () => {

@@ -334,7 +334,7 @@ describe('no reputation', () => {
       '/c/:cell/questions/:question{[0-9]+}',
       '/c/:cell/questions/:question{[0-9]+}/bundle.json',
       '/c/:cell/questions/new',
-      '/cost/:file{[A-Za-z0-9_-]{22}\\.png}',
+      '/cost/:file{[A-Za-z0-9_-]{56}\\.png}',
       '/favicon.ico',
       '/identity',
       '/identity/challenge',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { makePgDatabase, TEST_REDIS_URL } from '../support/app.ts'
+import { hiddenFields } from '../support/forms.ts'
 import { clearsignWith, heldKey, unescape } from '../support/keys.ts'
 import { startServer } from '../support/server.ts'
 import { Visitor } from '../support/visitor.ts'
@@ -73,6 +74,32 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
         const r = await replay.post('/identity/login', { via: 'gpg', public_key: key.publicKey, signed })
         expect(r.res.status).toBe(422)
         expect(unescape(r.text)).toContain('That challenge was already used')
+      }
+    } finally {
+      await Promise.all([a.stop(), b.stop()])
+      await db.drop()
+    }
+  }, 60_000)
+
+  it('a puzzle shown by one node draws on the other, and is tried once across both: a second try on either is refused', async () => {
+    const db = await makePgDatabase()
+    const env = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, ABUSE_COSTS: 'on' }
+    const [a, b] = await Promise.all([startServer(env), startServer(env)])
+    try {
+      const onA = new Visitor(a.url)
+      const id = hiddenFields((await onA.fetch('/identity')).text, '/identity/disposable').cost_puzzle!
+      // Sealed under the secret both nodes share: B opens what A sealed.
+      expect((await new Visitor(b.url).fetch(`/cost/${id}.png`)).res.status).toBe(200)
+      // Its one try, on B (the answer is unknown here: a wrong one uses it up as well as a right one).
+      const onB = new Visitor(b.url)
+      const tried = await onB.post('/identity/disposable', { cost_puzzle: id, cost_picture: 'wrong', cost_answer: 'none' })
+      expect(tried.res.status).toBe(422)
+      expect(unescape(tried.text)).toContain('That answer did not match')
+      for (const node of [a, b]) {
+        expect((await new Visitor(node.url).fetch(`/cost/${id}.png`)).res.status).toBe(404)
+        const again = await new Visitor(node.url).post('/identity/disposable', { cost_puzzle: id, cost_picture: 'wrong', cost_answer: 'none' })
+        expect(again.res.status).toBe(422)
+        expect(unescape(again.text)).toContain('are no longer good')
       }
     } finally {
       await Promise.all([a.stop(), b.stop()])

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { makePuzzle, makeQuestion, numberInWords, PICTURE_LETTERS, readAnswer, readPicture } from '../../src/domain/costs.ts'
-import { MemoryCostStore, type StoredPuzzle } from '../../src/ephemeral/costs.ts'
+import { MemoryCostStore } from '../../src/ephemeral/costs.ts'
 
-// The puzzles a form costs with JavaScript off, and the memory that holds them and spent proofs of work.
+// The puzzles a form costs with JavaScript off, and the memory of spent proofs of work and puzzles.
 describe('puzzles', () => {
   it('a question is answered by its number, typed in digits or words, in any case, with a full stop or spaces', () => {
     for (let n = 0; n < 50; n++) {
@@ -38,48 +38,43 @@ describe('puzzles', () => {
 })
 
 describe('the memory of costs', () => {
-  const puzzle = (expiresAt: number): StoredPuzzle => ({ purpose: 'identity', picture: 'abcde', pictureMac: '00', answerMac: '11', expiresAt })
-
-  it('a puzzle is taken once; its picture can be read until then, and not after it expires', async () => {
+  it('something spent is spent until it expires, and reads so without being marked again', async () => {
     let now = 1_000_000
     const store = new MemoryCostStore(() => now, 10)
-    const id = (await store.keep(puzzle(now + 600_000)))!
-    expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/)
-    expect(await store.picture(id)).toBe('abcde')
-    expect(await store.picture(id)).toBe('abcde')
-    const other = (await store.keep(puzzle(now + 600_000)))!
-    expect((await store.take(id))?.picture).toBe('abcde')
-    expect(await store.take(id)).toBeNull()
-    expect(await store.picture(id)).toBeNull()
-    now += 600_001
-    expect(await store.picture(other)).toBeNull()
+    expect(await store.isSpent('pow', 'p')).toBe(false)
+    expect(await store.spend('pow', 'p', now + 1000)).toBe('ok')
+    expect(await store.isSpent('pow', 'p')).toBe(true)
+    expect(await store.spend('pow', 'p', now + 1000)).toBe('used')
+    expect(await store.isSpent('pow', 'q')).toBe(false)
+    now += 1001
+    expect(await store.isSpent('pow', 'p')).toBe(false)
     store.close()
   })
 
-  it('at the cap no puzzle is made and none waiting is pushed out; once some expire, there is room again', async () => {
-    let now = 1_000_000
-    const store = new MemoryCostStore(() => now, 3)
-    const kept = [await store.keep(puzzle(now + 1000)), await store.keep(puzzle(now + 5000)), await store.keep(puzzle(now + 5000))]
-    expect(kept.every(Boolean)).toBe(true)
-    expect(await store.keep(puzzle(now + 5000))).toBeNull()
-    for (const id of kept) expect(await store.picture(id!)).toBe('abcde')
-    now += 2000 // the first expired
-    expect(await store.keep(puzzle(now + 5000))).not.toBeNull()
-    expect(await store.keep(puzzle(now + 5000))).toBeNull()
+  it('puzzles are spent in a set of their own: wrong answers that fill it do not make proofs of work wait', async () => {
+    const now = 1_000_000
+    const store = new MemoryCostStore(() => now, 2)
+    expect(await store.spend('puzzle', 'a', now + 1000)).toBe('ok')
+    expect(await store.spend('puzzle', 'b', now + 1000)).toBe('ok')
+    expect(await store.spend('puzzle', 'c', now + 1000)).toBe('busy')
+    expect(await store.isSpent('pow', 'a')).toBe(false)
+    expect(await store.spend('pow', 'a', now + 1000)).toBe('ok')
+    expect(await store.spend('pow', 'b', now + 1000)).toBe('ok')
+    expect(await store.spend('pow', 'c', now + 1000)).toBe('busy')
     store.close()
   })
 
   it('a proof of work is spent once; at the cap, new ones wait ("busy") rather than forget a spent one early', async () => {
     let now = 1_000_000
-    const store = new MemoryCostStore(() => now, 10, 2)
-    expect(await store.spend('a', now + 1000)).toBe('ok')
-    expect(await store.spend('a', now + 1000)).toBe('used')
-    expect(await store.spend('b', now + 5000)).toBe('ok')
-    expect(await store.spend('c', now + 5000)).toBe('busy')
-    expect(await store.spend('a', now + 1000)).toBe('used')
+    const store = new MemoryCostStore(() => now, 2)
+    expect(await store.spend('pow', 'a', now + 1000)).toBe('ok')
+    expect(await store.spend('pow', 'a', now + 1000)).toBe('used')
+    expect(await store.spend('pow', 'b', now + 5000)).toBe('ok')
+    expect(await store.spend('pow', 'c', now + 5000)).toBe('busy')
+    expect(await store.spend('pow', 'a', now + 1000)).toBe('used')
     now += 2000
-    expect(await store.spend('c', now + 5000)).toBe('ok')
-    expect(await store.spend('b', now + 5000)).toBe('used')
+    expect(await store.spend('pow', 'c', now + 5000)).toBe('ok')
+    expect(await store.spend('pow', 'b', now + 5000)).toBe('used')
     store.close()
   })
 })

@@ -19,15 +19,13 @@ export function costFields(cost: IssuedCost | null, form: FormState): Html | '' 
 <p class="cost-status hint" role="status"></p>
 ${fieldError(form, 'cost')}
 <noscript><fieldset class="puzzle"><legend>A check that a person is sending this</legend>
-${p
-  ? html`<input type="hidden" name="cost_puzzle" value="${p.id}">
+<input type="hidden" name="cost_puzzle" value="${p.id}">
 <img src="/cost/${p.id}.png" width="300" height="100" alt="A picture of five letters and digits. If you cannot see or read it, answer the question below instead.">
 <label for="${id('cost_picture')}">Type the five letters and digits in the picture</label>
 <input id="${id('cost_picture')}" name="cost_picture" autocomplete="off" autocapitalize="none" spellcheck="false" maxlength="20">
 <label for="${id('cost_answer')}">Or answer this question, in digits or words: ${p.question}</label>
 <input id="${id('cost_answer')}" name="cost_answer" autocomplete="off" maxlength="40">
-<p class="hint">One answer is enough. Each picture and question can be tried once, for 10 minutes.</p>`
-  : html`<p>Too many checks are waiting to be answered just now, so none could be made for this form. Try again in a few minutes (reload this page); with JavaScript on, your browser can do the check by itself.</p>`}
+<p class="hint">One answer is enough. Each picture and question can be tried once, for 10 minutes.</p>
 </fieldset></noscript>
 </div>`
 }
