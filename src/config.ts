@@ -47,6 +47,10 @@ const schema = z.object({
   CAPTCHA_RENDERS_PER_SECOND: z.coerce.number().int().positive().default(20),
   // Pictures and questions waiting to be answered, at most; at the cap no new one is made.
   CAPTCHA_MAX_LIVE: z.coerce.number().int().positive().default(50_000),
+  // Flood mode (README, "Flood mode"): past this many posts in a minute on one board, each post
+  // there costs a check, until the board has stayed under it for FLOOD_HOLD_MINUTES.
+  FLOOD_POSTS_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  FLOOD_HOLD_MINUTES: z.coerce.number().positive().default(10),
 }).refine((e) => e.HEADERS_TIMEOUT_SECONDS <= e.REQUEST_TIMEOUT_SECONDS, { message: 'HEADERS_TIMEOUT_SECONDS may not exceed REQUEST_TIMEOUT_SECONDS', path: ['HEADERS_TIMEOUT_SECONDS'] })
 
 export type Config = {
@@ -87,6 +91,8 @@ export type Config = {
   powMaxCounter: number
   captchaRendersPerSecond: number
   captchaMaxLive: number
+  /** Flood mode: posts a minute on one board past which it is in flood, and how long it stays so after the last such minute. */
+  flood: { postsPerMinute: number; holdMs: number }
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -133,5 +139,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     powMaxCounter: e.POW_MAX_COUNTER,
     captchaRendersPerSecond: e.CAPTCHA_RENDERS_PER_SECOND,
     captchaMaxLive: e.CAPTCHA_MAX_LIVE,
+    flood: { postsPerMinute: e.FLOOD_POSTS_PER_MINUTE, holdMs: e.FLOOD_HOLD_MINUTES * 60_000 },
   }
 }
