@@ -7,6 +7,7 @@ import { pseudonymOf, showPseudonym } from './domain/pseudonym.ts'
 import { verifyTally } from './services/verify-tally.ts'
 import { purge, removePost, removeThread, type PurgeReport } from './services/forget.ts'
 import { addRosterKey, createBoard, createCell, listAllCells, listCellBoards, listCellRoster } from './services/cells.ts'
+import { setBoardFloodMode, setRosterFloodExemption } from './services/flood.ts'
 
 // Operator commands: npm run cellboard -- <command> …  Errors go to stderr with exit code 1.
 const USAGE = `usage: npm run cellboard -- <command>
@@ -16,9 +17,16 @@ const USAGE = `usage: npm run cellboard -- <command>
                                                        refuses a folder that holds no board
   cell create SLUG --name NAME [--principle TEXT]...   create a cell with its line
   cell list                                            list cells
+  cell flood-exempt CELL yes|no                        whether keys on the cell's roster post without
+                                                       a check while one of its boards is in flood
+                                                       (yes at first)
   board create CELL SLUG --name NAME [--description TEXT]
                [--visibility public|members] [--retention-days N]
   board list CELL                                      list a cell's boards
+  board flood CELL BOARD auto|on|off                   flood mode: every post there asks for a check
+                                                       while the board gets more than
+                                                       FLOOD_POSTS_PER_MINUTE posts a minute (auto,
+                                                       at first), always (on), or never (off)
   roster add CELL KEYFILE|- --role member|voter        add a public key to a cell's roster
   roster list CELL                                     list a cell's roster
   post remove CELL BOARD THREAD NUMBER                 hard-delete one post, then purge (THREAD is the
@@ -78,6 +86,14 @@ async function run(argv: string[]): Promise<void> {
       case 'cell list':
         for (const c of await listAllCells(deps)) console.log(`${c.slug}\t${c.name}`)
         break
+      case 'cell flood-exempt': {
+        need(2, 'CELL yes|no')
+        const answer = rest[1]!
+        if (answer !== 'yes' && answer !== 'no') throw new UsageError('cell flood-exempt takes CELL yes|no')
+        await setRosterFloodExemption(deps, { cell: rest[0]!, exempt: answer === 'yes' })
+        console.log(answer === 'yes' ? `keys on the roster of ${rest[0]} post without a check while a board is in flood` : `keys on the roster of ${rest[0]} pay the same check as everyone while a board is in flood`)
+        break
+      }
       case 'board create': {
         need(2, 'CELL SLUG')
         if (!values.name) throw new UsageError('board create needs --name')
@@ -91,6 +107,12 @@ async function run(argv: string[]): Promise<void> {
         need(1, 'CELL')
         for (const b of await listCellBoards(deps, rest[0]!)) console.log(`${b.slug}\t${b.visibility}\t${b.retention_days ?? '-'}\t${b.name}`)
         break
+      case 'board flood': {
+        need(3, 'CELL BOARD auto|on|off')
+        const setting = await setBoardFloodMode(deps, { cell: rest[0]!, board: rest[1]!, setting: rest[2]! })
+        console.log(`flood mode of ${rest[0]}/${rest[1]} is ${setting}`)
+        break
+      }
       case 'roster add': {
         need(2, 'CELL KEYFILE (or - for standard input)')
         if (!values.role) throw new UsageError('roster add needs --role member|voter')

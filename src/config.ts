@@ -45,6 +45,10 @@ const schema = z.object({
   POW_MAX_COUNTER: z.coerce.number().int().min(2).max(100_000_000).default(2000),
   // Pictures drawn per second by one process; past it, the picture says so and the question still works.
   CAPTCHA_RENDERS_PER_SECOND: z.coerce.number().int().positive().default(20),
+  // Flood mode (README, "Flood mode"): past this many posts in a minute on one board, each post
+  // there costs a check, until the board has stayed under it for FLOOD_HOLD_MINUTES.
+  FLOOD_POSTS_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  FLOOD_HOLD_MINUTES: z.coerce.number().positive().default(10),
 }).refine((e) => e.HEADERS_TIMEOUT_SECONDS <= e.REQUEST_TIMEOUT_SECONDS, { message: 'HEADERS_TIMEOUT_SECONDS may not exceed REQUEST_TIMEOUT_SECONDS', path: ['HEADERS_TIMEOUT_SECONDS'] })
 
 export type Config = {
@@ -84,6 +88,8 @@ export type Config = {
   powCost: number
   powMaxCounter: number
   captchaRendersPerSecond: number
+  /** Flood mode: posts a minute on one board past which it is in flood, and how long it stays so after the last such minute. */
+  flood: { postsPerMinute: number; holdMs: number }
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -129,5 +135,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     powCost: e.POW_COST,
     powMaxCounter: e.POW_MAX_COUNTER,
     captchaRendersPerSecond: e.CAPTCHA_RENDERS_PER_SECOND,
+    flood: { postsPerMinute: e.FLOOD_POSTS_PER_MINUTE, holdMs: e.FLOOD_HOLD_MINUTES * 60_000 },
   }
 }

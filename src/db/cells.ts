@@ -44,3 +44,7 @@ export async function currentLine(db: Db, cellId: number): Promise<Line> {
 export async function lockCell(db: Db, cellId: number): Promise<void> {
   await db.updateTable('cell').set((eb) => ({ slug: eb.ref('slug') })).where('id', '=', cellId).execute()
 }
+
+export async function setFloodExemptRoster(db: Db, cellId: number, exempt: boolean): Promise<void> {
+  await db.updateTable('cell').set({ flood_exempt_roster: exempt ? 1 : 0 }).where('id', '=', cellId).execute()
+}

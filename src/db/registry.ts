@@ -16,6 +16,7 @@ export const registry: Record<string, { about: string; columns: Record<string, C
       name: ['published', 'the cell’s name, shown on its page'],
       created_at: ['published', 'coarse time the cell was created'],
       last_question_number: ['operational', 'the number the cell’s latest question got, so the next one counts on from it; the same as that question’s published number'],
+      flood_exempt_roster: ['published', 'whether keys on the roster post without a check while a board is in flood; set by the operator, who is logged in the decision log'],
     },
   },
   line: {
@@ -49,6 +50,7 @@ export const registry: Record<string, { about: string; columns: Record<string, C
       retention_days: ['published', 'threads older than this are forgotten (empty: kept)'],
       created_at: ['published', 'coarse time the board was created'],
       last_thread_number: ['operational', 'the number the board’s latest thread got; numbers are never reused, and count this board’s threads only'],
+      flood: ['published', 'flood mode: auto (when its posts per minute pass the threshold), on or off; set by the operator, who is logged in the decision log'],
     },
   },
   public_key: {
@@ -194,6 +196,7 @@ export const ephemeral: readonly (readonly [string, string])[] = [
   ['rate limits on raising questions', 'a counter per key, in memory, forgotten after an hour'],
   ['login challenges', 'a random nonce to sign, single-use, forgotten after 10 minutes'],
   ['form tokens (CSRF)', 'derived from a random cookie and a secret that lives only in memory'],
+  ['posts per minute on each board (flood mode)', 'one counter per board, not per key, forgotten after a minute; whether the board is in flood, forgotten when the flood has been over for a while (10 minutes by default)'],
   ['the check a new identity costs', 'a solved proof of work is remembered until its challenge expires (10 minutes), so it pays once; a picture’s letters and its question’s answer (as MACs) until answered once, or 10 minutes'],
 ]
 

@@ -1,7 +1,16 @@
 import type { Generated, Insertable, Selectable } from 'kysely'
+import type { FloodSetting } from '../domain/flood.ts'
 
 // Table types as the migrations create them. Times are ISO-8601 strings, already coarse.
-export interface CellTable { id: Generated<number>; slug: string; name: string; created_at: string; last_question_number: Generated<number> }
+export interface CellTable {
+  id: Generated<number>
+  slug: string
+  name: string
+  created_at: string
+  last_question_number: Generated<number>
+  /** 1: keys on the roster post without a cost while a board of the cell is in flood; 0: they pay too. */
+  flood_exempt_roster: Generated<number>
+}
 export interface LineTable { id: Generated<number>; cell_id: number; version: number; created_at: string; question_id: number | null }
 export interface PrincipleTable { id: Generated<number>; line_id: number; number: number; text: string }
 export interface BoardTable {
@@ -14,6 +23,7 @@ export interface BoardTable {
   retention_days: number | null
   created_at: string
   last_thread_number: Generated<number>
+  flood: Generated<FloodSetting>
 }
 export interface PublicKeyTable { id: Generated<number>; fingerprint: string; armored: string; created_at: string }
 export interface RosterEntryTable { id: Generated<number>; cell_id: number; key_id: number; role: 'member' | 'voter'; created_at: string }

@@ -2,12 +2,13 @@ import { Redis } from 'ioredis'
 import { MemoryChallengeStore, type ChallengeStore } from './challenges.ts'
 import { MemoryCostStore, RedisCostStore, sharedCostSecrets, type CostStore } from './costs.ts'
 import { CsrfTokens } from './csrf.ts'
+import { MemoryFloodHolds, RedisFloodHolds, type FloodHolds } from './flood.ts'
 import { FlexibleRateLimiter, type RateLimiter } from './rate-limits.ts'
 import { assertNotPersistent, RedisChallengeStore, RedisSessionStore, RedisSubmissionStore, sharedChallengeSecret, sharedCsrfSecret } from './redis.ts'
 import { MemorySessionStore, type SessionStore } from './sessions.ts'
 import { MemorySubmissionStore, type SubmissionStore } from './submissions.ts'
 
-export type Ephemeral = { sessions: SessionStore; challenges: ChallengeStore; rateLimits: RateLimiter; csrf: CsrfTokens; submissions: SubmissionStore; costs: CostStore; close(): Promise<void> }
+export type Ephemeral = { sessions: SessionStore; challenges: ChallengeStore; rateLimits: RateLimiter; csrf: CsrfTokens; submissions: SubmissionStore; costs: CostStore; floodHolds: FloodHolds; close(): Promise<void> }
 
 /**
  * Ephemeral state: in this process's memory, or — when several nodes share it — in a Redis that
@@ -21,6 +22,7 @@ export async function openEphemeral(opts: { redisUrl: string | null; allowPersis
     const rateLimits = new FlexibleRateLimiter()
     const submissions = new MemorySubmissionStore(now)
     const costs = new MemoryCostStore(now)
+    const floodHolds = new MemoryFloodHolds(now)
     return {
       sessions,
       challenges,
@@ -28,8 +30,10 @@ export async function openEphemeral(opts: { redisUrl: string | null; allowPersis
       csrf: new CsrfTokens(),
       submissions,
       costs,
+      floodHolds,
       async close() {
         costs.close()
+        floodHolds.close()
         sessions.close()
         challenges.close()
         rateLimits.close()
@@ -58,6 +62,7 @@ export async function openEphemeral(opts: { redisUrl: string | null; allowPersis
     csrf: new CsrfTokens(await sharedCsrfSecret(redis)),
     submissions: new RedisSubmissionStore(redis),
     costs: new RedisCostStore(redis, await sharedCostSecrets(redis), now),
+    floodHolds: new RedisFloodHolds(redis, now),
     async close() {
       await sessions.close()
       await redis.quit().catch(() => redis.disconnect())

@@ -2,10 +2,12 @@ import { Hono } from 'hono'
 import { notFound } from '../domain/errors.ts'
 import type { Deps } from '../services/deps.ts'
 import { cacheKey, cacheTag } from '../services/page-cache.ts'
+import { floodFor } from '../services/flood.ts'
 import { startThread } from '../services/posts.ts'
 import { openBoard, readBoardPage } from '../services/reading.ts'
 import { html } from '../../views/html.ts'
 import { boardHead, boardPath, newThreadForm, threadList, type BoardHeadProps } from '../../views/pages/board.ts'
+import { floodBanner } from '../../views/partials/flood.ts'
 import { emptyForm, type FormState, refusedForm } from '../../views/partials/forms.ts'
 import { pager } from '../../views/partials/pager.ts'
 import type { AppEnv } from './env.ts'
@@ -37,12 +39,15 @@ export function boardRoutes(deps: Deps) {
     }
     const m = part.meta
     const place = { site: deps.config.siteId, cell: m.cell.slug, board: m.board.slug, thread: 'new' as const }
+    const flood = await floodFor(deps, at, c.get('session'))
     return sendAround(c, deps, status, {
       title: m.board.name,
-      before: () => boardHead(m),
+      before: () => html`${boardHead(m)}${floodBanner(flood)}`,
       cached: part,
-      after: () => newThreadForm(m, place, viewerOf(c, deps), form),
-      anonymous: cacheKey.whole(key),
+      after: () => newThreadForm(m, place, viewerOf(c, deps), form, flood.cost),
+      // In flood, the banner is built per request and the whole page is not kept: a flood ends by
+      // expiring, with no write to drop a kept page, so none can go on showing the banner after it.
+      anonymous: flood.inFlood ? undefined : cacheKey.whole(key),
     })
   }
 
@@ -53,7 +58,7 @@ export function boardRoutes(deps: Deps) {
     })
     .post('/c/:cell/:board', idempotent(deps.submissions), async (c) => {
       const form = c.get('form')
-      const input = { cell: c.req.param('cell'), board: c.req.param('board'), title: form.title ?? '', body: form.body ?? '', signed: form.signed, signature: form.signature }
+      const input = { cell: c.req.param('cell'), board: c.req.param('board'), title: form.title ?? '', body: form.body ?? '', signed: form.signed, signature: form.signature, cost: form }
       return orFormAgain(
         async () => c.redirect((await startThread(deps, whoOf(c), input)).threadPath, 303),
         (e, status) => renderBoard(c, 1, refusedForm({ title: input.title, body: input.body, signed: input.signed }, e), status),

@@ -2,10 +2,12 @@ import { Hono } from 'hono'
 import { notFound } from '../domain/errors.ts'
 import type { Deps } from '../services/deps.ts'
 import { cacheKey, cacheTag } from '../services/page-cache.ts'
+import { floodFor } from '../services/flood.ts'
 import { replyToThread } from '../services/posts.ts'
 import { findPostPage, openBoard, readSignedText, readThreadPage, type ReadableBoard } from '../services/reading.ts'
 import { html } from '../../views/html.ts'
 import { threadHead, threadPath, type ThreadHeadProps } from '../../views/pages/thread.ts'
+import { floodBanner } from '../../views/partials/flood.ts'
 import { emptyForm, type FormState, refusedForm } from '../../views/partials/forms.ts'
 import { pager } from '../../views/partials/pager.ts'
 import { postArticle } from '../../views/partials/post.ts'
@@ -54,12 +56,14 @@ export function threadRoutes(deps: Deps) {
     if (page === 'last' && part.meta.pages > 1) part = await threadPart(at, number, part.meta.pages)
     const m = part.meta
     const path = threadPath(m)
+    const flood = await floodFor(deps, at, c.get('session'))
     return sendAround(c, deps, status, {
       title: m.thread.title,
-      before: () => threadHead(m),
+      before: () => html`${threadHead(m)}${floodBanner(flood)}`,
       cached: part,
-      after: () => replyForm({ threadPath: path, place: placeOf(c, number), viewer: viewerOf(c, deps), form, inline: m.page === m.pages }),
-      anonymous: cacheKey.whole(cacheKey.threadPage(at.board.id, number, m.page)),
+      after: () => replyForm({ threadPath: path, place: placeOf(c, number), viewer: viewerOf(c, deps), form, inline: m.page === m.pages, cost: flood.cost }),
+      // As for a board page: in flood, not kept whole (the flood ends with no write to drop it).
+      anonymous: flood.inFlood ? undefined : cacheKey.whole(cacheKey.threadPage(at.board.id, number, m.page)),
     })
   }
 
@@ -89,19 +93,23 @@ export function threadRoutes(deps: Deps) {
       const body = form.body ?? ''
       return orFormAgain(
         async () => {
-          const r = await replyToThread(deps, whoOf(c), { cell: c.req.param('cell'), board: c.req.param('board'), thread: number, body, signed: form.signed, signature: form.signature })
+          const r = await replyToThread(deps, whoOf(c), { cell: c.req.param('cell'), board: c.req.param('board'), thread: number, body, signed: form.signed, signature: form.signature, cost: form })
           if (!isHtmx(c)) return c.redirect(`${r.threadPath}?page=${r.page}#p${r.number}`, 303)
-          // htmx: the new post to append, and a fresh, empty form swapped in out of band.
-          const fresh = replyForm({ threadPath: r.threadPath, place: placeOf(c, number), viewer: viewerOf(c, deps), form: emptyForm(), inline: true, oob: true })
+          // htmx: the new post to append, and a fresh, empty form swapped in out of band (with a
+          // new check if the board is in flood, perhaps since this very post).
+          const { cost } = await floodFor(deps, await open(c), c.get('session'))
+          const fresh = replyForm({ threadPath: r.threadPath, place: placeOf(c, number), viewer: viewerOf(c, deps), form: emptyForm(), inline: true, oob: true, cost })
           return c.html(html`${postArticle(r.post, r.threadPath)}${fresh}`)
         },
-        (e, status) => {
+        async (e, status) => {
           const state: FormState = refusedForm({ body, signed: form.signed }, e)
           if (!isHtmx(c)) return renderThread(c, number, 'last', state, status)
+          // A fresh check with the form if the board is in flood: the one sent, if any, is spent.
+          const { cost } = await floodFor(deps, await open(c), c.get('session'))
           c.header('HX-Retarget', '#reply')
           c.header('HX-Reswap', 'outerHTML')
           const path = `/c/${c.req.param('cell')}/${c.req.param('board')}/t/${number}`
-          return c.html(replyForm({ threadPath: path, place: placeOf(c, number), viewer: viewerOf(c, deps), form: state, inline: true }), status)
+          return c.html(replyForm({ threadPath: path, place: placeOf(c, number), viewer: viewerOf(c, deps), form: state, inline: true, cost }), status)
         },
       )
     })

@@ -4,6 +4,7 @@ import type { Storage } from '../db/storage.ts'
 import type { CsrfTokens } from '../ephemeral/csrf.ts'
 import type { ChallengeStore } from '../ephemeral/challenges.ts'
 import type { CostStore, DrawBudget } from '../ephemeral/costs.ts'
+import type { FloodHolds } from '../ephemeral/flood.ts'
 import type { PuzzleMaker } from '../domain/costs.ts'
 import type { RateLimiter } from '../ephemeral/rate-limits.ts'
 import type { SessionStore } from '../ephemeral/sessions.ts'
@@ -25,6 +26,8 @@ export type Deps = {
   costs: CostStore
   drawBudget: DrawBudget
   puzzles: PuzzleMaker
+  /** Which boards are held in flood, and until when (services/flood.ts). */
+  floodHolds: FloodHolds
   cache: PageCache
   now: () => number
 }

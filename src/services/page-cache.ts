@@ -44,15 +44,15 @@ export class PageCache {
     this.#entries.set(key, part)
   }
 
-  /** A write here made these tags stale: drop them, and tell the others. */
-  invalidate(...tags: string[]): void {
+  /** A write here made these tags stale: drop them, and tell the others (a short-lived CLI awaits the telling). */
+  invalidate(...tags: string[]): Promise<unknown> {
     this.drop(tags)
-    void this.announce(tags)
+    return Promise.resolve(this.announce(tags))
   }
 
   /** A post was written to or removed from a thread: its pages and its board's pages are stale. */
   invalidateThread(threadId: number, boardId: number): void {
-    this.invalidate(cacheTag.thread(threadId), cacheTag.board(boardId))
+    void this.invalidate(cacheTag.thread(threadId), cacheTag.board(boardId))
   }
 
   /** Anything may have changed (a purge, a decision): drop everything, here and elsewhere. */

@@ -10,6 +10,7 @@ import { coarseTime } from '../domain/time.ts'
 import type { Session } from '../ephemeral/sessions.ts'
 import { clearsign, verifyClearsigned, verifyDetached } from '../pgp.ts'
 import type { Deps } from './deps.ts'
+import { countPost, payForPost } from './flood.ts'
 import { assertKeyStillValid } from './identities.ts'
 import { openBoard, pageOfPost } from './reading.ts'
 import { takeLimit, withinLimit } from './limits.ts'
@@ -37,6 +38,8 @@ export type PostInput = {
   signed?: string
   /** A detached signature over the canonical text of title and body (a browser key). */
   signature?: string
+  /** The form's cost fields, paid on a board in flood (services/flood.ts). */
+  cost?: Record<string, string | undefined>
 }
 
 type Signed = { signing: Signing; signedText: string | null; title: string; body: string }
@@ -81,9 +84,10 @@ async function signPost(deps: Deps, session: Session, where: { cell: Pick<Cell, 
  * The one write path for posts: a new thread's opening post, or a reply. One order of checks, for
  * both: the board (missing: 404; not this viewer's to read: the same 403 at every address under
  * it), the thread a reply goes to (404), who sends it (an identity, the one the form was shown
- * for, a key still valid), its limit (429), what it says and how it is signed (422). Then one transaction: the
+ * for, a key still valid), its cost on a board in flood (422), its limit (429), what it says and how it is signed (422). Then one transaction: the
  * key, the thread if it is new, the post rendered once (its >>N links need the thread's number);
- * then one tail: the thread's and board's cached pages are dropped everywhere.
+ * then one tail: the post is counted for flood mode, and the thread's and board's cached pages are
+ * dropped everywhere.
  */
 async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: number | 'new' }): Promise<Published> {
   const { cell, board } = await openBoard(deps, input.cell, input.board, who.session)
@@ -91,6 +95,9 @@ async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: nu
   if (input.thread !== 'new' && !existing) throw notFound('That thread')
   const session = requireSession(who, 'Posting')
   await assertKeyStillValid(deps, session)
+  // On a board in flood, paid first: a post that does not pay costs the server two HMACs or one
+  // look-up, and counts against nothing.
+  await payForPost(deps, { cell, board }, session, input.cost ?? {})
   // Counted before the signature is checked or made (a flood costs little to refuse), and given
   // back if the post is refused for what it says.
   const taken = await takeLimit(deps, existing ? 'reply' : 'thread', session)
@@ -106,6 +113,8 @@ async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: nu
     const post = await appendPost(tx, { thread_id: thread.id, key_id: keyId, signing: s.signing, body_source: s.body, body_html: bodyHtml, signed_text: s.signedText, created_at: createdAt })
     return { threadId: thread.id, thread: thread.number, threadPath, number: post.number, bodyHtml }
   }))
+  // Counted for flood mode before the pages are dropped: the page the next reader gets says so.
+  await countPost(deps, board.id)
   deps.cache.invalidateThread(written.threadId, board.id)
   const page = existing ? await pageOfPost(deps, written.threadId, written.number) : 1
   return { ...written, page, post: { number: written.number, signing: s.signing, bodyHtml: written.bodyHtml, createdAt, fingerprint: session.fingerprint, signed: s.signedText !== null } }

@@ -3,8 +3,13 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createApp } from '../../src/app.ts'
+import { openDeps } from '../../src/compose.ts'
+import { loadConfig } from '../../src/config.ts'
+import { ensureDefaultCell } from '../../src/services/cells.ts'
 import { generateDisposableKey } from '../../src/pgp.ts'
 import { makePgDatabase, TEST_DIALECT } from '../support/app.ts'
+import { TEST_SETTINGS } from '../support/settings.ts'
 
 // The operator CLI, run as `npm run cellboard -- …` runs it (tsx src/cli.ts). Each test has a data
 // folder of its own (and on PostgreSQL a database of its own), made into a board with `init`.
@@ -120,5 +125,60 @@ describe('npm run cellboard -- post/thread remove, purge', () => {
     // polling, so its count of attempts varies.
     const attempts = TEST_DIALECT === 'postgres' ? '[1-9]\\d*' : '1'
     expect(r.out).toMatch(new RegExp(`^purged: 0 threads past retention, 0 keys that sign nothing; checkpointed in \\d+ ms \\(${attempts} attempts\\)\n$`))
+  })
+})
+
+describe('npm run cellboard -- board flood, cell flood-exempt', () => {
+  it('sets a board’s flood mode and a cell’s roster exemption, logs each in the decision log, and a running server’s pages follow', async () => {
+    // A server over the same database, watching for the CLI's writes as a real one does; its first
+    // start makes the lobby cell and its general board (fewer CLI runs: each is a second of start-up).
+    const server = await openDeps(loadConfig({ ...TEST_SETTINGS, DATA_DIR: dataDir, ...env }), { watch: true, forgetAfterMigrating: false })
+    try {
+      await ensureDefaultCell(server.deps)
+      const app = createApp(server.deps)
+      const banner = async () => /class="notice flood"/.test(await (await app.request('/c/lobby/general')).text())
+      /** The server hears of the CLI's write within a second or so (SQLite polls once a second). */
+      const eventually = async (want: boolean) => {
+        for (let i = 0; i < 50 && (await banner()) !== want; i++) await new Promise((r) => setTimeout(r, 100))
+        return banner()
+      }
+      expect(await banner()).toBe(false)
+      expect(await banner()).toBe(false) // kept whole in the server's cache now
+
+      expect(cli('board', 'flood', 'lobby', 'general', 'on')).toMatchObject({ code: 0, out: 'flood mode of lobby/general is on\n' })
+      expect(await eventually(true)).toBe(true)
+      expect(cli('board', 'flood', 'lobby', 'general', 'off')).toMatchObject({ code: 0, out: 'flood mode of lobby/general is off\n' })
+      expect(await eventually(false)).toBe(false)
+      expect(cli('board', 'flood', 'lobby', 'general', 'auto').code).toBe(0)
+      expect(cli('cell', 'flood-exempt', 'lobby', 'no')).toMatchObject({ code: 0, out: 'keys on the roster of lobby pay the same check as everyone while a board is in flood\n' })
+
+      const { board, cell } = await server.deps.db.selectFrom('board').innerJoin('cell', 'cell.id', 'board.cell_id').select(['board.flood as board', 'cell.flood_exempt_roster as cell']).where('board.slug', '=', 'general').executeTakeFirstOrThrow()
+      expect({ board, cell }).toEqual({ board: 'auto', cell: 0 })
+      const log = (await server.deps.db.selectFrom('operator_action').select('action').orderBy('id').execute()).map((a) => a.action)
+      expect(log.slice(-4)).toEqual([
+        'set flood mode on the board "general" to on (every post there asks for a check)',
+        'set flood mode on the board "general" to off (never in flood)',
+        'set flood mode on the board "general" to auto (in flood while its posts per minute pass the threshold)',
+        'asked keys on the roster for the same check as everyone while a board is in flood',
+      ])
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('refuses a setting it does not know, or an unknown cell, on stderr with exit 1', () => {
+    // (An unknown board is refused as createBoard's neighbours are: tests/http/flood.test.ts.)
+    const cases: [string[], RegExp][] = [
+      [['board', 'flood', 'nowhere', 'general', 'always'], /Flood mode is "auto", "on" or "off"/],
+      [['board', 'flood', 'nowhere', 'general'], /board flood takes CELL BOARD auto\|on\|off/],
+      [['cell', 'flood-exempt', 'nowhere', 'maybe'], /cell flood-exempt takes CELL yes\|no/],
+      [['cell', 'flood-exempt', 'nowhere', 'yes'], /That cell does not exist/],
+    ]
+    for (const [args, message] of cases) {
+      const r = cli(...args)
+      expect(r.code, args.join(' ')).toBe(1)
+      expect(r.err, args.join(' ')).toMatch(message)
+      expect(r.out).toBe('')
+    }
   })
 })

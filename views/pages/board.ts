@@ -1,6 +1,8 @@
+import type { IssuedCost } from '../../src/domain/costs.ts'
 import { showTime } from '../../src/domain/time.ts'
 import { html, type Html } from '../html.ts'
 import { boundFields, describedBy, fieldError, formMessage, identityNeeded, type FormState } from '../partials/forms.ts'
+import { costFields } from '../partials/cost.ts'
 import { browserSigning, gpgSigning, type Place } from '../partials/signing.ts'
 import type { Viewer } from '../viewer.ts'
 
@@ -27,7 +29,8 @@ export function threadList(p: BoardHeadProps, threads: ThreadRow[]): Html {
   )}</ol>`
 }
 
-export function newThreadForm(p: BoardHeadProps, place: Place, viewer: Viewer, form: FormState): Html {
+/** `cost`: while the board is in flood, the check the form must pay (src/services/flood.ts). */
+export function newThreadForm(p: BoardHeadProps, place: Place, viewer: Viewer, form: FormState, cost: IssuedCost | null = null): Html {
   if (!viewer.identity) return html`<section id="new-thread"><h2>Start a thread</h2>${identityNeeded(form, boardPath(p))}</section>`
   const browser = browserSigning(viewer, place)
   const gpg = viewer.identity.kind === 'gpg'
@@ -41,6 +44,7 @@ ${fieldError(form, 'title')}
 <textarea id="body" name="body" rows="8"${gpg ? '' : html` required`}${describedBy(form, 'body')}>${form.values.body ?? ''}</textarea>
 ${fieldError(form, 'body')}
 ${browser.field}${gpgSigning(viewer, place, form)}
+${costFields(cost, form)}
 <button>Start thread</button>
 </form></section>`
 }

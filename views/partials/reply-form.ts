@@ -1,13 +1,16 @@
+import type { IssuedCost } from '../../src/domain/costs.ts'
 import { html, type Html } from '../html.ts'
 import type { Viewer } from '../viewer.ts'
+import { costFields } from './cost.ts'
 import { browserSigning, gpgSigning, type Place } from './signing.ts'
 import { boundFields, describedBy, fieldError, formMessage, identityNeeded, type FormState } from './forms.ts'
 
 /**
  * The reply form. On the thread's last page htmx posts it in place and appends the new post;
  * `oob` marks the fresh copy sent back with that post so the form is emptied without script.
+ * `cost`: while the board is in flood, the check the form must pay (src/services/flood.ts).
  */
-export function replyForm(p: { threadPath: string; place: Place; viewer: Viewer; form: FormState; inline: boolean; oob?: boolean }): Html {
+export function replyForm(p: { threadPath: string; place: Place; viewer: Viewer; form: FormState; inline: boolean; oob?: boolean; cost?: IssuedCost | null }): Html {
   const hx = p.inline ? html` hx-post="${p.threadPath}" hx-target="#posts" hx-swap="beforeend"` : ''
   if (!p.viewer.identity) {
     return html`<section id="reply"${p.oob ? html` hx-swap-oob="true"` : ''}>${identityNeeded(p.form, p.threadPath)}</section>`
@@ -21,6 +24,7 @@ ${boundFields(p.viewer)}${formMessage(p.form)}
 ${fieldError(p.form, 'body')}
 <p class="hint">Markdown: *emphasis*, \`code\`, &gt; quote, links (http/https), &gt;&gt;N for post N.</p>
 ${browser.field}${gpgSigning(p.viewer, p.place, p.form)}
+${costFields(p.cost ?? null, p.form)}
 <button>Post reply</button>
 </form>`
 }
