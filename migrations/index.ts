@@ -7,6 +7,7 @@ import * as revocationsKeepFingerprint from './2026113001_revocations_keep_finge
 import * as numbersByPlace from './2026120201_numbers_by_place.ts'
 import * as membersRemovalsUnnumbered from './2026120202_members_removals_unnumbered.ts'
 import * as questionKindsInCode from './2026120301_question_kinds_in_code.ts'
+import * as letters from './2026120401_letters.ts'
 
 // Listed in code, not read from the folder: Kysely's FileMigrationProvider cannot import .ts
 // under vitest. Append-only: never edit a migration that has shipped; add the next one here.
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '2026120201_numbers_by_place': numbersByPlace,
   '2026120202_members_removals_unnumbered': membersRemovalsUnnumbered,
   '2026120301_question_kinds_in_code': questionKindsInCode,
+  '2026120401_letters': letters,
 }

@@ -44,3 +44,12 @@ export async function currentLine(db: Db, cellId: number): Promise<Line> {
 export async function lockCell(db: Db, cellId: number): Promise<void> {
   await db.updateTable('cell').set((eb) => ({ slug: eb.ref('slug') })).where('id', '=', cellId).execute()
 }
+
+/** Set (or replace) a cell's key, to which letters are encrypted. */
+export async function putCellKey(db: Db, cellId: number, key: { fingerprint: string; armored: string }): Promise<void> {
+  await db.updateTable('cell').set({ key_fingerprint: key.fingerprint, key_armored: key.armored }).where('id', '=', cellId).execute()
+}
+
+export async function putLetterRetention(db: Db, cellId: number, days: number): Promise<void> {
+  await db.updateTable('cell').set({ letter_retention_days: days }).where('id', '=', cellId).execute()
+}

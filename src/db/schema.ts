@@ -1,7 +1,17 @@
 import type { Generated, Insertable, Selectable } from 'kysely'
 
 // Table types as the migrations create them. Times are ISO-8601 strings, already coarse.
-export interface CellTable { id: Generated<number>; slug: string; name: string; created_at: string; last_question_number: Generated<number> }
+export interface CellTable {
+  id: Generated<number>
+  slug: string
+  name: string
+  created_at: string
+  last_question_number: Generated<number>
+  /** The cell key (letters are encrypted to it); its private key is never here. Null: the cell takes no letters. */
+  key_fingerprint: string | null
+  key_armored: string | null
+  letter_retention_days: Generated<number>
+}
 export interface LineTable { id: Generated<number>; cell_id: number; version: number; created_at: string; question_id: number | null }
 export interface PrincipleTable { id: Generated<number>; line_id: number; number: number; text: string }
 export interface BoardTable {
@@ -76,6 +86,8 @@ export interface BallotTable {
   cast_at: string
 }
 export interface FraternalCellTable { id: Generated<number>; cell_id: number; name: string; location: string; fingerprint: string; armored: string; question_id: number; created_at: string }
+/** A letter: ciphertext to the cell key only (src/services/letters.ts), until handled or past retention. */
+export interface LetterTable { id: Generated<number>; cell_id: number; reference: string; ciphertext: string; received_at: string }
 export interface OperatorActionTable { id: Generated<number>; cell_id: number; action: string; created_at: string }
 
 export interface Database {
@@ -93,6 +105,7 @@ export interface Database {
   ballot: BallotTable
   fraternal_cell: FraternalCellTable
   operator_action: OperatorActionTable
+  letter: LetterTable
 }
 
 export type Question = Selectable<QuestionTable>
