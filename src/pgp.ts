@@ -455,11 +455,12 @@ export async function checkLetterCiphertext(armored: string, cellKeyArmored: str
   const key = await cellKeyFrom(cellKeyArmored, now)
   let message: openpgp.Message<Uint8Array>
   try {
-    message = await openpgp.readMessage({ binaryMessage: data })
+    message = await openpgp.readMessage({ binaryMessage: data, config: { enforceGrammar: true } })
   } catch {
     throw letterRefusal(NOT_A_LETTER)
   }
   const ids = message.getEncryptionKeyIDs().map((id) => id.toHex())
   if (ids.length !== 1 || ids[0] !== key.encryptionKeyId) throw letterRefusal('That letter is encrypted to another key than this cell’s. Nothing was kept. Reload the form (the cell key may have changed) and send it again.')
-  return { armored: message.armor().replace(/\r\n/g, '\n'), bucket }
+  // Its packets were framed exactly as above, nothing else: our own armor of those bytes.
+  return { armored: openpgp.armor(openpgp.enums.armor.message, data).replace(/\r\n/g, '\n'), bucket }
 }

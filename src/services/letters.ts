@@ -71,7 +71,10 @@ export async function sendLetter(deps: Deps, input: LetterInput): Promise<{ refe
   const ciphertext = input.ciphertext.trim()
   let padded: Uint8Array | null = null
   if (ciphertext) {
-    if (input.text.trim() !== '') throw new DomainError(422, 'The letter came both encrypted and as plain text. Nothing was kept: send it again.', { text: 'Send it again.' })
+    if (input.text.trim() !== '') {
+      const message = 'The letter came both encrypted and as plain text. Nothing was kept: send it again.'
+      throw new DomainError(422, message, { text: message })
+    }
     if (Buffer.byteLength(ciphertext) > MAX_ARMORED_LETTER_BYTES) throw new DomainError(413, `That is larger than any letter (at most ${MAX_ARMORED_LETTER_BYTES / 1024} KiB armored). Nothing was kept.`, { text: 'Shorten the letter.' })
   } else {
     padded = paddedLetter(input.text)
