@@ -461,6 +461,9 @@ export async function checkLetterCiphertext(armored: string, cellKeyArmored: str
   }
   const ids = message.getEncryptionKeyIDs().map((id) => id.toHex())
   if (ids.length !== 1 || ids[0] !== key.encryptionKeyId) throw letterRefusal('That letter is encrypted to another key than this cell’s. Nothing was kept. Reload the form (the cell key may have changed) and send it again.')
-  // Its packets were framed exactly as above, nothing else: our own armor of those bytes.
-  return { armored: openpgp.armor(openpgp.enums.armor.message, data).replace(/\r\n/g, '\n'), bucket }
+  // Its packets were framed exactly as above, nothing else: our own armor of those bytes. With the
+  // CRC line for a v1 encrypted-data packet, as openpgp.encrypt writes one: GnuPG 2.2 could not
+  // read the armor without it (measured: "invalid radix64 character").
+  const checksum = encrypted[0]!.tag === MESSAGE_TAG.seipd
+  return { armored: openpgp.armor(openpgp.enums.armor.message, data, undefined, undefined, undefined, checksum).replace(/\r\n/g, '\n'), bucket }
 }
