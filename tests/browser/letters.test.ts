@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import * as openpgp from 'openpgp'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDeps } from '../../src/compose.ts'
@@ -76,6 +77,27 @@ describe('a letter to a cell, in a browser', () => {
     expect(await readByGpg(reference)).toEqual({ text, size: 1024 })
     expect([...hosts]).toEqual([new URL(suite.server.url).host])
     expect(problems).toEqual([])
+  })
+
+  it('with JavaScript on, a letter the server refuses (encrypted to a key that is not the cell’s) comes back with its text in the form, and nothing is kept', async () => {
+    const page = await suite.page(true)
+    // The page is handed another key as the cell's: what a tampered key.asc would do.
+    const other = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'not the cell' }], format: 'armored' })
+    await page.route('**/c/lobby/key.asc', (route) => route.fulfill({ status: 200, contentType: 'application/pgp-keys', body: other.publicKey }))
+    const before = await withDeps(async (deps) => (await exportLetters(deps, 'lobby')).count)
+    await page.goto('/c/lobby/letters/new')
+    await page.waitForFunction(() => 'htmx' in window)
+    const text = 'A letter that will come back.\nSecond line.'
+    await page.locator('#letter-text').fill(text)
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/c/lobby/letters'),
+      page.getByRole('button', { name: 'Encrypt and send' }).click(),
+    ])
+    expect(response.status()).toBe(422)
+    await page.locator('#text-error').waitFor()
+    expect(await page.locator('#text-error').textContent()).toMatch(/another key/)
+    await page.waitForFunction((t) => (document.querySelector('#letter-text') as HTMLTextAreaElement | null)?.value === t, text)
+    expect(await withDeps(async (deps) => (await exportLetters(deps, 'lobby')).count)).toBe(before)
   })
 
   it('with JavaScript off, the text goes as typed and the server encrypts it; gpg decrypts it to the text', async () => {
