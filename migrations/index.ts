@@ -8,6 +8,7 @@ import * as numbersByPlace from './2026120201_numbers_by_place.ts'
 import * as membersRemovalsUnnumbered from './2026120202_members_removals_unnumbered.ts'
 import * as questionKindsInCode from './2026120301_question_kinds_in_code.ts'
 import * as flood from './2026120401_flood.ts'
+import * as letters from './2026120401_letters.ts'
 
 // Listed in code, not read from the folder: Kysely's FileMigrationProvider cannot import .ts
 // under vitest. Append-only: never edit a migration that has shipped; add the next one here.
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '2026120202_members_removals_unnumbered': membersRemovalsUnnumbered,
   '2026120301_question_kinds_in_code': questionKindsInCode,
   '2026120401_flood': flood,
+  '2026120401_letters': letters,
 }

@@ -7,6 +7,8 @@ import { costRoutes } from './http/costs.ts'
 import type { AppEnv } from './http/env.ts'
 import { identityRoutes } from './http/identities.ts'
 import { keyRoutes } from './http/keys.ts'
+import { letterRoutes } from './http/letters.ts'
+import { LETTER_BODY_LIMIT_BYTES } from './domain/letters.ts'
 import { formBody, postBodyLimit } from './http/middleware/form-body.ts'
 import { formTokenCheck } from './http/middleware/form-token.ts'
 import { securityHeaders } from './http/middleware/security-headers.ts'
@@ -28,6 +30,12 @@ import { formError, refusedForm } from '../views/partials/forms.ts'
 //   GET  /cost/:file                             ID.png: a captcha's picture (404 once used or expired)  http/costs.ts
 //   GET  /                                       cells                                 http/cells.ts
 //   GET  /c/:cell                                the cell's line and boards
+//   GET  /c/:cell/key.asc                        the cell key, to which letters are encrypted (404: none)  http/letters.ts
+//   GET  /c/:cell/letters/new                    write a letter (no identity; costs as one)
+//   POST /c/:cell/letters                        send it: ciphertext only is kept; the page gives its reference
+//   GET  /c/:cell/letters                        the inbox: how many wait (inbox readers only; others: as no board)
+//   GET  /c/:cell/letters/inbox.asc              every waiting letter, armored, in one file (the same)
+//   POST /c/:cell/letters/handled                forget letters by reference, then purge (the same)
 //   GET  /c/:cell/:board                         threads by last activity              http/boards.ts
 //   POST /c/:cell/:board                         start a thread
 //   GET  /c/:cell/:board/t/:thread               posts, oldest first                   http/threads.ts
@@ -65,11 +73,14 @@ export function createApp(deps: Deps) {
   app.route('/', staticRoutes())
   app.route('/', costRoutes(deps))
   app.use(viewerContext(deps))
-  app.use(postBodyLimit(deps.config.bodyLimitBytes))
+  // A letter is larger than any other form (src/domain/letters.ts says why); every other POST keeps the limit.
+  app.use(postBodyLimit(deps.config.bodyLimitBytes, { path: /^\/c\/[^/]+\/letters$/, maxBytes: Math.max(LETTER_BODY_LIMIT_BYTES, deps.config.bodyLimitBytes) }))
   app.use(formBody)
   app.use(formTokenCheck(deps))
 
   app.route('/', cellRoutes(deps))
+  // Before the boards too: /c/:cell/letters and /c/:cell/key.asc are not board names.
+  app.route('/', letterRoutes(deps))
   // Before the boards: /c/:cell/questions, /line and /decisions are not board names.
   app.route('/', questionRoutes(deps))
   app.route('/', boardRoutes(deps))

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { MissingDatabase, openDeps } from './compose.ts'
 import { loadConfig } from './config.ts'
@@ -6,6 +6,8 @@ import { DomainError } from './domain/errors.ts'
 import { pseudonymOf, showPseudonym } from './domain/pseudonym.ts'
 import { verifyTally } from './services/verify-tally.ts'
 import { purge, removePost, removeThread, type PurgeReport } from './services/forget.ts'
+import { exportLetters, markHandledByOperator, setCellKey, setLetterRetention } from './services/letters.ts'
+import { groupedFingerprint } from './domain/letters.ts'
 import { addRosterKey, createBoard, createCell, listAllCells, listCellBoards, listCellRoster } from './services/cells.ts'
 import { setBoardFloodMode, setRosterFloodExemption } from './services/flood.ts'
 
@@ -20,6 +22,13 @@ const USAGE = `usage: npm run cellboard -- <command>
   cell flood-exempt CELL yes|no                        whether keys on the cell's roster post without
                                                        a check while one of its boards is in flood
                                                        (yes at first)
+  cell key set CELL FILE|-                             set the cell's public key, to which letters are
+                                                       encrypted (never its private key)
+  letters export CELL --out FILE                       write the cell's waiting letters to FILE, one
+                                                       armored OpenPGP message each (README, "Letters")
+  letters handled CELL REF...                          forget letters by their references: hard-delete,
+                                                       then purge
+  letters retention CELL DAYS                          days a letter not marked handled is kept (30)
   board create CELL SLUG --name NAME [--description TEXT]
                [--visibility public|members] [--retention-days N]
   board list CELL                                      list a cell's boards
@@ -50,6 +59,7 @@ async function run(argv: string[]): Promise<void> {
       visibility: { type: 'string' },
       'retention-days': { type: 'string' },
       role: { type: 'string' },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -92,6 +102,34 @@ async function run(argv: string[]): Promise<void> {
         if (answer !== 'yes' && answer !== 'no') throw new UsageError('cell flood-exempt takes CELL yes|no')
         await setRosterFloodExemption(deps, { cell: rest[0]!, exempt: answer === 'yes' })
         console.log(answer === 'yes' ? `keys on the roster of ${rest[0]} post without a check while a board is in flood` : `keys on the roster of ${rest[0]} pay the same check as everyone while a board is in flood`)
+        break
+      }
+      case 'cell key': {
+        // "cell key set CELL FILE": the sub-verb is the first of the rest.
+        if (rest[0] !== 'set' || rest.length !== 3) throw new UsageError('cell key set takes CELL FILE (or - for standard input)')
+        const armored = readFileSync(rest[2] === '-' ? 0 : rest[2]!, 'utf8')
+        const { fingerprint } = await setCellKey(deps, { cell: rest[1]!, armoredKey: armored })
+        console.log(`the key of ${rest[1]} is now ${groupedFingerprint(fingerprint)}; letters are encrypted to it`)
+        break
+      }
+      case 'letters export': {
+        need(1, 'CELL --out FILE')
+        if (!values.out) throw new UsageError('letters export needs --out FILE')
+        const { count, text } = await exportLetters(deps, rest[0]!)
+        writeFileSync(values.out, text, { mode: 0o600 })
+        console.log(`${count} letter${count === 1 ? '' : 's'} written to ${values.out}`)
+        break
+      }
+      case 'letters handled': {
+        if (rest.length < 2) throw new UsageError('letters handled takes CELL REF...')
+        const r = await markHandledByOperator(deps, rest[0]!, rest.slice(1))
+        console.log(`forgot ${r.handled.length} letter${r.handled.length === 1 ? '' : 's'}${r.unknown.length > 0 ? ` (no letter waits under ${r.unknown.join(', ')})` : ''}; ${purgeLine(r.purge)}`)
+        break
+      }
+      case 'letters retention': {
+        need(2, 'CELL DAYS')
+        await setLetterRetention(deps, { cell: rest[0]!, days: positiveInt(rest[1]!, 'DAYS') })
+        console.log(`letters of ${rest[0]} not marked handled are forgotten after ${rest[1]} days`)
         break
       }
       case 'board create': {
@@ -159,7 +197,7 @@ function positiveInt(v: string, what: string): number {
   return Number(v)
 }
 
-const purgeLine = (r: PurgeReport) => `purged: ${r.threads} threads past retention, ${r.keys} keys that sign nothing; checkpointed in ${r.ms} ms (${r.checkpointAttempts} attempts)`
+const purgeLine = (r: PurgeReport) => `purged: ${r.threads} threads past retention, ${r.keys} keys that sign nothing${r.letters > 0 ? `, ${r.letters} letters past retention` : ''}; checkpointed in ${r.ms} ms (${r.checkpointAttempts} attempts)`
 
 run(process.argv.slice(2)).catch((e: unknown) => {
   if (e instanceof UsageError) console.error(`cellboard: ${e.message}\n\n${USAGE}`)

@@ -56,3 +56,67 @@ export function packetTags(bytes: Uint8Array): number[] | null {
 
 /** How many of the tags are one of `wanted`. */
 export const countOf = (tags: number[], ...wanted: number[]) => tags.filter((t) => wanted.includes(t)).length
+
+/** Tags of an encrypted message's packets (RFC 9580, section 5). */
+export const MESSAGE_TAG = { pkesk: 1, skesk: 3, sed: 9, seipd: 18, aead: 20, padding: 21 } as const
+// Only data packets may be sent in partial lengths (RFC 9580, section 4.2.1.4).
+const PARTIAL_OK = new Set([8, 9, 11, 18, 20])
+
+/**
+ * The packets of a binary message, each with its tag and body length (partial lengths summed, for
+ * the data packets that may use them); null when the framing is broken.
+ */
+export function messagePackets(bytes: Uint8Array): { tag: number; length: number }[] | null {
+  const out: { tag: number; length: number }[] = []
+  let i = 0
+  while (i < bytes.length) {
+    const header = bytes[i++]!
+    if ((header & 0x80) === 0) return null
+    if (!(header & 0x40)) {
+      // Legacy framing: read as packetTags does.
+      const tag = (header >> 2) & 0x0f
+      const size = header & 3
+      let length: number
+      if (size === 3) length = bytes.length - i
+      else {
+        const n = 1 << size
+        if (i + n > bytes.length) return null
+        length = 0
+        for (let k = 0; k < n; k++) length = length * 256 + bytes[i + k]!
+        i += n
+      }
+      if (i + length > bytes.length) return null
+      out.push({ tag, length })
+      i += length
+      continue
+    }
+    const tag = header & 0x3f
+    let total = 0
+    for (;;) {
+      const first = bytes[i++]
+      if (first === undefined) return null
+      let length: number
+      let partial = false
+      if (first < 192) length = first
+      else if (first < 224) {
+        const second = bytes[i++]
+        if (second === undefined) return null
+        length = ((first - 192) << 8) + second + 192
+      } else if (first === 255) {
+        if (i + 4 > bytes.length) return null
+        length = ((bytes[i]! << 24) | (bytes[i + 1]! << 16) | (bytes[i + 2]! << 8) | bytes[i + 3]!) >>> 0
+        i += 4
+      } else {
+        if (!PARTIAL_OK.has(tag)) return null
+        length = 1 << (first & 0x1f)
+        partial = true
+      }
+      if (i + length > bytes.length) return null
+      i += length
+      total += length
+      if (!partial) break
+    }
+    out.push({ tag, length: total })
+  }
+  return out
+}

@@ -2,7 +2,8 @@
 // through here, so the policy (key types, sizes, expiry, decompression limits) lives in one place.
 import * as openpgp from 'openpgp'
 import { DomainError } from './domain/errors.ts'
-import { countOf, packetTags, TAG } from './pgp-packets.ts'
+import { bucketOfEncrypted, MAX_ARMORED_LETTER_BYTES } from './domain/letters.ts'
+import { countOf, MESSAGE_TAG, messagePackets, packetTags, TAG } from './pgp-packets.ts'
 
 // A compressed message may not inflate past 1 MiB: the default is Infinity (a 65 KB message
 // inflated to 64 MiB on these machines). No version or comment headers in what we publish.
@@ -373,4 +374,96 @@ export async function applyRevocation(armoredKey: string, certificate: string, n
   }
   if (!(await revoked.isRevoked(undefined, undefined, date))) throw new DomainError(422, 'That certificate does not revoke this key.', { certificate: 'It is not a revocation of this key.' })
   return { fingerprint, revokedArmored: revoked.armor() }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Letters (issue 12): a cell's key, and letters encrypted to it. The server encrypts a letter
+// written with JavaScript off; with it on, the browser does, and the server checks what it got.
+// ---------------------------------------------------------------------------------------------
+
+export type CellKey = CheckedKey & { encryptionKeyId: string }
+
+/**
+ * A cell key as the operator gives it: the key policy (parsePublicKey: never a private key),
+ * valid now (not expired or revoked), and able to receive letters (an encryption subkey valid now).
+ */
+export async function readCellKey(armored: string, now: Date): Promise<CellKey> {
+  const key = await readPublicKey(armored, now)
+  let encryptionKeyId: string
+  try {
+    encryptionKeyId = (await key.key.getEncryptionKey(undefined, allowingSkew(key.key, now))).getKeyID().toHex()
+  } catch {
+    throw keyError('That key has no encryption subkey valid now, so no letter could be encrypted to it. Add one (gpg --quick-add-key FINGERPRINT cv25519 encr) and export the key again.')
+  }
+  return { ...key, encryptionKeyId }
+}
+
+// The cell keys in use, parsed once (a letter's check or encryption then costs ≈2 ms, not a parse).
+const cellKeys = new Map<string, CellKey>()
+async function cellKeyFrom(armored: string, now: Date): Promise<CellKey> {
+  let key = cellKeys.get(armored)
+  if (!key) {
+    key = await readCellKey(armored, now)
+    if (cellKeys.size >= 100) cellKeys.delete(cellKeys.keys().next().value!)
+    cellKeys.set(armored, key)
+  }
+  return key
+}
+
+/**
+ * Encrypt a padded letter to the cell key (JavaScript off): the plaintext lives only in this
+ * request's memory. Never compressed (that would undo the padding). The literal packet's date is
+ * the UTC day: to the second, it would say when the letter was written.
+ */
+export async function encryptLetter(padded: Uint8Array, cellKeyArmored: string, now: Date): Promise<string> {
+  const key = await cellKeyFrom(cellKeyArmored, now)
+  const day = new Date(Math.floor(now.getTime() / 86_400_000) * 86_400_000)
+  const message = await openpgp.createMessage({ binary: padded, format: 'binary', date: day })
+  const armored = await openpgp.encrypt({ message, encryptionKeys: key.key, date: allowingSkew(key.key, now), config: { preferredCompressionAlgorithm: openpgp.enums.compression.uncompressed } })
+  return armored.replace(/\r\n/g, '\n')
+}
+
+const letterRefusal = (message: string) => new DomainError(422, message, { text: message })
+const NOT_A_LETTER = 'What was sent is not a letter encrypted to this cell’s key (an armored OpenPGP message). Nothing was kept. Write the letter in the form again and send it; without JavaScript, the server encrypts it.'
+
+/**
+ * Check a letter the browser encrypted (JavaScript on): an armored OpenPGP message of exactly one
+ * key-encrypted session key, to the cell key's encryption subkey, and one encrypted-data packet
+ * whose length is one of the padded sizes. Anything else is refused: plaintext, a message to
+ * another key or to several, a password-encrypted one, one of the wrong size, or garbage. Returns
+ * our own armor of it (what is stored; never the block as sent) and its bucket.
+ */
+export async function checkLetterCiphertext(armored: string, cellKeyArmored: string, now: Date): Promise<{ armored: string; bucket: number }> {
+  if (Buffer.byteLength(armored) > MAX_ARMORED_LETTER_BYTES) throw letterRefusal(`That is larger than any letter (at most ${MAX_ARMORED_LETTER_BYTES / 1024} KiB armored). Nothing was kept.`)
+  let data: Uint8Array
+  try {
+    const u = await openpgp.unarmor(armored)
+    if (u.type !== openpgp.enums.armor.message) throw new Error('not a message')
+    data = u.data as unknown as Uint8Array
+  } catch {
+    throw letterRefusal(NOT_A_LETTER)
+  }
+  const packets = messagePackets(data)
+  if (!packets) throw letterRefusal(NOT_A_LETTER)
+  const recipients = packets.filter((p) => p.tag === MESSAGE_TAG.pkesk).length
+  const encrypted = packets.filter((p) => p.tag === MESSAGE_TAG.seipd || p.tag === MESSAGE_TAG.aead)
+  if (packets.some((p) => p.tag === MESSAGE_TAG.skesk)) throw letterRefusal('That letter can also be opened with a password; a letter may be encrypted to the cell key only. Nothing was kept.')
+  if (recipients > 1) throw letterRefusal(`That letter is encrypted to ${recipients} keys; a letter may be encrypted to the cell key only. Nothing was kept.`)
+  if (recipients !== 1 || encrypted.length !== 1 || packets.length !== 2 || packets[0]!.tag !== MESSAGE_TAG.pkesk) throw letterRefusal(NOT_A_LETTER)
+  const bucket = bucketOfEncrypted(encrypted[0]!.length)
+  if (bucket === null) throw letterRefusal('That letter is not padded to one of the sizes letters have (1, 4, 16 or 64 KiB), so its length would say something about it. Nothing was kept.')
+  const key = await cellKeyFrom(cellKeyArmored, now)
+  let message: openpgp.Message<Uint8Array>
+  try {
+    message = await openpgp.readMessage({ binaryMessage: data, config: { enforceGrammar: true } })
+  } catch {
+    throw letterRefusal(NOT_A_LETTER)
+  }
+  const ids = message.getEncryptionKeyIDs().map((id) => id.toHex())
+  if (ids.length !== 1 || ids[0] !== key.encryptionKeyId) throw letterRefusal('That letter is encrypted to another key than this cell’s. Nothing was kept. Reload the form (the cell key may have changed) and send it again.')
+  // Its packets were framed exactly as above, nothing else: our own armor of those bytes. With the
+  // CRC line for a v1 encrypted-data packet, as openpgp.encrypt writes one: GnuPG 2.2 could not
+  // read the armor without it (measured: "invalid radix64 character").
+  const checksum = encrypted[0]!.tag === MESSAGE_TAG.seipd
+  return { armored: openpgp.armor(openpgp.enums.armor.message, data, undefined, undefined, undefined, checksum).replace(/\r\n/g, '\n'), bucket }
 }

@@ -34,7 +34,7 @@ export function layoutParts(p: LayoutProps): { head: string; foot: string } {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${p.title} · cellboard</title>
 <meta name="htmx-config" content="${HTMX_CONFIG}">
-<link rel="stylesheet" href="/static/style.css"><script src="/static/htmx.min.js" defer></script><script src="/static/browser-key.js" type="module"></script><script src="/static/pow.js" type="module"></script>
+<link rel="stylesheet" href="/static/style.css"><script src="/static/htmx.min.js" defer></script><script src="/static/browser-key.js" type="module"></script><script src="/static/pow.js" type="module"></script><script src="/static/letter.js" type="module"></script>
 </head><body hx-boost="true">
 <header class="top"><a href="/" class="home">cellboard</a><nav>${identityBar(p.viewer)}</nav></header>
 <main>`

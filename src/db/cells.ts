@@ -48,3 +48,12 @@ export async function lockCell(db: Db, cellId: number): Promise<void> {
 export async function setFloodExemptRoster(db: Db, cellId: number, exempt: boolean): Promise<void> {
   await db.updateTable('cell').set({ flood_exempt_roster: exempt ? 1 : 0 }).where('id', '=', cellId).execute()
 }
+
+/** Set (or replace) a cell's key, to which letters are encrypted. */
+export async function putCellKey(db: Db, cellId: number, key: { fingerprint: string; armored: string }): Promise<void> {
+  await db.updateTable('cell').set({ key_fingerprint: key.fingerprint, key_armored: key.armored }).where('id', '=', cellId).execute()
+}
+
+export async function putLetterRetention(db: Db, cellId: number, days: number): Promise<void> {
+  await db.updateTable('cell').set({ letter_retention_days: days }).where('id', '=', cellId).execute()
+}

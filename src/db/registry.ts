@@ -1,10 +1,12 @@
 // The data-class registry: every column the migrations create, with its class and why.
 //   published   — someone chose to publish it; anyone may read it; it goes into archives.
 //   operational — what the software needs to run; says nothing about a person.
+//   letter      — a letter to a cell: ciphertext to the cell key, which the server cannot read, held
+//                 only until the cell marks it handled or its retention passes; never published.
 //   ephemeral   — never in SQL. (Sessions, challenges, private keys and rate limits live in
 //                 src/ephemeral; this class is listed so the /privacy page can say so.)
 // tests/db/registry.test.ts fails on any column of the migrated schema missing here.
-export type DataClass = 'published' | 'operational' | 'ephemeral'
+export type DataClass = 'published' | 'operational' | 'letter' | 'ephemeral'
 export type ColumnEntry = readonly [DataClass, string]
 
 export const registry: Record<string, { about: string; columns: Record<string, ColumnEntry> }> = {
@@ -17,6 +19,9 @@ export const registry: Record<string, { about: string; columns: Record<string, C
       created_at: ['published', 'coarse time the cell was created'],
       last_question_number: ['operational', 'the number the cell’s latest question got, so the next one counts on from it; the same as that question’s published number'],
       flood_exempt_roster: ['published', 'whether keys on the roster post without a check while a board is in flood; set by the operator, who is logged in the decision log'],
+      key_fingerprint: ['published', 'the cell key’s fingerprint, shown on the cell page to check out of band (empty: the cell takes no letters)'],
+      key_armored: ['published', 'the cell’s public key (/c/CELL/key.asc), to which letters are encrypted; its private key is never on the server'],
+      letter_retention_days: ['operational', 'how long a letter not marked handled is kept before it is forgotten (default 30 days)'],
     },
   },
   line: {
@@ -171,6 +176,16 @@ export const registry: Record<string, { about: string; columns: Record<string, C
       cell_id: ['published', 'the cell concerned'],
       action: ['published', 'what was done'],
       created_at: ['published', 'coarse time it was done'],
+    },
+  },
+  letter: {
+    about: 'Letters written to a cell, held as ciphertext to the cell key until the cell marks them handled or they pass its retention; then hard-deleted and purged. Only how many wait is shown, and only to those who read the cell’s inbox.',
+    columns: {
+      id: ['operational', 'row identity; orders the inbox'],
+      cell_id: ['letter', 'the cell written to'],
+      reference: ['letter', 'a random reference the writer was given, so a published answer can name it; forgotten with the letter'],
+      ciphertext: ['letter', 'the letter, padded to a size bucket and encrypted to the cell key (in the browser, or by the server on receipt): an OpenPGP message the server cannot read'],
+      received_at: ['letter', 'coarse time it arrived, for the retention'],
     },
   },
   kysely_migration: {

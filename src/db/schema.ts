@@ -10,6 +10,10 @@ export interface CellTable {
   last_question_number: Generated<number>
   /** 1: keys on the roster post without a cost while a board of the cell is in flood; 0: they pay too. */
   flood_exempt_roster: Generated<number>
+  /** The cell key (letters are encrypted to it); its private key is never here. Null: the cell takes no letters. */
+  key_fingerprint: string | null
+  key_armored: string | null
+  letter_retention_days: Generated<number>
 }
 export interface LineTable { id: Generated<number>; cell_id: number; version: number; created_at: string; question_id: number | null }
 export interface PrincipleTable { id: Generated<number>; line_id: number; number: number; text: string }
@@ -86,6 +90,8 @@ export interface BallotTable {
   cast_at: string
 }
 export interface FraternalCellTable { id: Generated<number>; cell_id: number; name: string; location: string; fingerprint: string; armored: string; question_id: number; created_at: string }
+/** A letter: ciphertext to the cell key only (src/services/letters.ts), until handled or past retention. */
+export interface LetterTable { id: Generated<number>; cell_id: number; reference: string; ciphertext: string; received_at: string }
 export interface OperatorActionTable { id: Generated<number>; cell_id: number; action: string; created_at: string }
 
 export interface Database {
@@ -103,6 +109,7 @@ export interface Database {
   ballot: BallotTable
   fraternal_cell: FraternalCellTable
   operator_action: OperatorActionTable
+  letter: LetterTable
 }
 
 export type Question = Selectable<QuestionTable>

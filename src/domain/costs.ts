@@ -2,7 +2,7 @@
 // first login, posting on a board in flood mode; later letters): with JavaScript on, a proof of work the
 // browser solves by itself; with it off, a picture to read or a question to answer. Each cost is
 // issued for one purpose, so a solution made for one form pays for no other.
-export const COST_PURPOSES = ['identity', 'login', 'post'] as const
+export const COST_PURPOSES = ['identity', 'login', 'post', 'letter'] as const
 export type CostPurpose = (typeof COST_PURPOSES)[number]
 
 /** How long an issued cost can be paid. */

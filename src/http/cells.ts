@@ -10,7 +10,7 @@ export function cellRoutes(deps: Deps) {
   return new Hono<AppEnv>()
     .get('/', async (c) => sendPage(c, deps, 200, 'Cells', homeMain(await homeCells(deps))))
     .get('/c/:cell', async (c) => {
-      const data = await cellOverview(deps, c.req.param('cell'))
+      const data = await cellOverview(deps, c.req.param('cell'), c.get('session'))
       return sendPage(c, deps, 200, data.cell.name, cellMain(data))
     })
 }

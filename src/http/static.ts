@@ -19,6 +19,8 @@ const files: Record<string, { body: Uint8Array<ArrayBuffer>; type: string }> = {
   'canonical-text.js': { body: read(staticDir + 'canonical-text.js'), type: JS },
   'hold-submit.js': { body: read(staticDir + 'hold-submit.js'), type: JS },
   'pow.js': { body: read(staticDir + 'pow.js'), type: JS },
+  'letter.js': { body: read(staticDir + 'letter.js'), type: JS },
+  'letter-padding.js': { body: read(staticDir + 'letter-padding.js'), type: JS },
   'pow-worker.js': { body: read(staticDir + 'pow-worker.js'), type: JS },
   'htmx.min.js': { body: read(require.resolve('htmx.org/dist/htmx.min.js')), type: JS },
 }

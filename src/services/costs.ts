@@ -112,7 +112,7 @@ export function issuePuzzle(deps: Deps, purpose: CostPurpose, expiresAt: number)
 type Refusal = 'unpaid' | 'wrong' | 'invalid' | 'expired' | 'used' | 'wrong-purpose' | 'gone' | 'busy'
 
 const REFUSED: Record<Refusal, string> = {
-  unpaid: 'This form asks for a small check first, so that no one can take identities by the thousand. With JavaScript on, your browser does it by itself in a second or two; without it, type the letters in the picture or answer the question. Nothing was saved.',
+  unpaid: 'This form asks for a small check first, so that no one can send it by the thousand. With JavaScript on, your browser does it by itself in a second or two; without it, type the letters in the picture or answer the question. Nothing was saved.',
   wrong: 'That answer did not match. Each picture and question can be tried once: here is a new one. Nothing was saved.',
   invalid: 'The check your browser worked out was not accepted. It is working on a new one: send the form again in a moment. Nothing was saved.',
   expired: 'That check is more than 10 minutes old. Here is a new one. Nothing was saved.',

@@ -2,6 +2,7 @@ import { boardsWithRetention } from '../db/boards.ts'
 import type { Db } from '../db/connect.ts'
 import type { Board } from '../db/schema.ts'
 import { deleteOrphanKeys } from '../db/keys.ts'
+import { deleteLettersPastRetention } from '../db/letters.ts'
 import { deletePost, findPostAt } from '../db/posts.ts'
 import { deleteThreads, findThread, keysOfThreads, retitleThread, threadsIdleSince } from '../db/threads.ts'
 import { recordOperatorAction } from '../db/decision-log.ts'
@@ -14,7 +15,7 @@ import { findBoardOrThrow, readableByAnyone } from './reading.ts'
 // "If we did not publish it, forget it": removal is a hard delete, followed by the purge, which
 // only reports done once the removed content is gone from every database file.
 
-export type PurgeReport = { threads: number; keys: number; checkpointAttempts: number; ms: number }
+export type PurgeReport = { threads: number; keys: number; letters: number; checkpointAttempts: number; ms: number }
 
 /**
  * Inside a write transaction: delete a post, and its key if that key now signs nothing. The
@@ -35,12 +36,12 @@ export async function forgetThreads(tx: Db, threadIds: number[]): Promise<{ thre
 }
 
 /**
- * The purge: forget threads past their board's retention and keys that sign nothing, then
+ * The purge: forget threads past their board's retention, letters past their cell's, and keys that sign nothing, then
  * checkpoint until the files hold none of it. Runs after removals, on a timer, and from the CLI.
  */
 export async function purge(deps: Deps, opts: { removed?: boolean } = {}): Promise<PurgeReport> {
   const started = performance.now()
-  const { threads, keys } = await deps.db.transaction().execute(async (tx) => {
+  const { threads, keys, letters } = await deps.db.transaction().execute(async (tx) => {
     let threads = 0
     let keys = 0
     for (const b of await boardsWithRetention(tx)) {
@@ -50,12 +51,13 @@ export async function purge(deps: Deps, opts: { removed?: boolean } = {}): Promi
       keys += r.keys
     }
     keys += await deleteOrphanKeys(tx)
-    return { threads, keys }
+    const letters = await deleteLettersPastRetention(tx, deps.now())
+    return { threads, keys, letters }
   })
   if (threads + keys > 0 || opts.removed) deps.cache.clear()
   // SQLite checkpoints every time (cheap); PostgreSQL rewrites tables, so only after deletions.
-  const { attempts } = threads + keys > 0 || opts.removed || deps.storage.dialect === 'sqlite' ? await deps.storage.finishForgetting() : { attempts: 0 }
-  return { threads, keys, checkpointAttempts: attempts, ms: Math.round(performance.now() - started) }
+  const { attempts } = threads + keys + letters > 0 || opts.removed || deps.storage.dialect === 'sqlite' ? await deps.storage.finishForgetting() : { attempts: 0 }
+  return { threads, keys, letters, checkpointAttempts: attempts, ms: Math.round(performance.now() - started) }
 }
 
 /** A post removed inside a transaction: what its removal leaves to do once that commits. */

@@ -11,6 +11,7 @@ import type { Session } from '../ephemeral/sessions.ts'
 import type { Deps } from './deps.ts'
 import { cacheKey, cacheTag } from './page-cache.ts'
 import { assertKeyStillValid } from './identities.ts'
+import { waitingLetters } from './letters.ts'
 
 export const homeCells = (deps: Deps) => listCells(deps.db)
 
@@ -27,10 +28,10 @@ export async function findBoardOrThrow(deps: Pick<Deps, 'db'>, cellSlug: string,
   return { cell, board }
 }
 
-export async function cellOverview(deps: Deps, slug: string) {
+export async function cellOverview(deps: Deps, slug: string, session: Session | null) {
   const cell = await findCellOrThrow(deps, slug)
-  const [line, boards] = await Promise.all([currentLine(deps.db, cell.id), listBoards(deps.db, cell.id)])
-  return { cell, line, boards }
+  const [line, boards, lettersWaiting] = await Promise.all([currentLine(deps.db, cell.id), listBoards(deps.db, cell.id), waitingLetters(deps, cell, session)])
+  return { cell, line, boards, keyFingerprint: cell.key_fingerprint, lettersWaiting }
 }
 
 /** A public key that signed published content (or holds a roster role), for gpg --import. */

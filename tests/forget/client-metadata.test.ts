@@ -151,6 +151,20 @@ describe('client metadata is never kept', () => {
       await hit('bundle', `${question}/bundle.json`)
       await hit('decisions', '/c/lobby/decisions')
       await hit('my questions', '/questions')
+
+      // Letters: the operator sets the cell key; anyone writes; this voter reads the inbox and handles one.
+      const cellKey = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'cell' }], format: 'armored' })
+      const keySet = await cli({ ...dbEnv, DATA_DIR: server.dataDir }, cellKey.publicKey, 'cell', 'key', 'set', 'lobby', '-')
+      expect(keySet.code, keySet.out).toBe(0)
+      await hit('cell key', '/c/lobby/key.asc')
+      await hit('letter form', '/c/lobby/letters/new')
+      const letter = await go('/c/lobby/letters', form({ text: `A letter ${tag}` }))
+      statuses.letter = letter.status
+      const reference = /<p class="letter-reference"><code>([0-9A-Z-]+)</.exec(letter.body)![1]!
+      await hit('bad letter', '/c/lobby/letters', form({ ciphertext: 'not a letter' }))
+      await hit('inbox', '/c/lobby/letters')
+      await hit('inbox file', '/c/lobby/letters/inbox.asc')
+      await hit('handled', '/c/lobby/letters/handled', form({ references: reference }))
       await hit('raise bad', '/c/lobby/questions', form({ kind: 'remove_post', board: 'general', thread: threadId, number: '1', principle: '9', argument: 'x' }))
       await hit('ballot unknown', '/c/lobby/questions/999999/ballot', form({ choice: 'yes' }))
 
@@ -178,6 +192,7 @@ describe('client metadata is never kept', () => {
         home: 200, identity: 200, 'take identity': 303, 'private key': 200, 'public key': 200, cell: 200, board: 200, 'start thread': 303, thread: 200, reply: 303,
         'post link': 303, 'signed text': 200, key: 200, privacy: 200, challenge: 200, style: 200, htmx: 200, favicon: 204,
         line: 200, queue: 200, 'raise form': 200, raise: 303, question: 200, 'ballot review': 200, ballot: 303, decision: 200, bundle: 200, decisions: 200, 'my questions': 200, 'raise bad': 422, 'ballot unknown': 404,
+        'cell key': 200, 'letter form': 200, letter: 200, 'bad letter': 422, inbox: 200, 'inbox file': 200, handled: 303,
         'unknown page': 404, 'unknown cell': 404, 'empty reply': 422, 'forged token': 403, 'too large': 413, 'not a form': 415,
         'bad utf-8': 400, 'bad login': 422, 'bad revoke': 422, burn: 303, 'post after burn': 403, login: 303, 'identity after login': 200,
       })
@@ -185,7 +200,7 @@ describe('client metadata is never kept', () => {
       if (TEST_DIALECT === 'postgres') await pgCheckpoint()
       expect(Object.keys(await scan([`METAPOSTMARKER${tag}`], {}))).not.toHaveLength(0)
       expect(server.output()).toContain('listening on')
-      expect(await scan(MARKERS, { 'server output': server.output(), 'cli output': added.out })).toEqual({})
+      expect(await scan(MARKERS, { 'server output': server.output(), 'cli output': added.out + keySet.out })).toEqual({})
     } finally {
       await server.stop()
     }

@@ -20,6 +20,23 @@ export class Gpg {
     return /^fpr:+([0-9A-F]+):/m.exec(list)![1]!
   }
 
+  /**
+   * A cell key as an operator makes one: an ed25519 primary key that signs, and a cv25519 subkey
+   * that letters are encrypted to. Returns the primary key's fingerprint.
+   */
+  generateCellKey(name: string): string {
+    const fpr = this.generate(name)
+    const r = this.run(['--quick-add-key', fpr, 'cv25519', 'encr', 'never'])
+    if (r.status !== 0) throw new Error(`gpg --quick-add-key failed: ${r.err}`)
+    return fpr
+  }
+
+  /** gpg --decrypt of an armored message, as the bytes it writes (a letter's padding included). */
+  decrypt(armored: string): { status: number | null; bytes: Buffer; err: string } {
+    const r = spawnSync('gpg', ['--homedir', this.home, '--batch', '--no-tty', '--pinentry-mode', 'loopback', '--passphrase', '', '--decrypt'], { input: armored })
+    return { status: r.status, bytes: r.stdout, err: r.stderr.toString() }
+  }
+
   exportPublic(fpr: string): string {
     return this.run(['--armor', '--export', fpr]).out
   }

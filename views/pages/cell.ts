@@ -1,14 +1,22 @@
 import { html, type Html } from '../html.ts'
+import { cellKeyLine } from './letters.ts'
 
 export type CellPageProps = {
   cell: { slug: string; name: string }
   line: { version: number; principles: { number: number; text: string }[] }
   boards: { slug: string; name: string; description: string; visibility: 'public' | 'members'; retention_days: number | null }[]
+  /** The cell key's fingerprint; null: the cell takes no letters. */
+  keyFingerprint: string | null
+  /** How many letters wait: only for a viewer who reads the inbox (null for anyone else). */
+  lettersWaiting: number | null
 }
 
 export function cellMain(p: CellPageProps): Html {
   return html`<h1>${p.cell.name}</h1>
 <p><a href="/c/${p.cell.slug}/questions">Open questions</a> · <a href="/c/${p.cell.slug}/decisions">Decisions</a> · <a href="/c/${p.cell.slug}/line">The line and its history</a></p>
+${p.keyFingerprint ? html`<section class="letters"><h2>Letters</h2>${cellKeyLine(p.cell, p.keyFingerprint)}
+<p><a href="/c/${p.cell.slug}/letters/new">Write a letter to this cell</a> (no identity needed; encrypted so only the cell can read it).</p>
+${p.lettersWaiting !== null ? html`<p><a href="/c/${p.cell.slug}/letters">${p.lettersWaiting} letter${p.lettersWaiting === 1 ? '' : 's'} waiting</a></p>` : ''}</section>` : ''}
 <section class="line"><h2>The line <small>(version ${p.line.version})</small></h2>
 ${p.line.principles.length === 0 ? html`<p>This cell has not stated its line yet.</p>` : html`<ol>${p.line.principles.map((pr) => html`<li value="${pr.number}">${pr.text}</li>`)}</ol>`}
 </section>

@@ -1,4 +1,5 @@
 import type { ColumnEntry } from '../../src/db/registry.ts'
+import { LETTER_BUCKETS } from '../../src/domain/letters.ts'
 import { html, type Html } from '../html.ts'
 
 export type PrivacyProps = {
@@ -18,6 +19,19 @@ nothing about a person; ephemeral data never reaches the database.</p>
 <p>Published times are rounded to ${p.granularityMinutes} minutes.</p>
 <h2>Kept only in memory</h2><ul>${p.ephemeral.map(([what, why]) => html`<li><b>${what}</b>: ${why}</li>`)}</ul>
 <p>Sessions end after ${p.sessionHours} hours idle.</p>
+<h2>Letters to a cell</h2>
+<p>Anyone may write to a cell that has set a key. A letter is encrypted to the cell’s public key before it is kept: with
+JavaScript on, in your browser, so only ciphertext is sent; with JavaScript off, by this server as it receives the letter,
+in memory, before anything is written anywhere. The cell’s private key is never on this server, so the server cannot read a
+letter, and nor can anyone who seizes or copies it: they get ciphertext only.</p>
+<p>Every letter is padded before it is encrypted, to ${LETTER_BUCKETS.map((b) => `${b / 1024} KiB`).join(', ')} (with NUL bytes
+after the text), so its size says only which of these it fits. The server refuses to keep anything that is not a message to
+the cell key alone, of one of these sizes.</p>
+<p>What the server can see: that a letter arrived, to which cell, at about what time (kept rounded, for the retention), and
+its padded size. It keeps no plaintext, no address and nothing about who wrote it; the reference the writer is given is kept
+only beside the letter. Only the cell’s voters see how many letters wait, and download them to decrypt offline; a letter
+marked handled is deleted at once and purged from the database files, and one never marked is forgotten after the cell’s
+retention (30 days unless the cell says otherwise). Nobody else learns that letters exist.</p>
 <h2>In the database</h2>
 ${p.tables.map(
   (t) => html`<h3><code>${t.name}</code></h3><p>${t.about}</p><table><thead><tr><th>column</th><th>class</th><th>why</th></tr></thead><tbody>${t.columns.map(

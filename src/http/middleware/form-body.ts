@@ -4,13 +4,19 @@ import { DomainError } from '../../domain/errors.ts'
 import type { AppEnv } from '../env.ts'
 
 /**
- * A POST's body may be at most `maxBytes` as sent (413 otherwise, also when chunked). Nothing of a
+ * A POST's body may be at most `maxBytes` as sent (or `larger.maxBytes` on the paths it names) (413 otherwise, also when chunked). Nothing of a
  * larger one is read, so nothing of it can come back: the text stays in the person's form. Only
  * POSTs have bodies here (touching a GET's body makes the Node adapter build a full Request for
  * every page view: 40 % of a thread page's CPU, measured).
  */
-export function postBodyLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
-  const limit = bodyLimit({
+export function postBodyLimit(maxBytes: number, larger?: { path: RegExp; maxBytes: number }): MiddlewareHandler<AppEnv> {
+  const limit = sizeLimit(maxBytes)
+  const largerLimit = larger ? sizeLimit(larger.maxBytes) : null
+  return (c, next) => (c.req.method !== 'POST' ? next() : largerLimit && larger!.path.test(c.req.path) ? largerLimit(c, next) : limit(c, next))
+}
+
+function sizeLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
+  return bodyLimit({
     maxSize: maxBytes,
     onError: () => {
       const kib = Math.round(maxBytes / 1024)
@@ -19,7 +25,6 @@ export function postBodyLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
       throw new DomainError(413, `That was larger than ${kib} KiB as sent, so none of it was read or kept. Your text is still in the form you sent it from (with JavaScript off: go back one page); shorten it and send it again. Sent from a form, ${kib} KiB holds about ${fits(6)} characters of Cyrillic or Greek, or ${fits(9)} of Chinese or Japanese.`)
     },
   })
-  return (c, next) => (c.req.method === 'POST' ? limit(c, next) : next())
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })

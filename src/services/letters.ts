@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto'
+import { putCellKey, putLetterRetention } from '../db/cells.ts'
+import { recordOperatorAction } from '../db/decision-log.ts'
+import { countLetters, deleteLetters, insertLetter, listLetters } from '../db/letters.ts'
+import { roleOf } from '../db/roster.ts'
+import type { Cell } from '../db/schema.ts'
+import { DomainError, notFound } from '../domain/errors.ts'
+import { MAX_ARMORED_LETTER_BYTES, paddedLetter, readReference, referenceFrom } from '../domain/letters.ts'
+import { coarseTime } from '../domain/time.ts'
+import type { Session } from '../ephemeral/sessions.ts'
+import { checkLetterCiphertext, encryptLetter, readCellKey } from '../pgp.ts'
+import { payCost } from './costs.ts'
+import type { Deps } from './deps.ts'
+import { finishRemoval, type PurgeReport } from './forget.ts'
+import { assertKeyStillValid } from './identities.ts'
+import { findCellOrThrow } from './reading.ts'
+
+// Letters to a cell (issue 12). Anyone may write one, at the cost of taking an identity; it is
+// stored only as ciphertext to the cell key, whose private key is never here. Those who read the
+// cell's inbox (mayReadInbox) see how many wait and download them; everyone else learns nothing
+// about them, not even that there are any.
+
+/** The operator's "cell key set": the cell's public key, to which letters are encrypted. */
+export async function setCellKey(deps: Deps, input: { cell: string; armoredKey: string }): Promise<{ fingerprint: string }> {
+  const cell = await findCellOrThrow(deps, input.cell)
+  if (/-----BEGIN PGP PRIVATE KEY BLOCK-----/.test(input.armoredKey)) {
+    // Said before anything is parsed: the private key must never be on the server, not even briefly.
+    throw new DomainError(422, 'That is a private key. A cell’s private key must never be on the server: give the public key only (gpg --armor --export FINGERPRINT).')
+  }
+  const key = await readCellKey(input.armoredKey, new Date(deps.now()))
+  const at = coarseTime(deps.now(), deps.config.timeGranularityMs)
+  await deps.db.transaction().execute(async (tx) => {
+    await putCellKey(tx, cell.id, { fingerprint: key.fingerprint, armored: key.armored })
+    await recordOperatorAction(tx, cell.id, `set the cell key ${key.fingerprint}`, at)
+  })
+  deps.cache.clear()
+  return { fingerprint: key.fingerprint }
+}
+
+/** The operator's "letters retention": days a letter not marked handled is kept. */
+export async function setLetterRetention(deps: Deps, input: { cell: string; days: number }): Promise<void> {
+  const cell = await findCellOrThrow(deps, input.cell)
+  if (!(Number.isInteger(input.days) && input.days >= 1 && input.days <= 36500)) throw new DomainError(422, 'The retention is a whole number of days, 1–36500.')
+  await putLetterRetention(deps.db, cell.id, input.days)
+}
+
+/** A cell's public key, for /c/CELL/key.asc; 404 for a cell that has none. */
+export async function readCellKeyOf(deps: Deps, slug: string): Promise<{ fingerprint: string; armored: string }> {
+  const cell = await findCellOrThrow(deps, slug)
+  if (!cell.key_armored || !cell.key_fingerprint) throw new DomainError(404, 'This cell has no key: it does not take letters.')
+  return { fingerprint: cell.key_fingerprint, armored: cell.key_armored }
+}
+
+/** What the letter form needs: the cell, and its key's fingerprint (null: the cell takes no letters). */
+export async function letterFormOf(deps: Deps, slug: string) {
+  const cell = await findCellOrThrow(deps, slug)
+  return { cell: { slug: cell.slug, name: cell.name }, fingerprint: cell.key_fingerprint }
+}
+
+export type LetterInput = { cell: string; text: string; ciphertext: string; cost: Record<string, string | undefined> }
+
+/**
+ * Take a letter: written in the form (JavaScript off: padded and encrypted here, in this
+ * request's memory, before anything is written) or encrypted in the browser (checked: to the cell
+ * key only, padded). The cost is paid after the cheap checks and before any OpenPGP work. Returns
+ * the reference given to the writer; it is stored only beside the ciphertext.
+ */
+export async function sendLetter(deps: Deps, input: LetterInput): Promise<{ reference: string }> {
+  const cell = await findCellOrThrow(deps, input.cell)
+  if (!cell.key_armored) throw new DomainError(409, 'This cell does not take letters: it has no key to encrypt them to. Nothing was kept.')
+  const ciphertext = input.ciphertext.trim()
+  let padded: Uint8Array | null = null
+  if (ciphertext) {
+    if (input.text.trim() !== '') {
+      const message = 'The letter came both encrypted and as plain text. Nothing was kept: send it again.'
+      throw new DomainError(422, message, { text: message })
+    }
+    if (Buffer.byteLength(ciphertext) > MAX_ARMORED_LETTER_BYTES) throw new DomainError(413, `That is larger than any letter (at most ${MAX_ARMORED_LETTER_BYTES / 1024} KiB armored). Nothing was kept.`, { text: 'Shorten the letter.' })
+  } else {
+    padded = paddedLetter(input.text)
+  }
+  await payCost(deps, 'letter', input.cost)
+  const now = new Date(deps.now())
+  const stored = padded ? await encryptLetter(padded, cell.key_armored, now) : (await checkLetterCiphertext(ciphertext, cell.key_armored, now)).armored
+  padded?.fill(0)
+  const reference = referenceFrom(randomBytes(10))
+  await insertLetter(deps.db, { cellId: cell.id, reference, ciphertext: stored, receivedAt: coarseTime(deps.now(), deps.config.timeGranularityMs) })
+  return { reference }
+}
+
+/**
+ * Whether this viewer reads the cell's inbox: a key on its roster as voter, still valid. (Issue 12's
+ * tiers will make this "the tier the cell names"; every inbox check comes here.)
+ */
+export async function mayReadInbox(deps: Deps, cell: Pick<Cell, 'id'>, session: Session | null): Promise<boolean> {
+  if (!session) return false
+  try {
+    await assertKeyStillValid(deps, session, 'read')
+  } catch (e) {
+    if (e instanceof DomainError) return false
+    throw e
+  }
+  return (await roleOf(deps.db, cell.id, session.fingerprint)) === 'voter'
+}
+
+/**
+ * The cell, for someone who reads its inbox. Anyone else gets exactly what an address under the
+ * cell that names no board gets, so nothing says the inbox (or any letter) exists.
+ */
+async function openInbox(deps: Deps, slug: string, session: Session | null): Promise<Cell> {
+  const cell = await findCellOrThrow(deps, slug)
+  if (!(await mayReadInbox(deps, cell, session))) throw notFound('That board')
+  return cell
+}
+
+/** How many letters wait, for an inbox reader (null for anyone else: the cell page says nothing). */
+export async function waitingLetters(deps: Deps, cell: Pick<Cell, 'id'>, session: Session | null): Promise<number | null> {
+  return (await mayReadInbox(deps, cell, session)) ? countLetters(deps.db, cell.id) : null
+}
+
+export async function readInbox(deps: Deps, slug: string, session: Session | null) {
+  const cell = await openInbox(deps, slug, session)
+  return { cell: { slug: cell.slug, name: cell.name, retentionDays: cell.letter_retention_days }, count: await countLetters(deps.db, cell.id), fingerprint: cell.key_fingerprint }
+}
+
+/**
+ * Every waiting letter as one file: armored messages one after another, each naming its reference
+ * in a Comment header. gpg decrypts one message per file: README, "Letters", shows how to split it.
+ */
+async function lettersFile(deps: Deps, cell: Cell): Promise<{ count: number; text: string }> {
+  const letters = await listLetters(deps.db, cell.id)
+  const text = letters
+    .map((l) => l.ciphertext.replace('-----BEGIN PGP MESSAGE-----\n', `-----BEGIN PGP MESSAGE-----\nComment: cellboard letter ${l.reference}, received ${l.received_at.slice(0, 10)}\n`))
+    .join('\n')
+  return { count: letters.length, text }
+}
+
+export async function downloadInbox(deps: Deps, slug: string, session: Session | null) {
+  return (await lettersFile(deps, await openInbox(deps, slug, session))).text
+}
+
+/** The operator's "letters export". */
+export async function exportLetters(deps: Deps, slug: string) {
+  return lettersFile(deps, await findCellOrThrow(deps, slug))
+}
+
+/** References as typed (separated by lines, spaces or commas); refused when one is not a reference. */
+export function readReferences(typed: string | string[]): string[] {
+  const tokens = (Array.isArray(typed) ? typed : [typed]).flatMap((t) => t.split(/[\s,;]+/)).filter((t) => t !== '')
+  const refs = tokens.map(readReference)
+  const hint = { references: 'One reference per line, as 7KQM-2XPA-9DRT-4HWB.' }
+  if (refs.length === 0) throw new DomainError(422, 'No reference was given.', hint)
+  if (refs.some((r) => r === null)) throw new DomainError(422, 'That is not a letter reference: each is four groups of four letters and digits, as the writer was given it.', hint)
+  return [...new Set(refs as string[])]
+}
+
+/** Mark letters handled: hard-deleted at once, then the purge, which returns once the files hold none of them. */
+async function forgetHandled(deps: Deps, cell: Cell, references: string[]): Promise<{ handled: string[]; unknown: string[]; purge: PurgeReport }> {
+  const handled = await deleteLetters(deps.db, cell.id, references)
+  return { handled, unknown: references.filter((r) => !handled.includes(r)), purge: await finishRemoval(deps) }
+}
+
+/** An inbox reader's form. */
+export async function markHandled(deps: Deps, slug: string, session: Session | null, typed: string) {
+  const cell = await openInbox(deps, slug, session)
+  return forgetHandled(deps, cell, readReferences(typed))
+}
+
+/** The operator's "letters handled". */
+export async function markHandledByOperator(deps: Deps, slug: string, references: string[]) {
+  return forgetHandled(deps, await findCellOrThrow(deps, slug), readReferences(references))
+}
