@@ -41,7 +41,7 @@ describe('flood mode’s settings', () => {
     await expect(db.updateTable('board').set({ flood: 'always' }).execute()).rejects.toThrow(/check/i)
     await expect(db.updateTable('cell').set({ flood_exempt_roster: 2 }).execute()).rejects.toThrow(/check/i)
 
-    expect((await migrator.migrateDown()).error).toBeUndefined()
+    expect((await migrator.migrateTo('2026120301_question_kinds_in_code')).error).toBeUndefined()
     const cols = async (table: string) => Object.keys((await db.selectFrom(table).selectAll().executeTakeFirstOrThrow()) as object)
     expect(await cols('board')).not.toContain('flood')
     expect(await cols('cell')).not.toContain('flood_exempt_roster')
