@@ -115,6 +115,14 @@ function startAll() {
 startAll()
 document.addEventListener('htmx:afterSettle', startAll)
 
+// htmx parses a response in a document where no script runs, so the <noscript> part of a swapped-in
+// form becomes real elements, and its picture would load (and use up the server's drawing budget)
+// once swapped in. Script runs here: the <noscript> parts are not for this page; drop them first.
+document.addEventListener('htmx:beforeSwap', (e) => {
+  const r = e.detail.serverResponse
+  if (typeof r === 'string' && r.includes('<noscript')) e.detail.serverResponse = r.replace(/<noscript>[\s\S]*?<\/noscript>/g, '')
+})
+
 // A form waits for its solution; once the picture and question show instead, it goes as it is.
 beforeSubmit({
   applies: (form) => {
