@@ -51,7 +51,7 @@ export async function openDeps(config: Config, opts: OpenOptions = {}): Promise<
   try {
     if (opts.forgetAfterMigrating === false) await migrateToLatest(storage.db)
     else await migrateAndForget(storage)
-    ephemeral = await openEphemeral({ redisUrl: config.redisUrl, allowPersistence: config.redisAllowPersistence, sessionIdleMs: config.sessionIdleMs, maxSessions: config.maxSessions, now: opts.now, keyPrefix: opts.keyPrefix })
+    ephemeral = await openEphemeral({ redisUrl: config.redisUrl, allowPersistence: config.redisAllowPersistence, sessionIdleMs: config.sessionIdleMs, maxSessions: config.maxSessions, now: opts.now, keyPrefix: opts.keyPrefix ?? config.redisKeyPrefix })
     // A write here is announced, so other processes and nodes drop the pages they cached.
     const cache = new PageCache((tags) => storage.announce(tags).catch(() => {}))
     if (opts.watch) unwatch = await storage.watch((tags) => cache.drop(tags))

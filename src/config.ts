@@ -12,6 +12,8 @@ const schema = z.object({
   // Redis for ephemeral state (sessions, challenges, rate limits, the form-token secret) shared by nodes.
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// URL').optional(),
   REDIS_ALLOW_PERSISTENCE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  // Every key this board keeps in Redis starts with it: boards (or test runs) sharing one Redis keep apart.
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'letters, digits and : _ . - (at most 64)').default('cellboard:'),
   // Binds signed texts (posts, ballots, login challenges) to this site so they cannot be replayed elsewhere.
   SITE_ID: z.string().regex(/^[a-z0-9.-]{1,64}$/, 'lowercase letters, digits, dots and dashes').default('cellboard.local'),
   DEFAULT_CELL: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/).default('lobby'),
@@ -58,6 +60,7 @@ export type Config = {
   databaseUrl: string | null
   redisUrl: string | null
   redisAllowPersistence: boolean
+  redisKeyPrefix: string
   siteId: string
   defaultCell: string
   sessionIdleMs: number
@@ -106,6 +109,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databaseUrl: e.DATABASE_URL ?? null,
     redisUrl: e.REDIS_URL ?? null,
     redisAllowPersistence: e.REDIS_ALLOW_PERSISTENCE,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     siteId: e.SITE_ID,
     defaultCell: e.DEFAULT_CELL,
     sessionIdleMs: e.SESSION_IDLE_HOURS * 3600_000,
