@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { makePgDatabase, TEST_REDIS_URL } from '../support/app.ts'
+import { randomBytes } from 'node:crypto'
+import { dropRedisPrefix, makePgDatabase, TEST_REDIS_URL } from '../support/app.ts'
 import { hiddenFields } from '../support/forms.ts'
 import { clearsignWith, heldKey, unescape } from '../support/keys.ts'
 import { startServer } from '../support/server.ts'
@@ -9,7 +10,8 @@ import { Visitor } from '../support/visitor.ts'
 describe('two nodes sharing PostgreSQL and Redis', () => {
   it('an identity taken on one node posts there, reads and replies on the other, and burning it on the other ends it on both', async () => {
     const db = await makePgDatabase()
-    const env = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL }
+    const prefix = `cbtest:${randomBytes(6).toString('hex')}:` // both nodes share it; no other test does
+    const env = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix }
     const [a, b] = await Promise.all([startServer(env), startServer(env)])
     try {
       expect(a.url).not.toBe(b.url)
@@ -52,12 +54,14 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
     } finally {
       await Promise.all([a.stop(), b.stop()])
       await db.drop()
+      await dropRedisPrefix(prefix)
     }
   }, 60_000)
 
   it('a login challenge shown by one node logs in on the other, once: a replay on either is "already used"', async () => {
     const db = await makePgDatabase()
-    const env = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL }
+    const prefix = `cbtest:${randomBytes(6).toString('hex')}:` // both nodes share it; no other test does
+    const env = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix }
     const [a, b] = await Promise.all([startServer(env), startServer(env)])
     try {
       const key = await heldKey()
@@ -78,12 +82,14 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
     } finally {
       await Promise.all([a.stop(), b.stop()])
       await db.drop()
+      await dropRedisPrefix(prefix)
     }
   }, 60_000)
 
   it('a puzzle shown by one node draws on the other, and is tried once across both: a second try on either is refused', async () => {
     const db = await makePgDatabase()
-    const env = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, ABUSE_COSTS: 'on' }
+    const prefix = `cbtest:${randomBytes(6).toString('hex')}:` // both nodes share it; no other test does
+    const env = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix, ABUSE_COSTS: 'on' }
     const [a, b] = await Promise.all([startServer(env), startServer(env)])
     try {
       const onA = new Visitor(a.url)
@@ -104,6 +110,7 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
     } finally {
       await Promise.all([a.stop(), b.stop()])
       await db.drop()
+      await dropRedisPrefix(prefix)
     }
   }, 60_000)
 })

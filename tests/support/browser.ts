@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,7 +10,7 @@ import { chromium, type Browser, type BrowserContext, type Download, type Page }
 import { afterAll, beforeAll } from 'vitest'
 import type { PuzzleMaker } from '../../src/domain/costs.ts'
 import { startServer } from './server.ts'
-import { makeBoard, makePgDatabase, pgCheckpoint, pgDataDirectory, TEST_DIALECT, TEST_REDIS_URL } from './app.ts'
+import { dropRedisPrefix, makeBoard, makePgDatabase, pgCheckpoint, pgDataDirectory, TEST_DIALECT, TEST_REDIS_URL } from './app.ts'
 import { findMarkers, findMarkersInDir } from './scan.ts'
 
 // Debian's chromium, never a downloaded one. Playwright refuses --user-data-dir in args; a plain
@@ -113,8 +114,13 @@ export function browserSuite(opts: { env?: Record<string, string>; puzzles?: Puz
     }
     if (TEST_DIALECT === 'postgres') {
       const db = await makePgDatabase()
-      Object.assign(env, { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL })
-      drop = db.drop
+      // Its own Redis keys too: servers of other test files run at once, with boards of the same ids.
+      const prefix = `cbtest:${randomBytes(6).toString('hex')}:`
+      Object.assign(env, { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix })
+      drop = async () => {
+        await db.drop()
+        await dropRedisPrefix(prefix)
+      }
     }
     ;[server, browser] = await Promise.all([startServer(env), launchBrowser()])
   })
