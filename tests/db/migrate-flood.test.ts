@@ -1,34 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { type Kysely, Migrator } from 'kysely'
-import { afterEach, describe, expect, it } from 'vitest'
-import { migrations } from '../../migrations/index.ts'
-import { openStorage, type Storage } from '../../src/db/storage.ts'
-import { makePgDatabase, TEST_DIALECT } from '../support/app.ts'
+import { describe, expect, it } from 'vitest'
+import { migrationTest } from '../support/migrations.ts'
 
 // 2026120401: flood mode's settings, a board's flood (auto, on, off) and a cell's roster exemption.
-let storage: Storage | undefined
-let cleanup: (() => Promise<void>) | undefined
-afterEach(async () => {
-  await storage?.close()
-  await cleanup?.()
-})
+const open = migrationTest('flood')
 
 const AT = '2026-12-01T10:00:00.000Z'
 
 describe('flood mode’s settings', () => {
   it('existing boards get auto and existing cells exempt their roster; other values are refused; down removes both', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cellboard-flood-'))
-    const pgdb = TEST_DIALECT === 'postgres' ? await makePgDatabase() : null
-    cleanup = async () => {
-      await pgdb?.drop()
-      rmSync(dir, { recursive: true, force: true })
-    }
-    storage = await openStorage({ databaseUrl: pgdb?.url ?? null, dataDir: dir, poolSize: 1 })
-    const db = storage.db as unknown as Kysely<any>
-    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
-    expect((await migrator.migrateTo('2026120301_question_kinds_in_code')).error).toBeUndefined()
+    const { db, migrator } = await open('2026120301_question_kinds_in_code')
     const cell = (await db.insertInto('cell').values({ slug: 'lobby', name: 'Lobby', created_at: AT }).returning('id').executeTakeFirstOrThrow()).id
     await db.insertInto('board').values({ cell_id: cell, slug: 'general', name: 'General', visibility: 'public', created_at: AT }).execute()
 

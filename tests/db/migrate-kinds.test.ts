@@ -1,37 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { type Kysely, Migrator } from 'kysely'
-import { afterEach, describe, expect, it } from 'vitest'
-import { migrations } from '../../migrations/index.ts'
-import { openStorage, type Storage } from '../../src/db/storage.ts'
-import { makePgDatabase, TEST_DIALECT } from '../support/app.ts'
+import { describe, expect, it } from 'vitest'
+import { migrationTest } from '../support/migrations.ts'
 
 // 2026120301: the kinds of line question live in code, so the database no longer lists them (a new
 // kind needs no migration). On SQLite that rebuilds the question table: every question, and what
 // points at it (voters, ballots, line versions, fraternal cells), must come through, with its
 // foreign keys and indexes still enforced afterwards.
-let storage: Storage | undefined
-let cleanup: (() => Promise<void>) | undefined
-afterEach(async () => {
-  await storage?.close()
-  await cleanup?.()
-})
+const open = migrationTest('kinds')
 
 const AT = '2026-12-01T10:00:00.000Z'
 
 describe('the question kinds leave the schema', () => {
   it('keeps every question and what points at it; takes any kind afterwards; still enforces its keys and numbers; down restores the list', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cellboard-kinds-'))
-    const pgdb = TEST_DIALECT === 'postgres' ? await makePgDatabase() : null
-    cleanup = async () => {
-      await pgdb?.drop()
-      rmSync(dir, { recursive: true, force: true })
-    }
-    storage = await openStorage({ databaseUrl: pgdb?.url ?? null, dataDir: dir, poolSize: 1 })
-    const db = storage.db as unknown as Kysely<any>
-    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
-    expect((await migrator.migrateTo('2026120202_members_removals_unnumbered')).error).toBeUndefined()
+    const { db, migrator } = await open('2026120202_members_removals_unnumbered')
 
     const id = async (table: string, values: Record<string, unknown>) => (await db.insertInto(table).values(values).returning('id').executeTakeFirstOrThrow()).id as number
     const cell = await id('cell', { slug: 'lobby', name: 'Lobby', created_at: AT })

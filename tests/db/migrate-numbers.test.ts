@@ -1,39 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { type Kysely, Migrator } from 'kysely'
-import { afterEach, describe, expect, it } from 'vitest'
-import { migrations } from '../../migrations/index.ts'
+import { describe, expect, it } from 'vitest'
 import { migrateToLatest } from '../../src/db/connect.ts'
-import { openStorage, type Storage } from '../../src/db/storage.ts'
 import { insertThread } from '../../src/db/threads.ts'
-import { makePgDatabase, TEST_DIALECT } from '../support/app.ts'
+import { migrationTest } from '../support/migrations.ts'
 
 // Upgrading to per-board thread numbers and per-cell question numbers (2026120201): what was
 // published keeps its address, no number is ever given twice on a board, and a stored "remove a
 // post" question loses the post's row id but keeps its place. The decision log's removals on a
 // members' board lose their numbers (2026120202).
-let storage: Storage | undefined
-let cleanup: (() => Promise<void>) | undefined
-afterEach(async () => {
-  await storage?.close()
-  await cleanup?.()
-})
+const open = migrationTest('numbers')
 
 const AT = '2026-12-01T10:00:00.000Z'
 
 describe('upgrading to numbers by place', () => {
   it('existing threads and questions keep number = id; boards count on past every id handed out; postId leaves the payloads; down restores it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cellboard-numbers-'))
-    const pgdb = TEST_DIALECT === 'postgres' ? await makePgDatabase() : null
-    cleanup = async () => {
-      await pgdb?.drop()
-      rmSync(dir, { recursive: true, force: true })
-    }
-    storage = await openStorage({ databaseUrl: pgdb?.url ?? null, dataDir: dir, poolSize: 2 })
-    const db = storage.db as unknown as Kysely<any>
-    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
-    expect((await migrator.migrateTo('2026113001_revocations_keep_fingerprint')).error).toBeUndefined()
+    const { db, migrator, storage } = await open('2026113001_revocations_keep_fingerprint', { poolSize: 2 })
 
     // The database as the previous release left it: thread ids shared by two boards, the newest
     // thread (on the members' board) removed, questions in two cells, one naming a post by row id.
