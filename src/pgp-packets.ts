@@ -37,21 +37,30 @@ export function packetTags(bytes: Uint8Array): number[] | null {
     } else {
       // Legacy format: the tag in four bits, the length's size in two (3: to the end).
       tag = (header >> 2) & 0x0f
-      const size = header & 3
-      if (size === 3) length = bytes.length - i
-      else {
-        const n = 1 << size
-        if (i + n > bytes.length) return null
-        length = 0
-        for (let k = 0; k < n; k++) length = length * 256 + bytes[i + k]!
-        i += n
-      }
+      const legacy = legacyLength(bytes, i, header)
+      if (!legacy) return null
+      ;[length, i] = [legacy.length, legacy.at]
     }
     if (i + length > bytes.length) return null
     tags.push(tag)
     i += length
   }
   return tags
+}
+
+/**
+ * A legacy-format packet's body length, read after its header byte at `i`: the length's size is in
+ * the header's low two bits (3: to the end of the input). The length, and where the body starts;
+ * null when the length runs past the input.
+ */
+function legacyLength(bytes: Uint8Array, i: number, header: number): { length: number; at: number } | null {
+  const size = header & 3
+  if (size === 3) return { length: bytes.length - i, at: i }
+  const n = 1 << size
+  if (i + n > bytes.length) return null
+  let length = 0
+  for (let k = 0; k < n; k++) length = length * 256 + bytes[i + k]!
+  return { length, at: i + n }
 }
 
 /** How many of the tags are one of `wanted`. */
@@ -75,16 +84,10 @@ export function messagePackets(bytes: Uint8Array): { tag: number; length: number
     if (!(header & 0x40)) {
       // Legacy framing: read as packetTags does.
       const tag = (header >> 2) & 0x0f
-      const size = header & 3
-      let length: number
-      if (size === 3) length = bytes.length - i
-      else {
-        const n = 1 << size
-        if (i + n > bytes.length) return null
-        length = 0
-        for (let k = 0; k < n; k++) length = length * 256 + bytes[i + k]!
-        i += n
-      }
+      const legacy = legacyLength(bytes, i, header)
+      if (!legacy) return null
+      const length = legacy.length
+      i = legacy.at
       if (i + length > bytes.length) return null
       out.push({ tag, length })
       i += length
