@@ -24,16 +24,9 @@ export function packetTags(bytes: Uint8Array): number[] | null {
       tag = header & 0x3f
       const first = bytes[i++]
       if (first === undefined) return null
-      if (first < 192) length = first
-      else if (first < 224) {
-        const second = bytes[i++]
-        if (second === undefined) return null
-        length = ((first - 192) << 8) + second + 192
-      } else if (first === 255) {
-        if (i + 4 > bytes.length) return null
-        length = ((bytes[i]! << 24) | (bytes[i + 1]! << 16) | (bytes[i + 2]! << 8) | bytes[i + 3]!) >>> 0
-        i += 4
-      } else return null
+      const n = newLength(bytes, i, first)
+      if (!n || n.partial) return null
+      ;[length, i] = [n.length, n.at]
     } else {
       // Legacy format: the tag in four bits, the length's size in two (3: to the end).
       tag = (header >> 2) & 0x0f
@@ -46,6 +39,21 @@ export function packetTags(bytes: Uint8Array): number[] | null {
     i += length
   }
   return tags
+}
+
+/**
+ * A new-format packet's body length, whose first octet `first` was read just before `i`: one, two or
+ * five octets, or a partial length (224–254, `partial`). The length, and where the body starts;
+ * null when the length runs past the input.
+ */
+function newLength(bytes: Uint8Array, i: number, first: number): { length: number; at: number; partial: boolean } | null {
+  if (first < 192) return { length: first, at: i, partial: false }
+  if (first < 224) return i < bytes.length ? { length: ((first - 192) << 8) + bytes[i]! + 192, at: i + 1, partial: false } : null
+  if (first === 255) {
+    if (i + 4 > bytes.length) return null
+    return { length: ((bytes[i]! << 24) | (bytes[i + 1]! << 16) | (bytes[i + 2]! << 8) | bytes[i + 3]!) >>> 0, at: i + 4, partial: false }
+  }
+  return { length: 1 << (first & 0x1f), at: i, partial: true }
 }
 
 /**
@@ -98,22 +106,10 @@ export function messagePackets(bytes: Uint8Array): { tag: number; length: number
     for (;;) {
       const first = bytes[i++]
       if (first === undefined) return null
-      let length: number
-      let partial = false
-      if (first < 192) length = first
-      else if (first < 224) {
-        const second = bytes[i++]
-        if (second === undefined) return null
-        length = ((first - 192) << 8) + second + 192
-      } else if (first === 255) {
-        if (i + 4 > bytes.length) return null
-        length = ((bytes[i]! << 24) | (bytes[i + 1]! << 16) | (bytes[i + 2]! << 8) | bytes[i + 3]!) >>> 0
-        i += 4
-      } else {
-        if (!PARTIAL_OK.has(tag)) return null
-        length = 1 << (first & 0x1f)
-        partial = true
-      }
+      const n = newLength(bytes, i, first)
+      if (!n || (n.partial && !PARTIAL_OK.has(tag))) return null
+      const { length, partial } = n
+      i = n.at
       if (i + length > bytes.length) return null
       i += length
       total += length
