@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readAnswer } from '../../src/domain/costs.ts'
-import { dropRedisPrefix, makePgDatabase, TEST_DIALECT, TEST_REDIS_URL } from '../support/app.ts'
+import { pgServerEnv, TEST_DIALECT } from '../support/app.ts'
 import { startServer, type RunningServer } from '../support/server.ts'
 
 // A text browser takes an identity by answering the question, then posts (issue 11), against the
@@ -23,14 +22,9 @@ describe('the cost of an identity in lynx (a text browser, no JavaScript, no pic
   beforeAll(async () => {
     const env: Record<string, string> = { ABUSE_COSTS: 'on' }
     if (TEST_DIALECT === 'postgres') {
-      const db = await makePgDatabase()
-      // Its own Redis keys: another file's server may be flooding a board of the same id just now.
-      const prefix = `cbtest:${randomBytes(6).toString('hex')}:`
-      Object.assign(env, { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix })
-      drop = async () => {
-        await db.drop()
-        await dropRedisPrefix(prefix)
-      }
+      const pg = await pgServerEnv()
+      Object.assign(env, pg.env)
+      drop = pg.drop
     }
     server = await startServer(env)
     home = mkdtempSync(join(tmpdir(), 'cellboard-lynx-'))

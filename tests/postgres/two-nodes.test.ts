@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { randomBytes } from 'node:crypto'
-import { dropRedisPrefix, makePgDatabase, TEST_REDIS_URL } from '../support/app.ts'
+import { pgServerEnv } from '../support/app.ts'
 import { hiddenFields } from '../support/forms.ts'
 import { clearsignWith, heldKey, unescape } from '../support/keys.ts'
 import { startServer } from '../support/server.ts'
@@ -9,9 +8,8 @@ import { Visitor } from '../support/visitor.ts'
 // Several stateless nodes behind one onion service: one PostgreSQL, one Redis.
 describe('two nodes sharing PostgreSQL and Redis', () => {
   it('an identity taken on one node posts there, reads and replies on the other, and burning it on the other ends it on both', async () => {
-    const db = await makePgDatabase()
-    const prefix = `cbtest:${randomBytes(6).toString('hex')}:` // both nodes share it; no other test does
-    const env = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix }
+    const { env: pgEnv, drop } = await pgServerEnv() // both nodes share it
+    const env = pgEnv
     const [a, b] = await Promise.all([startServer(env), startServer(env)])
     try {
       expect(a.url).not.toBe(b.url)
@@ -53,15 +51,13 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
       }
     } finally {
       await Promise.all([a.stop(), b.stop()])
-      await db.drop()
-      await dropRedisPrefix(prefix)
+      await drop()
     }
   }, 60_000)
 
   it('a login challenge shown by one node logs in on the other, once: a replay on either is "already used"', async () => {
-    const db = await makePgDatabase()
-    const prefix = `cbtest:${randomBytes(6).toString('hex')}:` // both nodes share it; no other test does
-    const env = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix }
+    const { env: pgEnv, drop } = await pgServerEnv() // both nodes share it
+    const env = pgEnv
     const [a, b] = await Promise.all([startServer(env), startServer(env)])
     try {
       const key = await heldKey()
@@ -81,15 +77,13 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
       }
     } finally {
       await Promise.all([a.stop(), b.stop()])
-      await db.drop()
-      await dropRedisPrefix(prefix)
+      await drop()
     }
   }, 60_000)
 
   it('a puzzle shown by one node draws on the other, and is tried once across both: a second try on either is refused', async () => {
-    const db = await makePgDatabase()
-    const prefix = `cbtest:${randomBytes(6).toString('hex')}:` // both nodes share it; no other test does
-    const env = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix, ABUSE_COSTS: 'on' }
+    const { env: pgEnv, drop } = await pgServerEnv() // both nodes share it
+    const env = { ...pgEnv, ABUSE_COSTS: 'on' }
     const [a, b] = await Promise.all([startServer(env), startServer(env)])
     try {
       const onA = new Visitor(a.url)
@@ -109,8 +103,7 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
       }
     } finally {
       await Promise.all([a.stop(), b.stop()])
-      await db.drop()
-      await dropRedisPrefix(prefix)
+      await drop()
     }
   }, 60_000)
 })

@@ -43,6 +43,23 @@ export async function makePgDatabase(prefix = 'cb_test'): Promise<{ name: string
 }
 
 /** Removes every Redis key a test made under its prefix (the form-token secret has no TTL). */
+/**
+ * For a server the test starts as its own process on PostgreSQL: a database of its own and Redis
+ * keys of their own (other files' servers run at once, with boards of the same ids); `drop` removes
+ * both. Nodes of one board share one such env.
+ */
+export async function pgServerEnv(): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {
+  const db = await makePgDatabase()
+  const prefix = `cbtest:${randomBytes(6).toString('hex')}:`
+  return {
+    env: { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix },
+    drop: async () => {
+      await db.drop()
+      await dropRedisPrefix(prefix)
+    },
+  }
+}
+
 export async function dropRedisPrefix(prefix: string): Promise<void> {
   const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true })
   await redis.connect()

@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,7 +9,7 @@ import { chromium, type Browser, type BrowserContext, type Download, type Page }
 import { afterAll, beforeAll } from 'vitest'
 import type { PuzzleMaker } from '../../src/domain/costs.ts'
 import { startServer } from './server.ts'
-import { dropRedisPrefix, makeBoard, makePgDatabase, pgCheckpoint, pgDataDirectory, TEST_DIALECT, TEST_REDIS_URL } from './app.ts'
+import { makeBoard, pgCheckpoint, pgDataDirectory, pgServerEnv, TEST_DIALECT } from './app.ts'
 import { findMarkers, findMarkersInDir } from './scan.ts'
 
 // Debian's chromium, never a downloaded one. Playwright refuses --user-data-dir in args; a plain
@@ -113,14 +112,9 @@ export function browserSuite(opts: { env?: Record<string, string>; puzzles?: Puz
       return
     }
     if (TEST_DIALECT === 'postgres') {
-      const db = await makePgDatabase()
-      // Its own Redis keys too: servers of other test files run at once, with boards of the same ids.
-      const prefix = `cbtest:${randomBytes(6).toString('hex')}:`
-      Object.assign(env, { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix })
-      drop = async () => {
-        await db.drop()
-        await dropRedisPrefix(prefix)
-      }
+      const pg = await pgServerEnv()
+      Object.assign(env, pg.env)
+      drop = pg.drop
     }
     ;[server, browser] = await Promise.all([startServer(env), launchBrowser()])
   })
