@@ -22,6 +22,9 @@ export const registry: Record<string, { about: string; columns: Record<string, C
       key_fingerprint: ['published', 'the cell key’s fingerprint, shown on the cell page to check out of band (empty: the cell takes no letters)'],
       key_armored: ['published', 'the cell’s public key (/c/CELL/key.asc), to which letters are encrypted; its private key is never on the server'],
       letter_retention_days: ['operational', 'how long a letter not marked handled is kept before it is forgotten (default 30 days)'],
+      tiers: ['published', 'the cell’s need-to-know tiers, lowest first (default member, voter); set by the operator, who is logged in the decision log'],
+      vote_tier: ['published', 'the least tier whose keys vote on line questions (default voter)'],
+      inbox_tier: ['published', 'the least tier whose keys see and download the letters waiting (default voter)'],
     },
   },
   line: {
@@ -51,7 +54,8 @@ export const registry: Record<string, { about: string; columns: Record<string, C
       slug: ['published', 'the board’s address'],
       name: ['published', 'the board’s name'],
       description: ['published', 'a line shown under the name'],
-      visibility: ['published', 'the least role that may read it: public or members'],
+      read_tier: ['published', 'the least tier of the cell that may read it (empty: anyone)'],
+      post_tier: ['published', 'the least tier of the cell that may post on it (empty: any identity)'],
       retention_days: ['published', 'threads older than this are forgotten (empty: kept)'],
       created_at: ['published', 'coarse time the board was created'],
       last_thread_number: ['operational', 'the number the board’s latest thread got; numbers are never reused, and count this board’s threads only'],
@@ -68,13 +72,13 @@ export const registry: Record<string, { about: string; columns: Record<string, C
     },
   },
   roster_entry: {
-    about: 'The keys that hold a role in a cell.',
+    about: 'The keys on a cell’s roster, each at one of its tiers.',
     columns: {
       id: ['operational', 'row identity'],
       cell_id: ['published', 'the cell'],
-      key_id: ['published', 'the key holding the role'],
-      role: ['published', 'member or voter'],
-      created_at: ['published', 'coarse time the role was granted'],
+      key_id: ['published', 'the key on the roster'],
+      tier: ['published', 'the key’s tier in the cell (one of the cell’s tiers)'],
+      created_at: ['published', 'coarse time the key was put on the roster or moved to its tier'],
     },
   },
   thread: {
