@@ -59,7 +59,7 @@ describe('npm run cellboard', () => {
     expect(cli('cell', 'create', 'reading-group', '--name', 'Reading group', '--principle', 'Read first.', '--principle', 'Then argue.')).toMatchObject({ code: 0, out: 'created cell reading-group (2 principles)\n' })
     expect(cli('board', 'create', 'reading-group', 'inner', '--name', 'Inner', '--visibility', 'members', '--retention-days', '30').code).toBe(0)
     expect(cli('cell', 'list').out).toContain('reading-group\tReading group')
-    expect(cli('board', 'list', 'reading-group').out).toBe('inner\tmembers\t30\tInner\n')
+    expect(cli('board', 'list', 'reading-group').out).toBe('inner\tread: member\tpost: member\t30\tInner\n')
     const key = await generateDisposableKey(new Date())
     const file = join(dataDir, 'key.asc')
     writeFileSync(file, key.armoredPublic)

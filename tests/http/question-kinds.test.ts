@@ -101,7 +101,7 @@ describe('admit a key to the roster', () => {
 
     const q = await raised(v.gpg.c, { kind: 'admit_key', public_key: newcomer.key!.publicKey, role: 'voter', argument: 'Has worked with us for a year.' })
     const open = await questionPage(q)
-    expect(open).toContain(`Admit the key <code class="fpr">${newcomer.fpr}</code> to the roster as <b>voter</b>.`)
+    expect(open).toContain(`Admit the key <code class="fpr">${newcomer.fpr}</code> to the roster at the tier <b>voter</b>.`)
     // Raising it admits nobody.
     expect(await tierOf(board.deps.db, await lobbyId(), newcomer.fpr)).toBeNull()
 
@@ -131,7 +131,7 @@ describe('admit a key to the roster', () => {
     const v = await threeVoters()
     const newcomer = await heldKeyVoter(null)
     const q = await raised(v.gpg.c, { kind: 'admit_key', public_key: newcomer.key!.publicKey, role: 'member', argument: 'Reads and writes with us.' })
-    expect(await questionPage(q)).toContain(`to the roster as <b>member</b>.`)
+    expect(await questionPage(q)).toContain(`to the roster at the tier <b>member</b>.`)
     await voteOk(v.other, q, 'yes')
     await voteOk(v.disposable, q, 'yes')
     expect(await questionPage(q)).toContain('Decision: Adopted')
@@ -343,7 +343,7 @@ describe('operator actions are in the cell’s public decision log', () => {
     // The default cell was created by the operator's services when the board started.
     let log = await decisionLog()
     expect(log).toContain('Operator action: created the cell, with a line of 2 principles')
-    expect(log).toContain('Operator action: created the board "general" (public)')
+    expect(log).toContain('Operator action: created the board "general" (read by anyone, posted to by anyone)')
 
     await createCell(board.deps, { slug: 'branch', name: 'Branch', principles: ['Be brief.'] })
     await createBoard(board.deps, { cell: 'branch', slug: 'notes', name: 'Notes', description: '', read: 'member', retentionDays: 30 })
@@ -360,7 +360,7 @@ describe('operator actions are in the cell’s public decision log', () => {
     expect(branch).not.toContain('"general"')
 
     log = await decisionLog()
-    const roster = log.indexOf(`Operator action: put the key ${fpr} on the roster as voter`)
+    const roster = log.indexOf(`Operator action: put the key ${fpr} on the roster at the tier voter`)
     const removal = log.indexOf(`Operator action: removed post 1 of thread ${threadId} on the board "general"`)
     const created = log.indexOf('Operator action: created the board "general"')
     expect(roster).toBeGreaterThan(-1)
