@@ -36,13 +36,14 @@ export type CheckedKey = { fingerprint: string; armored: string; key: openpgp.Pu
 /**
  * A disposable identity's key: `ecc` (ed25519 + cv25519), which GnuPG 2.2 reads; v6 keys it refuses.
  * `at` is its creation time as published: coarse, like every published time (a key made "now"
- * to the second would say when someone took an identity).
+ * to the second would say when someone took an identity). `name` is its user ID: what gpg --verify
+ * says signed (a decision's key says which decision).
  */
-export async function generateDisposableKey(at: Date): Promise<KeyPair> {
+export async function generateDisposableKey(at: Date, name = 'cellboard disposable identity'): Promise<KeyPair> {
   const { privateKey, publicKey } = await openpgp.generateKey({
     type: 'ecc',
     curve: 'curve25519Legacy',
-    userIDs: [{ name: 'cellboard disposable identity' }],
+    userIDs: [{ name }],
     date: at,
     format: 'armored',
   })

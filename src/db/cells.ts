@@ -9,6 +9,11 @@ export async function findCell(db: Db, slug: string): Promise<Cell | undefined> 
   return db.selectFrom('cell').selectAll().where('slug', '=', slug).executeTakeFirst()
 }
 
+/** A cell by its row id (a question knows its cell only so). */
+export async function findCellById(db: Db, id: number): Promise<Cell | undefined> {
+  return db.selectFrom('cell').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
 export async function insertCell(db: Db, cell: { slug: string; name: string; createdAt: string }, principles: string[]): Promise<Cell> {
   const row = await db.insertInto('cell').values({ slug: cell.slug, name: cell.name, created_at: cell.createdAt }).returningAll().executeTakeFirstOrThrow()
   const line = await db.insertInto('line').values({ cell_id: row.id, version: 1, created_at: cell.createdAt }).returning('id').executeTakeFirstOrThrow()

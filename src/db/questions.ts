@@ -48,6 +48,11 @@ export async function recordDecision(db: Db, id: number, d: { outcome: 'adopted'
   await db.updateTable('question').set({ status: 'closed', outcome: d.outcome, yes: d.yes, no: d.no, abstain: d.abstain, closed_at: d.closedAt }).where('id', '=', id).where('status', '=', 'open').execute()
 }
 
+/** Inside the transaction that carries a decision out: what it made, added to what it was about. */
+export async function putQuestionPayload(db: Db, id: number, payload: string): Promise<void> {
+  await db.updateTable('question').set({ payload }).where('id', '=', id).execute()
+}
+
 /** Open questions whose deadline has passed. */
 export function dueQuestions(db: Db, nowIso: string): Promise<Question[]> {
   return db.selectFrom('question').selectAll().where('status', '=', 'open').where('deadline', '<=', nowIso).execute()

@@ -1,12 +1,13 @@
 import { DomainError } from './errors.ts'
 
-// How a post was signed: by a disposable key the server holds, in the browser, by GnuPG (pasted), or
-// not at all (the session proved the key).
+// How a post was signed: by a disposable key the server holds (a session's, or one made to publish
+// a decision: services/questions/kinds.ts), in the browser, by GnuPG (pasted), or not at all (the
+// session proved the key).
 export const SIGNINGS = ['disposable', 'browser', 'gpg-signed', 'session-attested'] as const
 export type Signing = (typeof SIGNINGS)[number]
 
 export const SIGNING_LABEL: Record<Signing, string> = {
-  disposable: 'signed by a disposable key held by the server for this session',
+  disposable: 'signed by a disposable key held by the server for this session (or made to publish a decision)',
   browser: 'signed in the browser',
   'gpg-signed': 'clearsigned with GnuPG by the poster',
   'session-attested': 'not signed; the session proved the key',

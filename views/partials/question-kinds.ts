@@ -67,6 +67,23 @@ ${k.principleSelect}<p class="hint">The principle to replace or remove (ignored 
     about: (p) => html`<p>Withdraw the recognition of <b>${p.name}</b> (key <code class="fpr">${p.fingerprint}</code>).</p>`,
     fields: (k) => k.field('fingerprint', 'The key’s fingerprint'),
   },
+  publish_answer: {
+    about(p, ctx) {
+      if ('withheld' in p) return html`<p>Publish <b>${p.withheld}</b>.</p><p><i>Only those who may read that board see which board it is, the letter, the answer and the argument.</i></p>`
+      const thread = `/c/${ctx.cell}/${p.board}/t/${p.thread}`
+      return html`<p>Publish on “${p.board}” a thread <q>A reader writes</q>${p.reference ? html` naming the letter <code class="reference">${p.reference}</code>` : ''}: the letter as the cell would publish it, and the cell’s answer.</p>
+<section class="answer-letter"><h3>A reader writes:</h3><pre>${p.text}</pre></section>
+<section class="answer-reply"><h3>The cell replies:</h3><pre>${p.answer}</pre></section>
+${ctx.status === 'closed' && ctx.outcome === 'adopted'
+  ? p.thread !== null
+    ? html`<p>Published as <a href="${thread}">thread ${p.thread} on “${p.board}”</a>${p.reference ? html`, for the writer of letter <code class="reference">${p.reference}</code>` : ''}.</p>`
+    : html`<p><i>The board was gone when the question closed, so nothing was published.</i></p>`
+  : ''}`
+    },
+    fields: (k) => html`<p class="hint">Type the letter as the cell would publish it, from the decrypted letter, leaving out whatever could identify its writer: the server cannot read letters. Like every question, this one is public to whoever may read the board it names.</p>
+${k.field('board', 'Board to publish on (its short name)')}${k.field('text', 'The letter, as it will be published', 8)}${k.field('answer', 'The cell’s answer', 8)}
+${k.field('reference', 'The letter’s reference (optional: its writer finds the answer by it)')}`,
+  },
 }
 
 /** The view of a payload, whichever kind it is. */

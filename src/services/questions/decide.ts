@@ -13,7 +13,7 @@ import { openCountsChanged } from './read.ts'
  * Close a question: record the tally and outcome and, if adopted, carry the decision out in the
  * same transaction (the kind's entry says how). What that leaves to do runs once it has
  * committed: a removed post leaves the files (the same tail as the operator's removal), a removed
- * key's sessions end on every node.
+ * key's sessions end on every node, a published thread's board shows it.
  */
 export async function closeQuestion(deps: Deps, q: Question): Promise<Outcome> {
   const payload = payloadOf(q)
@@ -24,7 +24,7 @@ export async function closeQuestion(deps: Deps, q: Question): Promise<Outcome> {
     const outcome = outcomeOf(tallyOf(q, counts))
     const closedAt = coarseNow(deps)
     await recordDecision(tx, q.id, { outcome, ...counts, closedAt })
-    if (outcome === 'adopted') after = await kindOf(payload.kind).carryOut({ tx, question: q, closedAt }, payload)
+    if (outcome === 'adopted') after = await kindOf(payload.kind).carryOut({ tx, question: q, closedAt, site: deps.config.siteId }, payload)
     return outcome
   })
   openCountsChanged(deps)
@@ -40,6 +40,7 @@ async function carryOutAfterCommit(deps: Deps, after: AfterDecision | void): Pro
     forgetSigningKey(after.endSessionsOf)
   }
   if (after?.removed) await finishRemoval(deps)
+  if (after?.published) deps.cache.invalidateThread(after.published.threadId, after.published.boardId)
 }
 
 /** Close every open question whose deadline has passed. Runs on a timer and before voting and reading. */

@@ -1,21 +1,27 @@
 import { z } from 'zod'
 import { findBoard } from '../../db/boards.ts'
-import { lockCell, type Line } from '../../db/cells.ts'
+import { findCellById, lockCell, type Line } from '../../db/cells.ts'
 import type { Db } from '../../db/connect.ts'
 import { findFraternal, recognise, withdrawRecognition } from '../../db/fraternal-cells.ts'
 import { ensureKey } from '../../db/keys.ts'
 import { insertLineVersion, lineHistory } from '../../db/lines.ts'
-import { findPostAt } from '../../db/posts.ts'
+import { appendPost, findPostAt } from '../../db/posts.ts'
+import { putQuestionPayload } from '../../db/questions.ts'
 import { putRosterEntry, removeRosterEntry, tierOf } from '../../db/roster.ts'
+import { insertThread } from '../../db/threads.ts'
 import type { Board, Cell, Question } from '../../db/schema.ts'
 import { DomainError, validateFields } from '../../domain/errors.ts'
+import { readReference, REFERENCE } from '../../domain/letters.ts'
+import { renderPostBody } from '../../domain/markdown.ts'
+import { canonicalPostText } from '../../domain/posts.ts'
 import { amendedPrinciples, type Threshold, type WithheldPost, withheldPost } from '../../domain/questions.ts'
-import { checkLine } from '../../domain/text.ts'
+import { checkBody, checkLine } from '../../domain/text.ts'
 import { parseTiers } from '../../domain/tiers.ts'
 import type { Session } from '../../ephemeral/sessions.ts'
-import { readPublicKey } from '../../pgp.ts'
+import { clearsign, forgetSigningKey, generateDisposableKey, readPublicKey } from '../../pgp.ts'
 import type { Deps } from '../deps.ts'
 import { removePostAt, type Removed } from '../forget.ts'
+import { mayReadInbox } from '../letters.ts'
 import { canRead } from '../reading.ts'
 
 // Every kind of line question in one table: each entry owns what is particular to it — who may
@@ -24,15 +30,22 @@ import { canRead } from '../reading.ts'
 // what it was about. Adding a kind is one entry here and its view (views/partials/question-kinds.ts).
 
 /** What a raise form sent. Which fields matter depends on the kind. */
-export type RaiseInput = Partial<Record<'kind' | 'argument' | 'board' | 'thread' | 'number' | 'principle' | 'change' | 'text' | 'public_key' | 'role' | 'name' | 'location' | 'fingerprint' | 'tier', string>> & { cell: string }
+export type RaiseInput = Partial<Record<'kind' | 'argument' | 'board' | 'thread' | 'number' | 'principle' | 'change' | 'text' | 'answer' | 'reference' | 'public_key' | 'role' | 'name' | 'location' | 'fingerprint' | 'tier', string>> & { cell: string }
 
 export type RaiseContext = { deps: Deps; cell: Cell; line: Line; session: Session; input: RaiseInput }
-export type CloseContext = { tx: Db; question: Question; closedAt: string }
+/** `site`: this server's id, which a published post's signed text names. */
+export type CloseContext = { tx: Db; question: Question; closedAt: string; site: string }
 /** What carrying a decision out leaves to do once its transaction has committed. */
-export type AfterDecision = { removed?: Removed; endSessionsOf?: string }
+export type AfterDecision = { removed?: Removed; endSessionsOf?: string; published?: { threadId: number; boardId: number } }
 /** Who is looking (may they read this board?), for kinds that show some viewers less. */
 export type ShowContext = { deps: Deps; question: Question; reads: (board: Board) => Promise<boolean> }
-export type Shown<P> = { payload: P | WithheldPost; argument: boolean; post: { bodyHtml: string } | null }
+export type Shown<P> = { payload: P | Withheld; argument: boolean; post: { bodyHtml: string } | null }
+
+/** An answer meant for a board this viewer may not read: that there is one, and nothing it says or where. */
+export const WITHHELD_ANSWER = 'an answer to a letter, for a members-only board'
+export type WithheldAnswer = { kind: 'publish_answer'; withheld: typeof WITHHELD_ANSWER }
+/** What a kind shows in place of its payload to a viewer who may not see it. */
+export type Withheld = WithheldPost | WithheldAnswer
 
 type KindEntry<S extends z.ZodType> = {
   label: string
@@ -87,6 +100,20 @@ const FIELDS_MESSAGE = 'The question was not raised: see the messages beside the
 const fingerprint = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/)
 const positive = z.number().int().positive()
 
+/** What a published answer's posts add around the letter and the answer (the reference, the decision). */
+const ANSWER_WRAPPING = 200
+
+/** An answer's thread: its title and its two posts. The reference, when given, is in both title and post, for its writer to find. */
+function answerPosts(p: { text: string; answer: string; reference: string | null }, question: number) {
+  const title = p.reference ? `A reader writes (letter ${p.reference})` : 'A reader writes'
+  const by = `Published by decision ${question} of the cell.`
+  return {
+    title,
+    letter: `A reader writes${p.reference ? ` (letter ${p.reference})` : ''}:\n\n${p.text}\n\n${by}`,
+    reply: `The cell replies:\n\n${p.answer}`,
+  }
+}
+
 // ----- The kinds -------------------------------------------------------------------------------
 
 export const QUESTION_KINDS = {
@@ -110,7 +137,7 @@ export const QUESTION_KINDS = {
       const board = await findBoard(deps.db, cell.id, v.board)
       if (!board) throw new DomainError(422, 'That post is not in this cell: a question can only be about this cell’s posts.', { board: 'No board of this cell has that name.' })
       // Before the post is looked up: whoever may not read the board learns nothing of its posts.
-      if (!(await canRead(deps, board, session))) throw new DomainError(403, 'Only the cell’s roster may raise questions about a members-only board.')
+      if (!(await canRead(deps, board, session))) throw new DomainError(403, 'Only those who may read that board may raise questions about its posts.')
       if (!(await findPostAt(deps.db, { boardId: board.id, thread: v.thread, number: v.number }))) throw new DomainError(422, 'There is no such post in this cell.', { number: 'No post with that thread and number on this board.' })
       return { kind: 'remove_post' as const, board: board.slug, thread: v.thread, number: v.number, principle: principle.number, principleText: principle.text }
     },
@@ -261,13 +288,94 @@ export const QUESTION_KINDS = {
     },
     summary: (p) => `withdraw the recognition of ${p.name}`,
   }),
+
+  publish_answer: entry({
+    label: 'Publish an answer to a letter',
+    threshold: 'majority',
+    anyone: false,
+    // The letter as the cell would publish it (typed from the decrypted letter: the server cannot
+    // read letters), the cell's answer, the board, and the reference its writer keeps. `thread`:
+    // the thread it was published as, once adopted (null until then).
+    payload: z.object({
+      kind: z.literal('publish_answer'),
+      board: z.string(),
+      text: z.string(),
+      answer: z.string(),
+      reference: z.string().regex(REFERENCE).nullable(),
+      thread: positive.nullable(),
+    }),
+    async raise({ deps, cell, session, input }) {
+      // Only those who read the letters have one to answer (an inbox reader: the voters, for now).
+      if (!(await mayReadInbox(deps, cell, session))) throw new DomainError(403, `Only keys that read the cell’s letters (its ${cell.inbox_tier} tier and up) may propose an answer to one.`)
+      const room = deps.config.bodyMax - ANSWER_WRAPPING
+      const v = validateFields(
+        {
+          board: () => need('board', input.board, 'Give the board to publish on.'),
+          text: () => checkBody('text', input.text ?? '', room),
+          answer: () => checkBody('answer', input.answer ?? '', room),
+          reference: () => {
+            const typed = input.reference?.trim() ?? ''
+            if (typed === '') return null
+            const ref = readReference(typed)
+            if (!ref) throw new DomainError(422, 'That is not a letter reference.', { reference: 'A reference is four groups of four letters and digits, as 7KQM-2XPA-9DRT-4HWB (or leave it empty).' })
+            return ref
+          },
+        },
+        FIELDS_MESSAGE,
+      )
+      const board = await findBoard(deps.db, cell.id, v.board)
+      // A board this key may not read is answered as one that does not exist.
+      if (!board || !(await canRead(deps, board, session))) throw new DomainError(422, 'The answer names no board of this cell.', { board: 'No board of this cell has that name.' })
+      const p = { kind: 'publish_answer' as const, board: board.slug, text: v.text, answer: v.answer, reference: v.reference, thread: null }
+      // Rendered now as it would be then, so that carrying it out cannot fail on what it says.
+      const posts = answerPosts(p, 0)
+      validateFields({ text: () => renderPostBody(posts.letter, '/', 'text'), answer: () => renderPostBody(posts.reply, '/', 'answer') }, FIELDS_MESSAGE)
+      return p
+    },
+    // Published as any thread is, signed like a post by a disposable identity: a key made for this
+    // decision alone (its user ID names it), whose private key signs the two posts and is dropped.
+    // The server holds no key of the cell's, and the raiser is not recorded, so neither signs.
+    async carryOut({ tx, question, closedAt, site }, p) {
+      const board = await findBoard(tx, question.cell_id, p.board)
+      const cell = await findCellById(tx, question.cell_id)
+      if (!board || !cell) return // the board was deleted while the question was open: nowhere to publish
+      const posts = answerPosts(p, question.number)
+      const at = new Date(closedAt)
+      const key = await generateDisposableKey(at, `cellboard decision ${question.number} of ${cell.slug}`)
+      try {
+        const keyId = await ensureKey(tx, { fingerprint: key.fingerprint, armored: key.armoredPublic, createdAt: closedAt })
+        const thread = await insertThread(tx, { boardId: board.id, title: posts.title, createdAt: closedAt })
+        const threadPath = `/c/${cell.slug}/${board.slug}/t/${thread.number}`
+        const place = { site, cell: cell.slug, board: board.slug }
+        for (const [body, text] of [
+          [posts.letter, canonicalPostText({ ...place, thread: 'new', title: posts.title, body: posts.letter })],
+          [posts.reply, canonicalPostText({ ...place, thread: thread.number, title: null, body: posts.reply })],
+        ] as const) {
+          const signedText = await clearsign(text, key.armoredPrivate, at)
+          await appendPost(tx, { thread_id: thread.id, key_id: keyId, signing: 'disposable', body_source: body, body_html: renderPostBody(body, threadPath), signed_text: signedText, created_at: closedAt })
+        }
+        await putQuestionPayload(tx, question.id, JSON.stringify({ ...p, thread: thread.number }))
+        return { published: { threadId: thread.id, boardId: board.id } }
+      } finally {
+        forgetSigningKey(key.fingerprint)
+      }
+    },
+    summary: (p) => `answer a letter${p.reference ? ` (${p.reference})` : ''} on “${p.board}”`,
+    // As public as the board it is for: its text, answer, reference and argument go only to those
+    // who may read that board, before the decision and after.
+    async show({ deps, question, reads }, p) {
+      const board = await findBoard(deps.db, question.cell_id, p.board)
+      if (!board || !(await reads(board))) return { payload: { kind: 'publish_answer', withheld: WITHHELD_ANSWER }, argument: false, post: null }
+      return { payload: p, argument: true, post: null }
+    },
+  }),
 }
 
 export type QuestionKind = keyof typeof QUESTION_KINDS
 export type PayloadOf<K extends QuestionKind> = z.infer<(typeof QUESTION_KINDS)[K]['payload']>
 export type Payload = { [K in QuestionKind]: PayloadOf<K> }[QuestionKind]
 /** A question's payload as one viewer is shown it. */
-export type ShownPayload = Payload | WithheldPost
+export type ShownPayload = Payload | Withheld
 
 export const isQuestionKind = (k: string): k is QuestionKind => Object.hasOwn(QUESTION_KINDS, k)
 

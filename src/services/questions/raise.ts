@@ -15,9 +15,10 @@ import { isQuestionKind, kindOf, QUESTION_KINDS, type QuestionKind, type RaiseIn
 import { openCountsChanged } from './read.ts'
 
 /**
- * Raise a line question. Any roster member may raise any kind; any identity may ask to remove a
- * post on a public board (a few times an hour per key: domain/limits.ts). The question records the line version,
- * a deadline, a quorum and a threshold; the voters are the roster's voters at this moment.
+ * Raise a line question. Any roster member may raise any kind (its entry may ask more: an answer
+ * to a letter, only those who read the letters); any identity may ask to remove a post on a public
+ * board (a few times an hour per key: domain/limits.ts). The question records the line version, a
+ * deadline, a quorum and a threshold; the voters are the roster's voters at this moment.
  * Returns its number in the cell.
  */
 export async function raiseQuestion(deps: Deps, who: Who, input: RaiseInput): Promise<number> {

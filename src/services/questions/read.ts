@@ -34,7 +34,8 @@ async function showQuestion(deps: Deps, q: Question, reads: Reads): Promise<Show
 
 /** What it was about, in a few words: as much as this viewer may see. */
 function summaryOf(shown: ShownPayload): string {
-  return 'withheld' in shown ? `${shown.withheld}, under principle ${shown.principle}` : kindOf(shown.kind).summary(shown)
+  if ('withheld' in shown) return 'principle' in shown ? `${shown.withheld}, under principle ${shown.principle}` : shown.withheld
+  return kindOf(shown.kind).summary(shown)
 }
 
 async function viewOf(deps: Deps, q: Question, reads: Reads) {
