@@ -170,7 +170,7 @@ describe('who may propose an answer', () => {
     const fields = { kind: 'publish_answer', board: 'general', text: 'A letter.', answer: 'An answer.', argument: 'x' }
     const byMember = await q.raise(member.c, fields)
     expect(byMember.res.status).toBe(403)
-    expect(unescape(byMember.text)).toContain('Only those who read the cell’s letters (its voters) may propose an answer to one.')
+    expect(unescape(byMember.text)).toContain('Only keys that read the cell’s letters (its voter tier and up) may propose an answer to one.')
     expect((await q.raise(outsider.c, fields)).res.status).toBe(403)
     expect(await count('question')).toBe(0)
   })
