@@ -71,7 +71,7 @@ describe('the access matrix: every address under a board × every tier and no se
         const c = viewers[v]!
         const answers = new Set<string>()
         for (const [i, path] of under(slug).entries()) {
-          for (const headers of [{}, { 'hx-request': 'true' }]) {
+          for (const headers of [{}, { 'hx-request': 'true' }] as Record<string, string>[]) {
             const { res, text } = await c.get(path, headers)
             if (reaches(v, read)) {
               expect(res.status, `${v} ${path}`).toBe(readerStatus[i])
