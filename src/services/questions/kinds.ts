@@ -6,7 +6,7 @@ import { findFraternal, recognise, withdrawRecognition } from '../../db/fraterna
 import { ensureKey } from '../../db/keys.ts'
 import { insertLineVersion, lineHistory } from '../../db/lines.ts'
 import { findPostAt } from '../../db/posts.ts'
-import { putRosterEntry, removeRosterEntry, roleOf } from '../../db/roster.ts'
+import { putRosterEntry, roleOf } from '../../db/roster.ts'
 import type { Board, Cell, Question } from '../../db/schema.ts'
 import { DomainError, validateFields } from '../../domain/errors.ts'
 import { amendedPrinciples, type Threshold, type WithheldPost, withheldPost } from '../../domain/questions.ts'
@@ -15,6 +15,7 @@ import type { Session } from '../../ephemeral/sessions.ts'
 import { readPublicKey } from '../../pgp.ts'
 import type { Deps } from '../deps.ts'
 import { removePostAt, type Removed } from '../forget.ts'
+import { removeFromRoster } from '../key-transitions.ts'
 import { canRead } from '../reading.ts'
 
 // Every kind of line question in one table: each entry owns what is particular to it — who may
@@ -171,8 +172,9 @@ export const QUESTION_KINDS = {
       if (!(await roleOf(deps.db, cell.id, fpr))) throw new DomainError(422, 'That key is not on the roster.', { fingerprint: 'Not on the roster.' })
       return { kind: 'remove_key' as const, fingerprint: fpr }
     },
-    async carryOut({ tx, question }, p) {
-      await removeRosterEntry(tx, question.cell_id, p.fingerprint)
+    async carryOut({ tx, question, closedAt }, p) {
+      // The cell then owes a rotation of its key, which the removed key's holder may have.
+      await removeFromRoster(tx, question.cell_id, p.fingerprint, closedAt)
       // Its sessions end at once, on every node, once the removal has committed.
       return { endSessionsOf: p.fingerprint }
     },
