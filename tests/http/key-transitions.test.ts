@@ -152,4 +152,11 @@ describe('/c/:cell/key-transitions', () => {
     expect((await reader.get('/c/other/key-transitions')).res.status).toBe(200)
     await expect(createBoard(board.deps, { cell: 'lobby', slug: 'key-transitions', name: 'K', description: '', visibility: 'public', retentionDays: null })).rejects.toMatchObject({ status: 422 })
   })
+
+  it('/privacy says what a rotation publishes, and lists its table and the owed rotation as published', async () => {
+    const { text } = await board.client().get('/privacy')
+    expect(text).toContain('A new key is published only with a statement the old key signed naming it')
+    expect(text).toContain('<h3><code>cell_key_transition</code></h3>')
+    expect(text).toMatch(/<td><code>key_rotation_due<\/code><\/td><td>published<\/td>/)
+  })
 })
