@@ -25,11 +25,11 @@ const USAGE = `usage: npm run cellboard -- <command>
                                                        (yes at first)
   cell key set CELL FILE|-                             set the cell's public key, to which letters are
                                                        encrypted (never its private key)
-  cell key rotate CELL --new FILE --statement FILE     replace the cell key: FILE is the new public key,
-                                                       the statement a text the current key clearsigned
-                                                       that names the new key's whole fingerprint; both
-                                                       are published (README, "Letters"). - for
-                                                       standard input, for one of the two
+  cell key rotate CELL --new FILE --statement FILE     replace the cell key by the public key in --new;
+                                                       --statement is a text the current key clearsigned
+                                                       naming the new key's whole fingerprint; the old
+                                                       key and the statement are published (README,
+                                                       "Letters"); - reads one of the two from stdin
   letters export CELL --out FILE                       write the cell's waiting letters to FILE, one
                                                        armored OpenPGP message each (README, "Letters")
   letters handled CELL REF...                          forget letters by their references: hard-delete,
