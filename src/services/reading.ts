@@ -31,7 +31,7 @@ export async function findBoardOrThrow(deps: Pick<Deps, 'db'>, cellSlug: string,
 export async function cellOverview(deps: Deps, slug: string, session: Session | null) {
   const cell = await findCellOrThrow(deps, slug)
   const [line, boards, lettersWaiting] = await Promise.all([currentLine(deps.db, cell.id), listBoards(deps.db, cell.id), waitingLetters(deps, cell, session)])
-  return { cell, line, boards, keyFingerprint: cell.key_fingerprint, lettersWaiting }
+  return { cell, line, boards, keyFingerprint: cell.key_fingerprint, keyRotationDue: cell.key_rotation_due, lettersWaiting }
 }
 
 /** A public key that signed published content (or holds a roster role), for gpg --import. */

@@ -7,7 +7,7 @@ import { ensureKey } from '../../db/keys.ts'
 import { insertLineVersion, lineHistory } from '../../db/lines.ts'
 import { appendPost, findPostAt } from '../../db/posts.ts'
 import { putQuestionPayload } from '../../db/questions.ts'
-import { putRosterEntry, removeRosterEntry, roleOf } from '../../db/roster.ts'
+import { putRosterEntry, roleOf } from '../../db/roster.ts'
 import { insertThread } from '../../db/threads.ts'
 import type { Board, Cell, Question } from '../../db/schema.ts'
 import { DomainError, validateFields } from '../../domain/errors.ts'
@@ -20,6 +20,7 @@ import type { Session } from '../../ephemeral/sessions.ts'
 import { clearsign, forgetSigningKey, generateDisposableKey, readPublicKey } from '../../pgp.ts'
 import type { Deps } from '../deps.ts'
 import { removePostAt, type Removed } from '../forget.ts'
+import { removeFromRoster } from '../key-transitions.ts'
 import { mayReadInbox } from '../letters.ts'
 import { canRead } from '../reading.ts'
 
@@ -198,8 +199,9 @@ export const QUESTION_KINDS = {
       if (!(await roleOf(deps.db, cell.id, fpr))) throw new DomainError(422, 'That key is not on the roster.', { fingerprint: 'Not on the roster.' })
       return { kind: 'remove_key' as const, fingerprint: fpr }
     },
-    async carryOut({ tx, question }, p) {
-      await removeRosterEntry(tx, question.cell_id, p.fingerprint)
+    async carryOut({ tx, question, closedAt }, p) {
+      // The cell then owes a rotation of its key, which the removed key's holder may have.
+      await removeFromRoster(tx, question.cell_id, p.fingerprint, closedAt)
       // Its sessions end at once, on every node, once the removal has committed.
       return { endSessionsOf: p.fingerprint }
     },
