@@ -7,6 +7,7 @@ import { costRoutes } from './http/costs.ts'
 import type { AppEnv } from './http/env.ts'
 import { identityRoutes } from './http/identities.ts'
 import { keyRoutes } from './http/keys.ts'
+import { keyTransitionRoutes } from './http/key-transitions.ts'
 import { letterRoutes } from './http/letters.ts'
 import { LETTER_BODY_LIMIT_BYTES } from './domain/letters.ts'
 import { formBody, postBodyLimit } from './http/middleware/form-body.ts'
@@ -36,6 +37,9 @@ import { formError, refusedForm } from '../views/partials/forms.ts'
 //   GET  /c/:cell/letters                        the inbox: how many wait (inbox readers only; others: as no board)
 //   GET  /c/:cell/letters/inbox.asc              every waiting letter, armored, in one file (the same)
 //   POST /c/:cell/letters/handled                forget letters by reference, then purge (the same)
+//   GET  /c/:cell/key-transitions                earlier cell keys, each with the statement naming the next  http/key-transitions.ts
+//   GET  /c/:cell/key-transitions/:n/key.asc     transition N's old key, for gpg --import
+//   GET  /c/:cell/key-transitions/:n/statement.asc  its statement, clearsigned by that key, for gpg --verify
 //   GET  /c/:cell/:board                         threads by last activity              http/boards.ts
 //   POST /c/:cell/:board                         start a thread
 //   GET  /c/:cell/:board/t/:thread               posts, oldest first                   http/threads.ts
@@ -79,8 +83,9 @@ export function createApp(deps: Deps) {
   app.use(formTokenCheck(deps))
 
   app.route('/', cellRoutes(deps))
-  // Before the boards too: /c/:cell/letters and /c/:cell/key.asc are not board names.
+  // Before the boards too: /c/:cell/letters, /key.asc and /key-transitions are not board names.
   app.route('/', letterRoutes(deps))
+  app.route('/', keyTransitionRoutes(deps))
   // Before the boards: /c/:cell/questions, /line and /decisions are not board names.
   app.route('/', questionRoutes(deps))
   app.route('/', boardRoutes(deps))

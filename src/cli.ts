@@ -8,7 +8,8 @@ import { verifyTally } from './services/verify-tally.ts'
 import { purge, removePost, removeThread, type PurgeReport } from './services/forget.ts'
 import { exportLetters, markHandledByOperator, setCellKey, setLetterRetention } from './services/letters.ts'
 import { groupedFingerprint } from './domain/letters.ts'
-import { addRosterKey, createBoard, createCell, listAllCells, listCellBoards, listCellRoster, setBoardAccess, setCellTiers } from './services/cells.ts'
+import { addRosterKey, createBoard, createCell, listAllCells, listCellBoards, listCellRoster, removeRosterKey, setBoardAccess, setCellTiers } from './services/cells.ts'
+import { rotateCellKey } from './services/key-transitions.ts'
 import { findCellOrThrow } from './services/reading.ts'
 import { parseTiers } from './domain/tiers.ts'
 import { setBoardFloodMode, setRosterFloodExemption } from './services/flood.ts'
@@ -30,6 +31,11 @@ const USAGE = `usage: npm run cellboard -- <command>
                                                        (yes at first)
   cell key set CELL FILE|-                             set the cell's public key, to which letters are
                                                        encrypted (never its private key)
+  cell key rotate CELL --new FILE --statement FILE     replace the cell key by the public key in --new;
+                                                       --statement is a text the current key clearsigned
+                                                       naming the new key's whole fingerprint; the old
+                                                       key and the statement are published (README,
+                                                       "Letters"); - reads one of the two from stdin
   letters export CELL --out FILE                       write the cell's waiting letters to FILE, one
                                                        armored OpenPGP message each (README, "Letters")
   letters handled CELL REF...                          forget letters by their references: hard-delete,
@@ -49,6 +55,8 @@ const USAGE = `usage: npm run cellboard -- <command>
   roster add CELL KEYFILE|- --tier TIER                put a public key on a cell's roster at one
                                                        of its tiers (--role is the same)
   roster list CELL                                     list a cell's roster
+  roster remove CELL FINGERPRINT                       take a key off a cell's roster; the cell page then
+                                                       asks for the cell key to be rotated
   post remove CELL BOARD THREAD NUMBER                 hard-delete one post, then purge (THREAD is the
                                                        thread's number on the board, as in its address)
   thread remove CELL BOARD THREAD                      hard-delete a thread and its posts, then purge
@@ -76,6 +84,8 @@ async function run(argv: string[]): Promise<void> {
       vote: { type: 'string' },
       inbox: { type: 'string' },
       out: { type: 'string' },
+      new: { type: 'string' },
+      statement: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -121,8 +131,17 @@ async function run(argv: string[]): Promise<void> {
         break
       }
       case 'cell key': {
-        // "cell key set CELL FILE": the sub-verb is the first of the rest.
-        if (rest[0] !== 'set' || rest.length !== 3) throw new UsageError('cell key set takes CELL FILE (or - for standard input)')
+        // "cell key set CELL FILE", "cell key rotate CELL --new FILE --statement FILE": the sub-verb is the first of the rest.
+        if (rest[0] === 'rotate') {
+          if (rest.length !== 2 || !values.new || !values.statement) throw new UsageError('cell key rotate takes CELL --new FILE --statement FILE')
+          if (values.new === '-' && values.statement === '-') throw new UsageError('only one of --new and --statement can be - (standard input)')
+          const read = (file: string) => readFileSync(file === '-' ? 0 : file, 'utf8')
+          const [armoredKey, statement] = [read(values.new), read(values.statement)]
+          const r = await rotateCellKey(deps, { cell: rest[1]!, armoredKey, statement })
+          console.log(`the key of ${rest[1]} is now ${groupedFingerprint(r.fingerprint)}; new letters are encrypted to it. The old key and its statement are published as key transition ${r.number} (/c/${rest[1]}/key-transitions)`)
+          break
+        }
+        if (rest[0] !== 'set' || rest.length !== 3) throw new UsageError('cell key set takes CELL FILE (or - for standard input); cell key rotate takes CELL --new FILE --statement FILE')
         const armored = readFileSync(rest[2] === '-' ? 0 : rest[2]!, 'utf8')
         const { fingerprint } = await setCellKey(deps, { cell: rest[1]!, armoredKey: armored })
         console.log(`the key of ${rest[1]} is now ${groupedFingerprint(fingerprint)}; letters are encrypted to it`)
@@ -195,6 +214,12 @@ async function run(argv: string[]): Promise<void> {
         need(1, 'CELL')
         for (const r of await listCellRoster(deps, rest[0]!)) console.log(`${r.fingerprint}\t${r.tier}\t${showPseudonym(pseudonymOf(r.fingerprint))}`)
         break
+      case 'roster remove': {
+        need(2, 'CELL FINGERPRINT')
+        const r = await removeRosterKey(deps, { cell: rest[0]!, fingerprint: rest[1]! })
+        console.log(`removed ${rest[1]} from the roster of ${rest[0]}${r.rotationDue ? `; until the cell key is rotated, the cell page asks for it (whoever held the removed key may have the cell's private key): npm run cellboard -- cell key rotate ${rest[0]} --new FILE --statement FILE` : ''}`)
+        break
+      }
       case 'post remove': {
         need(4, 'CELL BOARD THREAD NUMBER')
         const [thread, number] = [positiveInt(rest[2]!, 'THREAD'), positiveInt(rest[3]!, 'NUMBER')]

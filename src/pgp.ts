@@ -2,7 +2,7 @@
 // through here, so the policy (key types, sizes, expiry, decompression limits) lives in one place.
 import * as openpgp from 'openpgp'
 import { DomainError } from './domain/errors.ts'
-import { bucketOfEncrypted, MAX_ARMORED_LETTER_BYTES } from './domain/letters.ts'
+import { bucketOfEncrypted, groupedFingerprint, MAX_ARMORED_LETTER_BYTES } from './domain/letters.ts'
 import { countOf, MESSAGE_TAG, messagePackets, packetTags, TAG } from './pgp-packets.ts'
 
 // A compressed message may not inflate past 1 MiB: the default is Infinity (a 65 KB message
@@ -467,4 +467,48 @@ export async function checkLetterCiphertext(armored: string, cellKeyArmored: str
   // read the armor without it (measured: "invalid radix64 character").
   const checksum = encrypted[0]!.tag === MESSAGE_TAG.seipd
   return { armored: openpgp.armor(openpgp.enums.armor.message, data, undefined, undefined, undefined, checksum).replace(/\r\n/g, '\n'), bucket }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rotating a cell key (issue 12): the current key clearsigns a statement naming the next one.
+// ---------------------------------------------------------------------------------------------
+
+/** A transition statement: a few lines of text and one signature; room for a paragraph of reasons. */
+export const MAX_STATEMENT_BYTES = 16 * 1024
+
+/**
+ * Verify a transition statement: clearsigned (one signature, dated at most five minutes ahead of
+ * `now`) by the cell's current key, valid now. When it is not, says why, by the signature's issuer:
+ * signed by the new key, by another key, or by the current key over a text changed since. Returns
+ * the text and our own armor of what verified (what is published, as for a post's signed text).
+ */
+export async function verifyTransitionStatement(armored: string, current: { fingerprint: string; armored: string }, next: CheckedKey, now: Date): Promise<{ text: string; armored: string }> {
+  let pasted: PastedSigned
+  try {
+    pasted = await readClearsigned(armored, now, MAX_STATEMENT_BYTES)
+  } catch (e) {
+    // Its field hints speak of pasting into a form; the operator gives a file.
+    if (e instanceof DomainError) throw new DomainError(e.status, `The statement: ${e.message}`)
+    throw e
+  }
+  const grouped = groupedFingerprint
+  if (!(await keyValidAt(current.armored, now))) {
+    throw new DomainError(409, `The current cell key ${grouped(current.fingerprint)} has expired or is revoked, so its signature cannot vouch for a new key. Set the new key with "cell key set" instead (the decision log shows the change, without a statement).`)
+  }
+  const currentKey = await readVerificationKey(current.armored)
+  try {
+    await openpgp.verify({ message: pasted.message, verificationKeys: currentKey, expectSigned: true, date: pasted.date })
+    return { text: pasted.text, armored: pasted.message.armor().replace(/\r\n/g, '\n') }
+  } catch {
+    // Said below, by who signed it.
+  }
+  const issuers = pasted.message.getSigningKeyIDs()
+  const signedBy = (key: openpgp.Key) => key.getKeyIDs().some((id) => issuers.some((i) => i.equals(id)))
+  if (signedBy(currentKey)) {
+    throw new DomainError(422, 'The statement’s signature by the current cell key does not verify: its text was changed after it was signed. Clearsign it again and give the output unchanged.')
+  }
+  if (signedBy(next.key)) {
+    throw new DomainError(422, `The statement is signed by the new key, not by the current cell key ${grouped(current.fingerprint)}. Only the current key can vouch for its successor: clearsign the statement with it (gpg --local-user ${current.fingerprint.toUpperCase()} --clearsign).`)
+  }
+  throw new DomainError(422, `The statement is not signed by the current cell key ${grouped(current.fingerprint)}, but by another key${issuers[0] ? ` (key ID ${issuers[0].toHex().toUpperCase()})` : ''}. Clearsign it with the current key (gpg --local-user ${current.fingerprint.toUpperCase()} --clearsign).`)
 }

@@ -59,6 +59,19 @@ export async function putCellKey(db: Db, cellId: number, key: { fingerprint: str
   await db.updateTable('cell').set({ key_fingerprint: key.fingerprint, key_armored: key.armored }).where('id', '=', cellId).execute()
 }
 
+/**
+ * A key left the cell's roster: its key ought to be rotated, from now (the earliest such time is
+ * kept until it is). Only a cell that has a key owes a rotation.
+ */
+export async function markKeyRotationDue(db: Db, cellId: number, at: string): Promise<void> {
+  await db.updateTable('cell').set({ key_rotation_due: at }).where('id', '=', cellId).where('key_fingerprint', 'is not', null).where('key_rotation_due', 'is', null).execute()
+}
+
+/** The cell key changed: no rotation is owed any more. */
+export async function clearKeyRotationDue(db: Db, cellId: number): Promise<void> {
+  await db.updateTable('cell').set({ key_rotation_due: null }).where('id', '=', cellId).execute()
+}
+
 export async function putLetterRetention(db: Db, cellId: number, days: number): Promise<void> {
   await db.updateTable('cell').set({ letter_retention_days: days }).where('id', '=', cellId).execute()
 }

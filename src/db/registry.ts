@@ -25,6 +25,20 @@ export const registry: Record<string, { about: string; columns: Record<string, C
       tiers: ['published', 'the cell’s need-to-know tiers, lowest first (default member, voter); set by the operator, who is logged in the decision log'],
       vote_tier: ['published', 'the least tier whose keys vote on line questions (default voter)'],
       inbox_tier: ['published', 'the least tier whose keys see and download the letters waiting (default voter)'],
+      key_rotation_due: ['published', 'coarse time since when the cell key ought to be rotated, because a key was removed from the roster (empty: it need not be); the cell page asks the operator to rotate it'],
+    },
+  },
+  cell_key_transition: {
+    about: 'Every earlier key of a cell, with the statement it clearsigned naming the key that replaced it, so anyone can check with gpg --verify that each new key was named by the one before.',
+    columns: {
+      id: ['operational', 'row identity; orders the transitions'],
+      cell_id: ['published', 'the cell whose key changed'],
+      number: ['published', 'the transition’s number in its cell: its address'],
+      old_fingerprint: ['published', 'the fingerprint of the key replaced'],
+      new_fingerprint: ['published', 'the fingerprint of the key that replaced it, as the statement names it'],
+      old_armored: ['published', 'the replaced public key, so the statement can be checked offline'],
+      statement: ['published', 'the text the old key clearsigned naming the new key, with its signature'],
+      created_at: ['published', 'coarse time of the rotation'],
     },
   },
   line: {

@@ -20,6 +20,8 @@ export interface CellTable {
   vote_tier: Generated<string>
   /** The least tier whose keys see and download the letters waiting. */
   inbox_tier: Generated<string>
+  /** Coarse time since when the cell key ought to be rotated (a roster key was removed); null: it need not be. */
+  key_rotation_due: string | null
 }
 export interface LineTable { id: Generated<number>; cell_id: number; version: number; created_at: string; question_id: number | null }
 export interface PrincipleTable { id: Generated<number>; line_id: number; number: number; text: string }
@@ -101,6 +103,19 @@ export interface BallotTable {
 export interface FraternalCellTable { id: Generated<number>; cell_id: number; name: string; location: string; fingerprint: string; armored: string; question_id: number; created_at: string }
 /** A letter: ciphertext to the cell key only (src/services/letters.ts), until handled or past retention. */
 export interface LetterTable { id: Generated<number>; cell_id: number; reference: string; ciphertext: string; received_at: string }
+/** An earlier cell key, and the statement it clearsigned naming the key that replaced it. */
+export interface CellKeyTransitionTable {
+  id: Generated<number>
+  cell_id: number
+  /** Its address in the cell (1, 2, …); the id is internal. */
+  number: number
+  old_fingerprint: string
+  new_fingerprint: string
+  old_armored: string
+  /** The statement as verified, clearsigned (our own armor of it, as a post's signed text). */
+  statement: string
+  created_at: string
+}
 export interface OperatorActionTable { id: Generated<number>; cell_id: number; action: string; created_at: string }
 
 export interface Database {
@@ -119,11 +134,13 @@ export interface Database {
   fraternal_cell: FraternalCellTable
   operator_action: OperatorActionTable
   letter: LetterTable
+  cell_key_transition: CellKeyTransitionTable
 }
 
 export type Question = Selectable<QuestionTable>
 
 export type Cell = Selectable<CellTable>
+export type CellKeyTransition = Selectable<CellKeyTransitionTable>
 export type Board = Selectable<BoardTable>
 export type Thread = Selectable<ThreadTable>
 export type Post = Selectable<PostTable>

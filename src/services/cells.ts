@@ -8,8 +8,9 @@ import { DomainError, validateFields } from '../domain/errors.ts'
 import { checkLine, SLUG } from '../domain/text.ts'
 import { coarseTime } from '../domain/time.ts'
 import { checkTierList, describeNeed, parseTiers, reaches, tierOfCell, tierOrAnyone } from '../domain/tiers.ts'
-import { readPublicKey } from '../pgp.ts'
+import { forgetSigningKey, readPublicKey } from '../pgp.ts'
 import type { Deps } from './deps.ts'
+import { removeFromRoster } from './key-transitions.ts'
 import { cacheTag } from './page-cache.ts'
 import { findBoardOrThrow, findCellOrThrow } from './reading.ts'
 
@@ -18,7 +19,7 @@ import { findBoardOrThrow, findCellOrThrow } from './reading.ts'
 // is published in the cell's decision log.
 
 // A cell's own pages live beside its boards (/c/CELL/questions): no board may take those names.
-const RESERVED_BOARD_SLUGS = ['questions', 'line', 'decisions', 'letters']
+const RESERVED_BOARD_SLUGS = ['questions', 'line', 'decisions', 'letters', 'key-transitions']
 
 const checkSlug = (field: string, v: string) => {
   if (!SLUG.test(v)) throw new DomainError(422, `Invalid ${field}.`, { [field]: 'Use 1–32 lowercase letters, digits and dashes, starting with a letter or digit.' })
@@ -134,6 +135,26 @@ export async function setCellTiers(deps: Deps, input: { cell: string; tiers: str
   const boards = await listBoards(deps.db, cell.id)
   if (boards.length > 0) await deps.cache.invalidate(...boards.map((b) => cacheTag.board(b.id)))
   return { tiers, voteTier, inboxTier }
+}
+
+/**
+ * The operator's "roster remove": the key leaves the roster, logged in the decision log; the cell
+ * then owes a rotation of its key (removeFromRoster); the key's sessions end once it has committed.
+ */
+export async function removeRosterKey(deps: Deps, input: { cell: string; fingerprint: string }): Promise<{ rotationDue: boolean }> {
+  const cell = await findCellOrThrow(deps, input.cell)
+  const fingerprint = input.fingerprint.replace(/\s+/g, '').toLowerCase()
+  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(fingerprint)) throw new DomainError(422, 'That is not a fingerprint: a fingerprint is 40 (or 64) hex digits.')
+  const at = coarseTime(deps.now(), deps.config.timeGranularityMs)
+  await deps.db.transaction().execute(async (tx) => {
+    if (!(await removeFromRoster(tx, cell.id, fingerprint, at))) throw new DomainError(404, `The key ${fingerprint} is not on the roster of ${cell.slug}.`)
+    await recordOperatorAction(tx, cell.id, `removed the key ${fingerprint} from the roster`, at)
+  })
+  // Where sessions live in Redis, on every node; in one server's memory, that server's roster checks
+  // (made at every request) already refuse the key.
+  await deps.sessions.deleteByFingerprint(fingerprint)
+  forgetSigningKey(fingerprint)
+  return { rotationDue: cell.key_fingerprint !== null }
 }
 
 export const listAllCells = (deps: Deps) => listCells(deps.db)

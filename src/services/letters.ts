@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { putCellKey, putLetterRetention } from '../db/cells.ts'
+import { clearKeyRotationDue, putCellKey, putLetterRetention } from '../db/cells.ts'
 import { recordOperatorAction } from '../db/decision-log.ts'
 import { countLetters, deleteLetters, insertLetter, listLetters } from '../db/letters.ts'
 import type { Cell } from '../db/schema.ts'
@@ -7,7 +7,7 @@ import { DomainError, notFound } from '../domain/errors.ts'
 import { MAX_ARMORED_LETTER_BYTES, paddedLetter, readReference, referenceFrom } from '../domain/letters.ts'
 import { coarseTime } from '../domain/time.ts'
 import type { Session } from '../ephemeral/sessions.ts'
-import { checkLetterCiphertext, encryptLetter, readCellKey } from '../pgp.ts'
+import { type CellKey, checkLetterCiphertext, encryptLetter, readCellKey } from '../pgp.ts'
 import { payCost } from './costs.ts'
 import type { Deps } from './deps.ts'
 import { finishRemoval, type PurgeReport } from './forget.ts'
@@ -19,17 +19,28 @@ import { findCellOrThrow } from './reading.ts'
 // cell's inbox (mayReadInbox) see how many wait and download them; everyone else learns nothing
 // about them, not even that there are any.
 
-/** The operator's "cell key set": the cell's public key, to which letters are encrypted. */
-export async function setCellKey(deps: Deps, input: { cell: string; armoredKey: string }): Promise<{ fingerprint: string }> {
-  const cell = await findCellOrThrow(deps, input.cell)
-  if (/-----BEGIN PGP PRIVATE KEY BLOCK-----/.test(input.armoredKey)) {
-    // Said before anything is parsed: the private key must never be on the server, not even briefly.
+/**
+ * A cell key as the operator offers it (to set, or to rotate to): never a private key, which is
+ * refused before anything is parsed, so it is not even briefly read here; then the cell key policy.
+ */
+export async function readOfferedCellKey(deps: Deps, armored: string): Promise<CellKey> {
+  if (/-----BEGIN PGP PRIVATE KEY BLOCK-----/.test(armored)) {
     throw new DomainError(422, 'That is a private key. A cell’s private key must never be on the server: give the public key only (gpg --armor --export FINGERPRINT).')
   }
-  const key = await readCellKey(input.armoredKey, new Date(deps.now()))
+  return readCellKey(armored, new Date(deps.now()))
+}
+
+/**
+ * The operator's "cell key set": the cell's public key, to which letters are encrypted. A new key
+ * (not the same one set again) also settles a rotation the cell owed (services/key-transitions.ts).
+ */
+export async function setCellKey(deps: Deps, input: { cell: string; armoredKey: string }): Promise<{ fingerprint: string }> {
+  const cell = await findCellOrThrow(deps, input.cell)
+  const key = await readOfferedCellKey(deps, input.armoredKey)
   const at = coarseTime(deps.now(), deps.config.timeGranularityMs)
   await deps.db.transaction().execute(async (tx) => {
     await putCellKey(tx, cell.id, { fingerprint: key.fingerprint, armored: key.armored })
+    if (key.fingerprint !== cell.key_fingerprint) await clearKeyRotationDue(tx, cell.id)
     await recordOperatorAction(tx, cell.id, `set the cell key ${key.fingerprint}`, at)
   })
   deps.cache.clear()

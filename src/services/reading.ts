@@ -37,6 +37,7 @@ export async function cellOverview(deps: Deps, slug: string, session: Session | 
     line,
     boards: boards.map((b) => ({ ...b, ...boardAccess(cell, b) })),
     keyFingerprint: cell.key_fingerprint,
+    keyRotationDue: cell.key_rotation_due,
     lettersWaiting,
     tiers: { names, vote: cell.vote_tier, inbox: cell.inbox_tier },
   }

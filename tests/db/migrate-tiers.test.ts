@@ -9,7 +9,7 @@ const AT = '2026-12-01T10:00:00.000Z'
 
 describe('need-to-know tiers', () => {
   it('roles become tiers, a members board is read and posted to from member up, a public one by anyone; down maps back', async () => {
-    const { db, migrator } = await open('2026120401_letters')
+    const { db, migrator } = await open('2026120502_key_transitions')
     const cell = (await db.insertInto('cell').values({ slug: 'lobby', name: 'Lobby', created_at: AT }).returning('id').executeTakeFirstOrThrow()).id
     await db.insertInto('board').values([
       { cell_id: cell, slug: 'general', name: 'General', visibility: 'public', created_at: AT },
@@ -41,10 +41,10 @@ describe('need-to-know tiers', () => {
 
     // Down refuses a cell with tiers of its own, then maps today's two back.
     await db.updateTable('cell').set({ tiers: 'member,cadre,voter' }).execute()
-    expect((await migrator.migrateTo('2026120401_letters')).error).toBeDefined()
+    expect((await migrator.migrateTo('2026120502_key_transitions')).error).toBeDefined()
     await db.updateTable('cell').set({ tiers: 'member,voter' }).execute()
     await db.updateTable('roster_entry').set({ tier: 'member' }).where('key_id', '=', keys[0]!.id).execute()
-    expect((await migrator.migrateTo('2026120401_letters')).error).toBeUndefined()
+    expect((await migrator.migrateTo('2026120502_key_transitions')).error).toBeUndefined()
     expect(await db.selectFrom('board').select(['slug', 'visibility']).orderBy('id').execute()).toEqual([
       { slug: 'general', visibility: 'public' },
       { slug: 'inner', visibility: 'members' },

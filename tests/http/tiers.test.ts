@@ -181,6 +181,17 @@ describe('tiers change who may do what, at once', () => {
     const row = await board.deps.db.selectFrom('question').selectAll().where('number', '=', n).executeTakeFirstOrThrow()
     expect(await closeQuestion(board.deps, row)).toBe('adopted')
     expect((await supporter.get('/c/lobby/inner')).res.status).toBe(200)
+    expect(await board.column("select key_rotation_due from cell where slug = 'lobby'")).toEqual([null])
+
+    // Moved back below the tier that reads the letters: it has read them, so the cell key ought to be rotated.
+    const down = await q.raised(viewers.cadre!, { kind: 'move_key', fingerprint: fpr, tier: 'member', argument: 'Stepped back.' })
+    await q.voteOk({ c: viewers.cadre!, fpr: await fingerprintOf(viewers.cadre!) }, down, 'yes')
+    await q.voteOk({ c: supporter, fpr }, down, 'yes')
+    const again = await board.deps.db.selectFrom('question').selectAll().where('number', '=', down).executeTakeFirstOrThrow()
+    expect(await closeQuestion(board.deps, again)).toBe('adopted')
+    expect((await supporter.get('/c/lobby/inner')).res.status).toBe(403)
+    expect((await supporter.get('/c/lobby/letters')).res.status).toBe(404)
+    expect(unescape((await board.client().get('/c/lobby')).text)).toContain('The cell key should be rotated.')
   })
 
   it('the operator: tiers in use cannot go, a post tier below the read tier is refused, and a board’s tiers change its pages at once', async () => {

@@ -32,6 +32,11 @@ its padded size. It keeps no plaintext, no address and nothing about who wrote i
 only beside the letter. Only keys at the tier the cell names for its letters (its voters, unless it says otherwise) see how many letters wait, and download them to decrypt offline; a letter
 marked handled is deleted at once and purged from the database files, and one never marked is forgotten after the cell’s
 retention (30 days unless the cell says otherwise). Nobody else learns that letters exist.</p>
+<p>When a key leaves a cell’s roster, whoever held it may still hold the cell key’s private key, so the cell page asks for
+the key to be rotated. A new key is published only with a statement the old key signed naming it; every earlier key and its
+statement stay published (the cell’s <q>key transitions</q> page), so you can check with <code>gpg --verify</code> that the key
+you write to was named by the one you trusted. Letters already kept stay encrypted to the key they were written to until
+they are handled or forgotten.</p>
 <h2>In the database</h2>
 ${p.tables.map(
   (t) => html`<h3><code>${t.name}</code></h3><p>${t.about}</p><table><thead><tr><th>column</th><th>class</th><th>why</th></tr></thead><tbody>${t.columns.map(

@@ -1,13 +1,13 @@
 import { z } from 'zod'
 import { findBoard } from '../../db/boards.ts'
-import { findCellById, lockCell, type Line } from '../../db/cells.ts'
+import { findCellById, lockCell, markKeyRotationDue, type Line } from '../../db/cells.ts'
 import type { Db } from '../../db/connect.ts'
 import { findFraternal, recognise, withdrawRecognition } from '../../db/fraternal-cells.ts'
 import { ensureKey } from '../../db/keys.ts'
 import { insertLineVersion, lineHistory } from '../../db/lines.ts'
 import { appendPost, findPostAt } from '../../db/posts.ts'
 import { putQuestionPayload } from '../../db/questions.ts'
-import { putRosterEntry, removeRosterEntry, tierOf } from '../../db/roster.ts'
+import { putRosterEntry, tierOf } from '../../db/roster.ts'
 import { insertThread } from '../../db/threads.ts'
 import type { Board, Cell, Question } from '../../db/schema.ts'
 import { DomainError, validateFields } from '../../domain/errors.ts'
@@ -16,11 +16,12 @@ import { renderPostBody } from '../../domain/markdown.ts'
 import { canonicalPostText } from '../../domain/posts.ts'
 import { amendedPrinciples, type Threshold, type WithheldPost, withheldPost } from '../../domain/questions.ts'
 import { checkBody, checkLine } from '../../domain/text.ts'
-import { parseTiers } from '../../domain/tiers.ts'
+import { parseTiers, reaches } from '../../domain/tiers.ts'
 import type { Session } from '../../ephemeral/sessions.ts'
 import { clearsign, forgetSigningKey, generateDisposableKey, readPublicKey } from '../../pgp.ts'
 import type { Deps } from '../deps.ts'
 import { removePostAt, type Removed } from '../forget.ts'
+import { removeFromRoster } from '../key-transitions.ts'
 import { mayReadInbox } from '../letters.ts'
 import { canRead } from '../reading.ts'
 
@@ -224,6 +225,11 @@ export const QUESTION_KINDS = {
       const key = await findKeyId(tx, p.fingerprint)
       if (key === null || (await tierOf(tx, question.cell_id, p.fingerprint)) === null) return
       await putRosterEntry(tx, { cellId: question.cell_id, keyId: key, tier: p.tier, createdAt: closedAt })
+      // A key moved below the tier that reads the letters has read them: as after a removal, the
+      // cell key ought to be rotated so that new letters reach only those who read them now.
+      const cell = await tx.selectFrom('cell').select(['tiers', 'inbox_tier', 'key_fingerprint']).where('id', '=', question.cell_id).executeTakeFirstOrThrow()
+      const tiers = parseTiers(cell.tiers)
+      if (cell.key_fingerprint && reaches(tiers, p.from, cell.inbox_tier) && !reaches(tiers, p.tier, cell.inbox_tier)) await markKeyRotationDue(tx, question.cell_id, closedAt)
     },
     summary: (p) => `move ${p.fingerprint} from ${p.from} to ${p.tier}`,
   }),
@@ -238,8 +244,9 @@ export const QUESTION_KINDS = {
       if (!(await tierOf(deps.db, cell.id, fpr))) throw new DomainError(422, 'That key is not on the roster.', { fingerprint: 'Not on the roster.' })
       return { kind: 'remove_key' as const, fingerprint: fpr }
     },
-    async carryOut({ tx, question }, p) {
-      await removeRosterEntry(tx, question.cell_id, p.fingerprint)
+    async carryOut({ tx, question, closedAt }, p) {
+      // The cell then owes a rotation of its key, which the removed key's holder may have.
+      await removeFromRoster(tx, question.cell_id, p.fingerprint, closedAt)
       // Its sessions end at once, on every node, once the removal has committed.
       return { endSessionsOf: p.fingerprint }
     },
