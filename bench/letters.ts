@@ -92,7 +92,7 @@ async function withInbox(f: (node: Proc, dir: string, voter: Held) => Promise<vo
     const t0 = performance.now()
     await withDeps(dataDir, async (deps) => {
       await setCellKey(deps, { cell: 'lobby', armoredKey: (await cellKeyPair()).publicKey })
-      await addRosterKey(deps, { cell: 'lobby', armoredKey: voter.publicKey, role: 'voter' })
+      await addRosterKey(deps, { cell: 'lobby', armoredKey: voter.publicKey, tier: 'voter' })
       for (let i = 0; i < LETTERS; i++) await sendLetter(deps, { cell: 'lobby', text: `Letter ${i}: ${lines[i % 200]}`, ciphertext: '', cost: {} })
     })
     log(`wrote ${LETTERS} letters through sendLetter (JavaScript off) in ${fmt((performance.now() - t0) / 1000, 1)} s`)

@@ -23,7 +23,7 @@ const MARKER = 'purge-marker-'
 const lines = fixtureLines()
 
 const seedLive = (dir: string) => withDeps(dir, async (deps) => {
-  await createBoard(deps, { cell: deps.config.defaultCell, slug: 'old', name: 'Old', description: '', visibility: 'public', retentionDays: 1 })
+  await createBoard(deps, { cell: deps.config.defaultCell, slug: 'old', name: 'Old', description: '', retentionDays: 1 })
   return (await writeThread(deps, await posters(deps, 4), 'general', 'Live thread', lines)).threadPath
 })
 const seedOld = (dir: string) => withDeps(dir, async (deps) => {

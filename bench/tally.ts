@@ -82,7 +82,7 @@ const choiceOf = (i: number): Choice => (i < 8 ? 'yes' : i < 12 ? 'no' : 'abstai
 
 const httpRun = (run: number, keys: Signer[], signed: string[][]) => inTempDir('bench-ballot', async (dir) => {
   await withDeps(dir, async (deps) => {
-    for (const k of keys) await addRosterKey(deps, { cell: 'lobby', armoredKey: k.publicKey, role: 'voter' })
+    for (const k of keys) await addRosterKey(deps, { cell: 'lobby', armoredKey: k.publicKey, tier: 'voter' })
   })
   const server = await startNode({ DATA_DIR: dir })
   const casting: Visitor[] = []

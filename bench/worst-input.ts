@@ -86,7 +86,7 @@ try {
   const browserPoster = await loggedIn(honest, 'browser')
   await browserPoster.get(thread)
   const voterKey = await heldKey()
-  for (const k of [voterKey, await heldKey(), await heldKey()]) await addRosterKey(board.deps, { cell: 'lobby', armoredKey: k.publicKey, role: 'voter' })
+  for (const k of [voterKey, await heldKey(), await heldKey()]) await addRosterKey(board.deps, { cell: 'lobby', armoredKey: k.publicKey, tier: 'voter' })
   const voter = await loggedIn(voterKey)
   const raised = (await voter.post('/c/lobby/questions', { kind: 'amend_line', change: 'add', text: 'Benchmark principle.', argument: 'For the benchmark.' })).res.headers.get('location') ?? ''
   const question = Number(/\/questions\/(\d+)$/.exec(raised)?.[1])

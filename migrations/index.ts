@@ -10,6 +10,7 @@ import * as questionKindsInCode from './2026120301_question_kinds_in_code.ts'
 import * as flood from './2026120401_flood.ts'
 import * as letters from './2026120401_letters.ts'
 import * as keyTransitions from './2026120502_key_transitions.ts'
+import * as tiers from './2026120503_tiers.ts'
 
 // Listed in code, not read from the folder: Kysely's FileMigrationProvider cannot import .ts
 // under vitest. Append-only: never edit a migration that has shipped; add the next one here.
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '2026120401_flood': flood,
   '2026120401_letters': letters,
   '2026120502_key_transitions': keyTransitions,
+  '2026120503_tiers': tiers,
 }

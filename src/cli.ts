@@ -8,8 +8,10 @@ import { verifyTally } from './services/verify-tally.ts'
 import { purge, removePost, removeThread, type PurgeReport } from './services/forget.ts'
 import { exportLetters, markHandledByOperator, setCellKey, setLetterRetention } from './services/letters.ts'
 import { groupedFingerprint } from './domain/letters.ts'
-import { addRosterKey, createBoard, createCell, listAllCells, listCellBoards, listCellRoster, removeRosterKey } from './services/cells.ts'
+import { addRosterKey, createBoard, createCell, listAllCells, listCellBoards, listCellRoster, removeRosterKey, setBoardAccess, setCellTiers } from './services/cells.ts'
 import { rotateCellKey } from './services/key-transitions.ts'
+import { findCellOrThrow } from './services/reading.ts'
+import { parseTiers } from './domain/tiers.ts'
 import { setBoardFloodMode, setRosterFloodExemption } from './services/flood.ts'
 
 // Operator commands: npm run cellboard -- <command> …  Errors go to stderr with exit code 1.
@@ -20,6 +22,10 @@ const USAGE = `usage: npm run cellboard -- <command>
                                                        refuses a folder that holds no board
   cell create SLUG --name NAME [--principle TEXT]...   create a cell with its line
   cell list                                            list cells
+  cell tiers CELL TIER,TIER... [--vote TIER] [--inbox TIER]
+                                                       the cell's need-to-know tiers, lowest first
+                                                       (member,voter at first), and the least tiers
+                                                       that vote and read letters (voter, voter)
   cell flood-exempt CELL yes|no                        whether keys on the cell's roster post without
                                                        a check while one of its boards is in flood
                                                        (yes at first)
@@ -36,13 +42,18 @@ const USAGE = `usage: npm run cellboard -- <command>
                                                        then purge
   letters retention CELL DAYS                          days a letter not marked handled is kept (30)
   board create CELL SLUG --name NAME [--description TEXT]
-               [--visibility public|members] [--retention-days N]
+               [--read TIER|anyone] [--post TIER|anyone] [--retention-days N]
+                                                       who reads and who posts (anyone, at first;
+                                                       --visibility members: the lowest tier)
   board list CELL                                      list a cell's boards
+  board tiers CELL BOARD READ [POST]                   the least tiers that read and post (a tier,
+                                                       or anyone); POST is READ when left out
   board flood CELL BOARD auto|on|off                   flood mode: every post there asks for a check
                                                        while the board gets more than
                                                        FLOOD_POSTS_PER_MINUTE posts a minute (auto,
                                                        at first), always (on), or never (off)
-  roster add CELL KEYFILE|- --role member|voter        add a public key to a cell's roster
+  roster add CELL KEYFILE|- --tier TIER                put a public key on a cell's roster at one
+                                                       of its tiers (--role is the same)
   roster list CELL                                     list a cell's roster
   roster remove CELL FINGERPRINT                       take a key off a cell's roster; the cell page then
                                                        asks for the cell key to be rotated
@@ -67,6 +78,11 @@ async function run(argv: string[]): Promise<void> {
       visibility: { type: 'string' },
       'retention-days': { type: 'string' },
       role: { type: 'string' },
+      tier: { type: 'string' },
+      read: { type: 'string' },
+      post: { type: 'string' },
+      vote: { type: 'string' },
+      inbox: { type: 'string' },
       out: { type: 'string' },
       new: { type: 'string' },
       statement: { type: 'string' },
@@ -156,14 +172,29 @@ async function run(argv: string[]): Promise<void> {
         if (!values.name) throw new UsageError('board create needs --name')
         const days = values['retention-days']
         const retention = days === undefined ? null : /^[0-9]+$/.test(days) ? Number(days) : NaN
-        const b = await createBoard(deps, { cell: rest[0]!, slug: rest[1]!, name: values.name, description: values.description ?? '', visibility: values.visibility ?? 'public', retentionDays: retention })
-        console.log(`created board ${rest[0]}/${b.slug} (${b.visibility}${b.retention_days ? `, kept ${b.retention_days} days` : ''})`)
+        // --visibility is the older spelling: members is the cell's lowest tier, public is anyone.
+        const lowest = values.visibility === 'members' ? parseTiers((await findCellOrThrow(deps, rest[0]!)).tiers)[0] : undefined
+        if (values.visibility !== undefined && values.visibility !== 'members' && values.visibility !== 'public') throw new UsageError('--visibility is public or members')
+        const b = await createBoard(deps, { cell: rest[0]!, slug: rest[1]!, name: values.name, description: values.description ?? '', read: values.read ?? lowest, post: values.post, retentionDays: retention })
+        console.log(`created board ${rest[0]}/${b.slug} (read: ${b.read_tier ?? 'anyone'}, post: ${b.post_tier ?? 'anyone'}${b.retention_days ? `, kept ${b.retention_days} days` : ''})`)
         break
       }
       case 'board list':
         need(1, 'CELL')
-        for (const b of await listCellBoards(deps, rest[0]!)) console.log(`${b.slug}\t${b.visibility}\t${b.retention_days ?? '-'}\t${b.name}`)
+        for (const b of await listCellBoards(deps, rest[0]!)) console.log(`${b.slug}\tread: ${b.read_tier ?? 'anyone'}\tpost: ${b.post_tier ?? 'anyone'}\t${b.retention_days ?? '-'}\t${b.name}`)
         break
+      case 'board tiers': {
+        if (rest.length !== 3 && rest.length !== 4) throw new UsageError('board tiers takes CELL BOARD READ [POST]')
+        const t = await setBoardAccess(deps, { cell: rest[0]!, board: rest[1]!, read: rest[2]!, post: rest[3] })
+        console.log(`${rest[0]}/${rest[1]} is read by ${t.read ?? 'anyone'} and up, posted to by ${t.post ?? 'anyone'} and up`)
+        break
+      }
+      case 'cell tiers': {
+        need(2, 'CELL TIER,TIER...')
+        const t = await setCellTiers(deps, { cell: rest[0]!, tiers: rest[1]!, vote: values.vote, inbox: values.inbox })
+        console.log(`tiers of ${rest[0]}: ${t.tiers.join(' < ')}; ${t.voteTier} and up vote, ${t.inboxTier} and up read letters`)
+        break
+      }
       case 'board flood': {
         need(3, 'CELL BOARD auto|on|off')
         const setting = await setBoardFloodMode(deps, { cell: rest[0]!, board: rest[1]!, setting: rest[2]! })
@@ -172,15 +203,16 @@ async function run(argv: string[]): Promise<void> {
       }
       case 'roster add': {
         need(2, 'CELL KEYFILE (or - for standard input)')
-        if (!values.role) throw new UsageError('roster add needs --role member|voter')
+        const tier = values.tier ?? values.role
+        if (!tier) throw new UsageError('roster add needs --tier TIER (one of the cell\'s tiers: member or voter at first)')
         const armored = readFileSync(rest[1] === '-' ? 0 : rest[1]!, 'utf8')
-        const fpr = await addRosterKey(deps, { cell: rest[0]!, armoredKey: armored, role: values.role })
-        console.log(`${fpr} is now ${values.role} of ${rest[0]} (${showPseudonym(pseudonymOf(fpr))})`)
+        const fpr = await addRosterKey(deps, { cell: rest[0]!, armoredKey: armored, tier })
+        console.log(`${fpr} is now ${tier} of ${rest[0]} (${showPseudonym(pseudonymOf(fpr))})`)
         break
       }
       case 'roster list':
         need(1, 'CELL')
-        for (const r of await listCellRoster(deps, rest[0]!)) console.log(`${r.fingerprint}\t${r.role}\t${showPseudonym(pseudonymOf(r.fingerprint))}`)
+        for (const r of await listCellRoster(deps, rest[0]!)) console.log(`${r.fingerprint}\t${r.tier}\t${showPseudonym(pseudonymOf(r.fingerprint))}`)
         break
       case 'roster remove': {
         need(2, 'CELL FINGERPRINT')

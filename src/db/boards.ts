@@ -20,3 +20,14 @@ export function boardsWithRetention(db: Db) {
 export async function setBoardFlood(db: Db, boardId: number, flood: Board['flood']): Promise<void> {
   await db.updateTable('board').set({ flood }).where('id', '=', boardId).execute()
 }
+
+/** The least tiers that read and post on a board (null: anyone). */
+export async function setBoardTiers(db: Db, boardId: number, t: { read: string | null; post: string | null }): Promise<void> {
+  await db.updateTable('board').set({ read_tier: t.read, post_tier: t.post }).where('id', '=', boardId).execute()
+}
+
+/** The tiers a cell's boards name (its tiers may change only where none of them goes). */
+export async function boardTiersNamed(db: Db, cellId: number): Promise<string[]> {
+  const rows = await db.selectFrom('board').select(['read_tier', 'post_tier']).where('cell_id', '=', cellId).execute()
+  return [...new Set(rows.flatMap((r) => [r.read_tier, r.post_tier]).filter((t): t is string => t !== null))]
+}

@@ -75,3 +75,8 @@ export async function clearKeyRotationDue(db: Db, cellId: number): Promise<void>
 export async function putLetterRetention(db: Db, cellId: number, days: number): Promise<void> {
   await db.updateTable('cell').set({ letter_retention_days: days }).where('id', '=', cellId).execute()
 }
+
+/** A cell's tiers (lowest first) and the least tiers that vote and read its inbox. */
+export async function putCellTiers(db: Db, cellId: number, t: { tiers: string[]; voteTier: string; inboxTier: string }): Promise<void> {
+  await db.updateTable('cell').set({ tiers: t.tiers.join(','), vote_tier: t.voteTier, inbox_tier: t.inboxTier }).where('id', '=', cellId).execute()
+}

@@ -14,6 +14,12 @@ export interface CellTable {
   key_fingerprint: string | null
   key_armored: string | null
   letter_retention_days: Generated<number>
+  /** The cell's tiers, lowest first, comma-separated (src/domain/tiers.ts). */
+  tiers: Generated<string>
+  /** The least tier whose keys vote on line questions. */
+  vote_tier: Generated<string>
+  /** The least tier whose keys see and download the letters waiting. */
+  inbox_tier: Generated<string>
   /** Coarse time since when the cell key ought to be rotated (a roster key was removed); null: it need not be. */
   key_rotation_due: string | null
 }
@@ -25,14 +31,17 @@ export interface BoardTable {
   slug: string
   name: string
   description: Generated<string>
-  visibility: 'public' | 'members'
+  /** The least tier that reads the board; null: anyone (a public board). */
+  read_tier: string | null
+  /** The least tier that posts on it; null: any identity. Never below read_tier. */
+  post_tier: string | null
   retention_days: number | null
   created_at: string
   last_thread_number: Generated<number>
   flood: Generated<FloodSetting>
 }
 export interface PublicKeyTable { id: Generated<number>; fingerprint: string; armored: string; created_at: string }
-export interface RosterEntryTable { id: Generated<number>; cell_id: number; key_id: number; role: 'member' | 'voter'; created_at: string }
+export interface RosterEntryTable { id: Generated<number>; cell_id: number; key_id: number; tier: string; created_at: string }
 export interface ThreadTable {
   id: Generated<number>
   board_id: number

@@ -2,11 +2,12 @@ import { Hono } from 'hono'
 import { notFound } from '../domain/errors.ts'
 import type { Deps } from '../services/deps.ts'
 import { cacheKey, cacheTag } from '../services/page-cache.ts'
+import { may } from '../services/access.ts'
 import { floodFor } from '../services/flood.ts'
 import { startThread } from '../services/posts.ts'
-import { openBoard, readBoardPage } from '../services/reading.ts'
+import { boardAccess, openBoard, readBoardPage } from '../services/reading.ts'
 import { html } from '../../views/html.ts'
-import { boardHead, boardPath, newThreadForm, threadList, type BoardHeadProps } from '../../views/pages/board.ts'
+import { boardHead, boardPath, newThreadForm, postingClosed, threadList, type BoardHeadProps } from '../../views/pages/board.ts'
 import { floodBanner } from '../../views/partials/flood.ts'
 import { emptyForm, type FormState, refusedForm } from '../../views/partials/forms.ts'
 import { pager } from '../../views/partials/pager.ts'
@@ -30,7 +31,7 @@ export function boardRoutes(deps: Deps) {
       const d = await readBoardPage(deps, at, page)
       const meta: BoardMeta = {
         cell: { slug: d.cell.slug, name: d.cell.name },
-        board: { slug: d.board.slug, name: d.board.name, description: d.board.description, visibility: d.board.visibility },
+        board: { slug: d.board.slug, name: d.board.name, description: d.board.description, ...boardAccess(d.cell, d.board) },
         page: d.page,
         pages: d.pages,
       }
@@ -40,11 +41,12 @@ export function boardRoutes(deps: Deps) {
     const m = part.meta
     const place = { site: deps.config.siteId, cell: m.cell.slug, board: m.board.slug, thread: 'new' as const }
     const flood = await floodFor(deps, at, c.get('session'))
+    const posting = await may(deps, at.cell.id, at.board.post_tier, 'post', c.get('session'))
     return sendAround(c, deps, status, {
       title: m.board.name,
       before: () => html`${boardHead(m)}${floodBanner(flood)}`,
       cached: part,
-      after: () => newThreadForm(m, place, viewerOf(c, deps), form, flood.cost),
+      after: () => (posting ? newThreadForm(m, place, viewerOf(c, deps), form, flood.cost) : postingClosed(m.board.posters ?? '', 'new-thread')),
       // In flood, the banner is built per request and the whole page is not kept: a flood ends by
       // expiring, with no write to drop a kept page, so none can go on showing the banner after it.
       anonymous: flood.inFlood ? undefined : cacheKey.whole(key),

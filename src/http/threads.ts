@@ -2,11 +2,13 @@ import { Hono } from 'hono'
 import { notFound } from '../domain/errors.ts'
 import type { Deps } from '../services/deps.ts'
 import { cacheKey, cacheTag } from '../services/page-cache.ts'
+import { may } from '../services/access.ts'
 import { floodFor } from '../services/flood.ts'
 import { replyToThread } from '../services/posts.ts'
-import { findPostPage, openBoard, readSignedText, readThreadPage, type ReadableBoard } from '../services/reading.ts'
+import { boardAccess, findPostPage, openBoard, readSignedText, readThreadPage, type ReadableBoard } from '../services/reading.ts'
 import { html } from '../../views/html.ts'
 import { threadHead, threadPath, type ThreadHeadProps } from '../../views/pages/thread.ts'
+import { postingClosed } from '../../views/pages/board.ts'
 import { floodBanner } from '../../views/partials/flood.ts'
 import { emptyForm, type FormState, refusedForm } from '../../views/partials/forms.ts'
 import { pager } from '../../views/partials/pager.ts'
@@ -35,7 +37,7 @@ export function threadRoutes(deps: Deps) {
       const d = await readThreadPage(deps, at, number, page)
       const meta: ThreadMeta = {
         cell: { slug: d.cell.slug, name: d.cell.name },
-        board: { slug: d.board.slug, name: d.board.name, description: d.board.description, visibility: d.board.visibility },
+        board: { slug: d.board.slug, name: d.board.name, description: d.board.description, ...boardAccess(d.cell, d.board) },
         thread: { number: d.thread.number, title: d.thread.title },
         page: d.page,
         pages: d.pages,
@@ -57,11 +59,12 @@ export function threadRoutes(deps: Deps) {
     const m = part.meta
     const path = threadPath(m)
     const flood = await floodFor(deps, at, c.get('session'))
+    const posting = await may(deps, at.cell.id, at.board.post_tier, 'post', c.get('session'))
     return sendAround(c, deps, status, {
       title: m.thread.title,
       before: () => html`${threadHead(m)}${floodBanner(flood)}`,
       cached: part,
-      after: () => replyForm({ threadPath: path, place: placeOf(c, number), viewer: viewerOf(c, deps), form, inline: m.page === m.pages, cost: flood.cost }),
+      after: () => !posting ? postingClosed(m.board.posters ?? '', 'reply') : replyForm({ threadPath: path, place: placeOf(c, number), viewer: viewerOf(c, deps), form, inline: m.page === m.pages, cost: flood.cost }),
       // As for a board page: in flood, not kept whole (the flood ends with no write to drop it).
       anonymous: flood.inFlood ? undefined : cacheKey.whole(cacheKey.threadPage(at.board.id, number, m.page)),
     })

@@ -1,15 +1,18 @@
-import { insertBoard, listBoards } from '../db/boards.ts'
-import { findCell, insertCell, listCells } from '../db/cells.ts'
+import { boardTiersNamed, insertBoard, listBoards, setBoardTiers } from '../db/boards.ts'
+import { findCell, insertCell, listCells, lockCell, putCellTiers } from '../db/cells.ts'
 import { ensureKey } from '../db/keys.ts'
 import { recordOperatorAction } from '../db/decision-log.ts'
-import { listRoster, putRosterEntry, type Role } from '../db/roster.ts'
+import { listRoster, putRosterEntry, tiersHeld } from '../db/roster.ts'
+import type { Cell } from '../db/schema.ts'
 import { DomainError, validateFields } from '../domain/errors.ts'
 import { checkLine, SLUG } from '../domain/text.ts'
 import { coarseTime } from '../domain/time.ts'
+import { checkTierList, describeNeed, parseTiers, reaches, tierOfCell, tierOrAnyone } from '../domain/tiers.ts'
 import { forgetSigningKey, readPublicKey } from '../pgp.ts'
 import type { Deps } from './deps.ts'
 import { removeFromRoster } from './key-transitions.ts'
-import { findCellOrThrow } from './reading.ts'
+import { cacheTag } from './page-cache.ts'
+import { findBoardOrThrow, findCellOrThrow } from './reading.ts'
 
 // Operator use cases (the CLI): cells, boards and the first roster are set up here. After that the
 // roster and the line change by the cell's votes (services/questions/), and every operator action
@@ -44,7 +47,7 @@ export async function createCell(deps: Deps, input: { slug: string; name: string
 
 export async function createBoard(
   deps: Deps,
-  input: { cell: string; slug: string; name: string; description: string; visibility: string; retentionDays: number | null },
+  input: { cell: string; slug: string; name: string; description: string; read?: string | null; post?: string | null; retentionDays: number | null },
 ) {
   const cell = await findCellOrThrow(deps, input.cell)
   const v = validateFields(
@@ -55,10 +58,7 @@ export async function createBoard(
       },
       name: () => checkLine('name', input.name, 100, 'The name'),
       description: () => (input.description.trim() === '' ? '' : checkLine('description', input.description, 300, 'The description')),
-      visibility: () => {
-        if (input.visibility !== 'public' && input.visibility !== 'members') throw new DomainError(422, 'bad visibility', { visibility: 'Visibility is "public" or "members".' })
-        return input.visibility
-      },
+      tiers: () => boardTiers(cell, input.read, input.post),
       retentionDays: () => {
         const r = input.retentionDays
         if (r !== null && !(Number.isInteger(r) && r > 0 && r <= 36500)) throw new DomainError(422, 'bad retention', { retention: 'Retention is a whole number of days (1–36500), or none.' })
@@ -70,23 +70,71 @@ export async function createBoard(
   if ((await listBoards(deps.db, cell.id)).some((b) => b.slug === v.slug)) throw new DomainError(409, `The cell already has a board "${v.slug}".`)
   const createdAt = coarseTime(deps.now(), deps.config.timeGranularityMs)
   return deps.db.transaction().execute(async (tx) => {
-    const board = await insertBoard(tx, { cell_id: cell.id, slug: v.slug, name: v.name, description: v.description, visibility: v.visibility, retention_days: v.retentionDays, created_at: createdAt })
-    await recordOperatorAction(tx, cell.id, `created the board "${v.slug}" (${v.visibility}${v.retentionDays ? `, threads kept ${v.retentionDays} days` : ''})`, createdAt)
+    const board = await insertBoard(tx, { cell_id: cell.id, slug: v.slug, name: v.name, description: v.description, read_tier: v.tiers.read, post_tier: v.tiers.post, retention_days: v.retentionDays, created_at: createdAt })
+    await recordOperatorAction(tx, cell.id, `created the board "${v.slug}" (${sayBoardTiers(cell, v.tiers)}${v.retentionDays ? `, threads kept ${v.retentionDays} days` : ''})`, createdAt)
     return board
   })
 }
 
-export async function addRosterKey(deps: Deps, input: { cell: string; armoredKey: string; role: string }) {
+export async function addRosterKey(deps: Deps, input: { cell: string; armoredKey: string; tier: string }) {
   const cell = await findCellOrThrow(deps, input.cell)
-  if (input.role !== 'member' && input.role !== 'voter') throw new DomainError(422, 'The role is "member" or "voter".')
+  const tier = tierOfCell(parseTiers(cell.tiers), input.tier)
   const key = await readPublicKey(input.armoredKey)
   const createdAt = coarseTime(deps.now(), deps.config.timeGranularityMs)
   await deps.db.transaction().execute(async (tx) => {
     const keyId = await ensureKey(tx, { fingerprint: key.fingerprint, armored: key.armored, createdAt })
-    await putRosterEntry(tx, { cellId: cell.id, keyId, role: input.role as Role, createdAt })
-    await recordOperatorAction(tx, cell.id, `put the key ${key.fingerprint} on the roster as ${input.role}`, createdAt)
+    await putRosterEntry(tx, { cellId: cell.id, keyId, tier, createdAt })
+    await recordOperatorAction(tx, cell.id, `put the key ${key.fingerprint} on the roster at the tier ${tier}`, createdAt)
   })
   return key.fingerprint
+}
+
+/** A board's least read and post tiers, checked against the cell's: nobody may post where they cannot read. */
+function boardTiers(cell: Pick<Cell, 'tiers'>, read: string | null | undefined, post: string | null | undefined): { read: string | null; post: string | null } {
+  const tiers = parseTiers(cell.tiers)
+  const r = tierOrAnyone(tiers, read, 'The read tier')
+  const p = post === undefined ? r : tierOrAnyone(tiers, post, 'The post tier')
+  if (!reaches(tiers, p, r)) throw new DomainError(422, 'Nobody may post where they cannot read: the post tier is the read tier or above.', { tiers: 'The post tier is the read tier or above.' })
+  return { read: r, post: p }
+}
+const sayBoardTiers = (cell: Pick<Cell, 'tiers'>, t: { read: string | null; post: string | null }) =>
+  `read by ${describeNeed(parseTiers(cell.tiers), t.read)}, posted to by ${describeNeed(parseTiers(cell.tiers), t.post)}`
+
+/** The operator sets who reads and posts on a board. Published in the decision log. */
+export async function setBoardAccess(deps: Deps, input: { cell: string; board: string; read: string; post?: string }) {
+  const { cell, board } = await findBoardOrThrow(deps, input.cell, input.board)
+  const t = boardTiers(cell, input.read, input.post)
+  const at = coarseTime(deps.now(), deps.config.timeGranularityMs)
+  await deps.db.transaction().execute(async (tx) => {
+    await setBoardTiers(tx, board.id, t)
+    await recordOperatorAction(tx, cell.id, `set the board "${board.slug}" to be ${sayBoardTiers(cell, t)}`, at)
+  })
+  // Cached pages and places carry the board's tiers.
+  await deps.cache.invalidate(cacheTag.board(board.id))
+  return t
+}
+
+/**
+ * The operator names the cell's tiers, lowest first, and the least tiers that vote and read the
+ * inbox. A tier that a roster key holds or a board names cannot go (move them first): nobody's
+ * access changes by a rename they did not see.
+ */
+export async function setCellTiers(deps: Deps, input: { cell: string; tiers: string; vote?: string; inbox?: string }) {
+  const cell = await findCellOrThrow(deps, input.cell)
+  const tiers = checkTierList(input.tiers)
+  const voteTier = tierOfCell(tiers, input.vote ?? cell.vote_tier, 'The vote tier')
+  const inboxTier = tierOfCell(tiers, input.inbox ?? cell.inbox_tier, 'The inbox tier')
+  const at = coarseTime(deps.now(), deps.config.timeGranularityMs)
+  await deps.db.transaction().execute(async (tx) => {
+    await lockCell(tx, cell.id)
+    const used = [...(await tiersHeld(tx, cell.id)), ...(await boardTiersNamed(tx, cell.id))].filter((t) => !tiers.includes(t))
+    if (used.length > 0) throw new DomainError(409, `The tier${used.length === 1 ? '' : 's'} ${[...new Set(used)].join(', ')} still ${used.length === 1 ? 'is' : 'are'} held by a roster key or named by a board; move them first.`)
+    await putCellTiers(tx, cell.id, { tiers, voteTier, inboxTier })
+    await recordOperatorAction(tx, cell.id, `set the cell’s tiers to ${tiers.join(' < ')}; ${voteTier} and up vote, ${inboxTier} and up read letters`, at)
+  })
+  const boards = await listBoards(deps.db, cell.id)
+  if (boards.length > 0) await deps.cache.invalidate(...boards.map((b) => cacheTag.board(b.id)))
+  return { tiers, voteTier, inboxTier }
 }
 
 /**
@@ -129,5 +177,5 @@ export async function ensureDefaultCell(deps: Deps): Promise<boolean> {
 
 async function createDefaultCell(deps: Deps, slug: string) {
   await createCell(deps, { slug, name: slug.charAt(0).toUpperCase() + slug.slice(1), principles: ['Say what you mean; argue with what is said, not with who said it.', 'Nothing here asks who anyone is.'] })
-  await createBoard(deps, { cell: slug, slug: 'general', name: 'General', description: 'Anything on the cell’s line.', visibility: 'public', retentionDays: null })
+  await createBoard(deps, { cell: slug, slug: 'general', name: 'General', description: 'Anything on the cell’s line.', retentionDays: null })
 }

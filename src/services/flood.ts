@@ -1,7 +1,7 @@
 import { listBoards, setBoardFlood } from '../db/boards.ts'
 import { setFloodExemptRoster } from '../db/cells.ts'
 import { recordOperatorAction } from '../db/decision-log.ts'
-import { roleOf } from '../db/roster.ts'
+import { tierOf } from '../db/roster.ts'
 import type { Board, Cell } from '../db/schema.ts'
 import type { IssuedCost } from '../domain/costs.ts'
 import { DomainError } from '../domain/errors.ts'
@@ -31,7 +31,7 @@ export async function isInFlood(deps: Deps, board: FloodBoard): Promise<boolean>
 
 /** Whether this session's posts go free in a flood: its key is on the roster of a cell that exempts it. */
 async function isExempt(deps: Deps, cell: FloodCell, session: Session | null): Promise<boolean> {
-  return session !== null && cell.flood_exempt_roster === 1 && (await roleOf(deps.db, cell.id, session.fingerprint)) !== null
+  return session !== null && cell.flood_exempt_roster === 1 && (await tierOf(deps.db, cell.id, session.fingerprint)) !== null
 }
 
 /** What a board's and a thread's pages show of flood mode. */

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto'
 import { clearKeyRotationDue, putCellKey, putLetterRetention } from '../db/cells.ts'
 import { recordOperatorAction } from '../db/decision-log.ts'
 import { countLetters, deleteLetters, insertLetter, listLetters } from '../db/letters.ts'
-import { roleOf } from '../db/roster.ts'
 import type { Cell } from '../db/schema.ts'
 import { DomainError, notFound } from '../domain/errors.ts'
 import { MAX_ARMORED_LETTER_BYTES, paddedLetter, readReference, referenceFrom } from '../domain/letters.ts'
@@ -12,7 +11,7 @@ import { type CellKey, checkLetterCiphertext, encryptLetter, readCellKey } from 
 import { payCost } from './costs.ts'
 import type { Deps } from './deps.ts'
 import { finishRemoval, type PurgeReport } from './forget.ts'
-import { assertKeyStillValid } from './identities.ts'
+import { may } from './access.ts'
 import { findCellOrThrow } from './reading.ts'
 
 // Letters to a cell (issue 12). Anyone may write one, at the cost of taking an identity; it is
@@ -99,20 +98,9 @@ export async function sendLetter(deps: Deps, input: LetterInput): Promise<{ refe
   return { reference }
 }
 
-/**
- * Whether this viewer reads the cell's inbox: a key on its roster as voter, still valid. (Issue 12's
- * tiers will make this "the tier the cell names"; every inbox check comes here.)
- */
-export async function mayReadInbox(deps: Deps, cell: Pick<Cell, 'id'>, session: Session | null): Promise<boolean> {
-  if (!session) return false
-  try {
-    await assertKeyStillValid(deps, session, 'read')
-  } catch (e) {
-    if (e instanceof DomainError) return false
-    throw e
-  }
-  return (await roleOf(deps.db, cell.id, session.fingerprint)) === 'voter'
-}
+/** Whether this viewer reads the cell's inbox: a valid key at the cell's inbox tier or above (services/access.ts). */
+export const mayReadInbox = (deps: Deps, cell: Pick<Cell, 'id' | 'inbox_tier'>, session: Session | null): Promise<boolean> =>
+  may(deps, cell.id, cell.inbox_tier, 'inbox', session)
 
 /**
  * The cell, for someone who reads its inbox. Anyone else gets exactly what an address under the
@@ -125,7 +113,7 @@ async function openInbox(deps: Deps, slug: string, session: Session | null): Pro
 }
 
 /** How many letters wait, for an inbox reader (null for anyone else: the cell page says nothing). */
-export async function waitingLetters(deps: Deps, cell: Pick<Cell, 'id'>, session: Session | null): Promise<number | null> {
+export async function waitingLetters(deps: Deps, cell: Pick<Cell, 'id' | 'inbox_tier'>, session: Session | null): Promise<number | null> {
   return (await mayReadInbox(deps, cell, session)) ? countLetters(deps.db, cell.id) : null
 }
 

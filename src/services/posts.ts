@@ -12,6 +12,7 @@ import { clearsign, verifyClearsigned, verifyDetached } from '../pgp.ts'
 import type { Deps } from './deps.ts'
 import { countPost, payForPost } from './flood.ts'
 import { assertKeyStillValid } from './identities.ts'
+import { refusal } from './access.ts'
 import { openBoard, pageOfPost } from './reading.ts'
 import { takeLimit, withinLimit } from './limits.ts'
 import { requireSession, type Who } from './who.ts'
@@ -95,6 +96,9 @@ async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: nu
   if (input.thread !== 'new' && !existing) throw notFound('That thread')
   const session = requireSession(who, 'Posting')
   await assertKeyStillValid(deps, session)
+  // A board posted to from a tier up (services/access.ts); readers below it may read, not post.
+  const refused = await refusal(deps, cell.id, board.post_tier, 'post', session)
+  if (refused) throw refused
   // On a board in flood, paid first: a post that does not pay costs the server two HMACs or one
   // look-up, and counts against nothing.
   await payForPost(deps, { cell, board }, session, input.cost ?? {})

@@ -3,14 +3,14 @@ import { currentLine, findCell, listCells } from '../db/cells.ts'
 import { findKey } from '../db/keys.ts'
 import { lineHistory } from '../db/lines.ts'
 import { countPostsBefore, findSignedText, listPosts, type PostView } from '../db/posts.ts'
-import { roleOf } from '../db/roster.ts'
 import type { Board, Cell } from '../db/schema.ts'
 import { countThreads, findThread, listThreads, type ThreadListing } from '../db/threads.ts'
 import { DomainError, notFound } from '../domain/errors.ts'
 import type { Session } from '../ephemeral/sessions.ts'
 import type { Deps } from './deps.ts'
 import { cacheKey, cacheTag } from './page-cache.ts'
-import { assertKeyStillValid } from './identities.ts'
+import { refusal } from './access.ts'
+import { describeNeed, parseTiers } from '../domain/tiers.ts'
 import { waitingLetters } from './letters.ts'
 
 export const homeCells = (deps: Deps) => listCells(deps.db)
@@ -31,7 +31,22 @@ export async function findBoardOrThrow(deps: Pick<Deps, 'db'>, cellSlug: string,
 export async function cellOverview(deps: Deps, slug: string, session: Session | null) {
   const cell = await findCellOrThrow(deps, slug)
   const [line, boards, lettersWaiting] = await Promise.all([currentLine(deps.db, cell.id), listBoards(deps.db, cell.id), waitingLetters(deps, cell, session)])
-  return { cell, line, boards, keyFingerprint: cell.key_fingerprint, keyRotationDue: cell.key_rotation_due, lettersWaiting }
+  const names = parseTiers(cell.tiers)
+  return {
+    cell,
+    line,
+    boards: boards.map((b) => ({ ...b, ...boardAccess(cell, b) })),
+    keyFingerprint: cell.key_fingerprint,
+    keyRotationDue: cell.key_rotation_due,
+    lettersWaiting,
+    tiers: { names, vote: cell.vote_tier, inbox: cell.inbox_tier },
+  }
+}
+
+/** Who reads and who posts on a board, as pages say it ("member and up"; null: anyone). */
+export function boardAccess(cell: Pick<Cell, 'tiers'>, board: Pick<Board, 'read_tier' | 'post_tier'>): { readers: string | null; posters: string | null } {
+  const tiers = parseTiers(cell.tiers)
+  return { readers: board.read_tier && describeNeed(tiers, board.read_tier), posters: board.post_tier && describeNeed(tiers, board.post_tier) }
 }
 
 /** A public key that signed published content (or holds a roster role), for gpg --import. */
@@ -48,33 +63,19 @@ export async function readLineHistory(deps: Deps, slug: string) {
 }
 
 /**
- * The one access decision: why this viewer may not read the board, or null when they may.
- * Need-to-know: a members-only board is read (and posted to) only by keys on the cell's roster;
- * public boards need no check at all. Every page, post, question and bundle that shows what is
- * on a board asks here (canRead, assertCanRead, openBoard).
+ * Whether this viewer may read the board (services/access.ts decides every access): a board is
+ * read from the least tier it names up, or by anyone. Every page, post, question and bundle that
+ * shows what is on a board asks here (canRead, assertCanRead, openBoard).
  */
-export async function refusalToRead(deps: Deps, board: Pick<Board, 'visibility' | 'cell_id'>, session: Session | null): Promise<DomainError | null> {
-  if (readableByAnyone(board)) return null
-  if (!session) return new DomainError(403, 'This board is for members of the cell. Log in with a key on the cell’s roster to read it.')
-  try {
-    // The roster names keys, and a key may expire while its session lives on: check it at each read.
-    await assertKeyStillValid(deps, session, 'read')
-  } catch (e) {
-    if (e instanceof DomainError) return e
-    throw e
-  }
-  if ((await roleOf(deps.db, board.cell_id, session.fingerprint)) === null) {
-    return new DomainError(403, 'This board is for members of the cell, and your key is not on its roster.')
-  }
-  return null
-}
+export const refusalToRead = (deps: Deps, board: Pick<Board, 'read_tier' | 'cell_id'>, session: Session | null): Promise<DomainError | null> =>
+  refusal(deps, board.cell_id, board.read_tier, 'read', session)
 
 /** Whether anyone, with no session at all, may read the board: what may be published about it. */
-export const readableByAnyone = (board: Pick<Board, 'visibility'>) => board.visibility === 'public'
+export const readableByAnyone = (board: Pick<Board, 'read_tier'>) => board.read_tier === null
 
-export const canRead = async (deps: Deps, board: Pick<Board, 'visibility' | 'cell_id'>, session: Session | null) => (await refusalToRead(deps, board, session)) === null
+export const canRead = async (deps: Deps, board: Pick<Board, 'read_tier' | 'cell_id'>, session: Session | null) => (await refusalToRead(deps, board, session)) === null
 
-export async function assertCanRead(deps: Deps, board: Pick<Board, 'visibility' | 'cell_id'>, session: Session | null): Promise<void> {
+export async function assertCanRead(deps: Deps, board: Pick<Board, 'read_tier' | 'cell_id'>, session: Session | null): Promise<void> {
   const refusal = await refusalToRead(deps, board, session)
   if (refusal) throw refusal
 }

@@ -59,7 +59,7 @@ describe('npm run cellboard', () => {
     expect(cli('cell', 'create', 'reading-group', '--name', 'Reading group', '--principle', 'Read first.', '--principle', 'Then argue.')).toMatchObject({ code: 0, out: 'created cell reading-group (2 principles)\n' })
     expect(cli('board', 'create', 'reading-group', 'inner', '--name', 'Inner', '--visibility', 'members', '--retention-days', '30').code).toBe(0)
     expect(cli('cell', 'list').out).toContain('reading-group\tReading group')
-    expect(cli('board', 'list', 'reading-group').out).toBe('inner\tmembers\t30\tInner\n')
+    expect(cli('board', 'list', 'reading-group').out).toBe('inner\tread: member\tpost: member\t30\tInner\n')
     const key = await generateDisposableKey(new Date())
     const file = join(dataDir, 'key.asc')
     writeFileSync(file, key.armoredPublic)
@@ -67,6 +67,32 @@ describe('npm run cellboard', () => {
     expect(added.code).toBe(0)
     expect(added.out).toContain(`${key.fingerprint} is now voter of reading-group`)
     expect(cli('roster', 'list', 'reading-group').out).toContain(`${key.fingerprint}\tvoter`)
+  })
+
+  it('names a cell’s tiers, puts a key at one, and sets who reads and posts on a board; refuses what would change access unseen', async () => {
+    expect(cli('cell', 'create', 'study', '--name', 'Study').code).toBe(0)
+    expect(cli('cell', 'tiers', 'study', 'supporter,member,cadre', '--vote', 'cadre', '--inbox', 'cadre')).toMatchObject({ code: 0, out: 'tiers of study: supporter < member < cadre; cadre and up vote, cadre and up read letters\n' })
+    expect(cli('board', 'create', 'study', 'wide', '--name', 'Wide', '--read', 'supporter', '--post', 'member').code).toBe(0)
+    expect(cli('board', 'list', 'study').out).toBe('wide\tread: supporter\tpost: member\t-\tWide\n')
+    expect(cli('board', 'tiers', 'study', 'wide', 'anyone', 'member')).toMatchObject({ code: 0, out: 'study/wide is read by anyone and up, posted to by member and up\n' })
+    const key = await generateDisposableKey(new Date())
+    const file = join(dataDir, 'cadre.asc')
+    writeFileSync(file, key.armoredPublic)
+    expect(cli('roster', 'add', 'study', file, '--tier', 'cadre').out).toContain(`${key.fingerprint} is now cadre of study`)
+    const refused: [string[], RegExp][] = [
+      [['cell', 'tiers', 'study', 'supporter,member'], /The vote tier "cadre" is not one of the cell’s tiers/],
+      [['cell', 'tiers', 'study', 'supporter,cadre'], /The tier member still is held by a roster key or named by a board; move them first/],
+      [['cell', 'tiers', 'study', 'member,member'], /Each tier is named once/],
+      [['board', 'tiers', 'study', 'wide', 'cadre', 'member'], /Nobody may post where they cannot read/],
+      [['board', 'tiers', 'study', 'wide', 'boss'], /"boss" is not one of the cell’s tiers \(supporter < member < cadre\)/],
+      [['roster', 'add', 'study', file, '--tier', 'voter'], /"voter" is not one of the cell’s tiers/],
+    ]
+    for (const [args, message] of refused) {
+      const r = cli(...args)
+      expect(r.code, args.join(' ')).not.toBe(0)
+      expect(r.err, args.join(' ')).toMatch(message)
+    }
+    expect(cli('board', 'list', 'study').out).toBe('wide\tread: anyone\tpost: member\t-\tWide\n')
   })
 
   it('errors go to stderr with a non-zero exit', () => {

@@ -74,7 +74,7 @@ const file = (name: string, text: string) => {
 describe('npm run cellboard -- cell key rotate / roster remove', () => {
   it('after roster remove the cell page asks for a rotation; a statement not signed by the current key is refused on stderr, nothing stored; rotate with the statement on standard input publishes it and the notice goes', { timeout: 240_000 }, async () => {
     const member = await generateDisposableKey(new Date())
-    await withDeps((deps) => addRosterKey(deps, { cell: 'lobby', armoredKey: member.armoredPublic, role: 'voter' }))
+    await withDeps((deps) => addRosterKey(deps, { cell: 'lobby', armoredKey: member.armoredPublic, tier: 'voter' }))
     expect(cli('cell', 'key', 'set', 'lobby', file('old.asc', gpg.exportPublic(oldFpr)))).toMatchObject({ code: 0, err: '' })
 
     const removed = cli('roster', 'remove', 'lobby', member.fingerprint)

@@ -96,7 +96,7 @@ describe('a letter sent to the real server with JavaScript off', () => {
     const voterKey = await heldKey()
     await withDeps(serverEnv, async (deps) => {
       await setCellKey(deps, { cell: 'lobby', armoredKey: (await cellKeyPair()).publicKey })
-      await addRosterKey(deps, { cell: 'lobby', armoredKey: voterKey.publicKey, role: 'voter' })
+      await addRosterKey(deps, { cell: 'lobby', armoredKey: voterKey.publicKey, tier: 'voter' })
     })
     /** Where markers are: the server's output, and its SQLite files or the whole PostgreSQL data directory. */
     const scan = async (markers: string[], extra: Record<string, string> = {}) => {

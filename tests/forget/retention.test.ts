@@ -8,7 +8,7 @@ let now: number
 beforeEach(async () => {
   now = Date.UTC(2026, 10, 1, 12)
   board = await makeBoard({}, () => now)
-  await createBoard(board.deps, { cell: 'lobby', slug: 'brief', name: 'Brief', description: '', visibility: 'public', retentionDays: 2 })
+  await createBoard(board.deps, { cell: 'lobby', slug: 'brief', name: 'Brief', description: '', retentionDays: 2 })
 })
 afterEach(() => board.close())
 

@@ -115,7 +115,7 @@ describe('posts, ballots and revocations: one signature each', () => {
 
   it('a pasted ballot with two signatures is refused; nothing is stored', async () => {
     const voter = await heldKey()
-    for (const k of [voter, await heldKey(), await heldKey()]) await addRosterKey(board.deps, { cell: 'lobby', armoredKey: k.publicKey, role: 'voter' })
+    for (const k of [voter, await heldKey(), await heldKey()]) await addRosterKey(board.deps, { cell: 'lobby', armoredKey: k.publicKey, tier: 'voter' })
     const c = board.client()
     await logInWith(c, voter, 'gpg')
     await c.get('/c/lobby/questions/new?kind=amend_line')

@@ -75,7 +75,7 @@ describe('the same form sent twice publishes once', () => {
 
   it('raising the same question twice at once → one question, the same 303', async () => {
     const c = await poster()
-    await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await (await c.request('/identity/public-key.asc')).text(), role: 'voter' })
+    await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await (await c.request('/identity/public-key.asc')).text(), tier: 'voter' })
     const [a, b] = await twice(c, '/c/lobby/questions', await filled(c, '/c/lobby/questions/new?kind=amend_line', '/c/lobby/questions', { kind: 'amend_line', change: 'add', text: 'Be brief.', argument: 'Twice clicked.' }))
     expect([a.status, b.status]).toEqual([303, 303])
     expect(b.location).toBe(a.location)
@@ -86,11 +86,11 @@ describe('the same form sent twice publishes once', () => {
     const key = await heldKey()
     const gpg = board.client()
     await logInWith(gpg, key, 'gpg')
-    await addRosterKey(board.deps, { cell: 'lobby', armoredKey: key.publicKey, role: 'voter' })
+    await addRosterKey(board.deps, { cell: 'lobby', armoredKey: key.publicKey, tier: 'voter' })
     const disposable = await poster()
-    await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await (await disposable.request('/identity/public-key.asc')).text(), role: 'voter' })
+    await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await (await disposable.request('/identity/public-key.asc')).text(), tier: 'voter' })
     // Three voters, so two ballots do not close the question.
-    await addRosterKey(board.deps, { cell: 'lobby', armoredKey: (await heldKey()).publicKey, role: 'voter' })
+    await addRosterKey(board.deps, { cell: 'lobby', armoredKey: (await heldKey()).publicKey, tier: 'voter' })
     const raised = await twice(disposable, '/c/lobby/questions', await filled(disposable, '/c/lobby/questions/new?kind=amend_line', '/c/lobby/questions', { kind: 'amend_line', change: 'add', text: 'Vote once.', argument: 'Test.' }))
     const q = raised[0]!.location!
     const id = Number(q.split('/').pop())
@@ -115,7 +115,7 @@ describe('the same form sent twice publishes once', () => {
     const gpg = board.client()
     await logInWith(gpg, key, 'gpg')
     // The one voter: their ballot settles the question and closes it.
-    await addRosterKey(board.deps, { cell: 'lobby', armoredKey: key.publicKey, role: 'voter' })
+    await addRosterKey(board.deps, { cell: 'lobby', armoredKey: key.publicKey, tier: 'voter' })
     const raised = await twice(gpg, '/c/lobby/questions', await filled(gpg, '/c/lobby/questions/new?kind=amend_line', '/c/lobby/questions', { kind: 'amend_line', change: 'add', text: 'Decide once.', argument: 'Test.' }))
     const q = raised[0]!.location!
     const signed = await clearsignWith(key.privateKey, ballotText({ site: 'cellboard.local', cell: 'lobby', question: Number(q.split('/').pop()), line: 1, choice: 'yes' }))
@@ -137,14 +137,14 @@ describe('the same form sent twice publishes once', () => {
   })
 
   it('a first submission that was refused (4xx) does not block the same form sent again once the cause is gone', async () => {
-    await createBoard(board.deps, { cell: 'lobby', slug: 'inner', name: 'Inner', description: '', visibility: 'members', retentionDays: null })
+    await createBoard(board.deps, { cell: 'lobby', slug: 'inner', name: 'Inner', description: '', read: 'member', retentionDays: null })
     const c = await poster()
     // Not on the roster yet: the members' board refuses the thread.
     const fields: Record<string, string> = { ...hiddenFields((await c.get('/identity')).text, '/identity/burn'), title: 'Inside', body: 'members only' }
     delete fields._key
     const [refused] = await twice(c, '/c/lobby/inner', fields, { atOnce: false })
     expect(refused.status).toBe(403)
-    await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await (await c.request('/identity/public-key.asc')).text(), role: 'member' })
+    await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await (await c.request('/identity/public-key.asc')).text(), tier: 'member' })
     const [accepted] = await twice(c, '/c/lobby/inner', fields, { atOnce: false })
     expect(accepted.status).toBe(303)
     expect(await counts()).toMatchObject({ threads: 1 })

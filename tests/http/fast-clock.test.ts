@@ -62,7 +62,7 @@ describe('signatures from a clock that runs fast', () => {
 
   it('a ballot signed one minute ahead is cast; six minutes ahead is refused', async () => {
     const voter = await heldKey()
-    for (const k of [voter, await heldKey(), await heldKey()]) await addRosterKey(board.deps, { cell: 'lobby', armoredKey: k.publicKey, role: 'voter' })
+    for (const k of [voter, await heldKey(), await heldKey()]) await addRosterKey(board.deps, { cell: 'lobby', armoredKey: k.publicKey, tier: 'voter' })
     const c = board.client()
     await logInWith(c, voter, 'gpg')
     await c.get('/c/lobby/questions/new?kind=amend_line')

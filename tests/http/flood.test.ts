@@ -183,7 +183,7 @@ describe('flood mode, auto', () => {
   it('another board of the cell is not in flood', async () => {
     await open()
     const { createBoard } = await import('../../src/services/cells.ts')
-    await createBoard(board.deps, { cell: 'lobby', slug: 'quiet', name: 'Quiet', description: '', visibility: 'public', retentionDays: null })
+    await createBoard(board.deps, { cell: 'lobby', slug: 'quiet', name: 'Quiet', description: '', retentionDays: null })
     const c = await poster()
     await flood(c)
     const quiet = (await c.get('/c/lobby/quiet')).text
@@ -196,7 +196,7 @@ describe('flood mode and the roster', () => {
   async function rosterPoster(): Promise<Client> {
     const c = await poster()
     const armoredKey = await (await c.request('/identity/public-key.asc')).text()
-    await addRosterKey(board.deps, { cell: 'lobby', armoredKey, role: 'member' })
+    await addRosterKey(board.deps, { cell: 'lobby', armoredKey, tier: 'member' })
     return c
   }
 

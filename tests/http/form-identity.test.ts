@@ -37,7 +37,7 @@ const publicKeyOf = async (c: Client) => (await c.request('/identity/public-key.
 
 /** A thread, and an open question on it, in a cell whose one voter is `voter`. */
 async function threadAndQuestion(voter: Client) {
-  await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await publicKeyOf(voter), role: 'voter' })
+  await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await publicKeyOf(voter), tier: 'voter' })
   const page = await voter.get(GENERAL)
   const thread = (await send(voter, GENERAL, { ...hiddenFields(page.text, GENERAL), title: 'A thread', body: 'first' })).res.headers.get('location')!
   const raise = await voter.get('/c/lobby/questions/new?kind=remove_post')
@@ -73,10 +73,10 @@ describe('a form opened as one identity and sent after the browser changed ident
     // Both of this browser's keys are voters when the question opens.
     const c = board.client()
     const a = await take(c)
-    await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await publicKeyOf(c), role: 'voter' })
+    await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await publicKeyOf(c), tier: 'voter' })
     await burn(c)
     const b = await take(c)
-    await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await publicKeyOf(c), role: 'voter' })
+    await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await publicKeyOf(c), tier: 'voter' })
     const voter = board.client()
     await take(voter)
     const { thread, question } = await threadAndQuestion(voter)
@@ -127,7 +127,7 @@ describe('every form bound to an identity carries the key it was shown for', () 
       const key = await heldKey()
       const c = board.client()
       await logInWith(c, key, via)
-      await addRosterKey(board.deps, { cell: 'lobby', armoredKey: key.publicKey, role: 'voter' })
+      await addRosterKey(board.deps, { cell: 'lobby', armoredKey: key.publicKey, tier: 'voter' })
       held.push([c, key.fingerprint])
     }
     const disposable = board.client()

@@ -158,7 +158,7 @@ describe('a request refused for its form token never comes back as a form', () =
   async function victim() {
     const c = board.client()
     await c.takeIdentity()
-    await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await (await c.request('/identity/public-key.asc')).text(), role: 'voter' })
+    await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await (await c.request('/identity/public-key.asc')).text(), tier: 'voter' })
     const thread = (await submit(c, GENERAL, GENERAL, { title: 'A thread', body: 'first' })).res.headers.get('location')!
     const raised = await submit(c, '/c/lobby/questions/new?kind=remove_post', '/c/lobby/questions', { kind: 'remove_post', board: 'general', thread: thread.split('/').pop()!, number: '1', principle: '1', argument: 'An honest question.' })
     expect(raised.res.status).toBe(303)

@@ -303,9 +303,9 @@ describe('a held key at every use, not only at login', () => {
   })
 
   it('a key that expires after login no longer reads a members’ board, and its session ends', async () => {
-    await createBoard(board.deps, { cell: 'lobby', slug: 'inner', name: 'Inner', description: '', visibility: 'members', retentionDays: null })
+    await createBoard(board.deps, { cell: 'lobby', slug: 'inner', name: 'Inner', description: '', read: 'member', retentionDays: null })
     const key = await newKey({ keyExpirationTime: 3600 })
-    await addRosterKey(board.deps, { cell: 'lobby', armoredKey: key.publicKey, role: 'member' })
+    await addRosterKey(board.deps, { cell: 'lobby', armoredKey: key.publicKey, tier: 'member' })
     const c = board.client()
     const { res } = await c.post('/identity/login', { via: 'gpg', public_key: key.publicKey, signed: await clearsign(await challengeOf(c), key.privateKey) })
     expect(res.status).toBe(303)

@@ -25,7 +25,7 @@ const due = async (cell = 'lobby') => (await board.column('select key_rotation_d
 async function voter(): Promise<{ c: Client; fpr: string }> {
   const c = board.client()
   const fpr = await c.takeIdentity()
-  await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await (await c.request('/identity/public-key.asc')).text(), role: 'voter' })
+  await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await (await c.request('/identity/public-key.asc')).text(), tier: 'voter' })
   return { c, fpr }
 }
 
@@ -150,7 +150,7 @@ describe('/c/:cell/key-transitions', () => {
     }
     await createCell(board.deps, { slug: 'other', name: 'Other', principles: [] })
     expect((await reader.get('/c/other/key-transitions')).res.status).toBe(200)
-    await expect(createBoard(board.deps, { cell: 'lobby', slug: 'key-transitions', name: 'K', description: '', visibility: 'public', retentionDays: null })).rejects.toMatchObject({ status: 422 })
+    await expect(createBoard(board.deps, { cell: 'lobby', slug: 'key-transitions', name: 'K', description: '', retentionDays: null })).rejects.toMatchObject({ status: 422 })
   })
 
   it('/privacy says what a rotation publishes, and lists its table and the owed rotation as published', async () => {

@@ -244,6 +244,6 @@ describe('the inbox', () => {
   it('a board cannot be named "letters"', async () => {
     board = await makeBoard()
     const { createBoard } = await import('../../src/services/cells.ts')
-    await expect(createBoard(board.deps, { cell: 'lobby', slug: 'letters', name: 'L', description: '', visibility: 'public', retentionDays: null })).rejects.toMatchObject({ fields: { slug: expect.stringMatching(/names a page of the cell/) } })
+    await expect(createBoard(board.deps, { cell: 'lobby', slug: 'letters', name: 'L', description: '', retentionDays: null })).rejects.toMatchObject({ fields: { slug: expect.stringMatching(/names a page of the cell/) } })
   })
 })

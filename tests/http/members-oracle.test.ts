@@ -11,10 +11,10 @@ let member: Client
 let thread: string // a members' thread with two posts, by its address
 beforeAll(async () => {
   board = await makeBoard({ POSTS_PER_PAGE: '1', THREADS_PER_PAGE: '1' })
-  await createBoard(board.deps, { cell: 'lobby', slug: 'inner', name: 'Inner', description: '', visibility: 'members', retentionDays: null })
+  await createBoard(board.deps, { cell: 'lobby', slug: 'inner', name: 'Inner', description: '', read: 'member', retentionDays: null })
   member = board.client()
   await member.takeIdentity()
-  await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await (await member.request('/identity/public-key.asc')).text(), role: 'member' })
+  await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await (await member.request('/identity/public-key.asc')).text(), tier: 'member' })
   await member.get('/c/lobby/inner')
   thread = (await member.post('/c/lobby/inner', { title: 'Inside', body: 'MEMBERSTEXT one' })).res.headers.get('location')!
   await member.get(thread)

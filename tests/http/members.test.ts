@@ -6,18 +6,18 @@ let board: Awaited<ReturnType<typeof makeBoard>>
 let member: Client
 beforeAll(async () => {
   board = await makeBoard()
-  await createBoard(board.deps, { cell: 'lobby', slug: 'inner', name: 'Inner', description: '', visibility: 'members', retentionDays: 30 })
+  await createBoard(board.deps, { cell: 'lobby', slug: 'inner', name: 'Inner', description: '', read: 'member', retentionDays: 30 })
   member = board.client()
   await member.takeIdentity()
   const armored = await (await member.request('/identity/public-key.asc')).text()
-  await addRosterKey(board.deps, { cell: 'lobby', armoredKey: armored, role: 'member' })
+  await addRosterKey(board.deps, { cell: 'lobby', armoredKey: armored, tier: 'member' })
 })
 afterAll(() => board.close())
 
 describe('members-only boards (need-to-know)', () => {
-  it('the cell page marks the board as members only, with its retention', async () => {
+  it('the cell page marks the board as read from the member tier up, with its retention', async () => {
     const { text } = await board.client().get('/c/lobby')
-    expect(text).toContain('<a href="/c/lobby/inner">Inner</a> <span class="tag">members only</span> <span class="tag">kept 30 days</span>')
+    expect(text).toContain('<a href="/c/lobby/inner">Inner</a> <span class="tag">for member and up</span> <span class="tag">kept 30 days</span>')
   })
 
   it('a roster key reads and posts', async () => {

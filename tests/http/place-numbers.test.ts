@@ -10,10 +10,10 @@ let board: Awaited<ReturnType<typeof makeBoard>>
 let member: Client
 beforeEach(async () => {
   board = await makeBoard()
-  await createBoard(board.deps, { cell: 'lobby', slug: 'inner', name: 'Inner', description: '', visibility: 'members', retentionDays: null })
+  await createBoard(board.deps, { cell: 'lobby', slug: 'inner', name: 'Inner', description: '', read: 'member', retentionDays: null })
   member = board.client()
   await member.takeIdentity()
-  await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await (await member.request('/identity/public-key.asc')).text(), role: 'voter' })
+  await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await (await member.request('/identity/public-key.asc')).text(), tier: 'voter' })
 })
 afterEach(() => board.close())
 
@@ -62,7 +62,7 @@ describe('thread numbers count per board', () => {
 describe('question numbers count per cell', () => {
   it('another cell’s questions do not move them; addresses, ballots and the decision log use them', async () => {
     await createCell(board.deps, { slug: 'other', name: 'Other', principles: ['Be brief.'] })
-    await addRosterKey(board.deps, { cell: 'other', armoredKey: await (await member.request('/identity/public-key.asc')).text(), role: 'voter' })
+    await addRosterKey(board.deps, { cell: 'other', armoredKey: await (await member.request('/identity/public-key.asc')).text(), tier: 'voter' })
     const raise = async (cell: string) => {
       await member.get(`/c/${cell}/questions/new?kind=amend_line`)
       const r = await member.post(`/c/${cell}/questions`, { kind: 'amend_line', change: 'add', text: `New principle for ${cell}`, argument: 'why not' })

@@ -252,7 +252,7 @@ describe('bad input gets a clear answer and nothing is stored', () => {
       expect(text).toContain('does not exist')
     }
     // A real thread under another board's address is not found either.
-    await board.deps.db.insertInto('board').values({ cell_id: 1, slug: 'other', name: 'Other', visibility: 'public', retention_days: null, created_at: '2026-11-22T09:00:00.000Z' }).execute()
+    await board.deps.db.insertInto('board').values({ cell_id: 1, slug: 'other', name: 'Other', retention_days: null, created_at: '2026-11-22T09:00:00.000Z' }).execute()
     expect((await c.get(thread.replace('/general/', '/other/'))).res.status).toBe(404)
     expect((await c.get(`${thread.replace('/general/', '/other/')}/p/1.asc`)).res.status).toBe(404)
     expect(await counts()).toEqual(before)

@@ -139,7 +139,7 @@ describe('publish an answer to a letter', () => {
   })
 
   it('for a members-only board: only those who may read it see the letter, the answer and where; the thread is published there', async () => {
-    await createBoard(board.deps, { cell: 'lobby', slug: 'inner', name: 'Inner', description: '', visibility: 'members', retentionDays: null })
+    await createBoard(board.deps, { cell: 'lobby', slug: 'inner', name: 'Inner', description: '', read: 'member', retentionDays: null })
     const v = await q.threeVoters()
     const secret = `Inner letter ${randomBytes(4).toString('hex')}`
     const n = await q.raised(v.gpg.c, { kind: 'publish_answer', board: 'inner', text: secret, answer: 'Inner answer.', reference: '7KQM-2XPA-9DRT-4HWB', argument: `Argument quoting ${secret}` })
@@ -170,7 +170,7 @@ describe('who may propose an answer', () => {
     const fields = { kind: 'publish_answer', board: 'general', text: 'A letter.', answer: 'An answer.', argument: 'x' }
     const byMember = await q.raise(member.c, fields)
     expect(byMember.res.status).toBe(403)
-    expect(unescape(byMember.text)).toContain('Only those who read the cell’s letters (its voters) may propose an answer to one.')
+    expect(unescape(byMember.text)).toContain('Only keys that read the cell’s letters (its voter tier and up) may propose an answer to one.')
     expect((await q.raise(outsider.c, fields)).res.status).toBe(403)
     expect(await count('question')).toBe(0)
   })

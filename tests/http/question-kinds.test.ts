@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { findCell } from '../../src/db/cells.ts'
-import { roleOf } from '../../src/db/roster.ts'
+import { tierOf } from '../../src/db/roster.ts'
 import { ballotText, type Choice } from '../../src/domain/questions.ts'
 import { addRosterKey, createBoard, createCell, listCellRoster } from '../../src/services/cells.ts'
 import { removePost } from '../../src/services/forget.ts'
@@ -32,7 +32,7 @@ type Voter = { c: Client; fpr: string; key?: HeldKey }
 async function disposableOnRoster(role: 'voter' | 'member' = 'voter'): Promise<Voter> {
   const c = board.client()
   const fpr = await c.takeIdentity()
-  await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await (await c.request('/identity/public-key.asc')).text(), role })
+  await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await (await c.request('/identity/public-key.asc')).text(), tier: role })
   return { c, fpr }
 }
 
@@ -41,7 +41,7 @@ async function heldKeyVoter(role: 'voter' | 'member' | null = 'voter'): Promise<
   const key = await heldKey()
   const c = board.client()
   await logInWith(c, key, 'gpg')
-  if (role) await addRosterKey(board.deps, { cell: 'lobby', armoredKey: key.publicKey, role })
+  if (role) await addRosterKey(board.deps, { cell: 'lobby', armoredKey: key.publicKey, tier: role })
   return { c, fpr: key.fingerprint, key }
 }
 
@@ -101,18 +101,18 @@ describe('admit a key to the roster', () => {
 
     const q = await raised(v.gpg.c, { kind: 'admit_key', public_key: newcomer.key!.publicKey, role: 'voter', argument: 'Has worked with us for a year.' })
     const open = await questionPage(q)
-    expect(open).toContain(`Admit the key <code class="fpr">${newcomer.fpr}</code> to the roster as <b>voter</b>.`)
+    expect(open).toContain(`Admit the key <code class="fpr">${newcomer.fpr}</code> to the roster at the tier <b>voter</b>.`)
     // Raising it admits nobody.
-    expect(await roleOf(board.deps.db, await lobbyId(), newcomer.fpr)).toBeNull()
+    expect(await tierOf(board.deps.db, await lobbyId(), newcomer.fpr)).toBeNull()
 
     await voteOk(v.disposable, q, 'yes')
     await voteOk(v.other, q, 'yes')
     const decided = await questionPage(q)
     expect(decided).toContain('Decision: Adopted')
     expect(decided).toContain('Yes 2, no 0, abstain 0, of 3 eligible voters (quorum 2)')
-    expect(await roleOf(board.deps.db, await lobbyId(), newcomer.fpr)).toBe('voter')
+    expect(await tierOf(board.deps.db, await lobbyId(), newcomer.fpr)).toBe('voter')
     const roster = await listCellRoster(board.deps, 'lobby')
-    expect(roster.map((r) => [r.fingerprint, r.role])).toContainEqual([newcomer.fpr, 'voter'])
+    expect(roster.map((r) => [r.fingerprint, r.tier])).toContainEqual([newcomer.fpr, 'voter'])
     expect(roster).toHaveLength(4)
     expect(await decisionLog()).toMatch(new RegExp(`Decision ${q}</a>: Admit a key to the roster — <b>adopted</b>`))
 
@@ -131,13 +131,13 @@ describe('admit a key to the roster', () => {
     const v = await threeVoters()
     const newcomer = await heldKeyVoter(null)
     const q = await raised(v.gpg.c, { kind: 'admit_key', public_key: newcomer.key!.publicKey, role: 'member', argument: 'Reads and writes with us.' })
-    expect(await questionPage(q)).toContain(`to the roster as <b>member</b>.`)
+    expect(await questionPage(q)).toContain(`to the roster at the tier <b>member</b>.`)
     await voteOk(v.other, q, 'yes')
     await voteOk(v.disposable, q, 'yes')
     expect(await questionPage(q)).toContain('Decision: Adopted')
 
-    expect(await roleOf(board.deps.db, await lobbyId(), newcomer.fpr)).toBe('member')
-    expect((await listCellRoster(board.deps, 'lobby')).map((r) => [r.fingerprint, r.role])).toContainEqual([newcomer.fpr, 'member'])
+    expect(await tierOf(board.deps.db, await lobbyId(), newcomer.fpr)).toBe('member')
+    expect((await listCellRoster(board.deps, 'lobby')).map((r) => [r.fingerprint, r.tier])).toContainEqual([newcomer.fpr, 'member'])
 
     // A member is on the roster: it may now raise a kind reserved to the roster...
     const amendment = await raised(newcomer.c, { kind: 'amend_line', change: 'add', text: 'Members may raise this.', argument: 'Testing membership.' })
@@ -159,8 +159,8 @@ describe('eligible voters are the roster’s voters when the question opened', (
     // Two voters join after it opened: one with a held key, one with a disposable identity.
     const lateHeld = await heldKeyVoter('voter')
     const lateDisposable = await disposableOnRoster('voter')
-    expect(await roleOf(board.deps.db, await lobbyId(), lateHeld.fpr)).toBe('voter')
-    expect(await roleOf(board.deps.db, await lobbyId(), lateDisposable.fpr)).toBe('voter')
+    expect(await tierOf(board.deps.db, await lobbyId(), lateHeld.fpr)).toBe('voter')
+    expect(await tierOf(board.deps.db, await lobbyId(), lateDisposable.fpr)).toBe('voter')
 
     const page = await lateHeld.c.get(`/c/lobby/questions/${q}`)
     expect(page.text).toContain('<b>1</b> of 3 ballots cast so far')
@@ -343,12 +343,12 @@ describe('operator actions are in the cell’s public decision log', () => {
     // The default cell was created by the operator's services when the board started.
     let log = await decisionLog()
     expect(log).toContain('Operator action: created the cell, with a line of 2 principles')
-    expect(log).toContain('Operator action: created the board "general" (public)')
+    expect(log).toContain('Operator action: created the board "general" (read by anyone, posted to by anyone)')
 
     await createCell(board.deps, { slug: 'branch', name: 'Branch', principles: ['Be brief.'] })
-    await createBoard(board.deps, { cell: 'branch', slug: 'notes', name: 'Notes', description: '', visibility: 'members', retentionDays: 30 })
+    await createBoard(board.deps, { cell: 'branch', slug: 'notes', name: 'Notes', description: '', read: 'member', retentionDays: 30 })
     const key = await heldKey()
-    const fpr = await addRosterKey(board.deps, { cell: 'lobby', armoredKey: key.publicKey, role: 'voter' })
+    const fpr = await addRosterKey(board.deps, { cell: 'lobby', armoredKey: key.publicKey, tier: 'voter' })
     expect(fpr).toBe(key.fingerprint)
     const { threadId } = await postSomething()
     await removePost(board.deps, { cell: 'lobby', board: 'general', thread: Number(threadId), number: 1 })
@@ -360,7 +360,7 @@ describe('operator actions are in the cell’s public decision log', () => {
     expect(branch).not.toContain('"general"')
 
     log = await decisionLog()
-    const roster = log.indexOf(`Operator action: put the key ${fpr} on the roster as voter`)
+    const roster = log.indexOf(`Operator action: put the key ${fpr} on the roster at the tier voter`)
     const removal = log.indexOf(`Operator action: removed post 1 of thread ${threadId} on the board "general"`)
     const created = log.indexOf('Operator action: created the board "general"')
     expect(roster).toBeGreaterThan(-1)
@@ -416,7 +416,7 @@ describe('amendments need two thirds of yes and no', () => {
     page = await questionPage(admission)
     expect(page).toContain('Yes 3, no 2, abstain 0, of 5 eligible voters (quorum 3)')
     expect(page).toContain('Decision: Adopted')
-    expect(await roleOf(board.deps.db, await lobbyId(), newcomer.fingerprint)).toBe('member')
+    expect(await tierOf(board.deps.db, await lobbyId(), newcomer.fingerprint)).toBe('member')
     const log = await decisionLog()
     expect(log).toMatch(new RegExp(`Decision ${amendment}</a>: Amend the line — <b>rejected</b>`))
     expect(log).toMatch(new RegExp(`Decision ${admission}</a>: Admit a key to the roster — <b>adopted</b>`))

@@ -15,7 +15,7 @@ let now: number
 beforeEach(async () => {
   now = Date.now()
   board = await makeBoard({}, () => now)
-  await createBoard(board.deps, { cell: 'lobby', slug: 'inner', name: 'Inner', description: '', visibility: 'members', retentionDays: null })
+  await createBoard(board.deps, { cell: 'lobby', slug: 'inner', name: 'Inner', description: '', read: 'member', retentionDays: null })
 })
 afterEach(() => board.close())
 
@@ -23,7 +23,7 @@ type Voter = { c: Client; fpr: string }
 async function voterOnRoster(): Promise<Voter> {
   const c = board.client()
   const fpr = await c.takeIdentity()
-  await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await (await c.request('/identity/public-key.asc')).text(), role: 'voter' })
+  await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await (await c.request('/identity/public-key.asc')).text(), tier: 'voter' })
   return { c, fpr }
 }
 

@@ -25,15 +25,15 @@ const count = (table: string) => board.count(table)
 async function threeVoters() {
   const disposable = board.client()
   const dFpr = await disposable.takeIdentity()
-  await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await (await disposable.request('/identity/public-key.asc')).text(), role: 'voter' })
+  await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await (await disposable.request('/identity/public-key.asc')).text(), tier: 'voter' })
   const gpgKey = await heldKey()
   const gpg = board.client()
   await logInWith(gpg, gpgKey, 'gpg')
-  await addRosterKey(board.deps, { cell: 'lobby', armoredKey: gpgKey.publicKey, role: 'voter' })
+  await addRosterKey(board.deps, { cell: 'lobby', armoredKey: gpgKey.publicKey, tier: 'voter' })
   const browserKey = await heldKey()
   const browser = board.client()
   await logInWith(browser, browserKey, 'browser')
-  await addRosterKey(board.deps, { cell: 'lobby', armoredKey: browserKey.publicKey, role: 'voter' })
+  await addRosterKey(board.deps, { cell: 'lobby', armoredKey: browserKey.publicKey, tier: 'voter' })
   return { disposable: { c: disposable, fpr: dFpr }, gpg: { c: gpg, key: gpgKey }, browser: { c: browser, key: browserKey } }
 }
 

@@ -39,7 +39,7 @@ export async function browserLetter(text: string, publicKeys: string[], opts: { 
 export async function makeRole(board: Board, c: Client, role: 'voter' | 'member', cell = 'lobby') {
   await c.takeIdentity()
   const armored = await (await c.request('/identity/public-key.asc')).text()
-  await addRosterKey(board.deps, { cell, armoredKey: armored, role })
+  await addRosterKey(board.deps, { cell, armoredKey: armored, tier: role })
 }
 
 /** The sent page's reference. */

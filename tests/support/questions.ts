@@ -20,7 +20,7 @@ export function questionsOf(board: Board, cell = 'lobby') {
   async function disposableOnRoster(role: 'voter' | 'member' = 'voter'): Promise<Voter> {
     const c = board.client()
     const fpr = await c.takeIdentity()
-    await addRosterKey(board.deps, { cell, armoredKey: await (await c.request('/identity/public-key.asc')).text(), role })
+    await addRosterKey(board.deps, { cell, armoredKey: await (await c.request('/identity/public-key.asc')).text(), tier: role })
     return { c, fpr }
   }
 
@@ -29,7 +29,7 @@ export function questionsOf(board: Board, cell = 'lobby') {
     const key = await heldKey()
     const c = board.client()
     await logInWith(c, key, 'gpg')
-    if (role) await addRosterKey(board.deps, { cell, armoredKey: key.publicKey, role })
+    if (role) await addRosterKey(board.deps, { cell, armoredKey: key.publicKey, tier: role })
     return { c, fpr: key.fingerprint, key }
   }
 

@@ -8,7 +8,8 @@ import type { Viewer } from '../viewer.ts'
 
 export type BoardHeadProps = {
   cell: { slug: string; name: string }
-  board: { slug: string; name: string; description: string; visibility: 'public' | 'members' }
+  /** Who reads and who posts, as the page says it ("member and up"); null: anyone. */
+  board: { slug: string; name: string; description: string; readers: string | null; posters: string | null }
 }
 export type ThreadRow = { number: number; title: string; post_count: number; last_post_at: string }
 
@@ -16,9 +17,17 @@ export const boardPath = (p: BoardHeadProps) => `/c/${p.cell.slug}/${p.board.slu
 
 export function boardHead(p: BoardHeadProps): Html {
   return html`<nav class="crumbs"><a href="/c/${p.cell.slug}">${p.cell.name}</a> /</nav>
-<h1>${p.board.name}${p.board.visibility === 'members' ? html` <span class="tag">members only</span>` : ''}</h1>
-${p.board.description ? html`<p>${p.board.description}</p>` : ''}`
+<h1>${p.board.name}${readersTag(p.board.readers)}</h1>
+${p.board.description ? html`<p>${p.board.description}</p>` : ''}
+${p.board.posters !== p.board.readers && p.board.posters !== null ? html`<p class="hint">Posting here is for the cell’s ${p.board.posters}.</p>` : ''}`
 }
+
+/** A board read from a tier up says so beside its name (on the cell page too). */
+export const readersTag = (readers: string | null): Html => (readers === null ? html`` : html` <span class="tag">for ${readers}</span>`)
+
+/** In place of the form to start a thread or reply, for a reader whose key does not reach the board's post tier. */
+export const postingClosed = (posters: string, id: string): Html =>
+  html`<section id="${id}"><p class="hint">Posting here is for the cell’s ${posters}. Log in with a key the cell has put at that tier to post.</p></section>`
 
 /** The list of threads: the same for every viewer, so it is cached as bytes. */
 export function threadList(p: BoardHeadProps, threads: ThreadRow[]): Html {

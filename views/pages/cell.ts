@@ -1,17 +1,20 @@
 import { showTime } from '../../src/domain/time.ts'
 import { html, type Html } from '../html.ts'
+import { readersTag } from './board.ts'
 import { cellKeyLine } from './letters.ts'
 
 export type CellPageProps = {
   cell: { slug: string; name: string }
   line: { version: number; principles: { number: number; text: string }[] }
-  boards: { slug: string; name: string; description: string; visibility: 'public' | 'members'; retention_days: number | null }[]
+  boards: { slug: string; name: string; description: string; readers: string | null; retention_days: number | null }[]
   /** The cell key's fingerprint; null: the cell takes no letters. */
   keyFingerprint: string | null
   /** Since when the cell key ought to be rotated (a key left the roster); null: it need not be. */
   keyRotationDue: string | null
   /** How many letters wait: only for a viewer who reads the inbox (null for anyone else). */
   lettersWaiting: number | null
+  /** The cell's tiers, lowest first, and the least that vote and read letters. */
+  tiers: { names: string[]; vote: string; inbox: string }
 }
 
 export function cellMain(p: CellPageProps): Html {
@@ -24,8 +27,9 @@ ${p.lettersWaiting !== null ? html`<p><a href="/c/${p.cell.slug}/letters">${p.le
 <section class="line"><h2>The line <small>(version ${p.line.version})</small></h2>
 ${p.line.principles.length === 0 ? html`<p>This cell has not stated its line yet.</p>` : html`<ol>${p.line.principles.map((pr) => html`<li value="${pr.number}">${pr.text}</li>`)}</ol>`}
 </section>
-<section><h2>Boards</h2><ul class="boards">${p.boards.map(
-    (b) => html`<li><a href="/c/${p.cell.slug}/${b.slug}">${b.name}</a>${b.visibility === 'members' ? html` <span class="tag">members only</span>` : ''}${b.retention_days ? html` <span class="tag">kept ${b.retention_days} days</span>` : ''}${b.description ? html`<br><small>${b.description}</small>` : ''}</li>`,
+<section><h2>Boards</h2>
+<p class="hint">Tiers of this cell, lowest first: ${p.tiers.names.join(' < ')}. Keys from ${p.tiers.vote} up vote on line questions${p.keyFingerprint ? html`; from ${p.tiers.inbox} up, they read the letters` : ''}.</p><ul class="boards">${p.boards.map(
+    (b) => html`<li><a href="/c/${p.cell.slug}/${b.slug}">${b.name}</a>${readersTag(b.readers)}${b.retention_days ? html` <span class="tag">kept ${b.retention_days} days</span>` : ''}${b.description ? html`<br><small>${b.description}</small>` : ''}</li>`,
   )}</ul></section>`
 }
 
@@ -35,7 +39,7 @@ ${p.line.principles.length === 0 ? html`<p>This cell has not stated its line yet
  */
 function keyRotationNotice(cell: string, since: string): Html {
   return html`<div class="notice key-rotation-due" role="status"><p><b>The cell key should be rotated.</b> A key has left the cell’s
-roster (${showTime(since)}) and whoever held it may still have the cell key’s private key. Until a new key is published here, a
+roster, or the tier that reads its letters (${showTime(since)}), and whoever held it may still have the cell key’s private key. Until a new key is published here, a
 letter to the cell may be readable by someone who is no longer in it.</p>
 <p>Operator: make a new key, clearsign a statement naming its fingerprint with the current key, and run
 <code>npm run cellboard -- cell key rotate ${cell} --new FILE --statement FILE</code> (README, “Letters”).</p></div>`

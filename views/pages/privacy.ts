@@ -29,7 +29,7 @@ after the text), so its size says only which of these it fits. The server refuse
 the cell key alone, of one of these sizes.</p>
 <p>What the server can see: that a letter arrived, to which cell, at about what time (kept rounded, for the retention), and
 its padded size. It keeps no plaintext, no address and nothing about who wrote it; the reference the writer is given is kept
-only beside the letter. Only the cell’s voters see how many letters wait, and download them to decrypt offline; a letter
+only beside the letter. Only keys at the tier the cell names for its letters (its voters, unless it says otherwise) see how many letters wait, and download them to decrypt offline; a letter
 marked handled is deleted at once and purged from the database files, and one never marked is forgotten after the cell’s
 retention (30 days unless the cell says otherwise). Nobody else learns that letters exist.</p>
 <p>When a key leaves a cell’s roster, whoever held it may still hold the cell key’s private key, so the cell page asks for

@@ -1,3 +1,4 @@
+import { parseTiers } from '../../src/domain/tiers.ts'
 import type { QuestionKind } from '../../src/services/questions/kinds.ts'
 import { showTime } from '../../src/domain/time.ts'
 import { html, type Html } from '../html.ts'
@@ -51,7 +52,7 @@ ${d.ballots.map((b) => html`<section class="ballot-signed"><p><b>${b.choice}</b>
 }
 
 export type RaiseProps = {
-  cell: Cell
+  cell: Cell & { tiers: string }
   kind: QuestionKind | null
   kinds: { kind: QuestionKind; label: string; anyone: boolean }[]
   viewer: Viewer
@@ -69,6 +70,7 @@ export function raiseMain(p: RaiseProps): Html {
 ${rows ? html`<textarea id="${name}" name="${name}" rows="${rows}"${describedBy(p.form, name)}>${v(name)}</textarea>` : html`<input id="${name}" name="${name}" value="${v(name)}"${describedBy(p.form, name)}>`}${fieldError(p.form, name)}`,
     choices: (name, legend, values) =>
       html`<fieldset><legend>${legend}</legend>${values.map((c) => html`<label class="choice"><input type="radio" name="${name}" value="${c}"${v(name) === c ? ' checked' : ''}> ${c}</label>`)}</fieldset>${fieldError(p.form, name)}`,
+    tiers: parseTiers(p.cell.tiers),
     principleSelect: html`<label for="principle">Principle</label>
 <select id="principle" name="principle"${describedBy(p.form, 'principle')}>${p.principles.map((pr) => html`<option value="${pr.number}"${v('principle') === String(pr.number) ? ' selected' : ''}>${pr.number}. ${pr.text}</option>`)}</select>${fieldError(p.form, 'principle')}`,
   }

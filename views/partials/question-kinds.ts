@@ -13,6 +13,8 @@ export type FieldKit = {
   field(name: string, label: string, rows?: number): Html
   choices(name: string, legend: string, values: readonly string[]): Html
   principleSelect: Html
+  /** The cell's tiers, lowest first. */
+  tiers: readonly string[]
 }
 
 type KindView<K extends QuestionKind> = {
@@ -46,8 +48,12 @@ ${ctx.post ? html`<div class="post in-question">${trustedPostHtml(ctx.post.bodyH
 ${k.principleSelect}<p class="hint">The principle to replace or remove (ignored when adding).</p>${k.field('text', 'New principle text (to add or replace with)', 3)}`,
   },
   admit_key: {
-    about: (p) => html`<p>Admit the key <code class="fpr">${p.fingerprint}</code> to the roster as <b>${p.role}</b>.</p>`,
-    fields: (k) => html`${k.field('public_key', 'The public key to admit', 6)}${k.choices('role', 'Role', ['member', 'voter'])}`,
+    about: (p) => html`<p>Admit the key <code class="fpr">${p.fingerprint}</code> to the roster at the tier <b>${p.role}</b>.</p>`,
+    fields: (k) => html`${k.field('public_key', 'The public key to admit', 6)}${k.choices('role', 'Tier (lowest first)', k.tiers)}`,
+  },
+  move_key: {
+    about: (p) => html`<p>Move the key <code class="fpr">${p.fingerprint}</code> from the tier <b>${p.from}</b> to <b>${p.tier}</b>.</p>`,
+    fields: (k) => html`${k.field('fingerprint', 'The key’s fingerprint')}${k.choices('tier', 'Its new tier (lowest first)', k.tiers)}`,
   },
   remove_key: {
     about: (p) => html`<p>Remove the key <code class="fpr">${p.fingerprint}</code> from the roster.</p>`,

@@ -1,13 +1,13 @@
 import { z } from 'zod'
 import { findBoard } from '../../db/boards.ts'
-import { findCellById, lockCell, type Line } from '../../db/cells.ts'
+import { findCellById, lockCell, markKeyRotationDue, type Line } from '../../db/cells.ts'
 import type { Db } from '../../db/connect.ts'
 import { findFraternal, recognise, withdrawRecognition } from '../../db/fraternal-cells.ts'
 import { ensureKey } from '../../db/keys.ts'
 import { insertLineVersion, lineHistory } from '../../db/lines.ts'
 import { appendPost, findPostAt } from '../../db/posts.ts'
 import { putQuestionPayload } from '../../db/questions.ts'
-import { putRosterEntry, roleOf } from '../../db/roster.ts'
+import { putRosterEntry, tierOf } from '../../db/roster.ts'
 import { insertThread } from '../../db/threads.ts'
 import type { Board, Cell, Question } from '../../db/schema.ts'
 import { DomainError, validateFields } from '../../domain/errors.ts'
@@ -16,6 +16,7 @@ import { renderPostBody } from '../../domain/markdown.ts'
 import { canonicalPostText } from '../../domain/posts.ts'
 import { amendedPrinciples, type Threshold, type WithheldPost, withheldPost } from '../../domain/questions.ts'
 import { checkBody, checkLine } from '../../domain/text.ts'
+import { parseTiers, reaches } from '../../domain/tiers.ts'
 import type { Session } from '../../ephemeral/sessions.ts'
 import { clearsign, forgetSigningKey, generateDisposableKey, readPublicKey } from '../../pgp.ts'
 import type { Deps } from '../deps.ts'
@@ -30,7 +31,7 @@ import { canRead } from '../reading.ts'
 // what it was about. Adding a kind is one entry here and its view (views/partials/question-kinds.ts).
 
 /** What a raise form sent. Which fields matter depends on the kind. */
-export type RaiseInput = Partial<Record<'kind' | 'argument' | 'board' | 'thread' | 'number' | 'principle' | 'change' | 'text' | 'answer' | 'reference' | 'public_key' | 'role' | 'name' | 'location' | 'fingerprint', string>> & { cell: string }
+export type RaiseInput = Partial<Record<'kind' | 'argument' | 'board' | 'thread' | 'number' | 'principle' | 'change' | 'text' | 'answer' | 'reference' | 'public_key' | 'role' | 'name' | 'location' | 'fingerprint' | 'tier', string>> & { cell: string }
 
 export type RaiseContext = { deps: Deps; cell: Cell; line: Line; session: Session; input: RaiseInput }
 /** `site`: this server's id, which a published post's signed text names. */
@@ -87,6 +88,14 @@ function principleOf(line: Line, n: number) {
   if (!p) throw new DomainError(422, `The cell’s line has no principle ${n}.`, { principle: `Cite a principle of the current line (1–${line.principles.length}).` })
   return p
 }
+/** One of the cell's tiers, as a raise form names it. */
+function tierField(field: string, v: string | undefined, cell: Pick<Cell, 'tiers'>): string {
+  const tiers = parseTiers(cell.tiers)
+  const message = `Choose one of the cell’s tiers: ${tiers.join(', ')}.`
+  return oneOf(field, v, tiers, message)
+}
+const tiersNow = async (db: Db, cellId: number) => parseTiers((await db.selectFrom('cell').select('tiers').where('id', '=', cellId).executeTakeFirstOrThrow()).tiers)
+const findKeyId = async (db: Db, fpr: string) => (await db.selectFrom('public_key').select('id').where('fingerprint', '=', fpr).executeTakeFirst())?.id ?? null
 const FIELDS_MESSAGE = 'The question was not raised: see the messages beside the fields.'
 
 const fingerprint = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/)
@@ -129,7 +138,7 @@ export const QUESTION_KINDS = {
       const board = await findBoard(deps.db, cell.id, v.board)
       if (!board) throw new DomainError(422, 'That post is not in this cell: a question can only be about this cell’s posts.', { board: 'No board of this cell has that name.' })
       // Before the post is looked up: whoever may not read the board learns nothing of its posts.
-      if (!(await canRead(deps, board, session))) throw new DomainError(403, 'Only the cell’s roster may raise questions about a members-only board.')
+      if (!(await canRead(deps, board, session))) throw new DomainError(403, 'Only those who may read that board may raise questions about its posts.')
       if (!(await findPostAt(deps.db, { boardId: board.id, thread: v.thread, number: v.number }))) throw new DomainError(422, 'There is no such post in this cell.', { number: 'No post with that thread and number on this board.' })
       return { kind: 'remove_post' as const, board: board.slug, thread: v.thread, number: v.number, principle: principle.number, principleText: principle.text }
     },
@@ -176,17 +185,53 @@ export const QUESTION_KINDS = {
     label: 'Admit a key to the roster',
     threshold: 'majority',
     anyone: false,
-    payload: z.object({ kind: z.literal('admit_key'), fingerprint, armored: z.string(), role: z.enum(['member', 'voter']) }),
-    async raise({ deps, input }) {
-      const role = oneOf('role', input.role, ['member', 'voter'], 'Member or voter.')
+    // `role` is the tier the key is admitted at (so named before the cell had tiers of its own).
+    payload: z.object({ kind: z.literal('admit_key'), fingerprint, armored: z.string(), role: z.string() }),
+    async raise({ deps, cell, input }) {
+      const role = tierField('role', input.role, cell)
       const key = await readPublicKey(need('public_key', input.public_key, 'Paste the key to admit.'), new Date(deps.now()))
       return { kind: 'admit_key' as const, fingerprint: key.fingerprint, armored: key.armored, role }
     },
     async carryOut({ tx, question, closedAt }, p) {
+      // A tier the operator has since taken away admits nobody (the decision log still says what was asked).
+      if (!(await tiersNow(tx, question.cell_id)).includes(p.role)) return
       const keyId = await ensureKey(tx, { fingerprint: p.fingerprint, armored: p.armored, createdAt: closedAt })
-      await putRosterEntry(tx, { cellId: question.cell_id, keyId, role: p.role, createdAt: closedAt })
+      await putRosterEntry(tx, { cellId: question.cell_id, keyId, tier: p.role, createdAt: closedAt })
     },
     summary: (p) => `admit ${p.fingerprint} as ${p.role}`,
+  }),
+
+  move_key: entry({
+    label: 'Move a key to another tier',
+    threshold: 'majority',
+    anyone: false,
+    payload: z.object({ kind: z.literal('move_key'), fingerprint, from: z.string(), tier: z.string() }),
+    async raise({ deps, cell, input }) {
+      const v = validateFields(
+        {
+          fingerprint: () => fingerprintField(input.fingerprint),
+          tier: () => tierField('tier', input.tier, cell),
+        },
+        FIELDS_MESSAGE,
+      )
+      const from = await tierOf(deps.db, cell.id, v.fingerprint)
+      if (!from) throw new DomainError(422, 'That key is not on the roster.', { fingerprint: 'Not on the roster.' })
+      if (from === v.tier) throw new DomainError(422, `That key is already at the tier ${from}.`, { tier: `Already ${from}: choose another tier.` })
+      return { kind: 'move_key' as const, fingerprint: v.fingerprint, from, tier: v.tier }
+    },
+    async carryOut({ tx, question, closedAt }, p) {
+      // Only a key still on the roster moves, and only to a tier the cell still has.
+      if (!(await tiersNow(tx, question.cell_id)).includes(p.tier)) return
+      const key = await findKeyId(tx, p.fingerprint)
+      if (key === null || (await tierOf(tx, question.cell_id, p.fingerprint)) === null) return
+      await putRosterEntry(tx, { cellId: question.cell_id, keyId: key, tier: p.tier, createdAt: closedAt })
+      // A key moved below the tier that reads the letters has read them: as after a removal, the
+      // cell key ought to be rotated so that new letters reach only those who read them now.
+      const cell = await tx.selectFrom('cell').select(['tiers', 'inbox_tier', 'key_fingerprint']).where('id', '=', question.cell_id).executeTakeFirstOrThrow()
+      const tiers = parseTiers(cell.tiers)
+      if (cell.key_fingerprint && reaches(tiers, p.from, cell.inbox_tier) && !reaches(tiers, p.tier, cell.inbox_tier)) await markKeyRotationDue(tx, question.cell_id, closedAt)
+    },
+    summary: (p) => `move ${p.fingerprint} from ${p.from} to ${p.tier}`,
   }),
 
   remove_key: entry({
@@ -196,7 +241,7 @@ export const QUESTION_KINDS = {
     payload: z.object({ kind: z.literal('remove_key'), fingerprint }),
     async raise({ deps, cell, input }) {
       const fpr = fingerprintField(input.fingerprint)
-      if (!(await roleOf(deps.db, cell.id, fpr))) throw new DomainError(422, 'That key is not on the roster.', { fingerprint: 'Not on the roster.' })
+      if (!(await tierOf(deps.db, cell.id, fpr))) throw new DomainError(422, 'That key is not on the roster.', { fingerprint: 'Not on the roster.' })
       return { kind: 'remove_key' as const, fingerprint: fpr }
     },
     async carryOut({ tx, question, closedAt }, p) {
@@ -268,7 +313,7 @@ export const QUESTION_KINDS = {
     }),
     async raise({ deps, cell, session, input }) {
       // Only those who read the letters have one to answer (an inbox reader: the voters, for now).
-      if (!(await mayReadInbox(deps, cell, session))) throw new DomainError(403, 'Only those who read the cell’s letters (its voters) may propose an answer to one.')
+      if (!(await mayReadInbox(deps, cell, session))) throw new DomainError(403, `Only keys that read the cell’s letters (its ${cell.inbox_tier} tier and up) may propose an answer to one.`)
       const room = deps.config.bodyMax - ANSWER_WRAPPING
       const v = validateFields(
         {

@@ -1,6 +1,6 @@
 import { currentLine } from '../../db/cells.ts'
 import { insertQuestion } from '../../db/questions.ts'
-import { roleOf, voterKeyIds } from '../../db/roster.ts'
+import { tierOf, voterKeyIds } from '../../db/roster.ts'
 import { DomainError, validateFields } from '../../domain/errors.ts'
 import { defaultQuorum } from '../../domain/questions.ts'
 import { checkBody } from '../../domain/text.ts'
@@ -28,7 +28,7 @@ export async function raiseQuestion(deps: Deps, who: Who, input: RaiseInput): Pr
   const kind = input.kind ?? ''
   if (!isQuestionKind(kind)) throw new DomainError(422, 'Choose what the question asks.', { kind: 'Choose a kind of question.' })
   const entry = kindOf(kind)
-  const role = await roleOf(deps.db, cell.id, session.fingerprint)
+  const role = await tierOf(deps.db, cell.id, session.fingerprint)
   if (!role && !entry.anyone) throw new DomainError(403, 'Only keys on the cell’s roster may raise this kind of question. Anyone may ask to remove a post.')
   // Counted before the work (a flood costs little to refuse), given back if the question is refused.
   const taken = await takeLimit(deps, 'question', session, { onRoster: role !== null })
@@ -36,7 +36,7 @@ export async function raiseQuestion(deps: Deps, who: Who, input: RaiseInput): Pr
     const line = await currentLine(deps.db, cell.id)
     const argument = validateFields({ argument: () => checkBody('argument', input.argument ?? '', 2000) }, 'Give a short argument.').argument
     const payload = await entry.raise({ deps, cell, line, session, input })
-    const voters = await voterKeyIds(deps.db, cell.id)
+    const voters = await voterKeyIds(deps.db, cell)
     if (voters.length === 0) throw new DomainError(422, 'This cell has no voters on its roster yet, so nobody could decide the question.')
     return deps.db.transaction().execute((tx) =>
       insertQuestion(
@@ -72,7 +72,7 @@ export async function raiseQuestion(deps: Deps, who: Who, input: RaiseInput): Pr
 /** What the raise page offers this viewer: the kinds (with their labels), the line, the roster's state. */
 export async function readRaiseForm(deps: Deps, cellSlug: string, who: Pick<Who, 'session'>) {
   const cell = await findCellOrThrow(deps, cellSlug)
-  const [line, role, voters] = await Promise.all([currentLine(deps.db, cell.id), who.session ? roleOf(deps.db, cell.id, who.session.fingerprint) : null, voterKeyIds(deps.db, cell.id)])
+  const [line, role, voters] = await Promise.all([currentLine(deps.db, cell.id), who.session ? tierOf(deps.db, cell.id, who.session.fingerprint) : null, voterKeyIds(deps.db, cell)])
   const kinds = (Object.keys(QUESTION_KINDS) as QuestionKind[]).map((k) => ({ kind: k, label: QUESTION_KINDS[k].label, anyone: QUESTION_KINDS[k].anyone }))
   return { cell, principles: line.principles, onRoster: role !== null, voters: voters.length, kinds }
 }
