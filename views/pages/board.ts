@@ -27,11 +27,11 @@ export const readersTag = (readers: string | null): Html => (readers === null ? 
 
 /** In place of the form to start a thread or reply, for a reader whose key does not reach the board's post tier. */
 export const postingClosed = (posters: string, id: string): Html =>
-  html`<section id="${id}"><p class="hint">Posting here is for the cell’s ${posters}. Log in with a key the cell has put at that tier to post.</p></section>`
+  html`<section id="${id}"><p class="hint">Only keys at this board’s post tier (${posters}) post here: to post, log in with one.</p></section>`
 
 /** The list of threads: the same for every viewer, so it is cached as bytes. */
 export function threadList(p: BoardHeadProps, threads: ThreadRow[]): Html {
-  if (threads.length === 0) return html`<p id="threads">No threads yet. Start the first one below.</p>`
+  if (threads.length === 0) return html`<p id="threads">No threads yet.</p>`
   const base = boardPath(p)
   return html`<ol id="threads" class="threads">${threads.map(
     (t) => html`<li><a href="${base}/t/${t.number}">${t.title}</a> <small>${t.post_count} ${t.post_count === 1 ? 'post' : 'posts'} · last ${showTime(t.last_post_at)}</small></li>`,
