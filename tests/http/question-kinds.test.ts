@@ -355,7 +355,7 @@ describe('operator actions are in the cell’s public decision log', () => {
 
     const branch = unescape((await board.client().get('/c/branch/decisions')).text)
     expect(branch).toContain('Operator action: created the cell, with a line of 1 principle <small>')
-    expect(branch).toContain('Operator action: created the board "notes" (members, threads kept 30 days)')
+    expect(branch).toContain('Operator action: created the board "notes" (read by member and up, posted to by member and up, threads kept 30 days)')
     expect(branch).not.toContain(fpr)
     expect(branch).not.toContain('"general"')
 
