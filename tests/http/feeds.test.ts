@@ -229,7 +229,7 @@ describe('pages link their feeds', () => {
         const [head, body] = text.split('</head>') as [string, string]
         for (const feed of feeds) {
           expect(head, `${page} (${round})`).toMatch(new RegExp(`<link rel="alternate" type="application/atom\\+xml" title="[^"]+" href="${feed}">`))
-          expect(body, `${page} (${round})`).toContain(`<a href="${feed}"`)
+          expect(body, `${page} (${round})`).toContain(`<a href="${feed}" type="application/atom+xml" hx-boost="false">`)
           await readFeed(c, feed)
         }
       }

@@ -20,7 +20,7 @@ export function boardHead(p: BoardHeadProps): Html {
   return html`<nav class="crumbs"><a href="/c/${p.cell.slug}">${p.cell.name}</a> /</nav>
 <h1>${p.board.name}${readersTag(p.board.readers)}</h1>
 ${p.board.description ? html`<p>${p.board.description}</p>` : ''}
-<p class="feeds"><a href="${feedPaths.board(p.cell.slug, p.board.slug)}" type="application/atom+xml">Follow this board (Atom feed)</a></p>
+<p class="feeds"><a href="${feedPaths.board(p.cell.slug, p.board.slug)}" type="application/atom+xml" hx-boost="false">Follow this board (Atom feed)</a></p>
 ${p.board.posters !== p.board.readers && p.board.posters !== null ? html`<p class="hint">Posting here is for the cell’s ${p.board.posters}.</p>` : ''}`
 }
 
