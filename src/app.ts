@@ -5,6 +5,7 @@ import { boardRoutes } from './http/boards.ts'
 import { cellRoutes } from './http/cells.ts'
 import { costRoutes } from './http/costs.ts'
 import type { AppEnv } from './http/env.ts'
+import { feedRoutes } from './http/feeds.ts'
 import { identityRoutes } from './http/identities.ts'
 import { keyRoutes } from './http/keys.ts'
 import { keyTransitionRoutes } from './http/key-transitions.ts'
@@ -65,6 +66,9 @@ import { formError, refusedForm } from '../views/partials/forms.ts'
 //   POST /c/:cell/questions/:question/ballot     cast (or replace) a signed ballot
 //   GET  /c/:cell/questions/:question/bundle.json  ballots, voter keys and roster, for verify-tally
 //   GET  /c/:cell/decisions                      the decision log, newest first
+//   GET  /c/:cell/decisions/feed.atom            its decisions as an Atom feed          http/feeds.ts
+//   GET  /c/:cell/decisions/answers.atom         the answers to letters it published, as an Atom feed
+//   GET  /c/:cell/:board/feed.atom               the board's new threads and posts, as an Atom feed (refused like the board)
 //   GET  /questions                              a voter's open questions in every cell
 //   GET  /privacy                                generated from the data-class registry  http/privacy.ts
 // :thread is the thread's number on its board, :question the question's number in its cell: row
@@ -88,6 +92,7 @@ export function createApp(deps: Deps) {
   app.route('/', keyTransitionRoutes(deps))
   // Before the boards: /c/:cell/questions, /line and /decisions are not board names.
   app.route('/', questionRoutes(deps))
+  app.route('/', feedRoutes(deps))
   app.route('/', boardRoutes(deps))
   app.route('/', threadRoutes(deps))
   app.route('/', identityRoutes(deps))

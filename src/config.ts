@@ -16,6 +16,9 @@ const schema = z.object({
   REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'letters, digits and : _ . - (at most 64)').default('cellboard:'),
   // Binds signed texts (posts, ballots, login challenges) to this site so they cannot be replayed elsewhere.
   SITE_ID: z.string().regex(/^[a-z0-9.-]{1,64}$/, 'lowercase letters, digits, dots and dashes').default('cellboard.local'),
+  // The address readers reach this board at (an onion address): feeds link to it, as Atom wants
+  // absolute links. Never taken from a request's Host header, which any client may set.
+  PUBLIC_URL: z.string().regex(/^https?:\/\/[a-z0-9.-]{1,253}(:[0-9]{1,5})?\/?$/i, 'http:// or https:// and a host (and port), nothing after').optional(),
   DEFAULT_CELL: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/).default('lobby'),
   SESSION_IDLE_HOURS: z.coerce.number().positive().default(12),
   // Live sessions at most (README, "Limits"): a disposable one holds about 4 KB of keys.
@@ -62,6 +65,8 @@ export type Config = {
   redisAllowPersistence: boolean
   redisKeyPrefix: string
   siteId: string
+  /** Where readers reach the board, without a trailing slash: feeds' links start with it. */
+  publicUrl: string
   defaultCell: string
   sessionIdleMs: number
   /** Live sessions at most; past it new identities are refused, live ones never pushed out. */
@@ -111,6 +116,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     redisAllowPersistence: e.REDIS_ALLOW_PERSISTENCE,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     siteId: e.SITE_ID,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '').toLowerCase(),
     defaultCell: e.DEFAULT_CELL,
     sessionIdleMs: e.SESSION_IDLE_HOURS * 3600_000,
     maxSessions: e.MAX_SESSIONS,

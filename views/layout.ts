@@ -1,3 +1,4 @@
+import { feedPaths } from '../src/domain/feeds.ts'
 import { html, type Html } from './html.ts'
 import type { Viewer } from './viewer.ts'
 
@@ -18,7 +19,15 @@ const HTMX_CONFIG = JSON.stringify({
   ],
 })
 
-export type LayoutProps = { title: string; viewer: Viewer }
+/** An Atom feed the page is the reading of: its head names it, for a browser or feed reader to find. */
+export type FeedLink = { title: string; href: string }
+/** The feeds a cell's own pages (the cell, its decisions) are the reading of. */
+export const cellFeeds = (cell: { slug: string; name: string }): FeedLink[] => [
+  { title: `Decisions · ${cell.name}`, href: feedPaths.decisions(cell.slug) },
+  { title: `Answers to letters · ${cell.name}`, href: feedPaths.answers(cell.slug) },
+]
+export const boardFeeds = (cell: { slug: string; name: string }, board: { slug: string; name: string }): FeedLink[] => [{ title: `${board.name} · ${cell.name}`, href: feedPaths.board(cell.slug, board.slug) }]
+export type LayoutProps = { title: string; viewer: Viewer; feeds?: FeedLink[] }
 
 function identityBar(v: Viewer): Html {
   const id = v.identity
@@ -34,7 +43,8 @@ export function layoutParts(p: LayoutProps): { head: string; foot: string } {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${p.title} · cellboard</title>
 <meta name="htmx-config" content="${HTMX_CONFIG}">
-<link rel="stylesheet" href="/static/style.css"><script src="/static/htmx.min.js" defer></script><script src="/static/browser-key.js" type="module"></script><script src="/static/pow.js" type="module"></script><script src="/static/letter.js" type="module"></script>
+${(p.feeds ?? []).map((f) => html`<link rel="alternate" type="application/atom+xml" title="${f.title}" href="${f.href}">
+`)}<link rel="stylesheet" href="/static/style.css"><script src="/static/htmx.min.js" defer></script><script src="/static/browser-key.js" type="module"></script><script src="/static/pow.js" type="module"></script><script src="/static/letter.js" type="module"></script>
 </head><body hx-boost="true">
 <header class="top"><a href="/" class="home">cellboard</a><nav>${identityBar(p.viewer)}</nav></header>
 <main>`

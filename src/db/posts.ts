@@ -99,3 +99,23 @@ export async function deletePost(db: Db, post: { id: number; thread_id: number }
     .execute()
   return { threadDeleted: false, number: removed?.number ?? null }
 }
+
+export type RecentPost = { number: number; thread: number; title: string; body_html: string; created_at: string; fingerprint: string }
+
+/**
+ * A board's latest posts, newest first (order from ids), with their threads' numbers and titles:
+ * for its feed. They lie in its `limit` most recently active threads, which the thread index
+ * finds at once, so a long board is not scanned.
+ */
+export function recentPostsOnBoard(db: Db, boardId: number, limit: number): Promise<RecentPost[]> {
+  const active = db.selectFrom('thread').select('id').where('board_id', '=', boardId).orderBy('last_post_id', 'desc').limit(limit)
+  return db
+    .selectFrom('post')
+    .innerJoin('thread', 'thread.id', 'post.thread_id')
+    .innerJoin('public_key', 'public_key.id', 'post.key_id')
+    .select(['post.number', 'thread.number as thread', 'thread.title', 'post.body_html', 'post.created_at', 'public_key.fingerprint'])
+    .where('post.thread_id', 'in', active)
+    .orderBy('post.id', 'desc')
+    .limit(limit)
+    .execute()
+}

@@ -11,6 +11,7 @@ import { boardHead, boardPath, newThreadForm, postingClosed, threadList, type Bo
 import { floodBanner } from '../../views/partials/flood.ts'
 import { emptyForm, type FormState, refusedForm } from '../../views/partials/forms.ts'
 import { pager } from '../../views/partials/pager.ts'
+import { boardFeeds } from '../../views/layout.ts'
 import type { AppEnv } from './env.ts'
 import { idempotent } from './middleware/idempotency.ts'
 import { encode, orFormAgain, parseId, sendAround, viewerOf, whoOf, type C, type Status } from './render.ts'
@@ -44,6 +45,7 @@ export function boardRoutes(deps: Deps) {
     const posting = await may(deps, at.cell.id, at.board.post_tier, 'post', c.get('session'))
     return sendAround(c, deps, status, {
       title: m.board.name,
+      feeds: boardFeeds(m.cell, m.board),
       before: () => html`${boardHead(m)}${floodBanner(flood)}`,
       cached: part,
       after: () => (posting ? newThreadForm(m, place, viewerOf(c, deps), form, flood.cost) : postingClosed(m.board.posters ?? '', 'new-thread')),

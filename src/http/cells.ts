@@ -3,6 +3,7 @@ import type { Deps } from '../services/deps.ts'
 import { cellOverview, homeCells } from '../services/reading.ts'
 import { homeMain } from '../../views/pages/home.ts'
 import { cellMain } from '../../views/pages/cell.ts'
+import { cellFeeds } from '../../views/layout.ts'
 import type { AppEnv } from './env.ts'
 import { sendPage } from './render.ts'
 
@@ -11,6 +12,6 @@ export function cellRoutes(deps: Deps) {
     .get('/', async (c) => sendPage(c, deps, 200, 'Cells', homeMain(await homeCells(deps))))
     .get('/c/:cell', async (c) => {
       const data = await cellOverview(deps, c.req.param('cell'), c.get('session'))
-      return sendPage(c, deps, 200, data.cell.name, cellMain(data))
+      return sendPage(c, deps, 200, data.cell.name, cellMain(data), cellFeeds(data.cell))
     })
 }

@@ -9,6 +9,7 @@ import { readLineHistory } from '../services/reading.ts'
 import { ballotConfirm } from '../../views/partials/ballot-form.ts'
 import { emptyForm, type FormState, refusedForm } from '../../views/partials/forms.ts'
 import { lineMain } from '../../views/pages/line.ts'
+import { cellFeeds } from '../../views/layout.ts'
 import { decisionsMain, myQuestionsMain, queueMain, questionMain, raiseMain } from '../../views/pages/questions.ts'
 import type { AppEnv } from './env.ts'
 import { idempotent } from './middleware/idempotency.ts'
@@ -76,6 +77,6 @@ export function questionRoutes(deps: Deps) {
     })
     .get('/c/:cell/decisions', async (c) => {
       const d = await readDecisionLog(deps, c.req.param('cell'), c.get('session'))
-      return sendPage(c, deps, 200, 'Decisions', decisionsMain(d))
+      return sendPage(c, deps, 200, 'Decisions', decisionsMain(d), cellFeeds(d.cell))
     })
 }

@@ -5,7 +5,7 @@ import { isQuestionKind } from '../services/questions/kinds.ts'
 import type { Deps } from '../services/deps.ts'
 import type { CacheKey } from '../services/page-cache.ts'
 import type { Html } from '../../views/html.ts'
-import { layoutParts, page } from '../../views/layout.ts'
+import { type FeedLink, layoutParts, page } from '../../views/layout.ts'
 import type { Viewer } from '../../views/viewer.ts'
 import type { AppEnv } from './env.ts'
 import { keepByAddress } from './middleware/whole-page-cache.ts'
@@ -50,8 +50,8 @@ export async function orFormAgain(work: () => Promise<Response>, again: (refused
   }
 }
 
-export function sendPage(c: C, deps: Deps, status: Status, title: string, main: Html) {
-  return c.html(page({ title, viewer: viewerOf(c, deps) }, main), status)
+export function sendPage(c: C, deps: Deps, status: Status, title: string, main: Html, feeds?: FeedLink[]) {
+  return c.html(page({ title, viewer: viewerOf(c, deps), feeds }, main), status)
 }
 
 const encoder = new TextEncoder()
@@ -67,7 +67,7 @@ export async function sendAround(
   c: C,
   deps: Deps,
   status: Status,
-  p: { title: string; before: () => Html; cached: { bytes: Uint8Array; tags: readonly string[] }; after: () => Html; anonymous?: CacheKey },
+  p: { title: string; feeds?: FeedLink[]; before: () => Html; cached: { bytes: Uint8Array; tags: readonly string[] }; after: () => Html; anonymous?: CacheKey },
 ) {
   const shared = status === 200 && p.anonymous && !c.get('session') ? p.anonymous : null
   if (shared) {
@@ -77,7 +77,7 @@ export async function sendAround(
       return sendBytes(c, status, whole.bytes)
     }
   }
-  const { head, foot } = layoutParts({ title: p.title, viewer: viewerOf(c, deps) })
+  const { head, foot } = layoutParts({ title: p.title, viewer: viewerOf(c, deps), feeds: p.feeds })
   const out = Buffer.concat([Buffer.from(head + p.before().toString()), p.cached.bytes, Buffer.from(p.after().toString() + foot)])
   // Only if rendering made no form token (and so no cookie) is the page truly the same for all.
   if (shared && c.get('csrfCookie') === null) {

@@ -14,6 +14,8 @@ export const cacheKey = {
   boardPage: (boardId: number, page: number) => key(`board:${boardId}:${page}`),
   /** The middle of page N of a thread (by its number on the board): its posts and pager. */
   threadPage: (boardId: number, thread: number, page: number) => key(`thread:${boardId}:${thread}:${page}`),
+  /** A board's Atom feed, as every reader who may read the board gets it. */
+  boardFeed: (boardId: number) => key(`feed:${boardId}`),
   /** A whole page as every reader without a session gets it (no forms, no token). */
   whole: (middle: CacheKey) => key(`${middle}:anonymous`),
   /** A whole page by the address it was asked for (path and page number). */

@@ -60,9 +60,10 @@ describe('the access matrix: every address under a board × every tier and no se
     `/c/lobby/${slug}`, `/c/lobby/${slug}?page=1`, `/c/lobby/${slug}?page=9`,
     `/c/lobby/${slug}/t/1`, `/c/lobby/${slug}/t/1?page=1`, `/c/lobby/${slug}/t/1?page=9`, `/c/lobby/${slug}/t/999`,
     `/c/lobby/${slug}/t/1/p/2`, `/c/lobby/${slug}/t/1/p/9`, `/c/lobby/${slug}/t/1/p/1.asc`, `/c/lobby/${slug}/t/999/p/1.asc`, `/c/lobby/${slug}/t/x`,
+    `/c/lobby/${slug}/feed.atom`,
   ]
-  // What a reader gets at each address (a page, a redirect to the post's page, a signed text, or "not found").
-  const readerStatus = [200, 200, 404, 200, 200, 404, 404, 303, 404, 200, 404, 404]
+  // What a reader gets at each address (a page, a redirect to the post's page, a signed text, "not found", the feed).
+  const readerStatus = [200, 200, 404, 200, 200, 404, 404, 303, 404, 200, 404, 404, 200]
 
   for (const slug of Object.keys(BOARDS) as (keyof typeof BOARDS)[]) {
     const [read] = BOARDS[slug]

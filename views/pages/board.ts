@@ -1,5 +1,6 @@
 import type { IssuedCost } from '../../src/domain/costs.ts'
 import { showTime } from '../../src/domain/time.ts'
+import { feedPaths } from '../../src/domain/feeds.ts'
 import { html, type Html } from '../html.ts'
 import { boundFields, describedBy, fieldError, formMessage, identityNeeded, type FormState } from '../partials/forms.ts'
 import { costFields } from '../partials/cost.ts'
@@ -19,6 +20,7 @@ export function boardHead(p: BoardHeadProps): Html {
   return html`<nav class="crumbs"><a href="/c/${p.cell.slug}">${p.cell.name}</a> /</nav>
 <h1>${p.board.name}${readersTag(p.board.readers)}</h1>
 ${p.board.description ? html`<p>${p.board.description}</p>` : ''}
+<p class="feeds"><a href="${feedPaths.board(p.cell.slug, p.board.slug)}" type="application/atom+xml" hx-boost="false">Follow this board (Atom feed)</a></p>
 ${p.board.posters !== p.board.readers && p.board.posters !== null ? html`<p class="hint">Posting here is for the cell’s ${p.board.posters}.</p>` : ''}`
 }
 

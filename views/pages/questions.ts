@@ -1,5 +1,6 @@
 import { parseTiers } from '../../src/domain/tiers.ts'
 import type { QuestionKind } from '../../src/services/questions/kinds.ts'
+import { feedPaths } from '../../src/domain/feeds.ts'
 import { showTime } from '../../src/domain/time.ts'
 import { html, type Html } from '../html.ts'
 import { ballotForm, type BallotPlace } from '../partials/ballot-form.ts'
@@ -102,6 +103,7 @@ export type LogEntry = { kind: 'decision'; number: number; label: string; about:
 export function decisionsMain(p: { cell: Cell; entries: LogEntry[]; fraternal: { name: string; location: string; fingerprint: string }[] }): Html {
   return html`${crumbs(p.cell)}<h1>Decisions</h1>
 <p><a href="/c/${p.cell.slug}/questions">Open questions</a> · <a href="/c/${p.cell.slug}/line">The line</a></p>
+<p class="feeds">Follow it (Atom feeds): <a href="${feedPaths.decisions(p.cell.slug)}" type="application/atom+xml" hx-boost="false">decisions</a> · <a href="${feedPaths.answers(p.cell.slug)}" type="application/atom+xml" hx-boost="false">answers to letters</a></p>
 <ol class="log" reversed>${p.entries.map((e) =>
     e.kind === 'decision'
       ? html`<li><a href="/c/${p.cell.slug}/questions/${e.number}">Decision ${e.number}</a>: ${e.label} — <b>${e.outcome}</b> <small>${showTime(e.at)}</small></li>`

@@ -1,3 +1,6 @@
+import { findBoard } from '../../db/boards.ts'
+import { listPosts } from '../../db/posts.ts'
+import { findThread } from '../../db/threads.ts'
 import { ballotsOf, countBallots, eligibleKeyId, eligibleVoters } from '../../db/ballots.ts'
 import { operatorActions } from '../../db/decision-log.ts'
 import { fraternalCells } from '../../db/fraternal-cells.ts'
@@ -118,19 +121,58 @@ export async function tallyBundle(deps: Deps, cellSlug: string, number: number, 
 
 export type TallyBundle = Awaited<ReturnType<typeof tallyBundle>>
 
+const OUTCOME = { adopted: 'adopted', rejected: 'rejected', no_quorum: 'no quorum' } as const
+
+/** Closed questions as the log shows them to this viewer: what each was about says no more than they may see. */
+function decisionsOf(deps: Deps, closed: Question[], session: Session | null) {
+  const reads = boardReader(deps, session)
+  return Promise.all(
+    closed.map(async (q) => {
+      const shown = await showQuestion(deps, q, reads)
+      return { kind: 'decision' as const, number: q.number, label: kindOf(shown.payload.kind).label, about: summaryOf(shown.payload), outcome: OUTCOME[q.outcome!], at: q.closed_at! }
+    }),
+  )
+}
+
+/** The cell's decisions alone, newest first (its feed): as the log shows them to this viewer. */
+export async function readDecisions(deps: Deps, cellSlug: string, session: Session | null) {
+  const cell = await findCellOrThrow(deps, cellSlug)
+  await closeDueQuestions(deps)
+  return { cell, decisions: await decisionsOf(deps, await closedQuestions(deps.db, cell.id), session) }
+}
+
+/**
+ * The answers to letters the cell decided to publish, newest first, each the thread it was
+ * published as: only on boards this viewer may read, and only while that thread is there (a
+ * thread removed since is forgotten here too).
+ */
+export async function readPublishedAnswers(deps: Deps, cellSlug: string, session: Session | null) {
+  const cell = await findCellOrThrow(deps, cellSlug)
+  await closeDueQuestions(deps)
+  const reads = boardReader(deps, session)
+  const adopted = (await closedQuestions(deps.db, cell.id)).filter((q) => q.kind === 'publish_answer' && q.outcome === 'adopted')
+  const answers = await Promise.all(
+    adopted.map(async (q) => {
+      const p = payloadOf(q)
+      if (p.kind !== 'publish_answer' || p.thread === null) return null
+      const board = await findBoard(deps.db, cell.id, p.board)
+      if (!board || !(await reads(board))) return null
+      const thread = await findThread(deps.db, board.id, p.thread)
+      if (!thread) return null
+      // The letter and the cell's reply: posts 1 and 2, those of them still there.
+      const posts = (await listPosts(deps.db, thread.id, 2, 0)).filter((x) => x.number <= 2)
+      return { decision: q.number, board: board.slug, thread: thread.number, title: thread.title, at: q.closed_at!, posts }
+    }),
+  )
+  return { cell, answers: answers.filter((a) => a !== null) }
+}
+
 /** The cell's public decision log, newest first: decisions (with what each was about) and operator actions. */
 export async function readDecisionLog(deps: Deps, cellSlug: string, session: Session | null) {
   const cell = await findCellOrThrow(deps, cellSlug)
   await closeDueQuestions(deps)
   const [closed, actions, fraternal] = await Promise.all([closedQuestions(deps.db, cell.id), operatorActions(deps.db, cell.id), fraternalCells(deps.db, cell.id)])
-  const reads = boardReader(deps, session)
-  const outcome = { adopted: 'adopted', rejected: 'rejected', no_quorum: 'no quorum' } as const
-  const decisions = await Promise.all(
-    closed.map(async (q) => {
-      const shown = await showQuestion(deps, q, reads)
-      return { kind: 'decision' as const, number: q.number, label: kindOf(shown.payload.kind).label, about: summaryOf(shown.payload), outcome: outcome[q.outcome!], at: q.closed_at! }
-    }),
-  )
+  const decisions = await decisionsOf(deps, closed, session)
   // Newest first; a decision and an operator action in the same coarse hour keep their own order.
   const entries = [...decisions, ...actions.map((a) => ({ kind: 'operator' as const, action: a.action, at: a.created_at }))].sort((a, b) => b.at.localeCompare(a.at))
   return { cell, entries, fraternal }

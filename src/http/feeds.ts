@@ -1,0 +1,35 @@
+import { Hono } from 'hono'
+import type { Deps } from '../services/deps.ts'
+import { readAnswerFeed, readBoardFeed, readDecisionFeed } from '../services/feeds.ts'
+import { cacheKey, cacheTag } from '../services/page-cache.ts'
+import { openBoard } from '../services/reading.ts'
+import { atomFeed } from '../../views/feeds.ts'
+import type { AppEnv } from './env.ts'
+import { encode, type C } from './render.ts'
+
+const ATOM = { 'Content-Type': 'application/atom+xml; charset=utf-8' }
+
+export function feedRoutes(deps: Deps) {
+  const send = (c: C, bytes: Uint8Array | string) => c.body(typeof bytes === 'string' ? bytes : (bytes as Uint8Array<ArrayBuffer>), 200, ATOM)
+
+  return (
+    new Hono<AppEnv>()
+      // The decisions and the published answers show each viewer what the decision log does
+      // (withheld for boards they may not read), so they are built per request.
+      .get('/c/:cell/decisions/feed.atom', async (c) => send(c, atomFeed(deps.config.publicUrl, await readDecisionFeed(deps, c.req.param('cell'), c.get('session')))))
+      .get('/c/:cell/decisions/answers.atom', async (c) => send(c, atomFeed(deps.config.publicUrl, await readAnswerFeed(deps, c.req.param('cell'), c.get('session')))))
+      // A board's feed is the same for everyone who may read it: openBoard decides that first (a
+      // refused reader gets the board page's refusal), then the bytes are kept until a write to the
+      // board (or a removal, which drops every kept page) makes them stale.
+      .get('/c/:cell/:board/feed.atom', async (c) => {
+        const at = await openBoard(deps, c.req.param('cell'), c.req.param('board'), c.get('session'))
+        const key = cacheKey.boardFeed(at.board.id)
+        let part = deps.cache.get<null>(key)
+        if (!part) {
+          part = { meta: null, bytes: encode(atomFeed(deps.config.publicUrl, await readBoardFeed(deps, at))), tags: [cacheTag.board(at.board.id)] }
+          deps.cache.set(key, part)
+        }
+        return send(c, part.bytes)
+      })
+  )
+}
