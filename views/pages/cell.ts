@@ -2,6 +2,7 @@ import { showTime } from '../../src/domain/time.ts'
 import { html, type Html } from '../html.ts'
 import { readersTag } from './board.ts'
 import { cellKeyLine } from './letters.ts'
+import { searchForm } from '../partials/search-form.ts'
 
 export type CellPageProps = {
   cell: { slug: string; name: string }
@@ -20,6 +21,7 @@ export type CellPageProps = {
 export function cellMain(p: CellPageProps): Html {
   return html`<h1>${p.cell.name}</h1>
 <p><a href="/c/${p.cell.slug}/questions">Open questions</a> · <a href="/c/${p.cell.slug}/decisions">Decisions</a> · <a href="/c/${p.cell.slug}/line">The line and its history</a></p>
+${searchForm({ action: `/c/${p.cell.slug}/search`, label: `Search ${p.cell.name}`, id: 'cell-q' })}
 ${p.keyFingerprint ? html`<section class="letters"><h2>Letters</h2>${p.keyRotationDue ? keyRotationNotice(p.cell.slug, p.keyRotationDue) : ''}${cellKeyLine(p.cell, p.keyFingerprint)}
 <p><a href="/c/${p.cell.slug}/key-transitions">Earlier keys and the statements that replaced them</a></p>
 <p><a href="/c/${p.cell.slug}/letters/new">Write a letter to this cell</a> (no identity needed; encrypted so only the cell can read it).</p>
