@@ -23,9 +23,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     for (const index of ['post_body_search', 'thread_title_search']) await sql`alter index ${sql.table(index)} alter column 1 set statistics 0`.execute(db)
     return
   }
-  // unicode61 folds case and strips diacritics; 'simple' in PostgreSQL folds case only.
-  await sql`create virtual table post_body_search using fts5(body_source, content='post', content_rowid='id', tokenize='unicode61 remove_diacritics 2', columnsize=0)`.execute(db)
-  await sql`create virtual table thread_title_search using fts5(title, content='thread', content_rowid='id', tokenize='unicode61 remove_diacritics 2', columnsize=0)`.execute(db)
+  // unicode61 folds case; diacritics are kept, as PostgreSQL's 'simple' keeps them (unaccent is an
+  // extension a server may not have): the same query finds the same posts on both dialects.
+  await sql`create virtual table post_body_search using fts5(body_source, content='post', content_rowid='id', tokenize='unicode61 remove_diacritics 0', columnsize=0)`.execute(db)
+  await sql`create virtual table thread_title_search using fts5(title, content='thread', content_rowid='id', tokenize='unicode61 remove_diacritics 0', columnsize=0)`.execute(db)
   for (const t of ['post_body_search', 'thread_title_search']) await sql`insert into ${sql.table(t)}(${sql.ref(t)}, rank) values ('secure-delete', 1)`.execute(db)
   await sql`create trigger post_search_insert after insert on post begin
     insert into post_body_search(rowid, body_source) values (new.id, new.body_source); end`.execute(db)

@@ -17,8 +17,8 @@ const WORD = /[\p{L}\p{N}\p{M}\u200C\u200D]+/gu
 
 export type SearchQuery = { text: string; terms: string[] }
 
-/** Folded as both engines compare: case and diacritics do not matter. */
-export const fold = (w: string) => w.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()
+/** Folded as both engines compare: case does not matter; accents do (PostgreSQL's 'simple' keeps them). */
+export const fold = (w: string) => w.normalize('NFC').toLowerCase()
 
 const refuse = (message: string) => new DomainError(422, message, { q: message })
 

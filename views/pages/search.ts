@@ -26,7 +26,7 @@ export function searchMain(p: SearchPageProps): Html {
   return html`${p.cell ? html`<nav class="crumbs"><a href="/c/${p.cell.slug}">${p.cell.name}</a> /</nav>` : ''}
 <h1>Search${p.cell ? html` in ${p.cell.name}` : ''}</h1>
 ${searchForm({ action, q: p.q, problem: p.problem, label: p.cell ? `Search ${p.cell.name}` : 'Search every cell', id: 'search-q' })}
-<p class="hint">Posts and thread titles on the boards you may read, newest first. Every word must match; case and accents do not matter.</p>
+<p class="hint">Posts and thread titles on the boards you may read, newest first. Every word must match, in any case (accents count: “crêpe” is not “crepe”).</p>
 ${f === null ? '' : f.results.length === 0 ? html`<p id="results">${f.page === 1 ? 'Nothing matches.' : 'No more results.'}</p>` : html`<ol id="results" class="results" start="${(f.page - 1) * RESULTS_PER_PAGE + 1}">${f.results.map(
     (r) => html`<li><a href="${r.href}">${marked(r.title)}</a> <small>${p.cell ? '' : html`${r.cell.name} / `}${r.board.name} · post ${r.number} · ${showTime(r.createdAt)}</small>
 <p class="snippet">${marked(r.body)}</p></li>`,
