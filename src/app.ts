@@ -41,8 +41,8 @@ import { formError, refusedForm } from '../views/partials/forms.ts'
 //   GET  /c/:cell/key-transitions                earlier cell keys, each with the statement naming the next  http/key-transitions.ts
 //   GET  /c/:cell/key-transitions/:n/key.asc     transition N's old key, for gpg --import
 //   GET  /c/:cell/key-transitions/:n/statement.asc  its statement, clearsigned by that key, for gpg --verify
-//   GET  /search?q=&page=                        posts and titles on every board the reader may read  http/search.ts
-//   GET  /c/:cell/search?q=&page=                the same, in one cell
+//   GET  /search                                 ?q=&page=: posts and titles on every board the reader may read  http/search.ts
+//   GET  /c/:cell/search                         the same, in one cell
 //   GET  /c/:cell/:board                         threads by last activity              http/boards.ts
 //   POST /c/:cell/:board                         start a thread
 //   GET  /c/:cell/:board/t/:thread               posts, oldest first                   http/threads.ts
