@@ -12,11 +12,11 @@ export const matchingPostsPostgres: MatchingPosts = async (db, q) => {
   const { rows } = await sql<{ id: number }>`
     (select p.id from post p join thread t on t.id = p.thread_id
       where to_tsvector('simple', p.body_source) @@ ${query} and t.board_id in (${onBoards(q.boardIds)})
-      order by p.id desc limit ${enough})
+      order by p.id + 0 desc limit ${enough})
     union
     (select p.id from thread t join post p on p.thread_id = t.id and p.number = 1
       where to_tsvector('simple', t.title) @@ ${query} and t.board_id in (${onBoards(q.boardIds)})
-      order by p.id desc limit ${enough})
+      order by p.id + 0 desc limit ${enough})
     order by id desc limit ${q.limit} offset ${q.offset}`.execute(db)
   return rows.map((r) => Number(r.id))
 }
