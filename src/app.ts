@@ -18,6 +18,7 @@ import { viewerContext } from './http/middleware/viewer-context.ts'
 import { wholePageCache } from './http/middleware/whole-page-cache.ts'
 import { privacyRoutes } from './http/privacy.ts'
 import { questionRoutes } from './http/questions.ts'
+import { searchRoutes } from './http/search.ts'
 import { formPageOf, isHtmx, localPath, sendPage, viewerOf, type C } from './http/render.ts'
 import { staticRoutes } from './http/static.ts'
 import { threadRoutes } from './http/threads.ts'
@@ -41,6 +42,8 @@ import { formError, refusedForm } from '../views/partials/forms.ts'
 //   GET  /c/:cell/key-transitions                earlier cell keys, each with the statement naming the next  http/key-transitions.ts
 //   GET  /c/:cell/key-transitions/:n/key.asc     transition N's old key, for gpg --import
 //   GET  /c/:cell/key-transitions/:n/statement.asc  its statement, clearsigned by that key, for gpg --verify
+//   GET  /search                                 ?q=&page=: posts and titles on every board the reader may read  http/search.ts
+//   GET  /c/:cell/search                         the same, in one cell
 //   GET  /c/:cell/:board                         threads by last activity              http/boards.ts
 //   POST /c/:cell/:board                         start a thread
 //   GET  /c/:cell/:board/t/:thread               posts, oldest first                   http/threads.ts
@@ -90,9 +93,10 @@ export function createApp(deps: Deps) {
   // Before the boards too: /c/:cell/letters, /key.asc and /key-transitions are not board names.
   app.route('/', letterRoutes(deps))
   app.route('/', keyTransitionRoutes(deps))
-  // Before the boards: /c/:cell/questions, /line and /decisions are not board names.
+  // Before the boards: /c/:cell/questions, /line, /decisions and /search are not board names.
   app.route('/', questionRoutes(deps))
   app.route('/', feedRoutes(deps))
+  app.route('/', searchRoutes(deps))
   app.route('/', boardRoutes(deps))
   app.route('/', threadRoutes(deps))
   app.route('/', identityRoutes(deps))

@@ -46,7 +46,7 @@ export function layoutParts(p: LayoutProps): { head: string; foot: string } {
 ${(p.feeds ?? []).map((f) => html`<link rel="alternate" type="application/atom+xml" title="${f.title}" href="${f.href}">
 `)}<link rel="stylesheet" href="/static/style.css"><script src="/static/htmx.min.js" defer></script><script src="/static/browser-key.js" type="module"></script><script src="/static/pow.js" type="module"></script><script src="/static/letter.js" type="module"></script>
 </head><body hx-boost="true">
-<header class="top"><a href="/" class="home">cellboard</a><nav>${identityBar(p.viewer)}</nav></header>
+<header class="top"><a href="/" class="home">cellboard</a><form action="/search" method="get" role="search" class="search-top"><input type="search" name="q" aria-label="Search every cell" placeholder="Search" maxlength="200"> <button type="submit">Search</button></form><nav>${identityBar(p.viewer)}</nav></header>
 <main>`
   const foot = `</main>
 <footer><a href="/privacy">What this server keeps</a></footer>

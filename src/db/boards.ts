@@ -31,3 +31,10 @@ export async function boardTiersNamed(db: Db, cellId: number): Promise<string[]>
   const rows = await db.selectFrom('board').select(['read_tier', 'post_tier']).where('cell_id', '=', cellId).execute()
   return [...new Set(rows.flatMap((r) => [r.read_tier, r.post_tier]).filter((t): t is string => t !== null))]
 }
+
+/** Every board of every cell (or of one), with what decides who reads it: for search. */
+export function boardsForSearch(db: Db, cellId: number | null) {
+  let q = db.selectFrom('board').select(['id', 'cell_id', 'read_tier']).orderBy('id')
+  if (cellId !== null) q = q.where('cell_id', '=', cellId)
+  return q.execute()
+}

@@ -8,8 +8,26 @@
 // tests/db/registry.test.ts fails on any column of the migrated schema missing here.
 export type DataClass = 'published' | 'operational' | 'letter' | 'ephemeral'
 export type ColumnEntry = readonly [DataClass, string]
+/** A table of one dialect only (SQLite's full-text index); tests/db/registry.test.ts checks it there. */
+export type TableEntry = { about: string; columns: Record<string, ColumnEntry>; only?: 'sqlite' | 'postgres' }
 
-export const registry: Record<string, { about: string; columns: Record<string, ColumnEntry> }> = {
+/**
+ * SQLite's FTS5 index over one published text (migration 2026120601): the table and the shadow
+ * tables FTS5 keeps it in. It holds the words of that text, and nothing else; triggers delete a
+ * row's words with the row, and FTS5's secure-delete takes them out of the index at once, so the
+ * purge's checkpoint leaves them in no file. (PostgreSQL's index is a GIN index: no columns.)
+ */
+function searchIndex(name: string, over: string): Record<string, TableEntry> {
+  const about = `SQLite only: the full-text index of ${over}, for search.`
+  return {
+    [name]: { only: 'sqlite', about: `${about} Its text is read from ${over} itself (external content): no copy.`, columns: { [over.split('.')[1]!]: ['published', `the words of ${over}, for search`] } },
+    [`${name}_data`]: { only: 'sqlite', about: `${about} Its segments.`, columns: { id: ['operational', 'segment block identity'], block: ['published', `the words of ${over} and the rows they are in, forgotten with the row`] } },
+    [`${name}_idx`]: { only: 'sqlite', about: `${about} Where each segment’s pages start.`, columns: { segid: ['operational', 'segment'], term: ['published', `a leading word (or its start) of a page of the index of ${over}`], pgno: ['operational', 'page number'] } },
+    [`${name}_config`]: { only: 'sqlite', about: `${about} Its settings (secure-delete on).`, columns: { k: ['operational', 'setting name'], v: ['operational', 'setting value'] } },
+  }
+}
+
+export const registry: Record<string, TableEntry> = {
   cell: {
     about: 'A group with its own line, roster and boards.',
     columns: {
@@ -206,6 +224,8 @@ export const registry: Record<string, { about: string; columns: Record<string, C
       received_at: ['letter', 'coarse time it arrived, for the retention'],
     },
   },
+  ...searchIndex('post_body_search', 'post.body_source'),
+  ...searchIndex('thread_title_search', 'thread.title'),
   kysely_migration: {
     about: 'Which migrations have run.',
     columns: {

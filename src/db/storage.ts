@@ -6,17 +6,22 @@ import pg from 'pg'
 import { migrateToLatest, openDatabase, openPostgres, type Db, type Dialect } from './connect.ts'
 import { checkpointTruncate, dataVersion } from './forget-sqlite.ts'
 import { checkForgettingSettings, rewriteAndCheckpoint } from './forget-postgres.ts'
+import type { PostSearch } from './search.ts'
+import { matchingPostsSqlite } from './search-sqlite.ts'
+import { matchingPostsPostgres } from './search-postgres.ts'
 
 /**
  * The database as the rest of the code sees it, whichever dialect: the Kysely instance, plus the
- * few things that differ — how removed content is made to leave the files, and how one process
- * learns that another changed what it may have cached.
+ * few things that differ — how removed content is made to leave the files, how one process
+ * learns that another changed what it may have cached, and full-text search.
  */
 export type Storage = {
   dialect: Dialect
   db: Db
   /** After deletes: return only when the removed content is gone from the database files. */
   finishForgetting(): Promise<{ attempts: number }>
+  /** The ids of the newest posts matching every word, on these boards (search-sqlite.ts, search-postgres.ts). */
+  searchPosts(q: PostSearch): Promise<number[]>
   /** Tell other processes and nodes that cached pages with these tags (null: all) are stale. */
   announce(tags: string[] | null): Promise<void>
   /** Hear what other processes announce (SQLite: notice any write by another connection). */
@@ -36,6 +41,7 @@ export async function openStorage(opts: { databaseUrl: string | null; dataDir: s
       dialect: 'sqlite',
       db,
       finishForgetting: () => checkpointTruncate(db),
+      searchPosts: (q) => matchingPostsSqlite(db, q),
       announce: async () => {},
       async watch(onChange) {
         // Another process (the CLI) writing is visible as a new data_version: drop everything.
@@ -60,6 +66,7 @@ export async function openStorage(opts: { databaseUrl: string | null; dataDir: s
     dialect: 'postgres',
     db,
     finishForgetting: () => rewriteAndCheckpoint(db),
+    searchPosts: (q) => matchingPostsPostgres(db, q),
     async announce(tags) {
       await sql`select pg_notify(${CHANNEL}, ${`${self} ${tags ? tags.join(',') : '*'}`})`.execute(db)
     },

@@ -19,7 +19,7 @@ import { findBoardOrThrow, findCellOrThrow } from './reading.ts'
 // is published in the cell's decision log.
 
 // A cell's own pages live beside its boards (/c/CELL/questions): no board may take those names.
-const RESERVED_BOARD_SLUGS = ['questions', 'line', 'decisions', 'letters', 'key-transitions']
+const RESERVED_BOARD_SLUGS = ['questions', 'line', 'decisions', 'letters', 'key-transitions', 'search']
 
 const checkSlug = (field: string, v: string) => {
   if (!SLUG.test(v)) throw new DomainError(422, `Invalid ${field}.`, { [field]: 'Use 1–32 lowercase letters, digits and dashes, starting with a letter or digit.' })

@@ -14,8 +14,8 @@ import type { PageCache } from './page-cache.ts'
 /** Everything a use case may touch. src/compose.ts builds it for the server, the CLI, the tests and the benchmarks. */
 export type Deps = {
   db: Db
-  /** The same database, with what differs between dialects (forgetting, change notices). */
-  storage: Pick<Storage, 'dialect' | 'finishForgetting'>
+  /** The same database, with what differs between dialects (forgetting, change notices, search). */
+  storage: Pick<Storage, 'dialect' | 'finishForgetting' | 'searchPosts'>
   config: Config
   sessions: SessionStore
   challenges: ChallengeStore

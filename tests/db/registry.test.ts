@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registry } from '../../src/db/registry.ts'
-import { makeBoard } from '../support/app.ts'
+import { makeBoard, TEST_DIALECT } from '../support/app.ts'
 
 describe('data-class registry', () => {
   let board: Awaited<ReturnType<typeof makeBoard>>
@@ -23,7 +23,8 @@ describe('data-class registry', () => {
   it('lists no column the schema does not have (the registry stays honest)', async () => {
     const s = await schema()
     const stale: string[] = []
-    for (const [table, t] of Object.entries(registry)) for (const c of Object.keys(t.columns)) if (!s.get(table)?.includes(c)) stale.push(`${table}.${c}`)
+    // A table of one dialect only (SQLite's full-text index) is checked on that dialect.
+    for (const [table, t] of Object.entries(registry)) if (!t.only || t.only === TEST_DIALECT) for (const c of Object.keys(t.columns)) if (!s.get(table)?.includes(c)) stale.push(`${table}.${c}`)
     expect(stale).toEqual([])
   })
 

@@ -1,0 +1,158 @@
+// Search at scale (issue 13): N posts (default 1,000,000) on SQLite (FTS5) and PostgreSQL (GIN),
+// searched through the real server over HTTP at c=10; p50/p99 per kind of query. Goal: p99 < 100 ms.
+//
+//   npx tsx bench/search.ts                                     both dialects, 1,000,000 posts
+//   SEARCH_POSTS=100000 BENCH_DURATION=3 npx tsx bench/search.ts   quick check
+//
+// The schema, cell and board come from the composition root; the posts are bulk-inserted (as
+// bench/million.ts does: no signing), in threads of 50. On SQLite the migration's triggers fill
+// the FTS5 index row by row, as the product does; on PostgreSQL the GIN indexes are dropped for
+// the load and built after it with the migration's own statements (a bulk load's usual way).
+// Each body is one of the 200 fixture lines plus three words of the BIP-39 list (2,048 words),
+// so a listed word is in about 0.15 % of posts, a fixture word in ~0.5–50 %.
+// Environment: SEARCH_DIALECTS=sqlite,postgres SEARCH_POSTS=1000000 BENCH_DURATION=5 BENCH_WARMUP=1
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { sql } from 'kysely'
+import pg from 'pg'
+import { wordlist } from '@scure/bip39/wordlists/english.js'
+import { openSqlite } from '../src/db/connect.ts'
+import { renderPostBody } from '../src/domain/markdown.ts'
+import { generateDisposableKey } from '../src/pgp.ts'
+import { up as searchIndexes } from '../migrations/2026120601_search.ts'
+import { fetchPage, fmt, header, load, log, makePgDatabase, num, REDIS_URL, startNode, table, backendCpu, type Load } from './harness.ts'
+import { fixtureLines, withDeps } from './seed.ts'
+
+const DIALECTS = (process.env.SEARCH_DIALECTS ?? 'sqlite,postgres').split(',') as ('sqlite' | 'postgres')[]
+const POSTS = num('SEARCH_POSTS', 1_000_000)
+const PER_THREAD = 50
+const THREADS = Math.ceil(POSTS / PER_THREAD)
+const DURATION = num('BENCH_DURATION', 5)
+const WARMUP = num('BENCH_WARMUP', 1)
+const CREATED = '2026-01-01T00:00:00.000Z'
+
+function mulberry32(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+const lines = fixtureLines()
+const html = lines.map((l) => renderPostBody(l, '/c/lobby/general/t/1'))
+const pick = (r: () => number) => wordlist[Math.floor(r() * wordlist.length)]!
+/** Post g (0-based): its thread, number and body, the same for both dialects. */
+function post(g: number, r: () => number) {
+  const line = g % lines.length
+  const extra = `${pick(r)} ${pick(r)} ${pick(r)}`
+  return { id: g + 1, thread: Math.floor(g / PER_THREAD) + 1, number: (g % PER_THREAD) + 1, body: `${lines[line]} ${extra}`, html: `${html[line]}<p>${extra}</p>` }
+}
+const title = (t: number) => `Thread ${t} about ${wordlist[(t * 7) % wordlist.length]} and ${wordlist[(t * 13) % wordlist.length]}`
+
+type Place = { dialect: 'sqlite' | 'postgres'; dataDir: string; url: string | null; dbName?: string; drop?: () => Promise<void> }
+
+async function fill(p: Place): Promise<number> {
+  const t0 = performance.now()
+  const env: Record<string, string> = p.url ? { DATABASE_URL: p.url } : {}
+  const key = await generateDisposableKey(new Date())
+  const boardId = await withDeps(p.dataDir, async (deps) => {
+    await deps.db.insertInto('public_key').values({ id: 1, fingerprint: key.fingerprint, armored: key.armoredPublic, created_at: CREATED }).execute()
+    if (p.url) for (const i of ['post_body_search', 'thread_title_search']) await sql`drop index ${sql.table(i)}`.execute(deps.db)
+    return (await deps.db.selectFrom('board').select('id').where('slug', '=', 'general').executeTakeFirstOrThrow()).id
+  }, env)
+  const r = mulberry32(20261206)
+  const threadRow = (t: number) => {
+    const n = Math.min(PER_THREAD, POSTS - (t - 1) * PER_THREAD)
+    return [t, boardId, t, title(t), CREATED, n, n, (t - 1) * PER_THREAD + n, CREATED] as const
+  }
+  const T_COLS = 'id, board_id, number, title, created_at, post_count, last_number, last_post_id, last_post_at'
+  const P_COLS = 'id, thread_id, number, key_id, signing, body_source, body_html, signed_text, created_at'
+  if (!p.url) {
+    const db = openSqlite(join(p.dataDir, 'cellboard.db'))
+    const it = db.prepare(`insert into thread (${T_COLS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    const ip = db.prepare(`insert into post (${P_COLS}) values (?, ?, ?, 1, 'session-attested', ?, ?, null, ?)`)
+    db.transaction(() => {
+      for (let t = 1; t <= THREADS; t++) it.run(...threadRow(t))
+      db.prepare('update board set last_thread_number = ? where id = ?').run(THREADS, boardId)
+    })()
+    const batch = db.transaction((from: number, to: number) => {
+      for (let g = from; g < to; g++) {
+        const x = post(g, r)
+        ip.run(x.id, x.thread, x.number, x.body, x.html, CREATED)
+      }
+    })
+    for (let g = 0; g < POSTS; g += 50_000) {
+      batch(g, Math.min(POSTS, g + 50_000))
+      if (g % 200_000 === 0) log(`  sqlite: ${fmt(g)} posts, ${((performance.now() - t0) / 1000).toFixed(0)} s`)
+    }
+    db.exec(`insert into post_body_search(post_body_search) values ('optimize')`) // as a long-lived index would be after merges
+    db.pragma('wal_checkpoint(TRUNCATE)')
+    db.close()
+  } else {
+    const c = new pg.Client({ connectionString: p.url })
+    await c.connect()
+    await c.query('set synchronous_commit = off')
+    const rows = (from: number, to: number, row: (i: number) => readonly unknown[]) => Array.from({ length: to - from }, (_, i) => row(from + i))
+    const insert = (table: string, cols: string, types: string[], rs: (readonly unknown[])[]) =>
+      c.query(`insert into ${table} (${cols}) select * from unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`, rs[0]!.map((_, i) => rs.map((x) => x[i])))
+    for (let t = 1; t <= THREADS; t += 5000) await insert('thread', T_COLS, ['int', 'int', 'int', 'text', 'text', 'int', 'int', 'int', 'text'], rows(t, Math.min(THREADS + 1, t + 5000), threadRow))
+    await c.query('update board set last_thread_number = $1 where id = $2', [THREADS, boardId])
+    for (let g = 0; g < POSTS; g += 10_000) {
+      await insert('post', 'id, thread_id, number, key_id, signing, body_source, body_html, created_at', ['int', 'int', 'int', 'int', 'text', 'text', 'text', 'text'],
+        rows(g, Math.min(POSTS, g + 10_000), (h) => { const x = post(h, r); return [x.id, x.thread, x.number, 1, 'session-attested', x.body, x.html, CREATED] }))
+      if (g % 200_000 === 0) log(`  postgres: ${fmt(g)} posts, ${((performance.now() - t0) / 1000).toFixed(0)} s`)
+    }
+    for (const t of ['public_key', 'thread', 'post']) await c.query(`select setval(pg_get_serial_sequence('${t}', 'id'), (select max(id) from ${t}))`)
+    await c.end()
+    // The migration's own index statements (it skips nothing else on PostgreSQL).
+    await withDeps(p.dataDir, (deps) => searchIndexes(deps.db as never), env)
+    const c2 = new pg.Client({ connectionString: p.url })
+    await c2.connect()
+    await c2.query('vacuum (analyze)')
+    await c2.end()
+  }
+  return (performance.now() - t0) / 1000
+}
+
+const QUERIES: [string, string[]][] = [
+  ['one listed word (~0.15 % of posts)', ['abandon', 'zebra', 'harbor', 'velvet', 'ocean', 'lunar', 'kitchen', 'fossil']],
+  ['two listed words (all must match: rare)', ['abandon zebra', 'harbor velvet', 'ocean lunar', 'kitchen fossil']],
+  ['a fixture word (common)', [lines[0]!.split(' ')[2]!, lines[50]!.split(' ')[4]!, lines[120]!.split(' ')[1]!]],
+  ['a title word + page 5', ['thread&page=5', 'about&page=5']],
+  ['no match', ['qqzzxxnomatch', 'zzqqyynone']],
+]
+
+log(header(`bench/search.ts (${DIALECTS.join(' + ')}, ${fmt(POSTS)} posts, c=10, d=${DURATION} s)`))
+const out: Record<string, { fill: number; loads: Load[] }> = {}
+for (const dialect of DIALECTS) {
+  const pgdb = dialect === 'postgres' ? await makePgDatabase('cb_bench') : null
+  const p: Place = { dialect, dataDir: mkdtempSync(join(tmpdir(), `cellboard-search-${dialect}-`)), url: pgdb?.url ?? null, dbName: pgdb?.name, drop: pgdb?.drop }
+  try {
+    const seconds = await fill(p)
+    log(`${dialect}: filled ${fmt(POSTS)} posts in ${seconds.toFixed(0)} s`)
+    const server = await startNode(p.url ? { DATABASE_URL: p.url, REDIS_URL, DATA_DIR: join(p.dataDir, 'node') } : { DATA_DIR: p.dataDir })
+    try {
+      const first = await fetchPage(`${server.url}/search?q=abandon`)
+      if (!first.text.includes('<mark>abandon</mark>')) throw new Error('the search page shows no marked result')
+      const loads: Load[] = []
+      for (const [label, qs] of QUERIES) {
+        let n = 0
+        loads.push(await load(label, [{ url: `${server.url}/search`, connections: 10, paths: () => `/search?q=${qs[n++ % qs.length]!.replaceAll(" ", "+")}` }], [server.pid], { duration: DURATION, warmup: WARMUP, extra: p.dbName ? [backendCpu(p.dbName)] : [] }))
+      }
+      out[dialect] = { fill: seconds, loads }
+    } finally {
+      await server.stop()
+    }
+  } finally {
+    await p.drop?.()
+    rmSync(p.dataDir, { recursive: true, force: true })
+  }
+}
+for (const [dialect, r] of Object.entries(out)) {
+  log(`\n${dialect}: ${fmt(POSTS)} posts, filled in ${r.fill.toFixed(0)} s`)
+  table('query | req/s | p50 ms | p99 ms | max ms | p99 < 100 ms', r.loads.map((l) => `${l.label} | ${fmt(l.rpsMean)} | ${l.p50} | ${l.p99} | ${l.max} | ${l.p99 < 100 ? 'yes' : 'NO'}`))
+}
+process.exitCode = Object.values(out).some((r) => r.loads.some((l) => l.bad > 0)) ? 1 : 0
+log(header('end'))

@@ -1,0 +1,40 @@
+import { sql } from 'kysely'
+import type { Db } from './connect.ts'
+
+// What a search asks of the storage seam (storage.ts picks search-sqlite.ts or search-postgres.ts):
+// the ids of the newest posts that match every word, in their body or (for an opening post) in
+// its thread's title, on the boards given — the boards this reader may read, decided before the
+// query by services/access.ts. Then one query for what a result shows.
+
+export type PostSearch = { terms: string[]; boardIds: number[]; limit: number; offset: number }
+export type MatchingPosts = (db: Db, q: PostSearch) => Promise<number[]>
+
+export type SearchHit = {
+  id: number
+  cell: string
+  cellName: string
+  board: string
+  boardName: string
+  thread: number
+  title: string
+  number: number
+  body_source: string
+  created_at: string
+}
+
+export async function findSearchHits(db: Db, ids: number[]): Promise<SearchHit[]> {
+  if (ids.length === 0) return []
+  const rows = await db
+    .selectFrom('post')
+    .innerJoin('thread', 'thread.id', 'post.thread_id')
+    .innerJoin('board', 'board.id', 'thread.board_id')
+    .innerJoin('cell', 'cell.id', 'board.cell_id')
+    .select(['post.id', 'cell.slug as cell', 'cell.name as cellName', 'board.slug as board', 'board.name as boardName', 'thread.number as thread', 'thread.title', 'post.number', 'post.body_source', 'post.created_at'])
+    .where('post.id', 'in', ids)
+    .orderBy('post.id', 'desc')
+    .execute()
+  return rows
+}
+
+/** The posts of these boards whose ids are in a set (used by both dialects' queries). */
+export const onBoards = (boardIds: number[]) => sql.join(boardIds.map((id) => sql.lit(id)))

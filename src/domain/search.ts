@@ -1,0 +1,82 @@
+import { DomainError } from './errors.ts'
+
+// Search (issue 13): what a query is, and how a result shows where it matched. A query is never
+// passed to the full-text engine as written: it is cut into words here, and each word goes to
+// FTS5 as a quoted phrase (so `"`, AND, NEAR(, * are just text) and to PostgreSQL through
+// plainto_tsquery. Every word must match (AND), in the post's body or in its thread's title.
+
+export const RESULTS_PER_PAGE = 20
+/** Deep pages cost more on every engine and nobody reads them: refine the query instead. */
+export const MAX_PAGES = 10
+export const MAX_QUERY_CHARS = 200
+export const MAX_TERMS = 8
+
+// A word: letters, digits, marks (Devanagari, Arabic vowels), and the (non-)joiners inside words
+// (Persian). Everything else separates words — as FTS5's unicode61 and PostgreSQL's parser do.
+const WORD = /[\p{L}\p{N}\p{M}\u200C\u200D]+/gu
+
+export type SearchQuery = { text: string; terms: string[] }
+
+/** Folded as both engines compare: case does not matter; accents do (PostgreSQL's 'simple' keeps them). */
+export const fold = (w: string) => w.normalize('NFC').toLowerCase()
+
+const refuse = (message: string) => new DomainError(422, message, { q: message })
+
+/** The words of a query, or a refusal a person understands (shown beside the search field). */
+export function parseSearchQuery(raw: string): SearchQuery {
+  const text = raw.trim()
+  if (text.length > MAX_QUERY_CHARS) throw refuse(`That search is too long: at most ${MAX_QUERY_CHARS} characters.`)
+  if (text === '') throw refuse('Type a word or two to search for.')
+  const words = text.match(WORD) ?? []
+  const terms = [...new Set(words.map((w) => w.toLowerCase()).filter((w) => fold(w) !== ''))]
+  if (terms.length === 0) throw refuse('Search for words: punctuation and symbols alone match nothing.')
+  if (terms.length > MAX_TERMS) throw refuse(`Search for at most ${MAX_TERMS} words at once.`)
+  return { text, terms }
+}
+
+/** The FTS5 MATCH expression: each word one quoted phrase, all required. */
+export const fts5Match = (terms: string[]) => terms.map((t) => `"${t.replaceAll('"', '""')}"`).join(' ')
+
+/** A piece of shown text, marked where it matched. Views escape each piece, then wrap marked ones. */
+export type Piece = { text: string; mark: boolean }
+
+const SNIPPET_CHARS = 240
+
+/**
+ * Where a text matched: the words of the query marked, around the first match, cut to about
+ * SNIPPET_CHARS characters (whole text when shorter). Built from the plain text the poster wrote,
+ * never from stored HTML.
+ */
+export function markMatches(text: string, terms: string[], max = SNIPPET_CHARS): Piece[] {
+  const wanted = new Set(terms.map(fold))
+  const matches: { start: number; end: number }[] = []
+  for (const m of text.matchAll(WORD)) if (wanted.has(fold(m[0]))) matches.push({ start: m.index, end: m.index + m[0].length })
+  let from = 0
+  let to = text.length
+  if (text.length > max) {
+    const first = matches[0]?.start ?? 0
+    from = Math.max(0, first - Math.floor(max / 3))
+    to = Math.min(text.length, from + max)
+    from = Math.max(0, to - max)
+    // Cut between words where one is near, and never inside a surrogate pair.
+    for (let i = 0; i < 20 && from > 0 && /\S/.test(text[from - 1]!); i++) from--
+    for (let i = 0; i < 20 && to < text.length && /\S/.test(text[to]!); i++) to++
+    if (/[\uDC00-\uDFFF]/.test(text[from] ?? '')) from--
+    if (/[\uDC00-\uDFFF]/.test(text[to] ?? '')) to++
+  }
+  const pieces: Piece[] = []
+  const push = (s: string, mark: boolean) => {
+    if (s) pieces.push({ text: s.replace(/\s+/g, ' '), mark })
+  }
+  if (from > 0) push('… ', false)
+  let at = from
+  for (const m of matches) {
+    if (m.start < from || m.end > to) continue
+    push(text.slice(at, m.start), false)
+    push(text.slice(m.start, m.end), true)
+    at = m.end
+  }
+  push(text.slice(at, to), false)
+  if (to < text.length) push(' …', false)
+  return pieces
+}

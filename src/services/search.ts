@@ -1,0 +1,69 @@
+import { boardsForSearch } from '../db/boards.ts'
+import type { Cell } from '../db/schema.ts'
+import { findSearchHits } from '../db/search.ts'
+import { DomainError } from '../domain/errors.ts'
+import { markMatches, MAX_PAGES, parseSearchQuery, RESULTS_PER_PAGE, type Piece } from '../domain/search.ts'
+import type { Session } from '../ephemeral/sessions.ts'
+import { refusal } from './access.ts'
+import type { Deps } from './deps.ts'
+import { findCellOrThrow } from './reading.ts'
+
+// Search over what this reader may read: the boards are filtered by the one access decision
+// (services/access.ts) before the query, so a board the reader may not read is never searched,
+// and its posts cannot show, be counted or be told apart from no match at all.
+
+export type SearchResult = {
+  href: string
+  cell: { slug: string; name: string }
+  board: { slug: string; name: string }
+  thread: number
+  number: number
+  title: Piece[]
+  body: Piece[]
+  createdAt: string
+}
+export type SearchPage = { cell: Pick<Cell, 'slug' | 'name'> | null; q: string; page: number; results: SearchResult[]; more: boolean }
+
+/** The boards (of one cell, or all) this viewer may read; each cell's tier decided once. */
+export async function readableBoardIds(deps: Deps, cellId: number | null, session: Session | null): Promise<number[]> {
+  const decided = new Map<string, Promise<boolean>>()
+  const ids: number[] = []
+  for (const b of await boardsForSearch(deps.db, cellId)) {
+    if (b.read_tier === null) {
+      ids.push(b.id)
+      continue
+    }
+    const need = `${b.cell_id} ${b.read_tier}`
+    if (!decided.has(need)) decided.set(need, refusal(deps, b.cell_id, b.read_tier, 'read', session).then((r) => r === null))
+    if (await decided.get(need)) ids.push(b.id)
+  }
+  return ids
+}
+
+/** One page of results, newest first; a query that cannot be searched is refused (422) with why. */
+export async function searchPosts(deps: Deps, input: { cell: string | null; q: string; page: number }, session: Session | null): Promise<SearchPage> {
+  const cell = input.cell === null ? null : await findCellOrThrow(deps, input.cell)
+  const query = parseSearchQuery(input.q)
+  if (input.page > MAX_PAGES) throw new DomainError(422, `Only the first ${MAX_PAGES} pages of results are shown. Add a word to narrow the search.`, { q: `Only the first ${MAX_PAGES} pages of results are shown. Add a word to narrow the search.` })
+  const boardIds = await readableBoardIds(deps, cell?.id ?? null, session)
+  // One more than a page: whether there is a next one.
+  const ids = await deps.storage.searchPosts({ terms: query.terms, boardIds, limit: RESULTS_PER_PAGE + 1, offset: (input.page - 1) * RESULTS_PER_PAGE })
+  const hits = await findSearchHits(deps.db, ids.slice(0, RESULTS_PER_PAGE))
+  return {
+    cell: cell && { slug: cell.slug, name: cell.name },
+    q: query.text,
+    page: input.page,
+    more: ids.length > RESULTS_PER_PAGE && input.page < MAX_PAGES,
+    results: hits.map((h) => ({
+      href: `/c/${h.cell}/${h.board}/t/${h.thread}/p/${h.number}`,
+      cell: { slug: h.cell, name: h.cellName },
+      board: { slug: h.board, name: h.boardName },
+      thread: h.thread,
+      number: h.number,
+      // A reply shows its thread's title unmarked: only an opening post matches by its title.
+      title: h.number === 1 ? markMatches(h.title, query.terms, 200) : [{ text: h.title, mark: false }],
+      body: markMatches(h.body_source, query.terms),
+      createdAt: h.created_at,
+    })),
+  }
+}

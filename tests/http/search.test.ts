@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { addRosterKey, createBoard } from '../../src/services/cells.ts'
+import { makeBoard, type Client } from '../support/app.ts'
+
+// Search (issue 13): over posts and thread titles on the boards the reader may read, on either
+// dialect; the match marked in escaped text; every bad query a clear 422 beside the field.
+
+type Board = Awaited<ReturnType<typeof makeBoard>>
+let board: Board
+let member: Client
+let anon: Client
+let outsider: Client
+const results = (text: string) => [...text.matchAll(/<li><a href="([^"]+)">/g)].map((m) => m[1])
+
+beforeAll(async () => {
+  board = await makeBoard()
+  await createBoard(board.deps, { cell: 'lobby', slug: 'inner', name: 'Inner', description: '', read: 'member', post: 'member', retentionDays: null })
+  member = board.client()
+  await member.takeIdentity()
+  await addRosterKey(board.deps, { cell: 'lobby', armoredKey: await (await member.request('/identity/public-key.asc')).text(), tier: 'member' })
+  anon = board.client()
+  outsider = board.client()
+  await outsider.takeIdentity()
+  const start = async (slug: string, title: string, body: string) => {
+    await member.get(`/c/lobby/${slug}`)
+    const r = await member.post(`/c/lobby/${slug}`, { title, body })
+    expect(r.res.status).toBe(303)
+    return r.res.headers.get('location')!
+  }
+  const t1 = await start('general', 'Bicycles and other matters', 'The zephyrine committee meets on Tuesday. <script>alert(1)</script> zephyrine again')
+  await member.get(t1)
+  expect((await member.post(t1, { body: 'A reply about zephyrine & <b>tags</b>' })).res.status).toBe(303)
+  await start('general', 'Crêpes zephyrine', 'Nothing here matches the other word')
+  await start('inner', 'Inner zephyrine plans', 'Secret zephyrine body, members only')
+  for (let i = 0; i < 25; i++) await start('general', `Paging thread ${i}`, `quokkaword number ${i}`)
+})
+afterAll(() => board.close())
+
+describe('GET /search', () => {
+  it('without a query → 200 and the form; the header and the cell page carry a search form', async () => {
+    const { res, text } = await anon.get('/search')
+    expect(res.status).toBe(200)
+    expect(text).toContain('name="q"')
+    expect(text).toContain('action="/search"')
+    expect((await anon.get('/c/lobby')).text).toContain('action="/c/lobby/search"')
+  })
+
+  it('finds posts by body and opening posts by title, newest first, with the match marked and escaped', async () => {
+    const { res, text } = await anon.get('/search?q=zephyrine')
+    expect(res.status).toBe(200)
+    expect(results(text)).toEqual(['/c/lobby/general/t/2/p/1', '/c/lobby/general/t/1/p/2', '/c/lobby/general/t/1/p/1'])
+    expect(text).toContain('Crêpes <mark>zephyrine</mark>')
+    expect(text).toContain('The <mark>zephyrine</mark> committee')
+    // The poster's text is escaped, never raw; only our <mark> is markup.
+    expect(text).not.toContain('<script>alert(1)')
+    expect(text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
+    expect(text).toContain('&amp; &lt;b&gt;tags&lt;/b&gt;')
+  })
+
+  it('every word must match; case does not matter, accents do (the same on both dialects)', async () => {
+    expect(results((await anon.get('/search?q=ZEPHYRINE+tuesday')).text)).toEqual(['/c/lobby/general/t/1/p/1'])
+    expect(results((await anon.get('/search?q=CR%C3%8APES')).text)).toEqual(['/c/lobby/general/t/2/p/1'])
+    expect(results((await anon.get('/search?q=crepes')).text)).toEqual([])
+    expect((await anon.get('/search?q=nowhereword')).text).toContain('Nothing matches.')
+  })
+
+  it('a members-only board is searched only for readers at its tier, in every scope', async () => {
+    for (const path of ['/search?q=zephyrine', '/c/lobby/search?q=zephyrine', '/search?q=secret', '/search?q=inner+plans']) {
+      for (const c of [anon, outsider]) {
+        const { res, text } = await c.get(path)
+        expect(res.status).toBe(200)
+        expect(results(text).filter((r) => r!.includes('/inner/'))).toEqual([])
+        expect(text).not.toContain('Secret <mark>')
+        expect(text).not.toContain('Inner <mark>')
+        expect(text).not.toContain('members only')
+      }
+    }
+    expect(results((await member.get('/search?q=zephyrine')).text)[0]).toBe('/c/lobby/inner/t/1/p/1')
+    expect(results((await member.get('/c/lobby/search?q=secret')).text)).toEqual(['/c/lobby/inner/t/1/p/1'])
+  })
+
+  it('pages: 20 a page, then the next; a page past the last is empty; deep pages are refused', async () => {
+    const one = await anon.get('/search?q=quokkaword')
+    expect(results(one.text)).toHaveLength(20)
+    expect(one.text).toContain('page=2')
+    const two = await anon.get('/search?q=quokkaword&page=2')
+    expect(results(two.text)).toHaveLength(5)
+    expect(results(two.text).some((r) => results(one.text).includes(r))).toBe(false)
+    expect((await anon.get('/search?q=quokkaword&page=3')).text).toContain('No more results.')
+    expect((await anon.get('/search?q=quokkaword&page=11')).res.status).toBe(422)
+    expect((await anon.get('/search?q=quokkaword&page=x')).res.status).toBe(404)
+  })
+
+  it('/c/:cell/search of a cell that does not exist → 404', async () => {
+    expect((await anon.get('/c/nocell/search?q=zephyrine')).res.status).toBe(404)
+  })
+
+  const bad: [string, string, number, RegExp | null][] = [
+    ['a lone quote', '"', 422, /punctuation/],
+    ['an operator', 'AND', 200, null],
+    ['NEAR(', 'NEAR(', 200, null],
+    ['a star', '*', 422, /punctuation/],
+    ['column filter syntax', 'body_source: zephyrine', 200, null],
+    ['unbalanced quotes and parens', '"zephyrine (OR', 200, null],
+    ['10,000 characters', 'a'.repeat(10_000), 422, /too long/],
+    ['only punctuation', '!?.,;:-()[]{}', 422, /punctuation/],
+    ['empty', '', 422, /Type a word/],
+    ['blanks', '   ', 422, /Type a word/],
+    ['too many words', 'a b c d e f g h i j', 422, /at most 8 words/],
+    ['a NUL and controls', 'zephyrine\u0000\u0007', 200, null],
+  ]
+  for (const [what, q, status, message] of bad) {
+    it(`a query of ${what} → ${status}, never a 500${message ? ', with the reason beside the field' : ''}`, async () => {
+      for (const path of ['/search', '/c/lobby/search']) {
+        const { res, text } = await anon.get(`${path}?q=${encodeURIComponent(q)}`)
+        expect(res.status).toBe(status)
+        if (message) {
+          expect(text).toMatch(/<p class="field-error" id="search-q-problem" role="alert">/)
+          expect(text).toMatch(message)
+          expect(text).toContain('name="q"')
+        }
+      }
+    })
+  }
+})
