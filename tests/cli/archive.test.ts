@@ -126,7 +126,7 @@ async function publish(board: Board) {
 const postsOf = (page: string) => /<div id="posts"[^>]*>([\s\S]*?)<\/div>/.exec(page)?.[1] ?? ''
 
 describe('npm run cellboard -- export / verify-archive / import', () => {
-  it('exports the public content only, crawls offline with no broken link, verifies once signed, fails on any change naming the file, and restores into an empty board that serves the same pages', { timeout: 300_000 }, async () => {
+  it('exports the public content only, crawls offline with no broken link, verifies once signed, fails on any change naming the file, and restores into an empty board that serves the same pages', { timeout: 480_000 }, async () => {
     const board = await makeBoard(PAGING)
     const work = mkdtempSync(join(tmpdir(), 'cellboard-archive-'))
     let restoredDrop: (() => Promise<void>) | undefined
