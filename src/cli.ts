@@ -13,6 +13,10 @@ import { rotateCellKey } from './services/key-transitions.ts'
 import { findCellOrThrow } from './services/reading.ts'
 import { parseTiers } from './domain/tiers.ts'
 import { setBoardFloodMode, setRosterFloodExemption } from './services/flood.ts'
+import { exportCell, type ExportProgress } from './services/archive/export.ts'
+import { importArchive } from './services/archive/import.ts'
+import { verifyArchive } from './services/archive/verify.ts'
+import cliProgress from 'cli-progress'
 
 // Operator commands: npm run cellboard -- <command> …  Errors go to stderr with exit code 1.
 const USAGE = `usage: npm run cellboard -- <command>
@@ -60,6 +64,14 @@ const USAGE = `usage: npm run cellboard -- <command>
   post remove CELL BOARD THREAD NUMBER                 hard-delete one post, then purge (THREAD is the
                                                        thread's number on the board, as in its address)
   thread remove CELL BOARD THREAD                      hard-delete a thread and its posts, then purge
+  export CELL --out DIR                                write what the cell published to anyone as a static
+                                                       archive (HTML, JSON, MANIFEST) in a new or empty
+                                                       folder; sign it: gpg --detach-sign --armor DIR/MANIFEST
+                                                       (README, "The archive")
+  verify-archive DIR                                   check an archive offline: MANIFEST.asc by its cell
+                                                       key, every file's SHA-256, none added or missing;
+                                                       prints the cell key's fingerprint to compare
+  import DIR                                           restore a verified archive into an empty board
   verify-tally FILE                                    recheck a decision's bundle offline: every ballot's
                                                        signature, and the tally and outcome
   purge                                                forget what is past retention and unsigned
@@ -101,6 +113,16 @@ async function run(argv: string[]): Promise<void> {
     if (!r.ok) process.exitCode = 1
     return
   }
+  if (area === 'verify-archive') {
+    // Offline too: needs no database, only the folder.
+    if (verb === undefined || rest.length > 0) throw new UsageError('verify-archive takes DIR')
+    const r = await verifyArchive(verb)
+    for (const p of r.problems) console.error(`  ${p}`)
+    if (r.fingerprint) console.log(`signed by the cell key ${groupedFingerprint(r.fingerprint)} (${r.fingerprint}): compare it with the cell's by another way`)
+    console.log(r.ok ? `ok: ${r.files} files, as MANIFEST lists them` : `FAILED: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}`)
+    if (!r.ok) process.exitCode = 1
+    return
+  }
   const config = loadConfig(process.env)
   // Removals here are announced (compose.ts), so running servers drop the pages they cached.
   const { deps, close } = await openDeps(config, { poolSize: 2, mustExist: area !== 'init' })
@@ -108,7 +130,8 @@ async function run(argv: string[]): Promise<void> {
     const need = (n: number, what: string) => {
       if (rest.length !== n) throw new UsageError(`${area} ${verb} takes ${what}`)
     }
-    switch (verb === undefined ? area : `${area} ${verb}`) {
+    // export and import take their argument right after the command; the rest have a verb.
+    switch (verb === undefined || area === 'export' || area === 'import' ? area : `${area} ${verb}`) {
       case 'init':
         console.log(config.databaseUrl ? 'the PostgreSQL database is migrated' : `a board is ready in ${config.dataDir}`)
         break
@@ -233,6 +256,25 @@ async function run(argv: string[]): Promise<void> {
         console.log(`removed thread ${rest[2]} and its posts; ${purgeLine(r.purge)}`)
         break
       }
+      case 'export': {
+        if (verb === undefined || rest.length > 0 || !values.out) throw new UsageError('export takes CELL --out DIR')
+        const bar = progressOf()
+        try {
+          const r = await exportCell(deps, { cell: verb, out: values.out }, bar.update)
+          bar.stop()
+          console.log(`wrote ${r.files} files (${r.bytes} bytes) to ${values.out}: ${r.boards} public boards, ${r.threads} threads, ${r.posts} posts, ${r.decisions} decisions, ${r.keys} keys`)
+          console.log(`sign it with the cell key (${r.fingerprint}), offline: gpg --local-user ${r.fingerprint} --detach-sign --armor ${values.out}/MANIFEST`)
+        } finally {
+          bar.stop()
+        }
+        break
+      }
+      case 'import': {
+        if (verb === undefined || rest.length > 0) throw new UsageError('import takes DIR')
+        const r = await importArchive(deps, verb, (stage) => console.log(`import: ${stage}`))
+        console.log(`imported ${r.cell}, signed by ${groupedFingerprint(r.fingerprint)}: ${r.boards} boards, ${r.threads} threads, ${r.posts} posts, ${r.decisions} decisions, ${r.keys} keys`)
+        break
+      }
       case 'purge': {
         // Asked for by name: always finish forgetting (on PostgreSQL too, where the timer does so
         // only after it deletes something), e.g. after a removal whose purge had to give up.
@@ -248,6 +290,38 @@ async function run(argv: string[]): Promise<void> {
 }
 
 class UsageError extends Error {}
+
+/** A bar on a terminal; otherwise a plain line now and then (every stage, and every tenth of the posts). */
+function progressOf(): { update: ExportProgress; stop: () => void } {
+  if (process.stdout.isTTY) {
+    const bar = new cliProgress.SingleBar({ format: 'export [{bar}] {value}/{total} posts | {stage}', hideCursor: true }, cliProgress.Presets.shades_classic)
+    let started = false
+    return {
+      update: ({ posts, total, stage }) => {
+        if (!started) bar.start(total, 0, { stage })
+        started = true
+        bar.update(posts, { stage })
+      },
+      stop: () => {
+        if (started) bar.stop()
+        started = false
+      },
+    }
+  }
+  let lastStage = ''
+  let lastTenth = -1
+  return {
+    update: ({ posts, total, stage }) => {
+      const tenth = total === 0 ? 10 : Math.floor((posts * 10) / total)
+      const kind = stage.split(':')[0]!
+      if (kind === lastStage && tenth === lastTenth) return
+      lastStage = kind
+      lastTenth = tenth
+      console.log(`export: ${posts}/${total} posts, ${stage}`)
+    },
+    stop: () => {},
+  }
+}
 
 function positiveInt(v: string, what: string): number {
   if (!/^[1-9][0-9]{0,14}$/.test(v)) throw new UsageError(`${what} is a positive whole number`)

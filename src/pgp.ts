@@ -512,3 +512,32 @@ export async function verifyTransitionStatement(armored: string, current: { fing
   }
   throw new DomainError(422, `The statement is not signed by the current cell key ${grouped(current.fingerprint)}, but by another key${issuers[0] ? ` (key ID ${issuers[0].toHex().toUpperCase()})` : ''}. Clearsign it with the current key (gpg --local-user ${current.fingerprint.toUpperCase()} --clearsign).`)
 }
+
+/**
+ * Whether a detached signature (gpg --detach-sign [--armor], over a file's bytes) was made by
+ * `armoredKey` (or one of its subkeys) over exactly these bytes. Offline and late: the key is
+ * asked to have been valid when it signed, not now, so an archive verifies years after. Returns
+ * the key's fingerprint, or why it does not verify.
+ */
+export async function verifyFileSignature(bytes: Uint8Array, armoredSignature: string, armoredKey: string): Promise<{ ok: true; fingerprint: string } | { ok: false; why: string }> {
+  let key: CheckedKey
+  try {
+    key = await readPublicKey(armoredKey, 'signature-time')
+  } catch (e) {
+    return { ok: false, why: `the cell key cannot be read: ${(e as Error).message}` }
+  }
+  let signature: openpgp.Signature
+  try {
+    signature = await openpgp.readSignature({ armoredSignature })
+  } catch {
+    return { ok: false, why: 'the signature cannot be read (it should be the output of gpg --detach-sign --armor)' }
+  }
+  const created = signature.packets[0]?.created ?? null
+  try {
+    const { signatures } = await openpgp.verify({ message: await openpgp.createMessage({ binary: bytes }), signature, verificationKeys: key.key, expectSigned: true, date: created ?? new Date() })
+    await signatures[0]!.verified
+  } catch {
+    return { ok: false, why: `it is not a good signature by the cell key ${groupedFingerprint(key.fingerprint)} over these bytes` }
+  }
+  return { ok: true, fingerprint: key.fingerprint }
+}

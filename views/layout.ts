@@ -58,3 +58,19 @@ export function page(p: LayoutProps, main: Html): string {
   const { head, foot } = layoutParts(p)
   return head + main.toString() + foot
 }
+
+/**
+ * A page of a cell's static archive (src/services/archive/): no scripts and no forms, a header and
+ * footer that say what it is. Links are written as the server's addresses and made relative after.
+ */
+export function archivePage(p: { title: string; cell: { slug: string; name: string } }, main: Html | string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+${html`<title>${p.title} · ${p.cell.name} · archive</title>`}
+<link rel="stylesheet" href="/static/style.css">
+</head><body>
+${html`<header class="top"><a href="/c/${p.cell.slug}" class="home">${p.cell.name}</a><nav>archive</nav></header>`}
+<main>${main.toString()}</main>
+<footer>A static archive of what this cell published. MANIFEST lists every file’s SHA-256 and MANIFEST.asc signs it with the cell key (cell-key.asc).</footer>
+</body></html>`
+}

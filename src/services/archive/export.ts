@@ -1,0 +1,205 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { countPublicPosts, fraternalCellsOf, postsAfter, publicBoards, publishedKeysAfter, threadsAfter, type ArchivedPost } from '../../db/archive.ts'
+import { currentLine } from '../../db/cells.ts'
+import { operatorActions } from '../../db/decision-log.ts'
+import { findKeyTransition } from '../../db/key-transitions.ts'
+import { closedQuestions } from '../../db/questions.ts'
+import { listRoster } from '../../db/roster.ts'
+import type { Board, Cell } from '../../db/schema.ts'
+import { DomainError } from '../../domain/errors.ts'
+import { parseTiers } from '../../domain/tiers.ts'
+import type { Deps } from '../deps.ts'
+import { readKeyTransitions } from '../key-transitions.ts'
+import { readDecisionLog, readQuestion, tallyBundle } from '../questions/read.ts'
+import { boardAccess, findCellOrThrow, findPostPage, openBoard, readBoardPage, readLineHistory, type ReadableBoard } from '../reading.ts'
+import { html, type Html } from '../../../views/html.ts'
+import { archivePage } from '../../../views/layout.ts'
+import { cellMain } from '../../../views/pages/cell.ts'
+import { boardHead, boardPath, threadList } from '../../../views/pages/board.ts'
+import { keyTransitionsMain } from '../../../views/pages/key-transitions.ts'
+import { lineMain } from '../../../views/pages/line.ts'
+import { decisionsMain, questionMain } from '../../../views/pages/questions.ts'
+import { threadHead, threadPath } from '../../../views/pages/thread.ts'
+import { pager } from '../../../views/partials/pager.ts'
+import { postArticle } from '../../../views/partials/post.ts'
+import type { Viewer } from '../../../views/viewer.ts'
+import { archiveFiles, CELL_KEY, OFFLINE, postRefKey, postRefsIn, relativise, type ArchiveMap } from './paths.ts'
+import { ArchiveWriter } from './writer.ts'
+
+// `npm run cellboard -- export CELL --out DIR`: everything the cell published to anyone, as static
+// HTML rendered by the server's own views (as a reader with no session sees it), with relative
+// links, a JSON twin of every page (what a restore reads), and MANIFEST. What only some tiers may
+// read is not in it: boards are exported only when anyone reads them, and every question, bundle
+// and log entry is read as a reader without a session reads it (services/questions/read.ts).
+// Threads and posts are read a page at a time and written as they come.
+
+export const ARCHIVE_FORMAT = 'cellboard-archive-v1'
+const KEYS_PER_FILE = 500
+const THREADS_PER_QUERY = 200
+
+/** Progress, for the CLI's bar or lines: posts written of all the public ones, and what is being written. */
+export type ExportProgress = (p: { posts: number; total: number; stage: string }) => void
+
+export type ExportReport = { files: number; bytes: number; posts: number; threads: number; boards: number; decisions: number; keys: number; fingerprint: string }
+
+const ANONYMOUS: Viewer = { identity: null, csrf: '', openQuestions: 0 }
+const styleCss = () => readFileSync(fileURLToPath(new URL('../../../static/style.css', import.meta.url)))
+
+export async function exportCell(deps: Deps, input: { cell: string; out: string }, progress: ExportProgress = () => {}): Promise<ExportReport> {
+  const cell = await findCellOrThrow(deps, input.cell)
+  if (!cell.key_fingerprint || !cell.key_armored) {
+    throw new DomainError(409, `The cell "${cell.slug}" has no key: an archive is signed with the cell key, and nobody could check this one. Set it first with: npm run cellboard -- cell key set ${cell.slug} FILE`)
+  }
+  if (existsSync(input.out) && readdirSync(input.out).length > 0) throw new DomainError(409, `${input.out} is not empty: an archive is written into a new or empty folder, so that it holds nothing else.`)
+  const boards = await publicBoards(deps.db, cell.id)
+  const map: ArchiveMap = { cell: cell.slug, boards: new Set(boards.map((b) => b.slug)) }
+  const out = new ArchiveWriter(input.out)
+  const report = { posts: 0, threads: 0, boards: boards.length, decisions: 0, keys: 0 }
+  const total = await countPublicPosts(deps.db, cell.id)
+  const say = (stage: string) => progress({ posts: report.posts, total, stage })
+  try {
+    /** A page, as HTML with relative links and its JSON twin. */
+    const page = async (file: string, title: string, main: Html, data: unknown) => {
+      const refs = postRefsIn(main.toString(), map)
+      const pages = new Map<string, number>()
+      for (const r of refs) {
+        const at = await openBoard(deps, cell.slug, r.board, null)
+        const n = await findPostPage(deps, at, r.thread, r.number).catch(() => undefined)
+        if (n !== undefined) pages.set(postRefKey(r), n)
+      }
+      out.write(file, relativise(archivePage({ title, cell }, main), file, map, pages))
+      out.json(archiveFiles.json(file), { format: ARCHIVE_FORMAT, ...(data as object) })
+    }
+
+    say('the cell, its line, keys and decisions')
+    out.write('static/style.css', styleCss())
+    out.write(CELL_KEY, cell.key_armored)
+    out.write(OFFLINE, relativise(archivePage({ title: 'Not in this archive', cell }, offlineMain(cell)), OFFLINE, map))
+
+    await writeCellPage(deps, cell, boards, page)
+    const line = await readLineHistory(deps, cell.slug)
+    await page(archiveFiles.line(), `The line of ${cell.name}`, lineMain(line), { versions: line.versions.map(({ id: _id, question_id: _q, ...v }) => v) })
+
+    const log = await readDecisionLog(deps, cell.slug, null)
+    const [actions, fraternal] = await Promise.all([operatorActions(deps.db, cell.id), fraternalCellsOf(deps.db, cell.id)])
+    await page(archiveFiles.decisions(), 'Decisions', decisionsMain(log), {
+      entries: log.entries,
+      operatorActions: actions.map(({ id: _id, ...a }) => a),
+      fraternal,
+    })
+    for (const q of await closedQuestions(deps.db, cell.id)) {
+      const d = await readQuestion(deps, cell.slug, q.number, null)
+      const bundle = await tallyBundle(deps, cell.slug, q.number, null)
+      await page(archiveFiles.question(q.number), `Question ${q.number}`, questionMain({ cell, item: d.item, viewer: ANONYMOUS, form: { values: {}, errors: {} }, decision: d.decision }), {
+        question: { ...d.item.q, yes: q.yes, no: q.no, abstain: q.abstain, closed_at: q.closed_at },
+        eligible: bundle.eligible.map((e) => e.fingerprint),
+        ballots: d.decision!.ballots,
+      })
+      out.write(archiveFiles.bundle(q.number), JSON.stringify(bundle, null, 2))
+      report.decisions++
+    }
+
+    const transitions = await readKeyTransitions(deps, cell.slug)
+    const full = []
+    for (const t of transitions.transitions) {
+      const row = (await findKeyTransition(deps.db, cell.id, t.number))!
+      out.write(archiveFiles.keyTransitionFile(t.number, 'key'), row.old_armored)
+      out.write(archiveFiles.keyTransitionFile(t.number, 'statement'), row.statement)
+      full.push({ ...t, old_armored: row.old_armored })
+    }
+    await page(archiveFiles.keyTransitions(), `Key transitions of ${cell.name}`, keyTransitionsMain(transitions), { fingerprint: transitions.fingerprint, transitions: full })
+
+    // Keys a page at a time: the signers of public posts, the roster, and the decisions' voters.
+    let after = 0
+    for (let n = 1; ; n++) {
+      const keys = await publishedKeysAfter(deps.db, cell.id, after, KEYS_PER_FILE)
+      if (keys.length === 0) break
+      for (const k of keys) out.write(archiveFiles.key(k.fingerprint), k.armored)
+      out.json(archiveFiles.keysPage(n), { format: ARCHIVE_FORMAT, page: n, keys: keys.map(({ id: _id, ...k }) => k) })
+      report.keys += keys.length
+      after = keys.at(-1)!.id
+    }
+
+    for (const board of boards) {
+      const at = await openBoard(deps, cell.slug, board.slug, null)
+      await writeBoard(deps, at, board, page, out, report, say)
+    }
+    say('done')
+  } finally {
+    out.close()
+  }
+  return { ...report, files: out.files, bytes: out.bytes, fingerprint: cell.key_fingerprint }
+}
+
+type PageWriter = (file: string, title: string, main: Html, data: unknown) => Promise<void>
+
+async function writeCellPage(deps: Deps, cell: Cell, boards: Board[], page: PageWriter) {
+  const line = await currentLine(deps.db, cell.id)
+  const roster = await listRoster(deps.db, cell.id)
+  const { id: _id, ...row } = cell
+  const props = {
+    cell,
+    line,
+    boards: boards.map((b) => ({ ...b, ...boardAccess(cell, b) })),
+    keyFingerprint: cell.key_fingerprint,
+    keyRotationDue: cell.key_rotation_due,
+    lettersWaiting: null,
+    tiers: { names: parseTiers(cell.tiers), vote: cell.vote_tier, inbox: cell.inbox_tier },
+  }
+  await page(archiveFiles.cell(), cell.name, cellMain(props), {
+    cell: row,
+    line,
+    boards: boards.map(({ id: _b, cell_id: _c, ...b }) => b),
+    roster,
+  })
+}
+
+async function writeBoard(deps: Deps, at: ReadableBoard, board: Board, page: PageWriter, out: ArchiveWriter, report: { posts: number; threads: number }, say: (stage: string) => void) {
+  const cell = at.cell
+  const head = { cell: { slug: cell.slug, name: cell.name }, board: { slug: board.slug, name: board.name, description: board.description, ...boardAccess(cell, board) } }
+  // The board's pages, as the server pages them (most recent activity first).
+  for (let n = 1, pages = 1; n <= pages; n++) {
+    const d = await readBoardPage(deps, at, n)
+    pages = d.pages
+    const { id: _id, cell_id: _c, ...row } = board
+    await page(archiveFiles.board(board.slug, n), board.name, html`${boardHead(head)}${threadList(head, d.threads)}${pager(boardPath(head), d.page, d.pages)}`, {
+      board: row,
+      page: d.page,
+      pages: d.pages,
+      threads: d.threads,
+    })
+  }
+  // Every thread, by number, each page of its posts as the server pages them.
+  const per = deps.config.postsPerPage
+  for (let after = 0; ; ) {
+    const threads = await threadsAfter(deps.db, board.id, after, THREADS_PER_QUERY)
+    if (threads.length === 0) break
+    for (const t of threads) {
+      say(`${board.slug}: thread ${t.number}`)
+      const meta = { ...head, thread: { number: t.number, title: t.title } }
+      const path = threadPath(meta)
+      const pages = Math.max(1, Math.ceil(t.post_count / per))
+      let last = 0
+      for (let n = 1; n <= pages; n++) {
+        const posts: ArchivedPost[] = await postsAfter(deps.db, t.id, last, per)
+        if (posts.length > 0) last = posts.at(-1)!.number
+        for (const p of posts) if (p.signed_text) out.write(archiveFiles.signedText(board.slug, t.number, p.number), p.signed_text)
+        const articles = posts.map((p) => postArticle({ number: p.number, signing: p.signing, bodyHtml: p.body_html, createdAt: p.created_at, fingerprint: p.fingerprint, signed: p.signed_text !== null }, path))
+        const { id: _id, ...thread } = t
+        await page(archiveFiles.thread(board.slug, t.number, n), t.title, html`${threadHead(meta)}<div id="posts">${articles}</div>${pager(path, n, pages)}`, { thread, page: n, pages, posts })
+        report.posts += posts.length
+      }
+      report.threads++
+    }
+    after = threads.at(-1)!.number
+  }
+}
+
+function offlineMain(cell: Pick<Cell, 'slug' | 'name'>): Html {
+  return html`<h1>Not in this archive</h1>
+<p>This archive holds what ${cell.name} published to anyone: its line and its history, its public boards, their threads and
+signed posts, its decisions with their ballots, and its keys. It does not hold what asks for a server — writing, voting,
+letters, open questions — nor anything the cell keeps for its members.</p>
+<p><a href="/c/${cell.slug}">Back to the cell</a></p>`
+}
