@@ -173,7 +173,10 @@ describe('npm run cellboard -- export / verify-archive / import', () => {
       const { seen, broken, foreign } = await crawl(site.url)
       expect(broken).toEqual([])
       expect(foreign).toEqual([])
-      for (const f of ['b/general/t/1-page-2.html', 'b/general/t/1/4.asc', 'questions/2.html', 'questions/2.bundle.json', 'line.html', 'key-transitions.html', 'cell-key.asc', 'offline.html']) expect(seen, f).toContain(`${site.url}/${f}`)
+      for (const f of ['b/general/t/1-page-2.html', 'b/general/t/1/4.asc', 'questions/2.html', 'questions/2.bundle.json', 'line.html', 'key-transitions.html', 'cell-key.asc', 'offline.html', 'decisions.atom', 'answers.atom']) expect(seen, f).toContain(`${site.url}/${f}`)
+      // The feeds, as a reader with no session gets them: the public board's posts, and its decisions.
+      expect(readFileSync(join(out, 'b/general/feed.atom'), 'utf8')).toMatch(/^<\?xml[\s\S]*<feed[\s\S]*<entry>/)
+      expect(readFileSync(join(out, 'decisions.atom'), 'utf8')).toContain('<entry>')
       // The reply's ">>1" leads to post 1, on the thread's first page.
       expect(readFileSync(join(out, 'b/general/t/1.html'), 'utf8')).toContain('href="1.html#p1"')
 

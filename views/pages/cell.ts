@@ -17,13 +17,15 @@ export type CellPageProps = {
   lettersWaiting: number | null
   /** The cell's tiers, lowest first, and the least that vote and read letters. */
   tiers: { names: string[]; vote: string; inbox: string }
+  /** In a static archive: no form that needs the server (search). */
+  offline?: boolean
 }
 
 export function cellMain(p: CellPageProps): Html {
   return html`<h1>${p.cell.name}</h1>
 <p><a href="/c/${p.cell.slug}/questions">Open questions</a> · <a href="/c/${p.cell.slug}/decisions">Decisions</a> · <a href="/c/${p.cell.slug}/line">The line and its history</a></p>
 <p class="feeds">Follow it (Atom feeds): <a href="${feedPaths.decisions(p.cell.slug)}" type="application/atom+xml" hx-boost="false">decisions</a> · <a href="${feedPaths.answers(p.cell.slug)}" type="application/atom+xml" hx-boost="false">answers to letters</a>; each board has its own, linked from its page.</p>
-${searchForm({ action: `/c/${p.cell.slug}/search`, label: `Search ${p.cell.name}`, id: 'cell-q' })}
+${p.offline ? '' : searchForm({ action: `/c/${p.cell.slug}/search`, label: `Search ${p.cell.name}`, id: 'cell-q' })}
 ${p.keyFingerprint ? html`<section class="letters"><h2>Letters</h2>${p.keyRotationDue ? keyRotationNotice(p.cell.slug, p.keyRotationDue) : ''}${cellKeyLine(p.cell, p.keyFingerprint)}
 <p><a href="/c/${p.cell.slug}/key-transitions">Earlier keys and the statements that replaced them</a></p>
 <p><a href="/c/${p.cell.slug}/letters/new">Write a letter to this cell</a> (no identity needed; encrypted so only the cell can read it).</p>

@@ -10,10 +10,12 @@ import type { Board, Cell } from '../../db/schema.ts'
 import { DomainError } from '../../domain/errors.ts'
 import { parseTiers } from '../../domain/tiers.ts'
 import type { Deps } from '../deps.ts'
+import { readAnswerFeed, readBoardFeed, readDecisionFeed } from '../feeds.ts'
 import { readKeyTransitions } from '../key-transitions.ts'
 import { readDecisionLog, readQuestion, tallyBundle } from '../questions/read.ts'
 import { boardAccess, findCellOrThrow, findPostPage, openBoard, readBoardPage, readLineHistory, type ReadableBoard } from '../reading.ts'
 import { html, type Html } from '../../../views/html.ts'
+import { atomFeed } from '../../../views/feeds.ts'
 import { archivePage } from '../../../views/layout.ts'
 import { cellMain } from '../../../views/pages/cell.ts'
 import { boardHead, boardPath, threadList } from '../../../views/pages/board.ts'
@@ -83,6 +85,9 @@ export async function exportCell(deps: Deps, input: { cell: string; out: string 
 
     const log = await readDecisionLog(deps, cell.slug, null)
     const [actions, fraternal] = await Promise.all([operatorActions(deps.db, cell.id), fraternalCellsOf(deps.db, cell.id)])
+    // The feeds as a reader with no session gets them (their entries link to the cell's server, PUBLIC_URL).
+    out.write(archiveFiles.decisionsFeed(), atomFeed(deps.config.publicUrl, await readDecisionFeed(deps, cell.slug, null)))
+    out.write(archiveFiles.answersFeed(), atomFeed(deps.config.publicUrl, await readAnswerFeed(deps, cell.slug, null)))
     await page(archiveFiles.decisions(), 'Decisions', decisionsMain(log), {
       entries: log.entries,
       operatorActions: actions.map(({ id: _id, ...a }) => a),
@@ -123,6 +128,7 @@ export async function exportCell(deps: Deps, input: { cell: string; out: string 
 
     for (const board of boards) {
       const at = await openBoard(deps, cell.slug, board.slug, null)
+      out.write(archiveFiles.boardFeed(board.slug), atomFeed(deps.config.publicUrl, await readBoardFeed(deps, at)))
       await writeBoard(deps, at, board, page, out, report, say)
     }
     say('done')
@@ -146,6 +152,7 @@ async function writeCellPage(deps: Deps, cell: Cell, boards: Board[], page: Page
     keyRotationDue: cell.key_rotation_due,
     lettersWaiting: null,
     tiers: { names: parseTiers(cell.tiers), vote: cell.vote_tier, inbox: cell.inbox_tier },
+    offline: true,
   }
   await page(archiveFiles.cell(), cell.name, cellMain(props), {
     cell: row,

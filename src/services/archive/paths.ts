@@ -31,6 +31,9 @@ export const archiveFiles = {
   signedText: (board: string, thread: number, n: number) => `b/${board}/t/${thread}/${n}.asc`,
   key: (fingerprint: string) => `k/${fingerprint}.asc`,
   keysPage: (n: number) => `keys/${n}.json`,
+  boardFeed: (board: string) => `b/${board}/feed.atom`,
+  decisionsFeed: () => 'decisions.atom',
+  answersFeed: () => 'answers.atom',
   /** The JSON twin of a page. */
   json: (htmlFile: string) => htmlFile.replace(/\.html$/, '.json'),
 }
@@ -71,6 +74,8 @@ export function archiveFileOf(address: string, map: ArchiveMap, postPages: Reado
   if (rest.length === 0) return archiveFiles.cell() + hash
   if (rest.length === 1 && a === 'line') return archiveFiles.line() + hash
   if (rest.length === 1 && a === 'decisions') return archiveFiles.decisions() + hash
+  if (rest.length === 2 && a === 'decisions' && b === 'feed.atom') return archiveFiles.decisionsFeed()
+  if (rest.length === 2 && a === 'decisions' && b === 'answers.atom') return archiveFiles.answersFeed()
   if (rest.length === 1 && a === 'key-transitions') return archiveFiles.keyTransitions() + hash
   if (rest.length === 1 && a === 'key.asc') return CELL_KEY
   if (rest.length === 3 && a === 'key-transitions' && /^[0-9]+$/.test(b!) && (c === 'key.asc' || c === 'statement.asc')) return archiveFiles.keyTransitionFile(Number(b), c === 'key.asc' ? 'key' : 'statement')
@@ -78,6 +83,7 @@ export function archiveFileOf(address: string, map: ArchiveMap, postPages: Reado
   if (a === 'questions' && rest.length === 3 && /^[0-9]+$/.test(b!) && c === 'bundle.json') return archiveFiles.bundle(Number(b))
   if (a === undefined || !map.boards.has(a)) return null
   if (rest.length === 1) return archiveFiles.board(a, page) + hash
+  if (rest.length === 2 && b === 'feed.atom') return archiveFiles.boardFeed(a)
   if (b !== 't' || !/^[0-9]+$/.test(c ?? '')) return null
   const thread = Number(c)
   if (rest.length === 3) return archiveFiles.thread(a, thread, page) + hash
