@@ -104,6 +104,21 @@ describe('the access matrix: every address under a board × every tier and no se
     })
   }
 
+  it('search, across cells and within the cell: a board’s posts are found only by its readers', async () => {
+    for (const slug of Object.keys(BOARDS) as (keyof typeof BOARDS)[]) {
+      const [read] = BOARDS[slug]
+      for (const v of VIEWERS) {
+        for (const path of ['/search', '/c/lobby/search']) {
+          const { res, text } = await viewers[v]!.get(`${path}?q=${encodeURIComponent(`SECRET-${slug}-two`)}`)
+          expect(res.status, `${v} ${path} ${slug}`).toBe(200)
+          if (reaches(v, read)) expect(text, `${v} ${path} ${slug}`).toContain(`/c/lobby/${slug}/t/1`)
+          // (The page repeats the query in its field, so the link is what tells a result.)
+          else expect(text, `${v} ${path} ${slug}`).not.toContain(`/c/lobby/${slug}/t/`)
+        }
+      }
+    }
+  })
+
   it('posting: a thread and a reply land from the board’s post tier up; below it, 403 and nothing stored', async () => {
     for (const slug of Object.keys(BOARDS) as (keyof typeof BOARDS)[]) {
       const [read, post] = BOARDS[slug]
