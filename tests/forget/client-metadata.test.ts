@@ -153,6 +153,8 @@ describe('client metadata is never kept', () => {
       await hit('board feed', '/c/lobby/general/feed.atom')
       await hit('decisions feed', '/c/lobby/decisions/feed.atom')
       await hit('answers feed', '/c/lobby/decisions/answers.atom')
+      await hit('search', '/search?q=hello')
+      await hit('cell search', '/c/lobby/search?q=hello')
       await hit('my questions', '/questions')
 
       // Letters: the operator sets the cell key; anyone writes; this voter reads the inbox and handles one.

@@ -344,6 +344,7 @@ describe('no reputation', () => {
       '/c/:cell/questions/:question{[0-9]+}',
       '/c/:cell/questions/:question{[0-9]+}/bundle.json',
       '/c/:cell/questions/new',
+      '/c/:cell/search',
       '/cost/:file{[A-Za-z0-9_-]{56}\\.png}',
       '/favicon.ico',
       '/identity',
@@ -353,6 +354,7 @@ describe('no reputation', () => {
       '/k/:file{[0-9a-fA-F]{40,64}\\.asc}',
       '/privacy',
       '/questions',
+      '/search',
       '/static/:name{.+}',
     ])
   })
