@@ -1,25 +1,17 @@
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app.ts'
-import { openDeps } from '../../src/compose.ts'
-import { loadConfig } from '../../src/config.ts'
 import { groupedFingerprint } from '../../src/domain/letters.ts'
 import { generateDisposableKey } from '../../src/pgp.ts'
-import { addRosterKey, createCell } from '../../src/services/cells.ts'
-import type { Deps } from '../../src/services/deps.ts'
-import { makePgDatabase, TEST_DIALECT } from '../support/app.ts'
+import { addRosterKey } from '../../src/services/cells.ts'
 import { Gpg } from '../support/gpg.ts'
-import { TEST_SETTINGS } from '../support/settings.ts'
+import { cliBoard } from '../support/cli-board.ts'
 
 // The operator's rotation, as `npm run cellboard -- …` runs it, with keys and a statement made by
 // real GnuPG: cell key set, roster remove (the cell page then asks for a rotation), a refused
 // rotation, and cell key rotate with the statement on standard input.
-let dataDir: string
-const env: Record<string, string> = {}
-let drop: (() => Promise<void>) | undefined
+const { cli, withDeps, dir } = cliBoard('cellboard-cli-rotate-')
 let gpg: Gpg
 let oldFpr: string
 let newFpr: string
@@ -29,44 +21,12 @@ beforeAll(() => {
   newFpr = gpg.generateCellKey('new cell key')
 })
 afterAll(() => gpg.close())
-beforeEach(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'cellboard-cli-rotate-'))
-  if (TEST_DIALECT === 'postgres') {
-    const db = await makePgDatabase()
-    env.DATABASE_URL = db.url
-    drop = db.drop
-  }
-  // Made in this process: each CLI run costs a node start-up. Only the commands under test are spawned.
-  await withDeps((deps) => createCell(deps, { slug: 'lobby', name: 'Lobby', principles: [] }))
-})
-afterEach(async () => {
-  rmSync(dataDir, { recursive: true, force: true })
-  await drop?.()
-  drop = undefined
-})
-const root = new URL('../../', import.meta.url).pathname
-
-function cli(...args: (string | { input: string })[]) {
-  const input = args.find((a): a is { input: string } => typeof a !== 'string')?.input
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args.filter((a): a is string => typeof a === 'string')], { cwd: root, encoding: 'utf8', input, env: { PATH: process.env.PATH, DATA_DIR: dataDir, ...env } })
-  return { code: r.status, out: r.stdout, err: r.stderr }
-}
-
-/** The same board through the same composition root, in this process. */
-async function withDeps<T>(work: (deps: Deps) => Promise<T>): Promise<T> {
-  const { deps, close } = await openDeps(loadConfig({ ...TEST_SETTINGS, DATA_DIR: dataDir, ...env }), { poolSize: 1, forgetAfterMigrating: false })
-  try {
-    return await work(deps)
-  } finally {
-    await close()
-  }
-}
 
 /** A page as a reader without an identity gets it. */
 const page = (path: string) => withDeps(async (deps) => (await createApp(deps).request(path)).text())
 
 const file = (name: string, text: string) => {
-  const path = join(dataDir, name)
+  const path = join(dir(), name)
   writeFileSync(path, text)
   return path
 }
