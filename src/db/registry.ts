@@ -7,7 +7,8 @@
 //                 src/ephemeral; this class is listed so the /privacy page can say so.)
 // tests/db/registry.test.ts fails on any column of the migrated schema missing here.
 export type DataClass = 'published' | 'operational' | 'letter' | 'ephemeral'
-export type ColumnEntry = readonly [DataClass, string]
+/** A column's class and why; a third element names the one dialect that has it (PostgreSQL's stored search words). */
+export type ColumnEntry = readonly [DataClass, string] | readonly [DataClass, string, 'sqlite' | 'postgres']
 /** A table of one dialect only (SQLite's full-text index); tests/db/registry.test.ts checks it there. */
 export type TableEntry = { about: string; columns: Record<string, ColumnEntry>; only?: 'sqlite' | 'postgres' }
 
@@ -15,7 +16,8 @@ export type TableEntry = { about: string; columns: Record<string, ColumnEntry>; 
  * SQLite's FTS5 index over one published text (migration 2026120601): the table and the shadow
  * tables FTS5 keeps it in. It holds the words of that text, and nothing else; triggers delete a
  * row's words with the row, and FTS5's secure-delete takes them out of the index at once, so the
- * purge's checkpoint leaves them in no file. (PostgreSQL's index is a GIN index: no columns.)
+ * purge's checkpoint leaves them in no file. (PostgreSQL's are GIN indexes over post.body_vector and
+ * thread.title_vector.)
  */
 function searchIndex(name: string, over: string): Record<string, TableEntry> {
   const about = `SQLite only: the full-text index of ${over}, for search.`
@@ -125,6 +127,7 @@ export const registry: Record<string, TableEntry> = {
       last_number: ['operational', 'the number the latest post got; numbers are never reused'],
       last_post_id: ['operational', 'orders threads by last activity without exact times'],
       last_post_at: ['published', 'coarse time of the latest post'],
+      title_vector: ['published', 'PostgreSQL only: the words of the title without their positions, computed from it (a generated column), for search; no statistics are kept on it', 'postgres'],
     },
   },
   post: {
@@ -139,6 +142,7 @@ export const registry: Record<string, TableEntry> = {
       body_html: ['published', 'the text rendered once at write time'],
       signed_text: ['published', 'the OpenPGP cleartext-signed message, for gpg --verify'],
       created_at: ['published', 'coarse time of posting'],
+      body_vector: ['published', 'PostgreSQL only: the words of body_source without their positions, computed from it (a generated column), for search; no statistics are kept on it', 'postgres'],
     },
   },
   revoked_key: {

@@ -23,7 +23,13 @@ export async function countThreads(db: Db, boardId: number): Promise<number> {
 
 /** A thread by its address: the board and the thread's number on it. */
 export function findThread(db: Db, boardId: number, number: number): Promise<Thread | undefined> {
-  return db.selectFrom('thread').selectAll().where('board_id', '=', boardId).where('number', '=', number).executeTakeFirst()
+  // Named columns: on PostgreSQL the row also holds title_vector (search's stored words).
+  return db
+    .selectFrom('thread')
+    .select(['id', 'board_id', 'number', 'title', 'created_at', 'post_count', 'last_number', 'last_post_id', 'last_post_at'])
+    .where('board_id', '=', boardId)
+    .where('number', '=', number)
+    .executeTakeFirst()
 }
 
 /**
