@@ -1,22 +1,79 @@
-import { sql } from 'kysely'
-import type { MatchingPosts } from './search.ts'
+import { type RawBuilder, sql } from 'kysely'
+import type { Db } from './connect.ts'
+import type { MatchingPosts, PostSearch } from './search.ts'
 import { onBoards } from './search.ts'
 
-// PostgreSQL: the expression GIN indexes of migration 2026120601 ('simple' configuration: no
-// stemming, so every language is searched alike). The words, already cut by domain/search.ts,
-// go through plainto_tsquery: no operator in them can mean anything.
-export const matchingPostsPostgres: MatchingPosts = async (db, q) => {
-  if (q.boardIds.length === 0) return []
-  const query = sql`plainto_tsquery('simple', ${q.terms.join(' ')})`
-  const enough = q.offset + q.limit
+// PostgreSQL: the stored words of migration 2026120602 (post.body_vector, thread.title_vector:
+// 'simple' configuration, no stemming, so every language is searched alike) and their GIN indexes.
+// The words, already cut by domain/search.ts, go through plainto_tsquery: no operator in them can
+// mean anything.
+//
+// A GIN index gives its matches in no order, so "the newest `enough` matches" from it costs every
+// match: for a word in half of 1,000,000 posts, half a million rows fetched and sorted. Walking the
+// newest posts backwards by id and checking each one's stored words costs about enough ÷ (share of
+// posts that match). The two are cheap for opposite words, and neither cost is known in advance:
+//   1. walk the newest FIRST_LOOK × enough posts (a common word ends here);
+//   2. walk the newest √(enough × posts) (a word in more than √(enough ÷ posts) of them ends here);
+//   3. otherwise the word is in fewer than about √(enough × posts) posts: ask the GIN index.
+// So no search touches more than about 2·√(enough × posts) rows (≈ 9,000 at 1,000,000 and a first
+// page of 20). A walk's answer is exact when it found `enough`: every post newer than its last was
+// checked, on both texts. tests/db/search-paths.test.ts compares each path with a plain scan.
+
+export const FIRST_LOOK = 10
+
+export type Path = 'first-look' | 'walk' | 'index'
+
+/** One backward walk over the newest `window` posts; a title matches its thread's opening post. */
+async function walk(db: Db, q: PostSearch, query: RawBuilder<unknown>, window: number, enough: number): Promise<number[]> {
+  const boards = onBoards(q.boardIds)
+  // The CASE keeps the cheap check first: the thread row is read only for a post whose own words
+  // match, or for an opening post (for its title).
   const { rows } = await sql<{ id: number }>`
-    (select p.id from post p join thread t on t.id = p.thread_id
-      where to_tsvector('simple', p.body_source) @@ ${query} and t.board_id in (${onBoards(q.boardIds)})
+    select w.id from (select id, thread_id, number, body_vector from post order by id desc limit ${window}) w
+    where case
+      when w.body_vector @@ ${query} then (select t.board_id from thread t where t.id = w.thread_id) in (${boards})
+      when w.number = 1 then exists (select 1 from thread t where t.id = w.thread_id and t.title_vector @@ ${query} and t.board_id in (${boards}))
+      else false end
+    order by w.id desc limit ${enough}`.execute(db)
+  return rows.map((r) => Number(r.id))
+}
+
+/** Every match by the GIN indexes (few, when this is reached), newest first. */
+async function byIndex(db: Db, q: PostSearch, query: RawBuilder<unknown>, enough: number): Promise<number[]> {
+  const boards = onBoards(q.boardIds)
+  // The board through a subquery, not a join: the planner then takes the index's matches first
+  // instead of walking the primary key and joining each post (p.id + 0 keeps it off that path).
+  const { rows } = await sql<{ id: number }>`
+    (select p.id from post p
+      where p.body_vector @@ ${query} and p.thread_id in (select t.id from thread t where t.board_id in (${boards}))
       order by p.id + 0 desc limit ${enough})
     union
     (select p.id from thread t join post p on p.thread_id = t.id and p.number = 1
-      where to_tsvector('simple', t.title) @@ ${query} and t.board_id in (${onBoards(q.boardIds)})
+      where t.title_vector @@ ${query} and t.board_id in (${boards})
       order by p.id + 0 desc limit ${enough})
-    order by id desc limit ${q.limit} offset ${q.offset}`.execute(db)
+    order by id desc limit ${enough}`.execute(db)
   return rows.map((r) => Number(r.id))
 }
+
+/** The ids of the newest `enough` matches, and which path found them (for the tests). */
+export async function searchPostgres(db: Db, q: PostSearch, firstLook = FIRST_LOOK): Promise<{ ids: number[]; path: Path }> {
+  if (q.boardIds.length === 0) return { ids: [], path: 'first-look' }
+  const query = sql`plainto_tsquery('simple', ${q.terms.join(' ')})`
+  const enough = q.offset + q.limit
+  const page = (ids: number[]) => ids.slice(q.offset, q.offset + q.limit)
+  const first = firstLook * enough
+  const found = await walk(db, q, query, first, enough)
+  if (found.length >= enough) return { ids: page(found), path: 'first-look' }
+  // The newest id stands for the number of posts (ids are never reused; gaps only make it larger).
+  const newest = await db.selectFrom('post').select('id').orderBy('id', 'desc').limit(1).executeTakeFirst()
+  const posts = Number(newest?.id ?? 0)
+  if (posts <= first) return { ids: page(found), path: 'first-look' } // the walk saw every post
+  const second = Math.ceil(Math.sqrt(enough * posts))
+  if (second > first) {
+    const more = await walk(db, q, query, second, enough)
+    if (more.length >= enough || posts <= second) return { ids: page(more), path: 'walk' }
+  }
+  return { ids: page(await byIndex(db, q, query, enough)), path: 'index' }
+}
+
+export const matchingPostsPostgres: MatchingPosts = async (db, q) => (await searchPostgres(db, q)).ids
