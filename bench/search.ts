@@ -13,7 +13,7 @@
 // Each body is one of the 200 fixture lines plus three words of the BIP-39 list (2,048 words),
 // so a listed word is in about 0.15 % of posts, a fixture word in ~0.5–50 %.
 // Environment: SEARCH_DIALECTS=sqlite,postgres SEARCH_POSTS=1000000 SEARCH_CONNECTIONS=1,10
-// BENCH_DURATION=5 BENCH_WARMUP=1
+// BENCH_DURATION=5 BENCH_WARMUP=1 SEARCH_KEEP=1 (keep the databases, to EXPLAIN queries)
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -154,8 +154,11 @@ for (const dialect of DIALECTS) {
       await server.stop()
     }
   } finally {
-    await p.drop?.()
-    rmSync(p.dataDir, { recursive: true, force: true })
+    if (process.env.SEARCH_KEEP) log(`kept: ${p.url ?? p.dataDir}`) // for EXPLAIN; drop it by hand
+    else {
+      await p.drop?.()
+      rmSync(p.dataDir, { recursive: true, force: true })
+    }
   }
 }
 for (const [dialect, r] of Object.entries(out)) {

@@ -27,12 +27,14 @@ export type Path = 'first-look' | 'walk' | 'index'
 async function walk(db: Db, q: PostSearch, query: RawBuilder<unknown>, window: number, enough: number): Promise<number[]> {
   const boards = onBoards(q.boardIds)
   // The CASE keeps the cheap check first: the thread row is read only for a post whose own words
-  // match, or for an opening post (for its title).
+  // match, or for an opening post (for its title). Scalar subqueries, one row each: written as
+  // EXISTS, the planner hashed every thread whose title matched (20,000 for a word in every
+  // title: 29 ms) before looking at the first post.
   const { rows } = await sql<{ id: number }>`
     select w.id from (select id, thread_id, number, body_vector from post order by id desc limit ${window}) w
     where case
       when w.body_vector @@ ${query} then (select t.board_id from thread t where t.id = w.thread_id) in (${boards})
-      when w.number = 1 then exists (select 1 from thread t where t.id = w.thread_id and t.title_vector @@ ${query} and t.board_id in (${boards}))
+      when w.number = 1 then (select t.title_vector @@ ${query} and t.board_id in (${boards}) from thread t where t.id = w.thread_id)
       else false end
     order by w.id desc limit ${enough}`.execute(db)
   return rows.map((r) => Number(r.id))
@@ -41,11 +43,12 @@ async function walk(db: Db, q: PostSearch, query: RawBuilder<unknown>, window: n
 /** Every match by the GIN indexes (few, when this is reached), newest first. */
 async function byIndex(db: Db, q: PostSearch, query: RawBuilder<unknown>, enough: number): Promise<number[]> {
   const boards = onBoards(q.boardIds)
-  // The board through a subquery, not a join: the planner then takes the index's matches first
-  // instead of walking the primary key and joining each post (p.id + 0 keeps it off that path).
+  // The board through a scalar subquery per match, not a join or IN (select …), which the planner
+  // answers by hashing every thread of the boards first: the planner then takes the index's
+  // matches first (p.id + 0 keeps it off walking the primary key).
   const { rows } = await sql<{ id: number }>`
     (select p.id from post p
-      where p.body_vector @@ ${query} and p.thread_id in (select t.id from thread t where t.board_id in (${boards}))
+      where p.body_vector @@ ${query} and (select t.board_id from thread t where t.id = p.thread_id) in (${boards})
       order by p.id + 0 desc limit ${enough})
     union
     (select p.id from thread t join post p on p.thread_id = t.id and p.number = 1
