@@ -65,6 +65,6 @@ async function checkRedis(): Promise<void> {
 export default async function setup(): Promise<void> {
   const dialects = (process.env.DIALECTS ?? 'sqlite,postgres').split(',').map((d) => d.trim())
   if (!existsSync('/usr/bin/chromium')) fail('the browser tests drive Debian\'s Chromium at /usr/bin/chromium: apt-get install -y chromium')
-  for (const [tool, pkg] of [['tor', 'tor'], ['lynx', 'lynx'], ['tmux', 'tmux'], ['gpg', 'gnupg']]) if (!onPath(tool!)) fail(`the tests run ${tool}: apt-get install -y ${pkg}`)
+  for (const [tool, pkg] of [['tor', 'tor'], ['lynx', 'lynx'], ['w3m', 'w3m'], ['tmux', 'tmux'], ['gpg', 'gnupg']]) if (!onPath(tool!)) fail(`the tests run ${tool}: apt-get install -y ${pkg}`)
   if (dialects.includes('postgres')) await Promise.all([preparePostgres(), checkRedis()])
 }
