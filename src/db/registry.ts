@@ -143,6 +143,7 @@ export const registry: Record<string, TableEntry> = {
       signed_text: ['published', 'the OpenPGP cleartext-signed message, for gpg --verify'],
       created_at: ['published', 'coarse time of posting'],
       body_vector: ['published', 'PostgreSQL only: the words of body_source without their positions, computed from it (a generated column), for search; no statistics are kept on it', 'postgres'],
+      board_id: ['published', 'PostgreSQL only: the board of the post’s thread, filled by a trigger, so a search keeps to readable boards without a lookup per match', 'postgres'],
     },
   },
   revoked_key: {
