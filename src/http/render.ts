@@ -9,7 +9,8 @@ import { type FeedLink, layoutParts, page } from '../../views/layout.ts'
 import type { Viewer } from '../../views/viewer.ts'
 import type { AppEnv } from './env.ts'
 import { keepByAddress } from './middleware/whole-page-cache.ts'
-import { sendBytes } from './middleware/security-headers.ts'
+import { sendBytes, sendPart } from './middleware/security-headers.ts'
+import { gzipOnce } from './compression.ts'
 import { formTokenFor } from './middleware/form-token.ts'
 
 export type C = Context<AppEnv>
@@ -74,16 +75,18 @@ export async function sendAround(
     const whole = deps.cache.get(shared)
     if (whole) {
       keepByAddress(c, deps, whole) // another address of the same page (?page=1)
-      return sendBytes(c, status, whole.bytes)
+      return sendPart(c, 200, whole) // shared: a 200
     }
   }
   const { head, foot } = layoutParts({ title: p.title, viewer: viewerOf(c, deps), feeds: p.feeds })
   const out = Buffer.concat([Buffer.from(head + p.before().toString()), p.cached.bytes, Buffer.from(p.after().toString() + foot)])
   // Only if rendering made no form token (and so no cookie) is the page truly the same for all.
   if (shared && c.get('csrfCookie') === null) {
-    const whole = { meta: null, bytes: out, tags: p.cached.tags }
+    // No token, no session: nothing secret to leak through compression (http/compression.ts).
+    const whole = { meta: null, bytes: out, gzip: gzipOnce(out), tags: p.cached.tags }
     deps.cache.set(shared, whole)
     keepByAddress(c, deps, whole)
+    return sendPart(c, 200, whole)
   }
   return sendBytes(c, status, out)
 }

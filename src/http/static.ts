@@ -4,6 +4,7 @@ import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { Hono } from 'hono'
 import type { AppEnv } from './env.ts'
+import { acceptsGzip, gzipOnce } from './compression.ts'
 
 // Files served from our own origin, read once at start. htmx comes from the pinned npm package
 // (package-lock.json fixes its version), never from a CDN.
@@ -34,6 +35,9 @@ for (const name of readdirSync(openpgpDir)) if (name.endsWith('.min.mjs')) files
 const altchaDir = join(dirname(require.resolve('altcha-lib')), '..', '..', 'esm', 'v2')
 for (const name of ['pow.js', 'helpers.js', 'types.js', 'algorithms/web/pbkdf2.js']) files[`altcha/${name}`] = { body: read(join(altchaDir, name)), type: JS }
 
+// Each file gzipped once, here at start (http/compression.ts): a file holds nothing secret.
+const gzipped: Record<string, Uint8Array<ArrayBuffer>> = Object.fromEntries(Object.entries(files).map(([name, f]) => [name, gzipOnce(f.body)]))
+
 export function staticRoutes() {
   return new Hono<AppEnv>()
     // Browsers ask for it on their own; there is none, and an HTML 404 page would be wasted.
@@ -41,6 +45,8 @@ export function staticRoutes() {
     .get('/static/:name{.+}', (c) => {
     const f = files[c.req.param('name')]
     if (!f) return c.notFound()
-    return c.body(f.body, 200, { 'Content-Type': f.type, 'Cache-Control': 'public, max-age=3600' })
+    const headers = { 'Content-Type': f.type, 'Cache-Control': 'public, max-age=3600', Vary: 'Accept-Encoding' }
+    if (acceptsGzip(c.req.header('accept-encoding'))) return c.body(gzipped[c.req.param('name')]!, 200, { ...headers, 'Content-Encoding': 'gzip' })
+    return c.body(f.body, 200, headers)
   })
 }

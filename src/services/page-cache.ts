@@ -3,7 +3,8 @@
 // small head and foot (identity, form token). Each entry carries tags ("thread:5", "board:2");
 // a write invalidates by tag here and announces it to the other processes and nodes, which drop
 // the same tags when they hear it. Bounded: the oldest entries go first.
-export type CachedPart<M> = { meta: M; bytes: Uint8Array; tags: readonly string[] }
+// A part that has no secret in it may carry its gzipped bytes too, made once (http/compression.ts).
+export type CachedPart<M> = { meta: M; bytes: Uint8Array; gzip?: Uint8Array; tags: readonly string[] }
 
 /** A cache key, made only by the builders below (never a string literal elsewhere). */
 export type CacheKey = string & { readonly __cacheKey: unique symbol }

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../env.ts'
+import { acceptsGzip } from '../compression.ts'
 
 const CSP = [
   "default-src 'none'",
@@ -21,8 +22,8 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Cross-Origin-Resource-Policy': 'same-origin',
   // Pages carry a viewer's identity and form token: never cached, unless a route says otherwise.
   'Cache-Control': 'no-store',
-  // One URL may answer a whole page or an htmx fragment.
-  Vary: 'HX-Request',
+  // One URL may answer a whole page or an htmx fragment, gzipped or not.
+  Vary: 'HX-Request, Accept-Encoding',
 }
 
 /**
@@ -41,9 +42,20 @@ export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
 }
 
 const PAGE_HEADERS = { ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=UTF-8' }
+const GZIP_PAGE_HEADERS = { ...PAGE_HEADERS, 'Content-Encoding': 'gzip' }
 
 /** An HTML page's bytes, with every header given at once as a plain object (the fast path). */
 export function sendBytes(c: Context<AppEnv>, status: 200 | 400 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503, bytes: Uint8Array) {
   c.set('secured', true)
   return c.body(bytes as Uint8Array<ArrayBuffer>, status, PAGE_HEADERS)
+}
+
+/**
+ * A page with no secret in it (cached whole for readers without a session): its gzipped bytes,
+ * made when it was cached, when the reader takes gzip (http/compression.ts says why only these).
+ */
+export function sendPart(c: Context<AppEnv>, status: 200, part: { bytes: Uint8Array; gzip?: Uint8Array }) {
+  if (!part.gzip || !acceptsGzip(c.req.header('accept-encoding'))) return sendBytes(c, status, part.bytes)
+  c.set('secured', true)
+  return c.body(part.gzip as Uint8Array<ArrayBuffer>, status, GZIP_PAGE_HEADERS)
 }

@@ -3,7 +3,7 @@ import type { Deps } from '../../services/deps.ts'
 import { cacheKey, type CachedPart, type CacheKey } from '../../services/page-cache.ts'
 import { cookieName } from '../cookies.ts'
 import type { AppEnv } from '../env.ts'
-import { sendBytes } from './security-headers.ts'
+import { sendPart } from './security-headers.ts'
 
 /**
  * The cache key of a GET's address, for pages the same for every reader without a session: the
@@ -34,7 +34,7 @@ export function wholePageCache(deps: Pick<Deps, 'cache' | 'config'>): Middleware
     if (c.req.method === 'GET' && c.req.header('HX-Request') === undefined && !c.req.header('cookie')?.includes(session)) {
       const key = addressKey(c)
       const whole = key ? deps.cache.get(key) : undefined
-      if (whole) return sendBytes(c, 200, whole.bytes)
+      if (whole) return sendPart(c, 200, whole)
     }
     await next()
   }
