@@ -1,4 +1,4 @@
-import { gzipSync } from 'node:zlib'
+import { constants, deflateRawSync, gzipSync } from 'node:zlib'
 
 // Compression (issue 15). A Tor circuit carries a few hundred kilobytes a second, and a thread
 // page of 200 replies is 20× smaller gzipped. What is the same for every reader (a page cached
@@ -29,3 +29,93 @@ export function acceptsGzip(header: string | undefined): boolean {
 
 /** Bytes gzipped once, as hard as zlib can (they are sent many times). */
 export const gzipOnce = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(gzipSync(bytes, { level: 9 }))
+
+/** Whether an Accept-Encoding header takes deflate (zlib's format, RFC 1950). */
+export function acceptsDeflate(header: string | undefined): boolean {
+  if (!header) return false
+  for (const item of header.split(',')) {
+    const [name, ...params] = item.split(';')
+    if (name!.trim().toLowerCase() !== 'deflate') continue
+    const q = params.map((p) => /^\s*q\s*=\s*([0-9.]+)\s*$/i.exec(p)).find(Boolean)
+    return !q || Number(q[1]) > 0
+  }
+  return false
+}
+
+// A page for a reader with a session: their head and foot (identity, form token, the form's kept
+// text) around a cached middle that is the same for everyone (a thread's posts). Compressing the
+// whole would put the token beside text an attacker wrote (BREACH). So the body is one zlib stream
+// whose middle is the cached part deflated once (a sync flush ends it on a byte, with nothing
+// before it to refer back to), and whose head and foot are stored blocks: not compressed at all,
+// so their length says nothing of what is in them. The checksum (Adler-32) of the whole comes from
+// the middle's, kept with it, and the head's and foot's: no per-request work beyond those few KB.
+
+type Deflated = { raw: Uint8Array; adler: number; length: number }
+const deflatedParts = new WeakMap<object, Deflated>()
+
+/** A cached part's bytes deflated once (kept as long as the part is), for deflateAround. */
+function deflatedOnce(part: { bytes: Uint8Array }): Deflated {
+  let d = deflatedParts.get(part)
+  if (!d) {
+    d = { raw: deflateRawSync(part.bytes, { level: 9, finishFlush: constants.Z_SYNC_FLUSH }), adler: adler32(part.bytes), length: part.bytes.length }
+    deflatedParts.set(part, d)
+  }
+  return d
+}
+
+const BASE = 65521
+export function adler32(bytes: Uint8Array, start = 1): number {
+  let a = start & 0xffff
+  let b = start >>> 16
+  for (let i = 0; i < bytes.length; ) {
+    const end = Math.min(i + 3800, bytes.length) // zlib's NMAX is 5552: no overflow before the modulo
+    for (; i < end; i++) {
+      a += bytes[i]!
+      b += a
+    }
+    a %= BASE
+    b %= BASE
+  }
+  return ((b << 16) | a) >>> 0
+}
+
+/** zlib's adler32_combine: the checksum of A then B from A's, B's and B's length. */
+export function adler32Combine(adler1: number, adler2: number, len2: number): number {
+  const rem = len2 % BASE
+  let sum1 = adler1 & 0xffff
+  let sum2 = (rem * sum1) % BASE
+  sum1 += (adler2 & 0xffff) + BASE - 1
+  sum2 += ((adler1 >>> 16) & 0xffff) + ((adler2 >>> 16) & 0xffff) + BASE - rem
+  if (sum1 >= BASE) sum1 -= BASE
+  if (sum1 >= BASE) sum1 -= BASE
+  if (sum2 >= BASE * 2) sum2 -= BASE * 2
+  if (sum2 >= BASE) sum2 -= BASE
+  return ((sum2 << 16) | sum1) >>> 0
+}
+
+/** Deflate's stored blocks (at most 65,535 bytes each), the last one final if asked. */
+function stored(bytes: Uint8Array, final: boolean): Buffer[] {
+  const out: Buffer[] = []
+  let i = 0
+  do {
+    const n = Math.min(65535, bytes.length - i)
+    const last = final && i + n === bytes.length
+    const h = Buffer.alloc(5)
+    h[0] = last ? 1 : 0
+    h.writeUInt16LE(n, 1)
+    h.writeUInt16LE(~n & 0xffff, 3)
+    out.push(h, Buffer.from(bytes.buffer, bytes.byteOffset + i, n))
+    i += n
+  } while (i < bytes.length)
+  return out
+}
+
+/** head + middle + foot as one zlib stream: the middle deflated once, head and foot stored. */
+export function deflateAround(head: Uint8Array, middle: { bytes: Uint8Array }, foot: Uint8Array): Uint8Array<ArrayBuffer> {
+  const m = deflatedOnce(middle)
+  const adler = adler32(foot, adler32Combine(adler32(head), m.adler, m.length))
+  const tail = Buffer.alloc(4)
+  tail.writeUInt32BE(adler)
+  const parts = [Buffer.from([0x78, 0xda]), ...stored(head, false), m.raw, ...stored(foot, true), tail]
+  return new Uint8Array(Buffer.concat(parts))
+}

@@ -9,8 +9,8 @@ import { type FeedLink, layoutParts, page } from '../../views/layout.ts'
 import type { Viewer } from '../../views/viewer.ts'
 import type { AppEnv } from './env.ts'
 import { keepByAddress } from './middleware/whole-page-cache.ts'
-import { sendBytes, sendPart } from './middleware/security-headers.ts'
-import { gzipOnce } from './compression.ts'
+import { sendBytes, sendDeflated, sendPart } from './middleware/security-headers.ts'
+import { acceptsDeflate, deflateAround, gzipOnce } from './compression.ts'
 import { formTokenFor } from './middleware/form-token.ts'
 
 export type C = Context<AppEnv>
@@ -79,15 +79,20 @@ export async function sendAround(
     }
   }
   const { head, foot } = layoutParts({ title: p.title, viewer: viewerOf(c, deps), feeds: p.feeds })
-  const out = Buffer.concat([Buffer.from(head + p.before().toString()), p.cached.bytes, Buffer.from(p.after().toString() + foot)])
+  const first = Buffer.from(head + p.before().toString())
+  const last = Buffer.from(p.after().toString() + foot)
   // Only if rendering made no form token (and so no cookie) is the page truly the same for all.
   if (shared && c.get('csrfCookie') === null) {
     // No token, no session: nothing secret to leak through compression (http/compression.ts).
+    const out = Buffer.concat([first, p.cached.bytes, last])
     const whole = { meta: null, bytes: out, gzip: gzipOnce(out), tags: p.cached.tags }
     deps.cache.set(shared, whole)
     keepByAddress(c, deps, whole)
     return sendPart(c, 200, whole)
   }
+  // A reader's own page (a session, a form token): compressed only around its secrets.
+  if (acceptsDeflate(c.req.header('accept-encoding'))) return sendDeflated(c, status, deflateAround(first, p.cached, last))
+  const out = Buffer.concat([first, p.cached.bytes, last])
   return sendBytes(c, status, out)
 }
 

@@ -43,6 +43,7 @@ export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 const PAGE_HEADERS = { ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=UTF-8' }
 const GZIP_PAGE_HEADERS = { ...PAGE_HEADERS, 'Content-Encoding': 'gzip' }
+const DEFLATE_PAGE_HEADERS = { ...PAGE_HEADERS, 'Content-Encoding': 'deflate' }
 
 /** An HTML page's bytes, with every header given at once as a plain object (the fast path). */
 export function sendBytes(c: Context<AppEnv>, status: 200 | 400 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503, bytes: Uint8Array) {
@@ -58,4 +59,10 @@ export function sendPart(c: Context<AppEnv>, status: 200, part: { bytes: Uint8Ar
   if (!part.gzip || !acceptsGzip(c.req.header('accept-encoding'))) return sendBytes(c, status, part.bytes)
   c.set('secured', true)
   return c.body(part.gzip as Uint8Array<ArrayBuffer>, status, GZIP_PAGE_HEADERS)
+}
+
+/** A page made by compression.ts's deflateAround (its secrets in stored blocks), as deflate. */
+export function sendDeflated(c: Context<AppEnv>, status: Parameters<typeof sendBytes>[1], body: Uint8Array<ArrayBuffer>) {
+  c.set('secured', true)
+  return c.body(body, status, DEFLATE_PAGE_HEADERS)
 }
