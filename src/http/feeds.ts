@@ -5,19 +5,27 @@ import { cacheKey, cacheTag } from '../services/page-cache.ts'
 import { openBoard } from '../services/reading.ts'
 import { atomFeed } from '../../views/feeds.ts'
 import type { AppEnv } from './env.ts'
+import { acceptsGzip, gzipOnce } from './compression.ts'
 import { encode, type C } from './render.ts'
 
-const ATOM = { 'Content-Type': 'application/atom+xml; charset=utf-8' }
+const ATOM = { 'Content-Type': 'application/atom+xml; charset=utf-8', Vary: 'Accept-Encoding' }
+const ATOM_GZIP = { ...ATOM, 'Content-Encoding': 'gzip' }
 
 export function feedRoutes(deps: Deps) {
-  const send = (c: C, bytes: Uint8Array | string) => c.body(typeof bytes === 'string' ? bytes : (bytes as Uint8Array<ArrayBuffer>), 200, ATOM)
+  // A feed holds no form token and nothing of the session (http/compression.ts on BREACH): it is
+  // sent gzipped to a reader who takes it; a board's, kept, was gzipped once when it was built.
+  const send = (c: C, part: { bytes: Uint8Array; gzip?: Uint8Array }) =>
+    acceptsGzip(c.req.header('accept-encoding'))
+      ? c.body((part.gzip ?? gzipOnce(part.bytes)) as Uint8Array<ArrayBuffer>, 200, ATOM_GZIP)
+      : c.body(part.bytes as Uint8Array<ArrayBuffer>, 200, ATOM)
+  const fresh = (xml: string) => ({ bytes: encode(xml) })
 
   return (
     new Hono<AppEnv>()
       // The decisions and the published answers show each viewer what the decision log does
       // (withheld for boards they may not read), so they are built per request.
-      .get('/c/:cell/decisions/feed.atom', async (c) => send(c, atomFeed(deps.config.publicUrl, await readDecisionFeed(deps, c.req.param('cell'), c.get('session')))))
-      .get('/c/:cell/decisions/answers.atom', async (c) => send(c, atomFeed(deps.config.publicUrl, await readAnswerFeed(deps, c.req.param('cell'), c.get('session')))))
+      .get('/c/:cell/decisions/feed.atom', async (c) => send(c, fresh(atomFeed(deps.config.publicUrl, await readDecisionFeed(deps, c.req.param('cell'), c.get('session'))))))
+      .get('/c/:cell/decisions/answers.atom', async (c) => send(c, fresh(atomFeed(deps.config.publicUrl, await readAnswerFeed(deps, c.req.param('cell'), c.get('session'))))))
       // A board's feed is the same for everyone who may read it: openBoard decides that first (a
       // refused reader gets the board page's refusal), then the bytes are kept until a write to the
       // board (or a removal, which drops every kept page) makes them stale.
@@ -26,10 +34,11 @@ export function feedRoutes(deps: Deps) {
         const key = cacheKey.boardFeed(at.board.id)
         let part = deps.cache.get<null>(key)
         if (!part) {
-          part = { meta: null, bytes: encode(atomFeed(deps.config.publicUrl, await readBoardFeed(deps, at))), tags: [cacheTag.board(at.board.id)] }
+          const bytes = encode(atomFeed(deps.config.publicUrl, await readBoardFeed(deps, at)))
+          part = { meta: null, bytes, gzip: gzipOnce(bytes), tags: [cacheTag.board(at.board.id)] }
           deps.cache.set(key, part)
         }
-        return send(c, part.bytes)
+        return send(c, part)
       })
   )
 }

@@ -104,6 +104,19 @@ describe('compressed pages (issue 15)', () => {
     expect(await form.text()).toMatch(/name="_csrf"/)
   })
 
+  it('feeds go out gzipped when taken: a board’s gzipped once, the decisions’ per request', async () => {
+    await threadWithReplies(1)
+    const c = board.client()
+    for (const path of [`${GENERAL}/feed.atom`, '/c/lobby/decisions/feed.atom']) {
+      const plain = Buffer.from(await raw(await c.request(path)))
+      expect(plain.toString()).toContain('<feed')
+      const res = await c.request(path, { headers: TOR })
+      expect(res.headers.get('content-encoding'), path).toBe('gzip')
+      expect(res.headers.get('vary')).toContain('Accept-Encoding')
+      expect(gunzipSync(await raw(res)).equals(plain), path).toBe(true)
+    }
+  })
+
   it('static files go out gzipped when taken, and unchanged', async () => {
     const c = board.client()
     for (const name of ['style.css', 'htmx.min.js', 'browser-key.js']) {
