@@ -4,7 +4,7 @@ import { findKey } from '../db/keys.ts'
 import { lineHistory } from '../db/lines.ts'
 import { countPostsBefore, findSignedText, listPosts, type PostView } from '../db/posts.ts'
 import type { Board, Cell } from '../db/schema.ts'
-import { countThreads, findThread, listThreads, type ThreadListing } from '../db/threads.ts'
+import { findThread, listThreads, type ThreadListing } from '../db/threads.ts'
 import { DomainError, notFound } from '../domain/errors.ts'
 import type { Session } from '../ephemeral/sessions.ts'
 import type { Deps } from './deps.ts'
@@ -112,14 +112,15 @@ function checkPage(page: number, pages: number): void {
   if (page > pages) throw notFound('That page')
 }
 
-export type BoardPageData = Place & { page: number; pages: number; threads: ThreadListing[] }
+/** `first`: the number the page's first thread has in the board's list (numbering goes on across pages). */
+export type BoardPageData = Place & { page: number; pages: number; first: number; threads: ThreadListing[] }
 
 export async function readBoardPage(deps: Deps, at: ReadableBoard, page: number): Promise<BoardPageData> {
   const per = deps.config.threadsPerPage
-  const [threads, count] = await Promise.all([listThreads(deps.db, at.board.id, per, (page - 1) * per), countThreads(deps.db, at.board.id)])
-  const pages = pagesFor(count, per)
+  const { threads, total } = await listThreads(deps.db, at.board.id, per, (page - 1) * per)
+  const pages = pagesFor(total, per)
   checkPage(page, pages)
-  return { cell: at.cell, board: at.board, page, pages, threads }
+  return { cell: at.cell, board: at.board, page, pages, first: (page - 1) * per + 1, threads }
 }
 
 export type ThreadPageData = Place & { thread: { id: number; number: number; title: string; post_count: number }; page: number; pages: number; posts: PostView[] }
