@@ -5,7 +5,7 @@ import { cacheKey, cacheTag } from '../services/page-cache.ts'
 import { may } from '../services/access.ts'
 import { floodFor } from '../services/flood.ts'
 import { startThread } from '../services/posts.ts'
-import { boardAccess, openBoard, readBoardPage } from '../services/reading.ts'
+import { asksToBeIndexed, boardAccess, openBoard, readBoardPage } from '../services/reading.ts'
 import { html } from '../../views/html.ts'
 import { boardHead, boardPath, newThreadForm, postingClosed, threadList, type BoardHeadProps } from '../../views/pages/board.ts'
 import { floodBanner } from '../../views/partials/flood.ts'
@@ -46,6 +46,7 @@ export function boardRoutes(deps: Deps) {
     return sendAround(c, deps, status, {
       title: m.board.name,
       feeds: boardFeeds(m.cell, m.board),
+      indexable: asksToBeIndexed(at.board),
       before: () => html`${boardHead(m, true)}${floodBanner(flood)}`,
       cached: part,
       after: () => (posting ? newThreadForm(m, place, viewerOf(c, deps), form, flood.cost) : postingClosed(m.board.posters ?? '', 'new-thread')),

@@ -1,4 +1,4 @@
-import { findBoard, listBoards } from '../db/boards.ts'
+import { findBoard, listBoards, listIndexableBoards } from '../db/boards.ts'
 import { currentLine, findCell, listCells } from '../db/cells.ts'
 import { findKey } from '../db/keys.ts'
 import { lineHistory } from '../db/lines.ts'
@@ -72,6 +72,14 @@ export const refusalToRead = (deps: Deps, board: Pick<Board, 'read_tier' | 'cell
 
 /** Whether anyone, with no session at all, may read the board: what may be published about it. */
 export const readableByAnyone = (board: Pick<Board, 'read_tier'>) => board.read_tier === null
+
+/** Whether a board's pages ask to be indexed: its operator said so, and anyone reads it (else robots.txt and every page say no). */
+export const asksToBeIndexed = (board: Pick<Board, 'read_tier' | 'indexable'>) => board.indexable === 1 && readableByAnyone(board)
+
+/** The addresses of the boards robots.txt lets crawlers in: those that ask to be indexed, and no other. */
+export async function indexableBoardPaths(deps: Deps): Promise<string[]> {
+  return (await listIndexableBoards(deps.db)).map((b) => `/c/${b.cell}/${b.board}`)
+}
 
 export const canRead = async (deps: Deps, board: Pick<Board, 'read_tier' | 'cell_id'>, session: Session | null) => (await refusalToRead(deps, board, session)) === null
 
