@@ -18,6 +18,7 @@ import { viewerContext } from './http/middleware/viewer-context.ts'
 import { wholePageCache } from './http/middleware/whole-page-cache.ts'
 import { privacyRoutes } from './http/privacy.ts'
 import { questionRoutes } from './http/questions.ts'
+import { robotsRoutes } from './http/robots.ts'
 import { searchRoutes } from './http/search.ts'
 import { formPageOf, isHtmx, localPath, sendPage, viewerOf, type C } from './http/render.ts'
 import { staticRoutes } from './http/static.ts'
@@ -29,6 +30,7 @@ import { formError, refusedForm } from '../views/partials/forms.ts'
 
 // Every route, by area (tests/http/routes.test.ts keeps this table true):
 //   GET  /favicon.ico                            none (204), so no error page is spent on it  http/static.ts
+//   GET  /robots.txt                             crawlers kept out but of the boards that ask to be indexed  http/robots.ts
 //   GET  /static/:name                           style.css, htmx, the browser-key module, openpgp.js (our origin only)
 //   GET  /cost/:file                             ID.png: a captcha's picture (404 once used or expired)  http/costs.ts
 //   GET  /                                       cells                                 http/cells.ts
@@ -83,6 +85,7 @@ export function createApp(deps: Deps) {
   app.use(securityHeaders)
   app.route('/', staticRoutes())
   app.route('/', costRoutes(deps))
+  app.route('/', robotsRoutes(deps))
   app.use(viewerContext(deps))
   // A letter is larger than any other form (src/domain/letters.ts says why); every other POST keeps the limit.
   app.use(postBodyLimit(deps.config.bodyLimitBytes, { path: /^\/c\/[^/]+\/letters$/, maxBytes: Math.max(LETTER_BODY_LIMIT_BYTES, deps.config.bodyLimitBytes) }))

@@ -8,7 +8,7 @@ import { verifyTally } from './services/verify-tally.ts'
 import { purge, removePost, removeThread, type PurgeReport } from './services/forget.ts'
 import { exportLetters, markHandledByOperator, setCellKey, setLetterRetention } from './services/letters.ts'
 import { groupedFingerprint } from './domain/letters.ts'
-import { addRosterKey, createBoard, createCell, listAllCells, listCellBoards, listCellRoster, removeRosterKey, setBoardAccess, setCellTiers } from './services/cells.ts'
+import { addRosterKey, createBoard, createCell, listAllCells, listCellBoards, listCellRoster, removeRosterKey, setBoardAccess, setBoardIndexing, setCellTiers } from './services/cells.ts'
 import { rotateCellKey } from './services/key-transitions.ts'
 import { findCellOrThrow } from './services/reading.ts'
 import { parseTiers } from './domain/tiers.ts'
@@ -56,6 +56,10 @@ const USAGE = `usage: npm run cellboard -- <command>
                                                        while the board gets more than
                                                        FLOOD_POSTS_PER_MINUTE posts a minute (auto,
                                                        at first), always (on), or never (off)
+  board indexable CELL BOARD yes|no                    whether the board asks search engines to index it
+                                                       (no, at first): robots.txt lets crawlers in, and
+                                                       its pages drop their noindex; only for a board
+                                                       anyone reads
   roster add CELL KEYFILE|- --tier TIER                put a public key on a cell's roster at one
                                                        of its tiers (--role is the same)
   roster list CELL                                     list a cell's roster
@@ -222,6 +226,14 @@ async function run(argv: string[]): Promise<void> {
         need(3, 'CELL BOARD auto|on|off')
         const setting = await setBoardFloodMode(deps, { cell: rest[0]!, board: rest[1]!, setting: rest[2]! })
         console.log(`flood mode of ${rest[0]}/${rest[1]} is ${setting}`)
+        break
+      }
+      case 'board indexable': {
+        need(3, 'CELL BOARD yes|no')
+        const answer = rest[2]!
+        if (answer !== 'yes' && answer !== 'no') throw new UsageError('board indexable takes CELL BOARD yes|no')
+        await setBoardIndexing(deps, { cell: rest[0]!, board: rest[1]!, indexable: answer === 'yes' })
+        console.log(answer === 'yes' ? `${rest[0]}/${rest[1]} asks search engines to index it` : `${rest[0]}/${rest[1]} asks search engines not to index it`)
         break
       }
       case 'roster add': {

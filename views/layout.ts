@@ -27,7 +27,8 @@ export const cellFeeds = (cell: { slug: string; name: string }): FeedLink[] => [
   { title: `Answers to letters · ${cell.name}`, href: feedPaths.answers(cell.slug) },
 ]
 export const boardFeeds = (cell: { slug: string; name: string }, board: { slug: string; name: string }): FeedLink[] => [{ title: `${board.name} · ${cell.name}`, href: feedPaths.board(cell.slug, board.slug) }]
-export type LayoutProps = { title: string; viewer: Viewer; feeds?: FeedLink[] }
+/** `indexable`: the page may be indexed (a board that asks to be, and its threads); every other page says noindex. */
+export type LayoutProps = { title: string; viewer: Viewer; feeds?: FeedLink[]; indexable?: boolean }
 
 function identityBar(v: Viewer): Html {
   const id = v.identity
@@ -42,7 +43,8 @@ export function layoutParts(p: LayoutProps): { head: string; foot: string } {
   const head = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${p.title} · cellboard</title>
-<meta name="htmx-config" content="${HTMX_CONFIG}">
+${p.indexable ? '' : html`<meta name="robots" content="noindex">
+`}<meta name="htmx-config" content="${HTMX_CONFIG}">
 ${(p.feeds ?? []).map((f) => html`<link rel="alternate" type="application/atom+xml" title="${f.title}" href="${f.href}">
 `)}<link rel="stylesheet" href="/static/style.css"><script src="/static/htmx.min.js" defer></script><script src="/static/browser-key.js" type="module"></script><script src="/static/pow.js" type="module"></script><script src="/static/letter.js" type="module"></script>
 </head><body hx-boost="true">

@@ -9,7 +9,7 @@ export function findBoard(db: Db, cellId: number, slug: string): Promise<Board |
   return db.selectFrom('board').selectAll().where('cell_id', '=', cellId).where('slug', '=', slug).executeTakeFirst()
 }
 
-export function insertBoard(db: Db, b: Omit<Board, 'id' | 'last_thread_number' | 'flood'>): Promise<Board> {
+export function insertBoard(db: Db, b: Omit<Board, 'id' | 'last_thread_number' | 'flood' | 'indexable'>): Promise<Board> {
   return db.insertInto('board').values(b).returningAll().executeTakeFirstOrThrow()
 }
 
@@ -19,6 +19,22 @@ export function boardsWithRetention(db: Db) {
 
 export async function setBoardFlood(db: Db, boardId: number, flood: Board['flood']): Promise<void> {
   await db.updateTable('board').set({ flood }).where('id', '=', boardId).execute()
+}
+
+export async function setBoardIndexable(db: Db, boardId: number, indexable: boolean): Promise<void> {
+  await db.updateTable('board').set({ indexable: indexable ? 1 : 0 }).where('id', '=', boardId).execute()
+}
+
+/** Where the boards are that ask to be indexed and that anyone reads: robots.txt names only these. */
+export function listIndexableBoards(db: Db): Promise<{ cell: string; board: string }[]> {
+  return db
+    .selectFrom('board')
+    .innerJoin('cell', 'cell.id', 'board.cell_id')
+    .select(['cell.slug as cell', 'board.slug as board'])
+    .where('board.indexable', '=', 1)
+    .where('board.read_tier', 'is', null)
+    .orderBy('board.id')
+    .execute()
 }
 
 /** The least tiers that read and post on a board (null: anyone). */

@@ -94,6 +94,7 @@ export const registry: Record<string, TableEntry> = {
       created_at: ['published', 'coarse time the board was created'],
       last_thread_number: ['operational', 'the number the board’s latest thread got; numbers are never reused, and count this board’s threads only'],
       flood: ['published', 'flood mode: auto (when its posts per minute pass the threshold), on or off; set by the operator, who is logged in the decision log'],
+      indexable: ['published', 'whether the board asks search engines to index it (robots.txt and its pages say so; never for a board only a tier reads); set by the operator, who is logged in the decision log'],
     },
   },
   public_key: {

@@ -39,6 +39,8 @@ export interface BoardTable {
   created_at: string
   last_thread_number: Generated<number>
   flood: Generated<FloodSetting>
+  /** 1: the board asks search engines to index it (robots.txt allows it while anyone reads it); 0: it does not. */
+  indexable: Generated<number>
 }
 export interface PublicKeyTable { id: Generated<number>; fingerprint: string; armored: string; created_at: string }
 export interface RosterEntryTable { id: Generated<number>; cell_id: number; key_id: number; tier: string; created_at: string }

@@ -2,23 +2,31 @@ import { sql } from 'kysely'
 import type { Db } from './connect.ts'
 import type { Thread } from './schema.ts'
 
-export type ThreadListing = Pick<Thread, 'number' | 'title' | 'post_count' | 'last_post_at' | 'created_at'>
+/** A thread as its board lists it; `opening`: the start of its opening post's text (null once that post is removed). */
+export type ThreadListing = Pick<Thread, 'number' | 'title' | 'post_count' | 'last_post_at' | 'created_at'> & { opening: string | null }
 
-/** A board's threads, most recent activity first (order from ids, not times). */
-export function listThreads(db: Db, boardId: number, limit: number, offset: number): Promise<ThreadListing[]> {
-  return db
+/** Characters of the opening post read for its excerpt: enough for one, never a whole 20,000-character body. */
+const OPENING_CHARS = 400
+
+/**
+ * A board's threads, most recent activity first (order from ids, not times), each with the start
+ * of its opening post, and how many threads the board has: one query, the post found by its unique
+ * (thread, number) index and the count an uncorrelated subquery counted once. A page past the end
+ * has no rows to carry the count, and its total is 0.
+ */
+export async function listThreads(db: Db, boardId: number, limit: number, offset: number): Promise<{ threads: ThreadListing[]; total: number }> {
+  const rows = await db
     .selectFrom('thread')
-    .select(['number', 'title', 'post_count', 'last_post_at', 'created_at'])
-    .where('board_id', '=', boardId)
-    .orderBy('last_post_id', 'desc')
+    .leftJoin('post', (j) => j.onRef('post.thread_id', '=', 'thread.id').on('post.number', '=', 1))
+    .select(['thread.number', 'thread.title', 'thread.post_count', 'thread.last_post_at', 'thread.created_at'])
+    .select(sql<string | null>`substr(post.body_source, 1, ${sql.lit(OPENING_CHARS)})`.as('opening'))
+    .select((eb) => eb.selectFrom('thread as counted').select(eb.fn.countAll().as('n')).where('counted.board_id', '=', boardId).as('total'))
+    .where('thread.board_id', '=', boardId)
+    .orderBy('thread.last_post_id', 'desc')
     .limit(limit)
     .offset(offset)
     .execute()
-}
-
-export async function countThreads(db: Db, boardId: number): Promise<number> {
-  const row = await db.selectFrom('thread').select((eb) => eb.fn.countAll().as('n')).where('board_id', '=', boardId).executeTakeFirstOrThrow()
-  return Number(row.n)
+  return { threads: rows.map(({ total: _, ...t }) => t), total: Number(rows[0]?.total ?? 0) }
 }
 
 /** A thread by its address: the board and the thread's number on it. */

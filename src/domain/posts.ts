@@ -65,3 +65,21 @@ function parseThread(v: string): number | 'new' {
   if (!/^[1-9][0-9]{0,15}$/.test(v)) throw new DomainError(422, 'The signed text names no valid thread.')
   return Number(v)
 }
+
+/** Characters an excerpt of an opening post shows on its board's page. */
+export const EXCERPT_CHARS = 140
+
+/**
+ * The start of a post as plain text for a list: the text as the poster wrote it (never the stored
+ * HTML), whitespace folded to single spaces, cut between words near `max` characters, "…" when cut.
+ * Views escape it like any text.
+ */
+export function excerptOf(text: string, max = EXCERPT_CHARS): string {
+  const flat = text.replace(/\s+/g, ' ').trim()
+  if (flat.length <= max) return flat
+  let end = max
+  for (let i = 0; i < 30 && end > 0 && flat[end] !== ' '; i++) end--
+  if (flat[end] !== ' ') end = max
+  if (/[\uDC00-\uDFFF]/.test(flat[end] ?? '')) end-- // never inside a surrogate pair
+  return `${flat.slice(0, end).trimEnd()} …`
+}

@@ -5,7 +5,7 @@ import { cacheKey, cacheTag } from '../services/page-cache.ts'
 import { may } from '../services/access.ts'
 import { floodFor } from '../services/flood.ts'
 import { startThread } from '../services/posts.ts'
-import { boardAccess, openBoard, readBoardPage } from '../services/reading.ts'
+import { asksToBeIndexed, boardAccess, openBoard, readBoardPage } from '../services/reading.ts'
 import { html } from '../../views/html.ts'
 import { boardHead, boardPath, newThreadForm, postingClosed, threadList, type BoardHeadProps } from '../../views/pages/board.ts'
 import { floodBanner } from '../../views/partials/flood.ts'
@@ -36,7 +36,7 @@ export function boardRoutes(deps: Deps) {
         page: d.page,
         pages: d.pages,
       }
-      part = { meta, bytes: encode(html`${threadList(meta, d.threads)}${pager(boardPath(meta), d.page, d.pages)}`), tags: [cacheTag.board(d.board.id)] }
+      part = { meta, bytes: encode(html`${threadList(meta, d.threads, d.first)}${pager(boardPath(meta), d.page, d.pages)}`), tags: [cacheTag.board(d.board.id)] }
       deps.cache.set(key, part)
     }
     const m = part.meta
@@ -46,7 +46,8 @@ export function boardRoutes(deps: Deps) {
     return sendAround(c, deps, status, {
       title: m.board.name,
       feeds: boardFeeds(m.cell, m.board),
-      before: () => html`${boardHead(m)}${floodBanner(flood)}`,
+      indexable: asksToBeIndexed(at.board),
+      before: () => html`${boardHead(m, true)}${floodBanner(flood)}`,
       cached: part,
       after: () => (posting ? newThreadForm(m, place, viewerOf(c, deps), form, flood.cost) : postingClosed(m.board.posters ?? '', 'new-thread')),
       // In flood, the banner is built per request and the whole page is not kept: a flood ends by

@@ -68,7 +68,7 @@ export async function sendAround(
   c: C,
   deps: Deps,
   status: Status,
-  p: { title: string; feeds?: FeedLink[]; before: () => Html; cached: { bytes: Uint8Array; tags: readonly string[] }; after: () => Html; anonymous?: CacheKey },
+  p: { title: string; feeds?: FeedLink[]; indexable?: boolean; before: () => Html; cached: { bytes: Uint8Array; tags: readonly string[] }; after: () => Html; anonymous?: CacheKey },
 ) {
   const shared = status === 200 && p.anonymous && !c.get('session') ? p.anonymous : null
   if (shared) {
@@ -78,7 +78,7 @@ export async function sendAround(
       return sendPart(c, 200, whole) // shared: a 200
     }
   }
-  const { head, foot } = layoutParts({ title: p.title, viewer: viewerOf(c, deps), feeds: p.feeds })
+  const { head, foot } = layoutParts({ title: p.title, viewer: viewerOf(c, deps), feeds: p.feeds, indexable: p.indexable })
   const first = Buffer.from(head + p.before().toString())
   const last = Buffer.from(p.after().toString() + foot)
   // Only if rendering made no form token (and so no cookie) is the page truly the same for all.

@@ -5,7 +5,7 @@ import { cacheKey, cacheTag } from '../services/page-cache.ts'
 import { may } from '../services/access.ts'
 import { floodFor } from '../services/flood.ts'
 import { replyToThread } from '../services/posts.ts'
-import { boardAccess, findPostPage, openBoard, readSignedText, readThreadPage, type ReadableBoard } from '../services/reading.ts'
+import { asksToBeIndexed, boardAccess, findPostPage, openBoard, readSignedText, readThreadPage, type ReadableBoard } from '../services/reading.ts'
 import { html } from '../../views/html.ts'
 import { threadHead, threadPath, type ThreadHeadProps } from '../../views/pages/thread.ts'
 import { postingClosed } from '../../views/pages/board.ts'
@@ -62,6 +62,7 @@ export function threadRoutes(deps: Deps) {
     const posting = await may(deps, at.cell.id, at.board.post_tier, 'post', c.get('session'))
     return sendAround(c, deps, status, {
       title: m.thread.title,
+      indexable: asksToBeIndexed(at.board),
       before: () => html`${threadHead(m)}${floodBanner(flood)}`,
       cached: part,
       after: () => !posting ? postingClosed(m.board.posters ?? '', 'reply') : replyForm({ threadPath: path, place: placeOf(c, number), viewer: viewerOf(c, deps), form, inline: m.page === m.pages, cost: flood.cost }),

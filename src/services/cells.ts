@@ -1,4 +1,4 @@
-import { boardTiersNamed, insertBoard, listBoards, setBoardTiers } from '../db/boards.ts'
+import { boardTiersNamed, insertBoard, listBoards, setBoardIndexable, setBoardTiers } from '../db/boards.ts'
 import { findCell, insertCell, listCells, lockCell, putCellTiers } from '../db/cells.ts'
 import { ensureKey } from '../db/keys.ts'
 import { recordOperatorAction } from '../db/decision-log.ts'
@@ -112,6 +112,22 @@ export async function setBoardAccess(deps: Deps, input: { cell: string; board: s
   // Cached pages and places carry the board's tiers.
   await deps.cache.invalidate(cacheTag.board(board.id))
   return t
+}
+
+/**
+ * The operator says whether a board asks search engines to index it (CLI); logged in the cell's
+ * decision log, and its pages dropped (they carry a noindex or not). Only a board anyone reads may
+ * ask: robots.txt must never name a board read from a tier up, nor its pages invite a crawler.
+ */
+export async function setBoardIndexing(deps: Deps, input: { cell: string; board: string; indexable: boolean }): Promise<void> {
+  const { cell, board } = await findBoardOrThrow(deps, input.cell, input.board)
+  if (input.indexable && board.read_tier !== null) throw new DomainError(422, `The board "${board.slug}" is read from the tier ${board.read_tier} up: only a board anyone reads can ask to be indexed.`)
+  const at = coarseTime(deps.now(), deps.config.timeGranularityMs)
+  await deps.db.transaction().execute(async (tx) => {
+    await setBoardIndexable(tx, board.id, input.indexable)
+    await recordOperatorAction(tx, cell.id, input.indexable ? `asked search engines to index the board "${board.slug}"` : `asked search engines not to index the board "${board.slug}"`, at)
+  })
+  await deps.cache.invalidate(cacheTag.board(board.id))
 }
 
 /**

@@ -1,10 +1,10 @@
-import { findBoard, listBoards } from '../db/boards.ts'
+import { findBoard, listBoards, listIndexableBoards } from '../db/boards.ts'
 import { currentLine, findCell, listCells } from '../db/cells.ts'
 import { findKey } from '../db/keys.ts'
 import { lineHistory } from '../db/lines.ts'
 import { countPostsBefore, findSignedText, listPosts, type PostView } from '../db/posts.ts'
 import type { Board, Cell } from '../db/schema.ts'
-import { countThreads, findThread, listThreads, type ThreadListing } from '../db/threads.ts'
+import { findThread, listThreads, type ThreadListing } from '../db/threads.ts'
 import { DomainError, notFound } from '../domain/errors.ts'
 import type { Session } from '../ephemeral/sessions.ts'
 import type { Deps } from './deps.ts'
@@ -73,6 +73,14 @@ export const refusalToRead = (deps: Deps, board: Pick<Board, 'read_tier' | 'cell
 /** Whether anyone, with no session at all, may read the board: what may be published about it. */
 export const readableByAnyone = (board: Pick<Board, 'read_tier'>) => board.read_tier === null
 
+/** Whether a board's pages ask to be indexed: its operator said so, and anyone reads it (else robots.txt and every page say no). */
+export const asksToBeIndexed = (board: Pick<Board, 'read_tier' | 'indexable'>) => board.indexable === 1 && readableByAnyone(board)
+
+/** The addresses of the boards robots.txt lets crawlers in: those that ask to be indexed, and no other. */
+export async function indexableBoardPaths(deps: Deps): Promise<string[]> {
+  return (await listIndexableBoards(deps.db)).map((b) => `/c/${b.cell}/${b.board}`)
+}
+
 export const canRead = async (deps: Deps, board: Pick<Board, 'read_tier' | 'cell_id'>, session: Session | null) => (await refusalToRead(deps, board, session)) === null
 
 export async function assertCanRead(deps: Deps, board: Pick<Board, 'read_tier' | 'cell_id'>, session: Session | null): Promise<void> {
@@ -112,14 +120,15 @@ function checkPage(page: number, pages: number): void {
   if (page > pages) throw notFound('That page')
 }
 
-export type BoardPageData = Place & { page: number; pages: number; threads: ThreadListing[] }
+/** `first`: the number the page's first thread has in the board's list (numbering goes on across pages). */
+export type BoardPageData = Place & { page: number; pages: number; first: number; threads: ThreadListing[] }
 
 export async function readBoardPage(deps: Deps, at: ReadableBoard, page: number): Promise<BoardPageData> {
   const per = deps.config.threadsPerPage
-  const [threads, count] = await Promise.all([listThreads(deps.db, at.board.id, per, (page - 1) * per), countThreads(deps.db, at.board.id)])
-  const pages = pagesFor(count, per)
+  const { threads, total } = await listThreads(deps.db, at.board.id, per, (page - 1) * per)
+  const pages = pagesFor(total, per)
   checkPage(page, pages)
-  return { cell: at.cell, board: at.board, page, pages, threads }
+  return { cell: at.cell, board: at.board, page, pages, first: (page - 1) * per + 1, threads }
 }
 
 export type ThreadPageData = Place & { thread: { id: number; number: number; title: string; post_count: number }; page: number; pages: number; posts: PostView[] }

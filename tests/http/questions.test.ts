@@ -354,6 +354,7 @@ describe('no reputation', () => {
       '/k/:file{[0-9a-fA-F]{40,64}\\.asc}',
       '/privacy',
       '/questions',
+      '/robots.txt',
       '/search',
       '/static/:name{.+}',
     ])

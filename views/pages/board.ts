@@ -1,6 +1,7 @@
 import type { IssuedCost } from '../../src/domain/costs.ts'
 import { showTime } from '../../src/domain/time.ts'
 import { feedPaths } from '../../src/domain/feeds.ts'
+import { excerptOf } from '../../src/domain/posts.ts'
 import { html, type Html } from '../html.ts'
 import { boundFields, describedBy, fieldError, formMessage, identityNeeded, type FormState } from '../partials/forms.ts'
 import { costFields } from '../partials/cost.ts'
@@ -12,15 +13,17 @@ export type BoardHeadProps = {
   /** Who reads and who posts, as the page says it ("member and up"); null: anyone. */
   board: { slug: string; name: string; description: string; readers: string | null; posters: string | null }
 }
-export type ThreadRow = { number: number; title: string; post_count: number; last_post_at: string }
+/** `opening`: the start of the opening post's text as written (null once it is removed). */
+export type ThreadRow = { number: number; title: string; post_count: number; last_post_at: string; opening: string | null }
 
 export const boardPath = (p: BoardHeadProps) => `/c/${p.cell.slug}/${p.board.slug}`
 
-export function boardHead(p: BoardHeadProps): Html {
+/** `toForm`: link to the form to start a thread, at the page's foot (the served page has one; an archive none). */
+export function boardHead(p: BoardHeadProps, toForm = false): Html {
   return html`<nav class="crumbs"><a href="/c/${p.cell.slug}">${p.cell.name}</a> /</nav>
 <h1>${p.board.name}${readersTag(p.board.readers)}</h1>
 ${p.board.description ? html`<p>${p.board.description}</p>` : ''}
-<p class="feeds"><a href="${feedPaths.board(p.cell.slug, p.board.slug)}" type="application/atom+xml" hx-boost="false">Follow this board (Atom feed)</a></p>
+<p class="feeds">${toForm ? html`<a href="#new-thread">Start a thread</a> · ` : ''}<a href="${feedPaths.board(p.cell.slug, p.board.slug)}" type="application/atom+xml" hx-boost="false">Follow this board (Atom feed)</a></p>
 ${p.board.posters !== p.board.readers && p.board.posters !== null ? html`<p class="hint">Posting here is for the cell’s ${p.board.posters}.</p>` : ''}`
 }
 
@@ -31,12 +34,18 @@ export const readersTag = (readers: string | null): Html => (readers === null ? 
 export const postingClosed = (posters: string, id: string): Html =>
   html`<section id="${id}"><p class="hint">Only keys at this board’s post tier (${posters}) post here: to post, log in with one.</p></section>`
 
-/** The list of threads: the same for every viewer, so it is cached as bytes. */
-export function threadList(p: BoardHeadProps, threads: ThreadRow[]): Html {
+/**
+ * The list of threads: the same for every viewer, so it is cached as bytes. `first`: the number of
+ * the page's first thread, so numbering goes on across pages.
+ */
+export function threadList(p: BoardHeadProps, threads: ThreadRow[], first = 1): Html {
   if (threads.length === 0) return html`<p id="threads">No threads yet.</p>`
   const base = boardPath(p)
-  return html`<ol id="threads" class="threads">${threads.map(
-    (t) => html`<li><a href="${base}/t/${t.number}">${t.title}</a> <small>${t.post_count} ${t.post_count === 1 ? 'post' : 'posts'} · last ${showTime(t.last_post_at)}</small></li>`,
+  return html`<ol id="threads" class="threads" start="${first}">${threads.map(
+    (t) =>
+      html`<li><a href="${base}/t/${t.number}">${t.title}</a> <small>${t.post_count} ${t.post_count === 1 ? 'post' : 'posts'} · last ${showTime(t.last_post_at)}</small>${
+        t.opening === null ? '' : html`<p class="excerpt">${excerptOf(t.opening)}</p>`
+      }</li>`,
   )}</ol>`
 }
 

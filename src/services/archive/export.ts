@@ -170,7 +170,7 @@ async function writeBoard(deps: Deps, at: ReadableBoard, board: Board, page: Pag
     const d = await readBoardPage(deps, at, n)
     pages = d.pages
     const { id: _id, cell_id: _c, ...row } = board
-    await page(archiveFiles.board(board.slug, n), board.name, html`${boardHead(head)}${threadList(head, d.threads)}${pager(boardPath(head), d.page, d.pages)}`, {
+    await page(archiveFiles.board(board.slug, n), board.name, html`${boardHead(head)}${threadList(head, d.threads, d.first)}${pager(boardPath(head), d.page, d.pages)}`, {
       board: row,
       page: d.page,
       pages: d.pages,
