@@ -3,6 +3,7 @@
 // browsers, the keys and the PostgreSQL databases are tests/support's; nothing here copies them.
 // Everything listens on and talks to 127.0.0.1 only, and every loop has a time limit.
 import { execFileSync, spawn } from 'node:child_process'
+import http from 'node:http'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -307,4 +308,48 @@ export async function query<T>(where: Where, sql: string, ...params: unknown[]):
 export function checkNumbers(numbers: number[], acked: number[], before: number, after = numbers.length) {
   const [present, ackedSet] = [new Set(numbers), new Set(acked)]
   return { stored: after - before, lost: [...ackedSet].filter((n) => !present.has(n)).length, unacknowledged: after - before - ackedSet.size, duplicates: acked.length - ackedSet.size, contiguous: numbers.every((n, i) => n === i + 1) }
+}
+
+/** The headers Tor Browser sends for a page (its Accept-Encoding is what matters here). */
+export const TOR_BROWSER = {
+  'user-agent': 'Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101 Firefox/128.0',
+  accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
+  'accept-language': 'en-US,en;q=0.5',
+  'accept-encoding': 'gzip, deflate',
+  'upgrade-insecure-requests': '1',
+}
+
+/** A response's body as it crosses the wire (not decompressed), and its Content-Encoding. */
+export function wireGet(url: string, headers: Record<string, string> = {}): Promise<{ bytes: number; encoding: string | null; status: number }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { headers: { ...TOR_BROWSER, ...headers } }, (res) => {
+      let bytes = 0
+      res.on('data', (d: Buffer) => (bytes += d.length))
+      res.on('end', () => resolve({ bytes, encoding: (res.headers['content-encoding'] as string | undefined) ?? null, status: res.statusCode ?? 0 }))
+      res.on('error', reject)
+    }).on('error', reject)
+  })
+}
+
+/**
+ * A first visit's bytes on the wire: the page, its style sheets, and (JS on) its scripts with the
+ * modules they import at once (`import … from './x.js'`; not the ones loaded only when used).
+ */
+export async function firstVisit(base: string, path: string, pageText: string, headers: Record<string, string> = {}) {
+  const page = await wireGet(base + path, headers)
+  const css = [...pageText.matchAll(/<link rel="stylesheet" href="([^"]+)"/g)].map((m) => m[1]!)
+  let cssBytes = 0
+  for (const href of css) cssBytes += (await wireGet(base + href)).bytes
+  const seen = new Set<string>()
+  const queue = [...pageText.matchAll(/<script[^>]*\bsrc="([^"]+)"/g)].map((m) => m[1]!)
+  let jsBytes = 0
+  while (queue.length) {
+    const src = queue.shift()!
+    if (seen.has(src)) continue
+    seen.add(src)
+    jsBytes += (await wireGet(base + src)).bytes
+    const text = await (await fetch(base + src)).text()
+    for (const m of text.matchAll(/(?:^|[;\n}])\s*import\s[^'"()]*?from\s*['"](\.{1,2}\/[^'"]+)['"]/g)) queue.push(new URL(m[1]!, base + src).pathname)
+  }
+  return { page: page.bytes, encoding: page.encoding, jsOff: page.bytes + cssBytes, jsOn: page.bytes + cssBytes + jsBytes, scripts: [...seen] }
 }

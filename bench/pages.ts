@@ -20,8 +20,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { tokensOf } from '../tests/support/forms.ts'
 import {
-  backendCpu, checkNumbers, commandCpu, disposable, fetchPage, fmt, header, load, load1, log, makePgDatabase, median, meter, num, onNode, only, pct, PROFILE, query, REDIS_URL,
-  runsOf, samePage, sleep, startCeiling, startNode, submitLoop, type Load, type Page, type Probe, type Proc, type Visitor, type Where,
+  backendCpu, checkNumbers, commandCpu, disposable, fetchPage, firstVisit, fmt, header, load, load1, log, makePgDatabase, median, meter, num, onNode, only, pct, PROFILE, query, REDIS_URL,
+  runsOf, samePage, sleep, startCeiling, startNode, submitLoop, wireGet, type Load, type Page, type Probe, type Proc, type Visitor, type Where,
 } from './harness.ts'
 import { fixtureLines, seed, type Seeded } from './seed.ts'
 
@@ -64,7 +64,8 @@ async function postOn(nodes: Proc[], posters: Visitor[], s: Seeded, extra: Probe
   return p
 }
 type Posting = Awaited<ReturnType<typeof postOn>> & ReturnType<typeof checkNumbers>
-type Run = { loads: Record<string, Load>; posting: Posting[]; chrome: ReturnType<typeof chromeOf>; readerChrome: ReturnType<typeof chromeOf>; load1: string; output: string }
+type Wire = Awaited<ReturnType<typeof firstVisit>> & { reader: number; readerEncoding: string | null }
+type Run = { loads: Record<string, Load>; posting: Posting[]; chrome: ReturnType<typeof chromeOf>; readerChrome: ReturnType<typeof chromeOf>; wire: Wire; load1: string; output: string }
 
 async function oneRun(n: number): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'cellboard-bench-'))
@@ -95,6 +96,10 @@ async function oneRun(n: number): Promise<Run> {
       for (let i = 0; i < (PROFILE.length ? 0 : NODES); i++) procs.push((ceilings[name]![i] = await startCeiling(dir, `${name}${i}`, page, path)))
     }
     log(`  thread page ${fmt(thread.bytes.length)} B (chrome ${fmt(chrome.chrome)} B; logged-in ${fmt(readerPage.bytes.length)} B), board page ${fmt(board.bytes.length)} B; c=${C}, d=${DURATION} s, warm-up ${WARMUP} s`)
+    // On the wire, as Tor Browser asks for it (Accept-Encoding: gzip, deflate).
+    const visit = await firstVisit(a.url, s.threadPath, thread.text)
+    const readerWire = await wireGet(a.url + s.threadPath, { cookie: reader.cookie })
+    const wire: Wire = { ...visit, reader: readerWire.bytes, readerEncoding: readerWire.encoding }
 
     const L = async (key: string, on: Proc[], path: string | null, headers?: Record<string, string>) => {
       const targets = on.map((p) => ({ url: p.url + (path ?? ''), connections: Math.max(1, Math.round(C / on.length)), headers }))
@@ -131,7 +136,7 @@ async function oneRun(n: number): Promise<Run> {
     const stored = await numbers(s)
     const posting = phases.map((ph, i) => ({ ...ph, ...checkNumbers(stored, ph.acked, ph.before, phases[i + 1]?.before ?? stored.length) }))
     for (const p of posting) log(`  check, ${p.nodes} node(s): acknowledged ${p.acked.length}, stored ${p.stored}, lost ${p.lost}, stored unacknowledged ${p.unacknowledged}, duplicates ${p.duplicates}, numbers 1..n ${p.contiguous}`)
-    return { loads, posting, chrome, readerChrome, load1: `${load1Start} → ${load1()}`, output: procs.map((p) => p.output()).join('') }
+    return { loads, posting, chrome, readerChrome, wire, load1: `${load1Start} → ${load1()}`, output: procs.map((p) => p.output()).join('') }
   } finally {
     for (const p of procs) await p.stop()
     await pgdb?.drop()
@@ -162,6 +167,13 @@ for (const [p, q] of [['thread', 'thread ceiling'], ['reader', 'thread ceiling']
 const [c, rc] = [runs[0]!.chrome, runs[0]!.readerChrome]
 log(`thread page (run 1): ${fmt(c.pageBytes)} B = 200 stored post bodies ${fmt(c.bodyBytes)} B + chrome ${fmt(c.chrome)} B (shell ${fmt(c.shellBytes)} B + ${c.perPost.toFixed(1)} B per post)  goal ≤ ${GOAL.chromeBytes} B: ${c.chrome <= GOAL.chromeBytes ? 'met' : 'NOT met'}`)
 log(`  logged-in reader's page: ${fmt(rc.pageBytes)} B, chrome ${fmt(rc.chrome)} B (shell ${fmt(rc.shellBytes)} B)`)
+const w = runs[0]!.wire
+const met = (x: number, goal: number) => `goal ≤ ${fmt(goal)} B: ${x <= goal ? 'met' : 'NOT met'}`
+log(`on the wire as Tor Browser asks (gzip, deflate), bodies only (run 1):`)
+log(`  thread page (200 replies), ${w.encoding ?? 'uncompressed'}: ${fmt(w.page)} B  ${met(w.page, 6 * 1024)}`)
+log(`  first visit, JS off (page + CSS): ${fmt(w.jsOff)} B  ${met(w.jsOff, 8 * 1024)}`)
+log(`  first visit, JS on (+ ${w.scripts.length} scripts: ${w.scripts.join(', ')}): ${fmt(w.jsOn)} B  ${met(w.jsOn, 30 * 1024)}`)
+log(`  logged-in reader's thread page, ${w.readerEncoding ?? 'uncompressed'}: ${fmt(w.reader)} B`)
 for (let i = 0; i < runs[0]!.posting.length; i++) {
   const ps = runs.map((r) => r.posting[i]!)
   const all = (f: (p: Posting) => unknown) => ps.map(f).join('/')
