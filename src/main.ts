@@ -1,5 +1,7 @@
+import { createServer as createNodeServer, type RequestListener, type ServerOptions } from 'node:http'
 import { serve } from '@hono/node-server'
 import { createApp } from './app.ts'
+import { wholePageBeforeApp } from './http/middleware/whole-page-cache.ts'
 import { openDeps } from './compose.ts'
 import { loadConfig } from './config.ts'
 import { ensureDefaultCell } from './services/cells.ts'
@@ -39,7 +41,11 @@ const serverOptions = {
   keepAliveTimeout: config.keepAliveTimeoutMs,
   connectionsCheckingInterval: 1000,
 }
-const server = serve({ fetch: createApp(deps).fetch, hostname: config.host, port: config.port, serverOptions }, (info) => {
+// A page cached whole for readers without a session is written before Hono sees the request
+// (http/middleware/whole-page-cache.ts); everything else goes to the app.
+const cached = wholePageBeforeApp(deps)
+const createServer = ((options: ServerOptions, app: RequestListener) => createNodeServer(options, (req, res) => cached(req, res) || app(req, res))) as typeof createNodeServer
+const server = serve({ fetch: createApp(deps).fetch, hostname: config.host, port: config.port, serverOptions, createServer }, (info) => {
   console.log(`cellboard: listening on http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port} (${storage.dialect}${config.redisUrl ? ', redis' : ''})`)
 })
 // Past the cap, Node closes a new connection at once instead of letting it wait for memory.

@@ -41,8 +41,8 @@ export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.req.header('HX-Request') === 'true' && !h.get('Content-Type')?.startsWith('text/html')) h.set('HX-Reswap', 'none')
 }
 
-const PAGE_HEADERS = { ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=UTF-8' }
-const GZIP_PAGE_HEADERS = { ...PAGE_HEADERS, 'Content-Encoding': 'gzip' }
+export const PAGE_HEADERS = { ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=UTF-8' }
+export const GZIP_PAGE_HEADERS = { ...PAGE_HEADERS, 'Content-Encoding': 'gzip' }
 const DEFLATE_PAGE_HEADERS = { ...PAGE_HEADERS, 'Content-Encoding': 'deflate' }
 
 /** An HTML page's bytes, with every header given at once as a plain object (the fast path). */

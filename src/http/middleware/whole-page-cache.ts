@@ -3,7 +3,9 @@ import type { Deps } from '../../services/deps.ts'
 import { cacheKey, type CachedPart, type CacheKey } from '../../services/page-cache.ts'
 import { cookieName } from '../cookies.ts'
 import type { AppEnv } from '../env.ts'
-import { sendPart } from './security-headers.ts'
+import { GZIP_PAGE_HEADERS, PAGE_HEADERS, sendPart } from './security-headers.ts'
+import { acceptsGzip } from '../compression.ts'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 
 /**
  * The cache key of a GET's address, for pages the same for every reader without a session: the
@@ -12,8 +14,12 @@ import { sendPart } from './security-headers.ts'
 export function addressKey(c: Context): CacheKey | null {
   const url = c.req.url
   const q = url.indexOf('?')
-  if (q >= 0 && !/^\?page=[1-9][0-9]{0,5}$/.test(url.slice(q))) return null
-  return cacheKey.address(`${c.req.path}${q >= 0 ? url.slice(q) : ''}`)
+  return addressKeyOf(c.req.path, q >= 0 ? url.slice(q) : '')
+}
+
+function addressKeyOf(path: string, query: string): CacheKey | null {
+  if (query !== '' && !/^\?page=[1-9][0-9]{0,5}$/.test(query)) return null
+  return cacheKey.address(`${path}${query}`)
 }
 
 /** Keep a whole page under its address too, for the next reader without a session (below). */
@@ -37,5 +43,28 @@ export function wholePageCache(deps: Pick<Deps, 'cache' | 'config'>): Middleware
       if (whole) return sendPart(c, 200, whole)
     }
     await next()
+  }
+}
+
+/**
+ * The same, one step earlier: before Hono, on Node's own request and response (main.ts). A hit
+ * there costs what sending the bytes from bare node:http costs, without building a Request, a
+ * context and a Response it does not need. The rules are the middleware's; anything it is unsure
+ * of (a %-escape, an absolute URL, HEAD) goes on to the app, which answers it the long way.
+ */
+export function wholePageBeforeApp(deps: Pick<Deps, 'cache' | 'config'>): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const session = `${cookieName(deps.config, 'session')}=`
+  return (req, res) => {
+    const url = req.url
+    if (req.method !== 'GET' || !url || url[0] !== '/' || url.includes('%') || req.headers['hx-request'] !== undefined || req.headers.cookie?.includes(session)) return false
+    const q = url.indexOf('?')
+    const key = q >= 0 ? addressKeyOf(url.slice(0, q), url.slice(q)) : addressKeyOf(url, '')
+    const whole = key ? deps.cache.get(key) : undefined
+    if (!whole) return false
+    const gzip = whole.gzip !== undefined && acceptsGzip(req.headers['accept-encoding'])
+    const body = gzip ? whole.gzip! : whole.bytes
+    res.writeHead(200, { ...(gzip ? GZIP_PAGE_HEADERS : PAGE_HEADERS), 'Content-Length': String(body.length) })
+    res.end(body)
+    return true
   }
 }

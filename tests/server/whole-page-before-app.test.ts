@@ -1,0 +1,68 @@
+import http from 'node:http'
+import { rmSync } from 'node:fs'
+import { gunzipSync } from 'node:zlib'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RunningServer, startServer } from '../support/server.ts'
+
+// Issue 15: a page cached whole for readers without a session is written by src/main.ts before
+// Hono sees the request. It must be the very page the app would send: same status, same headers
+// (security headers, Vary, encoding), same bytes, and nothing else may take that way.
+type Got = { status: number; headers: Record<string, string>; raw: string[]; body: Buffer }
+function get(url: string, headers: Record<string, string> = {}): Promise<Got> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { headers }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (d: Buffer) => chunks.push(d))
+      res.on('end', () => {
+        const h: Record<string, string> = {}
+        for (const [k, v] of Object.entries(res.headers)) if (k !== 'date' && k !== 'connection' && k !== 'keep-alive') h[k] = String(v)
+        resolve({ status: res.statusCode!, headers: h, raw: res.rawHeaders.filter((_, i) => i % 2 === 0), body: Buffer.concat(chunks) })
+      })
+    }).on('error', reject)
+  })
+}
+// The app (Hono's adapter) writes header names in lower case; main.ts's early path writes them as
+// security-headers.ts spells them: which way a response took shows in its raw header names.
+const tookEarlyPath = (g: Got) => g.raw.includes('Content-Security-Policy')
+
+describe('a whole cached page, before the app', () => {
+  let server: RunningServer
+  beforeAll(async () => {
+    server = await startServer()
+  })
+  afterAll(async () => {
+    await server?.stop()
+    if (server) rmSync(server.dataDir, { recursive: true, force: true })
+  })
+
+  it('the second reader gets what the first got, headers and bytes, without the app; gzipped or not', async () => {
+    for (const ae of [{ 'accept-encoding': 'gzip, deflate' }, {}]) {
+      for (const path of ['/c/lobby/general', '/c/lobby/general?page=1']) {
+        const first = await get(server.url + path, ae)
+        const second = await get(server.url + path, ae)
+        expect(first.status).toBe(200)
+        expect(tookEarlyPath(second), path).toBe(true)
+        expect(second.headers).toEqual(first.headers)
+        expect(second.body.equals(first.body)).toBe(true)
+        expect(second.headers['content-security-policy']).toContain("default-src 'none'")
+        expect(second.headers['vary']).toBe('HX-Request, Accept-Encoding')
+        const html = ae['accept-encoding' as keyof typeof ae] ? gunzipSync(second.body).toString() : second.body.toString()
+        expect(html).toContain('</html>')
+      }
+    }
+  })
+
+  it('what it must not answer goes to the app: htmx, a session cookie, HEAD, other queries, escapes', async () => {
+    const page = server.url + '/c/lobby/general'
+    await get(page)
+    expect(tookEarlyPath(await get(page))).toBe(true)
+    for (const [label, g] of [
+      ['htmx', await get(page, { 'hx-request': 'true' })],
+      ['session cookie', await get(page, { cookie: 'cb_session=abc' })],
+      ['other query', await get(page + '?q=1')],
+      ['escape', await get(server.url + '/c/lobby/gener%61l')],
+    ] as const) {
+      expect(tookEarlyPath(g), label).toBe(false)
+    }
+  })
+})
