@@ -115,6 +115,12 @@ function answerPosts(p: { text: string; answer: string; reference: string | null
   }
 }
 
+/** A principle's text as a summary quotes it: its first 80 characters (never half of one). */
+const shortly = (text: string) => {
+  const chars = Array.from(text)
+  return chars.length > 80 ? `${chars.slice(0, 79).join('')}…` : text
+}
+
 // ----- The kinds -------------------------------------------------------------------------------
 
 export const QUESTION_KINDS = {
@@ -187,7 +193,7 @@ export const QUESTION_KINDS = {
       // Null: the principle it named was already replaced or removed by an earlier decision.
       if (texts) await insertLineVersion(tx, { cellId: question.cell_id, version: now.version + 1, createdAt: closedAt, questionId: question.id }, texts)
     },
-    summary: (p) => (p.change === 'add' ? 'add a principle' : `${p.change} principle ${p.principle}`),
+    summary: (p) => (p.change === 'add' ? `add the principle “${shortly(p.text!)}”` : p.change === 'replace' ? `replace principle ${p.principle} with “${shortly(p.text!)}”` : `remove principle ${p.principle}`),
   }),
 
   admit_key: entry({
