@@ -48,8 +48,10 @@ import { formError, refusedForm } from '../views/partials/forms.ts'
 //   GET  /c/:cell/search                         the same, in one cell
 //   GET  /c/:cell/:board                         threads by last activity              http/boards.ts
 //   POST /c/:cell/:board                         start a thread
+//   POST /c/:cell/:board/preview                 the new thread as it would appear; nothing stored (htmx: the preview alone)
 //   GET  /c/:cell/:board/t/:thread               posts, oldest first                   http/threads.ts
 //   POST /c/:cell/:board/t/:thread               reply (htmx: the new post as a fragment)
+//   POST /c/:cell/:board/t/:thread/preview       the reply as it would appear; nothing stored (htmx: the preview alone)
 //   GET  /c/:cell/:board/t/:thread/p/:n          → the page that shows post N
 //   GET  /c/:cell/:board/t/:thread/p/:file       N.asc: the post's signed text
 //   ALL  /c/:cell/:board/*                       anything else under a board: refused like the board, or 404

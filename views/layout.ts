@@ -34,7 +34,7 @@ function identityBar(v: Viewer): Html {
   const id = v.identity
   if (!id) return html`<a href="/identity">Take an identity</a>`
   // Burning is on the identity page only: one stray click in the header would end it for good.
-  const questions = v.openQuestions > 0 ? html`<a href="/questions" class="open-questions">${v.openQuestions} open question${v.openQuestions === 1 ? '' : 's'}</a> ` : ''
+  const questions = v.openQuestions > 0 ? html`<a href="/questions" class="open-questions" title="Open questions waiting for your ballot">${v.openQuestions} open question${v.openQuestions === 1 ? '' : 's'}</a> ` : ''
   return html`${questions}<a href="/identity" title="${id.fingerprint}">${id.pseudonym.handle} <code>${id.pseudonym.short}</code></a>`
 }
 

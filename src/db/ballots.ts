@@ -35,6 +35,17 @@ export async function countBallots(db: Db, questionId: number): Promise<number> 
   return Number(row.n)
 }
 
+/** The ballot this key cast on the question, if any: for its voter's eyes only (the page is per session, never cached). */
+export function ballotOf(db: Db, questionId: number, fingerprint: string) {
+  return db
+    .selectFrom('ballot')
+    .innerJoin('public_key', 'public_key.id', 'ballot.key_id')
+    .select(['ballot.choice', 'ballot.signing', 'ballot.cast_at', 'public_key.fingerprint'])
+    .where('ballot.question_id', '=', questionId)
+    .where('public_key.fingerprint', '=', fingerprint)
+    .executeTakeFirst()
+}
+
 export function ballotsOf(db: Db, questionId: number) {
   return db
     .selectFrom('ballot')

@@ -31,15 +31,17 @@ export function closedQuestions(db: Db, cellId: number): Promise<Question[]> {
   return db.selectFrom('question').selectAll().where('cell_id', '=', cellId).where('status', '=', 'closed').orderBy('id', 'desc').execute()
 }
 
-/** Open questions, in every cell, on which this key may vote. */
+/** How many open questions wait for this key's ballot (those it has voted on wait no more). */
 export async function countOpenFor(db: Db, fingerprint: string): Promise<number> {
   const row = await db
     .selectFrom('question')
     .innerJoin('eligible_voter', 'eligible_voter.question_id', 'question.id')
     .innerJoin('public_key', 'public_key.id', 'eligible_voter.key_id')
+    .leftJoin('ballot', (j) => j.onRef('ballot.question_id', '=', 'question.id').onRef('ballot.key_id', '=', 'eligible_voter.key_id'))
     .select((eb) => eb.fn.countAll().as('n'))
     .where('public_key.fingerprint', '=', fingerprint)
     .where('question.status', '=', 'open')
+    .where('ballot.id', 'is', null)
     .executeTakeFirstOrThrow()
   return Number(row.n)
 }
@@ -61,13 +63,15 @@ export function dueQuestions(db: Db, nowIso: string): Promise<Question[]> {
 
 
 /** Open questions in every cell on which a key may vote, for its own list. */
+/** Open questions, in every cell, on which this key may vote, each with its ballot's id if it has cast one. */
 export function openQuestionsFor(db: Db, fingerprint: string) {
   return db
     .selectFrom('question')
     .innerJoin('eligible_voter', 'eligible_voter.question_id', 'question.id')
     .innerJoin('public_key', 'public_key.id', 'eligible_voter.key_id')
     .innerJoin('cell', 'cell.id', 'question.cell_id')
-    .select(['question.number', 'question.kind', 'question.deadline', 'cell.slug'])
+    .leftJoin('ballot', (j) => j.onRef('ballot.question_id', '=', 'question.id').onRef('ballot.key_id', '=', 'eligible_voter.key_id'))
+    .select(['question.number', 'question.kind', 'question.deadline', 'cell.slug', 'ballot.id as ballot_id'])
     .where('public_key.fingerprint', '=', fingerprint)
     .where('question.status', '=', 'open')
     .orderBy('question.deadline')

@@ -33,3 +33,27 @@ export function validateFields<T extends Record<string, () => unknown>>(checks: 
   if (Object.keys(fields).length > 0) throw new DomainError(status, message, fields)
   return out as { [K in keyof T]: ReturnType<T[K]> }
 }
+
+/**
+ * Run every check, those that look things up too (awaited one after another, in order), so a form
+ * shows all its problems at once. A refusal that is no field's (403, or one with no field named)
+ * is not a form problem: the first such is thrown as it is. One problem alone keeps its own
+ * message; several are told with `message`, each beside its field.
+ */
+export async function validateEveryField<T extends Record<string, () => unknown>>(checks: T, message: string): Promise<{ [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
+  const out: Record<string, unknown> = {}
+  const refused: DomainError[] = []
+  for (const [name, check] of Object.entries(checks)) {
+    try {
+      out[name] = await check()
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e
+      refused.push(e)
+    }
+  }
+  if (refused.length === 0) return out as { [K in keyof T]: Awaited<ReturnType<T[K]>> }
+  const other = refused.find((e) => (e.status !== 400 && e.status !== 422) || Object.keys(e.fields).length === 0)
+  if (other) throw other
+  if (refused.length === 1) throw refused[0]
+  throw new DomainError(refused.some((e) => e.status === 400) ? 400 : 422, message, Object.assign({}, ...refused.map((e) => e.fields)))
+}

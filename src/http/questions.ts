@@ -31,7 +31,7 @@ export function questionRoutes(deps: Deps) {
 
   async function renderQuestion(c: C, form: FormState, status: Status) {
     const d = await readQuestion(deps, c.req.param('cell')!, questionNumber(c), c.get('session'))
-    return sendPage(c, deps, status, `Question ${d.item.q.number}`, questionMain({ cell: d.cell, item: d.item, viewer: viewerOf(c, deps), form, decision: d.decision }))
+    return sendPage(c, deps, status, `Question ${d.item.q.number}`, questionMain({ cell: d.cell, item: d.item, viewer: viewerOf(c, deps), form, decision: d.decision, mine: d.mine }))
   }
 
   return new Hono<AppEnv>()

@@ -4,15 +4,16 @@ import type { Deps } from '../services/deps.ts'
 import { cacheKey, cacheTag } from '../services/page-cache.ts'
 import { may } from '../services/access.ts'
 import { floodFor } from '../services/flood.ts'
-import { replyToThread } from '../services/posts.ts'
+import { previewReply, replyToThread } from '../services/posts.ts'
 import { asksToBeIndexed, boardAccess, findPostPage, openBoard, readSignedText, readThreadPage, type ReadableBoard } from '../services/reading.ts'
-import { html } from '../../views/html.ts'
+import { html, type Html } from '../../views/html.ts'
 import { threadHead, threadPath, type ThreadHeadProps } from '../../views/pages/thread.ts'
 import { postingClosed } from '../../views/pages/board.ts'
 import { floodBanner } from '../../views/partials/flood.ts'
 import { emptyForm, type FormState, refusedForm } from '../../views/partials/forms.ts'
 import { pager } from '../../views/partials/pager.ts'
 import { postArticle } from '../../views/partials/post.ts'
+import { postPreview } from '../../views/partials/preview.ts'
 import { replyForm } from '../../views/partials/reply-form.ts'
 import type { Place } from '../../views/partials/signing.ts'
 import type { AppEnv } from './env.ts'
@@ -51,7 +52,7 @@ export function threadRoutes(deps: Deps) {
     return part
   }
 
-  async function renderThread(c: C, number: number | null, page: number | 'last' | null, form: FormState, status: Status) {
+  async function renderThread(c: C, number: number | null, page: number | 'last' | null, form: FormState, status: Status, preview?: Html) {
     const at = await open(c)
     if (number === null || page === null) throw notFound('That page')
     let part = await threadPart(at, number, page === 'last' ? 1 : page)
@@ -65,9 +66,9 @@ export function threadRoutes(deps: Deps) {
       indexable: asksToBeIndexed(at.board),
       before: () => html`${threadHead(m)}${floodBanner(flood)}`,
       cached: part,
-      after: () => !posting ? postingClosed(m.board.posters ?? '', 'reply') : replyForm({ threadPath: path, place: placeOf(c, number), viewer: viewerOf(c, deps), form, inline: m.page === m.pages, cost: flood.cost }),
+      after: () => !posting ? postingClosed(m.board.posters ?? '', 'reply') : replyForm({ threadPath: path, place: placeOf(c, number), viewer: viewerOf(c, deps), form, inline: m.page === m.pages, cost: flood.cost, preview }),
       // As for a board page: in flood, not kept whole (the flood ends with no write to drop it).
-      anonymous: flood.inFlood ? undefined : cacheKey.whole(cacheKey.threadPage(at.board.id, number, m.page)),
+      anonymous: flood.inFlood || preview ? undefined : cacheKey.whole(cacheKey.threadPage(at.board.id, number, m.page)),
     })
   }
 
@@ -114,6 +115,33 @@ export function threadRoutes(deps: Deps) {
           c.header('HX-Reswap', 'outerHTML')
           const path = `/c/${c.req.param('cell')}/${c.req.param('board')}/t/${number}`
           return c.html(replyForm({ threadPath: path, place: placeOf(c, number), viewer: viewerOf(c, deps), form: state, inline: true, cost }), status)
+        },
+      )
+    })
+    // The reply form's Preview button: the same checks as posting, nothing stored or paid, the
+    // thread's last page with the form again (htmx: the preview alone, into the form's slot).
+    .post(`${THREAD}/preview`, async (c) => {
+      const number = parseId(c.req.param('thread'))
+      if (number === null) {
+        await open(c)
+        throw notFound('That thread')
+      }
+      const form = c.get('form')
+      const body = form.body ?? ''
+      const kept = (e: { fields?: Record<string, string>; message?: string }) => refusedForm({ body, signed: form.signed }, e)
+      return orFormAgain(
+        async () => {
+          const shown = postPreview(await previewReply(deps, whoOf(c), { cell: c.req.param('cell'), board: c.req.param('board'), thread: number, body, signed: form.signed, cost: form }))
+          if (isHtmx(c)) return c.html(shown)
+          return renderThread(c, number, 'last', kept({}), 200, shown)
+        },
+        async (e, status) => {
+          if (!isHtmx(c)) return renderThread(c, number, 'last', kept(e), status)
+          const { cost } = await floodFor(deps, await open(c), c.get('session'))
+          c.header('HX-Retarget', '#reply')
+          c.header('HX-Reswap', 'outerHTML')
+          const path = `/c/${c.req.param('cell')}/${c.req.param('board')}/t/${number}`
+          return c.html(replyForm({ threadPath: path, place: placeOf(c, number), viewer: viewerOf(c, deps), form: kept(e), inline: true, cost }), status)
         },
       )
     })

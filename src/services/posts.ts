@@ -1,6 +1,5 @@
 import { ensureKey } from '../db/keys.ts'
 import { appendPost } from '../db/posts.ts'
-import type { Board, Cell } from '../db/schema.ts'
 import { findThread, insertThread } from '../db/threads.ts'
 import { DomainError, notFound, validateFields } from '../domain/errors.ts'
 import { renderPostBody } from '../domain/markdown.ts'
@@ -45,17 +44,28 @@ export type PostInput = {
 
 type Signed = { signing: Signing; signedText: string | null; title: string; body: string }
 
-/**
- * Decide what is published and how it is signed, in this order: a pasted clearsigned text (the
- * post is then exactly the signed text); a browser's detached signature over the fields; the
- * server's signature with a disposable key; otherwise the post is session-attested (the server
- * vouches only that the session proved the key).
- */
-async function signPost(deps: Deps, session: Session, where: { cell: Pick<Cell, 'slug'>; board: Pick<Board, 'slug'>; thread: number | 'new' }, input: PostInput, createdAt: string): Promise<Signed> {
-  const place = { site: deps.config.siteId, cell: where.cell.slug, board: where.board.slug, thread: where.thread }
-  const isNew = where.thread === 'new'
+/** A post's text as checked, before anything is signed or stored: what posting and previewing share. */
+type Checked =
+  | { pasted: true; armored: string; title: string; body: string }
+  | { pasted: false; title: string; body: string; text: string }
 
+const BOTH_BOXES = 'You filled both the text box and the clearsigned box, so nothing was posted: only one can be. To post the clearsigned text, empty the title and text boxes; to post the plain text instead, empty the clearsigned box.'
+
+/**
+ * Check what a form would post, as posting does and in its order, without signing or storing: a
+ * pasted clearsigned text (the post is then exactly the signed text) is verified and read, or
+ * else the plain fields are. A form with both filled is refused: which one the person meant is
+ * theirs to say, not ours to guess after the fact.
+ */
+async function checkPost(deps: Deps, session: Session, place: Place, input: PostInput): Promise<Checked> {
+  const isNew = place.thread === 'new'
   if (input.signed?.trim()) {
+    if (input.body.trim() || input.title.trim()) {
+      throw new DomainError(422, BOTH_BOXES, {
+        signed: 'Empty this box to post the plain text instead.',
+        body: 'Empty the title and text to post the clearsigned text instead.',
+      })
+    }
     const verified = await verifyClearsigned(input.signed, session.armoredPublic, new Date(deps.now()))
     const p = parsePostText(verified.text)
     for (const k of ['site', 'cell', 'board', 'thread'] as const) {
@@ -68,17 +78,81 @@ async function signPost(deps: Deps, session: Session, where: { cell: Pick<Cell, 
       'The signed text cannot be posted: see the message beside the box.',
     )
     if (isNew && v.title !== p.title) throw new DomainError(422, 'Remove spaces around the title, sign again and paste.', { signed: 'The title has spaces around it.' })
-    return { signing: 'gpg-signed', signedText: verified.armored, title: v.title, body: v.body }
+    return { pasted: true, armored: verified.armored, title: v.title, body: v.body }
   }
 
   const v = validateFields(
     { title: () => (isNew ? checkLine('title', input.title, deps.config.titleMax) : ''), body: () => checkBody('body', input.body, deps.config.bodyMax) },
     isNew ? 'The thread was not started: see the messages beside the fields.' : 'The reply was not posted: see the message beside the field.',
   )
-  const text = canonicalPostText({ ...place, title: isNew ? v.title : null, body: v.body })
-  if (input.signature?.trim()) return { signing: 'browser', signedText: await verifyDetached(text, input.signature, session.armoredPublic, new Date(deps.now())), ...v }
-  if (session.kind === 'disposable' && session.armoredPrivate) return { signing: 'disposable', signedText: await clearsign(text, session.armoredPrivate, new Date(createdAt)), ...v }
+  return { pasted: false, ...v, text: canonicalPostText({ ...place, title: isNew ? v.title : null, body: v.body }) }
+}
+
+/**
+ * Decide how the checked post is signed, in this order: a pasted clearsigned text; a browser's
+ * detached signature over the fields; the server's signature with a disposable key; otherwise the
+ * post is session-attested (the server vouches only that the session proved the key).
+ */
+async function signPost(deps: Deps, session: Session, place: Place, input: PostInput, createdAt: string): Promise<Signed> {
+  const c = await checkPost(deps, session, place, input)
+  const v = { title: c.title, body: c.body }
+  if (c.pasted) return { signing: 'gpg-signed', signedText: c.armored, ...v }
+  if (input.signature?.trim()) return { signing: 'browser', signedText: await verifyDetached(c.text, input.signature, session.armoredPublic, new Date(deps.now())), ...v }
+  if (session.kind === 'disposable' && session.armoredPrivate) return { signing: 'disposable', signedText: await clearsign(c.text, session.armoredPrivate, new Date(createdAt)), ...v }
   return { signing: 'session-attested', signedText: null, ...v }
+}
+
+/** Where a post goes: what its canonical text names. */
+type Place = { site: string; cell: string; board: string; thread: number | 'new' }
+
+/** The checks a post passes before its text is looked at: the board, the thread, who sends it, the post tier. */
+async function openForPosting(deps: Deps, who: Who, input: { cell: string; board: string; thread: number | 'new' }, doing: string) {
+  const { cell, board } = await openBoard(deps, input.cell, input.board, who.session)
+  const existing = input.thread === 'new' ? null : await findThread(deps.db, board.id, input.thread)
+  if (input.thread !== 'new' && !existing) throw notFound('That thread')
+  const session = requireSession(who, doing)
+  await assertKeyStillValid(deps, session)
+  // A board posted to from a tier up (services/access.ts); readers below it may read, not post.
+  const refused = await refusal(deps, cell.id, board.post_tier, 'post', session)
+  if (refused) throw refused
+  return { cell, board, existing, session }
+}
+
+/** A post as it would appear, and how it would be signed; nothing of it is stored. */
+export type Preview = {
+  /** A new thread's title; null for a reply. */
+  title: string | null
+  bodyHtml: string
+  fingerprint: string
+  /** How it will be signed when sent as it is (a browser key signs in the browser, with JavaScript on). */
+  signing: Signing
+  /** Whether the clearsigned box is what will be posted (the plain boxes being empty). */
+  pasted: boolean
+  /** For a GnuPG session posting plain text: the exact text to clearsign instead. */
+  toSign: string | null
+}
+
+/**
+ * Preview a post: the same checks as posting, in the same order, and the same rendering, but
+ * nothing is stored, signed, counted against the key's limit or paid: on a board in flood the
+ * check (proof of work or picture) is left for the post itself, so a preview never spends it.
+ */
+export async function previewPost(deps: Deps, who: Who, input: PostInput & { thread: number | 'new' }): Promise<Preview> {
+  const { cell, board, existing, session } = await openForPosting(deps, who, input, 'Previewing a post')
+  const place = { site: deps.config.siteId, cell: cell.slug, board: board.slug, thread: existing?.number ?? ('new' as const) }
+  const c = await checkPost(deps, session, place, input)
+  // >>N in a new thread's preview points nowhere yet: the thread has no number until it is posted.
+  const threadPath = `/c/${cell.slug}/${board.slug}/t/${existing?.number ?? 'new'}`
+  const bodyHtml = renderPostBody(c.body, threadPath, c.pasted ? 'signed' : 'body')
+  const signing: Signing = c.pasted ? 'gpg-signed' : session.kind === 'disposable' && session.armoredPrivate ? 'disposable' : session.kind === 'browser' ? 'browser' : 'session-attested'
+  return {
+    title: existing ? null : c.title,
+    bodyHtml,
+    fingerprint: session.fingerprint,
+    signing,
+    pasted: c.pasted,
+    toSign: !c.pasted && session.kind === 'gpg' ? c.text : null,
+  }
 }
 
 /**
@@ -91,14 +165,7 @@ async function signPost(deps: Deps, session: Session, where: { cell: Pick<Cell, 
  * dropped everywhere.
  */
 async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: number | 'new' }): Promise<Published> {
-  const { cell, board } = await openBoard(deps, input.cell, input.board, who.session)
-  const existing = input.thread === 'new' ? null : await findThread(deps.db, board.id, input.thread)
-  if (input.thread !== 'new' && !existing) throw notFound('That thread')
-  const session = requireSession(who, 'Posting')
-  await assertKeyStillValid(deps, session)
-  // A board posted to from a tier up (services/access.ts); readers below it may read, not post.
-  const refused = await refusal(deps, cell.id, board.post_tier, 'post', session)
-  if (refused) throw refused
+  const { cell, board, existing, session } = await openForPosting(deps, who, input, 'Posting')
   // On a board in flood, paid first: a post that does not pay costs the server two HMACs or one
   // look-up, and counts against nothing.
   await payForPost(deps, { cell, board }, session, input.cost ?? {})
@@ -107,7 +174,8 @@ async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: nu
   const taken = await takeLimit(deps, existing ? 'reply' : 'thread', session)
   // One reading of the clock: the post's published time is also its signature's.
   const createdAt = coarseTime(deps.now(), deps.config.timeGranularityMs)
-  const s = await withinLimit(deps, taken, () => signPost(deps, session, { cell, board, thread: existing?.number ?? 'new' }, input, createdAt))
+  const place = { site: deps.config.siteId, cell: cell.slug, board: board.slug, thread: existing?.number ?? ('new' as const) }
+  const s = await withinLimit(deps, taken, () => signPost(deps, session, place, input, createdAt))
 
   const written = await withinLimit(deps, taken, () => deps.db.transaction().execute(async (tx) => {
     const keyId = await ensureKey(tx, { fingerprint: session.fingerprint, armored: session.armoredPublic, createdAt })
@@ -125,6 +193,12 @@ async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: nu
 }
 
 /** Start a thread: its opening post, through the one write path. */
+/** Preview a new thread's opening post. */
+export const previewThread = (deps: Deps, who: Who, input: PostInput): Promise<Preview> => previewPost(deps, who, { ...input, thread: 'new' })
+
+/** Preview a reply. */
+export const previewReply = (deps: Deps, who: Who, input: Omit<PostInput, 'title'> & { thread: number }): Promise<Preview> => previewPost(deps, who, { ...input, title: '' })
+
 export const startThread = (deps: Deps, who: Who, input: PostInput): Promise<Published> => publishPost(deps, who, { ...input, thread: 'new' })
 
 /** Reply to a thread, named by its number on the board, through the one write path. */

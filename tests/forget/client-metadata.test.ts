@@ -126,6 +126,9 @@ describe('client metadata is never kept', () => {
       const threadId = thread.split('/').pop()!
       await hit('thread', thread)
       await hit('reply', thread, form({ body: 'a reply' }))
+      // Previews (issue 14): the post as it would appear, nothing stored, nothing of the client read.
+      const previews = { reply: (await go(`${thread}/preview`, form({ body: 'a preview' }))).status, thread: (await go('/c/lobby/general/preview', form({ title: 'A preview', body: 'a preview' }))).status }
+      expect(previews).toEqual({ reply: 200, thread: 200 })
       await hit('post link', `${thread}/p/1`)
       await hit('signed text', `${thread}/p/1.asc`)
       await hit('key', `/k/${fpr}.asc`)

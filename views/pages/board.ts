@@ -6,6 +6,7 @@ import { html, type Html } from '../html.ts'
 import { boundFields, describedBy, fieldError, formMessage, identityNeeded, type FormState } from '../partials/forms.ts'
 import { costFields } from '../partials/cost.ts'
 import { browserSigning, gpgSigning, type Place } from '../partials/signing.ts'
+import { previewButton, previewSlot } from '../partials/preview.ts'
 import type { Viewer } from '../viewer.ts'
 
 export type BoardHeadProps = {
@@ -49,14 +50,15 @@ export function threadList(p: BoardHeadProps, threads: ThreadRow[], first = 1): 
   )}</ol>`
 }
 
-/** `cost`: while the board is in flood, the check the form must pay (src/services/flood.ts). */
-export function newThreadForm(p: BoardHeadProps, place: Place, viewer: Viewer, form: FormState, cost: IssuedCost | null = null): Html {
+/** `cost`: while the board is in flood, the check the form must pay (src/services/flood.ts); `preview`: the post as it would appear. */
+export function newThreadForm(p: BoardHeadProps, place: Place, viewer: Viewer, form: FormState, cost: IssuedCost | null = null, preview?: Html): Html {
   if (!viewer.identity) return html`<section id="new-thread"><h2>Start a thread</h2>${identityNeeded(form, boardPath(p))}</section>`
   const browser = browserSigning(viewer, place)
   const gpg = viewer.identity.kind === 'gpg'
   return html`<section id="new-thread"><h2>Start a thread</h2>
 <form method="post" action="${boardPath(p)}"${browser.attrs}>
 ${boundFields(viewer)}${formMessage(form)}
+${previewSlot('new-thread-preview', preview)}
 <label for="title">Title</label>
 <input id="title" name="title" value="${form.values.title ?? ''}"${gpg ? '' : html` required`}${describedBy(form, 'title')}>
 ${fieldError(form, 'title')}
@@ -65,6 +67,6 @@ ${fieldError(form, 'title')}
 ${fieldError(form, 'body')}
 ${browser.field}${gpgSigning(viewer, place, form)}
 ${costFields(cost, form)}
-<button>Start thread</button>
+<button>Start thread</button> ${previewButton(`${boardPath(p)}/preview`, 'new-thread-preview')}
 </form></section>`
 }

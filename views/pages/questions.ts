@@ -30,10 +30,22 @@ ${i.canVote ? ballotForm({ viewer, place: i.place, form, action: `/c/${cell.slug
 
 export type DecisionBallot = { fingerprint: string; choice: string; signing: string; signed_text: string }
 
-/** One question: open, with its ballot form; or closed, with the decision and every ballot. */
-export function questionMain(p: { cell: Cell; item: QueueItem; viewer: Viewer; form: FormState; decision: { yes: number; no: number; abstain: number; closedAt: string; ballots: DecisionBallot[]; lineVersion: number | null } | null }): Html {
+/** The viewer's own ballot on an open question: shown to them alone, on a page never cached. */
+export type MyBallot = { choice: string; signing: 'disposable' | 'browser' | 'gpg-signed'; cast_at: string; fingerprint: string }
+
+const SIGNED_WITH = { disposable: 'signed on the server by your disposable key', browser: 'signed by your browser key', 'gpg-signed': 'clearsigned with your GnuPG key' } as const
+
+/** What the voter cast, how it was signed, and until when another ballot replaces it. */
+function myBallot(b: MyBallot, deadline: string): Html {
+  return html`<section class="my-ballot notice" role="status"><h2>Your ballot</h2>
+<p>You voted <b>${b.choice}</b>, ${SIGNED_WITH[b.signing]} <code>${b.fingerprint}</code>, cast ${showTime(b.cast_at)}.</p>
+<p>You may replace it by casting another ballot below until the question closes: by ${showTime(deadline)} at the latest, or earlier if the ballots cast settle it. Until then only you see your choice here; it is published with the decision.</p></section>`
+}
+
+/** One question: open, with its ballot form (and the viewer's ballot, if cast); or closed, with the decision and every ballot. */
+export function questionMain(p: { cell: Cell; item: QueueItem; viewer: Viewer; form: FormState; decision: { yes: number; no: number; abstain: number; closedAt: string; ballots: DecisionBallot[]; lineVersion: number | null } | null; mine?: MyBallot | null }): Html {
   const q = p.item.q
-  if (!p.decision) return html`${crumbs(p.cell)}${questionBlock(p.cell, p.item, p.viewer, p.form)}`
+  if (!p.decision) return html`${crumbs(p.cell)}${p.mine ? myBallot(p.mine, q.deadline) : ''}${questionBlock(p.cell, p.item, p.viewer, p.form)}`
   const d = p.decision
   const outcome = { adopted: 'Adopted', rejected: 'Rejected', no_quorum: 'No quorum: not adopted' }[q.outcome!]
   return html`${crumbs(p.cell)}${formMessage(p.form)}<article class="question decision" id="q${q.number}">${questionSummary(p.cell.slug, q)}
@@ -106,14 +118,14 @@ export function decisionsMain(p: { cell: Cell; entries: LogEntry[]; fraternal: {
 <p class="feeds">Follow it (Atom feeds): <a href="${feedPaths.decisions(p.cell.slug)}" type="application/atom+xml" hx-boost="false">decisions</a> · <a href="${feedPaths.answers(p.cell.slug)}" type="application/atom+xml" hx-boost="false">answers to letters</a></p>
 <ol class="log" reversed>${p.entries.map((e) =>
     e.kind === 'decision'
-      ? html`<li><a href="/c/${p.cell.slug}/questions/${e.number}">Decision ${e.number}</a>: ${e.label} — <b>${e.outcome}</b> <small>${showTime(e.at)}</small></li>`
+      ? html`<li><a href="/c/${p.cell.slug}/questions/${e.number}">Decision ${e.number}</a>: ${e.label} — <b>${e.outcome}</b>: <span class="about">${e.about}</span> <small>${showTime(e.at)}</small></li>`
       : html`<li>Operator action: ${e.action} <small>${showTime(e.at)}</small></li>`,
   )}</ol>
 ${p.fraternal.length ? html`<h2>Fraternal cells</h2><ul>${p.fraternal.map((f) => html`<li>${f.name} <code>${f.location}</code> <code class="fpr">${f.fingerprint}</code></li>`)}</ul>` : ''}`
 }
 
 /** A voter's open questions across cells (the count in the header links here). */
-export function myQuestionsMain(p: { items: { cell: string; number: number; label: string; deadline: string }[] }): Html {
+export function myQuestionsMain(p: { items: { cell: string; number: number; label: string; deadline: string; voted: boolean }[] }): Html {
   return html`<h1>Open questions for you</h1>
-${p.items.length === 0 ? html`<p>None.</p>` : html`<ul>${p.items.map((i) => html`<li><a href="/c/${i.cell}/questions/${i.number}">${i.cell}: question ${i.number}</a> — ${i.label}, closes by ${showTime(i.deadline)}</li>`)}</ul>`}`
+${p.items.length === 0 ? html`<p>None.</p>` : html`<ul>${p.items.map((i) => html`<li><a href="/c/${i.cell}/questions/${i.number}">${i.cell}: question ${i.number}</a> — ${i.label}, closes by ${showTime(i.deadline)}${i.voted ? html` <small class="voted">(your ballot is cast; you may replace it until then)</small>` : ''}</li>`)}</ul>`}`
 }

@@ -3,14 +3,16 @@ import { html, type Html } from '../html.ts'
 import type { Viewer } from '../viewer.ts'
 import { costFields } from './cost.ts'
 import { browserSigning, gpgSigning, type Place } from './signing.ts'
+import { previewButton, previewSlot } from './preview.ts'
 import { boundFields, describedBy, fieldError, formMessage, identityNeeded, type FormState } from './forms.ts'
 
 /**
  * The reply form. On the thread's last page htmx posts it in place and appends the new post;
  * `oob` marks the fresh copy sent back with that post so the form is emptied without script.
  * `cost`: while the board is in flood, the check the form must pay (src/services/flood.ts).
+ * `preview`: the post as it would appear (views/partials/preview.ts), shown in the form.
  */
-export function replyForm(p: { threadPath: string; place: Place; viewer: Viewer; form: FormState; inline: boolean; oob?: boolean; cost?: IssuedCost | null }): Html {
+export function replyForm(p: { threadPath: string; place: Place; viewer: Viewer; form: FormState; inline: boolean; oob?: boolean; cost?: IssuedCost | null; preview?: Html }): Html {
   const hx = p.inline ? html` hx-post="${p.threadPath}" hx-target="#posts" hx-swap="beforeend"` : ''
   if (!p.viewer.identity) {
     return html`<section id="reply"${p.oob ? html` hx-swap-oob="true"` : ''}>${identityNeeded(p.form, p.threadPath)}</section>`
@@ -19,12 +21,13 @@ export function replyForm(p: { threadPath: string; place: Place; viewer: Viewer;
   const gpg = p.viewer.identity.kind === 'gpg'
   return html`<form id="reply" method="post" action="${p.threadPath}"${hx}${p.oob ? html` hx-swap-oob="true"` : ''}${browser.attrs}>
 ${boundFields(p.viewer)}${formMessage(p.form)}
+${previewSlot('reply-preview', p.preview)}
 <label for="reply-body">Reply as <b>${p.viewer.identity.pseudonym.handle}</b></label>
 <textarea id="reply-body" name="body" rows="6"${gpg ? '' : html` required`}${describedBy(p.form, 'body')}>${p.form.values.body ?? ''}</textarea>
 ${fieldError(p.form, 'body')}
 <p class="hint">Markdown: *emphasis*, \`code\`, &gt; quote, links (http/https), &gt;&gt;N for post N.</p>
 ${browser.field}${gpgSigning(p.viewer, p.place, p.form)}
 ${costFields(p.cost ?? null, p.form)}
-<button>Post reply</button>
+<button>Post reply</button> ${previewButton(`${p.threadPath}/preview`, 'reply-preview')}
 </form>`
 }

@@ -10,6 +10,7 @@ import { findCellOrThrow } from '../reading.ts'
 import { requireSession, type Who } from '../who.ts'
 import { coarseNow, tallyOf } from './common.ts'
 import { closeDueQuestions, closeQuestion } from './decide.ts'
+import { openCountChangedFor } from './read.ts'
 
 /** A ballot as sent; `question` is the question's number in the cell. */
 export type BallotInput = { cell: string; question: number; choice?: string; signed?: string; confirm?: string }
@@ -72,6 +73,7 @@ export async function castBallot(deps: Deps, who: Who, input: BallotInput): Prom
       await closeDueQuestions(deps)
       throw new DomainError(409, 'This question closed while your ballot was on its way: ballots are no longer accepted.')
     }
+    openCountChangedFor(deps, session.fingerprint)
     // Close at once when the voters left can no longer change the outcome.
     const settled = settledOutcome(tallyOf(q, await tallyBallots(deps.db, q.id)))
     if (settled) await closeQuestion(deps, q)

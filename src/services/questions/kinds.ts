@@ -10,7 +10,7 @@ import { putQuestionPayload } from '../../db/questions.ts'
 import { putRosterEntry, tierOf } from '../../db/roster.ts'
 import { insertThread } from '../../db/threads.ts'
 import type { Board, Cell, Question } from '../../db/schema.ts'
-import { DomainError, validateFields } from '../../domain/errors.ts'
+import { DomainError, validateEveryField, validateFields } from '../../domain/errors.ts'
 import { readReference, REFERENCE } from '../../domain/letters.ts'
 import { renderPostBody } from '../../domain/markdown.ts'
 import { canonicalPostText } from '../../domain/posts.ts'
@@ -115,6 +115,12 @@ function answerPosts(p: { text: string; answer: string; reference: string | null
   }
 }
 
+/** A principle's text as a summary quotes it: its first 80 characters (never half of one). */
+const shortly = (text: string) => {
+  const chars = Array.from(text)
+  return chars.length > 80 ? `${chars.slice(0, 79).join('')}…` : text
+}
+
 // ----- The kinds -------------------------------------------------------------------------------
 
 export const QUESTION_KINDS = {
@@ -125,18 +131,20 @@ export const QUESTION_KINDS = {
     // A post is named by its place (board, thread number, post number: never reused), not by a row id.
     payload: z.object({ kind: z.literal('remove_post'), board: z.string(), thread: positive, number: positive, principle: positive, principleText: z.string() }),
     async raise({ deps, cell, line, session, input }) {
-      const v = validateFields(
+      const v = await validateEveryField(
         {
-          board: () => need('board', input.board, 'Give the board of the post.'),
+          board: async () => {
+            const b = await findBoard(deps.db, cell.id, need('board', input.board, 'Give the board of the post.'))
+            if (!b) throw new DomainError(422, 'That post is not in this cell: a question can only be about this cell’s posts.', { board: 'No board of this cell has that name.' })
+            return b
+          },
           thread: () => wholeNumber('thread', input.thread, 'thread number'),
           number: () => wholeNumber('number', input.number, 'post number'),
-          principle: () => wholeNumber('principle', input.principle, 'principle number'),
+          principle: () => principleOf(line, wholeNumber('principle', input.principle, 'principle number')),
         },
         FIELDS_MESSAGE,
       )
-      const principle = principleOf(line, v.principle)
-      const board = await findBoard(deps.db, cell.id, v.board)
-      if (!board) throw new DomainError(422, 'That post is not in this cell: a question can only be about this cell’s posts.', { board: 'No board of this cell has that name.' })
+      const { board, principle } = v
       // Before the post is looked up: whoever may not read the board learns nothing of its posts.
       if (!(await canRead(deps, board, session))) throw new DomainError(403, 'Only those who may read that board may raise questions about its posts.')
       if (!(await findPostAt(deps.db, { boardId: board.id, thread: v.thread, number: v.number }))) throw new DomainError(422, 'There is no such post in this cell.', { number: 'No post with that thread and number on this board.' })
@@ -164,10 +172,17 @@ export const QUESTION_KINDS = {
     anyone: false,
     payload: z.object({ kind: z.literal('amend_line'), change: z.enum(['add', 'replace', 'remove']), principle: positive.nullable(), text: z.string().nullable() }),
     async raise({ line, input }) {
-      const change = oneOf('change', input.change, ['add', 'replace', 'remove'], 'Add, replace or remove a principle.')
-      const principle = change === 'add' ? null : principleOf(line, wholeNumber('principle', input.principle, 'principle number')).number
-      const text = change === 'remove' ? null : checkLine('text', input.text ?? '', 500, 'The principle')
-      return { kind: 'amend_line' as const, change, principle, text }
+      // Each field is checked as far as the others allow: a principle only for a change that names one, a text unless it is a removal.
+      const asked = input.change
+      const v = await validateEveryField(
+        {
+          change: () => oneOf('change', asked, ['add', 'replace', 'remove'] as const, 'Add, replace or remove a principle.'),
+          principle: () => (asked === 'replace' || asked === 'remove' ? principleOf(line, wholeNumber('principle', input.principle, 'principle number')).number : null),
+          text: () => (asked === 'remove' ? null : checkLine('text', input.text ?? '', 500, 'The principle')),
+        },
+        FIELDS_MESSAGE,
+      )
+      return { kind: 'amend_line' as const, change: v.change, principle: v.principle, text: v.text }
     },
     async carryOut({ tx, question, closedAt }, p) {
       await lockCell(tx, question.cell_id)
@@ -178,7 +193,7 @@ export const QUESTION_KINDS = {
       // Null: the principle it named was already replaced or removed by an earlier decision.
       if (texts) await insertLineVersion(tx, { cellId: question.cell_id, version: now.version + 1, createdAt: closedAt, questionId: question.id }, texts)
     },
-    summary: (p) => (p.change === 'add' ? 'add a principle' : `${p.change} principle ${p.principle}`),
+    summary: (p) => (p.change === 'add' ? `add the principle “${shortly(p.text!)}”` : p.change === 'replace' ? `replace principle ${p.principle} with “${shortly(p.text!)}”` : `remove principle ${p.principle}`),
   }),
 
   admit_key: entry({
@@ -188,9 +203,11 @@ export const QUESTION_KINDS = {
     // `role` is the tier the key is admitted at (so named before the cell had tiers of its own).
     payload: z.object({ kind: z.literal('admit_key'), fingerprint, armored: z.string(), role: z.string() }),
     async raise({ deps, cell, input }) {
-      const role = tierField('role', input.role, cell)
-      const key = await readPublicKey(need('public_key', input.public_key, 'Paste the key to admit.'), new Date(deps.now()))
-      return { kind: 'admit_key' as const, fingerprint: key.fingerprint, armored: key.armored, role }
+      const v = await validateEveryField(
+        { role: () => tierField('role', input.role, cell), key: () => readPublicKey(need('public_key', input.public_key, 'Paste the key to admit.'), new Date(deps.now())) },
+        FIELDS_MESSAGE,
+      )
+      return { kind: 'admit_key' as const, fingerprint: v.key.fingerprint, armored: v.key.armored, role: v.role }
     },
     async carryOut({ tx, question, closedAt }, p) {
       // A tier the operator has since taken away admits nobody (the decision log still says what was asked).
@@ -207,7 +224,7 @@ export const QUESTION_KINDS = {
     anyone: false,
     payload: z.object({ kind: z.literal('move_key'), fingerprint, from: z.string(), tier: z.string() }),
     async raise({ deps, cell, input }) {
-      const v = validateFields(
+      const v = await validateEveryField(
         {
           fingerprint: () => fingerprintField(input.fingerprint),
           tier: () => tierField('tier', input.tier, cell),
@@ -259,7 +276,7 @@ export const QUESTION_KINDS = {
     anyone: false,
     payload: z.object({ kind: z.literal('recognise_cell'), name: z.string(), location: z.string(), fingerprint, armored: z.string() }),
     async raise({ deps, input }) {
-      const v = validateFields(
+      const v = await validateEveryField(
         {
           name: () => checkLine('name', input.name ?? '', 100, 'The name'),
           location: () => {
@@ -267,11 +284,11 @@ export const QUESTION_KINDS = {
             if (!/^https?:\/\/[^\s<>"]{1,300}$/i.test(l)) throw new DomainError(422, 'An address starts with http:// or https://.', { location: 'An http:// or https:// address (an onion address is fine).' })
             return l
           },
+          key: () => readPublicKey(need('public_key', input.public_key, 'Paste the other cell’s key.'), new Date(deps.now())),
         },
         FIELDS_MESSAGE,
       )
-      const key = await readPublicKey(need('public_key', input.public_key, 'Paste the other cell’s key.'), new Date(deps.now()))
-      return { kind: 'recognise_cell' as const, name: v.name, location: v.location, fingerprint: key.fingerprint, armored: key.armored }
+      return { kind: 'recognise_cell' as const, name: v.name, location: v.location, fingerprint: v.key.fingerprint, armored: v.key.armored }
     },
     async carryOut({ tx, question, closedAt }, p) {
       await recognise(tx, { cellId: question.cell_id, name: p.name, location: p.location, fingerprint: p.fingerprint, armored: p.armored, questionId: question.id, createdAt: closedAt })

@@ -1,7 +1,7 @@
 import { currentLine } from '../../db/cells.ts'
 import { insertQuestion } from '../../db/questions.ts'
 import { tierOf, voterKeyIds } from '../../db/roster.ts'
-import { DomainError, validateFields } from '../../domain/errors.ts'
+import { DomainError, validateEveryField } from '../../domain/errors.ts'
 import { defaultQuorum } from '../../domain/questions.ts'
 import { checkBody } from '../../domain/text.ts'
 import { coarseTimeAfter } from '../../domain/time.ts'
@@ -34,8 +34,11 @@ export async function raiseQuestion(deps: Deps, who: Who, input: RaiseInput): Pr
   const taken = await takeLimit(deps, 'question', session, { onRoster: role !== null })
   const number = await withinLimit(deps, taken, async () => {
     const line = await currentLine(deps.db, cell.id)
-    const argument = validateFields({ argument: () => checkBody('argument', input.argument ?? '', 2000) }, 'Give a short argument.').argument
-    const payload = await entry.raise({ deps, cell, line, session, input })
+    // The argument and the kind's own fields are checked together: every problem is told at once.
+    const { argument, payload } = await validateEveryField(
+      { argument: () => checkBody('argument', input.argument ?? '', 2000), payload: () => entry.raise({ deps, cell, line, session, input }) },
+      'The question was not raised: see the messages beside the fields.',
+    )
     const voters = await voterKeyIds(deps.db, cell)
     if (voters.length === 0) throw new DomainError(422, 'This cell has no voters on its roster yet, so nobody could decide the question.')
     return deps.db.transaction().execute((tx) =>

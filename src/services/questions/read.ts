@@ -1,7 +1,7 @@
 import { findBoard } from '../../db/boards.ts'
 import { listPosts } from '../../db/posts.ts'
 import { findThread } from '../../db/threads.ts'
-import { ballotsOf, countBallots, eligibleKeyId, eligibleVoters } from '../../db/ballots.ts'
+import { ballotOf, ballotsOf, countBallots, eligibleKeyId, eligibleVoters } from '../../db/ballots.ts'
 import { operatorActions } from '../../db/decision-log.ts'
 import { fraternalCells } from '../../db/fraternal-cells.ts'
 import { lineHistory } from '../../db/lines.ts'
@@ -83,7 +83,9 @@ export async function readQuestion(deps: Deps, cellSlug: string, number: number,
   // An adopted amendment made a line version, unless what it named had already changed (amendedPrinciples).
   const lineVersion = q.kind === 'amend_line' && q.outcome === 'adopted' ? ((await lineHistory(deps.db, cell.id)).find((l) => l.question_id === q.id)?.version ?? null) : null
   const decision = q.status === 'closed' ? { yes: q.yes ?? 0, no: q.no ?? 0, abstain: q.abstain ?? 0, closedAt: q.closed_at!, ballots: await ballotsOf(deps.db, q.id), lineVersion } : null
-  return { cell, item, decision }
+  // While it is open, the viewer's own ballot, for them alone: the page is per session and never cached.
+  const mine = q.status === 'open' && session ? ((await ballotOf(deps.db, q.id, session.fingerprint)) ?? null) : null
+  return { cell, item, decision, mine }
 }
 
 /** Everything needed to recheck a closed question offline: `npm run cellboard -- verify-tally FILE`. */
@@ -181,12 +183,12 @@ export async function readDecisionLog(deps: Deps, cellSlug: string, session: Ses
 export async function readMyQuestions(deps: Deps, session: Session | null) {
   if (!session) return []
   await closeDueQuestions(deps)
-  return (await openQuestionsFor(deps.db, session.fingerprint)).map((r) => ({ cell: r.slug, number: r.number, label: labelOf(r.kind), deadline: r.deadline }))
+  return (await openQuestionsFor(deps.db, session.fingerprint)).map((r) => ({ cell: r.slug, number: r.number, label: labelOf(r.kind), deadline: r.deadline, voted: r.ballot_id !== null }))
 }
 
-// The count in every voter's header was a query on every page view (a tenth of a logged-in
+// The count in every voter's header (open questions waiting for the key's ballot) was a query on every page view (a tenth of a logged-in
 // thread page's time, measured). Kept per key for ten seconds, per set of dependencies (a test's
-// board, a server), dropped whenever a question opens or closes here; another node's change shows
+// board, a server), dropped whenever a question opens or closes here, and a key's own when it casts a ballot; another node's change shows
 // within those ten seconds.
 const OPEN_COUNT_MS = 10_000
 const openCounts = new WeakMap<Deps['cache'], Map<string, { n: number; at: number }>>()
@@ -196,6 +198,8 @@ const countsOf = (deps: Deps) => {
   return m
 }
 export const openCountsChanged = (deps: Deps) => countsOf(deps).clear()
+/** This key cast a ballot: one question fewer waits for it. */
+export const openCountChangedFor = (deps: Deps, fingerprint: string) => countsOf(deps).delete(fingerprint)
 
 export async function countMyOpenQuestions(deps: Deps, fingerprint: string): Promise<number> {
   const counts = countsOf(deps)
