@@ -103,8 +103,13 @@ describe('no internal ids are published', () => {
     await member.get('/c/lobby/questions/1')
     await member.post('/c/lobby/questions/1/ballot', { choice: 'no' })
     expect((await member.post('/c/lobby/questions/1/ballot', { choice: 'no', confirm: 'yes' })).res.status).toBe(303)
-    const bundle = await (await board.client().request('/c/lobby/questions/1/bundle.json')).text()
+    const download = await board.client().request('/c/lobby/questions/1/bundle.json')
+    const bundle = await download.text()
     expect(bundle).not.toContain('postId')
+    // The decision page's verify-tally line names the file the download is saved as.
+    const file = /filename="([^"]+)"/.exec(download.headers.get('content-disposition') ?? '')![1]!
+    expect(file).toBe('lobby-question-1.json')
+    expect((await board.client().get('/c/lobby/questions/1')).text).toContain(`verify-tally ${file}</code>`)
     expect(JSON.parse(bundle).question.payload).toMatchObject({ board: 'general', thread, number: 1 })
   })
 })

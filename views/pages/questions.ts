@@ -57,7 +57,7 @@ ${q.kind === 'amend_line' && q.outcome === 'adopted'
     : html`<p>The principle it named had already been changed by an earlier decision, so the line was left as it was.</p>`
   : ''}
 <p><a href="/c/${p.cell.slug}/questions/${q.number}/bundle.json" hx-boost="false">Download the tally bundle</a> (ballots, voters’ public keys, the eligible roster) and recheck it offline:
-<code>npm run cellboard -- verify-tally bundle.json</code>.</p>
+<code>npm run cellboard -- verify-tally ${p.cell.slug}-question-${q.number}.json</code>.</p>
 <h3>Ballots</h3>
 ${d.ballots.length === 0 ? html`<p>No ballots were cast.</p>` : ''}
 ${d.ballots.map((b) => html`<section class="ballot-signed"><p><b>${b.choice}</b>, ${b.signing}, key <a href="/k/${b.fingerprint}.asc" hx-boost="false"><code>${b.fingerprint}</code></a></p><pre>${b.signed_text}</pre></section>`)}
