@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { deflateSync, gunzipSync, inflateSync } from 'node:zlib'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { acceptsDeflate, acceptsGzip, adler32, adler32Combine, deflateAround } from '../../src/http/compression.ts'
@@ -125,6 +126,11 @@ describe('compressed pages (issue 15)', () => {
       expect(res.headers.get('content-encoding'), name).toBe('gzip')
       expect(res.headers.get('vary')).toContain('Accept-Encoding')
       expect(Buffer.from(gunzipSync(await raw(res))).equals(Buffer.from(plain)), name).toBe(true)
+    }
+    // Our own modules go out minified (their source, with its comments, is in static/).
+    for (const name of ['browser-key.js', 'pow.js', 'letter.js']) {
+      const served = await raw(await c.request(`/static/${name}`))
+      expect(served.length, name).toBeLessThan(readFileSync(new URL(`../../static/${name}`, import.meta.url)).length * 0.8)
     }
   })
 })
