@@ -349,7 +349,7 @@ export async function firstVisit(base: string, path: string, pageText: string, h
     seen.add(src)
     jsBytes += (await wireGet(base + src)).bytes
     const text = await (await fetch(base + src)).text()
-    for (const m of text.matchAll(/(?:^|[;\n}])\s*import\s[^'"()]*?from\s*['"](\.{1,2}\/[^'"]+)['"]/g)) queue.push(new URL(m[1]!, base + src).pathname)
+    for (const m of text.matchAll(/(?:^|[;\n}])\s*import\s*[{*\w][^'"()]*?from\s*['"](\.{1,2}\/[^'"]+)['"]/g)) queue.push(new URL(m[1]!, base + src).pathname)
   }
   return { page: page.bytes, encoding: page.encoding, jsOff: page.bytes + cssBytes, jsOn: page.bytes + cssBytes + jsBytes, scripts: [...seen] }
 }
