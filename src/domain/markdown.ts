@@ -22,7 +22,7 @@ md.renderer.rules.link_open = (tokens, idx, options, _env, self) => {
 // Inside a link ([![alt](img)](url)) it is only its label: a link may not hold another.
 md.renderer.rules.image = (tokens, idx, options, env) => {
   const t = tokens[idx]!
-  const src = t.attrGet('src') ?? ''
+  const src = String(t.attrGet('src') ?? '')
   const label = md.utils.escapeHtml(md.renderer.renderInlineAsText(t.children ?? [], options, env).trim() || src)
   let depth = 0
   for (let i = 0; i < idx; i++) depth += tokens[i]!.type === 'link_open' ? 1 : tokens[i]!.type === 'link_close' ? -1 : 0
