@@ -159,6 +159,11 @@ export function findQuotingPosts(db: Db, postId: number) {
     .execute()
 }
 
+/** Every post of a thread with its text as written, in number order (to read its references again). */
+export function listPostSources(db: Db, threadId: number) {
+  return db.selectFrom('post').select(['id', 'number', 'body_source']).where('thread_id', '=', threadId).orderBy('number').execute()
+}
+
 /** A thread's address parts (cell and board slugs, its number), for links rendered into posts. */
 export function findThreadPlace(db: Db, threadId: number) {
   return db
