@@ -143,7 +143,10 @@ export async function previewPost(deps: Deps, who: Who, input: PostInput & { thr
   const c = await checkPost(deps, session, place, input)
   // >>N in a new thread's preview points nowhere yet: the thread has no number until it is posted.
   const threadPath = `/c/${cell.slug}/${board.slug}/t/${existing?.number ?? 'new'}`
-  const bodyHtml = renderPostBody(c.body, threadPath, c.pasted ? 'signed' : 'body')
+  // As it will be posted: a >>N links only a post of the thread that exists (every one is earlier).
+  const refs = postReferences(c.body)
+  const exists = existing && refs.length <= MAX_REFERENCES ? await findPostNumbers(deps.db, existing.id, refs) : []
+  const bodyHtml = renderPostBody(c.body, threadPath, c.pasted ? 'signed' : 'body', new Set(exists.map((q) => q.number)))
   const signing: Signing = c.pasted ? 'gpg-signed' : session.kind === 'disposable' && session.armoredPrivate ? 'disposable' : session.kind === 'browser' ? 'browser' : 'session-attested'
   return {
     title: existing ? null : c.title,

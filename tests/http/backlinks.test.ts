@@ -69,6 +69,14 @@ describe('>>N to no post', () => {
     expect(footer((await c.get(path)).text, 2)).toBeNull()
   })
 
+  it('a reply’s preview links >>N as posting it would: only to a post there is', async () => {
+    const { path, c } = await threadWith(['first'])
+    const { res, text } = await c.post(`${path}/preview`, { body: 'on >>1, not >>2' })
+    expect(res.status).toBe(200)
+    const preview = /<section class="preview"[\s\S]*?<\/section>/.exec(text)?.[0] ?? ''
+    expect(preview).toContain(`on <a class="ref" href="${path}/p/1">&gt;&gt;1</a>, not &gt;&gt;2`)
+  })
+
   it('![alt](url) in a post is a plain link labelled with its alt text, with no "!" and no image', async () => {
     const { path, c } = await threadWith(['the map: ![river map](https://example.org/map.png)'])
     const a = article((await c.get(path)).text, 1)
