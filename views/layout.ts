@@ -38,7 +38,11 @@ function identityBar(v: Viewer): Html {
   return html`${questions}<a href="/identity" title="${id.fingerprint}">${id.pseudonym.handle} <code>${id.pseudonym.short}</code></a>`
 }
 
-/** The page around its main content, in two halves so a cached body can sit between them. */
+/**
+ * The page around its main content, in two halves so a cached body can sit between them. With a
+ * session, the stylesheet that marks the viewer's own posts: in the body, so a boosted burn or
+ * new identity (htmx swaps the body, not the head) drops or replaces it with the page.
+ */
 export function layoutParts(p: LayoutProps): { head: string; foot: string } {
   const head = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -48,7 +52,8 @@ ${p.indexable ? '' : html`<meta name="robots" content="noindex">
 ${(p.feeds ?? []).map((f) => html`<link rel="alternate" type="application/atom+xml" title="${f.title}" href="${f.href}">
 `)}<link rel="stylesheet" href="/static/style.css"><script src="/static/htmx.min.js" defer></script><script src="/static/browser-key.js" type="module"></script><script src="/static/pow.js" type="module"></script><script src="/static/letter.js" type="module"></script>
 </head><body hx-boost="true">
-<header class="top"><a href="/" class="home">cellboard</a><form action="/search" method="get" role="search" class="search-top"><input type="search" name="q" aria-label="Search every cell" placeholder="Search" maxlength="200"> <button type="submit">Search</button></form><nav>${identityBar(p.viewer)}</nav></header>
+${p.viewer.identity ? html`<link rel="stylesheet" href="/identity/own-posts.css">
+` : ''}<header class="top"><a href="/" class="home">cellboard</a><form action="/search" method="get" role="search" class="search-top"><input type="search" name="q" aria-label="Search every cell" placeholder="Search" maxlength="200"> <button type="submit">Search</button></form><nav>${identityBar(p.viewer)}</nav></header>
 <main>`
   const foot = `</main>
 <footer><a href="/privacy">What this server keeps</a></footer>

@@ -29,16 +29,18 @@ export async function listPosts(db: Db, threadId: number, limit: number, offset:
 
 /**
  * Append a post to a thread: its number is the thread's next, and the thread's activity
- * marker moves to it. Call inside a write transaction.
+ * marker moves to it. Call inside a write transaction. body_html may be a function of the post's
+ * number, called once the thread's row is taken (so it sees every post numbered before this one).
  */
-export async function appendPost(db: Db, p: Omit<NewPost, 'number'>): Promise<{ id: number; number: number }> {
+export async function appendPost(db: Db, p: Omit<NewPost, 'number' | 'body_html'> & { body_html: string | ((number: number) => Promise<string>) }): Promise<{ id: number; number: number }> {
   const thread = await db
     .updateTable('thread')
     .set({ post_count: sql`post_count + 1`, last_number: sql`last_number + 1`, last_post_at: p.created_at })
     .where('id', '=', p.thread_id)
     .returning('last_number')
     .executeTakeFirstOrThrow()
-  const row = await db.insertInto('post').values({ ...p, number: thread.last_number }).returning(['id', 'number']).executeTakeFirstOrThrow()
+  const body_html = typeof p.body_html === 'string' ? p.body_html : await p.body_html(thread.last_number)
+  const row = await db.insertInto('post').values({ ...p, body_html, number: thread.last_number }).returning(['id', 'number']).executeTakeFirstOrThrow()
   await db.updateTable('thread').set({ last_post_id: row.id }).where('id', '=', p.thread_id).execute()
   return row
 }
@@ -118,4 +120,61 @@ export function recentPostsOnBoard(db: Db, boardId: number, limit: number): Prom
     .orderBy('post.id', 'desc')
     .limit(limit)
     .execute()
+}
+
+/** Which of these numbers are posts of the thread (a >>N to any other is text), with their row ids. */
+export function findPostNumbers(db: Db, threadId: number, numbers: readonly number[]): Promise<{ id: number; number: number }[]> {
+  if (numbers.length === 0) return Promise.resolve([])
+  return db.selectFrom('post').select(['id', 'number']).where('thread_id', '=', threadId).where('number', 'in', [...numbers]).execute()
+}
+
+/** Record that a post quotes these posts of its thread (>>N). Call inside the post's transaction. */
+export async function insertReferences(db: Db, postId: number, quotedIds: readonly number[]): Promise<void> {
+  if (quotedIds.length === 0) return
+  await db.insertInto('post_reference').values(quotedIds.map((q) => ({ post_id: postId, quoted_post_id: q }))).execute()
+}
+
+/** The replies to these posts: for each quoted post, the numbers of the posts quoting it, in order. */
+export async function findReplies(db: Db, postIds: readonly number[]): Promise<Map<number, number[]>> {
+  const replies = new Map<number, number[]>()
+  if (postIds.length === 0) return replies
+  const rows = await db
+    .selectFrom('post_reference')
+    .innerJoin('post', 'post.id', 'post_reference.post_id')
+    .select(['post_reference.quoted_post_id', 'post.number'])
+    .where('post_reference.quoted_post_id', 'in', [...postIds])
+    .orderBy('post.number')
+    .execute()
+  for (const r of rows) replies.set(r.quoted_post_id, [...(replies.get(r.quoted_post_id) ?? []), r.number])
+  return replies
+}
+
+/** The posts that quote a post, with their text as written (to render again without the link). */
+export function findQuotingPosts(db: Db, postId: number) {
+  return db
+    .selectFrom('post_reference')
+    .innerJoin('post', 'post.id', 'post_reference.post_id')
+    .select(['post.id', 'post.thread_id', 'post.number', 'post.body_source'])
+    .where('post_reference.quoted_post_id', '=', postId)
+    .execute()
+}
+
+/** Every post of a thread with its text as written, in number order (to read its references again). */
+export function listPostSources(db: Db, threadId: number) {
+  return db.selectFrom('post').select(['id', 'number', 'body_source']).where('thread_id', '=', threadId).orderBy('number').execute()
+}
+
+/** A thread's address parts (cell and board slugs, its number), for links rendered into posts. */
+export function findThreadPlace(db: Db, threadId: number) {
+  return db
+    .selectFrom('thread')
+    .innerJoin('board', 'board.id', 'thread.board_id')
+    .innerJoin('cell', 'cell.id', 'board.cell_id')
+    .select(['cell.slug as cell', 'board.slug as board', 'thread.number'])
+    .where('thread.id', '=', threadId)
+    .executeTakeFirstOrThrow()
+}
+
+export async function setPostHtml(db: Db, postId: number, bodyHtml: string): Promise<void> {
+  await db.updateTable('post').set({ body_html: bodyHtml }).where('id', '=', postId).execute()
 }

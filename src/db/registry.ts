@@ -147,6 +147,13 @@ export const registry: Record<string, TableEntry> = {
       board_id: ['published', 'PostgreSQL only: the board of the post’s thread, filled by a trigger, so a search keeps to readable boards without a lookup per match', 'postgres'],
     },
   },
+  post_reference: {
+    about: 'Which earlier post of its thread each post quotes with >>N, read from its published text when it is written, so each post lists its replies; forgotten with either post.',
+    columns: {
+      post_id: ['published', 'the post whose text says >>N'],
+      quoted_post_id: ['published', 'the post N it quotes, which lists it as a reply'],
+    },
+  },
   revoked_key: {
     about: 'Keys revoked here by their owner’s revocation certificate; they can no longer log in or sign.',
     columns: {

@@ -68,6 +68,9 @@ export interface PostTable {
   created_at: string
 }
 
+/** A post's >>N to an earlier post of its thread (each pair once): the quoted post lists it as a reply. */
+export interface PostReferenceTable { post_id: number; quoted_post_id: number }
+
 export interface RevokedKeyTable { id: Generated<number>; fingerprint: string; created_at: string }
 
 export interface QuestionTable {
@@ -129,6 +132,7 @@ export interface Database {
   roster_entry: RosterEntryTable
   thread: ThreadTable
   post: PostTable
+  post_reference: PostReferenceTable
   revoked_key: RevokedKeyTable
   question: QuestionTable
   eligible_voter: EligibleVoterTable

@@ -2,18 +2,31 @@ import MarkdownIt from 'markdown-it'
 import { DomainError } from './errors.ts'
 
 // The Markdown subset posts are written in: paragraphs, emphasis, code, quotes, lists, links
-// (http and https only) and >>N references to posts in the same thread. No raw HTML, no images,
-// no headings or tables. Rendered once, when a post is written; the result is stored.
+// (http and https only) and >>N references to posts in the same thread. No raw HTML, no headings
+// or tables, and no images: ![alt](url) becomes a plain link labelled with its alt text, so a
+// page never loads anything. Rendered once, when a post is written; the result is stored.
 const md = new MarkdownIt('commonmark', { html: false, linkify: true, breaks: true, typographer: false })
 md.linkify.set({ fuzzyLink: false, fuzzyEmail: false, fuzzyIP: false })
 md.enable(['linkify', 'strikethrough'])
-md.disable(['image', 'html_block', 'html_inline', 'heading', 'lheading'])
+md.disable(['html_block', 'html_inline', 'heading', 'lheading'])
 md.validateLink = (url) => /^https?:\/\//i.test(url.trim())
 
 const LINK_REL = 'nofollow noopener noreferrer'
 md.renderer.rules.link_open = (tokens, idx, options, _env, self) => {
   tokens[idx]!.attrSet('rel', LINK_REL)
   return self.renderToken(tokens, idx, options)
+}
+
+// An image is shown as a link to it, labelled with its alt text (or its address): nothing loads.
+// Its address passed validateLink already (http or https), or the image rule left it as text.
+// Inside a link ([![alt](img)](url)) it is only its label: a link may not hold another.
+md.renderer.rules.image = (tokens, idx, options, env) => {
+  const t = tokens[idx]!
+  const src = String(t.attrGet('src') ?? '')
+  const label = md.utils.escapeHtml(md.renderer.renderInlineAsText(t.children ?? [], options, env).trim() || src)
+  let depth = 0
+  for (let i = 0; i < idx; i++) depth += tokens[i]!.type === 'link_open' ? 1 : tokens[i]!.type === 'link_close' ? -1 : 0
+  return depth > 0 ? label : `<a href="${md.utils.escapeHtml(src)}" rel="${LINK_REL}">${label}</a>`
 }
 
 // A fenced block's info string would become a class attribute: drop it.
@@ -41,10 +54,26 @@ md.inline.ruler.before('text', 'post_ref', (state, silent) => {
 })
 md.renderer.rules.post_ref = (tokens, idx, _options, env) => {
   const n = (tokens[idx]!.meta as { n: number }).n
-  return `<a class="ref" href="${md.utils.escapeHtml((env as RenderEnv).threadPath)}/p/${n}">&gt;&gt;${n}</a>`
+  const { threadPath, exists } = env as RenderEnv
+  // A reference to no post (never written, or since removed) is text, not a link to a 404.
+  if (exists && !exists.has(n)) return `&gt;&gt;${n}`
+  return `<a class="ref" href="${md.utils.escapeHtml(threadPath)}/p/${n}">&gt;&gt;${n}</a>`
 }
 
-type RenderEnv = { threadPath: string }
+type RenderEnv = { threadPath: string; exists?: ReadonlySet<number> }
+
+/** The post numbers a body refers to (>>N outside code), each once, in order of first mention. */
+export function postReferences(body: string): number[] {
+  const found = new Set<number>()
+  const walk = (tokens: ReturnType<typeof md.parse>) => {
+    for (const t of tokens) {
+      if (t.type === 'post_ref') found.add((t.meta as { n: number }).n)
+      if (t.children) walk(t.children)
+    }
+  }
+  walk(md.parse(body, { threadPath: '' }))
+  return [...found]
+}
 
 // What one post may cost every reader of its thread: >>N references each became a 60-byte link, so
 // a 20,000-character post of ">>1 " rendered to 255 KB and a page of them to 51 MB (measured).
@@ -53,14 +82,15 @@ export const MAX_RENDERED_BYTES = 96 * 1024
 const REFERENCES = /(?<![0-9>])>>[1-9][0-9]{0,6}(?![0-9])/g
 
 /**
- * Render a post body (already canonical) to HTML. threadPath is the thread's own path, for >>N.
+ * Render a post body (already canonical) to HTML. threadPath is the thread's own path, for >>N;
+ * `exists`, when given, holds the numbers of the thread's posts, and a >>N to any other is text.
  * A body that would cost its readers far more than it says is refused (`field` is where the
  * message goes): more than MAX_REFERENCES references, or more than MAX_RENDERED_BYTES of HTML.
  */
-export function renderPostBody(body: string, threadPath: string, field = 'body'): string {
+export function renderPostBody(body: string, threadPath: string, field = 'body', exists?: ReadonlySet<number>): string {
   const refs = body.match(REFERENCES)?.length ?? 0
   if (refs > MAX_REFERENCES) throw new DomainError(422, 'The text refers to too many posts.', { [field]: `At most ${MAX_REFERENCES} references (>>N) in one post; this has ${refs}.` })
-  const env: RenderEnv = { threadPath }
+  const env: RenderEnv = { threadPath, ...(exists && { exists }) }
   const html = md.render(body, env)
   if (Buffer.byteLength(html) > MAX_RENDERED_BYTES) {
     throw new DomainError(422, 'The text would make a page too large.', { [field]: `As a page this text is over ${MAX_RENDERED_BYTES / 1024} KiB (it is mostly links or markup): shorten it, or use fewer links.` })

@@ -107,6 +107,16 @@ export function identityRoutes(deps: Deps) {
       if (!session) throw new DomainError(404, 'There is no identity in this session.')
       return c.body(session.armoredPublic, 200, { ...KEY_HEADERS, 'Content-Disposition': 'attachment; filename="cellboard-public-key.asc"' })
     })
+    // The viewer's own posts, marked by a stylesheet of this session alone, so the cached thread
+    // page stays one copy for every reader (each post carries data-key, its key's fingerprint).
+    // It names only this session's key, is never stored (no-store; same-origin only, and the
+    // SameSite=Strict cookie is not sent from another site), and is empty with no session: after a
+    // burn it names nothing, so nothing in the browser links the burned key to the next.
+    .get('/identity/own-posts.css', (c) => {
+      const fingerprint = c.get('session')?.fingerprint
+      const css = fingerprint && /^[0-9a-f]+$/.test(fingerprint) ? `[data-key="${fingerprint}"] .mine::after { content: " (you)"; }\n[data-key="${fingerprint}"] { border-left: 3px solid var(--line); padding-left: .5rem; }\n` : ''
+      return c.body(css, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'no-store', Vary: 'Cookie' })
+    })
     .post('/identity/burn', async (c) => {
       await burnAsAsked(deps, whoOf(c))
       dropCookie(c, deps, 'session')

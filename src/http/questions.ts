@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { notFound } from '../domain/errors.ts'
+import { SLUG } from '../domain/text.ts'
 import type { Deps } from '../services/deps.ts'
 import { castBallot } from '../services/questions/ballots.ts'
 import { isQuestionKind } from '../services/questions/kinds.ts'
@@ -45,8 +46,12 @@ export function questionRoutes(deps: Deps) {
       return sendPage(c, deps, 200, 'Open questions', queueMain({ cell: d.cell, items: d.items, viewer: viewerOf(c, deps) }))
     })
     .get('/c/:cell/questions/new', async (c) => {
+      // A post's "question this post" link fills in where it is. Only well-formed values are
+      // filled in; anything else leaves its field empty for the person to fill.
       const q = c.req.query()
-      return renderRaise(c, q.kind, { values: { board: q.board ?? '', thread: q.thread ?? '', number: q.number ?? '' }, errors: {} }, 200)
+      const id = (v: string | undefined) => String(parseId(v) ?? '')
+      const values = { board: q.board !== undefined && SLUG.test(q.board) ? q.board : '', thread: id(q.thread), number: id(q.number) }
+      return renderRaise(c, q.kind, { values, errors: {} }, 200)
     })
     .post('/c/:cell/questions', idempotent(deps.submissions), async (c) => {
       const form = c.get('form')

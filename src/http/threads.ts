@@ -24,6 +24,9 @@ type ThreadMeta = ThreadHeadProps & { page: number; pages: number }
 
 const THREAD = '/c/:cell/:board/t/:thread{[0-9]+}'
 
+/** The raise form for a question about a post of this thread (postArticle adds the post's number). */
+const raiseAbout = (cell: string, board: string, thread: number) => `/c/${cell}/questions/new?kind=remove_post&board=${board}&thread=${thread}`
+
 export function threadRoutes(deps: Deps) {
   // Every address under a board first settles whether this viewer may read it (openBoard), and
   // only then looks at threads, pages or posts, or even at whether the address is well formed:
@@ -44,7 +47,10 @@ export function threadRoutes(deps: Deps) {
         pages: d.pages,
       }
       const path = threadPath(meta)
-      const posts = d.posts.map((p) => postArticle({ number: p.number, signing: p.signing, bodyHtml: p.body_html, createdAt: p.created_at, fingerprint: p.fingerprint, signed: p.signed }, path))
+      // Every post links to the raise form with its place filled in (shown to every reader, as the
+      // one link per thread was: the form itself says who may raise what).
+      const links = { raise: raiseAbout(d.cell.slug, d.board.slug, d.thread.number), lastOnPage: d.posts.at(-1)?.number }
+      const posts = d.posts.map((p) => postArticle({ number: p.number, signing: p.signing, bodyHtml: p.body_html, createdAt: p.created_at, fingerprint: p.fingerprint, signed: p.signed, replies: p.replies }, path, links))
       // Tagged with row ids (internal): writes invalidate by them.
       part = { meta, bytes: encode(html`<div id="posts" hx-boost="false">${posts}</div>${pager(path, d.page, d.pages)}`), tags: [cacheTag.thread(d.thread.id), cacheTag.board(d.board.id)] }
       deps.cache.set(key, part)
@@ -104,7 +110,7 @@ export function threadRoutes(deps: Deps) {
           // new check if the board is in flood, perhaps since this very post).
           const { cost } = await floodFor(deps, await open(c), c.get('session'))
           const fresh = replyForm({ threadPath: r.threadPath, place: placeOf(c, number), viewer: viewerOf(c, deps), form: emptyForm(), inline: true, oob: true, cost })
-          return c.html(html`${postArticle(r.post, r.threadPath)}${fresh}`)
+          return c.html(html`${postArticle(r.post, r.threadPath, { raise: raiseAbout(c.req.param('cell')!, c.req.param('board')!, number) })}${fresh}`)
         },
         async (e, status) => {
           const state: FormState = refusedForm({ body, signed: form.signed }, e)

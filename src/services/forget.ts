@@ -3,7 +3,8 @@ import type { Db } from '../db/connect.ts'
 import type { Board } from '../db/schema.ts'
 import { deleteOrphanKeys } from '../db/keys.ts'
 import { deleteLettersPastRetention } from '../db/letters.ts'
-import { deletePost, findPostAt } from '../db/posts.ts'
+import { deletePost, findPostAt, findPostNumbers, findQuotingPosts, findThreadPlace, setPostHtml } from '../db/posts.ts'
+import { postReferences, renderPostBody } from '../domain/markdown.ts'
 import { deleteThreads, findThread, keysOfThreads, retitleThread, threadsIdleSince } from '../db/threads.ts'
 import { recordOperatorAction } from '../db/decision-log.ts'
 import { notFound } from '../domain/errors.ts'
@@ -22,10 +23,27 @@ export type PurgeReport = { threads: number; keys: number; letters: number; chec
  * thread's title was part of the opening post's signed text, so it goes with that post.
  */
 export async function forgetPost(tx: Db, post: { id: number; thread_id: number; key_id: number }) {
+  const quoting = await findQuotingPosts(tx, post.id)
   const r = await deletePost(tx, post)
+  await renderAgain(tx, quoting)
   if (r.number === 1 && !r.threadDeleted) await retitleThread(tx, post.thread_id, REMOVED_OPENING_TITLE)
   await deleteOrphanKeys(tx, [post.key_id])
   return r
+}
+
+/**
+ * Inside a write transaction, after a post was deleted: render again the posts that quoted it, so
+ * their >>N to it is text rather than a link to nothing (their references to it went with it).
+ * Only the references to earlier posts that still exist are links, as when they were written.
+ */
+async function renderAgain(tx: Db, posts: { id: number; thread_id: number; number: number; body_source: string }[]) {
+  if (posts.length === 0) return
+  const place = await findThreadPlace(tx, posts[0]!.thread_id)
+  const threadPath = `/c/${place.cell}/${place.board}/t/${place.number}`
+  for (const p of posts) {
+    const exists = await findPostNumbers(tx, p.thread_id, postReferences(p.body_source).filter((n) => n < p.number))
+    await setPostHtml(tx, p.id, renderPostBody(p.body_source, threadPath, 'body', new Set(exists.map((q) => q.number))))
+  }
 }
 
 /** Inside a write transaction: delete threads with their posts, and keys left signing nothing. */

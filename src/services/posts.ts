@@ -1,8 +1,8 @@
 import { ensureKey } from '../db/keys.ts'
-import { appendPost } from '../db/posts.ts'
+import { appendPost, findPostNumbers, insertReferences } from '../db/posts.ts'
 import { findThread, insertThread } from '../db/threads.ts'
 import { DomainError, notFound, validateFields } from '../domain/errors.ts'
-import { renderPostBody } from '../domain/markdown.ts'
+import { MAX_REFERENCES, postReferences, renderPostBody } from '../domain/markdown.ts'
 import { canonicalPostText, parsePostText, type Signing } from '../domain/posts.ts'
 import { canonicalBody, checkBody, checkLine } from '../domain/text.ts'
 import { coarseTime } from '../domain/time.ts'
@@ -143,7 +143,10 @@ export async function previewPost(deps: Deps, who: Who, input: PostInput & { thr
   const c = await checkPost(deps, session, place, input)
   // >>N in a new thread's preview points nowhere yet: the thread has no number until it is posted.
   const threadPath = `/c/${cell.slug}/${board.slug}/t/${existing?.number ?? 'new'}`
-  const bodyHtml = renderPostBody(c.body, threadPath, c.pasted ? 'signed' : 'body')
+  // As it will be posted: a >>N links only a post of the thread that exists (every one is earlier).
+  const refs = postReferences(c.body)
+  const exists = existing && refs.length <= MAX_REFERENCES ? await findPostNumbers(deps.db, existing.id, refs) : []
+  const bodyHtml = renderPostBody(c.body, threadPath, c.pasted ? 'signed' : 'body', new Set(exists.map((q) => q.number)))
   const signing: Signing = c.pasted ? 'gpg-signed' : session.kind === 'disposable' && session.armoredPrivate ? 'disposable' : session.kind === 'browser' ? 'browser' : 'session-attested'
   return {
     title: existing ? null : c.title,
@@ -160,7 +163,8 @@ export async function previewPost(deps: Deps, who: Who, input: PostInput & { thr
  * both: the board (missing: 404; not this viewer's to read: the same 403 at every address under
  * it), the thread a reply goes to (404), who sends it (an identity, the one the form was shown
  * for, a key still valid), its cost on a board in flood (422), its limit (429), what it says and how it is signed (422). Then one transaction: the
- * key, the thread if it is new, the post rendered once (its >>N links need the thread's number);
+ * key, the thread if it is new, the post rendered once (its >>N links need the thread's number, and
+ * link only posts that exist) with the posts it quotes;
  * then one tail: the post is counted for flood mode, and the thread's and board's cached pages are
  * dropped everywhere.
  */
@@ -181,8 +185,21 @@ async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: nu
     const keyId = await ensureKey(tx, { fingerprint: session.fingerprint, armored: session.armoredPublic, createdAt })
     const thread = existing ?? (await insertThread(tx, { boardId: board.id, title: s.title, createdAt }))
     const threadPath = `/c/${cell.slug}/${board.slug}/t/${thread.number}`
-    const bodyHtml = renderPostBody(s.body, threadPath, s.signing === 'gpg-signed' ? 'signed' : 'body')
-    const post = await appendPost(tx, { thread_id: thread.id, key_id: keyId, signing: s.signing, body_source: s.body, body_html: bodyHtml, signed_text: s.signedText, created_at: createdAt })
+    // Its >>N are resolved once its number is taken: a link to each earlier post that exists, text
+    // for any other number; each quoted post will list this one among its replies.
+    let bodyHtml = ''
+    let quoted: { id: number; number: number }[] = []
+    const post = await appendPost(tx, {
+      thread_id: thread.id, key_id: keyId, signing: s.signing, body_source: s.body, signed_text: s.signedText, created_at: createdAt,
+      body_html: async (number) => {
+        const refs = postReferences(s.body)
+        // Past the limit renderPostBody refuses the post: no need to look the numbers up.
+        quoted = refs.length > MAX_REFERENCES ? [] : await findPostNumbers(tx, thread.id, refs.filter((n) => n < number))
+        bodyHtml = renderPostBody(s.body, threadPath, s.signing === 'gpg-signed' ? 'signed' : 'body', new Set(quoted.map((q) => q.number)))
+        return bodyHtml
+      },
+    })
+    await insertReferences(tx, post.id, quoted.map((q) => q.id))
     return { threadId: thread.id, thread: thread.number, threadPath, number: post.number, bodyHtml }
   }))
   // Counted for flood mode before the pages are dropped: the page the next reader gets says so.

@@ -149,19 +149,19 @@ describe('moderation in the browser: question, three kinds of ballot, published 
     expect(new Set([aFpr, bFpr, cFpr]).size).toBe(3)
 
     // 5. A member of the cell (a disposable identity on the roster as member, JS off) raises the
-    // question from the thread's own link.
+    // question from the post's own link.
     const member = await visitor(false)
     const memberFpr = await takeDisposable(member.page)
     const memberKey = await downloadText(member.page, () => member.page.getByRole('link', { name: 'Download the public key' }).click())
     await rosterAdd(memberKey.text, memberFpr, 'member')
     await member.page.goto(threadPath)
-    await member.page.getByRole('link', { name: 'Question a post under the line' }).click()
+    await member.page.locator('article#p1').getByRole('link', { name: 'question this post' }).click()
     await member.page.waitForURL((u) => u.pathname === '/c/lobby/questions/new')
     expect(await h1(member.page)).toBe('Raise a line question')
-    // The board and thread come filled in from the link.
+    // The board, thread and post come filled in from the link: no numbers to type.
     expect(await member.page.getByLabel('Board (its short name)').inputValue()).toBe('general')
     expect(await member.page.getByLabel('Thread number').inputValue()).toBe(String(threadId))
-    await member.page.getByLabel('Post number (#N)').fill('1')
+    expect(await member.page.getByLabel('Post number (#N)').inputValue()).toBe('1')
     await member.page.getByLabel('Principle').selectOption('1')
     await member.page.getByLabel('Your argument, briefly').fill(argument)
     const [raised] = await Promise.all([

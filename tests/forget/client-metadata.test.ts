@@ -131,6 +131,7 @@ describe('client metadata is never kept', () => {
       expect(previews).toEqual({ reply: 200, thread: 200 })
       await hit('post link', `${thread}/p/1`)
       await hit('signed text', `${thread}/p/1.asc`)
+      await hit('own posts', '/identity/own-posts.css')
       await hit('key', `/k/${fpr}.asc`)
       await hit('privacy', '/privacy')
       await hit('challenge', '/identity/challenge')
@@ -199,7 +200,7 @@ describe('client metadata is never kept', () => {
 
       expect(statuses).toEqual({
         home: 200, identity: 200, 'take identity': 303, 'private key': 200, 'public key': 200, cell: 200, board: 200, 'start thread': 303, thread: 200, reply: 303,
-        'post link': 303, 'signed text': 200, key: 200, privacy: 200, challenge: 200, style: 200, htmx: 200, favicon: 204, robots: 200,
+        'post link': 303, 'signed text': 200, 'own posts': 200, key: 200, privacy: 200, challenge: 200, style: 200, htmx: 200, favicon: 204, robots: 200,
         line: 200, queue: 200, 'raise form': 200, raise: 303, question: 200, 'ballot review': 200, ballot: 303, decision: 200, bundle: 200, decisions: 200, 'board feed': 200, 'decisions feed': 200, 'answers feed': 200, search: 200, 'cell search': 200, 'my questions': 200, 'raise bad': 422, 'ballot unknown': 404,
         'cell key': 200, 'letter form': 200, letter: 200, 'bad letter': 422, inbox: 200, 'inbox file': 200, handled: 303,
         'unknown page': 404, 'unknown cell': 404, 'empty reply': 422, 'forged token': 403, 'too large': 413, 'not a form': 415,

@@ -109,7 +109,7 @@ describe('replying with htmx', () => {
     const { res, text } = await c.post(thread, { body: 'inline **reply**' }, { 'HX-Request': 'true' })
     expect(res.status).toBe(200)
     expect(res.headers.get('vary')).toContain('HX-Request')
-    expect(text).toMatch(/^<article id="p2" class="post">/)
+    expect(text).toMatch(/^<article id="p2" class="post" data-key="[0-9a-f]+">/)
     expect(text).toContain('<strong>reply</strong>')
     expect(text).toContain('<form id="reply" method="post"')
     expect(text).toContain('hx-swap-oob="true"')

@@ -349,6 +349,7 @@ describe('no reputation', () => {
       '/favicon.ico',
       '/identity',
       '/identity/challenge',
+      '/identity/own-posts.css',
       '/identity/private-key.asc',
       '/identity/public-key.asc',
       '/k/:file{[0-9a-fA-F]{40,64}\\.asc}',

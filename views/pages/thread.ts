@@ -9,6 +9,5 @@ export const threadPath = (p: ThreadHeadProps) => `/c/${p.cell.slug}/${p.board.s
 export function threadHead(p: ThreadHeadProps): Html {
   return html`<nav class="crumbs"><a href="/c/${p.cell.slug}">${p.cell.name}</a> / <a href="/c/${p.cell.slug}/${p.board.slug}">${p.board.name}</a> /</nav>
 <h1>${p.thread.title}</h1>
-<p class="hint">Each post says how it was signed: ${SIGNINGS.map((s, i) => html`${i ? ', ' : ''}<i>${s}</i> (${SIGNING_LABEL[s]})`)}.</p>
-<p class="hint"><a href="/c/${p.cell.slug}/questions/new?kind=remove_post&amp;board=${p.board.slug}&amp;thread=${p.thread.number}">Question a post under the line</a></p>`
+<p class="hint">Each post says how it was signed: ${SIGNINGS.map((s, i) => html`${i ? ', ' : ''}<i>${s}</i> (${SIGNING_LABEL[s]})`)}.</p>`
 }

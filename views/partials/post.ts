@@ -3,12 +3,26 @@ import type { Signing } from '../../src/domain/posts.ts'
 import { showTime } from '../../src/domain/time.ts'
 import { html, trustedPostHtml, type Html } from '../html.ts'
 
-export type PostProps = { number: number; signing: Signing; bodyHtml: string; createdAt: string; fingerprint: string; signed: boolean }
+/** replies: the numbers of the later posts that quote this one (>>N), in order. */
+export type PostProps = { number: number; signing: Signing; bodyHtml: string; createdAt: string; fingerprint: string; signed: boolean; replies?: readonly number[] }
 
-/** One post. The same markup serves the thread page and the htmx reply fragment. */
-export function postArticle(p: PostProps, threadPath: string): Html {
+/**
+ * What a thread page adds around each post: `raise`, the raise form's address for a question
+ * about a post of this thread (the post's number is added); `lastOnPage`, the last post number
+ * the page shows, so a reply on it is linked in the page and a later one through its address.
+ */
+export type PostLinks = { raise?: string; lastOnPage?: number }
+
+/**
+ * One post. The same markup serves the thread page and the htmx reply fragment. It is the same
+ * for every viewer (it is cached): data-key names the key that signed it, and the stylesheet of
+ * the viewer's own session (/identity/own-posts.css) marks their posts by it in `.mine`.
+ */
+export function postArticle(p: PostProps, threadPath: string, links: PostLinks = {}): Html {
   const who = pseudonymOf(p.fingerprint)
-  return html`<article id="p${p.number}" class="post"><header><a href="#p${p.number}">#${p.number}</a> <b>${who.handle}</b> <code>${who.short}</code> <time>${showTime(p.createdAt)}</time> <i class="sig">${p.signing}</i>${p.signed ? html` <a href="${threadPath}/p/${p.number}.asc">signed text</a>` : ''} <a href="/k/${p.fingerprint}.asc">key</a></header>
-${trustedPostHtml(p.bodyHtml)}</article>
+  const replies = p.replies ?? []
+  const replyHref = (n: number) => (links.lastOnPage !== undefined && n <= links.lastOnPage ? `#p${n}` : `${threadPath}/p/${n}`)
+  return html`<article id="p${p.number}" class="post" data-key="${p.fingerprint}"><header><a href="#p${p.number}">#${p.number}</a> <b>${who.handle}</b> <code>${who.short}</code><span class="mine"></span> <time>${showTime(p.createdAt)}</time> <i class="sig">${p.signing}</i>${p.signed ? html` <a href="${threadPath}/p/${p.number}.asc">signed text</a>` : ''} <a href="/k/${p.fingerprint}.asc">key</a>${links.raise ? html` <a href="${links.raise}&amp;number=${p.number}" class="question-post">question this post</a>` : ''}</header>
+${trustedPostHtml(p.bodyHtml)}${replies.length ? html`<footer class="replies">Replies: ${replies.map((n, i) => html`${i ? ' ' : ''}<a class="ref" href="${replyHref(n)}">&gt;&gt;${n}</a>`)}</footer>` : ''}</article>
 `
 }

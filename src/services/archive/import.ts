@@ -20,6 +20,8 @@ import {
   type RestoredQuestion,
 } from '../../db/archive.ts'
 import type { Db } from '../../db/connect.ts'
+import { insertReferences, listPostSources } from '../../db/posts.ts'
+import { postReferences } from '../../domain/markdown.ts'
 import type { Board } from '../../db/schema.ts'
 import { DomainError } from '../../domain/errors.ts'
 import type { Deps } from '../deps.ts'
@@ -142,6 +144,16 @@ async function restoreQuestion(tx: Db, cellId: number, d: Json): Promise<number>
 }
 
 /**
+ * Which posts quote which (backlinks): not in the archive, but read again from each post's text as
+ * when it was written: a >>N to an earlier post of the thread that is there.
+ */
+async function restoreReferences(tx: Db, threadId: number) {
+  const posts = await listPostSources(tx, threadId)
+  const ids = new Map(posts.map((p) => [p.number, p.id]))
+  for (const p of posts) await insertReferences(tx, p.id, postReferences(p.body_source).flatMap((n) => (n < p.number && ids.has(n) ? [ids.get(n)!] : [])))
+}
+
+/**
  * A board and its threads. Its listing orders threads by their latest post's row id, so threads
  * go in oldest activity first: the last page of the listing first, each page from its bottom.
  */
@@ -168,6 +180,7 @@ async function restoreBoardWithThreads(tx: Db, dir: string, read: (file: string)
         r.posts += posts.length
       }
       if (threadId !== null && lastPostId !== null) await finishThread(tx, threadId, lastPostId)
+      if (threadId !== null) await restoreReferences(tx, threadId)
       r.threads++
     }
   }
