@@ -38,6 +38,10 @@ function identityBar(v: Viewer): Html {
   return html`${questions}<a href="/identity" title="${id.fingerprint}">${id.pseudonym.handle} <code>${id.pseudonym.short}</code></a>`
 }
 
+// In the header, the spaces between its parts and the <div> around its nav are for text browsers:
+// lynx and w3m end no line at a <nav>, so its last word ran into the page's first ("Take an
+// identityLobby"). In a browser with CSS, the header is a flex row and neither shows.
+
 /** The page around its main content, in two halves so a cached body can sit between them. */
 export function layoutParts(p: LayoutProps): { head: string; foot: string } {
   const head = html`<!doctype html>
@@ -48,7 +52,7 @@ ${p.indexable ? '' : html`<meta name="robots" content="noindex">
 ${(p.feeds ?? []).map((f) => html`<link rel="alternate" type="application/atom+xml" title="${f.title}" href="${f.href}">
 `)}<link rel="stylesheet" href="/static/style.css"><script src="/static/htmx.min.js" defer></script><script src="/static/browser-key.js" type="module"></script><script src="/static/pow.js" type="module"></script><script src="/static/letter.js" type="module"></script>
 </head><body hx-boost="true">
-<header class="top"><a href="/" class="home">cellboard</a><form action="/search" method="get" role="search" class="search-top"><input type="search" name="q" aria-label="Search every cell" placeholder="Search" maxlength="200"> <button type="submit">Search</button></form><nav>${identityBar(p.viewer)}</nav></header>
+<header class="top"><a href="/" class="home">cellboard</a> <form action="/search" method="get" role="search" class="search-top"><input type="search" name="q" aria-label="Search every cell" placeholder="Search" maxlength="200"> <button type="submit">Search</button></form> <div><nav>${identityBar(p.viewer)}</nav></div></header>
 <main>`
   const foot = `</main>
 <footer><a href="/privacy">What this server keeps</a></footer>
