@@ -3,13 +3,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openDeps } from '../../src/compose.ts'
+import { loadConfig } from '../../src/config.ts'
+import { addRosterKey } from '../../src/services/cells.ts'
 import { pgServerEnv, TEST_DIALECT } from '../support/app.ts'
 import { startServer, type RunningServer } from '../support/server.ts'
+import { TEST_SETTINGS } from '../support/settings.ts'
 import { Visitor } from '../support/visitor.ts'
 
 // Text browsers (issue 14): lynx and w3m, no JavaScript, no CSS. What needs JavaScript is not in
 // the page at all; the header and the pager read as words; and a reader can read a thread, take a
-// disposable identity and reply. lynx runs in a tmux pane (as in costs-lynx.test.ts): tmux's
+// disposable identity, reply, and vote on a line question. lynx runs in a tmux pane (as in costs-lynx.test.ts): tmux's
 // capture-pane reads the screen, send-keys types, and fields are reached by their numbers.
 
 const BROWSER_KEY_BUTTONS = ['Create a browser key', 'Import a private key', 'Log in with the browser key', 'Export the private key', 'Forget the key in this browser']
@@ -19,17 +23,20 @@ describe('lynx and w3m (text browsers, no JavaScript)', () => {
   let drop: (() => Promise<void>) | undefined
   let home: string
   let thread = ''
-  const tmux = (...args: string[]) => execFileSync('tmux', ['-S', join(home, 'tmux.sock'), ...args], { encoding: 'utf8', env: { ...process.env, HOME: home, TERM: 'xterm' } })
-  const text = { env: () => ({ ...process.env, HOME: home, TERM: 'xterm' }) }
+  let author: Visitor
+  const env: Record<string, string> = {}
+  // Every text browser, and its own tmux server, runs with the test's folder as HOME (removed after).
+  const homeEnv = () => ({ ...process.env, HOME: home, TERM: 'xterm' })
+  const tmux = (...args: string[]) => execFileSync('tmux', ['-S', join(home, 'tmux.sock'), ...args], { encoding: 'utf8', env: homeEnv() })
   /** What w3m and lynx make of a page, as plain text (lynx without its link numbers and list). */
   const dumps = (path: string) => ({
-    w3m: execFileSync('w3m', ['-dump', '-cols', '200', server.url + path], { encoding: 'utf8', env: text.env() }),
-    lynx: execFileSync('lynx', ['-dump', '-nolist', '-nonumbers', '-width=200', `-cfg=${join(home, 'lynx.cfg')}`, server.url + path], { encoding: 'utf8', env: text.env() }),
+    w3m: execFileSync('w3m', ['-dump', '-cols', '200', server.url + path], { encoding: 'utf8', env: homeEnv() }),
+    lynx: execFileSync('lynx', ['-dump', '-nolist', '-nonumbers', '-width=200', `-cfg=${join(home, 'lynx.cfg')}`, server.url + path], { encoding: 'utf8', env: homeEnv() }),
   })
 
   beforeAll(async () => {
     // One thread a page, so the board has a pager after three threads.
-    const env: Record<string, string> = { THREADS_PER_PAGE: '1' }
+    env.THREADS_PER_PAGE = '1'
     if (TEST_DIALECT === 'postgres') {
       const pg = await pgServerEnv()
       Object.assign(env, pg.env)
@@ -39,7 +46,7 @@ describe('lynx and w3m (text browsers, no JavaScript)', () => {
     home = mkdtempSync(join(tmpdir(), 'cellboard-text-'))
     writeFileSync(join(home, 'lynx.cfg'), 'INCLUDE:/etc/lynx/lynx.cfg\nDEFAULT_KEYPAD_MODE:LINKS_AND_FIELDS_ARE_NUMBERED\nACCEPT_ALL_COOKIES:TRUE\n')
     // Three threads by someone else, over plain HTTP.
-    const author = new Visitor(server.url)
+    author = new Visitor(server.url)
     await author.takeIdentity()
     for (let i = 1; i <= 3; i++) {
       await author.get('/c/lobby/general')
@@ -75,7 +82,17 @@ describe('lynx and w3m (text browsers, no JavaScript)', () => {
     }
   })
 
-  it('lynx reads a thread, takes a disposable identity from it, and posts a reply that lands', async () => {
+  /** The operator puts keys on the lobby's roster (as `roster add` does), through the same composition root. */
+  async function rosterAdd(keys: { armored: string; tier: 'member' | 'voter' }[]) {
+    const { deps, close } = await openDeps(loadConfig({ ...TEST_SETTINGS, ...env, DATA_DIR: server.dataDir }), { poolSize: 1, forgetAfterMigrating: false })
+    try {
+      for (const k of keys) await addRosterKey(deps, { cell: 'lobby', armoredKey: k.armored, tier: k.tier })
+    } finally {
+      await close()
+    }
+  }
+
+  it('lynx reads a thread, takes a disposable identity from it, posts a reply that lands, and votes on a line question', async () => {
     const screen = () => tmux('capture-pane', '-p', '-t', 'lynx').split('\n').map((l) => l.trim()).join(' ').replace(/\s+/g, ' ')
     const keys = (...k: string[]) => tmux('send-keys', '-t', 'lynx', ...k)
     async function waitFor(re: RegExp, what: string): Promise<RegExpExecArray> {
@@ -107,6 +124,7 @@ describe('lynx and w3m (text browsers, no JavaScript)', () => {
     await waitFor(/Form submit button/, 'the button chosen')
     keys('Enter')
     const [, handle] = await waitFor(/You post as ([a-z]+-[a-z]+)/, 'the new identity')
+    const [, fpr] = await waitFor(/Fingerprint: ([0-9a-f]{40,64})/, 'its fingerprint')
     const [, back] = await waitFor(/\[(\d+)\]Continue to where you were/, 'the way back to the thread')
     keys(back!, 'Enter')
     // lynx shows the page it has in memory: load it again, now with the identity.
@@ -125,5 +143,44 @@ describe('lynx and w3m (text browsers, no JavaScript)', () => {
     const page = (await stranger.get(thread)).text
     expect(page).toContain(reply)
     expect(page).toMatch(new RegExp(`id="p2"[\\s\\S]*${handle}[\\s\\S]*${reply.replace(/\./g, '\\.')}`))
+
+    // The operator puts lynx's key (published with its reply) on the roster as the one voter, and
+    // the thread's author as a member, who raises a question about the opening post.
+    const lynxKey = await (await fetch(`${server.url}/k/${fpr}.asc`)).text()
+    expect(lynxKey).toContain('-----BEGIN PGP PUBLIC KEY BLOCK-----')
+    await rosterAdd([{ armored: lynxKey, tier: 'voter' }, { armored: (await author.get('/identity/public-key.asc')).text, tier: 'member' }])
+    await author.get('/c/lobby/questions/new?kind=remove_post')
+    const raised = await author.post('/c/lobby/questions', { kind: 'remove_post', board: 'general', thread: thread.split('/').pop()!, number: '1', principle: '1', argument: 'Raised for lynx to vote on.' })
+    expect(raised.res.status, /role="alert">([^<]*)/.exec(raised.text)?.[1]).toBe(303)
+    const question = raised.res.headers.get('location')!
+
+    // lynx opens it, picks "no", reviews the exact text its disposable key signs, and casts it.
+    keys('g')
+    await waitFor(/URL to open:/, 'the address prompt')
+    keys('C-u')
+    keys('-l', server.url + question)
+    keys('Enter')
+    const [, no] = await waitFor(/\[(\d+)\]\([ *]\) no/, 'the ballot form')
+    keys(no!, 'Enter')
+    await waitFor(/\(Radio Button\)/, 'the radio button chosen')
+    keys('Enter')
+    await waitFor(/\(\*\) no/, '"no" picked')
+    const [, review] = await waitFor(/\(\[(\d+)\]BUTTON\) Review the ballot/, 'the review button')
+    keys(review!, 'Enter')
+    await waitFor(/Form submit button/, 'the review button chosen')
+    keys('Enter')
+    await waitFor(/Sign this ballot\?.*choice: no/, 'the text to sign')
+    const [, cast] = await waitFor(/\(\[(\d+)\]BUTTON\) Sign and cast/, 'the cast button')
+    keys(cast!, 'Enter')
+    await waitFor(/Form submit button/, 'the cast button chosen')
+    keys('Enter')
+    // The only voter has voted: the question closes, and lynx shows the decision.
+    await waitFor(/Decision: Rejected/, 'the decision')
+
+    // It landed: anyone sees the published ballot, signed by lynx's key, saying "no".
+    const decided = (await stranger.get(question)).text
+    expect(decided).toContain('Decision: Rejected')
+    expect(decided).toContain(fpr)
+    expect(decided).toMatch(/question: \d+\nline: 1\nchoice: no\n-----BEGIN PGP SIGNATURE-----/)
   }, 60_000)
 })
