@@ -88,18 +88,27 @@ describe('narrow screens: no page scrolls sideways at 390 px', () => {
     expect(await page.locator('main pre').first().textContent()).toContain('-----BEGIN PGP SIGNATURE-----')
   })
 
-  const PUBLIC = ['/', '/c/lobby', '/c/lobby/general', 'thread', '/c/lobby/line', '/c/lobby/questions', 'openQuestion', 'decision', '/c/lobby/decisions', '/privacy', '/identity', '/c/lobby/general/t/999999', '/c/lobby/questions/new?kind=remove_post']
+  // Search finds the post with the unbroken word; a long unbroken query is echoed back in the form.
+  const SEARCH = ['/search?q=Unbroken', `/search?q=${'Unbroken'.repeat(20)}`, '/c/lobby/search?q=Unbroken']
+  const PUBLIC = ['/', '/c/lobby', '/c/lobby/general', 'thread', '/c/lobby/line', '/c/lobby/questions', 'openQuestion', 'decision', '/c/lobby/decisions', '/privacy', '/identity', '/c/lobby/general/t/999999', '/c/lobby/questions/new?kind=remove_post',
+    ...SEARCH, '/c/lobby/letters/new', '/c/lobby/letters', '/c/lobby/key-transitions', '/questions']
+  const ERROR_PAGES = ['/c/lobby/general/t/999999: 404', '/c/lobby/letters: 404']
   for (const js of [false, true]) {
     it(`every page type, without an identity, JavaScript ${js ? 'on' : 'off'}`, async () => {
       const page = await narrow(js)
       const wide: string[] = []
+      const errors: string[] = []
       for (const name of PUBLIC) {
         const path = pages[name] ?? name
-        await page.goto(path)
+        const status = (await page.goto(path))!.status()
+        if (status !== 200) errors.push(`${path}: ${status}`)
         const px = await overflow(page)
         if (px > 0) wide.push(`${path}: ${px} px too wide`)
       }
       expect(wide).toEqual([])
+      // Each page is the page meant (a mistyped address would measure only the error page), and
+      // the error page is measured too.
+      expect(errors).toEqual(ERROR_PAGES)
     })
 
     it(`the pages with forms, holding an identity, JavaScript ${js ? 'on' : 'off'}`, async () => {
@@ -108,7 +117,7 @@ describe('narrow screens: no page scrolls sideways at 390 px', () => {
       await page.getByRole('button', { name: 'Take a disposable identity' }).click()
       await page.waitForURL((u) => u.pathname === '/identity')
       const wide: string[] = []
-      for (const path of ['/identity', '/c/lobby/general', pages.thread!, '/c/lobby/questions/new?kind=remove_post', pages.openQuestion!]) {
+      for (const path of ['/identity', '/c/lobby/general', pages.thread!, '/c/lobby/questions/new?kind=remove_post', pages.openQuestion!, '/questions', ...SEARCH, '/c/lobby/letters/new']) {
         await page.goto(path)
         const px = await overflow(page)
         if (px > 0) wide.push(`${path}: ${px} px too wide`)
