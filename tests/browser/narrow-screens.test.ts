@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openDeps } from '../../src/compose.ts'
+import { loadConfig } from '../../src/config.ts'
+import { groupedFingerprint } from '../../src/domain/letters.ts'
+import { rotateCellKey } from '../../src/services/key-transitions.ts'
+import { setCellKey } from '../../src/services/letters.ts'
 import { browserSuite } from '../support/browser.ts'
+import { clearsignWith } from '../support/keys.ts'
+import { cellKeyPair } from '../support/letters.ts'
+import { TEST_SETTINGS } from '../support/settings.ts'
 
 // No page may scroll sideways on a phone (390 px): long titles, unbroken words, fingerprints,
 // signature blocks and challenges wrap. Every page type is measured with JavaScript off and on,
@@ -86,6 +94,21 @@ describe('narrow screens: no page scrolls sideways at 390 px', () => {
     await page.waitForURL((u) => u.pathname === pages.decision)
     expect(await page.locator('main').textContent()).toContain('Decision: Rejected')
     expect(await page.locator('main pre').first().textContent()).toContain('-----BEGIN PGP SIGNATURE-----')
+
+    // A cell key, rotated once (as the operator's commands do, through the same composition root):
+    // the letter form names the key, and the transitions page shows a clearsigned statement.
+    const { deps, close } = await openDeps(loadConfig({ ...TEST_SETTINGS, ...suite.env }), { poolSize: 1, forgetAfterMigrating: false })
+    try {
+      const first = await cellKeyPair()
+      await setCellKey(deps, { cell: 'lobby', armoredKey: first.publicKey })
+      const next = await cellKeyPair()
+      const statement = await clearsignWith(first.privateKey, `The key of the cell "lobby" changes.\nNew key: ${groupedFingerprint(next.fingerprint)}\n`)
+      await rotateCellKey(deps, { cell: 'lobby', armoredKey: next.publicKey, statement })
+    } finally {
+      await close()
+    }
+    await page.goto('/c/lobby/key-transitions')
+    expect(await page.locator('main').textContent()).toContain('-----BEGIN PGP SIGNED MESSAGE-----')
   })
 
   // Search finds the post with the unbroken word; a long unbroken query is echoed back in the form.
