@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config.ts'
 import { addRosterKey } from '../../src/services/cells.ts'
 import { pgServerEnv, TEST_DIALECT } from '../support/app.ts'
 import { startServer, type RunningServer } from '../support/server.ts'
+import { heldKey, logInWith } from '../support/keys.ts'
 import { TEST_SETTINGS } from '../support/settings.ts'
 import { Visitor } from '../support/visitor.ts'
 
@@ -32,6 +33,12 @@ describe('lynx and w3m (text browsers, no JavaScript)', () => {
   const dumps = (path: string) => ({
     w3m: execFileSync('w3m', ['-dump', '-cols', '200', server.url + path], { encoding: 'utf8', env: homeEnv() }),
     lynx: execFileSync('lynx', ['-dump', '-nolist', '-nonumbers', '-width=200', `-cfg=${join(home, 'lynx.cfg')}`, server.url + path], { encoding: 'utf8', env: homeEnv() }),
+  })
+
+  /** The same, of a page already fetched (one seen with a session the text browsers do not hold). */
+  const dumpsOf = (html: string) => ({
+    w3m: execFileSync('w3m', ['-dump', '-cols', '200', '-T', 'text/html'], { input: html, encoding: 'utf8', env: homeEnv() }),
+    lynx: execFileSync('lynx', ['-dump', '-nolist', '-nonumbers', '-width=200', `-cfg=${join(home, 'lynx.cfg')}`, '-stdin'], { input: html, encoding: 'utf8', env: homeEnv() }),
   })
 
   beforeAll(async () => {
@@ -68,6 +75,18 @@ describe('lynx and w3m (text browsers, no JavaScript)', () => {
     for (const [browser, dump] of Object.entries(dumps('/identity'))) {
       expect(dump, browser).toContain('Take a disposable identity')
       expect(dump, browser).toMatch(/The third way needs\s+JavaScript/)
+      for (const label of BROWSER_KEY_BUTTONS) expect(dump, `${browser}: ${label}`).not.toContain(label)
+    }
+  })
+
+  it('the identity page of a browser-key session, with JavaScript off, holds no browser-key buttons either', async () => {
+    const reader = new Visitor(server.url)
+    await logInWith(reader, await heldKey(), 'browser')
+    const { text: page } = await reader.get('/identity')
+    expect(page).toContain('browser key (the private key stays in your browser')
+    for (const [browser, dump] of Object.entries(dumpsOf(page))) {
+      expect(dump, browser).toContain('Burn identity')
+      expect(dump, browser).toMatch(/forgetting the key kept in your browser\s+needs JavaScript/)
       for (const label of BROWSER_KEY_BUTTONS) expect(dump, `${browser}: ${label}`).not.toContain(label)
     }
   })
