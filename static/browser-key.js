@@ -70,10 +70,41 @@ beforeSubmit({
   }),
 })
 
-// The panel on /identity.
+// The panel on /identity, built here: it needs this script, so the server's page carries none of
+// it (a text browser would show its buttons, doing nothing). It takes the place of the page's note
+// for readers without JavaScript, and the form token and `next` that note carries.
+function el(tag, props = {}, ...children) {
+  const node = Object.assign(document.createElement(tag), props)
+  node.append(...children)
+  return node
+}
+const button = (className, text) => el('button', { type: 'button', className }, text)
+
+function buildPanel(note) {
+  const root = el('section', { id: 'browser-key' },
+    el('h2', {}, 'Browser key'),
+    el('p', {}, 'A key made and kept in this browser (its storage for this site). Your posts are signed here before they are sent; the private key never leaves the browser. Export it to keep it; forget it with one button.'),
+    el('p', { className: 'bk-status' }),
+    el('div', { className: 'bk-none' },
+      button('bk-create', 'Create a browser key'), ' ',
+      el('details', {},
+        el('summary', {}, 'Import a private key'),
+        el('label', { htmlFor: 'bk-import' }, 'Armored private key (unprotected)'),
+        el('textarea', { id: 'bk-import', rows: 6 }),
+        button('bk-import', 'Import'))),
+    el('div', { className: 'bk-some', hidden: true },
+      el('p', {}, 'Key: ', el('code', { className: 'bk-fpr' })),
+      button('bk-login', 'Log in with the browser key'), ' ',
+      button('bk-export', 'Export the private key'), ' ',
+      button('bk-forget', 'Forget the key in this browser')))
+  root.querySelector('.bk-status').setAttribute('role', 'status')
+  root.dataset.csrf = note.dataset.csrf ?? ''
+  if (note.dataset.next) root.dataset.next = note.dataset.next
+  note.replaceWith(root)
+  return root
+}
+
 async function initPanel(root) {
-  root.hidden = false
-  document.getElementById('browser-key-off')?.remove() // the note for when this script does not run
   const $ = (sel) => root.querySelector(sel)
   const status = (text) => ($('.bk-status').textContent = text)
 
@@ -160,11 +191,8 @@ document.addEventListener('submit', (evt) => {
 }, true)
 
 function init() {
-  const panel = document.getElementById('browser-key')
-  if (panel && panel.dataset.ready !== '1') {
-    panel.dataset.ready = '1'
-    initPanel(panel)
-  }
+  const note = document.getElementById('browser-key-off')
+  if (note && !document.getElementById('browser-key')) initPanel(buildPanel(note))
 }
 init()
 // hx-boost swaps the body without a page load: set the panel up again when it appears.

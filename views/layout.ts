@@ -38,6 +38,10 @@ function identityBar(v: Viewer): Html {
   return html`${questions}<a href="/identity" title="${id.fingerprint}">${id.pseudonym.handle} <code>${id.pseudonym.short}</code></a>`
 }
 
+// In the header, the spaces between its parts and the <div> around its nav are for text browsers:
+// lynx and w3m end no line at a <nav>, so its last word ran into the page's first ("Take an
+// identityLobby"). In a browser with CSS, the header is a flex row and neither shows.
+
 /**
  * The page around its main content, in two halves so a cached body can sit between them. With a
  * session, the stylesheet that marks the viewer's own posts: in the body, so a boosted burn or
@@ -53,7 +57,7 @@ ${(p.feeds ?? []).map((f) => html`<link rel="alternate" type="application/atom+x
 `)}<link rel="stylesheet" href="/static/style.css"><script src="/static/htmx.min.js" defer></script><script src="/static/browser-key.js" type="module"></script><script src="/static/pow.js" type="module"></script><script src="/static/letter.js" type="module"></script>
 </head><body hx-boost="true">
 ${p.viewer.identity ? html`<link rel="stylesheet" href="/identity/own-posts.css">
-` : ''}<header class="top"><a href="/" class="home">cellboard</a><form action="/search" method="get" role="search" class="search-top"><input type="search" name="q" aria-label="Search every cell" placeholder="Search" maxlength="200"> <button type="submit">Search</button></form><nav>${identityBar(p.viewer)}</nav></header>
+` : ''}<header class="top"><a href="/" class="home">cellboard</a> <form action="/search" method="get" role="search" class="search-top"><input type="search" name="q" aria-label="Search every cell" placeholder="Search" maxlength="200"> <button type="submit">Search</button></form> <div><nav>${identityBar(p.viewer)}</nav></div></header>
 <main>`
   const foot = `</main>
 <footer><a href="/privacy">What this server keeps</a></footer>

@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openDeps } from '../../src/compose.ts'
+import { loadConfig } from '../../src/config.ts'
+import { groupedFingerprint } from '../../src/domain/letters.ts'
+import { rotateCellKey } from '../../src/services/key-transitions.ts'
+import { setCellKey } from '../../src/services/letters.ts'
 import { browserSuite } from '../support/browser.ts'
+import { clearsignWith } from '../support/keys.ts'
+import { cellKeyPair } from '../support/letters.ts'
+import { TEST_SETTINGS } from '../support/settings.ts'
 
 // No page may scroll sideways on a phone (390 px): long titles, unbroken words, fingerprints,
 // signature blocks and challenges wrap. Every page type is measured with JavaScript off and on,
@@ -86,20 +94,44 @@ describe('narrow screens: no page scrolls sideways at 390 px', () => {
     await page.waitForURL((u) => u.pathname === pages.decision)
     expect(await page.locator('main').textContent()).toContain('Decision: Rejected')
     expect(await page.locator('main pre').first().textContent()).toContain('-----BEGIN PGP SIGNATURE-----')
+
+    // A cell key, rotated once (as the operator's commands do, through the same composition root):
+    // the letter form names the key, and the transitions page shows a clearsigned statement.
+    const { deps, close } = await openDeps(loadConfig({ ...TEST_SETTINGS, ...suite.env }), { poolSize: 1, forgetAfterMigrating: false })
+    try {
+      const first = await cellKeyPair()
+      await setCellKey(deps, { cell: 'lobby', armoredKey: first.publicKey })
+      const next = await cellKeyPair()
+      const statement = await clearsignWith(first.privateKey, `The key of the cell "lobby" changes.\nNew key: ${groupedFingerprint(next.fingerprint)}\n`)
+      await rotateCellKey(deps, { cell: 'lobby', armoredKey: next.publicKey, statement })
+    } finally {
+      await close()
+    }
+    await page.goto('/c/lobby/key-transitions')
+    expect(await page.locator('main').textContent()).toContain('-----BEGIN PGP SIGNED MESSAGE-----')
   })
 
-  const PUBLIC = ['/', '/c/lobby', '/c/lobby/general', 'thread', '/c/lobby/line', '/c/lobby/questions', 'openQuestion', 'decision', '/c/lobby/decisions', '/privacy', '/identity', '/c/lobby/general/t/999999', '/c/lobby/questions/new?kind=remove_post']
+  // Search finds the post with the unbroken word; a long unbroken query is echoed back in the form.
+  const SEARCH = ['/search?q=Unbroken', `/search?q=${'Unbroken'.repeat(20)}`, '/c/lobby/search?q=Unbroken']
+  const PUBLIC = ['/', '/c/lobby', '/c/lobby/general', 'thread', '/c/lobby/line', '/c/lobby/questions', 'openQuestion', 'decision', '/c/lobby/decisions', '/privacy', '/identity', '/c/lobby/general/t/999999', '/c/lobby/questions/new?kind=remove_post',
+    ...SEARCH, '/c/lobby/letters/new', '/c/lobby/letters', '/c/lobby/key-transitions', '/questions']
+  const ERROR_PAGES = ['/c/lobby/general/t/999999: 404', '/c/lobby/letters: 404']
   for (const js of [false, true]) {
     it(`every page type, without an identity, JavaScript ${js ? 'on' : 'off'}`, async () => {
       const page = await narrow(js)
       const wide: string[] = []
+      const errors: string[] = []
       for (const name of PUBLIC) {
         const path = pages[name] ?? name
-        await page.goto(path)
+        const status = (await page.goto(path))!.status()
+        if (status !== 200) errors.push(`${path}: ${status}`)
         const px = await overflow(page)
         if (px > 0) wide.push(`${path}: ${px} px too wide`)
       }
       expect(wide).toEqual([])
+      // Each page is the page meant (a mistyped address would measure only the error page), and
+      // the error page is measured too.
+      expect(errors).toEqual(ERROR_PAGES)
     })
 
     it(`the pages with forms, holding an identity, JavaScript ${js ? 'on' : 'off'}`, async () => {
@@ -108,7 +140,7 @@ describe('narrow screens: no page scrolls sideways at 390 px', () => {
       await page.getByRole('button', { name: 'Take a disposable identity' }).click()
       await page.waitForURL((u) => u.pathname === '/identity')
       const wide: string[] = []
-      for (const path of ['/identity', '/c/lobby/general', pages.thread!, '/c/lobby/questions/new?kind=remove_post', pages.openQuestion!]) {
+      for (const path of ['/identity', '/c/lobby/general', pages.thread!, '/c/lobby/questions/new?kind=remove_post', pages.openQuestion!, '/questions', ...SEARCH, '/c/lobby/letters/new']) {
         await page.goto(path)
         const px = await overflow(page)
         if (px > 0) wide.push(`${path}: ${px} px too wide`)

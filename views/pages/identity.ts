@@ -50,21 +50,14 @@ ${costFields(p.costs.login, p.login)}
 </form></section>`
 }
 
-function browserKey(p: IdentityPageProps): Html {
-  // Shown only when static/browser-key.js runs; without JavaScript it stays hidden.
-  return html`<section id="browser-key" hidden data-csrf="${p.viewer.csrf}"${p.next ? html` data-next="${p.next}"` : ''}>
-<h2>Browser key</h2>
-<p>A key made and kept in this browser (its storage for this site). Your posts are signed here before they are sent;
-the private key never leaves the browser. Export it to keep it; forget it with one button.</p>
-<p class="bk-status" role="status"></p>
-<div class="bk-none"><button type="button" class="bk-create">Create a browser key</button>
-<details><summary>Import a private key</summary><label for="bk-import">Armored private key (unprotected)</label>
-<textarea id="bk-import" rows="6"></textarea><button type="button" class="bk-import">Import</button></details></div>
-<div class="bk-some" hidden><p>Key: <code class="bk-fpr"></code></p>
-<button type="button" class="bk-login">Log in with the browser key</button>
-<button type="button" class="bk-export">Export the private key</button>
-<button type="button" class="bk-forget">Forget the key in this browser</button></div>
-</section>`
+/**
+ * Where the browser-key panel goes. The panel needs JavaScript, so the page carries none of it:
+ * static/browser-key.js builds it in place of this note, which is what a reader without JavaScript
+ * (a text browser, Tor Browser's Safest mode) reads instead of buttons that would do nothing.
+ * The note carries what the panel's login needs: a form token and where to go after.
+ */
+function browserKeyNote(p: IdentityPageProps, text: Html): Html {
+  return html`<section id="browser-key-off" data-csrf="${p.viewer.csrf}"${p.next ? html` data-next="${p.next}"` : ''}><h2>Browser key</h2>${text}</section>`
 }
 
 function revokeForm(p: IdentityPageProps): Html {
@@ -99,10 +92,9 @@ burn the identity), and signs your posts with it. You may download the private k
 <form method="post" action="/identity/disposable">${csrfField(p.viewer.csrf)}${nextField(p.next)}${formMessage(p.disposable)}
 ${costFields(p.costs.identity, p.disposable)}
 <button>Take a disposable identity</button></form></section>
-${browserKey(p)}
-<section id="browser-key-off"><h2>Browser key</h2><p>The third way needs JavaScript, which is off here:
+${browserKeyNote(p, html`<p>The third way needs JavaScript, which is off here:
 with it on, this page offers a key made and kept in your browser, which signs your posts before they are sent.
-The other two ways work without it.</p></section>
+The other two ways work without it.</p>`)}
 ${gpgLogin(p)}
 ${revokeForm(p)}`
   }
@@ -119,7 +111,7 @@ otherwise, don’t download it. After one download it is not offered again.</p>
 <form method="post" action="/identity/private-key.asc" hx-boost="false">${boundFields(p.viewer)}<button>Download the private key (once)</button></form></section>`
   : html`<p>Your private key was offered once and is no longer available for download.</p>`) : ''}
 <p><a href="/identity/public-key.asc" download="cellboard-public-key.asc" hx-boost="false">Download the public key</a></p>
-${id.kind === 'browser' ? browserKey(p) : ''}
+${id.kind === 'browser' ? browserKeyNote(p, html`<p>Exporting or forgetting the key kept in your browser needs JavaScript, which is off here.</p>`) : ''}
 <h2>Burn this identity</h2>
 <p>Ends the session at once: the server forgets everything it held for it. Posts you made stay published under the pseudonym.${id.kind === 'browser'
   ? html` Burning a browser key also forgets it in this browser, so nothing here can sign as it again: export it first if you mean to keep it.`
