@@ -35,6 +35,8 @@ const schema = z.object({
   REPLY_LIMIT_PER_10_MINUTES: z.coerce.number().int().positive().default(20),
   RAISE_LIMIT_PER_HOUR: z.coerce.number().int().positive().default(5),
   BALLOT_LIMIT_PER_10_MINUTES: z.coerce.number().int().positive().default(30),
+  // A preview stores nothing but costs what posting costs to check and render (and verify).
+  PREVIEW_LIMIT_PER_10_MINUTES: z.coerce.number().int().positive().default(60),
   NEW_KEY_LIMIT_DIVISOR: z.coerce.number().int().positive().default(3),
   PURGE_INTERVAL_MINUTES: z.coerce.number().positive().default(60),
   COOKIE_SECURE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
@@ -135,6 +137,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       reply: { points: e.REPLY_LIMIT_PER_10_MINUTES, windowMs: 600_000 },
       question: { points: e.RAISE_LIMIT_PER_HOUR, windowMs: 3600_000 },
       ballot: { points: e.BALLOT_LIMIT_PER_10_MINUTES, windowMs: 600_000 },
+      preview: { points: e.PREVIEW_LIMIT_PER_10_MINUTES, windowMs: 600_000 },
       newKeyDivisor: e.NEW_KEY_LIMIT_DIVISOR,
     },
     headersTimeoutMs: e.HEADERS_TIMEOUT_SECONDS * 1000,

@@ -3,7 +3,7 @@ import { DomainError } from './errors.ts'
 // How often one key may do each thing. The board uses no address to tell people apart, by design:
 // a flood is bounded per key, a new key costs something to take (the proof of work or captcha),
 // and a key's first hour is stricter, so a flood needs many keys and pays for each.
-export type LimitedAction = 'thread' | 'reply' | 'question' | 'ballot'
+export type LimitedAction = 'thread' | 'reply' | 'question' | 'ballot' | 'preview'
 export type Window = { points: number; windowMs: number }
 export type Limits = Record<LimitedAction, Window> & { newKeyDivisor: number }
 
@@ -24,6 +24,7 @@ const WHAT: Record<LimitedAction, [string, string]> = {
   reply: ['replies', 'reply'],
   question: ['questions', 'raise a question'],
   ballot: ['ballots', 'vote'],
+  preview: ['previews', 'preview a post'],
 }
 
 const per = (ms: number) => (ms >= 3600_000 ? 'an hour' : `every ${Math.round(ms / 60_000)} minutes`)

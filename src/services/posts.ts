@@ -134,12 +134,15 @@ export type Preview = {
 
 /**
  * Preview a post: the same checks as posting, in the same order, and the same rendering, but
- * nothing is stored, signed, counted against the key's limit or paid: on a board in flood the
+ * nothing is stored, signed, counted against the key's posting limit (previews have their own) or paid: on a board in flood the
  * check (proof of work or picture) is left for the post itself, so a preview never spends it.
  */
 export async function previewPost(deps: Deps, who: Who, input: PostInput & { thread: number | 'new' }): Promise<Preview> {
   const { cell, board, existing, session } = await openForPosting(deps, who, input, 'Previewing a post')
   const place = { site: deps.config.siteId, cell: cell.slug, board: board.slug, thread: existing?.number ?? ('new' as const) }
+  // Counted on its own: a preview spends none of the key's posts, but it costs the server what a
+  // post costs to check, render and verify, so an identity cannot keep it busy with previews.
+  await takeLimit(deps, 'preview', session)
   const c = await checkPost(deps, session, place, input)
   // >>N in a new thread's preview points nowhere yet: the thread has no number until it is posted.
   const threadPath = `/c/${cell.slug}/${board.slug}/t/${existing?.number ?? 'new'}`

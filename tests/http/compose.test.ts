@@ -225,3 +225,19 @@ describe('preview for a GnuPG session', () => {
     expect(await counts()).toEqual({ threads: 0, posts: 0 })
   })
 })
+
+describe('previews are limited per key (attack: one identity kept the server busy rendering and verifying)', () => {
+  it('past PREVIEW_LIMIT_PER_10_MINUTES previews a key gets a 429 saying when, its text kept; posting is not spent by them', async () => {
+    const c = await poster({ PREVIEW_LIMIT_PER_10_MINUTES: '3' })
+    const thread = await threadOf(c)
+    for (let i = 0; i < 3; i++) expect((await c.post(`${thread}/preview`, { body: `Draft ${i}` })).res.status).toBe(200)
+    const refused = await c.post(`${thread}/preview`, { body: 'Draft **four**' })
+    expect(refused.res.status).toBe(429)
+    expect(refused.text).toMatch(/A key may preview a post 3 times every 10 minutes/)
+    expect(refused.text).toContain('Draft **four**')
+    const before = await counts()
+    // The post itself still goes: previews count on their own.
+    expect((await c.post(thread, { body: 'Draft **four**' })).res.status).toBe(303)
+    expect(await counts()).toEqual({ ...before, posts: before.posts + 1 })
+  })
+})

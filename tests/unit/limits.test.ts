@@ -6,6 +6,7 @@ const limits: Limits = {
   reply: { points: 20, windowMs: 600_000 },
   question: { points: 5, windowMs: 3600_000 },
   ballot: { points: 30, windowMs: 600_000 },
+  preview: { points: 60, windowMs: 600_000 },
   newKeyDivisor: 3,
 }
 
