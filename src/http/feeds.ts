@@ -14,8 +14,10 @@ const ATOM_GZIP = { ...ATOM, 'Content-Encoding': 'gzip' }
 export function feedRoutes(deps: Deps) {
   // A feed holds no form token and nothing of the session (http/compression.ts on BREACH): it is
   // sent gzipped to a reader who takes it; a board's, kept, was gzipped once when it was built.
+  // The decisions' and answers' feeds are built per viewer: for a member they hold what only a
+  // tier may read beside what others wrote, so with a session they go out as they are (BREACH).
   const send = (c: C, part: { bytes: Uint8Array; gzip?: Uint8Array }) =>
-    acceptsGzip(c.req.header('accept-encoding'))
+    acceptsGzip(c.req.header('accept-encoding')) && (part.gzip !== undefined || !c.get('session'))
       ? c.body((part.gzip ?? gzipOnce(part.bytes)) as Uint8Array<ArrayBuffer>, 200, ATOM_GZIP)
       : c.body(part.bytes as Uint8Array<ArrayBuffer>, 200, ATOM)
   const fresh = (xml: string) => ({ bytes: encode(xml) })

@@ -113,7 +113,12 @@ export function identityRoutes(deps: Deps) {
     // SameSite=Strict cookie is not sent from another site), and is empty with no session: after a
     // burn it names nothing, so nothing in the browser links the burned key to the next.
     .get('/identity/own-posts.css', (c) => {
-      const fingerprint = c.get('session')?.fingerprint
+      // Only for this site's own pages: a page elsewhere that got this sheet applied could test
+      // every public fingerprint against it and learn which posts are the reader's. SameSite=Strict
+      // and CORP already stop that in today's browsers; a browser that says where the request
+      // came from (Sec-Fetch-Site) and names another site gets nothing either way.
+      const site = c.req.header('sec-fetch-site')
+      const fingerprint = site === undefined || site === 'same-origin' || site === 'none' ? c.get('session')?.fingerprint : undefined
       const css = fingerprint && /^[0-9a-f]+$/.test(fingerprint) ? `[data-key="${fingerprint}"] .mine::after { content: " (you)"; }\n[data-key="${fingerprint}"] { border-left: 3px solid var(--line); padding-left: .5rem; }\n` : ''
       return c.body(css, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'no-store', Vary: 'Cookie' })
     })

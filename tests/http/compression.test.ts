@@ -116,6 +116,11 @@ describe('compressed pages (issue 15)', () => {
       expect(res.headers.get('vary')).toContain('Accept-Encoding')
       expect(gunzipSync(await raw(res)).equals(plain), path).toBe(true)
     }
+    // Built for a member (what only a tier may read, beside what others wrote): not compressed.
+    await c.takeIdentity()
+    const mine = await c.request('/c/lobby/decisions/feed.atom', { headers: TOR })
+    expect(mine.headers.get('content-encoding')).toBeNull()
+    expect(await mine.text()).toContain('<feed')
   })
 
   it('static files go out gzipped when taken, and unchanged', async () => {

@@ -45,6 +45,14 @@ describe('own posts', () => {
     const sb = await sheetOf(b)
     expect(sb.css).toContain(`[data-key="${fb}"] .mine::after`)
     expect(sb.css).not.toContain(fa)
+    expect(sb.res.headers.get('vary')).toContain('Cookie')
+  })
+
+  it('asked for by another site (Sec-Fetch-Site), the stylesheet names nothing, whatever the cookie', async () => {
+    const a = board.client()
+    const fa = await a.takeIdentity()
+    for (const site of ['same-origin', 'none']) expect(await (await a.request(SHEET, { headers: { 'sec-fetch-site': site } })).text(), site).toContain(fa)
+    for (const site of ['cross-site', 'same-site']) expect(await (await a.request(SHEET, { headers: { 'sec-fetch-site': site } })).text(), site).toBe('')
   })
 
   it('with no session the stylesheet is empty and no page links it', async () => {

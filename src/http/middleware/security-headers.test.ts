@@ -8,6 +8,7 @@ function app() {
   a.use(securityHeaders)
   a.get('/page', (c) => c.html('<p>page</p>'))
   a.get('/cached', (c) => c.body('public', 200, { 'Cache-Control': 'public, max-age=60' }))
+  a.get('/varies', (c) => c.body('mine', 200, { Vary: 'Cookie' }))
   a.get('/key.asc', (c) => c.body('KEY', 200, { 'Content-Type': 'application/pgp-keys' }))
   a.get('/bytes', (c) => sendBytes(c, 200, new TextEncoder().encode('<p>fast</p>')))
   a.get('/boom', () => {
@@ -26,6 +27,9 @@ describe('securityHeaders', () => {
   })
   it('keeps a Cache-Control a route chose', async () => {
     expect((await app().request('/cached')).headers.get('cache-control')).toBe('public, max-age=60')
+  })
+  it('keeps a Vary a route chose beside its own', async () => {
+    expect((await app().request('/varies')).headers.get('vary')).toBe('Cookie, HX-Request, Accept-Encoding')
   })
   it('tells htmx never to swap a download into the page', async () => {
     expect((await app().request('/key.asc', { headers: { 'HX-Request': 'true' } })).headers.get('hx-reswap')).toBe('none')

@@ -35,7 +35,12 @@ export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next()
   const h = c.res.headers
   if (!c.get('secured')) {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (name !== 'Cache-Control' || !h.has(name)) h.set(name, value)
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
+      if (name === 'Cache-Control' && h.has(name)) continue
+      // A route's own Vary (Cookie, for a session's stylesheet) is kept beside ours.
+      const own = name === 'Vary' ? h.get(name) : null
+      h.set(name, own ? [...new Set([...own.split(/\s*,\s*/), ...value.split(', ')])].join(', ') : value)
+    }
   }
   // Downloads (signed texts, keys) are plain text: htmx must never swap them into the page as HTML.
   if (c.req.header('HX-Request') === 'true' && !h.get('Content-Type')?.startsWith('text/html')) h.set('HX-Reswap', 'none')
