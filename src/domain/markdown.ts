@@ -97,3 +97,22 @@ export function renderPostBody(body: string, threadPath: string, field = 'body',
   }
   return html
 }
+
+/**
+ * A post's words as a reader sees them, without the Markdown that marks them up (a board page's
+ * excerpt): "**bold** and a [link](https://…)" reads "bold and a link". Plain text; views escape it.
+ */
+export function plainTextOf(body: string): string {
+  const out: string[] = []
+  for (const block of md.parse(body, { threadPath: '' })) {
+    if (block.type === 'inline') {
+      for (const t of block.children ?? []) {
+        if (t.type === 'text' || t.type === 'code_inline' || t.type === 'image') out.push(t.content)
+        else if (t.type === 'post_ref') out.push(`>>${(t.meta as { n: number }).n}`)
+        else if (t.type === 'softbreak' || t.type === 'hardbreak') out.push(' ')
+      }
+    } else if (block.type === 'code_block' || block.type === 'fence') out.push(block.content, ' ')
+    else if (block.type.endsWith('_close')) out.push(' ')
+  }
+  return out.join('')
+}

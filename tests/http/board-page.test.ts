@@ -32,7 +32,8 @@ describe('GET /c/:cell/:board', () => {
     await startThread('Excerpted', long)
     const { text } = await board.client().get('/c/lobby/general')
     const item = itemOf(text, 'Excerpted')
-    expect(item).toContain('&lt;script&gt;alert(1)&lt;/script&gt; **bold** and spaced lines word')
+    // Without its Markdown ("**bold**" reads "bold"), its would-be HTML shown as text.
+    expect(item).toContain('&lt;script&gt;alert(1)&lt;/script&gt; bold and spaced lines word')
     expect(item).not.toContain('<script>')
     expect(item).not.toContain('END_OF_BODY')
     expect(item).toMatch(/word …<\/p>/)

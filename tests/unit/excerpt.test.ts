@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { plainTextOf } from '../../src/domain/markdown.ts'
 import { EXCERPT_CHARS, excerptOf } from '../../src/domain/posts.ts'
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
@@ -27,5 +28,15 @@ describe('excerptOf (a thread’s opening post on its board’s page)', () => {
     const e = excerptOf(`a${'😀'.repeat(200)}`)
     expect(e.slice(0, -2)).toBe(`a${'😀'.repeat((EXCERPT_CHARS - 2) / 2)}`)
     expect(e).not.toMatch(LONE_SURROGATE)
+  })
+})
+
+describe('plainTextOf (the excerpt reads as the post does, without its Markdown)', () => {
+  it('drops the marks and keeps the words: emphasis, links, code, quotes, lists, references, images', () => {
+    expect(excerptOf(plainTextOf('First post with **bold** and a [link](http://example.com).\n\nSecond paragraph.'))).toBe('First post with bold and a link. Second paragraph.')
+    expect(excerptOf(plainTextOf('> quoted\n\nreply to >>1 with `code` and ![alt text](http://x/y.png)'))).toBe('quoted reply to >>1 with code and alt text')
+    expect(excerptOf(plainTextOf('- one\n- two\n\n```\nfenced\n```'))).toBe('one two fenced')
+    // Text that looks like HTML stays text (the view escapes it).
+    expect(excerptOf(plainTextOf('plain <b>x</b> & y'))).toBe('plain <b>x</b> & y')
   })
 })

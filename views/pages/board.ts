@@ -2,6 +2,7 @@ import type { IssuedCost } from '../../src/domain/costs.ts'
 import { showTime } from '../../src/domain/time.ts'
 import { feedPaths } from '../../src/domain/feeds.ts'
 import { excerptOf } from '../../src/domain/posts.ts'
+import { plainTextOf } from '../../src/domain/markdown.ts'
 import { html, type Html } from '../html.ts'
 import { boundFields, describedBy, fieldError, formMessage, identityNeeded, type FormState } from '../partials/forms.ts'
 import { costFields } from '../partials/cost.ts'
@@ -45,7 +46,7 @@ export function threadList(p: BoardHeadProps, threads: ThreadRow[], first = 1): 
   return html`<ol id="threads" class="threads" start="${first}">${threads.map(
     (t) =>
       html`<li><a href="${base}/t/${t.number}">${t.title}</a> <small>${t.post_count} ${t.post_count === 1 ? 'post' : 'posts'} · last ${showTime(t.last_post_at)}</small>${
-        t.opening === null ? '' : html`<p class="excerpt">${excerptOf(t.opening)}</p>`
+        t.opening === null ? '' : html`<p class="excerpt">${excerptOf(plainTextOf(t.opening))}</p>`
       }</li>`,
   )}</ol>`
 }
