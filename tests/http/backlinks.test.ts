@@ -32,7 +32,7 @@ async function threadWith(bodies: string[], boardSlug = 'general'): Promise<{ pa
 
 /** Post N's article on a page, as it was served. */
 const article = (page: string, n: number) => new RegExp(`<article id="p${n}"[^>]*>[\\s\\S]*?</article>`).exec(page)?.[0] ?? ''
-const footer = (page: string, n: number) => /<footer class="replies">([\s\S]*?)<\/footer>/.exec(article(page, n))?.[1] ?? null
+const footer = (page: string, n: number) => /<footer class="replies"><p>([\s\S]*?)<\/p><\/footer>/.exec(article(page, n))?.[1] ?? null
 
 describe('backlinks', () => {
   it('each post lists the later posts that quote it, once each, linked in the page or by address across pages', async () => {
