@@ -58,6 +58,7 @@ import { formError, refusedForm } from '../views/partials/forms.ts'
 //   GET  /k/:file                                FINGERPRINT.asc: a public key that signed published content  http/keys.ts
 //   GET  /identity                               take, show or burn an identity        http/identities.ts
 //   GET  /identity/challenge                     a login challenge alone, for a browser key to sign
+//   GET  /identity/own-posts.css                 marks this session's own posts "(you)": no-store, empty with no session or to another site
 //   POST /identity/disposable                    make a disposable key pair (session only)
 //   POST /identity/login                         log in with a clearsigned challenge (GnuPG or a browser key)
 //   POST /identity/revoke                        revoke a key with its revocation certificate
