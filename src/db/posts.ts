@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { MAX_REFERENCES, postReferences } from '../domain/markdown.ts'
 import type { Db } from './connect.ts'
 import type { NewPost } from './schema.ts'
 
@@ -126,6 +127,16 @@ export function recentPostsOnBoard(db: Db, boardId: number, limit: number): Prom
 export function findPostNumbers(db: Db, threadId: number, numbers: readonly number[]): Promise<{ id: number; number: number }[]> {
   if (numbers.length === 0) return Promise.resolve([])
   return db.selectFrom('post').select(['id', 'number']).where('thread_id', '=', threadId).where('number', 'in', [...numbers]).execute()
+}
+
+/**
+ * The posts of its thread that a text quotes (>>N) and that exist, only those numbered below
+ * `before` when given (a post links only earlier ones). Past MAX_REFERENCES none are looked up:
+ * rendering refuses such a text anyway.
+ */
+export function findQuotedPosts(db: Db, threadId: number, body: string, before = Infinity): Promise<{ id: number; number: number }[]> {
+  const refs = postReferences(body)
+  return refs.length > MAX_REFERENCES ? Promise.resolve([]) : findPostNumbers(db, threadId, refs.filter((n) => n < before))
 }
 
 /** Record that a post quotes these posts of its thread (>>N). Call inside the post's transaction. */

@@ -3,7 +3,8 @@ import { constants, deflateRawSync, gzipSync } from 'node:zlib'
 // Compression (issue 15). A Tor circuit carries a few hundred kilobytes a second, and a thread
 // page of 200 replies is 20× smaller gzipped. What is the same for every reader (a page cached
 // whole for readers without a session, the static files) is compressed once, when it is built or
-// read, and a request only chooses which bytes to send: nothing is compressed per request.
+// read, and a request only chooses which bytes to send; only a feed built per viewer is
+// compressed for its one response.
 //
 // BREACH: a compressed body that holds a secret (a form token, a session's identity) beside text
 // an attacker chose (a post, a search query) lets the attacker guess the secret byte by byte from
@@ -11,36 +12,35 @@ import { constants, deflateRawSync, gzipSync } from 'node:zlib'
 // exist only when rendering made no form token and the reader has no session (http/render.ts),
 // and static files hold nothing of anyone. Every other response goes out as it is.
 
-/** Whether an Accept-Encoding header takes gzip (a `q=0` refuses it; `*` takes it). */
-export function acceptsGzip(header: string | undefined): boolean {
+/**
+ * Whether an Accept-Encoding header takes one of these names of a coding: named without `q=0`,
+ * or else (if `star` counts) `*` without it.
+ */
+function takes(header: string | undefined, names: readonly string[], star = true): boolean {
   if (!header) return false
-  let star = false
+  let any = false
   for (const item of header.split(',')) {
     const [name, ...params] = item.split(';')
     const coding = name!.trim().toLowerCase()
-    if (coding !== 'gzip' && coding !== 'x-gzip' && coding !== '*') continue
+    if (!names.includes(coding) && !(star && coding === '*')) continue
     const q = params.map((p) => /^\s*q\s*=\s*([0-9.]+)\s*$/i.exec(p)).find(Boolean)
     const ok = !q || Number(q[1]) > 0
-    if (coding === '*') star = ok
-    else return ok
+    if (coding !== '*') return ok
+    any = ok
   }
-  return star
+  return any
 }
+
+/** Whether an Accept-Encoding header takes gzip (a `q=0` refuses it; `*` takes it). */
+export const acceptsGzip = (header: string | undefined) => takes(header, ['gzip', 'x-gzip'])
 
 /** Bytes gzipped once, as hard as zlib can (they are sent many times). */
 export const gzipOnce = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(gzipSync(bytes, { level: 9 }))
+/** Bytes built for one response (a feed made per viewer), gzipped at zlib's usual level: sent once. */
+export const gzipNow = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(gzipSync(bytes))
 
 /** Whether an Accept-Encoding header takes deflate (zlib's format, RFC 1950). */
-export function acceptsDeflate(header: string | undefined): boolean {
-  if (!header) return false
-  for (const item of header.split(',')) {
-    const [name, ...params] = item.split(';')
-    if (name!.trim().toLowerCase() !== 'deflate') continue
-    const q = params.map((p) => /^\s*q\s*=\s*([0-9.]+)\s*$/i.exec(p)).find(Boolean)
-    return !q || Number(q[1]) > 0
-  }
-  return false
-}
+export const acceptsDeflate = (header: string | undefined) => takes(header, ['deflate'], false)
 
 // A page for a reader with a session: their head and foot (identity, form token, the form's kept
 // text) around a cached middle that is the same for everyone (a thread's posts). Compressing the

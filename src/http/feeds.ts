@@ -5,7 +5,7 @@ import { cacheKey, cacheTag } from '../services/page-cache.ts'
 import { openBoard } from '../services/reading.ts'
 import { atomFeed } from '../../views/feeds.ts'
 import type { AppEnv } from './env.ts'
-import { acceptsGzip, gzipOnce } from './compression.ts'
+import { acceptsGzip, gzipNow, gzipOnce } from './compression.ts'
 import { encode, type C } from './render.ts'
 
 const ATOM = { 'Content-Type': 'application/atom+xml; charset=utf-8', Vary: 'Accept-Encoding' }
@@ -18,7 +18,7 @@ export function feedRoutes(deps: Deps) {
   // tier may read beside what others wrote, so with a session they go out as they are (BREACH).
   const send = (c: C, part: { bytes: Uint8Array; gzip?: Uint8Array }) =>
     acceptsGzip(c.req.header('accept-encoding')) && (part.gzip !== undefined || !c.get('session'))
-      ? c.body((part.gzip ?? gzipOnce(part.bytes)) as Uint8Array<ArrayBuffer>, 200, ATOM_GZIP)
+      ? c.body((part.gzip ?? gzipNow(part.bytes)) as Uint8Array<ArrayBuffer>, 200, ATOM_GZIP)
       : c.body(part.bytes as Uint8Array<ArrayBuffer>, 200, ATOM)
   const fresh = (xml: string) => ({ bytes: encode(xml) })
 

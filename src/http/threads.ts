@@ -78,6 +78,16 @@ export function threadRoutes(deps: Deps) {
     })
   }
 
+  /** The thread number of a form's address; a number that is none is a 404, after the board's check. */
+  async function threadNumberOf(c: C): Promise<number> {
+    const number = parseId(c.req.param('thread'))
+    if (number === null) {
+      await open(c)
+      throw notFound('That thread')
+    }
+    return number
+  }
+
   const placeOf = (c: C, thread: number): Place => ({ site: deps.config.siteId, cell: c.req.param('cell')!, board: c.req.param('board')!, thread })
 
   /** The thread and post numbers of an address, after the access check. */
@@ -95,11 +105,7 @@ export function threadRoutes(deps: Deps) {
       return renderThread(c, parseId(c.req.param('thread')), page, emptyForm(), 200)
     })
     .post(THREAD, idempotent(deps.submissions), async (c) => {
-      const number = parseId(c.req.param('thread'))
-      if (number === null) {
-        await open(c)
-        throw notFound('That thread')
-      }
+      const number = await threadNumberOf(c)
       const form = c.get('form')
       const body = form.body ?? ''
       return orFormAgain(
@@ -127,11 +133,7 @@ export function threadRoutes(deps: Deps) {
     // The reply form's Preview button: the same checks as posting, nothing stored or paid, the
     // thread's last page with the form again (htmx: the preview alone, into the form's slot).
     .post(`${THREAD}/preview`, async (c) => {
-      const number = parseId(c.req.param('thread'))
-      if (number === null) {
-        await open(c)
-        throw notFound('That thread')
-      }
+      const number = await threadNumberOf(c)
       const form = c.get('form')
       const body = form.body ?? ''
       const kept = (e: { fields?: Record<string, string>; message?: string }) => refusedForm({ body, signed: form.signed }, e)

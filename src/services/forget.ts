@@ -3,8 +3,8 @@ import type { Db } from '../db/connect.ts'
 import type { Board } from '../db/schema.ts'
 import { deleteOrphanKeys } from '../db/keys.ts'
 import { deleteLettersPastRetention } from '../db/letters.ts'
-import { deletePost, findPostAt, findPostNumbers, findQuotingPosts, findThreadPlace, setPostHtml } from '../db/posts.ts'
-import { postReferences, renderPostBody } from '../domain/markdown.ts'
+import { deletePost, findPostAt, findQuotedPosts, findQuotingPosts, findThreadPlace, setPostHtml } from '../db/posts.ts'
+import { renderPostBody } from '../domain/markdown.ts'
 import { deleteThreads, findThread, keysOfThreads, retitleThread, threadsIdleSince } from '../db/threads.ts'
 import { recordOperatorAction } from '../db/decision-log.ts'
 import { notFound } from '../domain/errors.ts'
@@ -41,7 +41,7 @@ async function renderAgain(tx: Db, posts: { id: number; thread_id: number; numbe
   const place = await findThreadPlace(tx, posts[0]!.thread_id)
   const threadPath = `/c/${place.cell}/${place.board}/t/${place.number}`
   for (const p of posts) {
-    const exists = await findPostNumbers(tx, p.thread_id, postReferences(p.body_source).filter((n) => n < p.number))
+    const exists = await findQuotedPosts(tx, p.thread_id, p.body_source, p.number)
     await setPostHtml(tx, p.id, renderPostBody(p.body_source, threadPath, 'body', new Set(exists.map((q) => q.number))))
   }
 }

@@ -1,8 +1,8 @@
 import { ensureKey } from '../db/keys.ts'
-import { appendPost, findPostNumbers, insertReferences } from '../db/posts.ts'
+import { appendPost, findQuotedPosts, insertReferences } from '../db/posts.ts'
 import { findThread, insertThread } from '../db/threads.ts'
 import { DomainError, notFound, validateFields } from '../domain/errors.ts'
-import { MAX_REFERENCES, postReferences, renderPostBody } from '../domain/markdown.ts'
+import { renderPostBody } from '../domain/markdown.ts'
 import { canonicalPostText, parsePostText, type Signing } from '../domain/posts.ts'
 import { canonicalBody, checkBody, checkLine } from '../domain/text.ts'
 import { coarseTime } from '../domain/time.ts'
@@ -147,8 +147,7 @@ export async function previewPost(deps: Deps, who: Who, input: PostInput & { thr
   // >>N in a new thread's preview points nowhere yet: the thread has no number until it is posted.
   const threadPath = `/c/${cell.slug}/${board.slug}/t/${existing?.number ?? 'new'}`
   // As it will be posted: a >>N links only a post of the thread that exists (every one is earlier).
-  const refs = postReferences(c.body)
-  const exists = existing && refs.length <= MAX_REFERENCES ? await findPostNumbers(deps.db, existing.id, refs) : []
+  const exists = existing ? await findQuotedPosts(deps.db, existing.id, c.body) : []
   const bodyHtml = renderPostBody(c.body, threadPath, c.pasted ? 'signed' : 'body', new Set(exists.map((q) => q.number)))
   const signing: Signing = c.pasted ? 'gpg-signed' : session.kind === 'disposable' && session.armoredPrivate ? 'disposable' : session.kind === 'browser' ? 'browser' : 'session-attested'
   return {
@@ -195,9 +194,7 @@ async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: nu
     const post = await appendPost(tx, {
       thread_id: thread.id, key_id: keyId, signing: s.signing, body_source: s.body, signed_text: s.signedText, created_at: createdAt,
       body_html: async (number) => {
-        const refs = postReferences(s.body)
-        // Past the limit renderPostBody refuses the post: no need to look the numbers up.
-        quoted = refs.length > MAX_REFERENCES ? [] : await findPostNumbers(tx, thread.id, refs.filter((n) => n < number))
+        quoted = await findQuotedPosts(tx, thread.id, s.body, number)
         bodyHtml = renderPostBody(s.body, threadPath, s.signing === 'gpg-signed' ? 'signed' : 'body', new Set(quoted.map((q) => q.number)))
         return bodyHtml
       },

@@ -46,8 +46,8 @@ export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.req.header('HX-Request') === 'true' && !h.get('Content-Type')?.startsWith('text/html')) h.set('HX-Reswap', 'none')
 }
 
-export const PAGE_HEADERS = { ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=UTF-8' }
-export const GZIP_PAGE_HEADERS = { ...PAGE_HEADERS, 'Content-Encoding': 'gzip' }
+const PAGE_HEADERS = { ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=UTF-8' }
+const GZIP_PAGE_HEADERS = { ...PAGE_HEADERS, 'Content-Encoding': 'gzip' }
 const DEFLATE_PAGE_HEADERS = { ...PAGE_HEADERS, 'Content-Encoding': 'deflate' }
 
 /** An HTML page's bytes, with every header given at once as a plain object (the fast path). */
@@ -61,9 +61,15 @@ export function sendBytes(c: Context<AppEnv>, status: 200 | 400 | 403 | 404 | 40
  * made when it was cached, when the reader takes gzip (http/compression.ts says why only these).
  */
 export function sendPart(c: Context<AppEnv>, status: 200, part: { bytes: Uint8Array; gzip?: Uint8Array }) {
-  if (!part.gzip || !acceptsGzip(c.req.header('accept-encoding'))) return sendBytes(c, status, part.bytes)
+  const { body, headers } = partFor(part, c.req.header('accept-encoding'))
   c.set('secured', true)
-  return c.body(part.gzip as Uint8Array<ArrayBuffer>, status, GZIP_PAGE_HEADERS)
+  return c.body(body, status, headers)
+}
+
+/** Which bytes of a part a reader gets for their Accept-Encoding, with the page headers for them. */
+export function partFor(part: { bytes: Uint8Array; gzip?: Uint8Array }, acceptEncoding: string | undefined) {
+  const gzip = part.gzip !== undefined && acceptsGzip(acceptEncoding)
+  return { body: (gzip ? part.gzip! : part.bytes) as Uint8Array<ArrayBuffer>, headers: gzip ? GZIP_PAGE_HEADERS : PAGE_HEADERS }
 }
 
 /** A page made by compression.ts's deflateAround (its secrets in stored blocks), as deflate. */

@@ -3,8 +3,7 @@ import type { Deps } from '../../services/deps.ts'
 import { cacheKey, type CachedPart, type CacheKey } from '../../services/page-cache.ts'
 import { cookieName } from '../cookies.ts'
 import type { AppEnv } from '../env.ts'
-import { GZIP_PAGE_HEADERS, PAGE_HEADERS, sendPart } from './security-headers.ts'
-import { acceptsGzip } from '../compression.ts'
+import { partFor, sendPart } from './security-headers.ts'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 /**
@@ -29,19 +28,29 @@ export function keepByAddress(c: Context, deps: Pick<Deps, 'cache'>, whole: Cach
 }
 
 /**
+ * The page cached whole for this request, if it may have one: a GET by a reader with no session
+ * (a session cookie may have expired, which the page would say), without htmx, for an address
+ * kept whole. One rule for the middleware and for main.ts's earlier answer below.
+ */
+function wholeFor(deps: Pick<Deps, 'cache'>, session: string, r: { method?: string; htmx: boolean; cookie?: string; path: string; query: string }): CachedPart<unknown> | undefined {
+  if (r.method !== 'GET' || r.htmx || r.cookie?.includes(session)) return undefined
+  const key = addressKeyOf(r.path, r.query)
+  return key ? deps.cache.get(key) : undefined
+}
+
+/**
  * The first thing a request meets: a reader with no session asking (without htmx) for a page
  * already cached whole gets its bytes at once, without the middleware and routing that would
  * build the same bytes (a board page spent a third of its CPU there, measured). Anything
- * else, a session cookie included (it may have expired, which the page would say), goes on.
+ * else goes on.
  */
 export function wholePageCache(deps: Pick<Deps, 'cache' | 'config'>): MiddlewareHandler<AppEnv> {
   const session = `${cookieName(deps.config, 'session')}=`
   return async (c, next) => {
-    if (c.req.method === 'GET' && c.req.header('HX-Request') === undefined && !c.req.header('cookie')?.includes(session)) {
-      const key = addressKey(c)
-      const whole = key ? deps.cache.get(key) : undefined
-      if (whole) return sendPart(c, 200, whole)
-    }
+    const url = c.req.url
+    const q = url.indexOf('?')
+    const whole = wholeFor(deps, session, { method: c.req.method, htmx: c.req.header('HX-Request') !== undefined, cookie: c.req.header('cookie'), path: c.req.path, query: q >= 0 ? url.slice(q) : '' })
+    if (whole) return sendPart(c, 200, whole)
     await next()
   }
 }
@@ -49,21 +58,19 @@ export function wholePageCache(deps: Pick<Deps, 'cache' | 'config'>): Middleware
 /**
  * The same, one step earlier: before Hono, on Node's own request and response (main.ts). A hit
  * there costs what sending the bytes from bare node:http costs, without building a Request, a
- * context and a Response it does not need. The rules are the middleware's; anything it is unsure
- * of (a %-escape, an absolute URL, HEAD) goes on to the app, which answers it the long way.
+ * context and a Response it does not need. Anything it is unsure of (a %-escape, an absolute
+ * URL) goes on to the app, which answers it the long way.
  */
 export function wholePageBeforeApp(deps: Pick<Deps, 'cache' | 'config'>): (req: IncomingMessage, res: ServerResponse) => boolean {
   const session = `${cookieName(deps.config, 'session')}=`
   return (req, res) => {
     const url = req.url
-    if (req.method !== 'GET' || !url || url[0] !== '/' || url.includes('%') || req.headers['hx-request'] !== undefined || req.headers.cookie?.includes(session)) return false
+    if (!url || url[0] !== '/' || url.includes('%')) return false
     const q = url.indexOf('?')
-    const key = q >= 0 ? addressKeyOf(url.slice(0, q), url.slice(q)) : addressKeyOf(url, '')
-    const whole = key ? deps.cache.get(key) : undefined
+    const whole = wholeFor(deps, session, { method: req.method, htmx: req.headers['hx-request'] !== undefined, cookie: req.headers.cookie, path: q >= 0 ? url.slice(0, q) : url, query: q >= 0 ? url.slice(q) : '' })
     if (!whole) return false
-    const gzip = whole.gzip !== undefined && acceptsGzip(req.headers['accept-encoding'])
-    const body = gzip ? whole.gzip! : whole.bytes
-    res.writeHead(200, { ...(gzip ? GZIP_PAGE_HEADERS : PAGE_HEADERS), 'Content-Length': String(body.length) })
+    const { body, headers } = partFor(whole, req.headers['accept-encoding'])
+    res.writeHead(200, { ...headers, 'Content-Length': String(body.length) })
     res.end(body)
     return true
   }
