@@ -16,6 +16,7 @@ import * as searchVector from './2026120602_search_vector.ts'
 import * as postBoard from './2026120603_post_board.ts'
 import * as boardIndexable from './2026120702_board_indexable.ts'
 import * as postReference from './2026120703_post_reference.ts'
+import * as cellLang from './2026120801_cell_lang.ts'
 
 // Listed in code, not read from the folder: Kysely's FileMigrationProvider cannot import .ts
 // under vitest. Append-only: never edit a migration that has shipped; add the next one here.
@@ -37,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   '2026120603_post_board': postBoard,
   '2026120702_board_indexable': boardIndexable,
   '2026120703_post_reference': postReference,
+  '2026120801_cell_lang': cellLang,
 }

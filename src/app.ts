@@ -1,4 +1,6 @@
 import { Hono } from 'hono'
+import { languageRoutes } from './http/language.ts'
+import { languageContext } from './http/middleware/language.ts'
 import { HTTPException } from 'hono/http-exception'
 import { DomainError } from './domain/errors.ts'
 import { boardRoutes } from './http/boards.ts'
@@ -79,12 +81,14 @@ import { formError, refusedForm } from '../views/partials/forms.ts'
 //   GET  /c/:cell/:board/feed.atom               the board's new threads and posts, as an Atom feed (refused like the board)
 //   GET  /questions                              a voter's open questions in every cell
 //   GET  /privacy                                generated from the data-class registry  http/privacy.ts
+//   GET  /lang?to=CODE&next=PATH                 the reader's language (a cookie a burn drops), then back  http/language.ts
 // :thread is the thread's number on its board, :question the question's number in its cell: row
 // ids count every board's threads and every cell's questions, so no address carries one.
 export function createApp(deps: Deps) {
   forgetKeysOfEndedSessions(deps)
   const app = new Hono<AppEnv>()
   app.use(wholePageCache(deps))
+  app.use(languageContext(deps))
   app.use(securityHeaders)
   app.route('/', staticRoutes())
   app.route('/', costRoutes(deps))
@@ -108,6 +112,7 @@ export function createApp(deps: Deps) {
   app.route('/', identityRoutes(deps))
   app.route('/', keyRoutes(deps))
   app.route('/', privacyRoutes(deps))
+  app.route('/', languageRoutes(deps))
 
   app.notFound((c) => renderError(c as C, deps, new DomainError(404, 'There is nothing at this address.')))
   app.onError((err, c) => renderError(c as C, deps, err))

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { langOfEnvironment, setFallbackLang } from './i18n/index.ts'
 import { MissingDatabase, openDeps } from './compose.ts'
 import { loadConfig } from './config.ts'
 import { DomainError } from './domain/errors.ts'
@@ -8,7 +9,7 @@ import { verifyTally } from './services/verify-tally.ts'
 import { purge, removePost, removeThread, type PurgeReport } from './services/forget.ts'
 import { exportLetters, markHandledByOperator, setCellKey, setLetterRetention } from './services/letters.ts'
 import { groupedFingerprint } from './domain/letters.ts'
-import { addRosterKey, createBoard, createCell, listAllCells, listCellBoards, listCellRoster, removeRosterKey, setBoardAccess, setBoardIndexing, setCellTiers } from './services/cells.ts'
+import { addRosterKey, createBoard, createCell, listAllCells, listCellBoards, listCellRoster, removeRosterKey, setBoardAccess, setBoardIndexing, setCellLang, setCellTiers } from './services/cells.ts'
 import { rotateCellKey } from './services/key-transitions.ts'
 import { findCellOrThrow } from './services/reading.ts'
 import { parseTiers } from './domain/tiers.ts'
@@ -24,7 +25,10 @@ const USAGE = `usage: npm run cellboard -- <command>
   init                                                 create an empty board in DATA_DIR (the server's
                                                        first start does this too); every other command
                                                        refuses a folder that holds no board
-  cell create SLUG --name NAME [--principle TEXT]...   create a cell with its line
+  cell create SLUG --name NAME [--principle TEXT]... [--lang CODE]
+                                                       create a cell with its line, in a language
+                                                       (en, es, ar; default en)
+  cell lang CELL CODE                                  change the cell's language (en, es, ar)
   cell list                                            list cells
   cell tiers CELL TIER,TIER... [--vote TIER] [--inbox TIER]
                                                        the cell's need-to-know tiers, lowest first
@@ -102,6 +106,7 @@ async function run(argv: string[]): Promise<void> {
       out: { type: 'string' },
       new: { type: 'string' },
       statement: { type: 'string' },
+      lang: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -142,8 +147,14 @@ async function run(argv: string[]): Promise<void> {
       case 'cell create': {
         need(1, 'SLUG')
         if (!values.name) throw new UsageError('cell create needs --name')
-        const cell = await createCell(deps, { slug: rest[0]!, name: values.name, principles: values.principle ?? [] })
+        const cell = await createCell(deps, { slug: rest[0]!, name: values.name, principles: values.principle ?? [], lang: values.lang })
         console.log(`created cell ${cell.slug} (${(values.principle ?? []).length} principles)`)
+        break
+      }
+      case 'cell lang': {
+        need(2, 'CELL CODE')
+        await setCellLang(deps, { cell: rest[0]!, lang: rest[1]! })
+        console.log(`the cell ${rest[0]} is now in ${rest[1]}`)
         break
       }
       case 'cell list':
@@ -342,6 +353,8 @@ function positiveInt(v: string, what: string): number {
 
 const purgeLine = (r: PurgeReport) => `purged: ${r.threads} threads past retention, ${r.keys} keys that sign nothing${r.letters > 0 ? `, ${r.letters} letters past retention` : ''}; checkpointed in ${r.ms} ms (${r.checkpointAttempts} attempts)`
 
+// The CLI speaks its operator's language (CELLBOARD_LANG, else the locale's), English otherwise.
+setFallbackLang(langOfEnvironment(process.env))
 run(process.argv.slice(2)).catch((e: unknown) => {
   if (e instanceof UsageError) console.error(`cellboard: ${e.message}\n\n${USAGE}`)
   else if (e instanceof MissingDatabase) console.error(`cellboard: ${e.message}`)

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { LANGS, type Spoken } from './i18n/index.ts'
 import type { Limits } from './domain/limits.ts'
 
 // Typed configuration, validated once at start. main.ts is the only caller that
@@ -20,6 +21,8 @@ const schema = z.object({
   // absolute links. Never taken from a request's Host header, which any client may set.
   PUBLIC_URL: z.string().regex(/^https?:\/\/[a-z0-9.-]{1,253}(:[0-9]{1,5})?\/?$/i, 'http:// or https:// and a host (and port), nothing after').optional(),
   DEFAULT_CELL: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/).default('lobby'),
+  // The language of pages outside any cell (the front page, search, identity), unless a reader picks another.
+  DEFAULT_LANG: z.enum(LANGS).default('en'),
   SESSION_IDLE_HOURS: z.coerce.number().positive().default(12),
   // Live sessions at most (README, "Limits"): a disposable one holds about 4 KB of keys.
   MAX_SESSIONS: z.coerce.number().int().positive().default(50_000),
@@ -70,6 +73,7 @@ export type Config = {
   /** Where readers reach the board, without a trailing slash: feeds' links start with it. */
   publicUrl: string
   defaultCell: string
+  defaultLang: Spoken
   sessionIdleMs: number
   /** Live sessions at most; past it new identities are refused, live ones never pushed out. */
   maxSessions: number
@@ -120,6 +124,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     siteId: e.SITE_ID,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '').toLowerCase(),
     defaultCell: e.DEFAULT_CELL,
+    defaultLang: e.DEFAULT_LANG,
     sessionIdleMs: e.SESSION_IDLE_HOURS * 3600_000,
     maxSessions: e.MAX_SESSIONS,
     titleMax: e.TITLE_MAX,

@@ -1,4 +1,5 @@
 import { feedPaths } from '../src/domain/feeds.ts'
+import { dirOf, lang, LANG_NAMES, LANGS, t } from '../src/i18n/index.ts'
 import { html, type Html } from './html.ts'
 import type { Viewer } from './viewer.ts'
 
@@ -23,18 +24,32 @@ const HTMX_CONFIG = JSON.stringify({
 export type FeedLink = { title: string; href: string }
 /** The feeds a cell's own pages (the cell, its decisions) are the reading of. */
 export const cellFeeds = (cell: { slug: string; name: string }): FeedLink[] => [
-  { title: `Decisions · ${cell.name}`, href: feedPaths.decisions(cell.slug) },
-  { title: `Answers to letters · ${cell.name}`, href: feedPaths.answers(cell.slug) },
+  { title: t('layout.feed_decisions', { cell: cell.name }), href: feedPaths.decisions(cell.slug) },
+  { title: t('layout.feed_answers', { cell: cell.name }), href: feedPaths.answers(cell.slug) },
 ]
 export const boardFeeds = (cell: { slug: string; name: string }, board: { slug: string; name: string }): FeedLink[] => [{ title: `${board.name} · ${cell.name}`, href: feedPaths.board(cell.slug, board.slug) }]
 /** `indexable`: the page may be indexed (a board that asks to be, and its threads); every other page says noindex. */
-export type LayoutProps = { title: string; viewer: Viewer; feeds?: FeedLink[]; indexable?: boolean }
+export type LayoutProps = { title: string; viewer: Viewer; feeds?: FeedLink[]; indexable?: boolean; here?: Here }
+
+/** Where the page is (its path, and page number): for the language switch to come back to. */
+export type Here = { path: string }
+
+/**
+ * The language switch: plain links (they work in lynx and with JavaScript off), each to GET /lang,
+ * which keeps the choice in a cookie a burn drops, and comes back here. Not boosted: the page's
+ * <html lang dir> changes with it. (The choice lasts until the browser closes or the burn.)
+ */
+function languageSwitch(here: Here): Html {
+  const back = encodeURIComponent(here.path)
+  const current = lang()
+  return html`<nav class="langs" aria-label="${t('layout.languages')}">${LANGS.map((l) => (l === current ? html`<b lang="${l}">${LANG_NAMES[l]}</b> ` : html`<a href="/lang?to=${l}&amp;next=${back}" lang="${l}" hreflang="${l}" hx-boost="false">${LANG_NAMES[l]}</a> `))}</nav>`
+}
 
 function identityBar(v: Viewer): Html {
   const id = v.identity
-  if (!id) return html`<a href="/identity">Take an identity</a>`
+  if (!id) return html`<a href="/identity">${t('layout.take_identity')}</a>`
   // Burning is on the identity page only: one stray click in the header would end it for good.
-  const questions = v.openQuestions > 0 ? html`<a href="/questions" class="open-questions" title="Open questions waiting for your ballot">${v.openQuestions} open question${v.openQuestions === 1 ? '' : 's'}</a> ` : ''
+  const questions = v.openQuestions > 0 ? html`<a href="/questions" class="open-questions" title="${t('layout.open_questions_title')}">${t('layout.open_questions', { count: v.openQuestions })}</a> ` : ''
   return html`${questions}<a href="/identity" title="${id.fingerprint}">${id.pseudonym.handle} <code>${id.pseudonym.short}</code></a>`
 }
 
@@ -48,21 +63,23 @@ function identityBar(v: Viewer): Html {
  * new identity (htmx swaps the body, not the head) drops or replaces it with the page.
  */
 export function layoutParts(p: LayoutProps): { head: string; foot: string } {
+  const l = lang()
+  const dir = dirOf(l)
   const head = html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="${l}" dir="${dir}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${p.title} · cellboard</title>
 ${p.indexable ? '' : html`<meta name="robots" content="noindex">
 `}<meta name="htmx-config" content="${HTMX_CONFIG}">
 ${(p.feeds ?? []).map((f) => html`<link rel="alternate" type="application/atom+xml" title="${f.title}" href="${f.href}">
 `)}<link rel="stylesheet" href="/static/style.css"><script src="/static/htmx.min.js" defer></script><script src="/static/browser-key.js" type="module"></script><script src="/static/pow.js" type="module"></script><script src="/static/letter.js" type="module"></script>
-</head><body hx-boost="true">
+</head><body hx-boost="true"><div class="page" lang="${l}" dir="${dir}">
 ${p.viewer.identity ? html`<link rel="stylesheet" href="/identity/own-posts.css">
-` : ''}<header class="top"><a href="/" class="home">cellboard</a> <form action="/search" method="get" role="search" class="search-top"><input type="search" name="q" aria-label="Search every cell" placeholder="Search" maxlength="200"> <button type="submit">Search</button></form> <div><nav>${identityBar(p.viewer)}</nav></div></header>
+` : ''}<header class="top"><a href="/" class="home">cellboard</a> <form action="/search" method="get" role="search" class="search-top"><input type="search" name="q" aria-label="${t('layout.search_label')}" placeholder="${t('layout.search_placeholder')}" maxlength="200"> <button type="submit">${t('layout.search_button')}</button></form> <div><nav>${identityBar(p.viewer)}</nav></div></header>
 <main>`
-  const foot = `</main>
-<footer><a href="/privacy">What this server keeps</a></footer>
-</body></html>`
-  return { head: head.toString(), foot }
+  const foot = html`</main>
+<footer><a href="/privacy">${t('layout.privacy')}</a> ${p.here ? languageSwitch(p.here) : ''}</footer>
+</div></body></html>`
+  return { head: head.toString(), foot: foot.toString() }
 }
 
 export function page(p: LayoutProps, main: Html): string {
@@ -76,12 +93,12 @@ export function page(p: LayoutProps, main: Html): string {
  */
 export function archivePage(p: { title: string; cell: { slug: string; name: string } }, main: Html | string): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-${html`<title>${p.title} · ${p.cell.name} · archive</title>`}
+<html lang="${lang()}" dir="${dirOf(lang())}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+${html`<title>${p.title} · ${p.cell.name} · ${t('archive.archive')}</title>`}
 <link rel="stylesheet" href="/static/style.css">
 </head><body>
-${html`<header class="top"><a href="/c/${p.cell.slug}" class="home">${p.cell.name}</a><nav>archive</nav></header>`}
+${html`<header class="top"><a href="/c/${p.cell.slug}" class="home">${p.cell.name}</a><nav>${t('archive.archive')}</nav></header>`}
 <main>${main.toString()}</main>
-<footer>A static archive of what this cell published. MANIFEST lists every file’s SHA-256 and MANIFEST.asc signs it with the cell key (cell-key.asc).</footer>
+<footer>${t('archive.footer')}</footer>
 </body></html>`
 }

@@ -14,8 +14,8 @@ export async function findCellById(db: Db, id: number): Promise<Cell | undefined
   return db.selectFrom('cell').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
-export async function insertCell(db: Db, cell: { slug: string; name: string; createdAt: string }, principles: string[]): Promise<Cell> {
-  const row = await db.insertInto('cell').values({ slug: cell.slug, name: cell.name, created_at: cell.createdAt }).returningAll().executeTakeFirstOrThrow()
+export async function insertCell(db: Db, cell: { slug: string; name: string; createdAt: string; lang?: string }, principles: string[]): Promise<Cell> {
+  const row = await db.insertInto('cell').values({ slug: cell.slug, name: cell.name, created_at: cell.createdAt, ...(cell.lang ? { lang: cell.lang } : {}) }).returningAll().executeTakeFirstOrThrow()
   const line = await db.insertInto('line').values({ cell_id: row.id, version: 1, created_at: cell.createdAt }).returning('id').executeTakeFirstOrThrow()
   if (principles.length > 0) {
     await db.insertInto('principle').values(principles.map((text, i) => ({ line_id: line.id, number: i + 1, text }))).execute()

@@ -44,6 +44,7 @@ export const registry: Record<string, TableEntry> = {
       letter_retention_days: ['operational', 'how long a letter not marked handled is kept before it is forgotten (default 30 days)'],
       tiers: ['published', 'the cell’s need-to-know tiers, lowest first (default member, voter); set by the operator, who is logged in the decision log'],
       vote_tier: ['published', 'the least tier whose keys vote on line questions (default voter)'],
+      lang: ['published', 'the cell’s language, in which its pages, feeds and archive are written unless a reader picks another; set by the operator, who is logged in the decision log'],
       inbox_tier: ['published', 'the least tier whose keys see and download the letters waiting (default voter)'],
       key_rotation_due: ['published', 'coarse time since when the cell key ought to be rotated, because a key was removed from the roster (empty: it need not be); the cell page asks the operator to rotate it'],
     },

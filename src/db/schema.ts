@@ -18,6 +18,8 @@ export interface CellTable {
   tiers: Generated<string>
   /** The least tier whose keys vote on line questions. */
   vote_tier: Generated<string>
+  /** The cell's language (src/i18n LANGS): its pages are in it unless a reader chooses another. */
+  lang: Generated<string>
   /** The least tier whose keys see and download the letters waiting. */
   inbox_tier: Generated<string>
   /** Coarse time since when the cell key ought to be rotated (a roster key was removed); null: it need not be. */

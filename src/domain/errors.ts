@@ -11,7 +11,8 @@ export class DomainError extends Error {
   }
 }
 
-export const notFound = (what: string) => new DomainError(404, `${what} does not exist (or no longer does).`)
+/** A 404 with its whole sentence (from the catalog: "That thread does not exist (or no longer does)."). */
+export const notFound = (message: string) => new DomainError(404, message)
 
 /**
  * Run every field check, so a form shows all its problems at once. Malformed input (400) wins

@@ -4,11 +4,12 @@ import type { Config } from '../config.ts'
 import type { Deps } from '../services/deps.ts'
 import type { AppEnv } from './env.ts'
 
-// The two cookies a browser may hold: its session (an identity) and its form-token cookie. Both are
+// The cookies a browser may hold: its session (an identity), its form-token cookie, and the
+// language its reader picked (only when they picked one; a burn drops it). All are
 // session cookies (no expiry date), HttpOnly and SameSite=Strict. Over HTTPS they are __Host-
 // cookies (Secure, Path=/, no Domain): nothing on another host of the same domain can set or
 // overwrite them.
-export type CookieName = 'session' | 'csrf'
+export type CookieName = 'session' | 'csrf' | 'lang'
 type CookieDeps = Pick<Deps, 'config'>
 
 export const cookieName = (config: Pick<Config, 'cookieSecure'>, which: CookieName) => `${config.cookieSecure ? '__Host-' : ''}cb_${which}`

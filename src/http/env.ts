@@ -1,3 +1,4 @@
+import type { Lang } from '../i18n/index.ts'
 import type { Session } from '../ephemeral/sessions.ts'
 
 // What the middleware puts on every request's context.
@@ -16,5 +17,7 @@ export type AppEnv = {
     form: Record<string, string>
     /** The POST carried a good form token: only then may a refusal offer its form again. */
     formTokenOk: boolean
+    /** The language this request is answered in (middleware/language.ts). */
+    lang: Lang
   }
 }

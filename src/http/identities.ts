@@ -125,6 +125,8 @@ export function identityRoutes(deps: Deps) {
     .post('/identity/burn', async (c) => {
       await burnAsAsked(deps, whoOf(c))
       dropCookie(c, deps, 'session')
+      // A language picked by this reader goes too: a rare one would say the next identity is the same person.
+      dropCookie(c, deps, 'lang')
       // Nothing in the browser may link the burned key to the next one.
       renewFormCookie(c, deps)
       freshConnection(c)

@@ -5,7 +5,7 @@ import { isQuestionKind } from '../services/questions/kinds.ts'
 import type { Deps } from '../services/deps.ts'
 import type { CacheKey } from '../services/page-cache.ts'
 import type { Html } from '../../views/html.ts'
-import { type FeedLink, layoutParts, page } from '../../views/layout.ts'
+import { type FeedLink, type Here, layoutParts, page } from '../../views/layout.ts'
 import type { Viewer } from '../../views/viewer.ts'
 import type { AppEnv } from './env.ts'
 import { keepByAddress } from './middleware/whole-page-cache.ts'
@@ -25,6 +25,15 @@ export function viewerOf(c: C, deps: Deps): Viewer {
     },
     openQuestions: c.get('openQuestions') ?? 0,
   }
+}
+
+/**
+ * Where the page is, for the language switch at its foot: its path and page number. (Nothing about
+ * its reader: a page cached whole for every reader of its address and language carries it.)
+ */
+export function hereOf(c: C, _deps?: Deps): Here {
+  const pageNumber = c.req.query('page')
+  return { path: c.req.path + (pageNumber && /^[1-9][0-9]{0,5}$/.test(pageNumber) ? `?page=${pageNumber}` : '') }
 }
 
 /** Who sends a form: the session, and the key the form says it was shown for (views/partials/forms.ts boundFields). */
@@ -52,7 +61,7 @@ export async function orFormAgain(work: () => Promise<Response>, again: (refused
 }
 
 export function sendPage(c: C, deps: Deps, status: Status, title: string, main: Html, feeds?: FeedLink[]) {
-  return c.html(page({ title, viewer: viewerOf(c, deps), feeds }, main), status)
+  return c.html(page({ title, viewer: viewerOf(c, deps), feeds, here: hereOf(c, deps) }, main), status)
 }
 
 const encoder = new TextEncoder()
@@ -78,7 +87,7 @@ export async function sendAround(
       return sendPart(c, 200, whole) // shared: a 200
     }
   }
-  const { head, foot } = layoutParts({ title: p.title, viewer: viewerOf(c, deps), feeds: p.feeds, indexable: p.indexable })
+  const { head, foot } = layoutParts({ title: p.title, viewer: viewerOf(c, deps), feeds: p.feeds, indexable: p.indexable, here: hereOf(c, deps) })
   const first = Buffer.from(head + p.before().toString())
   const last = Buffer.from(p.after().toString() + foot)
   // Only if rendering made no form token (and so no cookie) is the page truly the same for all.

@@ -1,3 +1,4 @@
+import { DEFAULT_LANG, isLang, LANG_NAMES, LANGS, PSEUDO_LANG, t, type Spoken } from '../i18n/index.ts'
 import { boardTiersNamed, insertBoard, listBoards, setBoardIndexable, setBoardTiers } from '../db/boards.ts'
 import { findCell, insertCell, listCells, lockCell, putCellTiers } from '../db/cells.ts'
 import { ensureKey } from '../db/keys.ts'
@@ -26,10 +27,11 @@ const checkSlug = (field: string, v: string) => {
   return v
 }
 
-export async function createCell(deps: Deps, input: { slug: string; name: string; principles: string[] }) {
+export async function createCell(deps: Deps, input: { slug: string; name: string; principles: string[]; lang?: string }) {
   const v = validateFields(
     {
       slug: () => checkSlug('slug', input.slug),
+      lang: () => checkLang(input.lang ?? DEFAULT_LANG),
       name: () => checkLine('name', input.name, 100, 'The name'),
       principles: () => input.principles.map((p, i) => checkLine('principles', p, 500, `Principle ${i + 1}`)),
     },
@@ -39,10 +41,29 @@ export async function createCell(deps: Deps, input: { slug: string; name: string
   if (await findCell(deps.db, v.slug)) throw new DomainError(409, `A cell named "${v.slug}" already exists.`)
   const createdAt = coarseTime(deps.now(), deps.config.timeGranularityMs)
   return deps.db.transaction().execute(async (tx) => {
-    const cell = await insertCell(tx, { slug: v.slug, name: v.name, createdAt }, v.principles)
+    const cell = await insertCell(tx, { slug: v.slug, name: v.name, createdAt, lang: v.lang }, v.principles)
     await recordOperatorAction(tx, cell.id, `created the cell, with a line of ${v.principles.length} principle${v.principles.length === 1 ? '' : 's'}`, createdAt)
     return cell
   })
+}
+
+function checkLang(code: string): Spoken {
+  if (!isLang(code) || code === PSEUDO_LANG) throw new DomainError(422, t('errors.lang_unknown', { code, langs: LANGS.join(', ') }), { lang: t('errors.lang_unknown', { code, langs: LANGS.join(', ') }) })
+  return code
+}
+
+/** The operator sets the cell's language: its pages, feeds and archive are in it from now on (cached pages go). */
+export async function setCellLang(deps: Deps, input: { cell: string; lang: string }): Promise<void> {
+  const cell = await findCellOrThrow(deps, input.cell)
+  const lang = checkLang(input.lang)
+  if (cell.lang === lang) return
+  const at = coarseTime(deps.now(), deps.config.timeGranularityMs)
+  await deps.db.transaction().execute(async (tx) => {
+    await tx.updateTable('cell').set({ lang }).where('id', '=', cell.id).execute()
+    await recordOperatorAction(tx, cell.id, `set the cell’s language to ${LANG_NAMES[lang]} (${lang})`, at)
+  })
+  // Every page of the cell is in the old language, and so is the language remembered for its address.
+  await deps.cache.clear()
 }
 
 export async function createBoard(

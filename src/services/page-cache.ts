@@ -1,3 +1,5 @@
+import { lang } from '../i18n/index.ts'
+
 // Pages that are the same for every viewer (a thread's posts, a board's thread list) are rendered
 // once and kept as encoded bytes until a write touches them; a request then only adds its own
 // small head and foot (identity, form token). Each entry carries tags ("thread:5", "board:2");
@@ -10,19 +12,25 @@ export type CachedPart<M> = { meta: M; bytes: Uint8Array; gzip?: Uint8Array; tag
 export type CacheKey = string & { readonly __cacheKey: unique symbol }
 const key = (k: string) => k as CacheKey
 
+// What is rendered is in the language of the request that rendered it (src/i18n): its key says which.
 export const cacheKey = {
   /** The middle of a board's page N: its thread list and pager. */
-  boardPage: (boardId: number, page: number) => key(`board:${boardId}:${page}`),
+  boardPage: (boardId: number, page: number) => key(`${lang()}:board:${boardId}:${page}`),
   /** The middle of page N of a thread (by its number on the board): its posts and pager. */
-  threadPage: (boardId: number, thread: number, page: number) => key(`thread:${boardId}:${thread}:${page}`),
+  threadPage: (boardId: number, thread: number, page: number) => key(`${lang()}:thread:${boardId}:${thread}:${page}`),
   /** A board's Atom feed, as every reader who may read the board gets it. */
-  boardFeed: (boardId: number) => key(`feed:${boardId}`),
+  boardFeed: (boardId: number) => key(`${lang()}:feed:${boardId}`),
   /** A whole page as every reader without a session gets it (no forms, no token). */
   whole: (middle: CacheKey) => key(`${middle}:anonymous`),
-  /** A whole page by the address it was asked for (path and page number). */
-  address: (pathAndQuery: string) => key(`address:${pathAndQuery}`),
+  /**
+   * A whole page by the address it was asked for (path and page number) and the language its
+   * reader picked ('' when they picked none: the address alone then decides the language).
+   */
+  address: (chosenLang: string, pathAndQuery: string) => key(`address:${chosenLang}:${pathAndQuery}`),
   /** A cell and board as an address names them, with the access rule they carry. */
   place: (cell: string, board: string) => key(`place:${cell}/${board}`),
+  /** A cell's language, by its address. */
+  cellLang: (cell: string) => key(`lang-of:${cell}`),
 }
 
 /** What a write makes stale: the pages built from a board or a thread (by row id). */
@@ -59,9 +67,9 @@ export class PageCache {
   }
 
   /** Anything may have changed (a purge, a decision): drop everything, here and elsewhere. */
-  clear(): void {
+  clear(): Promise<unknown> {
     this.drop(null)
-    void this.announce(null)
+    return Promise.resolve(this.announce(null))
   }
 
   /** What another process announced: drop locally only. */

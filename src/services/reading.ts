@@ -102,6 +102,20 @@ export type ReadableBoard = Place & { readonly [checked]: true }
  * up once and kept in the page cache (a hot page then makes no query for them), tagged so a change
  * to the board drops them.
  */
+/**
+ * The language a cell's pages are in (null: no such cell), kept in the page cache: a page of the
+ * cell asks for it before anything else. Changing it clears the whole cache (services/cells.ts).
+ */
+export async function cellLanguage(deps: Deps, cellSlug: string): Promise<string | null> {
+  const key = cacheKey.cellLang(cellSlug)
+  const kept = deps.cache.get<string>(key)
+  if (kept) return kept.meta
+  const cell = await findCell(deps.db, cellSlug)
+  if (!cell) return null
+  deps.cache.set(key, { meta: cell.lang, bytes: new Uint8Array(0), tags: [] })
+  return cell.lang
+}
+
 export async function openBoard(deps: Deps, cellSlug: string, boardSlug: string, session: Session | null): Promise<ReadableBoard> {
   const key = cacheKey.place(cellSlug, boardSlug)
   let place = deps.cache.get<Place>(key)?.meta

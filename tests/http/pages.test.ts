@@ -86,11 +86,11 @@ describe('pages served whole to readers without a session', () => {
     // Kept under its address, and a page number too; any other query is not (it would only fill
     // the cache with copies).
     await reader.request('/c/lobby/general')
-    expect(board.deps.cache.get(cacheKey.address('/c/lobby/general'))).toBeDefined()
+    expect(board.deps.cache.get(cacheKey.address('', '/c/lobby/general'))).toBeDefined()
     expect((await reader.request('/c/lobby/general?page=1')).status).toBe(200)
-    expect(board.deps.cache.get(cacheKey.address('/c/lobby/general?page=1'))).toBeDefined()
+    expect(board.deps.cache.get(cacheKey.address('', '/c/lobby/general?page=1'))).toBeDefined()
     expect((await reader.request('/c/lobby/general?utm=x')).status).toBe(200)
-    expect(board.deps.cache.get(cacheKey.address('/c/lobby/general?utm=x'))).toBeUndefined()
+    expect(board.deps.cache.get(cacheKey.address('', '/c/lobby/general?utm=x'))).toBeUndefined()
   })
 })
 

@@ -99,7 +99,7 @@ describe('a voter’s own ballot, after casting', () => {
     expect(shared.text).not.toContain('Your ballot</h2>')
     expect(shared.text).not.toMatch(/You voted/)
     // And no page of this address is kept for readers without a session.
-    expect(board.deps.cache.get(cacheKey.address(path))).toBeUndefined()
+    expect(board.deps.cache.get(cacheKey.address('', path))).toBeUndefined()
     expect(await board.count('question', 'where status = ?', 'open')).toBe(1)
   })
 

@@ -45,4 +45,16 @@ describe('wholePageCache', () => {
     await a.request('/c/lobby/general')
     expect(built()).toBe(2)
   })
+  it('a reader who picked a language gets the page in it, kept apart from the one without a choice', async () => {
+    const { a, built } = app()
+    await a.request('/c/lobby/general')
+    await a.request('/c/lobby/general', { headers: { cookie: 'cb_lang=es' } })
+    await a.request('/c/lobby/general', { headers: { cookie: 'x=1; cb_lang=es' } })
+    expect(built()).toBe(2)
+    // A language not spoken here is no choice: the page without one.
+    await a.request('/c/lobby/general', { headers: { cookie: 'cb_lang=xx' } })
+    expect(built()).toBe(2)
+    await a.request('/c/lobby/general', { headers: { cookie: 'cb_lang=ar' } })
+    expect(built()).toBe(3)
+  })
 })

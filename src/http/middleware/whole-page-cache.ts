@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono'
 import type { Deps } from '../../services/deps.ts'
 import { cacheKey, type CachedPart, type CacheKey } from '../../services/page-cache.ts'
 import { cookieName } from '../cookies.ts'
+import { isLang } from '../../i18n/index.ts'
 import type { AppEnv } from '../env.ts'
 import { partFor, sendPart } from './security-headers.ts'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -10,20 +11,30 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
  * The cache key of a GET's address, for pages the same for every reader without a session: the
  * path, and at most a page number (other queries would only fill the cache with copies).
  */
-export function addressKey(c: Context): CacheKey | null {
+export function addressKey(c: Context, langCookie: string): CacheKey | null {
   const url = c.req.url
   const q = url.indexOf('?')
-  return addressKeyOf(c.req.path, q >= 0 ? url.slice(q) : '')
+  return addressKeyOf(c.req.path, q >= 0 ? url.slice(q) : '', chosenLang(c.req.header('cookie'), langCookie))
 }
 
-function addressKeyOf(path: string, query: string): CacheKey | null {
+function addressKeyOf(path: string, query: string, chosen: string): CacheKey | null {
   if (query !== '' && !/^\?page=[1-9][0-9]{0,5}$/.test(query)) return null
-  return cacheKey.address(`${path}${query}`)
+  return cacheKey.address(chosen, `${path}${query}`)
+}
+
+const pickers = new Map<string, RegExp>()
+/** The language a reader picked, read from the Cookie header as the language middleware reads it ('' for none or one not spoken here). */
+function chosenLang(cookie: string | undefined, langCookie: string): string {
+  if (!cookie || !cookie.includes(langCookie)) return ''
+  let picker = pickers.get(langCookie)
+  if (!picker) pickers.set(langCookie, (picker = new RegExp(`(?:^|;\\s*)${langCookie}=([a-z]{2,3})(?:;|$)`)))
+  const m = picker.exec(cookie)
+  return m && isLang(m[1]) ? m[1] : ''
 }
 
 /** Keep a whole page under its address too, for the next reader without a session (below). */
-export function keepByAddress(c: Context, deps: Pick<Deps, 'cache'>, whole: CachedPart<unknown>): void {
-  const key = addressKey(c)
+export function keepByAddress(c: Context, deps: Pick<Deps, 'cache' | 'config'>, whole: CachedPart<unknown>): void {
+  const key = addressKey(c, cookieName(deps.config, 'lang'))
   if (key && !deps.cache.get(key)) deps.cache.set(key, whole)
 }
 
@@ -32,9 +43,9 @@ export function keepByAddress(c: Context, deps: Pick<Deps, 'cache'>, whole: Cach
  * (a session cookie may have expired, which the page would say), without htmx, for an address
  * kept whole. One rule for the middleware and for main.ts's earlier answer below.
  */
-function wholeFor(deps: Pick<Deps, 'cache'>, session: string, r: { method?: string; htmx: boolean; cookie?: string; path: string; query: string }): CachedPart<unknown> | undefined {
+function wholeFor(deps: Pick<Deps, 'cache' | 'config'>, session: string, r: { method?: string; htmx: boolean; cookie?: string; path: string; query: string }): CachedPart<unknown> | undefined {
   if (r.method !== 'GET' || r.htmx || r.cookie?.includes(session)) return undefined
-  const key = addressKeyOf(r.path, r.query)
+  const key = addressKeyOf(r.path, r.query, chosenLang(r.cookie, cookieName(deps.config, 'lang')))
   return key ? deps.cache.get(key) : undefined
 }
 

@@ -1,0 +1,119 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { readdirSync, readFileSync } from 'node:fs'
+import { createIntl, createIntlCache, type IntlShape } from '@formatjs/intl'
+
+// Every sentence a person reads comes from the catalogs in ./messages/<language>/<area>.json,
+// through formatjs (ICU MessageFormat: plurals, selects, numbers and dates per language). A key
+// is "<area>.<name>": the file's name, then the name inside it. Each area's file exists in every
+// language with the same keys (tests/unit/catalogs.test.ts).
+//
+// Which language a request is in is decided once per request (src/http/middleware/language.ts)
+// and held here for the request's whole async life, so a view or a service's error message asks
+// `t()` without every function passing the language along. The CLI decides once, at start.
+
+export const LANGS = ['en', 'es', 'ar'] as const
+/** A language readers and operators can pick. */
+export type Spoken = (typeof LANGS)[number]
+/** A language a request can be in: one spoken here, or the tests' pseudo-language below. */
+export type Lang = Spoken | 'qps'
+export const DEFAULT_LANG: Spoken = 'en'
+
+/** Each language in its own words, for the switch that offers them (never translated). */
+export const LANG_NAMES: Record<Spoken, string> = { en: 'English', es: 'Español', ar: 'العربية' }
+const RTL: ReadonlySet<string> = new Set(['ar'])
+
+/**
+ * A test-only language (CELLBOARD_PSEUDO_LANG=1): English with every message wrapped in ⟦ ⟧, so a
+ * test can find text on a page that did not come from the catalog. Never offered otherwise.
+ */
+export const PSEUDO_LANG = 'qps' as const
+const pseudoOn = () => process.env.CELLBOARD_PSEUDO_LANG === '1'
+
+/** A language code this server speaks (a choice from a cookie or a command line is checked here). */
+export const isLang = (code: unknown): code is Lang => typeof code === 'string' && ((LANGS as readonly string[]).includes(code) || (code === PSEUDO_LANG && pseudoOn()))
+export const dirOf = (lang: Lang): 'rtl' | 'ltr' => (RTL.has(lang) ? 'rtl' : 'ltr')
+
+export type Catalog = Record<string, string>
+const messagesDir = new URL('./messages/', import.meta.url)
+
+/** One language's catalog, every area's file merged under "<area>.<name>" keys. */
+export function loadCatalog(lang: string): Catalog {
+  const dir = new URL(`${lang}/`, messagesDir)
+  const out: Catalog = {}
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    const area = file.slice(0, -'.json'.length)
+    const entries = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as Record<string, string>
+    for (const [name, message] of Object.entries(entries)) out[`${area}.${name}`] = message
+  }
+  return out
+}
+
+const cache = createIntlCache()
+const intls = new Map<string, IntlShape<string>>()
+function intlFor(lang: Lang): IntlShape<string> {
+  let intl = intls.get(lang)
+  if (!intl) {
+    const pseudo = lang === PSEUDO_LANG
+    const catalog = pseudo ? Object.fromEntries(Object.entries(loadCatalog('en')).map(([k, m]) => [k, `⟦${m}⟧`])) : loadCatalog(lang)
+    intl = createIntl(
+      {
+        locale: pseudo ? 'en' : lang,
+        messages: catalog,
+        // A missing key is a bug the catalog tests catch; at run time the key itself shows.
+        onError: (e) => {
+          if (e.code !== 'MISSING_TRANSLATION') console.error(`cellboard: i18n: ${e.message}`)
+        },
+      },
+      cache,
+    )
+    intls.set(lang, intl)
+  }
+  return intl
+}
+
+const current = new AsyncLocalStorage<Lang>()
+let fallback: Lang = DEFAULT_LANG
+
+/** Run fn (and everything it awaits) in a language. */
+export const inLang = <T>(lang: Lang, fn: () => T): T => current.run(lang, fn)
+/** The language outside any request (the CLI's, from its environment). */
+export const setFallbackLang = (lang: Lang) => void (fallback = lang)
+/** The language of the request (or command) being handled. */
+export const lang = (): Lang => current.getStore() ?? fallback
+
+export type Values = Record<string, string | number | Date>
+
+/** The message `key` in the current language, with its placeholders filled. */
+export function t(key: string, values?: Values): string {
+  return intlFor(lang()).formatMessage({ id: key }, values) as string
+}
+
+/** The same in a given language (a feed or an archive written in its cell's language). */
+export function tIn(l: Lang, key: string, values?: Values): string {
+  return intlFor(l).formatMessage({ id: key }, values) as string
+}
+
+/** A number as the current language writes it. */
+export const num = (n: number): string => intlFor(lang()).formatNumber(n)
+
+/**
+ * A published time (ISO, already coarse: src/domain/time.ts) as the current language writes a
+ * date and an hour, in UTC, with nothing finer than the stored time.
+ */
+export function when(iso: string): string {
+  return intlFor(lang()).formatDate(iso, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short', hourCycle: 'h23' })
+}
+
+/** A day alone (a deadline's date, a key's expiry). */
+export function day(iso: string): string {
+  return intlFor(lang()).formatDate(iso, { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' })
+}
+
+/** The CLI's language: CELLBOARD_LANG, else the locale's (LC_ALL, LC_MESSAGES, LANG: "es_ES.UTF-8" is es), else English. */
+export function langOfEnvironment(env: NodeJS.ProcessEnv): Lang {
+  for (const v of [env.CELLBOARD_LANG, env.LC_ALL, env.LC_MESSAGES, env.LANG]) {
+    const code = v?.split(/[_.@-]/)[0]?.toLowerCase()
+    if (code && isLang(code)) return code
+  }
+  return DEFAULT_LANG
+}
