@@ -26,7 +26,7 @@ describe('/privacy in Spanish and Arabic', () => {
   it('cb_lang=es: the page, the registry’s sentences and the plurals are Spanish', async () => {
     const text = await read(board, 'es')
     expect(text).toContain('<h1>Qué guarda este servidor</h1>')
-    expect(text).toContain('<td><code>body_html</code></td><td>publicado</td><td>el texto, presentado una sola vez al escribirse</td>')
+    expect(text).toContain('<td><code>body_html</code></td><td>publicado</td><td>el texto convertido a HTML una sola vez, al escribirse</td>')
     expect(text).toContain('<td><code>lang</code></td><td>publicado</td><td>el idioma de la célula')
     expect(text).toContain('direcciones IP (ni se guardan')
     expect(text).toContain('Las horas publicadas se redondean a 60 minutos.')
@@ -43,11 +43,11 @@ describe('/privacy in Spanish and Arabic', () => {
     expect(text).toMatch(/<html[^>]* dir="rtl"/)
     expect(text).toMatch(/<html[^>]* lang="ar"/)
     expect(text).toContain('<h1>ما يحتفظ به هذا الخادم</h1>')
-    expect(text).toContain('<td><code>body_html</code></td><td>منشور</td><td>النص معروضًا مرة واحدة عند كتابته</td>')
+    expect(text).toContain('<td><code>body_html</code></td><td>منشور</td><td>النص محوَّلًا إلى HTML مرة واحدة عند كتابته</td>')
     const one = await read(short, 'ar')
-    expect(one).toContain('تُقرَّب الأوقات المنشورة إلى دقيقة واحدة.')
+    expect(one).toContain('تُقرَّب الأوقات المنشورة إلى أقرب دقيقة.')
     expect(one).toContain('تنتهي الجلسات بعد ساعتين من الخمول.')
-    expect(text).not.toContain('تُقرَّب الأوقات المنشورة إلى دقيقة واحدة.')
+    expect(text).not.toContain('تُقرَّب الأوقات المنشورة إلى أقرب دقيقة.')
   })
 
   it('without the cookie the page is English, as before', async () => {
