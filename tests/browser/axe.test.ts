@@ -135,6 +135,10 @@ describe('accessibility: axe finds no serious or critical violation on any page 
     '/c/lobby/general/t/999999', '/search?q=%21%21']
   const EXPECTED_ERRORS = ['/c/lobby/general/t/999999: 404', '/search?q=%21%21: 422']
 
+  // About 1 s of axe a page: 20 s a test on a quiet machine, but up to 85 s seen with other suites
+  // sharing the two cores, close to the usual 90 s.
+  const SLOW = 180_000
+
   for (const js of [false, true]) {
     const on = js ? 'JS on' : 'JS off'
 
@@ -159,7 +163,7 @@ describe('accessibility: axe finds no serious or critical violation on any page 
       expect(found, found.join('\n')).toEqual([])
       // Each page is the page meant (a mistyped address would check only the error page).
       expect(errors).toEqual(EXPECTED_ERRORS)
-    })
+    }, SLOW)
 
     it(`the pages a voter sees: forms, previews, a refused form, the ballot to sign, the inbox, ${on}`, async () => {
       const page = await voter(js)
@@ -210,6 +214,6 @@ describe('accessibility: axe finds no serious or critical violation on any page 
       await check('ballot to sign')
 
       expect(found, found.join('\n')).toEqual([])
-    })
+    }, SLOW)
   }
 })
