@@ -129,6 +129,11 @@ describe('narrow screens: no page scrolls sideways at 390 px', () => {
         if (px > 0) wide.push(`${path}: ${px} px too wide`)
       }
       expect(wide).toEqual([])
+      // A post's time stays on one line (it wrapped between the date and the hour).
+      await page.goto(pages.thread!)
+      const times = await page.evaluate(() => [...document.querySelectorAll('.post time')].map((t) => t.getClientRects().length))
+      expect(times.length).toBeGreaterThan(0)
+      expect(times.filter((n) => n !== 1)).toEqual([])
       // Each page is the page meant (a mistyped address would measure only the error page), and
       // the error page is measured too.
       expect(errors).toEqual(ERROR_PAGES)
