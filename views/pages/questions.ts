@@ -22,10 +22,12 @@ ${p.items.length === 0 ? html`<p>No question is open.</p>` : ''}
 ${p.items.map((i) => questionBlock(p.cell, i, p.viewer, { values: {}, errors: {} }))}`
 }
 
-function questionBlock(cell: Cell, i: QueueItem, viewer: Viewer, form: FormState): Html {
+/** mine: the viewer's ballot, shown under the question's heading and chosen already in the form that replaces it. */
+function questionBlock(cell: Cell, i: QueueItem, viewer: Viewer, form: FormState, mine?: MyBallot | null): Html {
+  const f = mine && form.values.choice === undefined ? { ...form, values: { ...form.values, choice: mine.choice } } : form
   return html`<article class="question" id="q${i.q.number}">${questionSummary(cell.slug, i.q)}
 <p class="ballot-count"><b>${i.ballots}</b> of ${i.q.eligible} ballots cast so far. Choices are published when the question closes.</p>
-${i.canVote ? ballotForm({ viewer, place: i.place, form, action: `/c/${cell.slug}/questions/${i.q.number}/ballot` }) : formMessage(form)}</article>`
+${mine ? myBallot(mine, i.q.deadline) : ''}${i.canVote ? ballotForm({ viewer, place: i.place, form: f, action: `/c/${cell.slug}/questions/${i.q.number}/ballot` }) : formMessage(form)}</article>`
 }
 
 export type DecisionBallot = { fingerprint: string; choice: string; signing: string; signed_text: string }
@@ -45,7 +47,7 @@ function myBallot(b: MyBallot, deadline: string): Html {
 /** One question: open, with its ballot form (and the viewer's ballot, if cast); or closed, with the decision and every ballot. */
 export function questionMain(p: { cell: Cell; item: QueueItem; viewer: Viewer; form: FormState; decision: { yes: number; no: number; abstain: number; closedAt: string; ballots: DecisionBallot[]; lineVersion: number | null } | null; mine?: MyBallot | null }): Html {
   const q = p.item.q
-  if (!p.decision) return html`${crumbs(p.cell)}${p.mine ? myBallot(p.mine, q.deadline) : ''}${questionBlock(p.cell, p.item, p.viewer, p.form)}`
+  if (!p.decision) return html`${crumbs(p.cell)}${questionBlock(p.cell, p.item, p.viewer, p.form, p.mine)}`
   const d = p.decision
   const outcome = { adopted: 'Adopted', rejected: 'Rejected', no_quorum: 'No quorum: not adopted' }[q.outcome!]
   return html`${crumbs(p.cell)}${formMessage(p.form)}<article class="question decision" id="q${q.number}">${questionSummary(p.cell.slug, q)}
