@@ -1,6 +1,7 @@
 import { parseTiers } from '../../src/domain/tiers.ts'
 import type { QuestionKind } from '../../src/services/questions/kinds.ts'
 import { feedPaths } from '../../src/domain/feeds.ts'
+import { pseudonymOf } from '../../src/domain/pseudonym.ts'
 import { showTime } from '../../src/domain/time.ts'
 import { html, type Html } from '../html.ts'
 import { ballotForm, type BallotPlace } from '../partials/ballot-form.ts'
@@ -121,7 +122,7 @@ export function decisionsMain(p: { cell: Cell; entries: LogEntry[]; fraternal: {
 <ol class="log" reversed>${p.entries.map((e) =>
     e.kind === 'decision'
       ? html`<li><a href="/c/${p.cell.slug}/questions/${e.number}">Decision ${e.number}</a>: ${e.label} — <b>${e.outcome}</b>: <span class="about">${e.about}</span> <small>${showTime(e.at)}</small></li>`
-      : html`<li>Operator action: ${e.action} <small>${showTime(e.at)}</small></li>`,
+      : html`<li>Operator action: ${keysNamed(e.action)} <small>${showTime(e.at)}</small></li>`,
   )}</ol>
 ${p.fraternal.length ? html`<h2>Fraternal cells</h2><ul>${p.fraternal.map((f) => html`<li>${f.name} <code>${f.location}</code> <code class="fpr">${f.fingerprint}</code></li>`)}</ul>` : ''}`
 }
@@ -130,4 +131,13 @@ ${p.fraternal.length ? html`<h2>Fraternal cells</h2><ul>${p.fraternal.map((f) =>
 export function myQuestionsMain(p: { items: { cell: string; number: number; label: string; deadline: string; voted: boolean }[] }): Html {
   return html`<h1>Open questions for you</h1>
 ${p.items.length === 0 ? html`<p>None.</p>` : html`<ul>${p.items.map((i) => html`<li><a href="/c/${i.cell}/questions/${i.number}">${i.cell}: question ${i.number}</a> — ${i.label}, closes by ${showTime(i.deadline)}${i.voted ? html` <small class="voted">(your ballot is cast; you may replace it until then)</small>` : ''}</li>`)}</ul>`}`
+}
+
+/** An operator action's text, each fingerprint in it shown as posts show a key: its pseudonym, the whole fingerprint in its title. */
+function keysNamed(action: string): Html {
+  return html`${action.split(/\b([0-9A-Fa-f]{40})\b/).map((part, i) => {
+    if (i % 2 === 0) return part
+    const who = pseudonymOf(part)
+    return html`<b>${who.handle}</b> <code class="fpr" title="${part}">${who.short}</code>`
+  })}`
 }
