@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { AxeBuilder } from '@axe-core/playwright'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { browserSuite } from '../support/browser.ts'
@@ -49,6 +50,11 @@ describe('languages in a browser', () => {
       expect(await dirOfPage(page)).toEqual({ lang: 'ar', dir: 'rtl', main: 'rtl' })
       // The switch is a whole page load (not boosted): <html> says it too.
       expect(await page.evaluate(() => [document.documentElement.lang, document.documentElement.dir])).toEqual(['ar', 'rtl'])
+      if (js) {
+        // The Arabic page passes axe as the English ones do (tests/browser/axe.test.ts): no serious or critical violation.
+        const { violations } = await new AxeBuilder({ page }).analyze()
+        expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
+      }
       // The header runs right to left: the site's name (first in the markup) sits at the right.
       const home = (await page.locator('header.top .home').boundingBox())!
       const width = page.viewportSize()!.width
