@@ -17,16 +17,6 @@ export type PrivacyProps = {
 const say = (s: Sentence) => t(s.key, s.values)
 const className = (cls: DataClass) => t(`privacy.class__${cls}`)
 
-/**
- * A catalog sentence with markup inside it: the sentence is escaped as any text, and each part
- * (already escaped, from a template) goes where its placeholder is, wherever the language puts it.
- */
-function withMarkup(key: string, parts: Record<string, Html>): Html {
-  const names = Object.keys(parts)
-  const text = t(key, Object.fromEntries(names.map((n, i) => [n, `\u0001${i}\u0001`])))
-  return html`${text.split(/\u0001(\d+)\u0001/).map((piece, i) => (i % 2 === 1 ? parts[names[Number(piece)]!] : piece))}`
-}
-
 /** The letter sizes as the language lists them ("1 KiB, 4 KiB, 16 KiB, 64 KiB"). */
 function bucketSizes(): string {
   const l = lang()
@@ -44,7 +34,7 @@ export function privacyMain(p: PrivacyProps): Html {
 <p>${t('privacy.letters_encrypted')}</p>
 <p>${t('privacy.letters_padded', { sizes: bucketSizes() })}</p>
 <p>${t('privacy.letters_seen')}</p>
-<p>${t('privacy.letters_rotation')} ${withMarkup('privacy.letters_transitions', { page: html`<q>${t('privacy.key_transitions_page')}</q>`, command: html`<code>gpg --verify</code>` })} ${t('privacy.letters_kept_encrypted')}</p>
+<p>${t('privacy.letters_rotation')} ${t('privacy.letters_transitions', { page: t('privacy.key_transitions_page') })} <code>gpg --verify</code>. ${t('privacy.letters_kept_encrypted')}</p>
 <h2>${t('privacy.db_heading')}</h2>
 ${p.tables.map(
   (tb) => html`<h3><code>${tb.name}</code></h3><p>${say(tb.about)}</p><table><thead><tr><th>${t('privacy.th_column')}</th><th>${t('privacy.th_class')}</th><th>${t('privacy.th_why')}</th></tr></thead><tbody>${tb.columns.map(
