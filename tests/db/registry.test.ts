@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registry } from '../../src/db/registry.ts'
+import { LANGS, loadCatalog } from '../../src/i18n/index.ts'
+import { privacyFacts, privacyTables } from '../../src/services/privacy.ts'
 import { makeBoard, TEST_DIALECT } from '../support/app.ts'
 
 describe('data-class registry', () => {
@@ -25,8 +27,27 @@ describe('data-class registry', () => {
     const stale: string[] = []
     // A table or column of one dialect only (SQLite's full-text index, PostgreSQL's stored search
     // words) is checked on that dialect.
-    for (const [table, t] of Object.entries(registry)) if (!t.only || t.only === TEST_DIALECT) for (const [c, e] of Object.entries(t.columns)) if ((!e[2] || e[2] === TEST_DIALECT) && !s.get(table)?.includes(c)) stale.push(`${table}.${c}`)
+    for (const [table, t] of Object.entries(registry)) if (!t.only || t.only === TEST_DIALECT) for (const [c, e] of Object.entries(t.columns)) if ((!e[1] || e[1] === TEST_DIALECT) && !s.get(table)?.includes(c)) stale.push(`${table}.${c}`)
     expect(stale).toEqual([])
+  })
+
+  it('says why of every table and column in the catalog (a new column needs its sentence on /privacy, in every language)', () => {
+    const facts = privacyFacts(board.deps)
+    const keys = [
+      ...privacyTables().flatMap((t) => [t.about.key, ...t.columns.map((c) => c.why.key)]),
+      ...facts.ephemeral.flatMap((e) => [e.what, e.why]),
+      ...facts.neverKept,
+      ...new Set(privacyTables().flatMap((t) => t.columns.map((c) => `privacy.class__${c.cls}`))),
+    ]
+    const columns = Object.values(registry).reduce((n, t) => n + Object.keys(t.columns).length, 0)
+    expect(privacyTables().flatMap((t) => t.columns)).toHaveLength(columns)
+    // tests/unit/catalogs.test.ts holds the other languages to the English keys; checked here too,
+    // so this test alone names the sentence a column lacks.
+    const missing = LANGS.flatMap((l) => {
+      const catalog = loadCatalog(l)
+      return keys.filter((k) => !(k in catalog)).map((k) => `${l}: ${k}`)
+    })
+    expect(missing).toEqual([])
   })
 
   it('classes no column as ephemeral: ephemeral data never reaches SQL', () => {
