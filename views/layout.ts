@@ -1,5 +1,6 @@
 import { feedPaths } from '../src/domain/feeds.ts'
-import { dirOf, lang, LANG_NAMES, LANGS, t } from '../src/i18n/index.ts'
+import { raw } from 'hono/html'
+import { dirOf, lang, LANG_NAMES, LANGS, t, type Values } from '../src/i18n/index.ts'
 import { html, type Html } from './html.ts'
 import type { Viewer } from './viewer.ts'
 
@@ -19,6 +20,29 @@ const HTMX_CONFIG = JSON.stringify({
     { code: '[2345]..', swap: true },
   ],
 })
+
+const PRODUCT = 'cellboard' // i18n-exempt: the product's name, the same in every language
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '\x3c': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+const escapeText = (s: string) => s.replace(/[&\x3c>"']/g, (ch) => ESCAPES[ch]!)
+
+/**
+ * A catalog sentence with markup inside it (a link, a command in <code>), as one message so each
+ * language orders its words: values that are Html (made by html``, so escaped) go in as they are;
+ * everything else, the sentence's own words and plain values, is escaped.
+ */
+export function tHtml(key: string, values: Record<string, Html | string | number>): Html {
+  const marks: string[] = []
+  const plain: Values = {}
+  for (const [name, v] of Object.entries(values)) {
+    if (typeof v === 'string' || typeof v === 'number') plain[name] = v
+    else {
+      plain[name] = `\u0000${marks.length}\u0000`
+      marks.push(String(v))
+    }
+  }
+  return raw(escapeText(t(key, plain)).replace(/\u0000([0-9]+)\u0000/g, (_, i: string) => marks[Number(i)]!)) as Html
+}
 
 /** An Atom feed the page is the reading of: its head names it, for a browser or feed reader to find. */
 export type FeedLink = { title: string; href: string }
@@ -67,14 +91,14 @@ export function layoutParts(p: LayoutProps): { head: string; foot: string } {
   const dir = dirOf(l)
   const head = html`<!doctype html>
 <html lang="${l}" dir="${dir}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${p.title} · cellboard</title>
+<title>${p.title} · ${PRODUCT}</title>
 ${p.indexable ? '' : html`<meta name="robots" content="noindex">
 `}<meta name="htmx-config" content="${HTMX_CONFIG}">
 ${(p.feeds ?? []).map((f) => html`<link rel="alternate" type="application/atom+xml" title="${f.title}" href="${f.href}">
 `)}<link rel="stylesheet" href="/static/style.css"><script src="/static/htmx.min.js" defer></script><script src="/static/browser-key.js" type="module"></script><script src="/static/pow.js" type="module"></script><script src="/static/letter.js" type="module"></script>
 </head><body hx-boost="true"><div class="page" lang="${l}" dir="${dir}">
 ${p.viewer.identity ? html`<link rel="stylesheet" href="/identity/own-posts.css">
-` : ''}<header class="top"><a href="/" class="home">cellboard</a> <form action="/search" method="get" role="search" class="search-top"><input type="search" name="q" aria-label="${t('layout.search_label')}" placeholder="${t('layout.search_placeholder')}" maxlength="200"> <button type="submit">${t('layout.search_button')}</button></form> <div><nav>${identityBar(p.viewer)}</nav></div></header>
+` : ''}<header class="top"><a href="/" class="home">${PRODUCT}</a> <form action="/search" method="get" role="search" class="search-top"><input type="search" name="q" aria-label="${t('layout.search_label')}" placeholder="${t('layout.search_placeholder')}" maxlength="200"> <button type="submit">${t('layout.search_button')}</button></form> <div><nav>${identityBar(p.viewer)}</nav></div></header>
 <main>`
   const foot = html`</main>
 <footer><a href="/privacy">${t('layout.privacy')}</a> ${p.here ? languageSwitch(p.here) : ''}</footer>
