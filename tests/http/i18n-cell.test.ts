@@ -1,6 +1,11 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { exportCell } from '../../src/services/archive/export.ts'
 import { createBoard, createCell } from '../../src/services/cells.ts'
 import { makeBoard } from '../support/app.ts'
+import { withCellKey } from '../support/letters.ts'
 
 // Issue 14 for the cell's pages, the error page and the language switch: a cell's pages are in its
 // language (and dir), a reader's choice (the cb_lang cookie, set by GET /lang) overrides it, and a
@@ -123,5 +128,25 @@ describe('the error page', () => {
     expect(text).toContain('<h2>Lo que tenía el formulario, sin enviar</h2>')
     expect(text).toContain('Si es tuyo, <a href="/c/lobby/general">abre el formulario de nuevo</a> y pégalo allí.')
     expect(text).toContain('<label for="kept-title">título</label>')
+  })
+})
+
+describe('the static archive', () => {
+  it("is written in the cell's language; its progress in the operator's", async () => {
+    await withCellKey(board, 'khaliya')
+    const out = join(mkdtempSync(join(tmpdir(), 'cellboard-i18n-')), 'archive')
+    const stages: string[] = []
+    try {
+      await exportCell(board.deps, { cell: 'khaliya', out }, (p) => stages.push(p.stage))
+      const index = readFileSync(join(out, 'index.html'), 'utf8')
+      expect(index).toContain('<html lang="ar" dir="rtl">')
+      expect(index).toContain('· أرشيف</title>')
+      expect(index).toContain('<span class="tag">تُحفظ يومين</span>')
+      expect(readFileSync(join(out, 'offline.html'), 'utf8')).toContain('<h1>ليس في هذا الأرشيف</h1>')
+      expect(stages).toContain('the cell, its line, keys and decisions')
+      expect(stages.at(-1)).toBe('done')
+    } finally {
+      rmSync(join(out, '..'), { recursive: true, force: true })
+    }
   })
 })
