@@ -1,6 +1,5 @@
 import { feedPaths } from '../src/domain/feeds.ts'
-import { raw } from 'hono/html'
-import { dirOf, lang, LANG_NAMES, LANGS, t, type Values } from '../src/i18n/index.ts'
+import { dirOf, lang, LANG_NAMES, LANGS, t } from '../src/i18n/index.ts'
 import { html, type Html } from './html.ts'
 import type { Viewer } from './viewer.ts'
 
@@ -22,27 +21,6 @@ const HTMX_CONFIG = JSON.stringify({
 })
 
 const PRODUCT = 'cellboard' // i18n-exempt: the product's name, the same in every language
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '\x3c': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
-const escapeText = (s: string) => s.replace(/[&\x3c>"']/g, (ch) => ESCAPES[ch]!)
-
-/**
- * A catalog sentence with markup inside it (a link, a command in <code>), as one message so each
- * language orders its words: values that are Html (made by html``, so escaped) go in as they are;
- * everything else, the sentence's own words and plain values, is escaped.
- */
-export function tHtml(key: string, values: Record<string, Html | string | number>): Html {
-  const marks: string[] = []
-  const plain: Values = {}
-  for (const [name, v] of Object.entries(values)) {
-    if (typeof v === 'string' || typeof v === 'number') plain[name] = v
-    else {
-      plain[name] = `\u0000${marks.length}\u0000`
-      marks.push(String(v))
-    }
-  }
-  return raw(escapeText(t(key, plain)).replace(/\u0000([0-9]+)\u0000/g, (_, i: string) => marks[Number(i)]!)) as Html
-}
 
 /** An Atom feed the page is the reading of: its head names it, for a browser or feed reader to find. */
 export type FeedLink = { title: string; href: string }

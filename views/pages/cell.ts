@@ -1,7 +1,6 @@
 import { t, when } from '../../src/i18n/index.ts'
 import { feedPaths } from '../../src/domain/feeds.ts'
 import { html, type Html } from '../html.ts'
-import { tHtml } from '../layout.ts'
 import { readersTag } from './board.ts'
 import { cellKeyLine } from './letters.ts'
 import { searchForm } from '../partials/search-form.ts'
@@ -23,14 +22,13 @@ export type CellPageProps = {
 }
 
 export function cellMain(p: CellPageProps): Html {
-  const feedLink = (href: string, text: string) => html`<a href="${href}" type="application/atom+xml" hx-boost="false">${text}</a>`
   return html`<h1>${p.cell.name}</h1>
 <p><a href="/c/${p.cell.slug}/questions">${t('cell.questions_link')}</a> · <a href="/c/${p.cell.slug}/decisions">${t('cell.decisions_link')}</a> · <a href="/c/${p.cell.slug}/line">${t('cell.line_link')}</a></p>
-<p class="feeds">${tHtml('cell.feeds', { decisions: feedLink(feedPaths.decisions(p.cell.slug), t('cell.feed_decisions')), answers: feedLink(feedPaths.answers(p.cell.slug), t('cell.feed_answers')) })}</p>
+<p class="feeds">${t('cell.feeds_label')} <a href="${feedPaths.decisions(p.cell.slug)}" type="application/atom+xml" hx-boost="false">${t('cell.feed_decisions')}</a> · <a href="${feedPaths.answers(p.cell.slug)}" type="application/atom+xml" hx-boost="false">${t('cell.feed_answers')}</a>${t('cell.feeds_each_board')}</p>
 ${p.offline ? '' : searchForm({ action: `/c/${p.cell.slug}/search`, label: t('cell.search_label', { cell: p.cell.name }), id: 'cell-q' })}
 ${p.keyFingerprint ? html`<section class="letters"><h2>${t('cell.letters_heading')}</h2>${p.keyRotationDue ? keyRotationNotice(p.cell.slug, p.keyRotationDue) : ''}${cellKeyLine(p.cell, p.keyFingerprint)}
 <p><a href="/c/${p.cell.slug}/key-transitions">${t('cell.key_transitions_link')}</a></p>
-<p>${tHtml('cell.write_letter', { link: html`<a href="/c/${p.cell.slug}/letters/new">${t('cell.write_letter_link')}</a>` })}</p>
+<p><a href="/c/${p.cell.slug}/letters/new">${t('cell.write_letter_link')}</a> ${t('cell.write_letter_note')}</p>
 ${p.lettersWaiting !== null ? html`<p><a href="/c/${p.cell.slug}/letters">${t('cell.letters_waiting', { count: p.lettersWaiting })}</a></p>` : ''}</section>` : ''}
 <section class="line"><h2>${t('cell.line_heading')} <small>${t('cell.line_version', { version: p.line.version })}</small></h2>
 ${p.line.principles.length === 0 ? html`<p>${t('cell.line_empty')}</p>` : html`<ol>${p.line.principles.map((pr) => html`<li value="${pr.number}">${pr.text}</li>`)}</ol>`}
@@ -47,5 +45,6 @@ ${p.line.principles.length === 0 ? html`<p>${t('cell.line_empty')}</p>` : html`<
  */
 function keyRotationNotice(cell: string, since: string): Html {
   return html`<div class="notice key-rotation-due" role="status"><p><b>${t('cell.rotation_title')}</b> ${t('cell.rotation_why', { since: when(since) })}</p>
-<p>${tHtml('cell.rotation_operator', { command: html`<code>npm run cellboard -- cell key rotate ${cell} --new FILE --statement FILE</code>` })}</p></div>`
+<p>${t('cell.rotation_operator')}
+<code>npm run cellboard -- cell key rotate ${cell} --new FILE --statement FILE</code> ${t('cell.rotation_operator_readme')}</p></div>`
 }

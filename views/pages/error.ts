@@ -1,6 +1,5 @@
 import { t } from '../../src/i18n/index.ts'
 import { html, type Html } from '../html.ts'
-import { tHtml } from '../layout.ts'
 import { boundFields } from '../partials/forms.ts'
 import type { Viewer } from '../viewer.ts'
 
@@ -34,7 +33,7 @@ ${fields.map(([name, value]) => html`<label for="kept-${name}">${t('app.kept_fie
 <button>${t('app.kept_submit')}</button></form>`
   } else if (p.kept && !p.kept.resend && fields.length > 0) {
     kept = html`<h2>${t('app.kept_readonly_heading')}</h2>
-<p>${tHtml('app.kept_readonly_note', { link: html`<a href="${p.kept.formPage}">${t('app.kept_readonly_link')}</a>` })}</p>
+<p>${t('app.kept_readonly_note')} <a href="${p.kept.formPage}">${t('app.kept_readonly_link')}</a> ${t('app.kept_readonly_after')}</p>
 ${fields.map(([name, value]) => html`<label for="kept-${name}">${t('app.kept_field', { name })}</label><textarea id="kept-${name}" rows="${rows(name)}" readonly>${value}</textarea>`)}`
   }
   return html`<h1>${errorTitle(p.status)}</h1>
