@@ -14,8 +14,12 @@ import { assertKeyStillValid } from './identities.ts'
 
 export type Doing = 'read' | 'post' | 'inbox'
 
-const refusalText = (doing: Doing, need: string, why: 'no session' | 'below') =>
-  t(`errors.${doing}_${why === 'no session' ? 'no_session' : 'below'}`, { tier: need })
+const REFUSALS: Record<Doing, Record<'no session' | 'below', string>> = {
+  read: { 'no session': 'errors.read_no_session', below: 'errors.read_below' },
+  post: { 'no session': 'errors.post_no_session', below: 'errors.post_below' },
+  inbox: { 'no session': 'errors.inbox_no_session', below: 'errors.inbox_below' },
+}
+const refusalText = (doing: Doing, need: string, why: 'no session' | 'below') => t(REFUSALS[doing][why], { tier: need })
 
 /** Why this viewer may not do this in the cell, or null when they may. */
 export async function refusal(deps: Deps, cellId: number, need: string | null, doing: Doing, session: Session | null): Promise<DomainError | null> {

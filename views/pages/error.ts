@@ -3,8 +3,20 @@ import { html, type Html } from '../html.ts'
 import { boundFields } from '../partials/forms.ts'
 import type { Viewer } from '../viewer.ts'
 
-const TITLED: ReadonlySet<number> = new Set([400, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503])
-export const errorTitle = (status: number) => (TITLED.has(status) ? t(`app.title_${status}`) : t('app.title_error'))
+const TITLES: Record<number, () => string> = {
+  400: () => t('app.title_400'),
+  403: () => t('app.title_403'),
+  404: () => t('app.title_404'),
+  405: () => t('app.title_405'),
+  409: () => t('app.title_409'),
+  413: () => t('app.title_413'),
+  415: () => t('app.title_415'),
+  422: () => t('app.title_422'),
+  429: () => t('app.title_429'),
+  500: () => t('app.title_500'),
+  503: () => t('app.title_503'),
+}
+export const errorTitle = (status: number) => (TITLES[status] ?? (() => t('app.title_error')))()
 
 /** What a refused form held, and where it can be written again. */
 export type Kept = {
