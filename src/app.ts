@@ -3,6 +3,7 @@ import { languageRoutes } from './http/language.ts'
 import { languageContext } from './http/middleware/language.ts'
 import { HTTPException } from 'hono/http-exception'
 import { DomainError } from './domain/errors.ts'
+import { t } from './i18n/index.ts'
 import { boardRoutes } from './http/boards.ts'
 import { cellRoutes } from './http/cells.ts'
 import { costRoutes } from './http/costs.ts'
@@ -114,7 +115,7 @@ export function createApp(deps: Deps) {
   app.route('/', privacyRoutes(deps))
   app.route('/', languageRoutes(deps))
 
-  app.notFound((c) => renderError(c as C, deps, new DomainError(404, 'There is nothing at this address.')))
+  app.notFound((c) => renderError(c as C, deps, new DomainError(404, t('app.nothing_here'))))
   app.onError((err, c) => renderError(c as C, deps, err))
   return app
 }
@@ -124,16 +125,16 @@ const KEPT_FIELDS = ['title', 'body', 'signed', 'text', 'argument'] as const
 
 function renderError(c: C, deps: Deps, err: Error) {
   let status: 400 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503 = 500
-  let message = 'Something went wrong on our side. Nothing you sent was kept; please try again.'
+  let message = t('app.internal')
   if (err instanceof DomainError) {
     status = err.status === 401 ? 403 : err.status
     message = err.message
   } else if (err instanceof HTTPException && err.status >= 400 && err.status < 500) {
     status = err.status === 413 ? 413 : 400
-    message = 'That request could not be read.'
+    message = t('app.unreadable')
   } else {
     // A bug. Logged without the request: no address, no headers, no user text.
-    console.error(`cellboard: internal error: ${err.stack ?? err.name}`)
+    console.error(t('app.log_internal_error', { stack: err.stack ?? err.name }))
   }
   // The viewer middleware may not have run (an error before it): fall back to no identity.
   if (c.get('csrfCookie') === undefined) {

@@ -7,28 +7,32 @@ import { loadConfig } from './config.ts'
 import { ensureDefaultCell } from './services/cells.ts'
 import { purge } from './services/forget.ts'
 import { closeDueQuestions } from './services/questions/decide.ts'
+import { langOfEnvironment, setFallbackLang, t } from './i18n/index.ts'
 
 // The only place that reads the environment and listens; the dependencies come from the one
 // composition root (compose.ts). Nothing here logs requests: there is no access log, by design.
 const config = loadConfig(process.env)
+// The operator's lines below are in the language of the server's environment (CELLBOARD_LANG, LANG);
+// each request is in its reader's or its cell's (http/middleware/language.ts).
+setFallbackLang(langOfEnvironment(process.env))
 const { deps, storage, close } = await openDeps(config, { watch: true })
-for (const problem of await storage.forgettingProblems()) console.error(`cellboard: warning: ${problem}`)
+for (const problem of await storage.forgettingProblems()) console.error(t('app.log_warning', { problem }))
 
 if (await ensureDefaultCell(deps)) {
-  console.log(`cellboard: created the cell "${config.defaultCell}" with a public board; create real cells with: npm run cellboard -- cell create SLUG --name NAME --principle TEXT`)
+  console.log(t('app.log_default_cell', { cell: config.defaultCell, command: 'npm run cellboard -- cell create SLUG --name NAME --principle TEXT' }))
 }
 
 // Forget what is due since the last run (retention), then keep doing so on a timer. Errors are
 // reported without detail about content.
 await purge(deps)
 const purgeTimer = setInterval(() => {
-  purge(deps).catch((e: Error) => console.error(`cellboard: purge failed: ${e.message}`))
+  purge(deps).catch((e: Error) => console.error(t('app.log_purge_failed', { error: e.message })))
 }, config.purgeIntervalMs)
 purgeTimer.unref()
 
 // Questions past their deadline close (and their decisions are carried out) within a minute.
 const closeTimer = setInterval(() => {
-  closeDueQuestions(deps).catch((e: Error) => console.error(`cellboard: closing questions failed: ${e.message}`))
+  closeDueQuestions(deps).catch((e: Error) => console.error(t('app.log_close_failed', { error: e.message })))
 }, 60_000)
 closeTimer.unref()
 
@@ -46,7 +50,7 @@ const serverOptions = {
 const cached = wholePageBeforeApp(deps)
 const createServer = ((options: ServerOptions, app: RequestListener) => createNodeServer(options, (req, res) => cached(req, res) || app(req, res))) as typeof createNodeServer
 const server = serve({ fetch: createApp(deps).fetch, hostname: config.host, port: config.port, serverOptions, createServer }, (info) => {
-  console.log(`cellboard: listening on http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port} (${storage.dialect}${config.redisUrl ? ', redis' : ''})`)
+  console.log(t('app.log_listening', { address: `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`, storage: `${storage.dialect}${config.redisUrl ? ', redis' : ''}` }))
 })
 // Past the cap, Node closes a new connection at once instead of letting it wait for memory.
 ;(server as import('node:http').Server).maxConnections = config.maxConnections

@@ -20,6 +20,8 @@ const HTMX_CONFIG = JSON.stringify({
   ],
 })
 
+const PRODUCT = 'cellboard' // i18n-exempt: the product's name, the same in every language
+
 /** An Atom feed the page is the reading of: its head names it, for a browser or feed reader to find. */
 export type FeedLink = { title: string; href: string }
 /** The feeds a cell's own pages (the cell, its decisions) are the reading of. */
@@ -67,14 +69,14 @@ export function layoutParts(p: LayoutProps): { head: string; foot: string } {
   const dir = dirOf(l)
   const head = html`<!doctype html>
 <html lang="${l}" dir="${dir}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${p.title} · cellboard</title>
+<title>${p.title} · ${PRODUCT}</title>
 ${p.indexable ? '' : html`<meta name="robots" content="noindex">
 `}<meta name="htmx-config" content="${HTMX_CONFIG}">
 ${(p.feeds ?? []).map((f) => html`<link rel="alternate" type="application/atom+xml" title="${f.title}" href="${f.href}">
 `)}<link rel="stylesheet" href="/static/style.css"><script src="/static/htmx.min.js" defer></script><script src="/static/browser-key.js" type="module"></script><script src="/static/pow.js" type="module"></script><script src="/static/letter.js" type="module"></script>
 </head><body hx-boost="true"><div class="page" lang="${l}" dir="${dir}">
 ${p.viewer.identity ? html`<link rel="stylesheet" href="/identity/own-posts.css">
-` : ''}<header class="top"><a href="/" class="home">cellboard</a> <form action="/search" method="get" role="search" class="search-top"><input type="search" name="q" aria-label="${t('layout.search_label')}" placeholder="${t('layout.search_placeholder')}" maxlength="200"> <button type="submit">${t('layout.search_button')}</button></form> <div><nav>${identityBar(p.viewer)}</nav></div></header>
+` : ''}<header class="top"><a href="/" class="home">${PRODUCT}</a> <form action="/search" method="get" role="search" class="search-top"><input type="search" name="q" aria-label="${t('layout.search_label')}" placeholder="${t('layout.search_placeholder')}" maxlength="200"> <button type="submit">${t('layout.search_button')}</button></form> <div><nav>${identityBar(p.viewer)}</nav></div></header>
 <main>`
   const foot = html`</main>
 <footer><a href="/privacy">${t('layout.privacy')}</a> ${p.here ? languageSwitch(p.here) : ''}</footer>

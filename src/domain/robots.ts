@@ -1,3 +1,5 @@
+import { t } from '../i18n/index.ts'
+
 /**
  * robots.txt (issue 14): privacy first, nothing is indexed unless its operator asked. Crawlers are
  * kept out of everything (`Disallow: /`) but the boards that ask to be indexed, each let in by
@@ -6,5 +8,5 @@
  */
 export function robotsTxt(boardPaths: string[]): string {
   const allow = boardPaths.flatMap((p) => [`Allow: ${p}$`, `Allow: ${p}?`, `Allow: ${p}/`])
-  return ['# Only boards whose operator asked for it are open to search engines.', 'User-agent: *', ...allow, 'Disallow: /', ''].join('\n')
+  return [`# ${t('app.robots_comment')}`, 'User-agent: *', ...allow, 'Disallow: /', ''].join('\n')
 }

@@ -1,5 +1,6 @@
 import { standingOf } from '../db/roster.ts'
 import { DomainError } from '../domain/errors.ts'
+import { t } from '../i18n/index.ts'
 import { parseTiers, reaches } from '../domain/tiers.ts'
 import type { Session } from '../ephemeral/sessions.ts'
 import type { Deps } from './deps.ts'
@@ -13,12 +14,12 @@ import { assertKeyStillValid } from './identities.ts'
 
 export type Doing = 'read' | 'post' | 'inbox'
 
-const refusalText = (doing: Doing, need: string, why: 'no session' | 'below') => {
-  const what = doing === 'read' ? 'This board is read' : doing === 'post' ? 'Posting on this board is' : 'This is'
-  return why === 'no session'
-    ? `${what} from the cell’s “${need}” tier up. Log in with a key the cell has put at that tier.`
-    : `${what} from the cell’s “${need}” tier up, and your key is not at that tier on the cell’s roster.`
+const REFUSALS: Record<Doing, Record<'no session' | 'below', string>> = {
+  read: { 'no session': 'errors.read_no_session', below: 'errors.read_below' },
+  post: { 'no session': 'errors.post_no_session', below: 'errors.post_below' },
+  inbox: { 'no session': 'errors.inbox_no_session', below: 'errors.inbox_below' },
 }
+const refusalText = (doing: Doing, need: string, why: 'no session' | 'below') => t(REFUSALS[doing][why], { tier: need })
 
 /** Why this viewer may not do this in the cell, or null when they may. */
 export async function refusal(deps: Deps, cellId: number, need: string | null, doing: Doing, session: Session | null): Promise<DomainError | null> {

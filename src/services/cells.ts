@@ -1,4 +1,4 @@
-import { DEFAULT_LANG, isLang, LANG_NAMES, LANGS, PSEUDO_LANG, t, type Spoken } from '../i18n/index.ts'
+import { DEFAULT_LANG, isLang, LANG_NAMES, LANGS, PSEUDO_LANG, t, tIn, type Lang, type Spoken } from '../i18n/index.ts'
 import { boardTiersNamed, insertBoard, listBoards, setBoardIndexable, setBoardTiers } from '../db/boards.ts'
 import { findCell, insertCell, listCells, lockCell, putCellTiers } from '../db/cells.ts'
 import { ensureKey } from '../db/keys.ts'
@@ -23,7 +23,7 @@ import { findBoardOrThrow, findCellOrThrow } from './reading.ts'
 const RESERVED_BOARD_SLUGS = ['questions', 'line', 'decisions', 'letters', 'key-transitions', 'search']
 
 const checkSlug = (field: string, v: string) => {
-  if (!SLUG.test(v)) throw new DomainError(422, `Invalid ${field}.`, { [field]: 'Use 1–32 lowercase letters, digits and dashes, starting with a letter or digit.' })
+  if (!SLUG.test(v)) throw new DomainError(422, t('cell.slug_invalid'), { [field]: t('cell.slug_rule') })
   return v
 }
 
@@ -32,17 +32,18 @@ export async function createCell(deps: Deps, input: { slug: string; name: string
     {
       slug: () => checkSlug('slug', input.slug),
       lang: () => checkLang(input.lang ?? DEFAULT_LANG),
-      name: () => checkLine('name', input.name, 100, 'The name'),
-      principles: () => input.principles.map((p, i) => checkLine('principles', p, 500, `Principle ${i + 1}`)),
+      name: () => checkLine('name', input.name, 100, t('cell.label_name')),
+      principles: () => input.principles.map((p, i) => checkLine('principles', p, 500, t('cell.label_principle', { n: i + 1 }))),
     },
-    'The cell was not created.',
+    t('cell.cell_not_created'),
   )
-  if (v.principles.length > 50) throw new DomainError(422, 'A line has at most 50 principles.')
-  if (await findCell(deps.db, v.slug)) throw new DomainError(409, `A cell named "${v.slug}" already exists.`)
+  if (v.principles.length > 50) throw new DomainError(422, t('cell.too_many_principles'))
+  if (await findCell(deps.db, v.slug)) throw new DomainError(409, t('cell.cell_exists', { slug: v.slug }))
   const createdAt = coarseTime(deps.now(), deps.config.timeGranularityMs)
   return deps.db.transaction().execute(async (tx) => {
     const cell = await insertCell(tx, { slug: v.slug, name: v.name, createdAt, lang: v.lang }, v.principles)
-    await recordOperatorAction(tx, cell.id, `created the cell, with a line of ${v.principles.length} principle${v.principles.length === 1 ? '' : 's'}`, createdAt)
+    // Stored in the decision log, so written in the cell's language.
+    await recordOperatorAction(tx, cell.id, tIn(v.lang, 'cell.oplog_created_cell', { count: v.principles.length }), createdAt)
     return cell
   })
 }
@@ -60,7 +61,7 @@ export async function setCellLang(deps: Deps, input: { cell: string; lang: strin
   const at = coarseTime(deps.now(), deps.config.timeGranularityMs)
   await deps.db.transaction().execute(async (tx) => {
     await tx.updateTable('cell').set({ lang }).where('id', '=', cell.id).execute()
-    await recordOperatorAction(tx, cell.id, `set the cell’s language to ${LANG_NAMES[lang]} (${lang})`, at)
+    await recordOperatorAction(tx, cell.id, tIn(lang, 'cell.oplog_lang', { name: LANG_NAMES[lang], code: lang }), at)
   })
   // Every page of the cell is in the old language, and so is the language remembered for its address.
   await deps.cache.clear()
@@ -74,25 +75,26 @@ export async function createBoard(
   const v = validateFields(
     {
       slug: () => {
-        if (RESERVED_BOARD_SLUGS.includes(input.slug)) throw new DomainError(422, 'Reserved name.', { slug: `"${input.slug}" names a page of the cell; choose another board name.` })
+        if (RESERVED_BOARD_SLUGS.includes(input.slug)) throw new DomainError(422, t('cell.reserved_name'), { slug: t('cell.reserved_name_field', { slug: input.slug }) })
         return checkSlug('slug', input.slug)
       },
-      name: () => checkLine('name', input.name, 100, 'The name'),
-      description: () => (input.description.trim() === '' ? '' : checkLine('description', input.description, 300, 'The description')),
+      name: () => checkLine('name', input.name, 100, t('cell.label_name')),
+      description: () => (input.description.trim() === '' ? '' : checkLine('description', input.description, 300, t('cell.label_description'))),
       tiers: () => boardTiers(cell, input.read, input.post),
       retentionDays: () => {
         const r = input.retentionDays
-        if (r !== null && !(Number.isInteger(r) && r > 0 && r <= 36500)) throw new DomainError(422, 'bad retention', { retention: 'Retention is a whole number of days (1–36500), or none.' })
+        if (r !== null && !(Number.isInteger(r) && r > 0 && r <= 36500)) throw new DomainError(422, t('cell.retention_rule'), { retention: t('cell.retention_rule') })
         return r
       },
     },
-    'The board was not created.',
+    t('cell.board_not_created'),
   )
-  if ((await listBoards(deps.db, cell.id)).some((b) => b.slug === v.slug)) throw new DomainError(409, `The cell already has a board "${v.slug}".`)
+  if ((await listBoards(deps.db, cell.id)).some((b) => b.slug === v.slug)) throw new DomainError(409, t('cell.board_exists', { slug: v.slug }))
   const createdAt = coarseTime(deps.now(), deps.config.timeGranularityMs)
   return deps.db.transaction().execute(async (tx) => {
     const board = await insertBoard(tx, { cell_id: cell.id, slug: v.slug, name: v.name, description: v.description, read_tier: v.tiers.read, post_tier: v.tiers.post, retention_days: v.retentionDays, created_at: createdAt })
-    await recordOperatorAction(tx, cell.id, `created the board "${v.slug}" (${sayBoardTiers(cell, v.tiers)}${v.retentionDays ? `, threads kept ${v.retentionDays} days` : ''})`, createdAt)
+    const said = { board: v.slug, ...sayBoardTiers(cell, v.tiers) }
+    await recordOperatorAction(tx, cell.id, v.retentionDays ? tIn(langOf(cell), 'cell.oplog_created_board_kept', { ...said, days: v.retentionDays }) : tIn(langOf(cell), 'cell.oplog_created_board', said), createdAt)
     return board
   })
 }
@@ -105,7 +107,7 @@ export async function addRosterKey(deps: Deps, input: { cell: string; armoredKey
   await deps.db.transaction().execute(async (tx) => {
     const keyId = await ensureKey(tx, { fingerprint: key.fingerprint, armored: key.armored, createdAt })
     await putRosterEntry(tx, { cellId: cell.id, keyId, tier, createdAt })
-    await recordOperatorAction(tx, cell.id, `put the key ${key.fingerprint} on the roster at the tier ${tier}`, createdAt)
+    await recordOperatorAction(tx, cell.id, tIn(langOf(cell), 'cell.oplog_roster_add', { fingerprint: key.fingerprint, tier }), createdAt)
   })
   return key.fingerprint
 }
@@ -113,26 +115,31 @@ export async function addRosterKey(deps: Deps, input: { cell: string; armoredKey
 /** A board's least read and post tiers, checked against the cell's: nobody may post where they cannot read. */
 function boardTiers(cell: Pick<Cell, 'tiers'>, read: string | null | undefined, post: string | null | undefined): { read: string | null; post: string | null } {
   const tiers = parseTiers(cell.tiers)
-  const r = tierOrAnyone(tiers, read, 'The read tier')
-  const p = post === undefined ? r : tierOrAnyone(tiers, post, 'The post tier')
-  if (!reaches(tiers, p, r)) throw new DomainError(422, 'Nobody may post where they cannot read: the post tier is the read tier or above.', { tiers: 'The post tier is the read tier or above.' })
+  const r = tierOrAnyone(tiers, read, 'read')
+  const p = post === undefined ? r : tierOrAnyone(tiers, post, 'post')
+  if (!reaches(tiers, p, r)) throw new DomainError(422, t('cell.post_below_read'), { tiers: t('cell.post_below_read_field') })
   return { read: r, post: p }
 }
-const sayBoardTiers = (cell: Pick<Cell, 'tiers'>, t: { read: string | null; post: string | null }) =>
-  `read by ${describeNeed(parseTiers(cell.tiers), t.read)}, posted to by ${describeNeed(parseTiers(cell.tiers), t.post)}`
+/** Who reads and who posts on a board, as the decision log says it (in the cell's language). */
+const sayBoardTiers = (cell: Pick<Cell, 'tiers' | 'lang'>, need: { read: string | null; post: string | null }) => ({
+  readers: describeNeed(parseTiers(cell.tiers), need.read, langOf(cell)),
+  posters: describeNeed(parseTiers(cell.tiers), need.post, langOf(cell)),
+})
+/** The language a cell's stored text (its decision log) is written in. */
+const langOf = (cell: Pick<Cell, 'lang'>): Lang => (isLang(cell.lang) ? cell.lang : DEFAULT_LANG)
 
 /** The operator sets who reads and posts on a board. Published in the decision log. */
 export async function setBoardAccess(deps: Deps, input: { cell: string; board: string; read: string; post?: string }) {
   const { cell, board } = await findBoardOrThrow(deps, input.cell, input.board)
-  const t = boardTiers(cell, input.read, input.post)
+  const need = boardTiers(cell, input.read, input.post)
   const at = coarseTime(deps.now(), deps.config.timeGranularityMs)
   await deps.db.transaction().execute(async (tx) => {
-    await setBoardTiers(tx, board.id, t)
-    await recordOperatorAction(tx, cell.id, `set the board "${board.slug}" to be ${sayBoardTiers(cell, t)}`, at)
+    await setBoardTiers(tx, board.id, need)
+    await recordOperatorAction(tx, cell.id, tIn(langOf(cell), 'cell.oplog_board_access', { board: board.slug, ...sayBoardTiers(cell, need) }), at)
   })
   // Cached pages and places carry the board's tiers.
   await deps.cache.invalidate(cacheTag.board(board.id))
-  return t
+  return need
 }
 
 /**
@@ -142,11 +149,11 @@ export async function setBoardAccess(deps: Deps, input: { cell: string; board: s
  */
 export async function setBoardIndexing(deps: Deps, input: { cell: string; board: string; indexable: boolean }): Promise<void> {
   const { cell, board } = await findBoardOrThrow(deps, input.cell, input.board)
-  if (input.indexable && board.read_tier !== null) throw new DomainError(422, `The board "${board.slug}" is read from the tier ${board.read_tier} up: only a board anyone reads can ask to be indexed.`)
+  if (input.indexable && board.read_tier !== null) throw new DomainError(422, t('cell.index_private', { board: board.slug, tier: board.read_tier }))
   const at = coarseTime(deps.now(), deps.config.timeGranularityMs)
   await deps.db.transaction().execute(async (tx) => {
     await setBoardIndexable(tx, board.id, input.indexable)
-    await recordOperatorAction(tx, cell.id, input.indexable ? `asked search engines to index the board "${board.slug}"` : `asked search engines not to index the board "${board.slug}"`, at)
+    await recordOperatorAction(tx, cell.id, tIn(langOf(cell), input.indexable ? 'cell.oplog_index_on' : 'cell.oplog_index_off', { board: board.slug }), at)
   })
   await deps.cache.invalidate(cacheTag.board(board.id))
 }
@@ -159,15 +166,15 @@ export async function setBoardIndexing(deps: Deps, input: { cell: string; board:
 export async function setCellTiers(deps: Deps, input: { cell: string; tiers: string; vote?: string; inbox?: string }) {
   const cell = await findCellOrThrow(deps, input.cell)
   const tiers = checkTierList(input.tiers)
-  const voteTier = tierOfCell(tiers, input.vote ?? cell.vote_tier, 'The vote tier')
-  const inboxTier = tierOfCell(tiers, input.inbox ?? cell.inbox_tier, 'The inbox tier')
+  const voteTier = tierOfCell(tiers, input.vote ?? cell.vote_tier, 'vote')
+  const inboxTier = tierOfCell(tiers, input.inbox ?? cell.inbox_tier, 'inbox')
   const at = coarseTime(deps.now(), deps.config.timeGranularityMs)
   await deps.db.transaction().execute(async (tx) => {
     await lockCell(tx, cell.id)
     const used = [...(await tiersHeld(tx, cell.id)), ...(await boardTiersNamed(tx, cell.id))].filter((t) => !tiers.includes(t))
-    if (used.length > 0) throw new DomainError(409, `The tier${used.length === 1 ? '' : 's'} ${[...new Set(used)].join(', ')} still ${used.length === 1 ? 'is' : 'are'} held by a roster key or named by a board; move them first.`)
+    if (used.length > 0) throw new DomainError(409, t('cell.tiers_in_use', { count: used.length, tiers: [...new Set(used)].join(', ') }))
     await putCellTiers(tx, cell.id, { tiers, voteTier, inboxTier })
-    await recordOperatorAction(tx, cell.id, `set the cell’s tiers to ${tiers.join(' < ')}; ${voteTier} and up vote, ${inboxTier} and up read letters`, at)
+    await recordOperatorAction(tx, cell.id, tIn(langOf(cell), 'cell.oplog_tiers', { tiers: tiers.join(' < '), vote: voteTier, inbox: inboxTier }), at)
   })
   const boards = await listBoards(deps.db, cell.id)
   if (boards.length > 0) await deps.cache.invalidate(...boards.map((b) => cacheTag.board(b.id)))
@@ -181,11 +188,11 @@ export async function setCellTiers(deps: Deps, input: { cell: string; tiers: str
 export async function removeRosterKey(deps: Deps, input: { cell: string; fingerprint: string }): Promise<{ rotationDue: boolean }> {
   const cell = await findCellOrThrow(deps, input.cell)
   const fingerprint = input.fingerprint.replace(/\s+/g, '').toLowerCase()
-  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(fingerprint)) throw new DomainError(422, 'That is not a fingerprint: a fingerprint is 40 (or 64) hex digits.')
+  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(fingerprint)) throw new DomainError(422, t('cell.not_fingerprint'))
   const at = coarseTime(deps.now(), deps.config.timeGranularityMs)
   await deps.db.transaction().execute(async (tx) => {
-    if (!(await removeFromRoster(tx, cell.id, fingerprint, at))) throw new DomainError(404, `The key ${fingerprint} is not on the roster of ${cell.slug}.`)
-    await recordOperatorAction(tx, cell.id, `removed the key ${fingerprint} from the roster`, at)
+    if (!(await removeFromRoster(tx, cell.id, fingerprint, at))) throw new DomainError(404, t('cell.not_on_roster', { fingerprint, cell: cell.slug }))
+    await recordOperatorAction(tx, cell.id, tIn(langOf(cell), 'cell.oplog_roster_remove', { fingerprint }), at)
   })
   // Where sessions live in Redis, on every node; in one server's memory, that server's roster checks
   // (made at every request) already refuse the key.
@@ -212,7 +219,9 @@ export async function ensureDefaultCell(deps: Deps): Promise<boolean> {
   return true
 }
 
+/** Its line and board are stored text: written in the server's language, which the cell takes. */
 async function createDefaultCell(deps: Deps, slug: string) {
-  await createCell(deps, { slug, name: slug.charAt(0).toUpperCase() + slug.slice(1), principles: ['Say what you mean; argue with what is said, not with who said it.', 'Nothing here asks who anyone is.'] })
-  await createBoard(deps, { cell: slug, slug: 'general', name: 'General', description: 'Anything on the cell’s line.', retentionDays: null })
+  const lang = deps.config.defaultLang
+  await createCell(deps, { slug, name: slug.charAt(0).toUpperCase() + slug.slice(1), lang, principles: [tIn(lang, 'cell.default_principle_1'), tIn(lang, 'cell.default_principle_2')] })
+  await createBoard(deps, { cell: slug, slug: 'general', name: tIn(lang, 'cell.default_board_name'), description: tIn(lang, 'cell.default_board_description'), retentionDays: null })
 }

@@ -10,11 +10,15 @@ import { recordOperatorAction } from '../db/decision-log.ts'
 import { notFound } from '../domain/errors.ts'
 import { REMOVED_OPENING_TITLE } from '../domain/posts.ts'
 import { coarseTime } from '../domain/time.ts'
+import { DEFAULT_LANG, isLang, t, tIn, type Lang } from '../i18n/index.ts'
 import type { Deps } from './deps.ts'
 import { findBoardOrThrow, readableByAnyone } from './reading.ts'
 
 // "If we did not publish it, forget it": removal is a hard delete, followed by the purge, which
 // only reports done once the removed content is gone from every database file.
+
+/** The language a cell's decision log is written in. */
+const langOfCell = (cell: { lang: string }): Lang => (isLang(cell.lang) ? cell.lang : DEFAULT_LANG)
 
 export type PurgeReport = { threads: number; keys: number; letters: number; checkpointAttempts: number; ms: number }
 
@@ -106,11 +110,12 @@ export async function removePost(deps: Deps, at: { cell: string; board: string; 
     const r = await removePostAt(tx, { board, thread: at.thread, number: at.number })
     if (!r) return null
     // The log is public: of a members' board it names no thread or post (they count its posts).
-    const what = readableByAnyone(board) ? `post ${at.number} of thread ${at.thread} on the board "${board.slug}"` : `a post on the members-only board "${board.slug}"`
-    await recordOperatorAction(tx, cell.id, `removed ${what}`, coarseTime(deps.now(), deps.config.timeGranularityMs))
+    // Stored text: in the cell's language.
+    const said = readableByAnyone(board) ? tIn(langOfCell(cell), 'cell.oplog_removed_post', { number: String(at.number), thread: String(at.thread), board: board.slug }) : tIn(langOfCell(cell), 'cell.oplog_removed_post_private', { board: board.slug })
+    await recordOperatorAction(tx, cell.id, said, coarseTime(deps.now(), deps.config.timeGranularityMs))
     return r
   })
-  if (!removed) throw notFound('That post')
+  if (!removed) throw notFound(t('cell.post_not_found'))
   return { ...removed, purge: await finishRemoval(deps) }
 }
 
@@ -118,10 +123,10 @@ export async function removePost(deps: Deps, at: { cell: string; board: string; 
 export async function removeThread(deps: Deps, at: { cell: string; board: string; thread: number }) {
   const { cell, board } = await findBoardOrThrow(deps, at.cell, at.board)
   const thread = await findThread(deps.db, board.id, at.thread)
-  if (!thread) throw notFound('That thread')
+  if (!thread) throw notFound(t('cell.thread_not_found'))
   const r = await deps.db.transaction().execute(async (tx) => {
-    const what = readableByAnyone(board) ? `thread ${thread.number} on the board "${board.slug}"` : `a thread on the members-only board "${board.slug}"`
-    await recordOperatorAction(tx, cell.id, `removed ${what}, with its posts`, coarseTime(deps.now(), deps.config.timeGranularityMs))
+    const said = readableByAnyone(board) ? tIn(langOfCell(cell), 'cell.oplog_removed_thread', { thread: String(thread.number), board: board.slug }) : tIn(langOfCell(cell), 'cell.oplog_removed_thread_private', { board: board.slug })
+    await recordOperatorAction(tx, cell.id, said, coarseTime(deps.now(), deps.config.timeGranularityMs))
     return forgetThreads(tx, [thread.id])
   })
   return { ...r, purge: await finishRemoval(deps) }

@@ -1,5 +1,6 @@
 import { DomainError } from '../domain/errors.ts'
 import { identityChanged } from '../domain/forms.ts'
+import { t } from '../i18n/index.ts'
 import type { Session } from '../ephemeral/sessions.ts'
 
 /** Who sends a form: the session, and the key the form was shown for (if it names one). */
@@ -8,7 +9,8 @@ export type Who = { session: Session | null; expired: boolean; formKey?: string 
 /**
  * The session a use case acts as. Refused (403) without one, saying whether it ended; refused
  * (409) when the form was shown for another key than the one this browser holds now.
- * `doing` completes "… needs an identity": "Posting", "Raising a question", "Voting".
+ * `doing` says what needs it: "Posting", "Previewing a post", "Raising a question", "Voting" (each
+ * names a whole sentence in the catalog, errors.needs_identity).
  */
 export function requireSession(who: Who, doing: string): Session {
   if (who.session) {
@@ -16,7 +18,8 @@ export function requireSession(who: Who, doing: string): Session {
     if (changed) throw changed
     return who.session
   }
-  throw new DomainError(403, who.expired
-    ? 'Your identity’s session has ended (idle too long, or burned), so there is no key to sign with. Take an identity and submit again.'
-    : `${doing} needs an identity to sign with. Take an identity (or log in with your key), then submit again.`)
+  throw new DomainError(403, who.expired ? t('errors.session_ended') : t('errors.needs_identity', { doing: DOING[doing] ?? (Object.values(DOING).includes(doing) ? doing : 'other') }))
 }
+
+/** What the callers say they are doing, as the catalog's sentence names it (errors.needs_identity; the name itself is taken too). */
+const DOING: Record<string, string> = { Voting: 'voting', 'Raising a question': 'raising', Posting: 'posting', 'Previewing a post': 'previewing' }

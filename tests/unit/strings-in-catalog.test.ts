@@ -59,6 +59,9 @@ export function wordsInTemplates(file: string, src: string): string[] {
   const bare = withoutInterpolations(withoutComments(src))
   // Text between two tags. The tag before says whether it is code.
   for (const m of bare.matchAll(/<(\/?)([a-zA-Z][a-zA-Z0-9]*)([^<>`]*)>([^<>`]*)(?=<)/g)) {
+    // Only inside a template literal (an odd number of backticks before it): outside one, `<…>` is a
+    // TypeScript type parameter (Pick<Deps, 'db'>, Context<AppEnv>), not markup.
+    if (bare.slice(0, m.index).split('`').length % 2 === 1) continue
     const text = m[4]!.replace(/&[a-z]+;|&#[0-9]+;/g, ' ')
     const opening = m[1] === '' ? m[2]!.toLowerCase() : ''
     if (['code', 'kbd', 'pre', 'samp', 'script', 'style', 'title'].includes(opening) && opening !== 'title') continue
@@ -101,6 +104,7 @@ describe('strings shown to people come from the catalog', () => {
     expect(wordsInTemplates('x.ts', 'html`<input placeholder="Search">`')).toHaveLength(1)
     expect(wordsInTemplates('x.ts', "html`<p>${t('thread.replies', { n })}</p> <code>gpg --clearsign</code>`")).toEqual([])
     expect(wordsInTemplates('x.ts', 'html`<b>cellboard</b>` // i18n-exempt: the product’s name')).toEqual([])
+    expect(wordsInTemplates('x.ts', "const f = (c: Context<AppEnv>, deps: Pick<Deps, 'db'>) => c")).toEqual([])
     expect(writtenMessages('x.ts', "throw new DomainError(422, 'The title is empty.')")).toHaveLength(1)
     expect(writtenMessages('x.ts', "throw new DomainError(422, t('posts.title_empty'))")).toEqual([])
     expect(writtenMessages('x.ts', 'console.log(`created cell ${slug}`)')).toHaveLength(1)

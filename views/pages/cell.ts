@@ -1,4 +1,4 @@
-import { showTime } from '../../src/domain/time.ts'
+import { t, when } from '../../src/i18n/index.ts'
 import { feedPaths } from '../../src/domain/feeds.ts'
 import { html, type Html } from '../html.ts'
 import { readersTag } from './board.ts'
@@ -23,19 +23,19 @@ export type CellPageProps = {
 
 export function cellMain(p: CellPageProps): Html {
   return html`<h1>${p.cell.name}</h1>
-<p><a href="/c/${p.cell.slug}/questions">Open questions</a> · <a href="/c/${p.cell.slug}/decisions">Decisions</a> · <a href="/c/${p.cell.slug}/line">The line and its history</a></p>
-<p class="feeds">Follow it (Atom feeds): <a href="${feedPaths.decisions(p.cell.slug)}" type="application/atom+xml" hx-boost="false">decisions</a> · <a href="${feedPaths.answers(p.cell.slug)}" type="application/atom+xml" hx-boost="false">answers to letters</a>; each board has its own, linked from its page.</p>
-${p.offline ? '' : searchForm({ action: `/c/${p.cell.slug}/search`, label: `Search ${p.cell.name}`, id: 'cell-q' })}
-${p.keyFingerprint ? html`<section class="letters"><h2>Letters</h2>${p.keyRotationDue ? keyRotationNotice(p.cell.slug, p.keyRotationDue) : ''}${cellKeyLine(p.cell, p.keyFingerprint)}
-<p><a href="/c/${p.cell.slug}/key-transitions">Earlier keys and the statements that replaced them</a></p>
-<p><a href="/c/${p.cell.slug}/letters/new">Write a letter to this cell</a> (no identity needed; encrypted so only the cell can read it).</p>
-${p.lettersWaiting !== null ? html`<p><a href="/c/${p.cell.slug}/letters">${p.lettersWaiting} letter${p.lettersWaiting === 1 ? '' : 's'} waiting</a></p>` : ''}</section>` : ''}
-<section class="line"><h2>The line <small>(version ${p.line.version})</small></h2>
-${p.line.principles.length === 0 ? html`<p>This cell has not stated its line yet.</p>` : html`<ol>${p.line.principles.map((pr) => html`<li value="${pr.number}">${pr.text}</li>`)}</ol>`}
+<p><a href="/c/${p.cell.slug}/questions">${t('cell.questions_link')}</a> · <a href="/c/${p.cell.slug}/decisions">${t('cell.decisions_link')}</a> · <a href="/c/${p.cell.slug}/line">${t('cell.line_link')}</a></p>
+<p class="feeds">${t('cell.feeds_label')} <a href="${feedPaths.decisions(p.cell.slug)}" type="application/atom+xml" hx-boost="false">${t('cell.feed_decisions')}</a> · <a href="${feedPaths.answers(p.cell.slug)}" type="application/atom+xml" hx-boost="false">${t('cell.feed_answers')}</a>${t('cell.feeds_each_board')}</p>
+${p.offline ? '' : searchForm({ action: `/c/${p.cell.slug}/search`, label: t('cell.search_label', { cell: p.cell.name }), id: 'cell-q' })}
+${p.keyFingerprint ? html`<section class="letters"><h2>${t('cell.letters_heading')}</h2>${p.keyRotationDue ? keyRotationNotice(p.cell.slug, p.keyRotationDue) : ''}${cellKeyLine(p.cell, p.keyFingerprint)}
+<p><a href="/c/${p.cell.slug}/key-transitions">${t('cell.key_transitions_link')}</a></p>
+<p><a href="/c/${p.cell.slug}/letters/new">${t('cell.write_letter_link')}</a> ${t('cell.write_letter_note')}</p>
+${p.lettersWaiting !== null ? html`<p><a href="/c/${p.cell.slug}/letters">${t('cell.letters_waiting', { count: p.lettersWaiting })}</a></p>` : ''}</section>` : ''}
+<section class="line"><h2>${t('cell.line_heading')} <small>${t('cell.line_version', { version: p.line.version })}</small></h2>
+${p.line.principles.length === 0 ? html`<p>${t('cell.line_empty')}</p>` : html`<ol>${p.line.principles.map((pr) => html`<li value="${pr.number}">${pr.text}</li>`)}</ol>`}
 </section>
-<section><h2>Boards</h2>
-<p class="hint">Tiers of this cell, lowest first: ${p.tiers.names.join(' < ')}. Keys from ${p.tiers.vote} up vote on line questions${p.keyFingerprint ? html`; from ${p.tiers.inbox} up, they read the letters` : ''}.</p><ul class="boards">${p.boards.map(
-    (b) => html`<li><a href="/c/${p.cell.slug}/${b.slug}">${b.name}</a>${readersTag(b.readers)}${b.retention_days ? html` <span class="tag">kept ${b.retention_days} days</span>` : ''}${b.description ? html`<br><small>${b.description}</small>` : ''}</li>`,
+<section><h2>${t('cell.boards_heading')}</h2>
+<p class="hint">${p.keyFingerprint ? t('cell.tiers_hint_inbox', { tiers: p.tiers.names.join(' < '), vote: p.tiers.vote, inbox: p.tiers.inbox }) : t('cell.tiers_hint', { tiers: p.tiers.names.join(' < '), vote: p.tiers.vote })}</p><ul class="boards">${p.boards.map(
+    (b) => html`<li><a href="/c/${p.cell.slug}/${b.slug}">${b.name}</a>${readersTag(b.readers)}${b.retention_days ? html` <span class="tag">${t('cell.board_kept', { days: b.retention_days })}</span>` : ''}${b.description ? html`<br><small>${b.description}</small>` : ''}</li>`,
   )}</ul></section>`
 }
 
@@ -44,9 +44,7 @@ ${p.line.principles.length === 0 ? html`<p>This cell has not stated its line yet
  * until the operator rotates the cell key. Writers see it too, since it concerns who may read them.
  */
 function keyRotationNotice(cell: string, since: string): Html {
-  return html`<div class="notice key-rotation-due" role="status"><p><b>The cell key should be rotated.</b> A key has left the cell’s
-roster, or the tier that reads its letters (${showTime(since)}), and whoever held it may still have the cell key’s private key. Until a new key is published here, a
-letter to the cell may be readable by someone who is no longer in it.</p>
-<p>Operator: make a new key, clearsign a statement naming its fingerprint with the current key, and run
-<code>npm run cellboard -- cell key rotate ${cell} --new FILE --statement FILE</code> (README, “Letters”).</p></div>`
+  return html`<div class="notice key-rotation-due" role="status"><p><b>${t('cell.rotation_title')}</b> ${t('cell.rotation_why', { since: when(since) })}</p>
+<p>${t('cell.rotation_operator')}
+<code>npm run cellboard -- cell key rotate ${cell} --new FILE --statement FILE</code> ${t('cell.rotation_operator_readme')}</p></div>`
 }

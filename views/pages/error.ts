@@ -1,21 +1,22 @@
+import { t } from '../../src/i18n/index.ts'
 import { html, type Html } from '../html.ts'
 import { boundFields } from '../partials/forms.ts'
 import type { Viewer } from '../viewer.ts'
 
-const TITLES: Record<number, string> = {
-  400: 'That request could not be read',
-  403: 'Not allowed',
-  404: 'Not found',
-  405: 'Not this way',
-  409: 'Not done',
-  413: 'Too large',
-  415: 'Unsupported form',
-  422: 'Please check your input',
-  429: 'Too many requests',
-  500: 'Something broke on our side',
-  503: 'Full for now',
+const TITLES: Record<number, () => string> = {
+  400: () => t('app.title_400'),
+  403: () => t('app.title_403'),
+  404: () => t('app.title_404'),
+  405: () => t('app.title_405'),
+  409: () => t('app.title_409'),
+  413: () => t('app.title_413'),
+  415: () => t('app.title_415'),
+  422: () => t('app.title_422'),
+  429: () => t('app.title_429'),
+  500: () => t('app.title_500'),
+  503: () => t('app.title_503'),
 }
-export const errorTitle = (status: number) => TITLES[status] ?? 'Error'
+export const errorTitle = (status: number) => (TITLES[status] ?? (() => t('app.title_error')))()
 
 /** What a refused form held, and where it can be written again. */
 export type Kept = {
@@ -37,18 +38,18 @@ export function errorMain(p: { status: number; message: string; kept: Kept | nul
   const rows = (name: string) => (name === 'body' || name === 'argument' || name === 'signed' ? 8 : name === 'text' ? 3 : 1)
   let kept: Html | '' = ''
   if (p.kept && fields.length === 0 && p.status !== 404) {
-    kept = html`<p><a href="${p.kept.formPage}">Open the form again</a></p>`
+    kept = html`<p><a href="${p.kept.formPage}">${t('app.kept_open_again')}</a></p>`
   } else if (p.kept?.resend && fields.length > 0) {
-    kept = html`<h2>Your text, kept</h2><form method="post" action="${p.kept.resend.action}">${boundFields(p.kept.resend.viewer)}
-${fields.map(([name, value]) => html`<label for="kept-${name}">${name}</label><textarea id="kept-${name}" name="${name}" rows="${rows(name)}">${value}</textarea>`)}
-<button>Submit again</button></form>`
+    kept = html`<h2>${t('app.kept_heading')}</h2><form method="post" action="${p.kept.resend.action}">${boundFields(p.kept.resend.viewer)}
+${fields.map(([name, value]) => html`<label for="kept-${name}">${t('app.kept_field', { name })}</label><textarea id="kept-${name}" name="${name}" rows="${rows(name)}">${value}</textarea>`)}
+<button>${t('app.kept_submit')}</button></form>`
   } else if (p.kept && !p.kept.resend && fields.length > 0) {
-    kept = html`<h2>What the form held, not sent</h2>
-<p>Shown here to copy; this page cannot send it. If it is yours, <a href="${p.kept.formPage}">open the form again</a> and paste it there.</p>
-${fields.map(([name, value]) => html`<label for="kept-${name}">${name}</label><textarea id="kept-${name}" rows="${rows(name)}" readonly>${value}</textarea>`)}`
+    kept = html`<h2>${t('app.kept_readonly_heading')}</h2>
+<p>${t('app.kept_readonly_note')} <a href="${p.kept.formPage}">${t('app.kept_readonly_link')}</a> ${t('app.kept_readonly_after')}</p>
+${fields.map(([name, value]) => html`<label for="kept-${name}">${t('app.kept_field', { name })}</label><textarea id="kept-${name}" rows="${rows(name)}" readonly>${value}</textarea>`)}`
   }
   return html`<h1>${errorTitle(p.status)}</h1>
 <p class="form-error" role="alert">${p.message}</p>
 ${kept}
-<p><a href="/">Back to the cells</a></p>`
+<p><a href="/">${t('app.back_to_cells')}</a></p>`
 }

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { DomainError } from '../../domain/errors.ts'
+import { t } from '../../i18n/index.ts'
 import type { AppEnv } from '../env.ts'
 
 /**
@@ -21,8 +22,8 @@ function sizeLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
     onError: () => {
       const kib = Math.round(maxBytes / 1024)
       // A form sends each character percent-encoded: 6 bytes for Cyrillic or Greek, 9 for CJK.
-      const fits = (bytesPerChar: number) => (Math.floor(maxBytes / bytesPerChar / 100) * 100).toLocaleString('en')
-      throw new DomainError(413, `That was larger than ${kib} KiB as sent, so none of it was read or kept. Your text is still in the form you sent it from (with JavaScript off: go back one page); shorten it and send it again. Sent from a form, ${kib} KiB holds about ${fits(6)} characters of Cyrillic or Greek, or ${fits(9)} of Chinese or Japanese.`)
+      const fits = (bytesPerChar: number) => Math.floor(maxBytes / bytesPerChar / 100) * 100
+      throw new DomainError(413, t('app.too_large', { kib, cyrillic: fits(6), cjk: fits(9) }))
     },
   })
 }
@@ -36,12 +37,12 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 export const formBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.req.method !== 'POST') return next()
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
-  if (type !== 'application/x-www-form-urlencoded') throw new DomainError(415, 'This address takes an ordinary web form (application/x-www-form-urlencoded).')
+  if (type !== 'application/x-www-form-urlencoded') throw new DomainError(415, t('app.form_type'))
   let text: string
   try {
     text = strictUtf8.decode(await c.req.arrayBuffer())
   } catch {
-    throw new DomainError(400, 'The form was not valid UTF-8 text.')
+    throw new DomainError(400, t('app.form_utf8'))
   }
   const form: Record<string, string> = {}
   for (const pair of text.split('&')) {
@@ -51,7 +52,7 @@ export const formBody: MiddlewareHandler<AppEnv> = async (c, next) => {
     try {
       form[decodeURIComponent(k.replace(/\+/g, ' '))] = decodeURIComponent(v.replace(/\+/g, ' '))
     } catch {
-      throw new DomainError(400, 'The form was not valid UTF-8 text.')
+      throw new DomainError(400, t('app.form_utf8'))
     }
   }
   c.set('form', form)

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { DomainError } from '../../domain/errors.ts'
 import { identityChanged } from '../../domain/forms.ts'
+import { t } from '../../i18n/index.ts'
 import type { Deps } from '../../services/deps.ts'
 import { writeCookie } from '../cookies.ts'
 import type { AppEnv } from '../env.ts'
@@ -44,8 +45,8 @@ export function formTokenCheck(deps: TokenDeps): MiddlewareHandler<AppEnv> {
       // Most often: a form shown for a key this browser has since burned (which renewed the
       // cookie). Say so, naming both; but as a message only, never as a form to send again.
       const session = c.get('session')
-      const changed = session && identityChanged(form._key, session.fingerprint, 'What the form held is shown below to copy.')
-      throw changed || new DomainError(403, 'This form has expired or did not come from this site, so it was not accepted, and nothing was saved. If it was yours, open the form again; anything it held is shown below to copy.')
+      const changed = session && identityChanged(form._key, session.fingerprint, t('app.form_held_below'))
+      throw changed || new DomainError(403, t('app.form_token'))
     }
     c.set('formTokenOk', true)
     await next()

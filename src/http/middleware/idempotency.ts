@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Context, MiddlewareHandler } from 'hono'
 import { DomainError } from '../../domain/errors.ts'
+import { t } from '../../i18n/index.ts'
 import type { Answer, SubmissionStore } from '../../ephemeral/submissions.ts'
 import type { AppEnv } from '../env.ts'
 
@@ -49,7 +50,7 @@ export function idempotent(store: SubmissionStore, opts: { waitMs?: number; poll
       if (claim.state === 'done') return new Response(claim.answer.body || null, { status: claim.answer.status, headers: claim.answer.headers })
       if (claim.state === 'new') break
       if (Date.now() >= deadline) {
-        throw new DomainError(409, 'This form was sent twice, and the first is still being handled, so the second was not. Reload the page in a moment to see whether it went through.')
+        throw new DomainError(409, t('app.sent_twice'))
       }
       await sleep(pollMs)
     }

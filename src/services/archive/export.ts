@@ -9,6 +9,7 @@ import { listRoster } from '../../db/roster.ts'
 import type { Board, Cell } from '../../db/schema.ts'
 import { DomainError } from '../../domain/errors.ts'
 import { parseTiers } from '../../domain/tiers.ts'
+import { DEFAULT_LANG, inLang, isLang, lang, t, tIn, type Lang } from '../../i18n/index.ts'
 import type { Deps } from '../deps.ts'
 import { readAnswerFeed, readBoardFeed, readDecisionFeed } from '../feeds.ts'
 import { readKeyTransitions } from '../key-transitions.ts'
@@ -51,15 +52,26 @@ const styleCss = () => readFileSync(fileURLToPath(new URL('../../../static/style
 export async function exportCell(deps: Deps, input: { cell: string; out: string }, progress: ExportProgress = () => {}): Promise<ExportReport> {
   const cell = await findCellOrThrow(deps, input.cell)
   if (!cell.key_fingerprint || !cell.key_armored) {
-    throw new DomainError(409, `The cell "${cell.slug}" has no key: an archive is signed with the cell key, and nobody could check this one. Set it first with: npm run cellboard -- cell key set ${cell.slug} FILE`)
+    throw new DomainError(409, t('archive.no_key', { cell: cell.slug, command: `npm run cellboard -- cell key set ${cell.slug} FILE` }))
   }
-  if (existsSync(input.out) && readdirSync(input.out).length > 0) throw new DomainError(409, `${input.out} is not empty: an archive is written into a new or empty folder, so that it holds nothing else.`)
+  if (existsSync(input.out) && readdirSync(input.out).length > 0) throw new DomainError(409, t('archive.out_not_empty', { dir: input.out }))
+  // The operator reads the progress in their own language; the archive is written in the cell's.
+  const operator = lang()
+  const cellLang: Lang = isLang(cell.lang) ? cell.lang : DEFAULT_LANG
+  const keyed = { ...cell, key_fingerprint: cell.key_fingerprint, key_armored: cell.key_armored }
+  return inLang(cellLang, () => writeArchive(deps, keyed, input.out, (stage) => progress({ ...stage, stage: tIn(operator, stage.stage, stage.values) })))
+}
+
+/** What the export is writing, as a catalog key (archive.stage_…) for the operator's language. */
+type Stage = (p: { posts: number; total: number; stage: string; values?: Record<string, string> }) => void
+
+async function writeArchive(deps: Deps, cell: Cell & { key_fingerprint: string; key_armored: string }, dir: string, progress: Stage): Promise<ExportReport> {
   const boards = await publicBoards(deps.db, cell.id)
   const map: ArchiveMap = { cell: cell.slug, boards: new Set(boards.map((b) => b.slug)) }
-  const out = new ArchiveWriter(input.out)
+  const out = new ArchiveWriter(dir)
   const report = { posts: 0, threads: 0, boards: boards.length, decisions: 0, keys: 0 }
   const total = await countPublicPosts(deps.db, cell.id)
-  const say = (stage: string) => progress({ posts: report.posts, total, stage })
+  const say = (stage: string, values?: Record<string, string>) => progress({ posts: report.posts, total, stage, values })
   try {
     /** A page, as HTML with relative links and its JSON twin. */
     const page = async (file: string, title: string, main: Html, data: unknown) => {
@@ -74,21 +86,21 @@ export async function exportCell(deps: Deps, input: { cell: string; out: string 
       out.json(archiveFiles.json(file), { format: ARCHIVE_FORMAT, ...(data as object) })
     }
 
-    say('the cell, its line, keys and decisions')
+    say('archive.stage_cell')
     out.write('static/style.css', styleCss())
     out.write(CELL_KEY, cell.key_armored)
-    out.write(OFFLINE, relativise(archivePage({ title: 'Not in this archive', cell }, offlineMain(cell)), OFFLINE, map))
+    out.write(OFFLINE, relativise(archivePage({ title: t('archive.title_offline'), cell }, offlineMain(cell)), OFFLINE, map))
 
     await writeCellPage(deps, cell, boards, page)
     const line = await readLineHistory(deps, cell.slug)
-    await page(archiveFiles.line(), `The line of ${cell.name}`, lineMain(line), { versions: line.versions.map(({ id: _id, question_id: _q, ...v }) => v) })
+    await page(archiveFiles.line(), t('archive.title_line', { cell: cell.name }), lineMain(line), { versions: line.versions.map(({ id: _id, question_id: _q, ...v }) => v) })
 
     const log = await readDecisionLog(deps, cell.slug, null)
     const [actions, fraternal] = await Promise.all([operatorActions(deps.db, cell.id), fraternalCellsOf(deps.db, cell.id)])
     // The feeds as a reader with no session gets them (their entries link to the cell's server, PUBLIC_URL).
     out.write(archiveFiles.decisionsFeed(), atomFeed(deps.config.publicUrl, await readDecisionFeed(deps, cell.slug, null)))
     out.write(archiveFiles.answersFeed(), atomFeed(deps.config.publicUrl, await readAnswerFeed(deps, cell.slug, null)))
-    await page(archiveFiles.decisions(), 'Decisions', decisionsMain(log), {
+    await page(archiveFiles.decisions(), t('archive.title_decisions'), decisionsMain(log), {
       entries: log.entries,
       operatorActions: actions.map(({ id: _id, ...a }) => a),
       fraternal,
@@ -96,7 +108,7 @@ export async function exportCell(deps: Deps, input: { cell: string; out: string 
     for (const q of await closedQuestions(deps.db, cell.id)) {
       const d = await readQuestion(deps, cell.slug, q.number, null)
       const bundle = await tallyBundle(deps, cell.slug, q.number, null)
-      await page(archiveFiles.question(q.number), `Question ${q.number}`, questionMain({ cell, item: d.item, viewer: ANONYMOUS, form: { values: {}, errors: {} }, decision: d.decision }), {
+      await page(archiveFiles.question(q.number), t('archive.title_question', { n: String(q.number) }), questionMain({ cell, item: d.item, viewer: ANONYMOUS, form: { values: {}, errors: {} }, decision: d.decision }), {
         question: { ...d.item.q, yes: q.yes, no: q.no, abstain: q.abstain, closed_at: q.closed_at },
         eligible: bundle.eligible.map((e) => e.fingerprint),
         ballots: d.decision!.ballots,
@@ -113,7 +125,7 @@ export async function exportCell(deps: Deps, input: { cell: string; out: string 
       out.write(archiveFiles.keyTransitionFile(t.number, 'statement'), row.statement)
       full.push({ ...t, old_armored: row.old_armored })
     }
-    await page(archiveFiles.keyTransitions(), `Key transitions of ${cell.name}`, keyTransitionsMain(transitions), { fingerprint: transitions.fingerprint, transitions: full })
+    await page(archiveFiles.keyTransitions(), t('archive.title_key_transitions', { cell: cell.name }), keyTransitionsMain(transitions), { fingerprint: transitions.fingerprint, transitions: full })
 
     // Keys a page at a time: the signers of public posts, the roster, and the decisions' voters.
     let after = 0
@@ -131,7 +143,7 @@ export async function exportCell(deps: Deps, input: { cell: string; out: string 
       out.write(archiveFiles.boardFeed(board.slug), atomFeed(deps.config.publicUrl, await readBoardFeed(deps, at)))
       await writeBoard(deps, at, board, page, out, report, say)
     }
-    say('done')
+    say('archive.stage_done')
   } finally {
     out.close()
   }
@@ -162,7 +174,7 @@ async function writeCellPage(deps: Deps, cell: Cell, boards: Board[], page: Page
   })
 }
 
-async function writeBoard(deps: Deps, at: ReadableBoard, board: Board, page: PageWriter, out: ArchiveWriter, report: { posts: number; threads: number }, say: (stage: string) => void) {
+async function writeBoard(deps: Deps, at: ReadableBoard, board: Board, page: PageWriter, out: ArchiveWriter, report: { posts: number; threads: number }, say: (stage: string, values?: Record<string, string>) => void) {
   const cell = at.cell
   const head = { cell: { slug: cell.slug, name: cell.name }, board: { slug: board.slug, name: board.name, description: board.description, ...boardAccess(cell, board) } }
   // The board's pages, as the server pages them (most recent activity first).
@@ -183,7 +195,7 @@ async function writeBoard(deps: Deps, at: ReadableBoard, board: Board, page: Pag
     const threads = await threadsAfter(deps.db, board.id, after, THREADS_PER_QUERY)
     if (threads.length === 0) break
     for (const t of threads) {
-      say(`${board.slug}: thread ${t.number}`)
+      say('archive.stage_thread', { board: board.slug, n: String(t.number) })
       const meta = { ...head, thread: { number: t.number, title: t.title } }
       const path = threadPath(meta)
       const pages = Math.max(1, Math.ceil(t.post_count / per))
@@ -204,9 +216,7 @@ async function writeBoard(deps: Deps, at: ReadableBoard, board: Board, page: Pag
 }
 
 function offlineMain(cell: Pick<Cell, 'slug' | 'name'>): Html {
-  return html`<h1>Not in this archive</h1>
-<p>This archive holds what ${cell.name} published to anyone: its line and its history, its public boards, their threads and
-signed posts, its decisions with their ballots, and its keys. It does not hold what asks for a server — writing, voting,
-letters, open questions — nor anything the cell keeps for its members.</p>
-<p><a href="/c/${cell.slug}">Back to the cell</a></p>`
+  return html`<h1>${t('archive.title_offline')}</h1>
+<p>${t('archive.offline_text', { cell: cell.name })}</p>
+<p><a href="/c/${cell.slug}">${t('archive.back_to_cell')}</a></p>`
 }

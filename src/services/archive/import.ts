@@ -24,6 +24,7 @@ import { insertReferences, listPostSources } from '../../db/posts.ts'
 import { postReferences } from '../../domain/markdown.ts'
 import type { Board } from '../../db/schema.ts'
 import { DomainError } from '../../domain/errors.ts'
+import { t } from '../../i18n/index.ts'
 import type { Deps } from '../deps.ts'
 import { ARCHIVE_FORMAT } from './export.ts'
 import { archiveFiles } from './paths.ts'
@@ -41,15 +42,15 @@ export type ImportReport = { cell: string; fingerprint: string; boards: number; 
 type Json = Record<string, unknown>
 
 export async function importArchive(deps: Deps, dir: string, progress: (stage: string) => void = () => {}): Promise<ImportReport> {
-  progress('verifying the archive')
+  progress(t('archive.stage_verifying'))
   const check = await verifyArchive(dir)
-  if (!check.ok) throw new DomainError(422, `The archive in ${dir} does not verify, so nothing was imported:`, Object.fromEntries(check.problems.map((p, i) => [String(i), p])))
+  if (!check.ok) throw new DomainError(422, t('archive.not_verified', { dir }), Object.fromEntries(check.problems.map((p, i) => [String(i), p])))
   if (await hasAnyCell(deps.db)) {
-    throw new DomainError(409, 'This board is not empty: an archive is restored only into a board that holds no cell yet. Make a new one (a new DATA_DIR, or a new PostgreSQL database) with "npm run cellboard -- init" and import before the server first starts there (its first start makes a default cell).')
+    throw new DomainError(409, t('archive.board_not_empty'))
   }
   const read = (file: string): Json => {
     const data = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Json
-    if (data.format !== ARCHIVE_FORMAT) throw new DomainError(422, `${file} is not in the format ${ARCHIVE_FORMAT}.`)
+    if (data.format !== ARCHIVE_FORMAT) throw new DomainError(422, t('archive.wrong_format', { file, format: ARCHIVE_FORMAT }))
     return data
   }
   const report = await deps.db.transaction().execute(async (tx) => {
@@ -58,14 +59,14 @@ export async function importArchive(deps: Deps, dir: string, progress: (stage: s
     const cellId = await restoreCell(tx, cell)
     const r: ImportReport = { cell: cell.slug, fingerprint: check.fingerprint!, boards: 0, threads: 0, posts: 0, decisions: 0, keys: 0 }
 
-    progress('keys')
+    progress(t('archive.stage_keys'))
     for (let n = 1; existsSync(join(dir, archiveFiles.keysPage(n))); n++) {
       const keys = read(archiveFiles.keysPage(n)).keys as { fingerprint: string; armored: string; created_at: string }[]
       await restoreKeys(tx, keys)
       r.keys += keys.length
     }
 
-    progress('decisions')
+    progress(t('archive.stage_decisions'))
     const log = read(archiveFiles.json(archiveFiles.decisions()))
     const questionIds = new Map<number, number>()
     const numbers = (log.entries as { kind: string; number?: number }[]).filter((e) => e.kind === 'decision').map((e) => e.number!).sort((a, b) => a - b)
@@ -92,7 +93,7 @@ export async function importArchive(deps: Deps, dir: string, progress: (stage: s
     for (const t of [...transitions].reverse()) await restoreKeyTransition(tx, { ...t, cell_id: cellId })
 
     for (const b of index.boards as Omit<Board, 'id' | 'cell_id'>[]) {
-      progress(`board ${b.slug}`)
+      progress(t('archive.stage_board', { board: b.slug }))
       await restoreBoardWithThreads(tx, dir, read, cellId, b, r)
       r.boards++
     }
