@@ -1,11 +1,11 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto'
 import { createChallenge, verifySolution, type Challenge } from 'altcha-lib'
 import { deriveKey } from 'altcha-lib/algorithms/pbkdf2'
-import { busyPicture, drawPicture } from '../captcha.ts'
+import { busyPicture, canDraw, drawPicture } from '../captcha.ts'
 import { COST_PURPOSES, COST_TTL_MS, makePuzzle, PICTURE_LENGTH, readAnswer, readPicture, type CostPurpose, type IssuedCost, type Puzzle } from '../domain/costs.ts'
 import { DomainError } from '../domain/errors.ts'
 import type { Deps } from './deps.ts'
-import { t } from '../i18n/index.ts'
+import { t, tIn } from '../i18n/index.ts'
 
 // A cost for a new identity (and a held key's first login; later for posting in flood mode and
 // for letters), so that one client cannot take thousands. Where nothing tells people apart, work
@@ -194,6 +194,11 @@ async function payWithPuzzle(deps: Deps, purpose: CostPurpose, id: string, pictu
 export async function drawCostPicture(deps: Deps, id: string): Promise<{ png: Uint8Array; busy: boolean } | null> {
   const p = openPuzzle(deps, id)
   if (!p || deps.now() > p.expiresAt || (await deps.costs.isSpent('puzzle', p.nonce))) return null
-  if (!(await deps.drawBudget.take())) return { png: await busyPicture(), busy: true }
+  if (!(await deps.drawBudget.take())) {
+    // In the reader's language when the picture's font has its letters (not Arabic's): else in English.
+    const said = [t('costs.busy_picture_1'), t('costs.busy_picture_2')] as const
+    const [first, second] = canDraw(said.join(' ')) ? said : ([tIn('en', 'costs.busy_picture_1'), tIn('en', 'costs.busy_picture_2')] as const)
+    return { png: await busyPicture(first, second), busy: true }
+  }
   return { png: await drawPicture(p.picture), busy: false }
 }
