@@ -37,7 +37,7 @@ function solveInTurn(token, urgent) {
 
 async function solve(token) {
   // WebCrypto exists only in a secure context: HTTPS, an onion address in Tor Browser, or localhost.
-  if (!globalThis.crypto?.subtle) throw new Error('this page is not a secure context')
+  if (!globalThis.crypto?.subtle) throw Object.assign(new Error('this page is not a secure context'), { said: 'msgInsecure' })
   const challenge = JSON.parse(atob(token.replace(/-/g, '+').replace(/_/g, '/')))
   const { solveChallengeWorkers, solveChallenge } = await import('/static/altcha/pow.js')
   let solution
@@ -52,7 +52,7 @@ async function solve(token) {
     const { deriveKey } = await import('/static/altcha/algorithms/web/pbkdf2.js')
     solution = await solveChallenge({ challenge, deriveKey })
   }
-  if (!solution) throw new Error('it took too long')
+  if (!solution) throw Object.assign(new Error('it took too long'), { said: 'msgSlow' })
   return `${solution.counter}:${solution.derivedKey}`
 }
 
@@ -90,7 +90,8 @@ function pay(cost, urgent) {
     },
     (err) => {
       if (!cost.box.dataset.puzzle) showPuzzle(cost)
-      say(cost, msg(cost, 'msgFailedStatus', 'Your browser could not do the check by itself ({error}). Type the letters in the picture, or answer the question, instead.', String(err?.message ?? err)))
+      const why = err?.said ? msg(cost, err.said, err.message) : String(err?.message ?? err)
+      say(cost, msg(cost, 'msgFailedStatus', 'Your browser could not do the check by itself ({error}). Type the letters in the picture, or answer the question, instead.', why))
       throw new Error(msg(cost, 'msgFailed', 'The check did not run in this browser: type the letters in the picture, or answer the question, then send the form again.'))
     },
   )

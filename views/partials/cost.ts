@@ -13,7 +13,7 @@ import { t } from '../../src/i18n/index.ts'
  */
 // What static/pow.js says in the status line (data-msg-NAME on the cost, read as dataset.msgName),
 // in the reader's language; `{error}` is filled in by the script.
-const POW_MESSAGES = { checked: 'costs.pow_checked', 'failed-status': 'costs.pow_failed_status', failed: 'costs.pow_failed', sending: 'costs.pow_sending', working: 'costs.pow_working' } as const
+const POW_MESSAGES = { checked: 'costs.pow_checked', 'failed-status': 'costs.pow_failed_status', failed: 'costs.pow_failed', sending: 'costs.pow_sending', working: 'costs.pow_working', slow: 'costs.pow_slow', insecure: 'costs.pow_insecure' } as const
 const powMessages = (): Html => html`${Object.entries(POW_MESSAGES).map(([name, key]) => html` data-msg-${name}="${t(key, { error: '{error}' })}"`)}`
 
 export function costFields(cost: IssuedCost | null, form: FormState): Html | '' {
