@@ -27,7 +27,7 @@ describe('identity and letters in Spanish', () => {
     const c = board.client()
     speak(c, 'es')
     const page = await c.get('/identity')
-    expect(page.text).toContain('<h1>Toma una identidad</h1>')
+    expect(page.text).toContain('<h1>Tomar una identidad</h1>')
     expect(page.text).toContain(`tras ${board.deps.config.sessionIdleMs / 3600_000} horas de inactividad`)
     expect(page.text).toContain('<code>gpg --clearsign FILE</code>')
     expect(page.text).toContain('data-msg-create="Crear una clave del navegador"')
