@@ -7,7 +7,7 @@ import { renderAsync } from '@resvg/resvg-js'
 // pool (renderAsync), so a drawing does not hold up other requests.
 type SvgCaptcha = {
   (text: string, options: Record<string, unknown>): string
-  options: { font: { getPath(text: string, x: number, y: number, size: number): { toPathData(decimals?: number): string } } }
+  options: { font: { getPath(text: string, x: number, y: number, size: number): { toPathData(decimals?: number): string }; charToGlyphIndex(ch: string): number } }
 }
 const svgCaptcha = createRequire(import.meta.url)('svg-captcha') as SvgCaptcha
 
@@ -22,15 +22,26 @@ export async function drawPicture(text: string): Promise<Uint8Array> {
   return new Uint8Array((await renderAsync(svg, RENDER)).asPng())
 }
 
-let busy: Promise<Uint8Array> | undefined
+const busy = new Map<string, Promise<Uint8Array>>()
 
-/** The picture sent in place of a captcha when this process draws no more for now: drawn once. */
-export function busyPicture(): Promise<Uint8Array> {
-  busy ??= (async () => {
-    const font = svgCaptcha.options.font
-    const line = (text: string, y: number) => `<path fill="#222" d="${font.getPath(text, 12, y, 26).toPathData(1)}"/>`
-    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${PICTURE_WIDTH}" height="${PICTURE_HEIGHT}">${line('No picture just now.', 40)}${line('Answer the question instead.', 78)}</svg>`
-    return new Uint8Array((await renderAsync(svg, RENDER)).asPng())
-  })()
-  return busy
+/** Whether svg-captcha's font has every letter of `text` (it has Latin ones, no Arabic). */
+export const canDraw = (text: string): boolean => [...text].every((ch) => ch === ' ' || svgCaptcha.options.font.charToGlyphIndex(ch) > 0)
+
+/**
+ * The picture sent in place of a captcha when this process draws no more for now, saying so in
+ * two short lines (the caller's words, in a language the font can draw): drawn once for each.
+ */
+export function busyPicture(first: string, second: string): Promise<Uint8Array> {
+  const key = `${first}\n${second}`
+  let png = busy.get(key)
+  if (!png) {
+    png = (async () => {
+      const font = svgCaptcha.options.font
+      const line = (text: string, y: number) => `<path fill="#222" d="${font.getPath(text, 12, y, 26).toPathData(1)}"/>`
+      const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${PICTURE_WIDTH}" height="${PICTURE_HEIGHT}">${line(first, 40)}${line(second, 78)}</svg>`
+      return new Uint8Array((await renderAsync(svg, RENDER)).asPng())
+    })()
+    busy.set(key, png)
+  }
+  return png
 }

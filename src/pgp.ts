@@ -4,6 +4,7 @@ import * as openpgp from 'openpgp'
 import { DomainError } from './domain/errors.ts'
 import { bucketOfEncrypted, groupedFingerprint, MAX_ARMORED_LETTER_BYTES } from './domain/letters.ts'
 import { countOf, MESSAGE_TAG, messagePackets, packetTags, TAG } from './pgp-packets.ts'
+import { t } from './i18n/index.ts'
 
 // A compressed message may not inflate past 1 MiB: the default is Infinity (a 65 KB message
 // inflated to 64 MiB on these machines). No version or comment headers in what we publish.
@@ -65,25 +66,25 @@ function algorithmProblem(k: openpgp.PublicKey | openpgp.Subkey): string | null 
     case 'x25519':
       return null
     case 'ecdh':
-      return info.curve === 'curve25519Legacy' ? null : ALGORITHMS
+      return info.curve === 'curve25519Legacy' ? null : ALGORITHMS()
     case 'rsaEncryptSign':
     case 'rsaSign':
     case 'rsaEncrypt': {
       const bits = info.bits ?? 0
-      if (bits < MIN_RSA_BITS) return ALGORITHMS
-      if (bits > MAX_RSA_BITS) return `RSA keys of more than ${MAX_RSA_BITS} bits are not accepted (this one has ${bits}): checking their signatures costs too much.`
+      if (bits < MIN_RSA_BITS) return ALGORITHMS()
+      if (bits > MAX_RSA_BITS) return t('keys.rsa_too_large', { max: MAX_RSA_BITS, bits })
       const e = (k.keyPacket as unknown as { publicParams: { e: Uint8Array } }).publicParams.e
       const value = Buffer.from(e).toString('hex').replace(/^0+/, '')
       if (value !== RSA_EXPONENT.toString(16)) {
-        return `That key’s RSA public exponent is not ${RSA_EXPONENT} (it is a ${BigInt(`0x${value || '0'}`).toString(2).length}-bit number). Only ${RSA_EXPONENT}, which GnuPG and OpenPGP.js always use, is accepted: a larger one makes checking every signature of the key hundreds of times slower.`
+        return t('keys.rsa_exponent', { exponent: RSA_EXPONENT, size: BigInt(`0x${value || '0'}`).toString(2).length })
       }
       return null
     }
     default:
-      return ALGORITHMS
+      return ALGORITHMS()
   }
 }
-const ALGORITHMS = 'Only EdDSA/Curve25519 keys, or RSA keys of at least 3072 bits, are accepted.'
+const ALGORITHMS = () => t('keys.algorithms')
 
 /** A key made a moment ago on a machine whose clock runs ahead is not "not yet valid": five minutes of skew. */
 function allowingSkew(key: openpgp.Key, now: Date): Date {
@@ -102,7 +103,7 @@ async function armoredPackets(armored: string): Promise<{ type: openpgp.enums.ar
   }
 }
 
-const NOT_A_KEY = 'That is not an armored OpenPGP public key. Paste the output of: gpg --armor --export KEYID'
+const NOT_A_KEY = () => t('keys.not_a_key')
 
 /**
  * Parse an armored public key a person gave us and apply the key policy, checking none of its
@@ -111,20 +112,20 @@ const NOT_A_KEY = 'That is not an armored OpenPGP public key. Paste the output o
  * EdDSA/Curve25519 or RSA of 3072–4096 bits with exponent 65537. User IDs are never shown anywhere.
  */
 export async function parsePublicKey(armored: string): Promise<CheckedKey> {
-  if (Buffer.byteLength(armored) > MAX_ARMORED_KEY_BYTES) throw keyError(`The key is larger than ${MAX_ARMORED_KEY_BYTES / 1024} KiB. Export it with: gpg --armor --export-options export-minimal --export KEYID`, 413)
+  if (Buffer.byteLength(armored) > MAX_ARMORED_KEY_BYTES) throw keyError(t('keys.key_too_large', { kib: MAX_ARMORED_KEY_BYTES / 1024 }), 413)
   const packets = await armoredPackets(armored)
-  if (!packets || (packets.type !== openpgp.enums.armor.publicKey && packets.type !== openpgp.enums.armor.privateKey)) throw keyError(NOT_A_KEY)
-  if (countOf(packets.tags, TAG.userID, TAG.userAttribute) > MAX_USER_IDS) throw keyError(`The key has more than ${MAX_USER_IDS} user IDs.`)
-  if (countOf(packets.tags, TAG.publicSubkey, TAG.secretSubkey) > MAX_SUBKEYS) throw keyError(`The key has more than ${MAX_SUBKEYS} subkeys.`)
+  if (!packets || (packets.type !== openpgp.enums.armor.publicKey && packets.type !== openpgp.enums.armor.privateKey)) throw keyError(NOT_A_KEY())
+  if (countOf(packets.tags, TAG.userID, TAG.userAttribute) > MAX_USER_IDS) throw keyError(t('keys.too_many_uids', { max: MAX_USER_IDS }))
+  if (countOf(packets.tags, TAG.publicSubkey, TAG.secretSubkey) > MAX_SUBKEYS) throw keyError(t('keys.too_many_subkeys', { max: MAX_SUBKEYS }))
   const signatures = countOf(packets.tags, TAG.signature)
-  if (signatures > MAX_KEY_SIGNATURES) throw keyError(`The key carries ${signatures} signatures; at most ${MAX_KEY_SIGNATURES} are accepted. Export it with only its own latest ones: gpg --armor --export-options export-minimal --export KEYID`)
+  if (signatures > MAX_KEY_SIGNATURES) throw keyError(t('keys.too_many_key_sigs', { count: signatures, max: MAX_KEY_SIGNATURES }))
   let key: openpgp.Key
   try {
     key = await openpgp.readKey({ armoredKey: armored })
   } catch {
-    throw keyError(NOT_A_KEY)
+    throw keyError(NOT_A_KEY())
   }
-  if (key.isPrivate()) throw keyError('That is a private key. Never paste a private key anywhere; paste the public key only.')
+  if (key.isPrivate()) throw keyError(t('keys.private_key_pasted'))
   for (const k of key.getKeys()) {
     const problem = algorithmProblem(k)
     if (problem) throw keyError(problem)
@@ -138,7 +139,7 @@ export async function assertKeyValid(key: CheckedKey, now: Date): Promise<void> 
     await key.key.verifyPrimaryKey(allowingSkew(key.key, now))
   } catch (e) {
     const why = String((e as Error).message)
-    throw keyError(/revoked/i.test(why) ? 'That key is revoked.' : /expired/i.test(why) ? 'That key has expired.' : 'That key’s self-signatures do not verify.', 403)
+    throw keyError(/revoked/i.test(why) ? t('keys.key_revoked') : /expired/i.test(why) ? t('keys.key_expired') : t('keys.key_selfsig'), 403)
   }
 }
 
@@ -232,10 +233,10 @@ export async function keyValidAt(armored: string, at: Date): Promise<boolean> {
  * How many signatures a pasted block holds, refused unless exactly one: openpgp.js checks every
  * signature packet it is given, and accepts the block when any one of them verifies.
  */
-function oneSignature(packets: { tags: number[] }, what: string, field: string | null, notIt: DomainError): void {
+function oneSignature(packets: { tags: number[] }, what: 'pasted' | 'browser' | 'certificate', field: string | null, notIt: DomainError): void {
   const n = countOf(packets.tags, TAG.signature)
   if (n > 1) {
-    const message = `${what} ${n} signatures; only one signature is accepted. Sign with one key, once, and paste that.`
+    const message = t(`keys.sigs_${what}`, { count: n })
     throw new DomainError(422, message, field ? { [field]: message } : {})
   }
   if (n !== 1 || packets.tags.length !== 1) throw notIt
@@ -246,12 +247,12 @@ function checkSignatureDate(created: Date | null, now: Date, field: string | nul
   if (!created || created.getTime() <= now.getTime()) return now
   if (created.getTime() - now.getTime() <= SKEW_MS) return created
   const ahead = Math.round((created.getTime() - now.getTime()) / 1000)
-  const by = ahead < 3600 ? `${Math.floor(ahead / 60)} min ${ahead % 60} s` : `${Math.floor(ahead / 3600)} h ${Math.floor((ahead % 3600) / 60)} min`
-  const message = `The signature is dated ${created.toISOString().slice(0, 19).replace('T', ' ')} UTC, ${by} ahead of this server’s clock; up to 5 min 0 s are allowed for. Set your computer’s clock right, sign again and paste.`
+  const by = ahead < 3600 ? t('keys.ahead_min', { min: Math.floor(ahead / 60), s: ahead % 60 }) : t('keys.ahead_hours', { h: Math.floor(ahead / 3600), min: Math.floor((ahead % 3600) / 60) })
+  const message = t('keys.clock_ahead', { date: created.toISOString().slice(0, 19).replace('T', ' '), by })
   throw new DomainError(422, message, field ? { [field]: message } : {})
 }
 
-const NOT_CLEARSIGNED = () => new DomainError(422, 'That is not a clearsigned OpenPGP message (it should start with -----BEGIN PGP SIGNED MESSAGE-----).', { signed: 'Paste the whole output of gpg --clearsign.' })
+const NOT_CLEARSIGNED = () => new DomainError(422, t('keys.not_clearsigned'), { signed: t('keys.paste_whole') })
 
 /** A pasted clearsigned message read, not yet verified: see readClearsigned and verifyPasted. */
 export type PastedSigned = { text: string; message: openpgp.CleartextMessage; date: Date }
@@ -266,11 +267,11 @@ export type PastedSigned = { text: string; message: openpgp.CleartextMessage; da
 export async function readClearsigned(armored: string, now: Date, maxBytes?: number): Promise<PastedSigned> {
   if (!armored.includes('-----BEGIN PGP SIGNED MESSAGE-----')) throw NOT_CLEARSIGNED()
   if (maxBytes !== undefined && Buffer.byteLength(armored) > maxBytes) {
-    throw new DomainError(413, `The signed text is larger than ${maxBytes / 1024} KiB. Paste only the output of gpg --clearsign.`, { signed: `At most ${maxBytes / 1024} KiB.` })
+    throw new DomainError(413, t('keys.signed_too_large', { kib: maxBytes / 1024 }), { signed: t('keys.at_most', { kib: maxBytes / 1024 }) })
   }
   const packets = await armoredPackets(armored)
   if (!packets || packets.type !== openpgp.enums.armor.signed) throw NOT_CLEARSIGNED()
-  oneSignature(packets, 'The pasted text carries', 'signed', NOT_CLEARSIGNED())
+  oneSignature(packets, 'pasted', 'signed', NOT_CLEARSIGNED())
   let message: openpgp.CleartextMessage
   try {
     message = await openpgp.readCleartextMessage({ cleartextMessage: armored })
@@ -279,7 +280,7 @@ export async function readClearsigned(armored: string, now: Date, maxBytes?: num
   }
   const text = message.getText()
   if (pastedText(armored) !== text) {
-    throw new DomainError(422, 'The signed text was changed after signing: some lines end in spaces the signature does not cover. Remove spaces at the ends of lines, sign again and paste.', { signed: 'Remove spaces at the ends of lines before signing.' })
+    throw new DomainError(422, t('keys.changed_spaces'), { signed: t('keys.remove_spaces') })
   }
   const created = (message as unknown as { signature: openpgp.Signature }).signature.packets[0]?.created ?? null
   return { text, message, date: checkSignatureDate(created, now, 'signed') }
@@ -295,7 +296,7 @@ export async function verifyPasted(pasted: PastedSigned, key: CheckedKey | strin
   try {
     await openpgp.verify({ message: pasted.message, verificationKeys, expectSigned: true, date: pasted.date })
   } catch {
-    throw new DomainError(422, 'The signature does not verify with your key: it was made by another key, or the text was changed after signing.', { signed: 'Sign with the key you logged in with, and paste the output unchanged.' })
+    throw new DomainError(422, t('keys.not_verify_pasted'), { signed: t('keys.sign_with_login_key') })
   }
   return { text: pasted.text, armored: pasted.message.armor().replace(/\r\n/g, '\n') }
 }
@@ -323,11 +324,11 @@ function pastedText(armored: string): string | null {
  * signature must be one packet, dated at most five minutes ahead of `now`.
  */
 export async function verifyDetached(text: string, armoredSignature: string, key: CheckedKey | string, now: Date = new Date()): Promise<string> {
-  const unreadable = new DomainError(422, 'The browser’s signature could not be read.')
+  const unreadable = new DomainError(422, t('keys.browser_sig_unreadable'))
   if (Buffer.byteLength(armoredSignature) > MAX_ARMORED_SIGNATURE_BYTES) throw unreadable
   const packets = await armoredPackets(armoredSignature)
   if (!packets || packets.type !== openpgp.enums.armor.signature) throw unreadable
-  oneSignature(packets, 'The browser’s signature holds', null, unreadable)
+  oneSignature(packets, 'browser', null, unreadable)
   let signature: openpgp.Signature
   try {
     signature = await openpgp.readSignature({ armoredSignature })
@@ -339,7 +340,7 @@ export async function verifyDetached(text: string, armoredSignature: string, key
   try {
     await openpgp.verify({ message: await openpgp.createMessage({ text }), signature, verificationKeys, expectSigned: true, date })
   } catch {
-    throw new DomainError(422, 'The signature does not verify with your key: the text was changed after it was signed, or another key signed it.')
+    throw new DomainError(422, t('keys.not_verify_detached'))
   }
   // The detached signature is a text signature over the same canonical text: as a cleartext
   // message it verifies in gpg exactly as a clearsigned post does.
@@ -354,11 +355,11 @@ export async function verifyDetached(text: string, armoredSignature: string, key
  */
 export async function applyRevocation(armoredKey: string, certificate: string, now: Date = new Date()): Promise<{ fingerprint: string; revokedArmored: string }> {
   const { key, fingerprint } = await parsePublicKey(armoredKey)
-  const notIt = new DomainError(422, 'That revocation certificate does not revoke this key.', { certificate: 'Paste the certificate made for this key (gpg --gen-revoke KEYID, or the one openpgp made with the key).' })
-  if (Buffer.byteLength(certificate) > MAX_ARMORED_SIGNATURE_BYTES) throw new DomainError(413, `That is larger than any revocation certificate (at most ${MAX_ARMORED_SIGNATURE_BYTES / 1024} KiB).`, { certificate: 'Paste only the certificate.' })
+  const notIt = new DomainError(422, t('keys.cert_not_revoke'), { certificate: t('keys.cert_paste') })
+  if (Buffer.byteLength(certificate) > MAX_ARMORED_SIGNATURE_BYTES) throw new DomainError(413, t('keys.cert_too_large', { kib: MAX_ARMORED_SIGNATURE_BYTES / 1024 }), { certificate: t('keys.cert_paste_only') })
   const packets = await armoredPackets(certificate)
   if (!packets) throw notIt
-  oneSignature(packets, 'That revocation certificate holds', 'certificate', notIt)
+  oneSignature(packets, 'certificate', 'certificate', notIt)
   let date: Date
   try {
     const { data } = await openpgp.unarmor(certificate)
@@ -373,7 +374,7 @@ export async function applyRevocation(armoredKey: string, certificate: string, n
   } catch {
     throw notIt
   }
-  if (!(await revoked.isRevoked(undefined, undefined, date))) throw new DomainError(422, 'That certificate does not revoke this key.', { certificate: 'It is not a revocation of this key.' })
+  if (!(await revoked.isRevoked(undefined, undefined, date))) throw new DomainError(422, t('keys.cert_not_this_key'), { certificate: t('keys.cert_not_revocation') })
   return { fingerprint, revokedArmored: revoked.armor() }
 }
 
@@ -394,7 +395,7 @@ export async function readCellKey(armored: string, now: Date): Promise<CellKey> 
   try {
     encryptionKeyId = (await key.key.getEncryptionKey(undefined, allowingSkew(key.key, now))).getKeyID().toHex()
   } catch {
-    throw keyError('That key has no encryption subkey valid now, so no letter could be encrypted to it. Add one (gpg --quick-add-key FINGERPRINT cv25519 encr) and export the key again.')
+    throw keyError(t('keys.no_encryption_subkey'))
   }
   return { ...key, encryptionKeyId }
 }
@@ -425,7 +426,7 @@ export async function encryptLetter(padded: Uint8Array, cellKeyArmored: string, 
 }
 
 const letterRefusal = (message: string) => new DomainError(422, message, { text: message })
-const NOT_A_LETTER = 'What was sent is not a letter encrypted to this cell’s key (an armored OpenPGP message). Nothing was kept. Write the letter in the form again and send it; without JavaScript, the server encrypts it.'
+const NOT_A_LETTER = () => t('letters.not_a_letter')
 
 /**
  * Check a letter the browser encrypted (JavaScript on): an armored OpenPGP message of exactly one
@@ -435,33 +436,33 @@ const NOT_A_LETTER = 'What was sent is not a letter encrypted to this cell’s k
  * our own armor of it (what is stored; never the block as sent) and its bucket.
  */
 export async function checkLetterCiphertext(armored: string, cellKeyArmored: string, now: Date): Promise<{ armored: string; bucket: number }> {
-  if (Buffer.byteLength(armored) > MAX_ARMORED_LETTER_BYTES) throw letterRefusal(`That is larger than any letter (at most ${MAX_ARMORED_LETTER_BYTES / 1024} KiB armored). Nothing was kept.`)
+  if (Buffer.byteLength(armored) > MAX_ARMORED_LETTER_BYTES) throw letterRefusal(t('letters.too_large', { kib: MAX_ARMORED_LETTER_BYTES / 1024 }))
   let data: Uint8Array
   try {
     const u = await openpgp.unarmor(armored)
     if (u.type !== openpgp.enums.armor.message) throw new Error('not a message')
     data = u.data as unknown as Uint8Array
   } catch {
-    throw letterRefusal(NOT_A_LETTER)
+    throw letterRefusal(NOT_A_LETTER())
   }
   const packets = messagePackets(data)
-  if (!packets) throw letterRefusal(NOT_A_LETTER)
+  if (!packets) throw letterRefusal(NOT_A_LETTER())
   const recipients = packets.filter((p) => p.tag === MESSAGE_TAG.pkesk).length
   const encrypted = packets.filter((p) => p.tag === MESSAGE_TAG.seipd || p.tag === MESSAGE_TAG.aead)
-  if (packets.some((p) => p.tag === MESSAGE_TAG.skesk)) throw letterRefusal('That letter can also be opened with a password; a letter may be encrypted to the cell key only. Nothing was kept.')
-  if (recipients > 1) throw letterRefusal(`That letter is encrypted to ${recipients} keys; a letter may be encrypted to the cell key only. Nothing was kept.`)
-  if (recipients !== 1 || encrypted.length !== 1 || packets.length !== 2 || packets[0]!.tag !== MESSAGE_TAG.pkesk) throw letterRefusal(NOT_A_LETTER)
+  if (packets.some((p) => p.tag === MESSAGE_TAG.skesk)) throw letterRefusal(t('letters.password_letter'))
+  if (recipients > 1) throw letterRefusal(t('letters.many_recipients', { count: recipients }))
+  if (recipients !== 1 || encrypted.length !== 1 || packets.length !== 2 || packets[0]!.tag !== MESSAGE_TAG.pkesk) throw letterRefusal(NOT_A_LETTER())
   const bucket = bucketOfEncrypted(encrypted[0]!.length)
-  if (bucket === null) throw letterRefusal('That letter is not padded to one of the sizes letters have (1, 4, 16 or 64 KiB), so its length would say something about it. Nothing was kept.')
+  if (bucket === null) throw letterRefusal(t('letters.not_padded'))
   const key = await cellKeyFrom(cellKeyArmored, now)
   let message: openpgp.Message<Uint8Array>
   try {
     message = await openpgp.readMessage({ binaryMessage: data, config: { enforceGrammar: true } })
   } catch {
-    throw letterRefusal(NOT_A_LETTER)
+    throw letterRefusal(NOT_A_LETTER())
   }
   const ids = message.getEncryptionKeyIDs().map((id) => id.toHex())
-  if (ids.length !== 1 || ids[0] !== key.encryptionKeyId) throw letterRefusal('That letter is encrypted to another key than this cell’s. Nothing was kept. Reload the form (the cell key may have changed) and send it again.')
+  if (ids.length !== 1 || ids[0] !== key.encryptionKeyId) throw letterRefusal(t('letters.other_key'))
   // Its packets were framed exactly as above, nothing else: our own armor of those bytes. With the
   // CRC line for a v1 encrypted-data packet, as openpgp.encrypt writes one: GnuPG 2.2 could not
   // read the armor without it (measured: "invalid radix64 character").
@@ -488,12 +489,12 @@ export async function verifyTransitionStatement(armored: string, current: { fing
     pasted = await readClearsigned(armored, now, MAX_STATEMENT_BYTES)
   } catch (e) {
     // Its field hints speak of pasting into a form; the operator gives a file.
-    if (e instanceof DomainError) throw new DomainError(e.status, `The statement: ${e.message}`)
+    if (e instanceof DomainError) throw new DomainError(e.status, t('keys.statement_problem', { problem: e.message }))
     throw e
   }
   const grouped = groupedFingerprint
   if (!(await keyValidAt(current.armored, now))) {
-    throw new DomainError(409, `The current cell key ${grouped(current.fingerprint)} has expired or is revoked, so its signature cannot vouch for a new key. Set the new key with "cell key set" instead (the decision log shows the change, without a statement).`)
+    throw new DomainError(409, t('keys.current_expired', { fingerprint: grouped(current.fingerprint) }))
   }
   const currentKey = await readVerificationKey(current.armored)
   try {
@@ -505,12 +506,13 @@ export async function verifyTransitionStatement(armored: string, current: { fing
   const issuers = pasted.message.getSigningKeyIDs()
   const signedBy = (key: openpgp.Key) => key.getKeyIDs().some((id) => issuers.some((i) => i.equals(id)))
   if (signedBy(currentKey)) {
-    throw new DomainError(422, 'The statement’s signature by the current cell key does not verify: its text was changed after it was signed. Clearsign it again and give the output unchanged.')
+    throw new DomainError(422, t('keys.statement_changed'))
   }
   if (signedBy(next.key)) {
-    throw new DomainError(422, `The statement is signed by the new key, not by the current cell key ${grouped(current.fingerprint)}. Only the current key can vouch for its successor: clearsign the statement with it (gpg --local-user ${current.fingerprint.toUpperCase()} --clearsign).`)
+    throw new DomainError(422, t('keys.signed_by_new', { fingerprint: grouped(current.fingerprint), long: current.fingerprint.toUpperCase() }))
   }
-  throw new DomainError(422, `The statement is not signed by the current cell key ${grouped(current.fingerprint)}, but by another key${issuers[0] ? ` (key ID ${issuers[0].toHex().toUpperCase()})` : ''}. Clearsign it with the current key (gpg --local-user ${current.fingerprint.toUpperCase()} --clearsign).`)
+  const said = { fingerprint: grouped(current.fingerprint), long: current.fingerprint.toUpperCase() }
+  throw new DomainError(422, issuers[0] ? t('keys.signed_by_other_id', { ...said, keyid: issuers[0].toHex().toUpperCase() }) : t('keys.signed_by_other', said))
 }
 
 /**
@@ -524,20 +526,20 @@ export async function verifyFileSignature(bytes: Uint8Array, armoredSignature: s
   try {
     key = await readPublicKey(armoredKey, 'signature-time')
   } catch (e) {
-    return { ok: false, why: `the cell key cannot be read: ${(e as Error).message}` }
+    return { ok: false, why: t('keys.file_key_unreadable', { why: (e as Error).message }) }
   }
   let signature: openpgp.Signature
   try {
     signature = await openpgp.readSignature({ armoredSignature })
   } catch {
-    return { ok: false, why: 'the signature cannot be read (it should be the output of gpg --detach-sign --armor)' }
+    return { ok: false, why: t('keys.file_sig_unreadable') }
   }
   const created = signature.packets[0]?.created ?? null
   try {
     const { signatures } = await openpgp.verify({ message: await openpgp.createMessage({ binary: bytes }), signature, verificationKeys: key.key, expectSigned: true, date: created ?? new Date() })
     await signatures[0]!.verified
   } catch {
-    return { ok: false, why: `it is not a good signature by the cell key ${groupedFingerprint(key.fingerprint)} over these bytes` }
+    return { ok: false, why: t('keys.file_sig_bad', { fingerprint: groupedFingerprint(key.fingerprint) }) }
   }
   return { ok: true, fingerprint: key.fingerprint }
 }

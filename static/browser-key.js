@@ -80,23 +80,29 @@ function el(tag, props = {}, ...children) {
 }
 const button = (className, text) => el('button', { type: 'button', className }, text)
 
+// What the panel says comes from the page (data-msg-NAME on the note, in the reader's language);
+// the English here only stands in for a page that does not carry it.
+let said = {}
+const msg = (name, fallback, error) => (said[name] ?? fallback).replace('{error}', error ?? '')
+
 function buildPanel(note) {
+  said = { ...note.dataset }
   const root = el('section', { id: 'browser-key' },
-    el('h2', {}, 'Browser key'),
-    el('p', {}, 'A key made and kept in this browser (its storage for this site). Your posts are signed here before they are sent; the private key never leaves the browser. Export it to keep it; forget it with one button.'),
+    el('h2', {}, msg('msgHeading', 'Browser key')),
+    el('p', {}, msg('msgIntro', 'A key made and kept in this browser (its storage for this site). Your posts are signed here before they are sent; the private key never leaves the browser. Export it to keep it; forget it with one button.')),
     el('p', { className: 'bk-status' }),
     el('div', { className: 'bk-none' },
-      button('bk-create', 'Create a browser key'), ' ',
+      button('bk-create', msg('msgCreate', 'Create a browser key')), ' ',
       el('details', {},
-        el('summary', {}, 'Import a private key'),
-        el('label', { htmlFor: 'bk-import' }, 'Armored private key (unprotected)'),
+        el('summary', {}, msg('msgImportSummary', 'Import a private key')),
+        el('label', { htmlFor: 'bk-import' }, msg('msgImportLabel', 'Armored private key (unprotected)')),
         el('textarea', { id: 'bk-import', rows: 6 }),
-        button('bk-import', 'Import'))),
+        button('bk-import', msg('msgImport', 'Import')))),
     el('div', { className: 'bk-some', hidden: true },
-      el('p', {}, 'Key: ', el('code', { className: 'bk-fpr' })),
-      button('bk-login', 'Log in with the browser key'), ' ',
-      button('bk-export', 'Export the private key'), ' ',
-      button('bk-forget', 'Forget the key in this browser')))
+      el('p', {}, msg('msgKey', 'Key:'), ' ', el('code', { className: 'bk-fpr' })),
+      button('bk-login', msg('msgLogin', 'Log in with the browser key')), ' ',
+      button('bk-export', msg('msgExport', 'Export the private key')), ' ',
+      button('bk-forget', msg('msgForget', 'Forget the key in this browser'))))
   root.querySelector('.bk-status').setAttribute('role', 'status')
   root.dataset.csrf = note.dataset.csrf ?? ''
   if (note.dataset.next) root.dataset.next = note.dataset.next
@@ -116,11 +122,11 @@ async function initPanel(root) {
   }
 
   $('.bk-create')?.addEventListener('click', async () => {
-    status('Making a key…')
+    status(msg('msgMaking', 'Making a key…'))
     const { generateKey } = await openpgp()
     const { privateKey } = await generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'cellboard browser key' }], date: coarseDate(), format: 'armored' })
     localStorage.setItem(STORE, privateKey)
-    status('A new key is kept in this browser.')
+    status(msg('msgNewKept', 'A new key is kept in this browser.'))
     await refresh()
   })
 
@@ -128,13 +134,13 @@ async function initPanel(root) {
     const { readPrivateKey } = await openpgp()
     try {
       const key = await readPrivateKey({ armoredKey: $('#bk-import').value })
-      if (!key.isDecrypted()) throw new Error('the key is protected by a passphrase; export it without one')
+      if (!key.isDecrypted()) throw new Error(msg('msgPassphrase', 'the key is protected by a passphrase; export it without one'))
       localStorage.setItem(STORE, key.armor())
       $('#bk-import').value = ''
-      status('The key is kept in this browser.')
+      status(msg('msgKept', 'The key is kept in this browser.'))
       await refresh()
     } catch (err) {
-      status(`That key could not be imported: ${err.message}`)
+      status(msg('msgImportFailed', 'That key could not be imported: {error}', err.message))
     }
   })
 
@@ -149,14 +155,14 @@ async function initPanel(root) {
 
   $('.bk-forget')?.addEventListener('click', async () => {
     localStorage.removeItem(STORE)
-    status('The key is forgotten in this browser.')
+    status(msg('msgForgotten', 'The key is forgotten in this browser.'))
     await refresh()
     // A session logged in with the forgotten key can no longer sign: end it too.
     document.querySelector('form[action="/identity/burn"]')?.requestSubmit()
   })
 
   $('.bk-login')?.addEventListener('click', async () => {
-    status('Signing the login challenge…')
+    status(msg('msgSigning', 'Signing the login challenge…'))
     const key = await readStoredKey()
     const { sign, createCleartextMessage } = await openpgp()
     const challenge = await (await fetch('/identity/challenge', { credentials: 'same-origin' })).text()
@@ -166,7 +172,7 @@ async function initPanel(root) {
     // (a key already published here skips it, but the browser cannot know that).
     const loginForm = document.querySelector('form[action="/identity/login"]')
     if (loginForm?.querySelector('.cost')) {
-      status('Finishing the check this browser does…')
+      status(msg('msgFinishing', 'Finishing the check this browser does…'))
       try {
         await paid(loginForm)
       } catch (err) {

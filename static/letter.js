@@ -14,17 +14,21 @@ let pending = null
 
 const DAY_MS = 86_400_000
 
+// What is said comes from the form (data-msg-NAME, in the reader's language, views/pages/letters.ts);
+// the English here only stands in for a page without it.
+const msg = (form, name, fallback, error) => (form.dataset[name] ?? fallback).replace('{error}', error ?? '')
+
 async function encryptLetter(form) {
   const field = form.elements.text
   const text = field.value
   if (text.trim() === '') return // the server says it is empty
   const padded = padLetter(text)
-  if (!padded) throw new Error('The letter is longer than 64 KiB, or holds a NUL character. Shorten it, then send it again.')
+  if (!padded) throw new Error(msg(form, 'msgTooLong', 'The letter is longer than 64 KiB, or holds a NUL character. Shorten it, then send it again.'))
   const status = form.querySelector('.letter-status')
-  if (status) status.textContent = 'Encrypting in your browser…'
+  if (status) status.textContent = msg(form, 'msgEncrypting', 'Encrypting in your browser…')
   const { readKey, createMessage, encrypt, enums } = await openpgp()
   const res = await fetch(form.dataset.key, { credentials: 'same-origin' })
-  if (!res.ok) throw new Error('The cell’s key could not be fetched; nothing was sent.')
+  if (!res.ok) throw new Error(msg(form, 'msgNoKey', 'The cell’s key could not be fetched; nothing was sent.'))
   const encryptionKeys = await readKey({ armoredKey: await res.text() })
   // The literal packet's date says the day only, as the server's does; never compressed (that would undo the padding).
   const message = await createMessage({ binary: padded, format: 'binary', date: new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS) })
@@ -32,14 +36,14 @@ async function encryptLetter(form) {
   padded.fill(0)
   pending = text
   field.value = ''
-  if (status) status.textContent = 'Encrypted: sending only the ciphertext.'
+  if (status) status.textContent = msg(form, 'msgEncrypted', 'Encrypted: sending only the ciphertext.')
 }
 
 beforeSubmit({
   applies: (form) => form.matches('[data-encrypt-letter]') && form.elements.text.value.trim() !== '',
   run: (form) =>
     encryptLetter(form).catch((err) => {
-      throw new Error(`The letter could not be encrypted in your browser, so nothing was sent: ${err?.message ?? err}`)
+      throw new Error(msg(form, 'msgFailed', 'The letter could not be encrypted in your browser, so nothing was sent: {error}', String(err?.message ?? err)))
     }),
 })
 

@@ -37,7 +37,7 @@ function solveInTurn(token, urgent) {
 
 async function solve(token) {
   // WebCrypto exists only in a secure context: HTTPS, an onion address in Tor Browser, or localhost.
-  if (!globalThis.crypto?.subtle) throw new Error('this page is not a secure context')
+  if (!globalThis.crypto?.subtle) throw Object.assign(new Error('this page is not a secure context'), { said: 'msgInsecure' })
   const challenge = JSON.parse(atob(token.replace(/-/g, '+').replace(/_/g, '/')))
   const { solveChallengeWorkers, solveChallenge } = await import('/static/altcha/pow.js')
   let solution
@@ -52,7 +52,7 @@ async function solve(token) {
     const { deriveKey } = await import('/static/altcha/algorithms/web/pbkdf2.js')
     solution = await solveChallenge({ challenge, deriveKey })
   }
-  if (!solution) throw new Error('it took too long')
+  if (!solution) throw Object.assign(new Error('it took too long'), { said: 'msgSlow' })
   return `${solution.counter}:${solution.derivedKey}`
 }
 
@@ -66,6 +66,9 @@ const costIn = (root) => {
 const say = (cost, text) => {
   if (cost.status) cost.status.textContent = text
 }
+// What the status line says comes from the page (data-msg-NAME on the cost, in the reader's
+// language, views/partials/cost.ts); the English here only stands in for a page without it.
+const msg = (cost, name, fallback, error) => (cost.box.dataset[name] ?? fallback).replace('{error}', error ?? '')
 
 // When the proof of work cannot run here, the picture and question meant for browsers without
 // JavaScript are shown instead (the server takes either). They are the server's own markup, kept as
@@ -83,12 +86,13 @@ function pay(cost, urgent) {
   return solveInTurn(cost.challenge.value, urgent).then(
     (value) => {
       cost.solution.value = value
-      say(cost, 'Checked: ready to send.')
+      say(cost, msg(cost, 'msgChecked', 'Checked: ready to send.'))
     },
     (err) => {
       if (!cost.box.dataset.puzzle) showPuzzle(cost)
-      say(cost, `Your browser could not do the check by itself (${err?.message ?? err}). Type the letters in the picture, or answer the question, instead.`)
-      throw new Error('The check did not run in this browser: type the letters in the picture, or answer the question, then send the form again.')
+      const why = err?.said ? msg(cost, err.said, err.message) : String(err?.message ?? err)
+      say(cost, msg(cost, 'msgFailedStatus', 'Your browser could not do the check by itself ({error}). Type the letters in the picture, or answer the question, instead.', why))
+      throw new Error(msg(cost, 'msgFailed', 'The check did not run in this browser: type the letters in the picture, or answer the question, then send the form again.'))
     },
   )
 }
@@ -97,7 +101,7 @@ function pay(cost, urgent) {
 export function paid(root) {
   const cost = costIn(root)
   if (!cost || cost.solution.value) return Promise.resolve()
-  say(cost, 'Sending as soon as the check is done…')
+  say(cost, msg(cost, 'msgSending', 'Sending as soon as the check is done…'))
   return pay(cost, true)
 }
 
@@ -108,7 +112,7 @@ function startAll() {
     const cost = costIn(box)
     if (!cost || cost.solution.value || box.dataset.started) continue
     box.dataset.started = '1'
-    say(cost, 'Your browser is doing a short check (a second or two, nothing to do)…')
+    say(cost, msg(cost, 'msgWorking', 'Your browser is doing a short check (a second or two, nothing to do)…'))
     pay(cost, false).catch(() => {}) // the status line says what to do
   }
 }

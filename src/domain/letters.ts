@@ -1,5 +1,6 @@
 import { bucketFor, LETTER_BUCKETS, LETTER_MAX_BYTES, letterText, padLetter, unpadLetter } from '../../static/letter-padding.js'
 import { DomainError } from './errors.ts'
+import { t } from '../i18n/index.ts'
 
 // Letters to a cell (issue 12). The padding is one format for the browser and the server
 // (static/letter-padding.js, which says it); the rules about what a letter may be are here.
@@ -36,10 +37,10 @@ const field = (message: string, name = 'text') => new DomainError(422, message, 
 /** The padded bytes of a letter written in the form (JavaScript off); refused when empty, too large or holding a NUL. */
 export function paddedLetter(raw: string): Uint8Array {
   const text = letterText(raw)
-  if (text.trim() === '') throw field('The letter is empty. Write something, then send it.')
-  if (text.includes('\u0000')) throw field('The letter holds a NUL character, which a letter cannot hold. Remove it and send again.')
+  if (text.trim() === '') throw field(t('letters.empty'))
+  if (text.includes('\u0000')) throw field(t('letters.nul'))
   const padded = padLetter(text)
-  if (!padded) throw new DomainError(413, `The letter is longer than ${LETTER_MAX_BYTES / 1024} KiB (as UTF-8). Shorten it, or send it as several letters.`, { text: `At most ${LETTER_MAX_BYTES / 1024} KiB.` })
+  if (!padded) throw new DomainError(413, t('letters.too_long', { kib: LETTER_MAX_BYTES / 1024 }), { text: t('letters.at_most', { kib: LETTER_MAX_BYTES / 1024 }) })
   return padded
 }
 

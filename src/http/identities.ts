@@ -10,6 +10,7 @@ import type { AppEnv } from './env.ts'
 import { dropCookie, writeCookie } from './cookies.ts'
 import { renewFormCookie } from './middleware/form-token.ts'
 import { localPath, orFormAgain, sendPage, viewerOf, whoOf, type C, type Status } from './render.ts'
+import { t } from '../i18n/index.ts'
 
 const KEY_HEADERS = { 'Content-Type': 'application/pgp-keys; charset=utf-8', 'Cache-Control': 'no-store' }
 
@@ -38,7 +39,7 @@ export function identityRoutes(deps: Deps) {
       login: forms.login ?? emptyForm(),
       revoke: forms.revoke ?? emptyForm(),
     })
-    return sendPage(c, deps, status, 'Your identity', main)
+    return sendPage(c, deps, status, t('identity.page_title'), main)
   }
 
   /**
@@ -100,11 +101,11 @@ export function identityRoutes(deps: Deps) {
     })
     .get('/identity/private-key.asc', (c) => {
       c.header('Allow', 'POST')
-      throw new DomainError(405, 'The private key is handed out once, by the button on your identity page, so that a prefetch or a link preview cannot use up its one download. Nothing was used up.')
+      throw new DomainError(405, t('identity.private_by_button'))
     })
     .get('/identity/public-key.asc', (c) => {
       const session = c.get('session')
-      if (!session) throw new DomainError(404, 'There is no identity in this session.')
+      if (!session) throw new DomainError(404, t('identity.no_identity'))
       return c.body(session.armoredPublic, 200, { ...KEY_HEADERS, 'Content-Disposition': 'attachment; filename="cellboard-public-key.asc"' })
     })
     // The viewer's own posts, marked by a stylesheet of this session alone, so the cached thread
@@ -119,7 +120,9 @@ export function identityRoutes(deps: Deps) {
       // came from (Sec-Fetch-Site) and names another site gets nothing either way.
       const site = c.req.header('sec-fetch-site')
       const fingerprint = site === undefined || site === 'same-origin' || site === 'none' ? c.get('session')?.fingerprint : undefined
-      const css = fingerprint && /^[0-9a-f]+$/.test(fingerprint) ? `[data-key="${fingerprint}"] .mine::after { content: " (you)"; }\n[data-key="${fingerprint}"] { border-left: 3px solid var(--line); padding-left: .5rem; }\n` : ''
+      // The mark is a CSS string: only what a catalog message could hold that ends one is escaped.
+      const you = ` ${t('identity.you_mark')}`.replace(/[\\"\n]/g, (ch) => `\\${ch === '\n' ? 'a ' : ch}`)
+      const css = fingerprint && /^[0-9a-f]+$/.test(fingerprint) ? `[data-key="${fingerprint}"] .mine::after { content: "${you}"; }\n[data-key="${fingerprint}"] { border-left: 3px solid var(--line); padding-left: .5rem; }\n` : ''
       return c.body(css, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'no-store', Vary: 'Cookie' })
     })
     .post('/identity/burn', async (c) => {

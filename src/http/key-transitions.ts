@@ -5,6 +5,7 @@ import { readKeyTransitionFile, readKeyTransitions } from '../services/key-trans
 import { keyTransitionsMain } from '../../views/pages/key-transitions.ts'
 import type { AppEnv } from './env.ts'
 import { parseId, sendPage } from './render.ts'
+import { t } from '../i18n/index.ts'
 
 // A cell's earlier keys and the statements that named their successors (src/services/key-transitions.ts).
 // Mounted before the boards: "key-transitions" is no board's name.
@@ -13,13 +14,13 @@ const TRANSITION = '/c/:cell/key-transitions/:n{[0-9]+}'
 export function keyTransitionRoutes(deps: Deps) {
   const numberOf = (v: string | undefined) => {
     const n = parseId(v)
-    if (n === null) throw notFound('That key transition')
+    if (n === null) throw notFound(t('keys.transition_not_found'))
     return n
   }
   return new Hono<AppEnv>()
     .get('/c/:cell/key-transitions', async (c) => {
       const data = await readKeyTransitions(deps, c.req.param('cell'))
-      return sendPage(c, deps, 200, `Key transitions of ${data.cell.name}`, keyTransitionsMain(data))
+      return sendPage(c, deps, 200, t('keys.transitions_title', { cell: data.cell.name }), keyTransitionsMain(data))
     })
     .get(`${TRANSITION}/key.asc`, async (c) => {
       const n = numberOf(c.req.param('n'))

@@ -6,6 +6,7 @@ import { emptyForm, type FormState, refusedForm } from '../../views/partials/for
 import { inboxMain, letterFormMain, letterSentMain } from '../../views/pages/letters.ts'
 import type { AppEnv } from './env.ts'
 import { orFormAgain, sendPage, viewerOf, type C, type Status } from './render.ts'
+import { t } from '../i18n/index.ts'
 
 // Letters to a cell (src/services/letters.ts). Mounted before the boards: "letters" and
 // "key.asc" are no board's names.
@@ -14,12 +15,12 @@ export function letterRoutes(deps: Deps) {
     const data = await letterFormOf(deps, c.req.param('cell')!)
     // A refused letter comes back with a fresh cost (each showing of the form gets its own).
     const cost = data.fingerprint ? await issueCost(deps, 'letter') : null
-    return sendPage(c, deps, status, `Write to ${data.cell.name}`, letterFormMain({ ...data, viewer: viewerOf(c, deps), cost, form }))
+    return sendPage(c, deps, status, t('letters.write_title', { cell: data.cell.name }), letterFormMain({ ...data, viewer: viewerOf(c, deps), cost, form }))
   }
 
   async function renderInbox(c: C, status: Status, form: FormState, handled: number | null = null) {
     const data = await readInbox(deps, c.req.param('cell')!, c.get('session'))
-    return sendPage(c, deps, status, `Letters to ${data.cell.name}`, inboxMain({ ...data, viewer: viewerOf(c, deps), form, handled }))
+    return sendPage(c, deps, status, t('letters.inbox_title', { cell: data.cell.name }), inboxMain({ ...data, viewer: viewerOf(c, deps), form, handled }))
   }
 
   return new Hono<AppEnv>()
@@ -37,7 +38,7 @@ export function letterRoutes(deps: Deps) {
         async () => {
           const { reference } = await sendLetter(deps, input)
           const data = await letterFormOf(deps, input.cell)
-          return sendPage(c, deps, 200, 'Letter sent', letterSentMain({ cell: data.cell, reference }))
+          return sendPage(c, deps, 200, t('letters.sent_page_title'), letterSentMain({ cell: data.cell, reference }))
         },
         // The text comes back to the writer's own browser only (JavaScript off); nothing of it was kept.
         (e, status) => renderLetterForm(c, status, refusedForm({ text: input.text }, e)),

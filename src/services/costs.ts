@@ -1,10 +1,11 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto'
 import { createChallenge, verifySolution, type Challenge } from 'altcha-lib'
 import { deriveKey } from 'altcha-lib/algorithms/pbkdf2'
-import { busyPicture, drawPicture } from '../captcha.ts'
+import { busyPicture, canDraw, drawPicture } from '../captcha.ts'
 import { COST_PURPOSES, COST_TTL_MS, makePuzzle, PICTURE_LENGTH, readAnswer, readPicture, type CostPurpose, type IssuedCost, type Puzzle } from '../domain/costs.ts'
 import { DomainError } from '../domain/errors.ts'
 import type { Deps } from './deps.ts'
+import { t, tIn } from '../i18n/index.ts'
 
 // A cost for a new identity (and a held key's first login; later for posting in flood mode and
 // for letters), so that one client cannot take thousands. Where nothing tells people apart, work
@@ -111,18 +112,8 @@ export function issuePuzzle(deps: Deps, purpose: CostPurpose, expiresAt: number)
 
 type Refusal = 'unpaid' | 'wrong' | 'invalid' | 'expired' | 'used' | 'wrong-purpose' | 'gone' | 'busy'
 
-const REFUSED: Record<Refusal, string> = {
-  unpaid: 'This form asks for a small check first, so that no one can send it by the thousand. With JavaScript on, your browser does it by itself in a second or two; without it, type the letters in the picture or answer the question. Nothing was saved.',
-  wrong: 'That answer did not match. Each picture and question can be tried once: here is a new one. Nothing was saved.',
-  invalid: 'The check your browser worked out was not accepted. It is working on a new one: send the form again in a moment. Nothing was saved.',
-  expired: 'That check is more than 10 minutes old. Here is a new one. Nothing was saved.',
-  used: 'That check was already used: each one pays for one form. Here is a new one. Nothing was saved.',
-  'wrong-purpose': 'That check was made for another form. Here is the one for this form. Nothing was saved.',
-  gone: 'That picture and question are no longer good (they were tried already, are more than 10 minutes old, or the server restarted). Here is a new one. Nothing was saved.',
-  busy: 'Too many checks are being made at the moment. Nothing was saved: send the form again in a minute.',
-}
-
-const refuse = (why: Refusal) => new DomainError(why === 'busy' ? 429 : 422, REFUSED[why], { cost: why === 'busy' ? 'Send the form again in a minute.' : 'Do the new check below, then send the form again.' })
+const refuse = (why: Refusal) =>
+  new DomainError(why === 'busy' ? 429 : 422, t(`costs.refused_${why.replace('-', '_')}`), { cost: why === 'busy' ? t('costs.field_busy') : t('costs.field_new_check') })
 
 /**
  * Pay the cost of `purpose` with what the form carries: a solved proof of work (cost_pow,
@@ -203,6 +194,11 @@ async function payWithPuzzle(deps: Deps, purpose: CostPurpose, id: string, pictu
 export async function drawCostPicture(deps: Deps, id: string): Promise<{ png: Uint8Array; busy: boolean } | null> {
   const p = openPuzzle(deps, id)
   if (!p || deps.now() > p.expiresAt || (await deps.costs.isSpent('puzzle', p.nonce))) return null
-  if (!(await deps.drawBudget.take())) return { png: await busyPicture(), busy: true }
+  if (!(await deps.drawBudget.take())) {
+    // In the reader's language when the picture's font has its letters (not Arabic's): else in English.
+    const said = [t('costs.busy_picture_1'), t('costs.busy_picture_2')] as const
+    const [first, second] = canDraw(said.join(' ')) ? said : ([tIn('en', 'costs.busy_picture_1'), tIn('en', 'costs.busy_picture_2')] as const)
+    return { png: await busyPicture(first, second), busy: true }
+  }
   return { png: await drawPicture(p.picture), busy: false }
 }

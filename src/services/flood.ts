@@ -12,6 +12,8 @@ import { issueCost, payCost } from './costs.ts'
 import type { Deps } from './deps.ts'
 import { cacheTag } from './page-cache.ts'
 import { findBoardOrThrow, findCellOrThrow } from './reading.ts'
+import { t, tIn } from '../i18n/index.ts'
+import { langOfCell } from './letters.ts'
 
 // Flood mode (domain/flood.ts): every published post on a board is counted, per board and never
 // per key, in the ephemeral store; a minute past config.flood.postsPerMinute holds the board in
@@ -53,7 +55,6 @@ export async function floodFor(deps: Deps, at: { cell: FloodCell; board: FloodBo
   return { inFlood: true, asks: deps.config.abuseCosts, exempt, cost }
 }
 
-const UNPAID = 'This board is getting many posts just now, so each post asks for a small check first. With JavaScript on, your browser does it by itself in a second or two; without it, type the letters in the picture or answer the question. Nothing was posted.'
 
 /**
  * Before a post is written: on a board in flood, its cost is paid with what the form carries
@@ -62,7 +63,7 @@ const UNPAID = 'This board is getting many posts just now, so each post asks for
  */
 export async function payForPost(deps: Deps, at: { cell: FloodCell; board: FloodBoard }, session: Session, form: Record<string, string | undefined>): Promise<void> {
   if (!deps.config.abuseCosts || !(await isInFlood(deps, at.board)) || (await isExempt(deps, at.cell, session))) return
-  if (!form.cost_solution?.trim() && !form.cost_puzzle) throw new DomainError(422, UNPAID, { cost: 'Do the check below, then send the form again.' })
+  if (!form.cost_solution?.trim() && !form.cost_puzzle) throw new DomainError(422, t('costs.flood_unpaid'), { cost: t('costs.field_check') })
   await payCost(deps, 'post', form)
 }
 
@@ -81,21 +82,16 @@ export async function countPost(deps: Deps, boardId: number): Promise<void> {
   }
 }
 
-const SAID: Record<FloodSetting, string> = {
-  auto: 'auto (in flood while its posts per minute pass the threshold)',
-  on: 'on (every post there asks for a check)',
-  off: 'off (never in flood)',
-}
 
 /** The operator sets a board's flood mode (CLI); logged in the cell's decision log, and its pages dropped. */
 export async function setBoardFloodMode(deps: Deps, input: { cell: string; board: string; setting: string }): Promise<FloodSetting> {
   const setting = input.setting
-  if (!isFloodSetting(setting)) throw new DomainError(422, 'Flood mode is "auto", "on" or "off".')
+  if (!isFloodSetting(setting)) throw new DomainError(422, t('costs.flood_setting'))
   const { cell, board } = await findBoardOrThrow(deps, input.cell, input.board)
   const at = coarseTime(deps.now(), deps.config.timeGranularityMs)
   await deps.db.transaction().execute(async (tx) => {
     await setBoardFlood(tx, board.id, setting)
-    await recordOperatorAction(tx, cell.id, `set flood mode on the board "${board.slug}" to ${SAID[setting]}`, at)
+    await recordOperatorAction(tx, cell.id, tIn(langOfCell(cell), `costs.op_flood_${setting}`, { board: board.slug }), at)
   })
   // Its pages (and the board as cached for access checks) say whether it is in flood.
   await deps.cache.invalidate(cacheTag.board(board.id))
@@ -108,7 +104,7 @@ export async function setRosterFloodExemption(deps: Deps, input: { cell: string;
   const at = coarseTime(deps.now(), deps.config.timeGranularityMs)
   await deps.db.transaction().execute(async (tx) => {
     await setFloodExemptRoster(tx, cell.id, input.exempt)
-    await recordOperatorAction(tx, cell.id, input.exempt ? 'let keys on the roster post without a check while a board is in flood' : 'asked keys on the roster for the same check as everyone while a board is in flood', at)
+    await recordOperatorAction(tx, cell.id, tIn(langOfCell(cell), input.exempt ? 'costs.op_exempt' : 'costs.op_not_exempt'), at)
   })
   // Every board of the cell is cached with the cell's row (and its forms show a check or not).
   const boards = await listBoards(deps.db, cell.id)

@@ -9,6 +9,7 @@ import { applyRevocation, assertKeyValid, forgetSigningKey, generateDisposableKe
 import { payCost } from './costs.ts'
 import type { Deps } from './deps.ts'
 import type { Who } from './who.ts'
+import { t } from '../i18n/index.ts'
 
 /** Make a key pair on the server and keep it only in a new ephemeral session. */
 export async function takeDisposableIdentity(deps: Deps): Promise<Session> {
@@ -26,7 +27,7 @@ async function startSession(deps: Deps, data: NewSession): Promise<Session> {
     return await deps.sessions.create(data)
   } catch (e) {
     if (!(e instanceof SessionsFull)) throw e
-    throw new DomainError(503, 'This board holds as many identities as it can right now, so no new one can be taken. Identities already taken go on working. Try again later.')
+    throw new DomainError(503, t('identity.sessions_full'))
   }
 }
 
@@ -34,17 +35,17 @@ async function startSession(deps: Deps, data: NewSession): Promise<Session> {
 export async function takePrivateKeyOnce(deps: Deps, who: Who): Promise<string> {
   const session = who.session
   // Shown for a key burned since: never hand out the key this browser holds now instead.
-  const changed = session && identityChanged(who.formKey, session.fingerprint, 'The private key of the identity this browser holds now was not handed out: download it from the identity page if you mean to.')
+  const changed = session && identityChanged(who.formKey, session.fingerprint, t('identity.private_changed'))
   if (changed) throw changed
-  if (!session || session.kind !== 'disposable' || !session.armoredPrivate) throw new DomainError(404, 'There is no disposable identity in this session, so there is no private key to download.')
-  if (session.privateKeyDownloaded) throw new DomainError(410, 'Your private key was offered once and has already been downloaded. It is not offered again.')
+  if (!session || session.kind !== 'disposable' || !session.armoredPrivate) throw new DomainError(404, t('identity.no_disposable'))
+  if (session.privateKeyDownloaded) throw new DomainError(410, t('identity.private_taken'))
   await deps.sessions.markPrivateKeyDownloaded(session.id)
   return session.armoredPrivate
 }
 
 /** The person's "burn": their session ends, unless the form was shown for a key burned since. */
 export async function burnAsAsked(deps: Deps, who: Who): Promise<void> {
-  const changed = who.session && identityChanged(who.formKey, who.session.fingerprint, 'The identity this browser holds now was not burned: burn it from the identity page if you mean to.')
+  const changed = who.session && identityChanged(who.formKey, who.session.fingerprint, t('identity.burn_changed'))
   if (changed) throw changed
   await burnIdentity(deps, who.session)
 }
@@ -66,8 +67,8 @@ export async function assertKeyStillValid(deps: Deps, session: Session, what: 's
   if (await keyValidAt(session.armoredPublic, new Date(deps.now()))) return
   await burnIdentity(deps, session)
   throw new DomainError(403, what === 'sign'
-    ? 'Your key has expired since you logged in, so it can no longer sign here. Nothing was saved, and your session has ended: log in with a valid key.'
-    : 'Your key has expired since you logged in, so it no longer opens members’ boards. Your session has ended: log in with a valid key on the roster.')
+    ? t('identity.expired_sign')
+    : t('identity.expired_read'))
 }
 
 /**
@@ -84,11 +85,11 @@ export async function issueLoginChallenge(deps: Deps): Promise<string> {
 }
 
 const CONSUME_MESSAGE = {
-  unknown: 'That challenge was not issued here (or the server restarted since). Sign the new challenge below.',
-  used: 'That challenge was already used. Each challenge logs in once: sign the new one below.',
-  expired: 'That challenge is more than 10 minutes old. Sign the new one below.',
-  'wrong-purpose': 'That challenge was made for another purpose. Sign the login challenge below.',
-  busy: 'Too many logins are being checked at the moment. Your signed challenge was not used and stays good for 10 minutes from when it was shown: send it again in a minute.',
+  unknown: () => t('identity.challenge_unknown'),
+  used: () => t('identity.challenge_used'),
+  expired: () => t('identity.challenge_expired'),
+  'wrong-purpose': () => t('identity.challenge_wrong_purpose'),
+  busy: () => t('identity.challenge_busy'),
 } as const
 
 /**
@@ -106,22 +107,22 @@ const CONSUME_MESSAGE = {
 export async function logInWithSignedChallenge(deps: Deps, input: { publicKey: string; signed: string; via: Exclude<KeyKind, 'disposable'>; cost: Record<string, string | undefined> }): Promise<Session> {
   validateFields(
     {
-      public_key: () => { if (input.publicKey.trim() === '') throw new DomainError(422, '', { public_key: 'Paste your public key (gpg --armor --export KEYID).' }) },
-      signed: () => { if (input.signed.trim() === '') throw new DomainError(422, '', { signed: 'Paste the challenge, clearsigned (gpg --clearsign).' }) },
+      public_key: () => { if (input.publicKey.trim() === '') throw new DomainError(422, '', { public_key: t('identity.paste_public_key') }) },
+      signed: () => { if (input.signed.trim() === '') throw new DomainError(422, '', { signed: t('identity.paste_signed') }) },
     },
-    'To log in, paste your public key and the signed challenge.',
+    t('identity.login_missing'),
   )
   const now = new Date(deps.now())
   const key = await parsePublicKey(input.publicKey)
   const pasted = await readClearsigned(input.signed, now, MAX_SHORT_SIGNED_BYTES)
-  if (await isRevoked(deps.db, key.fingerprint)) throw new DomainError(403, 'That key was revoked here. It can no longer log in or sign.', { public_key: 'This key is revoked.' })
+  if (await isRevoked(deps.db, key.fingerprint)) throw new DomainError(403, t('identity.key_revoked_here'), { public_key: t('identity.key_revoked_field') })
   const challenge = parseChallenge(pasted.text)
-  if (challenge.site !== deps.config.siteId) throw new DomainError(422, `That challenge was made for another site (${challenge.site}), not this one.`, { signed: 'Sign the challenge shown on this page.' })
-  if (challenge.purpose !== 'login') throw new DomainError(422, CONSUME_MESSAGE['wrong-purpose'], { signed: 'Sign the login challenge.' })
+  if (challenge.site !== deps.config.siteId) throw new DomainError(422, t('identity.other_site', { site: challenge.site }), { signed: t('identity.sign_this_page') })
+  if (challenge.purpose !== 'login') throw new DomainError(422, CONSUME_MESSAGE['wrong-purpose'](), { signed: t('identity.sign_login') })
   // Paid before the challenge is used up: a refused payment leaves the signed challenge good.
   if (!(await findKey(deps.db, key.fingerprint))) await payCost(deps, 'login', input.cost)
   const consumed = await deps.challenges.consume(challenge.nonce, 'login')
-  if (consumed !== 'ok') throw new DomainError(consumed === 'busy' ? 429 : 422, CONSUME_MESSAGE[consumed], { signed: CONSUME_MESSAGE[consumed] })
+  if (consumed !== 'ok') throw new DomainError(consumed === 'busy' ? 429 : 422, CONSUME_MESSAGE[consumed](), { signed: CONSUME_MESSAGE[consumed]() })
   // Used up: from here on, whatever fails, this challenge cannot log in again.
   await assertKeyValid(key, now)
   await verifyPasted(pasted, key)
@@ -135,10 +136,10 @@ export async function logInWithSignedChallenge(deps: Deps, input: { publicKey: s
 export async function revokeKey(deps: Deps, input: { publicKey: string; certificate: string }): Promise<string> {
   validateFields(
     {
-      public_key: () => { if (input.publicKey.trim() === '') throw new DomainError(422, '', { public_key: 'Paste the public key to revoke.' }) },
-      certificate: () => { if (input.certificate.trim() === '') throw new DomainError(422, '', { certificate: 'Paste its revocation certificate.' }) },
+      public_key: () => { if (input.publicKey.trim() === '') throw new DomainError(422, '', { public_key: t('identity.revoke_paste_key') }) },
+      certificate: () => { if (input.certificate.trim() === '') throw new DomainError(422, '', { certificate: t('identity.revoke_paste_certificate') }) },
     },
-    'To revoke a key, paste the key and its revocation certificate.',
+    t('identity.revoke_missing'),
   )
   const { fingerprint, revokedArmored } = await applyRevocation(input.publicKey, input.certificate, new Date(deps.now()))
   await recordRevocation(deps.db, { fingerprint, revokedArmored, createdAt: coarseTime(deps.now(), deps.config.timeGranularityMs) })

@@ -9,8 +9,9 @@ import { groupedFingerprint } from '../domain/letters.ts'
 import { coarseTime } from '../domain/time.ts'
 import { verifyTransitionStatement } from '../pgp.ts'
 import type { Deps } from './deps.ts'
-import { readOfferedCellKey } from './letters.ts'
+import { langOfCell, readOfferedCellKey } from './letters.ts'
 import { findCellOrThrow } from './reading.ts'
+import { t, tIn } from '../i18n/index.ts'
 
 // Rotating a cell key (issue 12). When a key leaves the roster, whoever held it may still hold the
 // cell's private key: the cell page asks the operator to rotate until it is done. The operator
@@ -25,26 +26,26 @@ export type RotateInput = { cell: string; armoredKey: string; statement: string 
 export async function rotateCellKey(deps: Deps, input: RotateInput): Promise<{ fingerprint: string; number: number }> {
   const cell = await findCellOrThrow(deps, input.cell)
   if (!cell.key_fingerprint || !cell.key_armored) {
-    throw new DomainError(409, `The cell "${cell.slug}" has no key yet, so there is no key to rotate and none that could sign a statement. Set its first key with: npm run cellboard -- cell key set ${cell.slug} FILE`)
+    throw new DomainError(409, t('keys.no_key_yet', { cell: cell.slug }))
   }
   const current = { fingerprint: cell.key_fingerprint, armored: cell.key_armored }
   const next = await readOfferedCellKey(deps, input.armoredKey)
-  if (next.fingerprint === current.fingerprint) throw new DomainError(409, `That is the cell’s current key (${groupedFingerprint(current.fingerprint)}); a rotation needs a new key.`)
+  if (next.fingerprint === current.fingerprint) throw new DomainError(409, t('keys.same_key', { fingerprint: groupedFingerprint(current.fingerprint) }))
   const statement = await verifyTransitionStatement(input.statement, current, next, new Date(deps.now()))
   if (!namesFingerprint(statement.text, next.fingerprint)) {
-    throw new DomainError(422, `The statement does not name the new key’s fingerprint, ${groupedFingerprint(next.fingerprint)}. It must name it in full (all 40 hex digits; a key ID is not enough), so that nobody can take it as vouching for another key.`)
+    throw new DomainError(422, t('keys.not_named', { fingerprint: groupedFingerprint(next.fingerprint) }))
   }
   const at = coarseTime(deps.now(), deps.config.timeGranularityMs)
   const number = await deps.db.transaction().execute(async (tx) => {
     await lockCell(tx, cell.id)
     // Checked against the key when the cell was read; another rotation may have committed since.
     if ((await findCell(tx, cell.slug))?.key_fingerprint !== current.fingerprint) {
-      throw new DomainError(409, 'The cell key changed while this rotation was checked. Nothing was stored: look at the cell’s key and run the rotation again.')
+      throw new DomainError(409, t('keys.key_changed'))
     }
     const n = await insertKeyTransition(tx, { cellId: cell.id, oldFingerprint: current.fingerprint, newFingerprint: next.fingerprint, oldArmored: current.armored, statement: statement.armored, createdAt: at })
     await putCellKey(tx, cell.id, { fingerprint: next.fingerprint, armored: next.armored })
     await clearKeyRotationDue(tx, cell.id)
-    await recordOperatorAction(tx, cell.id, `rotated the cell key from ${current.fingerprint} to ${next.fingerprint}, with a statement signed by the old key (key transition ${n})`, at)
+    await recordOperatorAction(tx, cell.id, tIn(langOfCell(cell), 'keys.op_rotated', { old: current.fingerprint, new: next.fingerprint, number: n }), at)
     return n
   })
   deps.cache.clear()
@@ -71,7 +72,7 @@ export async function readKeyTransitions(deps: Deps, slug: string) {
 /** A transition's old key, or its statement, for gpg --import and gpg --verify. */
 export async function readKeyTransitionFile(deps: Deps, slug: string, number: number, file: 'key' | 'statement'): Promise<string> {
   const cell = await findCellOrThrow(deps, slug)
-  const t = await findKeyTransition(deps.db, cell.id, number)
-  if (!t) throw notFound('That key transition')
-  return file === 'key' ? t.old_armored : t.statement
+  const found = await findKeyTransition(deps.db, cell.id, number)
+  if (!found) throw notFound(t('keys.transition_not_found'))
+  return file === 'key' ? found.old_armored : found.statement
 }

@@ -3,7 +3,7 @@ import { clearKeyRotationDue, putCellKey, putLetterRetention } from '../db/cells
 import { recordOperatorAction } from '../db/decision-log.ts'
 import { countLetters, deleteLetters, insertLetter, listLetters } from '../db/letters.ts'
 import type { Cell } from '../db/schema.ts'
-import { DomainError, notFound } from '../domain/errors.ts'
+import { DomainError } from '../domain/errors.ts'
 import { MAX_ARMORED_LETTER_BYTES, paddedLetter, readReference, referenceFrom } from '../domain/letters.ts'
 import { coarseTime } from '../domain/time.ts'
 import type { Session } from '../ephemeral/sessions.ts'
@@ -12,7 +12,8 @@ import { payCost } from './costs.ts'
 import type { Deps } from './deps.ts'
 import { finishRemoval, type PurgeReport } from './forget.ts'
 import { may } from './access.ts'
-import { findCellOrThrow } from './reading.ts'
+import { findBoardOrThrow, findCellOrThrow } from './reading.ts'
+import { DEFAULT_LANG, isLang, t, tIn, type Lang } from '../i18n/index.ts'
 
 // Letters to a cell (issue 12). Anyone may write one, at the cost of taking an identity; it is
 // stored only as ciphertext to the cell key, whose private key is never here. Those who read the
@@ -23,9 +24,12 @@ import { findCellOrThrow } from './reading.ts'
  * A cell key as the operator offers it (to set, or to rotate to): never a private key, which is
  * refused before anything is parsed, so it is not even briefly read here; then the cell key policy.
  */
+/** The language of text stored for a cell (its decision log): the cell's own. */
+export const langOfCell = (cell: { lang: string }): Lang => (isLang(cell.lang) ? cell.lang : DEFAULT_LANG)
+
 export async function readOfferedCellKey(deps: Deps, armored: string): Promise<CellKey> {
   if (/-----BEGIN PGP PRIVATE KEY BLOCK-----/.test(armored)) {
-    throw new DomainError(422, 'That is a private key. A cell’s private key must never be on the server: give the public key only (gpg --armor --export FINGERPRINT).')
+    throw new DomainError(422, t('letters.private_key_given'))
   }
   return readCellKey(armored, new Date(deps.now()))
 }
@@ -41,7 +45,7 @@ export async function setCellKey(deps: Deps, input: { cell: string; armoredKey: 
   await deps.db.transaction().execute(async (tx) => {
     await putCellKey(tx, cell.id, { fingerprint: key.fingerprint, armored: key.armored })
     if (key.fingerprint !== cell.key_fingerprint) await clearKeyRotationDue(tx, cell.id)
-    await recordOperatorAction(tx, cell.id, `set the cell key ${key.fingerprint}`, at)
+    await recordOperatorAction(tx, cell.id, tIn(langOfCell(cell), 'keys.op_set_key', { fingerprint: key.fingerprint }), at)
   })
   deps.cache.clear()
   return { fingerprint: key.fingerprint }
@@ -50,14 +54,14 @@ export async function setCellKey(deps: Deps, input: { cell: string; armoredKey: 
 /** The operator's "letters retention": days a letter not marked handled is kept. */
 export async function setLetterRetention(deps: Deps, input: { cell: string; days: number }): Promise<void> {
   const cell = await findCellOrThrow(deps, input.cell)
-  if (!(Number.isInteger(input.days) && input.days >= 1 && input.days <= 36500)) throw new DomainError(422, 'The retention is a whole number of days, 1–36500.')
+  if (!(Number.isInteger(input.days) && input.days >= 1 && input.days <= 36500)) throw new DomainError(422, t('letters.retention_range'))
   await putLetterRetention(deps.db, cell.id, input.days)
 }
 
 /** A cell's public key, for /c/CELL/key.asc; 404 for a cell that has none. */
 export async function readCellKeyOf(deps: Deps, slug: string): Promise<{ fingerprint: string; armored: string }> {
   const cell = await findCellOrThrow(deps, slug)
-  if (!cell.key_armored || !cell.key_fingerprint) throw new DomainError(404, 'This cell has no key: it does not take letters.')
+  if (!cell.key_armored || !cell.key_fingerprint) throw new DomainError(404, t('letters.no_key'))
   return { fingerprint: cell.key_fingerprint, armored: cell.key_armored }
 }
 
@@ -77,15 +81,15 @@ export type LetterInput = { cell: string; text: string; ciphertext: string; cost
  */
 export async function sendLetter(deps: Deps, input: LetterInput): Promise<{ reference: string }> {
   const cell = await findCellOrThrow(deps, input.cell)
-  if (!cell.key_armored) throw new DomainError(409, 'This cell does not take letters: it has no key to encrypt them to. Nothing was kept.')
+  if (!cell.key_armored) throw new DomainError(409, t('letters.no_key_nothing_kept'))
   const ciphertext = input.ciphertext.trim()
   let padded: Uint8Array | null = null
   if (ciphertext) {
     if (input.text.trim() !== '') {
-      const message = 'The letter came both encrypted and as plain text. Nothing was kept: send it again.'
+      const message = t('letters.both_forms')
       throw new DomainError(422, message, { text: message })
     }
-    if (Buffer.byteLength(ciphertext) > MAX_ARMORED_LETTER_BYTES) throw new DomainError(413, `That is larger than any letter (at most ${MAX_ARMORED_LETTER_BYTES / 1024} KiB armored). Nothing was kept.`, { text: 'Shorten the letter.' })
+    if (Buffer.byteLength(ciphertext) > MAX_ARMORED_LETTER_BYTES) throw new DomainError(413, t('letters.too_large', { kib: MAX_ARMORED_LETTER_BYTES / 1024 }), { text: t('letters.shorten') })
   } else {
     padded = paddedLetter(input.text)
   }
@@ -108,7 +112,11 @@ export const mayReadInbox = (deps: Deps, cell: Pick<Cell, 'id' | 'inbox_tier'>, 
  */
 async function openInbox(deps: Deps, slug: string, session: Session | null): Promise<Cell> {
   const cell = await findCellOrThrow(deps, slug)
-  if (!(await mayReadInbox(deps, cell, session))) throw notFound('That board')
+  if (!(await mayReadInbox(deps, cell, session))) {
+    // The very 404 of a board that does not exist, in every language (no board's name is empty).
+    await findBoardOrThrow(deps, slug, '')
+    throw new Error('a board with an empty name')
+  }
   return cell
 }
 
@@ -147,9 +155,9 @@ export async function exportLetters(deps: Deps, slug: string) {
 export function readReferences(typed: string | string[]): string[] {
   const tokens = (Array.isArray(typed) ? typed : [typed]).flatMap((t) => t.split(/[\s,;]+/)).filter((t) => t !== '')
   const refs = tokens.map(readReference)
-  const hint = { references: 'One reference per line, as 7KQM-2XPA-9DRT-4HWB.' }
-  if (refs.length === 0) throw new DomainError(422, 'No reference was given.', hint)
-  if (refs.some((r) => r === null)) throw new DomainError(422, 'That is not a letter reference: each is four groups of four letters and digits, as the writer was given it.', hint)
+  const hint = { references: t('letters.references_hint') }
+  if (refs.length === 0) throw new DomainError(422, t('letters.no_reference'), hint)
+  if (refs.some((r) => r === null)) throw new DomainError(422, t('letters.not_reference'), hint)
   return [...new Set(refs as string[])]
 }
 

@@ -1,7 +1,8 @@
 import { groupedFingerprint } from '../../src/domain/letters.ts'
-import { showTime } from '../../src/domain/time.ts'
+import { t, when } from '../../src/i18n/index.ts'
 import { html, type Html } from '../html.ts'
 import { cellKeyLine } from './letters.ts'
+import { tMarked } from '../partials/marked.ts'
 
 export type KeyTransitionsProps = {
   cell: { slug: string; name: string }
@@ -20,21 +21,20 @@ const fpr = (f: string) => html`<code class="fpr-grouped">${groupedFingerprint(f
 export function keyTransitionsMain(p: KeyTransitionsProps): Html {
   const base = `/c/${p.cell.slug}/key-transitions`
   return html`<nav class="crumbs"><a href="/c/${p.cell.slug}">${p.cell.name}</a> /</nav>
-<h1>Key transitions of ${p.cell.name}</h1>
-<p>When the cell replaces its key, the old key signs a statement that names the new key’s whole fingerprint, and both are
-published here. If you trusted an old key, you can check that each new key was named by the one before it:</p>
+<h1>${t('keys.transitions_title', { cell: p.cell.name })}</h1>
+<p>${t('keys.transitions_intro')}</p>
 <pre>gpg --import old-key.asc
 gpg --verify statement.asc</pre>
-<p>gpg should say <q>Good signature</q> from the old key, and the statement should name the next key’s fingerprint.</p>
-${p.fingerprint ? cellKeyLine(p.cell, p.fingerprint) : html`<p>This cell has no key now.</p>`}
+<p>${tMarked('keys.gpg_should_say', { q: (inner) => html`<q>${inner}</q>` })}</p>
+${p.fingerprint ? cellKeyLine(p.cell, p.fingerprint) : html`<p>${t('keys.no_key_now')}</p>`}
 ${
   p.transitions.length === 0
-    ? html`<p class="no-transitions">The cell’s key has not been replaced: there is no earlier key.</p>`
+    ? html`<p class="no-transitions">${t('keys.no_transitions')}</p>`
     : p.transitions.map(
-        (t) => html`<section class="key-transition" id="transition-${t.number}"><h2>Transition ${t.number} <small>(${showTime(t.created_at)})</small></h2>
-<p>${fpr(t.old_fingerprint)} → ${fpr(t.new_fingerprint)}</p>
-<p><a href="${base}/${t.number}/key.asc">The old key</a> · <a href="${base}/${t.number}/statement.asc">The statement</a> (for <code>gpg --verify</code>)</p>
-<pre class="signed-statement">${t.statement}</pre></section>`,
+        (tr) => html`<section class="key-transition" id="transition-${tr.number}"><h2>${tMarked('keys.transition_heading', { small: (inner) => html`<small>${inner}</small>` }, { number: tr.number, time: when(tr.created_at) })}</h2>
+<p>${fpr(tr.old_fingerprint)} → ${fpr(tr.new_fingerprint)}</p>
+<p>${tMarked('keys.transition_files', { key: (inner) => html`<a href="${base}/${tr.number}/key.asc">${inner}</a>`, statement: (inner) => html`<a href="${base}/${tr.number}/statement.asc">${inner}</a>`, command: html`<code>gpg --verify</code>` })}</p>
+<pre class="signed-statement">${tr.statement}</pre></section>`,
       )
 }`
 }

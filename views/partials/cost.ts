@@ -1,6 +1,7 @@
 import type { IssuedCost } from '../../src/domain/costs.ts'
 import { html, type Html } from '../html.ts'
 import { fieldError, type FormState } from './forms.ts'
+import { t } from '../../src/i18n/index.ts'
 
 /**
  * The cost of a form (src/services/costs.ts), put inside any form that must pay one. With
@@ -10,22 +11,27 @@ import { fieldError, type FormState } from './forms.ts'
  * the question; the picture is fetched only by a browser that runs no script, so only when needed).
  * Nothing here when costs are off.
  */
+// What static/pow.js says in the status line (data-msg-NAME on the cost, read as dataset.msgName),
+// in the reader's language; `{error}` is filled in by the script.
+const POW_MESSAGES = { checked: 'costs.pow_checked', 'failed-status': 'costs.pow_failed_status', failed: 'costs.pow_failed', sending: 'costs.pow_sending', working: 'costs.pow_working', slow: 'costs.pow_slow', insecure: 'costs.pow_insecure' } as const
+const powMessages = (): Html => html`${Object.entries(POW_MESSAGES).map(([name, key]) => html` data-msg-${name}="${t(key, { error: '{error}' })}"`)}`
+
 export function costFields(cost: IssuedCost | null, form: FormState): Html | '' {
   if (!cost) return ''
   const id = (name: string) => `${name}-${cost.purpose}`
   const p = cost.puzzle
-  return html`<div class="cost">
+  return html`<div class="cost"${powMessages()}>
 <input type="hidden" name="cost_pow" value="${cost.pow}"><input type="hidden" name="cost_solution" value="">
 <p class="cost-status hint" role="status"></p>
 ${fieldError(form, 'cost')}
-<noscript><fieldset class="puzzle"><legend>A check that a person is sending this</legend>
+<noscript><fieldset class="puzzle"><legend>${t('costs.legend')}</legend>
 <input type="hidden" name="cost_puzzle" value="${p.id}">
-<img src="/cost/${p.id}.png" width="300" height="100" alt="A picture of five letters and digits. If you cannot see or read it, answer the question below instead.">
-<label for="${id('cost_picture')}">Type the five letters and digits in the picture</label>
+<img src="/cost/${p.id}.png" width="300" height="100" alt="${t('costs.picture_alt')}">
+<label for="${id('cost_picture')}">${t('costs.picture_label')}</label>
 <input id="${id('cost_picture')}" name="cost_picture" autocomplete="off" autocapitalize="none" spellcheck="false" maxlength="20">
-<label for="${id('cost_answer')}">Or answer this question, in digits or words: ${p.question}</label>
+<label for="${id('cost_answer')}">${t('costs.question_label', { question: p.question })}</label>
 <input id="${id('cost_answer')}" name="cost_answer" autocomplete="off" maxlength="40">
-<p class="hint">One answer is enough. Each picture and question can be tried once, for 10 minutes.</p>
+<p class="hint">${t('costs.one_answer')}</p>
 </fieldset></noscript>
 </div>`
 }

@@ -1,8 +1,9 @@
 import { html, type Html } from '../html.ts'
+import { t } from '../../src/i18n/index.ts'
 
 /** The banner of a board or thread page in flood (src/services/flood.ts); nothing otherwise. */
 export function floodBanner(f: { inFlood: boolean; asks: boolean; exempt: boolean }): Html | '' {
   if (!f.inFlood) return ''
-  if (!f.asks) return html`<p class="notice flood" role="status">This board is getting many posts just now.</p>`
-  return html`<p class="notice flood" role="status">This board is getting many posts just now, so each new thread and reply here asks for a small check until it calms down: with JavaScript on, your browser does it by itself; without it, you type the letters in a picture or answer a short question.${f.exempt ? html` Your key is on the cell’s roster, so your posts go without it.` : ''}</p>`
+  if (!f.asks) return html`<p class="notice flood" role="status">${t('costs.flood_banner')}</p>`
+  return html`<p class="notice flood" role="status">${t('costs.flood_banner_asks')}${f.exempt ? html` ${t('costs.flood_exempt')}` : ''}</p>`
 }
