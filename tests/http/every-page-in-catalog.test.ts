@@ -59,7 +59,7 @@ describe('every page type: no word outside the catalog', () => {
     reader(v.gpg.c)
     const anonymous = reader(board.client())
     const stranger = reader(board.client())
-    await stranger.takeIdentity()
+    const strangerFpr = await stranger.takeIdentity()
     expect((await poster.post('/c/lobby/general', { title: 'Zqxtitle', body: 'Zqxbody' })).res.status).toBe(303)
     expect((await poster.post('/c/lobby/general/t/1', { body: 'Zqxreply >>1' })).res.status).toBe(303)
     const question = await q.raised(v.gpg.c, { kind: 'remove_post', board: 'general', thread: '1', number: '2', principle: '1', argument: 'Zqxargument' })
@@ -92,8 +92,7 @@ describe('every page type: no word outside the catalog', () => {
     data.push(...((await board.column('select tiers from cell')) as string[]).flatMap((t) => t.split(',')))
     data.push(...((await board.column('select description from board')) as string[]), ...((await board.column('select text from principle')) as string[]))
     for (const fpr of [v.disposable.fpr, v.gpg.fpr, v.other.fpr]) data.push(pseudonymOf(fpr).handle, pseudonymOf(fpr).short)
-    const stranger_ = /<code class="fpr">([0-9a-f]+)<\/code>/.exec(pages.get('anonymous /identity') ?? '')?.[1]
-    if (stranger_) data.push(pseudonymOf(stranger_).handle)
+    data.push(pseudonymOf(strangerFpr).handle, pseudonymOf(strangerFpr).short)
     data.push(...(await Promise.all((await board.column('select fingerprint from public_key')) as string[])).flatMap((f) => [pseudonymOf(f).handle, pseudonymOf(f).short]))
     data.sort((a, b) => b.length - a.length)
   }, 120_000)
