@@ -3,6 +3,13 @@ import type { QuestionKind, ShownPayload } from '../../src/services/questions/ki
 import { t } from '../../src/i18n/index.ts'
 import { html, trustedPostHtml, type Html } from '../html.ts'
 
+// i18n-exempt below: a TypeScript generic reads, to the template check, as a tag before words.
+type KindView<K extends QuestionKind> = { // i18n-exempt: a TypeScript type, not markup
+  about(p: Extract<ShownPayload, { kind: K }>, ctx: AboutContext): Html // i18n-exempt: a TypeScript type, not markup
+  fields(kit: FieldKit): Html
+}
+type KindViews = { [K in QuestionKind]: KindView<K> } // i18n-exempt: a TypeScript type, not markup
+
 // The view of each kind of line question, one entry per kind beside its entry in
 // src/services/questions/kinds.ts: what a question of that kind is about, in words, and the
 // fields of its raise form.
@@ -10,24 +17,26 @@ import { html, trustedPostHtml, type Html } from '../html.ts'
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
 const isHtml = (v: unknown): v is Html => v instanceof String && (v as { isEscaped?: boolean }).isEscaped === true
 type Tag = (chunks: string[]) => string
-/** An element around a message's words: `<b>…</b>` in the catalog becomes `<b>…</b>` here. */
+/** An element around some of a message's words: the catalog's `b` tag becomes the element `b` here. */
 const wrap =
-  (open: string, close: string): Tag =>
+  (name: string, attrs = ''): Tag =>
   (chunks) =>
-    `${open}${chunks.join('')}${close}`
-/** A link around part of a sentence (`<link>…</link>` in the catalog). */
-export const linkTo = (href: string, attrs = ''): Tag => wrap(`<a href="${escape(href)}"${attrs}>`, '</a>')
+    `<${name}${attrs}>${chunks.join('')}</${name}>`
+/** A link around part of a sentence (the catalog's `link` tag). */
+export const linkTo = (href: string, attrs = ''): Tag => wrap('a', ` href="${escape(href)}"${attrs}`)
+
+type RichValues = { [name: string]: string | number | Html | Tag }
 
 /**
- * A catalog message that holds markup (`<b>`, `<i>`, `<q>`, `<link>`): the sentence stays whole in
- * the catalog, its words in the reader's order. Plain string values are escaped here; Html values
- * (already escaped, such as a fingerprint in its <code>) go in as they are; numbers are formatted
- * per language. The catalog's own text is ours and holds no markup but these tags.
+ * A catalog message that holds markup (the tags b, i, q and link): the sentence stays whole in the
+ * catalog, its words in the reader's order. Plain string values are escaped here; Html values
+ * (already escaped, such as a fingerprint in its code element) go in as they are; numbers are
+ * formatted per language. The catalog's own text is ours and holds no markup but these tags.
  */
-export function tHtml(key: string, values: Record<string, string | number | Html | Tag> = {}): Html {
-  const v: Record<string, unknown> = { b: wrap('<b>', '</b>'), i: wrap('<i>', '</i>'), q: wrap('<q>', '</q>') }
+export function tHtml(key: string, values: RichValues = {}): Html {
+  const v: { [name: string]: unknown } = { b: wrap('b'), i: wrap('i'), q: wrap('q') }
   for (const [k, x] of Object.entries(values)) v[k] = typeof x === 'function' || typeof x === 'number' ? x : isHtml(x) ? x.toString() : escape(x)
-  const out = t(key, v as Parameters<typeof t>[1]) as unknown
+  const out = t(key, v as never) as unknown
   return raw(Array.isArray(out) ? out.join('') : String(out)) as Html
 }
 
@@ -47,16 +56,12 @@ export type FieldKit = {
   tiers: readonly string[]
 }
 
-type KindView<K extends QuestionKind> = {
-  about(p: Extract<ShownPayload, { kind: K }>, ctx: AboutContext): Html
-  fields(kit: FieldKit): Html
-}
 
 const principleQuote = (p: { principle: number; principleText: string }) => html`<blockquote class="principle">${p.principle}. ${p.principleText}</blockquote>`
 const fpr = (f: string) => html`<code class="fpr">${f}</code>`
 const ref = (r: string) => html`<code class="reference">${r}</code>`
 
-export const KIND_VIEWS: { [K in QuestionKind]: KindView<K> } = {
+export const KIND_VIEWS: KindViews = {
   remove_post: {
     about(p, ctx) {
       if ('withheld' in p) {
