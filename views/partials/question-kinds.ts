@@ -1,6 +1,6 @@
 import { raw } from 'hono/html'
 import type { QuestionKind, ShownPayload } from '../../src/services/questions/kinds.ts'
-import { t } from '../../src/i18n/index.ts'
+import { lang, PSEUDO_LANG, t } from '../../src/i18n/index.ts'
 import { html, trustedPostHtml, type Html } from '../html.ts'
 
 // i18n-exempt below: a TypeScript generic reads, to the template check, as a tag before words.
@@ -37,8 +37,21 @@ export function tHtml(key: string, values: RichValues = {}): Html {
   const v: { [name: string]: unknown } = { b: wrap('b'), i: wrap('i'), q: wrap('q') }
   for (const [k, x] of Object.entries(values)) v[k] = typeof x === 'function' || typeof x === 'number' ? x : isHtml(x) ? x.toString() : escape(x)
   const out = t(key, v as never) as unknown
-  return raw(Array.isArray(out) ? out.join('') : String(out)) as Html
+  const joined = Array.isArray(out) ? out.join('') : String(out)
+  return raw(lang() === PSEUDO_LANG ? markRuns(joined) : joined) as Html
 }
+
+/**
+ * In the tests' pseudo-language a message is marked ⟦…⟧ as a whole, but its markup cuts it into
+ * several runs of text, each of which a person reads on its own: each run is marked, so that a
+ * page test sees every run as the catalog's.
+ */
+const markRuns = (marked: string) =>
+  marked
+    .replace(/^⟦|⟧$/g, '')
+    .split(/(<[^>]*>)/)
+    .map((part) => (part.startsWith('<') || part.trim() === '' ? part : `⟦${part}⟧`))
+    .join('')
 
 /** A ballot's choice (yes, no, abstain) as the reader's language words it; the ballot text keeps the English word. */
 export const choiceLabel = (c: string) => (c === 'yes' || c === 'no' || c === 'abstain' ? t(`questions.choice_${c}`) : c)
