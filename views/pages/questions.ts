@@ -1,6 +1,7 @@
 import { parseTiers } from '../../src/domain/tiers.ts'
 import type { QuestionKind } from '../../src/services/questions/kinds.ts'
 import { feedPaths } from '../../src/domain/feeds.ts'
+import { pseudonymOf } from '../../src/domain/pseudonym.ts'
 import { t, when } from '../../src/i18n/index.ts'
 import { html, type Html } from '../html.ts'
 import { ballotForm, type BallotPlace } from '../partials/ballot-form.ts'
@@ -22,10 +23,12 @@ ${p.items.length === 0 ? html`<p>${t('questions.none_open')}</p>` : ''}
 ${p.items.map((i) => questionBlock(p.cell, i, p.viewer, { values: {}, errors: {} }))}`
 }
 
-function questionBlock(cell: Cell, i: QueueItem, viewer: Viewer, form: FormState): Html {
+/** mine: the viewer's ballot, shown under the question's heading and chosen already in the form that replaces it. */
+function questionBlock(cell: Cell, i: QueueItem, viewer: Viewer, form: FormState, mine?: MyBallot | null): Html {
+  const f = mine && form.values.choice === undefined ? { ...form, values: { ...form.values, choice: mine.choice } } : form
   return html`<article class="question" id="q${i.q.number}">${questionSummary(cell.slug, i.q)}
 <p class="ballot-count">${tHtml('questions.ballot_count', { cast: i.ballots, eligible: i.q.eligible })} ${t('questions.choices_published')}</p>
-${i.canVote ? ballotForm({ viewer, place: i.place, form, action: `/c/${cell.slug}/questions/${i.q.number}/ballot` }) : formMessage(form)}</article>`
+${mine ? myBallot(mine, i.q.deadline) : ''}${i.canVote ? ballotForm({ viewer, place: i.place, form: f, action: `/c/${cell.slug}/questions/${i.q.number}/ballot` }) : formMessage(form)}</article>`
 }
 
 export type DecisionBallot = { fingerprint: string; choice: string; signing: string; signed_text: string }
@@ -47,7 +50,7 @@ function myBallot(b: MyBallot, deadline: string): Html {
 /** One question: open, with its ballot form (and the viewer's ballot, if cast); or closed, with the decision and every ballot. */
 export function questionMain(p: { cell: Cell; item: QueueItem; viewer: Viewer; form: FormState; decision: { yes: number; no: number; abstain: number; closedAt: string; ballots: DecisionBallot[]; lineVersion: number | null } | null; mine?: MyBallot | null }): Html {
   const q = p.item.q
-  if (!p.decision) return html`${crumbs(p.cell)}${p.mine ? myBallot(p.mine, q.deadline) : ''}${questionBlock(p.cell, p.item, p.viewer, p.form)}`
+  if (!p.decision) return html`${crumbs(p.cell)}${questionBlock(p.cell, p.item, p.viewer, p.form, p.mine)}`
   const d = p.decision
   return html`${crumbs(p.cell)}${formMessage(p.form)}<article class="question decision" id="q${q.number}">${questionSummary(p.cell.slug, q)}
 <h2>${t(`questions.decision_${q.outcome!}`)}</h2>
@@ -120,7 +123,7 @@ export function decisionsMain(p: { cell: Cell; entries: LogEntry[]; fraternal: {
 <ol class="log" reversed>${p.entries.map((e) =>
     e.kind === 'decision'
       ? html`<li><a href="/c/${p.cell.slug}/questions/${e.number}">${t('questions.log_decision', { number: String(e.number) })}</a>: ${e.label} — <b>${e.outcome}</b>: <span class="about">${e.about}</span> <small><time datetime="${e.at}">${when(e.at)}</time></small></li>`
-      : html`<li>${t('questions.log_operator', { action: e.action })} <small><time datetime="${e.at}">${when(e.at)}</time></small></li>`,
+      : html`<li>${tHtml('questions.log_operator', { action: keysNamed(e.action) })} <small><time datetime="${e.at}">${when(e.at)}</time></small></li>`,
   )}</ol>
 ${p.fraternal.length ? html`<h2>${t('questions.fraternal_cells')}</h2><ul>${p.fraternal.map((f) => html`<li>${f.name} <code>${f.location}</code> <code class="fpr">${f.fingerprint}</code></li>`)}</ul>` : ''}`
 }
@@ -129,4 +132,13 @@ ${p.fraternal.length ? html`<h2>${t('questions.fraternal_cells')}</h2><ul>${p.fr
 export function myQuestionsMain(p: { items: { cell: string; number: number; label: string; deadline: string; voted: boolean }[] }): Html {
   return html`<h1>${t('questions.my_questions_heading')}</h1>
 ${p.items.length === 0 ? html`<p>${t('questions.my_none')}</p>` : html`<ul>${p.items.map((i) => html`<li><a href="/c/${i.cell}/questions/${i.number}">${t('questions.my_item_link', { cell: i.cell, number: String(i.number) })}</a> — ${t('questions.my_item_closes', { label: i.label, deadline: when(i.deadline) })}${i.voted ? html` <small class="voted">${t('questions.my_item_voted')}</small>` : ''}</li>`)}</ul>`}`
+}
+
+/** An operator action's text, each fingerprint in it shown as posts show a key: its pseudonym, the whole fingerprint in its title. */
+function keysNamed(action: string): Html {
+  return html`${action.split(/\b([0-9A-Fa-f]{40})\b/).map((part, i) => {
+    if (i % 2 === 0) return part
+    const who = pseudonymOf(part)
+    return html`<b>${who.handle}</b> <code class="fpr" title="${part}">${who.short}</code>`
+  })}`
 }

@@ -1,7 +1,7 @@
 import { ballotText, CHOICES } from '../../src/domain/questions.ts'
 import { t } from '../../src/i18n/index.ts'
 import { html, type Html } from '../html.ts'
-import { choiceLabel, tHtml } from './question-kinds.ts'
+import { choiceLabel, linkTo, tHtml } from './question-kinds.ts'
 import type { Viewer } from '../viewer.ts'
 import { boundFields, fieldError, formMessage, type FormState } from './forms.ts'
 
@@ -34,8 +34,9 @@ ${boundFields(p.viewer)}${formMessage(p.form)}${choices}
 }
 
 /** The disposable voter's explicit confirm: the exact text their key will sign. */
-export function ballotConfirm(p: { viewer: Viewer; action: string; text: string; choice: string }): Html {
+export function ballotConfirm(p: { viewer: Viewer; action: string; text: string; choice: string; question: number; label: string }): Html {
   return html`<h1>${t('questions.confirm_title')}</h1>
+<p>${tHtml('questions.confirm_on', { link: linkTo(p.action.replace(/\/ballot$/, '')), number: String(p.question), label: p.label })}</p>
 <p>${t('questions.confirm_intro')}</p>
 <pre class="to-sign">${p.text}</pre>
 <form method="post" action="${p.action}">${boundFields(p.viewer)}<input type="hidden" name="choice" value="${p.choice}"><input type="hidden" name="confirm" value="yes">
