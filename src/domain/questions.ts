@@ -1,3 +1,4 @@
+import { t } from '../i18n/index.ts'
 import { DomainError } from './errors.ts'
 
 // Line questions: the rules every kind shares — thresholds, quorum, the tally and its outcome, the
@@ -11,6 +12,7 @@ export type Choice = (typeof CHOICES)[number]
 /**
  * A "remove a post" question as shown to whoever may not read the post's board: that it is about
  * a post on a members-only board, and the principle it cites; not the board, thread or number.
+ * The marker is data (a tally bundle holds it); pages word it from the catalog.
  */
 export const WITHHELD_POST = 'a post on a members-only board'
 export type WithheldPost = { kind: 'remove_post'; withheld: typeof WITHHELD_POST; principle: number; principleText: string }
@@ -81,6 +83,6 @@ export const ballotText = (b: BallotText) => `${BALLOT_HEADER}\nsite: ${b.site}\
 
 export function parseBallot(text: string): BallotText {
   const m = new RegExp(`^${BALLOT_HEADER}\\nsite: (\\S+)\\ncell: (\\S+)\\nquestion: ([1-9][0-9]{0,14})\\nline: ([1-9][0-9]{0,9})\\nchoice: (yes|no|abstain)$`).exec(text)
-  if (!m) throw new DomainError(422, 'The signed text is not a cellboard ballot. Sign the ballot text exactly as shown.', { signed: 'Sign the ballot text shown, unchanged.' })
+  if (!m) throw new DomainError(422, t('questions.not_a_ballot'), { signed: t('questions.not_a_ballot_field') })
   return { site: m[1]!, cell: m[2]!, question: Number(m[3]), line: Number(m[4]), choice: m[5] as Choice }
 }

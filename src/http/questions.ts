@@ -13,6 +13,7 @@ import { lineMain } from '../../views/pages/line.ts'
 import { cellFeeds } from '../../views/layout.ts'
 import { decisionsMain, myQuestionsMain, queueMain, questionMain, raiseMain } from '../../views/pages/questions.ts'
 import type { AppEnv } from './env.ts'
+import { t } from '../i18n/index.ts'
 import { idempotent } from './middleware/idempotency.ts'
 import { orFormAgain, parseId, sendPage, viewerOf, whoOf, type C, type Status } from './render.ts'
 
@@ -20,30 +21,30 @@ export function questionRoutes(deps: Deps) {
   /** The question's number in its cell, from the address. */
   const questionNumber = (c: C) => {
     const n = parseId(c.req.param('question'))
-    if (n === null) throw notFound('That question')
+    if (n === null) throw notFound(t('questions.question_not_found'))
     return n
   }
 
   async function renderRaise(c: C, kind: string | undefined, form: FormState, status: Status) {
     const d = await readRaiseForm(deps, c.req.param('cell')!, whoOf(c))
     const main = raiseMain({ ...d, kind: kind && isQuestionKind(kind) ? kind : null, viewer: viewerOf(c, deps), form })
-    return sendPage(c, deps, status, 'Raise a line question', main)
+    return sendPage(c, deps, status, t('questions.raise_title'), main)
   }
 
   async function renderQuestion(c: C, form: FormState, status: Status) {
     const d = await readQuestion(deps, c.req.param('cell')!, questionNumber(c), c.get('session'))
-    return sendPage(c, deps, status, `Question ${d.item.q.number}`, questionMain({ cell: d.cell, item: d.item, viewer: viewerOf(c, deps), form, decision: d.decision, mine: d.mine }))
+    return sendPage(c, deps, status, t('questions.question_title', { number: String(d.item.q.number) }), questionMain({ cell: d.cell, item: d.item, viewer: viewerOf(c, deps), form, decision: d.decision, mine: d.mine }))
   }
 
   return new Hono<AppEnv>()
-    .get('/questions', async (c) => sendPage(c, deps, 200, 'Your open questions', myQuestionsMain({ items: await readMyQuestions(deps, c.get('session')) })))
+    .get('/questions', async (c) => sendPage(c, deps, 200, t('questions.my_questions_title'), myQuestionsMain({ items: await readMyQuestions(deps, c.get('session')) })))
     .get('/c/:cell/line', async (c) => {
       const d = await readLineHistory(deps, c.req.param('cell'))
-      return sendPage(c, deps, 200, `The line of ${d.cell.name}`, lineMain(d))
+      return sendPage(c, deps, 200, t('questions.line_title', { cell: d.cell.name }), lineMain(d))
     })
     .get('/c/:cell/questions', async (c) => {
       const d = await readQueue(deps, c.req.param('cell'), c.get('session'))
-      return sendPage(c, deps, 200, 'Open questions', queueMain({ cell: d.cell, items: d.items, viewer: viewerOf(c, deps) }))
+      return sendPage(c, deps, 200, t('questions.queue_title'), queueMain({ cell: d.cell, items: d.items, viewer: viewerOf(c, deps) }))
     })
     .get('/c/:cell/questions/new', async (c) => {
       // A post's "question this post" link fills in where it is. Only well-formed values are
@@ -67,7 +68,7 @@ export function questionRoutes(deps: Deps) {
       return orFormAgain(
         async () => {
           const r = await castBallot(deps, whoOf(c), { cell: c.req.param('cell'), question: questionNumber(c), choice: form.choice, signed: form.signed, confirm: form.confirm })
-          if (r.state === 'confirm') return sendPage(c, deps, 200, 'Sign this ballot?', ballotConfirm({ viewer: viewerOf(c, deps), action: `${path}/ballot`, text: r.text, choice: r.choice, question: questionNumber(c), label: r.label }))
+          if (r.state === 'confirm') return sendPage(c, deps, 200, t('questions.confirm_title'), ballotConfirm({ viewer: viewerOf(c, deps), action: `${path}/ballot`, text: r.text, choice: r.choice, question: questionNumber(c), label: r.label }))
           return c.redirect(path, 303)
         },
         (e, status) => renderQuestion(c, refusedForm({ choice: form.choice, signed: form.signed }, e), status),
@@ -82,6 +83,6 @@ export function questionRoutes(deps: Deps) {
     })
     .get('/c/:cell/decisions', async (c) => {
       const d = await readDecisionLog(deps, c.req.param('cell'), c.get('session'))
-      return sendPage(c, deps, 200, 'Decisions', decisionsMain(d), cellFeeds(d.cell))
+      return sendPage(c, deps, 200, t('questions.decisions_title'), decisionsMain(d), cellFeeds(d.cell))
     })
 }

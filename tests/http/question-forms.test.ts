@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { showTime } from '../../src/domain/time.ts'
+import { when } from '../../src/i18n/index.ts'
 import { cacheKey } from '../../src/services/page-cache.ts'
 import { makeBoard } from '../support/app.ts'
 import { unescape } from '../support/keys.ts'
@@ -70,7 +70,7 @@ describe('a voter’s own ballot, after casting', () => {
     const n = await q.raised(v.gpg.c, { kind: 'amend_line', change: 'add', text: 'Be brief.', argument: 'Brevity.' })
     const path = `/c/lobby/questions/${n}`
     const [deadline] = (await board.column('select deadline from question where number = ?', n)) as string[]
-    const until = showTime(new Date(deadline!).toISOString())
+    const until = when(new Date(deadline!).toISOString())
 
     // Before casting: no ballot of theirs is shown.
     expect((await v.disposable.c.get(path)).text).not.toContain('Your ballot</h2>')

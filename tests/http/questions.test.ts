@@ -357,6 +357,7 @@ describe('no reputation', () => {
       '/identity/private-key.asc',
       '/identity/public-key.asc',
       '/k/:file{[0-9a-fA-F]{40,64}\\.asc}',
+      '/lang',
       '/privacy',
       '/questions',
       '/robots.txt',

@@ -1,9 +1,60 @@
+import { raw } from 'hono/html'
 import type { QuestionKind, ShownPayload } from '../../src/services/questions/kinds.ts'
+import { lang, PSEUDO_LANG, t } from '../../src/i18n/index.ts'
 import { html, trustedPostHtml, type Html } from '../html.ts'
+
+// i18n-exempt below: a TypeScript generic reads, to the template check, as a tag before words.
+type KindView<K extends QuestionKind> = { // i18n-exempt: a TypeScript type, not markup
+  about(p: Extract<ShownPayload, { kind: K }>, ctx: AboutContext): Html // i18n-exempt: a TypeScript type, not markup
+  fields(kit: FieldKit): Html
+}
+type KindViews = { [K in QuestionKind]: KindView<K> } // i18n-exempt: a TypeScript type, not markup
 
 // The view of each kind of line question, one entry per kind beside its entry in
 // src/services/questions/kinds.ts: what a question of that kind is about, in words, and the
 // fields of its raise form.
+
+const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
+const isHtml = (v: unknown): v is Html => v instanceof String && (v as { isEscaped?: boolean }).isEscaped === true
+type Tag = (chunks: string[]) => string
+/** An element around some of a message's words: the catalog's `b` tag becomes the element `b` here. */
+const wrap =
+  (name: string, attrs = ''): Tag =>
+  (chunks) =>
+    `<${name}${attrs}>${chunks.join('')}</${name}>`
+/** A link around part of a sentence (the catalog's `link` tag). */
+export const linkTo = (href: string, attrs = ''): Tag => wrap('a', ` href="${escape(href)}"${attrs}`)
+
+type RichValues = { [name: string]: string | number | Html | Tag }
+
+/**
+ * A catalog message that holds markup (the tags b, i, q and link): the sentence stays whole in the
+ * catalog, its words in the reader's order. Plain string values are escaped here; Html values
+ * (already escaped, such as a fingerprint in its code element) go in as they are; numbers are
+ * formatted per language. The catalog's own text is ours and holds no markup but these tags.
+ */
+export function tHtml(key: string, values: RichValues = {}): Html {
+  const v: { [name: string]: unknown } = { b: wrap('b'), i: wrap('i'), q: wrap('q') }
+  for (const [k, x] of Object.entries(values)) v[k] = typeof x === 'function' || typeof x === 'number' ? x : isHtml(x) ? x.toString() : escape(x)
+  const out = t(key, v as never) as unknown
+  const joined = Array.isArray(out) ? out.join('') : String(out)
+  return raw(lang() === PSEUDO_LANG ? markRuns(joined) : joined) as Html
+}
+
+/**
+ * In the tests' pseudo-language a message is marked ⟦…⟧ as a whole, but its markup cuts it into
+ * several runs of text, each of which a person reads on its own: each run is marked, so that a
+ * page test sees every run as the catalog's.
+ */
+const markRuns = (marked: string) =>
+  marked
+    .replace(/^⟦|⟧$/g, '')
+    .split(/(<[^>]*>)/)
+    .map((part) => (part.startsWith('<') || part.trim() === '' ? part : `⟦${part}⟧`))
+    .join('')
+
+/** A ballot's choice (yes, no, abstain) as the reader's language words it; the ballot text keeps the English word. */
+export const choiceLabel = (c: string) => (c === 'yes' || c === 'no' || c === 'abstain' ? t(`questions.choice_${c}`) : c)
 
 /** What the summary of a question knows besides its payload. */
 export type AboutContext = { cell: string; lineVersion: number; status: 'open' | 'closed'; outcome: string | null; post: { bodyHtml: string } | null }
@@ -11,78 +62,76 @@ export type AboutContext = { cell: string; lineVersion: number; status: 'open' |
 /** The raise form's building blocks, bound to the form being shown. */
 export type FieldKit = {
   field(name: string, label: string, rows?: number): Html
-  choices(name: string, legend: string, values: readonly string[]): Html
+  /** Radio buttons; `labelOf` words a value (a tier's name is shown as it is). */
+  choices(name: string, legend: string, values: readonly string[], labelOf?: (value: string) => string): Html
   principleSelect: Html
   /** The cell's tiers, lowest first. */
   tiers: readonly string[]
 }
 
-type KindView<K extends QuestionKind> = {
-  about(p: Extract<ShownPayload, { kind: K }>, ctx: AboutContext): Html
-  fields(kit: FieldKit): Html
-}
 
 const principleQuote = (p: { principle: number; principleText: string }) => html`<blockquote class="principle">${p.principle}. ${p.principleText}</blockquote>`
+const fpr = (f: string) => html`<code class="fpr">${f}</code>`
+const ref = (r: string) => html`<code class="reference">${r}</code>`
 
-export const KIND_VIEWS: { [K in QuestionKind]: KindView<K> } = {
+export const KIND_VIEWS: KindViews = {
   remove_post: {
     about(p, ctx) {
       if ('withheld' in p) {
-        return html`<p>Does <b>${p.withheld}</b> contradict <b>principle ${p.principle}</b> of line version ${ctx.lineVersion}?</p>${principleQuote(p)}
-<p><i>Only those who may read that board see which post it is, its text and the argument for removing it.</i></p>`
+        return html`<p>${tHtml('question_kinds.about_remove_post_withheld', { principle: String(p.principle), version: String(ctx.lineVersion) })}</p>${principleQuote(p)}
+<p><i>${t('question_kinds.withheld_post_note')}</i></p>`
       }
-      return html`<p>Does <a href="/c/${ctx.cell}/${p.board}/t/${p.thread}/p/${p.number}">post ${p.number} of thread ${p.thread}</a> on “${p.board}” contradict
-<b>principle ${p.principle}</b> of line version ${ctx.lineVersion}?</p>${principleQuote(p)}
-${ctx.post ? html`<div class="post in-question">${trustedPostHtml(ctx.post.bodyHtml)}</div>` : ctx.status === 'closed' && ctx.outcome === 'adopted' ? html`<p><i>The post was removed; its content is not shown.</i></p>` : html`<p><i>The post no longer exists.</i></p>`}`
+      return html`<p>${tHtml('question_kinds.about_remove_post', { link: linkTo(`/c/${ctx.cell}/${p.board}/t/${p.thread}/p/${p.number}`), number: String(p.number), thread: String(p.thread), board: p.board, principle: String(p.principle), version: String(ctx.lineVersion) })}</p>${principleQuote(p)}
+${ctx.post ? html`<div class="post in-question">${trustedPostHtml(ctx.post.bodyHtml)}</div>` : ctx.status === 'closed' && ctx.outcome === 'adopted' ? html`<p><i>${t('question_kinds.post_removed')}</i></p>` : html`<p><i>${t('question_kinds.post_gone')}</i></p>`}`
     },
-    fields: (k) => html`${k.field('board', 'Board (its short name)')}${k.field('thread', 'Thread number')}${k.field('number', 'Post number (#N)')}${k.principleSelect}`,
+    fields: (k) => html`${k.field('board', t('question_kinds.field_board'))}${k.field('thread', t('question_kinds.field_thread'))}${k.field('number', t('question_kinds.field_number'))}${k.principleSelect}`,
   },
   amend_line: {
     about: (p) =>
       p.change === 'add'
-        ? html`<p>Add a principle to the line: <q>${p.text}</q></p>`
+        ? html`<p>${tHtml('question_kinds.about_add', { text: p.text ?? '' })}</p>`
         : p.change === 'replace'
-          ? html`<p>Replace principle ${p.principle} with: <q>${p.text}</q></p>`
-          : html`<p>Remove principle ${p.principle} from the line.</p>`,
-    fields: (k) => html`${k.choices('change', 'Change', ['add', 'replace', 'remove'])}
-${k.principleSelect}<p class="hint">The principle to replace or remove (ignored when adding).</p>${k.field('text', 'New principle text (to add or replace with)', 3)}`,
+          ? html`<p>${tHtml('question_kinds.about_replace', { principle: String(p.principle), text: p.text ?? '' })}</p>`
+          : html`<p>${t('question_kinds.about_remove', { principle: String(p.principle) })}</p>`,
+    fields: (k) => html`${k.choices('change', t('question_kinds.field_change'), ['add', 'replace', 'remove'], (c) => t(`question_kinds.change_${c}`))}
+${k.principleSelect}<p class="hint">${t('question_kinds.hint_principle')}</p>${k.field('text', t('question_kinds.field_new_text'), 3)}`,
   },
   admit_key: {
-    about: (p) => html`<p>Admit the key <code class="fpr">${p.fingerprint}</code> to the roster at the tier <b>${p.role}</b>.</p>`,
-    fields: (k) => html`${k.field('public_key', 'The public key to admit', 6)}${k.choices('role', 'Tier (lowest first)', k.tiers)}`,
+    about: (p) => html`<p>${tHtml('question_kinds.about_admit', { fingerprint: fpr(p.fingerprint), tier: p.role })}</p>`,
+    fields: (k) => html`${k.field('public_key', t('question_kinds.field_public_key'), 6)}${k.choices('role', t('question_kinds.field_role'), k.tiers)}`,
   },
   move_key: {
-    about: (p) => html`<p>Move the key <code class="fpr">${p.fingerprint}</code> from the tier <b>${p.from}</b> to <b>${p.tier}</b>.</p>`,
-    fields: (k) => html`${k.field('fingerprint', 'The key’s fingerprint')}${k.choices('tier', 'Its new tier (lowest first)', k.tiers)}`,
+    about: (p) => html`<p>${tHtml('question_kinds.about_move', { fingerprint: fpr(p.fingerprint), from: p.from, tier: p.tier })}</p>`,
+    fields: (k) => html`${k.field('fingerprint', t('question_kinds.field_fingerprint'))}${k.choices('tier', t('question_kinds.field_new_tier'), k.tiers)}`,
   },
   remove_key: {
-    about: (p) => html`<p>Remove the key <code class="fpr">${p.fingerprint}</code> from the roster.</p>`,
-    fields: (k) => k.field('fingerprint', 'The key’s fingerprint'),
+    about: (p) => html`<p>${tHtml('question_kinds.about_remove_key', { fingerprint: fpr(p.fingerprint) })}</p>`,
+    fields: (k) => k.field('fingerprint', t('question_kinds.field_fingerprint')),
   },
   recognise_cell: {
-    about: (p) => html`<p>Recognise <b>${p.name}</b> (<code>${p.location}</code>, key <code class="fpr">${p.fingerprint}</code>) as a fraternal cell.</p>`,
-    fields: (k) => html`${k.field('name', 'The other cell’s name')}${k.field('location', 'Its address (http:// or https://)')}${k.field('public_key', 'Its cell key', 6)}`,
+    about: (p) => html`<p>${tHtml('question_kinds.about_recognise', { name: p.name, location: html`<code>${p.location}</code>`, fingerprint: fpr(p.fingerprint) })}</p>`,
+    fields: (k) => html`${k.field('name', t('question_kinds.field_cell_name'))}${k.field('location', t('question_kinds.field_location'))}${k.field('public_key', t('question_kinds.field_cell_key'), 6)}`,
   },
   withdraw_recognition: {
-    about: (p) => html`<p>Withdraw the recognition of <b>${p.name}</b> (key <code class="fpr">${p.fingerprint}</code>).</p>`,
-    fields: (k) => k.field('fingerprint', 'The key’s fingerprint'),
+    about: (p) => html`<p>${tHtml('question_kinds.about_withdraw', { name: p.name, fingerprint: fpr(p.fingerprint) })}</p>`,
+    fields: (k) => k.field('fingerprint', t('question_kinds.field_fingerprint')),
   },
   publish_answer: {
     about(p, ctx) {
-      if ('withheld' in p) return html`<p>Publish <b>${p.withheld}</b>.</p><p><i>Only those who may read that board see which board it is, the letter, the answer and the argument.</i></p>`
+      if ('withheld' in p) return html`<p>${tHtml('question_kinds.about_publish_withheld')}</p><p><i>${t('question_kinds.withheld_answer_note')}</i></p>`
       const thread = `/c/${ctx.cell}/${p.board}/t/${p.thread}`
-      return html`<p>Publish on “${p.board}” a thread <q>A reader writes</q>${p.reference ? html` naming the letter <code class="reference">${p.reference}</code>` : ''}: the letter as the cell would publish it, and the cell’s answer.</p>
-<section class="answer-letter"><h3>A reader writes:</h3><pre>${p.text}</pre></section>
-<section class="answer-reply"><h3>The cell replies:</h3><pre>${p.answer}</pre></section>
+      return html`<p>${p.reference ? tHtml('question_kinds.about_publish_ref', { board: p.board, reference: ref(p.reference) }) : tHtml('question_kinds.about_publish', { board: p.board })}</p>
+<section class="answer-letter"><h3>${t('question_kinds.reader_writes_heading')}</h3><pre>${p.text}</pre></section>
+<section class="answer-reply"><h3>${t('question_kinds.cell_replies_heading')}</h3><pre>${p.answer}</pre></section>
 ${ctx.status === 'closed' && ctx.outcome === 'adopted'
   ? p.thread !== null
-    ? html`<p>Published as <a href="${thread}">thread ${p.thread} on “${p.board}”</a>${p.reference ? html`, for the writer of letter <code class="reference">${p.reference}</code>` : ''}.</p>`
-    : html`<p><i>The board was gone when the question closed, so nothing was published.</i></p>`
+    ? html`<p>${p.reference ? tHtml('question_kinds.published_as_ref', { link: linkTo(thread), thread: String(p.thread), board: p.board, reference: ref(p.reference) }) : tHtml('question_kinds.published_as', { link: linkTo(thread), thread: String(p.thread), board: p.board })}</p>`
+    : html`<p><i>${t('question_kinds.publish_nothing')}</i></p>`
   : ''}`
     },
-    fields: (k) => html`<p class="hint">Type the letter as the cell would publish it, from the decrypted letter, leaving out whatever could identify its writer: the server cannot read letters. Like every question, this one is public to whoever may read the board it names.</p>
-${k.field('board', 'Board to publish on (its short name)')}${k.field('text', 'The letter, as it will be published', 8)}${k.field('answer', 'The cell’s answer', 8)}
-${k.field('reference', 'The letter’s reference (optional: its writer finds the answer by it)')}`,
+    fields: (k) => html`<p class="hint">${t('question_kinds.hint_publish')}</p>
+${k.field('board', t('question_kinds.field_publish_board'))}${k.field('text', t('question_kinds.field_letter'), 8)}${k.field('answer', t('question_kinds.field_answer'), 8)}
+${k.field('reference', t('question_kinds.field_reference'))}`,
   },
 }
 

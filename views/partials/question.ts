@@ -1,8 +1,8 @@
 import type { Question } from '../../src/db/schema.ts'
 import type { ShownPayload } from '../../src/services/questions/kinds.ts'
-import { showTime } from '../../src/domain/time.ts'
+import { t, when } from '../../src/i18n/index.ts'
 import { html, type Html } from '../html.ts'
-import { aboutOf } from './question-kinds.ts'
+import { aboutOf, tHtml } from './question-kinds.ts'
 
 export type QuestionView = Pick<Question, 'number' | 'kind' | 'line_version' | 'eligible' | 'quorum' | 'threshold' | 'opened_at' | 'deadline' | 'status' | 'outcome'> & {
   /** The kind's label. */
@@ -15,14 +15,12 @@ export type QuestionView = Pick<Question, 'number' | 'kind' | 'line_version' | '
   post: { bodyHtml: string } | null
 }
 
-const THRESHOLD = { majority: 'more yes than no', two_thirds: 'two thirds of yes and no' }
-
 /** What a question asks, in words, with what it is about. Shared by the queue and its own page. */
 export function questionSummary(cell: string, q: QuestionView): Html {
   const about = aboutOf(q.payload, { cell, lineVersion: q.line_version, status: q.status, outcome: q.outcome, post: q.post })
-  return html`<h2><a href="/c/${cell}/questions/${q.number}">Question ${q.number}</a>: ${q.label}</h2>
+  return html`<h2><a href="/c/${cell}/questions/${q.number}">${t('questions.question_title', { number: String(q.number) })}</a>: ${q.label}</h2>
 ${about}
-${q.argument === null ? '' : html`<p class="argument"><b>Argument:</b> ${q.argument}</p>`}
-<p><small>Asked under line version ${q.line_version} on ${showTime(q.opened_at)}. ${q.eligible} voters; quorum ${q.quorum} ballots; carried by ${THRESHOLD[q.threshold]}.
-${q.status === 'open' ? html`Closes by ${showTime(q.deadline)} at the latest.` : ''}</small></p>`
+${q.argument === null ? '' : html`<p class="argument">${tHtml('questions.argument', { argument: q.argument })}</p>`}
+<p><small>${t('questions.asked_under', { version: String(q.line_version), at: when(q.opened_at) })} ${t('questions.voters_quorum', { eligible: q.eligible, quorum: q.quorum, threshold: q.threshold })}
+${q.status === 'open' ? t('questions.closes_by', { deadline: when(q.deadline) }) : ''}</small></p>`
 }

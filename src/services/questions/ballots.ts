@@ -7,6 +7,7 @@ import type { Deps } from '../deps.ts'
 import { assertKeyStillValid } from '../identities.ts'
 import { takeLimit, withinLimit } from '../limits.ts'
 import { findCellOrThrow } from '../reading.ts'
+import { t } from '../../i18n/index.ts'
 import { requireSession, type Who } from '../who.ts'
 import { coarseNow, tallyOf } from './common.ts'
 import { labelOf } from './kinds.ts'
@@ -28,12 +29,12 @@ export async function castBallot(deps: Deps, who: Who, input: BallotInput): Prom
   const cell = await findCellOrThrow(deps, input.cell)
   await closeDueQuestions(deps)
   const q = await findQuestion(deps.db, cell.id, input.question)
-  if (!q) throw notFound('That question')
-  if (q.status !== 'open') throw new DomainError(409, 'This question is closed: ballots are no longer accepted.')
+  if (!q) throw notFound(t('questions.question_not_found'))
+  if (q.status !== 'open') throw new DomainError(409, t('questions.closed_no_ballots'))
   const session = requireSession(who, 'Voting')
   await assertKeyStillValid(deps, session)
   const keyId = await eligibleKeyId(deps.db, q.id, session.fingerprint)
-  if (keyId === null) throw new DomainError(403, 'Your key is not among this question’s voters (the roster’s voters when it opened).')
+  if (keyId === null) throw new DomainError(403, t('questions.not_a_voter'))
   const place = { site: deps.config.siteId, cell: cell.slug, question: q.number, line: q.line_version }
   // One reading of the clock: the ballot's published time is also its server signature's.
   const castAt = coarseNow(deps)
@@ -50,15 +51,15 @@ export async function castBallot(deps: Deps, who: Who, input: BallotInput): Prom
       const verified = await verifyClearsigned(input.signed, session.armoredPublic, new Date(deps.now()), MAX_SHORT_SIGNED_BYTES)
       const b = parseBallot(verified.text)
       for (const k of ['site', 'cell', 'question', 'line'] as const) {
-        if (b[k] !== place[k]) throw new DomainError(422, `That ballot was signed for ${k} ${b[k]}, not for this one (${place[k]}). Sign the ballot text shown here.`, { signed: `The ${k} line does not match this question.` })
+        if (b[k] !== place[k]) throw new DomainError(422, t('questions.ballot_mismatch', { line: k, signed: String(b[k]), here: String(place[k]) }), { signed: t('questions.ballot_mismatch_field', { line: k }) })
       }
       choice = b.choice
       signing = session.kind === 'browser' ? 'browser' : 'gpg-signed'
       signedText = verified.armored
     } else {
-      if (!CHOICES.includes(input.choice as Choice)) throw new DomainError(422, 'Choose yes, no or abstain.', { choice: 'Choose yes, no or abstain.' })
+      if (!CHOICES.includes(input.choice as Choice)) throw new DomainError(422, t('questions.choose_choice'), { choice: t('questions.choose_choice') })
       choice = input.choice as Choice
-      if (session.kind !== 'disposable' || !session.armoredPrivate) throw new DomainError(422, 'Sign the ballot text with your key and paste it.', { signed: 'Paste the ballot, clearsigned.' })
+      if (session.kind !== 'disposable' || !session.armoredPrivate) throw new DomainError(422, t('questions.sign_and_paste'), { signed: t('questions.paste_clearsigned') })
       const text = ballotText({ ...place, choice })
       if (input.confirm !== 'yes') return { state: 'confirm', text, choice, label: labelOf(q.kind) }
       signing = 'disposable'
@@ -72,7 +73,7 @@ export async function castBallot(deps: Deps, who: Who, input: BallotInput): Prom
     })
     if (!stored) {
       await closeDueQuestions(deps)
-      throw new DomainError(409, 'This question closed while your ballot was on its way: ballots are no longer accepted.')
+      throw new DomainError(409, t('questions.closed_on_way'))
     }
     openCountChangedFor(deps, session.fingerprint)
     // Close at once when the voters left can no longer change the outcome.

@@ -24,6 +24,7 @@ import { removePostAt, type Removed } from '../forget.ts'
 import { removeFromRoster } from '../key-transitions.ts'
 import { mayReadInbox } from '../letters.ts'
 import { canRead } from '../reading.ts'
+import { t, tIn, isLang, DEFAULT_LANG } from '../../i18n/index.ts'
 
 // Every kind of line question in one table: each entry owns what is particular to it — who may
 // raise it, what carries it, how its form is parsed into the payload stored with it (a schema
@@ -42,14 +43,13 @@ export type AfterDecision = { removed?: Removed; endSessionsOf?: string; publish
 export type ShowContext = { deps: Deps; question: Question; reads: (board: Board) => Promise<boolean> }
 export type Shown<P> = { payload: P | Withheld; argument: boolean; post: { bodyHtml: string } | null }
 
-/** An answer meant for a board this viewer may not read: that there is one, and nothing it says or where. */
+/** An answer meant for a board this viewer may not read: that there is one, and nothing it says or where (a marker in the payload; pages word it from the catalog). */
 export const WITHHELD_ANSWER = 'an answer to a letter, for a members-only board'
 export type WithheldAnswer = { kind: 'publish_answer'; withheld: typeof WITHHELD_ANSWER }
 /** What a kind shows in place of its payload to a viewer who may not see it. */
 export type Withheld = WithheldPost | WithheldAnswer
 
 type KindEntry<S extends z.ZodType> = {
-  label: string
   threshold: Threshold
   /** Any identity may raise it (otherwise only keys on the cell's roster). */
   anyone: boolean
@@ -69,14 +69,14 @@ const need = (field: string, v: string | undefined, message: string) => {
   if (!v || v.trim() === '') throw new DomainError(422, message, { [field]: message })
   return v.trim()
 }
-const wholeNumber = (field: string, v: string | undefined, what: string) => {
-  const s = need(field, v, `Give the ${what}.`)
-  if (!/^[1-9][0-9]{0,9}$/.test(s)) throw new DomainError(422, `The ${what} is a whole number.`, { [field]: `The ${what} is a whole number.` })
+const wholeNumber = (field: string, v: string | undefined, what: 'thread' | 'post' | 'principle') => {
+  const s = need(field, v, t(`question_kinds.give_${what}_number`))
+  if (!/^[1-9][0-9]{0,9}$/.test(s)) throw new DomainError(422, t(`question_kinds.${what}_number_whole`), { [field]: t(`question_kinds.${what}_number_whole`) })
   return Number(s)
 }
 const fingerprintField = (v: string | undefined) => {
-  const s = need('fingerprint', v, 'Give the key’s fingerprint.').replace(/\s+/g, '').toLowerCase()
-  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(s)) throw new DomainError(422, 'That is not a fingerprint.', { fingerprint: 'A fingerprint is 40 (or 64) hex digits.' })
+  const s = need('fingerprint', v, t('question_kinds.give_fingerprint')).replace(/\s+/g, '').toLowerCase()
+  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(s)) throw new DomainError(422, t('question_kinds.not_fingerprint'), { fingerprint: t('question_kinds.fingerprint_digits') })
   return s
 }
 function oneOf<T extends string>(field: string, v: string | undefined, values: readonly T[], message: string): T {
@@ -85,18 +85,17 @@ function oneOf<T extends string>(field: string, v: string | undefined, values: r
 }
 function principleOf(line: Line, n: number) {
   const p = line.principles.find((x) => x.number === n)
-  if (!p) throw new DomainError(422, `The cell’s line has no principle ${n}.`, { principle: `Cite a principle of the current line (1–${line.principles.length}).` })
+  if (!p) throw new DomainError(422, t('question_kinds.no_principle', { principle: String(n) }), { principle: t('question_kinds.cite_principle', { count: line.principles.length }) })
   return p
 }
 /** One of the cell's tiers, as a raise form names it. */
 function tierField(field: string, v: string | undefined, cell: Pick<Cell, 'tiers'>): string {
   const tiers = parseTiers(cell.tiers)
-  const message = `Choose one of the cell’s tiers: ${tiers.join(', ')}.`
-  return oneOf(field, v, tiers, message)
+  return oneOf(field, v, tiers, t('question_kinds.choose_tier', { tiers: tiers.join(', ') }))
 }
 const tiersNow = async (db: Db, cellId: number) => parseTiers((await db.selectFrom('cell').select('tiers').where('id', '=', cellId).executeTakeFirstOrThrow()).tiers)
 const findKeyId = async (db: Db, fpr: string) => (await db.selectFrom('public_key').select('id').where('fingerprint', '=', fpr).executeTakeFirst())?.id ?? null
-const FIELDS_MESSAGE = 'The question was not raised: see the messages beside the fields.'
+const fieldsMessage = () => t('question_kinds.fields_refused')
 
 const fingerprint = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/)
 const positive = z.number().int().positive()
@@ -104,14 +103,18 @@ const positive = z.number().int().positive()
 /** What a published answer's posts add around the letter and the answer (the reference, the decision). */
 const ANSWER_WRAPPING = 200
 
-/** An answer's thread: its title and its two posts. The reference, when given, is in both title and post, for its writer to find. */
-function answerPosts(p: { text: string; answer: string; reference: string | null }, question: number) {
-  const title = p.reference ? `A reader writes (letter ${p.reference})` : 'A reader writes'
-  const by = `Published by decision ${question} of the cell.`
+/**
+ * An answer's thread: its title and its two posts. The reference, when given, is in both title and
+ * post, for its writer to find. Stored and signed, so written once in the cell's language.
+ */
+function answerPosts(p: { text: string; answer: string; reference: string | null }, question: number, cellLang: string) {
+  const l = isLang(cellLang) ? cellLang : DEFAULT_LANG
+  const reference = p.reference ?? ''
+  const by = tIn(l, 'question_kinds.post_by', { number: String(question) })
   return {
-    title,
-    letter: `A reader writes${p.reference ? ` (letter ${p.reference})` : ''}:\n\n${p.text}\n\n${by}`,
-    reply: `The cell replies:\n\n${p.answer}`,
+    title: tIn(l, p.reference ? 'question_kinds.post_title_ref' : 'question_kinds.post_title', { reference }),
+    letter: `${tIn(l, p.reference ? 'question_kinds.post_letter_head_ref' : 'question_kinds.post_letter_head', { reference })}\n\n${p.text}\n\n${by}`,
+    reply: `${tIn(l, 'question_kinds.post_reply_head')}\n\n${p.answer}`,
   }
 }
 
@@ -125,7 +128,6 @@ const shortly = (text: string) => {
 
 export const QUESTION_KINDS = {
   remove_post: entry({
-    label: 'Remove a post',
     threshold: 'majority',
     anyone: true,
     // A post is named by its place (board, thread number, post number: never reused), not by a row id.
@@ -134,20 +136,20 @@ export const QUESTION_KINDS = {
       const v = await validateEveryField(
         {
           board: async () => {
-            const b = await findBoard(deps.db, cell.id, need('board', input.board, 'Give the board of the post.'))
-            if (!b) throw new DomainError(422, 'That post is not in this cell: a question can only be about this cell’s posts.', { board: 'No board of this cell has that name.' })
+            const b = await findBoard(deps.db, cell.id, need('board', input.board, t('question_kinds.give_board_of_post')))
+            if (!b) throw new DomainError(422, t('question_kinds.post_not_in_cell'), { board: t('question_kinds.no_board_named') })
             return b
           },
-          thread: () => wholeNumber('thread', input.thread, 'thread number'),
-          number: () => wholeNumber('number', input.number, 'post number'),
-          principle: () => principleOf(line, wholeNumber('principle', input.principle, 'principle number')),
+          thread: () => wholeNumber('thread', input.thread, 'thread'),
+          number: () => wholeNumber('number', input.number, 'post'),
+          principle: () => principleOf(line, wholeNumber('principle', input.principle, 'principle')),
         },
-        FIELDS_MESSAGE,
+        fieldsMessage(),
       )
       const { board, principle } = v
       // Before the post is looked up: whoever may not read the board learns nothing of its posts.
-      if (!(await canRead(deps, board, session))) throw new DomainError(403, 'Only those who may read that board may raise questions about its posts.')
-      if (!(await findPostAt(deps.db, { boardId: board.id, thread: v.thread, number: v.number }))) throw new DomainError(422, 'There is no such post in this cell.', { number: 'No post with that thread and number on this board.' })
+      if (!(await canRead(deps, board, session))) throw new DomainError(403, t('question_kinds.board_unreadable'))
+      if (!(await findPostAt(deps.db, { boardId: board.id, thread: v.thread, number: v.number }))) throw new DomainError(422, t('question_kinds.no_such_post'), { number: t('question_kinds.no_post_there') })
       return { kind: 'remove_post' as const, board: board.slug, thread: v.thread, number: v.number, principle: principle.number, principleText: principle.text }
     },
     async carryOut({ tx, question }, p) {
@@ -155,7 +157,7 @@ export const QUESTION_KINDS = {
       const removed = board ? await removePostAt(tx, { board, thread: p.thread, number: p.number }) : null
       return removed ? { removed } : undefined
     },
-    summary: (p) => `post ${p.number} of thread ${p.thread} on “${p.board}”, under principle ${p.principle}`,
+    summary: (p) => t('question_kinds.summary_remove_post', { number: String(p.number), thread: String(p.thread), board: p.board, principle: String(p.principle) }),
     // The question is public, so that anyone can recheck its decision; a members' post is not. Its
     // board, thread, number and text, and the argument (which may quote it), go only to its readers.
     async show({ deps, question, reads }, p) {
@@ -167,7 +169,6 @@ export const QUESTION_KINDS = {
   }),
 
   amend_line: entry({
-    label: 'Amend the line',
     threshold: 'two_thirds',
     anyone: false,
     payload: z.object({ kind: z.literal('amend_line'), change: z.enum(['add', 'replace', 'remove']), principle: positive.nullable(), text: z.string().nullable() }),
@@ -176,11 +177,11 @@ export const QUESTION_KINDS = {
       const asked = input.change
       const v = await validateEveryField(
         {
-          change: () => oneOf('change', asked, ['add', 'replace', 'remove'] as const, 'Add, replace or remove a principle.'),
-          principle: () => (asked === 'replace' || asked === 'remove' ? principleOf(line, wholeNumber('principle', input.principle, 'principle number')).number : null),
-          text: () => (asked === 'remove' ? null : checkLine('text', input.text ?? '', 500, 'The principle')),
+          change: () => oneOf('change', asked, ['add', 'replace', 'remove'] as const, t('question_kinds.change_required')),
+          principle: () => (asked === 'replace' || asked === 'remove' ? principleOf(line, wholeNumber('principle', input.principle, 'principle')).number : null),
+          text: () => (asked === 'remove' ? null : checkLine('text', input.text ?? '', 500, t('question_kinds.the_principle'))),
         },
-        FIELDS_MESSAGE,
+        fieldsMessage(),
       )
       return { kind: 'amend_line' as const, change: v.change, principle: v.principle, text: v.text }
     },
@@ -193,19 +194,23 @@ export const QUESTION_KINDS = {
       // Null: the principle it named was already replaced or removed by an earlier decision.
       if (texts) await insertLineVersion(tx, { cellId: question.cell_id, version: now.version + 1, createdAt: closedAt, questionId: question.id }, texts)
     },
-    summary: (p) => (p.change === 'add' ? `add the principle “${shortly(p.text!)}”` : p.change === 'replace' ? `replace principle ${p.principle} with “${shortly(p.text!)}”` : `remove principle ${p.principle}`),
+    summary: (p) =>
+      p.change === 'add'
+        ? t('question_kinds.summary_add', { text: shortly(p.text!) })
+        : p.change === 'replace'
+          ? t('question_kinds.summary_replace', { principle: String(p.principle), text: shortly(p.text!) })
+          : t('question_kinds.summary_remove', { principle: String(p.principle) }),
   }),
 
   admit_key: entry({
-    label: 'Admit a key to the roster',
     threshold: 'majority',
     anyone: false,
     // `role` is the tier the key is admitted at (so named before the cell had tiers of its own).
     payload: z.object({ kind: z.literal('admit_key'), fingerprint, armored: z.string(), role: z.string() }),
     async raise({ deps, cell, input }) {
       const v = await validateEveryField(
-        { role: () => tierField('role', input.role, cell), key: () => readPublicKey(need('public_key', input.public_key, 'Paste the key to admit.'), new Date(deps.now())) },
-        FIELDS_MESSAGE,
+        { role: () => tierField('role', input.role, cell), key: () => readPublicKey(need('public_key', input.public_key, t('question_kinds.paste_key_to_admit')), new Date(deps.now())) },
+        fieldsMessage(),
       )
       return { kind: 'admit_key' as const, fingerprint: v.key.fingerprint, armored: v.key.armored, role: v.role }
     },
@@ -215,11 +220,10 @@ export const QUESTION_KINDS = {
       const keyId = await ensureKey(tx, { fingerprint: p.fingerprint, armored: p.armored, createdAt: closedAt })
       await putRosterEntry(tx, { cellId: question.cell_id, keyId, tier: p.role, createdAt: closedAt })
     },
-    summary: (p) => `admit ${p.fingerprint} as ${p.role}`,
+    summary: (p) => t('question_kinds.summary_admit', { fingerprint: p.fingerprint, tier: p.role }),
   }),
 
   move_key: entry({
-    label: 'Move a key to another tier',
     threshold: 'majority',
     anyone: false,
     payload: z.object({ kind: z.literal('move_key'), fingerprint, from: z.string(), tier: z.string() }),
@@ -229,11 +233,11 @@ export const QUESTION_KINDS = {
           fingerprint: () => fingerprintField(input.fingerprint),
           tier: () => tierField('tier', input.tier, cell),
         },
-        FIELDS_MESSAGE,
+        fieldsMessage(),
       )
       const from = await tierOf(deps.db, cell.id, v.fingerprint)
-      if (!from) throw new DomainError(422, 'That key is not on the roster.', { fingerprint: 'Not on the roster.' })
-      if (from === v.tier) throw new DomainError(422, `That key is already at the tier ${from}.`, { tier: `Already ${from}: choose another tier.` })
+      if (!from) throw new DomainError(422, t('question_kinds.not_on_roster'), { fingerprint: t('question_kinds.not_on_roster_field') })
+      if (from === v.tier) throw new DomainError(422, t('question_kinds.already_at_tier', { tier: from }), { tier: t('question_kinds.already_at_tier_field', { tier: from }) })
       return { kind: 'move_key' as const, fingerprint: v.fingerprint, from, tier: v.tier }
     },
     async carryOut({ tx, question, closedAt }, p) {
@@ -248,17 +252,16 @@ export const QUESTION_KINDS = {
       const tiers = parseTiers(cell.tiers)
       if (cell.key_fingerprint && reaches(tiers, p.from, cell.inbox_tier) && !reaches(tiers, p.tier, cell.inbox_tier)) await markKeyRotationDue(tx, question.cell_id, closedAt)
     },
-    summary: (p) => `move ${p.fingerprint} from ${p.from} to ${p.tier}`,
+    summary: (p) => t('question_kinds.summary_move', { fingerprint: p.fingerprint, from: p.from, tier: p.tier }),
   }),
 
   remove_key: entry({
-    label: 'Remove a key from the roster',
     threshold: 'majority',
     anyone: false,
     payload: z.object({ kind: z.literal('remove_key'), fingerprint }),
     async raise({ deps, cell, input }) {
       const fpr = fingerprintField(input.fingerprint)
-      if (!(await tierOf(deps.db, cell.id, fpr))) throw new DomainError(422, 'That key is not on the roster.', { fingerprint: 'Not on the roster.' })
+      if (!(await tierOf(deps.db, cell.id, fpr))) throw new DomainError(422, t('question_kinds.not_on_roster'), { fingerprint: t('question_kinds.not_on_roster_field') })
       return { kind: 'remove_key' as const, fingerprint: fpr }
     },
     async carryOut({ tx, question, closedAt }, p) {
@@ -267,54 +270,51 @@ export const QUESTION_KINDS = {
       // Its sessions end at once, on every node, once the removal has committed.
       return { endSessionsOf: p.fingerprint }
     },
-    summary: (p) => `remove ${p.fingerprint}`,
+    summary: (p) => t('question_kinds.summary_remove_key', { fingerprint: p.fingerprint }),
   }),
 
   recognise_cell: entry({
-    label: 'Recognise another cell as fraternal',
     threshold: 'majority',
     anyone: false,
     payload: z.object({ kind: z.literal('recognise_cell'), name: z.string(), location: z.string(), fingerprint, armored: z.string() }),
     async raise({ deps, input }) {
       const v = await validateEveryField(
         {
-          name: () => checkLine('name', input.name ?? '', 100, 'The name'),
+          name: () => checkLine('name', input.name ?? '', 100, t('question_kinds.the_name')),
           location: () => {
-            const l = need('location', input.location, 'Give the cell’s address.')
-            if (!/^https?:\/\/[^\s<>"]{1,300}$/i.test(l)) throw new DomainError(422, 'An address starts with http:// or https://.', { location: 'An http:// or https:// address (an onion address is fine).' })
+            const l = need('location', input.location, t('question_kinds.give_address'))
+            if (!/^https?:\/\/[^\s<>"]{1,300}$/i.test(l)) throw new DomainError(422, t('question_kinds.address_scheme'), { location: t('question_kinds.address_field') })
             return l
           },
-          key: () => readPublicKey(need('public_key', input.public_key, 'Paste the other cell’s key.'), new Date(deps.now())),
+          key: () => readPublicKey(need('public_key', input.public_key, t('question_kinds.paste_cell_key')), new Date(deps.now())),
         },
-        FIELDS_MESSAGE,
+        fieldsMessage(),
       )
       return { kind: 'recognise_cell' as const, name: v.name, location: v.location, fingerprint: v.key.fingerprint, armored: v.key.armored }
     },
     async carryOut({ tx, question, closedAt }, p) {
       await recognise(tx, { cellId: question.cell_id, name: p.name, location: p.location, fingerprint: p.fingerprint, armored: p.armored, questionId: question.id, createdAt: closedAt })
     },
-    summary: (p) => `recognise ${p.name}`,
+    summary: (p) => t('question_kinds.summary_recognise', { name: p.name }),
   }),
 
   withdraw_recognition: entry({
-    label: 'Withdraw a recognition',
     threshold: 'majority',
     anyone: false,
     payload: z.object({ kind: z.literal('withdraw_recognition'), fingerprint, name: z.string() }),
     async raise({ deps, cell, input }) {
       const fpr = fingerprintField(input.fingerprint)
       const f = await findFraternal(deps.db, cell.id, fpr)
-      if (!f) throw new DomainError(422, 'This cell recognises no cell with that key.', { fingerprint: 'Not a recognised cell.' })
+      if (!f) throw new DomainError(422, t('question_kinds.not_recognised'), { fingerprint: t('question_kinds.not_recognised_field') })
       return { kind: 'withdraw_recognition' as const, fingerprint: fpr, name: f.name }
     },
     async carryOut({ tx, question }, p) {
       await withdrawRecognition(tx, question.cell_id, p.fingerprint)
     },
-    summary: (p) => `withdraw the recognition of ${p.name}`,
+    summary: (p) => t('question_kinds.summary_withdraw', { name: p.name }),
   }),
 
   publish_answer: entry({
-    label: 'Publish an answer to a letter',
     threshold: 'majority',
     anyone: false,
     // The letter as the cell would publish it (typed from the decrypted letter: the server cannot
@@ -330,30 +330,30 @@ export const QUESTION_KINDS = {
     }),
     async raise({ deps, cell, session, input }) {
       // Only those who read the letters have one to answer (an inbox reader: the voters, for now).
-      if (!(await mayReadInbox(deps, cell, session))) throw new DomainError(403, `Only keys that read the cell’s letters (its ${cell.inbox_tier} tier and up) may propose an answer to one.`)
+      if (!(await mayReadInbox(deps, cell, session))) throw new DomainError(403, t('question_kinds.inbox_only', { tier: cell.inbox_tier }))
       const room = deps.config.bodyMax - ANSWER_WRAPPING
       const v = validateFields(
         {
-          board: () => need('board', input.board, 'Give the board to publish on.'),
+          board: () => need('board', input.board, t('question_kinds.give_publish_board')),
           text: () => checkBody('text', input.text ?? '', room),
           answer: () => checkBody('answer', input.answer ?? '', room),
           reference: () => {
             const typed = input.reference?.trim() ?? ''
             if (typed === '') return null
             const ref = readReference(typed)
-            if (!ref) throw new DomainError(422, 'That is not a letter reference.', { reference: 'A reference is four groups of four letters and digits, as 7KQM-2XPA-9DRT-4HWB (or leave it empty).' })
+            if (!ref) throw new DomainError(422, t('question_kinds.not_reference'), { reference: t('question_kinds.reference_field') })
             return ref
           },
         },
-        FIELDS_MESSAGE,
+        fieldsMessage(),
       )
       const board = await findBoard(deps.db, cell.id, v.board)
       // A board this key may not read is answered as one that does not exist.
-      if (!board || !(await canRead(deps, board, session))) throw new DomainError(422, 'The answer names no board of this cell.', { board: 'No board of this cell has that name.' })
+      if (!board || !(await canRead(deps, board, session))) throw new DomainError(422, t('question_kinds.answer_no_board'), { board: t('question_kinds.no_board_named') })
       const p = { kind: 'publish_answer' as const, board: board.slug, text: v.text, answer: v.answer, reference: v.reference, thread: null }
       // Rendered now as it would be then, so that carrying it out cannot fail on what it says.
-      const posts = answerPosts(p, 0)
-      validateFields({ text: () => renderPostBody(posts.letter, '/', 'text'), answer: () => renderPostBody(posts.reply, '/', 'answer') }, FIELDS_MESSAGE)
+      const posts = answerPosts(p, 0, cell.lang)
+      validateFields({ text: () => renderPostBody(posts.letter, '/', 'text'), answer: () => renderPostBody(posts.reply, '/', 'answer') }, fieldsMessage())
       return p
     },
     // Published as any thread is, signed like a post by a disposable identity: a key made for this
@@ -363,7 +363,7 @@ export const QUESTION_KINDS = {
       const board = await findBoard(tx, question.cell_id, p.board)
       const cell = await findCellById(tx, question.cell_id)
       if (!board || !cell) return // the board was deleted while the question was open: nowhere to publish
-      const posts = answerPosts(p, question.number)
+      const posts = answerPosts(p, question.number, cell.lang)
       const at = new Date(closedAt)
       const key = await generateDisposableKey(at, `cellboard decision ${question.number} of ${cell.slug}`)
       try {
@@ -384,7 +384,7 @@ export const QUESTION_KINDS = {
         forgetSigningKey(key.fingerprint)
       }
     },
-    summary: (p) => `answer a letter${p.reference ? ` (${p.reference})` : ''} on “${p.board}”`,
+    summary: (p) => (p.reference ? t('question_kinds.summary_answer_ref', { reference: p.reference, board: p.board }) : t('question_kinds.summary_answer', { board: p.board })),
     // As public as the board it is for: its text, answer, reference and argument go only to those
     // who may read that board, before the decision and after.
     async show({ deps, question, reads }, p) {
@@ -403,8 +403,8 @@ export type ShownPayload = Payload | Withheld
 
 export const isQuestionKind = (k: string): k is QuestionKind => Object.hasOwn(QUESTION_KINDS, k)
 
-/** A kind's label, for a stored kind (a kind no longer known shows as itself). */
-export const labelOf = (kind: string) => (isQuestionKind(kind) ? QUESTION_KINDS[kind].label : kind)
+/** A kind's label in the reader's language, for a stored kind (a kind no longer known shows as itself). */
+export const labelOf = (kind: string) => (isQuestionKind(kind) ? t(`question_kinds.label_${kind}`) : kind)
 
 /** The kind's table entry, typed loosely: for code that handles every kind the same way. */
 export const kindOf = (k: QuestionKind) => QUESTION_KINDS[k] as unknown as KindEntry<z.ZodType<Payload>>

@@ -10,8 +10,9 @@ import { assertKeyStillValid } from '../identities.ts'
 import { takeLimit, withinLimit } from '../limits.ts'
 import { findCellOrThrow } from '../reading.ts'
 import { requireSession, type Who } from '../who.ts'
+import { t } from '../../i18n/index.ts'
 import { coarseNow } from './common.ts'
-import { isQuestionKind, kindOf, QUESTION_KINDS, type QuestionKind, type RaiseInput } from './kinds.ts'
+import { isQuestionKind, kindOf, labelOf, QUESTION_KINDS, type QuestionKind, type RaiseInput } from './kinds.ts'
 import { openCountsChanged } from './read.ts'
 
 /**
@@ -26,10 +27,10 @@ export async function raiseQuestion(deps: Deps, who: Who, input: RaiseInput): Pr
   await assertKeyStillValid(deps, session)
   const cell = await findCellOrThrow(deps, input.cell)
   const kind = input.kind ?? ''
-  if (!isQuestionKind(kind)) throw new DomainError(422, 'Choose what the question asks.', { kind: 'Choose a kind of question.' })
+  if (!isQuestionKind(kind)) throw new DomainError(422, t('questions.choose_kind'), { kind: t('questions.choose_kind_field') })
   const entry = kindOf(kind)
   const role = await tierOf(deps.db, cell.id, session.fingerprint)
-  if (!role && !entry.anyone) throw new DomainError(403, 'Only keys on the cell’s roster may raise this kind of question. Anyone may ask to remove a post.')
+  if (!role && !entry.anyone) throw new DomainError(403, t('questions.roster_only'))
   // Counted before the work (a flood costs little to refuse), given back if the question is refused.
   const taken = await takeLimit(deps, 'question', session, { onRoster: role !== null })
   const number = await withinLimit(deps, taken, async () => {
@@ -37,10 +38,10 @@ export async function raiseQuestion(deps: Deps, who: Who, input: RaiseInput): Pr
     // The argument and the kind's own fields are checked together: every problem is told at once.
     const { argument, payload } = await validateEveryField(
       { argument: () => checkBody('argument', input.argument ?? '', 2000), payload: () => entry.raise({ deps, cell, line, session, input }) },
-      'The question was not raised: see the messages beside the fields.',
+      t('question_kinds.fields_refused'),
     )
     const voters = await voterKeyIds(deps.db, cell)
-    if (voters.length === 0) throw new DomainError(422, 'This cell has no voters on its roster yet, so nobody could decide the question.')
+    if (voters.length === 0) throw new DomainError(422, t('questions.no_voters_refused'))
     return deps.db.transaction().execute((tx) =>
       insertQuestion(
         tx,
@@ -76,6 +77,6 @@ export async function raiseQuestion(deps: Deps, who: Who, input: RaiseInput): Pr
 export async function readRaiseForm(deps: Deps, cellSlug: string, who: Pick<Who, 'session'>) {
   const cell = await findCellOrThrow(deps, cellSlug)
   const [line, role, voters] = await Promise.all([currentLine(deps.db, cell.id), who.session ? tierOf(deps.db, cell.id, who.session.fingerprint) : null, voterKeyIds(deps.db, cell)])
-  const kinds = (Object.keys(QUESTION_KINDS) as QuestionKind[]).map((k) => ({ kind: k, label: QUESTION_KINDS[k].label, anyone: QUESTION_KINDS[k].anyone }))
+  const kinds = (Object.keys(QUESTION_KINDS) as QuestionKind[]).map((k) => ({ kind: k, label: labelOf(k), anyone: QUESTION_KINDS[k].anyone }))
   return { cell, principles: line.principles, onRoster: role !== null, voters: voters.length, kinds }
 }

@@ -12,6 +12,7 @@ import type { Session } from '../../ephemeral/sessions.ts'
 import type { Deps } from '../deps.ts'
 import { canRead, findCellOrThrow } from '../reading.ts'
 import { closeDueQuestions } from './decide.ts'
+import { t } from '../../i18n/index.ts'
 import { kindOf, labelOf, payloadOf, type Shown, type ShownPayload } from './kinds.ts'
 
 // Reading questions: the queue, one question or its decision, the tally bundle, the decision log,
@@ -37,7 +38,7 @@ async function showQuestion(deps: Deps, q: Question, reads: Reads): Promise<Show
 
 /** What it was about, in a few words: as much as this viewer may see. */
 function summaryOf(shown: ShownPayload): string {
-  if ('withheld' in shown) return 'principle' in shown ? `${shown.withheld}, under principle ${shown.principle}` : shown.withheld
+  if ('withheld' in shown) return 'principle' in shown ? t('question_kinds.summary_withheld_post', { principle: String(shown.principle) }) : t('question_kinds.summary_withheld_answer')
   return kindOf(shown.kind).summary(shown)
 }
 
@@ -46,7 +47,7 @@ async function viewOf(deps: Deps, q: Question, reads: Reads) {
   return {
     number: q.number,
     kind: q.kind,
-    label: kindOf(shown.payload.kind).label,
+    label: labelOf(shown.payload.kind),
     argument: shown.argument ? q.argument : null,
     line_version: q.line_version,
     eligible: q.eligible,
@@ -78,7 +79,7 @@ export async function readQuestion(deps: Deps, cellSlug: string, number: number,
   const cell = await findCellOrThrow(deps, cellSlug)
   await closeDueQuestions(deps)
   const q = await findQuestion(deps.db, cell.id, number)
-  if (!q) throw notFound('That question')
+  if (!q) throw notFound(t('questions.question_not_found'))
   const item = await itemOf(deps, cell, q, session, boardReader(deps, session))
   // An adopted amendment made a line version, unless what it named had already changed (amendedPrinciples).
   const lineVersion = q.kind === 'amend_line' && q.outcome === 'adopted' ? ((await lineHistory(deps.db, cell.id)).find((l) => l.question_id === q.id)?.version ?? null) : null
@@ -93,8 +94,8 @@ export async function tallyBundle(deps: Deps, cellSlug: string, number: number, 
   const cell = await findCellOrThrow(deps, cellSlug)
   await closeDueQuestions(deps)
   const q = await findQuestion(deps.db, cell.id, number)
-  if (!q) throw notFound('That question')
-  if (q.status !== 'closed') throw new DomainError(409, 'The ballots are published when the question closes.')
+  if (!q) throw notFound(t('questions.question_not_found'))
+  if (q.status !== 'closed') throw new DomainError(409, t('questions.ballots_when_closed'))
   const [voters, ballots, shown] = await Promise.all([eligibleVoters(deps.db, q.id), ballotsOf(deps.db, q.id), showQuestion(deps, q, boardReader(deps, session))])
   const { armored: _a, ...payload } = shown.payload as ShownPayload & { armored?: string }
   return {
@@ -123,7 +124,6 @@ export async function tallyBundle(deps: Deps, cellSlug: string, number: number, 
 
 export type TallyBundle = Awaited<ReturnType<typeof tallyBundle>>
 
-const OUTCOME = { adopted: 'adopted', rejected: 'rejected', no_quorum: 'no quorum' } as const
 
 /** Closed questions as the log shows them to this viewer: what each was about says no more than they may see. */
 function decisionsOf(deps: Deps, closed: Question[], session: Session | null) {
@@ -131,7 +131,7 @@ function decisionsOf(deps: Deps, closed: Question[], session: Session | null) {
   return Promise.all(
     closed.map(async (q) => {
       const shown = await showQuestion(deps, q, reads)
-      return { kind: 'decision' as const, number: q.number, label: kindOf(shown.payload.kind).label, about: summaryOf(shown.payload), outcome: OUTCOME[q.outcome!], at: q.closed_at! }
+      return { kind: 'decision' as const, number: q.number, label: labelOf(shown.payload.kind), about: summaryOf(shown.payload), outcome: t(`questions.log_outcome_${q.outcome!}`), at: q.closed_at! }
     }),
   )
 }
