@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { t } from '../../i18n/index.ts'
 import { verifyFileSignature } from '../../pgp.ts'
 import { CELL_KEY } from './paths.ts'
 import { MANIFEST, MANIFEST_SIGNATURE } from './writer.ts'
@@ -8,7 +9,7 @@ import { MANIFEST, MANIFEST_SIGNATURE } from './writer.ts'
 // `npm run cellboard -- verify-archive DIR`, offline, with no database: MANIFEST.asc is a good
 // signature over MANIFEST by the cell key the archive carries (whose fingerprint the reader
 // compares with the cell's by another way), every file MANIFEST lists is there with its SHA-256,
-// and there is no file it does not list. Each problem names its file.
+// and there is no file it does not list. Each problem names its file, in the current language.
 
 export type ArchiveCheck = { ok: boolean; fingerprint: string | null; files: number; problems: string[] }
 
@@ -22,15 +23,15 @@ export async function verifyArchive(dir: string): Promise<ArchiveCheck> {
   const manifest = read(MANIFEST)
   const signature = read(MANIFEST_SIGNATURE)
   const cellKey = read(CELL_KEY)
-  if (!manifest) return { ok: false, fingerprint: null, files: 0, problems: [`${MANIFEST}: missing (is ${dir} an archive?)`] }
-  if (!signature) problems.push(`${MANIFEST_SIGNATURE}: missing; sign the manifest with the cell key: gpg --local-user FINGERPRINT --detach-sign --armor ${join(dir, MANIFEST)}`)
-  if (!cellKey) problems.push(`${CELL_KEY}: missing; the archive carries the cell key that signs it`)
+  if (!manifest) return { ok: false, fingerprint: null, files: 0, problems: [t('cli.archive_no_manifest', { manifest: MANIFEST, dir })] }
+  if (!signature) problems.push(t('cli.archive_no_signature', { signature: MANIFEST_SIGNATURE, command: `gpg --local-user FINGERPRINT --detach-sign --armor ${join(dir, MANIFEST)}` }))
+  if (!cellKey) problems.push(t('cli.archive_no_cell_key', { file: CELL_KEY }))
 
   let fingerprint: string | null = null
   if (signature && cellKey) {
     const r = await verifyFileSignature(manifest, signature.toString('utf8'), cellKey.toString('utf8'))
     if (r.ok) fingerprint = r.fingerprint
-    else problems.push(`${MANIFEST_SIGNATURE}: ${r.why} (${CELL_KEY})`)
+    else problems.push(t('cli.archive_bad_signature', { signature: MANIFEST_SIGNATURE, why: r.why, key: CELL_KEY }))
   }
 
   // Each listed file once, with the hash it must have.
@@ -39,8 +40,8 @@ export async function verifyArchive(dir: string): Promise<ArchiveCheck> {
   if (lines.at(-1) === '') lines.pop()
   lines.forEach((line, i) => {
     const m = LINE.exec(line)
-    if (!m || !safePath(m[2]!) || m[2] === MANIFEST || m[2] === MANIFEST_SIGNATURE) return void problems.push(`${MANIFEST}: line ${i + 1} is not "SHA256  path" for a file in the archive`)
-    if (listed.has(m[2]!)) return void problems.push(`${MANIFEST}: ${m[2]} is listed twice`)
+    if (!m || !safePath(m[2]!) || m[2] === MANIFEST || m[2] === MANIFEST_SIGNATURE) return void problems.push(t('cli.archive_bad_line', { manifest: MANIFEST, line: i + 1 }))
+    if (listed.has(m[2]!)) return void problems.push(t('cli.archive_listed_twice', { manifest: MANIFEST, path: m[2]! }))
     listed.set(m[2]!, m[1]!)
   })
 
@@ -56,20 +57,20 @@ export async function verifyArchive(dir: string): Promise<ArchiveCheck> {
         continue
       }
       if (!stat.isFile()) {
-        problems.push(`${path}: not a plain file (an archive holds only files and folders)`)
+        problems.push(t('cli.archive_not_plain', { path }))
         continue
       }
       const want = listed.get(path)
       if (want === undefined) {
-        problems.push(`${path}: added (not in ${MANIFEST})`)
+        problems.push(t('cli.archive_added', { path, manifest: MANIFEST }))
         continue
       }
       listed.delete(path)
       files++
-      if (createHash('sha256').update(readFileSync(join(dir, path))).digest('hex') !== want) problems.push(`${path}: changed (its SHA-256 is not the one in ${MANIFEST})`)
+      if (createHash('sha256').update(readFileSync(join(dir, path))).digest('hex') !== want) problems.push(t('cli.archive_changed', { path, manifest: MANIFEST }))
     }
   }
   walk('')
-  for (const path of listed.keys()) problems.push(`${path}: missing (listed in ${MANIFEST})`)
+  for (const path of listed.keys()) problems.push(t('cli.archive_missing', { path, manifest: MANIFEST }))
   return { ok: problems.length === 0, fingerprint, files, problems }
 }
