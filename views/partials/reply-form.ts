@@ -25,9 +25,13 @@ ${previewSlot('reply-preview', p.preview)}
 <label for="reply-body">Reply as <b>${p.viewer.identity.pseudonym.handle}</b></label>
 <textarea id="reply-body" name="body" rows="6"${gpg ? '' : html` required`}${describedBy(p.form, 'body')}>${p.form.values.body ?? ''}</textarea>
 ${fieldError(p.form, 'body')}
+${markdownHint}
 <p class="hint">Markdown: *emphasis*, \`code\`, &gt; quote, links (http/https), &gt;&gt;N for post N.</p>
 ${browser.field}${gpgSigning(p.viewer, p.place, p.form)}
 ${costFields(p.cost ?? null, p.form)}
 <button>Post reply</button> ${previewButton(`${p.threadPath}/preview`, 'reply-preview')}
 </form>`
 }
+
+/** One line under a post's text field: the Markdown a post understands. */
+export const markdownHint = html`<p class="hint">Markdown: *italic*, **bold**, &gt; quote, &gt;&gt;12 links post 12, a blank line for a new paragraph.</p>`
