@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { langOfEnvironment, setFallbackLang } from './i18n/index.ts'
+import { DEFAULT_LANG, LANG_NAMES, LANGS, langOfEnvironment, setFallbackLang, t, type Spoken } from './i18n/index.ts'
 import { MissingDatabase, openDeps } from './compose.ts'
 import { loadConfig } from './config.ts'
 import { DomainError } from './domain/errors.ts'
@@ -20,72 +20,72 @@ import { verifyArchive } from './services/archive/verify.ts'
 import cliProgress from 'cli-progress'
 
 // Operator commands: npm run cellboard -- <command> …  Errors go to stderr with exit code 1.
-const USAGE = `usage: npm run cellboard -- <command>
+// The usage text: each command's syntax (never translated) and its description from the catalog,
+// wrapped; the descriptions start at one column, counted from the syntax, in every language.
+const LANG_LIST = LANGS.join(', ')
+const COMMANDS: [syntax: string[], key: string, values?: Record<string, string>][] = [
+  [['init'], 'usage_init'],
+  [['cell create SLUG --name NAME [--principle TEXT]... [--lang CODE]'], 'usage_cell_create', { langs: LANG_LIST, default: DEFAULT_LANG }],
+  [['cell lang CELL CODE'], 'usage_cell_lang', { langs: LANG_LIST }],
+  [['cell list'], 'usage_cell_list'],
+  [['cell tiers CELL TIER,TIER... [--vote TIER] [--inbox TIER]'], 'usage_cell_tiers'],
+  [['cell flood-exempt CELL yes|no'], 'usage_cell_flood_exempt'],
+  [['cell key set CELL FILE|-'], 'usage_cell_key_set'],
+  [['cell key rotate CELL --new FILE --statement FILE'], 'usage_cell_key_rotate'],
+  [['letters export CELL --out FILE'], 'usage_letters_export'],
+  [['letters handled CELL REF...'], 'usage_letters_handled'],
+  [['letters retention CELL DAYS'], 'usage_letters_retention'],
+  [['board create CELL SLUG --name NAME [--description TEXT]', '             [--read TIER|anyone] [--post TIER|anyone] [--retention-days N]'], 'usage_board_create'],
+  [['board list CELL'], 'usage_board_list'],
+  [['board tiers CELL BOARD READ [POST]'], 'usage_board_tiers'],
+  [['board flood CELL BOARD auto|on|off'], 'usage_board_flood'],
+  [['board indexable CELL BOARD yes|no'], 'usage_board_indexable'],
+  [['roster add CELL KEYFILE|- --tier TIER'], 'usage_roster_add'],
+  [['roster list CELL'], 'usage_roster_list'],
+  [['roster remove CELL FINGERPRINT'], 'usage_roster_remove'],
+  [['post remove CELL BOARD THREAD NUMBER'], 'usage_post_remove'],
+  [['thread remove CELL BOARD THREAD'], 'usage_thread_remove'],
+  [['export CELL --out DIR'], 'usage_export', { command: 'gpg --detach-sign --armor DIR/MANIFEST' }],
+  [['verify-archive DIR'], 'usage_verify_archive'],
+  [['import DIR'], 'usage_import'],
+  [['verify-tally FILE'], 'usage_verify_tally'],
+  [['purge'], 'usage_purge'],
+]
+const SYNTAX_COLUMN = 55
+const DESCRIPTION_WIDTH = 50
+const NBSP = '\u00a0'
 
-  init                                                 create an empty board in DATA_DIR (the server's
-                                                       first start does this too); every other command
-                                                       refuses a folder that holds no board
-  cell create SLUG --name NAME [--principle TEXT]... [--lang CODE]
-                                                       create a cell with its line, in a language
-                                                       (en, es, ar; default en)
-  cell lang CELL CODE                                  change the cell's language (en, es, ar)
-  cell list                                            list cells
-  cell tiers CELL TIER,TIER... [--vote TIER] [--inbox TIER]
-                                                       the cell's need-to-know tiers, lowest first
-                                                       (member,voter at first), and the least tiers
-                                                       that vote and read letters (voter, voter)
-  cell flood-exempt CELL yes|no                        whether keys on the cell's roster post without
-                                                       a check while one of its boards is in flood
-                                                       (yes at first)
-  cell key set CELL FILE|-                             set the cell's public key, to which letters are
-                                                       encrypted (never its private key)
-  cell key rotate CELL --new FILE --statement FILE     replace the cell key by the public key in --new;
-                                                       --statement is a text the current key clearsigned
-                                                       naming the new key's whole fingerprint; the old
-                                                       key and the statement are published (README,
-                                                       "Letters"); - reads one of the two from stdin
-  letters export CELL --out FILE                       write the cell's waiting letters to FILE, one
-                                                       armored OpenPGP message each (README, "Letters")
-  letters handled CELL REF...                          forget letters by their references: hard-delete,
-                                                       then purge
-  letters retention CELL DAYS                          days a letter not marked handled is kept (30)
-  board create CELL SLUG --name NAME [--description TEXT]
-               [--read TIER|anyone] [--post TIER|anyone] [--retention-days N]
-                                                       who reads and who posts (anyone, at first;
-                                                       --visibility members: the lowest tier)
-  board list CELL                                      list a cell's boards
-  board tiers CELL BOARD READ [POST]                   the least tiers that read and post (a tier,
-                                                       or anyone); POST is READ when left out
-  board flood CELL BOARD auto|on|off                   flood mode: every post there asks for a check
-                                                       while the board gets more than
-                                                       FLOOD_POSTS_PER_MINUTE posts a minute (auto,
-                                                       at first), always (on), or never (off)
-  board indexable CELL BOARD yes|no                    whether the board asks search engines to index it
-                                                       (no, at first): robots.txt lets crawlers in, and
-                                                       its pages drop their noindex; only for a board
-                                                       anyone reads
-  roster add CELL KEYFILE|- --tier TIER                put a public key on a cell's roster at one
-                                                       of its tiers (--role is the same)
-  roster list CELL                                     list a cell's roster
-  roster remove CELL FINGERPRINT                       take a key off a cell's roster; the cell page then
-                                                       asks for the cell key to be rotated
-  post remove CELL BOARD THREAD NUMBER                 hard-delete one post, then purge (THREAD is the
-                                                       thread's number on the board, as in its address)
-  thread remove CELL BOARD THREAD                      hard-delete a thread and its posts, then purge
-  export CELL --out DIR                                write what the cell published to anyone as a static
-                                                       archive (HTML, JSON, MANIFEST) in a new or empty
-                                                       folder; sign it: gpg --detach-sign --armor DIR/MANIFEST
-                                                       (README, "The archive")
-  verify-archive DIR                                   check an archive offline: MANIFEST.asc by its cell
-                                                       key, every file's SHA-256, none added or missing;
-                                                       prints the cell key's fingerprint to compare
-  import DIR                                           restore a verified archive into an empty board
-  verify-tally FILE                                    recheck a decision's bundle offline: every ballot's
-                                                       signature, and the tally and outcome
-  purge                                                forget what is past retention and unsigned
-                                                       keys; returns once the files hold none of it
+/** Words into lines of at most `width` characters (a longer word has a line of its own). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(/ +/)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line)
+      line = word
+    } else line = line ? `${line} ${word}` : word
+  }
+  if (line) lines.push(line)
+  return lines.map((l) => l.replaceAll(NBSP, ' '))
+}
 
-The database is DATA_DIR/cellboard.db (DATA_DIR defaults to ./data).`
+/** The usage text, in the CLI's language: a command's syntax, then what it does. */
+function usage(): string {
+  const out = [t('cli.usage_head', { invocation: 'npm run cellboard -- <command>' }), '']
+  for (const [syntax, key, values] of COMMANDS) {
+    // A command line inside a description stays on one line.
+    const kept = Object.fromEntries(Object.entries(values ?? {}).map(([k, v]) => [k, v.replaceAll(' ', NBSP)]))
+    const description = wrap(t(`cli.${key}`, kept), DESCRIPTION_WIDTH)
+    const lines = syntax.map((s) => `  ${s}`)
+    const last = lines.at(-1)!
+    // The description starts beside the syntax when there is room, else on the line below.
+    if (last.length < SYNTAX_COLUMN - 1) lines[lines.length - 1] = last.padEnd(SYNTAX_COLUMN) + description.shift()
+    for (const d of description) lines.push(' '.repeat(SYNTAX_COLUMN) + d)
+    out.push(...lines)
+  }
+  out.push('', t('cli.usage_foot'))
+  return out.join('\n')
+}
 
 async function run(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -111,24 +111,26 @@ async function run(argv: string[]): Promise<void> {
     },
   })
   const [area, verb, ...rest] = positionals
-  if (values.help || !area) return void console.log(USAGE)
+  if (values.help || !area) return void console.log(usage())
 
   if (area === 'verify-tally') {
     // Offline: needs no database, only the bundle.
-    if (verb === undefined || rest.length > 0) throw new UsageError('verify-tally takes FILE')
+    if (verb === undefined || rest.length > 0) throw new UsageError(t('cli.takes', { command: 'verify-tally', args: 'FILE' }))
     const r = await verifyTally(JSON.parse(readFileSync(verb === '-' ? 0 : verb, 'utf8')))
-    console.log(`${r.ok ? 'ok' : 'MISMATCH'}: ${r.outcome} (yes ${r.tally.yes}, no ${r.tally.no}, abstain ${r.tally.abstain})`)
+    // "ok" and "MISMATCH" are the same in every language, for a script that reads the line.
+    console.log(`${r.ok ? 'ok' : 'MISMATCH'}: ${t('cli.tally_line', { outcome: outcomeWord(r.outcome), ...r.tally })}`)
     for (const p of r.problems) console.error(`  ${p}`)
     if (!r.ok) process.exitCode = 1
     return
   }
   if (area === 'verify-archive') {
     // Offline too: needs no database, only the folder.
-    if (verb === undefined || rest.length > 0) throw new UsageError('verify-archive takes DIR')
+    if (verb === undefined || rest.length > 0) throw new UsageError(t('cli.takes', { command: 'verify-archive', args: 'DIR' }))
     const r = await verifyArchive(verb)
     for (const p of r.problems) console.error(`  ${p}`)
-    if (r.fingerprint) console.log(`signed by the cell key ${groupedFingerprint(r.fingerprint)} (${r.fingerprint}): compare it with the cell's by another way`)
-    console.log(r.ok ? `ok: ${r.files} files, as MANIFEST lists them` : `FAILED: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}`)
+    if (r.fingerprint) console.log(t('cli.archive_signed_by', { grouped: groupedFingerprint(r.fingerprint), fingerprint: r.fingerprint }))
+    // "ok" and "FAILED", like verify-tally's words, are the same in every language.
+    console.log(r.ok ? `ok: ${t('cli.archive_ok', { files: r.files })}` : `FAILED: ${t('cli.archive_failed', { count: r.problems.length })}`)
     if (!r.ok) process.exitCode = 1
     return
   }
@@ -136,25 +138,26 @@ async function run(argv: string[]): Promise<void> {
   // Removals here are announced (compose.ts), so running servers drop the pages they cached.
   const { deps, close } = await openDeps(config, { poolSize: 2, mustExist: area !== 'init' })
   try {
-    const need = (n: number, what: string) => {
-      if (rest.length !== n) throw new UsageError(`${area} ${verb} takes ${what}`)
+    const command = `${area} ${verb}`
+    const need = (n: number, args: string, stdin = false) => {
+      if (rest.length !== n) throw new UsageError(t(stdin ? 'cli.takes_stdin' : 'cli.takes', { command, args }))
     }
     // export and import take their argument right after the command; the rest have a verb.
-    switch (verb === undefined || area === 'export' || area === 'import' ? area : `${area} ${verb}`) {
+    switch (verb === undefined || area === 'export' || area === 'import' ? area : command) {
       case 'init':
-        console.log(config.databaseUrl ? 'the PostgreSQL database is migrated' : `a board is ready in ${config.dataDir}`)
+        console.log(config.databaseUrl ? t('cli.init_postgres') : t('cli.init_sqlite', { dir: config.dataDir }))
         break
       case 'cell create': {
         need(1, 'SLUG')
-        if (!values.name) throw new UsageError('cell create needs --name')
+        if (!values.name) throw new UsageError(t('cli.needs', { command, option: '--name' }))
         const cell = await createCell(deps, { slug: rest[0]!, name: values.name, principles: values.principle ?? [], lang: values.lang })
-        console.log(`created cell ${cell.slug} (${(values.principle ?? []).length} principles)`)
+        console.log(t('cli.cell_created', { cell: cell.slug, count: (values.principle ?? []).length }))
         break
       }
       case 'cell lang': {
         need(2, 'CELL CODE')
         await setCellLang(deps, { cell: rest[0]!, lang: rest[1]! })
-        console.log(`the cell ${rest[0]} is now in ${rest[1]}`)
+        console.log(t('cli.cell_lang_set', { cell: rest[0]!, name: LANG_NAMES[rest[1] as Spoken], lang: rest[1]! }))
         break
       }
       case 'cell list':
@@ -163,97 +166,101 @@ async function run(argv: string[]): Promise<void> {
       case 'cell flood-exempt': {
         need(2, 'CELL yes|no')
         const answer = rest[1]!
-        if (answer !== 'yes' && answer !== 'no') throw new UsageError('cell flood-exempt takes CELL yes|no')
+        if (answer !== 'yes' && answer !== 'no') throw new UsageError(t('cli.takes', { command, args: 'CELL yes|no' }))
         await setRosterFloodExemption(deps, { cell: rest[0]!, exempt: answer === 'yes' })
-        console.log(answer === 'yes' ? `keys on the roster of ${rest[0]} post without a check while a board is in flood` : `keys on the roster of ${rest[0]} pay the same check as everyone while a board is in flood`)
+        console.log(t(answer === 'yes' ? 'cli.flood_exempt_yes' : 'cli.flood_exempt_no', { cell: rest[0]! }))
         break
       }
       case 'cell key': {
         // "cell key set CELL FILE", "cell key rotate CELL --new FILE --statement FILE": the sub-verb is the first of the rest.
+        const rotate = { command: 'cell key rotate', args: 'CELL --new FILE --statement FILE' }
         if (rest[0] === 'rotate') {
-          if (rest.length !== 2 || !values.new || !values.statement) throw new UsageError('cell key rotate takes CELL --new FILE --statement FILE')
-          if (values.new === '-' && values.statement === '-') throw new UsageError('only one of --new and --statement can be - (standard input)')
+          if (rest.length !== 2 || !values.new || !values.statement) throw new UsageError(t('cli.takes', rotate))
+          if (values.new === '-' && values.statement === '-') throw new UsageError(t('cli.one_stdin', { new: '--new', statement: '--statement' }))
           const read = (file: string) => readFileSync(file === '-' ? 0 : file, 'utf8')
           const [armoredKey, statement] = [read(values.new), read(values.statement)]
           const r = await rotateCellKey(deps, { cell: rest[1]!, armoredKey, statement })
-          console.log(`the key of ${rest[1]} is now ${groupedFingerprint(r.fingerprint)}; new letters are encrypted to it. The old key and its statement are published as key transition ${r.number} (/c/${rest[1]}/key-transitions)`)
+          console.log(t('cli.key_rotated', { cell: rest[1]!, fingerprint: groupedFingerprint(r.fingerprint), number: r.number, path: `/c/${rest[1]}/key-transitions` }))
           break
         }
-        if (rest[0] !== 'set' || rest.length !== 3) throw new UsageError('cell key set takes CELL FILE (or - for standard input); cell key rotate takes CELL --new FILE --statement FILE')
+        if (rest[0] !== 'set' || rest.length !== 3) throw new UsageError(t('cli.cell_key_takes', { set: 'cell key set', set_args: 'CELL FILE', rotate: rotate.command, rotate_args: rotate.args }))
         const armored = readFileSync(rest[2] === '-' ? 0 : rest[2]!, 'utf8')
         const { fingerprint } = await setCellKey(deps, { cell: rest[1]!, armoredKey: armored })
-        console.log(`the key of ${rest[1]} is now ${groupedFingerprint(fingerprint)}; letters are encrypted to it`)
+        console.log(t('cli.key_set', { cell: rest[1]!, fingerprint: groupedFingerprint(fingerprint) }))
         break
       }
       case 'letters export': {
         need(1, 'CELL --out FILE')
-        if (!values.out) throw new UsageError('letters export needs --out FILE')
+        if (!values.out) throw new UsageError(t('cli.needs', { command, option: '--out FILE' }))
         const { count, text } = await exportLetters(deps, rest[0]!)
         writeFileSync(values.out, text, { mode: 0o600 })
-        console.log(`${count} letter${count === 1 ? '' : 's'} written to ${values.out}`)
+        console.log(t('cli.letters_written', { count, file: values.out }))
         break
       }
       case 'letters handled': {
-        if (rest.length < 2) throw new UsageError('letters handled takes CELL REF...')
+        if (rest.length < 2) throw new UsageError(t('cli.takes', { command, args: 'CELL REF...' }))
         const r = await markHandledByOperator(deps, rest[0]!, rest.slice(1))
-        console.log(`forgot ${r.handled.length} letter${r.handled.length === 1 ? '' : 's'}${r.unknown.length > 0 ? ` (no letter waits under ${r.unknown.join(', ')})` : ''}; ${purgeLine(r.purge)}`)
+        const purged = purgeLine(r.purge)
+        console.log(r.unknown.length > 0 ? t('cli.letters_forgot_unknown', { count: r.handled.length, refs: r.unknown.join(', '), purge: purged }) : t('cli.letters_forgot', { count: r.handled.length, purge: purged }))
         break
       }
       case 'letters retention': {
         need(2, 'CELL DAYS')
-        await setLetterRetention(deps, { cell: rest[0]!, days: positiveInt(rest[1]!, 'DAYS') })
-        console.log(`letters of ${rest[0]} not marked handled are forgotten after ${rest[1]} days`)
+        const days = positiveInt(rest[1]!, 'DAYS')
+        await setLetterRetention(deps, { cell: rest[0]!, days })
+        console.log(t('cli.letters_retention', { cell: rest[0]!, days }))
         break
       }
       case 'board create': {
         need(2, 'CELL SLUG')
-        if (!values.name) throw new UsageError('board create needs --name')
+        if (!values.name) throw new UsageError(t('cli.needs', { command, option: '--name' }))
         const days = values['retention-days']
         const retention = days === undefined ? null : /^[0-9]+$/.test(days) ? Number(days) : NaN
         // --visibility is the older spelling: members is the cell's lowest tier, public is anyone.
         const lowest = values.visibility === 'members' ? parseTiers((await findCellOrThrow(deps, rest[0]!)).tiers)[0] : undefined
-        if (values.visibility !== undefined && values.visibility !== 'members' && values.visibility !== 'public') throw new UsageError('--visibility is public or members')
+        if (values.visibility !== undefined && values.visibility !== 'members' && values.visibility !== 'public') throw new UsageError(t('cli.visibility', { option: '--visibility' }))
         const b = await createBoard(deps, { cell: rest[0]!, slug: rest[1]!, name: values.name, description: values.description ?? '', read: values.read ?? lowest, post: values.post, retentionDays: retention })
-        console.log(`created board ${rest[0]}/${b.slug} (read: ${b.read_tier ?? 'anyone'}, post: ${b.post_tier ?? 'anyone'}${b.retention_days ? `, kept ${b.retention_days} days` : ''})`)
+        const access = { cell: rest[0]!, board: b.slug, read: b.read_tier ?? ANYONE, post: b.post_tier ?? ANYONE }
+        console.log(b.retention_days ? t('cli.board_created_kept', { ...access, days: b.retention_days }) : t('cli.board_created', access))
         break
       }
       case 'board list':
         need(1, 'CELL')
-        for (const b of await listCellBoards(deps, rest[0]!)) console.log(`${b.slug}\tread: ${b.read_tier ?? 'anyone'}\tpost: ${b.post_tier ?? 'anyone'}\t${b.retention_days ?? '-'}\t${b.name}`)
+        for (const b of await listCellBoards(deps, rest[0]!)) console.log(t('cli.board_row', { board: b.slug, read: b.read_tier ?? ANYONE, post: b.post_tier ?? ANYONE, days: b.retention_days ?? '-', name: b.name }))
         break
       case 'board tiers': {
-        if (rest.length !== 3 && rest.length !== 4) throw new UsageError('board tiers takes CELL BOARD READ [POST]')
-        const t = await setBoardAccess(deps, { cell: rest[0]!, board: rest[1]!, read: rest[2]!, post: rest[3] })
-        console.log(`${rest[0]}/${rest[1]} is read by ${t.read ?? 'anyone'} and up, posted to by ${t.post ?? 'anyone'} and up`)
+        if (rest.length !== 3 && rest.length !== 4) throw new UsageError(t('cli.takes', { command, args: 'CELL BOARD READ [POST]' }))
+        const tiers = await setBoardAccess(deps, { cell: rest[0]!, board: rest[1]!, read: rest[2]!, post: rest[3] })
+        console.log(t('cli.board_tiers_set', { cell: rest[0]!, board: rest[1]!, read: tiers.read ?? ANYONE, post: tiers.post ?? ANYONE }))
         break
       }
       case 'cell tiers': {
         need(2, 'CELL TIER,TIER...')
-        const t = await setCellTiers(deps, { cell: rest[0]!, tiers: rest[1]!, vote: values.vote, inbox: values.inbox })
-        console.log(`tiers of ${rest[0]}: ${t.tiers.join(' < ')}; ${t.voteTier} and up vote, ${t.inboxTier} and up read letters`)
+        const tiers = await setCellTiers(deps, { cell: rest[0]!, tiers: rest[1]!, vote: values.vote, inbox: values.inbox })
+        console.log(t('cli.cell_tiers_set', { cell: rest[0]!, tiers: tiers.tiers.join(' < '), vote: tiers.voteTier, inbox: tiers.inboxTier }))
         break
       }
       case 'board flood': {
         need(3, 'CELL BOARD auto|on|off')
         const setting = await setBoardFloodMode(deps, { cell: rest[0]!, board: rest[1]!, setting: rest[2]! })
-        console.log(`flood mode of ${rest[0]}/${rest[1]} is ${setting}`)
+        console.log(t('cli.board_flood_set', { cell: rest[0]!, board: rest[1]!, setting }))
         break
       }
       case 'board indexable': {
         need(3, 'CELL BOARD yes|no')
         const answer = rest[2]!
-        if (answer !== 'yes' && answer !== 'no') throw new UsageError('board indexable takes CELL BOARD yes|no')
+        if (answer !== 'yes' && answer !== 'no') throw new UsageError(t('cli.takes', { command, args: 'CELL BOARD yes|no' }))
         await setBoardIndexing(deps, { cell: rest[0]!, board: rest[1]!, indexable: answer === 'yes' })
-        console.log(answer === 'yes' ? `${rest[0]}/${rest[1]} asks search engines to index it` : `${rest[0]}/${rest[1]} asks search engines not to index it`)
+        console.log(t(answer === 'yes' ? 'cli.board_indexed' : 'cli.board_not_indexed', { cell: rest[0]!, board: rest[1]! }))
         break
       }
       case 'roster add': {
-        need(2, 'CELL KEYFILE (or - for standard input)')
+        need(2, 'CELL KEYFILE', true)
         const tier = values.tier ?? values.role
-        if (!tier) throw new UsageError('roster add needs --tier TIER (one of the cell\'s tiers: member or voter at first)')
+        if (!tier) throw new UsageError(t('cli.roster_needs_tier', { command, option: '--tier TIER' }))
         const armored = readFileSync(rest[1] === '-' ? 0 : rest[1]!, 'utf8')
         const fpr = await addRosterKey(deps, { cell: rest[0]!, armoredKey: armored, tier })
-        console.log(`${fpr} is now ${tier} of ${rest[0]} (${showPseudonym(pseudonymOf(fpr))})`)
+        console.log(t('cli.roster_added', { fingerprint: fpr, tier, cell: rest[0]!, pseudonym: showPseudonym(pseudonymOf(fpr)) }))
         break
       }
       case 'roster list':
@@ -263,39 +270,41 @@ async function run(argv: string[]): Promise<void> {
       case 'roster remove': {
         need(2, 'CELL FINGERPRINT')
         const r = await removeRosterKey(deps, { cell: rest[0]!, fingerprint: rest[1]! })
-        console.log(`removed ${rest[1]} from the roster of ${rest[0]}${r.rotationDue ? `; until the cell key is rotated, the cell page asks for it (whoever held the removed key may have the cell's private key): npm run cellboard -- cell key rotate ${rest[0]} --new FILE --statement FILE` : ''}`)
+        const removed = { fingerprint: rest[1]!, cell: rest[0]! }
+        console.log(r.rotationDue ? t('cli.roster_removed_rotate', { ...removed, command: `npm run cellboard -- cell key rotate ${rest[0]} --new FILE --statement FILE` }) : t('cli.roster_removed', removed))
         break
       }
       case 'post remove': {
         need(4, 'CELL BOARD THREAD NUMBER')
         const [thread, number] = [positiveInt(rest[2]!, 'THREAD'), positiveInt(rest[3]!, 'NUMBER')]
         const r = await removePost(deps, { cell: rest[0]!, board: rest[1]!, thread, number })
-        console.log(`removed post ${number} of thread ${thread}${r.threadDeleted ? ' (the thread had no other posts and is gone too)' : ''}; ${purgeLine(r.purge)}`)
+        console.log(t(r.threadDeleted ? 'cli.post_removed_thread_gone' : 'cli.post_removed', { number, thread, purge: purgeLine(r.purge) }))
         break
       }
       case 'thread remove': {
         need(3, 'CELL BOARD THREAD')
-        const r = await removeThread(deps, { cell: rest[0]!, board: rest[1]!, thread: positiveInt(rest[2]!, 'THREAD') })
-        console.log(`removed thread ${rest[2]} and its posts; ${purgeLine(r.purge)}`)
+        const thread = positiveInt(rest[2]!, 'THREAD')
+        const r = await removeThread(deps, { cell: rest[0]!, board: rest[1]!, thread })
+        console.log(t('cli.thread_removed', { thread, purge: purgeLine(r.purge) }))
         break
       }
       case 'export': {
-        if (verb === undefined || rest.length > 0 || !values.out) throw new UsageError('export takes CELL --out DIR')
+        if (verb === undefined || rest.length > 0 || !values.out) throw new UsageError(t('cli.takes', { command: 'export', args: 'CELL --out DIR' }))
         const bar = progressOf()
         try {
           const r = await exportCell(deps, { cell: verb, out: values.out }, bar.update)
           bar.stop()
-          console.log(`wrote ${r.files} files (${r.bytes} bytes) to ${values.out}: ${r.boards} public boards, ${r.threads} threads, ${r.posts} posts, ${r.decisions} decisions, ${r.keys} keys`)
-          console.log(`sign it with the cell key (${r.fingerprint}), offline: gpg --local-user ${r.fingerprint} --detach-sign --armor ${values.out}/MANIFEST`)
+          console.log(t('cli.export_wrote', { files: r.files, bytes: r.bytes, out: values.out, boards: r.boards, threads: r.threads, posts: r.posts, decisions: r.decisions, keys: r.keys }))
+          console.log(t('cli.export_sign', { fingerprint: r.fingerprint, command: `gpg --local-user ${r.fingerprint} --detach-sign --armor ${values.out}/MANIFEST` }))
         } finally {
           bar.stop()
         }
         break
       }
       case 'import': {
-        if (verb === undefined || rest.length > 0) throw new UsageError('import takes DIR')
-        const r = await importArchive(deps, verb, (stage) => console.log(`import: ${stage}`))
-        console.log(`imported ${r.cell}, signed by ${groupedFingerprint(r.fingerprint)}: ${r.boards} boards, ${r.threads} threads, ${r.posts} posts, ${r.decisions} decisions, ${r.keys} keys`)
+        if (verb === undefined || rest.length > 0) throw new UsageError(t('cli.takes', { command: 'import', args: 'DIR' }))
+        const r = await importArchive(deps, verb, (stage) => console.log(t('cli.import_stage', { stage })))
+        console.log(t('cli.imported', { cell: r.cell, fingerprint: groupedFingerprint(r.fingerprint), boards: r.boards, threads: r.threads, posts: r.posts, decisions: r.decisions, keys: r.keys }))
         break
       }
       case 'purge': {
@@ -305,19 +314,27 @@ async function run(argv: string[]): Promise<void> {
         break
       }
       default:
-        throw new UsageError(`unknown command: ${positionals.join(' ')}`)
+        throw new UsageError(t('cli.unknown_command', { command: positionals.join(' ') }))
     }
   } finally {
     await close()
   }
 }
 
+/** "anyone": the word the commands take for no tier, and show for it (a select in the messages). */
+const ANYONE = 'anyone'
+
+/** A decision's outcome as the CLI shows it. */
+const outcomeWord = (outcome: string) => t('cli.outcome', { outcome })
+
 class UsageError extends Error {}
 
 /** A bar on a terminal; otherwise a plain line now and then (every stage, and every tenth of the posts). */
 function progressOf(): { update: ExportProgress; stop: () => void } {
   if (process.stdout.isTTY) {
-    const bar = new cliProgress.SingleBar({ format: 'export [{bar}] {value}/{total} posts | {stage}', hideCursor: true }, cliProgress.Presets.shades_classic)
+    // cli-progress fills its own {bar}, {value}, {total} and {stage}: the message leaves them as they are.
+    const format = t('cli.export_bar', { bar: '{bar}', value: '{value}', total: '{total}', stage: '{stage}' })
+    const bar = new cliProgress.SingleBar({ format, hideCursor: true }, cliProgress.Presets.shades_classic)
     let started = false
     return {
       update: ({ posts, total, stage }) => {
@@ -340,27 +357,41 @@ function progressOf(): { update: ExportProgress; stop: () => void } {
       if (kind === lastStage && tenth === lastTenth) return
       lastStage = kind
       lastTenth = tenth
-      console.log(`export: ${posts}/${total} posts, ${stage}`)
+      console.log(t('cli.export_progress', { posts, total, stage }))
     },
     stop: () => {},
   }
 }
 
 function positiveInt(v: string, what: string): number {
-  if (!/^[1-9][0-9]{0,14}$/.test(v)) throw new UsageError(`${what} is a positive whole number`)
+  if (!/^[1-9][0-9]{0,14}$/.test(v)) throw new UsageError(t('cli.positive_int', { what }))
   return Number(v)
 }
 
-const purgeLine = (r: PurgeReport) => `purged: ${r.threads} threads past retention, ${r.keys} keys that sign nothing${r.letters > 0 ? `, ${r.letters} letters past retention` : ''}; checkpointed in ${r.ms} ms (${r.checkpointAttempts} attempts)`
+const purgeLine = (r: PurgeReport) => {
+  const values = { threads: r.threads, keys: r.keys, letters: r.letters, ms: r.ms, attempts: r.checkpointAttempts }
+  return t(r.letters > 0 ? 'cli.purged_letters' : 'cli.purged', values)
+}
+
+/** A refusal of parseArgs (node's own English) in the CLI's words, when it is one we can name. */
+function parseArgsMessage(e: Error & { code: string }): string {
+  const option = /'(-[^' ]+)/.exec(e.message)?.[1]
+  if (option && e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return t('cli.unknown_option', { option })
+  if (option && e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return t('cli.option_value', { option })
+  return e.message
+}
 
 // The CLI speaks its operator's language (CELLBOARD_LANG, else the locale's), English otherwise.
 setFallbackLang(langOfEnvironment(process.env))
 run(process.argv.slice(2)).catch((e: unknown) => {
-  if (e instanceof UsageError) console.error(`cellboard: ${e.message}\n\n${USAGE}`)
-  else if (e instanceof MissingDatabase) console.error(`cellboard: ${e.message}`)
-  else if (e instanceof DomainError) console.error(`cellboard: ${e.message}${Object.values(e.fields).map((f) => `\n  ${f}`).join('')}`)
-  else if (e instanceof Error && 'code' in e && e.code === 'ENOENT') console.error(`cellboard: no such file: ${(e as NodeJS.ErrnoException).path}`)
-  else if (e instanceof Error && e.name === 'TypeError' && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS')) console.error(`cellboard: ${e.message}\n\n${USAGE}`)
+  // Every refusal starts with the program's name, in every language.
+  const say = (message: string) => console.error(`cellboard: ${message}`) // i18n-exempt: the program's name
+  if (e instanceof UsageError) say(`${e.message}\n\n${usage()}`)
+  else if (e instanceof MissingDatabase) say(e.message)
+  // A field's message that only repeats the whole one is said once.
+  else if (e instanceof DomainError) say([e.message, ...Object.values(e.fields).filter((f) => f !== e.message).map((f) => `  ${f}`)].join('\n'))
+  else if (e instanceof Error && 'code' in e && e.code === 'ENOENT') say(t('cli.no_such_file', { path: String((e as NodeJS.ErrnoException).path) }))
+  else if (e instanceof Error && e.name === 'TypeError' && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS')) say(`${parseArgsMessage(e as Error & { code: string })}\n\n${usage()}`)
   else console.error(e)
   process.exitCode = 1
 })

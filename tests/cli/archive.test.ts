@@ -143,7 +143,7 @@ describe('npm run cellboard -- export / verify-archive / import', () => {
       expect(exported.err).toBe('')
       expect(exported.code).toBe(0)
       expect(exported.out).toMatch(/^export: 0\/6 posts, /m)
-      expect(exported.out).toContain('1 public boards, 3 threads, 6 posts, 2 decisions')
+      expect(exported.out).toContain('1 public board, 3 threads, 6 posts, 2 decisions')
       expect(exported.out).toContain(`gpg --local-user ${cellFpr.toLowerCase()} --detach-sign --armor ${out}/MANIFEST`)
       expect(cli(env, 'export', 'lobby', '--out', out)).toMatchObject({ code: 1, err: expect.stringContaining('is not empty') })
 
@@ -226,7 +226,7 @@ describe('npm run cellboard -- export / verify-archive / import', () => {
       expect(imported.err).toBe('')
       expect(imported.code).toBe(0)
       expect(imported.out).toContain('imported lobby')
-      expect(imported.out).toContain('1 boards, 3 threads, 6 posts, 2 decisions')
+      expect(imported.out).toContain('1 board, 3 threads, 6 posts, 2 decisions')
 
       const { deps: restored, close } = await openDeps(loadConfig({ ...TEST_SETTINGS, ...PAGING, ...restoredEnv }), { poolSize: 1, forgetAfterMigrating: false })
       try {
