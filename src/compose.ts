@@ -1,3 +1,4 @@
+import { t } from './i18n/index.ts'
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Config } from './config.ts'
@@ -43,7 +44,7 @@ export const sqliteFile = (config: Config) => resolve(join(config.dataDir, 'cell
  */
 export async function openDeps(config: Config, opts: OpenOptions = {}): Promise<Opened> {
   if (opts.mustExist && !config.databaseUrl && !existsSync(sqliteFile(config))) {
-    throw new MissingDatabase(`there is no board at ${sqliteFile(config)} (DATA_DIR is ${config.dataDir}). Set DATA_DIR to the folder the server uses, or create a board there with "npm run cellboard -- init" (the server's first start does so too).`)
+    throw new MissingDatabase(t('cli.no_board_here', { file: sqliteFile(config), dir: config.dataDir }))
   }
   const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: opts.poolSize })
   let ephemeral: Awaited<ReturnType<typeof openEphemeral>> | undefined
