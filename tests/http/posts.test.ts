@@ -40,7 +40,7 @@ describe('starting a thread and replying, JS off (Post/Redirect/Get)', () => {
     expect(text).toContain(`<a href="/k/${fpr}.asc">key</a>`)
     expect(text).toMatch(/<i class="sig">disposable<\/i>/)
     // Coarse time: 09:41:17 is shown (and stored) as 09:00.
-    expect(text).toContain('2026-11-22 09:00 UTC')
+    expect(text).toContain('Nov 22, 2026, 09:00 UTC')
     expect(await board.column('select created_at from post')).toEqual(['2026-11-22T09:00:00.000Z'])
     // So are the times inside the downloads: the signature's, and every packet's of the key.
     const asc = await (await c.request(`${location}/p/1.asc`)).text()
