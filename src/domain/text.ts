@@ -85,18 +85,19 @@ export function checkBody(field: string, raw: string, max: number): string {
  * What a one-line field is, for its messages: each language says the whole sentence about it
  * ("The title is empty.", "La descripción está vacía."). A number is a principle of the line
  * ("Principle 3"). The English labels callers passed before (`'The name'`, `'Principle 3'`) are
- * still understood.
+ * still understood; any other label is put in the sentence as it is.
  */
 export type LineWhat = 'title' | 'name' | 'description' | 'principle' | number
 
-const LEGACY_LABELS: Record<string, LineWhat> = { 'The title': 'title', 'The name': 'name', 'The description': 'description', 'The principle': 'principle' }
+const KINDS = ['title', 'name', 'description', 'principle']
+const LEGACY_LABELS: Record<string, string> = { 'The title': 'title', 'The name': 'name', 'The description': 'description', 'The principle': 'principle' } // i18n-exempt: the English labels older callers pass, read as kinds
 
-function lineWhat(label: LineWhat | string): { what: string; n: number } {
-  if (typeof label === 'number') return { what: 'numbered', n: label }
-  if (['title', 'name', 'description', 'principle'].includes(label)) return { what: label, n: 0 }
-  if (label in LEGACY_LABELS) return { what: LEGACY_LABELS[label] as string, n: 0 }
+function lineWhat(label: LineWhat | string): { what: string; n: number; label: string } {
+  if (typeof label === 'number') return { what: 'numbered', n: label, label: '' }
+  if (KINDS.includes(label)) return { what: label, n: 0, label: '' }
+  if (label in LEGACY_LABELS) return { what: LEGACY_LABELS[label]!, n: 0, label: '' }
   const m = /^Principle (\d+)$/.exec(label)
-  return m ? { what: 'numbered', n: Number(m[1]) } : { what: 'title', n: 0 }
+  return m ? { what: 'numbered', n: Number(m[1]), label: '' } : { what: 'other', n: 0, label }
 }
 
 export function checkLine(field: string, raw: string, max: number, label: LineWhat | string = 'title'): string {
