@@ -67,7 +67,7 @@ export function questionRoutes(deps: Deps) {
       return orFormAgain(
         async () => {
           const r = await castBallot(deps, whoOf(c), { cell: c.req.param('cell'), question: questionNumber(c), choice: form.choice, signed: form.signed, confirm: form.confirm })
-          if (r.state === 'confirm') return sendPage(c, deps, 200, 'Sign this ballot?', ballotConfirm({ viewer: viewerOf(c, deps), action: `${path}/ballot`, text: r.text, choice: r.choice }))
+          if (r.state === 'confirm') return sendPage(c, deps, 200, 'Sign this ballot?', ballotConfirm({ viewer: viewerOf(c, deps), action: `${path}/ballot`, text: r.text, choice: r.choice, question: questionNumber(c), label: r.label }))
           return c.redirect(path, 303)
         },
         (e, status) => renderQuestion(c, refusedForm({ choice: form.choice, signed: form.signed }, e), status),

@@ -52,6 +52,10 @@ describe('preview with JavaScript off', () => {
     const threadPage = (await c.get(thread)).text
     expect(threadPage).toContain(`<button formaction="${thread}/preview"`)
     expect(threadPage).toContain('<div id="reply-preview" class="preview-slot"')
+    // Both say, in one line under the text, what Markdown a post understands.
+    const hint = '<p class="hint">Markdown: *italic*, **bold**, &gt; quote, &gt;&gt;12 links post 12, a blank line for a new paragraph.</p>'
+    expect(boardPage).toContain(hint)
+    expect(threadPage).toContain(hint)
   })
 
   it('POST /c/:cell/:board/t/:thread/preview → 200, the reply rendered above the form, its text kept, nothing stored', async () => {

@@ -81,8 +81,13 @@ describe('a voter’s own ballot, after casting', () => {
     expect(mine).toContain('You voted <b>yes</b>, signed on the server by your disposable key')
     expect(mine).toContain(`<code>${v.disposable.fpr}</code>`)
     expect(mine).toContain(`by ${until} at the latest`)
-    // The ballot form is still there, to replace it.
+    // The ballot form is still there, to replace it, with their choice chosen already; their
+    // ballot is shown under the question's heading, not above it.
     expect(page.text).toContain('Review the ballot')
+    expect(page.text).toContain('<input type="radio" name="choice" value="yes" checked>')
+    expect(page.text).not.toMatch(/value="(no|abstain)" checked/)
+    expect(page.text.indexOf('<section class="my-ballot')).toBeGreaterThan(page.text.indexOf(`<h2><a href="${path}">Question ${n}</a>`))
+    expect(page.text.indexOf('<section class="my-ballot')).toBeLessThan(page.text.indexOf('<form method="post" action="' + path + '/ballot"'))
 
     // A GnuPG voter is told the same, for their key; a replacement shows the new choice (1 yes,
     // 1 no of 3 settles nothing under two thirds, so the question stays open).

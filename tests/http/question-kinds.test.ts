@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { findCell } from '../../src/db/cells.ts'
 import { tierOf } from '../../src/db/roster.ts'
+import { pseudonymOf } from '../../src/domain/pseudonym.ts'
 import { ballotText, type Choice } from '../../src/domain/questions.ts'
 import { addRosterKey, createBoard, createCell, listCellRoster } from '../../src/services/cells.ts'
 import { removePost } from '../../src/services/forget.ts'
@@ -360,7 +361,9 @@ describe('operator actions are in the cell’s public decision log', () => {
     expect(branch).not.toContain('"general"')
 
     log = await decisionLog()
-    const roster = log.indexOf(`Operator action: put the key ${fpr} on the roster at the tier voter`)
+    // A key is named as posts name it, by its pseudonym, with the whole fingerprint in a title.
+    const who = pseudonymOf(fpr)
+    const roster = log.indexOf(`Operator action: put the key <b>${who.handle}</b> <code class="fpr" title="${fpr}">${who.short}</code> on the roster at the tier voter`)
     const removal = log.indexOf(`Operator action: removed post 1 of thread ${threadId} on the board "general"`)
     const created = log.indexOf('Operator action: created the board "general"')
     expect(roster).toBeGreaterThan(-1)

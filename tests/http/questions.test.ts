@@ -92,7 +92,11 @@ describe('remove a post: raise, vote with three kinds of key, decide, publish', 
     // Voters see a count of open questions on every page.
     expect((await v.gpg.c.get('/')).text).toContain('1 open question</a>')
 
-    // A disposable voter confirms the exact text first; then only the count shows, not the choice.
+    // A disposable voter confirms the exact text first, on a page that names the question by its
+    // number and what it asks (the text says only "question: N"); then only the count shows, not the choice.
+    const confirm = await v.disposable.c.post(`/c/lobby/questions/${q}/ballot`, { choice: 'yes' })
+    expect(confirm.text).toContain('<h1>Sign this ballot?</h1>')
+    expect(confirm.text).toMatch(new RegExp(`<p>On <a href="/c/lobby/questions/${q}">question ${q}: [A-Z][^<]+</a>.</p>`))
     expect((await voteDisposable(v.disposable.c, q, 'yes')).res.status).toBe(303)
     const afterOne = await poster.get(`/c/lobby/questions/${q}`)
     expect(afterOne.text).toContain('<b>1</b> of 3 ballots cast so far')

@@ -8,6 +8,7 @@ import { boundFields, describedBy, fieldError, formMessage, identityNeeded, sent
 import { costFields } from '../partials/cost.ts'
 import { browserSigning, gpgSigning, type Place } from '../partials/signing.ts'
 import { previewButton, previewSlot } from '../partials/preview.ts'
+import { markdownHint } from '../partials/reply-form.ts'
 import type { Viewer } from '../viewer.ts'
 
 export type BoardHeadProps = {
@@ -66,6 +67,7 @@ ${fieldError(form, 'title')}
 <label for="body">${sentence('board.text_as', { handle: html`<b>${viewer.identity.pseudonym.handle}</b>` })}</label>
 <textarea id="body" name="body" rows="8"${gpg ? '' : html` required`}${describedBy(form, 'body')}>${form.values.body ?? ''}</textarea>
 ${fieldError(form, 'body')}
+${markdownHint()}
 ${browser.field}${gpgSigning(viewer, place, form)}
 ${costFields(cost, form)}
 <button>${t('board.start_button')}</button> ${previewButton(`${boardPath(p)}/preview`, 'new-thread-preview')}

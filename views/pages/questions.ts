@@ -1,6 +1,7 @@
 import { parseTiers } from '../../src/domain/tiers.ts'
 import type { QuestionKind } from '../../src/services/questions/kinds.ts'
 import { feedPaths } from '../../src/domain/feeds.ts'
+import { pseudonymOf } from '../../src/domain/pseudonym.ts'
 import { showTime } from '../../src/domain/time.ts'
 import { html, type Html } from '../html.ts'
 import { ballotForm, type BallotPlace } from '../partials/ballot-form.ts'
@@ -22,10 +23,12 @@ ${p.items.length === 0 ? html`<p>No question is open.</p>` : ''}
 ${p.items.map((i) => questionBlock(p.cell, i, p.viewer, { values: {}, errors: {} }))}`
 }
 
-function questionBlock(cell: Cell, i: QueueItem, viewer: Viewer, form: FormState): Html {
+/** mine: the viewer's ballot, shown under the question's heading and chosen already in the form that replaces it. */
+function questionBlock(cell: Cell, i: QueueItem, viewer: Viewer, form: FormState, mine?: MyBallot | null): Html {
+  const f = mine && form.values.choice === undefined ? { ...form, values: { ...form.values, choice: mine.choice } } : form
   return html`<article class="question" id="q${i.q.number}">${questionSummary(cell.slug, i.q)}
 <p class="ballot-count"><b>${i.ballots}</b> of ${i.q.eligible} ballots cast so far. Choices are published when the question closes.</p>
-${i.canVote ? ballotForm({ viewer, place: i.place, form, action: `/c/${cell.slug}/questions/${i.q.number}/ballot` }) : formMessage(form)}</article>`
+${mine ? myBallot(mine, i.q.deadline) : ''}${i.canVote ? ballotForm({ viewer, place: i.place, form: f, action: `/c/${cell.slug}/questions/${i.q.number}/ballot` }) : formMessage(form)}</article>`
 }
 
 export type DecisionBallot = { fingerprint: string; choice: string; signing: string; signed_text: string }
@@ -45,7 +48,7 @@ function myBallot(b: MyBallot, deadline: string): Html {
 /** One question: open, with its ballot form (and the viewer's ballot, if cast); or closed, with the decision and every ballot. */
 export function questionMain(p: { cell: Cell; item: QueueItem; viewer: Viewer; form: FormState; decision: { yes: number; no: number; abstain: number; closedAt: string; ballots: DecisionBallot[]; lineVersion: number | null } | null; mine?: MyBallot | null }): Html {
   const q = p.item.q
-  if (!p.decision) return html`${crumbs(p.cell)}${p.mine ? myBallot(p.mine, q.deadline) : ''}${questionBlock(p.cell, p.item, p.viewer, p.form)}`
+  if (!p.decision) return html`${crumbs(p.cell)}${questionBlock(p.cell, p.item, p.viewer, p.form, p.mine)}`
   const d = p.decision
   const outcome = { adopted: 'Adopted', rejected: 'Rejected', no_quorum: 'No quorum: not adopted' }[q.outcome!]
   return html`${crumbs(p.cell)}${formMessage(p.form)}<article class="question decision" id="q${q.number}">${questionSummary(p.cell.slug, q)}
@@ -119,7 +122,7 @@ export function decisionsMain(p: { cell: Cell; entries: LogEntry[]; fraternal: {
 <ol class="log" reversed>${p.entries.map((e) =>
     e.kind === 'decision'
       ? html`<li><a href="/c/${p.cell.slug}/questions/${e.number}">Decision ${e.number}</a>: ${e.label} — <b>${e.outcome}</b>: <span class="about">${e.about}</span> <small>${showTime(e.at)}</small></li>`
-      : html`<li>Operator action: ${e.action} <small>${showTime(e.at)}</small></li>`,
+      : html`<li>Operator action: ${keysNamed(e.action)} <small>${showTime(e.at)}</small></li>`,
   )}</ol>
 ${p.fraternal.length ? html`<h2>Fraternal cells</h2><ul>${p.fraternal.map((f) => html`<li>${f.name} <code>${f.location}</code> <code class="fpr">${f.fingerprint}</code></li>`)}</ul>` : ''}`
 }
@@ -128,4 +131,13 @@ ${p.fraternal.length ? html`<h2>Fraternal cells</h2><ul>${p.fraternal.map((f) =>
 export function myQuestionsMain(p: { items: { cell: string; number: number; label: string; deadline: string; voted: boolean }[] }): Html {
   return html`<h1>Open questions for you</h1>
 ${p.items.length === 0 ? html`<p>None.</p>` : html`<ul>${p.items.map((i) => html`<li><a href="/c/${i.cell}/questions/${i.number}">${i.cell}: question ${i.number}</a> — ${i.label}, closes by ${showTime(i.deadline)}${i.voted ? html` <small class="voted">(your ballot is cast; you may replace it until then)</small>` : ''}</li>`)}</ul>`}`
+}
+
+/** An operator action's text, each fingerprint in it shown as posts show a key: its pseudonym, the whole fingerprint in its title. */
+function keysNamed(action: string): Html {
+  return html`${action.split(/\b([0-9A-Fa-f]{40})\b/).map((part, i) => {
+    if (i % 2 === 0) return part
+    const who = pseudonymOf(part)
+    return html`<b>${who.handle}</b> <code class="fpr" title="${part}">${who.short}</code>`
+  })}`
 }

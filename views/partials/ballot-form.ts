@@ -32,8 +32,9 @@ ${boundFields(p.viewer)}${formMessage(p.form)}${choices}
 }
 
 /** The disposable voter's explicit confirm: the exact text their key will sign. */
-export function ballotConfirm(p: { viewer: Viewer; action: string; text: string; choice: string }): Html {
+export function ballotConfirm(p: { viewer: Viewer; action: string; text: string; choice: string; question: number; label: string }): Html {
   return html`<h1>Sign this ballot?</h1>
+<p>On <a href="${p.action.replace(/\/ballot$/, '')}">question ${p.question}: ${p.label}</a>.</p>
 <p>Your disposable key will sign exactly this text, and it will be published with the decision:</p>
 <pre class="to-sign">${p.text}</pre>
 <form method="post" action="${p.action}">${boundFields(p.viewer)}<input type="hidden" name="choice" value="${p.choice}"><input type="hidden" name="confirm" value="yes">

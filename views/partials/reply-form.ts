@@ -26,9 +26,12 @@ ${previewSlot('reply-preview', p.preview)}
 <label for="reply-body">${sentence('thread.reply_as', { handle: html`<b>${p.viewer.identity.pseudonym.handle}</b>` })}</label>
 <textarea id="reply-body" name="body" rows="6"${gpg ? '' : html` required`}${describedBy(p.form, 'body')}>${p.form.values.body ?? ''}</textarea>
 ${fieldError(p.form, 'body')}
-<p class="hint">${t('thread.markdown_hint')}</p>
+${markdownHint()}
 ${browser.field}${gpgSigning(p.viewer, p.place, p.form)}
 ${costFields(p.cost ?? null, p.form)}
 <button>${t('thread.reply_button')}</button> ${previewButton(`${p.threadPath}/preview`, 'reply-preview')}
 </form>`
 }
+
+/** One line under a post's text field: the Markdown a post understands. */
+export const markdownHint = (): Html => html`<p class="hint">${t('thread.markdown_hint')}</p>`

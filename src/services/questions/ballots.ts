@@ -9,12 +9,13 @@ import { takeLimit, withinLimit } from '../limits.ts'
 import { findCellOrThrow } from '../reading.ts'
 import { requireSession, type Who } from '../who.ts'
 import { coarseNow, tallyOf } from './common.ts'
+import { labelOf } from './kinds.ts'
 import { closeDueQuestions, closeQuestion } from './decide.ts'
 import { openCountChangedFor } from './read.ts'
 
 /** A ballot as sent; `question` is the question's number in the cell. */
 export type BallotInput = { cell: string; question: number; choice?: string; signed?: string; confirm?: string }
-export type BallotResult = { state: 'confirm'; text: string; choice: Choice } | { state: 'cast'; closed: Outcome | null }
+export type BallotResult = { state: 'confirm'; text: string; choice: Choice; label: string } | { state: 'cast'; closed: Outcome | null }
 
 /**
  * The one write path for ballots. A ballot is a signature over the canonical ballot text, binding
@@ -59,7 +60,7 @@ export async function castBallot(deps: Deps, who: Who, input: BallotInput): Prom
       choice = input.choice as Choice
       if (session.kind !== 'disposable' || !session.armoredPrivate) throw new DomainError(422, 'Sign the ballot text with your key and paste it.', { signed: 'Paste the ballot, clearsigned.' })
       const text = ballotText({ ...place, choice })
-      if (input.confirm !== 'yes') return { state: 'confirm', text, choice }
+      if (input.confirm !== 'yes') return { state: 'confirm', text, choice, label: labelOf(q.kind) }
       signing = 'disposable'
       signedText = await clearsign(text, session.armoredPrivate, new Date(castAt))
     }
