@@ -1,4 +1,5 @@
 import { DomainError } from './errors.ts'
+import { t } from '../i18n/index.ts'
 
 // How often one key may do each thing. The board uses no address to tell people apart, by design:
 // a flood is bounded per key, a new key costs something to take (the proof of work or captcha),
@@ -19,30 +20,15 @@ export function windowFor(limits: Limits, action: LimitedAction, opts: { newKey:
   return { points: opts.newKey ? Math.max(1, Math.floor(points / limits.newKeyDivisor)) : points, windowMs: w.windowMs }
 }
 
-const WHAT: Record<LimitedAction, [string, string]> = {
-  thread: ['threads', 'start a thread'],
-  reply: ['replies', 'reply'],
-  question: ['questions', 'raise a question'],
-  ballot: ['ballots', 'vote'],
-  preview: ['previews', 'preview a post'],
-}
-
-const per = (ms: number) => (ms >= 3600_000 ? 'an hour' : `every ${Math.round(ms / 60_000)} minutes`)
-const times = (n: number) => (n === 1 ? 'once' : `${n} times`)
-
 /**
  * The refusal: what the limit is, and when the person may go on. Their text is kept by the form.
  * `full` is the limit after a key's first hour, when `w` is the stricter one of its first hour.
+ * Each sentence is one catalog message; the action, the counts and the window are its values.
  */
 export function limitReached(action: LimitedAction, w: Window, retryMs: number, full: Window | null): DomainError {
-  const [things, doing] = WHAT[action]
   const minutes = Math.max(1, Math.ceil(retryMs / 60_000))
-  const rule = full
-    ? `In its first hour a key may ${doing} ${times(w.points)} ${per(w.windowMs)} (${times(full.points)} after that)`
-    : `A key may ${doing} ${times(w.points)} ${per(w.windowMs)}`
-  return new DomainError(
-    429,
-    `${rule}, and this one has. You may ${doing} again in about ${minutes} minute${minutes === 1 ? '' : 's'}. ` +
-      `Nothing was saved; what you wrote is kept below. (Limits keep a board readable when someone floods it with ${things}.)`,
-  )
+  // The window: an hour (or more: said as an hour), else every N minutes.
+  const per = { per: w.windowMs >= 3600_000 ? 'hour' : 'minutes', window: Math.round(w.windowMs / 60_000) }
+  const rule = full ? t('forms.limit_rule_first_hour', { action, count: w.points, full: full.points, ...per }) : t('forms.limit_rule', { action, count: w.points, ...per })
+  return new DomainError(429, `${rule} ${t('forms.limit_again', { action, minutes })} ${t('forms.limit_kept', { action })}`)
 }

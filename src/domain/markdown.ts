@@ -1,5 +1,6 @@
 import MarkdownIt from 'markdown-it'
 import { DomainError } from './errors.ts'
+import { t } from '../i18n/index.ts'
 
 // The Markdown subset posts are written in: paragraphs, emphasis, code, quotes, lists, links
 // (http and https only) and >>N references to posts in the same thread. No raw HTML, no headings
@@ -89,11 +90,11 @@ const REFERENCES = /(?<![0-9>])>>[1-9][0-9]{0,6}(?![0-9])/g
  */
 export function renderPostBody(body: string, threadPath: string, field = 'body', exists?: ReadonlySet<number>): string {
   const refs = body.match(REFERENCES)?.length ?? 0
-  if (refs > MAX_REFERENCES) throw new DomainError(422, 'The text refers to too many posts.', { [field]: `At most ${MAX_REFERENCES} references (>>N) in one post; this has ${refs}.` })
+  if (refs > MAX_REFERENCES) throw new DomainError(422, t('forms.text_refs'), { [field]: t('forms.text_refs_field', { max: MAX_REFERENCES, count: refs }) })
   const env: RenderEnv = { threadPath, ...(exists && { exists }) }
   const html = md.render(body, env)
   if (Buffer.byteLength(html) > MAX_RENDERED_BYTES) {
-    throw new DomainError(422, 'The text would make a page too large.', { [field]: `As a page this text is over ${MAX_RENDERED_BYTES / 1024} KiB (it is mostly links or markup): shorten it, or use fewer links.` })
+    throw new DomainError(422, t('forms.text_heavy'), { [field]: t('forms.text_heavy_field', { kib: MAX_RENDERED_BYTES / 1024 }) })
   }
   return html
 }

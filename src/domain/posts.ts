@@ -1,17 +1,11 @@
 import { DomainError } from './errors.ts'
+import { t } from '../i18n/index.ts'
 
 // How a post was signed: by a disposable key the server holds (a session's, or one made to publish
 // a decision: services/questions/kinds.ts), in the browser, by GnuPG (pasted), or not at all (the
 // session proved the key).
 export const SIGNINGS = ['disposable', 'browser', 'gpg-signed', 'session-attested'] as const
 export type Signing = (typeof SIGNINGS)[number]
-
-export const SIGNING_LABEL: Record<Signing, string> = {
-  disposable: 'signed by a disposable key held by the server for this session (or made to publish a decision)',
-  browser: 'signed in the browser',
-  'gpg-signed': 'clearsigned with GnuPG by the poster',
-  'session-attested': 'not signed; the session proved the key',
-}
 
 /**
  * The text a post's signature covers. It binds the body to this site, the cell, the board and
@@ -36,18 +30,18 @@ export function canonicalPostText(p: PostText): string {
 
 export function parsePostText(text: string): PostText {
   const split = text.indexOf('\n\n')
-  if (split < 0) throw new DomainError(422, 'The signed text is not a cellboard post.')
+  if (split < 0) throw new DomainError(422, t('thread.signed_not_post'))
   const head = text.slice(0, split).split('\n')
-  if (head[0] !== HEADER) throw new DomainError(422, `The signed text must start with "${HEADER}".`)
+  if (head[0] !== HEADER) throw new DomainError(422, t('thread.signed_header', { header: HEADER }))
   const fields = new Map<string, string>()
   for (const line of head.slice(1)) {
     const m = /^([a-z]+): (.*)$/.exec(line)
-    if (!m || fields.has(m[1]!)) throw new DomainError(422, 'The signed text has a malformed header line.')
+    if (!m || fields.has(m[1]!)) throw new DomainError(422, t('thread.signed_malformed'))
     fields.set(m[1]!, m[2]!)
   }
   const need = (k: string) => {
     const v = fields.get(k)
-    if (v === undefined) throw new DomainError(422, `The signed text has no "${k}:" line.`)
+    if (v === undefined) throw new DomainError(422, t('thread.signed_no_line', { line: `${k}:` }))
     return v
   }
   return {
@@ -62,7 +56,7 @@ export function parsePostText(text: string): PostText {
 
 function parseThread(v: string): number | 'new' {
   if (v === 'new') return 'new'
-  if (!/^[1-9][0-9]{0,15}$/.test(v)) throw new DomainError(422, 'The signed text names no valid thread.')
+  if (!/^[1-9][0-9]{0,15}$/.test(v)) throw new DomainError(422, t('thread.signed_no_thread'))
   return Number(v)
 }
 

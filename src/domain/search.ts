@@ -1,4 +1,5 @@
 import { DomainError } from './errors.ts'
+import { t } from '../i18n/index.ts'
 
 // Search (issue 13): what a query is, and how a result shows where it matched. A query is never
 // passed to the full-text engine as written: it is cut into words here, and each word goes to
@@ -25,12 +26,12 @@ const refuse = (message: string) => new DomainError(422, message, { q: message }
 /** The words of a query, or a refusal a person understands (shown beside the search field). */
 export function parseSearchQuery(raw: string): SearchQuery {
   const text = raw.trim()
-  if (text.length > MAX_QUERY_CHARS) throw refuse(`That search is too long: at most ${MAX_QUERY_CHARS} characters.`)
-  if (text === '') throw refuse('Type a word or two to search for.')
+  if (text.length > MAX_QUERY_CHARS) throw refuse(t('search.too_long', { max: MAX_QUERY_CHARS }))
+  if (text === '') throw refuse(t('search.empty'))
   const words = text.match(WORD) ?? []
   const terms = [...new Set(words.map((w) => w.toLowerCase()).filter((w) => fold(w) !== ''))]
-  if (terms.length === 0) throw refuse('Search for words: punctuation and symbols alone match nothing.')
-  if (terms.length > MAX_TERMS) throw refuse(`Search for at most ${MAX_TERMS} words at once.`)
+  if (terms.length === 0) throw refuse(t('search.no_words'))
+  if (terms.length > MAX_TERMS) throw refuse(t('search.too_many_words', { max: MAX_TERMS }))
   return { text, terms }
 }
 

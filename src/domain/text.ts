@@ -1,4 +1,5 @@
 import { DomainError } from './errors.ts'
+import { t } from '../i18n/index.ts'
 
 // Control characters other than tab and newline have no place in a post; NUL in particular.
 // C1 controls and the bidi overrides that can disguise text are refused too.
@@ -44,10 +45,10 @@ const isBlank = (text: string) => text.replace(BLANK, '') === ''
 
 function checkMarks(field: string, text: string): void {
   if (STACKED_MARKS.test(text.replace(BETWEEN_MARKS, ''))) {
-    throw new DomainError(422, 'The text stacks too many marks on one letter.', { [field]: `At most ${MAX_STACKED_MARKS} accents or marks on one letter; remove the rest.` })
+    throw new DomainError(422, t('forms.text_marks'), { [field]: t('forms.text_marks_field', { count: MAX_STACKED_MARKS }) })
   }
   if (JOINED_CHAIN.test(text)) {
-    throw new DomainError(422, 'The text joins too many emoji into one.', { [field]: `At most ${MAX_JOINS + 1} emoji joined into one; put spaces between the rest.` })
+    throw new DomainError(422, t('forms.text_joins'), { [field]: t('forms.text_joins_field', { count: MAX_JOINS + 1 }) })
   }
 }
 
@@ -68,27 +69,47 @@ export function canonicalBody(raw: string): string {
 
 export function checkBody(field: string, raw: string, max: number): string {
   const body = canonicalBody(raw)
-  if (FORBIDDEN.test(body)) throw new DomainError(400, 'The text contains control characters.', { [field]: 'Remove control characters (such as NUL) from the text.' })
-  if (isBlank(body)) throw new DomainError(422, 'The text is empty.', { [field]: 'Write something first (invisible characters alone do not count).' })
+  if (FORBIDDEN.test(body)) throw new DomainError(400, t('forms.text_control'), { [field]: t('forms.text_control_field') })
+  if (isBlank(body)) throw new DomainError(422, t('forms.text_empty'), { [field]: t('forms.text_empty_field') })
   checkMarks(field, body)
   // Published text is forever public: a private key pasted by mistake must not go out with it.
   if (holdsPrivateKey(body)) {
-    const why = 'This held a private key, so it was not posted and the box is empty again. Never paste a private key anywhere.'
+    const why = t('forms.text_private_key')
     throw new DomainError(422, why, { [field]: why })
   }
-  if ([...body].length > max) throw new DomainError(422, 'The text is too long.', { [field]: `At most ${max.toLocaleString('en')} characters; this has ${[...body].length.toLocaleString('en')}.` })
+  if ([...body].length > max) throw new DomainError(422, t('forms.text_long'), { [field]: t('forms.text_long_field', { max, count: [...body].length }) })
   return body
 }
 
-export function checkLine(field: string, raw: string, max: number, label = 'The title'): string {
+/**
+ * What a one-line field is, for its messages: each language says the whole sentence about it
+ * ("The title is empty.", "La descripción está vacía."). A number is a principle of the line
+ * ("Principle 3"). The English labels callers passed before (`'The name'`, `'Principle 3'`) are
+ * still understood; any other label is put in the sentence as it is.
+ */
+export type LineWhat = 'title' | 'name' | 'description' | 'principle' | number
+
+const KINDS = ['title', 'name', 'description', 'principle']
+const LEGACY_LABELS: Record<string, string> = { 'The title': 'title', 'The name': 'name', 'The description': 'description', 'The principle': 'principle' } // i18n-exempt: the English labels older callers pass, read as kinds
+
+function lineWhat(label: LineWhat | string): { what: string; n: number; label: string } {
+  if (typeof label === 'number') return { what: 'numbered', n: label, label: '' }
+  if (KINDS.includes(label)) return { what: label, n: 0, label: '' }
+  if (label in LEGACY_LABELS) return { what: LEGACY_LABELS[label]!, n: 0, label: '' }
+  const m = /^Principle (\d+)$/.exec(label)
+  return m ? { what: 'numbered', n: Number(m[1]), label: '' } : { what: 'other', n: 0, label }
+}
+
+export function checkLine(field: string, raw: string, max: number, label: LineWhat | string = 'title'): string {
   const line = raw.trim()
-  if (FORBIDDEN_IN_LINE.test(line)) throw new DomainError(400, `${label} contains control characters or line breaks.`, { [field]: 'Use a single line without control characters.' })
-  if (isBlank(line)) throw new DomainError(422, `${label} is empty.`, { [field]: line === '' ? `${label} cannot be empty.` : `${label} cannot be empty: invisible characters alone do not count.` })
+  const w = lineWhat(label)
+  if (FORBIDDEN_IN_LINE.test(line)) throw new DomainError(400, t('forms.line_control', w), { [field]: t('forms.line_control_field') })
+  if (isBlank(line)) throw new DomainError(422, t('forms.line_empty', w), { [field]: line === '' ? t('forms.line_empty_field', w) : t('forms.line_blank_field', w) })
   if (line.replace(WRITTEN, '').match(INVISIBLE)) {
-    throw new DomainError(422, `${label} contains invisible characters.`, { [field]: 'Remove invisible characters (zero-width spaces, direction marks, fillers): they can make one name look like another.' })
+    throw new DomainError(422, t('forms.line_invisible', w), { [field]: t('forms.line_invisible_field') })
   }
   checkMarks(field, line)
-  if ([...line].length > max) throw new DomainError(422, `${label} is too long.`, { [field]: `At most ${max} characters; this has ${[...line].length}.` })
+  if ([...line].length > max) throw new DomainError(422, t('forms.line_long', w), { [field]: t('forms.line_long_field', { max, count: [...line].length }) })
   return line
 }
 

@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { notFound } from '../domain/errors.ts'
+import { t } from '../i18n/index.ts'
 import type { Deps } from '../services/deps.ts'
 import { cacheKey, cacheTag } from '../services/page-cache.ts'
 import { may } from '../services/access.ts'
@@ -26,7 +27,7 @@ export function boardRoutes(deps: Deps) {
    */
   async function renderBoard(c: C, page: number | null, form: FormState, status: Status, preview?: Html) {
     const at = await openBoard(deps, c.req.param('cell')!, c.req.param('board')!, c.get('session'))
-    if (page === null) throw notFound('That page')
+    if (page === null) throw notFound(t('board.page_not_found'))
     const key = cacheKey.boardPage(at.board.id, page)
     let part = deps.cache.get<BoardMeta>(key)
     if (!part) {

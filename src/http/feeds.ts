@@ -10,6 +10,7 @@ import { encode, type C } from './render.ts'
 
 const ATOM = { 'Content-Type': 'application/atom+xml; charset=utf-8', Vary: 'Accept-Encoding' }
 const ATOM_GZIP = { ...ATOM, 'Content-Encoding': 'gzip' }
+type Bytes = Uint8Array<ArrayBuffer>
 
 export function feedRoutes(deps: Deps) {
   // A feed holds no form token and nothing of the session (http/compression.ts on BREACH): it is
@@ -18,8 +19,8 @@ export function feedRoutes(deps: Deps) {
   // tier may read beside what others wrote, so with a session they go out as they are (BREACH).
   const send = (c: C, part: { bytes: Uint8Array; gzip?: Uint8Array }) =>
     acceptsGzip(c.req.header('accept-encoding')) && (part.gzip !== undefined || !c.get('session'))
-      ? c.body((part.gzip ?? gzipNow(part.bytes)) as Uint8Array<ArrayBuffer>, 200, ATOM_GZIP)
-      : c.body(part.bytes as Uint8Array<ArrayBuffer>, 200, ATOM)
+      ? c.body((part.gzip ?? gzipNow(part.bytes)) as Bytes, 200, ATOM_GZIP)
+      : c.body(part.bytes as Bytes, 200, ATOM)
   const fresh = (xml: string) => ({ bytes: encode(xml) })
 
   return (

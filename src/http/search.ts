@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { notFound } from '../domain/errors.ts'
+import { t } from '../i18n/index.ts'
 import type { Deps } from '../services/deps.ts'
 import { findCellOrThrow } from '../services/reading.ts'
 import { searchPosts } from '../services/search.ts'
@@ -11,15 +12,15 @@ import { orFormAgain, parseId, sendPage, type C } from './render.ts'
 async function showSearch(c: C, deps: Deps, cellSlug: string | null) {
   const q = c.req.query('q')
   const page = parseId(c.req.query('page') ?? '1')
-  if (page === null) throw notFound('That page')
+  if (page === null) throw notFound(t('board.page_not_found'))
   const cell = cellSlug === null ? null : await findCellOrThrow(deps, cellSlug)
   const scope = cell && { slug: cell.slug, name: cell.name }
-  const title = cell ? `Search ${cell.name}` : 'Search'
+  const title = cell ? t('search.title_cell', { cell: cell.name }) : t('search.title')
   if (q === undefined) return sendPage(c, deps, 200, title, searchMain({ cell: scope, q: '', problem: null, found: null }))
   return orFormAgain(
     async () => {
       const found = await searchPosts(deps, { cell: cellSlug, q, page }, c.get('session'))
-      return sendPage(c, deps, 200, `${found.q} · ${title}`, searchMain({ cell: scope, q: found.q, problem: null, found }))
+      return sendPage(c, deps, 200, t('search.title_query', { q: found.q, title }), searchMain({ cell: scope, q: found.q, problem: null, found }))
     },
     (refused, status) => sendPage(c, deps, status, title, searchMain({ cell: scope, q: q.slice(0, 200), problem: refused.fields.q ?? refused.message, found: null })),
   )

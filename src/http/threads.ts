@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { notFound } from '../domain/errors.ts'
+import { t } from '../i18n/index.ts'
 import type { Deps } from '../services/deps.ts'
 import { cacheKey, cacheTag } from '../services/page-cache.ts'
 import { may } from '../services/access.ts'
@@ -60,7 +61,7 @@ export function threadRoutes(deps: Deps) {
 
   async function renderThread(c: C, number: number | null, page: number | 'last' | null, form: FormState, status: Status, preview?: Html) {
     const at = await open(c)
-    if (number === null || page === null) throw notFound('That page')
+    if (number === null || page === null) throw notFound(t('board.page_not_found'))
     let part = await threadPart(at, number, page === 'last' ? 1 : page)
     if (page === 'last' && part.meta.pages > 1) part = await threadPart(at, number, part.meta.pages)
     const m = part.meta
@@ -83,7 +84,7 @@ export function threadRoutes(deps: Deps) {
     const number = parseId(c.req.param('thread'))
     if (number === null) {
       await open(c)
-      throw notFound('That thread')
+      throw notFound(t('thread.thread_not_found'))
     }
     return number
   }
@@ -95,7 +96,7 @@ export function threadRoutes(deps: Deps) {
     const at = await open(c)
     const thread = parseId(c.req.param('thread'))
     const number = parseId(n)
-    if (thread === null || number === null) throw notFound('That post')
+    if (thread === null || number === null) throw notFound(t('thread.post_not_found'))
     return { at, thread, number }
   }
 
@@ -170,6 +171,6 @@ export function threadRoutes(deps: Deps) {
     // Any other address under a board: refused like the rest of it, or else nothing there.
     .all('/c/:cell/:board/*', async (c) => {
       await open(c)
-      throw notFound('That page')
+      throw notFound(t('board.page_not_found'))
     })
 }

@@ -7,6 +7,7 @@ import { canonicalPostText, parsePostText, type Signing } from '../domain/posts.
 import { canonicalBody, checkBody, checkLine } from '../domain/text.ts'
 import { coarseTime } from '../domain/time.ts'
 import type { Session } from '../ephemeral/sessions.ts'
+import { t } from '../i18n/index.ts'
 import { clearsign, verifyClearsigned, verifyDetached } from '../pgp.ts'
 import type { Deps } from './deps.ts'
 import { countPost, payForPost } from './flood.ts'
@@ -49,8 +50,6 @@ type Checked =
   | { pasted: true; armored: string; title: string; body: string }
   | { pasted: false; title: string; body: string; text: string }
 
-const BOTH_BOXES = 'You filled both the text box and the clearsigned box, so nothing was posted: only one can be. To post the clearsigned text, empty the title and text boxes; to post the plain text instead, empty the clearsigned box.'
-
 /**
  * Check what a form would post, as posting does and in its order, without signing or storing: a
  * pasted clearsigned text (the post is then exactly the signed text) is verified and read, or
@@ -61,29 +60,29 @@ async function checkPost(deps: Deps, session: Session, place: Place, input: Post
   const isNew = place.thread === 'new'
   if (input.signed?.trim()) {
     if (input.body.trim() || input.title.trim()) {
-      throw new DomainError(422, BOTH_BOXES, {
-        signed: 'Empty this box to post the plain text instead.',
-        body: 'Empty the title and text to post the clearsigned text instead.',
+      throw new DomainError(422, t('thread.both_boxes'), {
+        signed: t('thread.both_boxes_signed'),
+        body: t('thread.both_boxes_body'),
       })
     }
     const verified = await verifyClearsigned(input.signed, session.armoredPublic, new Date(deps.now()))
     const p = parsePostText(verified.text)
     for (const k of ['site', 'cell', 'board', 'thread'] as const) {
-      if (p[k] !== place[k]) throw new DomainError(422, `The signed text says "${k}: ${p[k]}", but this form is for ${k} ${place[k]}. Sign the text shown above the box.`, { signed: `The ${k} line does not match this form.` })
+      if (p[k] !== place[k]) throw new DomainError(422, t('thread.signed_elsewhere', { line: `${k}: ${p[k]}`, name: k, value: String(place[k]) }), { signed: t('thread.signed_elsewhere_field', { name: k }) })
     }
-    if (isNew !== (p.title !== null)) throw new DomainError(422, isNew ? 'A new thread’s signed text needs a "title:" line.' : 'A reply’s signed text has no "title:" line.', { signed: 'Sign the text shown above the box.' })
-    if (canonicalBody(p.body) !== p.body) throw new DomainError(422, 'Remove blank lines at the start and end of your text, sign again and paste.', { signed: 'Remove blank lines at the start and end of the text.' })
+    if (isNew !== (p.title !== null)) throw new DomainError(422, isNew ? t('thread.signed_needs_title') : t('thread.signed_reply_title'), { signed: t('thread.sign_shown') })
+    if (canonicalBody(p.body) !== p.body) throw new DomainError(422, t('thread.signed_blank_lines'), { signed: t('thread.signed_blank_lines_field') })
     const v = validateFields(
       { title: () => (p.title === null ? '' : checkLine('signed', p.title, deps.config.titleMax)), body: () => checkBody('signed', p.body, deps.config.bodyMax) },
-      'The signed text cannot be posted: see the message beside the box.',
+      t('thread.signed_refused'),
     )
-    if (isNew && v.title !== p.title) throw new DomainError(422, 'Remove spaces around the title, sign again and paste.', { signed: 'The title has spaces around it.' })
+    if (isNew && v.title !== p.title) throw new DomainError(422, t('thread.signed_title_spaces'), { signed: t('thread.signed_title_spaces_field') })
     return { pasted: true, armored: verified.armored, title: v.title, body: v.body }
   }
 
   const v = validateFields(
     { title: () => (isNew ? checkLine('title', input.title, deps.config.titleMax) : ''), body: () => checkBody('body', input.body, deps.config.bodyMax) },
-    isNew ? 'The thread was not started: see the messages beside the fields.' : 'The reply was not posted: see the message beside the field.',
+    isNew ? t('board.thread_refused') : t('thread.reply_refused'),
   )
   return { pasted: false, ...v, text: canonicalPostText({ ...place, title: isNew ? v.title : null, body: v.body }) }
 }
@@ -109,7 +108,7 @@ type Place = { site: string; cell: string; board: string; thread: number | 'new'
 async function openForPosting(deps: Deps, who: Who, input: { cell: string; board: string; thread: number | 'new' }, doing: string) {
   const { cell, board } = await openBoard(deps, input.cell, input.board, who.session)
   const existing = input.thread === 'new' ? null : await findThread(deps.db, board.id, input.thread)
-  if (input.thread !== 'new' && !existing) throw notFound('That thread')
+  if (input.thread !== 'new' && !existing) throw notFound(t('thread.thread_not_found'))
   const session = requireSession(who, doing)
   await assertKeyStillValid(deps, session)
   // A board posted to from a tier up (services/access.ts); readers below it may read, not post.
@@ -138,7 +137,7 @@ export type Preview = {
  * check (proof of work or picture) is left for the post itself, so a preview never spends it.
  */
 export async function previewPost(deps: Deps, who: Who, input: PostInput & { thread: number | 'new' }): Promise<Preview> {
-  const { cell, board, existing, session } = await openForPosting(deps, who, input, 'Previewing a post')
+  const { cell, board, existing, session } = await openForPosting(deps, who, input, t('thread.doing_preview'))
   const place = { site: deps.config.siteId, cell: cell.slug, board: board.slug, thread: existing?.number ?? ('new' as const) }
   // Counted on its own: a preview spends none of the key's posts, but it costs the server what a
   // post costs to check, render and verify, so an identity cannot keep it busy with previews.
@@ -171,7 +170,7 @@ export async function previewPost(deps: Deps, who: Who, input: PostInput & { thr
  * dropped everywhere.
  */
 async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: number | 'new' }): Promise<Published> {
-  const { cell, board, existing, session } = await openForPosting(deps, who, input, 'Posting')
+  const { cell, board, existing, session } = await openForPosting(deps, who, input, t('thread.doing_post'))
   // On a board in flood, paid first: a post that does not pay costs the server two HMACs or one
   // look-up, and counts against nothing.
   await payForPost(deps, { cell, board }, session, input.cost ?? {})

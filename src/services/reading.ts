@@ -7,6 +7,7 @@ import type { Board, Cell } from '../db/schema.ts'
 import { findThread, listThreads, type ThreadListing } from '../db/threads.ts'
 import { DomainError, notFound } from '../domain/errors.ts'
 import type { Session } from '../ephemeral/sessions.ts'
+import { t } from '../i18n/index.ts'
 import type { Deps } from './deps.ts'
 import { cacheKey, cacheTag } from './page-cache.ts'
 import { refusal } from './access.ts'
@@ -17,14 +18,14 @@ export const homeCells = (deps: Deps) => listCells(deps.db)
 
 export async function findCellOrThrow(deps: Pick<Deps, 'db'>, slug: string): Promise<Cell> {
   const cell = await findCell(deps.db, slug)
-  if (!cell) throw notFound('That cell')
+  if (!cell) throw notFound(t('board.cell_not_found'))
   return cell
 }
 
 export async function findBoardOrThrow(deps: Pick<Deps, 'db'>, cellSlug: string, boardSlug: string): Promise<{ cell: Cell; board: Board }> {
   const cell = await findCellOrThrow(deps, cellSlug)
   const board = await findBoard(deps.db, cell.id, boardSlug)
-  if (!board) throw notFound('That board')
+  if (!board) throw notFound(t('board.board_not_found'))
   return { cell, board }
 }
 
@@ -52,7 +53,7 @@ export function boardAccess(cell: Pick<Cell, 'tiers'>, board: Pick<Board, 'read_
 /** A public key that signed published content (or holds a roster role), for gpg --import. */
 export async function readPublishedKey(deps: Deps, fingerprint: string): Promise<{ fingerprint: string; armored: string }> {
   const key = await findKey(deps.db, fingerprint.toLowerCase())
-  if (!key) throw notFound('That key')
+  if (!key) throw notFound(t('thread.key_not_found'))
   return { fingerprint: key.fingerprint, armored: key.armored }
 }
 
@@ -131,7 +132,7 @@ export async function openBoard(deps: Deps, cellSlug: string, boardSlug: string,
 const pagesFor = (count: number, perPage: number) => Math.max(1, Math.ceil(count / perPage))
 
 function checkPage(page: number, pages: number): void {
-  if (page > pages) throw notFound('That page')
+  if (page > pages) throw notFound(t('board.page_not_found'))
 }
 
 /** `first`: the number the page's first thread has in the board's list (numbering goes on across pages). */
@@ -149,7 +150,7 @@ export type ThreadPageData = Place & { thread: { id: number; number: number; tit
 
 export async function readThreadPage(deps: Deps, at: ReadableBoard, threadNumber: number, page: number): Promise<ThreadPageData> {
   const thread = await findThread(deps.db, at.board.id, threadNumber)
-  if (!thread) throw notFound('That thread')
+  if (!thread) throw notFound(t('thread.thread_not_found'))
   const per = deps.config.postsPerPage
   const pages = pagesFor(thread.post_count, per)
   checkPage(page, pages)
@@ -169,13 +170,13 @@ export async function pageOfPost(deps: Deps, threadId: number, number: number): 
 /** Where post N of a thread is shown: the page of its thread that holds it. */
 export async function findPostPage(deps: Deps, at: ReadableBoard, threadNumber: number, number: number): Promise<number> {
   const post = await findSignedText(deps.db, { boardId: at.board.id, thread: threadNumber, number })
-  if (!post) throw notFound('That post')
+  if (!post) throw notFound(t('thread.post_not_found'))
   return pageOfPost(deps, post.thread_id, number)
 }
 
 /** A post's OpenPGP cleartext-signed message, for gpg --verify. */
 export async function readSignedText(deps: Deps, at: ReadableBoard, threadNumber: number, number: number): Promise<string> {
   const post = await findSignedText(deps.db, { boardId: at.board.id, thread: threadNumber, number })
-  if (!post?.signed_text) throw notFound('A signed text for that post')
+  if (!post?.signed_text) throw notFound(t('thread.signed_text_not_found'))
   return post.signed_text
 }

@@ -4,6 +4,7 @@ import { findSearchHits } from '../db/search.ts'
 import { DomainError } from '../domain/errors.ts'
 import { markMatches, MAX_PAGES, parseSearchQuery, RESULTS_PER_PAGE, type Piece } from '../domain/search.ts'
 import type { Session } from '../ephemeral/sessions.ts'
+import { t } from '../i18n/index.ts'
 import { refusal } from './access.ts'
 import type { Deps } from './deps.ts'
 import { findCellOrThrow } from './reading.ts'
@@ -44,7 +45,10 @@ export async function readableBoardIds(deps: Deps, cellId: number | null, sessio
 export async function searchPosts(deps: Deps, input: { cell: string | null; q: string; page: number }, session: Session | null): Promise<SearchPage> {
   const cell = input.cell === null ? null : await findCellOrThrow(deps, input.cell)
   const query = parseSearchQuery(input.q)
-  if (input.page > MAX_PAGES) throw new DomainError(422, `Only the first ${MAX_PAGES} pages of results are shown. Add a word to narrow the search.`, { q: `Only the first ${MAX_PAGES} pages of results are shown. Add a word to narrow the search.` })
+  if (input.page > MAX_PAGES) {
+    const why = t('search.too_deep', { count: MAX_PAGES })
+    throw new DomainError(422, why, { q: why })
+  }
   const boardIds = await readableBoardIds(deps, cell?.id ?? null, session)
   // One more than a page: whether there is a next one.
   const ids = await deps.storage.searchPosts({ terms: query.terms, boardIds, limit: RESULTS_PER_PAGE + 1, offset: (input.page - 1) * RESULTS_PER_PAGE })

@@ -62,7 +62,7 @@ describe('coarse time', () => {
     const thread = (await c.post('/c/lobby/general', { title: 'When', body: 'now' })).res.headers.get('location')!
     expect(await board.column('select created_at from post')).toEqual(['2026-11-22T09:30:00.000Z'])
     expect(await board.column('select last_post_at from thread')).toEqual(['2026-11-22T09:30:00.000Z'])
-    expect((await c.get(thread)).text).toContain('2026-11-22 09:30 UTC')
+    expect((await c.get(thread)).text).toContain('Nov 22, 2026, 09:30 UTC')
     expect(await board.findMarkers(['09:41'])).toEqual({})
   })
 })

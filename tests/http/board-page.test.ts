@@ -37,7 +37,7 @@ describe('GET /c/:cell/:board', () => {
     expect(item).not.toContain('<script>')
     expect(item).not.toContain('END_OF_BODY')
     expect(item).toMatch(/word …<\/p>/)
-    expect(item).toMatch(/<small>1 post · last \d{4}-\d\d-\d\d \d\d:00 UTC<\/small>/)
+    expect(item).toMatch(/<small>1 post · last [A-Z][a-z]{2} \d{1,2}, \d{4}, \d\d:00 UTC<\/small>/)
   })
 
   it('a short opening post is shown whole, without an ellipsis', async () => {

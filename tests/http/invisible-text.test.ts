@@ -68,7 +68,7 @@ describe('what one post may cost its readers', () => {
     const before = await board.count('post')
     const r = await c.post(thread, { body: '>>1 '.repeat(4999).trim() })
     expect(r.res.status).toBe(422)
-    expect(r.text).toContain('At most 50 references (&gt;&gt;N) in one post; this has 4999.')
+    expect(r.text).toContain('At most 50 references (&gt;&gt;N) in one post; this has 4,999.')
     expect(await board.count('post')).toBe(before)
     expect((await c.post(thread, { body: '>>1 '.repeat(50).trim() })).res.status).toBe(303)
   })

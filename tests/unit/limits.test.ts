@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { limitReached, windowFor, type Limits } from '../../src/domain/limits.ts'
+import { inLang } from '../../src/i18n/index.ts'
 
 const limits: Limits = {
   thread: { points: 6, windowMs: 3600_000 },
@@ -29,5 +30,13 @@ describe('limitReached', () => {
     expect(e.status).toBe(429)
     expect(e.message).toBe('In its first hour a key may reply 6 times every 10 minutes (20 times after that), and this one has. You may reply again in about 2 minutes. Nothing was saved; what you wrote is kept below. (Limits keep a board readable when someone floods it with replies.)')
     expect(limitReached('thread', { points: 1, windowMs: 3600_000 }, 10, null).message).toMatch(/^A key may start a thread once an hour, and this one has\. You may start a thread again in about 1 minute\./)
+  })
+  it('says it in the language of the request, each count in the plural its number takes', () => {
+    expect(inLang('es', () => limitReached('ballot', { points: 1, windowMs: 60_000 }, 61_000, null).message)).toBe(
+      'Una clave puede votar una vez cada minuto, y esta ya lo ha hecho. Podrás votar de nuevo dentro de unos 2 minutos. No se guardó nada; lo que escribiste se conserva abajo. (Los límites mantienen legible un tablón cuando alguien lo inunda de votos.)',
+    )
+    expect(inLang('ar', () => limitReached('thread', { points: 2, windowMs: 3600_000 }, 30_000, { points: 6, windowMs: 3600_000 }).message)).toMatch(
+      /^في ساعته الأولى، يمكن للمفتاح أن يبدأ نقاشًا مرتين في الساعة \(و6 مرات بعد ذلك\)، وقد بلغ هذا المفتاح ذلك\. يمكنك أن تبدأ نقاشًا من جديد بعد نحو دقيقة واحدة\./,
+    )
   })
 })

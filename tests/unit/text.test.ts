@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { DomainError } from '../../src/domain/errors.ts'
 import { canonicalPostText, parsePostText } from '../../src/domain/posts.ts'
 import { canonicalBody, checkBody, checkLine } from '../../src/domain/text.ts'
+import { inLang } from '../../src/i18n/index.ts'
 
 const statusOf = (f: () => unknown) => {
   try {
@@ -117,5 +118,25 @@ describe('look-alikes and wide clusters an outsider found after the first fix', 
       expect(statusOf(() => checkLine('title', t, 1000)), JSON.stringify(t.slice(0, 6))).toBe(422)
       expect(statusOf(() => checkBody('body', t, 1000)), JSON.stringify(t.slice(0, 6))).toBe(422)
     }
+  })
+})
+
+describe('a line field’s messages name the field in a whole sentence of the language', () => {
+  const messageOf = (f: () => unknown) => {
+    try {
+      f()
+    } catch (e) {
+      if (e instanceof DomainError) return e.message
+      throw e
+    }
+    return 'ok'
+  }
+  it('by kind, by a principle’s number, or by the English label callers passed before', () => {
+    expect(messageOf(() => checkLine('title', '', 100))).toBe('The title is empty.')
+    expect(messageOf(() => checkLine('name', '', 100, 'The name'))).toBe('The name is empty.')
+    expect(messageOf(() => checkLine('principles', 'x'.repeat(9), 5, 'Principle 3'))).toBe('Principle 3 is too long.')
+    expect(inLang('es', () => messageOf(() => checkLine('description', '', 300, 'description')))).toBe('La descripción está vacía.')
+    expect(inLang('es', () => messageOf(() => checkLine('principles', '', 300, 3)))).toBe('El principio 3 está vacío.')
+    expect(inLang('ar', () => messageOf(() => checkLine('title', 'a\u0000', 300)))).toBe('يحتوي العنوان على محارف تحكّم أو فواصل أسطر.')
   })
 })

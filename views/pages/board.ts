@@ -1,10 +1,10 @@
 import type { IssuedCost } from '../../src/domain/costs.ts'
-import { showTime } from '../../src/domain/time.ts'
+import { t, when } from '../../src/i18n/index.ts'
 import { feedPaths } from '../../src/domain/feeds.ts'
 import { excerptOf } from '../../src/domain/posts.ts'
 import { plainTextOf } from '../../src/domain/markdown.ts'
 import { html, type Html } from '../html.ts'
-import { boundFields, describedBy, fieldError, formMessage, identityNeeded, type FormState } from '../partials/forms.ts'
+import { boundFields, describedBy, fieldError, formMessage, identityNeeded, sentence, type FormState } from '../partials/forms.ts'
 import { costFields } from '../partials/cost.ts'
 import { browserSigning, gpgSigning, type Place } from '../partials/signing.ts'
 import { previewButton, previewSlot } from '../partials/preview.ts'
@@ -26,50 +26,50 @@ export function boardHead(p: BoardHeadProps, toForm = false): Html {
   return html`<nav class="crumbs"><a href="/c/${p.cell.slug}">${p.cell.name}</a> /</nav>
 <h1>${p.board.name}${readersTag(p.board.readers)}</h1>
 ${p.board.description ? html`<p>${p.board.description}</p>` : ''}
-<p class="feeds">${toForm ? html`<a href="#new-thread">Start a thread</a> · ` : ''}<a href="${feedPaths.board(p.cell.slug, p.board.slug)}" type="application/atom+xml" hx-boost="false">Follow this board (Atom feed)</a></p>
-${p.board.posters !== p.board.readers && p.board.posters !== null ? html`<p class="hint">Posting here is for the cell’s ${p.board.posters}.</p>` : ''}`
+<p class="feeds">${toForm ? html`<a href="#new-thread">${t('board.start_thread')}</a> · ` : ''}<a href="${feedPaths.board(p.cell.slug, p.board.slug)}" type="application/atom+xml" hx-boost="false">${t('board.follow_feed')}</a></p>
+${p.board.posters !== p.board.readers && p.board.posters !== null ? html`<p class="hint">${t('board.posting_for', { posters: p.board.posters })}</p>` : ''}`
 }
 
 /** A board read from a tier up says so beside its name (on the cell page too). */
-export const readersTag = (readers: string | null): Html => (readers === null ? html`` : html` <span class="tag">for ${readers}</span>`)
+export const readersTag = (readers: string | null): Html => (readers === null ? html`` : html` <span class="tag">${t('board.for_readers', { readers })}</span>`)
 
 /** In place of the form to start a thread or reply, for a reader whose key does not reach the board's post tier. */
 export const postingClosed = (posters: string, id: string): Html =>
-  html`<section id="${id}"><p class="hint">Only keys at this board’s post tier (${posters}) post here: to post, log in with one.</p></section>`
+  html`<section id="${id}"><p class="hint">${t('board.posting_closed', { posters })}</p></section>`
 
 /**
  * The list of threads: the same for every viewer, so it is cached as bytes. `first`: the number of
  * the page's first thread, so numbering goes on across pages.
  */
 export function threadList(p: BoardHeadProps, threads: ThreadRow[], first = 1): Html {
-  if (threads.length === 0) return html`<p id="threads">No threads yet.</p>`
+  if (threads.length === 0) return html`<p id="threads">${t('board.no_threads')}</p>`
   const base = boardPath(p)
   return html`<ol id="threads" class="threads" start="${first}">${threads.map(
-    (t) =>
-      html`<li><a href="${base}/t/${t.number}">${t.title}</a> <small>${t.post_count} ${t.post_count === 1 ? 'post' : 'posts'} · last ${showTime(t.last_post_at)}</small>${
-        t.opening === null ? '' : html`<p class="excerpt">${excerptOf(plainTextOf(t.opening))}</p>`
+    (th) =>
+      html`<li><a href="${base}/t/${th.number}">${th.title}</a> <small>${t('board.thread_meta', { count: th.post_count, last: when(th.last_post_at) })}</small>${
+        th.opening === null ? '' : html`<p class="excerpt">${excerptOf(plainTextOf(th.opening))}</p>`
       }</li>`,
   )}</ol>`
 }
 
 /** `cost`: while the board is in flood, the check the form must pay (src/services/flood.ts); `preview`: the post as it would appear. */
 export function newThreadForm(p: BoardHeadProps, place: Place, viewer: Viewer, form: FormState, cost: IssuedCost | null = null, preview?: Html): Html {
-  if (!viewer.identity) return html`<section id="new-thread"><h2>Start a thread</h2>${identityNeeded(form, boardPath(p))}</section>`
+  if (!viewer.identity) return html`<section id="new-thread"><h2>${t('board.start_thread')}</h2>${identityNeeded(form, boardPath(p))}</section>`
   const browser = browserSigning(viewer, place)
   const gpg = viewer.identity.kind === 'gpg'
-  return html`<section id="new-thread"><h2>Start a thread</h2>
+  return html`<section id="new-thread"><h2>${t('board.start_thread')}</h2>
 <form method="post" action="${boardPath(p)}"${browser.attrs}>
 ${boundFields(viewer)}${formMessage(form)}
 ${previewSlot('new-thread-preview', preview)}
-<label for="title">Title</label>
+<label for="title">${t('board.title_label')}</label>
 <input id="title" name="title" value="${form.values.title ?? ''}"${gpg ? '' : html` required`}${describedBy(form, 'title')}>
 ${fieldError(form, 'title')}
-<label for="body">Text, as <b>${viewer.identity.pseudonym.handle}</b></label>
+<label for="body">${sentence('board.text_as', { handle: html`<b>${viewer.identity.pseudonym.handle}</b>` })}</label>
 <textarea id="body" name="body" rows="8"${gpg ? '' : html` required`}${describedBy(form, 'body')}>${form.values.body ?? ''}</textarea>
 ${fieldError(form, 'body')}
-${markdownHint}
+${markdownHint()}
 ${browser.field}${gpgSigning(viewer, place, form)}
 ${costFields(cost, form)}
-<button>Start thread</button> ${previewButton(`${boardPath(p)}/preview`, 'new-thread-preview')}
+<button>${t('board.start_button')}</button> ${previewButton(`${boardPath(p)}/preview`, 'new-thread-preview')}
 </form></section>`
 }

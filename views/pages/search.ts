@@ -1,6 +1,6 @@
 import { RESULTS_PER_PAGE, type Piece } from '../../src/domain/search.ts'
 import type { SearchResult } from '../../src/services/search.ts'
-import { showTime } from '../../src/domain/time.ts'
+import { t, when } from '../../src/i18n/index.ts'
 import { html, type Html } from '../html.ts'
 import { searchForm } from '../partials/search-form.ts'
 
@@ -24,12 +24,12 @@ export function searchMain(p: SearchPageProps): Html {
   const pageLink = (n: number, label: string) => html`<a href="${action}?q=${encodeURIComponent(p.q)}&amp;page=${n}">${label}</a>`
   const f = p.found
   return html`${p.cell ? html`<nav class="crumbs"><a href="/c/${p.cell.slug}">${p.cell.name}</a> /</nav>` : ''}
-<h1>Search${p.cell ? html` in ${p.cell.name}` : ''}</h1>
-${searchForm({ action, q: p.q, problem: p.problem, label: p.cell ? `Search ${p.cell.name}` : 'Search every cell', id: 'search-q' })}
-<p class="hint">Posts and thread titles on the boards you may read, newest first. Every word must match, in any case (accents count: “crêpe” is not “crepe”).</p>
-${f === null ? '' : f.results.length === 0 ? html`<p id="results">${f.page === 1 ? 'Nothing matches.' : 'No more results.'}</p>` : html`<ol id="results" class="results" start="${(f.page - 1) * RESULTS_PER_PAGE + 1}">${f.results.map(
-    (r) => html`<li><a href="${r.href}">${marked(r.title)}</a> <small>${p.cell ? '' : html`${r.cell.name} / `}${r.board.name} · post ${r.number} · ${showTime(r.createdAt)}</small>
+<h1>${p.cell ? t('search.heading_cell', { cell: p.cell.name }) : t('search.heading')}</h1>
+${searchForm({ action, q: p.q, problem: p.problem, label: p.cell ? t('search.title_cell', { cell: p.cell.name }) : t('search.label_every'), id: 'search-q' })}
+<p class="hint">${t('search.hint')}</p>
+${f === null ? '' : f.results.length === 0 ? html`<p id="results">${f.page === 1 ? t('search.nothing') : t('search.no_more')}</p>` : html`<ol id="results" class="results" start="${(f.page - 1) * RESULTS_PER_PAGE + 1}">${f.results.map(
+    (r) => html`<li><a href="${r.href}">${marked(r.title)}</a> <small>${p.cell ? '' : html`${r.cell.name} / `}${t('search.result_meta', { board: r.board.name, number: r.number, time: when(r.createdAt) })}</small>
 <p class="snippet">${marked(r.body)}</p></li>`,
   )}</ol>`}
-${f && (f.page > 1 || f.more) ? html`<nav class="pager">${f.page > 1 ? pageLink(f.page - 1, '← newer') : ''} ${f.more ? pageLink(f.page + 1, 'older →') : ''}</nav>` : ''}`
+${f && (f.page > 1 || f.more) ? html`<nav class="pager">${f.page > 1 ? pageLink(f.page - 1, t('board.newer')) : ''} ${f.more ? pageLink(f.page + 1, t('board.older')) : ''}</nav>` : ''}`
 }

@@ -1,16 +1,20 @@
+import { raw } from 'hono/html'
 import { keepable } from '../../src/domain/text.ts'
+import { lang, PSEUDO_LANG, t, type Values } from '../../src/i18n/index.ts'
 import { html, type Html } from '../html.ts'
 import type { Viewer } from '../viewer.ts'
 
 /** What a form shows again after a failed submit: the person's input and a message per field. */
-export type FormState = { values: Record<string, string>; errors: Record<string, string>; message?: string }
+type Strings = Record<string, string>
+export type FormState = { values: Strings; errors: Strings; message?: string }
 export const emptyForm = (): FormState => ({ values: {}, errors: {} })
 
 /**
  * A form sent back after a refusal: the person's input kept, except any field holding a private
  * key pasted by mistake, which comes back empty (keepable). Every handler builds it here.
  */
-export function refusedForm(values: Record<string, string | undefined>, e: { fields?: Record<string, string>; message?: string }): FormState {
+type Sent = Record<string, string | undefined>
+export function refusedForm(values: Sent, e: { fields?: Strings; message?: string }): FormState {
   return { values: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, keepable(v ?? '')])), errors: e.fields ?? {}, message: e.message }
 }
 
@@ -43,6 +47,24 @@ export const describedBy = (f: FormState, name: string): Html | '' => (f.errors[
 /** In place of a posting form when there is no identity: a way to get one, and any text kept. */
 export function identityNeeded(form: FormState, next: string): Html {
   const kept = Object.entries(form.values).filter(([, v]) => v.trim() !== '')
-  return html`${formMessage(form)}<p>To post, <a href="/identity?next=${encodeURIComponent(next)}">take an identity</a> first.</p>
-${kept.length > 0 ? html`<p>Your text, kept so you can copy it:</p>${kept.map(([name, v]) => html`<textarea readonly aria-label="your ${name}" rows="${name === 'body' ? 6 : 1}">${v}</textarea>`)}` : ''}`
+  const link = html`<a href="/identity?next=${encodeURIComponent(next)}">${t('forms.take_identity')}</a>`
+  return html`${formMessage(form)}<p>${sentence('forms.identity_needed', { link })}</p>
+${kept.length > 0 ? html`<p>${t('forms.text_kept')}</p>${kept.map(([name, v]) => html`<textarea readonly aria-label="${t('forms.your_field', { field: name })}" rows="${name === 'body' ? 6 : 1}">${v}</textarea>`)}` : ''}`
+}
+
+/**
+ * A catalog sentence with markup inside it (a link, a <code>): the message is formatted with a
+ * marker for each part, escaped as text, then each marker is replaced by its part (itself built
+ * with html``, so escaped). No value reaches the page unescaped, and the word order is the
+ * language's own. In the tests' pseudo-language the message's ⟦ ⟧ are closed before each part
+ * and opened again after it, so each run of the message's text between tags is marked as the
+ * catalog's (tests/http/every-page-in-catalog.test.ts reads a page text node by text node).
+ */
+export function sentence(key: string, parts: Record<string, Html>, values: Values = {}): Html {
+  const names = Object.keys(parts)
+  const mark = (i: number) => `\u{E000}${i}\u{E001}`
+  const [open, close] = lang() === PSEUDO_LANG ? ['⟦', '⟧'] : ['', '']
+  let out = html`${t(key, { ...values, ...Object.fromEntries(names.map((n, i) => [n, mark(i)])) })}`.toString()
+  names.forEach((n, i) => (out = out.replace(mark(i), () => `${close}${parts[n]!.toString()}${open}`)))
+  return raw(out.replaceAll(`${open}${close}`, '')) as Html
 }

@@ -1,7 +1,18 @@
 import { pseudonymOf } from '../../src/domain/pseudonym.ts'
 import type { Signing } from '../../src/domain/posts.ts'
+import { t } from '../../src/i18n/index.ts'
 import { html, trustedPostHtml, type Html } from '../html.ts'
 import { timeTag } from './time.ts'
+
+const SIGNING_KEY: Record<Signing, string> = {
+  disposable: 'thread.sig_disposable',
+  browser: 'thread.sig_browser',
+  'gpg-signed': 'thread.sig_gpg_signed',
+  'session-attested': 'thread.sig_session_attested',
+}
+
+/** How a post was signed, in a word or two ("gpg-signed", "session-attested"), as the page's language says it. */
+export const signingName = (s: Signing): string => t(SIGNING_KEY[s])
 
 /** replies: the numbers of the later posts that quote this one (>>N), in order. */
 export type PostProps = { number: number; signing: Signing; bodyHtml: string; createdAt: string; fingerprint: string; signed: boolean; replies?: readonly number[] }
@@ -22,7 +33,7 @@ export function postArticle(p: PostProps, threadPath: string, links: PostLinks =
   const who = pseudonymOf(p.fingerprint)
   const replies = p.replies ?? []
   const replyHref = (n: number) => (links.lastOnPage !== undefined && n <= links.lastOnPage ? `#p${n}` : `${threadPath}/p/${n}`)
-  return html`<article id="p${p.number}" class="post" data-key="${p.fingerprint}"><header><a href="#p${p.number}">#${p.number}</a> <b>${who.handle}</b> <code>${who.short}</code><span class="mine"></span> ${timeTag(p.createdAt)} <i class="sig">${p.signing}</i>${p.signed ? html` <a href="${threadPath}/p/${p.number}.asc">signed text</a>` : ''} <a href="/k/${p.fingerprint}.asc">key</a>${links.raise ? html` <a href="${links.raise}&amp;number=${p.number}" class="question-post">question this post</a>` : ''}</header>
-${trustedPostHtml(p.bodyHtml)}${replies.length ? html`<footer class="replies"><p>Replies: ${replies.map((n, i) => html`${i ? ' ' : ''}<a class="ref" href="${replyHref(n)}">&gt;&gt;${n}</a>`)}</p></footer>` : ''}</article>
+  return html`<article id="p${p.number}" class="post" data-key="${p.fingerprint}"><header><a href="#p${p.number}">#${p.number}</a> <b>${who.handle}</b> <code>${who.short}</code><span class="mine"></span> ${timeTag(p.createdAt)} <i class="sig">${signingName(p.signing)}</i>${p.signed ? html` <a href="${threadPath}/p/${p.number}.asc">${t('thread.signed_text')}</a>` : ''} <a href="/k/${p.fingerprint}.asc">${t('thread.key')}</a>${links.raise ? html` <a href="${links.raise}&amp;number=${p.number}" class="question-post">${t('thread.question_post')}</a>` : ''}</header>
+${trustedPostHtml(p.bodyHtml)}${replies.length ? html`<footer class="replies"><p>${t('thread.replies')} ${replies.map((n, i) => html`${i ? ' ' : ''}<a class="ref" href="${replyHref(n)}">&gt;&gt;${n}</a>`)}</p></footer>` : ''}</article>
 `
 }

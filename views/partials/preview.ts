@@ -1,6 +1,9 @@
 import { pseudonymOf } from '../../src/domain/pseudonym.ts'
 import type { Preview } from '../../src/services/posts.ts'
+import { t } from '../../src/i18n/index.ts'
 import { html, trustedPostHtml, type Html } from '../html.ts'
+import { sentence } from './forms.ts'
+import { signingName } from './post.ts'
 
 /**
  * A post as it would appear, shown inside its form (the page with JavaScript off, the form's
@@ -11,17 +14,17 @@ export function postPreview(p: Preview): Html {
   const who = pseudonymOf(p.fingerprint)
   const how =
     p.signing === 'browser'
-      ? 'signed in this browser when you post (without JavaScript: session-attested)'
+      ? t('thread.preview_browser')
       : p.signing === 'gpg-signed'
-        ? 'gpg-signed: the clearsigned box is what will be posted, exactly as signed'
-        : p.signing
-  return html`<section class="preview" aria-label="Preview"><h3>Preview, not posted yet</h3>
-<p class="hint">Nothing was stored. This is how your post will appear; post it with the button below.</p>
-${p.title !== null ? html`<p class="preview-title">Title: <b>${p.title}</b></p>` : ''}
+        ? t('thread.preview_gpg')
+        : signingName(p.signing)
+  return html`<section class="preview" aria-label="${t('thread.preview')}"><h3>${t('thread.preview_heading')}</h3>
+<p class="hint">${t('thread.preview_hint')}</p>
+${p.title !== null ? html`<p class="preview-title">${sentence('thread.preview_title', { title: html`<b>${p.title}</b>` })}</p>` : ''}
 <article class="post"><header><b>${who.handle}</b> <code>${who.short}</code> <i class="sig">${how}</i></header>
 ${trustedPostHtml(p.bodyHtml)}</article>
 ${p.toSign !== null
-  ? html`<p>The text box will be posted, marked <i>session-attested</i>. To sign it with GnuPG instead, write exactly this text to a file, run <code>gpg --clearsign FILE</code>, paste <code>FILE.asc</code> in the clearsigned box and empty the text box:</p>
+  ? html`<p>${sentence('thread.preview_plain', { attested: html`<i>${t('thread.sig_session_attested')}</i>` })} ${sentence('thread.preview_to_sign', { run: html`<code>gpg --clearsign FILE</code>`, file: html`<code>FILE.asc</code>` })}</p>
 <pre class="to-sign">${p.toSign}</pre>`
   : ''}
 </section>`
@@ -32,4 +35,4 @@ export const previewSlot = (id: string, preview?: Html): Html => html`<div id="$
 
 /** The second submit button: the same form, sent to the preview address (htmx: into the slot). */
 export const previewButton = (action: string, slot: string): Html =>
-  html`<button formaction="${action}" hx-post="${action}" hx-target="#${slot}" hx-swap="innerHTML">Preview</button>`
+  html`<button formaction="${action}" hx-post="${action}" hx-target="#${slot}" hx-swap="innerHTML">${t('thread.preview')}</button>`

@@ -1,10 +1,11 @@
 import type { IssuedCost } from '../../src/domain/costs.ts'
+import { t } from '../../src/i18n/index.ts'
 import { html, type Html } from '../html.ts'
 import type { Viewer } from '../viewer.ts'
 import { costFields } from './cost.ts'
 import { browserSigning, gpgSigning, type Place } from './signing.ts'
 import { previewButton, previewSlot } from './preview.ts'
-import { boundFields, describedBy, fieldError, formMessage, identityNeeded, type FormState } from './forms.ts'
+import { boundFields, describedBy, fieldError, formMessage, identityNeeded, sentence, type FormState } from './forms.ts'
 
 /**
  * The reply form. On the thread's last page htmx posts it in place and appends the new post;
@@ -22,16 +23,15 @@ export function replyForm(p: { threadPath: string; place: Place; viewer: Viewer;
   return html`<form id="reply" method="post" action="${p.threadPath}"${hx}${p.oob ? html` hx-swap-oob="true"` : ''}${browser.attrs}>
 ${boundFields(p.viewer)}${formMessage(p.form)}
 ${previewSlot('reply-preview', p.preview)}
-<label for="reply-body">Reply as <b>${p.viewer.identity.pseudonym.handle}</b></label>
+<label for="reply-body">${sentence('thread.reply_as', { handle: html`<b>${p.viewer.identity.pseudonym.handle}</b>` })}</label>
 <textarea id="reply-body" name="body" rows="6"${gpg ? '' : html` required`}${describedBy(p.form, 'body')}>${p.form.values.body ?? ''}</textarea>
 ${fieldError(p.form, 'body')}
-${markdownHint}
-<p class="hint">Markdown: *emphasis*, \`code\`, &gt; quote, links (http/https), &gt;&gt;N for post N.</p>
+${markdownHint()}
 ${browser.field}${gpgSigning(p.viewer, p.place, p.form)}
 ${costFields(p.cost ?? null, p.form)}
-<button>Post reply</button> ${previewButton(`${p.threadPath}/preview`, 'reply-preview')}
+<button>${t('thread.reply_button')}</button> ${previewButton(`${p.threadPath}/preview`, 'reply-preview')}
 </form>`
 }
 
 /** One line under a post's text field: the Markdown a post understands. */
-export const markdownHint = html`<p class="hint">Markdown: *italic*, **bold**, &gt; quote, &gt;&gt;12 links post 12, a blank line for a new paragraph.</p>`
+export const markdownHint = (): Html => html`<p class="hint">${t('thread.markdown_hint')}</p>`

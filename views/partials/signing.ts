@@ -1,7 +1,8 @@
 import { canonicalPostText } from '../../src/domain/posts.ts'
 import { html, type Html } from '../html.ts'
 import type { Viewer } from '../viewer.ts'
-import { describedBy, fieldError, type FormState } from './forms.ts'
+import { t } from '../../src/i18n/index.ts'
+import { describedBy, fieldError, sentence, type FormState } from './forms.ts'
 
 /** Where a post goes: what its canonical text names. */
 export type Place = { site: string; cell: string; board: string; thread: number | 'new' }
@@ -15,7 +16,7 @@ export function browserSigning(viewer: Viewer, place: Place): { attrs: Html | ''
   return {
     attrs: html` data-sign-post data-site="${place.site}" data-cell="${place.cell}" data-board="${place.board}" data-thread="${place.thread}"`,
     field: html`<input type="hidden" name="signature" value="">
-<p class="hint">Signed in this browser with your key before it is sent. Without JavaScript the post is marked session-attested.</p>`,
+<p class="hint">${t('thread.browser_signing_hint')}</p>`,
   }
 }
 
@@ -25,13 +26,12 @@ export function browserSigning(viewer: Viewer, place: Place): { attrs: Html | ''
  */
 export function gpgSigning(viewer: Viewer, place: Place, form: FormState): Html | '' {
   if (viewer.identity?.kind !== 'gpg') return ''
-  const template = canonicalPostText({ ...place, title: place.thread === 'new' ? 'Your title' : null, body: 'Your text…' })
-  return html`<details class="gpg-sign"${form.values.signed || form.errors.signed ? html` open` : ''}><summary>Or paste a post you clearsigned with GnuPG</summary>
-<p>Write this text to a file (replace the title and text), run <code>gpg --clearsign FILE</code> and paste <code>FILE.asc</code> below.
-The post is then exactly the signed text, and anyone can check it with <code>gpg --verify</code>. Without this, your post is
-marked <i>session-attested</i>: the server vouches only that your session proved your key.</p>
+  const template = canonicalPostText({ ...place, title: place.thread === 'new' ? t('thread.gpg_your_title') : null, body: t('thread.gpg_your_text') })
+  return html`<details class="gpg-sign"${form.values.signed || form.errors.signed ? html` open` : ''}><summary>${t('thread.gpg_summary')}</summary>
+<p>${sentence('thread.gpg_write', { run: html`<code>gpg --clearsign FILE</code>`, file: html`<code>FILE.asc</code>` })}
+${sentence('thread.gpg_exact', { verify: html`<code>gpg --verify</code>` })} ${sentence('thread.gpg_without', { attested: html`<i>${t('thread.sig_session_attested')}</i>` })}</p>
 <pre class="to-sign">${template}</pre>
-<label for="signed-${place.thread}">Clearsigned post</label>
+<label for="signed-${place.thread}">${t('thread.gpg_label')}</label>
 <textarea id="signed-${place.thread}" name="signed" rows="8"${describedBy(form, 'signed')}>${form.values.signed ?? ''}</textarea>
 ${fieldError(form, 'signed')}
 </details>`

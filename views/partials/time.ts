@@ -1,8 +1,8 @@
-import { showTime } from '../../src/domain/time.ts'
+import { t, when } from '../../src/i18n/index.ts'
 import { html, type Html } from '../html.ts'
 
 /** Why a published time looks early: it is rounded down (src/domain/time.ts), on purpose. */
-export const ROUNDED_TIMES = 'Times are rounded down on purpose, so nothing links a post to when it was sent'
+export const roundedTimes = (): string => t('thread.rounded_times')
 
-/** A published time, compact, with its reason a hover away. */
-export const timeTag = (iso: string): Html => html`<time datetime="${iso}" title="${ROUNDED_TIMES}">${showTime(iso)}</time>`
+/** A published time, compact (as the page's language writes it), with its reason a hover away. */
+export const timeTag = (iso: string): Html => html`<time datetime="${iso}" title="${roundedTimes()}">${when(iso)}</time>`
