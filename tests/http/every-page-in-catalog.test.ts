@@ -91,6 +91,9 @@ describe('every page type: no word outside the catalog', () => {
     // A cell's tiers are named by its operator (the defaults are "member" and "voter").
     data.push(...((await board.column('select tiers from cell')) as string[]).flatMap((t) => t.split(',')))
     data.push(...((await board.column('select description from board')) as string[]), ...((await board.column('select text from principle')) as string[]))
+    // Operator actions are stored as written, in the cell's language then (the decision log shows
+    // each fingerprint in them as a pseudonym): the words between the fingerprints are data.
+    data.push(...((await board.column('select action from operator_action')) as string[]).flatMap((a) => a.split(/[0-9a-f]{40}/)).map((s) => s.trim()))
     for (const fpr of [v.disposable.fpr, v.gpg.fpr, v.other.fpr]) data.push(pseudonymOf(fpr).handle, pseudonymOf(fpr).short)
     data.push(pseudonymOf(strangerFpr).handle, pseudonymOf(strangerFpr).short)
     data.push(...(await Promise.all((await board.column('select fingerprint from public_key')) as string[])).flatMap((f) => [pseudonymOf(f).handle, pseudonymOf(f).short]))

@@ -1,10 +1,11 @@
 import type { IssuedCost } from '../../src/domain/costs.ts'
+import { tMarked } from '../partials/marked.ts'
 import { t, when } from '../../src/i18n/index.ts'
 import { feedPaths } from '../../src/domain/feeds.ts'
 import { excerptOf } from '../../src/domain/posts.ts'
 import { plainTextOf } from '../../src/domain/markdown.ts'
 import { html, type Html } from '../html.ts'
-import { boundFields, describedBy, fieldError, formMessage, identityNeeded, sentence, type FormState } from '../partials/forms.ts'
+import { boundFields, describedBy, fieldError, formMessage, identityNeeded, type FormState } from '../partials/forms.ts'
 import { costFields } from '../partials/cost.ts'
 import { browserSigning, gpgSigning, type Place } from '../partials/signing.ts'
 import { previewButton, previewSlot } from '../partials/preview.ts'
@@ -64,7 +65,7 @@ ${previewSlot('new-thread-preview', preview)}
 <label for="title">${t('board.title_label')}</label>
 <input id="title" name="title" value="${form.values.title ?? ''}"${gpg ? '' : html` required`}${describedBy(form, 'title')}>
 ${fieldError(form, 'title')}
-<label for="body">${sentence('board.text_as', { handle: html`<b>${viewer.identity.pseudonym.handle}</b>` })}</label>
+<label for="body">${tMarked('board.text_as', { handle: html`<b>${viewer.identity.pseudonym.handle}</b>` })}</label>
 <textarea id="body" name="body" rows="8"${gpg ? '' : html` required`}${describedBy(form, 'body')}>${form.values.body ?? ''}</textarea>
 ${fieldError(form, 'body')}
 ${markdownHint()}

@@ -1,6 +1,6 @@
-import { raw } from 'hono/html'
+import { tMarked } from './marked.ts'
 import { keepable } from '../../src/domain/text.ts'
-import { lang, PSEUDO_LANG, t, type Values } from '../../src/i18n/index.ts'
+import { t } from '../../src/i18n/index.ts'
 import { html, type Html } from '../html.ts'
 import type { Viewer } from '../viewer.ts'
 
@@ -48,23 +48,7 @@ export const describedBy = (f: FormState, name: string): Html | '' => (f.errors[
 export function identityNeeded(form: FormState, next: string): Html {
   const kept = Object.entries(form.values).filter(([, v]) => v.trim() !== '')
   const link = html`<a href="/identity?next=${encodeURIComponent(next)}">${t('forms.take_identity')}</a>`
-  return html`${formMessage(form)}<p>${sentence('forms.identity_needed', { link })}</p>
+  return html`${formMessage(form)}<p>${tMarked('forms.identity_needed', { link })}</p>
 ${kept.length > 0 ? html`<p>${t('forms.text_kept')}</p>${kept.map(([name, v]) => html`<textarea readonly aria-label="${t('forms.your_field', { field: name })}" rows="${name === 'body' ? 6 : 1}">${v}</textarea>`)}` : ''}`
 }
 
-/**
- * A catalog sentence with markup inside it (a link, a <code>): the message is formatted with a
- * marker for each part, escaped as text, then each marker is replaced by its part (itself built
- * with html``, so escaped). No value reaches the page unescaped, and the word order is the
- * language's own. In the tests' pseudo-language the message's ⟦ ⟧ are closed before each part
- * and opened again after it, so each run of the message's text between tags is marked as the
- * catalog's (tests/http/every-page-in-catalog.test.ts reads a page text node by text node).
- */
-export function sentence(key: string, parts: Record<string, Html>, values: Values = {}): Html {
-  const names = Object.keys(parts)
-  const mark = (i: number) => `\u{E000}${i}\u{E001}`
-  const [open, close] = lang() === PSEUDO_LANG ? ['⟦', '⟧'] : ['', '']
-  let out = html`${t(key, { ...values, ...Object.fromEntries(names.map((n, i) => [n, mark(i)])) })}`.toString()
-  names.forEach((n, i) => (out = out.replace(mark(i), () => `${close}${parts[n]!.toString()}${open}`)))
-  return raw(out.replaceAll(`${open}${close}`, '')) as Html
-}

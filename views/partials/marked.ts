@@ -22,7 +22,9 @@ export function tMarked(key: string, parts: Parts, values: Values = {}): Html {
     marks[name] = typeof part === 'function' ? (chunks: string[]) => `\u0003${i}\u0002${chunks.join('')}\u0004` : `\u0001${i}\u0002`
   })
   const pseudo = lang() === PSEUDO_LANG
-  let text = t(key, { ...values, ...(marks as Values) })
+  // With tag functions among the values, formatjs may answer with the pieces in an array.
+  const out = t(key, { ...values, ...(marks as Values) }) as unknown
+  let text = Array.isArray(out) ? out.join('') : String(out)
   if (pseudo && text.startsWith('⟦') && text.endsWith('⟧')) text = text.slice(1, -1)
   const said = (s: string) => (pseudo && s.trim() !== '' ? `⟦${s}⟧` : s)
   const pieces: (string | Html)[] = []

@@ -1,8 +1,9 @@
 import { pseudonymOf } from '../../src/domain/pseudonym.ts'
+import { tMarked } from './marked.ts'
 import type { Preview } from '../../src/services/posts.ts'
 import { t } from '../../src/i18n/index.ts'
 import { html, trustedPostHtml, type Html } from '../html.ts'
-import { sentence } from './forms.ts'
+
 import { signingName } from './post.ts'
 
 /**
@@ -20,11 +21,11 @@ export function postPreview(p: Preview): Html {
         : signingName(p.signing)
   return html`<section class="preview" aria-label="${t('thread.preview')}"><h3>${t('thread.preview_heading')}</h3>
 <p class="hint">${t('thread.preview_hint')}</p>
-${p.title !== null ? html`<p class="preview-title">${sentence('thread.preview_title', { title: html`<b>${p.title}</b>` })}</p>` : ''}
+${p.title !== null ? html`<p class="preview-title">${tMarked('thread.preview_title', { title: html`<b>${p.title}</b>` })}</p>` : ''}
 <article class="post"><header><b>${who.handle}</b> <code>${who.short}</code> <i class="sig">${how}</i></header>
 ${trustedPostHtml(p.bodyHtml)}</article>
 ${p.toSign !== null
-  ? html`<p>${sentence('thread.preview_plain', { attested: html`<i>${t('thread.sig_session_attested')}</i>` })} ${sentence('thread.preview_to_sign', { run: html`<code>gpg --clearsign FILE</code>`, file: html`<code>FILE.asc</code>` })}</p>
+  ? html`<p>${tMarked('thread.preview_plain', { attested: html`<i>${t('thread.sig_session_attested')}</i>` })} ${tMarked('thread.preview_to_sign', { run: html`<code>gpg --clearsign FILE</code>`, file: html`<code>FILE.asc</code>` })}</p>
 <pre class="to-sign">${p.toSign}</pre>`
   : ''}
 </section>`

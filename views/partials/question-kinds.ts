@@ -1,7 +1,8 @@
 import { raw } from 'hono/html'
 import type { QuestionKind, ShownPayload } from '../../src/services/questions/kinds.ts'
-import { lang, PSEUDO_LANG, t } from '../../src/i18n/index.ts'
+import { t, type Values } from '../../src/i18n/index.ts'
 import { html, trustedPostHtml, type Html } from '../html.ts'
+import { tMarked } from './marked.ts'
 
 // i18n-exempt below: a TypeScript generic reads, to the template check, as a tag before words.
 type KindView<K extends QuestionKind> = { // i18n-exempt: a TypeScript type, not markup
@@ -14,44 +15,30 @@ type KindViews = { [K in QuestionKind]: KindView<K> } // i18n-exempt: a TypeScri
 // src/services/questions/kinds.ts: what a question of that kind is about, in words, and the
 // fields of its raise form.
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
 const isHtml = (v: unknown): v is Html => v instanceof String && (v as { isEscaped?: boolean }).isEscaped === true
-type Tag = (chunks: string[]) => string
-/** An element around some of a message's words: the catalog's `b` tag becomes the element `b` here. */
-const wrap =
-  (name: string, attrs = ''): Tag =>
-  (chunks) =>
-    `<${name}${attrs}>${chunks.join('')}</${name}>`
-/** A link around part of a sentence (the catalog's `link` tag). */
-export const linkTo = (href: string, attrs = ''): Tag => wrap('a', ` href="${escape(href)}"${attrs}`)
-
-type RichValues = { [name: string]: string | number | Html | Tag }
+type Wrap = (inner: Html) => Html
+/** A link around part of a sentence (the catalog's `link` tag); `attrs` are ours (hx-boost="false"), never a person's. */
+export const linkTo =
+  (href: string, attrs = ''): Wrap =>
+  (inner) =>
+    html`<a href="${href}"${raw(attrs)}>${inner}</a>`
+/** The catalog's b, i and q tags around some of a message's words. */
+const WRAPS: { [tag: string]: Wrap } = { b: (inner) => html`<b>${inner}</b>`, i: (inner) => html`<i>${inner}</i>`, q: (inner) => html`<q>${inner}</q>` }
 
 /**
- * A catalog message that holds markup (the tags b, i, q and link): the sentence stays whole in the
- * catalog, its words in the reader's order. Plain string values are escaped here; Html values
- * (already escaped, such as a fingerprint in its code element) go in as they are; numbers are
- * formatted per language. The catalog's own text is ours and holds no markup but these tags.
+ * A catalog message that holds markup (the tags b, i, q and link, and Html values such as a
+ * fingerprint in its code element), through tMarked (views/partials/marked.ts): plain values are
+ * escaped text, numbers formatted per language, and the sentence stays whole in the catalog.
  */
-export function tHtml(key: string, values: RichValues = {}): Html {
-  const v: { [name: string]: unknown } = { b: wrap('b'), i: wrap('i'), q: wrap('q') }
-  for (const [k, x] of Object.entries(values)) v[k] = typeof x === 'function' || typeof x === 'number' ? x : isHtml(x) ? x.toString() : escape(x)
-  const out = t(key, v as never) as unknown
-  const joined = Array.isArray(out) ? out.join('') : String(out)
-  return raw(lang() === PSEUDO_LANG ? markRuns(joined) : joined) as Html
+export function tHtml(key: string, values: { [name: string]: string | number | Html | Wrap } = {}): Html {
+  const parts: { [name: string]: Html | Wrap } = { ...WRAPS }
+  const plain: Values = {}
+  for (const [k, x] of Object.entries(values)) {
+    if (typeof x === 'function' || isHtml(x)) parts[k] = x
+    else plain[k] = x
+  }
+  return tMarked(key, parts, plain)
 }
-
-/**
- * In the tests' pseudo-language a message is marked ⟦…⟧ as a whole, but its markup cuts it into
- * several runs of text, each of which a person reads on its own: each run is marked, so that a
- * page test sees every run as the catalog's.
- */
-const markRuns = (marked: string) =>
-  marked
-    .replace(/^⟦|⟧$/g, '')
-    .split(/(<[^>]*>)/)
-    .map((part) => (part.startsWith('<') || part.trim() === '' ? part : `⟦${part}⟧`))
-    .join('')
 
 /** A ballot's choice (yes, no, abstain) as the reader's language words it; the ballot text keeps the English word. */
 export const choiceLabel = (c: string) => (c === 'yes' || c === 'no' || c === 'abstain' ? t(`questions.choice_${c}`) : c)

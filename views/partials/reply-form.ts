@@ -1,11 +1,12 @@
 import type { IssuedCost } from '../../src/domain/costs.ts'
+import { tMarked } from './marked.ts'
 import { t } from '../../src/i18n/index.ts'
 import { html, type Html } from '../html.ts'
 import type { Viewer } from '../viewer.ts'
 import { costFields } from './cost.ts'
 import { browserSigning, gpgSigning, type Place } from './signing.ts'
 import { previewButton, previewSlot } from './preview.ts'
-import { boundFields, describedBy, fieldError, formMessage, identityNeeded, sentence, type FormState } from './forms.ts'
+import { boundFields, describedBy, fieldError, formMessage, identityNeeded, type FormState } from './forms.ts'
 
 /**
  * The reply form. On the thread's last page htmx posts it in place and appends the new post;
@@ -23,7 +24,7 @@ export function replyForm(p: { threadPath: string; place: Place; viewer: Viewer;
   return html`<form id="reply" method="post" action="${p.threadPath}"${hx}${p.oob ? html` hx-swap-oob="true"` : ''}${browser.attrs}>
 ${boundFields(p.viewer)}${formMessage(p.form)}
 ${previewSlot('reply-preview', p.preview)}
-<label for="reply-body">${sentence('thread.reply_as', { handle: html`<b>${p.viewer.identity.pseudonym.handle}</b>` })}</label>
+<label for="reply-body">${tMarked('thread.reply_as', { handle: html`<b>${p.viewer.identity.pseudonym.handle}</b>` })}</label>
 <textarea id="reply-body" name="body" rows="6"${gpg ? '' : html` required`}${describedBy(p.form, 'body')}>${p.form.values.body ?? ''}</textarea>
 ${fieldError(p.form, 'body')}
 ${markdownHint()}

@@ -1,8 +1,9 @@
 import { canonicalPostText } from '../../src/domain/posts.ts'
+import { tMarked } from './marked.ts'
 import { html, type Html } from '../html.ts'
 import type { Viewer } from '../viewer.ts'
 import { t } from '../../src/i18n/index.ts'
-import { describedBy, fieldError, sentence, type FormState } from './forms.ts'
+import { describedBy, fieldError, type FormState } from './forms.ts'
 
 /** Where a post goes: what its canonical text names. */
 export type Place = { site: string; cell: string; board: string; thread: number | 'new' }
@@ -28,8 +29,8 @@ export function gpgSigning(viewer: Viewer, place: Place, form: FormState): Html 
   if (viewer.identity?.kind !== 'gpg') return ''
   const template = canonicalPostText({ ...place, title: place.thread === 'new' ? t('thread.gpg_your_title') : null, body: t('thread.gpg_your_text') })
   return html`<details class="gpg-sign"${form.values.signed || form.errors.signed ? html` open` : ''}><summary>${t('thread.gpg_summary')}</summary>
-<p>${sentence('thread.gpg_write', { run: html`<code>gpg --clearsign FILE</code>`, file: html`<code>FILE.asc</code>` })}
-${sentence('thread.gpg_exact', { verify: html`<code>gpg --verify</code>` })} ${sentence('thread.gpg_without', { attested: html`<i>${t('thread.sig_session_attested')}</i>` })}</p>
+<p>${tMarked('thread.gpg_write', { run: html`<code>gpg --clearsign FILE</code>`, file: html`<code>FILE.asc</code>` })}
+${tMarked('thread.gpg_exact', { verify: html`<code>gpg --verify</code>` })} ${tMarked('thread.gpg_without', { attested: html`<i>${t('thread.sig_session_attested')}</i>` })}</p>
 <pre class="to-sign">${template}</pre>
 <label for="signed-${place.thread}">${t('thread.gpg_label')}</label>
 <textarea id="signed-${place.thread}" name="signed" rows="8"${describedBy(form, 'signed')}>${form.values.signed ?? ''}</textarea>
