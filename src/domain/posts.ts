@@ -16,12 +16,6 @@ export type PostText = { site: string; cell: string; board: string; thread: numb
 
 const HEADER = 'cellboard post v1'
 
-/**
- * A thread's title is part of its opening post's signed text: when that post is removed and
- * replies remain, the title goes with it and the thread shows this instead.
- */
-export const REMOVED_OPENING_TITLE = '(The opening post was removed)'
-
 export function canonicalPostText(p: PostText): string {
   const lines = [HEADER, `site: ${p.site}`, `cell: ${p.cell}`, `board: ${p.board}`, `thread: ${p.thread}`]
   if (p.title !== null) lines.push(`title: ${p.title}`)

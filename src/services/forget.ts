@@ -8,7 +8,6 @@ import { renderPostBody } from '../domain/markdown.ts'
 import { deleteThreads, findThread, keysOfThreads, retitleThread, threadsIdleSince } from '../db/threads.ts'
 import { recordOperatorAction } from '../db/decision-log.ts'
 import { notFound } from '../domain/errors.ts'
-import { REMOVED_OPENING_TITLE } from '../domain/posts.ts'
 import { coarseTime } from '../domain/time.ts'
 import { DEFAULT_LANG, isLang, t, tIn, type Lang } from '../i18n/index.ts'
 import type { Deps } from './deps.ts'
@@ -30,7 +29,11 @@ export async function forgetPost(tx: Db, post: { id: number; thread_id: number; 
   const quoting = await findQuotingPosts(tx, post.id)
   const r = await deletePost(tx, post)
   await renderAgain(tx, quoting)
-  if (r.number === 1 && !r.threadDeleted) await retitleThread(tx, post.thread_id, REMOVED_OPENING_TITLE)
+  if (r.number === 1 && !r.threadDeleted) {
+    // Stored, so in the thread's cell's language (as its decision log is).
+    const cell = await tx.selectFrom('thread').innerJoin('board', 'board.id', 'thread.board_id').innerJoin('cell', 'cell.id', 'board.cell_id').select('cell.lang').where('thread.id', '=', post.thread_id).executeTakeFirstOrThrow()
+    await retitleThread(tx, post.thread_id, tIn(langOfCell(cell), 'thread.removed_opening_title'))
+  }
   await deleteOrphanKeys(tx, [post.key_id])
   return r
 }
