@@ -66,7 +66,8 @@ const signerFor = (form) => (form.matches('[data-sign-post]') ? signPost : form.
 beforeSubmit({
   applies: (form) => Boolean(signerFor(form)),
   run: (form) => signerFor(form)(form).catch((err) => {
-    throw new Error(`Signing in the browser failed: ${err?.message ?? err}`)
+    // The sentence comes from the form (data-msg-sign-failed, in the reader's language).
+    throw new Error((form.dataset.msgSignFailed ?? 'Signing in the browser failed: {error}').replace('{error}', err?.message ?? err))
   }),
 })
 

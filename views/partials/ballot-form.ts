@@ -24,7 +24,7 @@ ${CHOICES.map((choice) => html`<p class="hint">${tHtml('questions.to_vote', { ch
 <button>${t('questions.review_ballot')}</button><p class="hint">${t('questions.review_hint')}</p></form>`
   }
   if (kind === 'browser') {
-    return html`<form method="post" action="${p.action}" class="ballot" data-sign-ballot data-site="${p.place.site}" data-cell="${p.place.cell}" data-question="${p.place.question}" data-line="${p.place.line}">
+    return html`<form method="post" action="${p.action}" class="ballot" data-sign-ballot data-msg-sign-failed="${t('thread.sign_failed', { error: '{error}' })}" data-site="${p.place.site}" data-cell="${p.place.cell}" data-question="${p.place.question}" data-line="${p.place.line}">
 ${boundFields(p.viewer)}${formMessage(p.form)}${choices}
 <p class="hint">${t('questions.browser_signs')}</p>
 <details><summary>${t('questions.without_js')}</summary>${paste}</details>

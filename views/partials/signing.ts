@@ -15,7 +15,7 @@ export type Place = { site: string; cell: string; board: string; thread: number 
 export function browserSigning(viewer: Viewer, place: Place): { attrs: Html | ''; field: Html | '' } {
   if (viewer.identity?.kind !== 'browser') return { attrs: '', field: '' }
   return {
-    attrs: html` data-sign-post data-site="${place.site}" data-cell="${place.cell}" data-board="${place.board}" data-thread="${place.thread}"`,
+    attrs: html` data-sign-post data-msg-sign-failed="${t('thread.sign_failed', { error: '{error}' })}" data-site="${place.site}" data-cell="${place.cell}" data-board="${place.board}" data-thread="${place.thread}"`,
     field: html`<input type="hidden" name="signature" value="">
 <p class="hint">${t('thread.browser_signing_hint')}</p>`,
   }
