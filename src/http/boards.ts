@@ -45,13 +45,17 @@ export function boardRoutes(deps: Deps) {
     const place = { site: deps.config.siteId, cell: m.cell.slug, board: m.board.slug, thread: 'new' as const }
     const flood = await floodFor(deps, at, c.get('session'))
     const posting = await may(deps, at.cell.id, at.board.post_tier, 'post', c.get('session'))
+    const threadForm = () => (posting ? newThreadForm(m, place, viewerOf(c, deps), form, flood.cost, preview) : postingClosed(m.board.posters ?? '', 'new-thread'))
+    // A preview, or a form sent back with its problems, comes first: with JavaScript off it is a
+    // whole page, and the reader should not have to scroll past every thread to find it.
+    const formFirst = preview !== undefined || status !== 200
     return sendAround(c, deps, status, {
       title: m.board.name,
       feeds: boardFeeds(m.cell, m.board),
       indexable: asksToBeIndexed(at.board),
-      before: () => html`${boardHead(m, true)}${floodBanner(flood)}`,
+      before: () => html`${boardHead(m, true)}${floodBanner(flood)}${formFirst ? threadForm() : ''}`,
       cached: part,
-      after: () => (posting ? newThreadForm(m, place, viewerOf(c, deps), form, flood.cost, preview) : postingClosed(m.board.posters ?? '', 'new-thread')),
+      after: () => (formFirst ? html`` : threadForm()),
       // In flood, the banner is built per request and the whole page is not kept: a flood ends by
       // expiring, with no write to drop a kept page, so none can go on showing the banner after it.
       anonymous: flood.inFlood || preview ? undefined : cacheKey.whole(key),

@@ -34,6 +34,8 @@ describe('preview before posting', () => {
     expect(await page.locator('#body').inputValue()).toBe('Seen *before* posting.')
     // Not posted: the board lists no such thread.
     expect(await page.locator('#threads').textContent()).not.toContain(title)
+    // The preview and its form come before the list of threads, not after it.
+    expect(await page.evaluate(() => Boolean(document.querySelector('#new-thread')!.compareDocumentPosition(document.querySelector('#threads')!) & Node.DOCUMENT_POSITION_FOLLOWING))).toBe(true)
 
     await Promise.all([page.waitForURL(/\/c\/lobby\/general\/t\/\d+$/), page.getByRole('button', { name: 'Start thread' }).click()])
     expect(await page.locator('main h1').textContent()).toBe(title)
