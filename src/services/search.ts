@@ -1,3 +1,4 @@
+import { plainTextOf } from '../domain/markdown.ts'
 import { boardsForSearch } from '../db/boards.ts'
 import type { Cell } from '../db/schema.ts'
 import { findSearchHits } from '../db/search.ts'
@@ -66,7 +67,8 @@ export async function searchPosts(deps: Deps, input: { cell: string | null; q: s
       number: h.number,
       // A reply shows its thread's title unmarked: only an opening post matches by its title.
       title: h.number === 1 ? markMatches(h.title, query.terms, 200) : [{ text: h.title, mark: false }],
-      body: markMatches(h.body_source, query.terms),
+      // What the poster wrote, without its Markdown marks (**, >, list bullets), as the board's excerpts show it.
+      body: markMatches(plainTextOf(h.body_source), query.terms),
       createdAt: h.created_at,
     })),
   }

@@ -33,6 +33,7 @@ beforeAll(async () => {
   await start('general', 'Crêpes zephyrine', 'Nothing here matches the other word')
   await start('inner', 'Inner zephyrine plans', 'Secret zephyrine body, members only')
   for (let i = 0; i < 25; i++) await start('general', `Paging thread ${i}`, `quokkaword number ${i}`)
+  await start('general', 'Marked up', '> a quoted **vexilloid** line\n\n- one `item`\n- [a link](https://example.org) here')
 })
 afterAll(() => board.close())
 
@@ -55,6 +56,15 @@ describe('GET /search', () => {
     expect(text).not.toContain('<script>alert(1)')
     expect(text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
     expect(text).toContain('&amp; &lt;b&gt;tags&lt;/b&gt;')
+  })
+
+  it('a snippet shows what the poster wrote without its Markdown marks (as the board’s excerpts do)', async () => {
+    const { text } = await anon.get('/search?q=vexilloid')
+    const snippet = /<p class="snippet">([^]*?)<\/p>/.exec(text)![1]!
+    expect(snippet).toContain('a quoted <mark>vexilloid</mark> line')
+    expect(snippet).toContain('one item')
+    expect(snippet).toContain('a link here')
+    expect(snippet).not.toMatch(/\*\*|`|&gt; a quoted|\]\(/)
   })
 
   it('every word must match; case does not matter, accents do (the same on both dialects)', async () => {
