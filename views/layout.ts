@@ -75,7 +75,7 @@ ${p.indexable ? '' : html`<meta name="robots" content="noindex">
 ${(p.feeds ?? []).map((f) => html`<link rel="alternate" type="application/atom+xml" title="${f.title}" href="${f.href}">
 `)}<link rel="stylesheet" href="/static/style.css"><script src="/static/htmx.min.js" defer></script><script src="/static/browser-key.js" type="module"></script><script src="/static/pow.js" type="module"></script><script src="/static/letter.js" type="module"></script>
 </head><body hx-boost="true"><div class="page" lang="${l}" dir="${dir}">
-${p.viewer.identity ? html`<link rel="stylesheet" href="/identity/own-posts.css">
+${p.viewer.identity ? html`<link rel="stylesheet" href="${p.viewer.identity.ownPosts}">
 ` : ''}<header class="top"><a href="/" class="home">${PRODUCT}</a> <form action="/search" method="get" role="search" class="search-top"><input type="search" name="q" aria-label="${t('layout.search_label')}" placeholder="${t('layout.search_placeholder')}" maxlength="200"> <button type="submit">${t('layout.search_button')}</button></form> <div><nav>${identityBar(p.viewer)}</nav></div></header>
 <main>`
   const foot = html`</main>

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { Context, MiddlewareHandler } from 'hono'
 import { DomainError } from '../domain/errors.ts'
 import { pseudonymOf } from '../domain/pseudonym.ts'
@@ -15,10 +16,17 @@ import { formTokenFor } from './middleware/form-token.ts'
 
 export type C = Context<AppEnv>
 
+/**
+ * The address of a session's own-posts stylesheet: its own for each session, so a browser that
+ * kept a sheet in memory (despite no-store) could never apply a burned identity's to the next one.
+ * A hash of the session id, which it does not reveal; the route ignores the query.
+ */
+const ownPostsSheet = (sessionId: string) => `/identity/own-posts.css?s=${createHash('sha256').update(`own-posts:${sessionId}`).digest('hex').slice(0, 16)}`
+
 export function viewerOf(c: C, deps: Deps): Viewer {
   const s = c.get('session')
   return {
-    identity: s ? { pseudonym: pseudonymOf(s.fingerprint), fingerprint: s.fingerprint, kind: s.kind } : null,
+    identity: s ? { pseudonym: pseudonymOf(s.fingerprint), fingerprint: s.fingerprint, kind: s.kind, ownPosts: ownPostsSheet(s.id) } : null,
     // Lazy: only a page that renders a form makes the cookie and a token; each form its own.
     get csrf() {
       return formTokenFor(c, deps)

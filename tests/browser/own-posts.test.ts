@@ -14,8 +14,8 @@ describe('own posts, marked in the browser', () => {
    * so a "none" is not read before the sheet could apply.
    */
   async function markOf(page: Page, n: number) {
-    if (await page.locator('link[href="/identity/own-posts.css"]').count()) {
-      await page.waitForFunction(() => ((document.querySelector('link[href="/identity/own-posts.css"]') as HTMLLinkElement | null)?.sheet?.cssRules.length ?? 0) > 0)
+    if (await page.locator('link[href^="/identity/own-posts.css"]').count()) {
+      await page.waitForFunction(() => ((document.querySelector('link[href^="/identity/own-posts.css"]') as HTMLLinkElement | null)?.sheet?.cssRules.length ?? 0) > 0)
     }
     return page.locator(`#posts article#p${n} .mine`).evaluate((el) => getComputedStyle(el, '::after').content)
   }

@@ -33,7 +33,14 @@ describe('own posts', () => {
     expect(pageA).toContain(`<article id="p2" class="post" data-key="${fb}">`)
     expect(postsOf(pageA)).not.toBe('')
     expect(postsOf(pageA)).toBe(postsOf(pageB))
-    expect(pageA).toContain(`<link rel="stylesheet" href="${SHEET}">`)
+    // Each session links its own address of the sheet (the same on each of its pages), never another's.
+    const hrefA = /<link rel="stylesheet" href="(\/identity\/own-posts\.css\?s=[0-9a-f]{16})">/.exec(pageA)?.[1]
+    const hrefB = /<link rel="stylesheet" href="(\/identity\/own-posts\.css\?s=[0-9a-f]{16})">/.exec(pageB)?.[1]
+    expect(hrefA).toBeDefined()
+    expect(hrefB).toBeDefined()
+    expect(hrefA).not.toBe(hrefB)
+    expect((await a.get('/c/lobby/general')).text).toContain(`href="${hrefA}"`)
+    expect((await (await a.request(hrefA!)).text())).toContain(fa)
 
     const sa = await sheetOf(a)
     expect(sa.res.status).toBe(200)
