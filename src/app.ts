@@ -82,7 +82,7 @@ import { formError, refusedForm } from '../views/partials/forms.ts'
 //   GET  /c/:cell/:board/feed.atom               the board's new threads and posts, as an Atom feed (refused like the board)
 //   GET  /questions                              a voter's open questions in every cell
 //   GET  /privacy                                generated from the data-class registry  http/privacy.ts
-//   GET  /lang?to=CODE&next=PATH                 the reader's language (a cookie a burn drops), then back  http/language.ts
+//   GET  /lang                                   ?to=CODE&next=PATH: the reader's language (a cookie a burn drops), then back  http/language.ts
 // :thread is the thread's number on its board, :question the question's number in its cell: row
 // ids count every board's threads and every cell's questions, so no address carries one.
 export function createApp(deps: Deps) {

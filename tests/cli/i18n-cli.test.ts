@@ -93,7 +93,7 @@ describe('verify-archive’s problems, in the language asked', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cellboard-i18n-archive-'))
     try {
       expect((await inLang('en', () => verifyArchive(dir))).problems).toEqual([`MANIFEST: missing (is ${dir} an archive?)`])
-      expect((await inLang('es', () => verifyArchive(dir))).problems).toEqual([`MANIFEST: no está (¿es ${dir} un archivo?)`])
+      expect((await inLang('es', () => verifyArchive(dir))).problems).toEqual([`MANIFEST: falta (¿es ${dir} un archivo?)`])
       expect((await inLang('ar', () => verifyArchive(dir))).problems).toEqual([`MANIFEST: مفقود (هل ${dir} أرشيف؟)`])
     } finally {
       rmSync(dir, { recursive: true, force: true })

@@ -26,8 +26,8 @@ afterAll(() => board.close())
 
 const threadNumber = (location: string) => Number(/\/t\/([0-9]+)/.exec(location)![1])
 
-/** The answer with what differs only by request taken out: the form token. */
-const normalised = (text: string) => text.replace(/name="_csrf" value="[^"]*"/g, 'name="_csrf" value=""')
+/** The answer with what differs only by request taken out: the form token, and the address the language switch at the foot goes back to (the asker's own). */
+const normalised = (text: string) => text.replace(/name="_csrf" value="[^"]*"/g, 'name="_csrf" value=""').replace(/([?&;]next=)[^"&]*/g, '$1')
 
 /** Outsiders: no session at all, and a key that is not on the cell's roster. */
 async function outsiders(): Promise<[string, Client][]> {
