@@ -17,19 +17,29 @@ export function addressKey(c: Context, langCookie: string): CacheKey | null {
   return addressKeyOf(c.req.path, q >= 0 ? url.slice(q) : '', chosenLang(c.req.header('cookie'), langCookie))
 }
 
-function addressKeyOf(path: string, query: string, chosen: string): CacheKey | null {
-  if (query !== '' && !/^\?page=[1-9][0-9]{0,5}$/.test(query)) return null
+function addressKeyOf(path: string, query: string, chosen: string | null): CacheKey | null {
+  if (chosen === null || (query !== '' && !/^\?page=[1-9][0-9]{0,5}$/.test(query))) return null
   return cacheKey.address(chosen, `${path}${query}`)
 }
 
-const pickers = new Map<string, RegExp>()
-/** The language a reader picked, read from the Cookie header as the language middleware reads it ('' for none or one not spoken here). */
-function chosenLang(cookie: string | undefined, langCookie: string): string {
+/**
+ * The language a reader picked, as the language middleware will read it from the same header
+ * (hono's cookie parser): '' for none, or one not spoken here. null when the header says it in a
+ * way only a full parser reads (quoted, %-escaped, with spaces, twice): such a request neither
+ * gets nor leaves a whole page, so no reader can decide the language others are given.
+ */
+function chosenLang(cookie: string | undefined, langCookie: string): string | null {
   if (!cookie || !cookie.includes(langCookie)) return ''
-  let picker = pickers.get(langCookie)
-  if (!picker) pickers.set(langCookie, (picker = new RegExp(`(?:^|;\\s*)${langCookie}=([a-z]{2,3})(?:;|$)`)))
-  const m = picker.exec(cookie)
-  return m && isLang(m[1]) ? m[1] : ''
+  let value: string | null = null
+  for (const part of cookie.split(';')) {
+    const eq = part.indexOf('=')
+    if ((eq < 0 ? part : part.slice(0, eq)).trim() !== langCookie) continue
+    if (value !== null) return null
+    value = eq < 0 ? '' : part.slice(eq + 1)
+  }
+  if (value === null || value === '') return ''
+  if (!/^[a-z]{2,3}$/.test(value)) return null
+  return isLang(value) ? value : ''
 }
 
 /** Keep a whole page under its address too, for the next reader without a session (below). */
