@@ -48,6 +48,9 @@ export function identityRoutes(deps: Deps) {
    */
   async function startSession(c: C, make: () => Promise<Session>) {
     const session = await make()
+    // A new identity in place of another ends that one as a burn does, and drops the language it
+    // picked with it (a rare one would say who the next identity is). The first identity keeps it.
+    if (c.get('session') || c.get('sessionExpired')) dropCookie(c, deps, 'lang')
     await burnIdentity(deps, c.get('session'))
     writeCookie(c, deps, 'session', session.id)
     renewFormCookie(c, deps)

@@ -38,3 +38,23 @@ describe('the whole-page cache and the language cookie', () => {
     expect([await langOf(), await langOf('cb_lang=ar'), await langOf('x=1; cb_lang=en'), await langOf()]).toEqual(['es', 'ar', 'en', 'es'])
   })
 })
+
+describe('the language choice and identities', () => {
+  it('the first identity keeps the reader’s language; a new one in its place, or an ended session, drops it', async () => {
+    const c = board.client()
+    c.cookies.set('cb_lang', 'ar')
+    await c.takeIdentity()
+    expect(c.cookies.get('cb_lang')).toBe('ar')
+    await c.takeIdentity()
+    expect(c.cookies.has('cb_lang')).toBe(false)
+
+    const d = board.client()
+    await d.takeIdentity()
+    d.cookies.set('cb_lang', 'ar')
+    d.cookies.set('cb_session', 'gone-session-id')
+    await d.get('/c/celula/general')
+    expect(d.cookies.has('cb_session')).toBe(false)
+    expect(d.cookies.has('cb_lang')).toBe(false)
+  })
+})
+

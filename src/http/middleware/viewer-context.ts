@@ -15,7 +15,12 @@ export function viewerContext(deps: Deps): MiddlewareHandler<AppEnv> {
     const session = sid ? await deps.sessions.get(sid) : null
     c.set('session', session)
     c.set('sessionExpired', Boolean(sid) && !session)
-    if (sid && !session) dropCookie(c, deps, 'session')
+    // An ended session (idle expiry, a burn elsewhere) takes the reader's language choice with it,
+    // as a burn does: the next identity must not arrive speaking the same rare language.
+    if (sid && !session) {
+      dropCookie(c, deps, 'session')
+      dropCookie(c, deps, 'lang')
+    }
     c.set('csrfCookie', deps.csrf.readCookie(readCookie(c, deps, 'csrf')))
     c.set('form', {})
     c.set('openQuestions', session ? await countMyOpenQuestions(deps, session.fingerprint) : 0)
