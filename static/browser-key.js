@@ -67,7 +67,7 @@ beforeSubmit({
   applies: (form) => Boolean(signerFor(form)),
   run: (form) => signerFor(form)(form).catch((err) => {
     // The sentence comes from the form (data-msg-sign-failed, in the reader's language).
-    throw new Error((form.dataset.msgSignFailed ?? 'Signing in the browser failed: {error}').replace('{error}', err?.message ?? err))
+    throw new Error((form.dataset.msgSignFailed ?? 'Signing in the browser failed: {error}').replace('{error}', () => err?.message ?? err))
   }),
 })
 
@@ -84,7 +84,7 @@ const button = (className, text) => el('button', { type: 'button', className }, 
 // What the panel says comes from the page (data-msg-NAME on the note, in the reader's language);
 // the English here only stands in for a page that does not carry it.
 let said = {}
-const msg = (name, fallback, error) => (said[name] ?? fallback).replace('{error}', error ?? '')
+const msg = (name, fallback, error) => (said[name] ?? fallback).replace('{error}', () => error ?? '')
 
 function buildPanel(note) {
   said = { ...note.dataset }

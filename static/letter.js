@@ -16,7 +16,7 @@ const DAY_MS = 86_400_000
 
 // What is said comes from the form (data-msg-NAME, in the reader's language, views/pages/letters.ts);
 // the English here only stands in for a page without it.
-const msg = (form, name, fallback, error) => (form.dataset[name] ?? fallback).replace('{error}', error ?? '')
+const msg = (form, name, fallback, error) => (form.dataset[name] ?? fallback).replace('{error}', () => error ?? '')
 
 async function encryptLetter(form) {
   const field = form.elements.text

@@ -68,7 +68,7 @@ const say = (cost, text) => {
 }
 // What the status line says comes from the page (data-msg-NAME on the cost, in the reader's
 // language, views/partials/cost.ts); the English here only stands in for a page without it.
-const msg = (cost, name, fallback, error) => (cost.box.dataset[name] ?? fallback).replace('{error}', error ?? '')
+const msg = (cost, name, fallback, error) => (cost.box.dataset[name] ?? fallback).replace('{error}', () => error ?? '')
 
 // When the proof of work cannot run here, the picture and question meant for browsers without
 // JavaScript are shown instead (the server takes either). They are the server's own markup, kept as

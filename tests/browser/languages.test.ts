@@ -55,6 +55,9 @@ describe('languages in a browser', () => {
         const { violations } = await new AxeBuilder({ page }).analyze()
         expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
       }
+      // The mark on the reader's own post is in Arabic too (a CSS string, escaped, from the session's sheet).
+      await page.waitForFunction(() => [...document.styleSheets].some((s) => s.href?.includes('/identity/own-posts.css') && s.cssRules.length > 0))
+      expect(await page.locator('#p1 .mine').evaluate((el) => getComputedStyle(el, '::after').content)).toBe('" (أنت)"')
       // The header runs right to left: the site's name (first in the markup) sits at the right.
       const home = (await page.locator('header.top .home').boundingBox())!
       const width = page.viewportSize()!.width

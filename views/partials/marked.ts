@@ -21,9 +21,12 @@ export function tMarked(key: string, parts: Parts, values: Values = {}): Html {
     const part = parts[name]!
     marks[name] = typeof part === 'function' ? (chunks: string[]) => `\u0003${i}\u0002${chunks.join('')}\u0004` : `\u0001${i}\u0002`
   })
+  // The markers below are control characters: a value cannot carry one in (text checks refuse
+  // them, but names and older stored text were not all checked), or it could call in a part.
+  const plain = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === 'string' ? v.replace(/[\u0001-\u0004]/g, '') : v]))
   const pseudo = lang() === PSEUDO_LANG
   // With tag functions among the values, formatjs may answer with the pieces in an array.
-  const out = t(key, { ...values, ...(marks as Values) }) as unknown
+  const out = t(key, { ...plain, ...(marks as Values) }) as unknown
   let text = Array.isArray(out) ? out.join('') : String(out)
   if (pseudo && text.startsWith('⟦') && text.endsWith('⟧')) text = text.slice(1, -1)
   const said = (s: string) => (pseudo && s.trim() !== '' ? `⟦${s}⟧` : s)
