@@ -88,7 +88,7 @@ export function t(key: string, values?: Values): string {
   return intlFor(lang()).formatMessage({ id: key }, values) as string
 }
 
-/** The same in a given language (a feed or an archive written in its cell's language). */
+/** The same in a given language: text stored for a cell (its decision log, a retitled thread) in the cell's language. */
 export function tIn(l: Lang, key: string, values?: Values): string {
   return intlFor(l).formatMessage({ id: key }, values) as string
 }
