@@ -34,7 +34,7 @@ import { formError, refusedForm } from '../views/partials/forms.ts'
 // Every route, by area (tests/http/routes.test.ts keeps this table true):
 //   GET  /favicon.ico                            none (204), so no error page is spent on it  http/static.ts
 //   GET  /robots.txt                             crawlers kept out but of the boards that ask to be indexed  http/robots.ts
-//   GET  /static/:name                           style.css, htmx, the browser-key module, openpgp.js (our origin only)
+//   GET  /static/:name                           style.css, htmx, our modules bundled (app.js), openpgp.js (our origin only)
 //   GET  /cost/:file                             ID.png: a captcha's picture (404 once used or expired)  http/costs.ts
 //   GET  /                                       cells                                 http/cells.ts
 //   GET  /c/:cell                                the cell's line and boards

@@ -3,23 +3,6 @@ import { dirOf, lang, LANG_NAMES, LANGS, t } from '../src/i18n/index.ts'
 import { html, type Html } from './html.ts'
 import type { Viewer } from './viewer.ts'
 
-// htmx settings: no page snapshots in sessionStorage (pages can hold sensitive text), no eval,
-// no inline indicator styles (the CSP allows none), and error pages are swapped in like others.
-const HTMX_CONFIG = JSON.stringify({
-  historyCacheSize: 0,
-  allowEval: false,
-  allowScriptTags: false,
-  includeIndicatorStyles: false,
-  selfRequestsOnly: true,
-  // Not 'style': a reply box resized by hand carries an inline style, and settling would copy it
-  // onto the fresh form, which the CSP (style-src 'self') refuses with a console error.
-  attributesToSettle: ['class', 'width', 'height'],
-  responseHandling: [
-    { code: '204', swap: false },
-    { code: '[2345]..', swap: true },
-  ],
-})
-
 const PRODUCT = 'cellboard' // i18n-exempt: the product's name, the same in every language
 
 /** An Atom feed the page is the reading of: its head names it, for a browser or feed reader to find. */
@@ -71,9 +54,8 @@ export function layoutParts(p: LayoutProps): { head: string; foot: string } {
 <html lang="${l}" dir="${dir}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${p.title} · ${PRODUCT}</title>
 ${p.indexable ? '' : html`<meta name="robots" content="noindex">
-`}<meta name="htmx-config" content="${HTMX_CONFIG}">
-${(p.feeds ?? []).map((f) => html`<link rel="alternate" type="application/atom+xml" title="${f.title}" href="${f.href}">
-`)}<link rel="stylesheet" href="/static/style.css"><script src="/static/htmx.min.js" defer></script><script src="/static/browser-key.js" type="module"></script><script src="/static/pow.js" type="module"></script><script src="/static/letter.js" type="module"></script>
+`}${(p.feeds ?? []).map((f) => html`<link rel="alternate" type="application/atom+xml" title="${f.title}" href="${f.href}">
+`)}<link rel="stylesheet" href="/static/style.css"><script src="/static/htmx.min.js" defer></script><script src="/static/app.js" type="module"></script>
 </head><body hx-boost="true"><div class="page" lang="${l}" dir="${dir}">
 ${p.viewer.identity ? html`<link rel="stylesheet" href="${p.viewer.identity.ownPosts}">
 ` : ''}<header class="top"><a href="/" class="home">${PRODUCT}</a> <form action="/search" method="get" role="search" class="search-top"><input type="search" name="q" aria-label="${t('layout.search_label')}" placeholder="${t('layout.search_placeholder')}" maxlength="200"> <button type="submit">${t('layout.search_button')}</button></form> <div><nav>${identityBar(p.viewer)}</nav></div></header>

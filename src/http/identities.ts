@@ -126,7 +126,7 @@ export function identityRoutes(deps: Deps) {
       // Every character outside printable ASCII, and " and \, as a CSS escape: nothing in the
       // catalog's words can end the CSS string (a line or form feed would), whatever the language.
       const you = ` ${t('identity.you_mark')}`.replace(/[^ -~]|["\\]/gu, (ch) => `\\${ch.codePointAt(0)!.toString(16)} `)
-      const css = fingerprint && /^[0-9a-f]+$/.test(fingerprint) ? `[data-key="${fingerprint}"] .mine::after { content: "${you}"; }\n[data-key="${fingerprint}"] { border-inline-start: 3px solid var(--line); padding-inline-start: .5rem; }\n` : ''
+      const css = fingerprint && /^[0-9a-f]+$/.test(fingerprint) ? `[data-key="${fingerprint}"] > header > b::after { content: "${you}"; }\n[data-key="${fingerprint}"] { border-inline-start: 3px solid var(--line); padding-inline-start: .5rem; }\n` : ''
       return c.body(css, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'no-store', Vary: 'Cookie' })
     })
     .post('/identity/burn', async (c) => {

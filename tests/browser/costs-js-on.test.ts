@@ -72,7 +72,7 @@ describe('the cost of an identity with JavaScript on', () => {
     // Everything came from this server: the solver and its worker too.
     const origin = new URL(suite.server.url).origin
     const paths = sent.map((s) => new URL(s.url).pathname)
-    expect(paths).toEqual(expect.arrayContaining(['/static/pow.js', '/static/pow-worker.js', '/static/altcha/pow.js', '/static/altcha/algorithms/web/pbkdf2.js']))
+    expect(paths).toEqual(expect.arrayContaining(['/static/app.js', '/static/pow-worker.js', '/static/altcha/pow.js', '/static/altcha/algorithms/web/pbkdf2.js']))
     expect(paths.filter((p) => p.startsWith('/cost/'))).toEqual([])
     expect(sent.filter((s) => new URL(s.url).origin !== origin).map((s) => s.url)).toEqual([])
     expect(problems).toEqual([])

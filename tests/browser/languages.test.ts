@@ -57,7 +57,7 @@ describe('languages in a browser', () => {
       }
       // The mark on the reader's own post is in Arabic too (a CSS string, escaped, from the session's sheet).
       await page.waitForFunction(() => [...document.styleSheets].some((s) => s.href?.includes('/identity/own-posts.css') && s.cssRules.length > 0))
-      expect(await page.locator('#p1 .mine').evaluate((el) => getComputedStyle(el, '::after').content)).toBe('" (أنت)"')
+      expect(await page.locator('#p1 > header > b').evaluate((el) => getComputedStyle(el, '::after').content)).toBe('" (أنت)"')
       // The header runs right to left: the site's name (first in the markup) sits at the right.
       const home = (await page.locator('header.top .home').boundingBox())!
       const width = page.viewportSize()!.width

@@ -17,7 +17,7 @@ describe('own posts, marked in the browser', () => {
     if (await page.locator('link[href^="/identity/own-posts.css"]').count()) {
       await page.waitForFunction(() => ((document.querySelector('link[href^="/identity/own-posts.css"]') as HTMLLinkElement | null)?.sheet?.cssRules.length ?? 0) > 0)
     }
-    return page.locator(`#posts article#p${n} .mine`).evaluate((el) => getComputedStyle(el, '::after').content)
+    return page.locator(`#posts article#p${n} > header > b`).evaluate((el) => getComputedStyle(el, '::after').content)
   }
   const h1 = (page: Page) => page.locator('main h1').textContent()
 

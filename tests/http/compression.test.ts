@@ -125,18 +125,21 @@ describe('compressed pages (issue 15)', () => {
 
   it('static files go out gzipped when taken, and unchanged', async () => {
     const c = board.client()
-    for (const name of ['style.css', 'htmx.min.js', 'browser-key.js']) {
+    for (const name of ['style.css', 'htmx.min.js', 'app.js', 'pow-worker.js']) {
       const plain = await raw(await c.request(`/static/${name}`))
       const res = await c.request(`/static/${name}`, { headers: TOR })
       expect(res.headers.get('content-encoding'), name).toBe('gzip')
       expect(res.headers.get('vary')).toContain('Accept-Encoding')
       expect(Buffer.from(gunzipSync(await raw(res))).equals(Buffer.from(plain)), name).toBe(true)
     }
-    // Our own modules go out minified (their source, with its comments, is in static/).
-    for (const name of ['browser-key.js', 'pow.js', 'letter.js']) {
-      const served = await raw(await c.request(`/static/${name}`))
-      expect(served.length, name).toBeLessThan(readFileSync(new URL(`../../static/${name}`, import.meta.url)).length * 0.8)
-    }
+    // Our own modules go out bundled and minified (their source, with its comments, is in static/),
+    // and the stylesheet minified.
+    const source = (name: string) => readFileSync(new URL(`../../static/${name}`, import.meta.url)).length
+    const app = await raw(await c.request('/static/app.js'))
+    expect(app.length).toBeLessThan((source('browser-key.js') + source('pow.js') + source('letter.js')) * 0.8)
+    expect((await raw(await c.request('/static/style.css'))).length).toBeLessThan(source('style.css') * 0.8)
+    // Pages load the bundle, not its parts, which are not served on their own.
+    expect((await c.request('/static/browser-key.js')).status).toBe(404)
   })
 })
 
