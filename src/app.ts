@@ -18,7 +18,7 @@ import { formBody, postBodyLimit } from './http/middleware/form-body.ts'
 import { formTokenCheck } from './http/middleware/form-token.ts'
 import { securityHeaders } from './http/middleware/security-headers.ts'
 import { viewerContext } from './http/middleware/viewer-context.ts'
-import { wholePageCache } from './http/middleware/whole-page-cache.ts'
+import { dropOwnPagesOnEnd, wholePageCache } from './http/middleware/whole-page-cache.ts'
 import { privacyRoutes } from './http/privacy.ts'
 import { questionRoutes } from './http/questions.ts'
 import { robotsRoutes } from './http/robots.ts'
@@ -87,6 +87,7 @@ import { formError, refusedForm } from '../views/partials/forms.ts'
 // ids count every board's threads and every cell's questions, so no address carries one.
 export function createApp(deps: Deps) {
   forgetKeysOfEndedSessions(deps)
+  dropOwnPagesOnEnd(deps)
   const app = new Hono<AppEnv>()
   app.use(wholePageCache(deps))
   app.use(languageContext(deps))

@@ -45,10 +45,15 @@ const serverOptions = {
   keepAliveTimeout: config.keepAliveTimeoutMs,
   connectionsCheckingInterval: 1000,
 }
-// A page cached whole for readers without a session is written before Hono sees the request
-// (http/middleware/whole-page-cache.ts); everything else goes to the app.
+// A page cached whole for readers without a session, or kept for a reader with one, is written
+// before Hono sees the request (http/middleware/whole-page-cache.ts); everything else goes to the app.
 const cached = wholePageBeforeApp(deps)
-const createServer = ((options: ServerOptions, app: RequestListener) => createNodeServer(options, (req, res) => cached(req, res) || app(req, res))) as typeof createNodeServer
+const createServer = ((options: ServerOptions, app: RequestListener) =>
+  createNodeServer(options, (req, res) => {
+    const sent = cached(req, res)
+    if (sent === false) app(req, res)
+    else if (sent !== true) sent.then((yes) => yes || app(req, res), () => app(req, res))
+  })) as typeof createNodeServer
 const server = serve({ fetch: createApp(deps).fetch, hostname: config.host, port: config.port, serverOptions, createServer }, (info) => {
   console.log(t('app.log_listening', { address: `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`, storage: `${storage.dialect}${config.redisUrl ? ', redis' : ''}` }))
 })

@@ -32,6 +32,8 @@ export interface SessionStore {
   create(data: NewSession): Promise<Session>
   /** The live session, its idle clock restarted; null when unknown or expired. */
   get(id: string): Promise<Session | null>
+  /** The same at once, for a store that holds its sessions in this process (none for Redis). */
+  readonly getNow?: (id: string) => Session | null
   markPrivateKeyDownloaded(id: string): Promise<void>
   delete(id: string): Promise<void>
   /** Ends every session of one key (revocation, roster removal). */
@@ -69,6 +71,10 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async get(id: string): Promise<Session | null> {
+    return this.getNow(id)
+  }
+
+  readonly getNow = (id: string): Session | null => {
     const s = this.#sessions.get(id)
     if (!s) return null
     if (this.now() - s.lastSeen > this.idleMs) {

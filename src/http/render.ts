@@ -9,7 +9,7 @@ import type { Html } from '../../views/html.ts'
 import { type FeedLink, type Here, layoutParts, page } from '../../views/layout.ts'
 import type { Viewer } from '../../views/viewer.ts'
 import type { AppEnv } from './env.ts'
-import { keepByAddress } from './middleware/whole-page-cache.ts'
+import { keepByAddress, keepOwnPage } from './middleware/whole-page-cache.ts'
 import { sendBytes, sendDeflated, sendPart } from './middleware/security-headers.ts'
 import { acceptsDeflate, deflateAround, gzipOnce } from './compression.ts'
 import { formTokenFor } from './middleware/form-token.ts'
@@ -108,9 +108,14 @@ export async function sendAround(
     return sendPart(c, 200, whole)
   }
   // A reader's own page (a session, a form token): compressed only around its secrets.
-  if (acceptsDeflate(c.req.header('accept-encoding'))) return sendDeflated(c, status, deflateAround(first, p.cached, last))
-  const out = Buffer.concat([first, p.cached.bytes, last])
-  return sendBytes(c, status, out)
+  const deflated = acceptsDeflate(c.req.header('accept-encoding'))
+  const body = deflated ? deflateAround(first, p.cached, last) : new Uint8Array(Buffer.concat([first, p.cached.bytes, last]))
+  const res = deflated ? sendDeflated(c, status, body) : sendBytes(c, status, body)
+  // Kept whole for a few seconds for this reader (whole-page-cache.ts says when it is sent again):
+  // only as every reader of the address would get it in no flood and with no preview (`shared`'s
+  // conditions), and only when answering set no cookie.
+  if (status === 200 && p.anonymous && c.get('session') && !res.headers.has('set-cookie')) keepOwnPage(c, deps, body, deflated, p.cached.tags)
+  return res
 }
 
 export const encode = (s: Html | string) => encoder.encode(s.toString())

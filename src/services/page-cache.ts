@@ -27,6 +27,11 @@ export const cacheKey = {
    * reader picked ('' when they picked none: the address alone then decides the language).
    */
   address: (chosenLang: string, pathAndQuery: string) => key(`address:${chosenLang}:${pathAndQuery}`),
+  /**
+   * A reader's own page, kept whole for a few seconds (http/middleware/whole-page-cache.ts): by a
+   * hash of their session, the language they picked, the encoding and the address.
+   */
+  own: (session: string, chosenLang: string, encoding: 'deflate' | 'identity', pathAndQuery: string) => key(`own:${session}:${chosenLang}:${encoding}:${pathAndQuery}`),
   /** A cell and board as an address names them, with the access rule they carry. */
   place: (cell: string, board: string) => key(`place:${cell}/${board}`),
   /** A cell's language, by its address. */
@@ -37,6 +42,10 @@ export const cacheKey = {
 export const cacheTag = {
   board: (boardId: number) => `board:${boardId}`,
   thread: (threadId: number) => `thread:${threadId}`,
+  /** A reader's own pages, by a hash of their session (dropped here when the session sends a form). */
+  session: (sessionHash: string) => `session:${sessionHash}`,
+  /** Every own page of a key's sessions (dropped on every node when one of them ends). */
+  key: (fingerprint: string) => `key:${fingerprint}`,
 }
 
 export class PageCache {

@@ -1,8 +1,9 @@
 import http from 'node:http'
 import { rmSync } from 'node:fs'
-import { gunzipSync } from 'node:zlib'
+import { gunzipSync, inflateSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningServer, startServer } from '../support/server.ts'
+import { Visitor } from '../support/visitor.ts'
 
 // Issue 15: a page cached whole for readers without a session is written by src/main.ts before
 // Hono sees the request. It must be the very page the app would send: same status, same headers
@@ -64,5 +65,34 @@ describe('a whole cached page, before the app', () => {
     ] as const) {
       expect(tookEarlyPath(g), label).toBe(false)
     }
+  })
+
+  it('a reader’s own page asked again: the same headers and bytes, before the app, deflated or not; never to another', async () => {
+    const v = new Visitor(server.url)
+    const fpr = await v.takeIdentity()
+    const page = server.url + '/c/lobby/general'
+    for (const ae of [{ 'accept-encoding': 'gzip, deflate' }, {}] as Record<string, string>[]) {
+      const first = await get(page, { ...ae, cookie: v.cookie })
+      const second = await get(page, { ...ae, cookie: v.cookie })
+      expect(first.status).toBe(200)
+      expect(tookEarlyPath(first)).toBe(false)
+      expect(tookEarlyPath(second)).toBe(true)
+      expect(second.headers).toEqual(first.headers)
+      expect(second.body.equals(first.body)).toBe(true)
+      expect(second.headers['content-encoding']).toBe(ae['accept-encoding'] ? 'deflate' : undefined)
+      expect(second.headers['cache-control']).toBe('no-store')
+      const html = ae['accept-encoding'] ? inflateSync(second.body).toString() : second.body.toString()
+      expect(html).toContain(`name="_key" value="${fpr}"`)
+    }
+    // Another reader at the same address, and the first with a session that is not theirs.
+    const w = new Visitor(server.url)
+    await w.takeIdentity()
+    const theirs = await get(page, { cookie: w.cookie })
+    expect(tookEarlyPath(theirs)).toBe(false)
+    expect(theirs.body.toString()).not.toContain(`name="_key" value="${fpr}"`)
+    const forged = v.cookie.replace(/cb_session=[^;]+/, `cb_session=${/cb_session=([^;]+)/.exec(w.cookie)![1]}`)
+    const mixed = await get(page, { cookie: forged })
+    expect(tookEarlyPath(mixed)).toBe(false)
+    expect(mixed.body.toString()).not.toContain(`name="_key" value="${fpr}"`)
   })
 })

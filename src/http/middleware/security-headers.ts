@@ -72,6 +72,9 @@ export function partFor(part: { bytes: Uint8Array; gzip?: Uint8Array }, acceptEn
   return { body: (gzip ? part.gzip! : part.bytes) as Uint8Array<ArrayBuffer>, headers: gzip ? GZIP_PAGE_HEADERS : PAGE_HEADERS }
 }
 
+/** The headers of a page as sendDeflated (deflated) or sendBytes (not) sends it. */
+export const pageHeaders = (deflated: boolean): Readonly<Record<string, string>> => (deflated ? DEFLATE_PAGE_HEADERS : PAGE_HEADERS)
+
 /** A page made by compression.ts's deflateAround (its secrets in stored blocks), as deflate. */
 export function sendDeflated(c: Context<AppEnv>, status: Parameters<typeof sendBytes>[1], body: Uint8Array<ArrayBuffer>) {
   c.set('secured', true)

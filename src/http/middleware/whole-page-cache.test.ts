@@ -2,12 +2,13 @@ import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../config.ts'
 import { PageCache } from '../../services/page-cache.ts'
+import { MemorySessionStore } from '../../ephemeral/sessions.ts'
 import type { AppEnv } from '../env.ts'
 import { keepByAddress, wholePageCache } from './whole-page-cache.ts'
 
 /** Routes that count how often they build their page; a page is kept whole under its address. */
 function app() {
-  const deps = { cache: new PageCache(), config: loadConfig({}) }
+  const deps = { cache: new PageCache(), config: loadConfig({}), sessions: new MemorySessionStore(60_000), now: Date.now }
   let built = 0
   const a = new Hono<AppEnv>()
   a.use(wholePageCache(deps))

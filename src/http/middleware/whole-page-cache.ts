@@ -1,11 +1,16 @@
+import { createHash } from 'node:crypto'
 import type { Context, MiddlewareHandler } from 'hono'
 import type { Deps } from '../../services/deps.ts'
-import { cacheKey, type CachedPart, type CacheKey } from '../../services/page-cache.ts'
-import { cookieName } from '../cookies.ts'
+import type { Session } from '../../ephemeral/sessions.ts'
+import { cacheKey, cacheTag, type CachedPart, type CacheKey } from '../../services/page-cache.ts'
+import { cookieName, readCookie } from '../cookies.ts'
 import { isLang } from '../../i18n/index.ts'
 import type { AppEnv } from '../env.ts'
-import { partFor, sendPart } from './security-headers.ts'
+import { acceptsDeflate } from '../compression.ts'
+import { pageHeaders, partFor, sendPart } from './security-headers.ts'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+
+type PageDeps = Pick<Deps, 'cache' | 'config' | 'sessions' | 'now'>
 
 /**
  * The cache key of a GET's address, for pages the same for every reader without a session: the
@@ -59,19 +64,134 @@ function wholeFor(deps: Pick<Deps, 'cache' | 'config'>, session: string, r: { me
   return key ? deps.cache.get(key) : undefined
 }
 
+// A reader's own page (issue 15: a logged-in thread page was 0.19× an anonymous one, built per
+// request). Its head and foot carry the reader's identity, the count of questions waiting for
+// their ballot, and a form token; the middle is the cached part everyone gets. The whole page, as
+// sent (deflated around its secrets, or not), is kept for OWN_PAGE_MS under the reader's session,
+// language, encoding and address, and sent again as it is while:
+// - the session is live and holds the same key (a burn, a new identity or an idle end drop it);
+// - the browser sends the same form-token cookie the page's token was made for;
+// - nothing it was built from was written (it carries the middle's tags: a post, a removal, a
+//   purge drop it with the middle, on every node);
+// - the session sent no form since (any POST with its cookie drops its pages here first).
+// What no write announces (the open-question count after another node's change, the end of a flood,
+// a tier the operator changed) shows within OWN_PAGE_MS, as the header's count already did. A page
+// in flood (its form carries a one-time cost), a preview, a refused form or one that set a cookie
+// is never kept. Kept in this process's memory only, like the sessions; the same token sent again
+// is still this browser's (the idempotency key still tells a double click from new text).
+export const OWN_PAGE_MS = 10_000
+
+/** The hash a reader's own pages are kept under: never the session id itself (remembered for the
+ * sessions seen lately: hashing is a tenth of what a kept page costs to send). */
+const hashes = new Map<string, string>()
+function sessionHash(sid: string): string {
+  let h = hashes.get(sid)
+  if (h === undefined) {
+    if (hashes.size >= 10_000) hashes.clear()
+    h = createHash('sha256').update(`own-page:${sid}`).digest('base64url').slice(0, 22)
+    hashes.set(sid, h)
+  }
+  return h
+}
+
+/** A cookie value as our cookies are written; anything else (quoted, escaped) is not read here. */
+const PLAIN = /^[A-Za-z0-9._-]+$/
+
 /**
- * The first thing a request meets: a reader with no session asking (without htmx) for a page
- * already cached whole gets its bytes at once, without the middleware and routing that would
- * build the same bytes (a board page spent a third of its CPU there, measured). Anything
- * else goes on.
+ * The session and form-token cookies from a Cookie header, as hono's parser would read them when
+ * they are plain; null for one said twice or otherwise than plainly (the app reads those), '' for
+ * one not sent.
  */
-export function wholePageCache(deps: Pick<Deps, 'cache' | 'config'>): MiddlewareHandler<AppEnv> {
+function sessionCookies(header: string, sessionName: string, csrfName: string): { session: string; csrf: string } | null {
+  const got = { session: '', csrf: '' }
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq < 0) continue
+    const name = part.slice(0, eq).trim()
+    const which = name === sessionName ? 'session' : name === csrfName ? 'csrf' : null
+    if (!which) continue
+    const value = part.slice(eq + 1).trim()
+    if (got[which] !== '' || !PLAIN.test(value)) return null
+    got[which] = value
+  }
+  return got
+}
+
+type OwnPage = { fingerprint: string; csrf: string; at: number; deflated: boolean }
+type Asked = { method?: string; htmx: boolean; cookie?: string; path: string; query: string; acceptEncoding?: string }
+
+/** The key a reader's own page is kept under, or null for a request that may not have one. */
+function ownKey(deps: Pick<Deps, 'config'>, r: Asked): { key: CacheKey; session: string; csrf: string } | null {
+  if (r.method !== 'GET' || r.htmx || !r.cookie) return null
+  if (r.query !== '' && !/^\?page=[1-9][0-9]{0,5}$/.test(r.query)) return null
+  const c = sessionCookies(r.cookie, cookieName(deps.config, 'session'), cookieName(deps.config, 'csrf'))
+  const chosen = c && chosenLang(r.cookie, cookieName(deps.config, 'lang'))
+  if (!c || !c.session || !c.csrf || chosen === null) return null
+  return { key: cacheKey.own(sessionHash(c.session), chosen, acceptsDeflate(r.acceptEncoding) ? 'deflate' : 'identity', `${r.path}${r.query}`), ...c }
+}
+
+/**
+ * The reader's own page kept whole for this request, if it is still good (above): at once when the
+ * sessions are in this process, else once the session store has answered; undefined for none.
+ */
+function ownFor(deps: PageDeps, r: Asked): CachedPart<OwnPage> | undefined | Promise<CachedPart<OwnPage> | undefined> {
+  const k = ownKey(deps, r)
+  const part = k ? deps.cache.get<OwnPage>(k.key) : undefined
+  if (!k || !part || part.meta.csrf !== k.csrf || deps.now() - part.meta.at >= OWN_PAGE_MS) return undefined
+  // The session live and holding the same key, its idle clock restarted as the app would.
+  const good = (session: Session | null) => (session?.fingerprint === part.meta.fingerprint ? part : undefined)
+  return deps.sessions.getNow ? good(deps.sessions.getNow(k.session)) : deps.sessions.get(k.session).then(good)
+}
+
+/**
+ * Keep the page just built for this reader (http/render.ts sendAround), if it may be kept: a GET
+ * of a session whose browser already had the form-token cookie the page's token was made for.
+ */
+export function keepOwnPage(c: Context<AppEnv>, deps: Pick<Deps, 'cache' | 'config' | 'now'>, body: Uint8Array, deflated: boolean, tags: readonly string[]): void {
+  const session = c.get('session')
+  const url = c.req.url
+  const q = url.indexOf('?')
+  const k = ownKey(deps, { method: c.req.method, htmx: c.req.header('HX-Request') !== undefined, cookie: c.req.header('cookie'), path: c.req.path, query: q >= 0 ? url.slice(q) : '', acceptEncoding: c.req.header('accept-encoding') })
+  if (!session || !k || session.id !== k.session || c.get('csrfCookie') !== k.csrf || readCookie(c, deps, 'csrf') !== k.csrf) return
+  deps.cache.set<OwnPage>(k.key, { meta: { fingerprint: session.fingerprint, csrf: k.csrf, at: deps.now(), deflated }, bytes: body, tags: [...tags, cacheTag.session(sessionHash(k.session)), cacheTag.key(session.fingerprint)] })
+}
+
+/** A reader's own pages are dropped when their session ends, here or on another node. */
+export function dropOwnPagesOnEnd(deps: Pick<Deps, 'cache' | 'sessions'>): void {
+  deps.sessions.onEnded((fingerprint) => deps.cache.drop([cacheTag.key(fingerprint)]))
+}
+
+/** A form sent with a session cookie: that session's pages may say something else after it. */
+function dropOwnPagesOnForm(deps: Pick<Deps, 'cache' | 'config'>, method: string | undefined, cookie: string | undefined): void {
+  if (method === 'GET' || method === 'HEAD' || !cookie) return
+  // Read leniently: a session cookie said oddly drops what it names too (dropping is always safe).
+  const name = cookieName(deps.config, 'session')
+  for (const part of cookie.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq >= 0 && part.slice(0, eq).trim() === name) deps.cache.drop([cacheTag.session(sessionHash(part.slice(eq + 1).trim()))])
+  }
+}
+
+/**
+ * The first thing a request meets: a page cached whole for it is sent at once, without the
+ * middleware and routing that would build the same bytes (a board page spent a third of its CPU
+ * there, measured): a reader with no session asking (without htmx) for a page kept whole, or a
+ * reader asking again for their own page (above). Anything else goes on.
+ */
+export function wholePageCache(deps: PageDeps): MiddlewareHandler<AppEnv> {
   const session = `${cookieName(deps.config, 'session')}=`
   return async (c, next) => {
     const url = c.req.url
     const q = url.indexOf('?')
-    const whole = wholeFor(deps, session, { method: c.req.method, htmx: c.req.header('HX-Request') !== undefined, cookie: c.req.header('cookie'), path: c.req.path, query: q >= 0 ? url.slice(q) : '' })
+    const asked = { method: c.req.method, htmx: c.req.header('HX-Request') !== undefined, cookie: c.req.header('cookie'), path: c.req.path, query: q >= 0 ? url.slice(q) : '', acceptEncoding: c.req.header('accept-encoding') }
+    const whole = wholeFor(deps, session, asked)
     if (whole) return sendPart(c, 200, whole)
+    dropOwnPagesOnForm(deps, asked.method, asked.cookie)
+    const own = asked.cookie?.includes(session) ? await ownFor(deps, asked) : undefined
+    if (own) {
+      c.set('secured', true)
+      return c.body(own.bytes as Uint8Array<ArrayBuffer>, 200, pageHeaders(own.meta.deflated))
+    }
     await next()
   }
 }
@@ -80,19 +200,31 @@ export function wholePageCache(deps: Pick<Deps, 'cache' | 'config'>): Middleware
  * The same, one step earlier: before Hono, on Node's own request and response (main.ts). A hit
  * there costs what sending the bytes from bare node:http costs, without building a Request, a
  * context and a Response it does not need. Anything it is unsure of (a %-escape, an absolute
- * URL) goes on to the app, which answers it the long way.
+ * URL) goes on to the app, which answers it the long way. A reader's own page needs their session
+ * looked up first: then the answer is a promise (true: sent; false: the app's to answer).
  */
-export function wholePageBeforeApp(deps: Pick<Deps, 'cache' | 'config'>): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function wholePageBeforeApp(deps: PageDeps): (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean> {
   const session = `${cookieName(deps.config, 'session')}=`
   return (req, res) => {
     const url = req.url
     if (!url || url[0] !== '/' || url.includes('%')) return false
     const q = url.indexOf('?')
-    const whole = wholeFor(deps, session, { method: req.method, htmx: req.headers['hx-request'] !== undefined, cookie: req.headers.cookie, path: q >= 0 ? url.slice(0, q) : url, query: q >= 0 ? url.slice(q) : '' })
-    if (!whole) return false
-    const { body, headers } = partFor(whole, req.headers['accept-encoding'])
-    res.writeHead(200, { ...headers, 'Content-Length': String(body.length) })
-    res.end(body)
-    return true
+    const asked = { method: req.method, htmx: req.headers['hx-request'] !== undefined, cookie: req.headers.cookie, path: q >= 0 ? url.slice(0, q) : url, query: q >= 0 ? url.slice(q) : '', acceptEncoding: req.headers['accept-encoding'] }
+    const whole = wholeFor(deps, session, asked)
+    if (whole) {
+      const { body, headers } = partFor(whole, asked.acceptEncoding)
+      res.writeHead(200, { ...headers, 'Content-Length': String(body.length) })
+      res.end(body)
+      return true
+    }
+    if (asked.method !== 'GET' || !asked.cookie?.includes(session)) return false
+    const send = (own: CachedPart<OwnPage> | undefined) => {
+      if (!own) return false
+      res.writeHead(200, { ...pageHeaders(own.meta.deflated), 'Content-Length': String(own.bytes.length) })
+      res.end(own.bytes)
+      return true
+    }
+    const own = ownFor(deps, asked)
+    return own instanceof Promise ? own.then(send) : send(own)
   }
 }
