@@ -1,7 +1,7 @@
-import { type ExpressionBuilder, sql } from 'kysely'
+import { sql } from 'kysely'
 import { MAX_REFERENCES, postReferences } from '../domain/markdown.ts'
 import type { Db } from './connect.ts'
-import type { Database, NewPost } from './schema.ts'
+import type { NewPost } from './schema.ts'
 
 export type PostView = {
   id: number
@@ -26,55 +26,6 @@ export async function listPosts(db: Db, threadId: number, limit: number, offset:
     .execute()
   // SQLite answers 0/1, PostgreSQL a boolean.
   return rows.map((r) => ({ ...r, signed: Boolean(r.signed) }))
-}
-
-/** A thread as its page shows it. */
-export type ThreadHead = { id: number; number: number; title: string; post_count: number }
-
-/**
- * A thread by its address with a page of its posts (as listPosts reads them), in one round trip: a
- * thread-page miss made three (the thread, its posts, their replies), and on PostgreSQL each is
- * parsed, planned and answered apart. Numbers have gaps where posts were removed, so page N cannot
- * start at a computed number and is not read with an OFFSET over the join with the post bodies:
- * two uncorrelated subqueries (each run once, on the narrow (thread_id, number) index alone) find
- * the numbers of its first and last post, and the join reads the posts between them, at most
- * `limit` rows however long the thread (the ORDER BY cannot use the index across the join, and
- * would otherwise sort the whole thread). A page past the end gives the thread with no posts; no
- * such thread gives undefined.
- */
-export async function findThreadPage(db: Db, boardId: number, threadNumber: number, limit: number, skip: number): Promise<{ thread: ThreadHead; posts: PostView[] } | undefined> {
-  const nth = (eb: ExpressionBuilder<Database, 'thread' | 'post'>, k: number) =>
-    eb
-      .selectFrom('post as seek')
-      .select('seek.number')
-      // The thread's id as a value (not a join), so the index gives the numbers in order: no sort.
-      .where('seek.thread_id', '=', (sub) => sub.selectFrom('thread as of').select('of.id').where('of.board_id', '=', boardId).where('of.number', '=', threadNumber))
-      .orderBy('seek.number')
-      .limit(1)
-      .offset(k)
-  const rows = await db
-    .selectFrom('thread')
-    .leftJoin('post', (j) => {
-      const on = j.onRef('post.thread_id', '=', 'thread.id').on((eb) => eb('post.number', '<=', eb.fn.coalesce(nth(eb, skip + limit - 1), sql.lit(2147483647))))
-      return skip === 0 ? on : on.on((eb) => eb('post.number', '>=', nth(eb, skip)))
-    })
-    .leftJoin('public_key', 'public_key.id', 'post.key_id')
-    .select(['thread.id as thread_id', 'thread.number as thread_number', 'thread.title', 'thread.post_count'])
-    .select(['post.id', 'post.number', 'post.signing', 'post.body_html', 'post.created_at', 'public_key.fingerprint'])
-    .select((eb) => eb('post.signed_text', 'is not', null).as('signed'))
-    .where('thread.board_id', '=', boardId)
-    .where('thread.number', '=', threadNumber)
-    .orderBy('post.number')
-    .limit(limit)
-    .execute()
-  const first = rows[0]
-  if (!first) return undefined
-  const thread = { id: first.thread_id, number: first.thread_number, title: first.title, post_count: first.post_count }
-  const posts = rows.flatMap((r) =>
-    // SQLite answers 0/1, PostgreSQL a boolean.
-    r.id === null ? [] : [{ id: r.id, number: r.number!, signing: r.signing!, body_html: r.body_html!, created_at: r.created_at!, fingerprint: r.fingerprint!, signed: Boolean(r.signed) }],
-  )
-  return { thread, posts }
 }
 
 /**
