@@ -155,8 +155,10 @@ export async function restoreLineVersion(db: Db, l: { cellId: number; version: n
   if (principles.length > 0) await db.insertInto('principle').values(principles.map((p) => ({ line_id: line.id, number: p.number, text: p.text }))).execute()
 }
 
-export function restoreBoard(db: Db, b: Omit<Board, 'id'>) {
-  return db.insertInto('board').values(b).returning('id').executeTakeFirstOrThrow()
+/** A board as an archive holds it; its thread count starts at 0 and its triggers count the threads restored into it. */
+export function restoreBoard(db: Db, b: Omit<Board, 'id' | 'thread_count'> & { thread_count?: unknown }) {
+  const { thread_count: _n, ...board } = b
+  return db.insertInto('board').values(board).returning('id').executeTakeFirstOrThrow()
 }
 
 /** A thread with its number and counters as published; its last_post_id is set once its posts are in. */

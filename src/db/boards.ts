@@ -9,7 +9,7 @@ export function findBoard(db: Db, cellId: number, slug: string): Promise<Board |
   return db.selectFrom('board').selectAll().where('cell_id', '=', cellId).where('slug', '=', slug).executeTakeFirst()
 }
 
-export function insertBoard(db: Db, b: Omit<Board, 'id' | 'last_thread_number' | 'flood' | 'indexable'>): Promise<Board> {
+export function insertBoard(db: Db, b: Omit<Board, 'id' | 'last_thread_number' | 'thread_count' | 'flood' | 'indexable'>): Promise<Board> {
   return db.insertInto('board').values(b).returningAll().executeTakeFirstOrThrow()
 }
 

@@ -97,6 +97,7 @@ export const registry: Record<string, TableEntry> = {
       retention_days: ['published'],
       created_at: ['published'],
       last_thread_number: ['operational'],
+      thread_count: ['operational'],
       flood: ['published'],
       indexable: ['published'],
     },

@@ -40,6 +40,8 @@ export interface BoardTable {
   retention_days: number | null
   created_at: string
   last_thread_number: Generated<number>
+  /** How many threads the board has, kept by triggers (migration 2026120901): its pager's page count. */
+  thread_count: Generated<number>
   flood: Generated<FloodSetting>
   /** 1: the board asks search engines to index it (robots.txt allows it while anyone reads it); 0: it does not. */
   indexable: Generated<number>

@@ -10,22 +10,34 @@ const OPENING_CHARS = 400
 
 /**
  * A board's threads, most recent activity first (order from ids, not times), each with the start
- * of its opening post, and how many threads the board has: one query, the post found by its unique
- * (thread, number) index and the count an uncorrelated subquery counted once. A page past the end
- * has no rows to carry the count, and its total is 0.
+ * of its opening post, and how many threads the board has (board.thread_count, kept by triggers):
+ * one query, the post found by its unique (thread, number) index. A page past the end has no rows
+ * to carry the count, and its total is 0.
+ *
+ * Page N is still addressed by its number (the whole-page cache keys only `?page=N`, and the list's
+ * numbering goes on across pages), so the page's first row is found by a seek, not an OFFSET over
+ * the wide join: the subquery walks only the (board_id, last_post_id) index — index-only, a few
+ * bytes an entry — to the `skip`-th thread's last_post_id, and the page is the `limit` threads
+ * from there (last_post_id is one post's id: unique among threads). Page 1, the one read most,
+ * needs no subquery at all and costs the same at any board size; a far page costs a walk of the
+ * narrow index, where the OFFSET joined and read every skipped thread. Cursor links (`?after=`)
+ * would cost nothing more for far pages too, but no cache could keep them and the pager could
+ * not name its pages.
  */
-export async function listThreads(db: Db, boardId: number, limit: number, offset: number): Promise<{ threads: ThreadListing[]; total: number }> {
-  const rows = await db
+export async function listThreads(db: Db, boardId: number, limit: number, skip: number): Promise<{ threads: ThreadListing[]; total: number }> {
+  let query = db
     .selectFrom('thread')
     .leftJoin('post', (j) => j.onRef('post.thread_id', '=', 'thread.id').on('post.number', '=', 1))
     .select(['thread.number', 'thread.title', 'thread.post_count', 'thread.last_post_at', 'thread.created_at'])
     .select(sql<string | null>`substr(post.body_source, 1, ${sql.lit(OPENING_CHARS)})`.as('opening'))
-    .select((eb) => eb.selectFrom('thread as counted').select(eb.fn.countAll().as('n')).where('counted.board_id', '=', boardId).as('total'))
+    .select((eb) => eb.selectFrom('board').select('board.thread_count').where('board.id', '=', boardId).as('total'))
     .where('thread.board_id', '=', boardId)
-    .orderBy('thread.last_post_id', 'desc')
-    .limit(limit)
-    .offset(offset)
-    .execute()
+  if (skip > 0) {
+    query = query.where('thread.last_post_id', '<=', (eb) =>
+      eb.selectFrom('thread as seek').select('seek.last_post_id').where('seek.board_id', '=', boardId).orderBy('seek.last_post_id', 'desc').limit(1).offset(skip),
+    )
+  }
+  const rows = await query.orderBy('thread.last_post_id', 'desc').limit(limit).execute()
   return { threads: rows.map(({ total: _, ...t }) => t), total: Number(rows[0]?.total ?? 0) }
 }
 

@@ -90,7 +90,7 @@ export async function assertCanRead(deps: Deps, board: Pick<Board, 'read_tier' |
 }
 
 /** A cell and board as kept between requests: without their counters, which would go stale. */
-type Place = { cell: Omit<Cell, 'last_question_number'>; board: Omit<Board, 'last_thread_number'> }
+type Place = { cell: Omit<Cell, 'last_question_number'>; board: Omit<Board, 'last_thread_number' | 'thread_count'> }
 
 declare const checked: unique symbol
 /** A board this viewer may read. Only openBoard makes one: what is on a board is read through it. */
@@ -121,7 +121,7 @@ export async function openBoard(deps: Deps, cellSlug: string, boardSlug: string,
   const key = cacheKey.place(cellSlug, boardSlug)
   let place = deps.cache.get<Place>(key)?.meta
   if (!place) {
-    const { cell: { last_question_number: _q, ...cell }, board: { last_thread_number: _t, ...board } } = await findBoardOrThrow(deps, cellSlug, boardSlug)
+    const { cell: { last_question_number: _q, ...cell }, board: { last_thread_number: _t, thread_count: _n, ...board } } = await findBoardOrThrow(deps, cellSlug, boardSlug)
     place = { cell, board }
     deps.cache.set(key, { meta: place, bytes: new Uint8Array(0), tags: [cacheTag.board(board.id)] })
   }

@@ -169,7 +169,8 @@ async function writeCellPage(deps: Deps, cell: Cell, boards: Board[], page: Page
   await page(archiveFiles.cell(), cell.name, cellMain(props), {
     cell: row,
     line,
-    boards: boards.map(({ id: _b, cell_id: _c, ...b }) => b),
+    // Without thread_count: the restored board counts its threads as they go in (its triggers).
+    boards: boards.map(({ id: _b, cell_id: _c, thread_count: _n, ...b }) => b),
     roster,
   })
 }

@@ -92,7 +92,7 @@ export async function importArchive(deps: Deps, dir: string, progress: (stage: s
     const transitions = read(archiveFiles.json(archiveFiles.keyTransitions())).transitions as { number: number; old_fingerprint: string; new_fingerprint: string; old_armored: string; statement: string; created_at: string }[]
     for (const t of [...transitions].reverse()) await restoreKeyTransition(tx, { ...t, cell_id: cellId })
 
-    for (const b of index.boards as Omit<Board, 'id' | 'cell_id'>[]) {
+    for (const b of index.boards as Omit<Board, 'id' | 'cell_id' | 'thread_count'>[]) {
       progress(t('archive.stage_board', { board: b.slug }))
       await restoreBoardWithThreads(tx, dir, read, cellId, b, r)
       r.boards++
@@ -158,7 +158,7 @@ async function restoreReferences(tx: Db, threadId: number) {
  * A board and its threads. Its listing orders threads by their latest post's row id, so threads
  * go in oldest activity first: the last page of the listing first, each page from its bottom.
  */
-async function restoreBoardWithThreads(tx: Db, dir: string, read: (file: string) => Json, cellId: number, b: Omit<Board, 'id' | 'cell_id'>, r: ImportReport) {
+async function restoreBoardWithThreads(tx: Db, dir: string, read: (file: string) => Json, cellId: number, b: Omit<Board, 'id' | 'cell_id' | 'thread_count'>, r: ImportReport) {
   const { id: boardId } = await restoreBoard(tx, { ...b, cell_id: cellId })
   const pages = read(archiveFiles.json(archiveFiles.board(b.slug))).pages as number
   for (let n = pages; n >= 1; n--) {
