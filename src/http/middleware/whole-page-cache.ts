@@ -6,7 +6,7 @@ import { cacheKey, cacheTag, type CachedPart, type CacheKey } from '../../servic
 import { cookieName, readCookie } from '../cookies.ts'
 import { isLang } from '../../i18n/index.ts'
 import type { AppEnv } from '../env.ts'
-import { acceptsDeflate } from '../compression.ts'
+import { acceptsDeflate, acceptsGzip } from '../compression.ts'
 import { pageHeaders, partFor, sendPart } from './security-headers.ts'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
@@ -208,12 +208,14 @@ export function wholePageBeforeApp(deps: PageDeps): (req: IncomingMessage, res: 
   return (req, res) => {
     const url = req.url
     if (!url || url[0] !== '/' || url.includes('%')) return false
+    const h = headersOf(req.rawHeaders)
+    if (!h) return false
     const q = url.indexOf('?')
-    const asked = { method: req.method, htmx: req.headers['hx-request'] !== undefined, cookie: req.headers.cookie, path: q >= 0 ? url.slice(0, q) : url, query: q >= 0 ? url.slice(q) : '', acceptEncoding: req.headers['accept-encoding'] }
+    const asked = { method: req.method, htmx: h.htmx, cookie: h.cookie, path: q >= 0 ? url.slice(0, q) : url, query: q >= 0 ? url.slice(q) : '', acceptEncoding: h.acceptEncoding }
     const whole = wholeFor(deps, session, asked)
     if (whole) {
-      const { body, headers } = partFor(whole, asked.acceptEncoding)
-      res.writeHead(200, { ...headers, 'Content-Length': String(body.length) })
+      const { body, headers } = sentAs(whole, asked.acceptEncoding)
+      res.writeHead(200, headers)
       res.end(body)
       return true
     }
@@ -227,4 +229,52 @@ export function wholePageBeforeApp(deps: PageDeps): (req: IncomingMessage, res: 
     const own = ownFor(deps, asked)
     return own instanceof Promise ? own.then(send) : send(own)
   }
+}
+
+/**
+ * The three request headers this path reads, from the raw list Node parsed (building the
+ * headers object costs more than the rest of a hit); null when one of them is sent twice, which
+ * only the app reads the way Node would (joined, or the first kept).
+ */
+function headersOf(raw: string[]): { htmx: boolean; cookie?: string; acceptEncoding?: string } | null {
+  let htmx = false
+  let cookie: string | undefined
+  let acceptEncoding: string | undefined
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!
+    // Only names of these lengths can be one of the three: most headers are passed over at once.
+    if (name.length === 6 && name.toLowerCase() === 'cookie') {
+      if (cookie !== undefined) return null
+      cookie = raw[i + 1]!
+    } else if (name.length === 15 && name.toLowerCase() === 'accept-encoding') {
+      if (acceptEncoding !== undefined) return null
+      acceptEncoding = raw[i + 1]!
+    } else if (name.length === 10 && name.toLowerCase() === 'hx-request') htmx = true
+  }
+  return { htmx, cookie, acceptEncoding }
+}
+
+/** A whole page's bytes and headers for an Accept-Encoding, its Content-Length among them: made once per part and encoding. */
+const sent = new WeakMap<object, { gzip?: { body: Uint8Array; headers: Record<string, string> }; plain?: { body: Uint8Array; headers: Record<string, string> } }>()
+function sentAs(part: CachedPart<unknown>, acceptEncoding: string | undefined) {
+  let forms = sent.get(part)
+  if (!forms) sent.set(part, (forms = {}))
+  const which = part.gzip !== undefined && acceptsGzipOnce(acceptEncoding) ? 'gzip' : 'plain'
+  let got = forms[which]
+  if (!got) {
+    const { body, headers } = partFor(part, which === 'gzip' ? 'gzip' : undefined)
+    got = forms[which] = { body, headers: { ...headers, 'Content-Length': String(body.length) } }
+  }
+  return got
+}
+
+/** acceptsGzip, remembered for the few Accept-Encoding headers browsers send. */
+const gzipTaken = new Map<string | undefined, boolean>()
+function acceptsGzipOnce(header: string | undefined): boolean {
+  let yes = gzipTaken.get(header)
+  if (yes === undefined) {
+    if (gzipTaken.size >= 64) gzipTaken.clear()
+    gzipTaken.set(header, (yes = acceptsGzip(header)))
+  }
+  return yes
 }
