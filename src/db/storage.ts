@@ -24,6 +24,11 @@ export type Storage = {
   searchPosts(q: PostSearch): Promise<number[]>
   /** Tell other processes and nodes that cached pages with these tags (null: all) are stale. */
   announce(tags: string[] | null): Promise<void>
+  /**
+   * The same telling as a pg_notify channel and payload, for a statement that writes to send when
+   * it commits (one round trip less); null where a write is noticed without it (SQLite).
+   */
+  notice(tags: string[] | null): { channel: string; payload: string } | null
   /** Hear what other processes announce (SQLite: notice any write by another connection). */
   watch(onChange: (tags: string[] | null) => void): Promise<() => Promise<void>>
   /** Problems with server settings that would keep removed content (empty when fine). */
@@ -43,6 +48,7 @@ export async function openStorage(opts: { databaseUrl: string | null; dataDir: s
       finishForgetting: () => checkpointTruncate(db),
       searchPosts: (q) => matchingPostsSqlite(db, q),
       announce: async () => {},
+      notice: () => null,
       async watch(onChange) {
         // Another process (the CLI) writing is visible as a new data_version: drop everything.
         let seen = await dataVersion(db)
@@ -62,14 +68,17 @@ export async function openStorage(opts: { databaseUrl: string | null; dataDir: s
   const { db } = openPostgres(url, opts.poolSize)
   // Our own announcements come back to us too: mark them so we do not act on them twice.
   const self = randomBytes(6).toString('hex')
+  const notice = (tags: string[] | null) => ({ channel: CHANNEL, payload: `${self} ${tags ? tags.join(',') : '*'}` })
   return {
     dialect: 'postgres',
     db,
     finishForgetting: () => rewriteAndCheckpoint(db),
     searchPosts: (q) => matchingPostsPostgres(db, q),
     async announce(tags) {
-      await sql`select pg_notify(${CHANNEL}, ${`${self} ${tags ? tags.join(',') : '*'}`})`.execute(db)
+      const n = notice(tags)
+      await sql`select pg_notify(${n.channel}, ${n.payload})`.execute(db)
     },
+    notice,
     async watch(onChange) {
       const client = new pg.Client({ connectionString: url })
       client.on('error', () => {})
