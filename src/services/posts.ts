@@ -166,9 +166,10 @@ export async function previewPost(deps: Deps, who: Who, input: PostInput & { thr
  * it), the thread a reply goes to (404), who sends it (an identity, the one the form was shown
  * for, a key still valid), its cost on a board in flood (422), its limit (429), what it says and how it is signed (422). Then one transaction: the
  * key, the thread if it is new, the post rendered once (its >>N links need the thread's number, and
- * link only posts that exist) with the posts it quotes;
- * then one tail: the post is counted for flood mode, and the thread's and board's cached pages are
- * dropped everywhere.
+ * link only posts that exist) with the posts it quotes; on SQLite it is committed with the posts
+ * that arrive at the same time (one fsync for them all), and on PostgreSQL a reply that quotes
+ * nothing, by a key already stored, is one statement instead. Then one tail: the post is counted
+ * for flood mode, and the thread's and board's cached pages are dropped everywhere.
  */
 async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: number | 'new' }): Promise<Published> {
   const { cell, board, existing, session } = await openForPosting(deps, who, input, t('thread.doing_post'))
@@ -198,7 +199,7 @@ async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: nu
       })
     : undefined
 
-  const written = atOnce ?? (await withinLimit(deps, taken, () => deps.db.transaction().execute(async (tx) => {
+  const written = atOnce ?? (await withinLimit(deps, taken, () => deps.storage.commitTogether(async (tx) => {
     const keyId = await ensureKey(tx, { fingerprint: session.fingerprint, armored: session.armoredPublic, createdAt })
     const thread = existing ?? (await insertThread(tx, { boardId: board.id, title: s.title, createdAt }))
     // Its >>N are resolved once its number is taken: a link to each earlier post that exists, text
