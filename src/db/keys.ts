@@ -6,13 +6,18 @@ export function findKey(db: Db, fingerprint: string) {
 
 /** The key's row id, inserting the key the first time it signs something published. */
 export async function ensureKey(db: Db, key: { fingerprint: string; armored: string; createdAt: string }): Promise<number> {
-  // Insert-or-ignore, then read: two first posts by one key at once (PostgreSQL runs them truly
-  // concurrently) must not collide on the unique fingerprint.
-  await db
+  // Read first: a key posts many times and is inserted once, so the usual cost is one statement.
+  const found = await db.selectFrom('public_key').select('id').where('fingerprint', '=', key.fingerprint).executeTakeFirst()
+  if (found) return found.id
+  // Insert-or-ignore, then read if another did insert it: two first posts by one key at once
+  // (PostgreSQL runs them truly concurrently) must not collide on the unique fingerprint.
+  const inserted = await db
     .insertInto('public_key')
     .values({ fingerprint: key.fingerprint, armored: key.armored, created_at: key.createdAt })
     .onConflict((oc) => oc.column('fingerprint').doNothing())
-    .execute()
+    .returning('id')
+    .executeTakeFirst()
+  if (inserted) return inserted.id
   const row = await db.selectFrom('public_key').select('id').where('fingerprint', '=', key.fingerprint).executeTakeFirstOrThrow()
   return row.id
 }

@@ -33,17 +33,56 @@ export async function listPosts(db: Db, threadId: number, limit: number, offset:
  * marker moves to it. Call inside a write transaction. body_html may be a function of the post's
  * number, called once the thread's row is taken (so it sees every post numbered before this one).
  */
-export async function appendPost(db: Db, p: Omit<NewPost, 'number' | 'body_html'> & { body_html: string | ((number: number) => Promise<string>) }): Promise<{ id: number; number: number }> {
+export async function appendPost(db: Db, p: Omit<NewPost, 'number' | 'body_html'> & { body_html: string | ((number: number) => Promise<string>) }): Promise<Appended> {
   const thread = await db
     .updateTable('thread')
     .set({ post_count: sql`post_count + 1`, last_number: sql`last_number + 1`, last_post_at: p.created_at })
     .where('id', '=', p.thread_id)
-    .returning('last_number')
+    .returning(['last_number', 'post_count'])
     .executeTakeFirstOrThrow()
   const body_html = typeof p.body_html === 'string' ? p.body_html : await p.body_html(thread.last_number)
   const row = await db.insertInto('post').values({ ...p, body_html, number: thread.last_number }).returning(['id', 'number']).executeTakeFirstOrThrow()
   await db.updateTable('thread').set({ last_post_id: row.id }).where('id', '=', p.thread_id).execute()
-  return row
+  return { ...row, postCount: Number(thread.post_count) }
+}
+
+/**
+ * A post appended: its row id, its number, and how many posts its thread holds with it. While the
+ * thread's row is taken every other post of the thread is numbered below it, so the posts before
+ * it (which page it is on) are postCount - 1.
+ */
+export type Appended = { id: number; number: number; postCount: number }
+
+/**
+ * PostgreSQL only: appendPost as one statement, for a post whose HTML does not depend on the
+ * posts before it (no >>N) by a key that already has its row: one round trip, no begin and no
+ * commit. The thread's row is taken by the same `update … returning last_number` (two nodes
+ * appending to one thread still number one after the other); the post's id is drawn from its
+ * identity there, so the activity marker is set in that one update. `notice` (a pg_notify
+ * channel and payload) goes out when the statement commits, only if the post was written.
+ * Undefined when the key has no row yet (nothing is written then: the caller takes the
+ * transaction path, which inserts it).
+ */
+export async function appendPostAtOnce(
+  db: Db,
+  p: Omit<NewPost, 'number' | 'key_id'> & { fingerprint: string },
+  notice: { channel: string; payload: string } | null,
+): Promise<Appended | undefined> {
+  const key = sql`(select id from public_key where fingerprint = ${p.fingerprint})`
+  const r = await sql<{ id: number; number: number; post_count: number }>`
+    with t as (
+      update thread set post_count = post_count + 1, last_number = last_number + 1, last_post_at = ${p.created_at},
+        last_post_id = nextval(pg_get_serial_sequence('post', 'id'))
+      where id = ${p.thread_id} and exists ${key}
+      returning last_number, last_post_id, post_count
+    ), p as (
+      insert into post (id, thread_id, key_id, signing, body_source, signed_text, created_at, body_html, number)
+      select t.last_post_id, ${p.thread_id}, ${key}, ${p.signing}, ${p.body_source}, ${p.signed_text ?? null}, ${p.created_at}, ${p.body_html}, t.last_number from t
+      returning id, number
+    )
+    select p.id, p.number, t.post_count${notice ? sql`, pg_notify(${notice.channel}, ${notice.payload}) as notified` : sql``} from p, t`.execute(db)
+  const row = r.rows[0]
+  return row && { id: row.id, number: row.number, postCount: Number(row.post_count) }
 }
 
 /** A post's signed text, found by board, thread number and number (so an address cannot cross boards). */

@@ -5,6 +5,7 @@ import { sql } from 'kysely'
 import pg from 'pg'
 import { migrateToLatest, openDatabase, openPostgres, type Db, type Dialect } from './connect.ts'
 import { checkpointTruncate, dataVersion } from './forget-sqlite.ts'
+import { groupCommit } from './group-commit.ts'
 import { checkForgettingSettings, rewriteAndCheckpoint } from './forget-postgres.ts'
 import type { PostSearch } from './search.ts'
 import { matchingPostsSqlite } from './search-sqlite.ts'
@@ -24,6 +25,17 @@ export type Storage = {
   searchPosts(q: PostSearch): Promise<number[]>
   /** Tell other processes and nodes that cached pages with these tags (null: all) are stale. */
   announce(tags: string[] | null): Promise<void>
+  /**
+   * The same telling as a pg_notify channel and payload, for a statement that writes to send when
+   * it commits (one round trip less); null where a write is noticed without it (SQLite).
+   */
+  notice(tags: string[] | null): { channel: string; payload: string } | null
+  /**
+   * Run a write in a transaction, committed with the others that arrive at the same time where a
+   * commit costs an fsync on the event loop (SQLite: group-commit.ts); a transaction of its own on
+   * PostgreSQL, whose commits already overlap. Resolves once committed.
+   */
+  commitTogether<T>(work: (tx: Db) => Promise<T>): Promise<T>
   /** Hear what other processes announce (SQLite: notice any write by another connection). */
   watch(onChange: (tags: string[] | null) => void): Promise<() => Promise<void>>
   /** Problems with server settings that would keep removed content (empty when fine). */
@@ -43,6 +55,8 @@ export async function openStorage(opts: { databaseUrl: string | null; dataDir: s
       finishForgetting: () => checkpointTruncate(db),
       searchPosts: (q) => matchingPostsSqlite(db, q),
       announce: async () => {},
+      notice: () => null,
+      commitTogether: groupCommit(db),
       async watch(onChange) {
         // Another process (the CLI) writing is visible as a new data_version: drop everything.
         let seen = await dataVersion(db)
@@ -62,14 +76,18 @@ export async function openStorage(opts: { databaseUrl: string | null; dataDir: s
   const { db } = openPostgres(url, opts.poolSize)
   // Our own announcements come back to us too: mark them so we do not act on them twice.
   const self = randomBytes(6).toString('hex')
+  const notice = (tags: string[] | null) => ({ channel: CHANNEL, payload: `${self} ${tags ? tags.join(',') : '*'}` })
   return {
     dialect: 'postgres',
     db,
     finishForgetting: () => rewriteAndCheckpoint(db),
     searchPosts: (q) => matchingPostsPostgres(db, q),
     async announce(tags) {
-      await sql`select pg_notify(${CHANNEL}, ${`${self} ${tags ? tags.join(',') : '*'}`})`.execute(db)
+      const n = notice(tags)
+      await sql`select pg_notify(${n.channel}, ${n.payload})`.execute(db)
     },
+    notice,
+    commitTogether: (work) => db.transaction().execute(work),
     async watch(onChange) {
       const client = new pg.Client({ connectionString: url })
       client.on('error', () => {})

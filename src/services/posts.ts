@@ -1,8 +1,8 @@
 import { ensureKey } from '../db/keys.ts'
-import { appendPost, findQuotedPosts, insertReferences } from '../db/posts.ts'
+import { appendPost, appendPostAtOnce, findQuotedPosts, insertReferences } from '../db/posts.ts'
 import { findThread, insertThread } from '../db/threads.ts'
 import { DomainError, notFound, validateFields } from '../domain/errors.ts'
-import { renderPostBody } from '../domain/markdown.ts'
+import { postReferences, renderPostBody } from '../domain/markdown.ts'
 import { canonicalPostText, parsePostText, type Signing } from '../domain/posts.ts'
 import { canonicalBody, checkBody, checkLine } from '../domain/text.ts'
 import { coarseTime } from '../domain/time.ts'
@@ -13,7 +13,8 @@ import type { Deps } from './deps.ts'
 import { countPost, payForPost } from './flood.ts'
 import { assertKeyStillValid } from './identities.ts'
 import { refusal } from './access.ts'
-import { openBoard, pageOfPost } from './reading.ts'
+import { openBoard } from './reading.ts'
+import { cacheTag } from './page-cache.ts'
 import { takeLimit, withinLimit } from './limits.ts'
 import { requireSession, type Who } from './who.ts'
 
@@ -165,9 +166,10 @@ export async function previewPost(deps: Deps, who: Who, input: PostInput & { thr
  * it), the thread a reply goes to (404), who sends it (an identity, the one the form was shown
  * for, a key still valid), its cost on a board in flood (422), its limit (429), what it says and how it is signed (422). Then one transaction: the
  * key, the thread if it is new, the post rendered once (its >>N links need the thread's number, and
- * link only posts that exist) with the posts it quotes;
- * then one tail: the post is counted for flood mode, and the thread's and board's cached pages are
- * dropped everywhere.
+ * link only posts that exist) with the posts it quotes; on SQLite it is committed with the posts
+ * that arrive at the same time (one fsync for them all), and on PostgreSQL a reply that quotes
+ * nothing, by a key already stored, is one statement instead. Then one tail: the post is counted
+ * for flood mode, and the thread's and board's cached pages are dropped everywhere.
  */
 async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: number | 'new' }): Promise<Published> {
   const { cell, board, existing, session } = await openForPosting(deps, who, input, t('thread.doing_post'))
@@ -182,29 +184,47 @@ async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: nu
   const place = { site: deps.config.siteId, cell: cell.slug, board: board.slug, thread: existing?.number ?? ('new' as const) }
   const s = await withinLimit(deps, taken, () => signPost(deps, session, place, input, createdAt))
 
-  const written = await withinLimit(deps, taken, () => deps.db.transaction().execute(async (tx) => {
+  const threadPath = (number: number) => `/c/${cell.slug}/${board.slug}/t/${number}`
+  const kind = s.signing === 'gpg-signed' ? 'signed' : 'body'
+  const post = { signing: s.signing, body_source: s.body, signed_text: s.signedText, created_at: createdAt }
+  // A reply that quotes nothing, on PostgreSQL: one statement (db/posts.ts, appendPostAtOnce),
+  // which also tells the other nodes its pages are stale when it commits. Undefined when the
+  // key has no row yet: the transaction below then writes both.
+  const notice = deps.storage.notice([cacheTag.thread(existing?.id ?? 0), cacheTag.board(board.id)])
+  const atOnce = existing && notice && postReferences(s.body).length === 0
+    ? await withinLimit(deps, taken, async () => {
+        const bodyHtml = renderPostBody(s.body, threadPath(existing.number), kind, new Set())
+        const appended = await appendPostAtOnce(deps.db, { ...post, thread_id: existing.id, fingerprint: session.fingerprint, body_html: bodyHtml }, notice)
+        return appended && { threadId: existing.id, thread: existing.number, threadPath: threadPath(existing.number), number: appended.number, postCount: appended.postCount, bodyHtml }
+      })
+    : undefined
+
+  const written = atOnce ?? (await withinLimit(deps, taken, () => deps.storage.commitTogether(async (tx) => {
     const keyId = await ensureKey(tx, { fingerprint: session.fingerprint, armored: session.armoredPublic, createdAt })
     const thread = existing ?? (await insertThread(tx, { boardId: board.id, title: s.title, createdAt }))
-    const threadPath = `/c/${cell.slug}/${board.slug}/t/${thread.number}`
     // Its >>N are resolved once its number is taken: a link to each earlier post that exists, text
     // for any other number; each quoted post will list this one among its replies.
     let bodyHtml = ''
     let quoted: { id: number; number: number }[] = []
-    const post = await appendPost(tx, {
-      thread_id: thread.id, key_id: keyId, signing: s.signing, body_source: s.body, signed_text: s.signedText, created_at: createdAt,
+    const appended = await appendPost(tx, {
+      ...post, thread_id: thread.id, key_id: keyId,
       body_html: async (number) => {
         quoted = await findQuotedPosts(tx, thread.id, s.body, number)
-        bodyHtml = renderPostBody(s.body, threadPath, s.signing === 'gpg-signed' ? 'signed' : 'body', new Set(quoted.map((q) => q.number)))
+        bodyHtml = renderPostBody(s.body, threadPath(thread.number), kind, new Set(quoted.map((q) => q.number)))
         return bodyHtml
       },
     })
-    await insertReferences(tx, post.id, quoted.map((q) => q.id))
-    return { threadId: thread.id, thread: thread.number, threadPath, number: post.number, bodyHtml }
-  }))
+    await insertReferences(tx, appended.id, quoted.map((q) => q.id))
+    return { threadId: thread.id, thread: thread.number, threadPath: threadPath(thread.number), number: appended.number, postCount: appended.postCount, bodyHtml }
+  })))
   // Counted for flood mode before the pages are dropped: the page the next reader gets says so.
-  await countPost(deps, board.id)
-  deps.cache.invalidateThread(written.threadId, board.id)
-  const page = existing ? await pageOfPost(deps, written.threadId, written.number) : 1
+  // The one statement told the other nodes already; if this post put the board in flood, they
+  // are told again, so no page rendered in between says otherwise.
+  const held = await countPost(deps, board.id)
+  if (atOnce && !held) deps.cache.drop([cacheTag.thread(written.threadId), cacheTag.board(board.id)])
+  else deps.cache.invalidateThread(written.threadId, board.id)
+  // Every post before it in the thread is numbered below it (the thread's row was taken).
+  const page = Math.floor((written.postCount - 1) / deps.config.postsPerPage) + 1
   return { ...written, page, post: { number: written.number, signing: s.signing, bodyHtml: written.bodyHtml, createdAt, fingerprint: session.fingerprint, signed: s.signedText !== null } }
 }
 

@@ -1,0 +1,90 @@
+import BetterSqlite3 from 'better-sqlite3'
+import { Redis } from 'ioredis'
+import pg from 'pg'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { makeBoard, TEST_DIALECT } from '../support/app.ts'
+
+// What one reply costs the databases (issue 15): every SQL statement sent (begin and commit
+// included: each is a round trip on PostgreSQL) and every Redis round trip (a MULTI … EXEC is one),
+// counted where the drivers send them. The ceilings are the counts reached; a statement added back
+// fails here. Before issue 15: a reply cost 9 statements on SQLite and 10 on PostgreSQL (11 and 12
+// when it quoted a post), and 6 Redis round trips.
+const CEILING = {
+  // The thread by its number; begin, the key, the thread's row taken and numbered, the post, the activity marker, commit.
+  sqlite: { plain: 7, quoting: 9, redis: 0 },
+  // The thread by its number; one statement that numbers, writes and announces the post (db/posts.ts, appendPostAtOnce).
+  // Quoting: begin, the key, the row taken, the quoted posts looked up, the post, the marker, the reference, commit, the notice.
+  postgres: { plain: 2, quoting: 10, redis: 6 },
+}
+
+const seen = { sql: [] as string[], redis: [] as string[] }
+const restore: (() => void)[] = []
+function wrap<T extends object>(proto: T, name: keyof T & string, record: (args: unknown[], self: unknown) => void) {
+  const original = proto[name] as (...a: unknown[]) => unknown
+  proto[name] = function (this: unknown, ...args: unknown[]) {
+    record(args, this)
+    return original.apply(this, args)
+  } as T[keyof T & string]
+  restore.push(() => (proto[name] = original as T[keyof T & string]))
+}
+
+beforeAll(() => {
+  const statement = Object.getPrototypeOf(new BetterSqlite3(':memory:').prepare('select 1')) as object
+  for (const m of ['run', 'all', 'get', 'iterate'] as const) wrap(statement as Record<string, unknown>, m, (_, self) => seen.sql.push((self as { source: string }).source))
+  wrap(pg.Client.prototype as unknown as Record<string, unknown>, 'query', (args) => seen.sql.push(typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text))
+  wrap(Redis.prototype as unknown as Record<string, unknown>, 'sendCommand', (args) => seen.redis.push((args[0] as { name: string }).name))
+})
+afterAll(() => restore.forEach((r) => r()))
+
+let board: Awaited<ReturnType<typeof makeBoard>>
+beforeEach(async () => {
+  board = await makeBoard()
+})
+afterEach(() => board.close())
+
+/** Redis round trips: each command, but a MULTI … EXEC (sent as one write, answered at EXEC) once. */
+function roundTrips(commands: string[]): number {
+  let n = 0
+  let inMulti = false
+  for (const c of commands) {
+    if (c === 'multi') (inMulti = true), n++
+    else if (c === 'exec') inMulti = false
+    else if (!inMulti) n++
+  }
+  return n
+}
+
+/** A poster with a thread of one post and one reply (so what is cached and prepared is warm); then what `body` as the next reply costs. */
+async function costOfReply(body: string) {
+  const c = board.client()
+  await c.takeIdentity()
+  await c.get('/c/lobby/general')
+  const { res } = await c.post('/c/lobby/general', { title: 'Costs', body: 'first' })
+  const thread = res.headers.get('location')!
+  await c.get(thread)
+  expect((await c.post(thread, { body: 'warm >>1' })).res.status).toBe(303)
+  await c.get(thread)
+  seen.sql.length = 0
+  seen.redis.length = 0
+  const r = await c.post(thread, { body })
+  const sent = { sql: [...seen.sql], redis: [...seen.redis] }
+  expect(r.res.status).toBe(303)
+  expect(r.res.headers.get('location')).toBe(`${thread}?page=1#p3`)
+  return { statements: sent.sql.length, redis: roundTrips(sent.redis), sent }
+}
+
+describe(`what one reply costs the databases (${TEST_DIALECT})`, () => {
+  const ceiling = CEILING[TEST_DIALECT]
+  it(`a reply quoting nothing: at most ${ceiling.plain} SQL statements and ${ceiling.redis} Redis round trips`, async () => {
+    const cost = await costOfReply('a reply that quotes nothing')
+    expect(cost.statements, JSON.stringify(cost.sent.sql, null, 1)).toBeLessThanOrEqual(ceiling.plain)
+    expect(cost.redis, JSON.stringify(cost.sent.redis)).toBeLessThanOrEqual(ceiling.redis)
+  })
+
+  it(`a reply quoting a post (>>N): at most ${ceiling.quoting} SQL statements and ${ceiling.redis} Redis round trips, and the quoted post lists it`, async () => {
+    const cost = await costOfReply('>>1 and >>2')
+    expect(cost.statements, JSON.stringify(cost.sent.sql, null, 1)).toBeLessThanOrEqual(ceiling.quoting)
+    expect(cost.redis, JSON.stringify(cost.sent.redis)).toBeLessThanOrEqual(ceiling.redis)
+    expect(await board.count('post_reference')).toBe(3)
+  })
+})
