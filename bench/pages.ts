@@ -33,7 +33,9 @@ const RUNS = Math.max(1, num('BENCH_RUNS', 1))
 const ONLY = only('BENCH_ONLY', 'thread,reader,board,post')
 const PG = process.env.BENCH_DIALECT === 'postgres'
 const NODES = num('BENCH_NODES', PG ? 2 : 1) === 2 ? 2 : 1
-const GOAL = { ratio: 0.8, chromeBytes: 8 * 1024, postsPerSecond: 300 }
+// Posting: issue 15 asks ≥ 500 posts/s on SQLite, and on PostgreSQL ≥ 0.8× SQLite's rate, which
+// bench/goals.ts (npm run bench) compares from one run of each.
+const GOAL = { ratio: 0.8, chromeBytes: 8 * 1024, postsPerSecond: PG ? 0 : 500 }
 const lines = fixtureLines()
 const numbers = async (s: Where & { threadId: number }) => (await query<{ number: number }>(s, 'select number from post where thread_id = ? order by number', s.threadId)).map((r) => Number(r.number))
 
@@ -181,7 +183,7 @@ for (let i = 0; i < runs[0]!.posting.length; i++) {
   log(`posting, ${ps[0]!.nodes} node(s): ${runsOf(ps.map((p) => p.pps))} posts/s, p50 ${runsOf(ps.map((p) => p.p50), 1)} ms, p99 ${runsOf(ps.map((p) => p.p99), 1)} ms; server ${fmt(median(ps.map((p) => p.cpuUs)))} CPU-µs/post` +
     `${PG ? ` (+ postgres ${fmt(median(ps.map((p) => p.extraUs[0]!)))}, redis ${fmt(median(ps.map((p) => p.extraUs[1]!)))})` : ''} at ${all((p) => fmt(100 * p.cpuShare))}% of a core, waited ${all((p) => fmt(100 * p.waitShare))}%; ` +
     `acknowledged ${all((p) => p.acked.length)} = stored ${all((p) => p.stored)}, lost ${all((p) => p.lost)}, stored unacknowledged ${all((p) => p.unacknowledged)}, duplicates ${all((p) => p.duplicates)}, numbers 1..n ${ps.every((p) => p.contiguous)}, ` +
-    `failures ${JSON.stringify(ps.map((p) => p.failures))}  goal ≥ ${GOAL.postsPerSecond} posts/s, none lost: ${ok ? 'met' : 'NOT met'}`)
+    `failures ${JSON.stringify(ps.map((p) => p.failures))}  ${PG ? 'goal none lost (and ≥ 0.8× SQLite, bench/goals.ts)' : `goal ≥ ${GOAL.postsPerSecond} posts/s, none lost`}: ${ok ? 'met' : 'NOT met'}`)
 }
 if (runs[0]!.posting.length === 2) log(`posting, 2 nodes ÷ 1 node: ${runsOf(runs.map((r) => r.posting[1]!.pps / r.posting[0]!.pps), 2)}`)
 log(`load average (1 min) per run: ${runs.map((r) => r.load1).join('; ')}`)

@@ -1,0 +1,64 @@
+// npm run bench — issue 15's goals in one run, each measured figure with its goal beside it:
+//   1. bench/pages.ts, SQLite: bytes on the wire as Tor Browser asks, pages against their
+//      ceilings, posting with 10 posters (≥ 500 posts/s, none lost);
+//   2. bench/pages.ts, PostgreSQL + Redis, posting only: ≥ 0.8× SQLite's posts/s of step 1;
+//   3. bench/static.ts: the thread page against bare node:http and nginx, a session's page against
+//      the anonymous one, the board page against bare node:http;
+//   4. bench/million.ts, both dialects: p99 < 25 ms at 1,000,000 posts with a cold page cache;
+//   5. bench/memory.ts: RSS after 10 minutes of mixed load within 10 % of the first minute's.
+// Each step prints its own report as it runs; the goals are gathered at the end. Only 127.0.0.1,
+// and every load stops by itself. Needs wrk and nginx (apt-get install -y wrk nginx), PostgreSQL
+// and Redis as the tests find them. About 40 minutes; BENCH_STEPS=1,3 runs only those steps, and
+// each script's own variables (BENCH_RUNS, MILLION_RUNS, MEM_MINUTES, …) pass through.
+import { spawn } from 'node:child_process'
+import { header, load1, log } from './harness.ts'
+
+const STEPS = new Set((process.env.BENCH_STEPS ?? '1,2,3,4,5').split(',').map((s) => s.trim()))
+type Step = { n: string; what: string; script: string; env: Record<string, string> }
+const steps: Step[] = [
+  { n: '1', what: 'pages, wire and posting, SQLite', script: 'bench/pages.ts', env: {} },
+  { n: '2', what: 'posting, PostgreSQL + Redis', script: 'bench/pages.ts', env: { BENCH_DIALECT: 'postgres', BENCH_NODES: '1', BENCH_ONLY: 'post' } },
+  { n: '3', what: 'against static files', script: 'bench/static.ts', env: {} },
+  { n: '4', what: '1,000,000 posts, cold cache', script: 'bench/million.ts', env: { MILLION_RUNS: process.env.MILLION_RUNS ?? '1', MILLION_ONLY: process.env.MILLION_ONLY ?? 'coldThreads,coldMix' } },
+  { n: '5', what: 'memory over 10 minutes', script: 'bench/memory.ts', env: {} },
+]
+
+/** Run one step, its output passed through; resolves with that output. */
+function run(step: Step): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', step.script], { env: { ...process.env, ...step.env }, stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    p.stdout.on('data', (d: Buffer) => {
+      out += d
+      process.stdout.write(d)
+    })
+    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${step.script} (step ${step.n}) exited with ${code}`))))
+  })
+}
+
+const started = new Date()
+const goals: string[] = []
+const failed: string[] = []
+let sqlitePosts = NaN
+for (const step of steps.filter((s) => STEPS.has(s.n))) {
+  log(header(`step ${step.n}: ${step.what} (${step.script}); load ${load1()}`))
+  let out = ''
+  try {
+    out = await run(step)
+  } catch (e) {
+    failed.push((e as Error).message)
+    continue
+  }
+  const lines = out.split('\n')
+  for (const l of lines) if (/goal/.test(l) && !/^\s*\/\//.test(l)) goals.push(`[${step.n}] ${l.trim()}`)
+  const posts = lines.map((l) => /^posting, 1 node\(s\): ([\d,.]+)/.exec(l)?.[1]).find(Boolean)
+  if (posts && step.n === '1') sqlitePosts = Number(posts.replaceAll(',', ''))
+  if (posts && step.n === '2') {
+    const ratio = Number(posts.replaceAll(',', '')) / sqlitePosts
+    goals.push(`[2] posting, PostgreSQL ÷ SQLite (steps 2 and 1): ${Number.isFinite(ratio) ? ratio.toFixed(2) : '– (step 1 not run)'}  goal ≥ 0.8: ${ratio >= 0.8 ? 'met' : 'NOT met'}`)
+  }
+}
+log(header(`issue 15's goals (started ${started.toISOString()}, ended ${new Date().toISOString()}, load ${load1()})`))
+for (const g of goals) log(g)
+for (const f of failed) log(`FAILED: ${f}`)
+process.exitCode = failed.length ? 1 : 0
