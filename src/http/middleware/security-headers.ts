@@ -68,7 +68,8 @@ export function sendPart(c: Context<AppEnv>, status: 200, part: { bytes: Uint8Ar
 
 /** Which bytes of a part a reader gets for their Accept-Encoding, with the page headers for them. */
 export function partFor(part: { bytes: Uint8Array; gzip?: Uint8Array }, acceptEncoding: string | undefined) {
-  const gzip = part.gzip !== undefined && acceptsGzip(acceptEncoding)
+  // The encoding asked for first: a part may make its gzip only when first taken (http/render.ts).
+  const gzip = acceptsGzip(acceptEncoding) && part.gzip !== undefined
   return { body: (gzip ? part.gzip! : part.bytes) as Uint8Array<ArrayBuffer>, headers: gzip ? GZIP_PAGE_HEADERS : PAGE_HEADERS }
 }
 

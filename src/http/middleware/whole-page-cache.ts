@@ -259,7 +259,7 @@ const sent = new WeakMap<object, { gzip?: { body: Uint8Array; headers: Record<st
 function sentAs(part: CachedPart<unknown>, acceptEncoding: string | undefined) {
   let forms = sent.get(part)
   if (!forms) sent.set(part, (forms = {}))
-  const which = part.gzip !== undefined && acceptsGzipOnce(acceptEncoding) ? 'gzip' : 'plain'
+  const which = acceptsGzipOnce(acceptEncoding) && part.gzip !== undefined ? 'gzip' : 'plain'
   let got = forms[which]
   if (!got) {
     const { body, headers } = partFor(part, which === 'gzip' ? 'gzip' : undefined)
