@@ -117,7 +117,8 @@ function sessionCookies(header: string, sessionName: string, csrfName: string): 
   return got
 }
 
-type OwnPage = { fingerprint: string; csrf: string; at: number; deflated: boolean }
+/** `sent`: the response headers the early path writes, its Content-Length among them (made when kept, not per request). */
+type OwnPage = { fingerprint: string; csrf: string; at: number; deflated: boolean; sent: Record<string, string> }
 type Asked = { method?: string; htmx: boolean; cookie?: string; path: string; query: string; acceptEncoding?: string }
 
 /** The key a reader's own page is kept under, or null for a request that may not have one. */
@@ -153,7 +154,7 @@ export function keepOwnPage(c: Context<AppEnv>, deps: Pick<Deps, 'cache' | 'conf
   const q = url.indexOf('?')
   const k = ownKey(deps, { method: c.req.method, htmx: c.req.header('HX-Request') !== undefined, cookie: c.req.header('cookie'), path: c.req.path, query: q >= 0 ? url.slice(q) : '', acceptEncoding: c.req.header('accept-encoding') })
   if (!session || !k || session.id !== k.session || c.get('csrfCookie') !== k.csrf || readCookie(c, deps, 'csrf') !== k.csrf) return
-  deps.cache.set<OwnPage>(k.key, { meta: { fingerprint: session.fingerprint, csrf: k.csrf, at: deps.now(), deflated }, bytes: body, tags: [...tags, cacheTag.session(sessionHash(k.session)), cacheTag.key(session.fingerprint)] })
+  deps.cache.set<OwnPage>(k.key, { meta: { fingerprint: session.fingerprint, csrf: k.csrf, at: deps.now(), deflated, sent: { ...pageHeaders(deflated), 'Content-Length': String(body.length) } }, bytes: body, tags: [...tags, cacheTag.session(sessionHash(k.session)), cacheTag.key(session.fingerprint)] })
 }
 
 /** A reader's own pages are dropped when their session ends, here or on another node. */
@@ -222,7 +223,7 @@ export function wholePageBeforeApp(deps: PageDeps): (req: IncomingMessage, res: 
     if (asked.method !== 'GET' || !asked.cookie?.includes(session)) return false
     const send = (own: CachedPart<OwnPage> | undefined) => {
       if (!own) return false
-      res.writeHead(200, { ...pageHeaders(own.meta.deflated), 'Content-Length': String(own.bytes.length) })
+      res.writeHead(200, own.meta.sent)
       res.end(own.bytes)
       return true
     }
