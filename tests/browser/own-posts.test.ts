@@ -23,7 +23,11 @@ describe('own posts, marked in the browser', () => {
 
   async function takeIdentity(page: Page) {
     await page.getByRole('button', { name: 'Take a disposable identity' }).click()
-    await page.waitForFunction(() => document.querySelector('main h1')?.textContent === 'Your identity')
+    await page.waitForFunction(() => document.querySelector('main h1')?.textContent === 'Your identity').catch(async (e) => {
+      // Say what the page shows instead, so a failure says why.
+      const shown = await page.locator('body').innerText().catch(() => '(no body)')
+      throw new Error(`no "Your identity" after taking one: at ${page.url()}, the page says:\n${shown.slice(0, 1500)}\n${e}`)
+    })
   }
 
   it('JS off: my post is marked, another reader’s is not, and a reader with no session sees no mark', async () => {
