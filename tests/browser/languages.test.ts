@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { AxeBuilder } from '@axe-core/playwright'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { browserSuite } from '../support/browser.ts'
+import { browserSuite, waitInPage } from '../support/browser.ts'
 
 // A reader switches language from any page's foot, with JavaScript off and on; Arabic pages are
 // right to left (the layout follows: the header's first item, the site's name, is at the right);
@@ -56,7 +56,7 @@ describe('languages in a browser', () => {
         expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
       }
       // The mark on the reader's own post is in Arabic too (a CSS string, escaped, from the session's sheet).
-      await page.waitForFunction(() => [...document.styleSheets].some((s) => s.href?.includes('/identity/own-posts.css') && s.cssRules.length > 0))
+      await waitInPage(page, () => [...document.styleSheets].some((s) => s.href?.includes('/identity/own-posts.css') && s.cssRules.length > 0))
       expect(await page.locator('#p1 > header > b').evaluate((el) => getComputedStyle(el, '::after').content)).toBe('" (أنت)"')
       // The header runs right to left: the site's name (first in the markup) sits at the right.
       const home = (await page.locator('header.top .home').boundingBox())!

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { browserSuite, watchProblems } from '../support/browser.ts'
+import { browserSuite, waitForHeading, waitInPage, watchProblems } from '../support/browser.ts'
 
 // Your own posts are marked "(you)" by your session's stylesheet, in a real browser: with
 // JavaScript off, and with it on across a boosted burn and a new identity (htmx swaps the body,
@@ -15,7 +15,7 @@ describe('own posts, marked in the browser', () => {
    */
   async function markOf(page: Page, n: number) {
     if (await page.locator('link[href^="/identity/own-posts.css"]').count()) {
-      await page.waitForFunction(() => ((document.querySelector('link[href^="/identity/own-posts.css"]') as HTMLLinkElement | null)?.sheet?.cssRules.length ?? 0) > 0)
+      await waitInPage(page, () => ((document.querySelector('link[href^="/identity/own-posts.css"]') as HTMLLinkElement | null)?.sheet?.cssRules.length ?? 0) > 0)
     }
     return page.locator(`#posts article#p${n} > header > b`).evaluate((el) => getComputedStyle(el, '::after').content)
   }
@@ -23,11 +23,7 @@ describe('own posts, marked in the browser', () => {
 
   async function takeIdentity(page: Page) {
     await page.getByRole('button', { name: 'Take a disposable identity' }).click()
-    await page.waitForFunction(() => document.querySelector('main h1')?.textContent === 'Your identity').catch(async (e) => {
-      // Say what the page shows instead, so a failure says why.
-      const shown = await page.locator('body').innerText().catch(() => '(no body)')
-      throw new Error(`no "Your identity" after taking one: at ${page.url()}, the page says:\n${shown.slice(0, 1500)}\n${e}`)
-    })
+    await waitForHeading(page, 'Your identity')
   }
 
   it('JS off: my post is marked, another reader’s is not, and a reader with no session sees no mark', async () => {
@@ -78,18 +74,18 @@ describe('own posts, marked in the browser', () => {
     // Burn and take a new identity, all boosted (no full page load), then back to the thread.
     await page.evaluate(() => ((window as unknown as { __kept: number }).__kept = 7))
     await page.locator('header.top nav a[href="/identity"]').click()
-    await page.waitForFunction(() => document.querySelector('main h1')?.textContent === 'Your identity')
+    await waitForHeading(page, 'Your identity')
     await page.locator('main').getByRole('button', { name: 'Burn identity' }).click()
-    await page.waitForFunction(() => document.querySelector('main h1')?.textContent === 'Take an identity')
+    await waitForHeading(page, 'Take an identity')
     await takeIdentity(page)
     await page.locator('header.top a.home').click()
-    await page.waitForFunction(() => document.querySelector('main h1')?.textContent === 'Cells')
+    await waitForHeading(page, 'Cells')
     await page.getByRole('link', { name: 'Lobby', exact: true }).click()
-    await page.waitForFunction(() => document.querySelector('main h1')?.textContent === 'Lobby')
+    await waitForHeading(page, 'Lobby')
     await page.getByRole('link', { name: 'General', exact: true }).click()
-    await page.waitForFunction(() => document.querySelector('main h1')?.textContent === 'General')
+    await waitForHeading(page, 'General')
     await page.getByRole('link', { name: title }).click()
-    await page.waitForFunction((t) => document.querySelector('main h1')?.textContent === t, title)
+    await waitForHeading(page, title)
     expect(await page.evaluate(() => (window as unknown as { __kept?: number }).__kept)).toBe(7)
     expect(await h1(page)).toBe(title)
     expect(await markOf(page, 1)).toBe('none')

@@ -30,6 +30,29 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
 }
 
+/**
+ * Wait until `fn(arg)` is true in the page, asking the page again every 100 ms from here (across
+ * navigations: an answer lost to one counts as false). Not page.waitForFunction where JavaScript
+ * may be off: there Playwright checks once per document and never again (neither its 'raf' nor its
+ * interval polling fires in such a page: seen with Debian's chromium 156), so a check made while
+ * the page was still arriving waits out its whole timeout. Under load that failed own-posts' JS-off
+ * test in 2 of 3 full runs, with the page showing just what was waited for.
+ */
+export async function waitInPage(page: Page, fn: (arg: string) => boolean, arg = '', timeout = 30_000): Promise<void> {
+  const end = Date.now() + timeout
+  for (;;) {
+    if (await page.evaluate(fn, arg).catch(() => false)) return
+    if (Date.now() > end) {
+      const shown = await page.locator('body').innerText().catch(() => '(no body)')
+      throw new Error(`still false after ${timeout} ms at ${page.url()}: ${fn.toString().slice(0, 200)}\nthe page says:\n${shown.slice(0, 1500)}`)
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+/** Wait until the page's main heading reads exactly `text` (JavaScript on or off: waitInPage). */
+export const waitForHeading = (page: Page, text: string) => waitInPage(page, (t) => document.querySelector('main h1')?.textContent === t, text)
+
 /** A fresh context (own cookies, nothing shared) with JavaScript on or off, downloads allowed. */
 export async function newContext(browser: Browser, opts: { js: boolean; baseURL: string }): Promise<BrowserContext> {
   return browser.newContext({ javaScriptEnabled: opts.js, baseURL: opts.baseURL, acceptDownloads: true })
