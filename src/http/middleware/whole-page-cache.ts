@@ -81,32 +81,27 @@ function wholeFor(deps: Pick<Deps, 'cache' | 'config'>, session: string, r: { me
 // is still this browser's (the idempotency key still tells a double click from new text).
 export const OWN_PAGE_MS = 10_000
 
-/** The hash a reader's own pages are kept under: never the session id itself (remembered for the
- * sessions seen lately: hashing is a tenth of what a kept page costs to send). */
-const hashes = new Map<string, string>()
-function sessionHash(sid: string): string {
-  let h = hashes.get(sid)
-  if (h === undefined) {
-    if (hashes.size >= 10_000) hashes.clear()
-    h = createHash('sha256').update(`own-page:${sid}`).digest('base64url').slice(0, 22)
-    hashes.set(sid, h)
-  }
-  return h
-}
+/** The hash a reader's own pages are kept under: never the session id itself. */
+const hashOf = (sid: string) => createHash('sha256').update(`own-page:${sid}`).digest('base64url').slice(0, 22)
 
 /**
  * What a Cookie header says for a reader's own pages (its session, form-token cookie and chosen
  * language, and the session's hash), remembered for the headers seen lately: reading it anew cost
  * more than the rest of a kept page's answer (7 µs against 0.4 for an anonymous hit, measured in
- * process). Both memories hold session ids, as the session store does: they are emptied whenever
- * a session ends here or elsewhere (dropOwnPagesOnEnd), so an ended session's id is not kept.
+ * process by bench/own-page-hit.ts). This holds session ids, as the session store does, for no
+ * longer: it is emptied whenever a session ends and this node is told (dropOwnPagesOnEnd), and
+ * at least once a minute (a Redis session that falls idle ends without a word). Only headers of
+ * the length browsers send ours in are remembered, at most 1,000 of them.
  */
 type Read = { session: string; csrf: string; chosen: string; hash: string } | null
 const readCookies = { secure: new Map<string, Read>(), plain: new Map<string, Read>() } // by the cookies' names (config.cookieSecure)
-function forgetSessionsSeen(): void {
-  hashes.clear()
+const FORGET_SEEN_MS = 60_000
+const REMEMBERED_HEADER_MAX = 512
+let forgotAt = Date.now()
+function forgetSessionsSeen(now = Date.now()): void {
   readCookies.secure.clear()
   readCookies.plain.clear()
+  forgotAt = now
 }
 
 /** A cookie value as our cookies are written; anything else (quoted, escaped) is not read here. */
@@ -137,12 +132,15 @@ type OwnPage = { fingerprint: string; csrf: string; at: number; deflated: boolea
 type Asked = { method?: string; htmx: boolean; cookie?: string; path: string; query: string; acceptEncoding?: string }
 
 function readCookieHeader(deps: Pick<Deps, 'config'>, cookie: string): Read {
+  const now = Date.now()
+  if (now - forgotAt >= FORGET_SEEN_MS) forgetSessionsSeen(now)
   const seen = deps.config.cookieSecure ? readCookies.secure : readCookies.plain
   let read = seen.get(cookie)
   if (read === undefined) {
     const c = sessionCookies(cookie, cookieName(deps.config, 'session'), cookieName(deps.config, 'csrf'))
     const chosen = c && chosenLang(cookie, cookieName(deps.config, 'lang'))
-    read = !c || !c.session || !c.csrf || chosen === null ? null : { ...c, chosen, hash: sessionHash(c.session) }
+    read = !c || !c.session || !c.csrf || chosen === null ? null : { ...c, chosen, hash: hashOf(c.session) }
+    if (cookie.length > REMEMBERED_HEADER_MAX) return read
     if (seen.size >= 1000) seen.clear()
     seen.set(cookie, read)
   }
@@ -150,12 +148,12 @@ function readCookieHeader(deps: Pick<Deps, 'config'>, cookie: string): Read {
 }
 
 /** The key a reader's own page is kept under, or null for a request that may not have one. */
-function ownKey(deps: Pick<Deps, 'config'>, r: Asked): { key: CacheKey; session: string; csrf: string } | null {
+function ownKey(deps: Pick<Deps, 'config'>, r: Asked): { key: CacheKey; session: string; csrf: string; hash: string } | null {
   if (r.method !== 'GET' || r.htmx || !r.cookie) return null
   if (r.query !== '' && !/^\?page=[1-9][0-9]{0,5}$/.test(r.query)) return null
   const c = readCookieHeader(deps, r.cookie)
   if (!c) return null
-  return { key: cacheKey.own(c.hash, c.chosen, takesOnce(deflateTaken, acceptsDeflate, r.acceptEncoding) ? 'deflate' : 'identity', `${r.path}${r.query}`), session: c.session, csrf: c.csrf }
+  return { key: cacheKey.own(c.hash, c.chosen, takesOnce(deflateTaken, acceptsDeflate, r.acceptEncoding) ? 'deflate' : 'identity', `${r.path}${r.query}`), session: c.session, csrf: c.csrf, hash: c.hash }
 }
 
 /**
@@ -185,7 +183,7 @@ export function keepOwnPage(c: Context<AppEnv>, deps: Pick<Deps, 'cache' | 'conf
   const q = url.indexOf('?')
   const k = ownKey(deps, { method: c.req.method, htmx: c.req.header('HX-Request') !== undefined, cookie: c.req.header('cookie'), path: c.req.path, query: q >= 0 ? url.slice(q) : '', acceptEncoding: c.req.header('accept-encoding') })
   if (!session || !k || session.id !== k.session || c.get('csrfCookie') !== k.csrf || readCookie(c, deps, 'csrf') !== k.csrf) return
-  deps.cache.set<OwnPage>(k.key, { meta: { fingerprint: session.fingerprint, csrf: k.csrf, at: deps.now(), deflated, sent: { ...pageHeaders(deflated), 'Content-Length': String(body.length) } }, bytes: body, tags: [...tags, cacheTag.session(sessionHash(k.session)), cacheTag.key(session.fingerprint)] })
+  deps.cache.set<OwnPage>(k.key, { meta: { fingerprint: session.fingerprint, csrf: k.csrf, at: deps.now(), deflated, sent: { ...pageHeaders(deflated), 'Content-Length': String(body.length) } }, bytes: body, tags: [...tags, cacheTag.session(k.hash), cacheTag.key(session.fingerprint)] })
 }
 
 /** A reader's own pages are dropped when their session ends, here or on another node. */
@@ -203,7 +201,7 @@ function dropOwnPagesOnForm(deps: Pick<Deps, 'cache' | 'config'>, method: string
   const name = cookieName(deps.config, 'session')
   for (const part of cookie.split(';')) {
     const eq = part.indexOf('=')
-    if (eq >= 0 && part.slice(0, eq).trim() === name) deps.cache.drop([cacheTag.session(sessionHash(part.slice(eq + 1).trim()))])
+    if (eq >= 0 && part.slice(0, eq).trim() === name) deps.cache.drop([cacheTag.session(hashOf(part.slice(eq + 1).trim()))])
   }
 }
 
