@@ -39,6 +39,11 @@ describe('waiting for a page with JavaScript off', () => {
       expect(await page.locator('main h1').textContent()).toBe('Arrived')
       const never = await waitInPage(page, (t) => document.querySelector('main h1')?.textContent === t, 'Never', 400).then(() => 'seen', (e: Error) => e.message)
       expect(never).toMatch(/still false after 400 ms at http:\/\/127\.0\.0\.1:\d+\/[\s\S]*the page says:[\s\S]*Arrived/)
+      // A check that cannot be made (a bug in it) fails at once, with its own error, not after the wait.
+      const t1 = Date.now()
+      const broken = await waitInPage(page, () => (null as unknown as { x: boolean }).x, '', 20_000).then(() => 'seen', (e: Error) => e.message)
+      expect(broken).toMatch(/null|Cannot read/)
+      expect(Date.now() - t1).toBeLessThan(10_000)
     })
   }
 })

@@ -40,11 +40,22 @@ export async function launchBrowser(): Promise<Browser> {
  */
 export async function waitInPage(page: Page, fn: (arg: string) => boolean, arg = '', timeout = 30_000): Promise<void> {
   const end = Date.now() + timeout
+  let last = ''
   for (;;) {
-    if (await page.evaluate(fn, arg).catch(() => false)) return
-    if (Date.now() > end) {
-      const shown = await page.locator('body').innerText().catch(() => '(no body)')
-      throw new Error(`still false after ${timeout} ms at ${page.url()}: ${fn.toString().slice(0, 200)}\nthe page says:\n${shown.slice(0, 1500)}`)
+    const left = end - Date.now()
+    // A page navigating away destroys the context an answer would come from: that counts as
+    // false. Any other error (a bug in fn, a closed page) is thrown at once, as it is.
+    const asked = page.evaluate(fn, arg).catch((e: Error) => {
+      if (!/Execution context was destroyed|Cannot find context|navigat/i.test(e.message) || page.isClosed()) throw e
+      last = e.message.split('\n')[0]!
+      return false
+    })
+    let timer: NodeJS.Timeout | undefined
+    const answer = await Promise.race([asked, new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), Math.max(left, 0) + 1000)))]).finally(() => clearTimeout(timer))
+    if (answer === true) return
+    if (answer === 'late' || Date.now() > end) {
+      const shown = await page.locator('body').innerText({ timeout: 2000 }).catch(() => '(no body)')
+      throw new Error(`still false after ${timeout} ms at ${page.url()}: ${fn.toString().slice(0, 200)}${last ? `\n(last lost answer: ${last})` : ''}\nthe page says:\n${shown.slice(0, 1500)}`)
     }
     await new Promise((r) => setTimeout(r, 100))
   }
