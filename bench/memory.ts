@@ -60,14 +60,15 @@ try {
     // samples in the minute after the first (60–120 s) with the median of the last minute's, and
     // the single samples are printed beside them.
     const mb = (kb: number) => `${fmt(kb / 1024, 1)} MB`
-    const window = (from: number, to: number) => median(samples.filter((x) => x.t >= from && x.t < to).map((x) => x.kb))
-    const [early, late] = [window(60, 120), window(seconds - 60, Infinity)]
+    const within = (from: number, to: number) => samples.filter((x) => x.t >= from && x.t < to).map((x) => x.kb)
+    const lastMinute = within(seconds - 60, Infinity)
+    const [early, late] = [median(within(60, 120)), median(lastMinute)]
     const ratio = late / early
     // Under 3 minutes the two windows overlap (or the first is empty): nothing to judge.
     const judged = seconds >= 180
     log(`reads: ${fmt(r.requests)} (${fmt(r.rpsMean)} req/s, ${r.bad} bad); posts: ${fmt(p.acked.length)} acknowledged, failures ${JSON.stringify(p.failures)}; new identities: ${identities}`)
     log(`  one sample each: RSS at 1 min ${mb(first.kb)}, at ${fmt(last.t / 60, 1)} min ${mb(last.kb)} (${fmt(last.kb / first.kb, 3)}×); lowest ${mb(Math.min(...samples.map((x) => x.kb)))}, peak ${mb(Math.max(...samples.map((x) => x.kb)))}`)
-    log(`RSS after ${fmt(last.t / 60, 1)} min (median of the last minute's ${samples.filter((x) => x.t >= seconds - 60).length} samples) ${mb(late)} against after 1 min (median of 60–120 s) ${mb(early)}: ${fmt(ratio, 3)}× goal ≤ 1.10: ${!judged ? `not judged (a run of ${MINUTES} min is too short: 3 at least)` : ratio <= 1.1 ? 'met' : 'NOT met'}`)
+    log(`RSS after ${fmt(last.t / 60, 1)} min (median of the last minute's ${lastMinute.length} samples) ${mb(late)} against after 1 min (median of 60–120 s) ${mb(early)}: ${fmt(ratio, 3)}× goal ≤ 1.10: ${!judged ? `not judged (a run of ${MINUTES} min is too short: 3 at least)` : ratio <= 1.1 ? 'met' : 'NOT met'}`)
   } finally {
     await node.stop()
   }

@@ -5,11 +5,10 @@
 // measures those, against bare node:http and nginx. In process, no server, nothing on the network.
 //
 //   npx tsx bench/own-page-hit.ts        (OWN_HIT_CALLS=200000 by default; 3 rounds each)
-import { createHash } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { loadConfig } from '../src/config.ts'
 import { MemorySessionStore } from '../src/ephemeral/sessions.ts'
-import { wholePageBeforeApp } from '../src/http/middleware/whole-page-cache.ts'
+import { ownPageHash, wholePageBeforeApp } from '../src/http/middleware/whole-page-cache.ts'
 import { cacheKey, PageCache } from '../src/services/page-cache.ts'
 import { fmt, header, log, median, num } from './harness.ts'
 
@@ -24,8 +23,7 @@ const body = new Uint8Array(6_000)
 const csrf = 'abcdefghijklmnopqrstuv'
 cache.set(cacheKey.address('', path), { meta: null, bytes: body, gzip: body, tags: [] })
 // Kept as http/render.ts keepOwnPage keeps it: under a hash of the session, never the id.
-const hash = createHash('sha256').update(`own-page:${session.id}`).digest('base64url').slice(0, 22)
-cache.set(cacheKey.own(hash, '', 'deflate', path), { meta: { fingerprint: session.fingerprint, csrf, at: Date.now(), deflated: true, sent: {} }, bytes: body, tags: [] })
+cache.set(cacheKey.own(ownPageHash(session.id), '', 'deflate', path), { meta: { fingerprint: session.fingerprint, csrf, at: Date.now(), deflated: true, sent: {} }, bytes: body, tags: [] })
 
 const early = wholePageBeforeApp(deps)
 const res = { writeHead() {}, end() {} } as unknown as ServerResponse

@@ -37,7 +37,7 @@ describe('waiting for a page with JavaScript off', () => {
       await waitForHeading(page, 'Arrived')
       expect(Date.now() - t0).toBeGreaterThan(500) // it did wait: the heading was not there yet
       expect(await page.locator('main h1').textContent()).toBe('Arrived')
-      const never = await waitInPage(page, (t) => document.querySelector('main h1')?.textContent === t, 'Never', 400).then(() => 'seen', (e: Error) => e.message)
+      const never = await waitForHeading(page, 'Never', 400).then(() => 'seen', (e: Error) => e.message)
       expect(never).toMatch(/still false after 400 ms at http:\/\/127\.0\.0\.1:\d+\/[\s\S]*the page says:[\s\S]*Arrived/)
       // A check that cannot be made (a bug in it) fails at once, with its own error, not after the wait.
       const t1 = Date.now()

@@ -62,7 +62,7 @@ export async function waitInPage(page: Page, fn: (arg: string) => boolean, arg =
 }
 
 /** Wait until the page's main heading reads exactly `text` (JavaScript on or off: waitInPage). */
-export const waitForHeading = (page: Page, text: string) => waitInPage(page, (t) => document.querySelector('main h1')?.textContent === t, text)
+export const waitForHeading = (page: Page, text: string, timeout?: number) => waitInPage(page, (t) => document.querySelector('main h1')?.textContent === t, text, timeout)
 
 /** A fresh context (own cookies, nothing shared) with JavaScript on or off, downloads allowed. */
 export async function newContext(browser: Browser, opts: { js: boolean; baseURL: string }): Promise<BrowserContext> {
