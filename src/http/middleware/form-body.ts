@@ -17,15 +17,24 @@ export function postBodyLimit(maxBytes: number, larger?: { path: RegExp; maxByte
 }
 
 function sizeLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
-  return bodyLimit({
-    maxSize: maxBytes,
-    onError: () => {
-      const kib = Math.round(maxBytes / 1024)
-      // A form sends each character percent-encoded: 6 bytes for Cyrillic or Greek, 9 for CJK.
-      const fits = (bytesPerChar: number) => Math.floor(maxBytes / bytesPerChar / 100) * 100
-      throw new DomainError(413, t('app.too_large', { kib, cyrillic: fits(6), cjk: fits(9) }))
-    },
-  })
+  const tooLarge = () => {
+    const kib = Math.round(maxBytes / 1024)
+    // A form sends each character percent-encoded: 6 bytes for Cyrillic or Greek, 9 for CJK.
+    const fits = (bytesPerChar: number) => Math.floor(maxBytes / bytesPerChar / 100) * 100
+    throw new DomainError(413, t('app.too_large', { kib, cyrillic: fits(6), cjk: fits(9) }))
+  }
+  const streamed = bodyLimit({ maxSize: maxBytes, onError: tooLarge })
+  return (c, next) => {
+    // A body whose length is said up front (every browser's form) is judged by that length before
+    // a byte of it is read, as Hono's bodyLimit does; Node's parser then delivers exactly that
+    // many bytes. Doing it here, without touching c.req.raw.body as bodyLimit does first, lets the
+    // Node adapter read the body straight from the socket instead of building a whole fetch
+    // Request around it (4-5 % of a post's CPU, measured: issue 15). A chunked body, or one
+    // without a length, is counted as it arrives by bodyLimit.
+    const length = c.req.header('content-length')
+    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return streamed(c, next)
+    return Number.parseInt(length, 10) > maxBytes ? tooLarge() : next()
+  }
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
