@@ -98,13 +98,15 @@ export class RedisSessionStore implements SessionStore {
     // than its last use says, never later.
     if (this.now() - s.lastSeen < Math.min(TOUCH_MS, this.idleMs / 10)) return s
     s.lastSeen = this.now()
-    await this.redis.multi().set(this.#key(id), JSON.stringify(s), 'PX', this.idleMs).pexpire(this.#byKey(s.fingerprint), this.idleMs).zadd(this.#live, s.lastSeen, id).exec()
-    return s
+    // XX: only while it is still there. A session ended (burned) between the GET above and this
+    // write stays ended, rather than coming back, private key and all, for another idle period.
+    const [[, written] = []] = (await this.redis.multi().set(this.#key(id), JSON.stringify(s), 'PX', this.idleMs, 'XX').pexpire(this.#byKey(s.fingerprint), this.idleMs).zadd(this.#live, 'XX', s.lastSeen, id).exec()) ?? []
+    return written === 'OK' ? s : null
   }
 
   async markPrivateKeyDownloaded(id: string): Promise<void> {
     const raw = await this.redis.get(this.#key(id))
-    if (raw) await this.redis.set(this.#key(id), JSON.stringify({ ...JSON.parse(raw), privateKeyDownloaded: true }), 'KEEPTTL')
+    if (raw) await this.redis.set(this.#key(id), JSON.stringify({ ...JSON.parse(raw), privateKeyDownloaded: true }), 'KEEPTTL', 'XX')
   }
 
   async delete(id: string): Promise<void> {
