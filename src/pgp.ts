@@ -288,17 +288,11 @@ export async function clearsign(text: string, armoredPrivate: string, at: Date):
   return armored.replace(/\r\n/g, '\n')
 }
 
-/** Whether clearsign signs with this key by Node's Ed25519 (a disposable key) rather than by openpgp.js alone. */
+/** Whether clearsign signs with this key by Node's Ed25519 (a disposable key) rather than by openpgp.js alone (tests check which). */
 export async function signsNatively(armoredPrivate: string): Promise<boolean> {
   return (await signingKeyFor(armoredPrivate)).native !== null
 }
 
-/** clearsign by openpgp.js alone, for tests/gpg/fast-signature.test.ts to compare with. */
-export async function clearsignByOpenpgp(text: string, armoredPrivate: string, at: Date): Promise<string> {
-  const { key } = await signingKeyFor(armoredPrivate)
-  const date = new Date(Math.max(at.getTime(), key.getCreationTime().getTime()))
-  return (await openpgp.sign({ message: await openpgp.createCleartextMessage({ text }), signingKeys: key, date, format: 'armored' })).replace(/\r\n/g, '\n')
-}
 
 // Verifying with an armored key parsed it anew each time: half of a verification's 1 ms,
 // measured (bench/signatures.ts). Public keys are not secret; the last thousand used stay parsed.

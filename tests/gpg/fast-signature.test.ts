@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as openpgp from 'openpgp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { clearsign, clearsignByOpenpgp, generateDisposableKey, signsNatively, verifyClearsigned, type KeyPair } from '../../src/pgp.ts'
+import { clearsign, generateDisposableKey, signsNatively, verifyClearsigned, type KeyPair } from '../../src/pgp.ts'
 
 // A disposable key's signature is made packet by packet with openpgp.js's classes and Node's
 // Ed25519 (src/pgp.ts, clearsignNative): it must be the signature openpgp.sign makes, field by
@@ -18,6 +18,13 @@ beforeAll(async () => {
   expect(gpg('--import', join(home, 'key.asc')).status).toBe(0)
 })
 afterAll(() => rmSync(home, { recursive: true, force: true }))
+
+/** What src/pgp.ts's clearsign did before: openpgp.sign, the text's line ends as gpg writes them. */
+async function clearsignByOpenpgp(text: string, armoredPrivate: string, at: Date): Promise<string> {
+  const signingKeys = await openpgp.readPrivateKey({ armoredKey: armoredPrivate })
+  const date = new Date(Math.max(at.getTime(), signingKeys.getCreationTime().getTime()))
+  return (await openpgp.sign({ message: await openpgp.createCleartextMessage({ text }), signingKeys, date, format: 'armored' })).replace(/\r\n/g, '\n')
+}
 
 function gpg(...args: string[]) {
   const r = spawnSync('gpg', ['--homedir', home, '--batch', '--no-tty', ...args], { encoding: 'utf8' })

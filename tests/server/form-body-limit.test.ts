@@ -51,6 +51,13 @@ describe('a form body over real HTTP', () => {
     expect(res).toContain('larger than 1 KiB')
   })
 
+  it('a Content-Length that is not a plain number never reaches the app: Node refuses it with 400', async () => {
+    for (const length of ['abc', '5x', '-1', '+5', '1e5']) {
+      const res = await exchange([head(`Content-Length: ${length}\r\n`) + 'a=b'])
+      expect(res, `Content-Length: ${length}`).toMatch(/^HTTP\/1\.1 400 /)
+    }
+  })
+
   it('a chunked body over the limit gets 413 too', async () => {
     const chunk = 'a'.repeat(800)
     const res = await exchange([head('Transfer-Encoding: chunked\r\n'), `${(800).toString(16)}\r\n${chunk}\r\n`, `${(800).toString(16)}\r\n${chunk}\r\n0\r\n\r\n`], 100)
