@@ -13,13 +13,34 @@ import autocannon from 'autocannon'
 import BetterSqlite3 from 'better-sqlite3'
 import * as openpgp from 'openpgp'
 import pg from 'pg'
-import { PG_ADMIN_URL } from '../tests/support/app.ts'
+import { dropRedisPrefix, makePgDatabase as makeTestPgDatabase, PG_ADMIN_URL, TEST_REDIS_URL } from '../tests/support/app.ts'
 import { clearsignTimes } from '../tests/support/costly.ts'
 import { heldKey, logInWith } from '../tests/support/keys.ts'
 import { type RunningServer, startListening, startServer } from '../tests/support/server.ts'
 import { Visitor } from '../tests/support/visitor.ts'
 
-export { makePgDatabase, TEST_REDIS_URL as REDIS_URL } from '../tests/support/app.ts'
+export { TEST_REDIS_URL as REDIS_URL } from '../tests/support/app.ts'
+
+/**
+ * A PostgreSQL database of its own for one run, with Redis keys of its own beside it (as the
+ * tests' pgServerEnv does): under the default prefix a run's ephemeral state carried over into the
+ * next run's board of the same id (a board left in flood by step 2's posters is not cached whole,
+ * so the next run's first visit measured a page built per request). `nodeEnv` is a node's
+ * environment; `drop` removes both.
+ */
+export async function makePgDatabase(prefix?: string) {
+  const db = await makeTestPgDatabase(prefix)
+  const redisPrefix = `${db.name}:`
+  return {
+    ...db,
+    redisPrefix,
+    nodeEnv: (dataDir: string): Record<string, string> => ({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redisPrefix, DATA_DIR: dataDir }),
+    drop: async () => {
+      await db.drop()
+      await dropRedisPrefix(redisPrefix)
+    },
+  }
+}
 export { Visitor }
 
 export const ROOT = new URL('../', import.meta.url).pathname

@@ -10,7 +10,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { disposable, fmt, generate, header, load1, log, makePgDatabase, median, num, REDIS_URL, sleep, startNode, submitLoop, TOR_BROWSER } from './harness.ts'
+import { disposable, fmt, generate, header, load1, log, makePgDatabase, median, num, sleep, startNode, submitLoop, TOR_BROWSER } from './harness.ts'
 import { fixtureLines, seed } from './seed.ts'
 
 const MINUTES = num('MEM_MINUTES', 10)
@@ -24,7 +24,7 @@ const dir = mkdtempSync(join(tmpdir(), 'cellboard-memory-'))
 const pgdb = PG ? await makePgDatabase('cb_bench') : null
 try {
   const s = await seed(join(dir, 'data'), pgdb ? { DATABASE_URL: pgdb.url } : {})
-  const node = await startNode(pgdb ? { DATABASE_URL: pgdb.url, REDIS_URL, DATA_DIR: join(dir, 'node') } : { DATA_DIR: s.dataDir })
+  const node = await startNode(pgdb ? pgdb.nodeEnv(join(dir, 'node')) : { DATA_DIR: s.dataDir })
   try {
     const seconds = MINUTES * 60
     const reader = await disposable(node.url)

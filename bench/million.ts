@@ -21,6 +21,7 @@ import { renderPostBody } from '../src/domain/markdown.ts'
 import { canonicalPostText } from '../src/domain/posts.ts'
 import { coarseTime } from '../src/domain/time.ts'
 import { clearsign, generateDisposableKey } from '../src/pgp.ts'
+import { dropRedisPrefix } from '../tests/support/app.ts'
 import { backendCpu, fetchPage, fmt, header, load, load1, log, makePgDatabase, median, num, only, PROFILE, query, REDIS_URL, runsOf, startNode, table, type Load } from './harness.ts'
 import { fixtureLines, withDeps } from './seed.ts'
 
@@ -231,7 +232,9 @@ async function loadInto(out: Loaded, p: Plan, b: ReturnType<typeof bodies>, k: K
 type Measured = Record<string, Load | number>
 
 async function measure(l: Loaded, run: number): Promise<Measured> {
-  const env: Record<string, string> = l.databaseUrl ? { DATABASE_URL: l.databaseUrl, REDIS_URL, DATA_DIR: join(l.dataDir, 'node') } : { DATA_DIR: l.dataDir }
+  // Redis keys of this run's own (bench/harness.ts, makePgDatabase, says why), removed after it.
+  const redisPrefix = `cb_million_${process.pid}_${run}:`
+  const env: Record<string, string> = l.databaseUrl ? { DATABASE_URL: l.databaseUrl, REDIS_URL, REDIS_KEY_PREFIX: redisPrefix, DATA_DIR: join(l.dataDir, 'node') } : { DATA_DIR: l.dataDir }
   const t0 = performance.now()
   const server = await startNode(env, PROFILE)
   const m: Measured = { startSeconds: (performance.now() - t0) / 1000 }
@@ -269,6 +272,7 @@ async function measure(l: Loaded, run: number): Promise<Measured> {
     return m
   } finally {
     await server.stop()
+    if (l.databaseUrl) await dropRedisPrefix(redisPrefix)
   }
 }
 

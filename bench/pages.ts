@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { tokensOf } from '../tests/support/forms.ts'
 import {
-  backendCpu, checkNumbers, commandCpu, disposable, fetchPage, firstVisit, fmt, header, load, load1, log, makePgDatabase, median, meter, num, onNode, only, pct, PROFILE, query, REDIS_URL,
+  backendCpu, checkNumbers, commandCpu, disposable, fetchPage, firstVisit, fmt, header, load, load1, log, makePgDatabase, median, meter, num, onNode, only, pct, PROFILE, query,
   runsOf, samePage, sleep, startCeiling, startNode, submitLoop, wireGet, type Load, type Page, type Probe, type Proc, type Visitor, type Where,
 } from './harness.ts'
 import { fixtureLines, seed, type Seeded } from './seed.ts'
@@ -78,7 +78,7 @@ async function oneRun(n: number): Promise<Run> {
   try {
     log(`run ${n}/${RUNS}: seeding ${pgdb?.name ?? dir}`)
     const s = await seed(join(dir, 'data'), pgdb ? { DATABASE_URL: pgdb.url } : {})
-    const env = (i: number): Record<string, string> => (pgdb ? { DATABASE_URL: pgdb.url, REDIS_URL, DATA_DIR: join(dir, `node${i}`) } : { DATA_DIR: s.dataDir })
+    const env = (i: number): Record<string, string> => (pgdb ? pgdb.nodeEnv(join(dir, `node${i}`)) : { DATA_DIR: s.dataDir })
     const a = await startNode(env(1), PROFILE)
     const nodes = [a]
     procs.push(a)

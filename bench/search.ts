@@ -24,7 +24,7 @@ import { openSqlite } from '../src/db/connect.ts'
 import { renderPostBody } from '../src/domain/markdown.ts'
 import { generateDisposableKey } from '../src/pgp.ts'
 import { createIndexes as searchIndexes } from '../migrations/2026120602_search_vector.ts'
-import { fetchPage, fmt, header, load, log, makePgDatabase, num, REDIS_URL, startNode, table, backendCpu, type Load } from './harness.ts'
+import { fetchPage, fmt, header, load, log, makePgDatabase, num, startNode, table, backendCpu, type Load } from './harness.ts'
 import { fixtureLines, withDeps } from './seed.ts'
 
 const DIALECTS = (process.env.SEARCH_DIALECTS ?? 'sqlite,postgres').split(',') as ('sqlite' | 'postgres')[]
@@ -136,7 +136,7 @@ for (const dialect of DIALECTS) {
   try {
     const seconds = await fill(p)
     log(`${dialect}: filled ${fmt(POSTS)} posts in ${seconds.toFixed(0)} s`)
-    const server = await startNode(p.url ? { DATABASE_URL: p.url, REDIS_URL, DATA_DIR: join(p.dataDir, 'node') } : { DATA_DIR: p.dataDir })
+    const server = await startNode(pgdb ? pgdb.nodeEnv(join(p.dataDir, 'node')) : { DATA_DIR: p.dataDir })
     try {
       const first = await fetchPage(`${server.url}/search?q=abandon`)
       if (!first.text.includes('<mark>abandon</mark>')) throw new Error('the search page shows no marked result')

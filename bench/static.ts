@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { startListening } from '../tests/support/server.ts'
-import { cpuSeconds, disposable, fmt, header, load1, log, makePgDatabase, median, num, REDIS_URL, sleep, startNode, TOR_BROWSER } from './harness.ts'
+import { cpuSeconds, disposable, fmt, header, load1, log, makePgDatabase, median, num, sleep, startNode, TOR_BROWSER } from './harness.ts'
 import { seed } from './seed.ts'
 
 const ROUNDS = num('BENCH_ROUNDS', 5)
@@ -110,7 +110,7 @@ const pgdb = PG ? await makePgDatabase('cb_bench') : null
 const stops: (() => unknown)[] = []
 try {
   const s = await seed(join(dir, 'data'), pgdb ? { DATABASE_URL: pgdb.url } : {})
-  const node = await startNode(pgdb ? { DATABASE_URL: pgdb.url, REDIS_URL, DATA_DIR: join(dir, 'node') } : { DATA_DIR: s.dataDir })
+  const node = await startNode(pgdb ? pgdb.nodeEnv(join(dir, 'node')) : { DATA_DIR: s.dataDir })
   stops.push(() => node.stop())
   const reader = await disposable(node.url)
   // What each compares: the bytes cellboard sends as Tor Browser asks (the second ask is a cache hit).
