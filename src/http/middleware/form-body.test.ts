@@ -4,26 +4,44 @@ import { DomainError } from '../../domain/errors.ts'
 import type { AppEnv } from '../env.ts'
 import { formBody, postBodyLimit } from './form-body.ts'
 
-// In process, with and without a Content-Length (a request made in process has none unless it is
-// set). Over real HTTP, where Node's parser refuses an odd one: tests/server/form-body-limit.test.ts.
-const app = new Hono<AppEnv>()
-app.use(postBodyLimit(1024))
-app.use(formBody)
-app.post('/f', (c) => c.text(`fields ${Object.keys(c.get('form')).length}`))
-app.onError((e, c) => c.text(e.message, e instanceof DomainError ? (e.status as 413) : 500))
-const send = (body: string, length?: string) =>
-  app.request('/f', { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...(length === undefined ? {} : { 'content-length': length }) } })
+function app(limit = 1024) {
+  const a = new Hono<AppEnv>()
+  a.use(async (c, next) => (c.set('form', {}), next()))
+  a.use(postBodyLimit(limit))
+  a.use(formBody)
+  a.all('/', (c) => c.json(c.get('form')))
+  a.onError((e, c) => c.text(e.message, e instanceof DomainError ? (e.status as 400) : 500))
+  return a
+}
+const post = (body: string | Uint8Array<ArrayBuffer>, type = 'application/x-www-form-urlencoded', limit?: number) => app(limit).request('/', { method: 'POST', body, headers: { 'content-type': type } })
 
-describe('postBodyLimit in process', () => {
-  it('a body over the limit gets 413, counted as it arrives or judged by its Content-Length', async () => {
-    const big = `a=${'b'.repeat(3000)}`
-    expect((await send(big)).status).toBe(413)
-    expect((await send(big, String(big.length))).status).toBe(413)
-    expect(await (await send(big, String(big.length))).text()).toContain('larger than 1 KiB')
+describe('formBody and postBodyLimit', () => {
+  it('parses a urlencoded form: + as space, percent-escapes as UTF-8, the last of a repeated name', async () => {
+    const res = await post('title=A+b%C3%A9&body=x%26y&empty=&flag&title=two')
+    expect(await res.json()).toEqual({ title: 'two', body: 'x&y', empty: '', flag: '' })
   })
-  it('a body within it is read', async () => {
-    const res = await send('a=1&b=2', '7')
-    expect(res.status).toBe(200)
-    expect(await res.text()).toBe('fields 2')
+  it('leaves a GET alone', async () => {
+    expect(await (await app().request('/?a=1')).json()).toEqual({})
+  })
+  it('refuses another content type with 415', async () => {
+    expect((await post('{"a":1}', 'application/json')).status).toBe(415)
+    expect((await post('a=1', 'multipart/form-data; boundary=x')).status).toBe(415)
+  })
+  it('refuses bytes or escapes that are not UTF-8 with 400, never replacing them', async () => {
+    expect((await post(new Uint8Array([0x61, 0x3d, 0xff]))).status).toBe(400)
+    expect((await post('a=%FF')).status).toBe(400)
+    expect((await post('a=%E2%82')).status).toBe(400)
+  })
+  it('refuses a body over the limit with 413 before reading it, and says what fits', async () => {
+    const res = await post(`body=${'x'.repeat(2000)}`, undefined, 1024)
+    expect(res.status).toBe(413)
+    expect(await res.text()).toContain('larger than 1 KiB as sent')
+  })
+  it('judges a body by its Content-Length when it says one (in process a request has none unless set; over HTTP: tests/server/form-body-limit.test.ts)', async () => {
+    const withLength = (body: string) => app().request('/', { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(body.length) } })
+    const big = await withLength(`body=${'x'.repeat(2000)}`)
+    expect(big.status).toBe(413)
+    expect(await big.text()).toContain('larger than 1 KiB as sent')
+    expect(await (await withLength('a=1&b=2')).json()).toEqual({ a: '1', b: '2' })
   })
 })
