@@ -233,11 +233,10 @@ const SALT_NOTATION = 'salt@notations.openpgpjs.org'
  * by Node's crypto on a key imported once. tests/gpg/fast-signature.test.ts compares the two
  * field by field and has gpg verify it.
  */
-async function clearsignNative(text: string, key: openpgp.PrivateKey, native: KeyObject, date: Date): Promise<string> {
+async function clearsignNative(message: openpgp.CleartextMessage, key: openpgp.PrivateKey, native: KeyObject, date: Date): Promise<string> {
   // The key openpgp.sign would use (valid at `date`: not expired or revoked), or its error.
   const signing = (await key.getSigningKey(undefined, date)).keyPacket as unknown as Ed25519KeyPacket
   if (signing !== (key.keyPacket as unknown as Ed25519KeyPacket)) throw new Error('a disposable key signs with its primary key')
-  const message = await openpgp.createCleartextMessage({ text })
   const literal = new openpgp.LiteralDataPacket()
   ;(literal as unknown as { setText(text: string): void }).setText(message.getText())
   const sig = new openpgp.SignaturePacket() as unknown as SignatureFields
@@ -249,7 +248,7 @@ async function clearsignNative(text: string, key: openpgp.PrivateKey, native: Ke
   sig.issuerKeyVersion = 4
   sig.issuerFingerprint = signing.getFingerprintBytes()
   sig.issuerKeyID = signing.getKeyID()
-  sig.rawNotations = [{ name: SALT_NOTATION, value: new Uint8Array(randomBytes(32)), humanReadable: false, critical: false }]
+  sig.rawNotations = [{ name: SALT_NOTATION, value: randomBytes(32), humanReadable: false, critical: false }]
   sig.unhashedSubpackets = []
   sig.signatureData = Buffer.concat([Uint8Array.of(sig.version, sig.signatureType, sig.publicKeyAlgorithm, sig.hashAlgorithm), sig.writeHashedSubPackets()])
   const digest = createHash('sha512').update(sig.toHash(sig.signatureType, literal, false)).digest()
@@ -282,7 +281,8 @@ export function forgetSigningKey(fingerprint: string): void {
 export async function clearsign(text: string, armoredPrivate: string, at: Date): Promise<string> {
   const { key, native } = await signingKeyFor(armoredPrivate)
   const date = new Date(Math.max(at.getTime(), key.getCreationTime().getTime()))
-  const armored = native ? await clearsignNative(text, key, native, date) : await openpgp.sign({ message: await openpgp.createCleartextMessage({ text }), signingKeys: key, date, format: 'armored' })
+  const message = await openpgp.createCleartextMessage({ text })
+  const armored = native ? await clearsignNative(message, key, native, date) : await openpgp.sign({ message, signingKeys: key, date, format: 'armored' })
   // openpgp.js writes the signed text with CRLF line ends; the signature covers the text with
   // line ends canonicalised, so LF (as gpg --clearsign writes) verifies the same and reads better.
   return armored.replace(/\r\n/g, '\n')
@@ -292,7 +292,6 @@ export async function clearsign(text: string, armoredPrivate: string, at: Date):
 export async function signsNatively(armoredPrivate: string): Promise<boolean> {
   return (await signingKeyFor(armoredPrivate)).native !== null
 }
-
 
 // Verifying with an armored key parsed it anew each time: half of a verification's 1 ms,
 // measured (bench/signatures.ts). Public keys are not secret; the last thousand used stay parsed.

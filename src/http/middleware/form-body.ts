@@ -25,14 +25,12 @@ function sizeLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
   }
   const streamed = bodyLimit({ maxSize: maxBytes, onError: tooLarge })
   return (c, next) => {
-    // A body whose length is said up front (every browser's form) is judged by that length before
-    // a byte of it is read, as Hono's bodyLimit does; Node's parser then delivers exactly that
-    // many bytes. Doing it here, without touching c.req.raw.body as bodyLimit does first, lets the
-    // Node adapter read the body straight from the socket instead of building a whole fetch
-    // Request around it (4-5 % of a post's CPU, measured: issue 15). A chunked body, or one
-    // without a length, is counted as it arrives by bodyLimit.
-    // Only a plain number takes this path (Node's parser refuses anything else with a 400; a
-    // request made in process is not parsed by it).
+    // A body whose length is said up front as a plain number (every browser's form; Node's parser
+    // refuses any other with a 400) is judged by that length before a byte of it is read, as
+    // Hono's bodyLimit does, and Node's parser then delivers exactly that many bytes. Doing it
+    // here, without touching c.req.raw.body as bodyLimit does first, lets the Node adapter read the
+    // body straight from the socket instead of building a whole fetch Request around it (4-5 % of
+    // a post's CPU, measured: issue 15). Anything else is counted as it arrives by bodyLimit.
     const length = c.req.header('content-length')
     if (length === undefined || !/^\d+$/.test(length) || c.req.header('transfer-encoding') !== undefined) return streamed(c, next)
     return Number(length) > maxBytes ? tooLarge() : next()
