@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { Redis } from 'ioredis'
 import * as openpgp from 'openpgp'
 import { describe, expect, it } from 'vitest'
-import { makePgDatabase, pgCheckpoint, pgDataDirectory, TEST_DIALECT, TEST_REDIS_URL } from '../support/app.ts'
+import { pgCheckpoint, pgDataDirectory, pgServerEnv, TEST_DIALECT, TEST_REDIS_URL } from '../support/app.ts'
 import { findMarkers, findMarkersInDir } from '../support/scan.ts'
 import { startServer, type RunningServer } from '../support/server.ts'
 
@@ -36,12 +36,12 @@ function cli(env: Record<string, string>, input: string, ...args: string[]): Pro
 }
 
 /** Every value the server keeps in Redis, as text (sessions, challenges, rate limits). */
-async function redisValues(): Promise<string> {
+async function redisValues(prefix: string): Promise<string> {
   const redis = new Redis(TEST_REDIS_URL)
   const out: string[] = []
   let cursor = '0'
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', 'cellboard:*', 'COUNT', 1000)
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
     for (const k of keys) {
       const type = await redis.type(k)
       out.push(k, type === 'string' ? ((await redis.get(k)) ?? '') : type === 'set' ? (await redis.smembers(k)).join('\n') : '')
@@ -82,14 +82,14 @@ function send(base: string, path: string, opts: { method?: string; body?: string
 
 describe('client metadata is never kept', () => {
   it('requests from 127.0.0.77 with forwarding headers, a user agent and a referer, on every route, leave no trace in the files or the output', async () => {
-    const dbEnv: Record<string, string> = {}
-    const pgdb = TEST_DIALECT === 'postgres' ? await makePgDatabase() : null
-    if (pgdb) Object.assign(dbEnv, { DATABASE_URL: pgdb.url, REDIS_URL: TEST_REDIS_URL })
+    // On PostgreSQL, Redis keys under a prefix of this test's own, removed after it (and scanned below).
+    const pg = TEST_DIALECT === 'postgres' ? await pgServerEnv() : null
+    const dbEnv: Record<string, string> = pg?.env ?? {}
     const server: RunningServer = await startServer(dbEnv)
     /** Where the markers are: the data files (the whole PostgreSQL data directory, its log and Redis), and what was printed. */
     const scan = async (markers: string[], printed: Record<string, string>) =>
       TEST_DIALECT === 'postgres'
-        ? findMarkersInDir(await pgDataDirectory(), markers, { ...printed, ...pgLogs(), redis: await redisValues() })
+        ? findMarkersInDir(await pgDataDirectory(), markers, { ...printed, ...pgLogs(), redis: await redisValues(dbEnv.REDIS_KEY_PREFIX!) })
         : findMarkers(server.dataDir, markers, printed)
     try {
       const jar = new Map<string, string>()
@@ -210,12 +210,14 @@ describe('client metadata is never kept', () => {
       if (TEST_DIALECT === 'postgres') await pgCheckpoint()
       expect(Object.keys(await scan([`METAPOSTMARKER${tag}`], {}))).not.toHaveLength(0)
       expect(server.output()).toContain('listening on')
+      // …and Redis's scan reads this server's keys: the logged-in session's record is among them.
+      if (pg) expect(await redisValues(pg.env.REDIS_KEY_PREFIX!)).toContain(`${pg.env.REDIS_KEY_PREFIX}s:`)
       expect(await scan(MARKERS, { 'server output': server.output(), 'cli output': added.out + keySet.out })).toEqual({})
     } finally {
       await server.stop()
     }
     // Also after a clean shutdown (which checkpoints the WAL into the main file).
     expect(await scan(MARKERS, { 'server output': server.output() })).toEqual({})
-    await pgdb?.drop()
+    await pg?.drop()
   })
 })

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { findMarkers, findMarkersInDir } from '../support/scan.ts'
-import { makePgDatabase, pgCheckpoint, pgDataDirectory, TEST_DIALECT, TEST_REDIS_URL } from '../support/app.ts'
+import { pgCheckpoint, pgDataDirectory, pgServerEnv, TEST_DIALECT } from '../support/app.ts'
 import pg from 'pg'
 import { startServer, type RunningServer } from '../support/server.ts'
 import { Visitor } from '../support/visitor.ts'
@@ -85,9 +85,10 @@ async function publish(server: RunningServer): Promise<{ op: Published; reply: P
 let server: RunningServer
 beforeEach(async () => {
   if (TEST_DIALECT === 'postgres') {
-    const db = await makePgDatabase()
-    dbEnv = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL }
-    dropDb = db.drop
+    // The server and the CLI share the database, and Redis keys under a prefix removed after.
+    const pg = await pgServerEnv()
+    dbEnv = pg.env
+    dropDb = pg.drop
   }
   server = await startServer(dbEnv)
 })
