@@ -16,12 +16,7 @@ import { fixtureLines, seed } from './seed.ts'
 const MINUTES = num('MEM_MINUTES', 10)
 const POSTERS = num('BENCH_POSTERS', 3)
 const PG = process.env.BENCH_DIALECT === 'postgres'
-/** VmRSS, and the part of it that is files mapped (RssFile: the program, and SQLite's map of its database, src/db/connect.ts). */
-function rssOf(pid: number) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)![1])
-  return { kb: kb('VmRSS'), fileKb: kb('RssFile') }
-}
+const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1])
 const words = fixtureLines().flatMap((l) => l.split(/\W+/)).filter((w) => w.length > 4)
 
 log(header(`bench/memory.ts (${PG ? 'PostgreSQL + Redis' : 'SQLite'}, ${MINUTES} min of mixed load)`))
@@ -49,12 +44,12 @@ try {
     const posting = submitLoop(posters, seconds, (i, k) => (k % 2 ? null : { path: s.threadPath, fields: { body: `${words[(i * 31 + k) % words.length]} memory ${i}.${k}` } }), /#p(\d+)$/)
     let identities = 0
     const t0 = performance.now()
-    const samples: { t: number; kb: number; fileKb: number }[] = []
+    const samples: { t: number; kb: number }[] = []
     while (performance.now() - t0 < seconds * 1000) {
       await sleep(2000)
       await disposable(node.url).then(() => identities++, () => {})
-      samples.push({ t: (performance.now() - t0) / 1000, ...rssOf(node.pid) })
-      if (samples.length % 30 === 0) log(`  ${fmt(samples.at(-1)!.t)} s: RSS ${fmt(samples.at(-1)!.kb / 1024, 1)} MB (files mapped ${fmt(samples.at(-1)!.fileKb / 1024, 1)} MB); load ${load1()}`)
+      samples.push({ t: (performance.now() - t0) / 1000, kb: rssKb(node.pid) })
+      if (samples.length % 30 === 0) log(`  ${fmt(samples.at(-1)!.t)} s: RSS ${fmt(samples.at(-1)!.kb / 1024, 1)} MB; load ${load1()}`)
     }
     const [r, p] = [await reads.done, await posting]
     const at = (sec: number) => samples.reduce((best, x) => (Math.abs(x.t - sec) < Math.abs(best.t - sec) ? x : best))
@@ -65,16 +60,14 @@ try {
     // samples in the minute after the first (60–120 s) with the median of the last minute's, and
     // the single samples are printed beside them.
     const mb = (kb: number) => `${fmt(kb / 1024, 1)} MB`
-    const within = (from: number, to: number, f: (x: (typeof samples)[number]) => number = (x) => x.kb) => samples.filter((x) => x.t >= from && x.t < to).map(f)
+    const within = (from: number, to: number) => samples.filter((x) => x.t >= from && x.t < to).map((x) => x.kb)
     const lastMinute = within(seconds - 60, Infinity)
     const [early, late] = [median(within(60, 120)), median(lastMinute)]
-    const [earlyFile, lateFile] = [median(within(60, 120, (x) => x.fileKb)), median(within(seconds - 60, Infinity, (x) => x.fileKb))]
     const ratio = late / early
     // Under 3 minutes the two windows overlap (or the first is empty): nothing to judge.
     const judged = seconds >= 180
     log(`reads: ${fmt(r.requests)} (${fmt(r.rpsMean)} req/s, ${r.bad} bad); posts: ${fmt(p.acked.length)} acknowledged, failures ${JSON.stringify(p.failures)}; new identities: ${identities}`)
     log(`  one sample each: RSS at 1 min ${mb(first.kb)}, at ${fmt(last.t / 60, 1)} min ${mb(last.kb)} (${fmt(last.kb / first.kb, 3)}×); lowest ${mb(Math.min(...samples.map((x) => x.kb)))}, peak ${mb(Math.max(...samples.map((x) => x.kb)))}`)
-    log(`  of which files mapped (RssFile: the program, and the pages of the database SQLite read through its map): ${mb(earlyFile)} → ${mb(lateFile)}; the rest ${mb(early - earlyFile)} → ${mb(late - lateFile)} (${fmt((late - lateFile) / (early - earlyFile), 3)}×)`)
     log(`RSS after ${fmt(last.t / 60, 1)} min (median of the last minute's ${lastMinute.length} samples) ${mb(late)} against after 1 min (median of 60–120 s) ${mb(early)}: ${fmt(ratio, 3)}× goal ≤ 1.10: ${!judged ? `not judged (a run of ${MINUTES} min is too short: 3 at least)` : ratio <= 1.1 ? 'met' : 'NOT met'}`)
   } finally {
     await node.stop()

@@ -24,13 +24,10 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
-/** SQLite's largest memory map (SQLITE_MAX_MMAP_SIZE in its default build, as better-sqlite3 ships it). */
-const MMAP_SIZE = 2147418112
-
 /**
  * The one SQLite connection factory (server, CLI, tests, benchmarks). Every connection gets:
  * secure_delete ON (freed pages are zeroed: removed text does not linger in the file),
- * WAL, reads through a memory map, a busy timeout and foreign keys; each is read back and asserted.
+ * WAL, a busy timeout and foreign keys; each is read back and asserted.
  */
 export function openSqlite(file: string): BetterSqlite3.Database {
   const sqlite = new BetterSqlite3(file)
@@ -52,15 +49,8 @@ export function openSqlite(file: string): BetterSqlite3.Database {
   sqlite.pragma('synchronous = FULL')
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
-  // A page SQLite's own 2 MB cache does not hold (most of a thread page built afresh on a large
-  // board) is read straight from a memory map of the file, not copied in by a read() call each:
-  // cold thread pages at 200,000 posts went 1.3–1.9× faster (BENCHMARKS.md). Up to SQLite's limit
-  // (2 GiB; pages past it are read as before).
-  // The mapped pages are the kernel's file cache, which held them anyway; they count in the
-  // process's RSS (as RssFile) only once read. SQLite writes with write() as before.
-  if (file !== ':memory:') sqlite.pragma(`mmap_size = ${MMAP_SIZE}`)
   const want: Record<string, unknown> = { secure_delete: 1, busy_timeout: 5000, foreign_keys: 1, synchronous: 2 }
-  if (file !== ':memory:') Object.assign(want, { journal_mode: 'wal', mmap_size: MMAP_SIZE })
+  if (file !== ':memory:') want.journal_mode = 'wal'
   for (const [name, value] of Object.entries(want)) {
     const got = sqlite.pragma(name, { simple: true })
     if (got !== value) throw new Error(`sqlite pragma ${name} is ${String(got)}, expected ${String(value)}`)
