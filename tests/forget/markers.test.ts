@@ -86,9 +86,9 @@ let server: RunningServer
 beforeEach(async () => {
   if (TEST_DIALECT === 'postgres') {
     // The server and the CLI share the database, and Redis keys under a prefix removed after.
-    const pg = await pgServerEnv()
-    dbEnv = pg.env
-    dropDb = pg.drop
+    const shared = await pgServerEnv()
+    dbEnv = shared.env
+    dropDb = shared.drop
   }
   server = await startServer(dbEnv)
 })
