@@ -63,9 +63,43 @@ export function openDatabase(file: string): { db: Db; sqlite: BetterSqlite3.Data
   return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect(sqlite) }), sqlite }
 }
 
+/**
+ * Statements with parameters are named, so each connection parses a statement once and PostgreSQL
+ * keeps its plan: Kysely sends every query unnamed, and PostgreSQL then parses, analyses and plans
+ * it anew each time (a quarter of the backend's CPU per post, measured; see BENCHMARKS.md). The
+ * name is the text's, the same on every connection, for as long as the process lives; only the
+ * text is kept (values are parameters, and the few numbers inlined with sql.lit are ids).
+ * Bounded, in case of many distinct `in (…)` lists: past the bound a new text goes unnamed.
+ * Statements without parameters stay on the simple protocol, which takes several statements at
+ * once (migrations). A statement whose table changed shape under it (a migration run by another
+ * node while this one serves) fails once with "cached plan must not change result type"; that
+ * connection then names nothing more, and is replaced when the pool retires it.
+ */
+const names = new Map<string, string>()
+export const MAX_NAMED_STATEMENTS = 500
+function statementName(text: string): string | undefined {
+  let name = names.get(text)
+  if (name === undefined && names.size < MAX_NAMED_STATEMENTS) names.set(text, (name = `cb${names.size}`))
+  return name
+}
+class PreparingClient extends pg.Client {
+  #stale = false
+  // pg's query() has a dozen overloads; Kysely calls the (text, values) one and awaits it.
+  override query(...args: any[]): any {
+    const [text, values] = args as [unknown, unknown]
+    const name = !this.#stale && args.length === 2 && typeof text === 'string' && Array.isArray(values) && values.length > 0 ? statementName(text) : undefined
+    if (name === undefined) return (super.query as (...a: unknown[]) => unknown)(...args)
+    return super.query({ name, text: text as string, values: values as unknown[] }).catch((e: { code?: string; message?: string }) => {
+      if (e.code !== '0A000' || !e.message?.includes('cached plan')) throw e
+      this.#stale = true
+      return super.query(text as string, values as unknown[])
+    })
+  }
+}
+
 /** PostgreSQL through node-postgres: a small pool per process (nodes are many, cores are few). */
 export function openPostgres(url: string, max = 10): { db: Db; pool: pg.Pool } {
-  const pool = new pg.Pool({ connectionString: url, max })
+  const pool = new pg.Pool({ connectionString: url, max, Client: PreparingClient })
   // A connection that drops while idle must not take the process down; the pool replaces it.
   pool.on('error', () => {})
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool }
