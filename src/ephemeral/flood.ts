@@ -6,8 +6,12 @@ import type { Redis } from 'ioredis'
 // per key. A hold is one number per board and ends by itself; nothing here says who posted.
 
 export interface FloodHolds {
-  /** Hold the board in flood until `until` (ms since the epoch); a later hold replaces an earlier one. */
-  hold(boardId: number, until: number): Promise<void>
+  /**
+   * Hold the board in flood until `until` (ms since the epoch); a later hold replaces an earlier
+   * one. Answers whether a hold was running already (in one step: of two nodes holding at once,
+   * one hears it was).
+   */
+  hold(boardId: number, until: number): Promise<boolean>
   /** Until when the board is held in flood; null when it is not (or no longer). */
   heldUntil(boardId: number): Promise<number | null>
   close(): void
@@ -18,8 +22,10 @@ export class MemoryFloodHolds implements FloodHolds {
   readonly #until = new Map<number, number>()
   constructor(private readonly now: () => number = Date.now) {}
 
-  async hold(boardId: number, until: number): Promise<void> {
+  async hold(boardId: number, until: number): Promise<boolean> {
+    const running = (await this.heldUntil(boardId)) !== null
     this.#until.set(boardId, until)
+    return running
   }
 
   async heldUntil(boardId: number): Promise<number | null> {
@@ -42,9 +48,12 @@ export class RedisFloodHolds implements FloodHolds {
   ) {}
   #key = (boardId: number) => `flood:${boardId}`
 
-  async hold(boardId: number, until: number): Promise<void> {
+  async hold(boardId: number, until: number): Promise<boolean> {
     const ms = Math.ceil(until - this.now())
-    if (ms > 0) await this.redis.set(this.#key(boardId), String(until), 'PX', ms)
+    if (ms <= 0) return (await this.heldUntil(boardId)) !== null
+    // SET … GET answers the hold it replaced (Redis 6.2 and later).
+    const before = await this.redis.set(this.#key(boardId), String(until), 'PX', ms, 'GET')
+    return Number(before) > this.now()
   }
 
   async heldUntil(boardId: number): Promise<number | null> {

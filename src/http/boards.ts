@@ -38,7 +38,7 @@ export function boardRoutes(deps: Deps) {
         page: d.page,
         pages: d.pages,
       }
-      part = { meta, bytes: encode(html`${threadList(meta, d.threads, d.first)}${pager(boardPath(meta), d.page, d.pages)}`), tags: [cacheTag.board(d.board.id)] }
+      part = { meta, bytes: encode(html`${threadList(meta, d.threads, d.first)}${pager(boardPath(meta), d.page, d.pages)}`), tags: [cacheTag.board(d.board.id), cacheTag.listing(d.board.id)] }
       deps.cache.set(key, part)
     }
     const m = part.meta

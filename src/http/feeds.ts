@@ -38,7 +38,7 @@ export function feedRoutes(deps: Deps) {
         let part = deps.cache.get<null>(key)
         if (!part) {
           const bytes = encode(atomFeed(deps.config.publicUrl, await readBoardFeed(deps, at)))
-          part = { meta: null, bytes, gzip: gzipOnce(bytes), tags: [cacheTag.board(at.board.id)] }
+          part = { meta: null, bytes, gzip: gzipOnce(bytes), tags: [cacheTag.board(at.board.id), cacheTag.listing(at.board.id)] }
           deps.cache.set(key, part)
         }
         return send(c, part)

@@ -71,18 +71,18 @@ export async function payForPost(deps: Deps, at: { cell: FloodCell; board: Flood
  * After a post is published: count it for its board. The post that passes the threshold in a
  * minute (and each one after it in that minute) holds the board in flood for holdMs from now. The
  * post is written already: a counter that cannot count does not turn it into an error. Returns
- * whether the board is held now (its pages then say so).
+ * whether the board is held now, and whether this post began the hold (its pages then change).
  */
-export async function countPost(deps: Deps, boardId: number): Promise<boolean> {
+export async function countPost(deps: Deps, boardId: number): Promise<{ held: boolean; began: boolean }> {
   const { postsPerMinute, holdMs } = deps.config.flood
   try {
     const over = await deps.rateLimits.take({ action: 'board-posts', points: postsPerMinute, windowMs: 60_000 }, `board:${boardId}`)
-    if (over === null) return false
-    await deps.floodHolds.hold(boardId, deps.now() + holdMs)
-    return true
+    if (over === null) return { held: false, began: false }
+    const wasHeld = await deps.floodHolds.hold(boardId, deps.now() + holdMs)
+    return { held: true, began: !wasHeld }
   } catch {
     // As above: nothing to tell the poster.
-    return false
+    return { held: false, began: false }
   }
 }
 

@@ -38,9 +38,16 @@ export const cacheKey = {
   cellLang: (cell: string) => key(`lang-of:${cell}`),
 }
 
-/** What a write makes stale: the pages built from a board or a thread (by row id). */
+/**
+ * What a write makes stale (by row id). A board's settings, and its cell's, touch every page of the
+ * board and the place an address names (board); a post touches its thread's pages (thread) and the
+ * pages that list the board's threads or posts (listing), so it leaves the board's other threads'
+ * pages and the place kept.
+ */
 export const cacheTag = {
   board: (boardId: number) => `board:${boardId}`,
+  /** A board's list of threads: its pages and its feed (a post or a removal changes it). */
+  listing: (boardId: number) => `listing:${boardId}`,
   thread: (threadId: number) => `thread:${threadId}`,
   /** A reader's own pages, by a hash of their session (dropped here when the session sends a form). */
   session: (sessionHash: string) => `session:${sessionHash}`,
@@ -70,9 +77,9 @@ export class PageCache {
     return Promise.resolve(this.announce(tags))
   }
 
-  /** A post was written to or removed from a thread: its pages and its board's pages are stale. */
+  /** A post was written to or removed from a thread: its pages and its board's list are stale. */
   invalidateThread(threadId: number, boardId: number): void {
-    void this.invalidate(cacheTag.thread(threadId), cacheTag.board(boardId))
+    void this.invalidate(cacheTag.thread(threadId), cacheTag.listing(boardId))
   }
 
   /** Anything may have changed (a purge, a decision): drop everything, here and elsewhere. */

@@ -190,7 +190,7 @@ async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: nu
   // A reply that quotes nothing, on PostgreSQL: one statement (db/posts.ts, appendPostAtOnce),
   // which also tells the other nodes its pages are stale when it commits. Undefined when the
   // key has no row yet: the transaction below then writes both.
-  const notice = deps.storage.notice([cacheTag.thread(existing?.id ?? 0), cacheTag.board(board.id)])
+  const notice = deps.storage.notice([cacheTag.thread(existing?.id ?? 0), cacheTag.listing(board.id)])
   const atOnce = existing && notice && postReferences(s.body).length === 0
     ? await withinLimit(deps, taken, async () => {
         const bodyHtml = renderPostBody(s.body, threadPath(existing.number), kind, new Set())
@@ -218,11 +218,14 @@ async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: nu
     return { threadId: thread.id, thread: thread.number, threadPath: threadPath(thread.number), number: appended.number, postCount: appended.postCount, bodyHtml }
   })))
   // Counted for flood mode before the pages are dropped: the page the next reader gets says so.
-  // The one statement told the other nodes already; if this post put the board in flood, they
-  // are told again, so no page rendered in between says otherwise.
-  const held = await countPost(deps, board.id)
-  if (atOnce && !held) deps.cache.drop([cacheTag.thread(written.threadId), cacheTag.board(board.id)])
+  // The one statement told the other nodes already. The post that puts the board in flood changes
+  // every page of the board (the banner, the forms' check): all of them are dropped, and the other
+  // nodes told, once the hold is stored, so no page rendered in between says otherwise. Posts
+  // while it holds change nothing more.
+  const flood = await countPost(deps, board.id)
+  if (atOnce) deps.cache.drop([cacheTag.thread(written.threadId), cacheTag.listing(board.id)])
   else deps.cache.invalidateThread(written.threadId, board.id)
+  if (flood.began) void deps.cache.invalidate(cacheTag.board(board.id))
   // Every post before it in the thread is numbered below it (the thread's row was taken).
   const page = Math.floor((written.postCount - 1) / deps.config.postsPerPage) + 1
   return { ...written, page, post: { number: written.number, signing: s.signing, bodyHtml: written.bodyHtml, createdAt, fingerprint: session.fingerprint, signed: s.signedText !== null } }
