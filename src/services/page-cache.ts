@@ -32,6 +32,8 @@ export const cacheKey = {
    * hash of their session, the language they picked, the encoding and the address.
    */
   own: (session: string, chosenLang: string, encoding: 'deflate' | 'identity', pathAndQuery: string) => key(`own:${session}:${chosenLang}:${encoding}:${pathAndQuery}`),
+  /** A thread's row id, by its board and its number there (neither ever changes). */
+  threadId: (boardId: number, thread: number) => key(`thread-id:${boardId}:${thread}`),
   /** A cell and board as an address names them, with the access rule they carry. */
   place: (cell: string, board: string) => key(`place:${cell}/${board}`),
   /** A cell's language, by its address. */

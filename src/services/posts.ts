@@ -1,3 +1,4 @@
+import { NoResultError } from 'kysely'
 import { ensureKey } from '../db/keys.ts'
 import { appendPost, appendPostAtOnce, findQuotedPosts, insertReferences } from '../db/posts.ts'
 import { findThread, insertThread } from '../db/threads.ts'
@@ -14,7 +15,7 @@ import { countPost, payForPost } from './flood.ts'
 import { assertKeyStillValid } from './identities.ts'
 import { refusal } from './access.ts'
 import { openBoard } from './reading.ts'
-import { cacheTag } from './page-cache.ts'
+import { cacheKey, cacheTag } from './page-cache.ts'
 import { takeLimit, withinLimit } from './limits.ts'
 import { requireSession, type Who } from './who.ts'
 
@@ -106,9 +107,25 @@ async function signPost(deps: Deps, session: Session, place: Place, input: PostI
 type Place = { site: string; cell: string; board: string; thread: number | 'new' }
 
 /** The checks a post passes before its text is looked at: the board, the thread, who sends it, the post tier. */
+/**
+ * The thread a post goes to, by its number on the board: its row id is kept, as the board's place
+ * is (a thread never moves or changes number; a removal drops everything kept, on every node). A
+ * reply on a busy board then looks nothing up before it is written. Should a thread be removed on
+ * another node an instant before this one hears of it, the write finds no row and answers 404.
+ */
+async function threadToPost(deps: Deps, boardId: number, number: number): Promise<{ id: number; number: number } | null> {
+  const key = cacheKey.threadId(boardId, number)
+  const kept = deps.cache.get<number>(key)
+  if (kept) return { id: kept.meta, number }
+  const thread = await findThread(deps.db, boardId, number)
+  if (!thread) return null
+  deps.cache.set(key, { meta: thread.id, bytes: new Uint8Array(0), tags: [cacheTag.board(boardId)] })
+  return { id: thread.id, number: thread.number }
+}
+
 async function openForPosting(deps: Deps, who: Who, input: { cell: string; board: string; thread: number | 'new' }, doing: string) {
   const { cell, board } = await openBoard(deps, input.cell, input.board, who.session)
-  const existing = input.thread === 'new' ? null : await findThread(deps.db, board.id, input.thread)
+  const existing = input.thread === 'new' ? null : await threadToPost(deps, board.id, input.thread)
   if (input.thread !== 'new' && !existing) throw notFound(t('thread.thread_not_found'))
   const session = requireSession(who, doing)
   await assertKeyStillValid(deps, session)
@@ -216,6 +233,9 @@ async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: nu
     })
     await insertReferences(tx, appended.id, quoted.map((q) => q.id))
     return { threadId: thread.id, thread: thread.number, threadPath: threadPath(thread.number), number: appended.number, postCount: appended.postCount, bodyHtml }
+  }).catch((e) => {
+    // The kept thread was removed meanwhile (threadToPost): its row was not there to number the post.
+    throw existing && e instanceof NoResultError ? notFound(t('thread.thread_not_found')) : e
   })))
   // Counted for flood mode before the pages are dropped: the page the next reader gets says so.
   // The one statement told the other nodes already. The post that puts the board in flood changes
