@@ -71,18 +71,17 @@ export async function payForPost(deps: Deps, at: { cell: FloodCell; board: Flood
  * After a post is published: count it for its board. The post that passes the threshold in a
  * minute (and each one after it in that minute) holds the board in flood for holdMs from now. The
  * post is written already: a counter that cannot count does not turn it into an error. Returns
- * whether the board is held now, and whether this post began the hold (its pages then change).
+ * whether this post began the hold (every page of the board then changes).
  */
-export async function countPost(deps: Deps, boardId: number): Promise<{ held: boolean; began: boolean }> {
+export async function countPost(deps: Deps, boardId: number): Promise<boolean> {
   const { postsPerMinute, holdMs } = deps.config.flood
   try {
     const over = await deps.rateLimits.take({ action: 'board-posts', points: postsPerMinute, windowMs: 60_000 }, `board:${boardId}`)
-    if (over === null) return { held: false, began: false }
-    const wasHeld = await deps.floodHolds.hold(boardId, deps.now() + holdMs)
-    return { held: true, began: !wasHeld }
+    if (over === null) return false
+    return !(await deps.floodHolds.hold(boardId, deps.now() + holdMs))
   } catch {
     // As above: nothing to tell the poster.
-    return { held: false, began: false }
+    return false
   }
 }
 

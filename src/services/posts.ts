@@ -106,7 +106,6 @@ async function signPost(deps: Deps, session: Session, place: Place, input: PostI
 /** Where a post goes: what its canonical text names. */
 type Place = { site: string; cell: string; board: string; thread: number | 'new' }
 
-/** The checks a post passes before its text is looked at: the board, the thread, who sends it, the post tier. */
 /**
  * The thread a post goes to, by its number on the board: its row id is kept, as the board's place
  * is (a thread never moves or changes number; a removal drops everything kept, on every node). A
@@ -123,6 +122,7 @@ async function threadToPost(deps: Deps, boardId: number, number: number): Promis
   return { id: thread.id, number: thread.number }
 }
 
+/** The checks a post passes before its text is looked at: the board, the thread, who sends it, the post tier. */
 async function openForPosting(deps: Deps, who: Who, input: { cell: string; board: string; thread: number | 'new' }, doing: string) {
   const { cell, board } = await openBoard(deps, input.cell, input.board, who.session)
   const existing = input.thread === 'new' ? null : await threadToPost(deps, board.id, input.thread)
@@ -242,10 +242,10 @@ async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: nu
   // every page of the board (the banner, the forms' check): all of them are dropped, and the other
   // nodes told, once the hold is stored, so no page rendered in between says otherwise. Posts
   // while it holds change nothing more.
-  const flood = await countPost(deps, board.id)
+  const floodBegan = await countPost(deps, board.id)
   if (atOnce) deps.cache.drop([cacheTag.thread(written.threadId), cacheTag.listing(board.id)])
   else deps.cache.invalidateThread(written.threadId, board.id)
-  if (flood.began) void deps.cache.invalidate(cacheTag.board(board.id))
+  if (floodBegan) void deps.cache.invalidate(cacheTag.board(board.id))
   // Every post before it in the thread is numbered below it (the thread's row was taken).
   const page = Math.floor((written.postCount - 1) / deps.config.postsPerPage) + 1
   return { ...written, page, post: { number: written.number, signing: s.signing, bodyHtml: written.bodyHtml, createdAt, fingerprint: session.fingerprint, signed: s.signedText !== null } }
