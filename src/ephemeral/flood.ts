@@ -17,6 +17,9 @@ export interface FloodHolds {
   close(): void
 }
 
+/** How much later a new hold must end than the one a node stored for it to be stored again. */
+const STORE_AGAIN_MS = 1_000
+
 /** Bounded by the boards that exist (only a published post starts a hold), and each entry expires. */
 export class MemoryFloodHolds implements FloodHolds {
   readonly #until = new Map<number, number>()
@@ -42,6 +45,8 @@ export class MemoryFloodHolds implements FloodHolds {
 }
 
 export class RedisFloodHolds implements FloodHolds {
+  /** The end of the last hold this node stored, per board (bounded by the boards, as above). */
+  readonly #stored = new Map<number, number>()
   constructor(
     private readonly redis: Redis,
     private readonly now: () => number = Date.now,
@@ -51,8 +56,16 @@ export class RedisFloodHolds implements FloodHolds {
   async hold(boardId: number, until: number): Promise<boolean> {
     const ms = Math.ceil(until - this.now())
     if (ms <= 0) return (await this.heldUntil(boardId)) !== null
+    // During a flood every post holds the board again. A hold this node stored, still running,
+    // that the new one would move by less than a second is left as it is: the board was held
+    // already, and Redis is not asked (a round trip on every post of a flood: issue 15). So a
+    // flood ends at most a second sooner than its last post says. Holds end only by time, so a
+    // hold stored here is still there (or Redis lost it, and the post a second later stores it).
+    const mine = this.#stored.get(boardId)
+    if (mine !== undefined && mine > this.now() && until - mine < STORE_AGAIN_MS) return true
     // SET … GET answers the hold it replaced (Redis 6.2 and later).
     const before = await this.redis.set(this.#key(boardId), String(until), 'PX', ms, 'GET')
+    this.#stored.set(boardId, until)
     return Number(before) > this.now()
   }
 
@@ -62,5 +75,7 @@ export class RedisFloodHolds implements FloodHolds {
     return until > this.now() ? until : null
   }
 
-  close(): void {}
+  close(): void {
+    this.#stored.clear()
+  }
 }

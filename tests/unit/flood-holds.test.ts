@@ -38,3 +38,28 @@ describe.each(kinds)('flood holds %s', (_, make) => {
     expect(await holds.hold(board, clock + 60_000)).toBe(false)
   })
 })
+
+describe('flood holds in Redis, during a flood', () => {
+  it('store a hold only when it moves the end by a second or more: a post a moment after another sends nothing', async () => {
+    const [a, b] = [new RedisFloodHolds(redis, now), new RedisFloodHolds(redis, now)] // two nodes
+    const board = Number(randomBytes(3).readUIntBE(0, 3))
+    const stored = async () => Number(await redis.get(`flood:${board}`))
+    const first = clock + 60_000
+    expect(await a.hold(board, first)).toBe(false)
+    expect(await stored()).toBe(first)
+    // 400 ms later on the same node: the hold was running, and Redis still holds the first end.
+    clock += 400
+    expect(await a.hold(board, clock + 60_000)).toBe(true)
+    expect(await stored()).toBe(first)
+    // Another node knows nothing of a's: it stores its own, and hears one was running.
+    expect(await b.hold(board, clock + 60_000)).toBe(true)
+    expect(await stored()).toBe(clock + 60_000)
+    // A second after a's last store, a stores again.
+    clock += 1_000
+    expect(await a.hold(board, clock + 60_000)).toBe(true)
+    expect(await stored()).toBe(clock + 60_000)
+    // A shorter hold never shortens one a node stored.
+    expect(await a.hold(board, clock + 10_000)).toBe(true)
+    expect(await stored()).toBe(clock + 60_000)
+  })
+})
