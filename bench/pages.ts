@@ -62,7 +62,7 @@ async function postOn(nodes: Proc[], posters: Visitor[], s: Seeded, extra: Probe
   const clients = posters.map((v, i) => onNode(v, nodes[i % nodes.length]!.url))
   const p = { nodes: nodes.length, before, ...(await submitLoop(clients, POST_DURATION, (i, k) => ({ path: s.threadPath, fields: { body: `${lines[(i * 20 + k) % 200]} (poster ${i + 1}, post ${k + 1} on ${nodes.length} node(s))` } }), /#p(\d+)$/, nodes.map((n) => n.pid), extra)) }
   log(`  posting on ${p.nodes} node(s): ${fmt(p.pps)} posts/s, p50 ${fmt(p.p50, 1)} ms, p99 ${fmt(p.p99, 1)} ms; server ${fmt(p.cpuUs)} CPU-µs/post at ${fmt(100 * p.cpuShare)}% of a core, waited ${fmt(100 * p.waitShare)}%` +
-    `${PG ? `; postgres + redis ${p.extraUs.map((x) => fmt(x)).join(' + ')} CPU-µs/post` : ''}; acknowledged ${p.acked.length}, failures ${JSON.stringify(p.failures)}; load ${load1()}`)
+    `${PG ? `; postgres + redis ${p.extraUs.map((x) => fmt(x)).join(' + ')} CPU-µs/post` : ''}; the posters ${fmt(p.clientUs)}; acknowledged ${p.acked.length}, failures ${JSON.stringify(p.failures)}; load ${load1()}`)
   return p
 }
 type Posting = Awaited<ReturnType<typeof postOn>> & ReturnType<typeof checkNumbers>

@@ -4,7 +4,7 @@ import { FormMemory } from './forms.ts'
 export class Visitor {
   cookies = new Map<string, string>()
   readonly forms = new FormMemory()
-  constructor(private readonly base: string) {}
+  constructor(readonly base: string) {}
   get csrf(): string {
     return this.forms.last
   }
@@ -16,16 +16,20 @@ export class Visitor {
     const headers = new Headers(init.headers)
     if (this.cookies.size) headers.set('cookie', this.cookie)
     const res = await fetch(this.base + path, { ...init, headers, redirect: 'manual' })
-    for (const c of res.headers.getSetCookie()) {
+    this.keep(res.headers.getSetCookie())
+    const text = await res.text()
+    this.forms.saw(text)
+    return { res, text }
+  }
+  /** Keep what Set-Cookie headers say (a new form-token cookie: the forms seen before are stale). */
+  keep(setCookies: string[]) {
+    for (const c of setCookies) {
       const [pair] = c.split(';')
       const [k, v] = [pair!.slice(0, pair!.indexOf('=')), pair!.slice(pair!.indexOf('=') + 1)]
       if (k.endsWith('cb_csrf') && this.cookies.get(k) !== v) this.forms.forget()
       if (v) this.cookies.set(k, v)
       else this.cookies.delete(k)
     }
-    const text = await res.text()
-    this.forms.saw(text)
-    return { res, text }
   }
   get(path: string) {
     return this.fetch(path)
