@@ -14,6 +14,13 @@ export interface FloodHolds {
   hold(boardId: number, until: number): Promise<boolean>
   /** Until when the board is held in flood; null when it is not (or no longer). */
   heldUntil(boardId: number): Promise<number | null>
+  /**
+   * During a flood this node holds, a post's count may wait: true when it was kept here, to go
+   * with the next post counted (deferred() hands them over). False: count it now.
+   */
+  defer(boardId: number): boolean
+  /** The posts kept by defer() since the last call, now counted by the caller. */
+  deferred(boardId: number): number
   close(): void
 }
 
@@ -31,6 +38,15 @@ export class MemoryFloodHolds implements FloodHolds {
     return running
   }
 
+  /** In memory a count costs no round trip: each is counted at once. */
+  defer(_boardId: number): boolean {
+    return false
+  }
+
+  deferred(_boardId: number): number {
+    return 0
+  }
+
   async heldUntil(boardId: number): Promise<number | null> {
     const until = this.#until.get(boardId)
     if (until === undefined) return null
@@ -45,8 +61,10 @@ export class MemoryFloodHolds implements FloodHolds {
 }
 
 export class RedisFloodHolds implements FloodHolds {
-  /** The end of the last hold this node stored, per board (bounded by the boards, as above). */
-  readonly #stored = new Map<number, number>()
+  /** The last hold this node stored, per board: its end and when (bounded by the boards, as above). */
+  readonly #stored = new Map<number, { until: number; at: number }>()
+  /** Posts counted here, not yet in Redis, per board (defer()). */
+  readonly #deferred = new Map<number, number>()
   constructor(
     private readonly redis: Redis,
     private readonly now: () => number = Date.now,
@@ -62,11 +80,31 @@ export class RedisFloodHolds implements FloodHolds {
     // flood ends at most a second sooner than its last post says. Holds end only by time, so a
     // hold stored here is still there (or Redis lost it, and the post a second later stores it).
     const mine = this.#stored.get(boardId)
-    if (mine !== undefined && mine > this.now() && until - mine < STORE_AGAIN_MS) return true
+    if (mine !== undefined && mine.until > this.now() && until - mine.until < STORE_AGAIN_MS) return true
     // SET … GET answers the hold it replaced (Redis 6.2 and later).
     const before = await this.redis.set(this.#key(boardId), String(until), 'PX', ms, 'GET')
-    this.#stored.set(boardId, until)
+    this.#stored.set(boardId, { until, at: this.now() })
     return Number(before) > this.now()
+  }
+
+  /**
+   * While a hold this node stored less than a second ago runs, a post would only count towards
+   * a hold that stands already: its count waits here for the next post counted, at most a second
+   * later (on this node; a node that stops loses at most a second of counts). So a flood costs
+   * about one count a second per node instead of one per post (issue 15), and the counts in
+   * Redis are the same, later by up to a second.
+   */
+  defer(boardId: number): boolean {
+    const mine = this.#stored.get(boardId)
+    if (mine === undefined || mine.until <= this.now() || this.now() - mine.at >= STORE_AGAIN_MS) return false
+    this.#deferred.set(boardId, (this.#deferred.get(boardId) ?? 0) + 1)
+    return true
+  }
+
+  deferred(boardId: number): number {
+    const n = this.#deferred.get(boardId) ?? 0
+    this.#deferred.delete(boardId)
+    return n
   }
 
   async heldUntil(boardId: number): Promise<number | null> {
@@ -77,5 +115,6 @@ export class RedisFloodHolds implements FloodHolds {
 
   close(): void {
     this.#stored.clear()
+    this.#deferred.clear()
   }
 }

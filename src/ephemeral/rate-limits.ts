@@ -10,8 +10,8 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAb
 export type Rule = { action: string; points: number; windowMs: number }
 
 export interface RateLimiter {
-  /** Count one; null when it was allowed, else how many ms until one would be. */
-  take(rule: Rule, key: string): Promise<number | null>
+  /** Count one (or `count`); null when it was allowed, else how many ms until one would be. */
+  take(rule: Rule, key: string, count?: number): Promise<number | null>
   /** Give one back (what was counted was refused for another reason, so it did not happen). */
   giveBack(rule: Rule, key: string): Promise<void>
   close(): void
@@ -33,9 +33,9 @@ export class FlexibleRateLimiter implements RateLimiter {
     return limiter
   }
 
-  async take(rule: Rule, key: string): Promise<number | null> {
+  async take(rule: Rule, key: string, count = 1): Promise<number | null> {
     try {
-      await this.#limiter(rule).consume(key)
+      await this.#limiter(rule).consume(key, count)
       return null
     } catch (e) {
       // Refused: the library rejects with how long until a point is back. Anything else is a bug.

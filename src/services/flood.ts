@@ -71,12 +71,16 @@ export async function payForPost(deps: Deps, at: { cell: FloodCell; board: Flood
  * After a post is published: count it for its board. The post that passes the threshold in a
  * minute (and each one after it in that minute) holds the board in flood for holdMs from now. The
  * post is written already: a counter that cannot count does not turn it into an error. Returns
- * whether this post began the hold (every page of the board then changes).
+ * whether this post began the hold (every page of the board then changes). A post a moment after
+ * this node held the board is counted with the next one, up to a second later (FloodHolds.defer).
  */
 export async function countPost(deps: Deps, boardId: number): Promise<boolean> {
   const { postsPerMinute, holdMs } = deps.config.flood
+  // In a flood this node held a moment ago, counted with the next post (ephemeral/flood.ts).
+  if (deps.floodHolds.defer(boardId)) return false
   try {
-    const over = await deps.rateLimits.take({ action: 'board-posts', points: postsPerMinute, windowMs: 60_000 }, `board:${boardId}`)
+    const count = 1 + deps.floodHolds.deferred(boardId)
+    const over = await deps.rateLimits.take({ action: 'board-posts', points: postsPerMinute, windowMs: 60_000 }, `board:${boardId}`, count)
     if (over === null) return false
     return !(await deps.floodHolds.hold(boardId, deps.now() + holdMs))
   } catch {

@@ -20,7 +20,7 @@ const CEILING = {
   postgres: { plain: 1, quoting: 9, redis: 5 },
 }
 
-const seen = { sql: [] as string[], redis: [] as string[] }
+const seen = { sql: [] as string[], redis: [] as string[], redisArgs: [] as unknown[][] }
 const restore: (() => void)[] = []
 function wrap<T extends object>(proto: T, name: keyof T & string, record: (args: unknown[], self: unknown) => void) {
   const original = proto[name] as (...a: unknown[]) => unknown
@@ -35,7 +35,11 @@ beforeAll(() => {
   const statement = Object.getPrototypeOf(new BetterSqlite3(':memory:').prepare('select 1')) as object
   for (const m of ['run', 'all', 'get', 'iterate'] as const) wrap(statement as Record<string, unknown>, m, (_, self) => seen.sql.push((self as { source: string }).source))
   wrap(pg.Client.prototype as unknown as Record<string, unknown>, 'query', (args) => seen.sql.push(typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text))
-  wrap(Redis.prototype as unknown as Record<string, unknown>, 'sendCommand', (args) => seen.redis.push((args[0] as { name: string }).name))
+  wrap(Redis.prototype as unknown as Record<string, unknown>, 'sendCommand', (args) => {
+    const c = args[0] as { name: string; args: unknown[] }
+    seen.redis.push(c.name)
+    seen.redisArgs.push([c.name, ...c.args.map(String)])
+  })
 })
 afterAll(() => restore.forEach((r) => r()))
 
@@ -123,5 +127,29 @@ describe(`a reply once nothing is looked up before it is written (${TEST_DIALECT
     expect(r.res.status).toBe(404)
     expect(await board.count('post')).toBe(posts)
     expect(await board.count('post', 'where body_source = ?', 'too late')).toBe(0)
+  })
+})
+
+describe(`a reply during a flood (${TEST_DIALECT})`, () => {
+  it('a moment after the post that began it, a reply costs Redis no flood count and no hold; the next, a second later, counts both', async () => {
+    // The clock stands still but where moved: the hold this node stored is a moment old.
+    let clock = Date.now()
+    await board.close()
+    board = await makeBoard({ FLOOD_POSTS_PER_MINUTE: '2', FLOOD_HOLD_MINUTES: '10' }, () => clock)
+    const cost = await costOfReply('in the flood') // its third post (the one before) began the flood
+    expect((await board.client().get('/c/lobby/general')).text).toContain('class="notice flood"')
+    if (TEST_DIALECT === 'sqlite') return expect(cost.redis).toBe(0)
+    // The session, the submission claimed, the poster's own limit, the answer kept: no count, no hold.
+    expect(cost.sent.redis).toEqual(['get', 'set', 'evalsha', 'set'])
+    clock += 1_000
+    const c = board.client()
+    await c.takeIdentity()
+    const thread = (await c.get('/c/lobby/general')).text.match(/href="(\/c\/lobby\/general\/t\/\d+)"/)![1]!
+    await c.get(thread)
+    seen.redisArgs.length = 0
+    expect((await c.post(thread, { body: 'a second later' })).res.status).toBe(303)
+    // The board's count now carries the reply kept a second ago and this one.
+    const counts = seen.redisArgs.filter((a) => a[0] === 'evalsha' && String(a[3]).includes('board-posts'))
+    expect(counts.map((a) => a[4])).toEqual(['2'])
   })
 })

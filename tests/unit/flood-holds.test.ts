@@ -63,3 +63,24 @@ describe('flood holds in Redis, during a flood', () => {
     expect(await stored()).toBe(clock + 60_000)
   })
 })
+
+describe('flood holds, counts kept for a moment', () => {
+  it('in Redis: while a hold this node stored is under a second old, counts wait here, and are handed over once', async () => {
+    const [a, b] = [new RedisFloodHolds(redis, now), new RedisFloodHolds(redis, now)]
+    const board = Number(randomBytes(3).readUIntBE(0, 3))
+    expect(a.defer(board)).toBe(false) // no hold: count at once
+    await a.hold(board, clock + 60_000)
+    expect([a.defer(board), a.defer(board), b.defer(board)]).toEqual([true, true, false]) // b stored nothing
+    clock += 999
+    expect(a.defer(board)).toBe(true)
+    clock += 1
+    expect(a.defer(board)).toBe(false) // a second old: this post is counted, with the three kept
+    expect([a.deferred(board), a.deferred(board)]).toEqual([3, 0])
+  })
+  it('in memory: a count costs nothing, so none waits', async () => {
+    const holds = new MemoryFloodHolds(now)
+    const board = Number(randomBytes(3).readUIntBE(0, 3))
+    await holds.hold(board, clock + 60_000)
+    expect([holds.defer(board), holds.deferred(board)]).toEqual([false, 0])
+  })
+})
