@@ -61,26 +61,41 @@ export class MemoryFloodHolds implements FloodHolds {
 }
 
 export class RedisFloodHolds implements FloodHolds {
-  /** The last hold this node stored, per board: its end and when (bounded by the boards, as above). */
+  /** The last hold this node stored, per board: its end and when (one entry per board held, removed once it ends). */
   readonly #stored = new Map<number, { until: number; at: number }>()
-  /** Posts counted here, not yet in Redis, per board (defer()). */
-  readonly #deferred = new Map<number, number>()
+  /** Posts counted here, not yet in Redis, per board, and when the last was kept (defer()). */
+  readonly #deferred = new Map<number, { n: number; last: number }>()
   constructor(
     private readonly redis: Redis,
     private readonly now: () => number = Date.now,
   ) {}
   #key = (boardId: number) => `flood:${boardId}`
 
+  /**
+   * Whether this node stored the board's hold a moment ago: less than a second (or half the hold,
+   * if that is shorter, so a short hold is stored again before it ends), by a clock that has not
+   * gone back since. A hold stored here is still in Redis then: holds end only by time.
+   */
+  #fresh(boardId: number): boolean {
+    const mine = this.#stored.get(boardId)
+    if (mine === undefined) return false
+    const now = this.now()
+    if (mine.until <= now) {
+      this.#stored.delete(boardId)
+      return false
+    }
+    const age = now - mine.at
+    return age >= 0 && age < Math.min(STORE_AGAIN_MS, (mine.until - mine.at) / 2)
+  }
+
   async hold(boardId: number, until: number): Promise<boolean> {
     const ms = Math.ceil(until - this.now())
     if (ms <= 0) return (await this.heldUntil(boardId)) !== null
-    // During a flood every post holds the board again. A hold this node stored, still running,
-    // that the new one would move by less than a second is left as it is: the board was held
-    // already, and Redis is not asked (a round trip on every post of a flood: issue 15). So a
-    // flood ends at most a second sooner than its last post says. Holds end only by time, so a
-    // hold stored here is still there (or Redis lost it, and the post a second later stores it).
-    const mine = this.#stored.get(boardId)
-    if (mine !== undefined && mine.until > this.now() && until - mine.until < STORE_AGAIN_MS) return true
+    // During a flood every post holds the board again. While the hold this node stored is fresh,
+    // it stands, and Redis is not asked (a round trip on every post of a flood: issue 15). So a
+    // flood ends at most a second sooner than its last post says (or Redis lost the hold, and the
+    // post a second later stores it again).
+    if (this.#fresh(boardId)) return true
     // SET … GET answers the hold it replaced (Redis 6.2 and later).
     const before = await this.redis.set(this.#key(boardId), String(until), 'PX', ms, 'GET')
     this.#stored.set(boardId, { until, at: this.now() })
@@ -88,23 +103,25 @@ export class RedisFloodHolds implements FloodHolds {
   }
 
   /**
-   * While a hold this node stored less than a second ago runs, a post would only count towards
-   * a hold that stands already: its count waits here for the next post counted, at most a second
-   * later (on this node; a node that stops loses at most a second of counts). So a flood costs
-   * about one count a second per node instead of one per post (issue 15), and the counts in
-   * Redis are the same, later by up to a second.
+   * While the hold this node stored is fresh, a post would only count towards a hold that stands:
+   * its count waits here, and goes with the next post counted if that comes within a second of
+   * it (in a flood, one does). Counts with no post after them within a second are dropped: they
+   * counted towards a hold that stood, and sent later they would count towards another minute. So
+   * a flood costs about one count a second per node instead of one per post (issue 15); a node
+   * that stops, or a count that fails, loses at most a second of them.
    */
   defer(boardId: number): boolean {
-    const mine = this.#stored.get(boardId)
-    if (mine === undefined || mine.until <= this.now() || this.now() - mine.at >= STORE_AGAIN_MS) return false
-    this.#deferred.set(boardId, (this.#deferred.get(boardId) ?? 0) + 1)
+    if (!this.#fresh(boardId)) return false
+    this.#deferred.set(boardId, { n: (this.#deferred.get(boardId)?.n ?? 0) + 1, last: this.now() })
     return true
   }
 
   deferred(boardId: number): number {
-    const n = this.#deferred.get(boardId) ?? 0
+    const kept = this.#deferred.get(boardId)
+    if (kept === undefined) return 0
     this.#deferred.delete(boardId)
-    return n
+    const age = this.now() - kept.last
+    return age >= 0 && age < STORE_AGAIN_MS ? kept.n : 0
   }
 
   async heldUntil(boardId: number): Promise<number | null> {

@@ -58,7 +58,7 @@ describe('flood holds in Redis, during a flood', () => {
     clock += 1_000
     expect(await a.hold(board, clock + 60_000)).toBe(true)
     expect(await stored()).toBe(clock + 60_000)
-    // A shorter hold never shortens one a node stored.
+    // A shorter hold never shortens one this node stored a moment ago.
     expect(await a.hold(board, clock + 10_000)).toBe(true)
     expect(await stored()).toBe(clock + 60_000)
   })
@@ -76,6 +76,35 @@ describe('flood holds, counts kept for a moment', () => {
     clock += 1
     expect(a.defer(board)).toBe(false) // a second old: this post is counted, with the three kept
     expect([a.deferred(board), a.deferred(board)]).toEqual([3, 0])
+  })
+  it('in Redis: counts kept when no post followed within a second are not sent later (they counted towards a hold that stood)', async () => {
+    const a = new RedisFloodHolds(redis, now)
+    const board = Number(randomBytes(3).readUIntBE(0, 3))
+    await a.hold(board, clock + 60_000)
+    for (let i = 0; i < 100; i++) expect(a.defer(board)).toBe(true)
+    clock += 3_600_000 // an hour later, one post: counted alone, not with the hundred
+    expect(a.defer(board)).toBe(false)
+    expect(a.deferred(board)).toBe(0)
+  })
+  it('in Redis: a clock set back does not make an old hold look new: it is stored again, and counts are not kept', async () => {
+    const a = new RedisFloodHolds(redis, now)
+    const board = Number(randomBytes(3).readUIntBE(0, 3))
+    await a.hold(board, clock + 600_000)
+    clock -= 3_600_000
+    expect(a.defer(board)).toBe(false)
+    await a.hold(board, clock + 600_000)
+    expect(Number(await redis.get(`flood:${board}`))).toBe(clock + 600_000) // sent, not skipped
+    clock += 3_600_000
+  })
+  it('in Redis: a hold shorter than two seconds is stored again after half of it, so it never runs out under a steady flood', async () => {
+    const a = new RedisFloodHolds(redis, now)
+    const board = Number(randomBytes(3).readUIntBE(0, 3))
+    const began: boolean[] = []
+    for (let i = 0; i < 40; i++) {
+      if (!a.defer(board)) began.push(!(await a.hold(board, clock + 500)))
+      clock += 50
+    }
+    expect(began.filter(Boolean)).toHaveLength(1)
   })
   it('in memory: a count costs nothing, so none waits', async () => {
     const holds = new MemoryFloodHolds(now)
