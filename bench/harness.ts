@@ -278,8 +278,14 @@ function postForm(v: Visitor, path: string, body: string, timeoutMs: number): Pr
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': payload.length, ...(v.cookies.size ? { cookie: v.cookie } : {}) },
     }, (res) => {
       v.keep(res.headers['set-cookie'] ?? [])
-      res.resume()
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, location: String(res.headers.location ?? '') }))
+      // A refusal's page may hand out a new form token, as fetch's Visitor would have seen.
+      const chunks: Buffer[] = []
+      if (res.statusCode === 303) res.resume()
+      else res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => {
+        if (chunks.length) v.forms.saw(Buffer.concat(chunks).toString('utf8'))
+        resolve({ status: res.statusCode ?? 0, location: String(res.headers.location ?? '') })
+      })
       res.on('error', reject)
     })
     req.on('timeout', () => req.destroy(new Error('timed out')))
