@@ -24,7 +24,7 @@ export interface FloodHolds {
   close(): void
 }
 
-/** How much later a new hold must end than the one a node stored for it to be stored again. */
+/** How long a hold this node stored stands without being stored again, and a kept count waits (at most). */
 const STORE_AGAIN_MS = 1_000
 
 /** Bounded by the boards that exist (only a published post starts a hold), and each entry expires. */

@@ -76,7 +76,6 @@ export async function payForPost(deps: Deps, at: { cell: FloodCell; board: Flood
  */
 export async function countPost(deps: Deps, boardId: number): Promise<boolean> {
   const { postsPerMinute, holdMs } = deps.config.flood
-  // In a flood this node held a moment ago, counted with the next post (ephemeral/flood.ts).
   if (deps.floodHolds.defer(boardId)) return false
   try {
     const count = 1 + deps.floodHolds.deferred(boardId)
