@@ -105,27 +105,23 @@ export const lang = (): Lang => current.getStore() ?? fallback
 
 export type Values = Record<string, string | number | Date>
 
-// What does not change is made once per language: a message without placeholders, and a
-// published time (coarse, so a thread's posts share a few). formatjs looks its formatters up by
-// serialising their arguments on every call: per post, that tripled a thread page built afresh
-// (1 ms → 3 ms of CPU for 50 posts, measured at 1,000,000 posts, issue 15).
-const made = new Map<string, Map<string, string>>()
-function once(l: Lang, kind: string, key: string, make: () => string): string {
-  let m = made.get(l + kind)
-  if (!m) made.set(l + kind, (m = new Map()))
-  let s = m.get(key)
-  if (s === undefined) {
-    if (m.size >= 10_000) m.clear()
-    m.set(key, (s = make()))
-  }
-  return s
-}
+// A message without placeholders is made once per language: formatjs looks its formatters up by
+// serialising their arguments on every call, and a thread page built afresh asks for the same few
+// words on every post (issue 15: per post, that tripled a page of 50 posts at 1,000,000 posts).
+const made = new Map<Lang, Map<string, string>>()
 
 /** The message `key` in the current language, with its placeholders filled. */
 export function t(key: string, values?: Values): string {
   const l = lang()
-  if (values === undefined) return once(l, ':t', key, () => intlFor(l).formatMessage({ id: key }) as string)
-  return intlFor(l).formatMessage({ id: key }, values) as string
+  if (values !== undefined) return intlFor(l).formatMessage({ id: key }, values) as string
+  let m = made.get(l)
+  if (!m) made.set(l, (m = new Map()))
+  let s = m.get(key)
+  if (s === undefined) {
+    if (m.size >= 10_000) m.clear()
+    m.set(key, (s = intlFor(l).formatMessage({ id: key }) as string))
+  }
+  return s
 }
 
 /** The same in a given language: text stored for a cell (its decision log, a retitled thread) in the cell's language. */
@@ -143,14 +139,56 @@ const DAY: Intl.DateTimeFormatOptions = { year: 'numeric', month: 'short', day: 
 // formatter by serialising the options on every call (6.5 µs a time against 1.5 for the format
 // itself), and a thread page built afresh on a large board has up to 200 times no other page shared.
 const dateFormats = new Map<string, Intl.DateTimeFormat>()
+function dateFormat(l: Lang, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${l}:${options === WHEN ? 'when' : 'day'}`
+  let f = dateFormats.get(key)
+  if (!f) dateFormats.set(key, (f = new Intl.DateTimeFormat(intlFor(l).locale, options)))
+  return f
+}
 function formatDate(l: Lang, options: Intl.DateTimeFormatOptions, iso: string): string {
   const date = new Date(iso)
   // What formatjs does with a date it cannot read (reports it, shows it as it came) stays its own.
   if (Number.isNaN(date.getTime())) return intlFor(l).formatDate(iso, options)
-  const key = `${l}:${options === WHEN ? 'when' : 'day'}`
-  let f = dateFormats.get(key)
-  if (!f) dateFormats.set(key, (f = new Intl.DateTimeFormat(intlFor(l).locale, options)))
-  return f.format(date)
+  return dateFormat(l, options).format(date)
+}
+
+// A published time is a day and an hour (and minute). Formatting it is 1.5 µs, 50 to 200 times on a
+// thread page built afresh, and a board's two years hold 17,520 hours: too many to keep each
+// (issue 15, at 1,000,000 posts formatting was a fifth of building a page). So each language's
+// text is taken apart once per day, around its hour and minute, and the 24 hours and 60 minutes
+// once, each as that language writes them (its own digits); a time is then put together from them.
+// A language whose text does not read "… hour … minute …" is formatted whole, as before.
+type DayText = { before: string; between: string; after: string }
+type Clock = { hours: string[]; minutes: string[] } | null
+const DAY_MS = 86_400_000
+const clocks = new Map<Lang, Clock>()
+const days = new Map<Lang, Map<number, DayText>>()
+function clockOf(l: Lang): Clock {
+  let clock = clocks.get(l)
+  if (clock !== undefined) return clock
+  const f = dateFormat(l, WHEN)
+  const part = (at: number, type: string) => f.formatToParts(at).find((p) => p.type === type)?.value
+  const hours = Array.from({ length: 24 }, (_, h) => part(Date.UTC(2000, 0, 1, h), 'hour'))
+  const minutes = Array.from({ length: 60 }, (_, m) => part(Date.UTC(2000, 0, 1, 0, m), 'minute'))
+  clock = hours.every((h) => h !== undefined) && minutes.every((m) => m !== undefined) ? { hours: hours as string[], minutes: minutes as string[] } : null
+  clocks.set(l, clock)
+  return clock
+}
+function dayText(l: Lang, day: number): DayText | null {
+  let m = days.get(l)
+  if (!m) days.set(l, (m = new Map()))
+  let text = m.get(day)
+  if (text === undefined) {
+    const parts = dateFormat(l, WHEN).formatToParts(day)
+    const h = parts.findIndex((p) => p.type === 'hour')
+    const min = parts.findIndex((p) => p.type === 'minute')
+    if (h < 0 || min < h || parts.findIndex((p, i) => i !== h && i !== min && (p.type === 'hour' || p.type === 'minute' || p.type === 'dayPeriod')) >= 0) return null
+    const join = (from: number, to: number) => parts.slice(from, to).map((p) => p.value).join('')
+    text = { before: join(0, h), between: join(h + 1, min), after: join(min + 1, parts.length) }
+    if (m.size >= 5_000) m.clear()
+    m.set(day, text)
+  }
+  return text
 }
 
 /**
@@ -159,7 +197,12 @@ function formatDate(l: Lang, options: Intl.DateTimeFormatOptions, iso: string): 
  */
 export function when(iso: string): string {
   const l = lang()
-  return once(l, ':when', iso, () => formatDate(l, WHEN, iso))
+  const at = Date.parse(iso)
+  const clock = Number.isNaN(at) ? null : clockOf(l)
+  const text = clock && dayText(l, at - (((at % DAY_MS) + DAY_MS) % DAY_MS))
+  if (!clock || !text) return formatDate(l, WHEN, iso)
+  const d = new Date(at)
+  return text.before + clock.hours[d.getUTCHours()]! + text.between + clock.minutes[d.getUTCMinutes()]! + text.after
 }
 
 /** A day alone (a deadline's date, a key's expiry). */

@@ -24,6 +24,19 @@ describe('published times and days', () => {
     })
   }
 
+  // when() puts a time together from each day's text and the language's hours and minutes
+  // (src/i18n/index.ts): any minute, seconds it drops, before 1970 and far ahead read the same.
+  it('at any minute and on any day are written as formatjs writes them', () => {
+    let seed = 7
+    const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+    const times = Array.from({ length: 3000 }, () => new Date(Date.UTC(1900, 0, 1) + Math.floor(next() * 300 * 365.25 * 86_400_000)).toISOString())
+    times.push('1969-12-31T23:59:59.999Z', '1970-01-01T00:00:00.000Z', '2026-11-22T09:07:31.000Z')
+    for (const l of LANGS) {
+      const formatjs = createIntl({ locale: l, messages: {}, onError: () => {} })
+      expect(inLang(l, () => times.map((iso) => when(iso)))).toEqual(times.map((iso) => formatjs.formatDate(iso, WHEN)))
+    }
+  })
+
   it('in the language being read, and a date that cannot be read as formatjs shows it', () => {
     const iso = '2026-02-03T04:00:00.000Z'
     const [en, es, ar] = LANGS.map((l) => inLang(l, () => when(iso)))
