@@ -1,6 +1,6 @@
 import { pseudonymOf } from '../../src/domain/pseudonym.ts'
 import type { Signing } from '../../src/domain/posts.ts'
-import { t } from '../../src/i18n/index.ts'
+import { lang, t } from '../../src/i18n/index.ts'
 import { html, trustedPostHtml, type Html } from '../html.ts'
 import { timeTag } from './time.ts'
 
@@ -24,6 +24,22 @@ export type PostProps = { number: number; signing: Signing; bodyHtml: string; cr
  */
 export type PostLinks = { raise?: string; lastOnPage?: number }
 
+/** The words every post says, in one language: looked up once per language, not five times a post. */
+type Words = { signing: Record<Signing, string>; signedText: string; key: string; questionPost: string; replies: string }
+const wordsIn = new Map<string, Words>()
+function words(): Words {
+  const l = lang()
+  let w = wordsIn.get(l)
+  if (!w) {
+    const signing = Object.fromEntries(Object.keys(SIGNING_KEY).map((s) => [s, signingName(s as Signing)])) as Record<Signing, string>
+    wordsIn.set(l, (w = { signing, signedText: t('thread.signed_text'), key: t('thread.key'), questionPost: t('thread.question_post'), replies: t('thread.replies') }))
+  }
+  return w
+}
+
+/** A reply's link: in the page when the page shows it, else through its address. */
+const replyHref = (n: number, threadPath: string, lastOnPage: number | undefined) => (lastOnPage !== undefined && n <= lastOnPage ? `#p${n}` : `${threadPath}/p/${n}`)
+
 /**
  * One post. The same markup serves the thread page and the htmx reply fragment. It is the same
  * for every viewer (it is cached): data-key names the key that signed it, and the stylesheet of
@@ -33,9 +49,9 @@ export type PostLinks = { raise?: string; lastOnPage?: number }
  */
 export function postArticle(p: PostProps, threadPath: string, links: PostLinks = {}): Html {
   const who = pseudonymOf(p.fingerprint)
+  const w = words()
   const replies = p.replies ?? []
-  const replyHref = (n: number) => (links.lastOnPage !== undefined && n <= links.lastOnPage ? `#p${n}` : `${threadPath}/p/${n}`)
-  return html`<article id="p${p.number}" class="post" data-key="${p.fingerprint}"><header><a href="#p${p.number}">#${p.number}</a> <b>${who.handle}</b> <code>${who.short}</code> ${timeTag(p.createdAt)} <i class="sig">${signingName(p.signing)}</i>${p.signed ? html` <a href="${threadPath}/p/${p.number}.asc">${t('thread.signed_text')}</a>` : ''} <a href="/k/${p.fingerprint}.asc">${t('thread.key')}</a>${links.raise ? html` <a href="${links.raise}&amp;number=${p.number}">${t('thread.question_post')}</a>` : ''}</header>
-${trustedPostHtml(p.bodyHtml)}${replies.length ? html`<footer class="replies"><p>${t('thread.replies')} ${replies.map((n, i) => html`${i ? ' ' : ''}<a class="ref" href="${replyHref(n)}">&gt;&gt;${n}</a>`)}</p></footer>` : ''}</article>
+  return html`<article id="p${p.number}" class="post" data-key="${p.fingerprint}"><header><a href="#p${p.number}">#${p.number}</a> <b>${who.handle}</b> <code>${who.short}</code> ${timeTag(p.createdAt)} <i class="sig">${w.signing[p.signing]}</i>${p.signed ? html` <a href="${threadPath}/p/${p.number}.asc">${w.signedText}</a>` : ''} <a href="/k/${p.fingerprint}.asc">${w.key}</a>${links.raise ? html` <a href="${links.raise}&amp;number=${p.number}">${w.questionPost}</a>` : ''}</header>
+${trustedPostHtml(p.bodyHtml)}${replies.length ? html`<footer class="replies"><p>${w.replies} ${replies.map((n, i) => html`${i ? ' ' : ''}<a class="ref" href="${replyHref(n, threadPath, links.lastOnPage)}">&gt;&gt;${n}</a>`)}</p></footer>` : ''}</article>
 `
 }
