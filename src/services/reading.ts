@@ -2,9 +2,9 @@ import { findBoard, listBoards, listIndexableBoards } from '../db/boards.ts'
 import { currentLine, findCell, listCells } from '../db/cells.ts'
 import { findKey } from '../db/keys.ts'
 import { lineHistory } from '../db/lines.ts'
-import { countPostsBefore, findReplies, findSignedText, listPosts, type PostView } from '../db/posts.ts'
+import { countPostsBefore, findSignedText, readThreadPosts, type PostView } from '../db/posts.ts'
 import type { Board, Cell } from '../db/schema.ts'
-import { findThread, listThreads, type ThreadListing } from '../db/threads.ts'
+import { listThreads, type ThreadListing } from '../db/threads.ts'
 import { DomainError, notFound } from '../domain/errors.ts'
 import type { Session } from '../ephemeral/sessions.ts'
 import { t } from '../i18n/index.ts'
@@ -149,17 +149,16 @@ export async function readBoardPage(deps: Deps, at: ReadableBoard, page: number)
 export type ThreadPageData = Place & { thread: { id: number; number: number; title: string; post_count: number }; page: number; pages: number; posts: (PostView & { replies: number[] })[] }
 
 export async function readThreadPage(deps: Deps, at: ReadableBoard, threadNumber: number, page: number): Promise<ThreadPageData> {
-  const thread = await findThread(deps.db, at.board.id, threadNumber)
-  if (!thread) throw notFound(t('thread.thread_not_found'))
   const per = deps.config.postsPerPage
+  // The thread, its page of posts and each post's replies (as recorded when they were written,
+  // post_reference) in one statement: the page is cached, so this runs only when a write has made
+  // it stale, or the cache has let it go.
+  const read = await readThreadPosts(deps.db, deps.storage.dialect, at.board.id, threadNumber, per, (page - 1) * per)
+  if (!read) throw notFound(t('thread.thread_not_found'))
+  const { thread, posts } = read
   const pages = pagesFor(thread.post_count, per)
   checkPage(page, pages)
-  const listed = await listPosts(deps.db, thread.id, per, (page - 1) * per)
-  // Each post's replies, as recorded when they were written (post_reference): the page is cached,
-  // so this third query runs only when a write has made it stale.
-  const replies = await findReplies(deps.db, listed.map((p) => p.id))
-  const posts = listed.map((p) => ({ ...p, replies: replies.get(p.id) ?? [] }))
-  return { cell: at.cell, board: at.board, thread: { id: thread.id, number: thread.number, title: thread.title, post_count: thread.post_count }, page, pages, posts }
+  return { cell: at.cell, board: at.board, thread, page, pages, posts }
 }
 
 /** Which page of a thread shows post N (posts are paged in number order). */
