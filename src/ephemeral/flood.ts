@@ -21,11 +21,19 @@ export interface FloodHolds {
   defer(boardId: number): boolean
   /** The posts kept by defer() since the last call, now counted by the caller. */
   deferred(boardId: number): number
+  /**
+   * These boards' pages were dropped (a flood began on some node, or their settings changed):
+   * what this node last heard of their holds is asked again (tags as the page cache names them,
+   * "board:N"; null: every board).
+   */
+  forget(tags: readonly string[] | null): void
   close(): void
 }
 
 /** How long a hold this node stored stands without being stored again, and a kept count waits (at most). */
 const STORE_AGAIN_MS = 1_000
+/** How long a board's hold as Redis last told it stands without asking again (heldUntil). */
+const READ_AGAIN_MS = 1_000
 
 /** Bounded by the boards that exist (only a published post starts a hold), and each entry expires. */
 export class MemoryFloodHolds implements FloodHolds {
@@ -47,6 +55,9 @@ export class MemoryFloodHolds implements FloodHolds {
     return 0
   }
 
+  /** Nothing is heard from elsewhere: memory is asked every time. */
+  forget(_tags: readonly string[] | null): void {}
+
   async heldUntil(boardId: number): Promise<number | null> {
     const until = this.#until.get(boardId)
     if (until === undefined) return null
@@ -63,6 +74,8 @@ export class MemoryFloodHolds implements FloodHolds {
 export class RedisFloodHolds implements FloodHolds {
   /** The last hold this node stored, per board: its end and when (one entry per board held, removed once it ends). */
   readonly #stored = new Map<number, { until: number; at: number }>()
+  /** What Redis last said of a board's hold (null: none), and when (heldUntil). */
+  readonly #read = new Map<number, { until: number | null; at: number }>()
   /** Posts counted here, not yet in Redis, per board, and when the last was kept (defer()). */
   readonly #deferred = new Map<number, { n: number; last: number }>()
   constructor(
@@ -99,6 +112,7 @@ export class RedisFloodHolds implements FloodHolds {
     // SET … GET answers the hold it replaced (Redis 6.2 and later).
     const before = await this.redis.set(this.#key(boardId), String(until), 'PX', ms, 'GET')
     this.#stored.set(boardId, { until, at: this.now() })
+    this.#read.set(boardId, { until, at: this.now() })
     return Number(before) > this.now()
   }
 
@@ -124,13 +138,33 @@ export class RedisFloodHolds implements FloodHolds {
     return age >= 0 && age < STORE_AGAIN_MS ? kept.n : 0
   }
 
+  /**
+   * A page built afresh asks whether its board is in flood: one round trip per page missed by the
+   * cache (issue 15, at 1,000,000 posts every request a miss). So Redis's answer stands here for
+   * up to a second: "no hold" until the flood's start is heard (it drops the board's pages on every
+   * node, and forget() with them), a hold until it ends or a second has passed (another node's
+   * posts may have moved its end later). So a node learns of a hold as fast as of the pages it
+   * drops, and never shows a flood that has ended.
+   */
   async heldUntil(boardId: number): Promise<number | null> {
+    const now = this.now()
+    const seen = this.#read.get(boardId)
+    if (seen !== undefined && now - seen.at >= 0 && now - seen.at < READ_AGAIN_MS && (seen.until === null || seen.until > now)) return seen.until
     // Compared with our clock too: Redis's expiry only tidies up.
     const until = Number(await this.redis.get(this.#key(boardId)))
-    return until > this.now() ? until : null
+    const held = until > this.now() ? until : null
+    // One entry per board asked about; boards are few, and forget(null) empties it.
+    this.#read.set(boardId, { until: held, at: this.now() })
+    return held
+  }
+
+  forget(tags: readonly string[] | null): void {
+    if (tags === null) return this.#read.clear()
+    for (const tag of tags) if (tag.startsWith('board:')) this.#read.delete(Number(tag.slice('board:'.length)))
   }
 
   close(): void {
+    this.#read.clear()
     this.#stored.clear()
     this.#deferred.clear()
   }

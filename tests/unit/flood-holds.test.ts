@@ -113,3 +113,48 @@ describe('flood holds, counts kept for a moment', () => {
     expect([holds.defer(board), holds.deferred(board)]).toEqual([false, 0])
   })
 })
+
+describe('flood holds in Redis, read by pages', () => {
+  it('ask Redis at most once a second per board, hear a flood begun elsewhere once its pages are dropped, and never show one that ended', async () => {
+    const [a, b] = [new RedisFloodHolds(redis, now), new RedisFloodHolds(redis, now)] // two nodes
+    const board = Number(randomBytes(3).readUIntBE(0, 3))
+    let asked = 0
+    const get = redis.get.bind(redis)
+    redis.get = ((...args: Parameters<typeof redis.get>) => (asked++, get(...args))) as typeof redis.get
+    try {
+      // b reads "no hold" once; a page built 300 ms later does not ask again.
+      expect(await b.heldUntil(board)).toBeNull()
+      clock += 300
+      expect(await b.heldUntil(board)).toBeNull()
+      expect(asked).toBe(1)
+      // a begins a flood: b, before it hears, still says none (as a page built in that moment would).
+      const end = clock + 60_000
+      expect(await a.hold(board, end)).toBe(false)
+      expect(await b.heldUntil(board)).toBeNull()
+      expect(asked).toBe(1)
+      // The board's pages are dropped on every node (the flood's start): b asks again and knows.
+      b.forget(['thread:9', `board:${board}`])
+      expect(await b.heldUntil(board)).toBe(end)
+      expect(asked).toBe(2)
+      // A second later it asks again (another node may have moved the end).
+      clock += 999
+      expect(await b.heldUntil(board)).toBe(end)
+      expect(asked).toBe(2)
+      clock += 1
+      expect(await b.heldUntil(board)).toBe(end)
+      expect(asked).toBe(3)
+      // Past the end it heard, within the second, it asks rather than show a flood that may be over.
+      clock = end
+      await redis.del(`flood:${board}`)
+      expect(await b.heldUntil(board)).toBeNull()
+      expect(asked).toBe(4)
+      // forget(null) (every page dropped) forgets every board.
+      await a.hold(board, clock + 60_000)
+      b.forget(null)
+      expect(await b.heldUntil(board)).toBe(clock + 60_000)
+      expect(asked).toBe(5)
+    } finally {
+      redis.get = get
+    }
+  })
+})
