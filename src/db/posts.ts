@@ -41,16 +41,19 @@ export type ThreadPageRead = { thread: { id: number; number: number; title: stri
 export async function readThreadPosts(db: Db, dialect: Dialect, boardId: number, number: number, limit: number, offset: number): Promise<ThreadPageRead | undefined> {
   // Which posts quote a post, as a list of their numbers ("7,12"); the order is made below.
   const replies = dialect === 'postgres' ? sql`string_agg(q.number::text, ',')` : sql`group_concat(q.number)`
+  // A page past the thread's last reads no post (post_count > offset), so asking for page
+  // 999999999 costs no walk through a long thread; replies are looked up for the page's posts
+  // only, outside the LIMIT (PostgreSQL computes an inner select list for the rows OFFSET skips).
   const { rows } = await sql<{ thread_id: number; thread_number: number; title: string; post_count: number | string; id: number | null; number: number; signing: NewPost['signing']; body_html: string; created_at: string; fingerprint: string; signed: number | boolean; replies: string | null }>`
     select t.id as thread_id, t.number as thread_number, t.title, t.post_count,
-      p.id, p.number, p.signing, p.body_html, p.created_at, p.fingerprint, p.signed, p.replies
+      p.id, p.number, p.signing, p.body_html, p.created_at, p.fingerprint, p.signed,
+      (select ${replies} from post_reference r inner join post q on q.id = r.post_id where r.quoted_post_id = p.id) as replies
     from thread t
     left join (
       select post.id, post.number, post.signing, post.body_html, post.created_at, public_key.fingerprint,
-        post.signed_text is not null as signed,
-        (select ${replies} from post_reference r inner join post q on q.id = r.post_id where r.quoted_post_id = post.id) as replies
+        post.signed_text is not null as signed
       from post inner join public_key on public_key.id = post.key_id
-      where post.thread_id = (select id from thread where board_id = ${boardId} and number = ${number})
+      where post.thread_id = (select id from thread where board_id = ${boardId} and number = ${number} and post_count > ${offset})
       order by post.number limit ${limit} offset ${offset}
     ) p on true
     where t.board_id = ${boardId} and t.number = ${number}

@@ -34,7 +34,7 @@ export function threadRoutes(deps: Deps) {
   // a refused viewer gets one and the same answer everywhere under a members' board.
   const open = (c: C) => openBoard(deps, c.req.param('cell')!, c.req.param('board')!, c.get('session'))
 
-  /** The cached middle of a thread page (its posts and pager), built from two queries on a miss. */
+  /** The cached middle of a thread page (its posts and pager), built from one statement on a miss. */
   async function threadPart(at: ReadableBoard, number: number, page: number) {
     const key = cacheKey.threadPage(at.board.id, number, page)
     let part = deps.cache.get<ThreadMeta>(key)
