@@ -76,10 +76,8 @@ export class RedisFloodHolds implements FloodHolds {
   readonly #stored = new Map<number, { until: number; at: number }>()
   /** What Redis last said of a board's hold (null: none), and when (heldUntil). */
   readonly #read = new Map<number, { until: number | null; at: number }>()
-  /** How often each board (and every board) was forgotten: an answer asked before a forget() is not kept. */
-  readonly #forgot = new Map<number, number>()
-  #forgotAll = 0
-  #forgets = (boardId: number) => `${this.#forgotAll}:${this.#forgot.get(boardId) ?? 0}`
+  /** How many forget() calls there were: an answer asked for before one is not kept. */
+  #forgets = 0
   /** Posts counted here, not yet in Redis, per board, and when the last was kept (defer()). */
   readonly #deferred = new Map<number, { n: number; last: number }>()
   constructor(
@@ -155,31 +153,23 @@ export class RedisFloodHolds implements FloodHolds {
     const seen = this.#read.get(boardId)
     if (seen !== undefined && now - seen.at >= 0 && now - seen.at < READ_AGAIN_MS && (seen.until === null || seen.until > now)) return seen.until
     // Compared with our clock too: Redis's expiry only tidies up.
-    const forgets = this.#forgets(boardId)
+    const forgets = this.#forgets
     const until = Number(await this.redis.get(this.#key(boardId)))
     const held = until > this.now() ? until : null
-    // Kept unless the board was forgotten while Redis answered: then the answer may be from before
-    // a flood began, and the next page asks again. One entry per board asked about (boards are few).
-    if (this.#forgets(boardId) === forgets) this.#read.set(boardId, { until: held, at: this.now() })
+    // Kept unless something was forgotten while Redis answered: the answer may be from before a
+    // flood began, and the next page asks again. One entry per board asked about (boards are few).
+    if (this.#forgets === forgets) this.#read.set(boardId, { until: held, at: this.now() })
     return held
   }
 
   forget(tags: readonly string[] | null): void {
-    if (tags === null) {
-      this.#forgotAll++
-      return this.#read.clear()
-    }
-    for (const tag of tags) {
-      if (!tag.startsWith('board:')) continue
-      const boardId = Number(tag.slice('board:'.length))
-      this.#read.delete(boardId)
-      this.#forgot.set(boardId, (this.#forgot.get(boardId) ?? 0) + 1)
-    }
+    this.#forgets++
+    if (tags === null) return this.#read.clear()
+    for (const tag of tags) if (tag.startsWith('board:')) this.#read.delete(Number(tag.slice('board:'.length)))
   }
 
   close(): void {
     this.#read.clear()
-    this.#forgot.clear()
     this.#stored.clear()
     this.#deferred.clear()
   }

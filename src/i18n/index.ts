@@ -110,6 +110,13 @@ export type Values = Record<string, string | number | Date>
 // words on every post (issue 15: per post, that tripled a page of 50 posts at 1,000,000 posts).
 const made = new Map<Lang, Map<string, string>>()
 
+/** One language's map out of a map of them, made on first use. */
+function inLangMap<K, V>(maps: Map<Lang, Map<K, V>>, l: Lang): Map<K, V> {
+  let m = maps.get(l)
+  if (!m) maps.set(l, (m = new Map()))
+  return m
+}
+
 // A message with placeholders is compiled once per language too: formatjs finds its compiled
 // form again by serialising the message, locale, formats and formatters on every call (a board
 // page built afresh asks for "N posts · last …" 50 times: 4.3-6.8 µs each, issue 15). What it
@@ -117,8 +124,7 @@ const made = new Map<Lang, Map<string, string>>()
 type Compiled = { format(values: Values): unknown }
 const compiled = new Map<Lang, Map<string, Compiled | null>>()
 function compiledIn(l: Lang, key: string): Compiled | null {
-  let m = compiled.get(l)
-  if (!m) compiled.set(l, (m = new Map()))
+  const m = inLangMap(compiled, l)
   let f = m.get(key)
   if (f === undefined) {
     const intl = intlFor(l)
@@ -142,8 +148,7 @@ export function t(key: string, values?: Values): string {
     }
     return intlFor(l).formatMessage({ id: key }, values) as string
   }
-  let m = made.get(l)
-  if (!m) made.set(l, (m = new Map()))
+  const m = inLangMap(made, l)
   let s = m.get(key)
   if (s === undefined) {
     if (m.size >= 10_000) m.clear()
@@ -203,8 +208,7 @@ function clockOf(l: Lang): Clock {
   return clock
 }
 function dayText(l: Lang, day: number): DayText | null {
-  let m = days.get(l)
-  if (!m) days.set(l, (m = new Map()))
+  const m = inLangMap(days, l)
   let text = m.get(day)
   if (text === undefined) {
     const parts = dateFormat(l, WHEN).formatToParts(day)
@@ -227,10 +231,10 @@ export function when(iso: string): string {
   const l = lang()
   const at = Date.parse(iso)
   const clock = Number.isNaN(at) ? null : clockOf(l)
-  const text = clock && dayText(l, at - (((at % DAY_MS) + DAY_MS) % DAY_MS))
+  const ofDay = (((at % DAY_MS) + DAY_MS) % DAY_MS) // ms since the day's midnight, UTC (before 1970 too)
+  const text = clock && dayText(l, at - ofDay)
   if (!clock || !text) return formatDate(l, WHEN, iso)
-  const d = new Date(at)
-  return text.before + clock.hours[d.getUTCHours()]! + text.between + clock.minutes[d.getUTCMinutes()]! + text.after
+  return text.before + clock.hours[Math.floor(ofDay / 3_600_000)]! + text.between + clock.minutes[Math.floor(ofDay / 60_000) % 60]! + text.after
 }
 
 /** A day alone (a deadline's date, a key's expiry). */

@@ -164,34 +164,26 @@ describe('flood holds in Redis, read while a flood begins', () => {
     const [a, b] = [new RedisFloodHolds(redis, now), new RedisFloodHolds(redis, now)] // two nodes
     const board = Number(randomBytes(3).readUIntBE(0, 3))
     const get = redis.get.bind(redis)
-    let release = () => {}
-    const gate = new Promise<void>((r) => (release = r))
-    // b's GET is answered ("no hold") before a's flood begins, and handled only after b heard of it.
-    redis.get = ((...args: Parameters<typeof redis.get>) => {
-      redis.get = get
-      return get(...args).then(async (v) => (await gate, v))
-    }) as typeof redis.get
-    const asked = b.heldUntil(board)
-    await new Promise((r) => setTimeout(r, 50))
+    /** b's next GET is answered at once and handled only once released: in between, a's flood begins and b hears of it. */
+    const heldBack = async (boardId: number, meanwhile: () => Promise<unknown>) => {
+      let release = () => {}
+      const gate = new Promise<void>((r) => (release = r))
+      redis.get = ((...args: Parameters<typeof redis.get>) => {
+        redis.get = get
+        return get(...args).then(async (v) => (await gate, v))
+      }) as typeof redis.get
+      const asked = b.heldUntil(boardId)
+      await new Promise((r) => setTimeout(r, 50))
+      await meanwhile()
+      release()
+      return asked
+    }
     const end = clock + 60_000
-    expect(await a.hold(board, end)).toBe(false)
-    b.forget([`board:${board}`])
-    release()
-    expect(await asked).toBeNull()
+    expect(await heldBack(board, async () => (expect(await a.hold(board, end)).toBe(false), b.forget([`board:${board}`])))).toBeNull()
     expect(await b.heldUntil(board)).toBe(end)
     // The same with every board forgotten.
     const other = board + 1
-    const gate2 = new Promise<void>((r) => (release = r))
-    redis.get = ((...args: Parameters<typeof redis.get>) => {
-      redis.get = get
-      return get(...args).then(async (v) => (await gate2, v))
-    }) as typeof redis.get
-    const asked2 = b.heldUntil(other)
-    await new Promise((r) => setTimeout(r, 50))
-    await a.hold(other, end)
-    b.forget(null)
-    release()
-    expect(await asked2).toBeNull()
+    expect(await heldBack(other, async () => (await a.hold(other, end), b.forget(null)))).toBeNull()
     expect(await b.heldUntil(other)).toBe(end)
   })
 })
