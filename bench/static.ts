@@ -1,6 +1,6 @@
 // Issue 15: cellboard's thread page against static files, on the wire as Tor Browser asks for it
 // (Accept-Encoding: gzip, deflate), wrk with one thread at BENCH_CONNECTIONS connections,
-// interleaved rounds, all in one run:
+// interleaved rounds (every other one in reverse order), all in one run:
 //   - bare node:http sending the same compressed bytes with the same headers (bench/bare.ts): the
 //     stack's own limit (goal ≥ 0.95×);
 //   - nginx with `gzip_static on` and a pre-compressed copy: the static-file limit (goal ≥ 0.7×);
@@ -150,7 +150,10 @@ try {
   const rounds: Record<Name, Wrk>[] = []
   for (let r = 1; r <= ROUNDS; r++) {
     const round = {} as Record<Name, Wrk>
-    for (const [name, t] of Object.entries(targets) as [Name, (typeof targets)[Name]][]) {
+    // Every other round runs the targets in reverse order, so no target is always the first of a
+    // round (after the others' processes had the cores) or always right after its reference.
+    const order = Object.entries(targets) as [Name, (typeof targets)[Name]][]
+    for (const [name, t] of r % 2 === 0 ? order.reverse() : order) {
       round[name] = await wrk(t.url, t.headers, t.pid)
       log(`  round ${r}: ${name.padEnd(30)} ${fmt(round[name].rps).padStart(7)} req/s, p50 ${fmt(round[name].p50, 2)} ms, p99 ${fmt(round[name].p99, 2)} ms, ${fmt(round[name].cpuUs)} CPU-µs/req${round[name].bad ? `, ${round[name].bad} bad!` : ''}; load ${load1()}`)
     }
