@@ -2,11 +2,17 @@ import { sql } from 'kysely'
 import type { Db } from './connect.ts'
 import type { Thread } from './schema.ts'
 
-/** A thread as its board lists it; `opening`: the start of its opening post's text (null once that post is removed). */
-export type ThreadListing = Pick<Thread, 'number' | 'title' | 'post_count' | 'last_post_at' | 'created_at'> & { opening: string | null }
+/**
+ * A thread as its board lists it; `opening`: the start of its opening post's stored HTML (null once
+ * that post is removed), `openingCut`: whether the post's HTML goes on past it.
+ */
+export type ThreadListing = Pick<Thread, 'number' | 'title' | 'post_count' | 'last_post_at' | 'created_at'> & { opening: string | null; openingCut: boolean }
 
-/** Characters of the opening post read for its excerpt: enough for one, never a whole 20,000-character body. */
-const OPENING_CHARS = 400
+/**
+ * Characters of the opening post's HTML read for its excerpt: enough for one (the text of 400
+ * characters of a post, with its links' addresses), never a whole post's 96 KB.
+ */
+export const OPENING_HTML_CHARS = 1500
 
 /**
  * A board's threads, most recent activity first (order from ids, not times), each with the start
@@ -29,7 +35,9 @@ export async function listThreads(db: Db, boardId: number, limit: number, skip: 
     .selectFrom('thread')
     .leftJoin('post', (j) => j.onRef('post.thread_id', '=', 'thread.id').on('post.number', '=', 1))
     .select(['thread.number', 'thread.title', 'thread.post_count', 'thread.last_post_at', 'thread.created_at'])
-    .select(sql<string | null>`substr(post.body_source, 1, ${sql.lit(OPENING_CHARS)})`.as('opening'))
+    // The stored HTML, not the Markdown: its words are had without parsing (domain/markdown.ts textOfRendered).
+    .select(sql<string | null>`substr(post.body_html, 1, ${sql.lit(OPENING_HTML_CHARS)})`.as('opening'))
+    .select(sql<number | boolean | null>`length(post.body_html) > ${sql.lit(OPENING_HTML_CHARS)}`.as('opening_cut'))
     .select((eb) => eb.selectFrom('board').select('board.thread_count').where('board.id', '=', boardId).as('total'))
     .where('thread.board_id', '=', boardId)
   if (skip > 0) {
@@ -38,7 +46,7 @@ export async function listThreads(db: Db, boardId: number, limit: number, skip: 
     )
   }
   const rows = await query.orderBy('thread.last_post_id', 'desc').limit(limit).execute()
-  return { threads: rows.map(({ total: _, ...t }) => t), total: Number(rows[0]?.total ?? 0) }
+  return { threads: rows.map(({ total: _, opening_cut, ...t }) => ({ ...t, openingCut: Boolean(opening_cut) })), total: Number(rows[0]?.total ?? 0) }
 }
 
 /** A thread by its address: the board and the thread's number on it. */

@@ -117,3 +117,25 @@ export function plainTextOf(body: string): string {
   }
   return out.join('')
 }
+
+// What renderPostBody writes, read back as text: tags that sit inside a line (links, emphasis,
+// strikethrough, inline code) are dropped; every other tag (a paragraph's, a line break's, a list
+// item's, a quote's, a code block's) ends a word. escapeHtml writes only these four entities, and
+// no '>' inside an attribute, so a tag ends at the first '>'. At the end of a cut string, a tag or
+// an entity left open is dropped.
+const TAG_OR_CUT = /<\/?([a-z]*)[^>]*(?:>|$)|&[a-z]*$/g
+const INLINE_TAGS = new Set(['a', 'em', 'strong', 's', 'code'])
+const ENTITY = /&(amp|lt|gt|quot);/g
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"' }
+
+/**
+ * A post's words as its reader sees them, from the HTML renderPostBody stored for it (a board
+ * page's excerpt): what plainTextOf reads from its Markdown, without parsing it again (issue 15: 50
+ * parses were a quarter of a board page built afresh). `html` may be the stored HTML's start.
+ * Only for HTML renderPostBody made: it holds no raw HTML and no comment.
+ */
+export function textOfRendered(html: string): string {
+  return html
+    .replace(TAG_OR_CUT, (_m, name: string | undefined) => (name === undefined || INLINE_TAGS.has(name) ? '' : ' '))
+    .replace(ENTITY, (_m, e: string) => ENTITIES[e]!)
+}

@@ -58,13 +58,18 @@ function parseThread(v: string): number | 'new' {
 export const EXCERPT_CHARS = 140
 
 /**
- * The start of a post as plain text for a list: the text as the poster wrote it (never the stored
- * HTML), whitespace folded to single spaces, cut between words near `max` characters, "…" when cut.
- * Views escape it like any text.
+ * The start of a post as plain text for a list: its words as a reader sees them (never HTML: views
+ * escape it like any text), whitespace folded to single spaces, cut between words near `max`
+ * characters, "…" when cut. `cut`: `text` is itself only the start of the post's text, so it ends
+ * with "…" even when short, without its last word (which may be cut).
  */
-export function excerptOf(text: string, max = EXCERPT_CHARS): string {
+export function excerptOf(text: string, max = EXCERPT_CHARS, cut = false): string {
   const flat = text.replace(/\s+/g, ' ').trim()
-  if (flat.length <= max) return flat
+  if (flat.length <= max) {
+    if (!cut) return flat
+    const space = flat.lastIndexOf(' ')
+    return space > 0 ? `${flat.slice(0, space)} …` : '…'
+  }
   let end = max
   for (let i = 0; i < 30 && end > 0 && flat[end] !== ' '; i++) end--
   if (flat[end] !== ' ') end = max

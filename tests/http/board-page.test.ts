@@ -97,4 +97,14 @@ describe('GET /c/:cell/:board', () => {
     expect(item).not.toContain('class="excerpt"')
     expect(text).not.toContain('REMOVED_OPENING')
   })
+
+  it('an opening post of few words in much HTML (many long links) ends with an ellipsis, its cut word left out', async () => {
+    // 30 links of about 125 characters of HTML each: the excerpt is read from the HTML's start.
+    const links = Array.from({ length: 30 }, (_, i) => `[w${i}](https://example.org/${'p'.repeat(60)})`).join(' ')
+    await startThread('Many links', links)
+    const { text } = await board.client().get('/c/lobby/general')
+    const excerpt = /<p class="excerpt">([^<]*)<\/p>/.exec(itemOf(text, 'Many links'))?.[1]
+    expect(excerpt).toMatch(/^w0 w1 w2 w3 w4 w5 w6 w7 w8 w9 (w\d+ )*…$/)
+    expect(excerpt).not.toContain('w29')
+  })
 })

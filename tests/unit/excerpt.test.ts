@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { plainTextOf } from '../../src/domain/markdown.ts'
+import { plainTextOf, renderPostBody, textOfRendered } from '../../src/domain/markdown.ts'
 import { EXCERPT_CHARS, excerptOf } from '../../src/domain/posts.ts'
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
@@ -38,5 +38,51 @@ describe('plainTextOf (the excerpt reads as the post does, without its Markdown)
     expect(excerptOf(plainTextOf('- one\n- two\n\n```\nfenced\n```'))).toBe('one two fenced')
     // Text that looks like HTML stays text (the view escapes it).
     expect(excerptOf(plainTextOf('plain <b>x</b> & y'))).toBe('plain <b>x</b> & y')
+  })
+})
+
+// A board page reads its excerpts from the HTML stored for each opening post (textOfRendered), no
+// longer by parsing its Markdown again (plainTextOf): the two must read the same words.
+describe('textOfRendered (the words of a stored post, read back from its HTML)', () => {
+  // Bodies put together at random from Markdown's marks, entities, look-alike HTML and line
+  // breaks, the same for every run (a seeded generator).
+  const PIECES = ['alpha', 'beta', 'x_y', 'a*b', '**bold**', '*em*', '_em_', '~~gone~~', '`code <i>`', '``a ` b``', '[link](https://example.org/a?b=1&c=2)', '[**strong** label](https://example.org/"q")', 'https://example.org/x', 'www.example.org', '![alt words](https://example.org/i.png)', '[![in a link](https://example.org/i.png)](https://example.org/)', '>>3', '>>12', '&', '&amp;', '&copy;', '&#65;', '&lt;b&gt;', '<b>x</b>', '<!-- no -->', '"q"', "it's", '\\*', '\\>', '1.', '-', '>', '😀', 'é', '---', 'a\tb']
+  const BREAKS = [' ', ' ', ' ', '\n', '\n\n', '  \n', '\n- ', '\n1. ', '\n> ', '\n> > ', '\n```\n', '\n    ', '\n\n    ', '\n* * *\n']
+  function random(seed: number) {
+    return () => {
+      seed = (seed + 0x6d2b79f5) | 0
+      let x = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+      x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
+      return ((x ^ (x >>> 14)) >>> 0) / 4294967296
+    }
+  }
+  const next = random(15)
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]!
+  const bodies = Array.from({ length: 3000 }, () => Array.from({ length: 1 + Math.floor(next() * 14) }, () => pick(PIECES) + pick(BREAKS)).join('').trim()).filter((b) => b !== '')
+  const whole = (text: string) => excerptOf(text, Number.MAX_SAFE_INTEGER)
+
+  it('reads the words plainTextOf reads from the Markdown, for 3,000 random bodies', () => {
+    const differ = bodies.filter((b) => whole(textOfRendered(renderPostBody(b, '/c/lobby/general/t/1'))) !== whole(plainTextOf(b)))
+    expect(bodies.length).toBeGreaterThan(2900)
+    expect(differ.slice(0, 3)).toEqual([])
+  })
+
+  it('examples: marks dropped, entities read back, a line or block end is a space', () => {
+    const read = (md: string) => whole(textOfRendered(renderPostBody(md, '/t')))
+    expect(read('A **b** [c](https://x.org/?a=1&b=2) `<d>` & "e" >>1\n\n> f\n- g\n\n```\nh < i\n```')).toBe('A b c <d> & "e" >>1 f g h < i')
+    expect(read('one\ntwo')).toBe('one two')
+  })
+
+  it('the start of the HTML: a tag or entity cut at its end is dropped, and the excerpt says it goes on', () => {
+    const html = renderPostBody('Some words then [a link](https://example.org/long/address) &amp; more words after it', '/t')
+    const full = whole(textOfRendered(html))
+    for (let n = 1; n < html.length; n++) {
+      const start = textOfRendered(html.slice(0, n))
+      expect(start).not.toMatch(/[<>]|&[a-z]/)
+      expect(full.startsWith(whole(start))).toBe(true)
+      const e = excerptOf(start, EXCERPT_CHARS, true)
+      expect(e.endsWith('…')).toBe(true)
+      expect(full.startsWith(e.slice(0, -1).trimEnd())).toBe(true)
+    }
   })
 })

@@ -2,8 +2,8 @@ import type { IssuedCost } from '../../src/domain/costs.ts'
 import { tMarked } from '../partials/marked.ts'
 import { t, when } from '../../src/i18n/index.ts'
 import { feedPaths } from '../../src/domain/feeds.ts'
-import { excerptOf } from '../../src/domain/posts.ts'
-import { plainTextOf } from '../../src/domain/markdown.ts'
+import { EXCERPT_CHARS, excerptOf } from '../../src/domain/posts.ts'
+import { textOfRendered } from '../../src/domain/markdown.ts'
 import { html, type Html } from '../html.ts'
 import { boundFields, describedBy, fieldError, formMessage, identityNeeded, type FormState } from '../partials/forms.ts'
 import { costFields } from '../partials/cost.ts'
@@ -17,8 +17,11 @@ export type BoardHeadProps = {
   /** Who reads and who posts, as the page says it ("member and up"); null: anyone. */
   board: { slug: string; name: string; description: string; readers: string | null; posters: string | null }
 }
-/** `opening`: the start of the opening post's text as written (null once it is removed). */
-export type ThreadRow = { number: number; title: string; post_count: number; last_post_at: string; opening: string | null }
+/**
+ * `opening`: the start of the opening post's stored HTML (null once it is removed); `openingCut`:
+ * the HTML goes on past it.
+ */
+export type ThreadRow = { number: number; title: string; post_count: number; last_post_at: string; opening: string | null; openingCut: boolean }
 
 export const boardPath = (p: BoardHeadProps) => `/c/${p.cell.slug}/${p.board.slug}`
 
@@ -48,7 +51,7 @@ export function threadList(p: BoardHeadProps, threads: ThreadRow[], first = 1): 
   return html`<ol id="threads" class="threads" start="${first}">${threads.map(
     (th) =>
       html`<li><a href="${base}/t/${th.number}">${th.title}</a> <small>${t('board.thread_meta', { count: th.post_count, last: when(th.last_post_at) })}</small>${
-        th.opening === null ? '' : html`<p class="excerpt">${excerptOf(plainTextOf(th.opening))}</p>`
+        th.opening === null ? '' : html`<p class="excerpt">${excerptOf(textOfRendered(th.opening), EXCERPT_CHARS, th.openingCut)}</p>`
       }</li>`,
   )}</ol>`
 }
