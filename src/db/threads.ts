@@ -12,7 +12,7 @@ export type ThreadListing = Pick<Thread, 'number' | 'title' | 'post_count' | 'la
  * Characters of the opening post's HTML read for its excerpt: enough for one (the text of 400
  * characters of a post, with its links' addresses), never a whole post's 96 KB.
  */
-export const OPENING_HTML_CHARS = 1500
+const OPENING_HTML_CHARS = 1500
 
 /**
  * A board's threads, most recent activity first (order from ids, not times), each with the start
