@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { deflateSync, gunzipSync, inflateSync } from 'node:zlib'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { acceptsDeflate, acceptsGzip, adler32, adler32Combine, deflateAround } from '../../src/http/compression.ts'
+import { acceptsDeflate, acceptsGzip, adler32, adler32Combine, deflateAround, gzipOnce, gzipOnceOffLoop } from '../../src/http/compression.ts'
 import { makeBoard } from '../support/app.ts'
 
 // Issue 15: what is the same for every reader goes out gzipped when the reader takes it (as Tor
@@ -169,6 +169,15 @@ describe('deflateAround', () => {
       // The head and foot are stored: they are in the stream as they are.
       if (h > 0) expect(Buffer.from(out).includes(head.subarray(0, Math.min(h, 1000)))).toBe(true)
       if (f > 0) expect(Buffer.from(out).includes(foot.subarray(f - Math.min(f, 1000)))).toBe(true)
+    }
+  })
+
+  it('a page gzipped in libuv\'s threads (for its first reader) is the very bytes gzipped at once (for a reader meanwhile)', async () => {
+    const page = readFileSync(new URL('../../bench/fixtures/thread-200.txt', import.meta.url))
+    for (const bytes of [page, Buffer.from('x'), Buffer.alloc(0), randomBytes(70_001)]) {
+      const off = await gzipOnceOffLoop(bytes)
+      expect(Buffer.from(off).equals(Buffer.from(gzipOnce(bytes)))).toBe(true)
+      expect(Buffer.from(gunzipSync(off)).equals(bytes)).toBe(true)
     }
   })
 
