@@ -25,6 +25,7 @@ import { clearsign, generateDisposableKey } from '../src/pgp.ts'
 import { dropRedisPrefix } from '../tests/support/app.ts'
 import { backendCpu, fetchPage, TOR_BROWSER, fmt, header, load, load1, log, makePgDatabase, median, num, only, PROFILE, query, REDIS_URL, runsOf, startNode, table, type Load } from './harness.ts'
 import { fixtureLines, withDeps } from './seed.ts'
+import { seededRandom } from '../tests/support/random.ts'
 
 const DIALECTS = (process.env.MILLION_DIALECTS ?? 'sqlite,postgres').split(',') as ('sqlite' | 'postgres')[]
 const RUNS = Math.max(1, num('MILLION_RUNS', 3))
@@ -49,20 +50,11 @@ const START = Date.UTC(2024, 10, 1)
 
 // ---------- the data, simulated once (same for both dialects) ----------
 
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 type Plan = { posts: number; thread: Int32Array; number: Int32Array; key: Int16Array; body: Int16Array; first: Int32Array; last: Int32Array; count: Int32Array; time: (g: number) => string }
 
 /** Which thread each post (in id order) goes to: threads open in order, posts go to a random open one. */
 function plan(): Plan {
-  const rand = mulberry32(20261122)
+  const rand = seededRandom(20261122)
   const want = (t: number) => (t === DEEP ? DEEP_POSTS : PER_THREAD)
   const total = THREADS * PER_THREAD + (DEEP_POSTS - PER_THREAD)
   const p: Plan = { posts: total, thread: new Int32Array(total), number: new Int32Array(total), key: new Int16Array(total), body: new Int16Array(total), first: new Int32Array(THREADS), last: new Int32Array(THREADS), count: new Int32Array(THREADS), time: () => '' }
@@ -268,7 +260,7 @@ async function measure(l: Loaded, run: number): Promise<Measured> {
     await L('board1', 'board page 1', BOARD_PATH)
     await L('boardFar', `board page ${FAR}`, `${BOARD_PATH}?page=${FAR}`)
     // Cold-ish: a global cycle over 3,000 thread pages (ids spread over the board, shuffled), every request a miss.
-    const rand = mulberry32(run)
+    const rand = seededRandom(run)
     const ids = Array.from({ length: COLD_THREADS }, (_, i) => 1 + Math.floor((i * THREADS) / COLD_THREADS)).filter((id) => id !== DEEP + 1)
     for (let i = ids.length - 1; i > 0; i--) {
       const j = Math.floor(rand() * (i + 1))

@@ -26,6 +26,7 @@ import { generateDisposableKey } from '../src/pgp.ts'
 import { createIndexes as searchIndexes } from '../migrations/2026120602_search_vector.ts'
 import { fetchPage, fmt, header, load, log, makePgDatabase, num, startNode, table, backendCpu, type Load } from './harness.ts'
 import { fixtureLines, withDeps } from './seed.ts'
+import { seededRandom } from '../tests/support/random.ts'
 
 const DIALECTS = (process.env.SEARCH_DIALECTS ?? 'sqlite,postgres').split(',') as ('sqlite' | 'postgres')[]
 const POSTS = num('SEARCH_POSTS', 1_000_000)
@@ -36,14 +37,6 @@ const WARMUP = num('BENCH_WARMUP', 1)
 const CONNECTIONS = (process.env.SEARCH_CONNECTIONS ?? '1,10').split(',').map(Number)
 const CREATED = '2026-01-01T00:00:00.000Z'
 
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 const lines = fixtureLines()
 const html = lines.map((l) => renderPostBody(l, '/c/lobby/general/t/1'))
 const pick = (r: () => number) => wordlist[Math.floor(r() * wordlist.length)]!
@@ -66,7 +59,7 @@ async function fill(p: Place): Promise<number> {
     if (p.url) for (const i of ['post_body_search', 'thread_title_search']) await sql`drop index ${sql.table(i)}`.execute(deps.db)
     return (await deps.db.selectFrom('board').select('id').where('slug', '=', 'general').executeTakeFirstOrThrow()).id
   }, env)
-  const r = mulberry32(20261206)
+  const r = seededRandom(20261206)
   const threadRow = (t: number) => {
     const n = Math.min(PER_THREAD, POSTS - (t - 1) * PER_THREAD)
     return [t, boardId, t, title(t), CREATED, n, n, (t - 1) * PER_THREAD + n, CREATED] as const

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { plainTextOf, renderPostBody, textOfRendered } from '../../src/domain/markdown.ts'
 import { EXCERPT_CHARS, excerptOf } from '../../src/domain/posts.ts'
+import { seededRandom } from '../support/random.ts'
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
@@ -48,15 +49,7 @@ describe('textOfRendered (the words of a stored post, read back from its HTML)',
   // breaks, the same for every run (a seeded generator).
   const PIECES = ['alpha', 'beta', 'x_y', 'a*b', '**bold**', '*em*', '_em_', '~~gone~~', '`code <i>`', '``a ` b``', '[link](https://example.org/a?b=1&c=2)', '[**strong** label](https://example.org/"q")', 'https://example.org/x', 'www.example.org', '![alt words](https://example.org/i.png)', '[![in a link](https://example.org/i.png)](https://example.org/)', '>>3', '>>12', '&', '&amp;', '&copy;', '&#65;', '&lt;b&gt;', '<b>x</b>', '<!-- no -->', '"q"', "it's", '\\*', '\\>', '1.', '-', '>', '😀', 'é', '---', 'a\tb']
   const BREAKS = [' ', ' ', ' ', '\n', '\n\n', '  \n', '\n- ', '\n1. ', '\n> ', '\n> > ', '\n```\n', '\n    ', '\n\n    ', '\n* * *\n']
-  function random(seed: number) {
-    return () => {
-      seed = (seed + 0x6d2b79f5) | 0
-      let x = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-      x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
-      return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-    }
-  }
-  const next = random(15)
+  const next = seededRandom(15)
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]!
   const bodies = Array.from({ length: 3000 }, () => Array.from({ length: 1 + Math.floor(next() * 14) }, () => pick(PIECES) + pick(BREAKS)).join('').trim()).filter((b) => b !== '')
   const whole = (text: string) => excerptOf(text, Number.MAX_SAFE_INTEGER)
