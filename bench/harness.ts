@@ -15,12 +15,14 @@ import * as openpgp from 'openpgp'
 import pg from 'pg'
 import { dropRedisPrefix, makePgDatabase as makeTestPgDatabase, PG_ADMIN_URL, TEST_REDIS_URL } from '../tests/support/app.ts'
 import { clearsignTimes } from '../tests/support/costly.ts'
+import { preparePostgres } from '../tests/support/global-setup.ts'
 import { heldKey, logInWith } from '../tests/support/keys.ts'
 import { type RunningServer, startListening, startServer } from '../tests/support/server.ts'
 import { Visitor } from '../tests/support/visitor.ts'
 
 export { TEST_REDIS_URL as REDIS_URL } from '../tests/support/app.ts'
 
+let prepared: Promise<void> | undefined
 /**
  * A PostgreSQL database of its own for one run, with Redis keys of its own beside it (as the
  * tests' pgServerEnv does): under the default prefix a run's ephemeral state carried over into the
@@ -29,6 +31,9 @@ export { TEST_REDIS_URL as REDIS_URL } from '../tests/support/app.ts'
  * environment; `drop` removes both.
  */
 export async function makePgDatabase(prefix?: string) {
+  // PostgreSQL as the tests find it, wal_recycle off as the README asks of an operator: a node on
+  // a stock cluster warns at start, which fails the run (bench/pages.ts).
+  await (prepared ??= preparePostgres())
   const db = await makeTestPgDatabase(prefix)
   const redisPrefix = `${db.name}:`
   return {

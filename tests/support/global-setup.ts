@@ -14,7 +14,7 @@ function fail(message: string): never {
   throw new Error(`\n\ncellboard tests cannot start: ${message}\n`)
 }
 
-async function preparePostgres(): Promise<void> {
+export async function preparePostgres(): Promise<void> {
   const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 })
   try {
     await client.connect()
