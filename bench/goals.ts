@@ -11,7 +11,7 @@
 //   5. bench/memory.ts: RSS after 10 minutes of mixed load within 10 % of the first minute's.
 // Each step prints its own report as it runs; the goals are gathered at the end. Only 127.0.0.1,
 // and every load stops by itself. Needs wrk and nginx (apt-get install -y wrk nginx), PostgreSQL
-// and Redis as the tests find them. About 40 minutes; BENCH_STEPS=1,3 runs only those steps, and
+// and Redis as the tests find them. About 20–25 minutes; BENCH_STEPS=1,3 runs only those steps, and
 // each script's own variables (BENCH_RUNS, MILLION_RUNS, MEM_MINUTES, …) pass through.
 import { spawn } from 'node:child_process'
 import { header, load1, log, median } from './harness.ts'
