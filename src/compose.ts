@@ -54,7 +54,7 @@ export async function openDeps(config: Config, opts: OpenOptions = {}): Promise<
     else await migrateAndForget(storage)
     ephemeral = await openEphemeral({ redisUrl: config.redisUrl, allowPersistence: config.redisAllowPersistence, sessionIdleMs: config.sessionIdleMs, maxSessions: config.maxSessions, now: opts.now, keyPrefix: opts.keyPrefix ?? config.redisKeyPrefix })
     // A write here is announced, so other processes and nodes drop the pages they cached.
-    const cache = new PageCache((tags) => storage.announce(tags).catch(() => {}))
+    const cache = new PageCache((tags) => storage.announce(tags).catch(() => {}), { maxBytes: config.pageCacheBytes })
     // A board's pages dropped elsewhere (a flood began there) are its flood hold to ask again too.
     const holds = ephemeral.floodHolds
     if (opts.watch) unwatch = await storage.watch((tags) => (cache.drop(tags), holds.forget(tags)))

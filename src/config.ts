@@ -31,6 +31,8 @@ const schema = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(64 * 1024),
   TIME_GRANULARITY_MINUTES: z.coerce.number().int().positive().default(60),
   POSTS_PER_PAGE: z.coerce.number().int().positive().default(200),
+  // Pages kept rendered, at most this many megabytes (services/page-cache.ts).
+  PAGE_CACHE_MB: z.coerce.number().int().positive().default(64),
   THREADS_PER_PAGE: z.coerce.number().int().positive().default(50),
   QUESTION_HOURS: z.coerce.number().positive().default(72),
   // Limits per key (README, "Limits"): a key's first hour gets NEW_KEY_LIMIT_DIVISOR times fewer.
@@ -82,6 +84,8 @@ export type Config = {
   bodyLimitBytes: number
   timeGranularityMs: number
   postsPerPage: number
+  /** Bytes of rendered pages kept at most. */
+  pageCacheBytes: number
   threadsPerPage: number
   cookieSecure: boolean
   purgeIntervalMs: number
@@ -132,6 +136,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     timeGranularityMs: e.TIME_GRANULARITY_MINUTES * 60_000,
     postsPerPage: e.POSTS_PER_PAGE,
+    pageCacheBytes: e.PAGE_CACHE_MB * 1024 * 1024,
     threadsPerPage: e.THREADS_PER_PAGE,
     cookieSecure: e.COOKIE_SECURE,
     purgeIntervalMs: e.PURGE_INTERVAL_MINUTES * 60_000,

@@ -4,7 +4,11 @@ import { lang } from '../i18n/index.ts'
 // once and kept as encoded bytes until a write touches them; a request then only adds its own
 // small head and foot (identity, form token). Each entry carries tags ("thread:5", "board:2");
 // a write invalidates by tag here and announces it to the other processes and nodes, which drop
-// the same tags when they hear it. Bounded: the oldest entries go first.
+// the same tags when they hear it. Bounded by entries and by bytes (PAGE_CACHE_MB): the oldest
+// entries go first. In bytes because an entry's size is up to whoever posts: a thread page shows
+// 200 posts of up to 20,000 characters, megabytes as HTML, and 2,000 of those were gigabytes. An
+// entry is counted by its bytes when kept (a gzipped copy made later is not counted: a few per
+// cent of a page as people write, at most as much again); one kept under two keys counts twice.
 // A part that has no secret in it may carry its gzipped bytes too, made once (http/compression.ts).
 export type CachedPart<M> = { meta: M; bytes: Uint8Array; gzip?: Uint8Array; tags: readonly string[] }
 
@@ -59,18 +63,41 @@ export const cacheTag = {
 
 export class PageCache {
   readonly #entries = new Map<CacheKey, CachedPart<unknown>>()
+  readonly #maxEntries: number
+  readonly #maxBytes: number
+  #bytes = 0
   constructor(
     private readonly announce: (tags: string[] | null) => unknown = () => {},
-    private readonly maxEntries = 2000,
-  ) {}
+    limits: { maxEntries?: number; maxBytes?: number } = {},
+  ) {
+    this.#maxEntries = limits.maxEntries ?? 2000
+    this.#maxBytes = limits.maxBytes ?? 64 * 1024 * 1024
+  }
+
+  /** The bytes of what is kept (each entry's bytes, as kept). */
+  get bytes(): number {
+    return this.#bytes
+  }
 
   get<M>(key: CacheKey): CachedPart<M> | undefined {
     return this.#entries.get(key) as CachedPart<M> | undefined
   }
 
   set<M>(key: CacheKey, part: CachedPart<M>): void {
-    if (this.#entries.size >= this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!)
+    this.#delete(key)
+    const size = part.bytes.length
+    // Larger than a quarter of the whole, it would push most of the rest out: built per request.
+    if (size > this.#maxBytes / 4) return
+    while (this.#entries.size > 0 && (this.#entries.size >= this.#maxEntries || this.#bytes + size > this.#maxBytes)) this.#delete(this.#entries.keys().next().value!)
     this.#entries.set(key, part)
+    this.#bytes += size
+  }
+
+  #delete(key: CacheKey): void {
+    const part = this.#entries.get(key)
+    if (!part) return
+    this.#entries.delete(key)
+    this.#bytes -= part.bytes.length
   }
 
   /** A write here made these tags stale: drop them, and tell the others (a short-lived CLI awaits the telling). */
@@ -92,7 +119,11 @@ export class PageCache {
 
   /** What another process announced: drop locally only. */
   drop(tags: string[] | null): void {
-    if (tags === null) return this.#entries.clear()
-    for (const [key, part] of this.#entries) if (part.tags.some((t) => tags.includes(t))) this.#entries.delete(key)
+    if (tags === null) {
+      this.#entries.clear()
+      this.#bytes = 0
+      return
+    }
+    for (const [key, part] of this.#entries) if (part.tags.some((t) => tags.includes(t))) this.#delete(key)
   }
 }
