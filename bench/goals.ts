@@ -4,7 +4,7 @@
 //   2. bench/pages.ts, posting only, SQLite and PostgreSQL + Redis in turn (BENCH_PAIRS pairs, 3
 //      unless told): PostgreSQL ≥ 0.8× SQLite, the median of each pair's ratio. Not step 1's
 //      SQLite figure: a run minutes away from the other is no ratio on a shared machine (SQLite
-//      posted 552 and 1,003 a second 20 minutes apart here, 2026-12-04);
+//      posted 524 and 1,003 a second 10 minutes apart here, 2026-12-04);
 //   3. bench/static.ts: the thread page against bare node:http and nginx, a session's page against
 //      the anonymous one, the board page against bare node:http;
 //   4. bench/million.ts, both dialects: p99 < 25 ms at 1,000,000 posts with a cold page cache;

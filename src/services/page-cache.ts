@@ -6,9 +6,11 @@ import { lang } from '../i18n/index.ts'
 // a write invalidates by tag here and announces it to the other processes and nodes, which drop
 // the same tags when they hear it. Bounded by entries and by bytes (PAGE_CACHE_MB): the oldest
 // entries go first. In bytes because an entry's size is up to whoever posts: a thread page shows
-// 200 posts of up to 20,000 characters, megabytes as HTML, and 2,000 of those were gigabytes. An
-// entry is counted by its bytes when kept (a gzipped copy made later is not counted: a few per
-// cent of a page as people write, at most as much again); one kept under two keys counts twice.
+// 200 posts of up to 20,000 characters, and `&` is five bytes as HTML, so a page may be 20 MB and
+// more; 2,000 entries of such pages were gigabytes. An entry is counted by its bytes when kept, once
+// however many keys hold it; a compressed copy made later is not counted (a few per cent of a page
+// as people write, at most as much again). A page over half the budget is not kept: with the
+// defaults none is (a 200-post page is at most 24 MB, and its middle and whole fit in 64 MB).
 // A part that has no secret in it may carry its gzipped bytes too, made once (http/compression.ts).
 export type CachedPart<M> = { meta: M; bytes: Uint8Array; gzip?: Uint8Array; tags: readonly string[] }
 
@@ -63,6 +65,8 @@ export const cacheTag = {
 
 export class PageCache {
   readonly #entries = new Map<CacheKey, CachedPart<unknown>>()
+  /** Each part kept: its size as counted, and under how many keys (a whole page is kept by its address too). */
+  readonly #held = new Map<CachedPart<unknown>, { size: number; keys: number }>()
   readonly #maxEntries: number
   readonly #maxBytes: number
   #bytes = 0
@@ -74,7 +78,7 @@ export class PageCache {
     this.#maxBytes = limits.maxBytes ?? 64 * 1024 * 1024
   }
 
-  /** The bytes of what is kept (each entry's bytes, as kept). */
+  /** The bytes of what is kept (each part's bytes as kept, once). */
   get bytes(): number {
     return this.#bytes
   }
@@ -85,19 +89,26 @@ export class PageCache {
 
   set<M>(key: CacheKey, part: CachedPart<M>): void {
     this.#delete(key)
-    const size = part.bytes.length
-    // Larger than a quarter of the whole, it would push most of the rest out: built per request.
-    if (size > this.#maxBytes / 4) return
-    while (this.#entries.size > 0 && (this.#entries.size >= this.#maxEntries || this.#bytes + size > this.#maxBytes)) this.#delete(this.#entries.keys().next().value!)
+    if (part.bytes.length > this.#maxBytes / 2) return
+    const adds = () => (this.#held.has(part) ? 0 : part.bytes.length)
+    while (this.#entries.size > 0 && (this.#entries.size >= this.#maxEntries || this.#bytes + adds() > this.#maxBytes)) this.#delete(this.#entries.keys().next().value!)
     this.#entries.set(key, part)
-    this.#bytes += size
+    const held = this.#held.get(part)
+    if (held) held.keys++
+    else {
+      this.#held.set(part, { size: part.bytes.length, keys: 1 })
+      this.#bytes += part.bytes.length
+    }
   }
 
   #delete(key: CacheKey): void {
     const part = this.#entries.get(key)
     if (!part) return
     this.#entries.delete(key)
-    this.#bytes -= part.bytes.length
+    const held = this.#held.get(part)!
+    if (--held.keys > 0) return
+    this.#held.delete(part)
+    this.#bytes -= held.size
   }
 
   /** A write here made these tags stale: drop them, and tell the others (a short-lived CLI awaits the telling). */
@@ -121,6 +132,7 @@ export class PageCache {
   drop(tags: string[] | null): void {
     if (tags === null) {
       this.#entries.clear()
+      this.#held.clear()
       this.#bytes = 0
       return
     }
