@@ -380,6 +380,8 @@ export const TOR_BROWSER = {
   'accept-encoding': 'gzip, deflate',
   'upgrade-insecure-requests': '1',
 }
+/** What of those a page's load sends: what it accepts, in which language, and its encodings. */
+export const TOR_BROWSER_ASKS = { accept: TOR_BROWSER.accept, 'accept-language': TOR_BROWSER['accept-language'], 'accept-encoding': TOR_BROWSER['accept-encoding'] }
 
 /** A response's body as it crosses the wire (not decompressed), and its Content-Encoding. */
 export function wireGet(url: string, headers: Record<string, string> = {}): Promise<{ bytes: number; encoding: string | null; status: number }> {

@@ -23,7 +23,7 @@ import { canonicalPostText } from '../src/domain/posts.ts'
 import { coarseTime } from '../src/domain/time.ts'
 import { clearsign, generateDisposableKey } from '../src/pgp.ts'
 import { dropRedisPrefix } from '../tests/support/app.ts'
-import { backendCpu, fetchPage, TOR_BROWSER, fmt, header, load, load1, log, makePgDatabase, median, num, only, PROFILE, query, REDIS_URL, runsOf, startNode, table, type Load } from './harness.ts'
+import { backendCpu, fetchPage, TOR_BROWSER_ASKS, fmt, header, load, load1, log, makePgDatabase, median, num, only, PROFILE, query, REDIS_URL, runsOf, startNode, table, type Load } from './harness.ts'
 import { fixtureLines, withDeps } from './seed.ts'
 import { seededRandom } from '../tests/support/random.ts'
 
@@ -252,7 +252,7 @@ async function measure(l: Loaded, run: number): Promise<Measured> {
     log(`  first request (miss): deep thread ${fmt(m.firstDeepThread as number, 1)} ms, board page 1 ${fmt(m.firstBoard1 as number, 1)} ms, ${FAR} ${fmt(m.firstBoardFar as number, 1)} ms, ${PAGES} ${fmt(m.firstBoardLast as number, 1)} ms`)
     const L = async (key: string, label: string, path: string | (() => string)) => {
       // As Tor Browser asks (gzip, deflate): a page built afresh is gzipped for its first reader too.
-      const headers = { accept: TOR_BROWSER.accept, 'accept-language': TOR_BROWSER['accept-language'], 'accept-encoding': TOR_BROWSER['accept-encoding'] }
+      const headers = TOR_BROWSER_ASKS
       const target = typeof path === 'string' ? { url: server.url + path, connections: 10, headers } : { url: server.url + BOARD_PATH, connections: 10, headers, paths: path }
       if (ONLY.has(key)) m[key] = await load(label, [target], [server.pid], { duration: DURATION, warmup: WARMUP, extra: l.dbName ? [backendCpu(l.dbName)] : [] })
     }

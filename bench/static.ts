@@ -22,14 +22,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { startListening } from '../tests/support/server.ts'
-import { cpuSeconds, disposable, fmt, header, load1, log, makePgDatabase, median, num, sleep, startNode, TOR_BROWSER } from './harness.ts'
+import { cpuSeconds, disposable, fmt, header, load1, log, makePgDatabase, median, num, sleep, startNode, TOR_BROWSER_ASKS } from './harness.ts'
 import { seed } from './seed.ts'
 
 const ROUNDS = num('BENCH_ROUNDS', 5)
 const D = num('BENCH_DURATION', 5)
 const C = num('BENCH_CONNECTIONS', 10)
 const PG = process.env.BENCH_DIALECT === 'postgres'
-const WIRE = { 'Accept-Encoding': TOR_BROWSER['accept-encoding'], Accept: TOR_BROWSER.accept, 'Accept-Language': TOR_BROWSER['accept-language'] }
+const WIRE = TOR_BROWSER_ASKS
 
 type Raw = { status: number; headers: Record<string, string>; body: Buffer }
 function rawGet(url: string, headers: Record<string, string> = {}): Promise<Raw> {
