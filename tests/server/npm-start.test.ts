@@ -1,10 +1,11 @@
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { TEST_SETTINGS } from '../support/settings.ts'
+import { startFlags, startServer } from '../support/server.ts'
 
 // Issue 14: stopping `npm start` with a signal must stop the server. npm forwards the signal to the
 // shell it ran the script in; a shell that did not exec the server died and left it running.
@@ -21,6 +22,9 @@ function descendants(pid: number): number[] {
   const children = out.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0)
   return children.flatMap((c) => [c, ...descendants(c)])
 }
+
+/** A process's arguments as the kernel has them (Linux). */
+const argsOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
 
 const alive = (pid: number) => {
   try {
@@ -59,6 +63,10 @@ describe('npm start', () => {
       expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200)
       below = descendants(npm.pid!)
       expect(below.length).toBeGreaterThan(0)
+      // Issue 15: the server runs without V8's memory reducer (README, "Running it").
+      const server = below.map(argsOf).find((a) => a.at(-1) === 'src/main.ts')
+      expect(server, `no src/main.ts below npm:\n${below.map((p) => argsOf(p).join(' ')).join('\n')}`).toBeDefined()
+      expect(server).toContain('--no-memory-reducer')
 
       npm.kill('SIGTERM')
       await exited
@@ -71,5 +79,31 @@ describe('npm start', () => {
       for (const pid of [npm.pid!, ...below]) if (alive(pid)) process.kill(pid, 'SIGKILL')
       rmSync(dataDir, { recursive: true, force: true })
     }
+  })
+})
+
+// Issue 15: V8's memory reducer, which collects and shrinks the heap when the process falls idle,
+// left a cache hit 20–30 % dearer for minutes after (bench/static.ts's rounds, BENCHMARKS.md).
+// `npm start` turns it off; the servers the tests and benchmarks start must run as npm start does.
+describe('the server the tests and benchmarks start', () => {
+  it("is given npm start's node flags, read from package.json", async () => {
+    expect(startFlags()).toContain('--no-memory-reducer')
+    const s = await startServer()
+    try {
+      const args = argsOf(s.proc.pid!)
+      expect(args.slice(1, 1 + startFlags().length)).toEqual(startFlags())
+      expect(args.at(-1)).toBe('src/main.ts')
+      expect((await fetch(s.url + '/')).status).toBe(200)
+    } finally {
+      await s.stop()
+      rmSync(s.dataDir, { recursive: true, force: true })
+    }
+  })
+
+  it('reads the flags of a start script, and refuses one of another shape', () => {
+    expect(startFlags('exec node --import tsx src/main.ts')).toEqual([])
+    expect(startFlags('exec node --no-memory-reducer --max-semi-space-size=16 --import tsx src/main.ts')).toEqual(['--no-memory-reducer', '--max-semi-space-size=16'])
+    expect(() => startFlags('node --import tsx src/main.ts')).toThrow(/start script/)
+    expect(() => startFlags('exec node --import tsx src/main.ts --watch')).toThrow(/start script/)
   })
 })

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TEST_SETTINGS } from './settings.ts'
@@ -7,14 +7,25 @@ import { TEST_SETTINGS } from './settings.ts'
 export type RunningServer = { url: string; dataDir: string; proc: ChildProcess; output: () => string; stop: () => Promise<void> }
 
 /**
- * Start the real server (`src/main.ts`, as `npm start` does) on a free loopback port with its own
+ * The node flags `npm start` gives the server (package.json's start script): the tests and the
+ * benchmarks run it with the same ones. The start script is read, not copied, so the two cannot
+ * drift apart; a start script of another shape stops every server test here, saying so.
+ */
+export function startFlags(script = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start): string[] {
+  const m = /^exec node ((?:--[a-z0-9-]+(?:=[^\s]+)? )*)--import tsx src\/main\.ts$/.exec(script)
+  if (!m) throw new Error(`package.json's start script is not "exec node [FLAGS] --import tsx src/main.ts": ${script}`)
+  return m[1]!.split(' ').filter(Boolean)
+}
+
+/**
+ * Start the real server (`src/main.ts`, as `npm start` does, with its node flags) on a free loopback port with its own
  * data folder. Everything it prints is captured, so tests can check what it logs. `nodeArgs` go
  * before the script (the benchmarks profile with --cpu-prof). Identities cost nothing
  * (ABUSE_COSTS=off) unless `env` turns the costs on.
  */
 export async function startServer(env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<RunningServer> {
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'cellboard-server-'))
-  const started = await startListening([...nodeArgs, '--import', 'tsx', 'src/main.ts'], { HOST: '127.0.0.1', PORT: '0', ...TEST_SETTINGS, ...env, DATA_DIR: dataDir }, 'server')
+  const started = await startListening([...startFlags(), ...nodeArgs, '--import', 'tsx', 'src/main.ts'], { HOST: '127.0.0.1', PORT: '0', ...TEST_SETTINGS, ...env, DATA_DIR: dataDir }, 'server')
   return { ...started, dataDir }
 }
 
