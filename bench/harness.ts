@@ -17,7 +17,7 @@ import { dropRedisPrefix, makePgDatabase as makeTestPgDatabase, PG_ADMIN_URL, TE
 import { clearsignTimes } from '../tests/support/costly.ts'
 import { preparePostgres } from '../tests/support/global-setup.ts'
 import { heldKey, logInWith } from '../tests/support/keys.ts'
-import { type RunningServer, startListening, startServer } from '../tests/support/server.ts'
+import { type RunningServer, startFlags, startListening, startServer } from '../tests/support/server.ts'
 import { Visitor } from '../tests/support/visitor.ts'
 
 export { TEST_REDIS_URL as REDIS_URL } from '../tests/support/app.ts'
@@ -124,7 +124,7 @@ export const startNode = async (env: Record<string, string>, nodeArgs: string[] 
 /** bench/ceiling.ts serving `page`'s exact bytes at `path`, in a process of its own (checked). */
 export async function startCeiling(dir: string, name: string, page: Page, path: string): Promise<Proc> {
   writeFileSync(join(dir, `${name}.body`), page.bytes)
-  const c = withPid(await startListening(['--import', 'tsx', 'bench/ceiling.ts', join(dir, `${name}.body`), page.contentType, path], {}))
+  const c = withPid(await startListening([...startFlags(), '--import', 'tsx', 'bench/ceiling.ts', join(dir, `${name}.body`), page.contentType, path], {}))
   if (!samePage(await fetchPage(c.url + path), page)) throw new Error(`the ceiling ${name} does not serve the page's bytes`)
   return { ...c, url: c.url + path }
 }

@@ -21,7 +21,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
-import { startListening } from '../tests/support/server.ts'
+import { startFlags, startListening } from '../tests/support/server.ts'
 import { cpuSeconds, disposable, fmt, header, load1, log, makePgDatabase, median, num, sleep, startNode, TOR_BROWSER_ASKS } from './harness.ts'
 import { seed } from './seed.ts'
 
@@ -124,7 +124,8 @@ try {
   const bare = async (name: string, r: Raw) => {
     writeFileSync(join(dir, `${name}.body`), r.body)
     writeFileSync(join(dir, `${name}.headers.json`), JSON.stringify(Object.fromEntries(Object.entries(r.headers).filter(([k]) => !['date', 'connection', 'keep-alive', 'content-length'].includes(k)))))
-    const b = await startListening(['--import', 'tsx', 'bench/bare.ts', join(dir, `${name}.body`), join(dir, `${name}.headers.json`)], {}, 'bare')
+    // With npm start's node flags, as cellboard runs: the two differ only in what they do per request.
+    const b = await startListening([...startFlags(), '--import', 'tsx', 'bench/bare.ts', join(dir, `${name}.body`), join(dir, `${name}.headers.json`)], {}, 'bare')
     stops.push(() => b.stop())
     if (!(await rawGet(b.url, WIRE)).body.equals(r.body)) throw new Error(`bare ${name} sends other bytes`)
     return { url: b.url, pid: b.proc.pid! }
