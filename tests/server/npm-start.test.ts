@@ -90,7 +90,7 @@ describe('npm start', () => {
 })
 
 // Issue 15: V8's memory reducer, which collects and shrinks the heap when the process falls idle,
-// left a cache hit 20–30 % dearer for minutes after (bench/static.ts's rounds, BENCHMARKS.md).
+// left a cache hit dearer from then on (interleaved medians 25–27.5 against 22–24 µs, BENCHMARKS.md).
 // `npm start` turns it off; the servers the tests and benchmarks start must run as npm start does.
 describe('the server the tests and benchmarks start', () => {
   it("is given npm start's node flags, read from package.json", async () => {

@@ -6,12 +6,16 @@ import { TEST_SETTINGS } from './settings.ts'
 
 export type RunningServer = { url: string; dataDir: string; proc: ChildProcess; output: () => string; stop: () => Promise<void> }
 
+let ownFlags: string[] | undefined // package.json's, read once
+
 /**
  * The node flags `npm start` gives the server (package.json's start script): the tests and the
  * benchmarks run it with the same ones. The start script is read, not copied, so the two cannot
- * drift apart; a start script of another shape stops every server test here, saying so.
+ * drift apart; a start script of another shape stops every server test here, saying so. With
+ * `script`, that script's flags instead.
  */
-export function startFlags(script = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start): string[] {
+export function startFlags(script?: string): string[] {
+  if (script === undefined) return (ownFlags ??= startFlags((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start))
   const m = /^exec node ((?:--[a-z0-9-]+(?:=[^\s]+)? )*)--import tsx src\/main\.ts$/.exec(script)
   if (!m) throw new Error(`package.json's start script is not "exec node [FLAGS] --import tsx src/main.ts": ${script}`)
   return m[1]!.split(' ').filter(Boolean)
