@@ -18,6 +18,7 @@ import * as boardIndexable from './2026120702_board_indexable.ts'
 import * as postReference from './2026120703_post_reference.ts'
 import * as cellLang from './2026120801_cell_lang.ts'
 import * as boardThreadCount from './2026120901_board_thread_count.ts'
+import * as appendReplies from './2026121001_append_replies.ts'
 
 // Listed in code, not read from the folder: Kysely's FileMigrationProvider cannot import .ts
 // under vitest. Append-only: never edit a migration that has shipped; add the next one here.
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   '2026120703_post_reference': postReference,
   '2026120801_cell_lang': cellLang,
   '2026120901_board_thread_count': boardThreadCount,
+  '2026121001_append_replies': appendReplies,
 }

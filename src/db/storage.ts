@@ -6,6 +6,7 @@ import pg from 'pg'
 import { migrateToLatest, openDatabase, openPostgres, type Db, type Dialect } from './connect.ts'
 import { checkpointTruncate, dataVersion } from './forget-sqlite.ts'
 import { groupCommit } from './group-commit.ts'
+import { replyWriter } from './posts.ts'
 import { checkForgettingSettings, rewriteAndCheckpoint } from './forget-postgres.ts'
 import type { PostSearch } from './search.ts'
 import { matchingPostsSqlite } from './search-sqlite.ts'
@@ -36,6 +37,13 @@ export type Storage = {
    * PostgreSQL, whose commits already overlap. Resolves once committed.
    */
   commitTogether<T>(work: (tx: Db) => Promise<T>): Promise<T>
+  /**
+   * A reply whose HTML is ready, by a key that may have a row, written at once with the notice
+   * (PostgreSQL: one statement, one write in flight per thread, the replies meanwhile together;
+   * db/posts.ts, replyWriter). Undefined back: the key or the thread has no row. Null on SQLite,
+   * whose posts go through commitTogether.
+   */
+  appendReply: ReturnType<typeof replyWriter> | null
   /** Hear what other processes announce (SQLite: notice any write by another connection). */
   watch(onChange: (tags: string[] | null) => void): Promise<() => Promise<void>>
   /** Problems with server settings that would keep removed content (empty when fine). */
@@ -57,6 +65,7 @@ export async function openStorage(opts: { databaseUrl: string | null; dataDir: s
       announce: async () => {},
       notice: () => null,
       commitTogether: groupCommit(db),
+      appendReply: null,
       async watch(onChange) {
         // Another process (the CLI) writing is visible as a new data_version: drop everything.
         let seen = await dataVersion(db)
@@ -88,6 +97,7 @@ export async function openStorage(opts: { databaseUrl: string | null; dataDir: s
     },
     notice,
     commitTogether: (work) => db.transaction().execute(work),
+    appendReply: replyWriter(db),
     async watch(onChange) {
       const client = new pg.Client({ connectionString: url })
       client.on('error', () => {})

@@ -1,6 +1,6 @@
 import { NoResultError } from 'kysely'
 import { ensureKey } from '../db/keys.ts'
-import { appendPost, appendPostAtOnce, findQuotedPosts, insertReferences } from '../db/posts.ts'
+import { appendPost, findQuotedPosts, insertReferences } from '../db/posts.ts'
 import { findThread, insertThread } from '../db/threads.ts'
 import { DomainError, notFound, validateFields } from '../domain/errors.ts'
 import { postReferences, renderPostBody } from '../domain/markdown.ts'
@@ -204,14 +204,16 @@ async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: nu
   const threadPath = (number: number) => `/c/${cell.slug}/${board.slug}/t/${number}`
   const kind = s.signing === 'gpg-signed' ? 'signed' : 'body'
   const post = { signing: s.signing, body_source: s.body, signed_text: s.signedText, created_at: createdAt }
-  // A reply that quotes nothing, on PostgreSQL: one statement (db/posts.ts, appendPostAtOnce),
+  // A reply that quotes nothing, on PostgreSQL: one statement (db/posts.ts, replyWriter; with the
+  // replies to its thread that arrive meanwhile, while the one before is written),
   // which also tells the other nodes its pages are stale when it commits. Undefined when the
   // key has no row yet: the transaction below then writes both.
   const notice = deps.storage.notice([cacheTag.thread(existing?.id ?? 0), cacheTag.listing(board.id)])
-  const atOnce = existing && notice && postReferences(s.body).length === 0
+  const appendReply = deps.storage.appendReply
+  const atOnce = existing && appendReply && postReferences(s.body).length === 0
     ? await withinLimit(deps, taken, async () => {
         const bodyHtml = renderPostBody(s.body, threadPath(existing.number), kind, new Set())
-        const appended = await appendPostAtOnce(deps.db, { ...post, thread_id: existing.id, fingerprint: session.fingerprint, body_html: bodyHtml }, notice)
+        const appended = await appendReply(existing.id, { ...post, fingerprint: session.fingerprint, body_html: bodyHtml }, notice)
         return appended && { threadId: existing.id, thread: existing.number, threadPath: threadPath(existing.number), number: appended.number, postCount: appended.postCount, bodyHtml }
       })
     : undefined
