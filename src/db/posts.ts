@@ -161,11 +161,11 @@ const MAX_BATCH = 64
  * thread at once, each in a statement of its own, wait for the thread's row inside PostgreSQL,
  * and that waiting cost more than the writing (pgbench, appendPostAtOnce's statement on one
  * thread: 1,735 a second at 528 CPU-µs of the machine each from one client, 1,278 at 1,123 from
- * ten, pgbench included). Here the
- * replies that arrive while a thread's write is in flight wait in the node instead, and go
- * together in the next one (append_replies: five at once cost 174 CPU-µs a post). One reply alone
- * is the one statement it was. A batch that fails is written again one by one, so a reply that
- * cannot be written fails alone. Every reply is acknowledged only once its commit has returned.
+ * ten, pgbench included). Here the replies that arrive while a thread's write is in flight wait
+ * in the node instead, and go together in the next one (append_replies: five at once, 174 CPU-µs
+ * a post). One reply alone is the one statement it was. A batch that fails is written again one
+ * by one, so a reply that cannot be written fails alone. Every reply is acknowledged only once
+ * its commit has returned.
  */
 export function replyWriter(db: Db): (threadId: number, reply: Reply, notice: Notice) => Promise<Appended | undefined> {
   type Waiting = { reply: Reply; notice: Notice; resolve: (a: Appended | undefined) => void; reject: (e: unknown) => void }
