@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import pg from 'pg'
 import { MAX_REFERENCES, postReferences } from '../domain/markdown.ts'
 import type { Db, Dialect } from './connect.ts'
 import type { NewPost } from './schema.ts'
@@ -153,8 +154,11 @@ export async function appendRepliesAtOnce(db: Db, threadId: number, replies: Rep
   return out
 }
 
-// Bounded, so a statement stays a few megabytes at most (64 replies of the 64 KB a body may be).
+// A batch is bounded in replies and in characters, so a statement stays about a megabyte however
+// long the bodies are (a body of 20,000 characters is several times that as HTML and source).
 const MAX_BATCH = 64
+const MAX_BATCH_CHARS = 1 << 20
+const charsOf = (r: Reply) => r.body_source.length + r.body_html.length + (r.signed_text?.length ?? 0)
 
 /**
  * A node's replies on PostgreSQL, one write in flight per thread. Ten posters replying to one
@@ -163,9 +167,13 @@ const MAX_BATCH = 64
  * thread: 1,735 a second at 528 CPU-µs of the machine each from one client, 1,278 at 1,123 from
  * ten, pgbench included). Here the replies that arrive while a thread's write is in flight wait
  * in the node instead, and go together in the next one (append_replies: five at once, 174 CPU-µs
- * a post). One reply alone is the one statement it was. A batch that fails is written again one
- * by one, so a reply that cannot be written fails alone. Every reply is acknowledged only once
- * its commit has returned.
+ * a post). One reply alone is the one statement it was. Every reply is acknowledged only once its
+ * commit has returned.
+ *
+ * A batch that PostgreSQL refused (an ERROR: the statement was rolled back, nothing of it stored)
+ * is written again one by one, so a reply that cannot be written fails alone. Any other failure (the
+ * connection lost, perhaps after the commit) fails every reply of the batch, as it would fail one:
+ * writing them again could store them twice.
  */
 export function replyWriter(db: Db): (threadId: number, reply: Reply, notice: Notice) => Promise<Appended | undefined> {
   type Waiting = { reply: Reply; notice: Notice; resolve: (a: Appended | undefined) => void; reject: (e: unknown) => void }
@@ -179,11 +187,21 @@ export function replyWriter(db: Db): (threadId: number, reply: Reply, notice: No
     try {
       // One thread, so one notice: the same tags for every reply in the batch.
       written = await appendRepliesAtOnce(db, threadId, batch.map((w) => w.reply), batch[0]!.notice)
-    } catch {
-      for (const w of batch) await alone(threadId, w)
+    } catch (e) {
+      if (e instanceof pg.DatabaseError && e.severity === 'ERROR') for (const w of batch) await alone(threadId, w)
+      else for (const w of batch) w.reject(e)
       return
     }
     batch.forEach((w, i) => w.resolve(written[i]))
+  }
+  /** The next batch: the replies waiting, in order, up to the bounds (one at least). */
+  function next(queue: Waiting[]): Waiting[] {
+    let n = 0
+    for (let chars = 0; n < queue.length && n < MAX_BATCH; n++) {
+      chars += charsOf(queue[n]!.reply)
+      if (n > 0 && chars > MAX_BATCH_CHARS) break
+    }
+    return queue.splice(0, n)
   }
 
   return (threadId, reply, notice) =>
@@ -191,10 +209,18 @@ export function replyWriter(db: Db): (threadId: number, reply: Reply, notice: No
       const w: Waiting = { reply, notice, resolve, reject }
       const queue = waiting.get(threadId)
       if (queue) return void queue.push(w)
-      waiting.set(threadId, [])
+      const mine: Waiting[] = []
+      waiting.set(threadId, mine)
       void (async () => {
-        for (let batch = [w]; batch.length > 0; batch = waiting.get(threadId)!.splice(0, MAX_BATCH)) await write(threadId, batch)
-        waiting.delete(threadId)
+        try {
+          for (let batch = [w]; batch.length > 0; batch = next(mine)) {
+            // write settles every reply it is given; should it ever throw, they are failed here.
+            await write(threadId, batch).catch((e: unknown) => batch.forEach((b) => b.reject(e)))
+          }
+        } finally {
+          waiting.delete(threadId)
+          for (const left of mine.splice(0)) left.reject(new Error('reply writer stopped'))
+        }
       })()
     })
 }

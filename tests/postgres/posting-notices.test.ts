@@ -5,9 +5,10 @@ import { startServer } from '../support/server.ts'
 import { Visitor } from '../support/visitor.ts'
 
 // On PostgreSQL a reply is written and announced to the other nodes by one statement
-// (db/posts.ts, appendPostAtOnce). Each announcement is a NOTIFY every node's listener wakes for,
-// so a post makes exactly one, and the post that puts a board in flood one more (every page of
-// the board now shows the banner). The cached pages a post does not touch stay kept.
+// (db/posts.ts, replyWriter). Each announcement is a NOTIFY every node's listener wakes for, so a
+// reply makes one (replies to one thread written together make one between them: PostgreSQL folds
+// the same notice sent twice in a transaction), and the post that puts a board in flood one more
+// (every page of the board now shows the banner). The replies here go one at a time. The cached pages a post does not touch stay kept.
 const FLOOD = { FLOOD_POSTS_PER_MINUTE: '3', FLOOD_HOLD_MINUTES: '10', ABUSE_COSTS: 'off' }
 const banner = (page: string) => page.includes('<p class="notice flood"')
 
