@@ -41,7 +41,13 @@ export async function openEphemeral(opts: { redisUrl: string | null; allowPersis
       },
     }
   }
-  const redis = new Redis(opts.redisUrl, { keyPrefix: opts.keyPrefix ?? 'cellboard:', lazyConnect: true, maxRetriesPerRequest: 2 })
+  // Commands sent in the same turn of the event loop (several requests' sessions, claims and
+  // answers) go to Redis in one write (ioredis auto-pipelining): each write on loopback wakes Redis
+  // and then this process, and on 2 cores those wake-ups were a fifth of a PostgreSQL node's
+  // posting CPU (BENCHMARKS.md). The rate limits' Lua command (rate-limiter-flexible's rlflxIncr,
+  // defined on the client when a limiter is made) goes alone: pipelined, a limiter made after a
+  // pipeline was begun crashes the process (ioredis#1931).
+  const redis = new Redis(opts.redisUrl, { keyPrefix: opts.keyPrefix ?? 'cellboard:', lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true, autoPipeliningIgnoredCommands: ['rlflxIncr'] })
   redis.on('error', () => {}) // reported by the failing command instead
   try {
     await redis.connect()
