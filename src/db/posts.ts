@@ -212,15 +212,10 @@ export function replyWriter(db: Db): (threadId: number, reply: Reply, notice: No
       const mine: Waiting[] = []
       waiting.set(threadId, mine)
       void (async () => {
-        try {
-          for (let batch = [w]; batch.length > 0; batch = next(mine)) {
-            // write settles every reply it is given; should it ever throw, they are failed here.
-            await write(threadId, batch).catch((e: unknown) => batch.forEach((b) => b.reject(e)))
-          }
-        } finally {
-          waiting.delete(threadId)
-          for (const left of mine.splice(0)) left.reject(new Error('reply writer stopped'))
-        }
+        // write settles every reply it is given; should it ever throw, they are failed here, and
+        // the loop goes on until nothing waits (then no reply can be left behind in `mine`).
+        for (let batch = [w]; batch.length > 0; batch = next(mine)) await write(threadId, batch).catch((e: unknown) => batch.forEach((b) => b.reject(e)))
+        waiting.delete(threadId)
       })()
     })
 }
