@@ -20,6 +20,15 @@ describe('the connection factory', () => {
     await db.destroy()
   })
 
+  it('keeps SQLite’s own 2 MB page cache, not the 16 MB better-sqlite3 is built with (memory that grew with the database)', async () => {
+    const plain = new Database(join(dir, 'plain.db'))
+    expect(plain.pragma('cache_size', { simple: true })).toBe(-16000)
+    plain.close()
+    const { db, sqlite } = openDatabase(join(dir, 'c.db'))
+    expect(sqlite.pragma('cache_size', { simple: true })).toBe(-2000)
+    await db.destroy()
+  })
+
   it('starts write transactions IMMEDIATE: another writer is kept out from the first statement', async () => {
     const file = join(dir, 'b.db')
     const { db } = openDatabase(file)
