@@ -50,34 +50,17 @@ export const cacheKey = {
  * What a write makes stale (by row id). A board's settings, and its cell's, touch every page of the
  * board and the place an address names (board); a post touches its thread's pages (thread) and the
  * pages that list the board's threads or posts (listing), so it leaves the board's other threads'
- * pages and the place kept. A reply that quotes no post and begins no new page touches only the
- * page it lands on (threadPage; see staleByReply).
+ * pages and the place kept.
  */
 export const cacheTag = {
   board: (boardId: number) => `board:${boardId}`,
   /** A board's list of threads: its pages and its feed (a post or a removal changes it). */
   listing: (boardId: number) => `listing:${boardId}`,
   thread: (threadId: number) => `thread:${threadId}`,
-  /** One page of a thread: what a reply that changes no other page makes stale. */
-  threadPage: (threadId: number, page: number) => `thread:${threadId}:page:${page}`,
   /** A reader's own pages, by a hash of their session (dropped here when the session sends a form). */
   session: (sessionHash: string) => `session:${sessionHash}`,
   /** Every own page of a key's sessions (dropped on every node when one of them ends). */
   key: (fingerprint: string) => `key:${fingerprint}`,
-}
-
-/**
- * The tags a reply makes stale, once it is written as the thread's `postCount`th post (every post
- * before it is numbered below it, so that is its place). A page shows its posts, each one's
- * replies (the later posts that quote it) and the pager; nothing else on it depends on later posts.
- * So a reply that quotes no existing post changes only the page it lands on, unless it begins a
- * new page: the pager on every page then has one more page (and the last page's reply form moves).
- * On a long thread, the earlier pages (the ones readers arrive at) then stay kept while people post.
- */
-export function staleByReply(r: { threadId: number; boardId: number; postCount: number; quotes: boolean; perPage: number }): string[] {
-  const page = Math.floor((r.postCount - 1) / r.perPage) + 1
-  const beginsPage = r.postCount > 1 && (r.postCount - 1) % r.perPage === 0
-  return [r.quotes || beginsPage ? cacheTag.thread(r.threadId) : cacheTag.threadPage(r.threadId, page), cacheTag.listing(r.boardId)]
 }
 
 export class PageCache {

@@ -15,7 +15,7 @@ import { countPost, payForPost } from './flood.ts'
 import { assertKeyStillValid } from './identities.ts'
 import { refusal } from './access.ts'
 import { openBoard } from './reading.ts'
-import { cacheKey, cacheTag, staleByReply } from './page-cache.ts'
+import { cacheKey, cacheTag } from './page-cache.ts'
 import { takeLimit, withinLimit } from './limits.ts'
 import { requireSession, type Who } from './who.ts'
 
@@ -214,7 +214,7 @@ async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: nu
     ? await withinLimit(deps, taken, async () => {
         const bodyHtml = renderPostBody(s.body, threadPath(existing.number), kind, new Set())
         const appended = await appendReply(existing.id, { ...post, fingerprint: session.fingerprint, body_html: bodyHtml }, notice)
-        return appended && { threadId: existing.id, thread: existing.number, threadPath: threadPath(existing.number), number: appended.number, postCount: appended.postCount, bodyHtml, quotes: false }
+        return appended && { threadId: existing.id, thread: existing.number, threadPath: threadPath(existing.number), number: appended.number, postCount: appended.postCount, bodyHtml }
       })
     : undefined
 
@@ -234,7 +234,7 @@ async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: nu
       },
     })
     await insertReferences(tx, appended.id, quoted.map((q) => q.id))
-    return { threadId: thread.id, thread: thread.number, threadPath: threadPath(thread.number), number: appended.number, postCount: appended.postCount, bodyHtml, quotes: !existing || quoted.length > 0 }
+    return { threadId: thread.id, thread: thread.number, threadPath: threadPath(thread.number), number: appended.number, postCount: appended.postCount, bodyHtml }
   }).catch((e) => {
     // The kept thread was removed meanwhile (threadToPost): its row was not there to number the post.
     throw existing && e instanceof NoResultError ? notFound(t('thread.thread_not_found')) : e
@@ -244,13 +244,9 @@ async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: nu
   // every page of the board (the banner, the forms' check): all of them are dropped, and the other
   // nodes told, once the hold is stored, so no page rendered in between says otherwise. Posts
   // while it holds change nothing more.
-  // Only what the post changed is dropped (staleByReply): on a long thread the page it lands on,
-  // not the earlier pages readers arrive at. The one statement's notice (above) was written before
-  // the post had a place, so it told the other nodes to drop the whole thread.
   const floodBegan = await countPost(deps, board.id)
-  const stale = staleByReply({ threadId: written.threadId, boardId: board.id, postCount: written.postCount, quotes: written.quotes, perPage: deps.config.postsPerPage })
-  if (atOnce) deps.cache.drop(stale)
-  else void deps.cache.invalidate(...stale)
+  if (atOnce) deps.cache.drop([cacheTag.thread(written.threadId), cacheTag.listing(board.id)])
+  else deps.cache.invalidateThread(written.threadId, board.id)
   if (floodBegan) void deps.cache.invalidate(cacheTag.board(board.id))
   // Every post before it in the thread is numbered below it (the thread's row was taken).
   const page = Math.floor((written.postCount - 1) / deps.config.postsPerPage) + 1
