@@ -21,9 +21,9 @@ const session = await sessions.create({ fingerprint: 'F'.repeat(40), kind: 'disp
 const path = '/c/lobby/general/t/1'
 const body = new Uint8Array(6_000)
 const csrf = 'abcdefghijklmnopqrstuv'
-cache.set(cacheKey.address('', path), { meta: null, bytes: body, gzip: body, tags: [] })
+cache.set(cacheKey.address('', path), { meta: null, bytes: body, gzip: body, tags: [] }, cache.epoch())
 // Kept as http/render.ts keepOwnPage keeps it: under a hash of the session, never the id.
-cache.set(cacheKey.own(ownPageHash(session.id), '', 'deflate', path), { meta: { fingerprint: session.fingerprint, csrf, at: Date.now(), deflated: true, sent: {} }, bytes: body, tags: [] })
+cache.set(cacheKey.own(ownPageHash(session.id), '', 'deflate', path), { meta: { fingerprint: session.fingerprint, csrf, at: Date.now(), deflated: true, sent: {} }, bytes: body, tags: [] }, cache.epoch())
 
 const early = wholePageBeforeApp(deps)
 const res = { writeHead() {}, end() {} } as unknown as ServerResponse

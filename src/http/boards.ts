@@ -29,6 +29,7 @@ export function boardRoutes(deps: Deps) {
     const at = await openBoard(deps, c.req.param('cell')!, c.req.param('board')!, c.get('session'))
     if (page === null) throw notFound(t('board.page_not_found'))
     const key = cacheKey.boardPage(at.board.id, page)
+    const since = deps.cache.epoch()
     let part = deps.cache.get<BoardMeta>(key)
     if (!part) {
       const d = await readBoardPage(deps, at, page)
@@ -39,7 +40,7 @@ export function boardRoutes(deps: Deps) {
         pages: d.pages,
       }
       part = { meta, bytes: encode(html`${threadList(meta, d.threads, d.first)}${pager(boardPath(meta), d.page, d.pages)}`), tags: [cacheTag.board(d.board.id), cacheTag.listing(d.board.id)] }
-      deps.cache.set(key, part)
+      deps.cache.set(key, part, since)
     }
     const m = part.meta
     const place = { site: deps.config.siteId, cell: m.cell.slug, board: m.board.slug, thread: 'new' as const }

@@ -17,6 +17,8 @@ export type AppEnv = {
     form: Record<string, string>
     /** The POST carried a good form token: only then may a refusal offer its form again. */
     formTokenOk: boolean
+    /** The page cache's epoch when this request began: what it builds is kept only if nothing it shows was dropped since (services/page-cache.ts). */
+    cacheSince: number
     /** The language this request is answered in (middleware/language.ts). */
     lang: Lang
   }

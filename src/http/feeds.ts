@@ -35,11 +35,12 @@ export function feedRoutes(deps: Deps) {
       .get('/c/:cell/:board/feed.atom', async (c) => {
         const at = await openBoard(deps, c.req.param('cell'), c.req.param('board'), c.get('session'))
         const key = cacheKey.boardFeed(at.board.id)
+        const since = deps.cache.epoch()
         let part = deps.cache.get<null>(key)
         if (!part) {
           const bytes = encode(atomFeed(deps.config.publicUrl, await readBoardFeed(deps, at)))
           part = { meta: null, bytes, gzip: gzipOnce(bytes), tags: [cacheTag.board(at.board.id), cacheTag.listing(at.board.id)] }
-          deps.cache.set(key, part)
+          deps.cache.set(key, part, since)
         }
         return send(c, part)
       })

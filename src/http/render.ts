@@ -91,7 +91,7 @@ export async function sendAround(
   if (shared) {
     const whole = deps.cache.get(shared)
     if (whole) {
-      keepByAddress(c, deps, whole) // another address of the same page (?page=1)
+      keepByAddress(c, deps, whole, c.get('cacheSince')) // another address of the same page (?page=1)
       return sendPart(c, 200, whole) // shared: a 200
     }
   }
@@ -114,9 +114,10 @@ export async function sendAround(
       },
       tags: p.cached.tags,
     }
-    // Kept at once, as it was built: a write from now on drops it as any other.
-    deps.cache.set(shared, whole)
-    keepByAddress(c, deps, whole)
+    // Kept at once, as it was built: a write from now on drops it as any other; one since this
+    // request began (its middle may have been read before it) keeps it from being kept.
+    deps.cache.set(shared, whole, c.get('cacheSince'))
+    keepByAddress(c, deps, whole, c.get('cacheSince'))
     // This reader takes gzip: the same bytes made in libuv's threads, so the event loop answers
     // other readers while zlib works (a third of a page missed by the cache, at 1,000,000 posts as
     // Tor Browser asks). A reader of the same page meanwhile gzips it at once, as before.
@@ -133,7 +134,7 @@ export async function sendAround(
   // Kept whole for a few seconds for this reader (whole-page-cache.ts says when it is sent again):
   // only as every reader of the address would get it in no flood and with no preview (`shared`'s
   // conditions), and only when answering set no cookie.
-  if (status === 200 && p.anonymous && c.get('session') && !res.headers.has('set-cookie')) keepOwnPage(c, deps, body, deflated, p.cached.tags)
+  if (status === 200 && p.anonymous && c.get('session') && !res.headers.has('set-cookie')) keepOwnPage(c, deps, body, deflated, p.cached.tags, c.get('cacheSince'))
   return res
 }
 

@@ -37,6 +37,7 @@ export function threadRoutes(deps: Deps) {
   /** The cached middle of a thread page (its posts and pager), built from one statement on a miss. */
   async function threadPart(at: ReadableBoard, number: number, page: number) {
     const key = cacheKey.threadPage(at.board.id, number, page)
+    const since = deps.cache.epoch()
     let part = deps.cache.get<ThreadMeta>(key)
     if (!part) {
       const d = await readThreadPage(deps, at, number, page)
@@ -54,7 +55,7 @@ export function threadRoutes(deps: Deps) {
       const posts = d.posts.map((p) => postArticle({ number: p.number, signing: p.signing, bodyHtml: p.body_html, createdAt: p.created_at, fingerprint: p.fingerprint, signed: p.signed, replies: p.replies }, path, links))
       // Tagged with row ids (internal): writes invalidate by them.
       part = { meta, bytes: encode(html`<div id="posts" hx-boost="false">${posts}</div>${pager(path, d.page, d.pages)}`), tags: [cacheTag.thread(d.thread.id), cacheTag.board(d.board.id)] }
-      deps.cache.set(key, part)
+      deps.cache.set(key, part, since)
     }
     return part
   }

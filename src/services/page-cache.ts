@@ -63,6 +63,13 @@ export const cacheTag = {
   key: (fingerprint: string) => `key:${fingerprint}`,
 }
 
+/**
+ * How many dropped tags the cache remembers (with when each was last dropped) to refuse parts read
+ * before a drop. A part whose read began before the oldest drop forgotten is refused whatever its
+ * tags: with replies dropping two tags each, that is a read older than about 2,000 replies.
+ */
+const DROPS_REMEMBERED = 4096
+
 export class PageCache {
   readonly #entries = new Map<CacheKey, CachedPart<unknown>>()
   /** Each part kept: its size as counted, and under how many keys (a whole page is kept by its address too). */
@@ -70,6 +77,17 @@ export class PageCache {
   readonly #maxEntries: number
   readonly #maxBytes: number
   #bytes = 0
+  /**
+   * A count of drops, and when (by that count) each tag was last dropped: a part is kept only if
+   * none of its tags was dropped since its builder took epoch() before reading (set). Without it,
+   * a page read before a write (on PostgreSQL a read is a round trip, and the write's drop, here or
+   * from another node, may land meanwhile) and kept after the write's drop stayed stale until the
+   * next write to its tags: on a quiet thread, days (tests/postgres/page-cache-race.test.ts).
+   */
+  #epoch = 0
+  readonly #droppedAt = new Map<string, number>()
+  /** Reads that began before this epoch are refused: everything was dropped, or the record of a drop since is gone. */
+  #refusedBefore = 0
   constructor(
     private readonly announce: (tags: string[] | null) => unknown = () => {},
     limits: { maxEntries?: number; maxBytes?: number } = {},
@@ -87,9 +105,20 @@ export class PageCache {
     return this.#entries.get(key) as CachedPart<M> | undefined
   }
 
-  set<M>(key: CacheKey, part: CachedPart<M>): void {
+  /** Taken before reading what a part is built from, and given to set() with the part. */
+  epoch(): number {
+    return this.#epoch
+  }
+
+  /**
+   * Keep `part` under `key`, unless something it shows was dropped after `since` (epoch() taken
+   * before its read began): then it is stale already, and the next reader builds it again.
+   * Returns whether it was kept.
+   */
+  set<M>(key: CacheKey, part: CachedPart<M>, since: number): boolean {
+    if (this.#droppedSince(part.tags, since)) return false
     this.#delete(key)
-    if (part.bytes.length > this.#maxBytes / 2) return
+    if (part.bytes.length > this.#maxBytes / 2) return false
     const adds = () => (this.#held.has(part) ? 0 : part.bytes.length)
     while (this.#entries.size > 0 && (this.#entries.size >= this.#maxEntries || this.#bytes + adds() > this.#maxBytes)) this.#delete(this.#entries.keys().next().value!)
     this.#entries.set(key, part)
@@ -99,6 +128,13 @@ export class PageCache {
       this.#held.set(part, { size: part.bytes.length, keys: 1 })
       this.#bytes += part.bytes.length
     }
+    return true
+  }
+
+  #droppedSince(tags: readonly string[], since: number): boolean {
+    if (since < this.#refusedBefore) return true
+    for (const tag of tags) if ((this.#droppedAt.get(tag) ?? 0) > since) return true
+    return false
   }
 
   #delete(key: CacheKey): void {
@@ -130,11 +166,23 @@ export class PageCache {
 
   /** What another process announced: drop locally only. */
   drop(tags: string[] | null): void {
+    const epoch = ++this.#epoch
     if (tags === null) {
+      this.#refusedBefore = epoch
+      this.#droppedAt.clear()
       this.#entries.clear()
       this.#held.clear()
       this.#bytes = 0
       return
+    }
+    for (const tag of tags) {
+      this.#droppedAt.delete(tag) // the Map keeps the order of last drops: the oldest first
+      this.#droppedAt.set(tag, epoch)
+    }
+    for (const [tag, at] of this.#droppedAt) {
+      if (this.#droppedAt.size <= DROPS_REMEMBERED) break
+      this.#droppedAt.delete(tag)
+      this.#refusedBefore = at
     }
     for (const [key, part] of this.#entries) if (part.tags.some((t) => tags.includes(t))) this.#delete(key)
   }

@@ -116,9 +116,10 @@ async function threadToPost(deps: Deps, boardId: number, number: number): Promis
   const key = cacheKey.threadId(boardId, number)
   const kept = deps.cache.get<number>(key)
   if (kept) return { id: kept.meta, number }
+  const since = deps.cache.epoch()
   const thread = await findThread(deps.db, boardId, number)
   if (!thread) return null
-  deps.cache.set(key, { meta: thread.id, bytes: new Uint8Array(0), tags: [cacheTag.board(boardId)] })
+  deps.cache.set(key, { meta: thread.id, bytes: new Uint8Array(0), tags: [cacheTag.board(boardId)] }, since)
   return { id: thread.id, number: thread.number }
 }
 

@@ -111,9 +111,10 @@ export async function cellLanguage(deps: Deps, cellSlug: string): Promise<string
   const key = cacheKey.cellLang(cellSlug)
   const kept = deps.cache.get<string>(key)
   if (kept) return kept.meta
+  const since = deps.cache.epoch()
   const cell = await findCell(deps.db, cellSlug)
   if (!cell) return null
-  deps.cache.set(key, { meta: cell.lang, bytes: new Uint8Array(0), tags: [] })
+  deps.cache.set(key, { meta: cell.lang, bytes: new Uint8Array(0), tags: [] }, since)
   return cell.lang
 }
 
@@ -121,9 +122,10 @@ export async function openBoard(deps: Deps, cellSlug: string, boardSlug: string,
   const key = cacheKey.place(cellSlug, boardSlug)
   let place = deps.cache.get<Place>(key)?.meta
   if (!place) {
+    const since = deps.cache.epoch()
     const { cell: { last_question_number: _q, ...cell }, board: { last_thread_number: _t, thread_count: _n, ...board } } = await findBoardOrThrow(deps, cellSlug, boardSlug)
     place = { cell, board }
-    deps.cache.set(key, { meta: place, bytes: new Uint8Array(0), tags: [cacheTag.board(board.id)] })
+    deps.cache.set(key, { meta: place, bytes: new Uint8Array(0), tags: [cacheTag.board(board.id)] }, since)
   }
   await assertCanRead(deps, place.board, session)
   return place as ReadableBoard

@@ -8,7 +8,7 @@ const part = (n: number, tags = ['t']) => ({ meta: null, bytes: new Uint8Array(n
 describe('PageCache, bounded in bytes', () => {
   it('keeps the newest parts within its bytes and lets the oldest go first', () => {
     const cache = new PageCache(() => {}, { maxBytes: 1000 })
-    for (let i = 0; i < 10; i++) cache.set(k(`p${i}`), part(200))
+    for (let i = 0; i < 10; i++) cache.set(k(`p${i}`), part(200), cache.epoch())
     expect(cache.bytes).toBe(1000)
     for (let i = 0; i < 5; i++) expect(cache.get(k(`p${i}`))).toBeUndefined()
     for (let i = 5; i < 10; i++) expect(cache.get(k(`p${i}`))).toBeDefined()
@@ -16,20 +16,20 @@ describe('PageCache, bounded in bytes', () => {
 
   it('counts a part kept again under its key once, and one kept under two keys once until both are gone', () => {
     const cache = new PageCache(() => {}, { maxBytes: 1000 })
-    cache.set(k('a'), part(100, ['a']))
-    cache.set(k('a'), part(150, ['a']))
+    cache.set(k('a'), part(100, ['a']), cache.epoch())
+    cache.set(k('a'), part(150, ['a']), cache.epoch())
     expect(cache.bytes).toBe(150)
     cache.drop(['a'])
     expect(cache.bytes).toBe(0)
     // A whole page kept under its shared key, and later under its address.
     const whole = part(300, ['whole'])
-    cache.set(k('shared'), whole)
-    cache.set(k('b'), part(200))
-    cache.set(k('address'), whole)
+    cache.set(k('shared'), whole, cache.epoch())
+    cache.set(k('b'), part(200), cache.epoch())
+    cache.set(k('address'), whole, cache.epoch())
     expect(cache.bytes).toBe(500)
-    cache.set(k('c'), part(400))
+    cache.set(k('c'), part(400), cache.epoch())
     // Over 1,000: the oldest key goes first, but the page stays counted while its address holds it.
-    cache.set(k('d'), part(200))
+    cache.set(k('d'), part(200), cache.epoch())
     expect(cache.get(k('shared'))).toBeUndefined()
     expect(cache.get(k('b'))).toBeUndefined()
     expect(cache.get(k('address'))).toBe(whole)
@@ -40,8 +40,8 @@ describe('PageCache, bounded in bytes', () => {
 
   it('drops by tag and everything, counting down to 0', () => {
     const cache = new PageCache(() => {}, { maxBytes: 1000 })
-    cache.set(k('x'), part(100, ['thread:1']))
-    cache.set(k('y'), part(200, ['thread:2']))
+    cache.set(k('x'), part(100, ['thread:1']), cache.epoch())
+    cache.set(k('y'), part(200, ['thread:2']), cache.epoch())
     cache.drop(['thread:1'])
     expect(cache.bytes).toBe(200)
     expect(cache.get(k('y'))).toBeDefined()
@@ -52,9 +52,9 @@ describe('PageCache, bounded in bytes', () => {
 
   it('keeps no part over half its bytes, and a key kept again with one lets the old part go', () => {
     const cache = new PageCache(() => {}, { maxBytes: 1000 })
-    cache.set(k('small'), part(100))
-    cache.set(k('page'), part(300))
-    cache.set(k('page'), part(501))
+    cache.set(k('small'), part(100), cache.epoch())
+    cache.set(k('page'), part(300), cache.epoch())
+    cache.set(k('page'), part(501), cache.epoch())
     expect(cache.get(k('page'))).toBeUndefined()
     expect(cache.get(k('small'))).toBeDefined()
     expect(cache.bytes).toBe(100)
@@ -62,8 +62,59 @@ describe('PageCache, bounded in bytes', () => {
 
   it('holds at most its number of entries, parts of no bytes among them', () => {
     const cache = new PageCache(() => {}, { maxEntries: 3 })
-    for (let i = 0; i < 5; i++) cache.set(k(`id${i}`), part(0))
+    for (let i = 0; i < 5; i++) cache.set(k(`id${i}`), part(0), cache.epoch())
     expect([0, 1, 2, 3, 4].map((i) => cache.get(k(`id${i}`)) !== undefined)).toEqual([false, false, true, true, true])
     expect(cache.bytes).toBe(0)
+  })
+})
+
+// A part is kept only if none of its tags was dropped after its builder took epoch(), before
+// reading what it shows: else a page read before a write and kept after the write's drop stays
+// stale until the next write (tests/postgres/page-cache-race.test.ts shows it through the app).
+describe('PageCache, parts read before a drop', () => {
+  it('refuses a part one of whose tags was dropped after its read began, and keeps the others', () => {
+    const cache = new PageCache()
+    const since = cache.epoch()
+    cache.drop(['thread:1', 'listing:1'])
+    expect(cache.set(k('thread page'), part(10, ['thread:1', 'board:1']), since)).toBe(false)
+    expect(cache.get(k('thread page'))).toBeUndefined()
+    expect(cache.set(k('other thread'), part(10, ['thread:2', 'board:1']), since)).toBe(true)
+    expect(cache.get(k('other thread'))).toBeDefined()
+    // Read after the drop: kept.
+    expect(cache.set(k('thread page'), part(10, ['thread:1', 'board:1']), cache.epoch())).toBe(true)
+    expect(cache.get(k('thread page'))).toBeDefined()
+  })
+
+  it('a part refused leaves the one kept meanwhile under its key', () => {
+    const cache = new PageCache()
+    const slow = cache.epoch()
+    cache.drop(['thread:1'])
+    const fresh = part(20, ['thread:1'])
+    expect(cache.set(k('page'), fresh, cache.epoch())).toBe(true)
+    expect(cache.set(k('page'), part(10, ['thread:1']), slow)).toBe(false)
+    expect(cache.get(k('page'))).toBe(fresh)
+  })
+
+  it('after everything is dropped, refuses every part read before, whatever its tags', () => {
+    const cache = new PageCache()
+    const since = cache.epoch()
+    cache.drop(null)
+    expect(cache.set(k('no tags'), part(10, []), since)).toBe(false)
+    expect(cache.set(k('no tags'), part(10, []), cache.epoch())).toBe(true)
+  })
+
+  it('remembers a bounded number of drops: a read older than the oldest remembered is refused', () => {
+    const cache = new PageCache()
+    const old = cache.epoch()
+    cache.drop(['thread:0'])
+    const recent = cache.epoch()
+    for (let i = 1; i <= 5000; i++) cache.drop([`thread:${i}`])
+    // thread:9999 was never dropped, but whether it was after `old` can no longer be told.
+    expect(cache.set(k('a'), part(10, ['thread:9999']), old)).toBe(false)
+    expect(cache.set(k('b'), part(10, ['thread:9999']), recent)).toBe(false)
+    const now = cache.epoch()
+    cache.drop(['thread:5001'])
+    expect(cache.set(k('c'), part(10, ['thread:9999']), now)).toBe(true)
+    expect(cache.set(k('d'), part(10, ['thread:5001']), now)).toBe(false)
   })
 })

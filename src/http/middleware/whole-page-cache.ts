@@ -48,9 +48,9 @@ function chosenLang(cookie: string | undefined, langCookie: string): string | nu
 }
 
 /** Keep a whole page under its address too, for the next reader without a session (below). */
-export function keepByAddress(c: Context, deps: Pick<Deps, 'cache' | 'config'>, whole: CachedPart<unknown>): void {
+export function keepByAddress(c: Context, deps: Pick<Deps, 'cache' | 'config'>, whole: CachedPart<unknown>, since: number): void {
   const key = addressKey(c, cookieName(deps.config, 'lang'))
-  if (key && !deps.cache.get(key)) deps.cache.set(key, whole)
+  if (key && !deps.cache.get(key)) deps.cache.set(key, whole, since)
 }
 
 /**
@@ -177,13 +177,13 @@ function ifSameKey(session: Session | null, part: CachedPart<OwnPage>): CachedPa
  * Keep the page just built for this reader (http/render.ts sendAround), if it may be kept: a GET
  * of a session whose browser already had the form-token cookie the page's token was made for.
  */
-export function keepOwnPage(c: Context<AppEnv>, deps: Pick<Deps, 'cache' | 'config' | 'now'>, body: Uint8Array, deflated: boolean, tags: readonly string[]): void {
+export function keepOwnPage(c: Context<AppEnv>, deps: Pick<Deps, 'cache' | 'config' | 'now'>, body: Uint8Array, deflated: boolean, tags: readonly string[], since: number): void {
   const session = c.get('session')
   const url = c.req.url
   const q = url.indexOf('?')
   const k = ownKey(deps, { method: c.req.method, htmx: c.req.header('HX-Request') !== undefined, cookie: c.req.header('cookie'), path: c.req.path, query: q >= 0 ? url.slice(q) : '', acceptEncoding: c.req.header('accept-encoding') })
   if (!session || !k || session.id !== k.session || c.get('csrfCookie') !== k.csrf || readCookie(c, deps, 'csrf') !== k.csrf) return
-  deps.cache.set<OwnPage>(k.key, { meta: { fingerprint: session.fingerprint, csrf: k.csrf, at: deps.now(), deflated, sent: { ...pageHeaders(deflated), 'Content-Length': String(body.length) } }, bytes: body, tags: [...tags, cacheTag.session(k.hash), cacheTag.key(session.fingerprint)] })
+  deps.cache.set<OwnPage>(k.key, { meta: { fingerprint: session.fingerprint, csrf: k.csrf, at: deps.now(), deflated, sent: { ...pageHeaders(deflated), 'Content-Length': String(body.length) } }, bytes: body, tags: [...tags, cacheTag.session(k.hash), cacheTag.key(session.fingerprint)] }, since)
 }
 
 /** A reader's own pages are dropped when their session ends, here or on another node. */
@@ -214,6 +214,8 @@ function dropOwnPagesOnForm(deps: Pick<Deps, 'cache' | 'config'>, method: string
 export function wholePageCache(deps: PageDeps): MiddlewareHandler<AppEnv> {
   const session = `${cookieName(deps.config, 'session')}=`
   return async (c, next) => {
+    // Taken first: whatever this request builds and keeps, it read after this.
+    c.set('cacheSince', deps.cache.epoch())
     const url = c.req.url
     const q = url.indexOf('?')
     const asked = { method: c.req.method, htmx: c.req.header('HX-Request') !== undefined, cookie: c.req.header('cookie'), path: c.req.path, query: q >= 0 ? url.slice(q) : '', acceptEncoding: c.req.header('accept-encoding') }
