@@ -29,7 +29,8 @@ export function boardRoutes(deps: Deps) {
     const at = await openBoard(deps, c.req.param('cell')!, c.req.param('board')!, c.get('session'))
     if (page === null) throw notFound(t('board.page_not_found'))
     const key = cacheKey.boardPage(at.board.id, page)
-    const since = deps.cache.epoch()
+    // The request's epoch: the part shows the board as openBoard read it, before this line.
+    const since = c.get('cacheSince')
     let part = deps.cache.get<BoardMeta>(key)
     if (!part) {
       const d = await readBoardPage(deps, at, page)

@@ -35,7 +35,8 @@ export function feedRoutes(deps: Deps) {
       .get('/c/:cell/:board/feed.atom', async (c) => {
         const at = await openBoard(deps, c.req.param('cell'), c.req.param('board'), c.get('session'))
         const key = cacheKey.boardFeed(at.board.id)
-        const since = deps.cache.epoch()
+        // The request's epoch: the feed's title is the board's as openBoard read it, before this.
+        const since = c.get('cacheSince')
         let part = deps.cache.get<null>(key)
         if (!part) {
           const bytes = encode(atomFeed(deps.config.publicUrl, await readBoardFeed(deps, at)))

@@ -34,10 +34,12 @@ export function threadRoutes(deps: Deps) {
   // a refused viewer gets one and the same answer everywhere under a members' board.
   const open = (c: C) => openBoard(deps, c.req.param('cell')!, c.req.param('board')!, c.get('session'))
 
-  /** The cached middle of a thread page (its posts and pager), built from one statement on a miss. */
-  async function threadPart(at: ReadableBoard, number: number, page: number) {
+  /**
+   * The cached middle of a thread page (its posts and pager), built from one statement on a miss.
+   * `since`: the cache's epoch when the request began, before `at` (the board it shows) was read.
+   */
+  async function threadPart(at: ReadableBoard, number: number, page: number, since: number) {
     const key = cacheKey.threadPage(at.board.id, number, page)
-    const since = deps.cache.epoch()
     let part = deps.cache.get<ThreadMeta>(key)
     if (!part) {
       const d = await readThreadPage(deps, at, number, page)
@@ -63,8 +65,8 @@ export function threadRoutes(deps: Deps) {
   async function renderThread(c: C, number: number | null, page: number | 'last' | null, form: FormState, status: Status, preview?: Html) {
     const at = await open(c)
     if (number === null || page === null) throw notFound(t('board.page_not_found'))
-    let part = await threadPart(at, number, page === 'last' ? 1 : page)
-    if (page === 'last' && part.meta.pages > 1) part = await threadPart(at, number, part.meta.pages)
+    let part = await threadPart(at, number, page === 'last' ? 1 : page, c.get('cacheSince'))
+    if (page === 'last' && part.meta.pages > 1) part = await threadPart(at, number, part.meta.pages, c.get('cacheSince'))
     const m = part.meta
     const path = threadPath(m)
     const flood = await floodFor(deps, at, c.get('session'))

@@ -66,9 +66,18 @@ export const cacheTag = {
 /**
  * How many dropped tags the cache remembers (with when each was last dropped) to refuse parts read
  * before a drop. A part whose read began before the oldest drop forgotten is refused whatever its
- * tags: with replies dropping two tags each, that is a read older than about 2,000 replies.
+ * tags: a read older than drops of 4,096 other tags (a busy thread's drops count once).
  */
 const DROPS_REMEMBERED = 4096
+
+/**
+ * A reader's own pages' tags (a session's hash, a key's fingerprint) are remembered as one: the
+ * record of drops must not keep, for as long as a quiet node goes on, which session hash and which
+ * key ended side by side (a burn drops both). Own pages are kept a few seconds; one of them read
+ * when any session's pages were dropped is simply built again.
+ */
+const OWN_DROPS = 'own pages'
+const remembered = (tag: string) => (tag.startsWith(cacheTag.session('')) || tag.startsWith(cacheTag.key('')) ? OWN_DROPS : tag)
 
 export class PageCache {
   readonly #entries = new Map<CacheKey, CachedPart<unknown>>()
@@ -132,8 +141,9 @@ export class PageCache {
   }
 
   #droppedSince(tags: readonly string[], since: number): boolean {
-    if (since < this.#refusedBefore) return true
-    for (const tag of tags) if ((this.#droppedAt.get(tag) ?? 0) > since) return true
+    // Written so that a missing epoch (undefined, NaN) is refused rather than let through.
+    if (!(since >= this.#refusedBefore)) return true
+    for (const tag of tags) if ((this.#droppedAt.get(remembered(tag)) ?? 0) > since) return true
     return false
   }
 
@@ -175,7 +185,7 @@ export class PageCache {
       this.#bytes = 0
       return
     }
-    for (const tag of tags) {
+    for (const tag of tags.map(remembered)) {
       this.#droppedAt.delete(tag) // the Map keeps the order of last drops: the oldest first
       this.#droppedAt.set(tag, epoch)
     }

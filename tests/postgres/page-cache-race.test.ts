@@ -1,5 +1,6 @@
-import type { KyselyPlugin } from 'kysely'
+import { TableNode, type KyselyPlugin, type RootOperationNode } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { setBoardAccess, setCellTiers } from '../../src/services/cells.ts'
 import { makeBoard } from '../support/app.ts'
 
 // A page built from a read that began before a write, and kept after that write dropped the
@@ -18,16 +19,27 @@ beforeEach(async () => {
 })
 afterEach(() => board.close())
 
-/** While holding, every query's rows wait until release(); `held` resolves once one waits. */
-function gate() {
+/** A select from `table` (as the query builder makes it), or any query when `table` is undefined. */
+const selectsFrom = (node: RootOperationNode, table: string | undefined) =>
+  table === undefined || (node.kind === 'SelectQueryNode' && node.from?.froms.some((f) => TableNode.is(f) && f.table.identifier.name === table) === true)
+
+/**
+ * While holding, the rows of every query (or of every select from `table`) wait until release();
+ * `held` resolves once one waits.
+ */
+function gate(table?: string) {
   let holding = false
+  const chosen = new WeakSet<object>()
   const waiting: (() => void)[] = []
   let heldOne = () => {}
   const held = new Promise<void>((r) => (heldOne = r))
   const plugin: KyselyPlugin = {
-    transformQuery: (a) => a.node,
+    transformQuery(a) {
+      if (holding && selectsFrom(a.node, table)) chosen.add(a.queryId)
+      return a.node
+    },
     async transformResult(a) {
-      if (holding) {
+      if (chosen.has(a.queryId)) {
         heldOne()
         await new Promise<void>((r) => waiting.push(r))
       }
@@ -106,5 +118,35 @@ describe(`a page read before a write is not kept after it (PostgreSQL)`, () => {
     }
     expect((await board.client().get('/c/lobby/general')).text).toContain('Third thread')
     expect((await reader.get('/c/lobby/general')).text).toContain('Third thread')
+  })
+
+  it('a board\'s posting rule changes while a reader\'s board page reads the board: the next reader gets the new rule', async () => {
+    // The page's middle says who may post, from the board's row as the request read it first
+    // (openBoard), before the page's threads: the part must count from before that read.
+    await setCellTiers(board.deps, { cell: 'lobby', tiers: 'supporter,member,cadre', vote: 'cadre', inbox: 'cadre' })
+    const rule = (page: string) => /Posting here is for the cell’s ([^<.]*)/.exec(page)?.[1]
+    const reader = board.client()
+    await setBoardAccess(board.deps, { cell: 'lobby', board: 'general', read: 'anyone', post: 'member' })
+    expect(rule((await reader.get('/c/lobby/general')).text)).toContain('member')
+
+    const g = gate('board')
+    const db = board.deps.db
+    board.deps.db = db.withPlugin(g.plugin)
+    try {
+      // The board's place is no longer kept (the rule's change dropped it): the reader reads the row.
+      await setBoardAccess(board.deps, { cell: 'lobby', board: 'general', read: 'anyone', post: 'supporter' })
+      g.hold()
+      const slow = reader.get('/c/lobby/general')
+      await g.held
+      g.stop()
+      await setBoardAccess(board.deps, { cell: 'lobby', board: 'general', read: 'anyone', post: 'cadre' })
+      g.release()
+      // It read the board before the change.
+      expect(rule((await slow).text)).toContain('supporter')
+    } finally {
+      board.deps.db = db
+    }
+    expect(rule((await board.client().get('/c/lobby/general')).text)).toContain('cadre')
+    expect(rule((await reader.get('/c/lobby/general')).text)).toContain('cadre')
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { type CacheKey, PageCache } from '../../src/services/page-cache.ts'
+import { cacheTag, type CacheKey, PageCache } from '../../src/services/page-cache.ts'
 
 // The page cache's bounds (services/page-cache.ts): entries, and bytes counted once per part.
 const k = (s: string) => s as CacheKey
@@ -117,4 +117,21 @@ describe('PageCache, parts read before a drop', () => {
     expect(cache.set(k('c'), part(10, ['thread:9999']), now)).toBe(true)
     expect(cache.set(k('d'), part(10, ['thread:5001']), now)).toBe(false)
   })
+
+  it('remembers a reader\'s own tags (session, key) as one: one session\'s drop refuses any own page read before it', () => {
+    const cache = new PageCache()
+    const since = cache.epoch()
+    cache.drop([cacheTag.session('hash-of-one-session')])
+    expect(cache.set(k('own page of another'), part(10, ['thread:1', cacheTag.session('another'), cacheTag.key('f'.repeat(40))]), since)).toBe(false)
+    expect(cache.set(k('shared page'), part(10, ['thread:1']), since)).toBe(true)
+    expect(cache.set(k('own page of another'), part(10, ['thread:1', cacheTag.session('another'), cacheTag.key('f'.repeat(40))]), cache.epoch())).toBe(true)
+  })
+
+  it('refuses a part given no epoch at all', () => {
+    const cache = new PageCache()
+    expect(cache.set(k('a'), part(10, []), undefined as unknown as number)).toBe(false)
+    expect(cache.set(k('a'), part(10, []), Number.NaN)).toBe(false)
+    expect(cache.get(k('a'))).toBeUndefined()
+  })
 })
+

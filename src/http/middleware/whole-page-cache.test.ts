@@ -14,7 +14,7 @@ function app() {
   a.use(wholePageCache(deps))
   a.get('/c/lobby/general', (c) => {
     built++
-    keepByAddress(c, deps, { meta: null, bytes: new TextEncoder().encode(`page ${built}`), tags: ['board:1'] }, deps.cache.epoch())
+    keepByAddress(c, deps, { meta: null, bytes: new TextEncoder().encode(`page ${built}`), tags: ['board:1'] }, c.get('cacheSince'))
     return c.text(`page ${built}`)
   })
   return { a, deps, built: () => built }
