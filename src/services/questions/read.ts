@@ -191,22 +191,35 @@ export async function readMyQuestions(deps: Deps, session: Session | null) {
 // board, a server), dropped whenever a question opens or closes here, and a key's own when it casts a ballot; another node's change shows
 // within those ten seconds.
 const OPEN_COUNT_MS = 10_000
-const openCounts = new WeakMap<Deps['cache'], Map<string, { n: number; at: number }>>()
+/** The kept counts, and how many changes were announced: a count read across one is not kept. */
+type OpenCounts = { counts: Map<string, { n: number; at: number }>; changes: number }
+const openCounts = new WeakMap<Deps['cache'], OpenCounts>()
 const countsOf = (deps: Deps) => {
   let m = openCounts.get(deps.cache)
-  if (!m) openCounts.set(deps.cache, (m = new Map()))
+  if (!m) openCounts.set(deps.cache, (m = { counts: new Map(), changes: 0 }))
   return m
 }
-export const openCountsChanged = (deps: Deps) => countsOf(deps).clear()
+export const openCountsChanged = (deps: Deps) => {
+  const m = countsOf(deps)
+  m.changes++
+  m.counts.clear()
+}
 /** This key cast a ballot: one question fewer waits for it. */
-export const openCountChangedFor = (deps: Deps, fingerprint: string) => countsOf(deps).delete(fingerprint)
+export const openCountChangedFor = (deps: Deps, fingerprint: string) => {
+  const m = countsOf(deps)
+  m.changes++
+  m.counts.delete(fingerprint)
+}
 
 export async function countMyOpenQuestions(deps: Deps, fingerprint: string): Promise<number> {
-  const counts = countsOf(deps)
-  const hit = counts.get(fingerprint)
+  const m = countsOf(deps)
+  const hit = m.counts.get(fingerprint)
   if (hit && deps.now() - hit.at < OPEN_COUNT_MS) return hit.n
+  const changes = m.changes
   const n = await countOpenFor(deps.db, fingerprint)
-  if (counts.size > 10_000) counts.clear()
-  counts.set(fingerprint, { n, at: deps.now() })
+  // Read across a change (on PostgreSQL a read is a round trip): shown to this page, not kept.
+  if (m.changes !== changes) return n
+  if (m.counts.size > 10_000) m.counts.clear()
+  m.counts.set(fingerprint, { n, at: deps.now() })
   return n
 }
