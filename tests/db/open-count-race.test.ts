@@ -1,7 +1,7 @@
-import type { KyselyPlugin } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { countMyOpenQuestions, openCountChangedFor, openCountsChanged } from '../../src/services/questions/read.ts'
 import { makeBoard, TEST_DIALECT } from '../support/app.ts'
+import { queryGate } from '../support/query-gate.ts'
 
 // A voter's header counts the open questions waiting for their ballot, kept ten seconds per key
 // and dropped when a question opens or closes, or the key casts a ballot. A count read before
@@ -16,27 +16,6 @@ beforeEach(async () => {
 })
 afterEach(() => board.close())
 
-/** Counts the queries sent; while holding, their rows wait until release() (`held`: one waits). */
-function gate() {
-  let holding = false
-  let queries = 0
-  const waiting: (() => void)[] = []
-  let heldOne = () => {}
-  const held = new Promise<void>((r) => (heldOne = r))
-  const plugin: KyselyPlugin = {
-    transformQuery: (a) => (queries++, a.node),
-    async transformResult(a) {
-      if (holding) {
-        holding = false
-        heldOne()
-        await new Promise<void>((r) => waiting.push(r))
-      }
-      return a.result
-    },
-  }
-  return { plugin, held, queries: () => queries, hold: () => (holding = true), release: () => waiting.splice(0).forEach((r) => r()) }
-}
-
 const fingerprint = 'a'.repeat(40)
 
 describe(`a voter's open-question count read before a change is not kept after it (${TEST_DIALECT})`, () => {
@@ -45,7 +24,7 @@ describe(`a voter's open-question count read before a change is not kept after i
     ['a question opens or closes', () => openCountsChanged(board.deps)],
   ] as const) {
     it(`${what} while the count is read: the next page reads it again`, async () => {
-      const g = gate()
+      const g = queryGate()
       const db = board.deps.db
       board.deps.db = db.withPlugin(g.plugin)
       try {

@@ -1,7 +1,7 @@
-import { TableNode, type KyselyPlugin, type RootOperationNode } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { setBoardAccess, setCellTiers } from '../../src/services/cells.ts'
 import { makeBoard } from '../support/app.ts'
+import { queryGate } from '../support/query-gate.ts'
 
 // A page built from a read that began before a write, and kept after that write dropped the
 // page's tags, was kept stale until the next write to them: on a quiet thread, days. With
@@ -19,42 +19,6 @@ beforeEach(async () => {
 })
 afterEach(() => board.close())
 
-/** A select from `table` (as the query builder makes it), or any query when `table` is undefined. */
-const selectsFrom = (node: RootOperationNode, table: string | undefined) =>
-  table === undefined || (node.kind === 'SelectQueryNode' && node.from?.froms.some((f) => TableNode.is(f) && f.table.identifier.name === table) === true)
-
-/**
- * While holding, the rows of every query (or of every select from `table`) wait until release();
- * `held` resolves once one waits.
- */
-function gate(table?: string) {
-  let holding = false
-  const chosen = new WeakSet<object>()
-  const waiting: (() => void)[] = []
-  let heldOne = () => {}
-  const held = new Promise<void>((r) => (heldOne = r))
-  const plugin: KyselyPlugin = {
-    transformQuery(a) {
-      if (holding && selectsFrom(a.node, table)) chosen.add(a.queryId)
-      return a.node
-    },
-    async transformResult(a) {
-      if (chosen.has(a.queryId)) {
-        heldOne()
-        await new Promise<void>((r) => waiting.push(r))
-      }
-      return a.result
-    },
-  }
-  return {
-    plugin,
-    held,
-    hold: () => (holding = true),
-    stop: () => (holding = false),
-    release: () => waiting.splice(0).forEach((r) => r()),
-  }
-}
-
 describe(`a page read before a write is not kept after it (PostgreSQL)`, () => {
   it('a reply lands while a reader\'s thread page is being read: the next reader sees the reply', async () => {
     const poster = board.client()
@@ -68,14 +32,13 @@ describe(`a page read before a write is not kept after it (PostgreSQL)`, () => {
     // A reply drops the page (only the page: the place and the row id stay kept).
     expect((await poster.post(thread, { body: 'first reply' })).res.status).toBe(303)
 
-    const g = gate()
+    const g = queryGate()
     const db = board.deps.db
     board.deps.db = db.withPlugin(g.plugin)
     try {
       g.hold()
       const slow = reader.get(thread)
       await g.held
-      g.stop()
       // The reply is written and drops the page's tags while the reader's rows are on their way.
       expect((await poster.post(thread, { body: 'second reply' })).res.status).toBe(303)
       g.release()
@@ -100,14 +63,13 @@ describe(`a page read before a write is not kept after it (PostgreSQL)`, () => {
     expect((await reader.get('/c/lobby/general')).text).toContain('First thread')
     expect((await poster.post('/c/lobby/general', { title: 'Second thread', body: 'two' })).res.status).toBe(303)
 
-    const g = gate()
+    const g = queryGate()
     const db = board.deps.db
     board.deps.db = db.withPlugin(g.plugin)
     try {
       g.hold()
       const slow = reader.get('/c/lobby/general')
       await g.held
-      g.stop()
       expect((await poster.post('/c/lobby/general', { title: 'Third thread', body: 'three' })).res.status).toBe(303)
       g.release()
       const first = (await slow).text
@@ -129,7 +91,7 @@ describe(`a page read before a write is not kept after it (PostgreSQL)`, () => {
     await setBoardAccess(board.deps, { cell: 'lobby', board: 'general', read: 'anyone', post: 'member' })
     expect(rule((await reader.get('/c/lobby/general')).text)).toContain('member')
 
-    const g = gate('board')
+    const g = queryGate('board')
     const db = board.deps.db
     board.deps.db = db.withPlugin(g.plugin)
     try {
@@ -138,7 +100,6 @@ describe(`a page read before a write is not kept after it (PostgreSQL)`, () => {
       g.hold()
       const slow = reader.get('/c/lobby/general')
       await g.held
-      g.stop()
       await setBoardAccess(board.deps, { cell: 'lobby', board: 'general', read: 'anyone', post: 'cadre' })
       g.release()
       // It read the board before the change.
