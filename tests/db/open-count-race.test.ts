@@ -50,4 +50,23 @@ describe(`a voter's open-question count read before a change is not kept after i
       }
     })
   }
+
+  it('another key casts a ballot while the count is read: the count is kept', async () => {
+    const g = queryGate()
+    const db = board.deps.db
+    board.deps.db = db.withPlugin(g.plugin)
+    try {
+      g.hold()
+      const slow = countMyOpenQuestions(board.deps, fingerprint)
+      await g.held
+      openCountChangedFor(board.deps, 'b'.repeat(40))
+      g.release()
+      expect(await slow).toBe(0)
+      const after = g.queries()
+      await countMyOpenQuestions(board.deps, fingerprint)
+      expect(g.queries()).toBe(after)
+    } finally {
+      board.deps.db = db
+    }
+  })
 })

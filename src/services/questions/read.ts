@@ -191,12 +191,18 @@ export async function readMyQuestions(deps: Deps, session: Session | null) {
 // board, a server), dropped whenever a question opens or closes here, and a key's own when it casts a ballot; another node's change shows
 // within those ten seconds.
 const OPEN_COUNT_MS = 10_000
-/** The kept counts, and how many changes were announced: a count read across one is not kept. */
-type OpenCounts = { counts: Map<string, { n: number; at: number }>; changes: number }
+/**
+ * The kept counts; how many times every count changed (a question opened or closed); and the keys
+ * whose count is being read now, marked if their key cast a ballot meanwhile. A count read across
+ * a change of its own is not kept (on PostgreSQL a read is a round trip). A ballot marks only its
+ * own key's reads: during a busy vote the other keys' counts are kept as before. A key is listed
+ * here only while its count is being read.
+ */
+type OpenCounts = { counts: Map<string, { n: number; at: number }>; changes: number; reading: Map<string, { readers: number; changed: boolean }> }
 const openCounts = new WeakMap<Deps['cache'], OpenCounts>()
 const countsOf = (deps: Deps) => {
   let m = openCounts.get(deps.cache)
-  if (!m) openCounts.set(deps.cache, (m = { counts: new Map(), changes: 0 }))
+  if (!m) openCounts.set(deps.cache, (m = { counts: new Map(), changes: 0, reading: new Map() }))
   return m
 }
 export const openCountsChanged = (deps: Deps) => {
@@ -207,8 +213,9 @@ export const openCountsChanged = (deps: Deps) => {
 /** This key cast a ballot: one question fewer waits for it. */
 export const openCountChangedFor = (deps: Deps, fingerprint: string) => {
   const m = countsOf(deps)
-  m.changes++
   m.counts.delete(fingerprint)
+  const reading = m.reading.get(fingerprint)
+  if (reading) reading.changed = true
 }
 
 export async function countMyOpenQuestions(deps: Deps, fingerprint: string): Promise<number> {
@@ -216,9 +223,17 @@ export async function countMyOpenQuestions(deps: Deps, fingerprint: string): Pro
   const hit = m.counts.get(fingerprint)
   if (hit && deps.now() - hit.at < OPEN_COUNT_MS) return hit.n
   const changes = m.changes
-  const n = await countOpenFor(deps.db, fingerprint)
+  let reading = m.reading.get(fingerprint)
+  if (!reading) m.reading.set(fingerprint, (reading = { readers: 0, changed: false }))
+  reading.readers++
+  let n: number
+  try {
+    n = await countOpenFor(deps.db, fingerprint)
+  } finally {
+    if (--reading.readers === 0 && m.reading.get(fingerprint) === reading) m.reading.delete(fingerprint)
+  }
   // Read across a change (on PostgreSQL a read is a round trip): shown to this page, not kept.
-  if (m.changes !== changes) return n
+  if (m.changes !== changes || reading.changed) return n
   if (m.counts.size > 10_000) m.counts.clear()
   m.counts.set(fingerprint, { n, at: deps.now() })
   return n
