@@ -65,8 +65,9 @@ export function threadRoutes(deps: Deps) {
   async function renderThread(c: C, number: number | null, page: number | 'last' | null, form: FormState, status: Status, preview?: Html) {
     const at = await open(c)
     if (number === null || page === null) throw notFound(t('board.page_not_found'))
-    let part = await threadPart(at, number, page === 'last' ? 1 : page, c.get('cacheSince'))
-    if (page === 'last' && part.meta.pages > 1) part = await threadPart(at, number, part.meta.pages, c.get('cacheSince'))
+    const since = c.get('cacheSince')
+    let part = await threadPart(at, number, page === 'last' ? 1 : page, since)
+    if (page === 'last' && part.meta.pages > 1) part = await threadPart(at, number, part.meta.pages, since)
     const m = part.meta
     const path = threadPath(m)
     const flood = await floodFor(deps, at, c.get('session'))

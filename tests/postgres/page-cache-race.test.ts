@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { setBoardAccess, setCellTiers } from '../../src/services/cells.ts'
 import { makeBoard } from '../support/app.ts'
-import { queryGate } from '../support/query-gate.ts'
+import { readAcross } from '../support/query-gate.ts'
 
 // A page built from a read that began before a write, and kept after that write dropped the
 // page's tags, was kept stale until the next write to them: on a quiet thread, days. With
@@ -32,23 +32,11 @@ describe(`a page read before a write is not kept after it (PostgreSQL)`, () => {
     // A reply drops the page (only the page: the place and the row id stay kept).
     expect((await poster.post(thread, { body: 'first reply' })).res.status).toBe(303)
 
-    const g = queryGate()
-    const db = board.deps.db
-    board.deps.db = db.withPlugin(g.plugin)
-    try {
-      g.hold()
-      const slow = reader.get(thread)
-      await g.held
-      // The reply is written and drops the page's tags while the reader's rows are on their way.
-      expect((await poster.post(thread, { body: 'second reply' })).res.status).toBe(303)
-      g.release()
-      const first = (await slow).text
-      // The held reader read before the reply (else this test shows nothing).
-      expect(first).toContain('first reply')
-      expect(first).not.toContain('second reply')
-    } finally {
-      board.deps.db = db
-    }
+    // The reply is written and drops the page's tags while the reader's rows are on their way.
+    const first = (await readAcross(board.deps, () => reader.get(thread), async () => expect((await poster.post(thread, { body: 'second reply' })).res.status).toBe(303))).text
+    // The held reader read before the reply (else this test shows nothing).
+    expect(first).toContain('first reply')
+    expect(first).not.toContain('second reply')
     // Readers after the reply, anonymous and with an identity, get it.
     expect((await board.client().get(thread)).text).toContain('second reply')
     expect((await reader.get(thread)).text).toContain('second reply')
@@ -63,21 +51,9 @@ describe(`a page read before a write is not kept after it (PostgreSQL)`, () => {
     expect((await reader.get('/c/lobby/general')).text).toContain('First thread')
     expect((await poster.post('/c/lobby/general', { title: 'Second thread', body: 'two' })).res.status).toBe(303)
 
-    const g = queryGate()
-    const db = board.deps.db
-    board.deps.db = db.withPlugin(g.plugin)
-    try {
-      g.hold()
-      const slow = reader.get('/c/lobby/general')
-      await g.held
-      expect((await poster.post('/c/lobby/general', { title: 'Third thread', body: 'three' })).res.status).toBe(303)
-      g.release()
-      const first = (await slow).text
-      expect(first).toContain('Second thread')
-      expect(first).not.toContain('Third thread')
-    } finally {
-      board.deps.db = db
-    }
+    const first = (await readAcross(board.deps, () => reader.get('/c/lobby/general'), async () => expect((await poster.post('/c/lobby/general', { title: 'Third thread', body: 'three' })).res.status).toBe(303))).text
+    expect(first).toContain('Second thread')
+    expect(first).not.toContain('Third thread')
     expect((await board.client().get('/c/lobby/general')).text).toContain('Third thread')
     expect((await reader.get('/c/lobby/general')).text).toContain('Third thread')
   })
@@ -91,22 +67,11 @@ describe(`a page read before a write is not kept after it (PostgreSQL)`, () => {
     await setBoardAccess(board.deps, { cell: 'lobby', board: 'general', read: 'anyone', post: 'member' })
     expect(rule((await reader.get('/c/lobby/general')).text)).toContain('member')
 
-    const g = queryGate('board')
-    const db = board.deps.db
-    board.deps.db = db.withPlugin(g.plugin)
-    try {
-      // The board's place is no longer kept (the rule's change dropped it): the reader reads the row.
-      await setBoardAccess(board.deps, { cell: 'lobby', board: 'general', read: 'anyone', post: 'supporter' })
-      g.hold()
-      const slow = reader.get('/c/lobby/general')
-      await g.held
-      await setBoardAccess(board.deps, { cell: 'lobby', board: 'general', read: 'anyone', post: 'cadre' })
-      g.release()
-      // It read the board before the change.
-      expect(rule((await slow).text)).toContain('supporter')
-    } finally {
-      board.deps.db = db
-    }
+    // The board's place is no longer kept (the rule's change dropped it): the reader reads the row.
+    await setBoardAccess(board.deps, { cell: 'lobby', board: 'general', read: 'anyone', post: 'supporter' })
+    const slow = await readAcross(board.deps, () => reader.get('/c/lobby/general'), () => setBoardAccess(board.deps, { cell: 'lobby', board: 'general', read: 'anyone', post: 'cadre' }), 'board')
+    // It read the board before the change.
+    expect(rule(slow.text)).toContain('supporter')
     expect(rule((await board.client().get('/c/lobby/general')).text)).toContain('cadre')
     expect(rule((await reader.get('/c/lobby/general')).text)).toContain('cadre')
   })

@@ -1,4 +1,5 @@
 import { TableNode, type KyselyPlugin, type RootOperationNode } from 'kysely'
+import type { Deps } from '../../src/services/deps.ts'
 
 /** A select from `table` (as the query builder makes it), or any query when `table` is undefined. */
 const selectsFrom = (node: RootOperationNode, table: string | undefined) =>
@@ -34,4 +35,28 @@ export function queryGate(table?: string) {
     },
   }
   return { plugin, held, queries: () => queries, hold: () => (holding = true), release: () => waiting.splice(0).forEach((r) => r()) }
+}
+
+/**
+ * What `read()` returns, its first query's rows (or its first select's from `table`) held until
+ * `meanwhile()` has run to its end: a write landing while a read is on its way. `deps.db` is
+ * wrapped for the while and given back after.
+ */
+export async function readAcross<T>(deps: Pick<Deps, 'db'>, read: () => Promise<T>, meanwhile: () => Promise<unknown>, table?: string): Promise<T> {
+  const g = queryGate(table)
+  const db = deps.db
+  deps.db = db.withPlugin(g.plugin)
+  try {
+    g.hold()
+    const slow = read()
+    await g.held
+    try {
+      await meanwhile()
+    } finally {
+      g.release()
+    }
+    return await slow
+  } finally {
+    deps.db = db
+  }
 }

@@ -230,7 +230,7 @@ export async function countMyOpenQuestions(deps: Deps, fingerprint: string): Pro
   try {
     n = await countOpenFor(deps.db, fingerprint)
   } finally {
-    if (--reading.readers === 0 && m.reading.get(fingerprint) === reading) m.reading.delete(fingerprint)
+    if (--reading.readers === 0) m.reading.delete(fingerprint)
   }
   // Read across a change (on PostgreSQL a read is a round trip): shown to this page, not kept.
   if (m.changes !== changes || reading.changed) return n
