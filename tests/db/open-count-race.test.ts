@@ -11,10 +11,15 @@ import { queryGate } from '../support/query-gate.ts'
 // meanwhile, so SQLite's one connection is not needed by anyone else).
 
 let board: Awaited<ReturnType<typeof makeBoard>>
+let g: ReturnType<typeof queryGate>
 beforeEach(async () => {
   board = await makeBoard()
+  g = queryGate(board.deps)
 })
-afterEach(() => board.close())
+afterEach(() => {
+  g.restore()
+  return board.close()
+})
 
 const fingerprint = 'a'.repeat(40)
 
@@ -24,49 +29,25 @@ describe(`a voter's open-question count read before a change is not kept after i
     ['a question opens or closes', () => openCountsChanged(board.deps)],
   ] as const) {
     it(`${what} while the count is read: the next page reads it again`, async () => {
-      const g = queryGate()
-      const db = board.deps.db
-      board.deps.db = db.withPlugin(g.plugin)
-      try {
-        // Kept: a second ask within ten seconds sends no query.
-        await countMyOpenQuestions(board.deps, fingerprint)
-        await countMyOpenQuestions(board.deps, 'b'.repeat(40))
-        const before = g.queries()
-        await countMyOpenQuestions(board.deps, fingerprint)
-        expect(g.queries()).toBe(before)
-        // Dropped, then read again with the change landing while the rows are on their way.
-        change()
-        g.hold()
-        const slow = countMyOpenQuestions(board.deps, fingerprint)
-        await g.held
-        change()
-        g.release()
-        expect(await slow).toBe(0)
-        const after = g.queries()
-        await countMyOpenQuestions(board.deps, fingerprint)
-        expect(g.queries()).toBe(after + 1)
-      } finally {
-        board.deps.db = db
-      }
+      // Kept: a second ask within ten seconds sends no query.
+      await countMyOpenQuestions(board.deps, fingerprint)
+      await countMyOpenQuestions(board.deps, 'b'.repeat(40))
+      const before = g.queries()
+      await countMyOpenQuestions(board.deps, fingerprint)
+      expect(g.queries()).toBe(before)
+      // Dropped, then read again with the change landing while the rows are on their way.
+      change()
+      expect(await g.across(() => countMyOpenQuestions(board.deps, fingerprint), change)).toBe(0)
+      const after = g.queries()
+      await countMyOpenQuestions(board.deps, fingerprint)
+      expect(g.queries()).toBe(after + 1)
     })
   }
 
   it('another key casts a ballot while the count is read: the count is kept', async () => {
-    const g = queryGate()
-    const db = board.deps.db
-    board.deps.db = db.withPlugin(g.plugin)
-    try {
-      g.hold()
-      const slow = countMyOpenQuestions(board.deps, fingerprint)
-      await g.held
-      openCountChangedFor(board.deps, 'b'.repeat(40))
-      g.release()
-      expect(await slow).toBe(0)
-      const after = g.queries()
-      await countMyOpenQuestions(board.deps, fingerprint)
-      expect(g.queries()).toBe(after)
-    } finally {
-      board.deps.db = db
-    }
+    expect(await g.across(() => countMyOpenQuestions(board.deps, fingerprint), () => openCountChangedFor(board.deps, 'b'.repeat(40)))).toBe(0)
+    const after = g.queries()
+    await countMyOpenQuestions(board.deps, fingerprint)
+    expect(g.queries()).toBe(after)
   })
 })

@@ -6,17 +6,16 @@ const selectsFrom = (node: RootOperationNode, table: string | undefined) =>
   table === undefined || (node.kind === 'SelectQueryNode' && node.from?.froms.some((f) => TableNode.is(f) && f.table.identifier.name === table) === true)
 
 /**
- * A Kysely plugin for races: after hold(), the rows of the next query (or the next select from
- * `table`) wait until release(), so a test can land a write while a read is on its way; `held`
- * resolves once they wait. It also counts the queries sent. Use it as `deps.db = db.withPlugin(g.plugin)`.
+ * A Kysely plugin for races, put on `deps.db` until restore(). across(read, meanwhile) holds the
+ * rows of read's first query (or its first select from `table`) until meanwhile() has run to its
+ * end, so a test can land a write while a read is on its way. It also counts the queries sent.
  */
-export function queryGate(table?: string) {
+export function queryGate(deps: Pick<Deps, 'db'>, table?: string) {
   let holding = false
   let queries = 0
   const chosen = new WeakSet<object>()
   const waiting: (() => void)[] = []
   let heldOne = () => {}
-  const held = new Promise<void>((r) => (heldOne = r))
   const plugin: KyselyPlugin = {
     transformQuery(a) {
       queries++
@@ -34,29 +33,32 @@ export function queryGate(table?: string) {
       return a.result
     },
   }
-  return { plugin, held, queries: () => queries, hold: () => (holding = true), release: () => waiting.splice(0).forEach((r) => r()) }
+  const db = deps.db
+  deps.db = db.withPlugin(plugin)
+  return {
+    queries: () => queries,
+    restore: () => void (deps.db = db),
+    async across<T>(read: () => Promise<T>, meanwhile: () => unknown): Promise<T> {
+      const held = new Promise<void>((r) => (heldOne = r))
+      holding = true
+      const slow = read()
+      await held
+      try {
+        await meanwhile()
+      } finally {
+        waiting.splice(0).forEach((r) => r())
+      }
+      return slow
+    },
+  }
 }
 
-/**
- * What `read()` returns, its first query's rows (or its first select's from `table`) held until
- * `meanwhile()` has run to its end: a write landing while a read is on its way. `deps.db` is
- * wrapped for the while and given back after.
- */
-export async function readAcross<T>(deps: Pick<Deps, 'db'>, read: () => Promise<T>, meanwhile: () => Promise<unknown>, table?: string): Promise<T> {
-  const g = queryGate(table)
-  const db = deps.db
-  deps.db = db.withPlugin(g.plugin)
+/** What `read()` returns, read across `meanwhile()` (queryGate's across), `deps.db` given back after. */
+export async function readAcross<T>(deps: Pick<Deps, 'db'>, read: () => Promise<T>, meanwhile: () => unknown, table?: string): Promise<T> {
+  const g = queryGate(deps, table)
   try {
-    g.hold()
-    const slow = read()
-    await g.held
-    try {
-      await meanwhile()
-    } finally {
-      g.release()
-    }
-    return await slow
+    return await g.across(read, meanwhile)
   } finally {
-    deps.db = db
+    g.restore()
   }
 }
