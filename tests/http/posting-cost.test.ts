@@ -15,7 +15,7 @@ import { makeBoard, TEST_DIALECT } from '../support/app.ts'
 const CEILING = {
   // Begin, the key, the thread's row taken and numbered, the post, the activity marker, commit (the thread's id is kept).
   sqlite: { plain: 6, quoting: 8, redis: 0 },
-  // One statement that numbers, writes and announces the post (db/posts.ts, appendPostAtOnce; a reply
+  // One statement that numbers, writes and announces the post (db/posts.ts, append_replies; a reply
   // that arrives while another to its thread is written goes with the next ones, in one statement).
   // Quoting: begin, the key, the row taken, the quoted posts looked up, the post, the marker, the reference, commit, the notice.
   postgres: { plain: 1, quoting: 9, redis: 5 },
