@@ -52,6 +52,15 @@ export type Storage = {
 }
 
 const CHANNEL = 'cellboard_invalidate'
+/** How soon a lost listening connection is made again, doubling up to the most. */
+const RETRY_FIRST_MS = 250
+const RETRY_MAX_MS = 5_000
+/**
+ * PostgreSQL refuses a notification's payload from 8,000 bytes on: a change to every board of a
+ * large cell (setCellTiers, about 700 boards) would fail to be told at all. Past this, the notice
+ * says "everything" instead, which every node can act on.
+ */
+const PAYLOAD_MAX = 7_000
 
 export async function openStorage(opts: { databaseUrl: string | null; dataDir: string; poolSize?: number }): Promise<Storage> {
   if (!opts.databaseUrl) {
@@ -85,7 +94,10 @@ export async function openStorage(opts: { databaseUrl: string | null; dataDir: s
   const { db } = openPostgres(url, opts.poolSize)
   // Our own announcements come back to us too: mark them so we do not act on them twice.
   const self = randomBytes(6).toString('hex')
-  const notice = (tags: string[] | null) => ({ channel: CHANNEL, payload: `${self} ${tags ? tags.join(',') : '*'}` })
+  const notice = (tags: string[] | null) => {
+    const listed = tags ? tags.join(',') : '*'
+    return { channel: CHANNEL, payload: `${self} ${listed.length > PAYLOAD_MAX ? '*' : listed}` }
+  }
   return {
     dialect: 'postgres',
     db,
@@ -99,15 +111,53 @@ export async function openStorage(opts: { databaseUrl: string | null; dataDir: s
     commitTogether: (work) => db.transaction().execute(work),
     appendReply: replyWriter(db),
     async watch(onChange) {
-      const client = new pg.Client({ connectionString: url })
-      client.on('error', () => {})
-      await client.connect()
-      client.on('notification', (n) => {
-        const [from, tags] = (n.payload ?? '').split(' ')
-        if (from !== self) onChange(tags === '*' || !tags ? null : tags.split(','))
-      })
-      await client.query(`listen ${CHANNEL}`)
-      return () => client.end()
+      // The one connection this node hears the others on. Lost (PostgreSQL restarted or failed
+      // over, idle_session_timeout, a NAT's timeout), it is made again; while it is down the node
+      // cannot know what changed elsewhere, and every cached page, middle and access rule it
+      // holds has no expiry of its own: so everything is dropped when it is lost, and again once
+      // it listens anew (whatever was kept in between, a notice it missed may have made stale).
+      let current: pg.Client | null = null
+      let closed = false
+      let retry: NodeJS.Timeout | undefined
+      const listen = async (): Promise<void> => {
+        const client = new pg.Client({ connectionString: url })
+        client.on('error', () => {}) // the 'end' that follows says it
+        client.on('end', () => {
+          if (client !== current || closed) return
+          current = null
+          onChange(null)
+          again(RETRY_FIRST_MS)
+        })
+        client.on('notification', (n) => {
+          const [from, tags] = (n.payload ?? '').split(' ')
+          if (from !== self) onChange(tags === '*' || !tags ? null : tags.split(','))
+        })
+        try {
+          await client.connect()
+          await client.query(`listen ${CHANNEL}`)
+        } catch (e) {
+          await client.end().catch(() => {})
+          throw e
+        }
+        current = client
+      }
+      const again = (ms: number) => {
+        retry = setTimeout(() => {
+          if (closed) return
+          listen().then(
+            () => (closed ? void current?.end().catch(() => {}) : onChange(null)),
+            () => again(Math.min(ms * 2, RETRY_MAX_MS)),
+          )
+        }, ms)
+        retry.unref()
+      }
+      // The first time, a failure is the caller's: a node that cannot listen does not start.
+      await listen()
+      return async () => {
+        closed = true
+        clearTimeout(retry)
+        await current?.end()
+      }
     },
     forgettingProblems: () => checkForgettingSettings(db),
     close: () => db.destroy(),
