@@ -61,6 +61,8 @@ export const cacheTag = {
   session: (sessionHash: string) => `session:${sessionHash}`,
   /** Every own page of a key's sessions (dropped on every node when one of them ends). */
   key: (fingerprint: string) => `key:${fingerprint}`,
+  /** Every reader's own pages (dropped once a minute: a session that falls idle in Redis says nothing). */
+  everyOwnPage: () => 'session:*',
 }
 
 /**

@@ -1,10 +1,11 @@
 import { Hono } from 'hono'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { loadConfig } from '../../config.ts'
-import { PageCache } from '../../services/page-cache.ts'
-import { MemorySessionStore } from '../../ephemeral/sessions.ts'
+import { cacheKey, PageCache } from '../../services/page-cache.ts'
+import { MemorySessionStore, type Session } from '../../ephemeral/sessions.ts'
+import { cookieName } from '../cookies.ts'
 import type { AppEnv } from '../env.ts'
-import { keepByAddress, wholePageCache } from './whole-page-cache.ts'
+import { cookieHeadersSeen, dropOwnPagesOnEnd, keepByAddress, keepOwnPage, ownPageHash, wholePageCache } from './whole-page-cache.ts'
 
 /** Routes that count how often they build their page; a page is kept whole under its address. */
 function app() {
@@ -73,5 +74,32 @@ describe('wholePageCache', () => {
     await a.request('/c/lobby/general', { method: 'POST', headers: { cookie: 'cb_session=one; cb_session=one' } })
     expect(drops).toHaveLength(1)
     expect(drops[0]).toHaveLength(1)
+  })
+  it("a reader's own page and the Cookie header it came with are gone within a minute on a node that hears nothing more", async () => {
+    // A session that falls idle in Redis ends without a word: nothing else would let them go.
+    vi.useFakeTimers()
+    try {
+      const deps = { cache: new PageCache(), config: loadConfig({}), sessions: new MemorySessionStore(3_600_000), now: Date.now }
+      dropOwnPagesOnEnd(deps)
+      const session = { id: 'sid123', fingerprint: 'F'.repeat(40) } as Session
+      const a = new Hono<AppEnv>()
+      a.use(wholePageCache(deps))
+      a.get('/own', (c) => {
+        c.set('session', session)
+        c.set('csrfCookie', 'tok456')
+        keepOwnPage(c, deps, new TextEncoder().encode('my page'), false, ['board:1'], c.get('cacheSince'))
+        return c.text('my page')
+      })
+      const cookie = `${cookieName(deps.config, 'session')}=sid123; ${cookieName(deps.config, 'csrf')}=tok456`
+      await a.request('/own', { headers: { cookie } })
+      const key = cacheKey.own(ownPageHash('sid123'), '', 'identity', '/own')
+      expect(deps.cache.get(key)).toBeDefined()
+      expect(cookieHeadersSeen()).toBeGreaterThan(0)
+      vi.advanceTimersByTime(60_000)
+      expect(deps.cache.get(key)).toBeUndefined()
+      expect(cookieHeadersSeen()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

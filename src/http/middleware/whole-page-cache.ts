@@ -90,7 +90,7 @@ export const ownPageHash = (sid: string) => createHash('sha256').update(`own-pag
  * more than the rest of a kept page's answer (5.0 µs against 0.6 for an anonymous hit, measured in
  * process by bench/own-page-hit.ts). This holds session ids, as the session store does, for no
  * longer: it is emptied whenever a session ends and this node is told (dropOwnPagesOnEnd), and
- * at least once a minute (a Redis session that falls idle ends without a word). Only headers of
+ * once a minute by a timer (a Redis session that falls idle ends without a word). Only headers of
  * the length browsers send ours in are remembered, at most 1,000 of them.
  */
 type Read = { session: string; csrf: string; chosen: string; hash: string } | null
@@ -183,16 +183,34 @@ export function keepOwnPage(c: Context<AppEnv>, deps: Pick<Deps, 'cache' | 'conf
   const q = url.indexOf('?')
   const k = ownKey(deps, { method: c.req.method, htmx: c.req.header('HX-Request') !== undefined, cookie: c.req.header('cookie'), path: c.req.path, query: q >= 0 ? url.slice(q) : '', acceptEncoding: c.req.header('accept-encoding') })
   if (!session || !k || session.id !== k.session || c.get('csrfCookie') !== k.csrf || readCookie(c, deps, 'csrf') !== k.csrf) return
-  deps.cache.set<OwnPage>(k.key, { meta: { fingerprint: session.fingerprint, csrf: k.csrf, at: deps.now(), deflated, sent: { ...pageHeaders(deflated), 'Content-Length': String(body.length) } }, bytes: body, tags: [...tags, cacheTag.session(k.hash), cacheTag.key(session.fingerprint)] }, since)
+  deps.cache.set<OwnPage>(k.key, { meta: { fingerprint: session.fingerprint, csrf: k.csrf, at: deps.now(), deflated, sent: { ...pageHeaders(deflated), 'Content-Length': String(body.length) } }, bytes: body, tags: [...tags, cacheTag.session(k.hash), cacheTag.key(session.fingerprint), cacheTag.everyOwnPage()] }, since)
 }
 
-/** A reader's own pages are dropped when their session ends, here or on another node. */
+/**
+ * A reader's own pages are dropped when their session ends, here or on another node; and every
+ * minute, with the Cookie headers remembered, whatever else happens: a session that falls idle in
+ * Redis ends without a word, and a quiet node would otherwise keep its id (in the headers seen)
+ * and its identity bar (in its pages) for as long as nothing else pushed them out. A page kept
+ * under a minute ago is simply built again. The timer holds the cache weakly: an app let go of
+ * (the tests make many) takes its timer with it.
+ */
 export function dropOwnPagesOnEnd(deps: Pick<Deps, 'cache' | 'sessions'>): void {
   deps.sessions.onEnded((fingerprint) => {
     deps.cache.drop([cacheTag.key(fingerprint)])
     forgetSessionsSeen()
   })
+  const cache = new WeakRef(deps.cache)
+  const sweep = setInterval(() => {
+    const c = cache.deref()
+    if (!c) return clearInterval(sweep)
+    c.drop([cacheTag.everyOwnPage()])
+    forgetSessionsSeen()
+  }, FORGET_SEEN_MS)
+  sweep.unref()
 }
+
+/** How many Cookie headers are remembered now (tests: the minute's sweep empties them). */
+export const cookieHeadersSeen = () => readCookies.secure.size + readCookies.plain.size
 
 /** A form sent with a session cookie: that session's pages may say something else after it. */
 function dropOwnPagesOnForm(deps: Pick<Deps, 'cache' | 'config'>, method: string | undefined, cookie: string | undefined): void {
