@@ -4,7 +4,7 @@ import { type Kysely, PostgresAdapter, sql } from 'kysely'
 // posters replying to one thread at once each took the thread's row in turn inside PostgreSQL,
 // and the waiting cost more than the writing (pgbench, the one-reply statement on one thread:
 // 1,735 a second from one client, 1,278 from ten, at twice the CPU each). A node now sends a
-// thread's replies one batch at a time, and a batch of more than one is this function: the
+// thread's replies one batch at a time, and a batch is this function (a reply alone too, since 2026-12-05; db/posts.ts): the
 // thread's row taken first, then each post numbered and given its id in order (ids rise with
 // numbers, as one at a time, across nodes too), one commit for them all. A reply whose key has no
 // row is skipped (its caller writes key and post in a transaction). SQLite writes its posts one

@@ -142,8 +142,8 @@ const charsOf = (r: Reply) => r.body_source.length + r.body_html.length + (r.sig
  * thread: 1,735 a second at 528 CPU-µs of the machine each from one client, 1,278 at 1,123 from
  * ten, pgbench included). Here the replies that arrive while a thread's write is in flight wait
  * in the node instead, and go together in the next one (append_replies: five at once, 174 CPU-µs
- * a post). One reply alone is the one statement it was. Every reply is acknowledged only once its
- * commit has returned.
+ * a post). One reply alone is one statement too, the same function's. Every reply is acknowledged
+ * only once its commit has returned.
  *
  * A batch that PostgreSQL refused (an ERROR: the statement was rolled back, nothing of it stored)
  * is written again one by one, so a reply that cannot be written fails alone. Any other failure (the

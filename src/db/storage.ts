@@ -55,6 +55,10 @@ const CHANNEL = 'cellboard_invalidate'
 /** How soon a lost listening connection is made again, doubling up to the most. */
 const RETRY_FIRST_MS = 250
 const RETRY_MAX_MS = 5_000
+/** How long connecting, or any question on the listening connection, may take before it counts as lost. */
+const LISTENER_TIMEOUT_MS = 5_000
+/** How often the listening connection is asked whether it is there (a connection cut without a word says nothing). */
+const HEARTBEAT_MS = 30_000
 /**
  * PostgreSQL refuses a notification's payload from 8,000 bytes on: a change to every board of a
  * large cell (setCellTiers, about 700 boards) would fail to be told at all. Past this, the notice
@@ -62,7 +66,10 @@ const RETRY_MAX_MS = 5_000
  */
 const PAYLOAD_MAX = 7_000
 
-export async function openStorage(opts: { databaseUrl: string | null; dataDir: string; poolSize?: number }): Promise<Storage> {
+/** How the listening connection is kept (tests shorten them). */
+export type ListenerTimes = { heartbeatMs: number; timeoutMs: number }
+
+export async function openStorage(opts: { databaseUrl: string | null; dataDir: string; poolSize?: number; listener?: ListenerTimes }): Promise<Storage> {
   if (!opts.databaseUrl) {
     mkdirSync(opts.dataDir, { recursive: true })
     const { db } = openDatabase(join(opts.dataDir, 'cellboard.db'))
@@ -110,57 +117,87 @@ export async function openStorage(opts: { databaseUrl: string | null; dataDir: s
     notice,
     commitTogether: (work) => db.transaction().execute(work),
     appendReply: replyWriter(db),
-    async watch(onChange) {
-      // The one connection this node hears the others on. Lost (PostgreSQL restarted or failed
-      // over, idle_session_timeout, a NAT's timeout), it is made again; while it is down the node
-      // cannot know what changed elsewhere, and every cached page, middle and access rule it
-      // holds has no expiry of its own: so everything is dropped when it is lost, and again once
-      // it listens anew (whatever was kept in between, a notice it missed may have made stale).
-      let current: pg.Client | null = null
-      let closed = false
-      let retry: NodeJS.Timeout | undefined
-      const listen = async (): Promise<void> => {
-        const client = new pg.Client({ connectionString: url })
-        client.on('error', () => {}) // the 'end' that follows says it
-        client.on('end', () => {
-          if (client !== current || closed) return
-          current = null
-          onChange(null)
-          again(RETRY_FIRST_MS)
-        })
-        client.on('notification', (n) => {
-          const [from, tags] = (n.payload ?? '').split(' ')
-          if (from !== self) onChange(tags === '*' || !tags ? null : tags.split(','))
-        })
-        try {
-          await client.connect()
-          await client.query(`listen ${CHANNEL}`)
-        } catch (e) {
-          await client.end().catch(() => {})
-          throw e
-        }
-        current = client
-      }
-      const again = (ms: number) => {
-        retry = setTimeout(() => {
-          if (closed) return
-          listen().then(
-            () => (closed ? void current?.end().catch(() => {}) : onChange(null)),
-            () => again(Math.min(ms * 2, RETRY_MAX_MS)),
-          )
-        }, ms)
-        retry.unref()
-      }
-      // The first time, a failure is the caller's: a node that cannot listen does not start.
-      await listen()
-      return async () => {
-        closed = true
-        clearTimeout(retry)
-        await current?.end()
-      }
-    },
+    watch: (onChange) => listenForChanges(url, self, onChange, opts.listener ?? { heartbeatMs: HEARTBEAT_MS, timeoutMs: LISTENER_TIMEOUT_MS }),
     forgettingProblems: () => checkForgettingSettings(db),
     close: () => db.destroy(),
+  }
+}
+
+/**
+ * The one connection a node hears the others on (LISTEN). It can be lost: PostgreSQL restarted or
+ * failed over, idle_session_timeout, a NAT that forgot it (which says nothing: a heartbeat asks
+ * every 30 s). While it is down the node cannot know what changed elsewhere, and what it
+ * caches (pages, middles, boards' access rules) has no expiry of its own; so everything is dropped
+ * when it is lost, after each attempt to listen again that fails (what was kept meanwhile is stale
+ * at most that long), and once it listens anew (a notice may have been missed in between).
+ * The first attempt's failure is the caller's: a node that cannot listen does not start.
+ */
+async function listenForChanges(url: string, self: string, onChange: (tags: string[] | null) => void, times: ListenerTimes): Promise<() => Promise<void>> {
+  let current: pg.Client | null = null
+  let heartbeat: NodeJS.Timeout | undefined
+  let retry: NodeJS.Timeout | undefined
+  let pending: Promise<void> | undefined
+  let closed = false
+  const tell = (tags: string[] | null) => {
+    try {
+      onChange(tags)
+    } catch {
+      // Dropping what is kept does not fail; should it, the connection is no less there.
+    }
+  }
+  // end() on a connection cut without a word waits for TCP to give up: not awaited past a second.
+  const end = (client: pg.Client) => Promise.race([client.end().catch(() => {}), new Promise((r) => setTimeout(r, 1000).unref())])
+  const lost = (client: pg.Client) => {
+    if (client !== current) return // an attempt that failed, or one let go of already
+    current = null
+    clearInterval(heartbeat)
+    void end(client)
+    if (closed) return
+    tell(null)
+    again(RETRY_FIRST_MS)
+  }
+  const listen = async () => {
+    const client = new pg.Client({ connectionString: url, application_name: 'cellboard listener', keepAlive: true, keepAliveInitialDelayMillis: 10_000, connectionTimeoutMillis: times.timeoutMs, query_timeout: times.timeoutMs })
+    client.on('error', () => lost(client))
+    client.on('end', () => lost(client))
+    client.on('notification', (n) => {
+      const [from, tags] = (n.payload ?? '').split(' ')
+      if (from !== self) tell(tags === '*' || !tags ? null : tags.split(','))
+    })
+    try {
+      await client.connect()
+      await client.query(`listen ${CHANNEL}`)
+    } catch (e) {
+      void end(client)
+      throw e
+    }
+    current = client
+    heartbeat = setInterval(() => void client.query('select 1').catch(() => lost(client)), times.heartbeatMs)
+    heartbeat.unref()
+  }
+  const again = (ms: number) => {
+    retry = setTimeout(() => {
+      if (closed) return
+      pending = listen().then(
+        () => void (closed || tell(null)),
+        () => {
+          if (closed) return
+          tell(null)
+          again(Math.min(ms * 2, RETRY_MAX_MS))
+        },
+      )
+    }, ms)
+    retry.unref()
+  }
+  await listen()
+  return async () => {
+    closed = true
+    clearTimeout(retry)
+    await pending
+    clearInterval(heartbeat)
+    const client = current
+    current = null
+    if (client) await end(client)
   }
 }
 

@@ -102,4 +102,24 @@ describe('wholePageCache', () => {
       vi.useRealTimers()
     }
   })
+  it("the minute's sweep does not keep an app's cache alive once the app is let go of", async () => {
+    // The tests make many apps: a timer holding each one's cache would keep them all.
+    const { setFlagsFromString } = await import('node:v8')
+    const { runInNewContext } = await import('node:vm')
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    let collected = false
+    const registry = new FinalizationRegistry(() => (collected = true))
+    ;(() => {
+      const deps = { cache: new PageCache(), sessions: new MemorySessionStore(60_000) }
+      dropOwnPagesOnEnd(deps)
+      registry.register(deps.cache, 'cache')
+      deps.sessions.close()
+    })()
+    for (let i = 0; i < 20 && !collected; i++) {
+      gc()
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    expect(collected).toBe(true)
+  })
 })

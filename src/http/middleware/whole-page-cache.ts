@@ -199,7 +199,11 @@ export function dropOwnPagesOnEnd(deps: Pick<Deps, 'cache' | 'sessions'>): void 
     deps.cache.drop([cacheTag.key(fingerprint)])
     forgetSessionsSeen()
   })
-  const cache = new WeakRef(deps.cache)
+  sweepEveryMinute(new WeakRef(deps.cache))
+}
+
+/** Made apart from dropOwnPagesOnEnd: a closure made there would share its scope, and hold deps. */
+function sweepEveryMinute(cache: WeakRef<Pick<Deps, 'cache'>['cache']>): void {
   const sweep = setInterval(() => {
     const c = cache.deref()
     if (!c) return clearInterval(sweep)
