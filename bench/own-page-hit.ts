@@ -1,14 +1,15 @@
-// Issue 15: what our own code costs on a cache hit, before Node writes anything: the early path
-// (src/http/middleware/whole-page-cache.ts wholePageBeforeApp) called in a loop with a fake
-// request and response, for an anonymous reader's page kept whole and for a reader's own page kept
-// for their session. The HTTP layer and the socket are left out on purpose: bench/static.ts
-// measures those, against bare node:http and nginx. In process, no server, nothing on the network.
+// Issue 15: what our own code costs on a cache hit, before anything is written: the early path on
+// the socket (src/http/early-socket.ts readHead reading the request's head, then
+// src/http/middleware/whole-page-cache.ts earlyAnswers finding the page) called in a loop, for an
+// anonymous reader's page kept whole and for a reader's own page kept for their session. The
+// socket is left out on purpose: bench/static.ts measures it, against bare node:http and nginx.
+// In process, no server, nothing on the network.
 //
 //   npx tsx bench/own-page-hit.ts        (OWN_HIT_CALLS=200000 by default; 3 rounds each)
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import { loadConfig } from '../src/config.ts'
 import { MemorySessionStore } from '../src/ephemeral/sessions.ts'
-import { ownPageHash, wholePageBeforeApp } from '../src/http/middleware/whole-page-cache.ts'
+import { earlyAnswers, ownPageHash, type EarlyAsked } from '../src/http/middleware/whole-page-cache.ts'
+import { readHead } from '../src/http/early-socket.ts'
 import { cacheKey, PageCache } from '../src/services/page-cache.ts'
 import { fmt, header, log, median, num } from './harness.ts'
 
@@ -23,19 +24,18 @@ const body = new Uint8Array(6_000)
 const csrf = 'abcdefghijklmnopqrstuv'
 cache.set(cacheKey.address('', path), { meta: null, bytes: body, gzip: body, tags: [] }, cache.epoch())
 // Kept as http/render.ts keepOwnPage keeps it: under a hash of the session, never the id.
-cache.set(cacheKey.own(ownPageHash(session.id), '', 'deflate', path), { meta: { fingerprint: session.fingerprint, csrf, at: Date.now(), deflated: true, sent: {} }, bytes: body, tags: [] }, cache.epoch())
+cache.set(cacheKey.own(ownPageHash(session.id), '', 'deflate', path), { meta: { fingerprint: session.fingerprint, csrf, at: Date.now(), deflated: true, answer: { body, headers: {}, lines: '' } }, bytes: body, tags: [] }, cache.epoch())
 
-const early = wholePageBeforeApp(deps)
-const res = { writeHead() {}, end() {} } as unknown as ServerResponse
-// The headers Tor Browser sends (bench/harness.ts TOR_BROWSER), and for the reader their cookies.
-const raw = ['Host', '127.0.0.1:8080', 'User-Agent', 'Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101 Firefox/128.0', 'Accept', 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', 'Accept-Language', 'en-US,en;q=0.5', 'Accept-Encoding', 'gzip, deflate', 'Connection', 'keep-alive']
-const anonymous = { url: path, method: 'GET', rawHeaders: raw } as unknown as IncomingMessage
-const reader = { url: path, method: 'GET', rawHeaders: [...raw, 'Cookie', `cb_session=${session.id}; cb_csrf=${csrf}`] } as unknown as IncomingMessage
+const early = earlyAnswers(deps)
+// The head Tor Browser sends (bench/harness.ts TOR_BROWSER), and for the reader with their cookies.
+const head = `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101 Firefox/128.0\r\nAccept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\nAccept-Language: en-US,en;q=0.5\r\nAccept-Encoding: gzip, deflate\r\nConnection: keep-alive`
+const anonymous = head
+const reader = `${head}\r\nCookie: cb_session=${session.id}; cb_csrf=${csrf}`
 
-function round(req: IncomingMessage): number {
+function round(req: string): number {
   let sent = 0
   const t0 = process.hrtime.bigint()
-  for (let i = 0; i < CALLS; i++) if (early(req, res) === true) sent++
+  for (let i = 0; i < CALLS; i++) if (early(readHead(req) as EarlyAsked) !== undefined) sent++
   const us = Number(process.hrtime.bigint() - t0) / 1000 / CALLS
   if (sent !== CALLS) throw new Error(`only ${sent} of ${CALLS} calls were answered from the cache`)
   return us

@@ -1,7 +1,8 @@
 import { createServer as createNodeServer, type RequestListener, type ServerOptions } from 'node:http'
 import { serve } from '@hono/node-server'
 import { createApp } from './app.ts'
-import { wholePageBeforeApp } from './http/middleware/whole-page-cache.ts'
+import { earlyAnswers, wholePageBeforeApp } from './http/middleware/whole-page-cache.ts'
+import { answerEarlyOnSockets } from './http/early-socket.ts'
 import { openDeps } from './compose.ts'
 import { loadConfig } from './config.ts'
 import { ensureDefaultCell } from './services/cells.ts'
@@ -47,13 +48,19 @@ const serverOptions = {
 }
 // A page cached whole for readers without a session, or kept for a reader with one, is written
 // before Hono sees the request (http/middleware/whole-page-cache.ts); everything else goes to the app.
+// Earlier still, a connection's plain GETs for such pages are answered on the socket, before Node's
+// HTTP layer, until its first other request hands it to Node (http/early-socket.ts).
 const cached = wholePageBeforeApp(deps)
-const createServer = ((options: ServerOptions, app: RequestListener) =>
-  createNodeServer(options, (req, res) => {
+let early: { close: () => void } | undefined
+const createServer = ((options: ServerOptions, app: RequestListener) => {
+  const server = createNodeServer(options, (req, res) => {
     const sent = cached(req, res)
     if (sent === false) app(req, res)
     else if (sent !== true) sent.then((yes) => yes || app(req, res), () => app(req, res))
-  })) as typeof createNodeServer
+  })
+  early = answerEarlyOnSockets(server, earlyAnswers(deps), { headersMs: config.headersTimeoutMs, keepAliveMs: config.keepAliveTimeoutMs })
+  return server
+}) as typeof createNodeServer
 const server = serve({ fetch: createApp(deps).fetch, hostname: config.host, port: config.port, serverOptions, createServer }, (info) => {
   console.log(t('app.log_listening', { address: `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`, storage: `${storage.dialect}${config.redisUrl ? ', redis' : ''}` }))
 })
@@ -65,6 +72,7 @@ server.setTimeout(config.requestTimeoutMs)
 function shutdown() {
   clearInterval(purgeTimer)
   clearInterval(closeTimer)
+  early?.close()
   server.close()
   void close().then(() => process.exit(0))
 }

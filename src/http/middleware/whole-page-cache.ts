@@ -127,8 +127,8 @@ function sessionCookies(header: string, sessionName: string, csrfName: string): 
   return got
 }
 
-/** `sent`: the response headers the early path writes, its Content-Length among them (made when kept, not per request). */
-type OwnPage = { fingerprint: string; csrf: string; at: number; deflated: boolean; sent: Record<string, string> }
+/** `answer`: what the early paths send, its headers made when kept, not per request. */
+type OwnPage = { fingerprint: string; csrf: string; at: number; deflated: boolean; answer: EarlyAnswer }
 type Asked = { method?: string; htmx: boolean; cookie?: string; path: string; query: string; acceptEncoding?: string }
 
 function readCookieHeader(deps: Pick<Deps, 'config'>, cookie: string): Read {
@@ -183,7 +183,8 @@ export function keepOwnPage(c: Context<AppEnv>, deps: Pick<Deps, 'cache' | 'conf
   const q = url.indexOf('?')
   const k = ownKey(deps, { method: c.req.method, htmx: c.req.header('HX-Request') !== undefined, cookie: c.req.header('cookie'), path: c.req.path, query: q >= 0 ? url.slice(q) : '', acceptEncoding: c.req.header('accept-encoding') })
   if (!session || !k || session.id !== k.session || c.get('csrfCookie') !== k.csrf || readCookie(c, deps, 'csrf') !== k.csrf) return
-  deps.cache.set<OwnPage>(k.key, { meta: { fingerprint: session.fingerprint, csrf: k.csrf, at: deps.now(), deflated, sent: { ...pageHeaders(deflated), 'Content-Length': String(body.length) } }, bytes: body, tags: [...tags, cacheTag.session(k.hash), cacheTag.key(session.fingerprint), cacheTag.everyOwnPage()] }, since)
+  const headers = { ...pageHeaders(deflated), 'Content-Length': String(body.length) }
+  deps.cache.set<OwnPage>(k.key, { meta: { fingerprint: session.fingerprint, csrf: k.csrf, at: deps.now(), deflated, answer: { body, headers, lines: linesOf(headers) } }, bytes: body, tags: [...tags, cacheTag.session(k.hash), cacheTag.key(session.fingerprint), cacheTag.everyOwnPage()] }, since)
 }
 
 /**
@@ -260,39 +261,56 @@ export function wholePageCache(deps: PageDeps): MiddlewareHandler<AppEnv> {
   }
 }
 
+/** What the early paths send: the page's bytes, its headers (Content-Length among them) and the same as header lines. */
+export type EarlyAnswer = { body: Uint8Array; headers: Readonly<Record<string, string>>; lines: string }
+/** A GET as the early paths read it: its target as sent, and the three headers they look at. */
+export type EarlyAsked = { url: string; htmx: boolean; cookie?: string; acceptEncoding?: string }
+const linesOf = (headers: Readonly<Record<string, string>>) => Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')
+
 /**
- * The same, one step earlier: before Hono, on Node's own request and response (main.ts). A hit
- * there costs what sending the bytes from bare node:http costs, without building a Request, a
- * context and a Response it does not need. Anything it is unsure of (a %-escape, an absolute
- * URL) goes on to the app, which answers it the long way. A reader's own page needs their session
- * looked up first: then the answer is a promise (true: sent; false: the app's to answer).
+ * The page a GET may be answered with before the app: a page cached whole for a reader with no
+ * session, or a reader's own page asked again (above); undefined for anything else, which the app
+ * answers the long way. Anything it is unsure of (a %-escape, an absolute URL) is the app's. A
+ * reader's own page needs their session looked up first: then the answer is a promise.
+ */
+export function earlyAnswers(deps: PageDeps): (r: EarlyAsked) => EarlyAnswer | undefined | Promise<EarlyAnswer | undefined> {
+  const session = `${cookieName(deps.config, 'session')}=`
+  return (r) => {
+    const url = r.url
+    if (url[0] !== '/' || url.includes('%')) return undefined
+    const q = url.indexOf('?')
+    const asked = { method: 'GET', htmx: r.htmx, cookie: r.cookie, path: q >= 0 ? url.slice(0, q) : url, query: q >= 0 ? url.slice(q) : '', acceptEncoding: r.acceptEncoding }
+    const whole = wholeFor(deps, session, asked)
+    if (whole) return sentAs(whole, asked.acceptEncoding)
+    if (!asked.cookie?.includes(session)) return undefined
+    const own = ownFor(deps, asked)
+    return own instanceof Promise ? own.then(ownAnswer) : ownAnswer(own)
+  }
+}
+const ownAnswer = (own: CachedPart<OwnPage> | undefined): EarlyAnswer | undefined => own?.meta.answer
+
+/**
+ * The same, one step earlier: before Hono, on Node's own request and response (main.ts; the
+ * connections http/early-socket.ts hands over). A hit there costs what sending the bytes from
+ * bare node:http costs, without building a Request, a context and a Response it does not need.
+ * true: sent; false: the app's to answer (or a promise of either).
  */
 export function wholePageBeforeApp(deps: PageDeps): (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean> {
-  const session = `${cookieName(deps.config, 'session')}=`
+  const answers = earlyAnswers(deps)
   return (req, res) => {
     const url = req.url
-    if (!url || url[0] !== '/' || url.includes('%')) return false
+    if (req.method !== 'GET' || !url) return false
     const h = headersOf(req.rawHeaders)
     if (!h) return false
-    const q = url.indexOf('?')
-    const asked = { method: req.method, htmx: h.htmx, cookie: h.cookie, path: q >= 0 ? url.slice(0, q) : url, query: q >= 0 ? url.slice(q) : '', acceptEncoding: h.acceptEncoding }
-    const whole = wholeFor(deps, session, asked)
-    if (whole) {
-      const { body, headers } = sentAs(whole, asked.acceptEncoding)
-      res.writeHead(200, headers)
-      res.end(body)
-      return true
-    }
-    if (asked.method !== 'GET' || !asked.cookie?.includes(session)) return false
-    const own = ownFor(deps, asked)
-    return own instanceof Promise ? own.then((kept) => sendOwn(res, kept)) : sendOwn(res, own)
+    const got = answers({ url, htmx: h.htmx, cookie: h.cookie, acceptEncoding: h.acceptEncoding })
+    return got instanceof Promise ? got.then((a) => send(res, a)) : send(res, got)
   }
 }
 
-function sendOwn(res: ServerResponse, own: CachedPart<OwnPage> | undefined): boolean {
-  if (!own) return false
-  res.writeHead(200, own.meta.sent)
-  res.end(own.bytes)
+function send(res: ServerResponse, answer: EarlyAnswer | undefined): boolean {
+  if (!answer) return false
+  res.writeHead(200, answer.headers)
+  res.end(answer.body)
   return true
 }
 
@@ -320,15 +338,16 @@ function headersOf(raw: string[]): { htmx: boolean; cookie?: string; acceptEncod
 }
 
 /** A whole page's bytes and headers for an Accept-Encoding, its Content-Length among them: made once per part and encoding. */
-const sent = new WeakMap<object, { gzip?: { body: Uint8Array; headers: Record<string, string> }; plain?: { body: Uint8Array; headers: Record<string, string> } }>()
-function sentAs(part: CachedPart<unknown>, acceptEncoding: string | undefined) {
+const sent = new WeakMap<object, { gzip?: EarlyAnswer; plain?: EarlyAnswer }>()
+function sentAs(part: CachedPart<unknown>, acceptEncoding: string | undefined): EarlyAnswer {
   let forms = sent.get(part)
   if (!forms) sent.set(part, (forms = {}))
   const which = acceptsGzip(acceptEncoding) && part.gzip !== undefined ? 'gzip' : 'plain'
   let got = forms[which]
   if (!got) {
     const { body, headers } = partFor(part, which === 'gzip' ? 'gzip' : undefined)
-    got = forms[which] = { body, headers: { ...headers, 'Content-Length': String(body.length) } }
+    const all = { ...headers, 'Content-Length': String(body.length) }
+    got = forms[which] = { body, headers: all, lines: linesOf(all) }
   }
   return got
 }

@@ -1,0 +1,234 @@
+import type { Server } from 'node:http'
+import type { Socket } from 'node:net'
+import type { EarlyAnswer, EarlyAsked } from './middleware/whole-page-cache.ts'
+
+type Answers = (r: EarlyAsked) => EarlyAnswer | undefined | Promise<EarlyAnswer | undefined>
+
+/**
+ * Cache hits answered on the socket, before Node's HTTP layer (issue 15: "cache hits should not
+ * pay for a framework they do not need"). A page cached whole costs little to find (about 1 µs);
+ * Node's parser, request and response objects cost most of the rest, about a third of a hit. So a
+ * new connection is read here first, and each request on it that is a plain GET this code fully
+ * understands, and whose page is kept (whole-page-cache.ts earlyAnswers), is answered with the
+ * kept bytes. At the first request that is anything else the connection is handed to Node's HTTP
+ * server, with every byte not yet answered, and stays there: Node parses it exactly as if it had
+ * come first. Handing over costs nothing but the rest of the connection's early answers.
+ *
+ * What is taken here, and nothing else (a request smuggled past a proxy needs two readers of one
+ * byte stream to disagree on where a request ends; here the end is a head with no body, and any
+ * head that might say otherwise goes to Node whole):
+ * - a whole head in what has arrived (a head split across reads is Node's: its header deadline
+ *   applies), at most Node's 16 KB;
+ * - the request line exactly `GET /target HTTP/1.1`, the target printable ASCII;
+ * - each header line `name: value`, a token for the name and printable ASCII for the value (no
+ *   bare CR or LF, no folding, no control or 8-bit bytes);
+ * - at most 100 header lines, exactly one Host; no Content-Length, Transfer-Encoding, Upgrade,
+ *   Expect or Proxy-Connection (Node reads it as Connection); Connection, if sent, exactly
+ *   keep-alive; Cookie and Accept-Encoding at most once.
+ * Answers are written in order, one request at a time; a reader that does not read what it asked
+ * for is not read from until it does (its pipelined requests wait in the kernel, not here). As Node
+ * would, a connection that sends nothing is closed after the header deadline, and one idle after
+ * an answer (or not reading it) after the keep-alive time. Nothing here reads an address.
+ */
+export function answerEarlyOnSockets(server: Server, answers: Answers, times: { headersMs: number; keepAliveMs: number }): { close: () => void } {
+  const nodes = server.listeners('connection') as ((socket: Socket) => void)[]
+  server.removeAllListeners('connection')
+  const held = new Set<Socket>()
+  const state = { closing: false }
+  const handOver = (socket: Socket) => {
+    held.delete(socket)
+    for (const listener of nodes) listener.call(server, socket)
+  }
+  const tail = `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(times.keepAliveMs / 1000)}\r\n\r\n`
+  server.on('connection', (socket: Socket) => {
+    if (state.closing) return void socket.destroy()
+    held.add(socket)
+    socket.once('close', () => held.delete(socket))
+    readFirst(socket, answers, handOver, times, tail, state)
+  })
+  // What server.close() does for Node's idle connections, for the ones still read here: each ends
+  // once its answer in hand is written (server.close() waits for them otherwise).
+  return {
+    close: () => {
+      state.closing = true
+      for (const socket of held) socket.emit(CLOSING)
+    },
+  }
+}
+const CLOSING = 'cellboard:closing'
+
+const HEAD_END = Buffer.from('\r\n\r\n')
+/** Node's default maxHeaderSize: a longer head is Node's to refuse (431). */
+const HEAD_MAX = 16 * 1024
+/** Bytes held while an answer is awaited before reading stops. */
+const HELD_MAX = 64 * 1024
+const LINES_MAX = 100
+/** A whole head as taken here: the request line, then header lines of a token, a colon and printable ASCII. */
+const HEAD = /^GET (\/[!-~]*) HTTP\/1\.1((?:\r\n[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e]*)*)$/
+
+/** A head (without its blank line) as this path takes it, or null for one that is Node's. */
+export function readHead(head: string): EarlyAsked | null {
+  const m = HEAD.exec(head)
+  if (!m) return null
+  const lines = m[2]!
+  let hosts = 0
+  let htmx = false
+  let cookie: string | undefined
+  let acceptEncoding: string | undefined
+  // Each line is "\r\nname:value"; only names of the lengths below matter, lowered when they match.
+  // More lines than a browser sends are Node's (it reads only the first 2,000).
+  let count = 0
+  for (let at = 0; at < lines.length; ) {
+    if (++count > LINES_MAX) return null
+    const next = lines.indexOf('\r\n', at + 2)
+    const end = next < 0 ? lines.length : next
+    const colon = lines.indexOf(':', at + 2)
+    const length = colon - at - 2
+    if (length === 4 || length === 6 || length === 7 || length === 10 || length === 14 || length === 15 || length === 16 || length === 17) {
+      const name = lines.slice(at + 2, colon).toLowerCase()
+      if (name === 'host') hosts++
+      else if (name === 'cookie') {
+        if (cookie !== undefined) return null
+        cookie = lines.slice(colon + 1, end).trim()
+      } else if (name === 'accept-encoding') {
+        if (acceptEncoding !== undefined) return null
+        acceptEncoding = lines.slice(colon + 1, end).trim()
+      } else if (name === 'hx-request') htmx = true
+      else if (name === 'connection') {
+        if (lines.slice(colon + 1, end).trim().toLowerCase() !== 'keep-alive') return null
+      } else if (name === 'content-length' || name === 'transfer-encoding' || name === 'upgrade' || name === 'expect' || name === 'proxy-connection') return null
+    }
+    at = end
+  }
+  return hosts === 1 ? { url: m[1]!, htmx, cookie, acceptEncoding } : null
+}
+
+/** The Date header's value, made at most once a second (as Node does); dateAt is its second. */
+let dateAt = 0
+let dateText = ''
+function date(): string {
+  const now = Date.now()
+  if (now - dateAt >= 1000 || now < dateAt) {
+    dateAt = now - (now % 1000)
+    dateText = new Date(dateAt).toUTCString()
+  }
+  return dateText
+}
+
+/**
+ * A response's head as written, made at most once a second per answer (the Date changes): no
+ * per-request string conversion. Only the head: the body goes out as the cache keeps it, never
+ * copied (a copy per second of a big page, held by each reader that does not read it, would be
+ * memory outside the cache's bound). Held weakly by the answer, which the page cache holds.
+ */
+const heads = new WeakMap<EarlyAnswer, { at: number; head: Buffer }>()
+function headOf(answer: EarlyAnswer, tail: string): Buffer {
+  const text = date()
+  const kept = heads.get(answer)
+  if (kept !== undefined && kept.at === dateAt) return kept.head
+  const head = Buffer.from(`HTTP/1.1 200 OK\r\n${answer.lines}Date: ${text}\r\n${tail}`, 'latin1')
+  heads.set(answer, { at: dateAt, head })
+  return head
+}
+
+function readFirst(socket: Socket, answers: Answers, handOver: (socket: Socket) => void, times: { headersMs: number; keepAliveMs: number }, tail: string, server: { closing: boolean }): void {
+  let held: Buffer | undefined
+  let answeredOnce = false
+  let waiting = false // for an answer, or for the reader to read
+  let ended = false
+
+  const onData = (chunk: Buffer) => {
+    held = held === undefined ? chunk : Buffer.concat([held, chunk])
+    if (!waiting) go()
+    else if (held.length > HELD_MAX) socket.pause()
+  }
+  const onEnd = () => {
+    ended = true
+    if (!waiting) go()
+  }
+  const onDrain = () => {
+    if (!waiting) return
+    waiting = false
+    socket.resume()
+    go()
+  }
+  const onError = () => socket.destroy()
+  const onIdle = () => socket.destroy()
+  const onClosing = () => {
+    if (!waiting) go()
+  }
+  socket.on(CLOSING, onClosing)
+  socket.on('data', onData)
+  socket.on('end', onEnd)
+  socket.on('drain', onDrain)
+  socket.on('error', onError)
+  socket.setTimeout(times.headersMs, onIdle)
+
+  function go(): void {
+    while (held !== undefined) {
+      if (socket.destroyed) return
+      const end = held.indexOf(HEAD_END)
+      if (end < 0 || end > HEAD_MAX) return away()
+      const asked = readHead(held.toString('latin1', 0, end))
+      const got = asked ? answers(asked) : undefined
+      if (got instanceof Promise) {
+        waiting = true
+        got.then(
+          (answer) => {
+            waiting = false
+            if (answer) answered(end, answer)
+            if (!waiting) answer ? go() : away()
+          },
+          () => {
+            waiting = false
+            away()
+          },
+        )
+        return
+      }
+      if (!got) return away()
+      answered(end, got)
+      if (waiting) return
+    }
+    if (ended || server.closing) return void socket.end()
+    // Reading stopped while an answer was awaited (HELD_MAX): all held is answered now.
+    if (socket.isPaused()) socket.resume()
+  }
+
+  function answered(end: number, answer: EarlyAnswer): void {
+    if (socket.destroyed) return
+    held = end + 4 === held!.length ? undefined : held!.subarray(end + 4)
+    socket.cork()
+    socket.write(headOf(answer, tail))
+    socket.write(answer.body)
+    socket.uncork()
+    if (!answeredOnce) {
+      answeredOnce = true
+      socket.setTimeout(times.keepAliveMs)
+    }
+    if (socket.writableNeedDrain) {
+      waiting = true
+      socket.pause()
+    }
+  }
+
+  /** The connection, with what it sent and was not answered, to Node's HTTP server from here on. */
+  function away(): void {
+    if (socket.destroyed) return
+    // A reader that stopped sending (before an answer awaited turned out to be the app's): Node,
+    // which would never hear of the end now, ends such a connection too (httpAllowHalfOpen is off).
+    if (ended || server.closing) return void socket.end()
+    socket.removeListener(CLOSING, onClosing)
+    socket.removeListener('data', onData)
+    socket.removeListener('end', onEnd)
+    socket.removeListener('drain', onDrain)
+    socket.removeListener('error', onError)
+    socket.removeListener('timeout', onIdle)
+    socket.setTimeout(0)
+    const rest = held
+    held = undefined
+    handOver(socket)
+    if (rest !== undefined) socket.unshift(rest)
+    if (socket.isPaused()) socket.resume()
+  }
+}
