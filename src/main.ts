@@ -58,7 +58,7 @@ const createServer = ((options: ServerOptions, app: RequestListener) => {
     if (sent === false) app(req, res)
     else if (sent !== true) sent.then((yes) => yes || app(req, res), () => app(req, res))
   })
-  early = answerEarlyOnSockets(server, earlyAnswers(deps), { headersMs: config.headersTimeoutMs, keepAliveMs: config.keepAliveTimeoutMs })
+  early = answerEarlyOnSockets(server, earlyAnswers(deps), { headersMs: config.headersTimeoutMs, keepAliveMs: config.keepAliveTimeoutMs, requestMs: config.requestTimeoutMs })
   return server
 }) as typeof createNodeServer
 const server = serve({ fetch: createApp(deps).fetch, hostname: config.host, port: config.port, serverOptions, createServer }, (info) => {

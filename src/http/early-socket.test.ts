@@ -12,6 +12,7 @@ const hit: EarlyAnswer = { body: page, headers: {}, lines: `X-By: early\r\nConte
 
 type Running = { port: number; seen: string[]; sockets: net.Socket[]; server: http.Server; early: { close: () => void }; close: () => Promise<void> }
 const running: Running[] = []
+const STREAMED = 64 * 65536
 afterEach(async () => {
   for (const r of running.splice(0)) await r.close()
 })
@@ -24,11 +25,29 @@ async function start(answers: (r: EarlyAsked) => EarlyAnswer | undefined | Promi
     req.on('data', (d: Buffer) => chunks.push(d))
     req.on('end', () => {
       seen.push(`${req.method} ${req.url} ${Buffer.concat(chunks).toString()}`)
+      if (req.url === '/cut') {
+        res.writeHead(200, { 'X-By': 'node', 'Content-Length': '100' })
+        res.write('half')
+        return void setTimeout(() => req.socket.destroy(), 20)
+      }
+      if (req.url === '/close') res.setHeader('Connection', 'close')
+      if (req.url === '/stream') {
+        res.writeHead(200, { 'X-By': 'node' })
+        let sent = 0
+        const more = () => {
+          while (sent < STREAMED) {
+            sent += 65536
+            if (!res.write(Buffer.alloc(65536, 's'))) return void res.once('drain', more)
+          }
+          res.end()
+        }
+        return more()
+      }
       res.writeHead(200, { 'X-By': 'node' })
       res.end(`node ${req.method} ${req.url} ${Buffer.concat(chunks).length}`)
     })
   })
-  const early = answerEarlyOnSockets(server, big ? (r) => (r.url === '/big' ? { body: big, headers: {}, lines: `X-By: early\r\nContent-Length: ${big.length}\r\n` } : answers(r)) : answers, { headersMs, keepAliveMs })
+  const early = answerEarlyOnSockets(server, big ? (r) => (r.url === '/big' ? { body: big, headers: {}, lines: `X-By: early\r\nContent-Length: ${big.length}\r\n` } : answers(r)) : answers, { headersMs, keepAliveMs, requestMs: 5000 })
   server.on('connection', (s: net.Socket) => sockets.push(s))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const r: Running = {
@@ -86,11 +105,19 @@ describe('answering kept pages on the socket, before node:http', () => {
     expect(body).toMatch(/^<p>kept<\/p>HTTP\/1\.1 200 OK\r\nX-By: early\r\n/)
   })
 
-  it('hands the connection to Node at its first other request, with every byte, in order; Node keeps it', async () => {
+  it('a GET with no page kept is Node’s to answer, in order, and the connection stays here for what follows', async () => {
     const s = await start()
-    const { raw } = await exchange(s.port, [get('/hit') + get('/miss') + get('/hit'), get('/hit')], 4)
-    expect(by(raw)).toEqual(['early', 'node', 'node', 'node'])
-    expect(s.seen).toEqual(['GET /miss ', 'GET /hit ', 'GET /hit '])
+    const { raw } = await exchange(s.port, [get('/hit') + get('/miss') + get('/hit'), get('/miss2'), get('/hit')], 5)
+    expect(by(raw)).toEqual(['early', 'node', 'early', 'node', 'early'])
+    expect(s.seen).toEqual(['GET /miss ', 'GET /miss2 '])
+    expect(raw).toContain('node GET /miss 0')
+  })
+
+  it('hands the connection to Node at its first request it does not read, with every byte, in order; Node keeps it', async () => {
+    const s = await start()
+    const { raw } = await exchange(s.port, [get('/hit') + get('/miss') + 'HEAD /hit HTTP/1.1\r\nHost: a\r\n\r\n' + get('/hit'), get('/hit')], 5)
+    expect(by(raw)).toEqual(['early', 'node', 'node', 'node', 'node'])
+    expect(s.seen).toEqual(['GET /miss ', 'HEAD /hit ', 'GET /hit ', 'GET /hit '])
   })
 
   it('a body is never read as a request: a GET smuggled in a POST, in chunks, or after a GET with a length, is Node’s to read', async () => {
@@ -144,8 +171,8 @@ describe('answering kept pages on the socket, before node:http', () => {
   it('an answer awaited (a session looked up elsewhere) keeps the order of pipelined requests', async () => {
     const s = await start((r) => (r.url === '/slow' ? new Promise((resolve) => setTimeout(() => resolve({ ...hit, lines: `X-By: slow\r\nContent-Length: ${page.length}\r\n` }), 100)) : r.url === '/hit' ? hit : r.url === '/slowmiss' ? new Promise((resolve) => setTimeout(() => resolve(undefined), 50)) : undefined))
     const { raw } = await exchange(s.port, [get('/slow') + get('/hit') + get('/slowmiss') + get('/hit')], 4)
-    expect(by(raw)).toEqual(['slow', 'early', 'node', 'node'])
-    expect(s.seen).toEqual(['GET /slowmiss ', 'GET /hit '])
+    expect(by(raw)).toEqual(['slow', 'early', 'node', 'early'])
+    expect(s.seen).toEqual(['GET /slowmiss '])
   })
 
   it('a reader that does not read is not read from: pipelined requests wait in the kernel, not in memory', async () => {
@@ -217,5 +244,33 @@ describe('answering kept pages on the socket, before node:http', () => {
     await closed
     expect(Date.now() - t0).toBeLessThan(1500)
     idle.destroy()
+  })
+
+  it('a reply Node streams waits for the reader; one Node cuts short or closes ends the connection, as it would have', async () => {
+    const s = await start()
+    const socket = net.connect(s.port, '127.0.0.1')
+    await new Promise<void>((resolve) => socket.once('connect', resolve))
+    socket.pause()
+    socket.write(get('/stream') + get('/hit'))
+    await new Promise((r) => setTimeout(r, 300))
+    expect(s.sockets[0]!.writableLength).toBeLessThan(STREAMED / 2)
+    let raw = ''
+    const both = new Promise<void>((resolve) => socket.on('data', (d: Buffer) => ((raw += d.toString('latin1')), raw.endsWith('<p>kept</p>') && resolve())))
+    socket.resume()
+    await Promise.race([both, new Promise((r) => setTimeout(r, 5000))])
+    socket.destroy()
+    // The kept page after the streamed reply's last chunk, never inside it.
+    expect(by(raw)).toEqual(['node', 'early'])
+    expect(raw.endsWith('<p>kept</p>')).toBe(true)
+    expect(raw.indexOf('X-By: early')).toBeGreaterThan(raw.indexOf('\r\n0\r\n\r\n'))
+    expect(raw.length).toBeGreaterThan(STREAMED)
+
+    const cut = await exchange(s.port, [get('/cut') + get('/hit')], 2, 10, 1000)
+    expect(cut.closed).toBe(true)
+    expect(by(cut.raw)).toEqual(['node'])
+    const closing = await exchange(s.port, [get('/close') + get('/hit')], 2, 10, 1000)
+    expect(closing.closed).toBe(true)
+    expect(by(closing.raw)).toEqual(['node'])
+    expect(closing.raw).toMatch(/Connection: close/i)
   })
 })

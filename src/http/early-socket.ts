@@ -1,5 +1,6 @@
 import type { Server } from 'node:http'
 import type { Socket } from 'node:net'
+import { Duplex } from 'node:stream'
 import type { EarlyAnswer, EarlyAsked } from './middleware/whole-page-cache.ts'
 
 type Answers = (r: EarlyAsked) => EarlyAnswer | undefined | Promise<EarlyAnswer | undefined>
@@ -10,9 +11,11 @@ type Answers = (r: EarlyAsked) => EarlyAnswer | undefined | Promise<EarlyAnswer 
  * Node's parser, request and response objects cost most of the rest, about a third of a hit. So a
  * new connection is read here first, and each request on it that is a plain GET this code fully
  * understands, and whose page is kept (whole-page-cache.ts earlyAnswers), is answered with the
- * kept bytes. At the first request that is anything else the connection is handed to Node's HTTP
- * server, with every byte not yet answered, and stays there: Node parses it exactly as if it had
- * come first. Handing over costs nothing but the rest of the connection's early answers.
+ * kept bytes. Such a GET with no page kept is given to Node's server on a stream of this
+ * connection's own (viaNode below): Node and the app answer it as if it had come alone, and the
+ * next request is read here again. At the first request of any other kind (a form, HEAD, anything
+ * unclear) the connection is handed to Node's HTTP server, with every byte not yet answered, and
+ * stays there: Node parses it exactly as if it had come first.
  *
  * What is taken here, and nothing else (a request smuggled past a proxy needs two readers of one
  * byte stream to disagree on where a request ends; here the end is a head with no body, and any
@@ -30,21 +33,45 @@ type Answers = (r: EarlyAsked) => EarlyAnswer | undefined | Promise<EarlyAnswer 
  * would, a connection that sends nothing is closed after the header deadline, and one idle after
  * an answer (or not reading it) after the keep-alive time. Nothing here reads an address.
  */
-export function answerEarlyOnSockets(server: Server, answers: Answers, times: { headersMs: number; keepAliveMs: number }): { close: () => void } {
-  const nodes = server.listeners('connection') as ((socket: Socket) => void)[]
+export function answerEarlyOnSockets(server: Server, answers: Answers, times: Times): { close: () => void } {
+  const nodes = server.listeners('connection') as ((socket: Duplex) => void)[]
   server.removeAllListeners('connection')
   const held = new Set<Socket>()
   const state = { closing: false }
-  const handOver = (socket: Socket) => {
-    held.delete(socket)
+  const handOver = (socket: Duplex) => {
+    held.delete(socket as Socket)
     for (const listener of nodes) listener.call(server, socket)
+  }
+  // A reply Node writes on a connection's stream (toNode below): told when it is all written.
+  const replies = new WeakMap<object, (whole: boolean) => void>()
+  server.prependListener('request', (req, res) => {
+    const replied = replies.get(req.socket)
+    if (replied) res.once('close', () => replied(res.writableFinished))
+  })
+  const toNode = (socket: Socket, replied: (whole: boolean) => void): Duplex => {
+    const stream = new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, done) {
+        if (socket.destroyed) return done()
+        if (socket.write(chunk)) done()
+        else socket.once('drain', () => done())
+      },
+      // Node ends its side (a reply that closes the connection): the socket ends after it.
+      final(done) {
+        socket.end()
+        done()
+      },
+    })
+    replies.set(stream, replied)
+    handOver(stream)
+    return stream
   }
   const tail = `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(times.keepAliveMs / 1000)}\r\n\r\n`
   server.on('connection', (socket: Socket) => {
     if (state.closing) return void socket.destroy()
     held.add(socket)
     socket.once('close', () => held.delete(socket))
-    readFirst(socket, answers, handOver, times, tail, state)
+    readFirst(socket, answers, handOver, toNode, times, tail, state)
   })
   // What server.close() does for Node's idle connections, for the ones still read here: each ends
   // once its answer in hand is written (server.close() waits for them otherwise).
@@ -55,6 +82,7 @@ export function answerEarlyOnSockets(server: Server, answers: Answers, times: { 
     },
   }
 }
+type Times = { headersMs: number; keepAliveMs: number; requestMs: number }
 const CLOSING = 'cellboard:closing'
 
 const HEAD_END = Buffer.from('\r\n\r\n')
@@ -131,10 +159,13 @@ function headOf(answer: EarlyAnswer, tail: string): Buffer {
   return head
 }
 
-function readFirst(socket: Socket, answers: Answers, handOver: (socket: Socket) => void, times: { headersMs: number; keepAliveMs: number }, tail: string, server: { closing: boolean }): void {
+function readFirst(socket: Socket, answers: Answers, handOver: (socket: Duplex) => void, toNode: (socket: Socket, replied: (whole: boolean) => void) => Duplex, times: Times, tail: string, server: { closing: boolean }): void {
   let held: Buffer | undefined
+  let node: Duplex | undefined // this connection's stream to Node's server, once a GET needed the app
   let answeredOnce = false
-  let waiting = false // for an answer, or for the reader to read
+  // What the connection waits for before its next request is read: an answer looked up, Node's
+  // reply, or the reader to read (the socket's drain); false for nothing.
+  let waiting: false | 'answer' | 'node' | 'drain' = false
   let ended = false
 
   const onData = (chunk: Buffer) => {
@@ -147,7 +178,7 @@ function readFirst(socket: Socket, answers: Answers, handOver: (socket: Socket) 
     if (!waiting) go()
   }
   const onDrain = () => {
-    if (!waiting) return
+    if (waiting !== 'drain') return
     waiting = false
     socket.resume()
     go()
@@ -158,6 +189,7 @@ function readFirst(socket: Socket, answers: Answers, handOver: (socket: Socket) 
     if (!waiting) go()
   }
   socket.on(CLOSING, onClosing)
+  socket.once('close', () => node?.destroy())
   socket.on('data', onData)
   socket.on('end', onEnd)
   socket.on('drain', onDrain)
@@ -172,12 +204,13 @@ function readFirst(socket: Socket, answers: Answers, handOver: (socket: Socket) 
       const asked = readHead(held.toString('latin1', 0, end))
       const got = asked ? answers(asked) : undefined
       if (got instanceof Promise) {
-        waiting = true
+        waiting = 'answer'
         got.then(
           (answer) => {
             waiting = false
             if (answer) answered(end, answer)
-            if (!waiting) answer ? go() : away()
+            else viaNode(end)
+            if (!waiting) go()
           },
           () => {
             waiting = false
@@ -186,8 +219,9 @@ function readFirst(socket: Socket, answers: Answers, handOver: (socket: Socket) 
         )
         return
       }
-      if (!got) return away()
-      answered(end, got)
+      if (!asked) return away()
+      if (got) answered(end, got)
+      else viaNode(end)
       if (waiting) return
     }
     if (ended || server.closing) return void socket.end()
@@ -207,9 +241,42 @@ function readFirst(socket: Socket, answers: Answers, handOver: (socket: Socket) 
       socket.setTimeout(times.keepAliveMs)
     }
     if (socket.writableNeedDrain) {
-      waiting = true
+      waiting = 'drain'
       socket.pause()
     }
+  }
+
+  /**
+   * A GET read here with no page kept for it: Node's server answers it (the app, or its own early
+   * path), on a stream of its own for this connection, as if it had come alone; its reply's bytes go
+   * out on the socket in order, and what follows is read here again. A reply Node cut short ends
+   * the connection, as it would have.
+   */
+  function viaNode(end: number): void {
+    if (socket.destroyed) return
+    const head = held!.subarray(0, end + 4)
+    held = end + 4 === held!.length ? undefined : held!.subarray(end + 4)
+    waiting = 'node'
+    socket.setTimeout(times.requestMs)
+    if (node === undefined) {
+      const stream = (node = toNode(socket, replied))
+      stream.once('close', () => {
+        if (node === stream) node = undefined
+        // Closed by Node before its reply was whole (a head it refused): so is the connection.
+        if (waiting === 'node' && !socket.destroyed) socket.end()
+      })
+    }
+    node.push(head)
+  }
+  function replied(whole: boolean): void {
+    if (!whole) return void socket.destroy()
+    waiting = false
+    socket.setTimeout(times.keepAliveMs)
+    answeredOnce = true
+    if (socket.writableNeedDrain) {
+      waiting = 'drain'
+      socket.pause()
+    } else go()
   }
 
   /** The connection, with what it sent and was not answered, to Node's HTTP server from here on. */
@@ -227,6 +294,7 @@ function readFirst(socket: Socket, answers: Answers, handOver: (socket: Socket) 
     socket.setTimeout(0)
     const rest = held
     held = undefined
+    node?.destroy()
     handOver(socket)
     if (rest !== undefined) socket.unshift(rest)
     if (socket.isPaused()) socket.resume()
