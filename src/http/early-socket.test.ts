@@ -111,6 +111,10 @@ describe('answering kept pages on the socket, before node:http', () => {
     expect(by(raw)).toEqual(['early', 'node', 'early', 'node', 'early'])
     expect(s.seen).toEqual(['GET /miss ', 'GET /miss2 '])
     expect(raw).toContain('node GET /miss 0')
+    // Two in a row that need Node: the connection is Node's from the second on.
+    const row = await exchange(s.port, [get('/hit') + get('/miss3') + get('/miss4') + get('/hit')], 4)
+    expect(by(row.raw)).toEqual(['early', 'node', 'node', 'node'])
+    expect(s.seen.slice(2)).toEqual(['GET /miss3 ', 'GET /miss4 ', 'GET /hit '])
   })
 
   it('hands the connection to Node at its first request it does not read, with every byte, in order; Node keeps it', async () => {
