@@ -49,7 +49,7 @@ export function answerEarlyOnSockets(server: Server, answers: Answers, times: Ti
     if (replied) res.once('close', () => replied(res.writableFinished))
   })
   const toNode = (socket: Socket, replied: (whole: boolean) => void): Duplex => {
-    const stream = new Duplex({
+    const stream: Duplex & { setTimeout?: unknown } = new Duplex({
       read() {},
       write(chunk: Buffer, _encoding, done) {
         if (socket.destroyed) return done()
@@ -62,6 +62,12 @@ export function answerEarlyOnSockets(server: Server, answers: Answers, times: Ti
         done()
       },
     })
+    // What Node and the app may call on a socket: here the socket path's own deadlines apply
+    // (requestMs while Node answers), so these do nothing; and there is no address to read.
+    const none = function (this: Duplex) {
+      return this
+    }
+    Object.assign(stream, { setTimeout: none, setNoDelay: none, setKeepAlive: none })
     replies.set(stream, replied)
     handOver(stream)
     return stream
@@ -84,6 +90,8 @@ export function answerEarlyOnSockets(server: Server, answers: Answers, times: Ti
 }
 type Times = { headersMs: number; keepAliveMs: number; requestMs: number }
 const CLOSING = 'cellboard:closing'
+/** Node waits a second past the Keep-Alive it announces, so a reader reusing the connection at the limit does not race its close. */
+const KEEP_ALIVE_SLACK_MS = 1000
 
 const HEAD_END = Buffer.from('\r\n\r\n')
 /** Node's default maxHeaderSize: a longer head is Node's to refuse (431). */
@@ -246,7 +254,7 @@ function readFirst(socket: Socket, answers: Answers, handOver: (socket: Duplex) 
     socket.uncork()
     if (!answeredOnce) {
       answeredOnce = true
-      socket.setTimeout(times.keepAliveMs)
+      socket.setTimeout(times.keepAliveMs + KEEP_ALIVE_SLACK_MS)
     }
     if (socket.writableNeedDrain) {
       waiting = 'drain'
@@ -280,7 +288,7 @@ function readFirst(socket: Socket, answers: Answers, handOver: (socket: Duplex) 
   function replied(whole: boolean): void {
     if (!whole) return void socket.destroy()
     waiting = false
-    socket.setTimeout(times.keepAliveMs)
+    socket.setTimeout(times.keepAliveMs + KEEP_ALIVE_SLACK_MS)
     answeredOnce = true
     if (socket.writableNeedDrain) {
       waiting = 'drain'
