@@ -38,9 +38,12 @@ export function answerEarlyOnSockets(server: Server, answers: Answers, times: Ti
   server.removeAllListeners('connection')
   const held = new Set<Socket>()
   const state = { closing: false }
-  const handOver = (socket: Duplex) => {
-    held.delete(socket as Socket)
+  const toNodeServer = (socket: Duplex) => {
     for (const listener of nodes) listener.call(server, socket)
+  }
+  const handOver = (socket: Socket) => {
+    held.delete(socket)
+    toNodeServer(socket)
   }
   // A reply Node writes on a connection's stream (toNode below): told when it is all written.
   const replies = new WeakMap<object, (whole: boolean) => void>()
@@ -49,7 +52,7 @@ export function answerEarlyOnSockets(server: Server, answers: Answers, times: Ti
     if (replied) res.once('close', () => replied(res.writableFinished))
   })
   const toNode = (socket: Socket, replied: (whole: boolean) => void): Duplex => {
-    const stream: Duplex & { setTimeout?: unknown } = new Duplex({
+    const stream = new Duplex({
       read() {},
       write(chunk: Buffer, _encoding, done) {
         if (socket.destroyed) return done()
@@ -69,7 +72,7 @@ export function answerEarlyOnSockets(server: Server, answers: Answers, times: Ti
     }
     Object.assign(stream, { setTimeout: none, setNoDelay: none, setKeepAlive: none })
     replies.set(stream, replied)
-    handOver(stream)
+    toNodeServer(stream)
     return stream
   }
   const tail = `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(times.keepAliveMs / 1000)}\r\n\r\n`
@@ -167,7 +170,7 @@ function headOf(answer: EarlyAnswer, tail: string): Buffer {
   return head
 }
 
-function readFirst(socket: Socket, answers: Answers, handOver: (socket: Duplex) => void, toNode: (socket: Socket, replied: (whole: boolean) => void) => Duplex, times: Times, tail: string, server: { closing: boolean }): void {
+function readFirst(socket: Socket, answers: Answers, handOver: (socket: Socket) => void, toNode: (socket: Socket, replied: (whole: boolean) => void) => Duplex, times: Times, tail: string, server: { closing: boolean }): void {
   let held: Buffer | undefined
   let node: Duplex | undefined // this connection's stream to Node's server, once a GET needed the app
   // Node's stream costs a request about 15–40 µs more than Node alone (measured: a stylesheet 65 →
@@ -175,7 +178,12 @@ function readFirst(socket: Socket, answers: Answers, handOver: (socket: Duplex) 
   // not for a connection whose requests keep missing (a browser's stylesheet and scripts after its
   // page, a crawler): a second GET in a row that needs Node takes the connection there for good.
   let missesInRow = 0
-  let answeredOnce = false
+  // The socket's idle deadline now: the header deadline until a first answer, the request deadline
+  // while Node answers, the keep-alive time (and Node's second) after an answer.
+  let timerMs = times.headersMs
+  const timer = (ms: number) => {
+    if (ms !== timerMs) socket.setTimeout((timerMs = ms))
+  }
   // What the connection waits for before its next request is read: an answer looked up, Node's
   // reply, or the reader to read (the socket's drain); false for nothing.
   let waiting: false | 'answer' | 'node' | 'drain' = false
@@ -186,9 +194,12 @@ function readFirst(socket: Socket, answers: Answers, handOver: (socket: Duplex) 
     if (!waiting) go()
     else if (held.length > HELD_MAX) socket.pause()
   }
+  const wake = () => {
+    if (!waiting) go()
+  }
   const onEnd = () => {
     ended = true
-    if (!waiting) go()
+    wake()
   }
   const onDrain = () => {
     if (waiting !== 'drain') return
@@ -198,10 +209,7 @@ function readFirst(socket: Socket, answers: Answers, handOver: (socket: Duplex) 
   }
   const onError = () => socket.destroy()
   const onIdle = () => socket.destroy()
-  const onClosing = () => {
-    if (!waiting) go()
-  }
-  socket.on(CLOSING, onClosing)
+  socket.on(CLOSING, wake)
   socket.once('close', () => node?.destroy())
   socket.on('data', onData)
   socket.on('end', onEnd)
@@ -221,10 +229,7 @@ function readFirst(socket: Socket, answers: Answers, handOver: (socket: Duplex) 
         got.then(
           (answer) => {
             waiting = false
-            if (answer) answered(end, answer)
-            else if (missesInRow > 0) return away()
-            else viaNode(end)
-            if (!waiting) go()
+            if (take(end, answer)) wake()
           },
           () => {
             waiting = false
@@ -234,14 +239,19 @@ function readFirst(socket: Socket, answers: Answers, handOver: (socket: Duplex) 
         return
       }
       if (!asked) return away()
-      if (got) answered(end, got)
-      else if (missesInRow > 0) return away()
-      else viaNode(end)
-      if (waiting) return
+      if (!take(end, got) || waiting) return
     }
     if (ended || server.closing) return void socket.end()
     // Reading stopped while an answer was awaited (HELD_MAX): all held is answered now.
     if (socket.isPaused()) socket.resume()
+  }
+
+  /** The head ending at `end` answered here, or by Node; false when the connection went to Node for good. */
+  function take(end: number, answer: EarlyAnswer | undefined): boolean {
+    if (answer) answered(end, answer)
+    else if (missesInRow > 0) return (away(), false)
+    else viaNode(end)
+    return true
   }
 
   function answered(end: number, answer: EarlyAnswer): void {
@@ -252,10 +262,12 @@ function readFirst(socket: Socket, answers: Answers, handOver: (socket: Duplex) 
     socket.write(headOf(answer, tail))
     socket.write(answer.body)
     socket.uncork()
-    if (!answeredOnce) {
-      answeredOnce = true
-      socket.setTimeout(times.keepAliveMs + KEEP_ALIVE_SLACK_MS)
-    }
+    afterReply()
+  }
+
+  /** An answer written: the keep-alive deadline, and no more reading until the reader has read it. */
+  function afterReply(): void {
+    timer(times.keepAliveMs + KEEP_ALIVE_SLACK_MS)
     if (socket.writableNeedDrain) {
       waiting = 'drain'
       socket.pause()
@@ -274,7 +286,7 @@ function readFirst(socket: Socket, answers: Answers, handOver: (socket: Duplex) 
     held = end + 4 === held!.length ? undefined : held!.subarray(end + 4)
     waiting = 'node'
     missesInRow++
-    socket.setTimeout(times.requestMs)
+    timer(times.requestMs)
     if (node === undefined) {
       const stream = (node = toNode(socket, replied))
       stream.once('close', () => {
@@ -288,12 +300,8 @@ function readFirst(socket: Socket, answers: Answers, handOver: (socket: Duplex) 
   function replied(whole: boolean): void {
     if (!whole) return void socket.destroy()
     waiting = false
-    socket.setTimeout(times.keepAliveMs + KEEP_ALIVE_SLACK_MS)
-    answeredOnce = true
-    if (socket.writableNeedDrain) {
-      waiting = 'drain'
-      socket.pause()
-    } else go()
+    afterReply()
+    wake()
   }
 
   /** The connection, with what it sent and was not answered, to Node's HTTP server from here on. */
@@ -302,7 +310,7 @@ function readFirst(socket: Socket, answers: Answers, handOver: (socket: Duplex) 
     // A reader that stopped sending (before an answer awaited turned out to be the app's): Node,
     // which would never hear of the end now, ends such a connection too (httpAllowHalfOpen is off).
     if (ended || server.closing) return void socket.end()
-    socket.removeListener(CLOSING, onClosing)
+    socket.removeListener(CLOSING, wake)
     socket.removeListener('data', onData)
     socket.removeListener('end', onEnd)
     socket.removeListener('drain', onDrain)
