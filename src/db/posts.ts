@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import pg from 'pg'
 import { MAX_REFERENCES, postReferences } from '../domain/markdown.ts'
 import type { Db, Dialect } from './connect.ts'
+import type { ReadRows } from './sqlite-reader.ts'
 import type { NewPost } from './schema.ts'
 
 export type PostView = {
@@ -37,15 +38,16 @@ export type ThreadPageRead = { thread: { id: number; number: number; title: stri
  * later posts that quote it (post_reference), in one statement: a page built afresh is one round
  * trip to PostgreSQL instead of three (issue 15: a thread page missed by the cache at 1,000,000
  * posts), and one statement run instead of three on SQLite. undefined: no such thread; a page past
- * its last has the thread and no posts.
+ * its last has the thread and no posts. `read`, if given, runs it (Storage.readRows: SQLite's reader
+ * thread); else `db`.
  */
-export async function readThreadPosts(db: Db, dialect: Dialect, boardId: number, number: number, limit: number, offset: number): Promise<ThreadPageRead | undefined> {
+export async function readThreadPosts(db: Db, dialect: Dialect, boardId: number, number: number, limit: number, offset: number, read: ReadRows | null = null): Promise<ThreadPageRead | undefined> {
   // Which posts quote a post, as a list of their numbers ("7,12"); the order is made below.
   const replies = dialect === 'postgres' ? sql`string_agg(q.number::text, ',')` : sql`group_concat(q.number)`
   // A page past the thread's last reads no post (post_count > offset), so asking for page
   // 999999999 costs no walk through a long thread; replies are looked up for the page's posts
   // only, outside the LIMIT (PostgreSQL computes an inner select list for the rows OFFSET skips).
-  const { rows } = await sql<{ thread_id: number; thread_number: number; title: string; post_count: number | string; id: number | null; number: number; signing: NewPost['signing']; body_html: string; created_at: string; fingerprint: string; signed: number | boolean; replies: string | null }>`
+  const query = sql<{ thread_id: number; thread_number: number; title: string; post_count: number | string; id: number | null; number: number; signing: NewPost['signing']; body_html: string; created_at: string; fingerprint: string; signed: number | boolean; replies: string | null }>`
     select t.id as thread_id, t.number as thread_number, t.title, t.post_count,
       p.id, p.number, p.signing, p.body_html, p.created_at, p.fingerprint, p.signed,
       (select ${replies} from post_reference r inner join post q on q.id = r.post_id where r.quoted_post_id = p.id) as replies
@@ -58,7 +60,8 @@ export async function readThreadPosts(db: Db, dialect: Dialect, boardId: number,
       order by post.number limit ${limit} offset ${offset}
     ) p on true
     where t.board_id = ${boardId} and t.number = ${number}
-    order by p.number`.execute(db)
+    order by p.number`.compile(db)
+  const rows = read ? await read(query) : (await db.executeQuery(query)).rows
   const first = rows[0]
   if (!first) return undefined
   return {

@@ -6,6 +6,7 @@ import pg from 'pg'
 import { migrateToLatest, openDatabase, openPostgres, type Db, type Dialect } from './connect.ts'
 import { checkpointTruncate, dataVersion } from './forget-sqlite.ts'
 import { groupCommit } from './group-commit.ts'
+import { openReader, type ReadRows } from './sqlite-reader.ts'
 import { replyWriter } from './posts.ts'
 import { checkForgettingSettings, rewriteAndCheckpoint } from './forget-postgres.ts'
 import type { PostSearch } from './search.ts'
@@ -24,6 +25,12 @@ export type Storage = {
   finishForgetting(): Promise<{ attempts: number }>
   /** The ids of the newest posts matching every word, on these boards (search-sqlite.ts, search-postgres.ts). */
   searchPosts(q: PostSearch): Promise<number[]>
+  /**
+   * SQLite: runs a SELECT that builds a page (a thread's posts, a board's list) in a read-only
+   * connection's own thread (sqlite-reader.ts), so the event loop goes on meanwhile. Null on
+   * PostgreSQL, whose queries leave the loop already: such a SELECT runs on `db` as any other.
+   */
+  readRows: ReadRows | null
   /** Tell other processes and nodes that cached pages with these tags (null: all) are stale. */
   announce(tags: string[] | null): Promise<void>
   /**
@@ -72,10 +79,13 @@ export type ListenerTimes = { heartbeatMs: number; timeoutMs: number }
 export async function openStorage(opts: { databaseUrl: string | null; dataDir: string; poolSize?: number; listener?: ListenerTimes }): Promise<Storage> {
   if (!opts.databaseUrl) {
     mkdirSync(opts.dataDir, { recursive: true })
-    const { db } = openDatabase(join(opts.dataDir, 'cellboard.db'))
+    const file = join(opts.dataDir, 'cellboard.db')
+    const { db } = openDatabase(file)
+    const reader = openReader(file)
     return {
       dialect: 'sqlite',
       db,
+      readRows: reader.read,
       finishForgetting: () => checkpointTruncate(db),
       searchPosts: (q) => matchingPostsSqlite(db, q),
       announce: async () => {},
@@ -94,7 +104,10 @@ export async function openStorage(opts: { databaseUrl: string | null; dataDir: s
         return async () => clearInterval(timer)
       },
       forgettingProblems: async () => [],
-      close: () => db.destroy(),
+      close: async () => {
+        await reader.close()
+        await db.destroy()
+      },
     }
   }
   const url = opts.databaseUrl
@@ -108,6 +121,7 @@ export async function openStorage(opts: { databaseUrl: string | null; dataDir: s
   return {
     dialect: 'postgres',
     db,
+    readRows: null,
     finishForgetting: () => rewriteAndCheckpoint(db),
     searchPosts: (q) => matchingPostsPostgres(db, q),
     async announce(tags) {

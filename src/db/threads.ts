@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from './connect.ts'
+import type { ReadRows } from './sqlite-reader.ts'
 import type { Thread } from './schema.ts'
 
 /**
@@ -28,9 +29,9 @@ const OPENING_HTML_CHARS = 1500
  * needs no subquery at all and costs the same at any board size; a far page costs a walk of the
  * narrow index, where the OFFSET joined and read every skipped thread. Cursor links (`?after=`)
  * would cost nothing more for far pages too, but no cache could keep them and the pager could
- * not name its pages.
+ * not name its pages. `read`, if given, runs it (Storage.readRows: SQLite's reader thread); else `db`.
  */
-export async function listThreads(db: Db, boardId: number, limit: number, skip: number): Promise<{ threads: ThreadListing[]; total: number }> {
+export async function listThreads(db: Db, boardId: number, limit: number, skip: number, read: ReadRows | null = null): Promise<{ threads: ThreadListing[]; total: number }> {
   let query = db
     .selectFrom('thread')
     .leftJoin('post', (j) => j.onRef('post.thread_id', '=', 'thread.id').on('post.number', '=', 1))
@@ -45,7 +46,8 @@ export async function listThreads(db: Db, boardId: number, limit: number, skip: 
       eb.selectFrom('thread as seek').select('seek.last_post_id').where('seek.board_id', '=', boardId).orderBy('seek.last_post_id', 'desc').limit(1).offset(skip),
     )
   }
-  const rows = await query.orderBy('thread.last_post_id', 'desc').limit(limit).execute()
+  const compiled = query.orderBy('thread.last_post_id', 'desc').limit(limit).compile()
+  const rows = read ? await read(compiled) : (await db.executeQuery(compiled)).rows
   return { threads: rows.map(({ total: _, opening_cut, ...t }) => ({ ...t, openingCut: Boolean(opening_cut) })), total: Number(rows[0]?.total ?? 0) }
 }
 

@@ -15,7 +15,7 @@ import type { PageCache } from './page-cache.ts'
 export type Deps = {
   db: Db
   /** The same database, with what differs between dialects (forgetting, change notices, search). */
-  storage: Pick<Storage, 'dialect' | 'finishForgetting' | 'searchPosts' | 'notice' | 'commitTogether' | 'appendReply'>
+  storage: Pick<Storage, 'dialect' | 'finishForgetting' | 'searchPosts' | 'notice' | 'commitTogether' | 'appendReply' | 'readRows'>
   config: Config
   sessions: SessionStore
   challenges: ChallengeStore

@@ -142,7 +142,7 @@ export type BoardPageData = Place & { page: number; pages: number; first: number
 
 export async function readBoardPage(deps: Deps, at: ReadableBoard, page: number): Promise<BoardPageData> {
   const per = deps.config.threadsPerPage
-  const { threads, total } = await listThreads(deps.db, at.board.id, per, (page - 1) * per)
+  const { threads, total } = await listThreads(deps.db, at.board.id, per, (page - 1) * per, deps.storage.readRows)
   const pages = pagesFor(total, per)
   checkPage(page, pages)
   return { cell: at.cell, board: at.board, page, pages, first: (page - 1) * per + 1, threads }
@@ -155,7 +155,7 @@ export async function readThreadPage(deps: Deps, at: ReadableBoard, threadNumber
   // The thread, its page of posts and each post's replies (as recorded when they were written,
   // post_reference) in one statement: the page is cached, so this runs only when a write has made
   // it stale, or the cache has let it go.
-  const read = await readThreadPosts(deps.db, deps.storage.dialect, at.board.id, threadNumber, per, (page - 1) * per)
+  const read = await readThreadPosts(deps.db, deps.storage.dialect, at.board.id, threadNumber, per, (page - 1) * per, deps.storage.readRows)
   if (!read) throw notFound(t('thread.thread_not_found'))
   const { thread, posts } = read
   const pages = pagesFor(thread.post_count, per)
