@@ -7,8 +7,9 @@ import type { CompiledQuery } from 'kysely'
 // loop's time inside SQLite (a `perf` profile at 1,000,000 posts: its reads of the file, B-tree
 // walks, the rows made into strings), and the loop was the one busy thread on a 2-core machine a
 // third idle. Here a read-only connection in a worker thread runs those statements meanwhile;
-// the loop renders, compresses and answers. Measured, alternating, at 1,000,000 posts on the same
-// database (BENCHMARKS.md): p99 36–38 ms against 42–51 with every request a miss.
+// the loop renders, compresses and answers. Measured at 1,000,000 posts, every request a miss,
+// three alternating pairs on one database (BENCHMARKS.md): 641–746 thread pages a second against
+// 423–589, p99 33–40 ms against 41–56.
 //
 // What it reads is what a new connection sees: in WAL mode each statement begins a read of the
 // last commit, so a read asked for after a write committed (on the loop, synchronously) sees it,
