@@ -29,6 +29,7 @@ const Database = require(workerData.module)
 const db = new Database(workerData.file, { readonly: true, fileMustExist: true })
 db.pragma('cache_size = -2000')
 db.pragma('busy_timeout = 5000')
+parentPort.postMessage({ ready: true })
 const statements = new Map()
 parentPort.on('message', (m) => {
   try {
@@ -47,22 +48,28 @@ const betterSqlite3 = createRequire(import.meta.url).resolve('better-sqlite3')
 /**
  * A read-only connection to `file` in a worker thread, started at the first read. Should the
  * thread end (an error outside any statement), the reads waiting on it fail and the next read
- * starts another.
+ * starts another; one that ends before its connection is open (the file gone, the module not
+ * loaded) fails the reads of the next second at once, rather than a thread started for each.
  */
 export function openReader(file: string): Reader {
   let worker: Worker | null = null
   let closed = false
   let next = 0
+  let failedStart: { at: number; error: Error } | null = null
   const waiting = new Map<number, { resolve: (rows: unknown[]) => void; reject: (e: Error) => void }>()
   const failAll = (e: Error) => {
     for (const w of waiting.values()) w.reject(e)
     waiting.clear()
   }
   const start = () => {
-    const w = new Worker(source, { eval: true, workerData: { file, module: betterSqlite3 } })
+    // No execArgv: the source is plain CommonJS, and the parent's `--import tsx` would load a
+    // TypeScript loader into every such thread.
+    const w = new Worker(source, { eval: true, execArgv: [], workerData: { file, module: betterSqlite3 } })
+    let ready = false
     // Like a socket waiting for an answer: it keeps the process alive only while reads wait.
     w.unref()
-    w.on('message', (m: { id: number; rows?: unknown[]; error?: string }) => {
+    w.on('message', (m: { id: number; rows?: unknown[]; error?: string; ready?: true }) => {
+      if (m.ready) return void (ready = true)
       const wait = waiting.get(m.id)
       if (!wait) return
       waiting.delete(m.id)
@@ -73,6 +80,7 @@ export function openReader(file: string): Reader {
     const gone = (e: Error) => {
       if (worker !== w) return
       worker = null
+      if (!ready) failedStart = { at: Date.now(), error: e }
       failAll(e)
     }
     w.on('error', gone)
@@ -82,12 +90,20 @@ export function openReader(file: string): Reader {
   return {
     read<R>(query: CompiledQuery<R>): Promise<R[]> {
       if (closed) return Promise.reject(new Error('the database reader is closed'))
+      if (failedStart && Date.now() - failedStart.at < 1000) return Promise.reject(failedStart.error)
       const w = (worker ??= start())
       const id = ++next
       return new Promise<R[]>((resolve, reject) => {
         waiting.set(id, { resolve: resolve as (rows: unknown[]) => void, reject })
         w.ref()
-        w.postMessage({ id, sql: query.sql, parameters: query.parameters })
+        try {
+          w.postMessage({ id, sql: query.sql, parameters: query.parameters })
+        } catch (e) {
+          // A parameter that cannot be copied to the thread: this read fails alone.
+          waiting.delete(id)
+          if (waiting.size === 0) w.unref()
+          reject(e as Error)
+        }
       })
     },
     async close() {

@@ -119,10 +119,43 @@ describe('SQLite: pages read in a thread of their own (issue 15)', () => {
     }
   })
 
+  it('a thread that cannot open the file fails the reads of the next second at once; a parameter that cannot be copied fails alone', async () => {
+    const { file, db } = await board('f.db')
+    const missing = openReader(join(dir, 'no-such.db'))
+    const post = Worker.prototype.postMessage
+    let posted = 0
+    Worker.prototype.postMessage = function (this: Worker, ...a: Parameters<Worker['postMessage']>) {
+      posted++
+      return post.apply(this, a)
+    }
+    try {
+      await expect(missing.read(sql`select 1`.compile(db))).rejects.toThrow()
+      expect(posted).toBe(1)
+      // Within the second: refused here, no thread started, nothing sent.
+      await expect(missing.read(sql`select 1`.compile(db))).rejects.toThrow()
+      expect(posted).toBe(1)
+      await new Promise((r) => setTimeout(r, 1100))
+      await expect(missing.read(sql`select 1`.compile(db))).rejects.toThrow()
+      expect(posted).toBe(2)
+    } finally {
+      Worker.prototype.postMessage = post
+      await missing.close()
+    }
+    const reader = openReader(file)
+    try {
+      const odd = { sql: 'select ? as x', parameters: [() => 1], query: sql`select 1`.compile(db).query, queryId: sql`select 1`.compile(db).queryId } as unknown as Parameters<typeof reader.read>[0]
+      await expect(reader.read(odd)).rejects.toThrow(/could not be cloned/)
+      expect(await reader.read(sql<{ x: number }>`select ${3} as x`.compile(db))).toEqual([{ x: 3 }])
+    } finally {
+      await reader.close()
+      await db.destroy()
+    }
+  })
+
   it('closing fails the reads waiting and refuses new ones; the storage closes its reader', async () => {
     const { file, db } = await board('d.db')
     const reader = openReader(file)
-    const waiting = reader.read(sql`with recursive c(x) as (select 1 union all select x + 1 from c where x < 100000000) select count(*) from c`.compile(db))
+    const waiting = reader.read(sql`with recursive c(x) as (select 1 union all select x + 1 from c where x < 3000000) select count(*) from c`.compile(db))
     const failed = expect(waiting).rejects.toThrow(/closed/)
     await new Promise((r) => setTimeout(r, 20))
     await reader.close()
