@@ -61,6 +61,10 @@ export function openSqlite(file: string): BetterSqlite3.Database {
     const got = sqlite.pragma(name, { simple: true })
     if (got !== value) throw new Error(`sqlite pragma ${name} is ${String(got)}, expected ${String(value)}`)
   }
+  // ANALYZE keeps samples of index keys in sqlite_stat4 (better-sqlite3 builds SQLite with it), and
+  // the post_page index's keys hold each post's HTML: a sample would outlive its post. Nothing here
+  // runs ANALYZE; should an operator have, the samples are deleted (and overwritten) at every open.
+  if (sqlite.prepare("select 1 from sqlite_master where name = 'sqlite_stat4'").get()) sqlite.exec('delete from sqlite_stat4')
   return sqlite
 }
 

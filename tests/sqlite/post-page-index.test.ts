@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CompiledQuery, sql } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
-import { migrateToLatest, openDatabase } from '../../src/db/connect.ts'
+import { migrateToLatest, openDatabase, openSqlite } from '../../src/db/connect.ts'
 import { readThreadPosts } from '../../src/db/posts.ts'
+import { findMarkers } from '../support/scan.ts'
 
 // A thread page's posts read from one index on SQLite (issue 15, migrations/2026121101_post_page_index.ts):
 // the posts of a thread side by side, not one table page each.
@@ -37,6 +38,34 @@ describe('SQLite: a thread page from the post_page index', () => {
       expect(await readThreadPosts(db, 'sqlite', b.id, 1, 50, 0)).toEqual(withIndex)
     } finally {
       await db.destroy()
+    }
+  })
+
+  it('keeps no sample of the index (with a post’s HTML in it) past a restart, should someone run ANALYZE', async () => {
+    const data = mkdtempSync(join(dir, 'stat4-'))
+    const MARK = 'stat4-marker-7f3a9c'
+    const { db } = openDatabase(join(data, 'cellboard.db'))
+    await migrateToLatest(db)
+    const cell = await db.insertInto('cell').values({ slug: 'c', name: 'C', created_at: AT }).returning('id').executeTakeFirstOrThrow()
+    const b = await db.insertInto('board').values({ cell_id: cell.id, slug: 'b', name: 'B', created_at: AT }).returning('id').executeTakeFirstOrThrow()
+    await db.insertInto('public_key').values({ id: 1, fingerprint: 'f'.repeat(40), armored: 'key', created_at: AT }).execute()
+    const t = await db.insertInto('thread').values({ board_id: b.id, number: 1, title: 't', created_at: AT, post_count: 1, last_number: 1, last_post_at: AT }).returning('id').executeTakeFirstOrThrow()
+    await db.insertInto('post').values({ thread_id: t.id, number: 1, key_id: 1, signing: 'session-attested', body_source: 'x', body_html: `<p>${MARK}</p>`, signed_text: null, created_at: AT }).execute()
+    await sql`analyze`.execute(db)
+    // The post forgotten: its row and index entry go (secure_delete), the sample stays.
+    await sql`delete from post`.execute(db)
+    await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db)
+    expect(findMarkers(data, [MARK])).toEqual({ [MARK]: ['cellboard.db'] })
+    expect((await sql<{ n: number }>`select count(*) as n from sqlite_stat4 where idx = 'post_page'`.execute(db)).rows[0]!.n).toBeGreaterThan(0)
+    await db.destroy()
+    // Opened again, as a node starts: the samples are gone from the file.
+    const again = openSqlite(join(data, 'cellboard.db'))
+    try {
+      expect(again.prepare('select count(*) as n from sqlite_stat4').get()).toEqual({ n: 0 })
+      again.pragma('wal_checkpoint(TRUNCATE)')
+      expect(findMarkers(data, [MARK])).toEqual({})
+    } finally {
+      again.close()
     }
   })
 })

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { pseudonymOf } from '../../src/domain/pseudonym.ts'
 import type { Signing } from '../../src/domain/posts.ts'
 import { inLang, LANGS, t } from '../../src/i18n/index.ts'
-import { html, trustedPostHtml, type Html } from '../../views/html.ts'
+import { escapeText, html, trustedPostHtml, type Html } from '../../views/html.ts'
 import { postArticle, signingName, type PostLinks, type PostProps } from '../../views/partials/post.ts'
 import { timeTag } from '../../views/partials/time.ts'
 import { seededRandom } from '../support/random.ts'
@@ -51,5 +51,15 @@ describe('a post as one string', () => {
     const shown = postArticle({ number: 1, signing: 'disposable', bodyHtml: '<p>x</p>', createdAt: '2025-01-01T00:00:00.000Z', fingerprint: 'a'.repeat(40), signed: true }, '/c/a"><script>/t/1').toString()
     expect(shown).toContain('href="/c/a&quot;&gt;&lt;script&gt;/t/1/p/1.asc"')
     expect(shown).not.toContain('<script>')
+  })
+
+  it('escapes a text as the template escapes a value', () => {
+    const rand = seededRandom(7)
+    const chars = ['&', '<', '>', '"', "'", 'a', ' ', 'é', '⟦', '\n', '&amp;']
+    for (let i = 0; i < 500; i++) {
+      const text = Array.from({ length: Math.floor(rand() * 12) }, () => chars[Math.floor(rand() * chars.length)]!).join('')
+      expect(escapeText(text)).toBe(html`${text}`.toString())
+    }
+    expect(escapeText(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;')
   })
 })
