@@ -15,13 +15,12 @@ export const html = (strings: TemplateStringsArray, ...values: unknown[]): Html 
  */
 export const trustedPostHtml = (stored: string): Html => raw(stored)
 
-const ESCAPED = /[&<>'"]/
 const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', "'": '&#39;', '"': '&quot;' }
 /**
  * A text escaped as `html` escapes an interpolated value, for the few views that build their markup
  * as one string (views/partials/post.ts says why): every value they put in goes through this.
  */
-export const escapeText = (s: string): string => (ESCAPED.test(s) ? s.replace(/[&<>'"]/g, (c) => ENTITY[c]!) : s)
+export const escapeText = (s: string): string => s.replace(/[&<>'"]/g, (c) => ENTITY[c]!)
 
 /** Markup built as one string by such a view, every value in it escaped by escapeText. */
 export const built = (markup: string): Html => raw(markup)

@@ -24,15 +24,16 @@ export type PostProps = { number: number; signing: Signing; bodyHtml: string; cr
  */
 export type PostLinks = { raise?: string; lastOnPage?: number }
 
-/** The words every post says, in one language: looked up once per language, not five times a post. */
+/** The words every post says, in one language, escaped for markup: looked up and escaped once per language, not five times a post. */
 type Words = { signing: Record<Signing, string>; signedText: string; key: string; questionPost: string; replies: string }
 const wordsIn = new Map<string, Words>()
 function words(): Words {
   const l = lang()
   let w = wordsIn.get(l)
   if (!w) {
-    const signing = Object.fromEntries(Object.keys(SIGNING_KEY).map((s) => [s, signingName(s as Signing)])) as Record<Signing, string>
-    wordsIn.set(l, (w = { signing, signedText: t('thread.signed_text'), key: t('thread.key'), questionPost: t('thread.question_post'), replies: t('thread.replies') }))
+    const signing = Object.fromEntries(Object.keys(SIGNING_KEY).map((s) => [s, escapeText(signingName(s as Signing))])) as Record<Signing, string>
+    const said = (key: string) => escapeText(t(key))
+    wordsIn.set(l, (w = { signing, signedText: said('thread.signed_text'), key: said('thread.key'), questionPost: said('thread.question_post'), replies: said('thread.replies') }))
   }
   return w
 }
@@ -48,7 +49,7 @@ const replyHref = (n: number, threadPath: string, lastOnPage: number | undefined
  * mark has no element of its own and the rounded time's reason is said once, above the posts.
  */
 export function postArticle(p: PostProps, threadPath: string, links: PostLinks = {}): Html {
-  // One string, every value escaped by escapeText, rather than nested `html` templates: a thread
+  // One string, every value escaped by escapeText (the words once per language, in words()), rather than nested `html` templates: a thread
   // page built afresh renders 50 to 200 of these, and the templates' arrays, String objects and
   // concatenations were 45 % of what such a page allocated at 1,000,000 posts (a sampling heap
   // profile, issue 15); with this, 332 KB a page against 411 (BENCHMARKS.md). The same bytes as the
@@ -57,14 +58,14 @@ export function postArticle(p: PostProps, threadPath: string, links: PostLinks =
   const w = words()
   const n = p.number
   const key = escapeText(p.fingerprint)
-  let s = `<article id="p${n}" class="post" data-key="${key}"><header><a href="#p${n}">#${n}</a> <b>${escapeText(who.handle)}</b> <code>${escapeText(who.short)}</code> ${timeTag(p.createdAt)} <i class="sig">${escapeText(w.signing[p.signing])}</i>`
-  if (p.signed) s += ` <a href="${escapeText(threadPath)}/p/${n}.asc">${escapeText(w.signedText)}</a>`
-  s += ` <a href="/k/${key}.asc">${escapeText(w.key)}</a>`
-  if (links.raise) s += ` <a href="${escapeText(links.raise)}&amp;number=${n}">${escapeText(w.questionPost)}</a>`
+  let s = `<article id="p${n}" class="post" data-key="${key}"><header><a href="#p${n}">#${n}</a> <b>${escapeText(who.handle)}</b> <code>${escapeText(who.short)}</code> ${timeTag(p.createdAt)} <i class="sig">${w.signing[p.signing]}</i>`
+  if (p.signed) s += ` <a href="${escapeText(threadPath)}/p/${n}.asc">${w.signedText}</a>`
+  s += ` <a href="/k/${key}.asc">${w.key}</a>`
+  if (links.raise) s += ` <a href="${escapeText(links.raise)}&amp;number=${n}">${w.questionPost}</a>`
   s += `</header>\n${trustedPostHtml(p.bodyHtml)}`
   const replies = p.replies ?? []
   if (replies.length) {
-    s += `<footer class="replies"><p>${escapeText(w.replies)} `
+    s += `<footer class="replies"><p>${w.replies} `
     for (const [i, r] of replies.entries()) s += `${i ? ' ' : ''}<a class="ref" href="${escapeText(replyHref(r, threadPath, links.lastOnPage))}">&gt;&gt;${r}</a>`
     s += '</p></footer>'
   }
