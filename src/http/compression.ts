@@ -52,6 +52,14 @@ const gzipInPool = promisify(gzip)
  * meanwhile (a page missed by the cache: zlib takes 1.1 ms of the 200-reply thread page).
  */
 export const gzipOnceOffLoop = async (bytes: Uint8Array): Promise<Uint8Array<ArrayBuffer>> => new Uint8Array(await gzipInPool(bytes, { level: 9 }))
+/**
+ * A page built on a miss while the node builds others (http/render.ts): gzipped at zlib's fastest
+ * level, in libuv's threads, for its first reader only; it is gzipped again at 9 when read again
+ * (gzipOnceOffLoop). At 1,000,000 posts, every request a miss, level 9 was about a fifth of a
+ * miss's CPU; level 1 makes a 50-post page about 9 % larger (BENCHMARKS.md). In libuv's threads
+ * rather than on the loop: on the loop it was as fast for PostgreSQL and slower at p99 for SQLite.
+ */
+export const gzipQuick = async (bytes: Uint8Array): Promise<Uint8Array<ArrayBuffer>> => new Uint8Array(await gzipInPool(bytes, { level: 1 }))
 /** Bytes built for one response (a feed made per viewer), gzipped at zlib's usual level: sent once. */
 export const gzipNow = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(gzipSync(bytes))
 

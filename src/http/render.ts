@@ -4,14 +4,14 @@ import { DomainError } from '../domain/errors.ts'
 import { pseudonymOf } from '../domain/pseudonym.ts'
 import { isQuestionKind } from '../services/questions/kinds.ts'
 import type { Deps } from '../services/deps.ts'
-import type { CacheKey } from '../services/page-cache.ts'
+import type { CachedPart, CacheKey } from '../services/page-cache.ts'
 import type { Html } from '../../views/html.ts'
 import { type FeedLink, type Here, layoutParts, page } from '../../views/layout.ts'
 import type { Viewer } from '../../views/viewer.ts'
 import type { AppEnv } from './env.ts'
-import { keepByAddress, keepOwnPage } from './middleware/whole-page-cache.ts'
+import { keepByAddress, keepOwnPage, othersBuilding } from './middleware/whole-page-cache.ts'
 import { sendBytes, sendDeflated, sendPart } from './middleware/security-headers.ts'
-import { acceptsDeflate, acceptsGzip, deflateAround, gzipOnce, gzipOnceOffLoop } from './compression.ts'
+import { acceptsDeflate, acceptsGzip, deflateAround, gzipOnce, gzipOnceOffLoop, gzipQuick } from './compression.ts'
 import { formTokenFor } from './middleware/form-token.ts'
 
 export type C = Context<AppEnv>
@@ -92,6 +92,7 @@ export async function sendAround(
     const whole = deps.cache.get(shared)
     if (whole) {
       keepByAddress(c, deps, whole, c.get('cacheSince')) // another address of the same page (?page=1)
+      whole.readAgain?.()
       return sendPart(c, 200, whole) // shared: a 200
     }
   }
@@ -106,11 +107,22 @@ export async function sendAround(
     // script may not): a page missed by such readers is not compressed for nothing (1–1.5 ms for
     // 50 posts, measured).
     let gzip: Uint8Array | undefined
-    const whole = {
+    // Made at zlib's fastest level for a first reader while the node built other pages (below):
+    // made again at its best the first time the page is sent again, once, in libuv's threads.
+    let quick = false
+    const whole: CachedPart<null> = {
       meta: null,
       bytes: out,
       get gzip() {
         return (gzip ??= gzipOnce(out))
+      },
+      readAgain() {
+        if (!quick) return
+        quick = false
+        gzipOnceOffLoop(out).then(
+          (best) => void (gzip = best),
+          () => {}, // the quick bytes stay: they are the same page
+        )
       },
       tags: p.cached.tags,
     }
@@ -120,10 +132,13 @@ export async function sendAround(
     keepByAddress(c, deps, whole, c.get('cacheSince'))
     // This reader takes gzip: the same bytes made in libuv's threads, so the event loop answers
     // other readers while zlib works (a third of a page missed by the cache, at 1,000,000 posts as
-    // Tor Browser asks). A reader of the same page meanwhile gzips it at once, as before.
+    // Tor Browser asks). A reader of the same page meanwhile gzips it at once, as before. While
+    // other pages are being built too, the node is short of CPU, not of bytes: this first reader
+    // gets the page at level 1 (compression.ts gzipQuick), and the next readers level 9's bytes.
     if (gzip === undefined && acceptsGzip(c.req.header('accept-encoding'))) {
-      const made = await gzipOnceOffLoop(out)
-      gzip ??= made
+      const busy = othersBuilding()
+      const made = busy ? await gzipQuick(out) : await gzipOnceOffLoop(out)
+      if (gzip === undefined) (gzip = made), (quick = busy)
     }
     return sendPart(c, 200, whole)
   }

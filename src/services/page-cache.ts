@@ -12,7 +12,8 @@ import { lang } from '../i18n/index.ts'
 // as people write, at most as much again). A page over half the budget is not kept: with the
 // defaults none is (a 200-post page is at most 24 MB, and its middle and whole fit in 64 MB).
 // A part that has no secret in it may carry its gzipped bytes too, made once (http/compression.ts).
-export type CachedPart<M> = { meta: M; bytes: Uint8Array; gzip?: Uint8Array; tags: readonly string[] }
+// readAgain: called each time the part is sent again (a part may make better bytes once it is read twice).
+export type CachedPart<M> = { meta: M; bytes: Uint8Array; gzip?: Uint8Array; readAgain?: () => void; tags: readonly string[] }
 
 /** A cache key, made only by the builders below (never a string literal elsewhere). */
 export type CacheKey = string & { readonly __cacheKey: unique symbol }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { deflateSync, gunzipSync, inflateSync } from 'node:zlib'
+import { deflateSync, gunzipSync, gzipSync, inflateSync } from 'node:zlib'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { acceptsDeflate, acceptsGzip, adler32, adler32Combine, deflateAround, gzipOnce, gzipOnceOffLoop } from '../../src/http/compression.ts'
 import { makeBoard } from '../support/app.ts'
@@ -56,6 +56,25 @@ describe('compressed pages (issue 15)', () => {
     const boardPage = await reader.request(GENERAL, { headers: TOR })
     expect(boardPage.headers.get('content-encoding')).toBe('gzip')
     expect(gunzipSync(await raw(boardPage)).toString()).toContain('Harbour plans')
+  })
+
+  it('pages built side by side: a first reader may get level 1, and the readers after the next level 9', async () => {
+    const ats: string[] = []
+    for (let i = 0; i < 6; i++) ats.push(await threadWithReplies(3))
+    const reader = board.client()
+    // Six misses at once: the first built saw the others being built (http/render.ts).
+    const first = await Promise.all(ats.map(async (at) => Buffer.from(await raw(await reader.request(at, { headers: TOR })))))
+    const pages = first.map((gz) => gunzipSync(gz))
+    pages.forEach((page, i) => {
+      expect(page.toString()).toContain('Harbour plans')
+      expect(first[i]!.equals(gzipSync(page, { level: 1 })) || first[i]!.equals(gzipOnce(page))).toBe(true)
+    })
+    const quick = ats.flatMap((at, i) => (first[i]!.equals(gzipSync(pages[i]!, { level: 1 })) && !first[i]!.equals(gzipOnce(pages[i]!)) ? [i] : []))
+    expect(quick.length).toBeGreaterThan(0)
+    for (const i of quick) {
+      await reader.request(ats[i]!, { headers: TOR }) // read again: gzipped anew at 9, in libuv's threads
+      await expect.poll(async () => Buffer.from(await raw(await reader.request(ats[i]!, { headers: TOR }))).equals(gzipOnce(pages[i]!)), { timeout: 5000 }).toBe(true)
+    }
   })
 
   it('gzip refused (q=0) or not offered: the page goes out as it is', async () => {

@@ -250,16 +250,34 @@ export function wholePageCache(deps: PageDeps): MiddlewareHandler<AppEnv> {
     const q = url.indexOf('?')
     const asked = { method: c.req.method, htmx: c.req.header('HX-Request') !== undefined, cookie: c.req.header('cookie'), path: c.req.path, query: q >= 0 ? url.slice(q) : '', acceptEncoding: c.req.header('accept-encoding') }
     const whole = wholeFor(deps, session, asked)
-    if (whole) return sendPart(c, 200, whole)
+    if (whole) {
+      whole.readAgain?.()
+      return sendPart(c, 200, whole)
+    }
     dropOwnPagesOnForm(deps, asked.method, asked.cookie)
     const own = asked.cookie?.includes(session) ? await ownFor(deps, asked) : undefined
     if (own) {
       c.set('secured', true)
       return c.body(own.bytes as Uint8Array<ArrayBuffer>, 200, pageHeaders(own.meta.deflated))
     }
-    await next()
+    if (asked.method !== 'GET') return next()
+    building++
+    try {
+      await next()
+    } finally {
+      building--
+    }
   }
 }
+
+/**
+ * How many GETs the app is answering now, past the kept pages: pages being built (a GET has no
+ * body to wait for, so each is reading the database, rendering or compressing). A POST is not
+ * counted: a slow upload over Tor holds a request for minutes and costs nothing meanwhile.
+ */
+let building = 0
+/** Whether other pages are being built beside the one asking (http/render.ts: how hard to gzip). */
+export const othersBuilding = () => building > 1
 
 /** What the early paths send: the page's bytes, its headers (Content-Length among them) and the same as header lines. */
 export type EarlyAnswer = { body: Uint8Array; headers: Readonly<Record<string, string>>; lines: string }
@@ -342,9 +360,11 @@ const sent = new WeakMap<object, { gzip?: EarlyAnswer; plain?: EarlyAnswer }>()
 function sentAs(part: CachedPart<unknown>, acceptEncoding: string | undefined): EarlyAnswer {
   let forms = sent.get(part)
   if (!forms) sent.set(part, (forms = {}))
+  part.readAgain?.()
   const which = acceptsGzip(acceptEncoding) && part.gzip !== undefined ? 'gzip' : 'plain'
   let got = forms[which]
-  if (!got) {
+  // Made again when the part's gzip was (a page first gzipped quickly, http/render.ts).
+  if (!got || (which === 'gzip' && got.body !== part.gzip)) {
     const { body, headers } = partFor(part, which === 'gzip' ? 'gzip' : undefined)
     const all = { ...headers, 'Content-Length': String(body.length) }
     got = forms[which] = { body, headers: all, lines: linesOf(all) }
