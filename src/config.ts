@@ -33,6 +33,9 @@ const schema = z.object({
   POSTS_PER_PAGE: z.coerce.number().int().positive().default(200),
   // Pages kept rendered, at most this many megabytes (services/page-cache.ts).
   PAGE_CACHE_MB: z.coerce.number().int().positive().default(64),
+  // How busy the event loop was over the last second (0–1) above which a page built on a miss goes
+  // to its first reader gzipped at level 1, and at 9 once read again (http/compression.ts).
+  GZIP_QUICK_ABOVE: z.coerce.number().min(0).max(1).default(0.5),
   THREADS_PER_PAGE: z.coerce.number().int().positive().default(50),
   QUESTION_HOURS: z.coerce.number().positive().default(72),
   // Limits per key (README, "Limits"): a key's first hour gets NEW_KEY_LIMIT_DIVISOR times fewer.
@@ -86,6 +89,8 @@ export type Config = {
   postsPerPage: number
   /** Bytes of rendered pages kept at most. */
   pageCacheBytes: number
+  /** Event-loop utilisation past which a page built on a miss is first gzipped at level 1 (0: always; 1: never). */
+  gzipQuickAbove: number
   threadsPerPage: number
   cookieSecure: boolean
   purgeIntervalMs: number
@@ -137,6 +142,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     timeGranularityMs: e.TIME_GRANULARITY_MINUTES * 60_000,
     postsPerPage: e.POSTS_PER_PAGE,
     pageCacheBytes: e.PAGE_CACHE_MB * 1024 * 1024,
+    gzipQuickAbove: e.GZIP_QUICK_ABOVE,
     threadsPerPage: e.THREADS_PER_PAGE,
     cookieSecure: e.COOKIE_SECURE,
     purgeIntervalMs: e.PURGE_INTERVAL_MINUTES * 60_000,

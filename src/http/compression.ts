@@ -1,11 +1,12 @@
+import { performance } from 'node:perf_hooks'
 import { promisify } from 'node:util'
 import { constants, deflateRawSync, gzip, gzipSync } from 'node:zlib'
 
 // Compression (issue 15). A Tor circuit carries a few hundred kilobytes a second, and a thread
 // page of 200 replies is 20× smaller gzipped. What is the same for every reader (a page cached
 // whole for readers without a session, the static files) is compressed once, when it is built or
-// read, and a request only chooses which bytes to send; only a feed built per viewer is
-// compressed for its one response.
+// read (a page built while the node is busy: twice, gzipQuick below), and a request only chooses
+// which bytes to send; only a feed built per viewer is compressed for its one response.
 //
 // BREACH: a compressed body that holds a secret (a form token, a session's identity) beside text
 // an attacker chose (a post, a search query) lets the attacker guess the secret byte by byte from
@@ -53,13 +54,39 @@ const gzipInPool = promisify(gzip)
  */
 export const gzipOnceOffLoop = async (bytes: Uint8Array): Promise<Uint8Array<ArrayBuffer>> => new Uint8Array(await gzipInPool(bytes, { level: 9 }))
 /**
- * A page built on a miss while the node builds others (http/render.ts): gzipped at zlib's fastest
- * level, in libuv's threads, for its first reader only; it is gzipped again at 9 when read again
- * (gzipOnceOffLoop). At 1,000,000 posts, every request a miss, level 9 was about a fifth of a
- * miss's CPU; level 1 makes a 50-post page about 9 % larger (BENCHMARKS.md). In libuv's threads
- * rather than on the loop: on the loop it was as fast for PostgreSQL and slower at p99 for SQLite.
+ * A page built on a miss while the node is busy (http/render.ts): gzipped at zlib's fastest level,
+ * in libuv's threads; it is gzipped again at 9 (gzipOnceOffLoop) the first time it is sent again,
+ * and the readers from then on get those bytes. At 1,000,000 posts, every request a miss, level 9
+ * was about a fifth of a miss's CPU; level 1 makes a 50-post page about 9 % larger, the 200-reply
+ * page a third (BENCHMARKS.md). In libuv's threads rather than on the loop: on the loop it was as
+ * fast for PostgreSQL and slower at p99 for SQLite.
  */
 export const gzipQuick = async (bytes: Uint8Array): Promise<Uint8Array<ArrayBuffer>> => new Uint8Array(await gzipInPool(bytes, { level: 1 }))
+
+/**
+ * Whether the node is busy enough for gzipQuick: its event loop's utilisation over the last whole
+ * second (measured once a second, for the process) above `above` (0: always; 1: never).
+ *
+ * Not whether other requests are in flight now: the level a page came at is plain to its reader
+ * (gunzip it, gzip it at 1 and at 9), so a choice made on other requests in flight would tell an
+ * outsider, exactly and through Tor's jitter, whether someone else was reading at that moment
+ * (sending the other requests that make up a threshold themselves). A second of the loop's work
+ * moves by far more than one reader's page (about a millisecond) from one second to the next, and
+ * says no more than how slow the node answers already says: that it is under load.
+ */
+export function busyForGzip(above: number): boolean {
+  if (above <= 0) return true
+  sampler ??= setInterval(sample, 1000).unref()
+  return utilization > above
+}
+let sampler: NodeJS.Timeout | undefined
+let utilization = 0
+let last = performance.eventLoopUtilization()
+function sample(): void {
+  const now = performance.eventLoopUtilization()
+  utilization = performance.eventLoopUtilization(now, last).utilization
+  last = now
+}
 /** Bytes built for one response (a feed made per viewer), gzipped at zlib's usual level: sent once. */
 export const gzipNow = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(gzipSync(bytes))
 

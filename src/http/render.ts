@@ -9,9 +9,9 @@ import type { Html } from '../../views/html.ts'
 import { type FeedLink, type Here, layoutParts, page } from '../../views/layout.ts'
 import type { Viewer } from '../../views/viewer.ts'
 import type { AppEnv } from './env.ts'
-import { keepByAddress, keepOwnPage, othersBuilding } from './middleware/whole-page-cache.ts'
+import { keepByAddress, keepOwnPage } from './middleware/whole-page-cache.ts'
 import { sendBytes, sendDeflated, sendPart } from './middleware/security-headers.ts'
-import { acceptsDeflate, acceptsGzip, deflateAround, gzipOnce, gzipOnceOffLoop, gzipQuick } from './compression.ts'
+import { acceptsDeflate, acceptsGzip, busyForGzip, deflateAround, gzipOnce, gzipOnceOffLoop, gzipQuick } from './compression.ts'
 import { formTokenFor } from './middleware/form-token.ts'
 
 export type C = Context<AppEnv>
@@ -107,8 +107,8 @@ export async function sendAround(
     // script may not): a page missed by such readers is not compressed for nothing (1–1.5 ms for
     // 50 posts, measured).
     let gzip: Uint8Array | undefined
-    // Made at zlib's fastest level for a first reader while the node built other pages (below):
-    // made again at its best the first time the page is sent again, once, in libuv's threads.
+    // Made at zlib's fastest level when the node was busy (below): made again at its best the first
+    // time the page is sent again, once, in libuv's threads (until that is done, at level 1 still).
     let quick = false
     const whole: CachedPart<null> = {
       meta: null,
@@ -132,11 +132,11 @@ export async function sendAround(
     keepByAddress(c, deps, whole, c.get('cacheSince'))
     // This reader takes gzip: the same bytes made in libuv's threads, so the event loop answers
     // other readers while zlib works (a third of a page missed by the cache, at 1,000,000 posts as
-    // Tor Browser asks). A reader of the same page meanwhile gzips it at once, as before. While
-    // other pages are being built too, the node is short of CPU, not of bytes: this first reader
-    // gets the page at level 1 (compression.ts gzipQuick), and the next readers level 9's bytes.
+    // Tor Browser asks). A reader of the same page meanwhile gzips it at once, as before. When the
+    // node is busy (compression.ts busyForGzip), it is short of CPU, not of bytes: this reader gets
+    // the page at level 1 (gzipQuick), and the readers after the next level 9's bytes.
     if (gzip === undefined && acceptsGzip(c.req.header('accept-encoding'))) {
-      const busy = othersBuilding()
+      const busy = busyForGzip(deps.config.gzipQuickAbove)
       const made = busy ? await gzipQuick(out) : await gzipOnceOffLoop(out)
       if (gzip === undefined) (gzip = made), (quick = busy)
     }

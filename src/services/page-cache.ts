@@ -11,7 +11,9 @@ import { lang } from '../i18n/index.ts'
 // however many keys hold it; a compressed copy made later is not counted (a few per cent of a page
 // as people write, at most as much again). A page over half the budget is not kept: with the
 // defaults none is (a 200-post page is at most 24 MB, and its middle and whole fit in 64 MB).
-// A part that has no secret in it may carry its gzipped bytes too, made once (http/compression.ts).
+// A part that has no secret in it may carry its gzipped bytes too, made once (http/compression.ts),
+// or twice when first made quickly (http/render.ts; an early answer may hold the quick copy until
+// the part is sent again or dropped, also not counted).
 // readAgain: called each time the part is sent again (a part may make better bytes once it is read twice).
 export type CachedPart<M> = { meta: M; bytes: Uint8Array; gzip?: Uint8Array; readAgain?: () => void; tags: readonly string[] }
 

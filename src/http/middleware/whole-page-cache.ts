@@ -260,24 +260,9 @@ export function wholePageCache(deps: PageDeps): MiddlewareHandler<AppEnv> {
       c.set('secured', true)
       return c.body(own.bytes as Uint8Array<ArrayBuffer>, 200, pageHeaders(own.meta.deflated))
     }
-    if (asked.method !== 'GET') return next()
-    building++
-    try {
-      await next()
-    } finally {
-      building--
-    }
+    await next()
   }
 }
-
-/**
- * How many GETs the app is answering now, past the kept pages: pages being built (a GET has no
- * body to wait for, so each is reading the database, rendering or compressing). A POST is not
- * counted: a slow upload over Tor holds a request for minutes and costs nothing meanwhile.
- */
-let building = 0
-/** Whether other pages are being built beside the one asking (http/render.ts: how hard to gzip). */
-export const othersBuilding = () => building > 1
 
 /** What the early paths send: the page's bytes, its headers (Content-Length among them) and the same as header lines. */
 export type EarlyAnswer = { body: Uint8Array; headers: Readonly<Record<string, string>>; lines: string }
