@@ -13,6 +13,7 @@ import autocannon from 'autocannon'
 import BetterSqlite3 from 'better-sqlite3'
 import * as openpgp from 'openpgp'
 import pg from 'pg'
+import { GZIP_QUICK_ABOVE_DEFAULT } from '../src/config.ts'
 import { dropRedisPrefix, makePgDatabase as makeTestPgDatabase, PG_ADMIN_URL, TEST_REDIS_URL } from '../tests/support/app.ts'
 import { clearsignTimes } from '../tests/support/costly.ts'
 import { preparePostgres } from '../tests/support/global-setup.ts'
@@ -119,7 +120,9 @@ process.on('exit', () => started.forEach((p) => p.proc.kill())) // a run that fa
 const withPid = (p: Omit<RunningServer, 'dataDir'>): Proc => (started.push({ ...p, pid: p.proc.pid! }), started.at(-1)!)
 
 /** The real server (tests/support/server.ts: src/main.ts on 127.0.0.1, a free port), with its pid. */
-export const startNode = async (env: Record<string, string>, nodeArgs: string[] = []) => withPid(await startServer(env, nodeArgs))
+export const startNode = async (env: Record<string, string>, nodeArgs: string[] = []) =>
+  // As a node runs by default, where the tests' settings differ (tests/support/settings.ts).
+  withPid(await startServer({ GZIP_QUICK_ABOVE: String(GZIP_QUICK_ABOVE_DEFAULT), ...env }, nodeArgs))
 
 /** bench/ceiling.ts serving `page`'s exact bytes at `path`, in a process of its own (checked). */
 export async function startCeiling(dir: string, name: string, page: Page, path: string): Promise<Proc> {

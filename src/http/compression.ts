@@ -76,12 +76,15 @@ export const gzipQuick = async (bytes: Uint8Array): Promise<Uint8Array<ArrayBuff
  */
 export function busyForGzip(above: number): boolean {
   if (above <= 0) return true
-  sampler ??= setInterval(sample, 1000).unref()
+  if (!sampler) {
+    last = performance.eventLoopUtilization() // the first second measured starts here, not at start-up
+    sampler = setInterval(sample, 1000).unref()
+  }
   return utilization > above
 }
 let sampler: NodeJS.Timeout | undefined
 let utilization = 0
-let last = performance.eventLoopUtilization()
+let last: ReturnType<typeof performance.eventLoopUtilization>
 function sample(): void {
   const now = performance.eventLoopUtilization()
   utilization = performance.eventLoopUtilization(now, last).utilization

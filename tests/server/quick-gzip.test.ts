@@ -3,6 +3,7 @@ import http from 'node:http'
 import { connect, type Socket } from 'node:net'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { GZIP_QUICK_ABOVE_DEFAULT } from '../../src/config.ts'
 import { type RunningServer, startServer } from '../support/server.ts'
 import { Visitor } from '../support/visitor.ts'
 
@@ -78,8 +79,9 @@ describe('a page built while the node builds others: gzipped quickly first, at i
   let busy: RunningServer
   const threads: string[] = []
   beforeAll(async () => {
-    // 65 posts in a minute: no flood mode, whose notice keeps pages from being shared.
-    server = await startServer({ FLOOD_POSTS_PER_MINUTE: '1000' })
+    // 65 posts in a minute: no flood mode, whose notice keeps pages from being shared. The default
+    // for busy (the tests' settings turn level 1 off: tests/support/settings.ts).
+    server = await startServer({ FLOOD_POSTS_PER_MINUTE: '1000', GZIP_QUICK_ABOVE: String(GZIP_QUICK_ABOVE_DEFAULT) })
     // The same data, served by a node that counts as busy at every moment.
     busy = await startServer({ FLOOD_POSTS_PER_MINUTE: '1000', GZIP_QUICK_ABOVE: '0', DATA_DIR: server.dataDir })
     const v = new Visitor(server.url)
