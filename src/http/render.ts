@@ -9,7 +9,7 @@ import type { Html } from '../../views/html.ts'
 import { type FeedLink, type Here, layoutParts, page } from '../../views/layout.ts'
 import type { Viewer } from '../../views/viewer.ts'
 import type { AppEnv } from './env.ts'
-import { keepByAddress, keepOwnPage } from './middleware/whole-page-cache.ts'
+import { keepByAddress, keepOwnPage, sendKept } from './middleware/whole-page-cache.ts'
 import { sendBytes, sendDeflated, sendPart } from './middleware/security-headers.ts'
 import { acceptsDeflate, acceptsGzip, busyForGzip, deflateAround, gzipOnce, gzipOnceOffLoop, gzipQuick } from './compression.ts'
 import { formTokenFor } from './middleware/form-token.ts'
@@ -92,8 +92,7 @@ export async function sendAround(
     const whole = deps.cache.get(shared)
     if (whole) {
       keepByAddress(c, deps, whole, c.get('cacheSince')) // another address of the same page (?page=1)
-      whole.readAgain?.()
-      return sendPart(c, 200, whole) // shared: a 200
+      return sendKept(c, whole) // shared: a 200
     }
   }
   const { head, foot } = layoutParts({ title: p.title, viewer: viewerOf(c, deps), feeds: p.feeds, indexable: p.indexable, here: hereOf(c, deps) })

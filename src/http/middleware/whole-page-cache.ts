@@ -47,6 +47,12 @@ function chosenLang(cookie: string | undefined, langCookie: string): string | nu
   return isLang(value) ? value : ''
 }
 
+/** A whole page kept for readers without a session, sent again by the app (here, and render.ts for another address of it). */
+export function sendKept(c: Context<AppEnv>, whole: CachedPart<unknown>) {
+  whole.readAgain?.()
+  return sendPart(c, 200, whole)
+}
+
 /** Keep a whole page under its address too, for the next reader without a session (below). */
 export function keepByAddress(c: Context, deps: Pick<Deps, 'cache' | 'config'>, whole: CachedPart<unknown>, since: number): void {
   const key = addressKey(c, cookieName(deps.config, 'lang'))
@@ -250,10 +256,7 @@ export function wholePageCache(deps: PageDeps): MiddlewareHandler<AppEnv> {
     const q = url.indexOf('?')
     const asked = { method: c.req.method, htmx: c.req.header('HX-Request') !== undefined, cookie: c.req.header('cookie'), path: c.req.path, query: q >= 0 ? url.slice(q) : '', acceptEncoding: c.req.header('accept-encoding') }
     const whole = wholeFor(deps, session, asked)
-    if (whole) {
-      whole.readAgain?.()
-      return sendPart(c, 200, whole)
-    }
+    if (whole) return sendKept(c, whole)
     dropOwnPagesOnForm(deps, asked.method, asked.cookie)
     const own = asked.cookie?.includes(session) ? await ownFor(deps, asked) : undefined
     if (own) {
