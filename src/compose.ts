@@ -46,7 +46,7 @@ export async function openDeps(config: Config, opts: OpenOptions = {}): Promise<
   if (opts.mustExist && !config.databaseUrl && !existsSync(sqliteFile(config))) {
     throw new MissingDatabase(t('cli.no_board_here', { file: sqliteFile(config), dir: config.dataDir }))
   }
-  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: opts.poolSize })
+  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: opts.poolSize, readConnections: config.pgReadConnections })
   let ephemeral: Awaited<ReturnType<typeof openEphemeral>> | undefined
   let unwatch: (() => Promise<void>) | undefined
   try {

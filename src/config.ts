@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 import { LANGS, type Spoken } from './i18n/index.ts'
 import type { Limits } from './domain/limits.ts'
@@ -14,6 +15,8 @@ const schema = z.object({
   DATA_DIR: z.string().default('./data'),
   // PostgreSQL instead of the embedded SQLite file (several nodes share it).
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
+  // PostgreSQL connections that build pages missed by the cache (db/storage.ts); default: the CPUs.
+  PG_READ_CONNECTIONS: z.coerce.number().int().min(1).max(100).optional(),
   // Redis for ephemeral state (sessions, challenges, rate limits, the form-token secret) shared by nodes.
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// URL').optional(),
   REDIS_ALLOW_PERSISTENCE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
@@ -75,6 +78,8 @@ export type Config = {
   port: number
   dataDir: string
   databaseUrl: string | null
+  /** PostgreSQL: connections for the reads that build a page missed by the cache (as many as CPUs unless set). */
+  pgReadConnections: number
   redisUrl: string | null
   redisAllowPersistence: boolean
   redisKeyPrefix: string
@@ -131,6 +136,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: e.PORT,
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL ?? null,
+    pgReadConnections: e.PG_READ_CONNECTIONS ?? availableParallelism(),
     redisUrl: e.REDIS_URL ?? null,
     redisAllowPersistence: e.REDIS_ALLOW_PERSISTENCE,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,

@@ -39,7 +39,7 @@ export type ThreadPageRead = { thread: { id: number; number: number; title: stri
  * trip to PostgreSQL instead of three (issue 15: a thread page missed by the cache at 1,000,000
  * posts), and one statement run instead of three on SQLite. undefined: no such thread; a page past
  * its last has the thread and no posts. `read`, if given, runs it (Storage.readRows: SQLite's reader
- * thread); else `db`.
+ * thread, PostgreSQL's read pool); else `db`.
  */
 export async function readThreadPosts(db: Db, dialect: Dialect, boardId: number, number: number, limit: number, offset: number, read: ReadRows | null = null): Promise<ThreadPageRead | undefined> {
   // Which posts quote a post, as a list of their numbers ("7,12"); the order is made below.

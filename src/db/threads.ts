@@ -29,7 +29,7 @@ const OPENING_HTML_CHARS = 1500
  * needs no subquery at all and costs the same at any board size; a far page costs a walk of the
  * narrow index, where the OFFSET joined and read every skipped thread. Cursor links (`?after=`)
  * would cost nothing more for far pages too, but no cache could keep them and the pager could
- * not name its pages. `read`, if given, runs it (Storage.readRows: SQLite's reader thread); else `db`.
+ * not name its pages. `read`, if given, runs it (Storage.readRows: SQLite's reader thread, PostgreSQL's read pool); else `db`.
  */
 export async function listThreads(db: Db, boardId: number, limit: number, skip: number, read: ReadRows | null = null): Promise<{ threads: ThreadListing[]; total: number }> {
   let query = db

@@ -1,17 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { setBoardAccess, setCellTiers } from '../../src/services/cells.ts'
 import { makeBoard } from '../support/app.ts'
-import { readAcross } from '../support/query-gate.ts'
+import { pageReadAcross, readAcross } from '../support/query-gate.ts'
 
 // A page built from a read that began before a write, and kept after that write dropped the
 // page's tags, was kept stale until the next write to them: on a quiet thread, days. With
 // PostgreSQL a read is a round trip, and a reply on this node (or a NOTIFY from another) lands
-// while it is away. Here the read is held on purpose: a Kysely plugin keeps a query's rows until
-// the reply is written.
+// while it is away. Here the read is held on purpose until the reply is written: a page's own read
+// (its posts, a board's list) at Storage.readRows, the read pool's (db/storage.ts), and the board's
+// row by a Kysely plugin on deps.db.
 //
 // On SQLite the same can happen since a page's SELECT is run in the reader's own thread (issue 15):
-// tests/sqlite/page-cache-race.test.ts holds that thread's answer instead (a Kysely plugin does not
-// see it; the reader is given compiled SQL).
+// tests/sqlite/page-cache-race.test.ts.
 
 let board: Awaited<ReturnType<typeof makeBoard>>
 beforeEach(async () => {
@@ -33,7 +33,7 @@ describe(`a page read before a write is not kept after it (PostgreSQL)`, () => {
     expect((await poster.post(thread, { body: 'first reply' })).res.status).toBe(303)
 
     // The reply is written and drops the page's tags while the reader's rows are on their way.
-    const first = (await readAcross(board.deps, () => reader.get(thread), async () => expect((await poster.post(thread, { body: 'second reply' })).res.status).toBe(303))).text
+    const first = (await pageReadAcross(board.deps.storage, () => reader.get(thread), async () => expect((await poster.post(thread, { body: 'second reply' })).res.status).toBe(303))).text
     // The held reader read before the reply (else this test shows nothing).
     expect(first).toContain('first reply')
     expect(first).not.toContain('second reply')
@@ -51,7 +51,7 @@ describe(`a page read before a write is not kept after it (PostgreSQL)`, () => {
     expect((await reader.get('/c/lobby/general')).text).toContain('First thread')
     expect((await poster.post('/c/lobby/general', { title: 'Second thread', body: 'two' })).res.status).toBe(303)
 
-    const first = (await readAcross(board.deps, () => reader.get('/c/lobby/general'), async () => expect((await poster.post('/c/lobby/general', { title: 'Third thread', body: 'three' })).res.status).toBe(303))).text
+    const first = (await pageReadAcross(board.deps.storage, () => reader.get('/c/lobby/general'), async () => expect((await poster.post('/c/lobby/general', { title: 'Third thread', body: 'three' })).res.status).toBe(303))).text
     expect(first).toContain('Second thread')
     expect(first).not.toContain('Third thread')
     expect((await board.client().get('/c/lobby/general')).text).toContain('Third thread')

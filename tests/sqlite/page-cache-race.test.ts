@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { ReadRows } from '../../src/db/sqlite-reader.ts'
 import { makeBoard } from '../support/app.ts'
+import { pageReadAcross } from '../support/query-gate.ts'
 
 // On SQLite a page's posts and a board's list are read in the reader's own thread (issue 15,
 // src/db/sqlite-reader.ts), so a write on the event loop can now land while such a read is away,
@@ -13,32 +13,7 @@ beforeEach(async () => {
 })
 afterEach(() => board.close())
 
-/** What `read()` returns when the first page read's rows are held until `meanwhile()` has run. */
-async function readAcross<T>(read: () => Promise<T>, meanwhile: () => Promise<unknown>): Promise<T> {
-  const storage = board.deps.storage
-  const own = storage.readRows!
-  let held: () => void = () => {}
-  const reached = new Promise<void>((r) => (held = r))
-  let release: () => void = () => {}
-  const released = new Promise<void>((r) => (release = r))
-  storage.readRows = (async (query) => {
-    const rows = await own(query)
-    storage.readRows = own
-    held()
-    await released
-    return rows
-  }) as ReadRows
-  try {
-    const slow = read()
-    await reached
-    await meanwhile()
-    release()
-    return await slow
-  } finally {
-    storage.readRows = own
-    release()
-  }
-}
+const readAcross = <T>(read: () => Promise<T>, meanwhile: () => Promise<unknown>) => pageReadAcross(board.deps.storage, read, meanwhile)
 
 describe('a page read in the reader thread before a write is not kept after it (SQLite)', () => {
   it('a reply lands while a thread page is read: the next reader sees the reply', async () => {

@@ -62,3 +62,34 @@ export async function readAcross<T>(deps: Pick<Deps, 'db'>, read: () => Promise<
     g.restore()
   }
 }
+
+/**
+ * What `read()` returns when the rows of its first page read through Storage.readRows (SQLite's
+ * reader thread, PostgreSQL's read pool: a Kysely plugin on `deps.db` does not see them) are held
+ * until `meanwhile()` has run.
+ */
+export async function pageReadAcross<T>(storage: Pick<Deps['storage'], 'readRows'>, read: () => Promise<T>, meanwhile: () => Promise<unknown>): Promise<T> {
+  const own = storage.readRows
+  if (!own) throw new Error('this storage reads pages on deps.db: use readAcross')
+  let held: () => void = () => {}
+  const reached = new Promise<void>((r) => (held = r))
+  let release: () => void = () => {}
+  const released = new Promise<void>((r) => (release = r))
+  storage.readRows = (async (query) => {
+    const rows = await own(query)
+    storage.readRows = own
+    held()
+    await released
+    return rows
+  }) as typeof own
+  try {
+    const slow = read()
+    await reached
+    await meanwhile()
+    release()
+    return await slow
+  } finally {
+    storage.readRows = own
+    release()
+  }
+}
