@@ -15,7 +15,7 @@ const schema = z.object({
   DATA_DIR: z.string().default('./data'),
   // PostgreSQL instead of the embedded SQLite file (several nodes share it).
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
-  // PostgreSQL connections that build pages missed by the cache (db/storage.ts); default: the CPUs.
+  // PostgreSQL connections that build pages missed by the cache (db/storage.ts); default: the CPUs, at most 10.
   PG_READ_CONNECTIONS: z.coerce.number().int().min(1).max(100).optional(),
   // Redis for ephemeral state (sessions, challenges, rate limits, the form-token secret) shared by nodes.
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// URL').optional(),
@@ -78,7 +78,7 @@ export type Config = {
   port: number
   dataDir: string
   databaseUrl: string | null
-  /** PostgreSQL: connections for the reads that build a page missed by the cache (as many as CPUs unless set). */
+  /** PostgreSQL: connections for the reads that build a page missed by the cache (as many as CPUs, at most 10, unless set). */
   pgReadConnections: number
   redisUrl: string | null
   redisAllowPersistence: boolean
@@ -136,7 +136,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: e.PORT,
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL ?? null,
-    pgReadConnections: e.PG_READ_CONNECTIONS ?? availableParallelism(),
+    pgReadConnections: e.PG_READ_CONNECTIONS ?? Math.min(availableParallelism(), 10),
     redisUrl: e.REDIS_URL ?? null,
     redisAllowPersistence: e.REDIS_ALLOW_PERSISTENCE,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,

@@ -57,8 +57,8 @@ describe('the read pool (PostgreSQL)', () => {
 })
 
 describe('PG_READ_CONNECTIONS', () => {
-  it('is as many as the machine has CPUs unless set, and refuses what is no count of connections', () => {
-    expect(loadConfig({}).pgReadConnections).toBe(availableParallelism())
+  it('is as many as the machine has CPUs (at most 10) unless set, and refuses what is no count of connections', () => {
+    expect(loadConfig({}).pgReadConnections).toBe(Math.min(availableParallelism(), 10))
     expect(loadConfig({ PG_READ_CONNECTIONS: '3' }).pgReadConnections).toBe(3)
     for (const bad of ['0', '-1', '2.5', 'many', '101']) expect(() => loadConfig({ PG_READ_CONNECTIONS: bad })).toThrow(/PG_READ_CONNECTIONS/)
   })
