@@ -29,7 +29,7 @@ export type Storage = {
    * Runs a SELECT that builds a page (a thread's posts, a board's list), outside any transaction.
    * SQLite: in a read-only connection's own thread (sqlite-reader.ts), so the event loop goes on
    * meanwhile. PostgreSQL: on a pool of its own, of about as many connections as the machine has
-   * CPUs (below, readPool). Null: run it on `db` as any other.
+   * CPUs (openStorage, `reads`). Null: run it on `db` as any other.
    */
   readRows: ReadRows | null
   /** Tell other processes and nodes that cached pages with these tags (null: all) are stale. */
