@@ -51,49 +51,49 @@ export async function readThreadPosts(db: Db, dialect: Dialect, boardId: number,
     from post inner join public_key on public_key.id = post.key_id
     where post.thread_id = ${threadId}
     order by post.number limit ${limit} offset ${offset}`
-  // Which posts quote a post, as a list of their numbers ("7,12"); the order is made below.
-  const replies = (postId: RawBuilder<unknown>) => dialect === 'postgres'
-    ? sql`(select string_agg(q.number::text, ',') from post_reference r inner join post q on q.id = r.post_id where r.quoted_post_id = ${postId})`
-    : sql`(select group_concat(q.number) from post_reference r inner join post q on q.id = r.post_id where r.quoted_post_id = ${postId})`
-  let thread: ThreadPageRead['thread'] | undefined
-  let posts: PostRow[]
+  // Which posts quote page post p, as a list of their numbers ("7,12"); repliesOf orders them.
+  const agg = dialect === 'postgres' ? sql`string_agg(q.number::text, ',')` : sql`group_concat(q.number)`
+  const replies = sql`(select ${agg} from post_reference r inner join post q on q.id = r.post_id where r.quoted_post_id = p.id)`
   if (dialect === 'postgres') {
     // One row, the page's posts one JSON array of arrays: node-postgres parses it with one
     // JSON.parse, where a row a post went through its JavaScript parser field by field (a string
     // made and a type parser called for each of a page's ~600 fields). At 1,000,000 posts, every
     // request a miss, that was about a sixth of the node's CPU a thread page: 12–17 % more thread
     // pages a second with this, for ~50 µs more in PostgreSQL (BENCHMARKS.md).
-    const query = sql<{ thread_id: number; thread_number: number; title: string; post_count: number | string; posts: PostTuple[] | null }>`
+    const query = sql<ThreadColumns & { posts: PostTuple[] | null }>`
       select t.id as thread_id, t.number as thread_number, t.title, t.post_count,
-        (select json_agg(json_build_array(p.id, p.number, p.signing, p.body_html, p.created_at, p.fingerprint, p.signed, ${replies(sql.ref('p.id'))}) order by p.number)
+        (select json_agg(json_build_array(p.id, p.number, p.signing, p.body_html, p.created_at, p.fingerprint, p.signed, ${replies}) order by p.number)
           from (${page(sql`(case when t.post_count > ${offset} then t.id end)`)}) p) as posts
       from thread t
       where t.board_id = ${boardId} and t.number = ${number}`.compile(db)
     const row = (read ? await read(query) : (await db.executeQuery(query)).rows)[0]
     if (!row) return undefined
-    thread = { id: row.thread_id, number: row.thread_number, title: row.title, post_count: Number(row.post_count) }
-    posts = (row.posts ?? []).map(([id, number, signing, body_html, created_at, fingerprint, signed, replies]) => ({ id, number, signing, body_html, created_at, fingerprint, signed, replies }))
-  } else {
-    const query = sql<{ thread_id: number; thread_number: number; title: string; post_count: number | string } & { [K in keyof PostRow]: K extends 'id' ? number | null : K extends 'signed' ? number : PostRow[K] }>`
-      select t.id as thread_id, t.number as thread_number, t.title, t.post_count,
-        p.id, p.number, p.signing, p.body_html, p.created_at, p.fingerprint, p.signed, ${replies(sql.ref('p.id'))} as replies
-      from thread t
-      left join (${page(sql`(select id from thread where board_id = ${boardId} and number = ${number} and post_count > ${offset})`)}) p on true
-      where t.board_id = ${boardId} and t.number = ${number}
-      order by p.number`.compile(db)
-    const rows = read ? await read(query) : (await db.executeQuery(query)).rows
-    const first = rows[0]
-    if (!first) return undefined
-    thread = { id: first.thread_id, number: first.thread_number, title: first.title, post_count: Number(first.post_count) }
-    // SQLite answers 0/1 for a boolean.
-    posts = rows.filter((r) => r.id !== null).map((r) => ({ id: r.id!, number: r.number, signing: r.signing, body_html: r.body_html, created_at: r.created_at, fingerprint: r.fingerprint, signed: Boolean(r.signed), replies: r.replies }))
+    return {
+      thread: threadOf(row),
+      posts: (row.posts ?? []).map(([id, number, signing, body_html, created_at, fingerprint, signed, replies]) => ({ id, number, signing, body_html, created_at, fingerprint, signed, replies: repliesOf(replies) })),
+    }
   }
-  return { thread, posts: posts.map((p) => ({ ...p, replies: p.replies === null ? [] : p.replies.split(',').map(Number).sort((a, b) => a - b) })) }
+  const query = sql<ThreadColumns & Omit<PostView, 'id' | 'signed'> & { id: number | null; signed: number; replies: string | null }>`
+    select t.id as thread_id, t.number as thread_number, t.title, t.post_count,
+      p.id, p.number, p.signing, p.body_html, p.created_at, p.fingerprint, p.signed, ${replies} as replies
+    from thread t
+    left join (${page(sql`(select id from thread where board_id = ${boardId} and number = ${number} and post_count > ${offset})`)}) p on true
+    where t.board_id = ${boardId} and t.number = ${number}
+    order by p.number`.compile(db)
+  const rows = read ? await read(query) : (await db.executeQuery(query)).rows
+  if (!rows[0]) return undefined
+  return {
+    thread: threadOf(rows[0]),
+    // SQLite answers 0/1 for a boolean.
+    posts: rows.filter((r) => r.id !== null).map((r) => ({ id: r.id!, number: r.number, signing: r.signing, body_html: r.body_html, created_at: r.created_at, fingerprint: r.fingerprint, signed: Boolean(r.signed), replies: repliesOf(r.replies) })),
+  }
 }
 
-/** A post of a page as either statement gives it, its replies still a list ("7,12") or null. */
-type PostRow = Omit<PostView, 'replies'> & { replies: string | null }
-/** PostgreSQL's JSON form of a PostRow. */
+type ThreadColumns = { thread_id: number; thread_number: number; title: string; post_count: number | string }
+const threadOf = (r: ThreadColumns): ThreadPageRead['thread'] => ({ id: r.thread_id, number: r.thread_number, title: r.title, post_count: Number(r.post_count) })
+/** "7,12" (or null: none) as the numbers in order. */
+const repliesOf = (list: string | null): number[] => (list === null ? [] : list.split(',').map(Number).sort((a, b) => a - b))
+/** A page's post as PostgreSQL's JSON gives it, its replies still a list ("7,12") or null. */
 type PostTuple = [id: number, number: number, signing: NewPost['signing'], body_html: string, created_at: string, fingerprint: string, signed: boolean, replies: string | null]
 
 /**
