@@ -43,8 +43,9 @@ export type ThreadPageRead = { thread: { id: number; number: number; title: stri
  */
 export async function readThreadPosts(db: Db, dialect: Dialect, boardId: number, number: number, limit: number, offset: number, read: ReadRows | null = null): Promise<ThreadPageRead | undefined> {
   // A page past the thread's last reads no post (post_count > offset), so asking for page
-  // 999999999 costs no walk through a long thread; replies are looked up for the page's posts
-  // only, outside the LIMIT (PostgreSQL computes an inner select list for the rows OFFSET skips).
+  // 999999999 costs no walk through a long thread (its offset, past any integer, is compared as a
+  // bigint on PostgreSQL); replies are looked up for the page's posts only, outside the LIMIT
+  // (PostgreSQL computes an inner select list for the rows OFFSET skips).
   const page = (threadId: RawBuilder<unknown>) => sql`
     select post.id, post.number, post.signing, post.body_html, post.created_at, public_key.fingerprint,
       post.signed_text is not null as signed
@@ -63,7 +64,7 @@ export async function readThreadPosts(db: Db, dialect: Dialect, boardId: number,
     const query = sql<ThreadColumns & { posts: PostTuple[] | null }>`
       select t.id as thread_id, t.number as thread_number, t.title, t.post_count,
         (select json_agg(json_build_array(p.id, p.number, p.signing, p.body_html, p.created_at, p.fingerprint, p.signed, ${replies}) order by p.number)
-          from (${page(sql`(case when t.post_count > ${offset} then t.id end)`)}) p) as posts
+          from (${page(sql`(case when t.post_count > ${offset}::bigint then t.id end)`)}) p) as posts
       from thread t
       where t.board_id = ${boardId} and t.number = ${number}`.compile(db)
     const row = (read ? await read(query) : (await db.executeQuery(query)).rows)[0]

@@ -154,10 +154,17 @@ export async function sendAround(
 
 export const encode = (s: Html | string) => encoder.encode(s.toString())
 
-/** A positive integer from a path or query; anything else is "no such thing". */
+/**
+ * A positive integer from a path or query; anything else is "no such thing". Ids and numbers are
+ * PostgreSQL `integer`s, so one past 2,147,483,647 names nothing either (PostgreSQL would refuse
+ * it as out of range: a 500 where the reader asked for what is not there).
+ */
 export function parseId(v: string | undefined): number | null {
-  return v !== undefined && /^[1-9][0-9]{0,14}$/.test(v) ? Number(v) : null
+  if (v === undefined || !/^[1-9][0-9]{0,9}$/.test(v)) return null
+  const n = Number(v)
+  return n <= MAX_INTEGER ? n : null
 }
+const MAX_INTEGER = 2_147_483_647
 
 /** A return path inside this site, as produced by our own links; anything else is dropped. */
 export function localPath(v: string | undefined): string | null {
