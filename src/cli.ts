@@ -317,7 +317,13 @@ async function run(argv: string[]): Promise<void> {
         throw new UsageError(t('cli.unknown_command', { command: positionals.join(' ') }))
     }
   } finally {
-    await close()
+    // What the command changed is announced before it exits (compose.ts): if that failed, the
+    // running servers go on showing what it replaced, so the operator hears of it and what to run.
+    const { unannounced } = await close()
+    if (unannounced) {
+      console.error(`cellboard: ${t('cli.unannounced', { error: unannounced.message })}`) // i18n-exempt: the program's name
+      process.exitCode = 1
+    }
   }
 }
 

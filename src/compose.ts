@@ -13,7 +13,12 @@ import { PageCache } from './services/page-cache.ts'
 
 // The one composition root: the server, the CLI, the tests and the benchmarks all get their
 // dependencies here, so what a use case may touch is assembled the same way everywhere.
-export type Opened = { deps: Deps; storage: Storage; close(): Promise<void> }
+export type Opened = {
+  deps: Deps
+  storage: Storage
+  /** Once every announcement begun is done (retried first), then the stores closed: the first announcement that failed, if any. */
+  close(): Promise<{ unannounced?: Error }>
+}
 
 export type OpenOptions = {
   /** The clock the use cases read (tests move it). */
@@ -54,7 +59,11 @@ export async function openDeps(config: Config, opts: OpenOptions = {}): Promise<
     else await migrateAndForget(storage)
     ephemeral = await openEphemeral({ redisUrl: config.redisUrl, allowPersistence: config.redisAllowPersistence, sessionIdleMs: config.sessionIdleMs, maxSessions: config.maxSessions, now: opts.now, keyPrefix: opts.keyPrefix ?? config.redisKeyPrefix })
     // A write here is announced, so other processes and nodes drop the pages they cached.
-    const cache = new PageCache((tags) => storage.announce(tags).catch(() => {}), { maxBytes: config.pageCacheBytes })
+    // A NOTIFY that fails (a connection lost, PostgreSQL restarting) is tried again twice; then the
+    // server says so, and the CLI, which awaits every announcement before it closes, exits 1 saying
+    // what to run: the other nodes would otherwise keep what the write replaced with no expiry.
+    const onUnheard = opts.watch ? (e: Error) => console.error(t('app.log_announce_failed', { error: e.message })) : undefined
+    const cache = new PageCache((tags) => announceRetrying(storage, tags), { maxBytes: config.pageCacheBytes, onUnheard })
     // A board's pages dropped elsewhere (a flood began there) are its flood hold to ask again too.
     const holds = ephemeral.floodHolds
     if (opts.watch) unwatch = await storage.watch((tags) => (cache.drop(tags), holds.forget(tags)))
@@ -65,15 +74,33 @@ export async function openDeps(config: Config, opts: OpenOptions = {}): Promise<
       deps,
       storage,
       async close() {
+        // Before the database closes: a short-lived CLI's announcement would otherwise be cut off.
+        const unannounced = await cache.settled()
         await unwatch?.()
         await opened.close()
         await storage.close()
+        return { unannounced }
       },
     }
   } catch (e) {
     await ephemeral?.close().catch(() => {})
     await storage.close().catch(() => {})
     throw e
+  }
+}
+
+/** Attempts at one announcement, and the wait before the second (doubled before the third). */
+const ANNOUNCE_ATTEMPTS = 3
+const ANNOUNCE_RETRY_MS = 100
+
+export async function announceRetrying(storage: Storage, tags: string[] | null): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await storage.announce(tags)
+    } catch (e) {
+      if (attempt === ANNOUNCE_ATTEMPTS) throw e
+      await new Promise((r) => setTimeout(r, ANNOUNCE_RETRY_MS * 2 ** (attempt - 1)))
+    }
   }
 }
 

@@ -79,7 +79,7 @@ export async function purge(deps: Deps, opts: { removed?: boolean } = {}): Promi
     const letters = await deleteLettersPastRetention(tx, deps.now())
     return { threads, keys, letters }
   })
-  if (threads + keys > 0 || opts.removed) deps.cache.clear()
+  if (threads + keys > 0 || opts.removed) await deps.cache.clear()
   // SQLite checkpoints every time (cheap); PostgreSQL rewrites tables, so only after deletions.
   const { attempts } = threads + keys + letters > 0 || opts.removed || deps.storage.dialect === 'sqlite' ? await deps.storage.finishForgetting() : { attempts: 0 }
   return { threads, keys, letters, checkpointAttempts: attempts, ms: Math.round(performance.now() - started) }

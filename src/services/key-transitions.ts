@@ -48,7 +48,7 @@ export async function rotateCellKey(deps: Deps, input: RotateInput): Promise<{ f
     await recordOperatorAction(tx, cell.id, tIn(langOfCell(cell), 'keys.op_rotated', { old: current.fingerprint, new: next.fingerprint, number: n }), at)
     return n
   })
-  deps.cache.clear()
+  await deps.cache.clear()
   return { fingerprint: next.fingerprint, number }
 }
 

@@ -47,7 +47,7 @@ export async function setCellKey(deps: Deps, input: { cell: string; armoredKey: 
     if (key.fingerprint !== cell.key_fingerprint) await clearKeyRotationDue(tx, cell.id)
     await recordOperatorAction(tx, cell.id, tIn(langOfCell(cell), 'keys.op_set_key', { fingerprint: key.fingerprint }), at)
   })
-  deps.cache.clear()
+  await deps.cache.clear()
   return { fingerprint: key.fingerprint }
 }
 

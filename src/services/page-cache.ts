@@ -99,13 +99,19 @@ export class PageCache {
    * next write to its tags: on a quiet thread, days (tests/postgres/page-cache-race.test.ts).
    */
   #epoch = 0
+  readonly #onUnheard: ((e: Error) => void) | undefined
   readonly #droppedAt = new Map<string, number>()
   /** Reads that began before this epoch are refused: everything was dropped, or the record of a drop since is gone. */
   #refusedBefore = 0
+  /** Announcements begun and not yet done: a short-lived process (the CLI) awaits them before it closes the database (settled()). */
+  readonly #telling = new Set<Promise<void>>()
+  /** The first announcement that failed (the announcer retries before it gives up), if any. */
+  #unheard: Error | undefined
   constructor(
     private readonly announce: (tags: string[] | null) => unknown = () => {},
-    limits: { maxEntries?: number; maxBytes?: number } = {},
+    limits: { maxEntries?: number; maxBytes?: number; onUnheard?: (e: Error) => void } = {},
   ) {
+    this.#onUnheard = limits.onUnheard
     this.#maxEntries = limits.maxEntries ?? 2000
     this.#maxBytes = limits.maxBytes ?? 64 * 1024 * 1024
   }
@@ -165,7 +171,7 @@ export class PageCache {
   /** A write here made these tags stale: drop them, and tell the others (a short-lived CLI awaits the telling). */
   invalidate(...tags: string[]): Promise<unknown> {
     this.drop(tags)
-    return Promise.resolve(this.announce(tags))
+    return this.#tell(tags)
   }
 
   /** A post was written to or removed from a thread: its pages and its board's list are stale. */
@@ -176,7 +182,41 @@ export class PageCache {
   /** Anything may have changed (a purge, a decision): drop everything, here and elsewhere. */
   clear(): Promise<unknown> {
     this.drop(null)
-    return Promise.resolve(this.announce(null))
+    return this.#tell(null)
+  }
+
+  /**
+   * Tell the other processes and nodes; never rejects (the write it follows has committed, and its
+   * caller's answer stands), but a failure is remembered for settled() and reported to onUnheard.
+   */
+  #tell(tags: string[] | null): Promise<void> {
+    let told: Promise<unknown>
+    try {
+      told = Promise.resolve(this.announce(tags))
+    } catch (e) {
+      told = Promise.reject(e)
+    }
+    const done = told.then(
+      () => {},
+      (e: unknown) => {
+        const error = e instanceof Error ? e : new Error(String(e))
+        this.#unheard ??= error
+        this.#onUnheard?.(error)
+      },
+    )
+    this.#telling.add(done)
+    void done.finally(() => this.#telling.delete(done))
+    return done
+  }
+
+  /**
+   * Once every announcement begun so far is done: the first that failed, if any. The CLI awaits
+   * this before it closes the database and exits, and says so when the running servers were not
+   * told (they would show what the command replaced for as long as they keep the page).
+   */
+  async settled(): Promise<Error | undefined> {
+    while (this.#telling.size > 0) await Promise.all(this.#telling)
+    return this.#unheard
   }
 
   /** What another process announced: drop locally only. */

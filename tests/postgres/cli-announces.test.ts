@@ -3,26 +3,20 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { groupedFingerprint } from '../../src/domain/letters.ts'
 import { pgServerEnv } from '../support/app.ts'
 import { Gpg } from '../support/gpg.ts'
-import { startServer } from '../support/server.ts'
+import { startServer, type RunningServer } from '../support/server.ts'
+import { Visitor } from '../support/visitor.ts'
 
 // An operator's command is a process of its own, short-lived, beside the running servers: what it
-// changes, it announces (NOTIFY) so that they drop the pages they cached. A command that ended
-// before its announcement went out leaves every node serving what it replaced, for as long as the
-// page stays in the cache: after a rotation (a removed member may hold the old cell key), the
-// letter form goes on encrypting to the old key. So each command here is heard by a listener on
-// the channel before its process exits, and the server shows the new key at once.
+// changes, it announces (NOTIFY) so that they drop the pages they cached. An announcement that did
+// not go out leaves every node serving what the command replaced for as long as it keeps the page,
+// with no expiry: after "post remove", the removed words, which the board must forget. So each
+// command is heard on the channel before its process exits; and when the announcement cannot go
+// out, the command says so and exits 1, and purge, run once it can, makes the servers drop it all.
 const root = new URL('../../', import.meta.url).pathname
 let gpg: Gpg
-let first: string
-let second: string
-beforeAll(() => {
-  gpg = new Gpg()
-  first = gpg.generateCellKey('first cell key')
-  second = gpg.generateCellKey('second cell key')
-})
+beforeAll(() => (gpg = new Gpg()))
 afterAll(() => gpg.close())
 
 function cli(env: Record<string, string>, ...args: string[]) {
@@ -30,8 +24,21 @@ function cli(env: Record<string, string>, ...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr }
 }
 
+/** A thread with two replies, its page kept by the server (read twice: the second is the cache's). */
+async function threadWithReplies(server: RunningServer, words: string[]): Promise<{ path: string; number: number; page: () => Promise<string> }> {
+  const poster = new Visitor(server.url)
+  await poster.takeIdentity()
+  await poster.fetch('/c/lobby/general')
+  const path = (await poster.post('/c/lobby/general', { title: 'A thread', body: 'the first post' })).res.headers.get('location')!
+  for (const body of words) expect((await poster.post(path, { body })).res.status).toBe(303)
+  const page = async () => (await fetch(new URL(path, server.url))).text()
+  await page()
+  expect(await page()).toContain(words[0])
+  return { path, number: Number(/\/t\/(\d+)/.exec(path)![1]), page }
+}
+
 describe('an operator command on PostgreSQL, as the running servers hear of it', () => {
-  it('cell key set, twice: each announced before the command exits; the letter form shows the new key at once', { timeout: 180_000 }, async () => {
+  it('post remove and cell key set are each announced before the command exits; the removed reply is gone from the kept page at once', { timeout: 180_000 }, async () => {
     const { env, drop } = await pgServerEnv()
     const server = await startServer({ ...env, ABUSE_COSTS: 'off' })
     const listener = new pg.Client({ connectionString: env.DATABASE_URL })
@@ -40,23 +47,23 @@ describe('an operator command on PostgreSQL, as the running servers hear of it',
       await listener.connect()
       listener.on('notification', (n) => heard.push(n.payload ?? ''))
       await listener.query('listen cellboard_invalidate')
-      const get = async (path: string) => (await fetch(new URL(path, server.url))).text()
+      const thread = await threadWithReplies(server, ['REMOVE-ME-7f3a', 'kept reply'])
+      // spawnSync holds this process; what the channel carried meanwhile is heard after it.
+      const after = async (before: number) => (await new Promise((r) => setTimeout(r, 300)), heard.slice(before).map((p) => p.split(' ')[1]))
 
-      for (const [i, fpr] of [first, second].entries()) {
-        const file = join(gpg.home, `key-${i}.asc`)
-        writeFileSync(file, gpg.exportPublic(fpr))
-        // The pages are kept by the server before the command (twice: the second is the cache's).
-        await get('/c/lobby/letters/new')
-        await get('/c/lobby/letters/new')
-        const before = heard.length
-        const r = cli(env, 'cell', 'key', 'set', 'lobby', file)
-        expect(r.err).toBe('')
-        expect(r.code).toBe(0)
-        // spawnSync held this process; what the channel carried meanwhile arrives now.
-        await new Promise((r) => setTimeout(r, 300))
-        expect(heard.slice(before).map((p) => p.split(' ')[1]), `announcement of key ${i + 1}`).toEqual(['*'])
-        expect(await get('/c/lobby/letters/new')).toContain(groupedFingerprint(fpr))
-      }
+      let before = heard.length
+      const removed = cli(env, 'post', 'remove', 'lobby', 'general', String(thread.number), '2')
+      expect(removed).toMatchObject({ code: 0, err: '' })
+      expect(await after(before)).toEqual(['*'])
+      const page = await thread.page()
+      expect(page).toContain('kept reply')
+      expect(page).not.toContain('REMOVE-ME-7f3a')
+
+      const file = join(gpg.home, 'cell.asc')
+      writeFileSync(file, gpg.exportPublic(gpg.generateCellKey('cell key')))
+      before = heard.length
+      expect(cli(env, 'cell', 'key', 'set', 'lobby', file)).toMatchObject({ code: 0, err: '' })
+      expect(await after(before)).toEqual(['*'])
     } finally {
       await listener.end().catch(() => {})
       await server.stop()
@@ -66,39 +73,35 @@ describe('an operator command on PostgreSQL, as the running servers hear of it',
 })
 
 describe('an operator command on PostgreSQL whose announcement cannot go out', () => {
-  it('says so on stderr and exits 1 (the change stays); purge, once announcements go out again, makes the servers drop what they kept', { timeout: 180_000 }, async () => {
+  it('post remove says so on stderr and exits 1, the removal stands; purge, once announcements go out again, makes the server drop the page that still showed it', { timeout: 180_000 }, async () => {
     const { env, drop } = await pgServerEnv()
     const db = new URL(env.DATABASE_URL!).pathname.slice(1)
     const server = await startServer({ ...env, ABUSE_COSTS: 'off' })
     const admin = new pg.Client({ connectionString: env.DATABASE_URL })
     try {
       await admin.connect()
-      const get = async (path: string) => (await fetch(new URL(path, server.url))).text()
-      const file = (i: number, fpr: string) => {
-        const path = join(gpg.home, `unheard-${i}.asc`)
-        writeFileSync(path, gpg.exportPublic(fpr))
-        return path
-      }
-      expect(cli(env, 'cell', 'key', 'set', 'lobby', file(1, first))).toMatchObject({ code: 0, err: '' })
-      await get('/c/lobby/letters/new')
-      expect(await get('/c/lobby/letters/new')).toContain(groupedFingerprint(first))
+      const thread = await threadWithReplies(server, ['REMOVE-ME-9c1e', 'kept reply'])
 
       // Real PostgreSQL, made to refuse NOTIFY to the connections opened from now on (the server's
       // are open already): pg_notify found first in this database's own schema, and failing.
       await admin.query(`create function public.pg_notify(text, text) returns void language plpgsql as $$ begin raise exception 'announcements refused here'; end $$`)
       await admin.query(`alter database ${db} set search_path = public, pg_catalog`)
-      const r = cli(env, 'cell', 'key', 'set', 'lobby', file(2, second))
-      expect(r.code).toBe(1)
-      expect(r.out).toContain(groupedFingerprint(second)) // stored: the command did what it was asked
+      const r = cli(env, 'post', 'remove', 'lobby', 'general', String(thread.number), '2')
       expect(r.err).toMatch(/^cellboard: the change is stored, but the running servers could not be told of it \(announcements refused here\)/)
-      expect(r.err).toContain('npm run cellboard -- purge')
-      // What the operator was warned of: the server still shows the old key.
-      expect(await get('/c/lobby/letters/new')).toContain(groupedFingerprint(first))
+      expect(r.err).toContain('"npm run cellboard -- purge"')
+      expect(r.code).toBe(1)
+      expect(r.out).toMatch(/^removed post 2 /) // the command did what it was asked
+      const { rows } = await admin.query(`select count(*)::int as n from post where body_source like '%REMOVE-ME-9c1e%'`)
+      expect(rows[0].n).toBe(0)
+      // What the operator was warned of: the server still shows the removed words.
+      expect(await thread.page()).toContain('REMOVE-ME-9c1e')
 
       await admin.query(`alter database ${db} reset search_path`)
       expect(cli(env, 'purge')).toMatchObject({ code: 0, err: '' })
       await new Promise((r) => setTimeout(r, 300))
-      expect(await get('/c/lobby/letters/new')).toContain(groupedFingerprint(second))
+      const page = await thread.page()
+      expect(page).toContain('kept reply')
+      expect(page).not.toContain('REMOVE-ME-9c1e')
     } finally {
       await admin.end().catch(() => {})
       await server.stop()

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { announceRetrying } from '../../src/compose.ts'
+import type { Storage } from '../../src/db/storage.ts'
 import { cacheTag, type CacheKey, PageCache } from '../../src/services/page-cache.ts'
 
 // The page cache's bounds (services/page-cache.ts): entries, and bytes counted once per part.
@@ -135,3 +137,52 @@ describe('PageCache, parts read before a drop', () => {
   })
 })
 
+
+describe('PageCache, telling the others', () => {
+  it('settled() waits for every announcement begun, never rejects for one that failed, and gives the first failure', async () => {
+    const told: (string[] | null)[] = []
+    const later: (() => void)[] = []
+    const failures: string[] = []
+    const cache = new PageCache(
+      (tags) => {
+        told.push(tags)
+        if (tags?.[0] === 'bad') return Promise.reject(new Error('refused'))
+        return new Promise<void>((r) => later.push(r))
+      },
+      { onUnheard: (e) => failures.push(e.message) },
+    )
+    const first = cache.invalidate('thread:1')
+    let settled = false
+    const waiting = cache.settled().then((e) => ((settled = true), e))
+    await expect(cache.invalidate('bad')).resolves.toBeUndefined()
+    void cache.clear()
+    await new Promise((r) => setTimeout(r, 10))
+    expect(settled).toBe(false) // two announcements still going
+    expect(told).toEqual([['thread:1'], ['bad'], null])
+    expect(failures).toEqual(['refused'])
+    for (const r of later) r()
+    await first
+    expect((await waiting)?.message).toBe('refused')
+    expect(settled).toBe(true)
+  })
+
+  it('settled() with nothing begun, or all told, gives no failure', async () => {
+    const cache = new PageCache(() => Promise.resolve())
+    expect(await cache.settled()).toBeUndefined()
+    await cache.invalidate('a')
+    expect(await cache.settled()).toBeUndefined()
+  })
+})
+
+describe('announceRetrying (compose.ts)', () => {
+  it('tries twice more before it gives up, and stops at the first that goes out', async () => {
+    let calls = 0
+    const failingTwice = { announce: () => (++calls <= 2 ? Promise.reject(new Error('lost')) : Promise.resolve()) } as unknown as Storage
+    await expect(announceRetrying(failingTwice, ['a'])).resolves.toBeUndefined()
+    expect(calls).toBe(3)
+    calls = 0
+    const never = { announce: () => (++calls, Promise.reject(new Error('gone'))) } as unknown as Storage
+    await expect(announceRetrying(never, null)).rejects.toThrow('gone')
+    expect(calls).toBe(3)
+  })
+})

@@ -99,7 +99,7 @@ export async function importArchive(deps: Deps, dir: string, progress: (stage: s
     }
     return r
   })
-  deps.cache.clear()
+  await deps.cache.clear()
   return report
 }
 
