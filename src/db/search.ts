@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from './connect.ts'
+import type { ReadRows } from './sqlite-reader.ts'
 
 // What a search asks of the storage seam (storage.ts picks search-sqlite.ts or search-postgres.ts):
 // the ids of the newest posts that match every word, in their body or (for an opening post) in
@@ -7,7 +8,13 @@ import type { Db } from './connect.ts'
 // query by services/access.ts. Then one query for what a result shows.
 
 export type PostSearch = { terms: string[]; boardIds: number[]; limit: number; offset: number }
-export type MatchingPosts = (db: Db, q: PostSearch) => Promise<number[]>
+/**
+ * The matches' ids, newest first; `partial`: the dialect stopped looking before it had seen every
+ * match (SQLite, search-sqlite.ts), so older posts on these boards may match too. `read`, if given,
+ * runs the statements (Storage.readRows: SQLite's reader thread), else `db`.
+ */
+export type Matching = { ids: number[]; partial: boolean }
+export type MatchingPosts = (db: Db, q: PostSearch, read?: ReadRows | null) => Promise<Matching>
 
 export type SearchHit = {
   id: number
@@ -22,9 +29,9 @@ export type SearchHit = {
   created_at: string
 }
 
-export async function findSearchHits(db: Db, ids: number[]): Promise<SearchHit[]> {
+export async function findSearchHits(db: Db, ids: number[], read: ReadRows | null = null): Promise<SearchHit[]> {
   if (ids.length === 0) return []
-  const rows = await db
+  const query = db
     .selectFrom('post')
     .innerJoin('thread', 'thread.id', 'post.thread_id')
     .innerJoin('board', 'board.id', 'thread.board_id')
@@ -32,8 +39,8 @@ export async function findSearchHits(db: Db, ids: number[]): Promise<SearchHit[]
     .select(['post.id', 'cell.slug as cell', 'cell.name as cellName', 'board.slug as board', 'board.name as boardName', 'thread.number as thread', 'thread.title', 'post.number', 'post.body_source', 'post.created_at'])
     .where('post.id', 'in', ids)
     .orderBy('post.id', 'desc')
-    .execute()
-  return rows
+    .compile()
+  return read ? read(query) : (await db.executeQuery(query)).rows
 }
 
 /** The posts of these boards whose ids are in a set (used by both dialects' queries). */

@@ -9,7 +9,7 @@ import { groupCommit } from './group-commit.ts'
 import { openReader, type ReadRows } from './sqlite-reader.ts'
 import { replyWriter } from './posts.ts'
 import { checkForgettingSettings, rewriteAndCheckpoint } from './forget-postgres.ts'
-import type { PostSearch } from './search.ts'
+import type { Matching, PostSearch } from './search.ts'
 import { matchingPostsSqlite } from './search-sqlite.ts'
 import { matchingPostsPostgres } from './search-postgres.ts'
 
@@ -24,7 +24,7 @@ export type Storage = {
   /** After deletes: return only when the removed content is gone from the database files. */
   finishForgetting(): Promise<{ attempts: number }>
   /** The ids of the newest posts matching every word, on these boards (search-sqlite.ts, search-postgres.ts). */
-  searchPosts(q: PostSearch): Promise<number[]>
+  searchPosts(q: PostSearch): Promise<Matching>
   /**
    * Runs a SELECT that builds a page (a thread's posts, a board's list), outside any transaction.
    * SQLite: in a read-only connection's own thread (sqlite-reader.ts), so the event loop goes on
@@ -88,7 +88,7 @@ export async function openStorage(opts: { databaseUrl: string | null; dataDir: s
       db,
       readRows: reader.read,
       finishForgetting: () => checkpointTruncate(db),
-      searchPosts: (q) => matchingPostsSqlite(db, q),
+      searchPosts: (q) => matchingPostsSqlite(db, q, reader.read),
       announce: async () => {},
       notice: () => null,
       commitTogether: groupCommit(db),

@@ -9,6 +9,11 @@ import { t } from '../i18n/index.ts'
 export const RESULTS_PER_PAGE = 20
 /** Deep pages cost more on every engine and nobody reads them: refine the query instead. */
 export const MAX_PAGES = 10
+/**
+ * On SQLite, the matches looked through on each side (bodies, titles), newest first on the whole
+ * site, before an answer with fewer than a page is called partial (db/search-sqlite.ts says why).
+ */
+export const SEARCH_WALK = 10_000
 export const MAX_QUERY_CHARS = 200
 export const MAX_TERMS = 8
 

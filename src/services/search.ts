@@ -24,7 +24,8 @@ export type SearchResult = {
   body: Piece[]
   createdAt: string
 }
-export type SearchPage = { cell: Pick<Cell, 'slug' | 'name'> | null; q: string; page: number; results: SearchResult[]; more: boolean }
+/** `partial`: only the newest matches on the site were looked through (db/search-sqlite.ts); older posts here may match too. */
+export type SearchPage = { cell: Pick<Cell, 'slug' | 'name'> | null; q: string; page: number; results: SearchResult[]; more: boolean; partial: boolean }
 
 /** The boards (of one cell, or all) this viewer may read; each cell's tier decided once. */
 export async function readableBoardIds(deps: Deps, cellId: number | null, session: Session | null): Promise<number[]> {
@@ -52,13 +53,14 @@ export async function searchPosts(deps: Deps, input: { cell: string | null; q: s
   }
   const boardIds = await readableBoardIds(deps, cell?.id ?? null, session)
   // One more than a page: whether there is a next one.
-  const ids = await deps.storage.searchPosts({ terms: query.terms, boardIds, limit: RESULTS_PER_PAGE + 1, offset: (input.page - 1) * RESULTS_PER_PAGE })
-  const hits = await findSearchHits(deps.db, ids.slice(0, RESULTS_PER_PAGE))
+  const { ids, partial } = await deps.storage.searchPosts({ terms: query.terms, boardIds, limit: RESULTS_PER_PAGE + 1, offset: (input.page - 1) * RESULTS_PER_PAGE })
+  const hits = await findSearchHits(deps.db, ids.slice(0, RESULTS_PER_PAGE), deps.storage.readRows)
   return {
     cell: cell && { slug: cell.slug, name: cell.name },
     q: query.text,
     page: input.page,
     more: ids.length > RESULTS_PER_PAGE && input.page < MAX_PAGES,
+    partial,
     results: hits.map((h) => ({
       href: `/c/${h.cell}/${h.board}/t/${h.thread}/p/${h.number}`,
       cell: { slug: h.cell, name: h.cellName },

@@ -1,4 +1,4 @@
-import { RESULTS_PER_PAGE, type Piece } from '../../src/domain/search.ts'
+import { RESULTS_PER_PAGE, SEARCH_WALK, type Piece } from '../../src/domain/search.ts'
 import type { SearchResult } from '../../src/services/search.ts'
 import { t, when } from '../../src/i18n/index.ts'
 import { html, type Html } from '../html.ts'
@@ -11,7 +11,7 @@ export type SearchPageProps = {
   /** Why the query was not searched (shown beside the field); null when it was, or none was asked. */
   problem: string | null
   /** null: nothing searched yet (no query, or a refused one). */
-  found: { page: number; results: SearchResult[]; more: boolean } | null
+  found: { page: number; results: SearchResult[]; more: boolean; partial?: boolean } | null
 }
 
 /** Each piece escaped, then the matched ones wrapped: no stored or user HTML reaches the page. */
@@ -27,9 +27,10 @@ export function searchMain(p: SearchPageProps): Html {
 <h1>${p.cell ? t('search.heading_cell', { cell: p.cell.name }) : t('search.heading')}</h1>
 ${searchForm({ action, q: p.q, problem: p.problem, label: p.cell ? t('search.title_cell', { cell: p.cell.name }) : t('search.label_every'), id: 'search-q' })}
 <p class="hint">${t('search.hint')}</p>
-${f === null ? '' : f.results.length === 0 ? html`<p id="results">${f.page === 1 ? t('search.nothing') : t('search.no_more')}</p>` : html`<ol id="results" class="results" start="${(f.page - 1) * RESULTS_PER_PAGE + 1}">${f.results.map(
+${f === null ? '' : f.results.length === 0 ? (f.partial ? '' : html`<p id="results">${f.page === 1 ? t('search.nothing') : t('search.no_more')}</p>`) : html`<ol id="results" class="results" start="${(f.page - 1) * RESULTS_PER_PAGE + 1}">${f.results.map(
     (r) => html`<li><a href="${r.href}">${marked(r.title)}</a> <small>${p.cell ? '' : html`${r.cell.name} / `}${t('search.result_meta', { board: r.board.name, number: r.number, time: when(r.createdAt) })}</small>
 <p class="snippet">${marked(r.body)}</p></li>`,
   )}</ol>`}
+${f?.partial ? html`<p id="partial" class="notice" role="status">${t('search.partial', { count: SEARCH_WALK })}</p>` : ''}
 ${f && (f.page > 1 || f.more) ? html`<nav class="pager">${f.page > 1 ? pageLink(f.page - 1, t('board.newer')) : ''} ${f.more ? pageLink(f.page + 1, t('board.older')) : ''}</nav>` : ''}`
 }

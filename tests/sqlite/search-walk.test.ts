@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SEARCH_WALK } from '../../src/domain/search.ts'
+import { createBoard, createCell } from '../../src/services/cells.ts'
+import { makeBoard } from '../support/app.ts'
+
+// FTS5 knows nothing of boards (db/search-sqlite.ts): a search of a small cell for a word common
+// elsewhere looked up every match on the site before it gave up, on the event loop, as often as
+// anyone asked (58 ms a request with 200,000 such posts; bench/search.ts measures it). Now each side
+// looks through the newest SEARCH_WALK matches at most, and an answer cut short says so beside the
+// results, with what to do; a rare word, or a cell where the word is common, is answered whole.
+const AT = '2026-12-01T10:00:00.000Z'
+const results = (text: string) => [...text.matchAll(/<li><a href="([^"]+)">/g)].map((m) => m[1])
+let board: Awaited<ReturnType<typeof makeBoard>>
+
+beforeAll(async () => {
+  board = await makeBoard()
+  const db = board.deps.db
+  await createCell(board.deps, { slug: 'small', name: 'Small', principles: [] })
+  await createBoard(board.deps, { cell: 'small', slug: 'quiet', name: 'Quiet', description: '', retentionDays: null })
+  const boardOf = async (slug: string) => (await db.selectFrom('board').select('id').where('slug', '=', slug).executeTakeFirstOrThrow()).id
+  const key = (await db.insertInto('public_key').values({ fingerprint: 'f'.repeat(40), armored: 'K', created_at: AT }).returning('id').executeTakeFirstOrThrow()).id
+  const thread = async (boardId: number, number: number, title: string) =>
+    (await db.insertInto('thread').values({ board_id: boardId, number, title, created_at: AT, last_post_at: AT }).returning('id').executeTakeFirstOrThrow()).id
+  const post = (threadId: number, number: number, body: string) => ({ thread_id: threadId, number, key_id: key, signing: 'session-attested' as const, body_source: body, body_html: `<p>${body}</p>`, signed_text: null, created_at: AT })
+  // The small cell's post first (the oldest), then more posts with the word than a search looks through.
+  const quiet = await thread(await boardOf('quiet'), 1, 'Old notes')
+  await db.insertInto('post').values(post(quiet, 1, 'an old common word beside zephyrine')).execute()
+  const general = await boardOf('general')
+  const many = SEARCH_WALK + 40
+  for (let t = 0; t * 100 < many; t++) {
+    const id = await thread(general, t + 1, `Busy thread ${t}`)
+    await db.insertInto('post').values(Array.from({ length: Math.min(100, many - t * 100) }, (_, i) => post(id, i + 1, `the common word, again ${t * 100 + i}`))).execute()
+  }
+  expect(await board.count('post')).toBe(many + 1)
+}, 120_000)
+afterAll(() => board?.close())
+
+describe('search on SQLite, a word common on the site but not in the cell searched', () => {
+  it('looks through the newest matches only and says the answer is partial, JS off (the page) and on (the same page)', async () => {
+    const client = board.client()
+    const { res, text } = await client.get('/c/small/search?q=common')
+    expect(res.status).toBe(200)
+    expect(results(text)).toEqual([])
+    expect(text).toContain('<p id="partial" class="notice" role="status">Only the newest 10,000 posts with these words on the whole site were looked through')
+    expect(text).toContain('Add a word, or search for a rarer one')
+    expect(text).not.toContain('Nothing matches.')
+  })
+
+  it('answers a rarer word in the same cell whole, and the word in the busy cell with a full page and no notice', async () => {
+    const client = board.client()
+    const rare = await client.get('/c/small/search?q=zephyrine')
+    expect(results(rare.text)).toEqual(['/c/small/quiet/t/1/p/1'])
+    expect(rare.text).not.toContain('id="partial"')
+    const both = await client.get('/c/small/search?q=common+zephyrine')
+    expect(results(both.text)).toEqual(['/c/small/quiet/t/1/p/1'])
+    const busy = await client.get('/c/lobby/search?q=common')
+    expect(results(busy.text)).toHaveLength(20)
+    expect(busy.text).not.toContain('id="partial"')
+    expect(busy.text).toContain('page=2')
+  })
+})
