@@ -22,6 +22,7 @@ import pg from 'pg'
 import { wordlist } from '@scure/bip39/wordlists/english.js'
 import { openSqlite } from '../src/db/connect.ts'
 import { renderPostBody } from '../src/domain/markdown.ts'
+import { createBoard, createCell } from '../src/services/cells.ts'
 import { generateDisposableKey } from '../src/pgp.ts'
 import { createIndexes as searchIndexes } from '../migrations/2026120602_search_vector.ts'
 import { fetchPage, fmt, header, load, log, makePgDatabase, num, startNode, table, backendCpu, type Load } from './harness.ts'
@@ -46,6 +47,8 @@ function post(g: number, r: () => number) {
   const extra = `${pick(r)} ${pick(r)} ${pick(r)}`
   return { id: g + 1, thread: Math.floor(g / PER_THREAD) + 1, number: (g % PER_THREAD) + 1, body: `${lines[line]} ${extra}`, html: `${html[line]}<p>${extra}</p>` }
 }
+/** A fixture word in about half the posts (the first of the common words below). */
+const COMMON = lines[0]!.split(' ')[2]!
 const title = (t: number) => `Thread ${t} about ${wordlist[(t * 7) % wordlist.length]} and ${wordlist[(t * 13) % wordlist.length]}`
 
 type Place = { dialect: 'sqlite' | 'postgres'; dataDir: string; url: string | null; dbName?: string; drop?: () => Promise<void> }
@@ -56,6 +59,13 @@ async function fill(p: Place): Promise<number> {
   const key = await generateDisposableKey(new Date())
   const boardId = await withDeps(p.dataDir, async (deps) => {
     await deps.db.insertInto('public_key').values({ id: 1, fingerprint: key.fingerprint, armored: key.armoredPublic, created_at: CREATED }).execute()
+    // A small cell whose one post is older than every other and holds a common word: its search
+    // finds that post only past every match of the word elsewhere (db/search-sqlite.ts).
+    await createCell(deps, { slug: 'small', name: 'Small', principles: [] })
+    await createBoard(deps, { cell: 'small', slug: 'quiet', name: 'Quiet', description: '', retentionDays: null })
+    const quiet = (await deps.db.selectFrom('board').select('id').where('slug', '=', 'quiet').executeTakeFirstOrThrow()).id
+    await deps.db.insertInto('thread').values({ id: THREADS + 1, board_id: quiet, number: 1, title: 'Old notes', created_at: CREATED, last_post_at: CREATED, post_count: 1, last_number: 1, last_post_id: 0 }).execute()
+    await deps.db.insertInto('post').values({ id: 0, thread_id: THREADS + 1, number: 1, key_id: 1, signing: 'session-attested', body_source: `${COMMON} in the small cell`, body_html: `<p>${COMMON} in the small cell</p>`, signed_text: null, created_at: CREATED }).execute()
     if (p.url) for (const i of ['post_body_search', 'thread_title_search']) await sql`drop index ${sql.table(i)}`.execute(deps.db)
     return (await deps.db.selectFrom('board').select('id').where('slug', '=', 'general').executeTakeFirstOrThrow()).id
   }, env)
@@ -119,7 +129,12 @@ const QUERIES: [string, string[]][] = [
   ['a fixture word (common)', [lines[0]!.split(' ')[2]!, lines[50]!.split(' ')[4]!, lines[120]!.split(' ')[1]!]],
   ['a title word + page 5', ['thread&page=5', 'about&page=5']],
   ['no match', ['qqzzxxnomatch', 'zzqqyynone']],
+  // /c/small/search (the paths below): one old post there, the word in ~half of the others.
+  ['a small cell, a word common elsewhere', [`small:${COMMON}`]],
 ]
+
+/** `small:WORD` searches the small cell, anything else every cell. */
+const searchPath = (q: string) => (q.startsWith('small:') ? `/c/small/search?q=${q.slice(6)}` : `/search?q=${q.replaceAll(' ', '+')}`)
 
 log(header(`bench/search.ts (${DIALECTS.join(' + ')}, ${fmt(POSTS)} posts, c=${CONNECTIONS.join(' and ')}, d=${DURATION} s)`))
 const out: Record<string, { fill: number; loads: Load[] }> = {}
@@ -139,7 +154,7 @@ for (const dialect of DIALECTS) {
         loads.push(await load(`c=${connections}: reference, the board page`, [{ url: `${server.url}/c/lobby/general`, connections }], [server.pid], { duration: DURATION, warmup: WARMUP, extra: p.dbName ? [backendCpu(p.dbName)] : [] }))
         for (const [label, qs] of QUERIES) {
           let n = 0
-          loads.push(await load(`c=${connections}: ${label}`, [{ url: `${server.url}/search`, connections, paths: () => `/search?q=${qs[n++ % qs.length]!.replaceAll(" ", "+")}` }], [server.pid], { duration: DURATION, warmup: WARMUP, extra: p.dbName ? [backendCpu(p.dbName)] : [] }))
+          loads.push(await load(`c=${connections}: ${label}`, [{ url: `${server.url}/search`, connections, paths: () => searchPath(qs[n++ % qs.length]!) }], [server.pid], { duration: DURATION, warmup: WARMUP, extra: p.dbName ? [backendCpu(p.dbName)] : [] }))
         }
       }
       out[dialect] = { fill: seconds, loads }

@@ -1,4 +1,4 @@
-import { type RawBuilder, sql } from 'kysely'
+import { sql } from 'kysely'
 import { fts5Match, SEARCH_WALK } from '../domain/search.ts'
 import type { MatchingPosts } from './search.ts'
 import { onBoards } from './search.ts'
@@ -26,25 +26,27 @@ export const matchingPostsSqlite: MatchingPosts = async (db, q, read) => {
   // Each side's matches come newest first from FTS5, one at a time (a co-routine: no ORDER BY
   // outside it, which would read all SEARCH_WALK of them to sort them), and CROSS JOIN keeps them
   // the outer loop, so its LIMIT takes the newest and stops there, as soon as a page is found.
-  const found = sql<{ id: number }>`
-    select id from (
-      select p.id from (${newest('post_body_search', SEARCH_WALK)}) f cross join post p on p.id = f.id cross join thread t on t.id = p.thread_id
-      where t.board_id in (${boards})
-      limit ${enough})
-    union
-    select id from (
-      select p.id from (${newest('thread_title_search', SEARCH_WALK)}) f cross join thread t on t.id = f.id cross join post p on p.thread_id = t.id and p.number = 1
-      where t.board_id in (${boards})
-      limit ${enough})
-    order by id desc limit ${enough}`
-  const rows = (query: RawBuilder<{ id: number }>) => (read ? read(query.compile(db)) : query.execute(db).then((r) => r.rows))
-  const ids = (await rows(found)).map((r) => r.id)
-  // Fewer than asked for: the whole answer, unless a side stopped at its limit with more to see.
-  let partial = false
-  if (ids.length < enough) {
-    const past = (index: 'post_body_search' | 'thread_title_search') => sql`select count(*) from (${newest(index, SEARCH_WALK + 1)})`
-    const [counted] = await rows(sql<{ id: number }>`select max((${past('post_body_search')}), (${past('thread_title_search')})) as id`)
-    partial = Number(counted?.id ?? 0) > SEARCH_WALK
-  }
+  // Fewer than a page found: the whole answer, unless a side stopped at its limit with more
+  // matches to see; a last row (no id) says how many the busier side has, up to one past the
+  // limit, in the same statement (one trip to the reader thread, not two).
+  const past = (index: 'post_body_search' | 'thread_title_search') => sql`select count(*) from (${newest(index, SEARCH_WALK + 1)})`
+  const query = sql<{ id: number | null; past: number | null }>`
+    with found as materialized (
+      select id from (
+        select p.id from (${newest('post_body_search', SEARCH_WALK)}) f cross join post p on p.id = f.id cross join thread t on t.id = p.thread_id
+        where t.board_id in (${boards})
+        limit ${enough})
+      union
+      select id from (
+        select p.id from (${newest('thread_title_search', SEARCH_WALK)}) f cross join thread t on t.id = f.id cross join post p on p.thread_id = t.id and p.number = 1
+        where t.board_id in (${boards})
+        limit ${enough})
+      order by id desc limit ${enough})
+    select id, null as past from found
+    union all
+    select null, max((${past('post_body_search')}), (${past('thread_title_search')})) where (select count(*) from found) < ${enough}`
+  const rows = read ? await read(query.compile(db)) : (await query.execute(db)).rows
+  const ids = rows.filter((r) => r.id !== null).map((r) => r.id!)
+  const partial = rows.some((r) => r.id === null && Number(r.past) > SEARCH_WALK)
   return { ids: ids.slice(q.offset), partial }
 }
