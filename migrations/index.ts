@@ -20,6 +20,7 @@ import * as cellLang from './2026120801_cell_lang.ts'
 import * as boardThreadCount from './2026120901_board_thread_count.ts'
 import * as appendReplies from './2026121001_append_replies.ts'
 import * as postPageIndex from './2026121101_post_page_index.ts'
+import * as searchByBoard from './2026121201_search_by_board.ts'
 
 // Listed in code, not read from the folder: Kysely's FileMigrationProvider cannot import .ts
 // under vitest. Append-only: never edit a migration that has shipped; add the next one here.
@@ -45,4 +46,5 @@ export const migrations: Record<string, Migration> = {
   '2026120901_board_thread_count': boardThreadCount,
   '2026121001_append_replies': appendReplies,
   '2026121101_post_page_index': postPageIndex,
+  '2026121201_search_by_board': searchByBoard,
 }
