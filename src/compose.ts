@@ -89,17 +89,29 @@ export async function openDeps(config: Config, opts: OpenOptions = {}): Promise<
   }
 }
 
-/** Attempts at one announcement, and the wait before the second (doubled before the third). */
+/**
+ * Attempts at one announcement, the wait before the second (doubled before the third), and how
+ * long one may take: a database that stops answering without closing the connection would
+ * otherwise hold the CLI (and a server's shutdown) until TCP gives up.
+ */
 const ANNOUNCE_ATTEMPTS = 3
 const ANNOUNCE_RETRY_MS = 100
+const ANNOUNCE_TIMEOUT_MS = 5000
 
-export async function announceRetrying(storage: Storage, tags: string[] | null): Promise<void> {
+export async function announceRetrying(storage: Pick<Storage, 'announce'>, tags: string[] | null, timeoutMs = ANNOUNCE_TIMEOUT_MS): Promise<void> {
   for (let attempt = 1; ; attempt++) {
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs / 1000} s`)), timeoutMs) // i18n-exempt: joins a message already translated
+      timer.unref()
+    })
     try {
-      return await storage.announce(tags)
+      return await Promise.race([storage.announce(tags), late])
     } catch (e) {
       if (attempt === ANNOUNCE_ATTEMPTS) throw e
       await new Promise((r) => setTimeout(r, ANNOUNCE_RETRY_MS * 2 ** (attempt - 1)))
+    } finally {
+      clearTimeout(timer)
     }
   }
 }

@@ -14,8 +14,9 @@ import { onBoards } from './search.ts'
 // (bench/search.ts), linear in the matches, and anyone may ask it as often as they like. FTS5 has
 // no cheaper way to test one post (MATCH with `rowid = ?` or a rowid range read the term's whole
 // list: 8–130 ms a post there). So each side looks through the newest SEARCH_WALK matches at
-// most (domain/search.ts): a page found among them is exact (every newer match was looked at), and when they hold
-// fewer than the page asks for while the word has more, the answer says it is partial.
+// most (domain/search.ts). A page found among them is exact (every newer match was looked at);
+// when a side stopped there with matches left that may belong on the page, the answer says it is
+// partial.
 export const matchingPostsSqlite: MatchingPosts = async (db, q, read) => {
   if (q.boardIds.length === 0) return { ids: [], partial: false }
   const match = fts5Match(q.terms)
@@ -26,27 +27,37 @@ export const matchingPostsSqlite: MatchingPosts = async (db, q, read) => {
   // Each side's matches come newest first from FTS5, one at a time (a co-routine: no ORDER BY
   // outside it, which would read all SEARCH_WALK of them to sort them), and CROSS JOIN keeps them
   // the outer loop, so its LIMIT takes the newest and stops there, as soon as a page is found.
-  // Fewer than a page found: the whole answer, unless a side stopped at its limit with more
-  // matches to see; a last row (no id) says how many the busier side has, up to one past the
-  // limit, in the same statement (one trip to the reader thread, not two).
-  const past = (index: 'post_body_search' | 'thread_title_search') => sql`select count(*) from (${newest(index, SEARCH_WALK + 1)})`
+  // Each side is kept apart (materialized, read once) so that the answer can tell whether a side
+  // was cut: it found fewer than a page among the newest SEARCH_WALK matches while the word has
+  // more. Its older matches are then unseen, and they may belong on this page: unless the page is
+  // full of posts newer than the oldest match the side looked at (its floor; a title's is its
+  // thread's opening post), the answer says it is partial. One last row (no id) says so, in the
+  // same statement: one trip to the reader thread.
+  const cut = (side: 'body' | 'title', index: 'post_body_search' | 'thread_title_search', floor: ReturnType<typeof sql>) => sql`(
+    (select count(*) from ${sql.table(side)}) < ${enough}
+    and (select count(*) from (${newest(index, SEARCH_WALK + 1)})) > ${SEARCH_WALK}
+    and ((select count(*) from found) < ${enough} or (select min(id) from found) < coalesce(${floor}, ${Number.MAX_SAFE_INTEGER})))`
+  const bodyFloor = sql`(select min(id) from (${newest('post_body_search', SEARCH_WALK)}))`
+  const titleFloor = sql`(select p.id from post p where p.number = 1 and p.thread_id = (select min(id) from (${newest('thread_title_search', SEARCH_WALK)})))`
   const query = sql<{ id: number | null; past: number | null }>`
-    with found as materialized (
-      select id from (
-        select p.id from (${newest('post_body_search', SEARCH_WALK)}) f cross join post p on p.id = f.id cross join thread t on t.id = p.thread_id
-        where t.board_id in (${boards})
-        limit ${enough})
-      union
-      select id from (
-        select p.id from (${newest('thread_title_search', SEARCH_WALK)}) f cross join thread t on t.id = f.id cross join post p on p.thread_id = t.id and p.number = 1
-        where t.board_id in (${boards})
-        limit ${enough})
+    with body as materialized (
+      select p.id from (${newest('post_body_search', SEARCH_WALK)}) f cross join post p on p.id = f.id cross join thread t on t.id = p.thread_id
+      where t.board_id in (${boards})
+      limit ${enough}),
+    title as materialized (
+      select p.id from (${newest('thread_title_search', SEARCH_WALK)}) f cross join thread t on t.id = f.id cross join post p on p.thread_id = t.id and p.number = 1
+      where t.board_id in (${boards})
+      limit ${enough}),
+    found as materialized (
+      select id from body union select id from title
       order by id desc limit ${enough})
     select id, null as past from found
     union all
-    select null, max((${past('post_body_search')}), (${past('thread_title_search')})) where (select count(*) from found) < ${enough}`
+    select null, 1 where ${cut('body', 'post_body_search', bodyFloor)} or ${cut('title', 'thread_title_search', titleFloor)}
+    order by id desc`
   const rows = read ? await read(query.compile(db)) : (await query.execute(db)).rows
+  // NULL sorts last in a descending order: the ids come first, newest first.
   const ids = rows.filter((r) => r.id !== null).map((r) => r.id!)
-  const partial = rows.some((r) => r.id === null && Number(r.past) > SEARCH_WALK)
+  const partial = rows.some((r) => r.id === null)
   return { ids: ids.slice(q.offset), partial }
 }

@@ -201,7 +201,11 @@ export class PageCache {
       (e: unknown) => {
         const error = e instanceof Error ? e : new Error(String(e))
         this.#unheard ??= error
-        this.#onUnheard?.(error)
+        try {
+          this.#onUnheard?.(error)
+        } catch {
+          // Saying so failed too: settled() still has it.
+        }
       },
     )
     this.#telling.add(done)

@@ -59,3 +59,39 @@ describe('search on SQLite, a word common on the site but not in the cell search
     expect(busy.text).toContain('page=2')
   })
 })
+
+describe('search on SQLite, one side full and the other cut short', () => {
+  it('titles in the cell fill a page while newer bodies there lie past the bodies looked through: the newer posts are shown, or the answer says it is partial', async () => {
+    const b = await makeBoard()
+    try {
+      const db = b.deps.db
+      await createCell(b.deps, { slug: 'small', name: 'Small', principles: [] })
+      await createBoard(b.deps, { cell: 'small', slug: 'quiet', name: 'Quiet', description: '', retentionDays: null })
+      const boardOf = async (slug: string) => (await db.selectFrom('board').select('id').where('slug', '=', slug).executeTakeFirstOrThrow()).id
+      const key = (await db.insertInto('public_key').values({ fingerprint: 'e'.repeat(40), armored: 'K', created_at: AT }).returning('id').executeTakeFirstOrThrow()).id
+      const thread = async (boardId: number, number: number, title: string) =>
+        (await db.insertInto('thread').values({ board_id: boardId, number, title, created_at: AT, last_post_at: AT }).returning('id').executeTakeFirstOrThrow()).id
+      const post = (threadId: number, number: number, body: string) => ({ thread_id: threadId, number, key_id: key, signing: 'session-attested' as const, body_source: body, body_html: `<p>${body}</p>`, signed_text: null, created_at: AT })
+      const quiet = await boardOf('quiet')
+      // 25 threads in the small cell titled with the word (their opening posts match by title)...
+      for (let n = 1; n <= 25; n++) await db.insertInto('post').values(post(await thread(quiet, n, `lantern meeting ${n}`), 1, 'nothing to see')).execute()
+      // ...then one reply there with the word in its body, newer than every title match...
+      const last = await thread(quiet, 26, 'Later notes')
+      await db.insertInto('post').values(post(last, 1, 'the lantern is lit')).execute()
+      // ...then more bodies with the word elsewhere than a search looks through.
+      const general = await boardOf('general')
+      const many = SEARCH_WALK + 40
+      for (let t = 0; t * 100 < many; t++) {
+        const id = await thread(general, t + 1, `Busy thread ${t}`)
+        await db.insertInto('post').values(Array.from({ length: Math.min(100, many - t * 100) }, (_, i) => post(id, i + 1, `a lantern again ${t * 100 + i}`))).execute()
+      }
+      const { text } = await b.client().get('/c/small/search?q=lantern')
+      const shown = results(text)
+      expect(shown).toHaveLength(20)
+      // The newest match in the cell is the body of "Later notes": shown first, or the page says it may be missing.
+      expect(shown[0] === '/c/small/quiet/t/26/p/1' || text.includes('id="partial"')).toBe(true)
+    } finally {
+      await b.close()
+    }
+  })
+})

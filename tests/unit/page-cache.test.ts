@@ -185,4 +185,23 @@ describe('announceRetrying (compose.ts)', () => {
     await expect(announceRetrying(never, null)).rejects.toThrow('gone')
     expect(calls).toBe(3)
   })
+
+  it('gives up on an attempt that never answers, each in its time', async () => {
+    let calls = 0
+    const silent = { announce: () => (++calls, new Promise<void>(() => {})) }
+    const started = performance.now()
+    await expect(announceRetrying(silent, ['a'], 50)).rejects.toThrow('no answer in 0.05 s')
+    expect(calls).toBe(3)
+    expect(performance.now() - started).toBeLessThan(5000)
+  })
+
+  it('a failure it cannot report (onUnheard throws) still leaves invalidate resolved and settled() with the failure', async () => {
+    const cache = new PageCache(() => Promise.reject(new Error('down')), {
+      onUnheard: () => {
+        throw new Error('stderr closed')
+      },
+    })
+    await expect(cache.invalidate('a')).resolves.toBeUndefined()
+    expect((await cache.settled())?.message).toBe('down')
+  })
 })
