@@ -2,7 +2,7 @@ import { sql, type RawBuilder } from 'kysely'
 import pg from 'pg'
 import { MAX_REFERENCES, postReferences } from '../domain/markdown.ts'
 import type { Db, Dialect } from './connect.ts'
-import type { ReadRows } from './sqlite-reader.ts'
+import { readOn, type ReadRows } from './sqlite-reader.ts'
 import type { NewPost } from './schema.ts'
 
 export type PostView = {
@@ -67,7 +67,7 @@ export async function readThreadPosts(db: Db, dialect: Dialect, boardId: number,
           from (${page(sql`(case when t.post_count > ${offset}::bigint then t.id end)`)}) p) as posts
       from thread t
       where t.board_id = ${boardId} and t.number = ${number}`.compile(db)
-    const row = (read ? await read(query) : (await db.executeQuery(query)).rows)[0]
+    const [row] = await readOn(db, read, query)
     if (!row) return undefined
     return {
       thread: threadOf(row),
@@ -81,7 +81,7 @@ export async function readThreadPosts(db: Db, dialect: Dialect, boardId: number,
     left join (${page(sql`(select id from thread where board_id = ${boardId} and number = ${number} and post_count > ${offset})`)}) p on true
     where t.board_id = ${boardId} and t.number = ${number}
     order by p.number`.compile(db)
-  const rows = read ? await read(query) : (await db.executeQuery(query)).rows
+  const rows = await readOn(db, read, query)
   if (!rows[0]) return undefined
   return {
     thread: threadOf(rows[0]),

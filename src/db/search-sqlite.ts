@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import { fts5Match, SEARCH_WALK } from '../domain/search.ts'
 import type { MatchingPosts } from './search.ts'
 import { onBoards } from './search.ts'
+import { readOn } from './sqlite-reader.ts'
 
 // SQLite: the FTS5 tables of migration 2026120601 (external content over post.body_source and
 // thread.title, kept by triggers, secure-delete on). Each side walks its index newest first
@@ -55,7 +56,7 @@ export const matchingPostsSqlite: MatchingPosts = async (db, q, read) => {
     union all
     select null, 1 where ${cut('body', 'post_body_search', bodyFloor)} or ${cut('title', 'thread_title_search', titleFloor)}
     order by id desc`
-  const rows = read ? await read(query.compile(db)) : (await query.execute(db)).rows
+  const rows = await readOn(db, read, query.compile(db))
   // NULL sorts last in a descending order: the ids come first, newest first.
   const ids = rows.filter((r) => r.id !== null).map((r) => r.id!)
   const partial = rows.some((r) => r.id === null)

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from './connect.ts'
-import type { ReadRows } from './sqlite-reader.ts'
+import { readOn, type ReadRows } from './sqlite-reader.ts'
 
 // What a search asks of the storage seam (storage.ts picks search-sqlite.ts or search-postgres.ts):
 // the ids of the newest posts that match every word, in their body or (for an opening post) in
@@ -40,7 +40,7 @@ export async function findSearchHits(db: Db, ids: number[], read: ReadRows | nul
     .where('post.id', 'in', ids)
     .orderBy('post.id', 'desc')
     .compile()
-  return read ? read(query) : (await db.executeQuery(query)).rows
+  return readOn(db, read, query)
 }
 
 /** The posts of these boards whose ids are in a set (used by both dialects' queries). */

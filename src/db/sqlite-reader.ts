@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
 import type { CompiledQuery } from 'kysely'
+import type { Db } from './connect.ts'
 
 // Pages built afresh read the database in a thread of their own (issue 15). better-sqlite3 answers
 // on the thread that asks, so on SQLite a page missed by the cache spent about 40 % of the event
@@ -18,6 +19,9 @@ import type { CompiledQuery } from 'kysely'
 
 /** Runs a compiled SELECT and answers its rows. */
 export type ReadRows = <R>(query: CompiledQuery<R>) => Promise<R[]>
+
+/** A compiled SELECT's rows through `read` if given (Storage.readRows), else on `db`. */
+export const readOn = async <R>(db: Db, read: ReadRows | null | undefined, query: CompiledQuery<R>): Promise<R[]> => (read ? read(query) : (await db.executeQuery(query)).rows)
 export type Reader = { read: ReadRows; close(): Promise<void> }
 
 // What the worker runs: plain CommonJS source (a transpiled function's text may call helpers the

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from './connect.ts'
-import type { ReadRows } from './sqlite-reader.ts'
+import { readOn, type ReadRows } from './sqlite-reader.ts'
 import type { Thread } from './schema.ts'
 
 /**
@@ -47,7 +47,7 @@ export async function listThreads(db: Db, boardId: number, limit: number, skip: 
     )
   }
   const compiled = query.orderBy('thread.last_post_id', 'desc').limit(limit).compile()
-  const rows = read ? await read(compiled) : (await db.executeQuery(compiled)).rows
+  const rows = await readOn(db, read, compiled)
   return { threads: rows.map(({ total: _, opening_cut, ...t }) => ({ ...t, openingCut: Boolean(opening_cut) })), total: Number(rows[0]?.total ?? 0) }
 }
 

@@ -99,7 +99,6 @@ export class PageCache {
    * next write to its tags: on a quiet thread, days (tests/postgres/page-cache-race.test.ts).
    */
   #epoch = 0
-  readonly #onUnheard: ((e: Error) => void) | undefined
   readonly #droppedAt = new Map<string, number>()
   /** Reads that began before this epoch are refused: everything was dropped, or the record of a drop since is gone. */
   #refusedBefore = 0
@@ -107,6 +106,7 @@ export class PageCache {
   readonly #telling = new Set<Promise<void>>()
   /** The first announcement that failed (the announcer retries before it gives up), if any. */
   #unheard: Error | undefined
+  readonly #onUnheard: ((e: Error) => void) | undefined
   constructor(
     private readonly announce: (tags: string[] | null) => unknown = () => {},
     limits: { maxEntries?: number; maxBytes?: number; onUnheard?: (e: Error) => void } = {},
@@ -190,13 +190,8 @@ export class PageCache {
    * caller's answer stands), but a failure is remembered for settled() and reported to onUnheard.
    */
   #tell(tags: string[] | null): Promise<void> {
-    let told: Promise<unknown>
-    try {
-      told = Promise.resolve(this.announce(tags))
-    } catch (e) {
-      told = Promise.reject(e)
-    }
-    const done = told.then(
+    // Called now, as before; a throw becomes a rejection like any other failure.
+    const done = new Promise((resolve) => resolve(this.announce(tags))).then(
       () => {},
       (e: unknown) => {
         const error = e instanceof Error ? e : new Error(String(e))

@@ -7,6 +7,7 @@ import { pgServerEnv } from '../support/app.ts'
 import { Gpg } from '../support/gpg.ts'
 import { startServer, type RunningServer } from '../support/server.ts'
 import { Visitor } from '../support/visitor.ts'
+import { until } from '../support/until.ts'
 
 // An operator's command is a process of its own, short-lived, beside the running servers: what it
 // changes, it announces (NOTIFY) so that they drop the pages they cached. An announcement that did
@@ -18,14 +19,6 @@ const root = new URL('../../', import.meta.url).pathname
 let gpg: Gpg
 beforeAll(() => (gpg = new Gpg()))
 afterAll(() => gpg.close())
-
-async function until(what: () => Promise<boolean>): Promise<boolean> {
-  for (let i = 0; i < 200; i++) {
-    if (await what()) return true
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  return false
-}
 
 function cli(env: Record<string, string>, ...args: string[]) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH, ...env } })
@@ -57,7 +50,7 @@ describe('an operator command on PostgreSQL, as the running servers hear of it',
       await listener.query('listen cellboard_invalidate')
       const thread = await threadWithReplies(server, ['REMOVE-ME-7f3a', 'kept reply'])
       // spawnSync holds this process; what the channel carried meanwhile is heard after it: the
-      // first notice within 10 s, and then a moment for any other to arrive.
+      // first notice within 15 s, and then a moment for any other to arrive.
       const after = async (before: number) => {
         await until(async () => heard.length > before)
         await new Promise((r) => setTimeout(r, 300))
@@ -110,7 +103,7 @@ describe('an operator command on PostgreSQL whose announcement cannot go out', (
 
       await admin.query(`alter database ${db} reset search_path`)
       expect(cli(env, 'purge')).toMatchObject({ code: 0, err: '' })
-      // The server hears the purge's notice on its own connection: within 10 s.
+      // The server hears the purge's notice on its own connection: within 15 s.
       expect(await until(async () => !(await thread.page()).includes('REMOVE-ME-9c1e'))).toBe(true)
       expect(await thread.page()).toContain('kept reply')
     } finally {

@@ -5,6 +5,7 @@ import { openStorage } from '../../src/db/storage.ts'
 import { makePgDatabase, pgServerEnv } from '../support/app.ts'
 import { startServer } from '../support/server.ts'
 import { Visitor } from '../support/visitor.ts'
+import { until } from '../support/until.ts'
 
 // Every node keeps pages, middles and boards' access rules with no expiry, and learns that they
 // are stale only through its LISTEN connection (db/storage.ts, watch). That connection can be
@@ -12,11 +13,6 @@ import { Visitor } from '../support/visitor.ts'
 // did not notice kept serving what another node had since changed (a reply, a removal, a board
 // made members-only) for as long as it ran. Now a lost listener drops everything it kept, and
 // comes back, dropping everything again once it hears again (whatever it missed in between).
-
-async function until(what: () => Promise<boolean>, ms = 15_000): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) if (await what()) return true
-  return what()
-}
 
 describe('a node whose listening connection is lost', () => {
   it('stops serving what it kept, and hears the other nodes again once it is back', async () => {

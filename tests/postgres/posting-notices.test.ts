@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { pgServerEnv } from '../support/app.ts'
 import { startServer } from '../support/server.ts'
 import { Visitor } from '../support/visitor.ts'
+import { until } from '../support/until.ts'
 
 // On PostgreSQL a reply is written and announced to the other nodes by one statement
 // (db/posts.ts, replyWriter). Each announcement is a NOTIFY every node's listener wakes for, so a
@@ -11,14 +12,6 @@ import { Visitor } from '../support/visitor.ts'
 // (every page of the board now shows the banner). The replies here go one at a time. The cached pages a post does not touch stay kept.
 const FLOOD = { FLOOD_POSTS_PER_MINUTE: '3', FLOOD_HOLD_MINUTES: '10', ABUSE_COSTS: 'off' }
 const banner = (page: string) => page.includes('<p class="notice flood"')
-
-async function until(what: () => Promise<boolean>): Promise<boolean> {
-  for (let i = 0; i < 60; i++) {
-    if (await what()) return true
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  return false
-}
 
 describe('replies on PostgreSQL, as the other nodes hear of them', () => {
   it('one notice per reply, one more when the board goes into flood, and every page of the board shows it on both nodes', async () => {

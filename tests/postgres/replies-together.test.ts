@@ -3,6 +3,7 @@ import pg from 'pg'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { replyWriter, type Reply } from '../../src/db/posts.ts'
 import { makeBoard } from '../support/app.ts'
+import { until } from '../support/until.ts'
 
 // On PostgreSQL a node keeps one write in flight per thread, and the replies to that thread that
 // arrive meanwhile go together in the next (db/posts.ts, replyWriter; migration 2026121001). Ten
@@ -45,11 +46,6 @@ function countCalls() {
   return calls
 }
 
-async function until(what: () => boolean, ms = 30_000): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (what()) return true
-  return what()
-}
-
 const rows = async <T>(query: string, ...params: unknown[]) =>
   (await board.deps.db.executeQuery<T>(CompiledQuery.raw(query, params))).rows
 
@@ -87,7 +83,7 @@ describe('replies to one thread at once, on PostgreSQL', () => {
         return { body: `poster ${i} reply ${k}`, number: Number(/#p(\d+)$/.exec(res.headers.get('location')!)![1]) }
       }),
     )
-    expect(await until(() => calls.n === 30)).toBe(true)
+    expect(await until(() => calls.n === 30, 30_000)).toBe(true)
     await locker.query('commit')
     await locker.end()
     const told = await Promise.all(sent)

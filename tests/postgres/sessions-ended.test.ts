@@ -5,6 +5,7 @@ import { clearsign, generateDisposableKey, holdsSigningKey } from '../../src/pgp
 import { forgetKeysOfEndedSessions } from '../../src/services/identities.ts'
 import type { Deps } from '../../src/services/deps.ts'
 import { dropRedisPrefix, TEST_REDIS_URL } from '../support/app.ts'
+import { until } from '../support/until.ts'
 
 // Two nodes share sessions through Redis, but each keeps the private keys it parsed for signing
 // in its own memory. When a session ends on one node, the other must drop its copy at once, not
@@ -20,11 +21,6 @@ const node = async (keyPrefix: string) => {
   const e = await openEphemeral({ redisUrl: TEST_REDIS_URL, allowPersistence: false, sessionIdleMs: 3600_000, keyPrefix })
   opened.push(e)
   return e
-}
-const until = async (ok: () => boolean, ms = 3000) => {
-  const end = Date.now() + ms
-  while (!ok() && Date.now() < end) await new Promise((r) => setTimeout(r, 10))
-  return ok()
 }
 
 describe('a session ended on one node', () => {

@@ -12,25 +12,36 @@ const AT = '2026-12-01T10:00:00.000Z'
 const results = (text: string) => [...text.matchAll(/<li><a href="([^"]+)">/g)].map((m) => m[1])
 let board: Awaited<ReturnType<typeof makeBoard>>
 
-beforeAll(async () => {
-  board = await makeBoard()
-  const db = board.deps.db
-  await createCell(board.deps, { slug: 'small', name: 'Small', principles: [] })
-  await createBoard(board.deps, { cell: 'small', slug: 'quiet', name: 'Quiet', description: '', retentionDays: null })
+/** A board with a second cell, "small" (board "quiet"), and how to write threads and posts into it directly. */
+async function smallCellBoard() {
+  const b = await makeBoard()
+  const db = b.deps.db
+  await createCell(b.deps, { slug: 'small', name: 'Small', principles: [] })
+  await createBoard(b.deps, { cell: 'small', slug: 'quiet', name: 'Quiet', description: '', retentionDays: null })
   const boardOf = async (slug: string) => (await db.selectFrom('board').select('id').where('slug', '=', slug).executeTakeFirstOrThrow()).id
   const key = (await db.insertInto('public_key').values({ fingerprint: 'f'.repeat(40), armored: 'K', created_at: AT }).returning('id').executeTakeFirstOrThrow()).id
   const thread = async (boardId: number, number: number, title: string) =>
     (await db.insertInto('thread').values({ board_id: boardId, number, title, created_at: AT, last_post_at: AT }).returning('id').executeTakeFirstOrThrow()).id
   const post = (threadId: number, number: number, body: string) => ({ thread_id: threadId, number, key_id: key, signing: 'session-attested' as const, body_source: body, body_html: `<p>${body}</p>`, signed_text: null, created_at: AT })
-  // The small cell's post first (the oldest), then more posts with the word than a search looks through.
-  const quiet = await thread(await boardOf('quiet'), 1, 'Old notes')
-  await db.insertInto('post').values(post(quiet, 1, 'an old common word beside zephyrine')).execute()
-  const general = await boardOf('general')
-  const many = SEARCH_WALK + 40
-  for (let t = 0; t * 100 < many; t++) {
-    const id = await thread(general, t + 1, `Busy thread ${t}`)
-    await db.insertInto('post').values(Array.from({ length: Math.min(100, many - t * 100) }, (_, i) => post(id, i + 1, `the common word, again ${t * 100 + i}`))).execute()
+  /** More posts (their bodies from `body`) on the lobby's board than a search looks through, in threads of 100. */
+  const manyElsewhere = async (body: (i: number) => string) => {
+    const general = await boardOf('general')
+    const many = SEARCH_WALK + 40
+    for (let t = 0; t * 100 < many; t++) {
+      const id = await thread(general, t + 1, `Busy thread ${t}`)
+      await db.insertInto('post').values(Array.from({ length: Math.min(100, many - t * 100) }, (_, i) => post(id, i + 1, body(t * 100 + i)))).execute()
+    }
+    return many
   }
+  return { board: b, db, quiet: await boardOf('quiet'), thread, post, manyElsewhere }
+}
+
+beforeAll(async () => {
+  const s = await smallCellBoard()
+  board = s.board
+  // The small cell's post first (the oldest), then more posts with the word than a search looks through.
+  await s.db.insertInto('post').values(s.post(await s.thread(s.quiet, 1, 'Old notes'), 1, 'an old common word beside zephyrine')).execute()
+  const many = await s.manyElsewhere((i) => `the common word, again ${i}`)
   expect(await board.count('post')).toBe(many + 1)
 }, 120_000)
 afterAll(() => board?.close())
@@ -62,29 +73,14 @@ describe('search on SQLite, a word common on the site but not in the cell search
 
 describe('search on SQLite, one side full and the other cut short', () => {
   it('titles in the cell fill a page while newer bodies there lie past the bodies looked through: the newer posts are shown, or the answer says it is partial', async () => {
-    const b = await makeBoard()
+    const { board: b, db, quiet, thread, post, manyElsewhere } = await smallCellBoard()
     try {
-      const db = b.deps.db
-      await createCell(b.deps, { slug: 'small', name: 'Small', principles: [] })
-      await createBoard(b.deps, { cell: 'small', slug: 'quiet', name: 'Quiet', description: '', retentionDays: null })
-      const boardOf = async (slug: string) => (await db.selectFrom('board').select('id').where('slug', '=', slug).executeTakeFirstOrThrow()).id
-      const key = (await db.insertInto('public_key').values({ fingerprint: 'e'.repeat(40), armored: 'K', created_at: AT }).returning('id').executeTakeFirstOrThrow()).id
-      const thread = async (boardId: number, number: number, title: string) =>
-        (await db.insertInto('thread').values({ board_id: boardId, number, title, created_at: AT, last_post_at: AT }).returning('id').executeTakeFirstOrThrow()).id
-      const post = (threadId: number, number: number, body: string) => ({ thread_id: threadId, number, key_id: key, signing: 'session-attested' as const, body_source: body, body_html: `<p>${body}</p>`, signed_text: null, created_at: AT })
-      const quiet = await boardOf('quiet')
       // 25 threads in the small cell titled with the word (their opening posts match by title)...
       for (let n = 1; n <= 25; n++) await db.insertInto('post').values(post(await thread(quiet, n, `lantern meeting ${n}`), 1, 'nothing to see')).execute()
       // ...then one reply there with the word in its body, newer than every title match...
-      const last = await thread(quiet, 26, 'Later notes')
-      await db.insertInto('post').values(post(last, 1, 'the lantern is lit')).execute()
+      await db.insertInto('post').values(post(await thread(quiet, 26, 'Later notes'), 1, 'the lantern is lit')).execute()
       // ...then more bodies with the word elsewhere than a search looks through.
-      const general = await boardOf('general')
-      const many = SEARCH_WALK + 40
-      for (let t = 0; t * 100 < many; t++) {
-        const id = await thread(general, t + 1, `Busy thread ${t}`)
-        await db.insertInto('post').values(Array.from({ length: Math.min(100, many - t * 100) }, (_, i) => post(id, i + 1, `a lantern again ${t * 100 + i}`))).execute()
-      }
+      await manyElsewhere((i) => `a lantern again ${i}`)
       const { text } = await b.client().get('/c/small/search?q=lantern')
       const shown = results(text)
       expect(shown).toHaveLength(20)
