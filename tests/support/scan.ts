@@ -23,7 +23,13 @@ export function findMarkers(dataDir: string, markers: string[], extra: Record<st
 export function findMarkersInDir(root: string, markers: string[], extra: Record<string, string> = {}): Record<string, string[]> {
   const files: string[] = []
   const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
+    let names: string[]
+    try {
+      names = readdirSync(d)
+    } catch {
+      return // removed while we looked: another test file's database, dropped between stat and read
+    }
+    for (const name of names) {
       const p = join(d, name)
       let s
       try {
