@@ -7,7 +7,13 @@ import { readOn, type ReadRows } from './sqlite-reader.ts'
 // its thread's title, on the boards given — the boards this reader may read, decided before the
 // query by services/access.ts. Then one query for what a result shows.
 
-export type PostSearch = { terms: string[]; boardIds: number[]; limit: number; offset: number }
+/**
+ * `boardIds`: the boards searched (those of the scope this reader may read); `hidden`: every board
+ * on the site this reader may not read. A dialect whose index does not know boards (SQLite) passes
+ * over the matches on `hidden` boards without counting them, so that nothing they hold changes the
+ * answer (search-sqlite.ts).
+ */
+export type PostSearch = { terms: string[]; boardIds: number[]; hidden: number[]; limit: number; offset: number }
 /**
  * The matches' ids, newest first; `partial`: the dialect stopped looking before it had seen every
  * match (SQLite, search-sqlite.ts), so older posts on these boards may match too. `read`, if given,

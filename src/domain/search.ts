@@ -10,10 +10,16 @@ export const RESULTS_PER_PAGE = 20
 /** Deep pages cost more on every engine and nobody reads them: refine the query instead. */
 export const MAX_PAGES = 10
 /**
- * On SQLite, the matches looked through on each side (bodies, titles), newest first on the whole
- * site, before an answer with fewer than a page is called partial (db/search-sqlite.ts says why).
+ * On SQLite, the matches looked through on each side (bodies, titles), newest first on the boards
+ * the reader may read anywhere on the site, before an answer with fewer than a page is called
+ * partial (db/search-sqlite.ts says why).
  */
 export const SEARCH_WALK = 10_000
+/**
+ * On SQLite, the matches on boards the reader may not read that a side passes over (uncounted, so
+ * they change nothing in the answer) before it stops: only past this many can they make it partial.
+ */
+export const SEARCH_PASS_OVER = 50_000
 export const MAX_QUERY_CHARS = 200
 export const MAX_TERMS = 8
 

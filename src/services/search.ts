@@ -27,20 +27,24 @@ export type SearchResult = {
 /** `partial`: only the newest matches on the site were looked through (db/search-sqlite.ts); older posts here may match too. */
 export type SearchPage = { cell: Pick<Cell, 'slug' | 'name'> | null; q: string; page: number; results: SearchResult[]; more: boolean; partial: boolean }
 
-/** The boards (of one cell, or all) this viewer may read; each cell's tier decided once. */
-export async function readableBoardIds(deps: Deps, cellId: number | null, session: Session | null): Promise<number[]> {
+/**
+ * The boards (of one cell, or all) this viewer may read, and every board on the site they may not
+ * (`hidden`: SQLite's search passes over their matches uncounted); each cell's tier decided once.
+ */
+export async function readableBoardIds(deps: Deps, cellId: number | null, session: Session | null): Promise<{ ids: number[]; hidden: number[] }> {
   const decided = new Map<string, Promise<boolean>>()
-  const ids: number[] = []
-  for (const b of await boardsForSearch(deps.db, cellId)) {
-    if (b.read_tier === null) {
-      ids.push(b.id)
-      continue
+  const [ids, hidden]: number[][] = [[], []]
+  for (const b of await boardsForSearch(deps.db, null)) {
+    let readable = b.read_tier === null
+    if (!readable) {
+      const need = `${b.cell_id} ${b.read_tier}`
+      if (!decided.has(need)) decided.set(need, refusal(deps, b.cell_id, b.read_tier, 'read', session).then((r) => r === null))
+      readable = await decided.get(need)!
     }
-    const need = `${b.cell_id} ${b.read_tier}`
-    if (!decided.has(need)) decided.set(need, refusal(deps, b.cell_id, b.read_tier, 'read', session).then((r) => r === null))
-    if (await decided.get(need)) ids.push(b.id)
+    if (!readable) hidden.push(b.id)
+    else if (cellId === null || b.cell_id === cellId) ids.push(b.id)
   }
-  return ids
+  return { ids, hidden }
 }
 
 /** One page of results, newest first; a query that cannot be searched is refused (422) with why. */
@@ -51,9 +55,9 @@ export async function searchPosts(deps: Deps, input: { cell: string | null; q: s
     const why = t('search.too_deep', { count: MAX_PAGES })
     throw new DomainError(422, why, { q: why })
   }
-  const boardIds = await readableBoardIds(deps, cell?.id ?? null, session)
+  const { ids: boardIds, hidden } = await readableBoardIds(deps, cell?.id ?? null, session)
   // One more than a page: whether there is a next one.
-  const { ids, partial } = await deps.storage.searchPosts({ terms: query.terms, boardIds, limit: RESULTS_PER_PAGE + 1, offset: (input.page - 1) * RESULTS_PER_PAGE })
+  const { ids, partial } = await deps.storage.searchPosts({ terms: query.terms, boardIds, hidden, limit: RESULTS_PER_PAGE + 1, offset: (input.page - 1) * RESULTS_PER_PAGE })
   const hits = await findSearchHits(deps.db, ids.slice(0, RESULTS_PER_PAGE), deps.storage.readRows)
   return {
     cell: cell && { slug: cell.slug, name: cell.name },

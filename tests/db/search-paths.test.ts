@@ -79,14 +79,14 @@ describe(`search: every path gives the plain scan's answer (${TEST_DIALECT})`, (
   it('the fixture is what the cases assume (12,000 posts, each word where it was put)', async () => {
     expect(posts).toHaveLength(POSTS)
     expect(await board.count('post')).toBe(POSTS)
-    expect(plainScan({ terms: ['alpha'], boardIds: searched(), limit: 10_000, offset: 0 }).length).toBe(4000)
-    expect(plainScan({ terms: ['gamma'], boardIds: searched(), limit: 100, offset: 0 }).length).toBeGreaterThan(5)
-    expect(plainScan({ terms: ['delta'], boardIds: searched(), limit: 100, offset: 0 }).length).toBeGreaterThan(20)
+    expect(plainScan({ terms: ['alpha'], boardIds: searched(), hidden: [], limit: 10_000, offset: 0 }).length).toBe(4000)
+    expect(plainScan({ terms: ['gamma'], boardIds: searched(), hidden: [], limit: 100, offset: 0 }).length).toBeGreaterThan(5)
+    expect(plainScan({ terms: ['delta'], boardIds: searched(), hidden: [], limit: 100, offset: 0 }).length).toBeGreaterThan(20)
   })
 
   for (const [what, terms, offset] of cases) {
     it(`${what}: the storage seam gives the plain scan's page`, async () => {
-      const q: PostSearch = { terms, boardIds: searched(), limit: 20, offset }
+      const q: PostSearch = { terms, boardIds: searched(), hidden: [], limit: 20, offset }
       const expected = plainScan(q)
       if (terms[0] !== 'nowhere') expect(expected.length).toBeGreaterThan(0)
       expect(await board.deps.storage.searchPosts(q)).toEqual({ ids: expected, partial: false })
@@ -94,8 +94,8 @@ describe(`search: every path gives the plain scan's answer (${TEST_DIALECT})`, (
   }
 
   it('a board not searched gives nothing, even for a word in half its posts', async () => {
-    expect(await board.deps.storage.searchPosts({ terms: ['alpha'], boardIds: [boards[2]!], limit: 20, offset: 0 })).toEqual({ ids: plainScan({ terms: ['alpha'], boardIds: [boards[2]!], limit: 20, offset: 0 }), partial: false })
-    expect(await board.deps.storage.searchPosts({ terms: ['alpha'], boardIds: [], limit: 20, offset: 0 })).toEqual({ ids: [], partial: false })
+    expect(await board.deps.storage.searchPosts({ terms: ['alpha'], boardIds: [boards[2]!], hidden: [], limit: 20, offset: 0 })).toEqual({ ids: plainScan({ terms: ['alpha'], boardIds: [boards[2]!], hidden: [], limit: 20, offset: 0 }), partial: false })
+    expect(await board.deps.storage.searchPosts({ terms: ['alpha'], boardIds: [], hidden: [], limit: 20, offset: 0 })).toEqual({ ids: [], partial: false })
   })
 
   describe.runIf(TEST_DIALECT === 'postgres')('PostgreSQL: each path is taken where it should be, and each is exact', () => {
@@ -108,13 +108,13 @@ describe(`search: every path gives the plain scan's answer (${TEST_DIALECT})`, (
     ]
     for (const [what, terms, offset, path] of paths) {
       it(`${what} → ${path}`, async () => {
-        const q: PostSearch = { terms, boardIds: searched(), limit: 20, offset }
+        const q: PostSearch = { terms, boardIds: searched(), hidden: [], limit: 20, offset }
         expect(await searchPostgres(board.deps.db, q)).toEqual({ ids: plainScan(q), path })
       })
     }
     it('every path alone gives the same pages: forced by the size of the first look', async () => {
       for (const [, terms, offset] of cases) {
-        const q: PostSearch = { terms, boardIds: searched(), limit: 20, offset }
+        const q: PostSearch = { terms, boardIds: searched(), hidden: [], limit: 20, offset }
         const expected = plainScan(q)
         // 1,000 × enough walks every post; 1 walks 20 posts, then √(20 × 12,000) ≈ 490, then the index.
         for (const firstLook of [1, 3, 1000]) expect((await searchPostgres(board.deps.db, q, firstLook)).ids).toEqual(expected)

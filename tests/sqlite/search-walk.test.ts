@@ -24,16 +24,15 @@ async function smallCellBoard() {
     (await db.insertInto('thread').values({ board_id: boardId, number, title, created_at: AT, last_post_at: AT }).returning('id').executeTakeFirstOrThrow()).id
   const post = (threadId: number, number: number, body: string) => ({ thread_id: threadId, number, key_id: key, signing: 'session-attested' as const, body_source: body, body_html: `<p>${body}</p>`, signed_text: null, created_at: AT })
   /** More posts (their bodies from `body`) on the lobby's board than a search looks through, in threads of 100. */
-  const manyElsewhere = async (body: (i: number) => string) => {
+  const manyElsewhere = async (body: (i: number) => string, many = SEARCH_WALK + 40) => {
     const general = await boardOf('general')
-    const many = SEARCH_WALK + 40
     for (let t = 0; t * 100 < many; t++) {
       const id = await thread(general, t + 1, `Busy thread ${t}`)
       await db.insertInto('post').values(Array.from({ length: Math.min(100, many - t * 100) }, (_, i) => post(id, i + 1, body(t * 100 + i)))).execute()
     }
     return many
   }
-  return { board: b, db, quiet: await boardOf('quiet'), thread, post, manyElsewhere }
+  return { board: b, db, boardOf, quiet: await boardOf('quiet'), thread, post, manyElsewhere }
 }
 
 beforeAll(async () => {
@@ -90,4 +89,38 @@ describe('search on SQLite, one side full and the other cut short', () => {
       await b.close()
     }
   })
+})
+
+describe('search on SQLite, a board the reader may not read', () => {
+  // The attack (an outsider's report): the partial notice counted the matches on every board, so
+  // with as many public posts holding a word as a search looks through (paid once), one anonymous
+  // GET told whether any members-only post held it too. Matches on boards the reader may not read
+  // are passed over without counting, so nothing they hold changes the answer.
+  it('gives an anonymous reader the same answer whether or not a members-only board holds the word; more public matches still say partial', async () => {
+    const { board: b, db, boardOf, thread, post, manyElsewhere } = await smallCellBoard()
+    try {
+      await createBoard(b.deps, { cell: 'small', slug: 'inner', name: 'Inner', description: '', retentionDays: null })
+      await db.updateTable('board').set({ read_tier: 'member' }).where('slug', '=', 'inner').execute()
+      // Exactly as many public matches as a search looks through: none unseen.
+      await manyElsewhere((i) => `a quokka filler ${i}`, SEARCH_WALK)
+      const anonymous = b.client()
+      const before = await anonymous.get('/c/small/search?q=quokka')
+      expect(before.res.status).toBe(200)
+      expect(results(before.text)).toEqual([])
+      expect(before.text).not.toContain('id="partial"')
+      // A member writes the word once, on the members-only board (the newest match on the site).
+      await db.insertInto('post').values(post(await thread(await boardOf('inner'), 1, 'Members only'), 1, 'we must not mention the quokka')).execute()
+      const after = await anonymous.get('/c/small/search?q=quokka')
+      expect(results(after.text)).toEqual([])
+      expect(after.text).not.toContain('id="partial"')
+      expect(after.text.replace(/name="_csrf" value="[^"]*"/g, '')).toBe(before.text.replace(/name="_csrf" value="[^"]*"/g, ''))
+      // One more public match than a search looks through: the answer is partial, as before.
+      await db.insertInto('post').values(post(await thread(await boardOf('general'), 1000, 'One more'), 1, 'another quokka')).execute()
+      const more = await anonymous.get('/c/small/search?q=quokka')
+      expect(results(more.text)).toEqual([])
+      expect(more.text).toContain('id="partial"')
+    } finally {
+      await b.close()
+    }
+  }, 120_000)
 })
