@@ -51,7 +51,7 @@ describe('search on SQLite, a word common on the site but not in the cell search
     const { res, text } = await client.get('/c/small/search?q=common')
     expect(res.status).toBe(200)
     expect(results(text)).toEqual([])
-    expect(text).toContain('<p id="partial" class="notice" role="status">Only the newest 10,000 posts with these words on the whole site were looked through')
+    expect(text).toContain('<p id="partial" class="notice" role="status">Only the newest 10,000 posts with these words that you may read on the whole site were looked through')
     expect(text).toContain('Add a word, or search for a rarer one')
     expect(text).not.toContain('Nothing matches.')
   })
