@@ -60,6 +60,8 @@ const schema = z.object({
   REQUEST_TIMEOUT_SECONDS: z.coerce.number().positive().default(60),
   KEEP_ALIVE_TIMEOUT_SECONDS: z.coerce.number().positive().default(15),
   MAX_CONNECTIONS: z.coerce.number().int().positive().default(1000),
+  // Tests only (README, "Configure"): a page sent from the cache says so in a header.
+  MARK_CACHED_ANSWERS: z.enum(['on', 'off']).default('off').transform((v) => v === 'on'),
   // A cost for a new identity (README, "Configure"): off only for a private board or a test run.
   ABUSE_COSTS: z.enum(['on', 'off']).default('on').transform((v) => v === 'on'),
   // Proof of work: PBKDF2 iterations per try, and the most tries a challenge can need (BENCHMARKS.md).
@@ -114,6 +116,11 @@ export type Config = {
   keepAliveTimeoutMs: number
   /** Connections held at once; past it, new ones are closed at once. */
   maxConnections: number
+  /**
+   * Tests only: a page sent from the cache, before the app, carries `x-cached-answer: 1`, so a
+   * test can tell which way it went. It tells anyone whether the page was read before: never on.
+   */
+  markCachedAnswers: boolean
   /** Whether taking an identity (and a held key's first login) costs a proof of work or a captcha. */
   abuseCosts: boolean
   /** PBKDF2 iterations per try of the proof of work, and the most tries one challenge needs. */
@@ -170,6 +177,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     requestTimeoutMs: e.REQUEST_TIMEOUT_SECONDS * 1000,
     keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
     maxConnections: e.MAX_CONNECTIONS,
+    markCachedAnswers: e.MARK_CACHED_ANSWERS,
     abuseCosts: e.ABUSE_COSTS,
     powCost: e.POW_COST,
     powMaxCounter: e.POW_MAX_COUNTER,

@@ -46,9 +46,19 @@ export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.req.header('HX-Request') === 'true' && !h.get('Content-Type')?.startsWith('text/html')) h.set('HX-Reswap', 'none')
 }
 
-const PAGE_HEADERS = { ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=UTF-8' }
-const GZIP_PAGE_HEADERS = { ...PAGE_HEADERS, 'Content-Encoding': 'gzip' }
-const DEFLATE_PAGE_HEADERS = { ...PAGE_HEADERS, 'Content-Encoding': 'deflate' }
+/**
+ * Header names as the app's responses carry them: through Hono's Headers, which gives them in lower
+ * case and in order of name. A page sent from the cache (whole-page-cache.ts, early-socket.ts)
+ * writes these objects as they are, then Content-Length as Node's server does: so it looks, byte for
+ * byte but the Date, as the same page built afresh. (An outsider's report: the cache's capitalised
+ * names, in another order, told a hit from a miss, and so whether anyone had opened a page since
+ * the last write.)
+ */
+const asTheAppSends = (headers: Record<string, string>): Readonly<Record<string, string>> =>
+  Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+const PAGE_HEADERS = asTheAppSends({ ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=UTF-8' })
+const GZIP_PAGE_HEADERS = asTheAppSends({ ...PAGE_HEADERS, 'Content-Encoding': 'gzip' })
+const DEFLATE_PAGE_HEADERS = asTheAppSends({ ...PAGE_HEADERS, 'Content-Encoding': 'deflate' })
 
 /** An HTML page's bytes, with every header given at once as a plain object (the fast path). */
 export function sendBytes(c: Context<AppEnv>, status: 200 | 400 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503, bytes: Uint8Array) {

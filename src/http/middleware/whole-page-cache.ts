@@ -189,7 +189,7 @@ export function keepOwnPage(c: Context<AppEnv>, deps: Pick<Deps, 'cache' | 'conf
   const q = url.indexOf('?')
   const k = ownKey(deps, { method: c.req.method, htmx: c.req.header('HX-Request') !== undefined, cookie: c.req.header('cookie'), path: c.req.path, query: q >= 0 ? url.slice(q) : '', acceptEncoding: c.req.header('accept-encoding') })
   if (!session || !k || session.id !== k.session || c.get('csrfCookie') !== k.csrf || readCookie(c, deps, 'csrf') !== k.csrf) return
-  const headers = { ...pageHeaders(deflated), 'Content-Length': String(body.length) }
+  const headers = { ...pageHeaders(deflated), 'Content-Length': String(body.length), ...marked(deps.config) }
   deps.cache.set<OwnPage>(k.key, { meta: { fingerprint: session.fingerprint, csrf: k.csrf, at: deps.now(), deflated, answer: { body, headers, lines: linesOf(headers) } }, bytes: body, tags: [...tags, cacheTag.session(k.hash), cacheTag.key(session.fingerprint), cacheTag.everyOwnPage()] }, since)
 }
 
@@ -271,6 +271,8 @@ export function wholePageCache(deps: PageDeps): MiddlewareHandler<AppEnv> {
 export type EarlyAnswer = { body: Uint8Array; headers: Readonly<Record<string, string>>; lines: string }
 /** A GET as the early paths read it: its target as sent, and the three headers they look at. */
 export type EarlyAsked = { url: string; htmx: boolean; cookie?: string; acceptEncoding?: string }
+/** The header only tests ask for (config.ts markCachedAnswers): which way an answer went. */
+const marked = (config: Pick<Deps['config'], 'markCachedAnswers'>): Record<string, string> => (config.markCachedAnswers ? { 'x-cached-answer': '1' } : {})
 const linesOf = (headers: Readonly<Record<string, string>>) => Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')
 
 /**
@@ -281,13 +283,14 @@ const linesOf = (headers: Readonly<Record<string, string>>) => Object.entries(he
  */
 export function earlyAnswers(deps: PageDeps): (r: EarlyAsked) => EarlyAnswer | undefined | Promise<EarlyAnswer | undefined> {
   const session = `${cookieName(deps.config, 'session')}=`
+  const mark = marked(deps.config)
   return (r) => {
     const url = r.url
     if (url[0] !== '/' || url.includes('%')) return undefined
     const q = url.indexOf('?')
     const asked = { method: 'GET', htmx: r.htmx, cookie: r.cookie, path: q >= 0 ? url.slice(0, q) : url, query: q >= 0 ? url.slice(q) : '', acceptEncoding: r.acceptEncoding }
     const whole = wholeFor(deps, session, asked)
-    if (whole) return sentAs(whole, asked.acceptEncoding)
+    if (whole) return sentAs(whole, asked.acceptEncoding, mark)
     if (!asked.cookie?.includes(session)) return undefined
     const own = ownFor(deps, asked)
     return own instanceof Promise ? own.then(ownAnswer) : ownAnswer(own)
@@ -345,7 +348,7 @@ function headersOf(raw: string[]): { htmx: boolean; cookie?: string; acceptEncod
 
 /** A whole page's bytes and headers for an Accept-Encoding, its Content-Length among them: made once per part and encoding. */
 const sent = new WeakMap<object, { gzip?: EarlyAnswer; plain?: EarlyAnswer }>()
-function sentAs(part: CachedPart<unknown>, acceptEncoding: string | undefined): EarlyAnswer {
+function sentAs(part: CachedPart<unknown>, acceptEncoding: string | undefined, mark: Record<string, string>): EarlyAnswer {
   let forms = sent.get(part)
   if (!forms) sent.set(part, (forms = {}))
   part.readAgain?.()
@@ -354,7 +357,7 @@ function sentAs(part: CachedPart<unknown>, acceptEncoding: string | undefined): 
   // Made again when the part's gzip was (a page first gzipped quickly, http/render.ts).
   if (!got || (which === 'gzip' && got.body !== part.gzip)) {
     const { body, headers } = partFor(part, which === 'gzip' ? 'gzip' : undefined)
-    const all = { ...headers, 'Content-Length': String(body.length) }
+    const all = { ...headers, 'Content-Length': String(body.length), ...mark }
     got = forms[which] = { body, headers: all, lines: linesOf(all) }
   }
   return got
