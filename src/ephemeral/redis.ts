@@ -3,7 +3,7 @@ import { Redis } from 'ioredis'
 import type { Purpose } from '../domain/challenge.ts'
 import { ChallengeNonces, type ChallengeStore, type ConsumeResult } from './challenges.ts'
 import { SessionsFull, type NewSession, type Session, type SessionStore } from './sessions.ts'
-import { RUNNING_TTL_MS, SUBMISSION_TTL_MS, type Answer, type Claim, type SubmissionStore } from './submissions.ts'
+import { RUNNING_TTL_MS, SUBMISSION_TTL_MS, type Claim, type Sealed, type SubmissionStore } from './submissions.ts'
 
 // Ephemeral state shared by several nodes, in a Redis that keeps nothing on disk (checked at start,
 // see assertNotPersistent). Every key has a TTL; idle expiry is also checked against the clock, as
@@ -161,7 +161,7 @@ export class RedisChallengeStore implements ChallengeStore {
 }
 
 
-/** Form submissions shared by nodes: a claim is an empty value (running), then the answer as JSON. */
+/** Form submissions shared by nodes: a claim is an empty value (running), then the sealed answer (never empty). */
 export class RedisSubmissionStore implements SubmissionStore {
   constructor(private readonly redis: Redis) {}
   #key = (key: string) => `i:${key}`
@@ -170,12 +170,12 @@ export class RedisSubmissionStore implements SubmissionStore {
       if ((await this.redis.set(this.#key(key), '', 'PX', RUNNING_TTL_MS, 'NX')) === 'OK') return { state: 'new' }
       const v = await this.redis.get(this.#key(key))
       if (v === '') return { state: 'running' }
-      if (v !== null) return { state: 'done', answer: JSON.parse(v) as Answer }
+      if (v !== null) return { state: 'done', sealed: v }
       // It expired or was released between the two commands: claim again.
     }
   }
-  async finish(key: string, answer: Answer): Promise<void> {
-    await this.redis.set(this.#key(key), JSON.stringify(answer), 'PX', SUBMISSION_TTL_MS)
+  async finish(key: string, sealed: Sealed): Promise<void> {
+    await this.redis.set(this.#key(key), sealed, 'PX', SUBMISSION_TTL_MS)
   }
   async release(key: string): Promise<void> {
     await this.redis.del(this.#key(key))

@@ -8,19 +8,26 @@ export const RUNNING_TTL_MS = 2 * 60_000
 /** What the first submission answered, to give again: a redirect, or an htmx fragment. */
 export type Answer = { status: number; headers: Record<string, string>; body: string }
 
-export type Claim = { state: 'new' } | { state: 'running' } | { state: 'done'; answer: Answer }
+/**
+ * An answer as the store keeps it: sealed (http/middleware/idempotency.ts) with a key only the same
+ * submission sent again can make. A fragment holds the post it published: kept in the clear, a
+ * removed post's text outlived its removal here, in memory or in Redis, for the ten minutes.
+ */
+export type Sealed = string
+
+export type Claim = { state: 'new' } | { state: 'running' } | { state: 'done'; sealed: Sealed }
 
 export interface SubmissionStore {
-  /** New (the caller carries it out), running (another request is), or done (with its answer). */
+  /** New (the caller carries it out), running (another request is), or done (with its sealed answer). */
   claim(key: string): Promise<Claim>
-  /** The answer, kept for repeats of the same submission until it expires. */
-  finish(key: string, answer: Answer): Promise<void>
+  /** The sealed answer, kept for repeats of the same submission until it expires. */
+  finish(key: string, sealed: Sealed): Promise<void>
   /** Nothing to repeat (it was refused, or failed): a later identical submission runs afresh. */
   release(key: string): Promise<void>
   close(): void
 }
 
-type Entry = { answer: Answer | null; expires: number; bytes: number }
+type Entry = { sealed: Sealed | null; expires: number; bytes: number }
 
 export class MemorySubmissionStore implements SubmissionStore {
   readonly #entries = new Map<string, Entry>()
@@ -42,15 +49,15 @@ export class MemorySubmissionStore implements SubmissionStore {
 
   async claim(key: string): Promise<Claim> {
     const e = this.#entries.get(key)
-    if (e && e.expires > this.now()) return e.answer ? { state: 'done', answer: e.answer } : { state: 'running' }
+    if (e && e.expires > this.now()) return e.sealed !== null ? { state: 'done', sealed: e.sealed } : { state: 'running' }
     this.#drop(key)
-    this.#set(key, { answer: null, expires: this.now() + RUNNING_TTL_MS, bytes: 0 })
+    this.#set(key, { sealed: null, expires: this.now() + RUNNING_TTL_MS, bytes: 0 })
     return { state: 'new' }
   }
 
-  async finish(key: string, answer: Answer): Promise<void> {
+  async finish(key: string, sealed: Sealed): Promise<void> {
     this.#drop(key)
-    this.#set(key, { answer, expires: this.now() + SUBMISSION_TTL_MS, bytes: answer.body.length * 2 + 200 })
+    this.#set(key, { sealed, expires: this.now() + SUBMISSION_TTL_MS, bytes: sealed.length * 2 + 200 })
   }
 
   async release(key: string): Promise<void> {

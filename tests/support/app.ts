@@ -123,6 +123,8 @@ export async function makeBoard(env: Record<string, string> = {}, now: () => num
     deps,
     dir,
     dialect: TEST_DIALECT,
+    /** Where this board's ephemeral state sits in Redis (PostgreSQL), or null (SQLite: in memory). */
+    redisPrefix: pgdb ? keyPrefix : null,
     client: () => new Client(app),
     column,
     async count(table: string, where = '', ...params: unknown[]): Promise<number> {

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
 import type { Context, MiddlewareHandler } from 'hono'
 import { DomainError } from '../../domain/errors.ts'
 import { t } from '../../i18n/index.ts'
-import type { Answer, SubmissionStore } from '../../ephemeral/submissions.ts'
+import type { Answer, Sealed, SubmissionStore } from '../../ephemeral/submissions.ts'
 import type { AppEnv } from '../env.ts'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -14,8 +14,35 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
  * Hashed: the store never holds what was written.
  */
 export function submissionKey(method: string, path: string, htmx: boolean, form: Record<string, string>): string {
+  return submissionKeys(method, path, htmx, form).key
+}
+
+/**
+ * The store's key, and the key its answer is sealed with: two hashes of the same fields under
+ * different names, so the first (which the store keeps) does not give the second. Only the same
+ * form sent again (its text and its one-time token among the fields) makes the seal's key again.
+ */
+function submissionKeys(method: string, path: string, htmx: boolean, form: Record<string, string>): { key: string; seal: Buffer } {
   const fields = Object.entries(form).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  return createHash('sha256').update(JSON.stringify([method, path, htmx, fields])).digest('base64url')
+  const text = JSON.stringify([method, path, htmx, fields])
+  return { key: createHash('sha256').update(text).digest('base64url'), seal: createHash('sha256').update('cellboard answer seal\0').update(text).digest() }
+}
+
+// An answer kept for a repeat is sealed (AES-256-GCM, a fresh nonce each): an htmx fragment holds
+// the post it published, and the store keeps it ten minutes, in memory or in Redis. Removed and
+// purged in that time, the post was still there in the clear (an outsider's report); sealed, it can
+// be read only by the browser that sent the form, which has the text anyway.
+export function seal(answer: Answer, key: Buffer): Sealed {
+  const nonce = randomBytes(12)
+  const cipher = createCipheriv('aes-256-gcm', key, nonce)
+  const sealed = Buffer.concat([cipher.update(JSON.stringify(answer), 'utf8'), cipher.final()])
+  return Buffer.concat([nonce, cipher.getAuthTag(), sealed]).toString('base64url')
+}
+export function unseal(sealed: Sealed, key: Buffer): Answer {
+  const bytes = Buffer.from(sealed, 'base64url')
+  const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12))
+  decipher.setAuthTag(bytes.subarray(12, 28))
+  return JSON.parse(Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8')) as Answer
 }
 
 /** What is worth giving again: a redirect (Post/Redirect/Get), or the fragment an htmx request got. */
@@ -43,11 +70,14 @@ export function idempotent(store: SubmissionStore, opts: { waitMs?: number; poll
   const pollMs = opts.pollMs ?? 50
   return async (c, next) => {
     const htmx = c.req.header('HX-Request') === 'true'
-    const key = submissionKey(c.req.method, c.req.path, htmx, c.get('form'))
+    const { key, seal: sealKey } = submissionKeys(c.req.method, c.req.path, htmx, c.get('form'))
     const deadline = Date.now() + waitMs
     for (;;) {
       const claim = await store.claim(key)
-      if (claim.state === 'done') return new Response(claim.answer.body || null, { status: claim.answer.status, headers: claim.answer.headers })
+      if (claim.state === 'done') {
+        const answer = unseal(claim.sealed, sealKey)
+        return new Response(answer.body || null, { status: answer.status, headers: answer.headers })
+      }
       if (claim.state === 'new') break
       if (Date.now() >= deadline) {
         throw new DomainError(409, t('app.sent_twice'))
@@ -59,7 +89,7 @@ export function idempotent(store: SubmissionStore, opts: { waitMs?: number; poll
       await next()
       answer = await answerOf(c, htmx)
     } finally {
-      await (answer ? store.finish(key, answer) : store.release(key))
+      await (answer ? store.finish(key, seal(answer, sealKey)) : store.release(key))
     }
   }
 }
