@@ -5,6 +5,7 @@ import { downloadInbox, letterFormOf, markHandled, readCellKeyOf, readInbox, sen
 import { emptyForm, type FormState, refusedForm } from '../../views/partials/forms.ts'
 import { inboxMain, letterFormMain, letterSentMain } from '../../views/pages/letters.ts'
 import type { AppEnv } from './env.ts'
+import { idempotent } from './middleware/idempotency.ts'
 import { orFormAgain, sendPage, viewerOf, type C, type Status } from './render.ts'
 import { t } from '../i18n/index.ts'
 
@@ -30,8 +31,10 @@ export function letterRoutes(deps: Deps) {
     })
     .get('/c/:cell/letters/new', (c) => renderLetterForm(c, 200, emptyForm()))
     // No redirect on success: the sent page carries the reference, which an address would keep in
-    // the browser's history. And no idempotency store: it would keep the page, reference and all.
-    .post('/c/:cell/letters', async (c) => {
+    // the browser's history. The page is kept for the same form sent again (a double click stored
+    // two letters, and the writer saw the second one's reference only): sealed with a key made from
+    // the form, the letter among it (middleware/idempotency.ts), so the store cannot read it.
+    .post('/c/:cell/letters', idempotent(deps.submissions, { pages: true }), async (c) => {
       const form = c.get('form')
       const input = { cell: c.req.param('cell'), text: form.text ?? '', ciphertext: form.ciphertext ?? '', cost: form }
       return orFormAgain(

@@ -1,9 +1,11 @@
+import { inflateSync } from 'node:zlib'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ballotText } from '../../src/domain/questions.ts'
 import { addRosterKey, createBoard } from '../../src/services/cells.ts'
 import { makeBoard, type Client } from '../support/app.ts'
 import { hiddenFields } from '../support/forms.ts'
 import { clearsignWith, heldKey, logInWith } from '../support/keys.ts'
+import { referenceOn, withCellKey } from '../support/letters.ts'
 
 // A double click on a slow circuit sends the same form twice, the second before the first is
 // answered. The second must get the first one's answer, and nothing may be stored twice.
@@ -61,6 +63,24 @@ describe('the same form sent twice publishes once', () => {
       expect(b.location).toBe(a.location)
     }
     expect(await counts()).toMatchObject({ threads: 1, posts: 3 })
+  })
+
+  it('a letter sent twice at once, JavaScript off → one letter; both answers the same page with the same reference, whatever the browser takes', async () => {
+    await withCellKey(board)
+    for (const accept of [{}, { 'accept-encoding': 'gzip, deflate' }] as Record<string, string>[]) {
+      const c = board.client()
+      const body = new URLSearchParams(await filled(c, '/c/lobby/letters/new', '/c/lobby/letters', { text: `A letter, sent twice ${JSON.stringify(accept)}` })).toString()
+      const send = async () => {
+        const res = await c.request('/c/lobby/letters', { method: 'POST', body, headers: { ...FORM, ...accept } })
+        return { status: res.status, encoding: res.headers.get('content-encoding'), bytes: Buffer.from(await res.arrayBuffer()) }
+      }
+      const [a, b] = await Promise.all([send(), send()])
+      expect([a.status, b.status]).toEqual([200, 200])
+      expect(b.encoding).toBe(a.encoding)
+      expect(b.bytes.equals(a.bytes)).toBe(true)
+      expect(referenceOn(a.encoding === 'deflate' ? inflateSync(a.bytes).toString() : a.bytes.toString())).toMatch(/^[0-9A-Z-]+$/)
+    }
+    expect(await board.count('letter')).toBe(2)
   })
 
   it('two identical htmx replies at once → one post, and both get the same fragment', async () => {

@@ -45,15 +45,19 @@ export function unseal(sealed: Sealed, key: Buffer): Answer {
   return JSON.parse(Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8')) as Answer
 }
 
-/** What is worth giving again: a redirect (Post/Redirect/Get), or the fragment an htmx request got. */
-async function answerOf(c: Context<AppEnv>, htmx: boolean): Promise<Answer | null> {
+/**
+ * What is worth giving again: a redirect (Post/Redirect/Get), the fragment an htmx request got, or
+ * (`pages`) a page that answers a form with no redirect (a letter's, which carries its reference).
+ * Its bytes as sent (a page may be deflated around its secrets), in base64.
+ */
+async function answerOf(c: Context<AppEnv>, htmx: boolean, pages: boolean): Promise<Answer | null> {
   const res = c.res
   const location = res.headers.get('Location')
   if (res.status >= 300 && res.status < 400 && location) return { status: res.status, headers: { Location: location }, body: '' }
-  if (res.status >= 200 && res.status < 300 && htmx) {
+  if (res.status >= 200 && res.status < 300 && (htmx || pages)) {
     const headers: Record<string, string> = {}
-    for (const [name, value] of res.headers) if (name === 'content-type' || name.startsWith('hx-')) headers[name] = value
-    return { status: res.status, headers, body: await res.clone().text() }
+    for (const [name, value] of res.headers) if (name === 'content-type' || name === 'content-encoding' || name.startsWith('hx-')) headers[name] = value
+    return { status: res.status, headers, body: Buffer.from(await res.clone().arrayBuffer()).toString('base64') }
   }
   return null
 }
@@ -65,7 +69,7 @@ async function answerOf(c: Context<AppEnv>, htmx: boolean): Promise<Answer | nul
  * A refusal (4xx), a failure, or a page that is not a redirect keeps nothing, so a corrected (or
  * the same, once its cause is gone) submission runs afresh. Runs after the form-token check.
  */
-export function idempotent(store: SubmissionStore, opts: { waitMs?: number; pollMs?: number } = {}): MiddlewareHandler<AppEnv> {
+export function idempotent(store: SubmissionStore, opts: { waitMs?: number; pollMs?: number; pages?: boolean } = {}): MiddlewareHandler<AppEnv> {
   const waitMs = opts.waitMs ?? 20_000
   const pollMs = opts.pollMs ?? 50
   return async (c, next) => {
@@ -76,7 +80,7 @@ export function idempotent(store: SubmissionStore, opts: { waitMs?: number; poll
       const claim = await store.claim(key)
       if (claim.state === 'done') {
         const answer = unseal(claim.sealed, sealKey)
-        return new Response(answer.body || null, { status: answer.status, headers: answer.headers })
+        return new Response(answer.body ? Buffer.from(answer.body, 'base64') : null, { status: answer.status, headers: answer.headers })
       }
       if (claim.state === 'new') break
       if (Date.now() >= deadline) {
@@ -87,7 +91,7 @@ export function idempotent(store: SubmissionStore, opts: { waitMs?: number; poll
     let answer: Answer | null = null
     try {
       await next()
-      answer = await answerOf(c, htmx)
+      answer = await answerOf(c, htmx, opts.pages === true)
     } finally {
       await (answer ? store.finish(key, seal(answer, sealKey)) : store.release(key))
     }
