@@ -19,7 +19,7 @@ export const SEARCH_WALK = 10_000
  * On SQLite, the matches on boards the reader may not read that a side passes over (uncounted, so
  * they change nothing in the answer) before it stops: only past this many can they make it partial.
  */
-export const SEARCH_PASS_OVER = 50_000
+export const SEARCH_PASS_OVER = 10_000
 export const MAX_QUERY_CHARS = 200
 export const MAX_TERMS = 8
 
