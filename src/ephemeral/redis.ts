@@ -164,7 +164,9 @@ export class RedisChallengeStore implements ChallengeStore {
 /** Form submissions shared by nodes: a claim is an empty value (running), then the sealed answer (never empty). */
 export class RedisSubmissionStore implements SubmissionStore {
   constructor(private readonly redis: Redis) {}
-  #key = (key: string) => `i:${key}`
+  // `is:`, not the `i:` of answers kept in the clear before they were sealed: nodes of both kinds
+  // sharing one Redis (a rolling upgrade) never read each other's values.
+  #key = (key: string) => `is:${key}`
   async claim(key: string): Promise<Claim> {
     for (;;) {
       if ((await this.redis.set(this.#key(key), '', 'PX', RUNNING_TTL_MS, 'NX')) === 'OK') return { state: 'new' }

@@ -21,7 +21,7 @@ const MARKER = 'xyzzy-plugh-sealed-answer'
 async function redisValues(prefix: string): Promise<{ keys: number; text: string }> {
   const redis = new Redis(TEST_REDIS_URL)
   try {
-    const keys = await redis.keys(`${prefix}i:*`)
+    const keys = await redis.keys(`${prefix}is:*`)
     const values = await Promise.all(keys.map((k) => redis.getBuffer(k)))
     return { keys: keys.length, text: Buffer.concat(values.filter((v) => v !== null)).toString('latin1') }
   } finally {

@@ -6,7 +6,7 @@ import type { AppEnv } from '../env.ts'
 import { idempotent, submissionKey } from './idempotency.ts'
 
 /** A form handler that counts its runs, can be held mid-run, and answers as it is told. */
-function app(opts: { waitMs?: number } = {}) {
+function app(opts: { waitMs?: number; pages?: boolean } = {}) {
   const store = new MemorySubmissionStore()
   let runs = 0
   let gate: Promise<void> = Promise.resolve()
@@ -15,11 +15,12 @@ function app(opts: { waitMs?: number } = {}) {
     c.set('form', Object.fromEntries(new URLSearchParams(await c.req.text())))
     await next()
   })
-  a.post('/f', idempotent(store, { waitMs: opts.waitMs ?? 2_000, pollMs: 5 }), async (c) => {
+  a.post('/f', idempotent(store, { waitMs: opts.waitMs ?? 2_000, pollMs: 5, pages: opts.pages }), async (c) => {
     const n = ++runs
     await gate
     const form = c.get('form')
     if (form.refuse) throw new DomainError(422, 'refused')
+    if (form.binary) return c.body(new Uint8Array([0x78, 0xda, 0xff, 0x80, 0x00, n]), 200, { 'Content-Type': 'text/html; charset=UTF-8', 'Content-Encoding': 'deflate' })
     if (form.page) return c.html(`<p>page ${n}</p>`)
     if (c.req.header('HX-Request') === 'true') return c.html(`<article>fragment ${n}</article>`, 200, { 'HX-Trigger': 'posted' })
     return c.redirect(`/done/${n}`, 303)
@@ -99,6 +100,32 @@ describe('idempotent', () => {
     const t = app()
     expect(await (await t.send({ _csrf: 'a', page: '1' })).text()).toBe('<p>page 1</p>')
     expect(await (await t.send({ _csrf: 'a', page: '1' })).text()).toBe('<p>page 2</p>')
+  })
+
+  it('with `pages`, a page is kept and given again byte for byte, binary and encoded as it was', async () => {
+    const t = app({ pages: true })
+    const a = await t.send({ _csrf: 'a', binary: '1' })
+    const b = await t.send({ _csrf: 'a', binary: '1' })
+    expect(b.headers.get('content-encoding')).toBe('deflate')
+    expect(Buffer.from(await b.arrayBuffer())).toEqual(Buffer.from(await a.arrayBuffer()))
+    expect(Buffer.from(await (await t.send({ _csrf: 'a', binary: '1' })).arrayBuffer())).toEqual(Buffer.from([0x78, 0xda, 0xff, 0x80, 0x00, 1]))
+    expect(t.runs).toBe(1)
+  })
+
+  it('what is kept is sealed and padded (its length says nothing of the post’s); a value not sealed for this form is a 409, never a second run', async () => {
+    const t = app()
+    const kept: string[] = []
+    const finish = t.store.finish.bind(t.store)
+    t.store.finish = (key, value) => (kept.push(value), finish(key, value))
+    await t.send({ _csrf: 'a', body: 'short' }, { 'HX-Request': 'true' })
+    await t.send({ _csrf: 'b', body: 'a longer post '.repeat(20) }, { 'HX-Request': 'true' })
+    expect(kept).toHaveLength(2)
+    expect(kept[0]!.length).toBe(kept[1]!.length)
+    expect(kept.join()).not.toContain('fragment')
+    await t.store.finish(submissionKey('POST', '/f', true, { _csrf: 'a', body: 'short' }), kept[1]!)
+    const tampered = await t.send({ _csrf: 'a', body: 'short' }, { 'HX-Request': 'true' })
+    expect(tampered.status).toBe(409)
+    expect(t.runs).toBe(2)
   })
 
   it('the wait is bounded: past it the second is refused (409) and does not run', async () => {

@@ -32,17 +32,29 @@ function submissionKeys(method: string, path: string, htmx: boolean, form: Recor
 // the post it published, and the store keeps it ten minutes, in memory or in Redis. Removed and
 // purged in that time, the post was still there in the clear (an outsider's report); sealed, it can
 // be read only by the browser that sent the form, which has the text anyway.
+// The plaintext is padded to a whole number of KiB (JSON ignores the trailing spaces): the sealed
+// length would otherwise tell a removed post's length for those minutes.
+const PAD = 1024
 export function seal(answer: Answer, key: Buffer): Sealed {
+  const text = JSON.stringify(answer)
+  const bytes = Buffer.byteLength(text)
+  const padded = text + ' '.repeat(Math.ceil((bytes + 1) / PAD) * PAD - bytes)
   const nonce = randomBytes(12)
-  const cipher = createCipheriv('aes-256-gcm', key, nonce)
-  const sealed = Buffer.concat([cipher.update(JSON.stringify(answer), 'utf8'), cipher.final()])
+  const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: 16 })
+  const sealed = Buffer.concat([cipher.update(padded, 'utf8'), cipher.final()])
   return Buffer.concat([nonce, cipher.getAuthTag(), sealed]).toString('base64url')
 }
-export function unseal(sealed: Sealed, key: Buffer): Answer {
-  const bytes = Buffer.from(sealed, 'base64url')
-  const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12))
-  decipher.setAuthTag(bytes.subarray(12, 28))
-  return JSON.parse(Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8')) as Answer
+/** The answer, or null if these bytes were not sealed under this key (a tampered or foreign value). */
+export function unseal(sealed: Sealed, key: Buffer): Answer | null {
+  try {
+    const bytes = Buffer.from(sealed, 'base64url')
+    if (bytes.length < 28) return null
+    const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12), { authTagLength: 16 })
+    decipher.setAuthTag(bytes.subarray(12, 28))
+    return JSON.parse(Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8')) as Answer
+  } catch {
+    return null
+  }
 }
 
 /**
@@ -66,7 +78,7 @@ async function answerOf(c: Context<AppEnv>, htmx: boolean, pages: boolean): Prom
  * A form sent twice (a double click on a slow Tor circuit) is carried out once. The first request
  * claims the submission and runs; one that arrives meanwhile waits (a bounded time) for its answer;
  * later ones get the answer at once, for ten minutes: the same 303, or for htmx the same fragment.
- * A refusal (4xx), a failure, or a page that is not a redirect keeps nothing, so a corrected (or
+ * A refusal (4xx), a failure, or a page that is not a redirect (unless `pages`) keeps nothing, so a corrected (or
  * the same, once its cause is gone) submission runs afresh. Runs after the form-token check.
  */
 export function idempotent(store: SubmissionStore, opts: { waitMs?: number; pollMs?: number; pages?: boolean } = {}): MiddlewareHandler<AppEnv> {
@@ -80,6 +92,9 @@ export function idempotent(store: SubmissionStore, opts: { waitMs?: number; poll
       const claim = await store.claim(key)
       if (claim.state === 'done') {
         const answer = unseal(claim.sealed, sealKey)
+        // Not to be opened (it cannot happen but by tampering): the form is not carried out again,
+        // which could publish it twice; the writer is told it was sent already.
+        if (!answer) throw new DomainError(409, t('app.sent_twice'))
         return new Response(answer.body ? Buffer.from(answer.body, 'base64') : null, { status: answer.status, headers: answer.headers })
       }
       if (claim.state === 'new') break
