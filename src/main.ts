@@ -18,6 +18,7 @@ const config = loadConfig(process.env)
 setFallbackLang(langOfEnvironment(process.env))
 const { deps, storage, close } = await openDeps(config, { watch: true })
 for (const problem of await storage.forgettingProblems()) console.error(t('app.log_warning', { problem }))
+if (config.markCachedAnswers) console.error(t('app.log_warning', { problem: t('app.marked_cached_answers') }))
 
 if (await ensureDefaultCell(deps)) {
   console.log(t('app.log_default_cell', { cell: config.defaultCell, command: 'npm run cellboard -- cell create SLUG --name NAME --principle TEXT' }))

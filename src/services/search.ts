@@ -34,7 +34,9 @@ export type SearchPage = { cell: Pick<Cell, 'slug' | 'name'> | null; q: string; 
 export async function readableBoardIds(deps: Deps, cellId: number | null, session: Session | null): Promise<{ ids: number[]; hidden: number[] }> {
   const decided = new Map<string, Promise<boolean>>()
   const [ids, hidden]: number[][] = [[], []]
-  for (const b of await boardsForSearch(deps.db, null)) {
+  // Only SQLite's search needs the boards hidden elsewhere on the site; PostgreSQL's index takes
+  // the boards searched, and a cell's search decides that cell's tiers only.
+  for (const b of await boardsForSearch(deps.db, deps.storage.dialect === 'sqlite' ? null : cellId)) {
     let readable = b.read_tier === null
     if (!readable) {
       const need = `${b.cell_id} ${b.read_tier}`

@@ -1,4 +1,3 @@
-import { inflateSync } from 'node:zlib'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ballotText } from '../../src/domain/questions.ts'
 import { addRosterKey, createBoard } from '../../src/services/cells.ts'
@@ -76,9 +75,11 @@ describe('the same form sent twice publishes once', () => {
       }
       const [a, b] = await Promise.all([send(), send()])
       expect([a.status, b.status]).toEqual([200, 200])
+      // The sent page goes out as it is (sendPage): the bytes kept are compared as bytes, whatever
+      // they hold (idempotency.test.ts gives back a deflated one).
       expect(b.encoding).toBe(a.encoding)
       expect(b.bytes.equals(a.bytes)).toBe(true)
-      expect(referenceOn(a.encoding === 'deflate' ? inflateSync(a.bytes).toString() : a.bytes.toString())).toMatch(/^[0-9A-Z-]+$/)
+      expect(referenceOn(a.bytes.toString())).toMatch(/^[0-9A-Z-]+$/)
     }
     expect(await board.count('letter')).toBe(2)
   })
