@@ -1,9 +1,10 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto'
+import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto'
 import { createChallenge, verifySolution, type Challenge } from 'altcha-lib'
 import { deriveKey } from 'altcha-lib/algorithms/pbkdf2'
 import { busyPicture, canDraw, drawPicture } from '../captcha.ts'
 import { COST_PURPOSES, COST_TTL_MS, makePuzzle, PICTURE_LENGTH, readAnswer, readPicture, type CostPurpose, type IssuedCost, type Puzzle } from '../domain/costs.ts'
 import { DomainError } from '../domain/errors.ts'
+import { IV_BYTES, open, seal, sealedBytes } from '../seal.ts'
 import type { Deps } from './deps.ts'
 import { t, tIn } from '../i18n/index.ts'
 
@@ -61,10 +62,8 @@ const answerMac = (deps: Deps, kind: 'picture' | 'answer', value: string) => cre
 // then the tag. The IV is the puzzle's nonce: it is what the spent set remembers. The id is 42
 // bytes, 56 base64url characters: no padding, so one puzzle has one spelling.
 const SEAL_FORMAT = 1
-const IV_BYTES = 12
-const TAG_BYTES = 16
 const SEALED_BYTES = 1 + 6 + 1 + PICTURE_LENGTH // purpose, expiry (ms), answer, picture
-export const PUZZLE_ID_LENGTH = ((1 + IV_BYTES + SEALED_BYTES + TAG_BYTES) * 4) / 3
+export const PUZZLE_ID_LENGTH = ((1 + sealedBytes(SEALED_BYTES)) * 4) / 3
 const PUZZLE_ID = new RegExp(`^[A-Za-z0-9_-]{${PUZZLE_ID_LENGTH}}$`)
 
 /** What a sealed puzzle says; `nonce` is what marks it spent. */
@@ -79,9 +78,7 @@ function sealPuzzle(deps: Deps, purpose: CostPurpose, expiresAt: number, p: Puzz
   plain[7] = p.answer
   plain.write(p.picture, 8, 'latin1')
   const head = Buffer.from([SEAL_FORMAT])
-  const iv = randomBytes(IV_BYTES)
-  const cipher = createCipheriv('aes-256-gcm', deps.costs.secrets.puzzles, iv, { authTagLength: TAG_BYTES }).setAAD(head)
-  return Buffer.concat([head, iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]).toString('base64url')
+  return Buffer.concat([head, seal(deps.costs.secrets.puzzles, plain, head)]).toString('base64url')
 }
 
 /** The puzzle an id seals; null if it is not one the server sealed (malformed, forged, changed). */
@@ -89,19 +86,12 @@ function openPuzzle(deps: Deps, id: string): OpenedPuzzle | null {
   if (!PUZZLE_ID.test(id)) return null
   const bytes = Buffer.from(id, 'base64url')
   if (bytes[0] !== SEAL_FORMAT) return null
-  const iv = bytes.subarray(1, 1 + IV_BYTES)
-  let plain: Buffer
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', deps.costs.secrets.puzzles, iv, { authTagLength: TAG_BYTES }).setAAD(bytes.subarray(0, 1))
-    decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES))
-    plain = Buffer.concat([decipher.update(bytes.subarray(1 + IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()])
-  } catch {
-    return null
-  }
+  const plain = open(deps.costs.secrets.puzzles, bytes.subarray(1), bytes.subarray(0, 1))
+  if (!plain) return null
   // Sealed by us: from here on what the puzzle says is true.
   const purpose = COST_PURPOSES[plain[0]!]
   if (!purpose) return null // sealed for a purpose this version does not know
-  return { purpose, expiresAt: plain.readUIntBE(1, 6), answer: plain[7]!, picture: plain.toString('latin1', 8), nonce: iv.toString('base64url') }
+  return { purpose, expiresAt: plain.readUIntBE(1, 6), answer: plain[7]!, picture: plain.toString('latin1', 8), nonce: bytes.subarray(1, 1 + IV_BYTES).toString('base64url') }
 }
 
 /** A new puzzle, sealed into its id: nothing is kept until it is tried. */

@@ -1,6 +1,7 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import type { Context, MiddlewareHandler } from 'hono'
 import { DomainError } from '../../domain/errors.ts'
+import { open, seal } from '../../seal.ts'
 import { t } from '../../i18n/index.ts'
 import type { Answer, Sealed, SubmissionStore } from '../../ephemeral/submissions.ts'
 import type { AppEnv } from '../env.ts'
@@ -35,26 +36,15 @@ function submissionKeys(method: string, path: string, htmx: boolean, form: Recor
 // The plaintext is padded to a whole number of KiB (JSON ignores the trailing spaces): the sealed
 // length would otherwise tell a removed post's length for those minutes.
 const PAD = 1024
-export function seal(answer: Answer, key: Buffer): Sealed {
+function sealAnswer(answer: Answer, key: Buffer): Sealed {
   const text = JSON.stringify(answer)
   const bytes = Buffer.byteLength(text)
-  const padded = text + ' '.repeat(Math.ceil((bytes + 1) / PAD) * PAD - bytes)
-  const nonce = randomBytes(12)
-  const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: 16 })
-  const sealed = Buffer.concat([cipher.update(padded, 'utf8'), cipher.final()])
-  return Buffer.concat([nonce, cipher.getAuthTag(), sealed]).toString('base64url')
+  return seal(key, Buffer.from(text + ' '.repeat(Math.ceil((bytes + 1) / PAD) * PAD - bytes))).toString('base64url')
 }
 /** The answer, or null if these bytes were not sealed under this key (a tampered or foreign value). */
-export function unseal(sealed: Sealed, key: Buffer): Answer | null {
-  try {
-    const bytes = Buffer.from(sealed, 'base64url')
-    if (bytes.length < 28) return null
-    const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12), { authTagLength: 16 })
-    decipher.setAuthTag(bytes.subarray(12, 28))
-    return JSON.parse(Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8')) as Answer
-  } catch {
-    return null
-  }
+function openAnswer(sealed: Sealed, key: Buffer): Answer | null {
+  const plain = open(key, Buffer.from(sealed, 'base64url'))
+  return plain && (JSON.parse(plain.toString('utf8')) as Answer)
 }
 
 /**
@@ -91,7 +81,7 @@ export function idempotent(store: SubmissionStore, opts: { waitMs?: number; poll
     for (;;) {
       const claim = await store.claim(key)
       if (claim.state === 'done') {
-        const answer = unseal(claim.sealed, sealKey)
+        const answer = openAnswer(claim.sealed, sealKey)
         // Not to be opened (it cannot happen but by tampering): the form is not carried out again,
         // which could publish it twice; the writer is told it was sent already.
         if (!answer) throw new DomainError(409, t('app.sent_twice'))
@@ -108,7 +98,7 @@ export function idempotent(store: SubmissionStore, opts: { waitMs?: number; poll
       await next()
       answer = await answerOf(c, htmx, opts.pages === true)
     } finally {
-      await (answer ? store.finish(key, seal(answer, sealKey)) : store.release(key))
+      await (answer ? store.finish(key, sealAnswer(answer, sealKey)) : store.release(key))
     }
   }
 }
