@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { makeBoard, type Client } from '../support/app.ts'
+
+// An outsider's attack on the node, not on anyone's words: searches cost the reader (SQLite's
+// reader thread, PostgreSQL's pool) tens of milliseconds each at 1,000,000 posts, up to ~110 ms
+// with a board hidden from the searcher (BENCHMARKS.md), and they cost the asker nothing. With no
+// bound, ten searches sent at once and again as each answers kept the reader busy for all ten, and
+// every page a reader asked for that the cache had not kept waited behind them. A node takes
+// SEARCHES_AT_ONCE at a time and lets SEARCHES_WAITING more wait; the rest are told at once, beside
+// the field, that searching is busy (503, Retry-After), their words kept. The count is the node's:
+// nothing about who asked is read or kept.
+//
+// Searches here are held inside the storage (a real search, run once released) so that they
+// overlap for certain; how a crowd of real searches at 1,000,000 posts slows a page is measured in
+// bench/search.ts, not here.
+
+type Board = Awaited<ReturnType<typeof makeBoard>>
+let board: Board
+let anon: Client
+
+beforeAll(async () => {
+  board = await makeBoard()
+  const member = board.client()
+  await member.takeIdentity()
+  await member.get('/c/lobby/general')
+  expect((await member.post('/c/lobby/general', { title: 'Harbour notes', body: 'The quillwort harbour opens at dawn' })).res.status).toBe(303)
+  anon = board.client()
+})
+afterAll(() => board.close())
+
+describe('many searches at once', () => {
+  it('the node searches one at a time, lets a few wait, and tells the rest it is busy (503) beside the field, their words kept', async () => {
+    const real = board.deps.storage.searchPosts
+    let [inside, most, entered] = [0, 0, 0]
+    let release!: () => void
+    const held = new Promise<void>((r) => (release = r))
+    board.deps.storage.searchPosts = async (q) => {
+      entered++
+      most = Math.max(most, ++inside)
+      try {
+        await held
+        return await real(q)
+      } finally {
+        inside--
+      }
+    }
+    try {
+      const asked = 10
+      let answered = 0
+      const pending = Array.from({ length: asked }, () => anon.get('/search?q=quillwort').then((r) => (answered++, r)))
+      // Those the node cannot take are answered at once, while the others are still held.
+      await vi.waitFor(() => expect(answered).toBe(asked - 1 - 4), { timeout: 3000, interval: 10 })
+      expect(entered).toBe(1)
+      release()
+      const all = await Promise.all(pending)
+      const busy = all.filter((r) => r.res.status === 503)
+      const served = all.filter((r) => r.res.status === 200)
+      expect(busy).toHaveLength(asked - 1 - 4)
+      expect(served).toHaveLength(1 + 4)
+      expect(most).toBe(1)
+      for (const r of served) expect(r.text).toContain('<mark>quillwort</mark>')
+      for (const r of busy) {
+        expect(r.res.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/)
+        // The reason beside the field, the words kept in it, no results.
+        expect(r.text).toMatch(/<input[^>]*name="q"[^>]*value="quillwort"/)
+        expect(r.text).toMatch(/aria-invalid="true"/)
+        expect(r.text).toContain('Searching is busy')
+        expect(r.text).not.toContain('<mark>quillwort</mark>')
+      }
+      // Once the crowd has gone, a search is served again.
+      const again = await anon.get('/search?q=quillwort')
+      expect(again.res.status).toBe(200)
+      expect(again.text).toContain('<mark>quillwort</mark>')
+    } finally {
+      board.deps.storage.searchPosts = real
+    }
+  })
+
+  it('a search whose storage fails frees its place: the next one is served', async () => {
+    const real = board.deps.storage.searchPosts
+    board.deps.storage.searchPosts = async () => {
+      throw new Error('the reader went away')
+    }
+    const quiet = vi.spyOn(console, 'error').mockImplementation(() => {})
+    try {
+      expect((await anon.get('/search?q=quillwort')).res.status).toBe(500)
+    } finally {
+      board.deps.storage.searchPosts = real
+      quiet.mockRestore()
+    }
+    const next = await anon.get('/search?q=quillwort')
+    expect(next.res.status).toBe(200)
+    expect(next.text).toContain('<mark>quillwort</mark>')
+  })
+})
