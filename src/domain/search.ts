@@ -21,6 +21,15 @@ export const SEARCH_WALK = 10_000
  */
 export const SEARCH_PASS_OVER = 10_000
 export const MAX_QUERY_CHARS = 200
+/**
+ * Searches a node runs at once, and how many more may wait their turn; the rest are told it is
+ * busy (503, Retry-After: SEARCH_RETRY_AFTER_S). One at a time: a page the cache has not kept then
+ * waits behind one search on the reader at most, not behind every search asked for at once
+ * (tests/http/search-crowd.test.ts; bench/search.ts measures it).
+ */
+export const SEARCHES_AT_ONCE = 1
+export const SEARCHES_WAITING = 4
+export const SEARCH_RETRY_AFTER_S = 2
 export const MAX_TERMS = 8
 
 // A word: letters, digits, marks (Devanagari, Arabic vowels), and the (non-)joiners inside words

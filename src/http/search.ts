@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { notFound } from '../domain/errors.ts'
+import { SEARCH_RETRY_AFTER_S } from '../domain/search.ts'
 import { t } from '../i18n/index.ts'
 import type { Deps } from '../services/deps.ts'
 import { findCellOrThrow } from '../services/reading.ts'
@@ -22,7 +23,10 @@ async function showSearch(c: C, deps: Deps, cellSlug: string | null) {
       const found = await searchPosts(deps, { cell: cellSlug, q, page }, c.get('session'))
       return sendPage(c, deps, 200, t('search.title_query', { q: found.q, title }), searchMain({ cell: scope, q: found.q, problem: null, found }))
     },
-    (refused, status) => sendPage(c, deps, status, title, searchMain({ cell: scope, q: q.slice(0, 200), problem: refused.fields.q ?? refused.message, found: null })),
+    (refused, status) => {
+      if (status === 503) c.header('Retry-After', String(SEARCH_RETRY_AFTER_S))
+      return sendPage(c, deps, status, title, searchMain({ cell: scope, q: q.slice(0, 200), problem: refused.fields.q ?? refused.message, found: null }))
+    },
   )
 }
 

@@ -9,6 +9,7 @@ import type { PuzzleMaker } from '../domain/costs.ts'
 import type { RateLimiter } from '../ephemeral/rate-limits.ts'
 import type { SessionStore } from '../ephemeral/sessions.ts'
 import type { SubmissionStore } from '../ephemeral/submissions.ts'
+import type { Gate } from './gate.ts'
 import type { PageCache } from './page-cache.ts'
 
 /** Everything a use case may touch. src/compose.ts builds it for the server, the CLI, the tests and the benchmarks. */
@@ -29,5 +30,7 @@ export type Deps = {
   /** Which boards are held in flood, and until when (services/flood.ts). */
   floodHolds: FloodHolds
   cache: PageCache
+  /** The searches this process runs at once and lets wait (services/search.ts). */
+  searches: Gate
   now: () => number
 }

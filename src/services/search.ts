@@ -58,9 +58,19 @@ export async function searchPosts(deps: Deps, input: { cell: string | null; q: s
     throw new DomainError(422, why, { q: why })
   }
   const { ids: boardIds, hidden } = await readableBoardIds(deps, cell?.id ?? null, session)
-  // One more than a page: whether there is a next one.
-  const { ids, partial } = await deps.storage.searchPosts({ terms: query.terms, boardIds, hidden, limit: RESULTS_PER_PAGE + 1, offset: (input.page - 1) * RESULTS_PER_PAGE })
-  const hits = await findSearchHits(deps.db, ids.slice(0, RESULTS_PER_PAGE), deps.storage.readRows)
+  // What costs the reader, one search of this process at a time (deps.searches): a crowd of
+  // searches waits its turn, or is told it is busy, instead of taking the reader from every page
+  // the cache has not kept.
+  const ran = await deps.searches.run(async () => {
+    // One more than a page: whether there is a next one.
+    const { ids, partial } = await deps.storage.searchPosts({ terms: query.terms, boardIds, hidden, limit: RESULTS_PER_PAGE + 1, offset: (input.page - 1) * RESULTS_PER_PAGE })
+    return { ids, partial, hits: await findSearchHits(deps.db, ids.slice(0, RESULTS_PER_PAGE), deps.storage.readRows) }
+  })
+  if (ran === null) {
+    const why = t('search.busy')
+    throw new DomainError(503, why, { q: why })
+  }
+  const { ids, partial, hits } = ran.value
   return {
     cell: cell && { slug: cell.slug, name: cell.name },
     q: query.text,
