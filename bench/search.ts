@@ -14,6 +14,7 @@
 // so a listed word is in about 0.15 % of posts, a fixture word in ~0.5–50 %.
 // Environment: SEARCH_DIALECTS=sqlite,postgres SEARCH_POSTS=1000000 SEARCH_CONNECTIONS=1,10
 // BENCH_DURATION=5 BENCH_WARMUP=1 SEARCH_KEEP=1 (keep the databases, to EXPLAIN queries)
+// SEARCH_QUERIES=0 (only the crowd's rows) SEARCH_CROWD=0 (no crowd's rows)
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -25,7 +26,7 @@ import { renderPostBody } from '../src/domain/markdown.ts'
 import { createBoard, createCell } from '../src/services/cells.ts'
 import { generateDisposableKey } from '../src/pgp.ts'
 import { createIndexes as searchIndexes } from '../migrations/2026121201_search_by_board.ts'
-import { fetchPage, fmt, header, load, log, makePgDatabase, num, startNode, table, backendCpu, type Load } from './harness.ts'
+import { fetchPage, fmt, generate, header, load, load1, log, makePgDatabase, meter, num, sleep, startNode, table, backendCpu, type Generated, type Load, type Target } from './harness.ts'
 import { fixtureLines, withDeps } from './seed.ts'
 import { seededRandom } from '../tests/support/random.ts'
 
@@ -138,6 +139,34 @@ async function hideBusyBoard(p: Place): Promise<void> {
   await c.end()
 }
 
+/** The reader (c=1, a cycle over thread pages the cache cannot all keep) alone, then beside ten searchers. */
+async function crowd(url: string, pid: number): Promise<Crowd> {
+  const ids = Array.from({ length: 3000 }, (_, i) => 1 + Math.floor((i * (THREADS - 1)) / 3000))
+  let n = 0
+  const reader: Target = { url: `${url}/c/lobby/general`, connections: 1, paths: () => `/c/lobby/general/t/${ids[n++ % ids.length]}` }
+  const searchers: Target = { url: `${url}/c/small/search?q=${COMMON}`, connections: 10 }
+  const statuses = new Map<number, number>()
+  let measuring = false
+  await generate([reader], WARMUP).done
+  const alone = await generate([reader], DURATION).done
+  const searching = generate([searchers], WARMUP + DURATION + 1, (_ms, status) => measuring && statuses.set(status, (statuses.get(status) ?? 0) + 1))
+  await sleep(WARMUP * 1000)
+  measuring = true
+  const stop = await meter([pid])
+  const beside = await generate([reader], DURATION).done
+  const m = await stop()
+  measuring = false
+  searching.stop()
+  await searching.done
+  const per = (status: number) => (statuses.get(status) ?? 0) / m.seconds
+  const c: Crowd = { alone, beside, served: per(200), busy: per(503), other: [...statuses].filter(([s]) => s !== 200 && s !== 503).reduce((k, [, v]) => k + v, 0), cpuShare: m.cpu / m.seconds, load1: load1() }
+  log(`  a reader of thread pages (misses), c=1: alone p50 ${alone.p50} ms, p99 ${alone.p99} ms (${fmt(alone.rpsMean)}/s); beside 10 searchers p50 ${beside.p50} ms, p99 ${beside.p99} ms (${fmt(beside.rpsMean)}/s); searches served ${fmt(c.served)}/s, told busy ${fmt(c.busy)}/s${c.other ? `, ${c.other} other answers!` : ''}; server at ${fmt(100 * c.cpuShare)}% of a core; load ${c.load1}`)
+  return c
+}
+type Crowd = { alone: Generated; beside: Generated; served: number; busy: number; other: number; cpuShare: number; load1: number }
+const CROWD = process.env.SEARCH_CROWD !== '0'
+const QUERY_ROWS = process.env.SEARCH_QUERIES !== '0'
+
 const QUERIES: [string, string[]][] = [
   ['one listed word (~0.15 % of posts)', ['abandon', 'zebra', 'harbor', 'velvet', 'ocean', 'lunar', 'kitchen', 'fossil']],
   ['two listed words (all must match: rare)', ['abandon zebra', 'harbor velvet', 'ocean lunar', 'kitchen fossil']],
@@ -152,7 +181,7 @@ const QUERIES: [string, string[]][] = [
 const searchPath = (q: string) => (q.startsWith('small:') ? `/c/small/search?q=${q.slice(6)}` : `/search?q=${q.replaceAll(' ', '+')}`)
 
 log(header(`bench/search.ts (${DIALECTS.join(' + ')}, ${fmt(POSTS)} posts, c=${CONNECTIONS.join(' and ')}, d=${DURATION} s)`))
-const out: Record<string, { fill: number; loads: Load[] }> = {}
+const out: Record<string, { fill: number; loads: Load[]; crowded: Crowd | null }> = {}
 for (const dialect of DIALECTS) {
   const pgdb = dialect === 'postgres' ? await makePgDatabase('cb_bench') : null
   const p: Place = { dialect, dataDir: mkdtempSync(join(tmpdir(), `cellboard-search-${dialect}-`)), url: pgdb?.url ?? null, dbName: pgdb?.name, drop: pgdb?.drop }
@@ -164,7 +193,7 @@ for (const dialect of DIALECTS) {
       const first = await fetchPage(`${server.url}/search?q=abandon`)
       if (!first.text.includes('<mark>abandon</mark>')) throw new Error('the search page shows no marked result')
       const loads: Load[] = []
-      for (const connections of CONNECTIONS) {
+      for (const connections of QUERY_ROWS ? CONNECTIONS : []) {
         // The reference, measured in the same run: the board's first page (a page the server caches).
         loads.push(await load(`c=${connections}: reference, the board page`, [{ url: `${server.url}/c/lobby/general`, connections }], [server.pid], { duration: DURATION, warmup: WARMUP, extra: p.dbName ? [backendCpu(p.dbName)] : [] }))
         for (const [label, qs] of QUERIES) {
@@ -172,13 +201,18 @@ for (const dialect of DIALECTS) {
           loads.push(await load(`c=${connections}: ${label}`, [{ url: `${server.url}/search`, connections, paths: () => searchPath(qs[n++ % qs.length]!) }], [server.pid], { duration: DURATION, warmup: WARMUP, extra: p.dbName ? [backendCpu(p.dbName)] : [] }))
         }
       }
+      // A crowd of searchers against a reader of pages the cache has not kept (a cycle over 3,000
+      // thread pages): the reader alone, then beside ten searchers asking the costliest search here
+      // as fast as they are answered. Searches wait their turn (SEARCHES_AT_ONCE) or are told the
+      // node is busy (503); a page missed by the cache waits behind one search on the reader at most.
+      const crowded = CROWD ? await crowd(server.url, server.pid) : null
       // The same small cell, every other post now on a board hidden from the reader (members only):
       // SQLite passes over those matches uncounted (db/search-sqlite.ts), at most SEARCH_PASS_OVER.
       await hideBusyBoard(p)
-      for (const connections of CONNECTIONS) {
+      for (const connections of QUERY_ROWS ? CONNECTIONS : []) {
         loads.push(await load(`c=${connections}: a small cell, the word common on a board hidden from the reader`, [{ url: `${server.url}/c/small/search?q=${COMMON}`, connections }], [server.pid], { duration: DURATION, warmup: WARMUP, extra: p.dbName ? [backendCpu(p.dbName)] : [] }))
       }
-      out[dialect] = { fill: seconds, loads }
+      out[dialect] = { fill: seconds, loads, crowded }
     } finally {
       await server.stop()
     }
@@ -196,5 +230,11 @@ for (const [dialect, r] of Object.entries(out)) {
   table('query | req/s | p50 ms | p99 ms | max ms | p99 ÷ reference p99 | server CPU-µs/req | database CPU-µs/req | load | p99 < 100 ms', r.loads.map((l) =>
     `${l.label} | ${fmt(l.rpsMean)} | ${l.p50} | ${l.p99} | ${l.max} | ${(l.p99 / Math.max(1, ref(l).p99)).toFixed(1)} | ${fmt(l.cpuUsPerReq)} | ${l.extraUsPerReq.length ? fmt(l.extraUsPerReq[0]!) : '(in-process)'} | ${l.load1} | ${l.p99 < 100 ? 'yes' : 'NO'}`))
 }
-process.exitCode = Object.values(out).some((r) => r.loads.some((l) => l.bad > 0)) ? 1 : 0
+const crowded = Object.entries(out).filter(([, r]) => r.crowded)
+if (crowded.length) {
+  log('\nA reader of thread pages the cache has not kept (c=1), alone and beside ten searchers of `/c/small/search` (the common word)')
+  table('dialect | alone p50 / p99 ms | beside the searchers p50 / p99 ms | p99 ÷ alone | pages/s alone, beside | searches served/s | told busy (503)/s | server, % of a core | load', crowded.map(([d, { crowded: c }]) =>
+    `${d} | ${c!.alone.p50} / ${c!.alone.p99} | ${c!.beside.p50} / ${c!.beside.p99} | ${(c!.beside.p99 / Math.max(1, c!.alone.p99)).toFixed(1)} | ${fmt(c!.alone.rpsMean)}, ${fmt(c!.beside.rpsMean)} | ${fmt(c!.served)} | ${fmt(c!.busy)} | ${fmt(100 * c!.cpuShare)} | ${c!.load1}`))
+}
+process.exitCode = Object.values(out).some((r) => r.loads.some((l) => l.bad > 0) || (r.crowded && (r.crowded.other > 0 || r.crowded.alone.bad + r.crowded.beside.bad > 0))) ? 1 : 0
 log(header('end'))
