@@ -17,6 +17,11 @@ export class Gate {
     readonly waiting: number,
   ) {}
 
+  /** How many run and how many wait, now. */
+  get load(): { running: number; waiting: number } {
+    return { running: this.#running, waiting: this.#queue.length }
+  }
+
   /** `work`'s answer, or null (refused: as many are running and waiting as may). */
   async run<T>(work: () => Promise<T>): Promise<{ value: T } | null> {
     if (this.#running >= this.atOnce) {

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest'
+import { Gate } from '../../src/services/gate.ts'
+
+// The gate searches go through (services/gate.ts): so many at once, so many waiting in the order
+// they came, the rest refused at once; a place is freed however the work ends.
+describe('Gate', () => {
+  it('runs atOnce, queues waiting in order, refuses the rest, and frees places on success and failure', async () => {
+    const gate = new Gate(1, 2)
+    const order: string[] = []
+    const opened: Record<string, () => void> = {}
+    const failed: Record<string, () => void> = {}
+    const job = (name: string) => () =>
+      new Promise<string>((ok, no) => {
+        order.push(name)
+        opened[name] = () => ok(name)
+        failed[name] = () => no(new Error(name))
+      })
+    const a = gate.run(job('a'))
+    const b = gate.run(job('b'))
+    const c = gate.run(job('c'))
+    expect(await gate.run(job('d'))).toBeNull()
+    expect(gate.load).toEqual({ running: 1, waiting: 2 })
+    expect(order).toEqual(['a'])
+    failed.a!()
+    await expect(a).rejects.toThrow('a')
+    await Promise.resolve()
+    expect(order).toEqual(['a', 'b'])
+    expect(gate.load).toEqual({ running: 1, waiting: 1 })
+    opened.b!()
+    expect(await b).toEqual({ value: 'b' })
+    await Promise.resolve()
+    expect(order).toEqual(['a', 'b', 'c'])
+    opened.c!()
+    expect(await c).toEqual({ value: 'c' })
+    expect(gate.load).toEqual({ running: 0, waiting: 0 })
+    const e = gate.run(async () => 'e')
+    expect(await e).toEqual({ value: 'e' })
+  })
+})
