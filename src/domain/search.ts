@@ -30,6 +30,8 @@ export const MAX_QUERY_CHARS = 200
 export const SEARCHES_AT_ONCE = 1
 export const SEARCHES_WAITING = 4
 export const SEARCH_RETRY_AFTER_S = 2
+/** How long a search may hold its place (ephemeral/gate.ts); a search takes ~3–110 ms at 1,000,000 posts. */
+export const SEARCH_DEADLINE_MS = 10_000
 export const MAX_TERMS = 8
 
 // A word: letters, digits, marks (Devanagari, Arabic vowels), and the (non-)joiners inside words

@@ -5,11 +5,11 @@ import type { CsrfTokens } from '../ephemeral/csrf.ts'
 import type { ChallengeStore } from '../ephemeral/challenges.ts'
 import type { CostStore, DrawBudget } from '../ephemeral/costs.ts'
 import type { FloodHolds } from '../ephemeral/flood.ts'
+import type { Gate } from '../ephemeral/gate.ts'
 import type { PuzzleMaker } from '../domain/costs.ts'
 import type { RateLimiter } from '../ephemeral/rate-limits.ts'
 import type { SessionStore } from '../ephemeral/sessions.ts'
 import type { SubmissionStore } from '../ephemeral/submissions.ts'
-import type { Gate } from './gate.ts'
 import type { PageCache } from './page-cache.ts'
 
 /** Everything a use case may touch. src/compose.ts builds it for the server, the CLI, the tests and the benchmarks. */

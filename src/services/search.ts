@@ -4,6 +4,7 @@ import type { Cell } from '../db/schema.ts'
 import { findSearchHits } from '../db/search.ts'
 import { DomainError } from '../domain/errors.ts'
 import { markMatches, MAX_PAGES, parseSearchQuery, RESULTS_PER_PAGE, type Piece } from '../domain/search.ts'
+import { GateDeadline } from '../ephemeral/gate.ts'
 import type { Session } from '../ephemeral/sessions.ts'
 import { t } from '../i18n/index.ts'
 import { refusal } from './access.ts'
@@ -57,19 +58,25 @@ export async function searchPosts(deps: Deps, input: { cell: string | null; q: s
     const why = t('search.too_deep', { count: MAX_PAGES })
     throw new DomainError(422, why, { q: why })
   }
-  const { ids: boardIds, hidden } = await readableBoardIds(deps, cell?.id ?? null, session)
-  // What costs the reader, one search of this process at a time (deps.searches): a crowd of
-  // searches waits its turn, or is told it is busy, instead of taking the reader from every page
-  // the cache has not kept.
-  const ran = await deps.searches.run(async () => {
-    // One more than a page: whether there is a next one.
-    const { ids, partial } = await deps.storage.searchPosts({ terms: query.terms, boardIds, hidden, limit: RESULTS_PER_PAGE + 1, offset: (input.page - 1) * RESULTS_PER_PAGE })
-    return { ids, partial, hits: await findSearchHits(deps.db, ids.slice(0, RESULTS_PER_PAGE), deps.storage.readRows) }
-  })
-  if (ran === null) {
+  // The search, one of this process at a time (deps.searches): a crowd of searches waits its turn,
+  // or is told at once that the node is busy (costing a page, not the boards' lookup), instead of
+  // taking the reader from every page the cache has not kept. One held past the gate's deadline
+  // is told the same.
+  const busy = () => {
     const why = t('search.busy')
-    throw new DomainError(503, why, { q: why })
+    return new DomainError(503, why, { q: why })
   }
+  const ran = await deps.searches
+    .run(async () => {
+      const { ids: boardIds, hidden } = await readableBoardIds(deps, cell?.id ?? null, session)
+      // One more than a page: whether there is a next one.
+      const { ids, partial } = await deps.storage.searchPosts({ terms: query.terms, boardIds, hidden, limit: RESULTS_PER_PAGE + 1, offset: (input.page - 1) * RESULTS_PER_PAGE })
+      return { ids, partial, hits: await findSearchHits(deps.db, ids.slice(0, RESULTS_PER_PAGE), deps.storage.readRows) }
+    })
+    .catch((e: unknown) => {
+      throw e instanceof GateDeadline ? busy() : e
+    })
+  if (ran === null) throw busy()
   const { ids, partial, hits } = ran.value
   return {
     cell: cell && { slug: cell.slug, name: cell.name },

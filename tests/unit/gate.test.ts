@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { Gate } from '../../src/services/gate.ts'
+import { Gate, GateDeadline } from '../../src/ephemeral/gate.ts'
 
-// The gate searches go through (services/gate.ts): so many at once, so many waiting in the order
+// The gate searches go through (ephemeral/gate.ts): so many at once, so many waiting in the order
 // they came, the rest refused at once; a place is freed however the work ends.
 describe('Gate', () => {
   it('runs atOnce, queues waiting in order, refuses the rest, and frees places on success and failure', async () => {
-    const gate = new Gate(1, 2)
+    const gate = new Gate(1, 2, 60_000)
     const order: string[] = []
     const opened: Record<string, () => void> = {}
     const failed: Record<string, () => void> = {}
@@ -35,5 +35,16 @@ describe('Gate', () => {
     expect(gate.load).toEqual({ running: 0, waiting: 0 })
     const e = gate.run(async () => 'e')
     expect(await e).toEqual({ value: 'e' })
+  })
+
+  it('gives the place of work held past its deadline to the next, and drops the late answer', async () => {
+    const gate = new Gate(1, 1, 50)
+    let late!: (v: string) => void
+    const stuck = gate.run(() => new Promise<string>((ok) => (late = ok)))
+    const next = gate.run(async () => 'next')
+    await expect(stuck).rejects.toBeInstanceOf(GateDeadline)
+    expect(await next).toEqual({ value: 'next' })
+    late('too late')
+    expect(gate.load).toEqual({ running: 0, waiting: 0 })
   })
 })
