@@ -28,12 +28,28 @@ export class Gate {
     return { running: this.#running, waiting: this.#queue.length }
   }
 
-  /** `work`'s answer, or null (refused: as many are running and waiting as may). */
-  async run<T>(work: () => Promise<T>): Promise<{ value: T } | null> {
+  /**
+   * `work`'s answer, or null: refused (as many are running and waiting as may), or `gone` aborted
+   * (the asker hung up) before its turn came, when it leaves the queue and its place in it.
+   */
+  async run<T>(work: () => Promise<T>, gone?: AbortSignal): Promise<{ value: T } | null> {
+    if (gone?.aborted) return null
     if (this.#running >= this.atOnce) {
       if (this.#queue.length >= this.waiting) return null
       // Its place is handed over by the one that ends (running stays counted).
-      await new Promise<void>((go) => this.#queue.push(go))
+      const turn = await new Promise<boolean>((go) => {
+        const left = () => {
+          this.#queue.splice(this.#queue.indexOf(mine), 1)
+          go(false)
+        }
+        const mine = () => {
+          gone?.removeEventListener('abort', left)
+          go(true)
+        }
+        this.#queue.push(mine)
+        gone?.addEventListener('abort', left, { once: true })
+      })
+      if (!turn) return null
     } else this.#running++
     let timer: NodeJS.Timeout | undefined
     try {

@@ -20,7 +20,7 @@ async function showSearch(c: C, deps: Deps, cellSlug: string | null) {
   if (q === undefined) return sendPage(c, deps, 200, title, searchMain({ cell: scope, q: '', problem: null, found: null }))
   return orFormAgain(
     async () => {
-      const found = await searchPosts(deps, { cell: cellSlug, q, page }, c.get('session'))
+      const found = await searchPosts(deps, { cell: cellSlug, q, page }, c.get('session'), c.req.raw.signal)
       return sendPage(c, deps, 200, t('search.title_query', { q: found.q, title }), searchMain({ cell: scope, q: found.q, problem: null, found }))
     },
     (refused, status) => {

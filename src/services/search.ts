@@ -51,7 +51,8 @@ export async function readableBoardIds(deps: Deps, cellId: number | null, sessio
 }
 
 /** One page of results, newest first; a query that cannot be searched is refused (422) with why. */
-export async function searchPosts(deps: Deps, input: { cell: string | null; q: string; page: number }, session: Session | null): Promise<SearchPage> {
+/** `gone`: aborted when the asker hangs up (a search still waiting its turn is then dropped). */
+export async function searchPosts(deps: Deps, input: { cell: string | null; q: string; page: number }, session: Session | null, gone?: AbortSignal): Promise<SearchPage> {
   const cell = input.cell === null ? null : await findCellOrThrow(deps, input.cell)
   const query = parseSearchQuery(input.q)
   if (input.page > MAX_PAGES) {
@@ -72,7 +73,7 @@ export async function searchPosts(deps: Deps, input: { cell: string | null; q: s
       // One more than a page: whether there is a next one.
       const { ids, partial } = await deps.storage.searchPosts({ terms: query.terms, boardIds, hidden, limit: RESULTS_PER_PAGE + 1, offset: (input.page - 1) * RESULTS_PER_PAGE })
       return { ids, partial, hits: await findSearchHits(deps.db, ids.slice(0, RESULTS_PER_PAGE), deps.storage.readRows) }
-    })
+    }, gone)
     .catch((e: unknown) => {
       throw e instanceof GateDeadline ? busy() : e
     })

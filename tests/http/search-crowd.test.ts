@@ -81,6 +81,44 @@ describe('many searches at once', () => {
     }
   })
 
+  it('a waiting search whose asker has hung up leaves the queue: it keeps no one else from searching', async () => {
+    const real = board.deps.storage.searchPosts
+    let entered = 0
+    let release!: () => void
+    const held = new Promise<void>((r) => (release = r))
+    board.deps.storage.searchPosts = async (q) => {
+      entered++
+      await held
+      return real(q)
+    }
+    const load = () => board.deps.searches.load
+    try {
+      const first = anon.get('/search?q=quillwort')
+      await vi.waitFor(() => expect(entered).toBe(1), { timeout: 10_000, interval: 10 })
+      // The waiting ones' askers hang up (a closed Tor circuit, a closed tab): what the server
+      // sees as its request's signal aborted.
+      const askers = Array.from({ length: SEARCHES_WAITING }, () => new AbortController())
+      const waiting = askers.map((a) => board.app.request('/search?q=quillwort', { signal: a.signal }))
+      await vi.waitFor(() => expect(load()).toEqual({ running: 1, waiting: SEARCHES_WAITING }), { timeout: 10_000, interval: 10 })
+      for (const a of askers) a.abort()
+      await vi.waitFor(() => expect(load()).toEqual({ running: 1, waiting: 0 }), { timeout: 2000, interval: 10 })
+      // So the next search waits its turn rather than being refused, and is served.
+      const next = anon.get('/search?q=quillwort')
+      await vi.waitFor(() => expect(load().waiting).toBe(1), { timeout: 10_000, interval: 10 })
+      release()
+      for (const r of [await first, await next]) {
+        expect(r.res.status).toBe(200)
+        expect(r.text).toContain('<mark>quillwort</mark>')
+      }
+      // Nobody reads what the gone ones are answered; they ran no search.
+      for (const r of await Promise.all(waiting)) expect(r.status).toBe(503)
+      expect(entered).toBe(2)
+    } finally {
+      release()
+      board.deps.storage.searchPosts = real
+    }
+  })
+
   it('a search whose storage never answers holds its place until the deadline only: it is told the node is busy, and the next one is served', async () => {
     const [real, gate] = [board.deps.storage.searchPosts, board.deps.searches]
     // As the node's gate, with a deadline a test can wait for.

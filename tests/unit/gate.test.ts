@@ -47,4 +47,25 @@ describe('Gate', () => {
     late('too late')
     expect(gate.load).toEqual({ running: 0, waiting: 0 })
   })
+
+  it('drops a waiter whose asker is gone (its place in the queue freed, its work never run), and refuses one gone before it asked', async () => {
+    const gate = new Gate(1, 1, 60_000)
+    let done!: () => void
+    const first = gate.run(() => new Promise<string>((ok) => (done = () => ok('first'))))
+    const gone = new AbortController()
+    let ran = false
+    const waiter = gate.run(async () => ((ran = true), 'waiter'), gone.signal)
+    expect(gate.load).toEqual({ running: 1, waiting: 1 })
+    gone.abort()
+    expect(await waiter).toBeNull()
+    expect(gate.load).toEqual({ running: 1, waiting: 0 })
+    const next = gate.run(async () => 'next')
+    expect(gate.load).toEqual({ running: 1, waiting: 1 })
+    done()
+    expect(await first).toEqual({ value: 'first' })
+    expect(await next).toEqual({ value: 'next' })
+    expect(ran).toBe(false)
+    expect(await gate.run(async () => 'never', gone.signal)).toBeNull()
+    expect(gate.load).toEqual({ running: 0, waiting: 0 })
+  })
 })
