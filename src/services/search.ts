@@ -50,8 +50,11 @@ export async function readableBoardIds(deps: Deps, cellId: number | null, sessio
   return { ids, hidden }
 }
 
-/** One page of results, newest first; a query that cannot be searched is refused (422) with why. */
-/** `gone`: aborted when the asker hangs up (a search still waiting its turn is then dropped). */
+/**
+ * One page of results, newest first; a query that cannot be searched is refused (422) with why, a
+ * search the node cannot take now is told it is busy (503). `gone`: aborted when the asker hangs
+ * up (a search still waiting its turn is then dropped).
+ */
 export async function searchPosts(deps: Deps, input: { cell: string | null; q: string; page: number }, session: Session | null, gone?: AbortSignal): Promise<SearchPage> {
   const cell = input.cell === null ? null : await findCellOrThrow(deps, input.cell)
   const query = parseSearchQuery(input.q)

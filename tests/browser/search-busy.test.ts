@@ -5,6 +5,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { SEARCHES_AT_ONCE, SEARCHES_WAITING } from '../../src/domain/search.ts'
 import { makeBoard } from '../support/app.ts'
+import { holdSearches } from '../support/held-searches.ts'
 import { launchBrowser, newContext, watchProblems } from '../support/browser.ts'
 
 // A person searching while a crowd of searches fills the node (tests/http/search-crowd.test.ts):
@@ -41,22 +42,14 @@ afterAll(async () => {
 
 /** Fill the node's searches (running and waiting) with held ones; release() lets them finish. */
 async function crowd() {
-  const real = board.deps.storage.searchPosts
-  let entered = 0
-  let release!: () => void
-  const held = new Promise<void>((r) => (release = r))
-  board.deps.storage.searchPosts = async (q) => {
-    entered++
-    await held
-    return real(q)
-  }
+  const held = holdSearches(board.deps)
   const n = SEARCHES_AT_ONCE + SEARCHES_WAITING
   const sent = Array.from({ length: n }, () => fetch(`${url}/search?q=harbour`))
-  await vi.waitFor(() => expect([board.deps.searches.load, entered]).toEqual([{ running: SEARCHES_AT_ONCE, waiting: SEARCHES_WAITING }, SEARCHES_AT_ONCE]), { timeout: 10_000, interval: 10 })
+  await vi.waitFor(() => expect([board.deps.searches.load, held.entered()]).toEqual([{ running: SEARCHES_AT_ONCE, waiting: SEARCHES_WAITING }, SEARCHES_AT_ONCE]), { timeout: 10_000, interval: 10 })
   return async () => {
-    release()
+    held.release()
     for (const r of await Promise.all(sent)) expect(r.status).toBe(200)
-    board.deps.storage.searchPosts = real
+    held.restore()
   }
 }
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { SEARCHES_AT_ONCE, SEARCHES_WAITING } from '../../src/domain/search.ts'
 import { Gate } from '../../src/ephemeral/gate.ts'
 import { makeBoard, type Client } from '../support/app.ts'
+import { holdSearches } from '../support/held-searches.ts'
 
 // An outsider's attack on the node, not on anyone's words: searches cost the reader (SQLite's
 // reader thread, PostgreSQL's pool) tens of milliseconds each at 1,000,000 posts, up to ~110 ms
@@ -32,20 +33,7 @@ afterAll(() => board.close())
 
 describe('many searches at once', () => {
   it('the node searches one at a time, lets a few wait, and tells the rest it is busy (503) beside the field, their words kept', async () => {
-    const real = board.deps.storage.searchPosts
-    let [inside, most, entered] = [0, 0, 0]
-    let release!: () => void
-    const held = new Promise<void>((r) => (release = r))
-    board.deps.storage.searchPosts = async (q) => {
-      entered++
-      most = Math.max(most, ++inside)
-      try {
-        await held
-        return await real(q)
-      } finally {
-        inside--
-      }
-    }
+    const held = holdSearches(board.deps)
     try {
       const asked = 10
       let answered = 0
@@ -53,15 +41,15 @@ describe('many searches at once', () => {
       // Those the node cannot take are answered at once, while the others are still held.
       const [atOnce, waiting] = [SEARCHES_AT_ONCE, SEARCHES_WAITING]
       // (The one let in reaches the storage once it has looked up the boards this reader may read.)
-      await vi.waitFor(() => expect([answered, entered]).toEqual([asked - atOnce - waiting, atOnce]), { timeout: 10_000, interval: 10 })
+      await vi.waitFor(() => expect([answered, held.entered()]).toEqual([asked - atOnce - waiting, atOnce]), { timeout: 10_000, interval: 10 })
       expect(board.deps.searches.load).toEqual({ running: atOnce, waiting })
-      release()
+      held.release()
       const all = await Promise.all(pending)
       const busy = all.filter((r) => r.res.status === 503)
       const served = all.filter((r) => r.res.status === 200)
       expect(busy).toHaveLength(asked - atOnce - waiting)
       expect(served).toHaveLength(atOnce + waiting)
-      expect(most).toBe(atOnce)
+      expect(held.most()).toBe(atOnce)
       for (const r of served) expect(r.text).toContain('<mark>quillwort</mark>')
       for (const r of busy) {
         expect(r.res.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/)
@@ -76,25 +64,16 @@ describe('many searches at once', () => {
       expect(again.res.status).toBe(200)
       expect(again.text).toContain('<mark>quillwort</mark>')
     } finally {
-      release()
-      board.deps.storage.searchPosts = real
+      held.restore()
     }
   })
 
   it('a waiting search whose asker has hung up leaves the queue: it keeps no one else from searching', async () => {
-    const real = board.deps.storage.searchPosts
-    let entered = 0
-    let release!: () => void
-    const held = new Promise<void>((r) => (release = r))
-    board.deps.storage.searchPosts = async (q) => {
-      entered++
-      await held
-      return real(q)
-    }
+    const held = holdSearches(board.deps)
     const load = () => board.deps.searches.load
     try {
       const first = anon.get('/search?q=quillwort')
-      await vi.waitFor(() => expect(entered).toBe(1), { timeout: 10_000, interval: 10 })
+      await vi.waitFor(() => expect(held.entered()).toBe(1), { timeout: 10_000, interval: 10 })
       // The waiting ones' askers hang up (a closed Tor circuit, a closed tab): what the server
       // sees as its request's signal aborted.
       const askers = Array.from({ length: SEARCHES_WAITING }, () => new AbortController())
@@ -105,17 +84,16 @@ describe('many searches at once', () => {
       // So the next search waits its turn rather than being refused, and is served.
       const next = anon.get('/search?q=quillwort')
       await vi.waitFor(() => expect(load().waiting).toBe(1), { timeout: 10_000, interval: 10 })
-      release()
+      held.release()
       for (const r of [await first, await next]) {
         expect(r.res.status).toBe(200)
         expect(r.text).toContain('<mark>quillwort</mark>')
       }
       // Nobody reads what the gone ones are answered; they ran no search.
       for (const r of await Promise.all(waiting)) expect(r.status).toBe(503)
-      expect(entered).toBe(2)
+      expect(held.entered()).toBe(2)
     } finally {
-      release()
-      board.deps.storage.searchPosts = real
+      held.restore()
     }
   })
 
