@@ -8,7 +8,7 @@ import { DrawBudget } from './ephemeral/costs.ts'
 import { Gate } from './ephemeral/gate.ts'
 import { openEphemeral } from './ephemeral/index.ts'
 import type { PuzzleMaker } from './domain/costs.ts'
-import { SEARCH_DEADLINE_MS, SEARCHES_AT_ONCE, SEARCHES_WAITING } from './domain/search.ts'
+import { SEARCH_DEADLINE_MS } from './domain/search.ts'
 import { randomPuzzle } from './services/costs.ts'
 import type { Deps } from './services/deps.ts'
 import { PageCache } from './services/page-cache.ts'
@@ -70,7 +70,7 @@ export async function openDeps(config: Config, opts: OpenOptions = {}): Promise<
     const holds = ephemeral.floodHolds
     if (opts.watch) unwatch = await storage.watch((tags) => (cache.drop(tags), holds.forget(tags)))
     const costs = { drawBudget: new DrawBudget(config.captchaRendersPerSecond), puzzles: opts.puzzles ?? randomPuzzle }
-    const deps: Deps = { db: storage.db, storage, config, ...ephemeral, ...costs, cache, searches: new Gate(SEARCHES_AT_ONCE, SEARCHES_WAITING, SEARCH_DEADLINE_MS), now: opts.now ?? Date.now }
+    const deps: Deps = { db: storage.db, storage, config, ...ephemeral, ...costs, cache, searches: new Gate(config.searches.atOnce, config.searches.waiting, SEARCH_DEADLINE_MS), now: opts.now ?? Date.now }
     const opened = ephemeral
     return {
       deps,

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 import { LANGS, type Spoken } from './i18n/index.ts'
 import type { Limits } from './domain/limits.ts'
+import { SEARCHES_AT_ONCE, SEARCHES_WAITING } from './domain/search.ts'
 
 // Typed configuration, validated once at start. main.ts is the only caller that
 // passes process.env; tests build a Config with loadConfig({...}).
@@ -44,6 +45,9 @@ const schema = z.object({
   // to its first reader gzipped at level 1, and at 9 once read again (http/compression.ts).
   GZIP_QUICK_ABOVE: z.coerce.number().min(0).max(1).default(GZIP_QUICK_ABOVE_DEFAULT),
   THREADS_PER_PAGE: z.coerce.number().int().positive().default(50),
+  // Searches a node runs at once, and how many more wait their turn (domain/search.ts says why one).
+  SEARCHES_AT_ONCE: z.coerce.number().int().min(1).max(64).default(SEARCHES_AT_ONCE),
+  SEARCHES_WAITING: z.coerce.number().int().min(0).max(1000).default(SEARCHES_WAITING),
   QUESTION_HOURS: z.coerce.number().positive().default(72),
   // Limits per key (README, "Limits"): a key's first hour gets NEW_KEY_LIMIT_DIVISOR times fewer.
   THREAD_LIMIT_PER_HOUR: z.coerce.number().int().positive().default(6),
@@ -103,6 +107,8 @@ export type Config = {
   /** Event-loop utilisation past which a page built on a miss is first gzipped at level 1 (0: always; 1: never). */
   gzipQuickAbove: number
   threadsPerPage: number
+  /** Searches this node runs at once, and how many more may wait their turn; the rest are told it is busy. */
+  searches: { atOnce: number; waiting: number }
   cookieSecure: boolean
   purgeIntervalMs: number
   questionMs: number
@@ -161,6 +167,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     pageCacheBytes: e.PAGE_CACHE_MB * 1024 * 1024,
     gzipQuickAbove: e.GZIP_QUICK_ABOVE,
     threadsPerPage: e.THREADS_PER_PAGE,
+    searches: { atOnce: e.SEARCHES_AT_ONCE, waiting: e.SEARCHES_WAITING },
     cookieSecure: e.COOKIE_SECURE,
     purgeIntervalMs: e.PURGE_INTERVAL_MINUTES * 60_000,
     questionMs: e.QUESTION_HOURS * 3600_000,

@@ -25,7 +25,8 @@ export const MAX_QUERY_CHARS = 200
  * Searches a node runs at once, and how many more may wait their turn; the rest are told it is
  * busy (503, Retry-After: SEARCH_RETRY_AFTER_S). One at a time: a page the cache has not kept then
  * waits behind one search on the reader at most, not behind every search asked for at once
- * (tests/http/search-crowd.test.ts; bench/search.ts measures it).
+ * (tests/http/search-crowd.test.ts; bench/search.ts measures it). These are the defaults; an
+ * operator sets them with SEARCHES_AT_ONCE and SEARCHES_WAITING (config.ts; the README says when more helps).
  */
 export const SEARCHES_AT_ONCE = 1
 export const SEARCHES_WAITING = 4

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { loadConfig } from '../../src/config.ts'
 import { SEARCHES_AT_ONCE, SEARCHES_WAITING } from '../../src/domain/search.ts'
 import { Gate } from '../../src/ephemeral/gate.ts'
 import { makeBoard, type Client } from '../support/app.ts'
@@ -21,51 +22,26 @@ type Board = Awaited<ReturnType<typeof makeBoard>>
 let board: Board
 let anon: Client
 
-beforeAll(async () => {
-  board = await makeBoard()
+/** A board with one post to find, its search settings as given. */
+async function seeded(env: Record<string, string> = {}) {
+  const board = await makeBoard(env)
   const member = board.client()
   await member.takeIdentity()
   await member.get('/c/lobby/general')
   expect((await member.post('/c/lobby/general', { title: 'Harbour notes', body: 'The quillwort harbour opens at dawn' })).res.status).toBe(303)
+  return board
+}
+
+beforeAll(async () => {
+  board = await seeded()
   anon = board.client()
 })
 afterAll(() => board.close())
 
 describe('many searches at once', () => {
   it('the node searches one at a time, lets a few wait, and tells the rest it is busy (503) beside the field, their words kept', async () => {
-    const held = holdSearches(board.deps)
-    try {
-      const asked = 10
-      let answered = 0
-      const pending = Array.from({ length: asked }, () => anon.get('/search?q=quillwort').then((r) => (answered++, r)))
-      // Those the node cannot take are answered at once, while the others are still held.
-      const [atOnce, waiting] = [SEARCHES_AT_ONCE, SEARCHES_WAITING]
-      // (The one let in reaches the storage once it has looked up the boards this reader may read.)
-      await vi.waitFor(() => expect([answered, held.entered()]).toEqual([asked - atOnce - waiting, atOnce]), { timeout: 10_000, interval: 10 })
-      expect(board.deps.searches.load).toEqual({ running: atOnce, waiting })
-      held.release()
-      const all = await Promise.all(pending)
-      const busy = all.filter((r) => r.res.status === 503)
-      const served = all.filter((r) => r.res.status === 200)
-      expect(busy).toHaveLength(asked - atOnce - waiting)
-      expect(served).toHaveLength(atOnce + waiting)
-      expect(held.most()).toBe(atOnce)
-      for (const r of served) expect(r.text).toContain('<mark>quillwort</mark>')
-      for (const r of busy) {
-        expect(r.res.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/)
-        // The reason beside the field, the words kept in it, no results.
-        expect(r.text).toMatch(/<input[^>]*name="q"[^>]*value="quillwort"/)
-        expect(r.text).toMatch(/aria-invalid="true"/)
-        expect(r.text).toContain('Too many searches are running')
-        expect(r.text).not.toContain('<mark>quillwort</mark>')
-      }
-      // Once the crowd has gone, a search is served again.
-      const again = await anon.get('/search?q=quillwort')
-      expect(again.res.status).toBe(200)
-      expect(again.text).toContain('<mark>quillwort</mark>')
-    } finally {
-      held.restore()
-    }
+    expect([board.deps.searches.atOnce, board.deps.searches.waiting]).toEqual([SEARCHES_AT_ONCE, SEARCHES_WAITING])
+    await crowd(board, anon)
   })
 
   it('a waiting search whose asker has hung up leaves the queue: it keeps no one else from searching', async () => {
@@ -133,3 +109,62 @@ describe('many searches at once', () => {
     expect(next.text).toContain('<mark>quillwort</mark>')
   })
 })
+
+describe('an operator with more cores (SEARCHES_AT_ONCE, SEARCHES_WAITING)', () => {
+  it('runs as many at once and lets as many wait as set', async () => {
+    const wider = await seeded({ SEARCHES_AT_ONCE: '3', SEARCHES_WAITING: '2' })
+    try {
+      expect([wider.deps.searches.atOnce, wider.deps.searches.waiting]).toEqual([3, 2])
+      await crowd(wider, wider.client())
+    } finally {
+      await wider.close()
+    }
+  })
+
+  it('is told at start what it may set', () => {
+    expect(() => loadConfig({ SEARCHES_AT_ONCE: '0' })).toThrow(/SEARCHES_AT_ONCE/)
+    expect(() => loadConfig({ SEARCHES_WAITING: '-1' })).toThrow(/SEARCHES_WAITING/)
+    expect(() => loadConfig({ SEARCHES_AT_ONCE: 'many' })).toThrow(/SEARCHES_AT_ONCE/)
+    expect(loadConfig({}).searches).toEqual({ atOnce: SEARCHES_AT_ONCE, waiting: SEARCHES_WAITING })
+  })
+})
+
+/**
+ * Ten searches sent at once to a board whose searches are held: the node's gate lets in as many as
+ * it runs at once and queues as many as may wait; the rest are answered at once, busy.
+ */
+async function crowd(board: Board, anon: Client) {
+  const held = holdSearches(board.deps)
+  try {
+    const asked = 10
+    let answered = 0
+    const pending = Array.from({ length: asked }, () => anon.get('/search?q=quillwort').then((r) => (answered++, r)))
+    // Those the node cannot take are answered at once, while the others are still held.
+    const { atOnce, waiting } = board.deps.searches
+    // (Those let in reach the storage once they have looked up the boards this reader may read.)
+    await vi.waitFor(() => expect([answered, held.entered()]).toEqual([asked - atOnce - waiting, atOnce]), { timeout: 10_000, interval: 10 })
+    expect(board.deps.searches.load).toEqual({ running: atOnce, waiting })
+    held.release()
+    const all = await Promise.all(pending)
+    const busy = all.filter((r) => r.res.status === 503)
+    const served = all.filter((r) => r.res.status === 200)
+    expect(busy).toHaveLength(asked - atOnce - waiting)
+    expect(served).toHaveLength(atOnce + waiting)
+    expect(held.most()).toBe(atOnce)
+    for (const r of served) expect(r.text).toContain('<mark>quillwort</mark>')
+    for (const r of busy) {
+      expect(r.res.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/)
+      // The reason beside the field, the words kept in it, no results.
+      expect(r.text).toMatch(/<input[^>]*name="q"[^>]*value="quillwort"/)
+      expect(r.text).toMatch(/aria-invalid="true"/)
+      expect(r.text).toContain('Too many searches are running')
+      expect(r.text).not.toContain('<mark>quillwort</mark>')
+    }
+    // Once the crowd has gone, a search is served again.
+    const again = await anon.get('/search?q=quillwort')
+    expect(again.res.status).toBe(200)
+    expect(again.text).toContain('<mark>quillwort</mark>')
+  } finally {
+    held.restore()
+  }
+}
