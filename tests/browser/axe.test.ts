@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,6 +10,7 @@ import { groupedFingerprint } from '../../src/domain/letters.ts'
 import { rotateCellKey } from '../../src/services/key-transitions.ts'
 import { setCellKey } from '../../src/services/letters.ts'
 import { browserSuite } from '../support/browser.ts'
+import { runCli } from '../support/cli.ts'
 import { clearsignWith } from '../support/keys.ts'
 import { cellKeyPair } from '../support/letters.ts'
 import { TEST_SETTINGS } from '../support/settings.ts'
@@ -22,7 +22,6 @@ import { TEST_SETTINGS } from '../support/settings.ts'
 // reader meets it in: without an identity, and as a voter (forms, previews, a refused form, the
 // ballot to sign, the inbox).
 describe('accessibility: axe finds no serious or critical violation on any page type', () => {
-  const root = new URL('../../', import.meta.url).pathname
   // Two posts a page, so a thread of four has a page 2.
   const suite = browserSuite({ env: { POSTS_PER_PAGE: '2' } })
   let tmp: string
@@ -35,17 +34,8 @@ describe('accessibility: axe finds no serious or critical violation on any page 
     if (tmp) rmSync(tmp, { recursive: true, force: true })
   })
 
-  function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...suite.env }, stdio: ['ignore', 'pipe', 'pipe'] })
-      let stdout = ''
-      let stderr = ''
-      p.stdout.on('data', (d) => (stdout += d))
-      p.stderr.on('data', (d) => (stderr += d))
-      p.on('error', reject)
-      p.on('close', (status) => resolve({ status, stdout, stderr }))
-    })
-  }
+  /** The operator CLI, against the running server's data (the same SQLite file or database). */
+  const cli = (args: string[]) => runCli(args, suite.env)
 
   /** The serious and critical violations on the page as it stands, one readable line per rule. */
   async function violations(page: Page, name: string): Promise<string[]> {

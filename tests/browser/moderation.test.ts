@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,6 +5,7 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ballotText } from '../../src/domain/questions.ts'
 import { browserSuite, downloadText, gpgVerify, watchProblems } from '../support/browser.ts'
+import { runCli } from '../support/cli.ts'
 import { Gpg } from '../support/gpg.ts'
 
 // Moderation as the product means it, in real browsers against the real server: a member raises
@@ -13,7 +13,6 @@ import { Gpg } from '../support/gpg.ts'
 // (disposable, GnuPG pasted, browser key), vote; the decision removes the post from the files and
 // is published with every signed ballot, and the tally rechecks offline with the CLI and gpg.
 describe('moderation in the browser: question, three kinds of ballot, published decision', () => {
-  const root = new URL('../../', import.meta.url).pathname
   const suite = browserSuite()
   let tmp: string
   const gpgs: Gpg[] = []
@@ -39,18 +38,8 @@ describe('moderation in the browser: question, three kinds of ballot, published 
     return { page, requests, problems: watchProblems(page, suite.server.url), htmx }
   }
 
-  /** The operator CLI, against the running server's data folder (the same SQLite file). */
-  function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...suite.env }, stdio: ['ignore', 'pipe', 'pipe'] })
-      let stdout = ''
-      let stderr = ''
-      p.stdout.on('data', (d) => (stdout += d))
-      p.stderr.on('data', (d) => (stderr += d))
-      p.on('error', reject)
-      p.on('close', (status) => resolve({ status, stdout, stderr }))
-    })
-  }
+  /** The operator CLI, against the running server's data (the same SQLite file or database). */
+  const cli = (args: string[]) => runCli(args, suite.env)
 
   let files = 0
   async function rosterAdd(armoredPublicKey: string, fingerprint: string, role: 'member' | 'voter' = 'voter') {

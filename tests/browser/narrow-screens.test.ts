@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,6 +9,7 @@ import { groupedFingerprint } from '../../src/domain/letters.ts'
 import { rotateCellKey } from '../../src/services/key-transitions.ts'
 import { setCellKey } from '../../src/services/letters.ts'
 import { browserSuite } from '../support/browser.ts'
+import { runCli } from '../support/cli.ts'
 import { clearsignWith } from '../support/keys.ts'
 import { cellKeyPair } from '../support/letters.ts'
 import { TEST_SETTINGS } from '../support/settings.ts'
@@ -19,7 +19,6 @@ import { TEST_SETTINGS } from '../support/settings.ts'
 // with the content that made pages wide before: a 158-character unbroken title, a long word in a
 // post, a decision with signed ballots, operator actions naming fingerprints.
 describe('narrow screens: no page scrolls sideways at 390 px', () => {
-  const root = new URL('../../', import.meta.url).pathname
   const suite = browserSuite()
   let tmp: string
   const pages: Record<string, string> = {}
@@ -31,17 +30,8 @@ describe('narrow screens: no page scrolls sideways at 390 px', () => {
     if (tmp) rmSync(tmp, { recursive: true, force: true })
   })
 
-  function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...suite.env }, stdio: ['ignore', 'pipe', 'pipe'] })
-      let stdout = ''
-      let stderr = ''
-      p.stdout.on('data', (d) => (stdout += d))
-      p.stderr.on('data', (d) => (stderr += d))
-      p.on('error', reject)
-      p.on('close', (status) => resolve({ status, stdout, stderr }))
-    })
-  }
+  /** The operator CLI, against the running server's data (the same SQLite file or database). */
+  const cli = (args: string[]) => runCli(args, suite.env)
 
   /** How much wider than the window the page is, in CSS pixels (0: it does not scroll sideways). */
   const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
