@@ -48,6 +48,9 @@ const schema = z.object({
   // Searches a node runs at once, and how many more wait their turn (domain/search.ts says why one).
   SEARCHES_AT_ONCE: z.coerce.number().int().min(1).max(64).default(SEARCHES_AT_ONCE),
   SEARCHES_WAITING: z.coerce.number().int().min(0).max(1000).default(SEARCHES_WAITING),
+  // Letters a cell keeps waiting at most (README, "Letters"); past it a letter is refused until some
+  // are marked handled. At most 2,000: the inbox is downloaded as one file, ~96 KiB a letter.
+  LETTERS_WAITING_MAX: z.coerce.number().int().min(1).max(2000).default(1000),
   QUESTION_HOURS: z.coerce.number().positive().default(72),
   // Limits per key (README, "Limits"): a key's first hour gets NEW_KEY_LIMIT_DIVISOR times fewer.
   THREAD_LIMIT_PER_HOUR: z.coerce.number().int().positive().default(6),
@@ -107,6 +110,8 @@ export type Config = {
   /** Event-loop utilisation past which a page built on a miss is first gzipped at level 1 (0: always; 1: never). */
   gzipQuickAbove: number
   threadsPerPage: number
+  /** Letters one cell keeps waiting at most; past it a letter is refused (503), nothing kept. */
+  lettersWaitingMax: number
   /** Searches this node runs at once, and how many more may wait their turn; the rest are told it is busy. */
   searches: { atOnce: number; waiting: number }
   cookieSecure: boolean
@@ -167,6 +172,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     pageCacheBytes: e.PAGE_CACHE_MB * 1024 * 1024,
     gzipQuickAbove: e.GZIP_QUICK_ABOVE,
     threadsPerPage: e.THREADS_PER_PAGE,
+    lettersWaitingMax: e.LETTERS_WAITING_MAX,
     searches: { atOnce: e.SEARCHES_AT_ONCE, waiting: e.SEARCHES_WAITING },
     cookieSecure: e.COOKIE_SECURE,
     purgeIntervalMs: e.PURGE_INTERVAL_MINUTES * 60_000,

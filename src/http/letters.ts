@@ -9,6 +9,9 @@ import { idempotent } from './middleware/idempotency.ts'
 import { orFormAgain, sendPage, viewerOf, type C, type Status } from './render.ts'
 import { t } from '../i18n/index.ts'
 
+/** What a writer refused by a full inbox is told to wait (its voters read their letters offline, now and then). */
+const LETTERS_FULL_RETRY_AFTER_S = 3600
+
 // Letters to a cell (src/services/letters.ts). Mounted before the boards: "letters" and
 // "key.asc" are no board's names.
 export function letterRoutes(deps: Deps) {
@@ -44,7 +47,11 @@ export function letterRoutes(deps: Deps) {
           return sendPage(c, deps, 200, t('letters.sent_page_title'), letterSentMain({ cell: data.cell, reference }))
         },
         // The text comes back to the writer's own browser only (JavaScript off); nothing of it was kept.
-        (e, status) => renderLetterForm(c, status, refusedForm({ text: input.text }, e)),
+        (e, status) => {
+          // A full inbox (services/letters.ts): for as long as the voters leave it so.
+          if (status === 503) c.header('Retry-After', String(LETTERS_FULL_RETRY_AFTER_S))
+          return renderLetterForm(c, status, refusedForm({ text: input.text }, e))
+        },
       )
     })
     .get('/c/:cell/letters', (c) => {

@@ -93,13 +93,33 @@ export async function sendLetter(deps: Deps, input: LetterInput): Promise<{ refe
   } else {
     padded = paddedLetter(input.text)
   }
+  await refuseWhenFull(deps, cell.id)
   await payCost(deps, 'letter', input.cost)
   const now = new Date(deps.now())
   const stored = padded ? await encryptLetter(padded, cell.key_armored, now) : (await checkLetterCiphertext(ciphertext, cell.key_armored, now)).armored
   padded?.fill(0)
+  // Again, as letters sent meanwhile may have filled it (those in flight at once may pass it by as
+  // many: the bound is for a script's thousands, not for one letter more).
+  await refuseWhenFull(deps, cell.id)
   const reference = referenceFrom(randomBytes(10))
   await insertLetter(deps.db, { cellId: cell.id, reference, ciphertext: stored, receivedAt: coarseTime(deps.now(), deps.config.timeGranularityMs) })
   return { reference }
+}
+
+/**
+ * A cell keeps LETTERS_WAITING_MAX letters waiting at most. A letter costs its writer a check that a
+ * script can pass (the question offered with JavaScript off is a regex's work), and each is kept
+ * for the retention, up to 96 KiB: without a bound, one client filled the disk at ~2 MB/s, and past
+ * ~6,000 letters the inbox file was longer than a string can be, so its download and the export
+ * failed and the voters could read and mark none. Past the bound a letter is refused, nothing of
+ * it kept, until the voters mark some handled or the retention forgets them. The refusal tells a
+ * writer (and anyone) that the inbox is full, which a flood's sender knows already: the bound is
+ * high enough that a cell's own letters do not meet it.
+ */
+async function refuseWhenFull(deps: Deps, cellId: number): Promise<void> {
+  if ((await countLetters(deps.db, cellId)) < deps.config.lettersWaitingMax) return
+  const message = t('letters.inbox_full')
+  throw new DomainError(503, message, { text: message })
 }
 
 /** Whether this viewer reads the cell's inbox: a valid key at the cell's inbox tier or above (services/access.ts). */
@@ -127,7 +147,7 @@ export async function waitingLetters(deps: Deps, cell: Pick<Cell, 'id' | 'inbox_
 
 export async function readInbox(deps: Deps, slug: string, session: Session | null) {
   const cell = await openInbox(deps, slug, session)
-  return { cell: { slug: cell.slug, name: cell.name, retentionDays: cell.letter_retention_days }, count: await countLetters(deps.db, cell.id), fingerprint: cell.key_fingerprint }
+  return { cell: { slug: cell.slug, name: cell.name, retentionDays: cell.letter_retention_days }, count: await countLetters(deps.db, cell.id), most: deps.config.lettersWaitingMax, fingerprint: cell.key_fingerprint }
 }
 
 /**

@@ -110,3 +110,57 @@ describe('a letter to a cell, in a browser', () => {
     expect(await readByGpg(reference)).toEqual({ text, size: 4096 })
   })
 })
+
+// A full inbox (services/letters.ts refuseWhenFull), as a writer meets it: the reason beside the
+// field, their words still in it, nothing kept; with JavaScript on the page had sent ciphertext only.
+describe('a letter to a full inbox, in a browser', () => {
+  const suite = browserSuite({ env: { LETTERS_WAITING_MAX: '1' } })
+  let gpg: Gpg
+
+  beforeAll(async () => {
+    gpg = new Gpg()
+    const fpr = gpg.generateCellKey('cell key')
+    const { deps, close } = await openDeps(loadConfig({ ...TEST_SETTINGS, ...suite.env }), { poolSize: 1, forgetAfterMigrating: false })
+    try {
+      await setCellKey(deps, { cell: 'lobby', armoredKey: gpg.exportPublic(fpr) })
+    } finally {
+      await close()
+    }
+  })
+  afterAll(() => gpg?.close())
+
+  for (const js of [false, true]) {
+    it(`with JavaScript ${js ? 'on' : 'off'}, a letter past LETTERS_WAITING_MAX is refused (503) beside the field, its text kept in the form`, async () => {
+      const page = await suite.page(js)
+      const write = async (text: string) => {
+        await page.goto('/c/lobby/letters/new')
+        if (js) await page.waitForFunction(() => 'htmx' in window)
+        await page.locator('#letter-text').fill(text)
+        const [response] = await Promise.all([
+          page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/c/lobby/letters'),
+          page.getByRole('button', { name: 'Encrypt and send' }).click(),
+        ])
+        return response
+      }
+      // The first test's letter fills it; the second test finds it full already.
+      if (!js) {
+        expect((await write('The letter that fills the inbox.')).status()).toBe(200)
+        await page.locator('.letter-reference code').waitFor()
+      }
+      const text = `A letter to a full inbox (JavaScript ${js ? 'on' : 'off'}).\nSecond line.`
+      const refused = await write(text)
+      expect(refused.status()).toBe(503)
+      if (js) expect(new URLSearchParams(refused.request().postData() ?? '').get('text')).toBe('')
+      await page.locator('#text-error').waitFor()
+      expect(await page.locator('#text-error').textContent()).toMatch(/inbox is full/)
+      await page.waitForFunction((t) => (document.querySelector('#letter-text') as HTMLTextAreaElement | null)?.value === t, text)
+      expect(await page.locator('.letter-reference').count()).toBe(0)
+      const { deps, close } = await openDeps(loadConfig({ ...TEST_SETTINGS, ...suite.env }), { poolSize: 1, forgetAfterMigrating: false })
+      try {
+        expect((await exportLetters(deps, 'lobby')).count).toBe(1)
+      } finally {
+        await close()
+      }
+    })
+  }
+})

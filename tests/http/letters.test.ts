@@ -245,6 +245,42 @@ describe('the inbox', () => {
     expect(await board.count('letter')).toBe(0)
   })
 
+  it('a cell takes LETTERS_WAITING_MAX letters at most until its voters handle some: past it a letter is refused (503) with nothing kept and the text back in the form, so a script cannot fill the disk or make the inbox too large to download', async () => {
+    // The attack (tests today take no cost; a script answers the JS-off question anyway): letter
+    // after letter to one cell. Without a bound each was kept for the retention, ~96 KiB apiece,
+    // and past about 6,000 the inbox file was longer than a string can be: its download and the
+    // operator's export failed (500), so the voters could read and mark none.
+    board = await makeBoard({ LETTERS_WAITING_MAX: '3' })
+    await withCellKey(board)
+    const writer = board.client()
+    await writer.get('/c/lobby/letters/new')
+    const refs: string[] = []
+    for (let i = 1; i <= 3; i++) {
+      const sent = await writer.post('/c/lobby/letters', { text: `Letter ${i}` })
+      expect(sent.res.status).toBe(200)
+      refs.push(referenceOn(sent.text)!)
+    }
+    const over = await writer.post('/c/lobby/letters', { text: 'One letter too many' })
+    expect(over.res.status).toBe(503)
+    expect(over.res.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/)
+    expect(fieldErrorOf(over.text)).toMatch(/inbox is full/)
+    expect(over.text).toContain('One letter too many')
+    expect(referenceOn(over.text)).toBeNull()
+    expect(await board.count('letter')).toBe(3)
+    // Its voters see it is full, download the three, and handle one: a letter is taken again.
+    const voter = board.client()
+    await makeRole(board, voter, 'voter')
+    const inbox = await voter.get('/c/lobby/letters')
+    expect(inbox.text).toContain('3 letters wait.')
+    expect(inbox.text).toMatch(/class="notice[^"]*"[^>]*>[^<]*full/)
+    expect((await voter.get('/c/lobby/letters/inbox.asc')).text.split('-----BEGIN PGP MESSAGE-----')).toHaveLength(4)
+    expect((await voter.post('/c/lobby/letters/handled', { references: refs[0]! })).res.status).toBe(303)
+    expect((await voter.get('/c/lobby/letters')).text).not.toMatch(/class="notice[^"]*"[^>]*>[^<]*full/)
+    await writer.get('/c/lobby/letters/new')
+    expect((await writer.post('/c/lobby/letters', { text: 'Now there is room' })).res.status).toBe(200)
+    expect(await board.count('letter')).toBe(3)
+  })
+
   it('a board cannot be named "letters"', async () => {
     board = await makeBoard()
     const { createBoard } = await import('../../src/services/cells.ts')

@@ -58,13 +58,14 @@ export function letterSentMain(p: { cell: CellRef; reference: string }): Html {
 <p><a href="/c/${p.cell.slug}">${t('letters.back_to', { cell: p.cell.name })}</a></p>`
 }
 
-export type InboxProps = { cell: CellRef & { retentionDays: number }; count: number; viewer: Viewer; form: FormState; handled: number | null }
+export type InboxProps = { cell: CellRef & { retentionDays: number }; count: number; most: number; viewer: Viewer; form: FormState; handled: number | null }
 
 /** The inbox, for those who read it: how many letters wait, the download, and "handled". */
 export function inboxMain(p: InboxProps): Html {
   return html`${crumbs(p.cell)}<h1>${t('letters.inbox_title', { cell: p.cell.name })}</h1>
 ${p.handled !== null ? html`<p class="notice" role="status">${t('letters.forgotten', { count: p.handled })}</p>` : ''}
 <p class="letters-waiting">${t('letters.waiting', { count: p.count })}</p>
+${p.count >= p.most ? html`<p class="notice" role="status">${t('letters.inbox_full_note', { most: p.most })}</p>` : ''}
 ${p.count > 0 ? html`<p>${tMarked('letters.download', { link: (inner) => html`<a href="/c/${p.cell.slug}/letters/inbox.asc" download>${inner}</a>` })}
 ${tMarked('letters.decrypt_hint', { command: html`<code>gpg --decrypt letter.asc | tr -d '\\000'</code>` })}</p>` : ''}
 <p>${t('letters.retention', { days: p.cell.retentionDays })}</p>
