@@ -11,6 +11,18 @@ export function listRoster(db: Db, cellId: number) {
     .execute()
 }
 
+/** Whether a key holds a role on any cell's roster (only a decision, or the operator, puts it there). */
+export async function onAnyRoster(db: Db, fingerprint: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('roster_entry')
+    .innerJoin('public_key', 'public_key.id', 'roster_entry.key_id')
+    .select('roster_entry.id')
+    .where('public_key.fingerprint', '=', fingerprint)
+    .limit(1)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
 /** A key's tier in the cell, or null when it is not on the roster. */
 export async function tierOf(db: Db, cellId: number, fingerprint: string): Promise<string | null> {
   const row = await db

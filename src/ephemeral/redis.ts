@@ -68,10 +68,10 @@ export class RedisSessionStore implements SessionStore {
   /** Every live session by when it was last used (the cap counts them; entries past idle are swept). */
   #live = 'sessions-live'
 
-  async create(data: NewSession): Promise<Session> {
+  async create(data: NewSession, opts: { pastCap?: boolean } = {}): Promise<Session> {
     // Counted across every node; a few over the cap in a race is no matter, evicting one would be.
     const [, [, live]] = (await this.redis.multi().zremrangebyscore(this.#live, '-inf', this.now() - this.idleMs).zcard(this.#live).exec()) as [unknown, [null, number]]
-    if (live >= this.maxSessions) throw new SessionsFull()
+    if (!opts.pastCap && live >= this.maxSessions) throw new SessionsFull()
     const session: Session = { ...data, id: randomBytes(32).toString('base64url'), lastSeen: this.now(), startedAt: this.now(), privateKeyDownloaded: false }
     await this.redis
       .multi()

@@ -28,8 +28,11 @@ export type NewSession = Omit<Session, 'id' | 'lastSeen' | 'privateKeyDownloaded
 export class SessionsFull extends Error {}
 
 export interface SessionStore {
-  /** A new session; SessionsFull at the cap. */
-  create(data: NewSession): Promise<Session>
+  /**
+   * A new session; SessionsFull at the cap, unless `pastCap` (a roster key's login, which the
+   * caller lets hold one session at most past it: services/identities.ts).
+   */
+  create(data: NewSession, opts?: { pastCap?: boolean }): Promise<Session>
   /** The live session, its idle clock restarted; null when unknown or expired. */
   get(id: string): Promise<Session | null>
   /** The same at once, for a store that holds its sessions in this process (none for Redis). */
@@ -60,8 +63,8 @@ export class MemorySessionStore implements SessionStore {
     this.#sweep.unref()
   }
 
-  async create(data: NewSession): Promise<Session> {
-    if (this.#sessions.size >= this.maxSessions) {
+  async create(data: NewSession, opts: { pastCap?: boolean } = {}): Promise<Session> {
+    if (!opts.pastCap && this.#sessions.size >= this.maxSessions) {
       this.sweep() // the idle ones first, if any are due
       if (this.#sessions.size >= this.maxSessions) throw new SessionsFull()
     }

@@ -1,5 +1,6 @@
 import { findKey } from '../db/keys.ts'
 import { isRevoked, recordRevocation } from '../db/revocations.ts'
+import { onAnyRoster } from '../db/roster.ts'
 import { challengeText, parseChallenge } from '../domain/challenge.ts'
 import { DomainError, validateFields } from '../domain/errors.ts'
 import { identityChanged } from '../domain/forms.ts'
@@ -21,12 +22,22 @@ export async function takeDisposableIdentity(deps: Deps): Promise<Session> {
  * A new session, unless the board holds as many as it may (MAX_SESSIONS): then no new identity,
  * and no live one pushed out to make room — a flood of new identities must not end the sessions
  * of people already holding one.
+ *
+ * But a key on a cell's roster logging in with its own key gets in past the cap: a script that
+ * pays the JS-off question (a regex's work) can fill the cap with identities and keep it full, and
+ * then no voter could log in to vote, nor raise the question that answers it. Past the cap such a
+ * key holds one session at most (its others end as it logs in), so the room it takes is bounded by
+ * the rosters, which only decisions and the operator change.
  */
-async function startSession(deps: Deps, data: NewSession): Promise<Session> {
+async function startSession(deps: Deps, data: NewSession, rostered = false): Promise<Session> {
   try {
     return await deps.sessions.create(data)
   } catch (e) {
     if (!(e instanceof SessionsFull)) throw e
+    if (rostered) {
+      await deps.sessions.deleteByFingerprint(data.fingerprint)
+      return deps.sessions.create(data, { pastCap: true })
+    }
     throw new DomainError(503, t('identity.sessions_full'))
   }
 }
@@ -126,7 +137,7 @@ export async function logInWithSignedChallenge(deps: Deps, input: { publicKey: s
   // Used up: from here on, whatever fails, this challenge cannot log in again.
   await assertKeyValid(key, now)
   await verifyPasted(pasted, key)
-  return startSession(deps, { kind: input.via, fingerprint: key.fingerprint, armoredPublic: key.armored, armoredPrivate: null })
+  return startSession(deps, { kind: input.via, fingerprint: key.fingerprint, armoredPublic: key.armored, armoredPrivate: null }, await onAnyRoster(deps.db, key.fingerprint))
 }
 
 /**
