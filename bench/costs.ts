@@ -36,7 +36,7 @@ async function server() {
     answer = p.answer
     return p
   }
-  const board = await makeBoard({ ABUSE_COSTS: 'on', CAPTCHA_RENDERS_PER_SECOND: '1000000' }, Date.now, { puzzles: remembered })
+  const board = await makeBoard({ ABUSE_COSTS: 'on', CAPTCHA_RENDERS_PER_SECOND: '1000000', QUESTION_ANSWERS_PER_MINUTE: '1000000' }, Date.now, { puzzles: remembered })
   const low = await makeBoard({ ABUSE_COSTS: 'on', POW_COST: '1', POW_MAX_COUNTER: '2' })
   try {
     const deps = board.deps

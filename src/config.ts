@@ -76,6 +76,8 @@ const schema = z.object({
   POW_MAX_COUNTER: z.coerce.number().int().min(2).max(100_000_000).default(2000),
   // Pictures drawn per second by one process; past it, the picture says so and the question still works.
   CAPTCHA_RENDERS_PER_SECOND: z.coerce.number().int().positive().default(20),
+  // Checks one process lets the question alone pay for, a minute (a script answers it: README, "Abuse").
+  QUESTION_ANSWERS_PER_MINUTE: z.coerce.number().int().positive().default(30),
   // Flood mode (README, "Flood mode"): past this many posts in a minute on one board, each post
   // there costs a check, until the board has stayed under it for FLOOD_HOLD_MINUTES.
   FLOOD_POSTS_PER_MINUTE: z.coerce.number().int().positive().default(30),
@@ -138,6 +140,8 @@ export type Config = {
   powCost: number
   powMaxCounter: number
   captchaRendersPerSecond: number
+  /** Checks this process lets the question alone pay for, a minute; past it the picture or the proof of work. */
+  questionAnswersPerMinute: number
   /** Flood mode: posts a minute on one board past which it is in flood, and how long it stays so after the last such minute. */
   flood: { postsPerMinute: number; holdMs: number }
 }
@@ -195,6 +199,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     powCost: e.POW_COST,
     powMaxCounter: e.POW_MAX_COUNTER,
     captchaRendersPerSecond: e.CAPTCHA_RENDERS_PER_SECOND,
+    questionAnswersPerMinute: e.QUESTION_ANSWERS_PER_MINUTE,
     flood: { postsPerMinute: e.FLOOD_POSTS_PER_MINUTE, holdMs: e.FLOOD_HOLD_MINUTES * 60_000 },
   }
 }

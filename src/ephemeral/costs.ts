@@ -116,17 +116,25 @@ export async function sharedCostSecrets(redis: Redis): Promise<CostSecrets> {
 }
 
 /**
- * Pictures this process may draw per second. Drawing costs CPU that anyone can ask for (the
- * picture of a live puzzle can be fetched again and again): past the budget the picture is
- * refused, and the question beside it still works. Per process, not shared: it guards this CPU.
+ * So many of something this process allows every so many seconds; past it, none until the window
+ * turns. It counts the process's own, never who asks.
+ *
+ * - Pictures drawn per second: drawing costs CPU that anyone can ask for (the picture of a live
+ *   puzzle can be fetched again and again); past the budget the picture is refused, and the
+ *   question beside it still works. Per process, not shared: it guards this CPU.
+ * - Checks paid by the question alone per minute: the question is a sum in words, a regex's work
+ *   for a script, so without a budget every cost it stands for cost a script nothing (an outsider's
+ *   bot took 295 identities in 2.9 s). Past it the picture and the proof of work still pay. Per
+ *   process: with several nodes a script gets each node's share, still a few a minute, not hundreds
+ *   a second.
  */
-export class DrawBudget {
+export class Budget {
   readonly #limiter: RateLimiterMemory
-  constructor(perSecond: number) {
-    this.#limiter = new RateLimiterMemory({ points: perSecond, duration: 1 })
+  constructor(points: number, seconds: number) {
+    this.#limiter = new RateLimiterMemory({ points, duration: seconds })
   }
-  /** True if one more picture may be drawn now. */
+  /** True if one more may be had now (and it is counted). */
   async take(): Promise<boolean> {
-    return this.#limiter.consume('draw').then(() => true, () => false)
+    return this.#limiter.consume('budget').then(() => true, () => false)
   }
 }

@@ -2,7 +2,7 @@
  * Work this process takes `atOnce` at a time, with at most `waiting` more queued (first come,
  * first served); past that, `run` refuses at once (null) rather than queue without end. It counts
  * work, not askers: nothing about who asked is read or kept. In memory, per process, like the
- * pictures a process may draw (costs.ts' DrawBudget): what it guards (this node's reader) is the
+ * pictures a process may draw (costs.ts' Budget): what it guards (this node's reader) is the
  * process's own.
  *
  * A place is held `deadlineMs` at most: work that has not ended by then (a connection gone silent

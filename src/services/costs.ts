@@ -100,10 +100,10 @@ export function issuePuzzle(deps: Deps, purpose: CostPurpose, expiresAt: number)
   return { id: sealPuzzle(deps, purpose, expiresAt, p), question: p.question }
 }
 
-type Refusal = 'unpaid' | 'wrong' | 'invalid' | 'expired' | 'used' | 'wrong-purpose' | 'gone' | 'busy'
+type Refusal = 'unpaid' | 'wrong' | 'invalid' | 'expired' | 'used' | 'wrong-purpose' | 'gone' | 'busy' | 'questions-spent'
 
 const refuse = (why: Refusal) =>
-  new DomainError(why === 'busy' ? 429 : 422, t(`costs.refused_${why.replace('-', '_')}`), { cost: why === 'busy' ? t('costs.field_busy') : t('costs.field_new_check') })
+  new DomainError(why === 'busy' || why === 'questions-spent' ? 429 : 422, t(`costs.refused_${why.replace('-', '_')}`), { cost: why === 'busy' ? t('costs.field_busy') : t('costs.field_new_check') })
 
 /**
  * Pay the cost of `purpose` with what the form carries: a solved proof of work (cost_pow,
@@ -174,7 +174,10 @@ async function payWithPuzzle(deps: Deps, purpose: CostPurpose, id: string, pictu
   // Both compared, always, as MACs in constant time: either answer pays.
   const pictureOk = timingSafeEqual(answerMac(deps, 'picture', readPicture(picture)), answerMac(deps, 'picture', p.picture))
   const answerOk = timingSafeEqual(answerMac(deps, 'answer', n === null ? '' : String(n)), answerMac(deps, 'answer', String(p.answer)))
-  if (!((picture.trim() !== '' && pictureOk) || (n !== null && answerOk))) throw refuse('wrong')
+  if (picture.trim() !== '' && pictureOk) return
+  if (!(n !== null && answerOk)) throw refuse('wrong')
+  // Paid by the question alone: a script's work, so a few a minute on this process (Budget).
+  if (!(await deps.questionBudget.take())) throw refuse('questions-spent')
 }
 
 /**

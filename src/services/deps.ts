@@ -3,7 +3,7 @@ import type { Db } from '../db/connect.ts'
 import type { Storage } from '../db/storage.ts'
 import type { CsrfTokens } from '../ephemeral/csrf.ts'
 import type { ChallengeStore } from '../ephemeral/challenges.ts'
-import type { CostStore, DrawBudget } from '../ephemeral/costs.ts'
+import type { Budget, CostStore } from '../ephemeral/costs.ts'
 import type { FloodHolds } from '../ephemeral/flood.ts'
 import type { Gate } from '../ephemeral/gate.ts'
 import type { PuzzleMaker } from '../domain/costs.ts'
@@ -25,7 +25,9 @@ export type Deps = {
   submissions: SubmissionStore
   /** What the costs of a new identity remember (services/costs.ts), the pictures this process may draw, and how puzzles are made. */
   costs: CostStore
-  drawBudget: DrawBudget
+  drawBudget: Budget
+  /** Checks this process lets the question alone pay for, a minute (services/costs.ts). */
+  questionBudget: Budget
   puzzles: PuzzleMaker
   /** Which boards are held in flood, and until when (services/flood.ts). */
   floodHolds: FloodHolds

@@ -211,6 +211,31 @@ describe('a cost for a new identity (ABUSE_COSTS=on)', () => {
     expect((await take(c, { cost_puzzle: puzzleId!, cost_answer: String(puzzle!.answer) })).res.status).toBe(303)
   })
 
+  it('past QUESTION_ANSWERS_PER_MINUTE the question alone pays no more on this node (429, "type the letters in the picture"); the picture and the proof of work still pay', async () => {
+    // The attack: the question is a sum in words, a regex's work for a script (an outsider's bot
+    // took 295 identities in 2.9 s this way), so every cost it stands for (an identity, a login, a
+    // letter, a post in flood mode) cost a script nothing. Each answer by question now takes from
+    // a budget of the node's: a script gets that many a minute, not a hundred a second.
+    await open({ QUESTION_ANSWERS_PER_MINUTE: '3' })
+    for (let i = 0; i < 3; i++) {
+      const c = board.client()
+      const { puzzleId, puzzle } = costOf(await identityPage(c), '/identity/disposable')
+      expect((await take(c, { cost_puzzle: puzzleId!, cost_answer: String(puzzle!.answer) })).res.status).toBe(303)
+    }
+    const late = board.client()
+    const { puzzleId, puzzle } = costOf(await identityPage(late), '/identity/disposable')
+    const refused = await take(late, { cost_puzzle: puzzleId!, cost_answer: String(puzzle!.answer) })
+    expect(refused.res.status).toBe(429)
+    expect(unescape(formOf(refused.text, '/identity/disposable'))).toContain('type the letters in the picture')
+    expect(late.cookies.has('cb_session')).toBe(false)
+    // A new check comes with the refusal; its picture pays, as does a proof of work.
+    const next = costOf(refused.text, '/identity/disposable')
+    expect((await take(late, { cost_puzzle: next.puzzleId!, cost_picture: next.puzzle!.picture, cost_answer: '' })).res.status).toBe(303)
+    const worker = board.client()
+    const { pow } = costOf(await identityPage(worker), '/identity/disposable')
+    expect((await take(worker, { cost_pow: pow, cost_solution: await solve(pow) })).res.status).toBe(303)
+  })
+
   it('page views store no puzzle: after many GETs of /identity the next visitor with JavaScript off still gets one, and it pays', async () => {
     // The attack: a client that only loads the form, ~84 times a second, filled a cap of 50,000
     // stored puzzles (CAPTCHA_MAX_LIVE), and then no one with JavaScript off could take an identity.
