@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path'
 import type { Config } from './config.ts'
 import { migrateToLatest } from './db/connect.ts'
 import { migrateAndForget, openStorage, type Storage } from './db/storage.ts'
+import { UNKNOWN_KEY_REVOCATIONS_PER_MINUTE } from './domain/limits.ts'
 import { Budget } from './ephemeral/costs.ts'
 import { Gate } from './ephemeral/gate.ts'
 import { openEphemeral } from './ephemeral/index.ts'
@@ -69,7 +70,7 @@ export async function openDeps(config: Config, opts: OpenOptions = {}): Promise<
     // A board's pages dropped elsewhere (a flood began there) are its flood hold to ask again too.
     const holds = ephemeral.floodHolds
     if (opts.watch) unwatch = await storage.watch((tags) => (cache.drop(tags), holds.forget(tags)))
-    const costs = { drawBudget: new Budget(config.captchaRendersPerSecond, 1), questionBudget: new Budget(config.questionAnswersPerMinute, 60), puzzles: opts.puzzles ?? randomPuzzle }
+    const costs = { drawBudget: new Budget(config.captchaRendersPerSecond, 1), questionBudget: new Budget(config.questionAnswersPerMinute, 60), revocationBudget: new Budget(UNKNOWN_KEY_REVOCATIONS_PER_MINUTE, 60), puzzles: opts.puzzles ?? randomPuzzle }
     const deps: Deps = { db: storage.db, storage, config, ...ephemeral, ...costs, cache, searches: new Gate(config.searches.atOnce, config.searches.waiting, SEARCH_DEADLINE_MS), now: opts.now ?? Date.now }
     const opened = ephemeral
     return {

@@ -8,6 +8,12 @@ export type LimitedAction = 'thread' | 'reply' | 'question' | 'ballot' | 'previe
 export type Window = { points: number; windowMs: number }
 export type Limits = Record<LimitedAction, Window> & { newKeyDivisor: number }
 
+/**
+ * Revocations of keys this server has never seen (no row: nothing signed, no role, no live
+ * session), per process a minute (services/identities.ts revokeKey says why).
+ */
+export const UNKNOWN_KEY_REVOCATIONS_PER_MINUTE = 10
+
 /** A key on the cell's roster raises questions four times as often as one off it. */
 export const ROSTER_QUESTION_FACTOR = 4
 /** A key is new for its first hour. */

@@ -28,6 +28,8 @@ export type Deps = {
   drawBudget: Budget
   /** Checks this process lets the question alone pay for, a minute (services/costs.ts). */
   questionBudget: Budget
+  /** Revocations of keys never seen here this process records, a minute (services/identities.ts revokeKey). */
+  revocationBudget: Budget
   puzzles: PuzzleMaker
   /** Which boards are held in flood, and until when (services/flood.ts). */
   floodHolds: FloodHolds

@@ -143,6 +143,12 @@ export async function logInWithSignedChallenge(deps: Deps, input: { publicKey: s
 /**
  * A revocation certificate marks its key revoked here for good: it can no longer log in or sign,
  * and its live sessions end at once. The revoked key is published in place of the old copy.
+ *
+ * A key this server has never seen (no row: it signed nothing and holds no role; and no live
+ * session) is revoked here too, so that whoever took it cannot log in with it later; but only
+ * UNKNOWN_KEY_REVOCATIONS_PER_MINUTE a minute on this process: keys made at home cost nothing, and
+ * each revocation is a row kept for good, so without a bound anyone filled the disk (an outsider
+ * stored 200 in seconds). Past it, 429 and nothing recorded; a key known here is never held back.
  */
 export async function revokeKey(deps: Deps, input: { publicKey: string; certificate: string }): Promise<string> {
   validateFields(
@@ -153,8 +159,12 @@ export async function revokeKey(deps: Deps, input: { publicKey: string; certific
     t('identity.revoke_missing'),
   )
   const { fingerprint, revokedArmored } = await applyRevocation(input.publicKey, input.certificate, new Date(deps.now()))
+  // Its sessions end first: a key with one is known here, and must not wait for the budget.
+  const ended = await deps.sessions.deleteByFingerprint(fingerprint)
+  if (ended === 0 && !(await findKey(deps.db, fingerprint)) && !(await isRevoked(deps.db, fingerprint)) && !(await deps.revocationBudget.take())) {
+    throw new DomainError(429, t('identity.revoke_unknown_busy'), { certificate: t('identity.revoke_again_later') })
+  }
   await recordRevocation(deps.db, { fingerprint, revokedArmored, createdAt: coarseTime(deps.now(), deps.config.timeGranularityMs) })
-  await deps.sessions.deleteByFingerprint(fingerprint)
   forgetSigningKey(fingerprint)
   return fingerprint
 }
