@@ -66,8 +66,10 @@ describe('a letter to a cell, in a browser', () => {
     page.on('request', (r) => hosts.add(new URL(r.url()).host))
     const secret = `JSON${randomBytes(6).toString('hex')}`
     const text = `Dear cell,\nencrypted in the browser: ${secret}.\n— ünïcode reader`
-    await page.goto('/c/lobby')
+    await page.goto('/c/lobby/letters/new')
     await page.waitForFunction(() => 'htmx' in window)
+    // With JavaScript on, the words never reach the server: no notice says they do.
+    expect(await page.locator('main').innerText()).not.toContain('this server encrypts it as it arrives')
     const { response, body, reference } = await send(page, text)
     expect(response.status()).toBe(200)
     expect(body.get('text')).toBe('')
@@ -102,6 +104,9 @@ describe('a letter to a cell, in a browser', () => {
 
   it('with JavaScript off, the text goes as typed and the server encrypts it; gpg decrypts it to the text', async () => {
     const page = await suite.page(false)
+    // The writer is told, before sending, that without JavaScript the server sees the words.
+    await page.goto('/c/lobby/letters/new')
+    expect(await page.locator('main').textContent()).toContain('this server encrypts it as it arrives')
     const text = `Dear cell,\nsent without JavaScript.\n${'A longer paragraph. '.repeat(80)}`
     const { response, body, reference } = await send(page, text)
     expect(response.status()).toBe(200)

@@ -36,6 +36,7 @@ export function letterFormMain(p: LetterFormProps): Html {
   }
   return html`${crumbs(p.cell)}<h1>${t('letters.write_title', { cell: p.cell.name })}</h1>
 <p>${t('letters.write_intro')}</p>
+<noscript><p class="notice">${t('letters.server_encrypts')}</p></noscript>
 ${cellKeyLine(p.cell, p.fingerprint)}
 <form method="post" action="/c/${p.cell.slug}/letters" data-encrypt-letter data-key="/c/${p.cell.slug}/key.asc"${letterMessages()}>
 ${csrfField(p.viewer.csrf)}${formMessage(p.form)}
