@@ -40,6 +40,27 @@ describe('preview before posting', () => {
     await Promise.all([page.waitForURL(/\/c\/lobby\/general\/t\/\d+$/), page.getByRole('button', { name: 'Start thread' }).click()])
     expect(await page.locator('main h1').textContent()).toBe(title)
     expect(await page.locator('#posts article em').first().textContent()).toBe('before')
+
+    // A reply previewed, or refused, comes back as the whole thread page: it opens at the form, where
+    // the preview and the reason are, not at the top of the thread (where nothing said it had not gone).
+    const atForm = async () => {
+      expect(new URL(page.url()).hash).toBe('#reply')
+      expect(await page.locator('#reply').evaluate((f) => { const r = f.getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0 })).toBe(true)
+    }
+    await page.setViewportSize({ width: 390, height: 500 })
+    await page.locator('#reply-body').fill('A reply, *previewed*.')
+    await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Preview' }).click()])
+    expect(await page.locator('#reply-preview section.preview em').textContent()).toBe('previewed')
+    await atForm()
+    await page.locator('#reply-body').fill('   ')
+    const [refused] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Post reply' }).click()])
+    expect(refused.status()).toBe(422)
+    await atForm()
+    expect(await page.locator('#body-error').isVisible()).toBe(true)
+    // Posted, it opens at the new post.
+    await page.locator('#reply-body').fill('A reply, posted.')
+    await Promise.all([page.waitForURL(/#p2$/), page.getByRole('button', { name: 'Post reply' }).click()])
+    expect(await page.locator('#posts article').count()).toBe(2)
   })
 
   it('JavaScript on: Preview fills the form’s preview in place (no navigation, no console errors); a reply is previewed the same way', async () => {

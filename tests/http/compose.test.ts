@@ -50,7 +50,7 @@ describe('preview with JavaScript off', () => {
     expect(boardPage).toContain('<div id="new-thread-preview" class="preview-slot"')
     const thread = await threadOf(c)
     const threadPage = (await c.get(thread)).text
-    expect(threadPage).toContain(`<button formaction="${thread}/preview"`)
+    expect(threadPage).toContain(`<button formaction="${thread}/preview#reply"`)
     expect(threadPage).toContain('<div id="reply-preview" class="preview-slot"')
     // Both say, in one line under the text, what Markdown a post understands.
     const hint = '<p class="hint">Markdown: *italic*, **bold**, &gt; quote, &gt;&gt;12 links post 12, a blank line for a new paragraph.</p>'

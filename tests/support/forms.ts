@@ -9,7 +9,8 @@ export function formsOf(html: string): PageForm[] {
   const out: PageForm[] = []
   for (const m of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/g)) {
     const attrs = m[1]!
-    const action = unescape(/\saction="([^"]*)"/.exec(attrs)?.[1] ?? '')
+    // Where it goes: a fragment (#reply) stays in the browser, it is never sent.
+    const action = unescape(/\saction="([^"]*)"/.exec(attrs)?.[1] ?? '').replace(/#.*$/, '')
     const method = (/\smethod="([^"]*)"/.exec(attrs)?.[1] ?? 'get').toLowerCase()
     const hidden: Record<string, string> = {}
     for (const i of m[2]!.matchAll(/<input\b[^>]*>/g)) {

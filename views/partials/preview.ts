@@ -34,6 +34,9 @@ ${p.toSign !== null
 /** The form's preview slot: empty until a preview fills it (htmx swaps its inside). */
 export const previewSlot = (id: string, preview?: Html): Html => html`<div id="${id}" class="preview-slot" aria-live="polite">${preview ?? ''}</div>`
 
-/** The second submit button: the same form, sent to the preview address (htmx: into the slot). */
-export const previewButton = (action: string, slot: string): Html =>
-  html`<button formaction="${action}" hx-post="${action}" hx-target="#${slot}" hx-swap="innerHTML">${t('thread.preview')}</button>`
+/**
+ * The second submit button: the same form, sent to the preview address (htmx: into the slot).
+ * `anchor`: where the page that comes back opens (JavaScript off), its form's id.
+ */
+export const previewButton = (action: string, slot: string, anchor?: string): Html =>
+  html`<button formaction="${action}${anchor ? `#${anchor}` : ''}" hx-post="${action}" hx-target="#${slot}" hx-swap="innerHTML">${t('thread.preview')}</button>`

@@ -21,7 +21,10 @@ export function replyForm(p: { threadPath: string; place: Place; viewer: Viewer;
   }
   const browser = browserSigning(p.viewer, p.place)
   const gpg = p.viewer.identity.kind === 'gpg'
-  return html`<form id="reply" method="post" action="${p.threadPath}"${hx}${p.oob ? html` hx-swap-oob="true"` : ''}${browser.attrs}>
+  // The address ends in #reply: with JavaScript off, a refused reply or a preview comes back as the
+  // whole thread page, and opens at the form (its reason, its preview) rather than at the top of a
+  // long thread, where nothing said the reply had not gone. A reply posted goes to #pN instead.
+  return html`<form id="reply" method="post" action="${p.threadPath}#reply"${hx}${p.oob ? html` hx-swap-oob="true"` : ''}${browser.attrs}>
 ${boundFields(p.viewer)}${formMessage(p.form)}
 ${previewSlot('reply-preview', p.preview)}
 <label for="reply-body">${tMarked('thread.reply_as', { handle: html`<b>${p.viewer.identity.pseudonym.handle}</b>` })}</label>
@@ -30,7 +33,7 @@ ${fieldError(p.form, 'body')}
 ${markdownHint()}
 ${browser.field}${gpgSigning(p.viewer, p.place, p.form)}
 ${costFields(p.cost ?? null, p.form)}
-<button>${t('thread.reply_button')}</button> ${previewButton(`${p.threadPath}/preview`, 'reply-preview')}
+<button>${t('thread.reply_button')}</button> ${previewButton(`${p.threadPath}/preview`, 'reply-preview', 'reply')}
 </form>`
 }
 
