@@ -39,7 +39,8 @@ export function identityRoutes(deps: Deps) {
       login: forms.login ?? emptyForm(),
       revoke: forms.revoke ?? emptyForm(),
     })
-    return sendPage(c, deps, status, t('identity.page_title'), main)
+    // Its title as its heading says: one to take, or the one held.
+    return sendPage(c, deps, status, t(session ? 'identity.page_title' : 'identity.take_heading'), main)
   }
 
   /**

@@ -23,7 +23,7 @@ describe('the board with JavaScript off', () => {
     await expect(page.locator('h1').textContent()).resolves.toBe('Take an identity')
     // The browser key needs JavaScript: with it off, the page says so rather than hiding it silently.
     expect(await page.locator('#browser-key').isVisible()).toBe(false)
-    expect(await page.getByText('The third way needs JavaScript').isVisible()).toBe(true)
+    expect(await page.getByText('This way needs JavaScript').isVisible()).toBe(true)
     await page.getByRole('button', { name: 'Take a disposable identity' }).click()
     await page.waitForURL(/\/identity$/)
     expect(await page.locator('h1').textContent()).toBe('Your identity')

@@ -47,7 +47,7 @@ describe('a browser key with JavaScript on', () => {
     expect(await h1(page)).toBe('Take an identity')
     const panel = page.locator('#browser-key')
     await panel.waitFor({ state: 'visible' })
-    expect(await page.getByText('The third way needs JavaScript').isVisible()).toBe(false)
+    expect(await page.getByText('This way needs JavaScript').isVisible()).toBe(false)
     await panel.getByRole('button', { name: 'Create a browser key' }).click()
     const bkFpr = panel.locator('.bk-fpr')
     await bkFpr.waitFor({ state: 'visible' })

@@ -74,7 +74,7 @@ describe('lynx and w3m (text browsers, no JavaScript)', () => {
   it('the identity page, with JavaScript off, holds no browser-key buttons: only the note that says it needs JavaScript', () => {
     for (const [browser, dump] of Object.entries(dumps('/identity'))) {
       expect(dump, browser).toContain('Take a disposable identity')
-      expect(dump, browser).toMatch(/The third way needs\s+JavaScript/)
+      expect(dump, browser).toMatch(/This way needs\s+JavaScript/)
       for (const label of BROWSER_KEY_BUTTONS) expect(dump, `${browser}: ${label}`).not.toContain(label)
     }
   })

@@ -23,7 +23,9 @@ describe('the cap on live sessions', () => {
     const r = await late.post('/identity/disposable', {})
     expect(r.res.status).toBe(503)
     expect(unescape(r.text)).toContain('This board holds as many identities as it can right now, so no new one can be taken. Identities already taken go on working.')
-    expect((await late.get('/identity')).text).toContain('Take an identity')
+    // The page is titled as its heading says: one to take.
+    expect((await late.get('/identity')).text).toContain('<title>Take an identity · cellboard</title>')
+    expect((await holders[0]!.get('/identity')).text).toContain('<title>Your identity · cellboard</title>')
     for (const [i, c] of holders.entries()) {
       await c.get('/c/lobby/general')
       expect((await c.post('/c/lobby/general', { title: `Still here ${i}`, body: 'yes' })).res.status).toBe(303)
