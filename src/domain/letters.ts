@@ -40,7 +40,8 @@ export function paddedLetter(raw: string): Uint8Array {
   if (text.trim() === '') throw field(t('letters.empty'))
   if (text.includes('\u0000')) throw field(t('letters.nul'))
   const padded = padLetter(text)
-  if (!padded) throw new DomainError(413, t('letters.too_long', { kib: LETTER_MAX_BYTES / 1024 }), { text: t('letters.at_most', { kib: LETTER_MAX_BYTES / 1024 }) })
+  // Beside the field, by how much: a person cutting it down needs to know (bytes, as the limit is).
+  if (!padded) throw new DomainError(413, t('letters.too_long', { kib: LETTER_MAX_BYTES / 1024 }), { text: t('letters.at_most_this', { max: LETTER_MAX_BYTES, size: Buffer.byteLength(text) }) })
   return padded
 }
 

@@ -144,7 +144,10 @@ describe('writing a letter', () => {
     const pair = await withCellKey(board)
     const c = board.client()
     await c.get('/c/lobby/letters/new')
-    expect((await c.post('/c/lobby/letters', { text: 'é'.repeat(32_769) })).res.status).toBe(413)
+    const over = await c.post('/c/lobby/letters', { text: 'é'.repeat(32_769) })
+    expect(over.res.status).toBe(413)
+    // Beside the field, by how much (é is two bytes as UTF-8).
+    expect(fieldErrorOf(over.text)).toBe('At most 65,536 bytes as UTF-8 (a letter outside the Latin alphabet takes two or three a character); this one is 65,538.')
     expect(await board.count('letter')).toBe(0)
     await c.get('/c/lobby/letters/new')
     const text = 'é'.repeat(32_768) // 64 KiB as UTF-8, ≈192 KiB as a form sends it
