@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { languageRoutes } from './http/language.ts'
 import { languageContext } from './http/middleware/language.ts'
 import { HTTPException } from 'hono/http-exception'
-import { DomainError } from './domain/errors.ts'
+import { DomainError, PastLastPage } from './domain/errors.ts'
 import { t } from './i18n/index.ts'
 import { boardRoutes } from './http/boards.ts'
 import { cellRoutes } from './http/cells.ts'
@@ -168,5 +168,8 @@ function renderError(c: C, deps: Deps, err: Error) {
     c.header('HX-Retarget', 'body')
     c.header('HX-Reswap', 'innerHTML')
   }
-  return sendPage(c, deps, status, errorTitle(status), errorMain({ status, message, kept }))
+  // A page past the last: the way to the last one (the path is this request's own, as routed).
+  const here = err instanceof PastLastPage && c.req.method === 'GET' ? localPath(c.req.path) : null
+  const way = here === null ? null : { href: `${here}?page=${(err as PastLastPage).lastPage}`, label: t('board.last_page', { page: (err as PastLastPage).lastPage }) }
+  return sendPage(c, deps, status, errorTitle(status), errorMain({ status, message, kept, way }))
 }

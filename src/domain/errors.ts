@@ -11,6 +11,19 @@ export class DomainError extends Error {
   }
 }
 
+/**
+ * A page number past a board's or thread's last page (a bookmark kept while posts were forgotten):
+ * a 404 whose page links to the last page there is, for a reader who may read it anyway.
+ */
+export class PastLastPage extends DomainError {
+  constructor(
+    message: string,
+    readonly lastPage: number,
+  ) {
+    super(404, message)
+  }
+}
+
 /** A 404 with its whole sentence (from the catalog: "That thread does not exist (or no longer does)."). */
 export const notFound = (message: string) => new DomainError(404, message)
 

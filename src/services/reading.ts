@@ -5,7 +5,7 @@ import { lineHistory } from '../db/lines.ts'
 import { countPostsBefore, findSignedText, readThreadPosts, type PostView } from '../db/posts.ts'
 import type { Board, Cell } from '../db/schema.ts'
 import { listThreads, type ThreadListing } from '../db/threads.ts'
-import { DomainError, notFound } from '../domain/errors.ts'
+import { DomainError, notFound, PastLastPage } from '../domain/errors.ts'
 import type { Session } from '../ephemeral/sessions.ts'
 import { t } from '../i18n/index.ts'
 import type { Deps } from './deps.ts'
@@ -134,7 +134,7 @@ export async function openBoard(deps: Deps, cellSlug: string, boardSlug: string,
 const pagesFor = (count: number, perPage: number) => Math.max(1, Math.ceil(count / perPage))
 
 function checkPage(page: number, pages: number): void {
-  if (page > pages) throw notFound(t('board.page_not_found'))
+  if (page > pages) throw new PastLastPage(t('board.page_not_found'), pages)
 }
 
 /** `first`: the number the page's first thread has in the board's list (numbering goes on across pages). */

@@ -37,5 +37,10 @@ describe('a number past what the database holds, in an address', () => {
     const page = await c.get(`${thread}?page=999999999`)
     expect(page.text).toContain('Not found')
     expect(page.text).not.toContain('Something broke')
+    // A page past the last (a bookmark kept while posts went) shows the way to the last one there is.
+    expect(page.text).toContain(`<a href="${thread}?page=1">Go to the last page there is (page 1)</a>`)
+    expect((await c.get('/c/lobby/general?page=5')).text).toContain('<a href="/c/lobby/general?page=1">Go to the last page there is (page 1)</a>')
+    // Not for a thread that is not there, nor for a page number that is none.
+    for (const path of ['/c/lobby/general/t/2147483648', `${thread}?page=0`, `${thread}?page=abc`]) expect((await c.get(path)).text).not.toContain('Go to the last page')
   })
 })

@@ -33,7 +33,7 @@ export type Kept = {
  * carried a good form token; otherwise read-only, with no form and no token, and a link to the
  * empty form (the request may have been forged by another site: one click here must send nothing).
  */
-export function errorMain(p: { status: number; message: string; kept: Kept | null }): Html {
+export function errorMain(p: { status: number; message: string; kept: Kept | null; way?: { href: string; label: string } | null }): Html {
   const fields = Object.entries(p.kept?.fields ?? {})
   const rows = (name: string) => (name === 'body' || name === 'argument' || name === 'signed' ? 8 : name === 'text' ? 3 : 1)
   let kept: Html | '' = ''
@@ -51,5 +51,6 @@ ${fields.map(([name, value]) => html`<label for="kept-${name}">${t('app.kept_fie
   return html`<h1>${errorTitle(p.status)}</h1>
 <p class="form-error" role="alert">${p.message}</p>
 ${kept}
+${p.way ? html`<p><a href="${p.way.href}">${p.way.label}</a></p>` : ''}
 <p><a href="/">${t('app.back_to_cells')}</a></p>`
 }
