@@ -15,7 +15,9 @@ import { boundFields, describedBy, fieldError, formMessage, identityNeeded, type
  * `preview`: the post as it would appear (views/partials/preview.ts), shown in the form.
  */
 export function replyForm(p: { threadPath: string; place: Place; viewer: Viewer; form: FormState; inline: boolean; oob?: boolean; cost?: IssuedCost | null; preview?: Html }): Html {
-  const hx = p.inline ? html` hx-post="${p.threadPath}" hx-target="#posts" hx-swap="beforeend"` : ''
+  // Not on the thread's last page: no htmx, nor the page's boosting (whose request htmx marks as
+  // its own, so the server answered with the post alone, and it took the place of the whole page).
+  const hx = p.inline ? html` hx-post="${p.threadPath}" hx-target="#posts" hx-swap="beforeend"` : html` hx-boost="false"`
   if (!p.viewer.identity) {
     return html`<section id="reply"${p.oob ? html` hx-swap-oob="true"` : ''}>${identityNeeded(p.form, p.threadPath)}</section>`
   }
