@@ -46,7 +46,8 @@ const schema = z.object({
   GZIP_QUICK_ABOVE: z.coerce.number().min(0).max(1).default(GZIP_QUICK_ABOVE_DEFAULT),
   THREADS_PER_PAGE: z.coerce.number().int().positive().default(50),
   // Searches a node runs at once, and how many more wait their turn (domain/search.ts says why one).
-  SEARCHES_AT_ONCE: z.coerce.number().int().min(1).max(64).default(SEARCHES_AT_ONCE),
+  // At most 8: on PostgreSQL searches run on the ten connections the writes share (db/connect.ts).
+  SEARCHES_AT_ONCE: z.coerce.number().int().min(1).max(8).default(SEARCHES_AT_ONCE),
   SEARCHES_WAITING: z.coerce.number().int().min(0).max(1000).default(SEARCHES_WAITING),
   // Letters a cell keeps waiting at most (README, "Letters"); past it a letter is refused until some
   // are marked handled. At most 2,000: the inbox is downloaded as one file, ~96 KiB a letter.

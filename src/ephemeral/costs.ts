@@ -126,15 +126,16 @@ export async function sharedCostSecrets(redis: Redis): Promise<CostSecrets> {
  *   for a script, so without a budget every cost it stands for cost a script nothing (an outsider's
  *   bot took 295 identities in 2.9 s). Past it the picture and the proof of work still pay. Per
  *   process: with several nodes a script gets each node's share, still a few a minute, not hundreds
- *   a second.
+ *   a second. And per purpose (identity, login, letter, post): a script spending one (which it
+ *   can, for nothing) does not close the others to people who answer the question.
  */
 export class Budget {
   readonly #limiter: RateLimiterMemory
   constructor(points: number, seconds: number) {
     this.#limiter = new RateLimiterMemory({ points, duration: seconds })
   }
-  /** True if one more may be had now (and it is counted). */
-  async take(): Promise<boolean> {
-    return this.#limiter.consume('budget').then(() => true, () => false)
+  /** True if one more may be had now (and it is counted); `of` keeps separate counts (a budget each). */
+  async take(of = 'budget'): Promise<boolean> {
+    return this.#limiter.consume(of).then(() => true, () => false)
   }
 }

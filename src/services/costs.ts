@@ -177,7 +177,7 @@ async function payWithPuzzle(deps: Deps, purpose: CostPurpose, id: string, pictu
   if (picture.trim() !== '' && pictureOk) return
   if (!(n !== null && answerOk)) throw refuse('wrong')
   // Paid by the question alone: a script's work, so a few a minute on this process (Budget).
-  if (!(await deps.questionBudget.take())) throw refuse('questions-spent')
+  if (!(await deps.questionBudget.take(purpose))) throw refuse('questions-spent')
 }
 
 /**

@@ -165,6 +165,9 @@ export async function revokeKey(deps: Deps, input: { publicKey: string; certific
     throw new DomainError(429, t('identity.revoke_unknown_busy'), { certificate: t('identity.revoke_again_later') })
   }
   await recordRevocation(deps.db, { fingerprint, revokedArmored, createdAt: coarseTime(deps.now(), deps.config.timeGranularityMs) })
+  // And again once recorded: a login that passed its isRevoked check before the record and made
+  // its session after the first ending would otherwise keep a session of a revoked key.
+  await deps.sessions.deleteByFingerprint(fingerprint)
   forgetSigningKey(fingerprint)
   return fingerprint
 }

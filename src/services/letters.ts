@@ -18,7 +18,7 @@ import { DEFAULT_LANG, isLang, t, tIn, type Lang } from '../i18n/index.ts'
 // Letters to a cell (issue 12). Anyone may write one, at the cost of taking an identity; it is
 // stored only as ciphertext to the cell key, whose private key is never here. Those who read the
 // cell's inbox (mayReadInbox) see how many wait and download them; everyone else learns nothing
-// about them, not even that there are any.
+// about them, not even that there are any, unless the inbox is full (refuseWhenFull).
 
 /**
  * A cell key as the operator offers it (to set, or to rotate to): never a private key, which is
@@ -93,8 +93,10 @@ export async function sendLetter(deps: Deps, input: LetterInput): Promise<{ refe
   } else {
     padded = paddedLetter(input.text)
   }
-  await refuseWhenFull(deps, cell.id)
+  // Paid first: whether the inbox is full is told only to a writer who paid for a letter (a check
+  // each time), not to anyone asking as often as they like.
   await payCost(deps, 'letter', input.cost)
+  await refuseWhenFull(deps, cell.id)
   const now = new Date(deps.now())
   const stored = padded ? await encryptLetter(padded, cell.key_armored, now) : (await checkLetterCiphertext(ciphertext, cell.key_armored, now)).armored
   padded?.fill(0)
@@ -113,7 +115,8 @@ export async function sendLetter(deps: Deps, input: LetterInput): Promise<{ refe
  * ~6,000 letters the inbox file was longer than a string can be, so its download and the export
  * failed and the voters could read and mark none. Past the bound a letter is refused, nothing of
  * it kept, until the voters mark some handled or the retention forgets them. The refusal tells a
- * writer (and anyone) that the inbox is full, which a flood's sender knows already: the bound is
+ * writer who paid the check that the inbox is full, which a flood's sender knows already (and,
+ * by asking again, about when room was made: that someone marked letters handled), so the bound is
  * high enough that a cell's own letters do not meet it.
  */
 async function refuseWhenFull(deps: Deps, cellId: number): Promise<void> {

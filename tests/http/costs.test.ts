@@ -226,7 +226,7 @@ describe('a cost for a new identity (ABUSE_COSTS=on)', () => {
     const { puzzleId, puzzle } = costOf(await identityPage(late), '/identity/disposable')
     const refused = await take(late, { cost_puzzle: puzzleId!, cost_answer: String(puzzle!.answer) })
     expect(refused.res.status).toBe(429)
-    expect(unescape(formOf(refused.text, '/identity/disposable'))).toContain('type the letters in the picture')
+    expect(unescape(formOf(refused.text, '/identity/disposable'))).toContain('Too many checks were paid by answering the question on this server in the last minute')
     expect(late.cookies.has('cb_session')).toBe(false)
     // A new check comes with the refusal; its picture pays, as does a proof of work.
     const next = costOf(refused.text, '/identity/disposable')
@@ -234,6 +234,15 @@ describe('a cost for a new identity (ABUSE_COSTS=on)', () => {
     const worker = board.client()
     const { pow } = costOf(await identityPage(worker), '/identity/disposable')
     expect((await take(worker, { cost_pow: pow, cost_solution: await solve(pow) })).res.status).toBe(303)
+    // Each purpose has its own budget: a script spending the identities' does not close the
+    // question to a held key's first login (nor to letters, nor to posts in flood mode).
+    const key = await heldKey()
+    const person = board.client()
+    const page = await identityPage(person)
+    const challenge = unescape(/<pre id="challenge" class="to-sign">([\s\S]*?)<\/pre>/.exec(page)![1]!)
+    const login = costOf(page, '/identity/login')
+    const signed = await clearsignWith(key.privateKey, challenge)
+    expect((await person.post('/identity/login', { via: 'gpg', public_key: key.publicKey, signed, cost_puzzle: login.puzzleId!, cost_answer: String(login.puzzle!.answer) })).res.status).toBe(303)
   })
 
   it('page views store no puzzle: after many GETs of /identity the next visitor with JavaScript off still gets one, and it pays', async () => {
