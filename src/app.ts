@@ -170,6 +170,6 @@ function renderError(c: C, deps: Deps, err: Error) {
   }
   // A page past the last: the way to the last one (the path is this request's own, as routed).
   const here = err instanceof PastLastPage && c.req.method === 'GET' ? localPath(c.req.path) : null
-  const way = here === null ? null : { href: `${here}?page=${(err as PastLastPage).lastPage}`, label: t('board.last_page', { page: (err as PastLastPage).lastPage }) }
+  const way = err instanceof PastLastPage && here !== null ? { href: `${here}?page=${err.lastPage}`, label: t('board.last_page', { page: err.lastPage }) } : null
   return sendPage(c, deps, status, errorTitle(status), errorMain({ status, message, kept, way }))
 }

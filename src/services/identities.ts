@@ -29,12 +29,13 @@ export async function takeDisposableIdentity(deps: Deps): Promise<Session> {
  * key holds one session at most (its others end as it logs in), so the room it takes is bounded by
  * the rosters, which only decisions and the operator change.
  */
-async function startSession(deps: Deps, data: NewSession, rostered = false): Promise<Session> {
+async function startSession(deps: Deps, data: NewSession, mayPassCap?: () => Promise<boolean>): Promise<Session> {
   try {
     return await deps.sessions.create(data)
   } catch (e) {
     if (!(e instanceof SessionsFull)) throw e
-    if (rostered) {
+    // Asked only at the cap: a login below it reads no roster.
+    if (mayPassCap && (await mayPassCap())) {
       await deps.sessions.deleteByFingerprint(data.fingerprint)
       return deps.sessions.create(data, { pastCap: true })
     }
@@ -137,7 +138,7 @@ export async function logInWithSignedChallenge(deps: Deps, input: { publicKey: s
   // Used up: from here on, whatever fails, this challenge cannot log in again.
   await assertKeyValid(key, now)
   await verifyPasted(pasted, key)
-  return startSession(deps, { kind: input.via, fingerprint: key.fingerprint, armoredPublic: key.armored, armoredPrivate: null }, await onAnyRoster(deps.db, key.fingerprint))
+  return startSession(deps, { kind: input.via, fingerprint: key.fingerprint, armoredPublic: key.armored, armoredPrivate: null }, () => onAnyRoster(deps.db, key.fingerprint))
 }
 
 /**

@@ -93,15 +93,13 @@ export async function sendLetter(deps: Deps, input: LetterInput): Promise<{ refe
   } else {
     padded = paddedLetter(input.text)
   }
-  // Paid first: whether the inbox is full is told only to a writer who paid for a letter (a check
-  // each time), not to anyone asking as often as they like.
   await payCost(deps, 'letter', input.cost)
-  await refuseWhenFull(deps, cell.id)
   const now = new Date(deps.now())
   const stored = padded ? await encryptLetter(padded, cell.key_armored, now) : (await checkLetterCiphertext(ciphertext, cell.key_armored, now)).armored
   padded?.fill(0)
-  // Again, as letters sent meanwhile may have filled it (those in flight at once may pass it by as
-  // many: the bound is for a script's thousands, not for one letter more).
+  // Whether the inbox is full: told only to a writer who paid for a letter (a check each time), not
+  // to anyone asking as often as they like; asked just before the insert (letters in flight at once
+  // may pass the bound by as many: it is for a script's thousands, not for one letter more).
   await refuseWhenFull(deps, cell.id)
   const reference = referenceFrom(randomBytes(10))
   await insertLetter(deps.db, { cellId: cell.id, reference, ciphertext: stored, receivedAt: coarseTime(deps.now(), deps.config.timeGranularityMs) })
