@@ -17,3 +17,13 @@ export function identityChanged(formKey: string | undefined, holding: string, th
   const changed = t('forms.identity_changed', { was: showPseudonym(pseudonymOf(formKey)), now: showPseudonym(pseudonymOf(holding)) })
   return new DomainError(409, `${changed} ${then ?? t('forms.shown_again')}`)
 }
+
+/**
+ * A form bound to a key, sent from a browser that holds no identity now (it burned the key, or the
+ * session ended, since the form was shown). Null when the form names no key.
+ */
+export function identityGone(formKey: string | undefined, then: string): DomainError | null {
+  if (!formKey) return null
+  if (!FINGERPRINT.test(formKey)) return new DomainError(400, t('forms.key_not_fingerprint'))
+  return new DomainError(409, `${t('forms.identity_gone', { was: showPseudonym(pseudonymOf(formKey)) })} ${then}`)
+}

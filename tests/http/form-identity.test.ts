@@ -69,6 +69,23 @@ describe('a form opened as one identity and sent after the browser changed ident
     }
   })
 
+  it('a reply form opened as A, sent after this browser burned A and took nothing → 409 saying A is gone, the text kept read-only under a human label, nothing stored', async () => {
+    const c = board.client()
+    const a = await take(c)
+    const page = await c.get(GENERAL)
+    const thread = (await send(c, GENERAL, { ...hiddenFields(page.text, GENERAL), title: 'Mine', body: 'first' })).res.headers.get('location')!
+    const opened = hiddenFields((await c.get(thread)).text, thread)
+    await burn(c)
+    const before = await counts()
+    const { res, text } = await send(c, thread, { ...opened, body: 'meant to be signed by A' })
+    expect(res.status).toBe(409)
+    expect(text).toContain(`This form was opened as ${shown(a)}; this browser holds no identity now`)
+    expect(text).not.toContain('Not allowed')
+    expect(text).toMatch(/<label for="kept-body">Text<\/label><textarea[^>]*readonly[^>]*>meant to be signed by A<\/textarea>/)
+    expect(formsOf(text).filter((f) => f.method === 'post')).toEqual([])
+    expect(await counts()).toEqual(before)
+  })
+
   it('a hand-made request with a current token but A’s key → 409 naming both; each form comes back for B with its text, and nothing changes', async () => {
     // Both of this browser's keys are voters when the question opens.
     const c = board.client()

@@ -127,7 +127,7 @@ describe('the error page', () => {
     expect(res.status).toBe(403)
     expect(text).toContain('<h2>Lo que tenía el formulario, sin enviar</h2>')
     expect(text).toContain('Si es tuyo, <a href="/c/lobby/general">abre el formulario de nuevo</a> y pégalo allí.')
-    expect(text).toContain('<label for="kept-title">título</label>')
+    expect(text).toContain('<label for="kept-title">Título</label>')
   })
 })
 
