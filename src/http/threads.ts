@@ -169,7 +169,8 @@ export function threadRoutes(deps: Deps) {
       const { at, thread, number } = await postAddress(c, c.req.param('file').slice(0, -4))
       return c.body(await readSignedText(deps, at, thread, number), 200, {
         'Content-Type': 'text/plain; charset=utf-8',
-        'Content-Disposition': `attachment; filename="post-${thread}-${number}.asc"`,
+        // Named by its whole place, so posts saved from two boards or cells are two files.
+        'Content-Disposition': `attachment; filename="${at.cell.slug}-${at.board.slug}-t${thread}-p${number}.asc"`,
       })
     })
     // Any other address under a board: refused like the rest of it, or else nothing there.

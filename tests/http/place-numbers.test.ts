@@ -42,7 +42,10 @@ describe('thread numbers count per board', () => {
     expect((await poster.post(`/c/lobby/general/t/${second}`, { body: 'a reply to >>1' })).res.status).toBe(303)
     const page = await poster.get(`/c/lobby/general/t/${second}`)
     expect(page.text).toContain(`href="/c/lobby/general/t/${second}/p/1">&gt;&gt;1</a>`)
-    expect(await (await poster.request(`/c/lobby/general/t/${second}/p/2.asc`)).text()).toContain(`\nthread: ${second}\n\na reply to >>1`)
+    const asc = await poster.request(`/c/lobby/general/t/${second}/p/2.asc`)
+    // Saved, its file names its place whole: two cells' post 2 of thread 2 are two files.
+    expect(asc.headers.get('content-disposition')).toBe(`attachment; filename="lobby-general-t${second}-p2.asc"`)
+    expect(await asc.text()).toContain(`\nthread: ${second}\n\na reply to >>1`)
     expect((await poster.get('/c/lobby/general')).text).toContain(`href="/c/lobby/general/t/${second}"`)
     expect((await member.get('/c/lobby/inner/t/3')).text).toContain('Quiet 2')
   })
@@ -81,7 +84,11 @@ describe('question numbers count per cell', () => {
     await member.post('/c/other/questions/2/ballot', { choice: 'yes' })
     const signed = await member.post('/c/other/questions/2/ballot', { choice: 'yes', confirm: 'yes' })
     expect(signed.res.status).toBe(303)
-    expect((await member.get('/c/other/decisions')).text).toContain('<a href="/c/other/questions/2">Decision 2</a>')
+    const log = (await member.get('/c/other/decisions')).text
+    expect(log).toContain('<a href="/c/other/questions/2">Decision 2</a>')
+    // Its entries are not numbered by the list: "1." beside "Decision 2" would be a second number.
+    expect(log).toContain('<ul class="log">')
+    expect(log).not.toMatch(/<ol[^>]*class="log"/)
     expect((await member.get('/c/other/line')).text).toContain('by <a href="/c/other/questions/2">decision 2</a>')
     const bundle = JSON.parse(await (await member.request('/c/other/questions/2/bundle.json')).text())
     expect(bundle.question.number).toBe(2)

@@ -120,11 +120,11 @@ export function decisionsMain(p: { cell: Cell; entries: LogEntry[]; fraternal: {
   return html`${crumbs(p.cell)}<h1>${t('questions.decisions_title')}</h1>
 <p><a href="/c/${p.cell.slug}/questions">${t('questions.queue_title')}</a> · <a href="/c/${p.cell.slug}/line">${t('questions.nav_line')}</a></p>
 <p class="feeds">${t('questions.feeds_intro')} <a href="${feedPaths.decisions(p.cell.slug)}" type="application/atom+xml" hx-boost="false">${t('questions.feed_decisions')}</a> · <a href="${feedPaths.answers(p.cell.slug)}" type="application/atom+xml" hx-boost="false">${t('questions.feed_answers')}</a></p>
-<ol class="log" reversed>${p.entries.map((e) =>
+<ul class="log">${p.entries.map((e) =>
     e.kind === 'decision'
       ? html`<li><a href="/c/${p.cell.slug}/questions/${e.number}">${t('questions.log_decision', { number: String(e.number) })}</a>: ${e.label} — <b>${e.outcome}</b>: <span class="about">${e.about}</span> <small><time datetime="${e.at}">${when(e.at)}</time></small></li>`
       : html`<li>${tHtml('questions.log_operator', { action: keysNamed(e.action) })} <small><time datetime="${e.at}">${when(e.at)}</time></small></li>`,
-  )}</ol>
+  )}</ul>
 ${p.fraternal.length ? html`<h2>${t('questions.fraternal_cells')}</h2><ul>${p.fraternal.map((f) => html`<li>${f.name} <code>${f.location}</code> <code class="fpr">${f.fingerprint}</code></li>`)}</ul>` : ''}`
 }
 
