@@ -18,8 +18,8 @@ const OPENING_HTML_CHARS = 1500
 /**
  * A board's threads, most recent activity first (order from ids, not times), each with the start
  * of its opening post, and how many threads the board has (board.thread_count, kept by triggers):
- * one query, the post found by its unique (thread, number) index. A page past the end has no rows
- * to carry the count, and its total is 0.
+ * one query, the post found by its unique (thread, number) index (a page past the end asks for the
+ * count alone).
  *
  * Page N is still addressed by its number (the whole-page cache keys only `?page=N`, and the list's
  * numbering goes on across pages), so the page's first row is found by a seek, not an OFFSET over
@@ -27,7 +27,8 @@ const OPENING_HTML_CHARS = 1500
  * bytes an entry — to the `skip`-th thread's last_post_id, and the page is the `limit` threads
  * from there (last_post_id is one post's id: unique among threads). Page 1, the one read most,
  * needs no subquery at all and costs the same at any board size; a far page costs a walk of the
- * narrow index, where the OFFSET joined and read every skipped thread. Cursor links (`?after=`)
+ * narrow index from its nearer end (at most half of it), where the OFFSET joined and read every
+ * skipped thread. Cursor links (`?after=`)
  * would cost nothing more for far pages too, but no cache could keep them and the pager could
  * not name its pages. `read`, if given, runs it (Storage.readRows: SQLite's reader thread, PostgreSQL's read pool); else `db`.
  */
@@ -42,13 +43,21 @@ export async function listThreads(db: Db, boardId: number, limit: number, skip: 
     .select((eb) => eb.selectFrom('board').select('board.thread_count').where('board.id', '=', boardId).as('total'))
     .where('thread.board_id', '=', boardId)
   if (skip > 0) {
-    query = query.where('thread.last_post_id', '<=', (eb) =>
-      eb.selectFrom('thread as seek').select('seek.last_post_id').where('seek.board_id', '=', boardId).orderBy('seek.last_post_id', 'desc').limit(1).offset(skip),
-    )
+    // The walk starts from the nearer end: the newest for the first half of the board's pages, the
+    // oldest for the rest (the (total - 1 - skip)-th from there is the same thread), so no page
+    // walks more than half the index. Past the end there is no such thread, and no row.
+    const total = db.selectFrom('board').select('board.thread_count').where('board.id', '=', boardId)
+    const seek = (order: 'asc' | 'desc') => db.selectFrom('thread as seek').select('seek.last_post_id').where('seek.board_id', '=', boardId).orderBy('seek.last_post_id', order).limit(1)
+    const fromNewest = seek('desc').offset(skip)
+    const fromOldest = seek('asc').offset(sql<number>`(${total}) - cast(${skip + 1} as bigint)`)
+    query = query.where('thread.last_post_id', '<=', sql<number>`case when cast(${skip * 2} as bigint) < (${total}) then (${fromNewest}) when cast(${skip} as bigint) < (${total}) then (${fromOldest}) end`)
   }
   const compiled = query.orderBy('thread.last_post_id', 'desc').limit(limit).compile()
   const rows = await readOn(db, read, compiled)
-  return { threads: rows.map(({ total: _, opening_cut, ...t }) => ({ ...t, openingCut: Boolean(opening_cut) })), total: Number(rows[0]?.total ?? 0) }
+  // A page past the end has no row to carry the count: asked for alone, so its way out names the
+  // board's real last page (only such a page pays for it).
+  const total = rows[0]?.total ?? (skip > 0 ? (await readOn(db, read, db.selectFrom('board').select('board.thread_count as total').where('board.id', '=', boardId).compile()))[0]?.total : 0)
+  return { threads: rows.map(({ total: _, opening_cut, ...t }) => ({ ...t, openingCut: Boolean(opening_cut) })), total: Number(total ?? 0) }
 }
 
 /** A thread by its address: the board and the thread's number on it. */
