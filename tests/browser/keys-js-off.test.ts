@@ -93,7 +93,7 @@ describe('an own GnuPG key with JavaScript off', () => {
     expect(await signedLink.getAttribute('href')).toBe(`${threadPath}/p/1.asc`)
     expect((await keyLink.getAttribute('href'))!.toLowerCase()).toBe(`/k/${fpr.toLowerCase()}.asc`)
     const signed = await downloadText(page, () => signedLink.click())
-    expect(signed.download.suggestedFilename()).toMatch(/^post-\d+-1\.asc$/)
+    expect(signed.download.suggestedFilename()).toMatch(/^lobby-general-t\d+-p1\.asc$/)
     const key = await downloadText(page, () => keyLink.click())
     expect(key.download.suggestedFilename().toLowerCase()).toBe(`${fpr.toLowerCase()}.asc`)
     for (const href of [`${threadPath}/p/1.asc`, (await keyLink.getAttribute('href'))!]) {
