@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { languageRoutes } from './http/language.ts'
 import { languageContext } from './http/middleware/language.ts'
 import { HTTPException } from 'hono/http-exception'
-import { DomainError, PastLastPage } from './domain/errors.ts'
+import { DomainError, PastLastPage, PostRemoved } from './domain/errors.ts'
 import { t } from './i18n/index.ts'
 import { boardRoutes } from './http/boards.ts'
 import { cellRoutes } from './http/cells.ts'
@@ -169,7 +169,14 @@ function renderError(c: C, deps: Deps, err: Error) {
     c.header('HX-Reswap', 'innerHTML')
   }
   // A page past the last: the way to the last one (the path is this request's own, as routed).
-  const here = err instanceof PastLastPage && c.req.method === 'GET' ? localPath(c.req.path) : null
-  const way = err instanceof PastLastPage && here !== null ? { href: `${here}?page=${err.lastPage}`, label: t('board.last_page', { page: err.lastPage }) } : null
+  // A removed post: the way back to its thread (its address less /p/N or /p/N.asc).
+  const here = c.req.method !== 'GET' ? null : localPath(err instanceof PostRemoved ? c.req.path.replace(/\/p\/[^/]+$/, '') : c.req.path)
+  const way = here === null
+    ? null
+    : err instanceof PastLastPage
+      ? { href: `${here}?page=${err.lastPage}`, label: t('board.last_page', { page: err.lastPage }) }
+      : err instanceof PostRemoved
+        ? { href: here, label: t('thread.go_to_thread') }
+        : null
   return sendPage(c, deps, status, errorTitle(status), errorMain({ status, message, kept, way }))
 }

@@ -24,6 +24,16 @@ export class PastLastPage extends DomainError {
   }
 }
 
+/**
+ * A post's number its thread gave and no longer has (the cell, or the operator, removed it): a 410
+ * whose page leads back to the thread. Nothing of the post is told but that it was removed.
+ */
+export class PostRemoved extends DomainError {
+  constructor(message: string) {
+    super(410, message)
+  }
+}
+
 /** A 404 with its whole sentence (from the catalog: "That thread does not exist (or no longer does)."). */
 export const notFound = (message: string) => new DomainError(404, message)
 

@@ -4,8 +4,8 @@ import { findKey } from '../db/keys.ts'
 import { lineHistory } from '../db/lines.ts'
 import { countPostsBefore, findSignedText, readThreadPosts, type PostView } from '../db/posts.ts'
 import type { Board, Cell } from '../db/schema.ts'
-import { listThreads, type ThreadListing } from '../db/threads.ts'
-import { DomainError, notFound, PastLastPage } from '../domain/errors.ts'
+import { findThread, listThreads, type ThreadListing } from '../db/threads.ts'
+import { DomainError, notFound, PastLastPage, PostRemoved } from '../domain/errors.ts'
 import type { Session } from '../ephemeral/sessions.ts'
 import { t } from '../i18n/index.ts'
 import type { Deps } from './deps.ts'
@@ -163,6 +163,15 @@ export async function readThreadPage(deps: Deps, at: ReadableBoard, threadNumber
   return { cell: at.cell, board: at.board, thread, page, pages, posts }
 }
 
+/**
+ * Why post N of a thread is not there: its thread gave that number (numbers only grow), so it was
+ * removed (410); or the thread never gave it, or is gone itself (404).
+ */
+async function missingPost(deps: Deps, at: ReadableBoard, threadNumber: number, number: number): Promise<DomainError> {
+  const thread = await findThread(deps.db, at.board.id, threadNumber)
+  return thread && number <= thread.last_number ? new PostRemoved(t('thread.post_removed', { number })) : notFound(t('thread.post_not_found'))
+}
+
 /** Which page of a thread shows post N (posts are paged in number order). */
 export async function pageOfPost(deps: Deps, threadId: number, number: number): Promise<number> {
   return Math.floor((await countPostsBefore(deps.db, threadId, number)) / deps.config.postsPerPage) + 1
@@ -171,13 +180,14 @@ export async function pageOfPost(deps: Deps, threadId: number, number: number): 
 /** Where post N of a thread is shown: the page of its thread that holds it. */
 export async function findPostPage(deps: Deps, at: ReadableBoard, threadNumber: number, number: number): Promise<number> {
   const post = await findSignedText(deps.db, { boardId: at.board.id, thread: threadNumber, number })
-  if (!post) throw notFound(t('thread.post_not_found'))
+  if (!post) throw await missingPost(deps, at, threadNumber, number)
   return pageOfPost(deps, post.thread_id, number)
 }
 
 /** A post's OpenPGP cleartext-signed message, for gpg --verify. */
 export async function readSignedText(deps: Deps, at: ReadableBoard, threadNumber: number, number: number): Promise<string> {
   const post = await findSignedText(deps.db, { boardId: at.board.id, thread: threadNumber, number })
-  if (!post?.signed_text) throw notFound(t('thread.signed_text_not_found'))
+  if (!post) throw await missingPost(deps, at, threadNumber, number)
+  if (!post.signed_text) throw notFound(t('thread.signed_text_not_found'))
   return post.signed_text
 }

@@ -9,6 +9,7 @@ const TITLES: Record<number, () => string> = {
   404: () => t('app.title_404'),
   405: () => t('app.title_405'),
   409: () => t('app.title_409'),
+  410: () => t('app.title_410'),
   413: () => t('app.title_413'),
   415: () => t('app.title_415'),
   422: () => t('app.title_422'),
