@@ -13,7 +13,7 @@ import { postingClosed } from '../../views/pages/board.ts'
 import { floodBanner } from '../../views/partials/flood.ts'
 import { emptyForm, type FormState, refusedForm } from '../../views/partials/forms.ts'
 import { pager } from '../../views/partials/pager.ts'
-import { postArticle } from '../../views/partials/post.ts'
+import { postArticle, postsWithGaps } from '../../views/partials/post.ts'
 import { postPreview } from '../../views/partials/preview.ts'
 import { replyForm } from '../../views/partials/reply-form.ts'
 import type { Place } from '../../views/partials/signing.ts'
@@ -54,7 +54,9 @@ export function threadRoutes(deps: Deps) {
       // Every post links to the raise form with its place filled in (shown to every reader, as the
       // one link per thread was: the form itself says who may raise what).
       const links = { raise: raiseAbout(d.cell.slug, d.board.slug, d.thread.number), lastOnPage: d.posts.at(-1)?.number }
-      const posts = d.posts.map((p) => postArticle({ number: p.number, signing: p.signing, bodyHtml: p.body_html, createdAt: p.created_at, fingerprint: p.fingerprint, signed: p.signed, replies: p.replies }, path, links))
+      // Removed posts are said where they were, between this page's posts (and before page 1's
+      // first; the page before's last number is not read): a gap otherwise looks like a fault.
+      const posts = postsWithGaps(d.posts, d.page === 1 ? 0 : undefined, (p) => postArticle({ number: p.number, signing: p.signing, bodyHtml: p.body_html, createdAt: p.created_at, fingerprint: p.fingerprint, signed: p.signed, replies: p.replies }, path, links))
       // Tagged with row ids (internal): writes invalidate by them.
       part = { meta, bytes: encode(html`<div id="posts" hx-boost="false">${posts}</div>${pager(path, d.page, d.pages)}`), tags: [cacheTag.thread(d.thread.id), cacheTag.board(d.board.id)] }
       deps.cache.set(key, part, since)

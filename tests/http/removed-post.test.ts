@@ -1,4 +1,10 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { exportCell } from '../../src/services/archive/export.ts'
+import { setCellKey } from '../../src/services/letters.ts'
+import { heldKey } from '../support/keys.ts'
 import { removePost } from '../../src/services/forget.ts'
 import { makeBoard } from '../support/app.ts'
 
@@ -14,7 +20,7 @@ beforeAll(async () => {
   await c.get('/c/lobby/general')
   thread = (await c.post('/c/lobby/general', { title: 'Gaps', body: 'first words' })).res.headers.get('location')!.split('#')[0]!.split('?')[0]!
   await c.get(thread)
-  for (const body of ['second-words-marker', 'third words']) expect((await c.post(thread, { body })).res.status).toBe(303)
+  for (const body of ['second-words-marker', 'third words', 'fourth words', 'fifth words']) expect((await c.post(thread, { body })).res.status).toBe(303)
 })
 afterAll(() => board.close())
 
@@ -34,10 +40,47 @@ describe('the address of a removed post', () => {
       expect(text, path).toContain(`<a href="${thread}">Go to the thread</a>`)
       expect(text, path).not.toContain('second-words-marker')
     }
-    // Posts 1 and 3 are where they were; 4 was never given.
+    // Posts 1 and 3 are where they were; 6 was never given.
     expect((await c.get(`${thread}/p/3`)).res.status).toBe(303)
-    const never = await c.get(`${thread}/p/4`)
+    const never = await c.get(`${thread}/p/6`)
     expect(never.res.status).toBe(404)
     expect(never.text).not.toContain('Go to the thread')
+  })
+})
+
+describe('a thread page with removed posts', () => {
+  it('says where they were, one or several, between the posts around them; a page without gaps says nothing of the kind', async () => {
+    const c = board.client()
+    const gaps = (text: string) => [...text.matchAll(/<p class="hint">((?:Post|Posts) [^<]*removed\.)<\/p>/g)].map((m) => m[1])
+    const order = (text: string) => [...text.matchAll(/<article id="p(\d+)"|<p class="hint">Posts? (\d+)/g)].map((m) => (m[1] ? `p${m[1]}` : `gap${m[2]}`))
+    const n = Number(thread.split('/').pop())
+    // Post 2 is gone (the test above); 1, 3, 4, 5 are there.
+    let page = (await c.get(thread)).text
+    expect(gaps(page)).toEqual(['Post 2 was removed.'])
+    expect(order(page)).toEqual(['p1', 'gap2', 'p3', 'p4', 'p5'])
+    // Two together, and the first post: each run said once, where it was.
+    for (const number of [1, 4]) expect(await removePost(board.deps, { cell: 'lobby', board: 'general', thread: n, number })).not.toBeNull()
+    page = (await c.get(thread)).text
+    expect(gaps(page)).toEqual(['Posts 1–2 were removed.', 'Post 4 was removed.'])
+    expect(order(page)).toEqual(['gap1', 'p3', 'gap4', 'p5'])
+    // A thread without removals has none.
+    const other = board.client()
+    await other.takeIdentity()
+    await other.get('/c/lobby/general')
+    const whole = (await other.post('/c/lobby/general', { title: 'Whole', body: 'all here' })).res.headers.get('location')!.split('#')[0]!.split('?')[0]!
+    await other.get(whole)
+    expect((await other.post(whole, { body: 'still here' })).res.status).toBe(303)
+    expect(gaps((await c.get(whole)).text)).toEqual([])
+    // The cell's archive says them where they were too.
+    const work = mkdtempSync(join(tmpdir(), 'cellboard-gaps-'))
+    try {
+      // An archive is signed with the cell's key: the cell needs one.
+      await setCellKey(board.deps, { cell: 'lobby', armoredKey: (await heldKey()).publicKey })
+      await exportCell(board.deps, { cell: 'lobby', out: join(work, 'archive') })
+      const archived = readFileSync(join(work, 'archive', 'b', 'general', 't', `${n}.html`), 'utf8')
+      expect(order(archived)).toEqual(['gap1', 'p3', 'gap4', 'p5'])
+    } finally {
+      rmSync(work, { recursive: true, force: true })
+    }
   })
 })

@@ -1,7 +1,7 @@
 import { pseudonymOf } from '../../src/domain/pseudonym.ts'
 import type { Signing } from '../../src/domain/posts.ts'
 import { lang, t } from '../../src/i18n/index.ts'
-import { built, escapeText, trustedPostHtml, type Html } from '../html.ts'
+import { built, escapeText, html, trustedPostHtml, type Html } from '../html.ts'
 import { timeTag } from './time.ts'
 
 const SIGNING_KEY: Record<Signing, string> = {
@@ -36,6 +36,23 @@ function words(): Words {
     wordsIn.set(l, (w = { signing, signedText: said('thread.signed_text'), key: said('thread.key'), questionPost: said('thread.question_post'), replies: said('thread.replies') }))
   }
   return w
+}
+
+/** Where a thread's removed posts were (numbers it gave and no longer has): said, not a silent gap. */
+const removedGap = (from: number, to: number): Html => html`<p class="hint">${t('thread.posts_removed', { from, to, count: to - from + 1 })}</p>`
+
+/**
+ * A page's posts in number order, each run of removed numbers between them said where it was.
+ * `before`: the number of the post before the page's first (0 on page 1), if known.
+ */
+export function postsWithGaps<P extends { number: number }>(posts: P[], before: number | undefined, article: (p: P) => Html): Html[] {
+  const out: Html[] = []
+  for (const p of posts) {
+    if (before !== undefined && p.number > before + 1) out.push(removedGap(before + 1, p.number - 1))
+    out.push(article(p))
+    before = p.number
+  }
+  return out
 }
 
 /** A reply's link: in the page when the page shows it, else through its address. */

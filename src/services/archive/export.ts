@@ -25,7 +25,7 @@ import { lineMain } from '../../../views/pages/line.ts'
 import { decisionsMain, questionMain } from '../../../views/pages/questions.ts'
 import { threadHead, threadPath } from '../../../views/pages/thread.ts'
 import { pager } from '../../../views/partials/pager.ts'
-import { postArticle } from '../../../views/partials/post.ts'
+import { postArticle, postsWithGaps } from '../../../views/partials/post.ts'
 import type { Viewer } from '../../../views/viewer.ts'
 import { archiveFiles, CELL_KEY, OFFLINE, postRefKey, postRefsIn, relativise, type ArchiveMap } from './paths.ts'
 import { ArchiveWriter } from './writer.ts'
@@ -203,9 +203,10 @@ async function writeBoard(deps: Deps, at: ReadableBoard, board: Board, page: Pag
       let last = 0
       for (let n = 1; n <= pages; n++) {
         const posts: ArchivedPost[] = await postsAfter(deps.db, t.id, last, per)
+        // Removed posts said where they were, as the served page says them (here across pages too).
+        const articles = postsWithGaps(posts, last, (p) => postArticle({ number: p.number, signing: p.signing, bodyHtml: p.body_html, createdAt: p.created_at, fingerprint: p.fingerprint, signed: p.signed_text !== null }, path))
         if (posts.length > 0) last = posts.at(-1)!.number
         for (const p of posts) if (p.signed_text) out.write(archiveFiles.signedText(board.slug, t.number, p.number), p.signed_text)
-        const articles = posts.map((p) => postArticle({ number: p.number, signing: p.signing, bodyHtml: p.body_html, createdAt: p.created_at, fingerprint: p.fingerprint, signed: p.signed_text !== null }, path))
         const { id: _id, ...thread } = t
         await page(archiveFiles.thread(board.slug, t.number, n), t.title, html`${threadHead(meta)}<div id="posts">${articles}</div>${pager(path, n, pages)}`, { thread, page: n, pages, posts })
         report.posts += posts.length
