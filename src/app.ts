@@ -168,15 +168,22 @@ function renderError(c: C, deps: Deps, err: Error) {
     c.header('HX-Retarget', 'body')
     c.header('HX-Reswap', 'innerHTML')
   }
-  // A page past the last: the way to the last one (the path is this request's own, as routed).
-  // A removed post: the way back to its thread (its address less /p/N or /p/N.asc).
-  const here = c.req.method !== 'GET' ? null : localPath(err instanceof PostRemoved ? c.req.path.replace(/\/p\/[^/]+$/, '') : c.req.path)
-  const way = here === null
-    ? null
-    : err instanceof PastLastPage
-      ? { href: `${here}?page=${err.lastPage}`, label: t('board.last_page', { page: err.lastPage }) }
-      : err instanceof PostRemoved
-        ? { href: here, label: t('thread.go_to_thread') }
-        : null
+  const way = c.req.method === 'GET' ? wayOut(err, c.req.path) : null
   return sendPage(c, deps, status, errorTitle(status), errorMain({ status, message, kept, way }))
+}
+
+/**
+ * Where a refused address leads instead (the path is the request's own, as routed): a page past
+ * the last, to the last one; a removed post, back to its thread (its address less /p/N or .asc).
+ */
+function wayOut(err: Error, path: string): { href: string; label: string } | null {
+  if (err instanceof PastLastPage) {
+    const here = localPath(path)
+    return here === null ? null : { href: `${here}?page=${err.lastPage}`, label: t('board.last_page', { page: err.lastPage }) }
+  }
+  if (err instanceof PostRemoved) {
+    const thread = localPath(path.replace(/\/p\/[^/]+$/, ''))
+    return thread === null ? null : { href: thread, label: t('thread.go_to_thread') }
+  }
+  return null
 }

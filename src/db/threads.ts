@@ -28,11 +28,11 @@ const OPENING_HTML_CHARS = 1500
  * from there (last_post_id is one post's id: unique among threads). Page 1, the one read most,
  * needs no subquery at all and costs the same at any board size; a far page costs a walk of the
  * narrow index from its nearer end (at most half of it), where the OFFSET joined and read every
- * skipped thread. Cursor links (`?after=`)
- * would cost nothing more for far pages too, but no cache could keep them and the pager could
- * not name its pages. `read`, if given, runs it (Storage.readRows: SQLite's reader thread, PostgreSQL's read pool); else `db`.
+ * skipped thread. Cursor links (`?after=`) would cost nothing more for far pages too, but no cache
+ * could keep them and the pager could not name its pages. `read`, if given, runs it (Storage.readRows: SQLite's reader thread, PostgreSQL's read pool); else `db`.
  */
 export async function listThreads(db: Db, boardId: number, limit: number, skip: number, read: ReadRows | null = null): Promise<{ threads: ThreadListing[]; total: number }> {
+  const total = db.selectFrom('board').select('board.thread_count as total').where('board.id', '=', boardId)
   let query = db
     .selectFrom('thread')
     .leftJoin('post', (j) => j.onRef('post.thread_id', '=', 'thread.id').on('post.number', '=', 1))
@@ -40,13 +40,12 @@ export async function listThreads(db: Db, boardId: number, limit: number, skip: 
     // The stored HTML, not the Markdown: its words are had without parsing (domain/markdown.ts textOfRendered).
     .select(sql<string | null>`substr(post.body_html, 1, ${sql.lit(OPENING_HTML_CHARS)})`.as('opening'))
     .select(sql<number | boolean | null>`length(post.body_html) > ${sql.lit(OPENING_HTML_CHARS)}`.as('opening_cut'))
-    .select((eb) => eb.selectFrom('board').select('board.thread_count').where('board.id', '=', boardId).as('total'))
+    .select(total.as('total'))
     .where('thread.board_id', '=', boardId)
   if (skip > 0) {
     // The walk starts from the nearer end: the newest for the first half of the board's pages, the
     // oldest for the rest (the (total - 1 - skip)-th from there is the same thread), so no page
     // walks more than half the index. Past the end there is no such thread, and no row.
-    const total = db.selectFrom('board').select('board.thread_count').where('board.id', '=', boardId)
     const seek = (order: 'asc' | 'desc') => db.selectFrom('thread as seek').select('seek.last_post_id').where('seek.board_id', '=', boardId).orderBy('seek.last_post_id', order).limit(1)
     const fromNewest = seek('desc').offset(skip)
     const fromOldest = seek('asc').offset(sql<number>`(${total}) - cast(${skip + 1} as bigint)`)
@@ -56,8 +55,8 @@ export async function listThreads(db: Db, boardId: number, limit: number, skip: 
   const rows = await readOn(db, read, compiled)
   // A page past the end has no row to carry the count: asked for alone, so its way out names the
   // board's real last page (only such a page pays for it).
-  const total = rows[0]?.total ?? (skip > 0 ? (await readOn(db, read, db.selectFrom('board').select('board.thread_count as total').where('board.id', '=', boardId).compile()))[0]?.total : 0)
-  return { threads: rows.map(({ total: _, opening_cut, ...t }) => ({ ...t, openingCut: Boolean(opening_cut) })), total: Number(total ?? 0) }
+  const count = rows[0]?.total ?? (skip > 0 ? (await readOn(db, read, total.compile()))[0]?.total : 0)
+  return { threads: rows.map(({ total: _, opening_cut, ...t }) => ({ ...t, openingCut: Boolean(opening_cut) })), total: Number(count ?? 0) }
 }
 
 /** A thread by its address: the board and the thread's number on it. */

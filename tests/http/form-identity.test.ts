@@ -33,6 +33,14 @@ async function burn(c: Client) {
   expect((await send(c, '/identity/burn', hiddenFields(text, '/identity/burn'))).res.status).toBe(303)
 }
 
+/** An identity A, a thread it started, and that thread's reply form as shown to A (its hidden fields). */
+async function replyFormOpened(c: Client) {
+  const a = await take(c)
+  const page = await c.get(GENERAL)
+  const thread = (await send(c, GENERAL, { ...hiddenFields(page.text, GENERAL), title: 'Mine', body: 'first' })).res.headers.get('location')!
+  return { a, thread, opened: hiddenFields((await c.get(thread)).text, thread) }
+}
+
 const publicKeyOf = async (c: Client) => (await c.request('/identity/public-key.asc')).text()
 
 /** A thread, and an open question on it, in a cell whose one voter is `voter`. */
@@ -50,10 +58,7 @@ describe('a form opened as one identity and sent after the browser changed ident
   it('a reply form opened as A, sent after this browser burned A and took B → 409 naming both, the text kept read-only, nothing stored (JS off and htmx)', async () => {
     for (const htmx of [false, true]) {
       const c = board.client()
-      const a = await take(c)
-      const page = await c.get(GENERAL)
-      const thread = (await send(c, GENERAL, { ...hiddenFields(page.text, GENERAL), title: 'Mine', body: 'first' })).res.headers.get('location')!
-      const opened = hiddenFields((await c.get(thread)).text, thread)
+      const { a, thread, opened } = await replyFormOpened(c)
       // In another tab: burn A, take B.
       await burn(c)
       const b = await take(c)
@@ -71,10 +76,7 @@ describe('a form opened as one identity and sent after the browser changed ident
 
   it('a reply form opened as A, sent after this browser burned A and took nothing → 409 saying A is gone, the text kept read-only under a human label, nothing stored', async () => {
     const c = board.client()
-    const a = await take(c)
-    const page = await c.get(GENERAL)
-    const thread = (await send(c, GENERAL, { ...hiddenFields(page.text, GENERAL), title: 'Mine', body: 'first' })).res.headers.get('location')!
-    const opened = hiddenFields((await c.get(thread)).text, thread)
+    const { a, thread, opened } = await replyFormOpened(c)
     await burn(c)
     const before = await counts()
     const { res, text } = await send(c, thread, { ...opened, body: 'meant to be signed by A' })

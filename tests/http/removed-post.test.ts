@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exportCell } from '../../src/services/archive/export.ts'
-import { setCellKey } from '../../src/services/letters.ts'
-import { heldKey } from '../support/keys.ts'
 import { removePost } from '../../src/services/forget.ts'
+import { setCellKey } from '../../src/services/letters.ts'
 import { makeBoard } from '../support/app.ts'
+import { heldKey } from '../support/keys.ts'
 
 // A post the cell removed leaves its number behind: the decision log links to it, and a reader may
 // have kept its address. Its address says it was removed (410) and leads back to its thread, where
@@ -17,8 +17,7 @@ beforeAll(async () => {
   board = await makeBoard()
   const c = board.client()
   await c.takeIdentity()
-  await c.get('/c/lobby/general')
-  thread = (await c.post('/c/lobby/general', { title: 'Gaps', body: 'first words' })).res.headers.get('location')!.split('#')[0]!.split('?')[0]!
+  thread = await c.startThread('/c/lobby/general', 'Gaps', 'first words')
   await c.get(thread)
   for (const body of ['second-words-marker', 'third words', 'fourth words', 'fifth words']) expect((await c.post(thread, { body })).res.status).toBe(303)
 })
@@ -66,8 +65,7 @@ describe('a thread page with removed posts', () => {
     // A thread without removals has none.
     const other = board.client()
     await other.takeIdentity()
-    await other.get('/c/lobby/general')
-    const whole = (await other.post('/c/lobby/general', { title: 'Whole', body: 'all here' })).res.headers.get('location')!.split('#')[0]!.split('?')[0]!
+    const whole = await other.startThread('/c/lobby/general', 'Whole', 'all here')
     await other.get(whole)
     expect((await other.post(whole, { body: 'still here' })).res.status).toBe(303)
     expect(gaps((await c.get(whole)).text)).toEqual([])

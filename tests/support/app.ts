@@ -214,6 +214,14 @@ export class Client {
     return { res, text }
   }
 
+  /** Start a thread on a board (`/c/CELL/BOARD`) as the identity held; its address, without page or fragment. */
+  async startThread(boardPath: string, title: string, body: string): Promise<string> {
+    await this.get(boardPath)
+    const { res } = await this.post(boardPath, { title, body })
+    if (res.status !== 303) throw new Error(`start thread: ${res.status}`)
+    return res.headers.get('location')!.split('#')[0]!.split('?')[0]!
+  }
+
   /** Take a disposable identity; returns its fingerprint as the identity page shows it. */
   async takeIdentity(): Promise<string> {
     const { res } = await this.post('/identity/disposable', {})

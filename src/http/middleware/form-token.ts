@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { DomainError } from '../../domain/errors.ts'
-import { identityChanged, identityGone } from '../../domain/forms.ts'
+import { identityChanged } from '../../domain/forms.ts'
 import { t } from '../../i18n/index.ts'
 import type { Deps } from '../../services/deps.ts'
 import { writeCookie } from '../cookies.ts'
@@ -43,11 +43,9 @@ export function formTokenCheck(deps: TokenDeps): MiddlewareHandler<AppEnv> {
     const form = c.get('form')
     if (!deps.csrf.check(c.get('csrfCookie'), form._csrf)) {
       // Most often: a form shown for a key this browser has since burned (which renewed the
-      // cookie). Say so, naming both; but as a message only, never as a form to send again.
-      // A form naming a key while this browser holds none: that key was burned (or its session
-      // ended) here since the form was shown.
-      const session = c.get('session')
-      const changed = session ? identityChanged(form._key, session.fingerprint, t('app.form_held_below')) : identityGone(form._key, t('app.form_held_below'))
+      // cookie), whether it holds another now or none. Say so, naming them; but as a message
+      // only, never as a form to send again.
+      const changed = identityChanged(form._key, c.get('session')?.fingerprint ?? null, t('app.form_held_below'))
       throw changed || new DomainError(403, t('app.form_token'))
     }
     c.set('formTokenOk', true)
