@@ -130,6 +130,7 @@ export const registry: Record<string, TableEntry> = {
       last_number: ['operational'],
       last_post_id: ['operational'],
       last_post_at: ['published'],
+      opening: ['published'],
       title_vector: ['published', 'postgres'],
     },
   },

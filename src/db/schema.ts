@@ -59,6 +59,8 @@ export interface ThreadTable {
   last_number: Generated<number>
   last_post_id: Generated<number>
   last_post_at: string
+  /** The start of post 1's HTML (one character more than a board page shows), kept by triggers; null once post 1 is removed. */
+  opening: string | null
 }
 export interface PostTable {
   id: Generated<number>
@@ -152,6 +154,7 @@ export type Question = Selectable<QuestionTable>
 export type Cell = Selectable<CellTable>
 export type CellKeyTransition = Selectable<CellKeyTransitionTable>
 export type Board = Selectable<BoardTable>
-export type Thread = Selectable<ThreadTable>
+/** A thread as read by its address (db/threads.ts findThread): its opening's copy is the board list's alone. */
+export type Thread = Omit<Selectable<ThreadTable>, 'opening'>
 export type Post = Selectable<PostTable>
 export type NewPost = Insertable<PostTable>

@@ -10,16 +10,17 @@ import type { Thread } from './schema.ts'
 export type ThreadListing = Pick<Thread, 'number' | 'title' | 'post_count' | 'last_post_at' | 'created_at'> & { opening: string | null; openingCut: boolean }
 
 /**
- * Characters of the opening post's HTML read for its excerpt: enough for one (the text of 400
- * characters of a post, with its links' addresses), never a whole post's 96 KB.
+ * Characters of the opening post's HTML shown for its excerpt: enough for one (the text of 400
+ * characters of a post, with its links' addresses), never a whole post's 96 KB. The thread's row
+ * keeps one more (thread.opening, written by migration 2026121301's triggers), to tell whether the post goes on.
  */
 const OPENING_HTML_CHARS = 1500
 
 /**
  * A board's threads, most recent activity first (order from ids, not times), each with the start
  * of its opening post, and how many threads the board has (board.thread_count, kept by triggers):
- * one query, the post found by its unique (thread, number) index (a page past the end asks for the
- * count alone).
+ * one query of the threads' rows, which keep that start (thread.opening), so no post is read (a
+ * page past the end asks for the count alone).
  *
  * Page N is still addressed by its number (the whole-page cache keys only `?page=N`, and the list's
  * numbering goes on across pages), so the page's first row is found by a seek, not an OFFSET over
@@ -35,11 +36,10 @@ export async function listThreads(db: Db, boardId: number, limit: number, skip: 
   const total = db.selectFrom('board').select('board.thread_count as total').where('board.id', '=', boardId)
   let query = db
     .selectFrom('thread')
-    .leftJoin('post', (j) => j.onRef('post.thread_id', '=', 'thread.id').on('post.number', '=', 1))
     .select(['thread.number', 'thread.title', 'thread.post_count', 'thread.last_post_at', 'thread.created_at'])
     // The stored HTML, not the Markdown: its words are had without parsing (domain/markdown.ts textOfRendered).
-    .select(sql<string | null>`substr(post.body_html, 1, ${sql.lit(OPENING_HTML_CHARS)})`.as('opening'))
-    .select(sql<number | boolean | null>`length(post.body_html) > ${sql.lit(OPENING_HTML_CHARS)}`.as('opening_cut'))
+    .select(sql<string | null>`substr(thread.opening, 1, ${sql.lit(OPENING_HTML_CHARS)})`.as('opening'))
+    .select(sql<number | boolean | null>`length(thread.opening) > ${sql.lit(OPENING_HTML_CHARS)}`.as('opening_cut'))
     .select(total.as('total'))
     .where('thread.board_id', '=', boardId)
   if (skip > 0) {
