@@ -31,7 +31,7 @@ export async function listPosts(db: Db, threadId: number, limit: number, offset:
 }
 
 /** A page of a thread as one statement reads it: the thread's row, and its posts on the page with their replies. */
-export type ThreadPageRead = { thread: { id: number; number: number; title: string; post_count: number }; posts: (PostView & { replies: number[] })[] }
+export type ThreadPageRead = { thread: { id: number; number: number; title: string; post_count: number; last_number: number }; posts: (PostView & { replies: number[] })[] }
 
 /**
  * A thread (by its board and number) and one page of its posts, each with the numbers of the
@@ -62,7 +62,7 @@ export async function readThreadPosts(db: Db, dialect: Dialect, boardId: number,
     // request a miss, that was about a sixth of the node's CPU a thread page: 12–17 % more thread
     // pages a second with this, for ~50 µs more in PostgreSQL (BENCHMARKS.md).
     const query = sql<ThreadColumns & { posts: PostTuple[] | null }>`
-      select t.id as thread_id, t.number as thread_number, t.title, t.post_count,
+      select t.id as thread_id, t.number as thread_number, t.title, t.post_count, t.last_number,
         (select json_agg(json_build_array(p.id, p.number, p.signing, p.body_html, p.created_at, p.fingerprint, p.signed, ${replies}) order by p.number)
           from (${page(sql`(case when t.post_count > ${offset}::bigint then t.id end)`)}) p) as posts
       from thread t
@@ -75,7 +75,7 @@ export async function readThreadPosts(db: Db, dialect: Dialect, boardId: number,
     }
   }
   const query = sql<ThreadColumns & Omit<PostView, 'id' | 'signed'> & { id: number | null; signed: number; replies: string | null }>`
-    select t.id as thread_id, t.number as thread_number, t.title, t.post_count,
+    select t.id as thread_id, t.number as thread_number, t.title, t.post_count, t.last_number,
       p.id, p.number, p.signing, p.body_html, p.created_at, p.fingerprint, p.signed, ${replies} as replies
     from thread t
     left join (${page(sql`(select id from thread where board_id = ${boardId} and number = ${number} and post_count > ${offset})`)}) p on true
@@ -90,8 +90,8 @@ export async function readThreadPosts(db: Db, dialect: Dialect, boardId: number,
   }
 }
 
-type ThreadColumns = { thread_id: number; thread_number: number; title: string; post_count: number | string }
-const threadOf = (r: ThreadColumns): ThreadPageRead['thread'] => ({ id: r.thread_id, number: r.thread_number, title: r.title, post_count: Number(r.post_count) })
+type ThreadColumns = { thread_id: number; thread_number: number; title: string; post_count: number | string; last_number: number | string }
+const threadOf = (r: ThreadColumns): ThreadPageRead['thread'] => ({ id: r.thread_id, number: r.thread_number, title: r.title, post_count: Number(r.post_count), last_number: Number(r.last_number) })
 /** "7,12" (or null: none) as the numbers in order. */
 const repliesOf = (list: string | null): number[] => (list === null ? [] : list.split(',').map(Number).sort((a, b) => a - b))
 /** A page's post as PostgreSQL's JSON gives it, its replies still a list ("7,12") or null. */

@@ -55,8 +55,9 @@ export function threadRoutes(deps: Deps) {
       // one link per thread was: the form itself says who may raise what).
       const links = { raise: raiseAbout(d.cell.slug, d.board.slug, d.thread.number), lastOnPage: d.posts.at(-1)?.number }
       // Removed posts are said where they were, between this page's posts (and before page 1's
-      // first; the page before's last number is not read): a gap otherwise looks like a fault.
-      const posts = postsWithGaps(d.posts, d.page === 1 ? 0 : undefined, (p) => postArticle({ number: p.number, signing: p.signing, bodyHtml: p.body_html, createdAt: p.created_at, fingerprint: p.fingerprint, signed: p.signed, replies: p.replies }, path, links))
+      // first, and after the last page's last; the page before's last number is not read): a gap
+      // otherwise looks like a fault.
+      const posts = postsWithGaps(d.posts, d.page === 1 ? 0 : undefined, (p) => postArticle({ number: p.number, signing: p.signing, bodyHtml: p.body_html, createdAt: p.created_at, fingerprint: p.fingerprint, signed: p.signed, replies: p.replies }, path, links), d.page === d.pages ? d.thread.last_number : undefined)
       // Tagged with row ids (internal): writes invalidate by them.
       part = { meta, bytes: encode(html`<div id="posts" hx-boost="false">${posts}</div>${pager(path, d.page, d.pages)}`), tags: [cacheTag.thread(d.thread.id), cacheTag.board(d.board.id)] }
       deps.cache.set(key, part, since)

@@ -148,7 +148,7 @@ export async function readBoardPage(deps: Deps, at: ReadableBoard, page: number)
   return { cell: at.cell, board: at.board, page, pages, first: (page - 1) * per + 1, threads }
 }
 
-export type ThreadPageData = Place & { thread: { id: number; number: number; title: string; post_count: number }; page: number; pages: number; posts: (PostView & { replies: number[] })[] }
+export type ThreadPageData = Place & { thread: { id: number; number: number; title: string; post_count: number; last_number: number }; page: number; pages: number; posts: (PostView & { replies: number[] })[] }
 
 export async function readThreadPage(deps: Deps, at: ReadableBoard, threadNumber: number, page: number): Promise<ThreadPageData> {
   const per = deps.config.postsPerPage

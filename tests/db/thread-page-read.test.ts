@@ -39,7 +39,7 @@ describe('a thread page read (issue 15)', () => {
   it('gives every field of every post, typed, with its replies, on both paths', async () => {
     const { boardId, threadId, ids, bodies } = await seed()
     const post = (i: number, replies: number[]) => ({ id: ids[i], number: i + 1, signing: i === 1 ? 'gpg-signed' : 'disposable', body_html: bodies[i], created_at: AT[i], fingerprint: FP[i % 2], signed: i === 1, replies })
-    const thread = (count: number) => ({ id: threadId, number: 7, title: 'Ünïcode "title" <b>', post_count: count })
+    const thread = (count: number) => ({ id: threadId, number: 7, title: 'Ünïcode "title" <b>', post_count: count, last_number: count })
     const read = board.deps.storage.readRows
     if (board.dialect === 'postgres') expect(read).not.toBeNull()
     for (const via of [read, null]) {

@@ -62,6 +62,17 @@ describe('a thread page with removed posts', () => {
     page = (await c.get(thread)).text
     expect(gaps(page)).toEqual(['Posts 1–2 were removed.', 'Post 4 was removed.'])
     expect(order(page)).toEqual(['gap1', 'p3', 'gap4', 'p5'])
+    // The latest posts (the spam just removed, most often): said after the last one there.
+    await c.takeIdentity()
+    for (const number of [6, 7]) {
+      await c.get(thread)
+      expect((await c.post(thread, { body: `post ${number}` })).res.status).toBe(303)
+    }
+    expect(order((await c.get(thread)).text)).toEqual(['gap1', 'p3', 'gap4', 'p5', 'p6', 'p7'])
+    for (const number of [6, 7]) expect(await removePost(board.deps, { cell: 'lobby', board: 'general', thread: n, number })).not.toBeNull()
+    page = (await c.get(thread)).text
+    expect(gaps(page)).toEqual(['Posts 1–2 were removed.', 'Post 4 was removed.', 'Posts 6–7 were removed.'])
+    expect(order(page)).toEqual(['gap1', 'p3', 'gap4', 'p5', 'gap6'])
     // A thread without removals has none.
     const other = board.client()
     await other.takeIdentity()
@@ -76,7 +87,7 @@ describe('a thread page with removed posts', () => {
       await setCellKey(board.deps, { cell: 'lobby', armoredKey: (await heldKey()).publicKey })
       await exportCell(board.deps, { cell: 'lobby', out: join(work, 'archive') })
       const archived = readFileSync(join(work, 'archive', 'b', 'general', 't', `${n}.html`), 'utf8')
-      expect(order(archived)).toEqual(['gap1', 'p3', 'gap4', 'p5'])
+      expect(order(archived)).toEqual(['gap1', 'p3', 'gap4', 'p5', 'gap6'])
     } finally {
       rmSync(work, { recursive: true, force: true })
     }

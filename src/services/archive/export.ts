@@ -204,7 +204,7 @@ async function writeBoard(deps: Deps, at: ReadableBoard, board: Board, page: Pag
       for (let n = 1; n <= pages; n++) {
         const posts: ArchivedPost[] = await postsAfter(deps.db, t.id, last, per)
         // Removed posts said where they were, as the served page says them (here across pages too).
-        const articles = postsWithGaps(posts, last, (p) => postArticle({ number: p.number, signing: p.signing, bodyHtml: p.body_html, createdAt: p.created_at, fingerprint: p.fingerprint, signed: p.signed_text !== null }, path))
+        const articles = postsWithGaps(posts, last, (p) => postArticle({ number: p.number, signing: p.signing, bodyHtml: p.body_html, createdAt: p.created_at, fingerprint: p.fingerprint, signed: p.signed_text !== null }, path), n === pages ? t.last_number : undefined)
         if (posts.length > 0) last = posts.at(-1)!.number
         for (const p of posts) if (p.signed_text) out.write(archiveFiles.signedText(board.slug, t.number, p.number), p.signed_text)
         const { id: _id, ...thread } = t
