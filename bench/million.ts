@@ -10,7 +10,8 @@
 // folders are removed, also on failure. SQLite runs without Redis, PostgreSQL with it.
 // Environment: MILLION_DIALECTS=sqlite,postgres MILLION_RUNS=3 MILLION_THREADS=20000 MILLION_KEYS=300
 // BENCH_DURATION=10 BENCH_WARMUP=2 BENCH_JSON=FILE MILLION_LOAD_LIMIT_S=1800 (loading aborts past it);
-// for profiling MILLION_ONLY=deepThread,board1,boardFar,coldThreads,coldMix and BENCH_PROFILE=DIR.
+// for profiling MILLION_ONLY=deepThread,board1,boardFar,coldThreads,coldMix and BENCH_PROFILE=DIR;
+// MILLION_KEEP=1 keeps the loaded data and says where.
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -294,7 +295,9 @@ try {
   // Runs alternate between the dialects, so both see the same noise.
   for (let r = 1; r <= RUNS; r++) for (const l of loaded) (results[l.dialect] ??= []).push(await measure(l, r))
 } finally {
-  for (const l of loaded) await l.drop?.(), rmSync(l.dataDir, { recursive: true, force: true })
+  // MILLION_KEEP=1 (for looking at plans afterwards) leaves the data; say where, and how to remove it.
+  if (process.env.MILLION_KEEP) for (const l of loaded) log(`kept: ${l.dialect} in ${l.databaseUrl ?? l.dataDir} (remove it: ${l.dbName ? `dropdb ${l.dbName}; ` : ''}rm -r ${l.dataDir})`)
+  else for (const l of loaded) await l.drop?.(), rmSync(l.dataDir, { recursive: true, force: true })
 }
 log(`\nMedians over ${RUNS} run(s) (per-run values in brackets); load average now ${load1()}`)
 const keysRun = ['deepThread', 'board1', 'boardFar', 'coldThreads', 'coldMix'].filter((x) => ONLY.has(x))
