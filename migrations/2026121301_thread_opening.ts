@@ -20,6 +20,9 @@ const KEPT = 1501
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('thread').addColumn('opening', 'text').execute()
+  // 2026112204's rule: ANALYZE would copy samples of the words into pg_statistic, where forgetting
+  // does not reach. Set before the column holds anything.
+  if (isPg(db)) await sql`alter table thread alter column opening set statistics 0`.execute(db)
   await sql`update thread set opening = (select substr(p.body_html, 1, ${sql.lit(KEPT)}) from post p where p.thread_id = thread.id and p.number = 1)`.execute(db)
   if (isPg(db)) {
     await sql`create function thread_opening_write() returns trigger language plpgsql as $$

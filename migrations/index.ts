@@ -22,6 +22,7 @@ import * as appendReplies from './2026121001_append_replies.ts'
 import * as postPageIndex from './2026121101_post_page_index.ts'
 import * as searchByBoard from './2026121201_search_by_board.ts'
 import * as threadOpening from './2026121301_thread_opening.ts'
+import * as noStatisticsOnLetters from './2026121302_no_statistics_on_letters.ts'
 
 // Listed in code, not read from the folder: Kysely's FileMigrationProvider cannot import .ts
 // under vitest. Append-only: never edit a migration that has shipped; add the next one here.
@@ -49,4 +50,5 @@ export const migrations: Record<string, Migration> = {
   '2026121101_post_page_index': postPageIndex,
   '2026121201_search_by_board': searchByBoard,
   '2026121301_thread_opening': threadOpening,
+  '2026121302_no_statistics_on_letters': noStatisticsOnLetters,
 }

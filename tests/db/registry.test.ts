@@ -1,4 +1,6 @@
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FORGET_TABLES } from '../../src/db/forget-postgres.ts'
 import { registry } from '../../src/db/registry.ts'
 import { LANGS, loadCatalog } from '../../src/i18n/index.ts'
 import { privacyFacts, privacyTables } from '../../src/services/privacy.ts'
@@ -48,6 +50,21 @@ describe('data-class registry', () => {
       return keys.filter((k) => !(k in catalog)).map((k) => `${l}: ${k}`)
     })
     expect(missing).toEqual([])
+  })
+
+  it('on PostgreSQL, keeps no statistics on the text of any table a removal forgets from: ANALYZE would copy samples of it into pg_statistic, where forgetting does not reach', async () => {
+    if (TEST_DIALECT !== 'postgres') return
+    // Every text column of those tables, whenever it was added (a copy of a post's words, as
+    // thread.opening, is held to it too), but their times and how a post was signed (a word from a
+    // fixed list, saying nothing a person wrote).
+    const { rows } = await sql<{ t: string; c: string; s: number | null }>`
+      select c.relname as t, a.attname as c, a.attstattarget as s
+      from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = current_schema() and c.relkind = 'r' and a.attnum > 0 and not a.attisdropped
+        and c.relname in (${sql.join([...FORGET_TABLES])}) and a.atttypid in ('text'::regtype, 'bytea'::regtype, 'tsvector'::regtype, 'json'::regtype, 'jsonb'::regtype)`.execute(board.deps.db)
+    const checked = rows.filter((r) => !/_at$/.test(r.c) && r.c !== 'signing')
+    expect(checked.map((r) => `${r.t}.${r.c}`)).toEqual(expect.arrayContaining(['post.body_html', 'thread.title', 'thread.opening', 'letter.ciphertext']))
+    expect(checked.filter((r) => r.s !== 0).map((r) => `${r.t}.${r.c}`)).toEqual([])
   })
 
   it('classes no column as ephemeral: ephemeral data never reaches SQL', () => {
