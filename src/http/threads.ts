@@ -54,10 +54,9 @@ export function threadRoutes(deps: Deps) {
       // Every post links to the raise form with its place filled in (shown to every reader, as the
       // one link per thread was: the form itself says who may raise what).
       const links = { raise: raiseAbout(d.cell.slug, d.board.slug, d.thread.number), lastOnPage: d.posts.at(-1)?.number }
-      // Removed posts are said where they were, between this page's posts (and before page 1's
-      // first, and after the last page's last; the page before's last number is not read): a gap
-      // otherwise looks like a fault.
-      const posts = postsWithGaps(d.posts, d.page === 1 ? 0 : undefined, (p) => postArticle({ number: p.number, signing: p.signing, bodyHtml: p.body_html, createdAt: p.created_at, fingerprint: p.fingerprint, signed: p.signed, replies: p.replies }, path, links), d.page === d.pages ? d.thread.last_number : undefined)
+      // Removed posts are said where they were, between this page's posts, before its first (after
+      // the page before's last) and after the last page's last: a gap otherwise looks like a fault.
+      const posts = postsWithGaps(d.posts, d.before, (p) => postArticle({ number: p.number, signing: p.signing, bodyHtml: p.body_html, createdAt: p.created_at, fingerprint: p.fingerprint, signed: p.signed, replies: p.replies }, path, links), d.page === d.pages ? d.thread.last_number : undefined)
       // Tagged with row ids (internal): writes invalidate by them.
       part = { meta, bytes: encode(html`<div id="posts" hx-boost="false">${posts}</div>${pager(path, d.page, d.pages)}`), tags: [cacheTag.thread(d.thread.id), cacheTag.board(d.board.id)] }
       deps.cache.set(key, part, since)

@@ -2,7 +2,7 @@ import { findBoard, listBoards, listIndexableBoards } from '../db/boards.ts'
 import { currentLine, findCell, listCells } from '../db/cells.ts'
 import { findKey } from '../db/keys.ts'
 import { lineHistory } from '../db/lines.ts'
-import { countPostsBefore, findSignedText, readThreadPosts, type PostView } from '../db/posts.ts'
+import { countPostsBefore, findSignedText, readThreadPosts, type ThreadPageRead } from '../db/posts.ts'
 import type { Board, Cell } from '../db/schema.ts'
 import { findThread, listThreads, type ThreadListing } from '../db/threads.ts'
 import { DomainError, notFound, PastLastPage, PostRemoved } from '../domain/errors.ts'
@@ -148,7 +148,7 @@ export async function readBoardPage(deps: Deps, at: ReadableBoard, page: number)
   return { cell: at.cell, board: at.board, page, pages, first: (page - 1) * per + 1, threads }
 }
 
-export type ThreadPageData = Place & { thread: { id: number; number: number; title: string; post_count: number; last_number: number }; page: number; pages: number; posts: (PostView & { replies: number[] })[] }
+export type ThreadPageData = Place & ThreadPageRead & { page: number; pages: number }
 
 export async function readThreadPage(deps: Deps, at: ReadableBoard, threadNumber: number, page: number): Promise<ThreadPageData> {
   const per = deps.config.postsPerPage
@@ -157,10 +157,9 @@ export async function readThreadPage(deps: Deps, at: ReadableBoard, threadNumber
   // it stale, or the cache has let it go.
   const read = await readThreadPosts(deps.db, deps.storage.dialect, at.board.id, threadNumber, per, (page - 1) * per, deps.storage.readRows)
   if (!read) throw notFound(t('thread.thread_not_found'))
-  const { thread, posts } = read
-  const pages = pagesFor(thread.post_count, per)
+  const pages = pagesFor(read.thread.post_count, per)
   checkPage(page, pages)
-  return { cell: at.cell, board: at.board, thread, page, pages, posts }
+  return { cell: at.cell, board: at.board, ...read, page, pages }
 }
 
 /**

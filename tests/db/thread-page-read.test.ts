@@ -44,15 +44,31 @@ describe('a thread page read (issue 15)', () => {
     if (board.dialect === 'postgres') expect(read).not.toBeNull()
     for (const via of [read, null]) {
       const all = await readThreadPosts(board.deps.db, board.dialect, boardId, 7, 50, 0, via)
-      expect(all).toEqual({ thread: thread(4), posts: [post(0, [3, 4]), post(1, [3]), post(2, []), post(3, [])] })
+      expect(all).toEqual({ thread: thread(4), before: 0, posts: [post(0, [3, 4]), post(1, [3]), post(2, []), post(3, [])] })
       expect(typeof all!.posts[0]!.id).toBe('number')
       expect(typeof all!.posts[1]!.signed).toBe('boolean')
-      // The second page of two: posts 3 and 4 only.
-      expect(await readThreadPosts(board.deps.db, board.dialect, boardId, 7, 2, 2, via)).toEqual({ thread: thread(4), posts: [post(2, []), post(3, [])] })
-      // Past the last page: the thread, no posts. No such thread: nothing.
-      expect(await readThreadPosts(board.deps.db, board.dialect, boardId, 7, 2, 4, via)).toEqual({ thread: thread(4), posts: [] })
+      // The second page of two: posts 3 and 4 only, after post 2.
+      expect(await readThreadPosts(board.deps.db, board.dialect, boardId, 7, 2, 2, via)).toEqual({ thread: thread(4), before: 2, posts: [post(2, []), post(3, [])] })
+      // Pages of one: the third is post 3, after post 2.
+      expect(await readThreadPosts(board.deps.db, board.dialect, boardId, 7, 1, 2, via)).toEqual({ thread: thread(4), before: 2, posts: [post(2, [])] })
+      // Past the last page: the thread, no posts (and no post before them looked for). No such thread: nothing.
+      expect(await readThreadPosts(board.deps.db, board.dialect, boardId, 7, 2, 4, via)).toEqual({ thread: thread(4), before: 0, posts: [] })
       expect(await readThreadPosts(board.deps.db, board.dialect, boardId, 8, 50, 0, via)).toBeUndefined()
       expect(await readThreadPosts(board.deps.db, board.dialect, boardId + 1000, 7, 50, 0, via)).toBeUndefined()
+    }
+  })
+
+  it('gives the number of the post before a page: the last one left, when those right before the page were removed', async () => {
+    const { boardId, threadId, ids } = await seed()
+    // Posts 2 and 3 gone (as a removal leaves it: the count down, the last number kept).
+    await board.deps.db.deleteFrom('post').where('id', 'in', [ids[1]!, ids[2]!]).execute()
+    await board.deps.db.updateTable('thread').set({ post_count: 2 }).where('id', '=', threadId).execute()
+    for (const via of [board.deps.storage.readRows, null]) {
+      const second = await readThreadPosts(board.deps.db, board.dialect, boardId, 7, 1, 1, via)
+      expect(second?.before).toBe(1)
+      expect(second?.posts.map((p) => p.number)).toEqual([4])
+      // A page number far past any integer: no post, nothing walked, no error.
+      expect((await readThreadPosts(board.deps.db, board.dialect, boardId, 7, 200, 200 * 999_999_999, via))?.posts).toEqual([])
     }
   })
 })

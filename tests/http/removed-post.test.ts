@@ -93,3 +93,38 @@ describe('a thread page with removed posts', () => {
     }
   })
 })
+
+describe('removed posts across the edge between two pages of a thread', () => {
+  it('are said at the top of the page after them, once; the page before says nothing of them', async () => {
+    // Three posts a page, so a short thread has pages; posts 1–8, then 4 and 5 removed: page 1
+    // shows 1–3, page 2 shows 6–8, and nothing on either said where 4 and 5 were.
+    const small = await makeBoard({ POSTS_PER_PAGE: '3' })
+    try {
+      const c = small.client()
+      await c.takeIdentity()
+      const path = await c.startThread('/c/lobby/general', 'Edges', 'post 1')
+      for (let i = 2; i <= 8; i++) {
+        await c.get(path)
+        expect((await c.post(path, { body: `post ${i}` })).res.status).toBe(303)
+      }
+      const n = Number(path.split('/').pop())
+      const order = (text: string) => [...text.matchAll(/<article id="p(\d+)"|<p class="hint">Posts? (\d+)[^<]*removed\.<\/p>/g)].map((m) => (m[1] ? `p${m[1]}` : `gap${m[2]}`))
+      // Before: page 2 shows 4–6 (the test would pass on a page that never had them).
+      expect(order((await c.get(`${path}?page=2`)).text)).toEqual(['p4', 'p5', 'p6'])
+      for (const number of [4, 5]) expect(await removePost(small.deps, { cell: 'lobby', board: 'general', thread: n, number })).not.toBeNull()
+      expect(order((await c.get(path)).text)).toEqual(['p1', 'p2', 'p3'])
+      const second = (await c.get(`${path}?page=2`)).text
+      expect(order(second)).toEqual(['gap4', 'p6', 'p7', 'p8'])
+      expect(second).toContain('<p class="hint">Posts 4–5 were removed.</p>')
+      // A page whose first post follows the page before's last says nothing: with 3 removed as
+      // well, page 1 is 1, 2, the run 3–5 and 6; page 2 begins at 7, right after it.
+      expect(await removePost(small.deps, { cell: 'lobby', board: 'general', thread: n, number: 3 })).not.toBeNull()
+      expect(order((await c.get(path)).text)).toEqual(['p1', 'p2', 'gap3', 'p6'])
+      expect(order((await c.get(`${path}?page=2`)).text)).toEqual(['p7', 'p8'])
+      // The post's own address still finds its page.
+      expect((await c.get(`${path}/p/7`)).res.headers.get('location')).toBe(`${path}?page=2#p7`)
+    } finally {
+      await small.close()
+    }
+  })
+})

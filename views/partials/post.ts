@@ -43,19 +43,18 @@ const removedGap = (from: number, to: number): Html => html`<p class="hint">${t(
 
 /**
  * A page's posts in number order, each run of removed numbers between them said where it was.
- * `before`: the number of the post before the page's first (0 on page 1), if known; `last`: on the
+ * `before`: the number of the post before the page's first (0 on page 1); `last`: on the
  * thread's last page, the last number it gave (thread.last_number), so a run of its latest posts
  * removed is said after the last one left.
  */
-export function postsWithGaps<P extends { number: number }>(posts: P[], before: number | undefined, article: (p: P) => Html, last?: number): Html[] {
+export function postsWithGaps<P extends { number: number }>(posts: P[], before: number, article: (p: P) => Html, last?: number): Html[] {
   const out: Html[] = []
   for (const p of posts) {
-    if (before !== undefined && p.number > before + 1) out.push(removedGap(before + 1, p.number - 1))
+    if (p.number > before + 1) out.push(removedGap(before + 1, p.number - 1))
     out.push(article(p))
     before = p.number
   }
-  const end = posts.at(-1)?.number
-  if (last !== undefined && end !== undefined && last > end) out.push(removedGap(end + 1, last))
+  if (last !== undefined && posts.length > 0 && last > before) out.push(removedGap(before + 1, last))
   return out
 }
 
