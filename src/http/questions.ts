@@ -26,7 +26,10 @@ export function questionRoutes(deps: Deps) {
   }
 
   async function renderRaise(c: C, kind: string | undefined, form: FormState, status: Status) {
-    const d = await readRaiseForm(deps, c.req.param('cell')!, whoOf(c))
+    // A question to remove a post: the post its fields name, if they name one well-formed.
+    const [board, thread, number] = [form.values.board, parseId(form.values.thread), parseId(form.values.number)]
+    const about = kind === 'remove_post' && board !== undefined && SLUG.test(board) && thread !== null && number !== null ? { board, thread, number } : null
+    const d = await readRaiseForm(deps, c.req.param('cell')!, whoOf(c), about)
     const main = raiseMain({ ...d, kind: kind && isQuestionKind(kind) ? kind : null, viewer: viewerOf(c, deps), form })
     return sendPage(c, deps, status, t('questions.raise_title'), main)
   }

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createBoard } from '../../src/services/cells.ts'
 import { makeBoard } from '../support/app.ts'
 import { questionsOf } from '../support/questions.ts'
 
@@ -37,6 +38,54 @@ describe('question this post', () => {
       const { res, text } = await c.get(`/c/lobby/questions/new?kind=remove_post&${query}`)
       expect(res.status).toBe(200)
       expect([valueOf(text, 'board'), valueOf(text, 'thread'), valueOf(text, 'number')], query).toEqual([query.startsWith('board=general') ? 'general' : '', '', ''])
+    }
+  })
+})
+
+describe('the raise form shows the post it names', () => {
+  // Following "question this post" with JavaScript off, the form was three numbers: the person
+  // raising the question could not see which words they were about to put to the cell's vote, nor
+  // notice a wrong number typed in. The post is shown above the fields, to those who may read it.
+  const shown = (page: string) => /<div class="post in-question">([\s\S]*?)<\/div>/.exec(page)?.[1]
+  it('on a public board, to anyone: the post named, and after a refusal the post the fields now name', async () => {
+    const { c } = await questionsOf(board).disposableOnRoster()
+    await c.get('/c/lobby/general')
+    const path = (await c.post('/c/lobby/general', { title: 'Questionable', body: 'first-words-0a1' })).res.headers.get('location')!
+    await c.get(path)
+    await c.post(path, { body: 'second-words-9z8' })
+    const thread = Number(path.split('/').pop())
+    for (const viewer of [c, board.client()]) {
+      const form = (await viewer.get(`/c/lobby/questions/new?kind=remove_post&board=general&thread=${thread}&number=2`)).text
+      expect(shown(form)).toContain('second-words-9z8')
+      expect(form).not.toContain('first-words-0a1')
+    }
+    // Sent without a principle: refused beside the field, the post still shown above them.
+    const again = await c.post('/c/lobby/questions', { kind: 'remove_post', board: 'general', thread: String(thread), number: '1', principle: '', argument: 'why' })
+    expect(again.res.status).toBe(422)
+    expect(shown(again.text)).toContain('first-words-0a1')
+    // A place with no post, or no such board: nothing shown, the form as before.
+    for (const q of [`board=general&thread=${thread}&number=3`, `board=nowhere&thread=${thread}&number=1`, 'board=general', '']) {
+      const { res, text } = await c.get(`/c/lobby/questions/new?kind=remove_post&${q}`)
+      expect(res.status, q).toBe(200)
+      expect(shown(text), q).toBeUndefined()
+    }
+  })
+
+  it('on a members-only board, only to its readers: an outsider who has the place sees the form without the post', async () => {
+    await createBoard(board.deps, { cell: 'lobby', slug: 'inner', name: 'Inner', description: '', read: 'member', retentionDays: null })
+    const { c } = await questionsOf(board).disposableOnRoster()
+    await c.get('/c/lobby/inner')
+    const path = (await c.post('/c/lobby/inner', { title: 'Inside', body: 'members-words-5k2' })).res.headers.get('location')!
+    const thread = Number(path.split('/').pop())
+    const address = `/c/lobby/questions/new?kind=remove_post&board=inner&thread=${thread}&number=1`
+    expect(shown((await c.get(address)).text)).toContain('members-words-5k2')
+    const stranger = board.client()
+    await stranger.takeIdentity()
+    for (const outsider of [stranger, board.client()]) {
+      const { res, text } = await outsider.get(address)
+      expect(res.status).toBe(200)
+      expect(text).not.toContain('members-words-5k2')
+      expect(shown(text)).toBeUndefined()
     }
   })
 })

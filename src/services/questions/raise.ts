@@ -8,7 +8,9 @@ import { coarseTimeAfter } from '../../domain/time.ts'
 import type { Deps } from '../deps.ts'
 import { assertKeyStillValid } from '../identities.ts'
 import { takeLimit, withinLimit } from '../limits.ts'
-import { findCellOrThrow } from '../reading.ts'
+import { findBoard } from '../../db/boards.ts'
+import { findPostAt } from '../../db/posts.ts'
+import { canRead, findCellOrThrow } from '../reading.ts'
 import { requireSession, type Who } from '../who.ts'
 import { t } from '../../i18n/index.ts'
 import { coarseNow } from './common.ts'
@@ -74,9 +76,29 @@ export async function raiseQuestion(deps: Deps, who: Who, input: RaiseInput): Pr
 }
 
 /** What the raise page offers this viewer: the kinds (with their labels), the line, the roster's state. */
-export async function readRaiseForm(deps: Deps, cellSlug: string, who: Pick<Who, 'session'>) {
+export async function readRaiseForm(deps: Deps, cellSlug: string, who: Pick<Who, 'session'>, about: PostAbout | null = null) {
   const cell = await findCellOrThrow(deps, cellSlug)
-  const [line, role, voters] = await Promise.all([currentLine(deps.db, cell.id), who.session ? tierOf(deps.db, cell.id, who.session.fingerprint) : null, voterKeyIds(deps.db, cell)])
+  const [line, role, voters, post] = await Promise.all([
+    currentLine(deps.db, cell.id),
+    who.session ? tierOf(deps.db, cell.id, who.session.fingerprint) : null,
+    voterKeyIds(deps.db, cell),
+    about ? postInQuestion(deps, cell.id, who.session, about) : null,
+  ])
   const kinds = (Object.keys(QUESTION_KINDS) as QuestionKind[]).map((k) => ({ kind: k, label: labelOf(k), anyone: QUESTION_KINDS[k].anyone }))
-  return { cell, principles: line.principles, onRoster: role !== null, voters: voters.length, kinds }
+  return { cell, principles: line.principles, onRoster: role !== null, voters: voters.length, kinds, post }
+}
+
+/** The place a question to remove a post names (a board's name, a thread's and a post's number), as the form holds it. */
+export type PostAbout = { board: string; thread: number; number: number }
+
+/**
+ * The post a question to remove it would name, to show above the form: the person raising it sees
+ * the words they are putting to the vote. Only to a reader of its board (a members' post is not
+ * shown to whoever has its place), and nothing when the place names no post.
+ */
+async function postInQuestion(deps: Deps, cellId: number, session: Who['session'], about: PostAbout): Promise<{ bodyHtml: string } | null> {
+  const board = await findBoard(deps.db, cellId, about.board)
+  if (!board || !(await canRead(deps, board, session))) return null
+  const post = await findPostAt(deps.db, { boardId: board.id, thread: about.thread, number: about.number })
+  return post ? { bodyHtml: post.body_html } : null
 }
