@@ -47,6 +47,12 @@ beforeSubmit({
     }),
 })
 
+// The page says the server will see the words until something here encrypts them: this script,
+// now that it runs, and on each page htmx swaps in (before it is painted).
+const hideServerNotice = () => document.querySelectorAll('[data-server-encrypts]').forEach((n) => (n.hidden = true))
+hideServerNotice()
+document.addEventListener('htmx:afterSwap', hideServerNotice)
+
 // After a swap: a refused letter's form gets its text back; any other page forgets it.
 document.addEventListener('htmx:afterSettle', () => {
   const form = document.querySelector('form[data-encrypt-letter]')

@@ -50,7 +50,7 @@ describe('accessibility: axe finds no serious or critical violation on any page 
    * JavaScript disabled its run never finishes (chromium runs none of its timers), so "off" is a
    * context with JavaScript allowed but every script the pages load refused: the pages run none of
    * their own (no htmx, no browser key), forms post as they do without JavaScript, and axe can run.
-   * (The pages have no inline scripts: the CSP allows none. With abuse costs off, the one <noscript> is the letter form's notice.)
+   * (The pages have no inline scripts: the CSP allows none, and with abuse costs off no <noscript>.)
    */
   async function open(js: boolean): Promise<Page> {
     const page = await suite.page(true)

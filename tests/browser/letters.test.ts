@@ -102,6 +102,22 @@ describe('a letter to a cell, in a browser', () => {
     expect(await withDeps(async (deps) => (await exportLetters(deps, 'lobby')).count)).toBe(before)
   })
 
+  it('with JavaScript on but the page’s script lost on the way (a dropped circuit), the writer is still told the server will see the words, and the server encrypts them', async () => {
+    const page = await suite.page(true)
+    await page.context().route(/\/static\/app\.js/, (r) => r.abort())
+    await page.goto('/c/lobby/letters/new')
+    await page.waitForFunction(() => 'htmx' in window)
+    // What the writer sees before sending: nothing in this page encrypts, so the notice is shown.
+    expect(await page.locator('main').innerText()).toContain('this server encrypts it as it arrives')
+    const text = 'Dear cell,\nmy browser had JavaScript on, and the page’s script never came.'
+    const { response, body, reference } = await send(page, text)
+    expect(response.status()).toBe(200)
+    // htmx (a script of its own, which did arrive) sent the form: the lines as typed.
+    expect(body.get('text')).toBe(text)
+    expect(body.get('ciphertext')).toBe('')
+    expect(await readByGpg(reference)).toEqual({ text, size: 1024 })
+  })
+
   it('with JavaScript off, the text goes as typed and the server encrypts it; gpg decrypts it to the text', async () => {
     const page = await suite.page(false)
     // The writer is told, before sending, that without JavaScript the server sees the words.

@@ -27,7 +27,9 @@ export type LetterFormProps = { cell: CellRef; fingerprint: string | null; viewe
 /**
  * A letter to the cell. With JavaScript on, static/letter.js pads and encrypts the text to the
  * cell key in the browser and sends only `ciphertext`; with it off, the text goes as it is and the
- * server encrypts it on receipt. Either way only ciphertext is kept.
+ * server encrypts it on receipt. Either way only ciphertext is kept. The notice that the server
+ * will see the words is in the page, not in a <noscript>: with JavaScript on but the script lost on
+ * a dropped circuit, nothing encrypts either; the script hides it once it is there to encrypt.
  */
 export function letterFormMain(p: LetterFormProps): Html {
   if (!p.fingerprint) {
@@ -36,7 +38,7 @@ export function letterFormMain(p: LetterFormProps): Html {
   }
   return html`${crumbs(p.cell)}<h1>${t('letters.write_title', { cell: p.cell.name })}</h1>
 <p>${t('letters.write_intro')}</p>
-<noscript><p class="notice">${t('letters.server_encrypts')}</p></noscript>
+<p class="notice" data-server-encrypts>${t('letters.server_encrypts')}</p>
 ${cellKeyLine(p.cell, p.fingerprint)}
 <form method="post" action="/c/${p.cell.slug}/letters" data-encrypt-letter data-key="/c/${p.cell.slug}/key.asc"${letterMessages()}>
 ${csrfField(p.viewer.csrf)}${formMessage(p.form)}
