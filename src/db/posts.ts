@@ -46,21 +46,21 @@ export async function readThreadPosts(db: Db, dialect: Dialect, boardId: number,
   // A page past the thread's last reads no post (post_count > offset), so asking for page
   // 999999999 costs no walk through a long thread (its offset, past any integer, is compared as a
   // bigint on PostgreSQL); replies are looked up for the page's posts only, outside the LIMIT
-  // (PostgreSQL computes an inner select list for the rows OFFSET skips).
+  // (PostgreSQL computes an inner select list for the rows OFFSET skips). A page after the first
+  // also reads the post just before it (`lead`), in the same walk: its number is where a run of
+  // removed posts across the page's edge began, said at the top of this page.
+  const lead = offset > 0 ? 1 : 0
   const page = (threadId: RawBuilder<unknown>) => sql`
     select post.id, post.number, post.signing, post.body_html, post.created_at, public_key.fingerprint,
       post.signed_text is not null as signed
     from post inner join public_key on public_key.id = post.key_id
     where post.thread_id = ${threadId}
-    order by post.number limit ${limit} offset ${offset}`
+    order by post.number limit ${limit + lead} offset ${offset - lead}`
   // Which posts quote page post p, as a list of their numbers ("7,12"); repliesOf orders them.
   const agg = dialect === 'postgres' ? sql`string_agg(q.number::text, ',')` : sql`group_concat(q.number)`
-  // The number of the post just before the page (page 1: none, 0): the same walk of the
-  // (thread_id, number) index as the page's OFFSET, one entry shorter, and only for a page that
-  // has posts (a page past the end walks nothing here either).
-  const before = (threadId: RawBuilder<unknown>, postCount: RawBuilder<unknown>) =>
-    offset === 0 ? sql`0` : sql`(case when ${postCount} > cast(${offset} as bigint) then (select number from post where thread_id = ${threadId} order by number limit 1 offset ${offset - 1}) end)`
   const replies = sql`(select ${agg} from post_reference r inner join post q on q.id = r.post_id where r.quoted_post_id = p.id)`
+  /** The page's posts and the number before them (0 on page 1, and on a page past the end). */
+  const split = (posts: ThreadPageRead['posts']) => (lead && posts.length > 0 ? { before: posts[0]!.number, posts: posts.slice(1) } : { before: 0, posts })
   if (dialect === 'postgres') {
     // One row, the page's posts one JSON array of arrays: node-postgres parses it with one
     // JSON.parse, where a row a post went through its JavaScript parser field by field (a string
@@ -68,7 +68,7 @@ export async function readThreadPosts(db: Db, dialect: Dialect, boardId: number,
     // request a miss, that was about a sixth of the node's CPU a thread page: 12–17 % more thread
     // pages a second with this, for ~50 µs more in PostgreSQL (BENCHMARKS.md).
     const query = sql<ThreadColumns & { posts: PostTuple[] | null }>`
-      select t.id as thread_id, t.number as thread_number, t.title, t.post_count, t.last_number, ${before(sql`t.id`, sql`t.post_count`)} as before,
+      select t.id as thread_id, t.number as thread_number, t.title, t.post_count, t.last_number,
         (select json_agg(json_build_array(p.id, p.number, p.signing, p.body_html, p.created_at, p.fingerprint, p.signed, ${replies}) order by p.number)
           from (${page(sql`(case when t.post_count > ${offset}::bigint then t.id end)`)}) p) as posts
       from thread t
@@ -77,13 +77,11 @@ export async function readThreadPosts(db: Db, dialect: Dialect, boardId: number,
     if (!row) return undefined
     return {
       thread: threadOf(row),
-      before: Number(row.before ?? 0),
-      posts: (row.posts ?? []).map(([id, number, signing, body_html, created_at, fingerprint, signed, replies]) => ({ id, number, signing, body_html, created_at, fingerprint, signed, replies: repliesOf(replies) })),
+      ...split((row.posts ?? []).map(([id, number, signing, body_html, created_at, fingerprint, signed, replies]) => ({ id, number, signing, body_html, created_at, fingerprint, signed, replies: repliesOf(replies) }))),
     }
   }
   const query = sql<ThreadColumns & Omit<PostView, 'id' | 'signed'> & { id: number | null; signed: number; replies: string | null }>`
     select t.id as thread_id, t.number as thread_number, t.title, t.post_count, t.last_number,
-      ${before(sql`(select id from thread where board_id = ${boardId} and number = ${number})`, sql`t.post_count`)} as before,
       p.id, p.number, p.signing, p.body_html, p.created_at, p.fingerprint, p.signed, ${replies} as replies
     from thread t
     left join (${page(sql`(select id from thread where board_id = ${boardId} and number = ${number} and post_count > ${offset})`)}) p on true
@@ -93,13 +91,12 @@ export async function readThreadPosts(db: Db, dialect: Dialect, boardId: number,
   if (!rows[0]) return undefined
   return {
     thread: threadOf(rows[0]),
-    before: Number(rows[0].before ?? 0),
     // SQLite answers 0/1 for a boolean.
-    posts: rows.filter((r) => r.id !== null).map((r) => ({ id: r.id!, number: r.number, signing: r.signing, body_html: r.body_html, created_at: r.created_at, fingerprint: r.fingerprint, signed: Boolean(r.signed), replies: repliesOf(r.replies) })),
+    ...split(rows.filter((r) => r.id !== null).map((r) => ({ id: r.id!, number: r.number, signing: r.signing, body_html: r.body_html, created_at: r.created_at, fingerprint: r.fingerprint, signed: Boolean(r.signed), replies: repliesOf(r.replies) }))),
   }
 }
 
-type ThreadColumns = { thread_id: number; thread_number: number; title: string; post_count: number | string; last_number: number | string; before: number | string | null }
+type ThreadColumns = { thread_id: number; thread_number: number; title: string; post_count: number | string; last_number: number | string }
 const threadOf = (r: ThreadColumns): ThreadPageRead['thread'] => ({ id: r.thread_id, number: r.thread_number, title: r.title, post_count: Number(r.post_count), last_number: Number(r.last_number) })
 /** "7,12" (or null: none) as the numbers in order. */
 const repliesOf = (list: string | null): number[] => (list === null ? [] : list.split(',').map(Number).sort((a, b) => a - b))

@@ -68,7 +68,8 @@ describe('a letter to a cell, in a browser', () => {
     const text = `Dear cell,\nencrypted in the browser: ${secret}.\n— ünïcode reader`
     await page.goto('/c/lobby/letters/new')
     await page.waitForFunction(() => 'htmx' in window)
-    // With JavaScript on, the words never reach the server: no notice says they do.
+    // With JavaScript on, the words never reach the server: once the script runs, no notice says they do.
+    await page.locator('[data-server-encrypts]').waitFor({ state: 'hidden' })
     expect(await page.locator('main').innerText()).not.toContain('this server encrypts it as it arrives')
     const { response, body, reference } = await send(page, text)
     expect(response.status()).toBe(200)
@@ -122,7 +123,7 @@ describe('a letter to a cell, in a browser', () => {
     const page = await suite.page(false)
     // The writer is told, before sending, that without JavaScript the server sees the words.
     await page.goto('/c/lobby/letters/new')
-    expect(await page.locator('main').textContent()).toContain('this server encrypts it as it arrives')
+    expect(await page.locator('main').innerText()).toContain('this server encrypts it as it arrives')
     const text = `Dear cell,\nsent without JavaScript.\n${'A longer paragraph. '.repeat(80)}`
     const { response, body, reference } = await send(page, text)
     expect(response.status()).toBe(200)

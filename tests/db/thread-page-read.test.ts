@@ -60,13 +60,15 @@ describe('a thread page read (issue 15)', () => {
 
   it('gives the number of the post before a page: the last one left, when those right before the page were removed', async () => {
     const { boardId, threadId, ids } = await seed()
-    // Posts 2 and 3 gone (as a removal leaves it: the count down, the last number kept).
-    await board.deps.db.deleteFrom('post').where('id', 'in', [ids[1]!, ids[2]!]).execute()
+    // Posts 1 and 2 gone (as a removal leaves it: the count down, the last number kept): pages of
+    // one are post 3, then post 4, after post 3 (not after the page's offset, 1).
+    await board.deps.db.deleteFrom('post').where('id', 'in', [ids[0]!, ids[1]!]).execute()
     await board.deps.db.updateTable('thread').set({ post_count: 2 }).where('id', '=', threadId).execute()
     for (const via of [board.deps.storage.readRows, null]) {
+      const first = await readThreadPosts(board.deps.db, board.dialect, boardId, 7, 1, 0, via)
+      expect([first?.before, first?.posts.map((p) => p.number)]).toEqual([0, [3]])
       const second = await readThreadPosts(board.deps.db, board.dialect, boardId, 7, 1, 1, via)
-      expect(second?.before).toBe(1)
-      expect(second?.posts.map((p) => p.number)).toEqual([4])
+      expect([second?.before, second?.posts.map((p) => p.number)]).toEqual([3, [4]])
       // A page number far past any integer: no post, nothing walked, no error.
       expect((await readThreadPosts(board.deps.db, board.dialect, boardId, 7, 200, 200 * 999_999_999, via))?.posts).toEqual([])
     }
