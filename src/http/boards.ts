@@ -78,7 +78,7 @@ export function boardRoutes(deps: Deps) {
       const page = c.req.query('page') === undefined ? 1 : parseId(c.req.query('page'))
       return renderBoard(c, page, emptyForm(), 200)
     })
-    .post('/c/:cell/:board', idempotent(deps.submissions), async (c) => {
+    .post('/c/:cell/:board', idempotent(deps.submissions, { sameTextOnce: true }), async (c) => {
       const form = c.get('form')
       const input = { cell: c.req.param('cell'), board: c.req.param('board'), title: form.title ?? '', body: form.body ?? '', signed: form.signed, signature: form.signature, cost: form }
       return orFormAgain(

@@ -111,7 +111,7 @@ export function threadRoutes(deps: Deps) {
       const page = c.req.query('page') === undefined ? 1 : parseId(c.req.query('page'))
       return renderThread(c, parseId(c.req.param('thread')), page, emptyForm(), 200)
     })
-    .post(THREAD, idempotent(deps.submissions), async (c) => {
+    .post(THREAD, idempotent(deps.submissions, { sameTextOnce: true }), async (c) => {
       const number = await threadNumberOf(c)
       const form = c.get('form')
       const body = form.body ?? ''

@@ -163,4 +163,31 @@ describe('the board with JavaScript off', () => {
     await page.goto('/c/lobby/general')
     expect(await page.locator('#threads').textContent()).not.toContain(longTitle)
   })
+
+  it('a reply sent, then Back, then sent again (the text kept in the field by the browser) is posted once', async () => {
+    const page = await visitor()
+    await takeIdentity(page)
+    await page.goto('/c/lobby/general')
+    await page.fill('#title', 'Back and again')
+    await page.fill('#body', 'the first post')
+    await Promise.all([page.waitForURL(/\/t\/\d+/), page.getByRole('button', { name: 'Start thread' }).click()])
+    const thread = new URL(page.url()).pathname
+    const text = 'a reply on a slow circuit'
+    await page.goto(thread)
+    await page.fill('#reply-body', text)
+    await Promise.all([page.waitForURL(/#p2$/), page.getByRole('button', { name: 'Reply' }).click()])
+    await page.goBack()
+    await page.waitForLoadState()
+    // The page came again (a new form token), with the text the browser kept in the field.
+    expect(await page.locator('#reply-body').inputValue()).toBe(text)
+    const [res] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === thread),
+      page.getByRole('button', { name: 'Reply' }).click(),
+    ])
+    expect(res.status()).toBe(303)
+    await page.waitForURL(/#p2$/)
+    // One reply: post 2, and no post 3.
+    expect(await page.locator('article.post').count()).toBe(2)
+    expect(await page.locator('#p2').textContent()).toContain(text)
+  })
 })

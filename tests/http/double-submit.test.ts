@@ -171,3 +171,40 @@ describe('the same form sent twice publishes once', () => {
     expect(await counts()).toMatchObject({ threads: 1 })
   })
 })
+
+// Without JavaScript, a writer on a slow circuit who goes back from the thread (the page is fetched
+// again: a new form token) finds their text kept in the field by the browser, and sends it again.
+describe('the same text sent again from the page fetched again, JavaScript off', () => {
+  it('a reply and a thread start: posted once, the second answer the first one’s 303', async () => {
+    const c = await poster()
+    const t = await thread(c)
+    const first = await filled(c, t, t, { body: 'sent, then back, then sent again' })
+    const [a] = await twice(c, t, first, { atOnce: false })
+    const again = await filled(c, t, t, { body: 'sent, then back, then sent again' })
+    expect(again._csrf).not.toBe(first._csrf)
+    const [b] = await twice(c, t, again, { atOnce: false })
+    expect([a.status, b.status]).toEqual([303, 303])
+    expect(b.location).toBe(a.location)
+    expect(await counts()).toMatchObject({ threads: 1, posts: 2 })
+    const start = { title: 'Started twice', body: 'a new thread, sent again' }
+    const [x] = await twice(c, GENERAL, await filled(c, GENERAL, GENERAL, start), { atOnce: false })
+    const [y] = await twice(c, GENERAL, await filled(c, GENERAL, GENERAL, start), { atOnce: false })
+    expect(y.location).toBe(x.location)
+    expect(await counts()).toMatchObject({ threads: 2, posts: 3 })
+  })
+
+  it('another writer’s same text is theirs to post; with htmx (which never left the page) the same text sent again is posted again', async () => {
+    const c = await poster()
+    const t = await thread(c)
+    const other = await poster()
+    const [a] = await twice(c, t, await filled(c, t, t, { body: '+1' }), { atOnce: false })
+    const [b] = await twice(other, t, await filled(other, t, t, { body: '+1' }), { atOnce: false })
+    expect(b.location).not.toBe(a.location)
+    expect(await counts()).toMatchObject({ posts: 3 })
+    const htmx = { headers: { 'HX-Request': 'true' } }
+    const [h1] = await twice(c, t, await filled(c, t, t, { body: 'said twice on purpose' }), { ...htmx, atOnce: false })
+    const [h2] = await twice(c, t, await filled(c, t, t, { body: 'said twice on purpose' }), { ...htmx, atOnce: false })
+    expect([h1.status, h2.status]).toEqual([200, 200])
+    expect(await counts()).toMatchObject({ posts: 5 })
+  })
+})

@@ -23,11 +23,15 @@ export function submissionKey(method: string, path: string, htmx: boolean, form:
  * different names, so the first (which the store keeps) does not give the second. Only the same
  * form sent again (its text and its one-time token among the fields) makes the seal's key again.
  */
-function submissionKeys(method: string, path: string, htmx: boolean, form: Record<string, string>): { key: string; seal: Buffer } {
-  const fields = Object.entries(form).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  const text = JSON.stringify([method, path, htmx, fields])
+function submissionKeys(method: string, path: string, htmx: boolean, form: Record<string, string>, writer: string | null = null): { key: string; seal: Buffer } {
+  const kept = writer === null ? Object.entries(form) : Object.entries(form).filter(([name]) => !PER_RENDER.test(name))
+  const fields = kept.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  const text = JSON.stringify(writer === null ? [method, path, htmx, fields] : [method, path, htmx, fields, writer])
   return { key: createHash('sha256').update(text).digest('base64url'), seal: createHash('sha256').update('cellboard answer seal\0').update(text).digest() }
 }
+
+/** Fields each rendering of a form fills anew: its one-time token and the check a cost asks for. */
+const PER_RENDER = /^(_csrf$|cost_)/
 
 // An answer kept for a repeat is sealed (AES-256-GCM, a fresh nonce each): an htmx fragment holds
 // the post it published, and the store keeps it ten minutes, in memory or in Redis. Removed and
@@ -71,12 +75,22 @@ async function answerOf(c: Context<AppEnv>, htmx: boolean, pages: boolean): Prom
  * A refusal (4xx), a failure, or a page that is not a redirect (unless `pages`) keeps nothing, so a corrected (or
  * the same, once its cause is gone) submission runs afresh. Runs after the form-token check.
  */
-export function idempotent(store: SubmissionStore, opts: { waitMs?: number; pollMs?: number; pages?: boolean } = {}): MiddlewareHandler<AppEnv> {
+export function idempotent(store: SubmissionStore, opts: { waitMs?: number; pollMs?: number; pages?: boolean; sameTextOnce?: boolean } = {}): MiddlewareHandler<AppEnv> {
   const waitMs = opts.waitMs ?? 20_000
   const pollMs = opts.pollMs ?? 50
   return async (c, next) => {
     const htmx = c.req.header('HX-Request') === 'true'
-    const { key, seal: sealKey } = submissionKeys(c.req.method, c.req.path, htmx, c.get('form'))
+    // `sameTextOnce` (a post): without JavaScript, going back from the thread and sending again
+    // sends the text the browser kept in the field with the new token of the page fetched again,
+    // and it was posted twice. There, the same text from the same session to the same place
+    // within the ten minutes is the same submission, whichever rendering of the form sent it: the
+    // token and a cost's fields are left out of the key, the session's secret id goes in (so no
+    // one else's submission can make it, and the sealed answer opens only for that session).
+    // Not with htmx, which sends from the page without leaving it: there a post sent again is
+    // meant, and the answer given again would be a post shown twice.
+    const session = c.get('session')
+    const writer = opts.sameTextOnce && !htmx && session ? session.id : null
+    const { key, seal: sealKey } = submissionKeys(c.req.method, c.req.path, htmx, c.get('form'), writer)
     const deadline = Date.now() + waitMs
     for (;;) {
       const claim = await store.claim(key)
