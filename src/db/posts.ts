@@ -30,8 +30,11 @@ export async function listPosts(db: Db, threadId: number, limit: number, offset:
   return rows.map((r) => ({ ...r, signed: Boolean(r.signed) }))
 }
 
-/** A page of a thread as one statement reads it: the thread's row, and its posts on the page with their replies. */
-/** `before`: the number of the last post before the page (0 on page 1), so a run removed across the edge between two pages is said at the top of the later one. */
+/**
+ * A page of a thread as one statement reads it: the thread's row, and its posts on the page with
+ * their replies. `before`: the number of the last post before the page (0 on page 1), so a run
+ * removed across the edge between two pages is said at the top of the later one.
+ */
 export type ThreadPageRead = { thread: { id: number; number: number; title: string; post_count: number; last_number: number }; before: number; posts: (PostView & { replies: number[] })[] }
 
 /**

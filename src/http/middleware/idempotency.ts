@@ -24,9 +24,8 @@ export function submissionKey(method: string, path: string, htmx: boolean, form:
  * form sent again (its text and its one-time token among the fields) makes the seal's key again.
  */
 function submissionKeys(method: string, path: string, htmx: boolean, form: Record<string, string>, writer: string | null = null): { key: string; seal: Buffer } {
-  const kept = writer === null ? Object.entries(form) : Object.entries(form).filter(([name]) => !PER_RENDER.test(name))
-  const fields = kept.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  const text = JSON.stringify(writer === null ? [method, path, htmx, fields] : [method, path, htmx, fields, writer])
+  const fields = Object.entries(form).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  const text = JSON.stringify(writer === null ? [method, path, htmx, fields] : [method, path, htmx, fields.filter(([name]) => !PER_RENDER.test(name)), writer])
   return { key: createHash('sha256').update(text).digest('base64url'), seal: createHash('sha256').update('cellboard answer seal\0').update(text).digest() }
 }
 
