@@ -3,11 +3,11 @@ import type { QuestionKind } from '../../src/services/questions/kinds.ts'
 import { feedPaths } from '../../src/domain/feeds.ts'
 import { pseudonymOf } from '../../src/domain/pseudonym.ts'
 import { t, when } from '../../src/i18n/index.ts'
-import { html, trustedPostHtml, type Html } from '../html.ts'
+import { html, type Html } from '../html.ts'
 import { ballotForm, type BallotPlace } from '../partials/ballot-form.ts'
 import { boundFields, describedBy, fieldError, formMessage, type FormState } from '../partials/forms.ts'
 import { questionSummary, type QuestionView } from '../partials/question.ts'
-import { choiceLabel, KIND_VIEWS, linkTo, tHtml, type FieldKit } from '../partials/question-kinds.ts'
+import { choiceLabel, KIND_VIEWS, linkTo, postInQuestion, tHtml, type FieldKit } from '../partials/question-kinds.ts'
 import type { Viewer } from '../viewer.ts'
 
 type Cell = { slug: string; name: string }
@@ -98,7 +98,7 @@ ${rows ? html`<textarea id="${name}" name="${name}" rows="${rows}"${describedBy(
   return html`${crumbs(p.cell)}<h1>${t('questions.raise_title')}</h1>
 <p>${t('questions.raise_intro')} ${t('questions.raiser_not_recorded')}</p>
 <ul class="kinds">${kinds.map((k) => html`<li>${k.kind === p.kind ? html`<b>${k.label}</b>` : html`<a href="/c/${p.cell.slug}/questions/new?kind=${k.kind}">${k.label}</a>`}</li>`)}</ul>
-${chosen && p.post ? html`<p>${t('questions.post_in_question')}</p><div class="post in-question">${trustedPostHtml(p.post.bodyHtml)}</div>` : ''}
+${chosen && p.post ? html`<p>${t('questions.post_in_question')}</p>${postInQuestion(p.post.bodyHtml)}` : ''}
 ${chosen ? raiseBody(p, chosen, html`${KIND_VIEWS[chosen.kind].fields(kit)}${kit.field('argument', t('questions.field_argument'), 4)}`) : ''}`
 }
 

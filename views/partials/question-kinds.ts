@@ -57,6 +57,8 @@ export type FieldKit = {
 }
 
 
+/** The post a removal question is about, as published (its stored HTML). */
+export const postInQuestion = (bodyHtml: string) => html`<div class="post in-question">${trustedPostHtml(bodyHtml)}</div>`
 const principleQuote = (p: { principle: number; principleText: string }) => html`<blockquote class="principle">${p.principle}. ${p.principleText}</blockquote>`
 const fpr = (f: string) => html`<code class="fpr">${f}</code>`
 const ref = (r: string) => html`<code class="reference">${r}</code>`
@@ -69,7 +71,7 @@ export const KIND_VIEWS: KindViews = {
 <p><i>${t('question_kinds.withheld_post_note')}</i></p>`
       }
       return html`<p>${tHtml('question_kinds.about_remove_post', { link: linkTo(`/c/${ctx.cell}/${p.board}/t/${p.thread}/p/${p.number}`), number: String(p.number), thread: String(p.thread), board: p.board, principle: String(p.principle), version: String(ctx.lineVersion) })}</p>${principleQuote(p)}
-${ctx.post ? html`<div class="post in-question">${trustedPostHtml(ctx.post.bodyHtml)}</div>` : ctx.status === 'closed' && ctx.outcome === 'adopted' ? html`<p><i>${t('question_kinds.post_removed')}</i></p>` : html`<p><i>${t('question_kinds.post_gone')}</i></p>`}`
+${ctx.post ? postInQuestion(ctx.post.bodyHtml) : ctx.status === 'closed' && ctx.outcome === 'adopted' ? html`<p><i>${t('question_kinds.post_removed')}</i></p>` : html`<p><i>${t('question_kinds.post_gone')}</i></p>`}`
     },
     fields: (k) => html`${k.field('board', t('question_kinds.field_board'))}${k.field('thread', t('question_kinds.field_thread'))}${k.field('number', t('question_kinds.field_number'))}${k.principleSelect}`,
   },
