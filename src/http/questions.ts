@@ -30,7 +30,13 @@ export function questionRoutes(deps: Deps) {
     const [board, thread, number] = [form.values.board, parseId(form.values.thread), parseId(form.values.number)]
     const about = kind === 'remove_post' && board !== undefined && SLUG.test(board) && thread !== null && number !== null ? { board, thread, number } : null
     const d = await readRaiseForm(deps, c.req.param('cell')!, whoOf(c), about)
-    const main = raiseMain({ ...d, kind: kind && isQuestionKind(kind) ? kind : null, viewer: viewerOf(c, deps), form })
+    // A place that names no post is told so beside its field, on the form's first showing (an
+    // address typed wrong, a post removed since) and beside any other refusal, unless the refusal
+    // said it already: every problem at once, not one per submission.
+    const hint = d.placeHint
+    const told = hint && (form.errors[hint.field] !== undefined || form.message === hint.message)
+    const shown = hint && !told ? { ...form, errors: { ...form.errors, [hint.field]: hint.message } } : form
+    const main = raiseMain({ ...d, kind: kind && isQuestionKind(kind) ? kind : null, viewer: viewerOf(c, deps), form: shown })
     return sendPage(c, deps, status, t('questions.raise_title'), main)
   }
 

@@ -11,6 +11,8 @@ beforeEach(async () => (board = await makeBoard()))
 afterEach(() => board.close())
 
 const raiseLink = (thread: number, n: number) => `<a href="/c/lobby/questions/new?kind=remove_post&amp;board=general&amp;thread=${thread}&amp;number=${n}">question this post</a>`
+/** The messages beside the fields, by field. */
+const fieldErrors = (page: string) => Object.fromEntries([...page.matchAll(/<p class="field-error" id="([a-z_]+)-error">([^<]*)<\/p>/g)].map((m) => [m[1]!, m[2]!.replace(/&#39;|&rsquo;/g, '’')]))
 const valueOf = (page: string, name: string) => new RegExp(`<input id="${name}" name="${name}" value="([^"]*)"`).exec(page)?.[1]
 
 describe('question this post', () => {
@@ -63,12 +65,30 @@ describe('the raise form shows the post it names', () => {
     const again = await c.post('/c/lobby/questions', { kind: 'remove_post', board: 'general', thread: String(thread), number: '1', principle: '', argument: 'why' })
     expect(again.res.status).toBe(422)
     expect(shown(again.text)).toContain('first-words-0a1')
-    // A place with no post, or no such board: nothing shown, the form as before.
-    for (const q of [`board=general&thread=${thread}&number=3`, `board=nowhere&thread=${thread}&number=1`, 'board=general', '']) {
+    // A place with no post, or no such board: nothing shown; a place named in full is told beside
+    // its field what sending it would be told (a wrong number typed into the address, a post removed since).
+    const cases: [string, string | null, string | null][] = [
+      [`board=general&thread=${thread}&number=3`, 'number', 'No post with that thread and number on this board.'],
+      [`board=general&thread=${thread + 5}&number=1`, 'number', 'No post with that thread and number on this board.'],
+      [`board=nowhere&thread=${thread}&number=1`, 'board', 'No board of this cell has that name.'],
+      ['board=general', null, null],
+      ['', null, null],
+    ]
+    for (const [q, field, message] of cases) {
       const { res, text } = await c.get(`/c/lobby/questions/new?kind=remove_post&${q}`)
       expect(res.status, q).toBe(200)
       expect(shown(text), q).toBeUndefined()
+      expect(fieldErrors(text), q).toEqual(field ? { [field]: message } : {})
+      if (field) expect(text, q).toContain(`id="${field}" name="${field}" value="`)
+      if (field) expect(text, q).toMatch(new RegExp(`<input id="${field}" name="${field}" value="[^"]*" aria-describedby="${field}-error" aria-invalid="true">`))
     }
+    // The post named exists: no hint.
+    expect(fieldErrors((await c.get(`/c/lobby/questions/new?kind=remove_post&board=general&thread=${thread}&number=2`)).text)).toEqual({})
+    // Refused for another field, the place naming no post: told both at once, not one after the other.
+    const both = await c.post('/c/lobby/questions', { kind: 'remove_post', board: 'general', thread: String(thread), number: '7', principle: '', argument: 'why' })
+    expect(both.res.status).toBe(422)
+    expect(Object.keys(fieldErrors(both.text)).sort()).toEqual(['number', 'principle'])
+    expect(fieldErrors(both.text).number).toBe('No post with that thread and number on this board.')
   })
 
   it('on a members-only board, only to its readers: an outsider who has the place sees the form without the post', async () => {
@@ -86,6 +106,9 @@ describe('the raise form shows the post it names', () => {
       expect(res.status).toBe(200)
       expect(text).not.toContain('members-words-5k2')
       expect(shown(text)).toBeUndefined()
+      // With an identity, told what sending it would tell: not whether a post is there (without
+      // one, the form is a link to take one, and has no fields).
+      expect(fieldErrors(text)).toEqual(outsider === stranger ? { board: 'Only those who may read that board may raise questions about its posts.' } : {})
     }
   })
 })

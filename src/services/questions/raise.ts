@@ -78,27 +78,35 @@ export async function raiseQuestion(deps: Deps, who: Who, input: RaiseInput): Pr
 /** What the raise page offers this viewer: the kinds (with their labels), the line, the roster's state. */
 export async function readRaiseForm(deps: Deps, cellSlug: string, who: Pick<Who, 'session'>, about: PostAbout | null = null) {
   const cell = await findCellOrThrow(deps, cellSlug)
-  const [line, role, voters, post] = await Promise.all([
+  const [line, role, voters, named] = await Promise.all([
     currentLine(deps.db, cell.id),
     who.session ? tierOf(deps.db, cell.id, who.session.fingerprint) : null,
     voterKeyIds(deps.db, cell),
     about ? postInQuestion(deps, cell.id, who.session, about) : null,
   ])
   const kinds = (Object.keys(QUESTION_KINDS) as QuestionKind[]).map((k) => ({ kind: k, label: labelOf(k), anyone: QUESTION_KINDS[k].anyone }))
-  return { cell, principles: line.principles, onRoster: role !== null, voters: voters.length, kinds, post }
+  const post = named && 'bodyHtml' in named ? named : null
+  const placeHint = named && 'field' in named ? named : null
+  return { cell, principles: line.principles, onRoster: role !== null, voters: voters.length, kinds, post, placeHint }
 }
 
 /** The place a question to remove a post names (a board's name, a thread's and a post's number), as the form holds it. */
 export type PostAbout = { board: string; thread: number; number: number }
 
+/** Why a place names no post, beside the field to mend: what sending the question would be told (kinds.ts, remove_post). */
+export type PlaceHint = { field: 'board' | 'number'; message: string }
+
 /**
  * The post a question to remove it would name, to show above the form: the person raising it sees
  * the words they are putting to the vote. Only to a reader of its board (a members' post is not
- * shown to whoever has its place), and nothing when the place names no post.
+ * shown to whoever has its place). When the place names no post, what sending it would be told,
+ * in the same order, so the page says no more than the refusal: no such board; a board the viewer
+ * may not read (nothing of its posts); no post there.
  */
-async function postInQuestion(deps: Deps, cellId: number, session: Who['session'], about: PostAbout): Promise<{ bodyHtml: string } | null> {
+async function postInQuestion(deps: Deps, cellId: number, session: Who['session'], about: PostAbout): Promise<{ bodyHtml: string } | PlaceHint> {
   const board = await findBoard(deps.db, cellId, about.board)
-  if (!board || !(await canRead(deps, board, session))) return null
+  if (!board) return { field: 'board', message: t('question_kinds.no_board_named') }
+  if (!(await canRead(deps, board, session))) return { field: 'board', message: t('question_kinds.board_unreadable') }
   const post = await findPostAt(deps.db, { boardId: board.id, thread: about.thread, number: about.number })
-  return post ? { bodyHtml: post.body_html } : null
+  return post ? { bodyHtml: post.body_html } : { field: 'number', message: t('question_kinds.no_post_there') }
 }
