@@ -11,8 +11,11 @@ import type { Db } from './connect.ts'
 // replication slots (README, "Several nodes"). Needs a superuser or the pg_checkpoint role.
 // ---------------------------------------------------------------------------------------------
 
-/** The tables a removal touches: posts, their references (>>N), their threads, the keys that signed them, revocations, letters. */
-export const FORGET_TABLES = ['post', 'post_reference', 'thread', 'public_key', 'revoked_key', 'letter'] as const
+/**
+ * The tables a removal touches: posts, their references (>>N), their threads, the keys that signed
+ * them, revocations, letters, and questions (an adopted answer's copy of what it published).
+ */
+export const FORGET_TABLES = ['post', 'post_reference', 'thread', 'public_key', 'revoked_key', 'letter', 'question'] as const
 
 /**
  * VACUUM FULL keeps ("recently dead") every deleted row some snapshot might still see, and a

@@ -11,6 +11,8 @@ import { notFound } from '../domain/errors.ts'
 import { coarseTime } from '../domain/time.ts'
 import { DEFAULT_LANG, isLang, t, tIn, type Lang } from '../i18n/index.ts'
 import type { Deps } from './deps.ts'
+import { putQuestionPayload } from '../db/questions.ts'
+import { payloadOf } from './questions/kinds.ts'
 import { findBoardOrThrow, readableByAnyone } from './reading.ts'
 
 // "If we did not publish it, forget it": removal is a hard delete, followed by the purge, which
@@ -27,6 +29,8 @@ export type PurgeReport = { threads: number; keys: number; letters: number; chec
  */
 export async function forgetPost(tx: Db, post: { id: number; thread_id: number; key_id: number }) {
   const quoting = await findQuotingPosts(tx, post.id)
+  const number = (await tx.selectFrom('post').select('number').where('id', '=', post.id).executeTakeFirst())?.number
+  if (number !== undefined) await forgetAnswerCopies(tx, [post.thread_id], number)
   const r = await deletePost(tx, post)
   await renderAgain(tx, quoting)
   if (r.number === 1 && !r.threadDeleted) {
@@ -53,8 +57,35 @@ async function renderAgain(tx: Db, posts: { id: number; thread_id: number; numbe
   }
 }
 
+/** What an adopted answer's question keeps of each post it published: the letter (post 1) and the answer (post 2). */
+const ANSWER_COPIES: Record<number, 'text' | 'answer'> = { 1: 'text', 2: 'answer' }
+
+/**
+ * Inside a write transaction, before posts go: an adopted "publish an answer to a letter" keeps
+ * what it published in its question (kinds.ts, publish_answer), shown on the question's page and
+ * in its tally bundle. Removing the thread (or its post `only`) removes that copy too, or the words
+ * the cell or its operator removed stayed public. The ballots signed nothing of it (a ballot names
+ * the question, not its text), so the tally still verifies. A cell has few such questions.
+ */
+async function forgetAnswerCopies(tx: Db, threadIds: number[], only?: number): Promise<void> {
+  if (threadIds.length === 0) return
+  const parts = only === undefined ? Object.values(ANSWER_COPIES) : ANSWER_COPIES[only] ? [ANSWER_COPIES[only]] : []
+  if (parts.length === 0) return
+  const threads = await tx.selectFrom('thread').innerJoin('board', 'board.id', 'thread.board_id').select(['board.cell_id', 'board.slug', 'thread.number']).where('thread.id', 'in', threadIds).execute()
+  for (const cellId of new Set(threads.map((t) => t.cell_id))) {
+    const adopted = await tx.selectFrom('question').select(['id', 'kind', 'payload']).where('cell_id', '=', cellId).where('kind', '=', 'publish_answer').where('outcome', '=', 'adopted').execute()
+    for (const q of adopted) {
+      const p = payloadOf(q)
+      if (p.kind !== 'publish_answer' || !threads.some((t) => t.cell_id === cellId && t.slug === p.board && t.number === p.thread)) continue
+      if (parts.every((part) => p[part] === '')) continue
+      await putQuestionPayload(tx, q.id, JSON.stringify({ ...p, ...Object.fromEntries(parts.map((part) => [part, ''])) }))
+    }
+  }
+}
+
 /** Inside a write transaction: delete threads with their posts, and keys left signing nothing. */
 export async function forgetThreads(tx: Db, threadIds: number[]): Promise<{ threads: number; keys: number }> {
+  await forgetAnswerCopies(tx, threadIds)
   const keys = await keysOfThreads(tx, threadIds)
   const threads = await deleteThreads(tx, threadIds)
   return { threads, keys: await deleteOrphanKeys(tx, keys) }

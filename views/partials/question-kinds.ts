@@ -110,8 +110,8 @@ ${k.principleSelect}<p class="hint">${t('question_kinds.hint_principle')}</p>${k
       if ('withheld' in p) return html`<p>${tHtml('question_kinds.about_publish_withheld')}</p><p><i>${t('question_kinds.withheld_answer_note')}</i></p>`
       const thread = `/c/${ctx.cell}/${p.board}/t/${p.thread}`
       return html`<p>${p.reference ? tHtml('question_kinds.about_publish_ref', { board: p.board, reference: ref(p.reference) }) : tHtml('question_kinds.about_publish', { board: p.board })}</p>
-<section class="answer-letter"><h3>${t('question_kinds.reader_writes_heading')}</h3><pre>${p.text}</pre></section>
-<section class="answer-reply"><h3>${t('question_kinds.cell_replies_heading')}</h3><pre>${p.answer}</pre></section>
+<section class="answer-letter"><h3>${t('question_kinds.reader_writes_heading')}</h3>${copyOf(p.text)}</section>
+<section class="answer-reply"><h3>${t('question_kinds.cell_replies_heading')}</h3>${copyOf(p.answer)}</section>
 ${ctx.status === 'closed' && ctx.outcome === 'adopted'
   ? p.thread !== null
     ? html`<p>${p.reference ? tHtml('question_kinds.published_as_ref', { link: linkTo(thread), thread: String(p.thread), board: p.board, reference: ref(p.reference) }) : tHtml('question_kinds.published_as', { link: linkTo(thread), thread: String(p.thread), board: p.board })}</p>`
@@ -123,6 +123,9 @@ ${k.field('board', t('question_kinds.field_publish_board'))}${k.field('text', t(
 ${k.field('reference', t('question_kinds.field_reference'))}`,
   },
 }
+
+/** A published answer's letter or answer as its question keeps it: empty once the post that published it was removed (services/forget.ts). */
+const copyOf = (text: string): Html => (text === '' ? html`<p><i>${t('question_kinds.answer_part_removed')}</i></p>` : html`<pre>${text}</pre>`)
 
 /** The view of a payload, whichever kind it is. */
 export const aboutOf = (p: ShownPayload, ctx: AboutContext): Html => (KIND_VIEWS[p.kind].about as (p: ShownPayload, ctx: AboutContext) => Html)(p, ctx)
