@@ -34,6 +34,8 @@ const schema = z.object({
   SESSION_IDLE_HOURS: z.coerce.number().positive().default(12),
   // Live sessions at most (README, "Limits"): a disposable one holds about 4 KB of keys.
   MAX_SESSIONS: z.coerce.number().int().positive().default(50_000),
+  // Logins a day a key already known here makes without the check (README, "Abuse"); past them it pays as a new key.
+  KEY_FREE_LOGINS_PER_DAY: z.coerce.number().int().nonnegative().default(5),
   TITLE_MAX: z.coerce.number().int().positive().default(200),
   BODY_MAX: z.coerce.number().int().positive().default(20_000),
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(64 * 1024),
@@ -103,6 +105,8 @@ export type Config = {
   sessionIdleMs: number
   /** Live sessions at most; past it new identities are refused, live ones never pushed out. */
   maxSessions: number
+  /** Logins a day a key known here makes without the check; past them it pays as a new key does. */
+  keyFreeLoginsPerDay: number
   titleMax: number
   bodyMax: number
   bodyLimitBytes: number
@@ -169,6 +173,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     defaultLang: e.DEFAULT_LANG,
     sessionIdleMs: e.SESSION_IDLE_HOURS * 3600_000,
     maxSessions: e.MAX_SESSIONS,
+    keyFreeLoginsPerDay: e.KEY_FREE_LOGINS_PER_DAY,
     titleMax: e.TITLE_MAX,
     bodyMax: e.BODY_MAX,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,

@@ -105,11 +105,27 @@ const CONSUME_MESSAGE = {
 } as const
 
 /**
+ * Whether this login goes without the check: a key known here (it signed something published, or
+ * holds a roster role) does, KEY_FREE_LOGINS_PER_DAY times a day. Without that bound, a key that
+ * paid once and posted once logged in again and again for nothing (an outsider's script: 101
+ * sessions a second, each kept SESSION_IDLE_HOURS) until MAX_SESSIONS was full and no one new could
+ * take an identity; and its public half, pasted with any signature, used up a login challenge
+ * each time at no cost. Counted before any signature is checked, so a failed login spends one too.
+ * The count is per key and forgets itself after a day; it says nothing of which sessions it made.
+ */
+async function freeLogin(deps: Deps, fingerprint: string): Promise<boolean> {
+  if (!(await findKey(deps.db, fingerprint))) return false
+  const points = deps.config.keyFreeLoginsPerDay
+  return points > 0 && (await deps.rateLimits.take({ action: 'free-login', points, windowMs: 86_400_000 }, fingerprint)) === null
+}
+
+/**
  * Log in with a key the person holds (GnuPG, or a browser key): they clearsigned our challenge.
  * The key must pass the key policy and not be revoked here; the signature must be by that key over
  * the challenge exactly; the nonce must be ours, for "login", unused and under 10 minutes old.
  * A key's first login here pays the cost of a new identity (`cost`: the form's cost fields); a
- * key already published here (it signed something, or holds a roster role) does not.
+ * key already published here (it signed something, or holds a roster role) does not, a few times
+ * a day (freeLogin).
  *
  * Checking signatures is what costs (an Ed25519 one ≈0.5 ms; a paste of 200 cost 100–130 ms
  * before this order: bench/worst-input.ts), so everything cheap comes first — sizes, one
@@ -132,7 +148,7 @@ export async function logInWithSignedChallenge(deps: Deps, input: { publicKey: s
   if (challenge.site !== deps.config.siteId) throw new DomainError(422, t('identity.other_site', { site: challenge.site }), { signed: t('identity.sign_this_page') })
   if (challenge.purpose !== 'login') throw new DomainError(422, CONSUME_MESSAGE['wrong-purpose'](), { signed: t('identity.sign_login') })
   // Paid before the challenge is used up: a refused payment leaves the signed challenge good.
-  if (!(await findKey(deps.db, key.fingerprint))) await payCost(deps, 'login', input.cost)
+  if (deps.config.abuseCosts && !(await freeLogin(deps, key.fingerprint))) await payCost(deps, 'login', input.cost)
   const consumed = await deps.challenges.consume(challenge.nonce, 'login')
   if (consumed !== 'ok') throw new DomainError(consumed === 'busy' ? 429 : 422, CONSUME_MESSAGE[consumed](), { signed: CONSUME_MESSAGE[consumed]() })
   // Used up: from here on, whatever fails, this challenge cannot log in again.

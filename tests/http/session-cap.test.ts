@@ -1,7 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { makeBoard } from '../support/app.ts'
+import { makeBoard, type Client } from '../support/app.ts'
 import { addRosterKey } from '../../src/services/cells.ts'
-import { heldKey, logInWith, unescape } from '../support/keys.ts'
+import { COSTS_ON, paidCost, takePaidIdentity } from '../support/costs.ts'
+import { clearsignWith, heldKey, logInWith, unescape } from '../support/keys.ts'
+
+/** How many times a key known here logs in without the check in SESSION_IDLE_HOURS (the default). */
+const KEY_FREE_LOGINS = 5
 
 // New identities cost memory (about 4 KB of keys each, kept 12 hours idle): a flood of them
 // exhausted memory within hours. At MAX_SESSIONS the board refuses new ones and never pushes out
@@ -69,5 +73,64 @@ describe('the cap on live sessions', () => {
     await logInWith(again, voterKey, 'browser') // as the page with JavaScript on sends it
     expect((await again.get('/identity')).text).toContain(voterKey.fingerprint)
     expect((await voter.get('/identity')).text).toContain('Take an identity')
+  })
+})
+
+describe('a key known here logs in without the check a few times, then pays as a new one', () => {
+  // The attack (an outsider's review): a key pays its first login once and posts once; from then
+  // on it skipped the check, so a script logged it in again and again (101 logins a second here,
+  // each a session kept 12 hours) until MAX_SESSIONS was full and no one new could take an
+  // identity, for free and for as long as it liked. The same key's public half, pasted with any
+  // signature, also used up a login challenge at no cost each time.
+  const login = async (c: Client, key: { publicKey: string; privateKey: string }, fields: Record<string, string> = {}, signed?: string) => {
+    const page = await c.get('/identity')
+    const challenge = unescape(/<pre id="challenge" class="to-sign">([\s\S]*?)<\/pre>/.exec(page.text)![1]!)
+    return c.post('/identity/login', { via: 'gpg', public_key: key.publicKey, signed: signed ?? (await clearsignWith(key.privateKey, challenge)), ...fields })
+  }
+  const checkAsked = (text: string) => unescape(text).includes('This form asks for a small check first, so that no one can send it by the thousand.')
+
+  it(`logins past ${KEY_FREE_LOGINS} in a session's lifetime ask for the check, and then pass with it: the cap is not filled for free`, async () => {
+    board = await makeBoard({ ...COSTS_ON, MAX_SESSIONS: String(KEY_FREE_LOGINS + 4) })
+    const key = await heldKey()
+    const first = board.client()
+    // Its first login pays, then it posts: it is known here.
+    const page = (await first.get('/identity')).text
+    expect((await login(first, key, await paidCost(page, '/identity/login'))).res.status).toBe(303)
+    await first.get('/c/lobby/general')
+    expect((await first.post('/c/lobby/general', { title: 'Known', body: 'now' })).res.status).toBe(303)
+    for (let i = 0; i < KEY_FREE_LOGINS; i++) expect((await login(board.client(), key)).res.status, `free login ${i + 1}`).toBe(303)
+    // Past them: the check, told beside it, no session made.
+    for (let i = 0; i < 5; i++) {
+      const over = await login(board.client(), key)
+      expect(over.res.status).toBe(422)
+      expect(checkAsked(over.text)).toBe(true)
+    }
+    // Paid, it logs in as any key does.
+    const paying = board.client()
+    const form = (await paying.get('/identity')).text
+    expect((await login(paying, key, await paidCost(form, '/identity/login'))).res.status).toBe(303)
+    // 1 + KEY_FREE_LOGINS + 1 live of KEY_FREE_LOGINS + 4: room for someone new.
+    const newcomer = board.client()
+    await takePaidIdentity(newcomer)
+    expect((await newcomer.get('/identity')).text).toContain('<title>Your identity · cellboard</title>')
+  })
+
+  it('a published key pasted with a signature that is not its own asks for the check once its free logins are spent, before any challenge is used up', async () => {
+    board = await makeBoard(COSTS_ON)
+    const key = await heldKey()
+    const owner = board.client()
+    expect((await login(owner, key, await paidCost((await owner.get('/identity')).text, '/identity/login'))).res.status).toBe(303)
+    await owner.get('/c/lobby/general')
+    expect((await owner.post('/c/lobby/general', { title: 'Known', body: 'now' })).res.status).toBe(303)
+    const other = await heldKey()
+    const attacker = board.client()
+    const tries = []
+    for (let i = 0; i < KEY_FREE_LOGINS + 3; i++) {
+      const challenge = unescape(/<pre id="challenge" class="to-sign">([\s\S]*?)<\/pre>/.exec((await attacker.get('/identity')).text)![1]!)
+      const r = await login(attacker, key, {}, await clearsignWith(other.privateKey, challenge))
+      tries.push([r.res.status, checkAsked(r.text)])
+    }
+    expect(tries.slice(0, KEY_FREE_LOGINS).every(([s, asked]) => s === 422 && !asked)).toBe(true)
+    expect(tries.slice(KEY_FREE_LOGINS)).toEqual([[422, true], [422, true], [422, true]])
   })
 })
