@@ -40,6 +40,10 @@ export function viewerOf(c: C, deps: Deps): Viewer {
  * its reader: a page cached whole for every reader of its address and language carries it.)
  */
 export function hereOf(c: C, _deps?: Deps): Here {
+  // A page that answers a form (a preview, a refusal, "letter sent") sits at the address the form
+  // posted to, which only takes POST: the switch comes back to the page holding the form instead
+  // (less any query: the switch goes back to a path and a page number at most).
+  if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return { path: formPageOf(localPath(c.req.path), c.get('form') ?? {}).replace(/\?.*$/, '') }
   const pageNumber = c.req.query('page')
   return { path: c.req.path + (pageNumber && /^[1-9][0-9]{0,5}$/.test(pageNumber) ? `?page=${pageNumber}` : '') }
 }
@@ -173,7 +177,9 @@ export function localPath(v: string | undefined): string | null {
 
 /**
  * The page that shows, empty, the form that posts to `path`: where a person is sent to write
- * again. A board and a thread carry their own forms; a question is raised from its kind's page.
+ * again. A board and a thread carry their own forms (a preview is sent from them); a question is
+ * raised from its kind's page, a letter written on the cell's letter page, a letter marked handled
+ * in the inbox. Every POST route is here or posts to the page of its form.
  */
 export function formPageOf(path: string | null, form: Record<string, string>): string {
   if (!path) return '/'
@@ -181,5 +187,10 @@ export function formPageOf(path: string | null, form: Record<string, string>): s
   const ballot = /^(\/c\/[^/]+\/questions\/[0-9]+)\/ballot$/.exec(path)
   if (ballot) return ballot[1]!
   if (/^\/c\/[^/]+\/questions$/.test(path)) return form.kind && isQuestionKind(form.kind) ? `${path}/new?kind=${form.kind}` : `${path}/new`
+  const preview = /^(\/c\/.+)\/preview$/.exec(path)
+  if (preview) return preview[1]!
+  if (/^\/c\/[^/]+\/letters$/.test(path)) return `${path}/new`
+  const handled = /^(\/c\/[^/]+\/letters)\/handled$/.exec(path)
+  if (handled) return handled[1]!
   return path
 }
