@@ -104,9 +104,10 @@ export class RedisSessionStore implements SessionStore {
     return written === 'OK' ? s : null
   }
 
-  async markPrivateKeyDownloaded(id: string): Promise<void> {
+  async markPrivateKeyDownloaded(id: string, at: number): Promise<void> {
     const raw = await this.redis.get(this.#key(id))
-    if (raw) await this.redis.set(this.#key(id), JSON.stringify({ ...JSON.parse(raw), privateKeyDownloaded: true }), 'KEEPTTL', 'XX')
+    const s = raw ? (JSON.parse(raw) as Session) : null
+    if (s && !s.privateKeyDownloaded) await this.redis.set(this.#key(id), JSON.stringify({ ...s, privateKeyDownloaded: true, privateKeyDownloadedAt: at }), 'KEEPTTL', 'XX')
   }
 
   async delete(id: string): Promise<void> {

@@ -13,6 +13,8 @@ export type Session = {
   armoredPrivate: string | null
   /** The private key may be downloaded once; after that it is not offered again. */
   privateKeyDownloaded: boolean
+  /** When it was (ms): the same form sent again shortly after gets it again (services/identities.ts). Absent in sessions from before. */
+  privateKeyDownloadedAt?: number
   lastSeen: number
   /** When the session began: a disposable key is as old as its session (its first hour is stricter). */
   startedAt: number
@@ -37,7 +39,8 @@ export interface SessionStore {
   get(id: string): Promise<Session | null>
   /** The same at once, for a store that holds its sessions in this process (none for Redis). */
   readonly getNow?: (id: string) => Session | null
-  markPrivateKeyDownloaded(id: string): Promise<void>
+  /** The private key was downloaded at `at`: the first time counts, later ones leave it as it was. */
+  markPrivateKeyDownloaded(id: string, at: number): Promise<void>
   delete(id: string): Promise<void>
   /** Ends every session of one key (revocation, roster removal). */
   deleteByFingerprint(fingerprint: string): Promise<number>
@@ -88,9 +91,11 @@ export class MemorySessionStore implements SessionStore {
     return { ...s }
   }
 
-  async markPrivateKeyDownloaded(id: string): Promise<void> {
+  async markPrivateKeyDownloaded(id: string, at: number): Promise<void> {
     const s = this.#sessions.get(id)
-    if (s) s.privateKeyDownloaded = true
+    if (!s || s.privateKeyDownloaded) return
+    s.privateKeyDownloaded = true
+    s.privateKeyDownloadedAt = at
   }
 
   async delete(id: string): Promise<void> {

@@ -43,15 +43,27 @@ async function startSession(deps: Deps, data: NewSession, mayPassCap?: () => Pro
   }
 }
 
-/** The armored private key, handed out once; the session remembers that it was. */
+/**
+ * How long after the private key's download the same form sent again gets it again: a double click
+ * on a slow Tor circuit sends it twice, the browser shows the second answer and drops the first,
+ * and a 410 there left the person without their key (a new user's walkthrough). Short, because
+ * whoever holds this browser's session meanwhile could take the key too.
+ */
+const PRIVATE_KEY_AGAIN_MS = 120_000
+
+/** The armored private key, handed out once (and again within PRIVATE_KEY_AGAIN_MS); the session remembers that it was. */
 export async function takePrivateKeyOnce(deps: Deps, who: Who): Promise<string> {
   const session = who.session
   // Shown for a key burned since: never hand out the key this browser holds now instead.
   const changed = session && identityChanged(who.formKey, session.fingerprint, t('identity.private_changed'))
   if (changed) throw changed
   if (!session || session.kind !== 'disposable' || !session.armoredPrivate) throw new DomainError(404, t('identity.no_disposable'))
-  if (session.privateKeyDownloaded) throw new DomainError(410, t('identity.private_taken'))
-  await deps.sessions.markPrivateKeyDownloaded(session.id)
+  if (session.privateKeyDownloaded) {
+    const since = deps.now() - (session.privateKeyDownloadedAt ?? Number.NEGATIVE_INFINITY)
+    if (since >= 0 && since <= PRIVATE_KEY_AGAIN_MS) return session.armoredPrivate
+    throw new DomainError(410, t('identity.private_taken'))
+  }
+  await deps.sessions.markPrivateKeyDownloaded(session.id, deps.now())
   return session.armoredPrivate
 }
 
