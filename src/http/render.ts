@@ -170,9 +170,12 @@ export function parseId(v: string | undefined): number | null {
 }
 const MAX_INTEGER = 2_147_483_647
 
-/** A return path inside this site, as produced by our own links; anything else is dropped. */
+/**
+ * A return path inside this site, as produced by our own links (a path, and at most a plain query
+ * such as the raise form's place: letters, digits, = & _ . -); anything else is dropped.
+ */
 export function localPath(v: string | undefined): string | null {
-  return v && /^\/[a-z0-9][a-z0-9/-]{0,200}$/.test(v) ? v : null
+  return v && /^\/[a-z0-9][a-z0-9/-]{0,200}(?:\?[A-Za-z0-9_=&.-]{1,300})?$/.test(v) ? v : null
 }
 
 /**

@@ -112,3 +112,39 @@ describe('the raise form shows the post it names', () => {
     }
   })
 })
+
+describe('from "question this post" without an identity, back to the form with its place', () => {
+  it('the raise form links to taking an identity with a way back to itself, place and all; after taking one, "Continue" leads there', async () => {
+    // A new reader followed "question this post", was told to take an identity first, took one,
+    // and had no way back: the link was a bare /identity, and a way back with a query was dropped
+    // (a new user's walkthrough found it).
+    const { c } = await questionsOf(board).disposableOnRoster()
+    await c.get('/c/lobby/general')
+    const path = (await c.post('/c/lobby/general', { title: 'Questionable', body: 'first-words' })).res.headers.get('location')!
+    const thread = Number(path.split('/').pop())
+    const place = `/c/lobby/questions/new?kind=remove_post&board=general&thread=${thread}&number=1`
+    const reader = board.client()
+    const form = (await reader.get(place)).text
+    expect(form).toContain('To raise a question, <a href="/identity?next=')
+    const link = /To raise a question, <a href="([^"]+)">/.exec(form)![1]!.replace(/&amp;/g, '&')
+    expect(decodeURIComponent(link.slice('/identity?next='.length))).toBe(place)
+    const identity = (await reader.get(link)).text
+    expect(identity).toContain(`<input type="hidden" name="next" value="${place.replace(/&/g, '&amp;')}">`)
+    const taken = await reader.post('/identity/disposable', { next: place })
+    expect(taken.res.status).toBe(303)
+    const after = (await reader.get(taken.res.headers.get('location')!)).text
+    const back = /<p class="notice"><a href="([^"]+)">Continue to where you were<\/a>/.exec(after)?.[1]?.replace(/&amp;/g, '&')
+    expect(back).toBe(place)
+    const again = (await reader.get(back!)).text
+    expect(again).toContain('first-words')
+    expect(again).toContain('<form method="post" action="/c/lobby/questions">')
+  })
+
+  it('a way back is a path of this site with at most a plain query: anything else is dropped', async () => {
+    const reader = board.client()
+    for (const next of ['//evil.example/x', '/\\evil.example', 'https://evil.example/', '/c/lobby?x=<b>', '/c/lobby?x=a"b', '/c/lobby?x=1#frag']) {
+      const page = (await reader.get(`/identity?next=${encodeURIComponent(next)}`)).text
+      expect(page, next).not.toContain('name="next"')
+    }
+  })
+})

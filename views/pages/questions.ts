@@ -102,6 +102,13 @@ ${chosen && p.post ? html`<p>${t('questions.post_in_question')}</p>${postInQuest
 ${chosen ? raiseBody(p, chosen, html`${KIND_VIEWS[chosen.kind].fields(kit)}${kit.field('argument', t('questions.field_argument'), 4)}`) : ''}`
 }
 
+/** This form's own address, its kind and the place it names (if any): where taking an identity comes back to. */
+function raiseAddress(p: RaiseProps, kind: string): string {
+  const q = new URLSearchParams({ kind })
+  for (const f of ['board', 'thread', 'number']) if (p.form.values[f]) q.set(f, p.form.values[f])
+  return `/c/${p.cell.slug}/questions/new?${q}`
+}
+
 /** Below the kinds: why no question of this kind can be raised here, or else its form. */
 function raiseBody(p: RaiseProps, kind: RaiseProps['kinds'][number], fields: Html): Html {
   const cannot =
@@ -111,7 +118,7 @@ function raiseBody(p: RaiseProps, kind: RaiseProps['kinds'][number], fields: Htm
         ? html`${p.viewer.identity ? t('questions.roster_only_kind') : tHtml('questions.roster_only_kind_login', { link: linkTo('/identity') })} ${tHtml('questions.anyone_may_question', { link: linkTo(`/c/${p.cell.slug}/questions/new?kind=remove_post`) })}`
         : null
   if (cannot) return html`${formMessage(p.form)}<p class="notice">${cannot}</p>`
-  if (!p.viewer.identity) return html`${formMessage(p.form)}<p>${tHtml('questions.take_identity_first', { link: linkTo('/identity') })}</p>`
+  if (!p.viewer.identity) return html`${formMessage(p.form)}<p>${tHtml('questions.take_identity_first', { link: linkTo(`/identity?next=${encodeURIComponent(raiseAddress(p, kind.kind))}`) })}</p>`
   return html`<form method="post" action="/c/${p.cell.slug}/questions">${boundFields(p.viewer)}<input type="hidden" name="kind" value="${kind.kind}">${formMessage(p.form)}
 ${fields}<button>${t('questions.raise_button')}</button></form>`
 }
