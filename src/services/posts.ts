@@ -62,9 +62,10 @@ async function checkPost(deps: Deps, session: Session, place: Place, input: Post
   const isNew = place.thread === 'new'
   if (input.signed?.trim()) {
     if (input.body.trim() || input.title.trim()) {
-      throw new DomainError(422, t('thread.both_boxes'), {
+      // A reply has no title box: it is not told to empty one.
+      throw new DomainError(422, t(isNew ? 'thread.both_boxes' : 'thread.both_boxes_reply'), {
         signed: t('thread.both_boxes_signed'),
-        body: t('thread.both_boxes_body'),
+        body: t(isNew ? 'thread.both_boxes_body' : 'thread.both_boxes_body_reply'),
       })
     }
     const verified = await verifyClearsigned(input.signed, session.armoredPublic, new Date(deps.now()))

@@ -227,6 +227,18 @@ describe('preview for a GnuPG session', () => {
       expect(text).toContain('-----BEGIN PGP SIGNED MESSAGE-----')
     }
     expect(await counts()).toEqual({ threads: 0, posts: 0 })
+    // A reply has no title: it is not told to empty one (a new user's walkthrough).
+    const thread = (await c.post(BOARD, { title: 'Plain', body: 'The plain one.' })).res.headers.get('location')!
+    await c.get(thread)
+    const reply = await clearsignWith(key.privateKey, canonicalPostText({ site: 'cellboard.local', cell: 'lobby', board: 'general', thread: Number(thread.split('/').pop()), title: null, body: 'A signed reply.' }))
+    for (const path of [`${thread}/preview`, thread]) {
+      const { res, text } = await c.post(path, { body: 'A plain reply.', signed: reply })
+      expect(res.status, path).toBe(422)
+      expect(alertOf(text)).toContain('To post the clearsigned text, empty the text box;')
+      expect(alertOf(text)).not.toContain('title')
+      expect(fieldErrorOf(text, 'body')).toBe('Empty the text to post the clearsigned text instead.')
+    }
+    expect(await counts()).toEqual({ threads: 1, posts: 1 })
   })
 })
 
