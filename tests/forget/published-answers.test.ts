@@ -53,6 +53,9 @@ describe('a published answer’s copy in its question goes with what it publishe
     expect(shown).not.toContain(letter)
     expect(shown).not.toContain(answer)
     expect(shown).toContain('Removed with the post that published it.')
+    // No link to the thread that is gone: it says it was removed.
+    expect(shown).toContain(`Published as thread ${thread} on “general”, removed since.`)
+    expect(shown).not.toContain(`href="/c/lobby/general/t/${thread}"`)
     const b = await bundle(n)
     expect(b).not.toContain(letter)
     expect(b).not.toContain(answer)

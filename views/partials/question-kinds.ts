@@ -109,14 +109,18 @@ ${k.principleSelect}<p class="hint">${t('question_kinds.hint_principle')}</p>${k
     about(p, ctx) {
       if ('withheld' in p) return html`<p>${tHtml('question_kinds.about_publish_withheld')}</p><p><i>${t('question_kinds.withheld_answer_note')}</i></p>`
       const thread = `/c/${ctx.cell}/${p.board}/t/${p.thread}`
+      const where = { thread: String(p.thread), board: p.board }
+      // Once adopted: the thread it published (no link once both its posts were removed), or that nothing was.
+      const published =
+        p.thread === null
+          ? html`<p><i>${t('question_kinds.publish_nothing')}</i></p>`
+          : p.text === '' && p.answer === ''
+            ? html`<p>${t('question_kinds.published_removed', where)}</p>`
+            : html`<p>${p.reference ? tHtml('question_kinds.published_as_ref', { link: linkTo(thread), ...where, reference: ref(p.reference) }) : tHtml('question_kinds.published_as', { link: linkTo(thread), ...where })}</p>`
       return html`<p>${p.reference ? tHtml('question_kinds.about_publish_ref', { board: p.board, reference: ref(p.reference) }) : tHtml('question_kinds.about_publish', { board: p.board })}</p>
 <section class="answer-letter"><h3>${t('question_kinds.reader_writes_heading')}</h3>${copyOf(p.text)}</section>
 <section class="answer-reply"><h3>${t('question_kinds.cell_replies_heading')}</h3>${copyOf(p.answer)}</section>
-${ctx.status === 'closed' && ctx.outcome === 'adopted'
-  ? p.thread !== null
-    ? html`<p>${p.reference ? tHtml('question_kinds.published_as_ref', { link: linkTo(thread), thread: String(p.thread), board: p.board, reference: ref(p.reference) }) : tHtml('question_kinds.published_as', { link: linkTo(thread), thread: String(p.thread), board: p.board })}</p>`
-    : html`<p><i>${t('question_kinds.publish_nothing')}</i></p>`
-  : ''}`
+${ctx.status === 'closed' && ctx.outcome === 'adopted' ? published : ''}`
     },
     fields: (k) => html`<p class="hint">${t('question_kinds.hint_publish')}</p>
 ${k.field('board', t('question_kinds.field_publish_board'))}${k.field('text', t('question_kinds.field_letter'), 8)}${k.field('answer', t('question_kinds.field_answer'), 8)}
