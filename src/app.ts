@@ -152,8 +152,8 @@ function renderError(c: C, deps: Deps, err: Error) {
   const kept = c.req.method !== 'POST'
     ? null
     : action && c.get('formTokenOk')
-      ? { resend: { action, viewer: viewerOf(c, deps) }, formPage: formPageOf(action, form), fields }
-      : { resend: null, formPage: formPageOf(action, form), fields }
+      ? { resend: { action, viewer: viewerOf(c, deps) }, formPage: formPageOf(c.req.path, form), fields }
+      : { resend: null, formPage: formPageOf(c.req.path, form), fields }
   if (isHtmx(c) && status === 413 && c.req.method === 'POST') {
     // The form stays as it is, text and all; the reason goes in its message slot (formMessage).
     c.header('HX-Retarget', 'find .form-problem')

@@ -43,7 +43,7 @@ export function hereOf(c: C, _deps?: Deps): Here {
   // A page that answers a form (a preview, a refusal, "letter sent") sits at the address the form
   // posted to, which only takes POST: the switch comes back to the page holding the form instead
   // (less any query: the switch goes back to a path and a page number at most).
-  if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return { path: formPageOf(localPath(c.req.path), c.get('form') ?? {}).replace(/\?.*$/, '') }
+  if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return { path: formPageOf(c.req.path, c.get('form') ?? {}).replace(/\?.*$/, '') }
   const pageNumber = c.req.query('page')
   return { path: c.req.path + (pageNumber && /^[1-9][0-9]{0,5}$/.test(pageNumber) ? `?page=${pageNumber}` : '') }
 }
@@ -182,10 +182,14 @@ export function localPath(v: string | undefined): string | null {
  * The page that shows, empty, the form that posts to `path`: where a person is sent to write
  * again. A board and a thread carry their own forms (a preview is sent from them); a question is
  * raised from its kind's page, a letter written on the cell's letter page, a letter marked handled
- * in the inbox. Every POST route is here or posts to the page of its form.
+ * in the inbox. Every POST route is here or posts to the page of its form. From the request's
+ * own path (the private key's, with its dot, is no return path); what it gives is one.
  */
 export function formPageOf(path: string | null, form: Record<string, string>): string {
-  if (!path) return '/'
+  return localPath(path === null ? undefined : formPathOf(path, form)) ?? '/'
+}
+
+function formPathOf(path: string, form: Record<string, string>): string {
   if (path.startsWith('/identity')) return '/identity'
   const ballot = /^(\/c\/[^/]+\/questions\/[0-9]+)\/ballot$/.exec(path)
   if (ballot) return ballot[1]!

@@ -50,6 +50,8 @@ async function startSession(deps: Deps, data: NewSession, mayPassCap?: () => Pro
  * whoever holds this browser's session meanwhile could take the key too.
  */
 const PRIVATE_KEY_AGAIN_MS = 120_000
+/** How far behind another node's clock may be, for that window. */
+const CLOCK_SKEW_MS = 10_000
 
 /** The armored private key, handed out once (and again within PRIVATE_KEY_AGAIN_MS); the session remembers that it was. */
 export async function takePrivateKeyOnce(deps: Deps, who: Who): Promise<string> {
@@ -59,8 +61,9 @@ export async function takePrivateKeyOnce(deps: Deps, who: Who): Promise<string> 
   if (changed) throw changed
   if (!session || session.kind !== 'disposable' || !session.armoredPrivate) throw new DomainError(404, t('identity.no_disposable'))
   if (session.privateKeyDownloaded) {
+    // Stamped by the clock of the node that handed it out; another node's may be a little behind.
     const since = deps.now() - (session.privateKeyDownloadedAt ?? Number.NEGATIVE_INFINITY)
-    if (since >= 0 && since <= PRIVATE_KEY_AGAIN_MS) return session.armoredPrivate
+    if (since > -CLOCK_SKEW_MS && since <= PRIVATE_KEY_AGAIN_MS) return session.armoredPrivate
     throw new DomainError(410, t('identity.private_taken'))
   }
   await deps.sessions.markPrivateKeyDownloaded(session.id, deps.now())
