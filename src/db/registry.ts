@@ -251,7 +251,7 @@ export const registry: Record<string, TableEntry> = {
  * What never reaches SQL, for the /privacy page: each is the catalog's "ephemeral__<name>" (what)
  * and "ephemeral__<name>__why".
  */
-export const ephemeral: readonly string[] = ['sessions', 'private_keys', 'question_limits', 'challenges', 'form_tokens', 'flood_counters', 'identity_check', 'own_pages', 'submissions']
+export const ephemeral: readonly string[] = ['sessions', 'private_keys', 'question_limits', 'login_limits', 'challenges', 'form_tokens', 'flood_counters', 'identity_check', 'own_pages', 'submissions']
 
 /** What is never collected at all: each is the catalog's "never__<name>". */
 export const neverKept: readonly string[] = ['ip_addresses', 'user_agents', 'access_logs', 'precise_times']

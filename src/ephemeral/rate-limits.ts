@@ -14,6 +14,8 @@ export interface RateLimiter {
   take(rule: Rule, key: string, count?: number): Promise<number | null>
   /** Give one back (what was counted was refused for another reason, so it did not happen). */
   giveBack(rule: Rule, key: string): Promise<void>
+  /** How many were counted in the window so far; nothing is counted by asking. */
+  used(rule: Rule, key: string): Promise<number>
   close(): void
 }
 
@@ -46,6 +48,10 @@ export class FlexibleRateLimiter implements RateLimiter {
 
   async giveBack(rule: Rule, key: string): Promise<void> {
     await this.#limiter(rule).reward(key)
+  }
+
+  async used(rule: Rule, key: string): Promise<number> {
+    return (await this.#limiter(rule).get(key))?.consumedPoints ?? 0
   }
 
   close(): void {

@@ -1,4 +1,5 @@
 import { findKey } from '../db/keys.ts'
+import type { Rule } from '../ephemeral/rate-limits.ts'
 import { isRevoked, recordRevocation } from '../db/revocations.ts'
 import { onAnyRoster } from '../db/roster.ts'
 import { challengeText, parseChallenge } from '../domain/challenge.ts'
@@ -119,19 +120,36 @@ const CONSUME_MESSAGE = {
   busy: () => t('identity.challenge_busy'),
 } as const
 
+/** A day, the window of the counts below. */
+const DAY_MS = 86_400_000
+/** Failed logins a day by a key known here before its logins ask for the check (freeLogin). */
+const FAILED_FREE_LOGINS_PER_DAY = 20
+const freeLogins = (deps: Deps): Rule => ({ action: 'free-login', points: deps.config.keyFreeLoginsPerDay, windowMs: DAY_MS })
+const failedLogins: Rule = { action: 'failed-login', points: FAILED_FREE_LOGINS_PER_DAY, windowMs: DAY_MS }
+
 /**
  * Whether this login goes without the check: a key known here (it signed something published, or
- * holds a roster role) does, KEY_FREE_LOGINS_PER_DAY times a day. Without that bound, a key that
- * paid once and posted once logged in again and again for nothing (an outsider's script: 101
- * sessions a second, each kept SESSION_IDLE_HOURS) until MAX_SESSIONS was full and no one new could
- * take an identity; and its public half, pasted with any signature, used up a login challenge
- * each time at no cost. Counted before any signature is checked, so a failed login spends one too.
- * The count is per key and forgets itself after a day; it says nothing of which sessions it made.
+ * holds a roster role) does, KEY_FREE_LOGINS_PER_DAY times a day, and not once it failed
+ * FAILED_FREE_LOGINS_PER_DAY times that day. Without a bound, a key that paid once and posted once
+ * logged in again and again for nothing (an outsider's script: 101 sessions a second, each kept
+ * SESSION_IDLE_HOURS) until MAX_SESSIONS was full and no one new could take an identity; and its
+ * public half, pasted with any signature, used up a login challenge each time at no cost.
+ *
+ * The free login is counted at once (so logins sent together cannot all go free), and given back
+ * if the login fails (forgetFailedLogin): anyone may paste a published key, and must not spend its
+ * holder's free logins. What a stranger can learn by pasting it is one bit: whether its holder,
+ * or failures, used the day's free logins up. The counts are per key, forget themselves after a
+ * day, and say nothing of which sessions were made.
  */
 async function freeLogin(deps: Deps, fingerprint: string): Promise<boolean> {
-  if (!(await findKey(deps.db, fingerprint))) return false
-  const points = deps.config.keyFreeLoginsPerDay
-  return points > 0 && (await deps.rateLimits.take({ action: 'free-login', points, windowMs: 86_400_000 }, fingerprint)) === null
+  if (deps.config.keyFreeLoginsPerDay === 0 || !(await findKey(deps.db, fingerprint))) return false
+  if ((await deps.rateLimits.used(failedLogins, fingerprint)) >= FAILED_FREE_LOGINS_PER_DAY) return false
+  return (await deps.rateLimits.take(freeLogins(deps), fingerprint)) === null
+}
+
+/** A free login failed (no signature by the key, a challenge used already): its free login back, a failure counted instead. */
+async function forgetFailedLogin(deps: Deps, fingerprint: string): Promise<void> {
+  await Promise.all([deps.rateLimits.giveBack(freeLogins(deps), fingerprint), deps.rateLimits.take(failedLogins, fingerprint)])
 }
 
 /**
@@ -163,12 +181,18 @@ export async function logInWithSignedChallenge(deps: Deps, input: { publicKey: s
   if (challenge.site !== deps.config.siteId) throw new DomainError(422, t('identity.other_site', { site: challenge.site }), { signed: t('identity.sign_this_page') })
   if (challenge.purpose !== 'login') throw new DomainError(422, CONSUME_MESSAGE['wrong-purpose'](), { signed: t('identity.sign_login') })
   // Paid before the challenge is used up: a refused payment leaves the signed challenge good.
-  if (deps.config.abuseCosts && !(await freeLogin(deps, key.fingerprint))) await payCost(deps, 'login', input.cost)
-  const consumed = await deps.challenges.consume(challenge.nonce, 'login')
-  if (consumed !== 'ok') throw new DomainError(consumed === 'busy' ? 429 : 422, CONSUME_MESSAGE[consumed](), { signed: CONSUME_MESSAGE[consumed]() })
-  // Used up: from here on, whatever fails, this challenge cannot log in again.
-  await assertKeyValid(key, now)
-  await verifyPasted(pasted, key)
+  const free = deps.config.abuseCosts && (await freeLogin(deps, key.fingerprint))
+  if (deps.config.abuseCosts && !free) await payCost(deps, 'login', input.cost)
+  try {
+    const consumed = await deps.challenges.consume(challenge.nonce, 'login')
+    if (consumed !== 'ok') throw new DomainError(consumed === 'busy' ? 429 : 422, CONSUME_MESSAGE[consumed](), { signed: CONSUME_MESSAGE[consumed]() })
+    // Used up: from here on, whatever fails, this challenge cannot log in again.
+    await assertKeyValid(key, now)
+    await verifyPasted(pasted, key)
+  } catch (e) {
+    if (free) await forgetFailedLogin(deps, key.fingerprint)
+    throw e
+  }
   return startSession(deps, { kind: input.via, fingerprint: key.fingerprint, armoredPublic: key.armored, armoredPrivate: null }, () => onAnyRoster(deps.db, key.fingerprint))
 }
 
