@@ -83,6 +83,35 @@ async function forgetAnswerCopies(tx: Db, threadIds: number[], only?: number): P
   }
 }
 
+/**
+ * Inside the purge's transaction: an adopted answer's copy of a post that is no longer there goes,
+ * whatever removed it (removals before copies were forgotten with their posts, an archive imported
+ * without them). A cell has few such questions; each with a copy left is one look-up.
+ */
+async function sweepAnswerCopies(tx: Db): Promise<number> {
+  let swept = 0
+  for (const q of await tx.selectFrom('question').select(['id', 'cell_id', 'kind', 'payload']).where('kind', '=', 'publish_answer').where('outcome', '=', 'adopted').execute()) {
+    const p = payloadOf(q)
+    if (p.kind !== 'publish_answer' || p.thread === null || (p.text === '' && p.answer === '')) continue
+    const left = await tx
+      .selectFrom('post')
+      .innerJoin('thread', 'thread.id', 'post.thread_id')
+      .innerJoin('board', 'board.id', 'thread.board_id')
+      .select('post.number')
+      .where('board.cell_id', '=', q.cell_id)
+      .where('board.slug', '=', p.board)
+      .where('thread.number', '=', p.thread)
+      .where('post.number', 'in', [1, 2])
+      .execute()
+    const there = new Set(left.map((r) => Number(r.number)))
+    const gone = Object.entries(ANSWER_COPIES).filter(([n, part]) => !there.has(Number(n)) && p[part] !== '').map(([, part]) => part)
+    if (gone.length === 0) continue
+    await putQuestionPayload(tx, q.id, JSON.stringify({ ...p, ...Object.fromEntries(gone.map((part) => [part, ''])) }))
+    swept++
+  }
+  return swept
+}
+
 /** Inside a write transaction: delete threads with their posts, and keys left signing nothing. */
 export async function forgetThreads(tx: Db, threadIds: number[]): Promise<{ threads: number; keys: number }> {
   await forgetAnswerCopies(tx, threadIds)
@@ -97,7 +126,7 @@ export async function forgetThreads(tx: Db, threadIds: number[]): Promise<{ thre
  */
 export async function purge(deps: Deps, opts: { removed?: boolean } = {}): Promise<PurgeReport> {
   const started = performance.now()
-  const { threads, keys, letters } = await deps.db.transaction().execute(async (tx) => {
+  const { threads, keys, letters, answers } = await deps.db.transaction().execute(async (tx) => {
     let threads = 0
     let keys = 0
     for (const b of await boardsWithRetention(tx)) {
@@ -108,11 +137,11 @@ export async function purge(deps: Deps, opts: { removed?: boolean } = {}): Promi
     }
     keys += await deleteOrphanKeys(tx)
     const letters = await deleteLettersPastRetention(tx, deps.now())
-    return { threads, keys, letters }
+    return { threads, keys, letters, answers: await sweepAnswerCopies(tx) }
   })
-  if (threads + keys > 0 || opts.removed) await deps.cache.clear()
+  if (threads + keys + answers > 0 || opts.removed) await deps.cache.clear()
   // SQLite checkpoints every time (cheap); PostgreSQL rewrites tables, so only after deletions.
-  const { attempts } = threads + keys + letters > 0 || opts.removed || deps.storage.dialect === 'sqlite' ? await deps.storage.finishForgetting() : { attempts: 0 }
+  const { attempts } = threads + keys + letters + answers > 0 || opts.removed || deps.storage.dialect === 'sqlite' ? await deps.storage.finishForgetting() : { attempts: 0 }
   return { threads, keys, letters, checkpointAttempts: attempts, ms: Math.round(performance.now() - started) }
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createBoard } from '../../src/services/cells.ts'
+import { deleteThreads } from '../../src/db/threads.ts'
 import { purge, removePost, removeThread } from '../../src/services/forget.ts'
 import { makeBoard } from '../support/app.ts'
 import { unescape } from '../support/keys.ts'
@@ -72,6 +73,22 @@ describe('a published answer’s copy in its question goes with what it publishe
     expect(await board.findMarkers([letter])).toEqual({})
     await removePost(board.deps, { cell: 'lobby', board: 'general', thread, number: 2 })
     shown = await page(`/c/lobby/questions/${n}`)
+    expect(shown).not.toContain(answer)
+    const left = await board.findMarkers([letter, answer])
+    expect(left, JSON.stringify(left)).toEqual({})
+  })
+
+  it('a thread removed before copies were forgotten with it (or an archive imported without it): the next purge forgets the copy', async () => {
+    const { n, thread, letter, answer } = await published()
+    // Deleted as removals did until now, leaving the question as it was.
+    await board.deps.db.transaction().execute(async (tx) => {
+      const row = await tx.selectFrom('thread').select('id').where('number', '=', thread).executeTakeFirstOrThrow()
+      await deleteThreads(tx, [row.id])
+    })
+    expect(await page(`/c/lobby/questions/${n}`)).toContain(letter)
+    await purge(board.deps)
+    const shown = await page(`/c/lobby/questions/${n}`)
+    expect(shown).not.toContain(letter)
     expect(shown).not.toContain(answer)
     const left = await board.findMarkers([letter, answer])
     expect(left, JSON.stringify(left)).toEqual({})
