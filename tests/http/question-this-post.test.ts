@@ -140,6 +140,12 @@ describe('from "question this post" without an identity, back to the form with i
     expect(again).toContain('<form method="post" action="/c/lobby/questions">')
   })
 
+  it('a kind only the roster may raise: its "log in" link comes back to that kind', async () => {
+    await questionsOf(board).disposableOnRoster() // the cell has a voter
+    const form = (await board.client().get('/c/lobby/questions/new?kind=amend_line')).text
+    expect(form).toContain('(<a href="/identity?next=%2Fc%2Flobby%2Fquestions%2Fnew%3Fkind%3Damend_line">log in</a> with one)')
+  })
+
   it('a way back is a path of this site with at most a plain query: anything else is dropped', async () => {
     const reader = board.client()
     for (const next of ['//evil.example/x', '/\\evil.example', 'https://evil.example/', '/c/lobby?x=<b>', '/c/lobby?x=a"b', '/c/lobby?x=1#frag']) {

@@ -115,7 +115,7 @@ function raiseBody(p: RaiseProps, kind: RaiseProps['kinds'][number], fields: Htm
     p.voters === 0
       ? html`${t('questions.no_voters')} ${t('questions.operator_adds_voters')}`
       : !p.onRoster && !kind.anyone
-        ? html`${p.viewer.identity ? t('questions.roster_only_kind') : tHtml('questions.roster_only_kind_login', { link: linkTo('/identity') })} ${tHtml('questions.anyone_may_question', { link: linkTo(`/c/${p.cell.slug}/questions/new?kind=remove_post`) })}`
+        ? html`${p.viewer.identity ? t('questions.roster_only_kind') : tHtml('questions.roster_only_kind_login', { link: linkTo(`/identity?next=${encodeURIComponent(raiseAddress(p, kind.kind))}`) })} ${tHtml('questions.anyone_may_question', { link: linkTo(`/c/${p.cell.slug}/questions/new?kind=remove_post`) })}`
         : null
   if (cannot) return html`${formMessage(p.form)}<p class="notice">${cannot}</p>`
   if (!p.viewer.identity) return html`${formMessage(p.form)}<p>${tHtml('questions.take_identity_first', { link: linkTo(`/identity?next=${encodeURIComponent(raiseAddress(p, kind.kind))}`) })}</p>`
