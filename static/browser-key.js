@@ -49,11 +49,13 @@ async function signPost(form) {
 }
 
 // A ballot: the canonical ballot text (src/domain/questions.ts) for the chosen answer, clearsigned
-// into the same field a GnuPG voter pastes into.
+// into the same field a GnuPG voter pastes into. A ballot already there is kept only if it is for
+// the choice ticked now: one signed before a send that was lost or refused stays in that (folded)
+// box, and the voter may since have ticked another (the server refuses the two disagreeing).
 async function signBallot(form) {
   const key = await readStoredKey()
   const choice = form.querySelector('input[name="choice"]:checked')?.value
-  if (!key || !choice || form.elements.signed.value.trim()) return
+  if (!key || !choice || new RegExp(`^choice: ${choice}$`, 'm').test(form.elements.signed.value)) return
   const d = form.dataset
   const text = ballotText({ site: d.site, cell: d.cell, question: d.question, line: d.line, choice })
   const { sign, createCleartextMessage } = await openpgp()

@@ -33,6 +33,16 @@ document.addEventListener('submit', (evt) => {
   work.then(() => form.submit(), (err) => showFormError(form, err))
 })
 
+// A request that never reached the server (a Tor circuit dropped on the way): htmx leaves the
+// page as it was and says nothing. The form says so, in the reader's language (its form-token
+// field carries the sentence, data-msg-send-failed); the text stays in it, to send again.
+document.addEventListener('htmx:sendError', (evt) => {
+  const elt = evt.detail.elt
+  const form = elt instanceof HTMLFormElement ? elt : elt?.closest?.('form')
+  const said = form?.elements?._csrf?.dataset?.msgSendFailed
+  if (form && said) showFormError(form, new Error(said))
+})
+
 export function showFormError(form, err) {
   let p = form.querySelector('.held-error')
   if (!p) {

@@ -196,6 +196,19 @@ describe('moderation in the browser: question, three kinds of ballot, published 
     await c.page.waitForFunction(() => 'htmx' in window)
     expect(await c.page.locator('.ballot-count').textContent()).toContain('1 of 3 ballots cast so far')
     const cForm = c.page.locator('form.ballot[data-sign-ballot]')
+    // First "yes", whose send is lost on the way (a Tor circuit dropped): the form says it was not
+    // sent. Then the voter ticks "no" and sends again: the ballot sent says "no". (The signature
+    // made for "yes" stayed in the form's folded paste box and was sent instead, and counted.)
+    let dropped = false
+    await c.page.route(`**${questionPath}/ballot`, (r) => (dropped ? r.continue() : ((dropped = true), r.abort('connectionreset'))))
+    const problemsBefore = c.problems.length
+    await cForm.getByLabel('yes', { exact: true }).check()
+    const [lost] = await Promise.all([
+      c.page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === `${questionPath}/ballot`, { timeout: 30_000 }),
+      cForm.getByRole('button', { name: 'Cast the ballot' }).click(),
+    ])
+    expect(new URLSearchParams(lost.postData() ?? '').get('signed')).toContain(ballot('yes'))
+    await cForm.locator('.held-error', { hasText: 'Not sent: the connection failed on the way.' }).waitFor({ timeout: 30_000 })
     await cForm.getByLabel('no', { exact: true }).check()
     const [castC] = await Promise.all([
       c.page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === `${questionPath}/ballot`, { timeout: 30_000 }),
@@ -204,7 +217,12 @@ describe('moderation in the browser: question, three kinds of ballot, published 
     const sent = new URLSearchParams(castC.postData() ?? '')
     expect(sent.get('signed')).toContain('-----BEGIN PGP SIGNED MESSAGE-----')
     expect(sent.get('signed')).toContain(ballot('no'))
+    expect(sent.get('signed')).not.toContain(ballot('yes'))
     await c.page.locator('.ballot-count', { hasText: '2 of 3 ballots cast so far' }).waitFor({ timeout: 30_000 })
+    await c.page.unroute(`**${questionPath}/ballot`)
+    // What the lost send put in the console, and nothing else.
+    const lostProblems = c.problems.splice(problemsBefore)
+    expect(lostProblems.every((p) => /ERR_CONNECTION_RESET|htmx:sendError|htmx:afterRequest|Failed to load resource/.test(p)), JSON.stringify(lostProblems)).toBe(true)
     expect(await c.page.locator('main').textContent()).not.toContain('Decision:')
     // Choices are not shown while the question is open.
     expect(await c.page.locator('.ballot-signed').count()).toBe(0)

@@ -13,7 +13,7 @@ let board: Awaited<ReturnType<typeof makeBoard>>
 beforeEach(async () => (board = await makeBoard({}, () => now)))
 afterEach(() => board.close())
 
-const tokenOf = (page: string) => /<input type="hidden" name="_csrf" value="([^"]+)">/.exec(page)?.[1]
+const tokenOf = (page: string) => /<input type="hidden" name="_csrf" value="([^"]+)"/.exec(page)?.[1]
 async function twice(c: Client, path: string) {
   const a = (await c.get(path)).text
   const b = (await c.get(path)).text

@@ -33,7 +33,8 @@ export function formMessage(f: FormState): Html {
   return html`<div class="form-problem">${f.message ? formError(f.message) : ''}</div>`
 }
 
-export const csrfField = (token: string) => html`<input type="hidden" name="_csrf" value="${token}">`
+/** The form token; it also carries what static/hold-submit.js says when a send never arrived (every form that posts has it). */
+export const csrfField = (token: string) => html`<input type="hidden" name="_csrf" value="${token}" data-msg-send-failed="${t('forms.send_failed')}">`
 
 /**
  * A form that acts as the viewer's identity: its token, and the key it is shown for, so that

@@ -53,6 +53,13 @@ export async function castBallot(deps: Deps, who: Who, input: BallotInput): Prom
       for (const k of ['site', 'cell', 'question', 'line'] as const) {
         if (b[k] !== place[k]) throw new DomainError(422, t('questions.ballot_mismatch', { line: k, signed: String(b[k]), here: String(place[k]) }), { signed: t('questions.ballot_mismatch_field', { line: k }) })
       }
+      // A choice ticked beside it must be the one signed: the signed text is what counts, and a
+      // ballot signed before (a send lost on the way, then another choice ticked) was counted
+      // for the old one without a word. None ticked: a paste stands alone.
+      if (CHOICES.includes(input.choice as Choice) && input.choice !== b.choice) {
+        const said = { signed: t(`questions.choice_${b.choice}`), ticked: t(`questions.choice_${input.choice}`) }
+        throw new DomainError(422, t('questions.ballot_choice_differs', said), { choice: t('questions.ballot_choice_differs_field', said) })
+      }
       choice = b.choice
       signing = session.kind === 'browser' ? 'browser' : 'gpg-signed'
       signedText = verified.armored
