@@ -92,6 +92,13 @@ export function createApp(deps: Deps) {
   app.use(wholePageCache(deps))
   app.use(languageContext(deps))
   app.use(securityHeaders)
+  // A boosted form answered with a page (a preview, a refusal, "letter sent") rather than a
+  // redirect: htmx put the form's POST-only address in the address bar, and a reload there was a
+  // 404 with the text gone (a new user's walkthrough). The address stays that of the form's page.
+  app.use(async (c, next) => {
+    await next()
+    if (c.req.method === 'POST' && c.req.header('HX-Boosted') === 'true' && !(c.res.status >= 300 && c.res.status < 400) && !c.res.headers.has('HX-Push-Url')) c.res.headers.set('HX-Push-Url', 'false')
+  })
   app.route('/', staticRoutes())
   app.route('/', costRoutes(deps))
   app.route('/', robotsRoutes(deps))

@@ -90,4 +90,23 @@ describe('the way back from a page a form was answered with', () => {
     const back = await waysBack(v.disposable.c, confirm.text)
     expect(back.every(([to, s]) => to === `/c/lobby/questions/${n}` && s === 200), JSON.stringify(back)).toBe(true)
   })
+
+  it('with JavaScript on (a boosted form), a page in answer keeps the address bar at the form’s page; a redirect moves it as before', async () => {
+    // htmx put the POST-only address there, and a reload was a 404 with the text gone.
+    const c = board.client()
+    await c.takeIdentity()
+    await c.get('/c/lobby/general')
+    const boosted = { 'HX-Request': 'true', 'HX-Boosted': 'true' }
+    const preview = await c.post('/c/lobby/general/preview', { title: 'T', body: 'to see first' }, boosted)
+    expect(preview.res.status).toBe(200)
+    expect(preview.res.headers.get('hx-push-url')).toBe('false')
+    await c.get('/c/lobby/general')
+    const refused = await c.post('/c/lobby/general', { title: '', body: 'no title' }, boosted)
+    expect(refused.res.status).toBe(422)
+    expect(refused.res.headers.get('hx-push-url')).toBe('false')
+    await c.get('/c/lobby/general')
+    const posted = await c.post('/c/lobby/general', { title: 'Fine', body: 'posted' }, boosted)
+    expect(posted.res.status).toBe(303)
+    expect(posted.res.headers.get('hx-push-url')).toBeNull()
+  })
 })
