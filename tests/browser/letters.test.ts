@@ -77,6 +77,10 @@ describe('a letter to a cell, in a browser', () => {
     expect(body.get('ciphertext')).toMatch(/^-----BEGIN PGP MESSAGE-----/)
     expect(response.request().postData()).not.toContain(secret)
     expect(await page.locator('main h1').textContent()).toBe('Your letter was sent')
+    // The address bar stays at the letter form (htmx put the POST-only /c/lobby/letters there, and
+    // a reload was a 404); a reload shows the form again.
+    expect(new URL(page.url()).pathname).toBe('/c/lobby/letters/new')
+    expect((await page.reload())!.status()).toBe(200)
     expect(await readByGpg(reference)).toEqual({ text, size: 1024 })
     expect([...hosts]).toEqual([new URL(suite.server.url).host])
     expect(problems).toEqual([])
