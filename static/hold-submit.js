@@ -43,6 +43,14 @@ document.addEventListener('htmx:sendError', (evt) => {
   if (form && said) showFormError(form, new Error(said))
 })
 
+// A form swapped in with a field told what is wrong (a refusal): the focus goes to that field, so
+// a keyboard or screen-reader user is where the problem is, not left on <body> at the top of the
+// page to tab all the way down again (a JS-on walkthrough). The message itself is announced (role=alert).
+document.addEventListener('htmx:afterSettle', (evt) => {
+  const field = evt.detail.target?.querySelector?.('[aria-invalid="true"]')
+  if (field instanceof HTMLElement && !field.contains(document.activeElement)) field.focus()
+})
+
 export function showFormError(form, err) {
   let p = form.querySelector('.held-error')
   if (!p) {

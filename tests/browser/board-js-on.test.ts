@@ -190,6 +190,24 @@ describe('the board with JavaScript on', () => {
     expect(page.url()).toMatch(/\/t\/\d+$/)
   })
 
+  it('a thread refused for a field: the focus is on that field, not left at the top of the page', async () => {
+    const { page, problems } = await visitor()
+    await page.goto('/identity')
+    await page.waitForFunction(() => 'htmx' in window)
+    await boosted(page, () => page.getByRole('button', { name: 'Take a disposable identity' }).click(), (u) => u.pathname === '/identity')
+    await page.goto('/c/lobby/general')
+    await page.waitForFunction(() => 'htmx' in window)
+    // Spaces: the browser's own check (required) lets them through; the server refuses a blank title.
+    await page.fill('#title', '   ')
+    await page.fill('#body', 'A thread without a title.')
+    const [res] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Start thread' }).click()])
+    expect(res.status()).toBe(422)
+    await page.waitForFunction(() => document.activeElement?.id === 'title', undefined, { timeout: 10_000 })
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-invalid'))).toBe('true')
+    expect(await page.inputValue('#body')).toBe('A thread without a title.')
+    expect(problems.filter((p) => !/status of 422/.test(p))).toEqual([])
+  })
+
   it('a reply too large as sent (413) leaves the form and its text in place, with the reason beside it', async () => {
     const { page, problems } = await visitor()
     await page.goto('/identity')
