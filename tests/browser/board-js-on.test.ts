@@ -190,13 +190,19 @@ describe('the board with JavaScript on', () => {
     expect(page.url()).toMatch(/\/t\/\d+$/)
   })
 
+  /** A JS-on visitor who took a disposable identity, on the board's page. */
+  async function withIdentityOnBoard() {
+    const v = await visitor()
+    await v.page.goto('/identity')
+    await v.page.waitForFunction(() => 'htmx' in window)
+    await boosted(v.page, () => v.page.getByRole('button', { name: 'Take a disposable identity' }).click(), (u) => u.pathname === '/identity')
+    await v.page.goto('/c/lobby/general')
+    await v.page.waitForFunction(() => 'htmx' in window)
+    return v
+  }
+
   it('a thread refused for a field: the focus is on that field, not left at the top of the page', async () => {
-    const { page, problems } = await visitor()
-    await page.goto('/identity')
-    await page.waitForFunction(() => 'htmx' in window)
-    await boosted(page, () => page.getByRole('button', { name: 'Take a disposable identity' }).click(), (u) => u.pathname === '/identity')
-    await page.goto('/c/lobby/general')
-    await page.waitForFunction(() => 'htmx' in window)
+    const { page, problems } = await withIdentityOnBoard()
     // Spaces: the browser's own check (required) lets them through; the server refuses a blank title.
     await page.fill('#title', '   ')
     await page.fill('#body', 'A thread without a title.')
@@ -209,12 +215,7 @@ describe('the board with JavaScript on', () => {
   })
 
   it('a reply too large as sent (413) leaves the form and its text in place, with the reason beside it', async () => {
-    const { page, problems } = await visitor()
-    await page.goto('/identity')
-    await page.waitForFunction(() => 'htmx' in window)
-    await boosted(page, () => page.getByRole('button', { name: 'Take a disposable identity' }).click(), (u) => u.pathname === '/identity')
-    await page.goto('/c/lobby/general')
-    await page.waitForFunction(() => 'htmx' in window)
+    const { page, problems } = await withIdentityOnBoard()
     await page.fill('#title', `Long reply test ${Date.now()}`)
     await page.fill('#body', 'A thread for a long reply.')
     await boosted(page, () => page.getByRole('button', { name: 'Start thread' }).click(), /\/t\/\d+$/)

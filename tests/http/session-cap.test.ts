@@ -87,6 +87,15 @@ describe('a key known here logs in without the check a few times, then pays as a
     const challenge = unescape(/<pre id="challenge" class="to-sign">([\s\S]*?)<\/pre>/.exec(page.text)![1]!)
     return c.post('/identity/login', { via: 'gpg', public_key: key.publicKey, signed: signed ?? (await clearsignWith(key.privateKey, challenge)), ...fields })
   }
+  /** A key known here: its first login paid, then a post. */
+  const knownKey = async () => {
+    const key = await heldKey()
+    const c = board.client()
+    expect((await login(c, key, await paidCost((await c.get('/identity')).text, '/identity/login'))).res.status).toBe(303)
+    await c.get('/c/lobby/general')
+    expect((await c.post('/c/lobby/general', { title: 'Known', body: 'now' })).res.status).toBe(303)
+    return key
+  }
   const checkAsked = (text: string) => unescape(text).includes('This form asks for a small check first, so that no one can send it by the thousand.')
 
   it(`logins past ${KEY_FREE_LOGINS} a day ask for the check, and then pass with it: the cap is not filled for free`, async () => {
@@ -117,11 +126,7 @@ describe('a key known here logs in without the check a few times, then pays as a
 
   it('logins sent together go free no more often than one after the other', async () => {
     board = await makeBoard(COSTS_ON)
-    const key = await heldKey()
-    const first = board.client()
-    expect((await login(first, key, await paidCost((await first.get('/identity')).text, '/identity/login'))).res.status).toBe(303)
-    await first.get('/c/lobby/general')
-    expect((await first.post('/c/lobby/general', { title: 'Known', body: 'now' })).res.status).toBe(303)
+    const key = await knownKey()
     // Each with its own challenge, signed, then all sent at once.
     const ready = await Promise.all(Array.from({ length: KEY_FREE_LOGINS * 2 }, async () => {
       const c = board.client()
@@ -134,11 +139,7 @@ describe('a key known here logs in without the check a few times, then pays as a
 
   it('a published key pasted with a signature that is not its own spends none of its holder’s free logins; past 20 such failures a day, its logins ask for the check, before any challenge is used up', async () => {
     board = await makeBoard(COSTS_ON)
-    const key = await heldKey()
-    const owner = board.client()
-    expect((await login(owner, key, await paidCost((await owner.get('/identity')).text, '/identity/login'))).res.status).toBe(303)
-    await owner.get('/c/lobby/general')
-    expect((await owner.post('/c/lobby/general', { title: 'Known', body: 'now' })).res.status).toBe(303)
+    const key = await knownKey()
     const other = await heldKey()
     const attacker = board.client()
     const junk = async () => {
