@@ -12,7 +12,7 @@ import { coarseTime } from '../domain/time.ts'
 import { DEFAULT_LANG, isLang, t, tIn, type Lang } from '../i18n/index.ts'
 import type { Deps } from './deps.ts'
 import { putQuestionPayload } from '../db/questions.ts'
-import { payloadOf } from './questions/kinds.ts'
+import { payloadOf, type PayloadOf } from './questions/kinds.ts'
 import { findBoardOrThrow, readableByAnyone } from './reading.ts'
 
 // "If we did not publish it, forget it": removal is a hard delete, followed by the purge, which
@@ -29,8 +29,6 @@ export type PurgeReport = { threads: number; keys: number; letters: number; chec
  */
 export async function forgetPost(tx: Db, post: { id: number; thread_id: number; key_id: number }) {
   const quoting = await findQuotingPosts(tx, post.id)
-  const number = (await tx.selectFrom('post').select('number').where('id', '=', post.id).executeTakeFirst())?.number
-  if (number !== undefined) await forgetAnswerCopies(tx, [post.thread_id], number)
   const r = await deletePost(tx, post)
   await renderAgain(tx, quoting)
   if (r.number === 1 && !r.threadDeleted) {
@@ -61,52 +59,35 @@ async function renderAgain(tx: Db, posts: { id: number; thread_id: number; numbe
 const ANSWER_COPIES: Record<number, 'text' | 'answer'> = { 1: 'text', 2: 'answer' }
 
 /**
- * Inside a write transaction, before posts go: an adopted "publish an answer to a letter" keeps
- * what it published in its question (kinds.ts, publish_answer), shown on the question's page and
- * in its tally bundle. Removing the thread (or its post `only`) removes that copy too, or the words
- * the cell or its operator removed stayed public. The ballots signed nothing of it (a ballot names
- * the question, not its text), so the tally still verifies. A cell has few such questions.
- */
-async function forgetAnswerCopies(tx: Db, threadIds: number[], only?: number): Promise<void> {
-  if (threadIds.length === 0) return
-  const parts = only === undefined ? Object.values(ANSWER_COPIES) : ANSWER_COPIES[only] ? [ANSWER_COPIES[only]] : []
-  if (parts.length === 0) return
-  const threads = await tx.selectFrom('thread').innerJoin('board', 'board.id', 'thread.board_id').select(['board.cell_id', 'board.slug', 'thread.number']).where('thread.id', 'in', threadIds).execute()
-  for (const cellId of new Set(threads.map((t) => t.cell_id))) {
-    const adopted = await tx.selectFrom('question').select(['id', 'kind', 'payload']).where('cell_id', '=', cellId).where('kind', '=', 'publish_answer').where('outcome', '=', 'adopted').execute()
-    for (const q of adopted) {
-      const p = payloadOf(q)
-      if (p.kind !== 'publish_answer' || !threads.some((t) => t.cell_id === cellId && t.slug === p.board && t.number === p.thread)) continue
-      if (parts.every((part) => p[part] === '')) continue
-      await putQuestionPayload(tx, q.id, JSON.stringify({ ...p, ...Object.fromEntries(parts.map((part) => [part, ''])) }))
-    }
-  }
-}
-
-/**
- * Inside the purge's transaction: an adopted answer's copy of a post that is no longer there goes,
- * whatever removed it (removals before copies were forgotten with their posts, an archive imported
- * without them). A cell has few such questions; each with a copy left is one look-up.
+ * Inside the purge's transaction, which every removal runs once it has committed (the operator's,
+ * a decision's, a board's retention): an adopted "publish an answer to a letter" keeps what it
+ * published in its question (kinds.ts, publish_answer), shown on the question's page and in its
+ * tally bundle; the copy of a post no longer there goes, or the words the cell or its operator
+ * removed stayed public (removals made before this, an archive imported without the thread, too).
+ * The ballots signed nothing of it (a ballot names the question, not its text), so the tally
+ * still verifies. Two statements, however many answers: the questions, then their posts left.
  */
 async function sweepAnswerCopies(tx: Db): Promise<number> {
-  let swept = 0
+  const held: { id: number; cellId: number; p: PayloadOf<'publish_answer'> & { thread: number } }[] = []
   for (const q of await tx.selectFrom('question').select(['id', 'cell_id', 'kind', 'payload']).where('kind', '=', 'publish_answer').where('outcome', '=', 'adopted').execute()) {
     const p = payloadOf(q)
-    if (p.kind !== 'publish_answer' || p.thread === null || (p.text === '' && p.answer === '')) continue
-    const left = await tx
-      .selectFrom('post')
-      .innerJoin('thread', 'thread.id', 'post.thread_id')
-      .innerJoin('board', 'board.id', 'thread.board_id')
-      .select('post.number')
-      .where('board.cell_id', '=', q.cell_id)
-      .where('board.slug', '=', p.board)
-      .where('thread.number', '=', p.thread)
-      .where('post.number', 'in', [1, 2])
-      .execute()
-    const there = new Set(left.map((r) => Number(r.number)))
-    const gone = Object.entries(ANSWER_COPIES).filter(([n, part]) => !there.has(Number(n)) && p[part] !== '').map(([, part]) => part)
+    if (p.kind === 'publish_answer' && p.thread !== null && (p.text !== '' || p.answer !== '')) held.push({ id: q.id, cellId: q.cell_id, p: { ...p, thread: p.thread } })
+  }
+  if (held.length === 0) return 0
+  const left = await tx
+    .selectFrom('post')
+    .innerJoin('thread', 'thread.id', 'post.thread_id')
+    .innerJoin('board', 'board.id', 'thread.board_id')
+    .select(['board.cell_id', 'board.slug', 'thread.number as thread', 'post.number'])
+    .where('thread.number', 'in', [...new Set(held.map((h) => h.p.thread))])
+    .where('post.number', 'in', [1, 2])
+    .execute()
+  const there = new Set(left.map((r) => `${r.cell_id}/${r.slug}/${r.thread}/${r.number}`))
+  let swept = 0
+  for (const { id, cellId, p } of held) {
+    const gone = Object.entries(ANSWER_COPIES).filter(([n, part]) => !there.has(`${cellId}/${p.board}/${p.thread}/${n}`) && p[part] !== '').map(([, part]) => part)
     if (gone.length === 0) continue
-    await putQuestionPayload(tx, q.id, JSON.stringify({ ...p, ...Object.fromEntries(gone.map((part) => [part, ''])) }))
+    await putQuestionPayload(tx, id, JSON.stringify({ ...p, ...Object.fromEntries(gone.map((part) => [part, ''])) }))
     swept++
   }
   return swept
@@ -114,7 +95,6 @@ async function sweepAnswerCopies(tx: Db): Promise<number> {
 
 /** Inside a write transaction: delete threads with their posts, and keys left signing nothing. */
 export async function forgetThreads(tx: Db, threadIds: number[]): Promise<{ threads: number; keys: number }> {
-  await forgetAnswerCopies(tx, threadIds)
   const keys = await keysOfThreads(tx, threadIds)
   const threads = await deleteThreads(tx, threadIds)
   return { threads, keys: await deleteOrphanKeys(tx, keys) }

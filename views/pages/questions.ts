@@ -111,14 +111,15 @@ function raiseAddress(p: RaiseProps, kind: string): string {
 
 /** Below the kinds: why no question of this kind can be raised here, or else its form. */
 function raiseBody(p: RaiseProps, kind: RaiseProps['kinds'][number], fields: Html): Html {
+  const takeIdentity = linkTo(`/identity?next=${encodeURIComponent(raiseAddress(p, kind.kind))}`)
   const cannot =
     p.voters === 0
       ? html`${t('questions.no_voters')} ${t('questions.operator_adds_voters')}`
       : !p.onRoster && !kind.anyone
-        ? html`${p.viewer.identity ? t('questions.roster_only_kind') : tHtml('questions.roster_only_kind_login', { link: linkTo(`/identity?next=${encodeURIComponent(raiseAddress(p, kind.kind))}`) })} ${tHtml('questions.anyone_may_question', { link: linkTo(`/c/${p.cell.slug}/questions/new?kind=remove_post`) })}`
+        ? html`${p.viewer.identity ? t('questions.roster_only_kind') : tHtml('questions.roster_only_kind_login', { link: takeIdentity })} ${tHtml('questions.anyone_may_question', { link: linkTo(`/c/${p.cell.slug}/questions/new?kind=remove_post`) })}`
         : null
   if (cannot) return html`${formMessage(p.form)}<p class="notice">${cannot}</p>`
-  if (!p.viewer.identity) return html`${formMessage(p.form)}<p>${tHtml('questions.take_identity_first', { link: linkTo(`/identity?next=${encodeURIComponent(raiseAddress(p, kind.kind))}`) })}</p>`
+  if (!p.viewer.identity) return html`${formMessage(p.form)}<p>${tHtml('questions.take_identity_first', { link: takeIdentity })}</p>`
   return html`<form method="post" action="/c/${p.cell.slug}/questions">${boundFields(p.viewer)}<input type="hidden" name="kind" value="${kind.kind}">${formMessage(p.form)}
 ${fields}<button>${t('questions.raise_button')}</button></form>`
 }
