@@ -109,4 +109,31 @@ describe('the way back from a page a form was answered with', () => {
     expect(posted.res.status).toBe(303)
     expect(posted.res.headers.get('hx-push-url')).toBeNull()
   })
+
+  it('"take an identity" on a later page of a thread comes back to that page, not to page 1', async () => {
+    await board.close()
+    board = await makeBoard({ POSTS_PER_PAGE: '2' })
+    const c = board.client()
+    await c.takeIdentity()
+    await c.get('/c/lobby/general')
+    const thread = (await c.post('/c/lobby/general', { title: 'Long', body: 'first' })).res.headers.get('location')!
+    for (const body of ['second', 'third-words']) {
+      await c.get(`${thread}?page=last`)
+      expect((await c.post(thread, { body })).res.status).toBe(303)
+    }
+    const reader = board.client()
+    const page2 = (await reader.get(`${thread}?page=2`)).text
+    expect(page2).toContain('third-words')
+    const link = /<a href="(\/identity\?next=[^"]+)">take an identity<\/a>/.exec(page2)?.[1]?.replace(/&amp;/g, '&')
+    expect(link).toBe(`/identity?next=${encodeURIComponent(`${thread}?page=2`)}`)
+    const taken = await reader.post('/identity/disposable', { next: `${thread}?page=2` })
+    const after = (await reader.get(taken.res.headers.get('location')!)).text
+    const back = /<p class="notice"><a href="([^"]+)">Continue to where you were<\/a>/.exec(after)?.[1]?.replace(/&amp;/g, '&')
+    expect(back).toBe(`${thread}?page=2`)
+    const again = (await reader.get(back!)).text
+    expect(again).toContain('third-words')
+    expect(again).toContain(`action="${thread}#reply"`)
+    // Page 1 keeps its plain address.
+    expect((await board.client().get(thread)).text).toContain(`href="/identity?next=${encodeURIComponent(thread)}"`)
+  })
 })

@@ -13,13 +13,14 @@ import { boundFields, describedBy, fieldError, formMessage, identityNeeded, type
  * `oob` marks the fresh copy sent back with that post so the form is emptied without script.
  * `cost`: while the board is in flood, the check the form must pay (src/services/flood.ts).
  * `preview`: the post as it would appear (views/partials/preview.ts), shown in the form.
+ * `page`: the thread's page the form is on, where "take an identity" comes back to.
  */
-export function replyForm(p: { threadPath: string; place: Place; viewer: Viewer; form: FormState; inline: boolean; oob?: boolean; cost?: IssuedCost | null; preview?: Html }): Html {
+export function replyForm(p: { threadPath: string; place: Place; viewer: Viewer; form: FormState; inline: boolean; oob?: boolean; cost?: IssuedCost | null; preview?: Html; page?: number }): Html {
   // Not on the thread's last page: no htmx, nor the page's boosting (whose request htmx marks as
   // its own, so the server answered with the post alone, and it took the place of the whole page).
   const hx = p.inline ? html` hx-post="${p.threadPath}" hx-target="#posts" hx-swap="beforeend"` : html` hx-boost="false"`
   if (!p.viewer.identity) {
-    return html`<section id="reply"${p.oob ? html` hx-swap-oob="true"` : ''}>${identityNeeded(p.form, p.threadPath)}</section>`
+    return html`<section id="reply"${p.oob ? html` hx-swap-oob="true"` : ''}>${identityNeeded(p.form, p.page && p.page > 1 ? `${p.threadPath}?page=${p.page}` : p.threadPath)}</section>`
   }
   const browser = browserSigning(p.viewer, p.place)
   const gpg = p.viewer.identity.kind === 'gpg'
