@@ -4,6 +4,35 @@ export function findKey(db: Db, fingerprint: string) {
   return db.selectFrom('public_key').selectAll().where('fingerprint', '=', fingerprint).executeTakeFirst()
 }
 
+/**
+ * Whether a key is published to anyone: it signed a post on a board anyone reads, or holds a role
+ * a cell publishes (its roster, a question's eligible voters, a ballot). If not, the read tiers
+ * (with their cells) of the boards it signed posts on: only their readers may see it.
+ */
+export async function keyPublication(db: Db, keyId: number): Promise<{ toAnyone: boolean; boards: { cell_id: number; read_tier: string | null }[] }> {
+  const held = await db
+    .selectFrom('public_key as k')
+    .select('k.id')
+    .where('k.id', '=', keyId)
+    .where((eb) =>
+      eb.or([
+        eb.exists(eb.selectFrom('post').innerJoin('thread', 'thread.id', 'post.thread_id').innerJoin('board', 'board.id', 'thread.board_id').select('post.id').whereRef('post.key_id', '=', 'k.id').where('board.read_tier', 'is', null)),
+        eb.exists(eb.selectFrom('roster_entry').select('roster_entry.id').whereRef('roster_entry.key_id', '=', 'k.id')),
+        eb.exists(eb.selectFrom('eligible_voter').select('eligible_voter.id').whereRef('eligible_voter.key_id', '=', 'k.id')),
+        eb.exists(eb.selectFrom('ballot').select('ballot.id').whereRef('ballot.key_id', '=', 'k.id')),
+      ]),
+    )
+    .executeTakeFirst()
+  if (held) return { toAnyone: true, boards: [] }
+  const boards = await db
+    .selectFrom('board')
+    .select(['board.cell_id', 'board.read_tier'])
+    .distinct()
+    .where((eb) => eb.exists(eb.selectFrom('post').innerJoin('thread', 'thread.id', 'post.thread_id').select('post.id').whereRef('thread.board_id', '=', 'board.id').where('post.key_id', '=', keyId)))
+    .execute()
+  return { toAnyone: false, boards }
+}
+
 /** The key's row id, inserting the key the first time it signs something published. */
 export async function ensureKey(db: Db, key: { fingerprint: string; armored: string; createdAt: string }): Promise<number> {
   // Read first: a key posts many times and is inserted once, so the usual cost is one statement.

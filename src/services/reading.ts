@@ -1,6 +1,6 @@
 import { findBoard, listBoards, listIndexableBoards } from '../db/boards.ts'
 import { currentLine, findCell, listCells } from '../db/cells.ts'
-import { findKey } from '../db/keys.ts'
+import { findKey, keyPublication } from '../db/keys.ts'
 import { lineHistory } from '../db/lines.ts'
 import { countPostsBefore, findSignedText, readThreadPosts, type ThreadPageRead } from '../db/posts.ts'
 import type { Board, Cell } from '../db/schema.ts'
@@ -51,9 +51,22 @@ export function boardAccess(cell: Pick<Cell, 'tiers'>, board: Pick<Board, 'read_
 }
 
 /** A public key that signed published content (or holds a roster role), for gpg --import. */
-export async function readPublishedKey(deps: Deps, fingerprint: string): Promise<{ fingerprint: string; armored: string }> {
+/**
+ * A key, for verifying what it signed: to a viewer who may read something it signed, or to anyone
+ * when a cell publishes it (a post on a board anyone reads, the roster, a question's voters and
+ * ballots: what the archive publishes too), and to its own holder. A key whose posts are all on
+ * boards the viewer may not read is "not found", as a key never seen: else its fingerprint, known
+ * from elsewhere, would tell that it signed something here.
+ */
+export async function readPublishedKey(deps: Deps, fingerprint: string, session: Session | null): Promise<{ fingerprint: string; armored: string }> {
   const key = await findKey(deps.db, fingerprint.toLowerCase())
   if (!key) throw notFound(t('thread.key_not_found'))
+  if (session?.fingerprint !== key.fingerprint) {
+    const published = await keyPublication(deps.db, key.id)
+    let readable = published.toAnyone
+    for (const b of published.boards) if (!readable) readable = (await refusalToRead(deps, b, session)) === null
+    if (!readable) throw notFound(t('thread.key_not_found'))
+  }
   return { fingerprint: key.fingerprint, armored: key.armored }
 }
 
