@@ -45,4 +45,25 @@ describe('a signed ballot and the choice ticked beside it', () => {
     expect((await v.other.c.post(`/c/lobby/questions/${n}/ballot`, { signed: signedNo })).res.status).toBe(303)
     expect(await board.column('select choice from ballot order by id')).toEqual(['yes', 'no'])
   })
+
+  it('an empty ballot from a GnuPG voter (whose form has no choices) is told to paste the signed ballot, beside the box, which is marked', async () => {
+    const q = questionsOf(board)
+    const v = await q.threeVoters()
+    await v.gpg.c.get('/c/lobby/general')
+    await v.gpg.c.post('/c/lobby/general', { title: 'Here', body: 'words' })
+    const n = await q.raised(v.gpg.c, { kind: 'remove_post', board: 'general', thread: '1', number: '1', principle: '1', argument: 'why' })
+    const page = (await v.gpg.c.get(`/c/lobby/questions/${n}`)).text
+    expect(page).not.toContain('name="choice"')
+    const r = await v.gpg.c.post(`/c/lobby/questions/${n}/ballot`, { signed: '  ' })
+    expect(r.res.status, alertOf(r.text)).toBe(422)
+    expect(unescape(alertOf(r.text) ?? '')).not.toContain('Choose yes, no or abstain')
+    expect(fieldError(r.text, 'signed')).toBe('Paste the ballot, clearsigned.')
+    expect(r.text).toMatch(/<textarea id="ballot-signed-\d+" name="signed" rows="8" aria-describedby="signed-error" aria-invalid="true">/)
+    expect(await board.count('ballot')).toBe(0)
+    // A voter with choices who ticked none: told so beside them, and the choices are marked.
+    const none = await v.disposable.c.post(`/c/lobby/questions/${n}/ballot`, {})
+    expect(none.res.status).toBe(422)
+    expect(fieldError(none.text, 'choice')).toBe('Choose yes, no or abstain.')
+    expect(none.text).toMatch(/<input type="radio" name="choice" value="yes" aria-describedby="choice-error" aria-invalid="true">/)
+  })
 })

@@ -3,7 +3,7 @@ import { t } from '../../src/i18n/index.ts'
 import { html, type Html } from '../html.ts'
 import { choiceLabel, linkTo, tHtml } from './question-kinds.ts'
 import type { Viewer } from '../viewer.ts'
-import { boundFields, fieldError, formMessage, type FormState } from './forms.ts'
+import { boundFields, describedBy, fieldError, formMessage, type FormState } from './forms.ts'
 
 export type BallotPlace = { site: string; cell: string; question: number; line: number }
 
@@ -14,11 +14,11 @@ export type BallotPlace = { site: string; cell: string; question: number; line: 
  */
 export function ballotForm(p: { viewer: Viewer; place: BallotPlace; form: FormState; action: string }): Html {
   const kind = p.viewer.identity?.kind
-  const choices = html`<fieldset><legend>${t('questions.your_ballot')}</legend>${CHOICES.map((c) => html`<label class="choice"><input type="radio" name="choice" value="${c}"${p.form.values.choice === c ? ' checked' : ''}> ${choiceLabel(c)}</label>`)}</fieldset>${fieldError(p.form, 'choice')}`
+  const choices = html`<fieldset><legend>${t('questions.your_ballot')}</legend>${CHOICES.map((c) => html`<label class="choice"><input type="radio" name="choice" value="${c}"${describedBy(p.form, 'choice')}${p.form.values.choice === c ? ' checked' : ''}> ${choiceLabel(c)}</label>`)}</fieldset>${fieldError(p.form, 'choice')}`
   const paste = html`<p>${tHtml('questions.clearsign_one', { command: html`<code>gpg --clearsign FILE</code>` })}</p>
 ${CHOICES.map((choice) => html`<p class="hint">${tHtml('questions.to_vote', { choice: choiceLabel(choice) })}</p><pre class="to-sign">${ballotText({ ...p.place, choice })}</pre>`)}
 <label for="ballot-signed-${p.place.question}">${t('questions.signed_ballot')}</label>
-<textarea id="ballot-signed-${p.place.question}" name="signed" rows="8">${p.form.values.signed ?? ''}</textarea>${fieldError(p.form, 'signed')}`
+<textarea id="ballot-signed-${p.place.question}" name="signed" rows="8"${describedBy(p.form, 'signed')}>${p.form.values.signed ?? ''}</textarea>${fieldError(p.form, 'signed')}`
   if (kind === 'disposable') {
     return html`<form method="post" action="${p.action}" class="ballot">${boundFields(p.viewer)}${formMessage(p.form)}${choices}
 <button>${t('questions.review_ballot')}</button><p class="hint">${t('questions.review_hint')}</p></form>`

@@ -64,6 +64,8 @@ export async function castBallot(deps: Deps, who: Who, input: BallotInput): Prom
       signing = session.kind === 'browser' ? 'browser' : 'gpg-signed'
       signedText = verified.armored
     } else {
+      // A GnuPG voter's form has no choices to tick: what it lacks is the signed ballot.
+      if (session.kind === 'gpg') throw new DomainError(422, t('questions.sign_and_paste'), { signed: t('questions.paste_clearsigned') })
       if (!CHOICES.includes(input.choice as Choice)) throw new DomainError(422, t('questions.choose_choice'), { choice: t('questions.choose_choice') })
       choice = input.choice as Choice
       if (session.kind !== 'disposable' || !session.armoredPrivate) throw new DomainError(422, t('questions.sign_and_paste'), { signed: t('questions.paste_clearsigned') })
