@@ -53,6 +53,16 @@ const hideServerNotice = () => document.querySelectorAll('[data-server-encrypts]
 hideServerNotice()
 document.addEventListener('htmx:afterSwap', hideServerNotice)
 
+// A send that never arrived (a dropped circuit) brings no swap: the text goes back in its box at
+// once, and the ciphertext made from it is dropped (the box emptied and sent would send it).
+document.addEventListener('htmx:sendError', () => {
+  const form = document.querySelector('form[data-encrypt-letter]')
+  if (!form || pending === null) return
+  if (form.elements.text.value === '') form.elements.text.value = pending
+  form.elements.ciphertext.value = ''
+  pending = null
+})
+
 // After a swap: a refused letter's form gets its text back; any other page forgets it.
 document.addEventListener('htmx:afterSettle', () => {
   const form = document.querySelector('form[data-encrypt-letter]')

@@ -214,6 +214,43 @@ describe('the board with JavaScript on', () => {
     expect(problems.filter((p) => !/status of 422/.test(p))).toEqual([])
   })
 
+  it('a reply refused for its field (swapped in place of the form): the focus is on the reply box', async () => {
+    // The refusal replaces the form itself (outerHTML), so the old form the focus code looked in was gone.
+    const { page, problems } = await withIdentityOnBoard()
+    await page.fill('#title', `Focus test ${Date.now()}`)
+    await page.fill('#body', 'A thread for a blank reply.')
+    await boosted(page, () => page.getByRole('button', { name: 'Start thread' }).click(), /\/t\/\d+$/)
+    await page.fill('#reply-body', '   ')
+    const [res] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Post reply' }).click()])
+    expect(res.status()).toBe(422)
+    await page.waitForFunction(() => document.activeElement?.id === 'reply-body', undefined, { timeout: 10_000 })
+    expect(problems.filter((p) => !/status of 422/.test(p))).toEqual([])
+  })
+
+  it('each outcome replaces the one before: a refusal’s messages go when a later send is too large (413) or is lost on the way', async () => {
+    const { page } = await withIdentityOnBoard()
+    await page.fill('#title', '   ')
+    await page.fill('#body', 'A thread refused, then sent again.')
+    const [refused] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Start thread' }).click()])
+    expect(refused.status()).toBe(422)
+    await page.locator('#title-error').waitFor()
+    // Too large as sent: the reason goes in the form's message slot; the title's message no longer applies.
+    await page.fill('#title', 'Fixed title')
+    await page.fill('#body', 'я'.repeat(12_000))
+    const [large] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Start thread' }).click()])
+    expect(large.status()).toBe(413)
+    await page.locator('.form-problem [role=alert]', { hasText: 'Your text is still in the form' }).waitFor()
+    expect(await page.locator('#title-error').count()).toBe(0)
+    expect(await page.locator('form [aria-invalid="true"]').count()).toBe(0)
+    // Lost on the way: one message, that one.
+    await page.fill('#body', 'A short body now.')
+    await page.route('**/c/lobby/general', (r) => (r.request().method() === 'POST' ? r.abort() : r.continue()))
+    await page.getByRole('button', { name: 'Start thread' }).click()
+    await page.locator('form .held-error', { hasText: 'Not sent: the connection failed on the way.' }).waitFor({ timeout: 30_000 })
+    expect(await page.locator('form .form-error, form .field-error').allTextContents()).toEqual(['Not sent: the connection failed on the way. Your text is still here; send it again.'])
+    expect(await page.inputValue('#body')).toBe('A short body now.')
+  })
+
   it('a reply too large as sent (413) leaves the form and its text in place, with the reason beside it', async () => {
     const { page, problems } = await withIdentityOnBoard()
     await page.fill('#title', `Long reply test ${Date.now()}`)

@@ -107,6 +107,31 @@ describe('a letter to a cell, in a browser', () => {
     expect(await withDeps(async (deps) => (await exportLetters(deps, 'lobby')).count)).toBe(before)
   })
 
+  it('with JavaScript on, a letter whose send is lost on the way (a dropped circuit) is back in its box, and sending again delivers it once', async () => {
+    // The page empties the box once it has encrypted; only a swap put the words back, and a send
+    // that never arrived brings none: the box was empty under "Your text is still here".
+    const page = await suite.page(true)
+    const before = await withDeps(async (deps) => (await exportLetters(deps, 'lobby')).count)
+    await page.goto('/c/lobby/letters/new')
+    await page.waitForFunction(() => 'htmx' in window)
+    let dropped = 0
+    await page.route('**/c/lobby/letters', (r) => (r.request().method() === 'POST' && dropped++ === 0 ? r.abort() : r.continue()))
+    const text = 'A letter sent over a circuit that dropped.'
+    await page.locator('#letter-text').fill(text)
+    await page.getByRole('button', { name: 'Encrypt and send' }).click()
+    await page.locator('form .held-error', { hasText: 'Not sent: the connection failed on the way.' }).waitFor({ timeout: 30_000 })
+    await page.waitForFunction((t) => (document.querySelector('#letter-text') as HTMLTextAreaElement | null)?.value === t, text, { timeout: 5_000 })
+    expect(dropped).toBe(1)
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/c/lobby/letters'),
+      page.getByRole('button', { name: 'Encrypt and send' }).click(),
+    ])
+    expect(response.status()).toBe(200)
+    const reference = (await page.locator('.letter-reference code').textContent())!
+    expect(await readByGpg(reference)).toEqual({ text, size: 1024 })
+    expect(await withDeps(async (deps) => (await exportLetters(deps, 'lobby')).count)).toBe(before + 1)
+  })
+
   it('with JavaScript on but the page’s script lost on the way (a dropped circuit), the writer is still told the server will see the words, and the server encrypts them', async () => {
     const page = await suite.page(true)
     await page.context().route(/\/static\/app\.js/, (r) => r.abort())

@@ -34,7 +34,7 @@ export function formMessage(f: FormState): Html {
 }
 
 /** The form token; it also carries what static/hold-submit.js says when a send never arrived (every form that posts has it). */
-export const csrfField = (token: string) => html`<input type="hidden" name="_csrf" value="${token}" data-msg-send-failed="${t('forms.send_failed')}">`
+export const csrfField = (token: string) => html`<input type="hidden" name="_csrf" value="${token}" data-msg-send-failed="${t('forms.send_failed')}" data-msg-send-failed-plain="${t('forms.send_failed_plain')}">`
 
 /**
  * A form that acts as the viewer's identity: its token, and the key it is shown for, so that
