@@ -162,6 +162,29 @@ describe('publish an answer to a letter', () => {
   })
 })
 
+describe('the board to publish on', () => {
+  it('is chosen from the boards the raiser reads, by their names (a select, with JavaScript off too), and kept after a refusal', async () => {
+    // It was a box asking for the board's "short name", which no page shows but its address (a new user's walkthrough).
+    await createBoard(board.deps, { cell: 'lobby', slug: 'souq', name: 'رئيسي', description: '', read: null, retentionDays: null })
+    await createBoard(board.deps, { cell: 'lobby', slug: 'inner', name: 'Inner', description: '', read: 'member', retentionDays: null })
+    const v = await q.threeVoters()
+    const form = unescape((await v.gpg.c.get('/c/lobby/questions/new?kind=publish_answer')).text)
+    const select = /<select id="board" name="board"[^>]*>([\s\S]*?)<\/select>/.exec(form)?.[1]
+    expect(select).toBeDefined()
+    const options = [...select!.matchAll(/<option value="([^"]*)"[^>]*>([^<]*)<\/option>/g)].map((m) => [m[1], m[2]])
+    expect(options).toEqual([['', '—'], ['general', 'General'], ['souq', 'رئيسي'], ['inner', 'Inner']])
+    expect(form).not.toContain('short name')
+    const r = await q.raise(v.gpg.c, { kind: 'publish_answer', board: 'souq', text: '', answer: 'An answer.', reference: '', argument: 'x' })
+    expect(r.res.status).toBe(422)
+    expect(r.text).toContain('<option value="souq" selected>')
+    // None chosen: told beside it.
+    const none = await q.raise(v.gpg.c, { kind: 'publish_answer', board: '', text: 'A letter.', answer: 'An answer.', reference: '', argument: 'x' })
+    expect(none.res.status).toBe(422)
+    expect(unescape(fieldError(none.text, 'board') ?? '')).toMatch(/Give the board to publish on/)
+    expect(none.text).toMatch(/<select id="board" name="board" aria-describedby="board-error" aria-invalid="true">/)
+  })
+})
+
 describe('who may propose an answer', () => {
   it('a member who is not a voter (and so reads no letters) gets 403, and so does a key not on the roster; nothing is stored', async () => {
     await q.threeVoters()

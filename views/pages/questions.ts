@@ -79,6 +79,8 @@ export type RaiseProps = {
   voters: number
   /** The post a question to remove it names, when the viewer may read it. */
   post: { bodyHtml: string } | null
+  /** The cell's boards the viewer reads, a question may name. */
+  boards: { slug: string; name: string }[]
 }
 
 /** Raise a question: first choose the kind (plain links), then its own fields (its view, question-kinds.ts). */
@@ -89,6 +91,8 @@ export function raiseMain(p: RaiseProps): Html {
 ${rows ? html`<textarea id="${name}" name="${name}" rows="${rows}"${describedBy(p.form, name)}>${v(name)}</textarea>` : html`<input id="${name}" name="${name}" value="${v(name)}"${describedBy(p.form, name)}>`}${fieldError(p.form, name)}`,
     choices: (name, legend, values, labelOf) =>
       html`<fieldset><legend>${legend}</legend>${values.map((c) => html`<label class="choice"><input type="radio" name="${name}" value="${c}"${v(name) === c ? ' checked' : ''}> ${labelOf ? labelOf(c) : c}</label>`)}</fieldset>${fieldError(p.form, name)}`,
+    boardSelect: (name, label) => html`<label for="${name}">${label}</label>
+<select id="${name}" name="${name}"${describedBy(p.form, name)}><option value="">—</option>${p.boards.map((b) => html`<option value="${b.slug}"${v(name) === b.slug ? ' selected' : ''}>${b.name}</option>`)}</select>${fieldError(p.form, name)}`,
     tiers: parseTiers(p.cell.tiers),
     principleSelect: html`<label for="principle">${t('questions.field_principle')}</label>
 <select id="principle" name="principle"${describedBy(p.form, 'principle')}>${p.principles.map((pr) => html`<option value="${pr.number}"${v('principle') === String(pr.number) ? ' selected' : ''}>${pr.number}. ${pr.text}</option>`)}</select>${fieldError(p.form, 'principle')}`,

@@ -51,6 +51,8 @@ export type FieldKit = {
   field(name: string, label: string, rows?: number): Html
   /** Radio buttons; `labelOf` words a value (a tier's name is shown as it is). */
   choices(name: string, legend: string, values: readonly string[], labelOf?: (value: string) => string): Html
+  /** The cell's boards the viewer reads, by their names (a question may name no other). */
+  boardSelect(name: string, label: string): Html
   principleSelect: Html
   /** The cell's tiers, lowest first. */
   tiers: readonly string[]
@@ -123,7 +125,7 @@ ${k.principleSelect}<p class="hint">${t('question_kinds.hint_principle')}</p>${k
 ${ctx.status === 'closed' && ctx.outcome === 'adopted' ? published : ''}`
     },
     fields: (k) => html`<p class="hint">${t('question_kinds.hint_publish')}</p>
-${k.field('board', t('question_kinds.field_publish_board'))}${k.field('text', t('question_kinds.field_letter'), 8)}${k.field('answer', t('question_kinds.field_answer'), 8)}
+${k.boardSelect('board', t('question_kinds.field_publish_board'))}${k.field('text', t('question_kinds.field_letter'), 8)}${k.field('answer', t('question_kinds.field_answer'), 8)}
 ${k.field('reference', t('question_kinds.field_reference'))}`,
   },
 }

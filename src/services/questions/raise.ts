@@ -8,7 +8,7 @@ import { coarseTimeAfter } from '../../domain/time.ts'
 import type { Deps } from '../deps.ts'
 import { assertKeyStillValid } from '../identities.ts'
 import { takeLimit, withinLimit } from '../limits.ts'
-import { findBoard } from '../../db/boards.ts'
+import { findBoard, listBoards } from '../../db/boards.ts'
 import { findPostAt } from '../../db/posts.ts'
 import { canRead, findCellOrThrow } from '../reading.ts'
 import { requireSession, type Who } from '../who.ts'
@@ -78,16 +78,20 @@ export async function raiseQuestion(deps: Deps, who: Who, input: RaiseInput): Pr
 /** What the raise page offers this viewer: the kinds (with their labels), the line, the roster's state. */
 export async function readRaiseForm(deps: Deps, cellSlug: string, who: Pick<Who, 'session'>, about: PostAbout | null = null) {
   const cell = await findCellOrThrow(deps, cellSlug)
-  const [line, role, voters, named] = await Promise.all([
+  const [line, role, voters, named, all] = await Promise.all([
     currentLine(deps.db, cell.id),
     who.session ? tierOf(deps.db, cell.id, who.session.fingerprint) : null,
     voterKeyIds(deps.db, cell),
     about ? postInQuestion(deps, cell.id, who.session, about) : null,
+    listBoards(deps.db, cell.id),
   ])
+  // The boards a question may name, to choose from: those this viewer reads (another is answered as none).
+  const boards: { slug: string; name: string }[] = []
+  for (const b of all) if (await canRead(deps, b, who.session)) boards.push({ slug: b.slug, name: b.name })
   const kinds = (Object.keys(QUESTION_KINDS) as QuestionKind[]).map((k) => ({ kind: k, label: labelOf(k), anyone: QUESTION_KINDS[k].anyone }))
   const post = named && 'bodyHtml' in named ? named : null
   const placeHint = named && 'field' in named ? named : null
-  return { cell, principles: line.principles, onRoster: role !== null, voters: voters.length, kinds, post, placeHint }
+  return { cell, principles: line.principles, onRoster: role !== null, voters: voters.length, kinds, post, placeHint, boards }
 }
 
 /** The place a question to remove a post names (a board's name, a thread's and a post's number), as the form holds it. */
