@@ -30,9 +30,11 @@ function languageSwitch(here: Here): Html {
   return html`<nav class="langs" aria-label="${t('layout.languages')}">${LANGS.map((l) => (l === current ? html`<b lang="${l}">${LANG_NAMES[l]}</b> ` : html`<a href="/lang?to=${l}&amp;next=${back}" lang="${l}" hreflang="${l}" hx-boost="false">${LANG_NAMES[l]}</a> `))}</nav>`
 }
 
-function identityBar(v: Viewer): Html {
+function identityBar(v: Viewer, here: Here | undefined): Html {
   const id = v.identity
-  if (!id) return html`<a href="/identity">${t('layout.take_identity')}</a>`
+  // Taking an identity comes back to the page it was asked from (the thread a reader meant to answer).
+  const next = here && here.path !== '/' && !here.path.startsWith('/identity') ? `?next=${encodeURIComponent(here.path)}` : ''
+  if (!id) return html`<a href="/identity${next}">${t('layout.take_identity')}</a>`
   // Burning is on the identity page only: one stray click in the header would end it for good.
   const questions = v.openQuestions > 0 ? html`<a href="/questions" class="open-questions" title="${t('layout.open_questions_title')}">${t('layout.open_questions', { count: v.openQuestions })}</a> ` : ''
   return html`${questions}<a href="/identity" title="${id.fingerprint}">${id.pseudonym.handle} <code>${id.pseudonym.short}</code></a>`
@@ -58,7 +60,7 @@ ${p.indexable ? '' : html`<meta name="robots" content="noindex">
 `)}<link rel="stylesheet" href="/static/style.css"><script src="/static/htmx.min.js" defer></script><script src="/static/app.js" type="module"></script>
 </head><body hx-boost="true"><div class="page" lang="${l}" dir="${dir}">
 ${p.viewer.identity ? html`<link rel="stylesheet" href="${p.viewer.identity.ownPosts}">
-` : ''}<header class="top"><a href="/" class="home">${PRODUCT}</a> <form action="/search" method="get" role="search" class="search-top"><input type="search" name="q" aria-label="${t('layout.search_label')}" placeholder="${t('layout.search_placeholder')}" maxlength="200"> <button type="submit">${t('layout.search_button')}</button></form> <div><nav>${identityBar(p.viewer)}</nav></div></header>
+` : ''}<header class="top"><a href="/" class="home">${PRODUCT}</a> <form action="/search" method="get" role="search" class="search-top"><input type="search" name="q" aria-label="${t('layout.search_label')}" placeholder="${t('layout.search_placeholder')}" maxlength="200"> <button type="submit">${t('layout.search_button')}</button></form> <div><nav>${identityBar(p.viewer, p.here)}</nav></div></header>
 <main>`
   const foot = html`</main>
 <footer><a href="/privacy">${t('layout.privacy')}</a> ${p.here ? languageSwitch(p.here) : ''}</footer>
