@@ -81,9 +81,15 @@ describe('rotating the cell key with GnuPG', () => {
       expect(oldKey.headers.get('content-type')).toContain('application/pgp-keys')
       const imported = checker.run(['--import'], await oldKey.text())
       expect(imported.status, imported.err).toBe(0)
-      const served = await (await reader.request('/c/lobby/key-transitions/1/statement.asc')).text()
-      writeFileSync(join(checker.home, 'statement.asc'), served)
-      const verified = checker.verify(join(checker.home, 'statement.asc'))
+      const statementRes = await reader.request('/c/lobby/key-transitions/1/statement.asc')
+      const served = await statementRes.text()
+      // The page's commands name the files as the downloads are named, so they can be pasted as they
+      // are (they said old-key.asc and statement.asc, and gpg answered "No such file": a walkthrough).
+      const named = (r: Response) => /filename="([^"]+)"/.exec(r.headers.get('content-disposition') ?? '')?.[1]
+      const commands = /<pre>gpg --import (\S+)\ngpg --verify (\S+)<\/pre>/.exec(page.text)
+      expect(commands?.slice(1)).toEqual([named(oldKey), named(statementRes)])
+      writeFileSync(join(checker.home, commands![2]!), served)
+      const verified = checker.verify(join(checker.home, commands![2]!))
       expect(verified.status, verified.err).toBe(0)
       expect(verified.err).toContain('Good signature from "old cell key <cell@example.invalid>"')
       expect(verified.err.replace(/\s/g, '')).toContain(oldFpr)

@@ -20,11 +20,15 @@ const fpr = (f: string) => html`<code class="fpr-grouped">${groupedFingerprint(f
  */
 export function keyTransitionsMain(p: KeyTransitionsProps): Html {
   const base = `/c/${p.cell.slug}/key-transitions`
+  // The commands name the files as the server names its downloads (http/key-transitions.ts), so they
+  // can be pasted as they are; above, for the newest step.
+  const commands = (n: number) => html`<pre>gpg --import ${p.cell.slug}-key-transition-${n}-old-key.asc
+gpg --verify ${p.cell.slug}-key-transition-${n}-statement.asc</pre>`
+  const newest = Math.max(0, ...p.transitions.map((tr) => tr.number))
   return html`<nav class="crumbs"><a href="/c/${p.cell.slug}">${p.cell.name}</a> /</nav>
 <h1>${t('keys.transitions_title', { cell: p.cell.name })}</h1>
 <p>${t('keys.transitions_intro')}</p>
-<pre>gpg --import old-key.asc
-gpg --verify statement.asc</pre>
+${newest > 0 ? commands(newest) : ''}
 <p>${tMarked('keys.gpg_should_say', { q: (inner) => html`<q>${inner}</q>` })}</p>
 ${p.fingerprint ? cellKeyLine(p.cell, p.fingerprint) : html`<p>${t('keys.no_key_now')}</p>`}
 ${
@@ -34,7 +38,7 @@ ${
         (tr) => html`<section class="key-transition" id="transition-${tr.number}"><h2>${tMarked('keys.transition_heading', { small: (inner) => html`<small>${inner}</small>` }, { number: tr.number, time: when(tr.created_at) })}</h2>
 <p>${fpr(tr.old_fingerprint)} → ${fpr(tr.new_fingerprint)}</p>
 <p>${tMarked('keys.transition_files', { key: (inner) => html`<a href="${base}/${tr.number}/key.asc">${inner}</a>`, statement: (inner) => html`<a href="${base}/${tr.number}/statement.asc">${inner}</a>`, command: html`<code>gpg --verify</code>` })}</p>
-<pre class="signed-statement">${tr.statement}</pre></section>`,
+${tr.number === newest ? '' : commands(tr.number)}<pre class="signed-statement">${tr.statement}</pre></section>`,
       )
 }`
 }
