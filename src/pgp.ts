@@ -385,11 +385,13 @@ export async function readClearsigned(armored: string, now: Date, maxBytes?: num
  * when it signed). Returns the text and our own armor of what verified, which is published,
  * never the pasted block (which may carry anything around its armor lines).
  */
-export async function verifyPasted(pasted: PastedSigned, key: CheckedKey | string): Promise<{ text: string; armored: string }> {
+export async function verifyPasted(pasted: PastedSigned, key: CheckedKey | string, loggingIn = false): Promise<{ text: string; armored: string }> {
   const verificationKeys = await readVerificationKey(key)
   try {
     await openpgp.verify({ message: pasted.message, verificationKeys, expectSigned: true, date: pasted.date })
   } catch {
+    // Logging in, the key is the one pasted beside it; afterwards, the session's.
+    if (loggingIn) throw new DomainError(422, t('keys.not_verify_login'), { signed: t('keys.sign_with_pasted_key') })
     throw new DomainError(422, t('keys.not_verify_pasted'), { signed: t('keys.sign_with_login_key') })
   }
   return { text: pasted.text, armored: pasted.message.armor().replace(/\r\n/g, '\n') }

@@ -188,7 +188,7 @@ export async function logInWithSignedChallenge(deps: Deps, input: { publicKey: s
     if (consumed !== 'ok') throw new DomainError(consumed === 'busy' ? 429 : 422, CONSUME_MESSAGE[consumed](), { signed: CONSUME_MESSAGE[consumed]() })
     // Used up: from here on, whatever fails, this challenge cannot log in again.
     await assertKeyValid(key, now)
-    await verifyPasted(pasted, key)
+    await verifyPasted(pasted, key, true)
   } catch (e) {
     if (free) await forgetFailedLogin(deps, key.fingerprint)
     throw e

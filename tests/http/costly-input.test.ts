@@ -47,7 +47,12 @@ describe('logging in: refused by its shape, before any signature is checked', ()
     const other = await heldKey()
     const c = board.client()
     const challenge = await challengeOf(c)
-    await expectRefused(await logIn(c, key.publicKey, await clearsignTimes(other.privateKey, challenge, 1)), 422, 'does not verify', c)
+    const wrong = await logIn(c, key.publicKey, await clearsignTimes(other.privateKey, challenge, 1))
+    await expectRefused(wrong, 422, 'does not verify', c)
+    // Said as to someone not logged in yet: the key is the one pasted (it said "the key you logged in with").
+    expect(alertOf(wrong.text)).toContain('does not verify with the public key you pasted')
+    expect(unescape(wrong.text)).toContain('<p class="field-error" id="signed-error">Sign the challenge with the key whose public key you pasted, and paste the output unchanged.</p>')
+    expect(wrong.text).not.toContain('logged in with')
     await expectRefused(await logIn(c, key.publicKey, await clearsignTimes(key.privateKey, challenge, 1)), 422, 'already used', c)
   })
 
