@@ -100,7 +100,7 @@ export function issuePuzzle(deps: Deps, purpose: CostPurpose, expiresAt: number)
   return { id: sealPuzzle(deps, purpose, expiresAt, p), question: p.question }
 }
 
-type Refusal = 'unpaid' | 'wrong' | 'invalid' | 'expired' | 'used' | 'wrong-purpose' | 'gone' | 'busy' | 'questions-spent'
+type Refusal = 'unpaid' | 'unanswered' | 'wrong' | 'invalid' | 'expired' | 'used' | 'wrong-purpose' | 'gone' | 'busy' | 'questions-spent'
 
 const refuse = (why: Refusal) =>
   new DomainError(why === 'busy' || why === 'questions-spent' ? 429 : 422, t(`costs.refused_${why.replace('-', '_')}`), { cost: why === 'busy' ? t('costs.field_busy') : t('costs.field_new_check') })
@@ -166,6 +166,8 @@ async function payWithPuzzle(deps: Deps, purpose: CostPurpose, id: string, pictu
   const p = openPuzzle(deps, id)
   if (!p) throw refuse('gone')
   if (deps.now() > p.expiresAt) throw refuse('expired')
+  // Nothing typed in either box: no guess, so nothing to spend, and "did not match" would be wrong.
+  if (picture.trim() === '' && answer.trim() === '') throw refuse('unanswered')
   // Spent before anything is compared, on every node: a wrong answer cannot be followed by another guess.
   const spent = await deps.costs.spend('puzzle', p.nonce, p.expiresAt)
   if (spent !== 'ok') throw refuse(spent === 'used' ? 'gone' : 'busy')

@@ -152,6 +152,18 @@ describe('a cost for a new identity (ABUSE_COSTS=on)', () => {
     expect(c.cookies.has('cb_session')).toBe(false)
   })
 
+  it('no answer at all (both boxes empty) → 422 saying none was given, not that it did not match; a new puzzle shown', async () => {
+    await open()
+    const c = board.client()
+    const first = costOf(await identityPage(c), '/identity/disposable')
+    const empty = await take(c, { cost_puzzle: first.puzzleId!, cost_picture: ' ', cost_answer: '' })
+    expect(empty.res.status).toBe(422)
+    expect(empty.text).not.toContain('did not match')
+    expect(empty.text).toContain('No answer was given')
+    expect(costOf(empty.text, '/identity/disposable').puzzleId).toBeDefined()
+    expect(c.cookies.has('cb_session')).toBe(false)
+  })
+
   it('the right answer to the text question → 303; so does the picture’s text, in any case and spacing', async () => {
     await open()
     const c = board.client()
