@@ -83,7 +83,7 @@ export function archivePage(p: { title: string; cell: { slug: string; name: stri
 ${html`<title>${p.title} · ${p.cell.name} · ${t('archive.archive')}</title>`}
 <link rel="stylesheet" href="/static/style.css">
 </head><body>
-${html`<header class="top"><a href="/c/${p.cell.slug}" class="home">${p.cell.name}</a><nav>${t('archive.archive')}</nav></header>`}
+${html`<header class="top"><a href="/c/${p.cell.slug}" class="home">${p.cell.name}</a> <div><nav>${t('archive.archive')}</nav></div></header>`}
 <main>${main.toString()}</main>
 <footer>${t('archive.footer')}</footer>
 </body></html>`

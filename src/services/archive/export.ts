@@ -89,7 +89,7 @@ async function writeArchive(deps: Deps, cell: Cell & { key_fingerprint: string; 
     say('archive.stage_cell')
     out.write('static/style.css', styleCss())
     out.write(CELL_KEY, cell.key_armored)
-    out.write(OFFLINE, relativise(archivePage({ title: t('archive.title_offline'), cell }, offlineMain(cell)), OFFLINE, map))
+    out.write(OFFLINE, relativise(archivePage({ title: t('archive.title_offline'), cell }, offlineMain(cell, liveCell(deps.config.publicUrl, cell.slug))), OFFLINE, map))
 
     await writeCellPage(deps, cell, boards, page)
     const line = await readLineHistory(deps, cell.slug)
@@ -217,8 +217,19 @@ async function writeBoard(deps: Deps, at: ReadableBoard, board: Board, page: Pag
   }
 }
 
-function offlineMain(cell: Pick<Cell, 'slug' | 'name'>): Html {
+/**
+ * Where what the archive cannot do is done: the cell on its server, when the operator named the
+ * board's address (PUBLIC_URL). Not the default, this machine's localhost: from a mirror, or a
+ * copy read elsewhere, it leads nowhere.
+ */
+function liveCell(publicUrl: string, slug: string): string | null {
+  const host = new URL(publicUrl).hostname
+  return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '[::1]' ? null : `${publicUrl}/c/${slug}`
+}
+
+function offlineMain(cell: Pick<Cell, 'slug' | 'name'>, live: string | null): Html {
   return html`<h1>${t('archive.title_offline')}</h1>
 <p>${t('archive.offline_text', { cell: cell.name })}</p>
-<p><a href="/c/${cell.slug}">${t('archive.back_to_cell')}</a></p>`
+${live ? html`<p>${t('archive.live_cell')} <a href="${live}">${live}</a></p>
+` : ''}<p><a href="/c/${cell.slug}">${t('archive.back_to_cell')}</a></p>`
 }
