@@ -47,7 +47,7 @@ export function boardRoutes(deps: Deps) {
     const place = { site: deps.config.siteId, cell: m.cell.slug, board: m.board.slug, thread: 'new' as const }
     const flood = await floodFor(deps, at, c.get('session'))
     const posting = await may(deps, at.cell.id, at.board.post_tier, 'post', c.get('session'))
-    const threadForm = () => (posting ? newThreadForm(m, place, viewerOf(c, deps), form, flood.cost, preview) : postingClosed(m.board.posters ?? '', 'new-thread'))
+    const threadForm = () => (posting ? newThreadForm(m, place, viewerOf(c, deps), form, flood.cost, preview) : postingClosed(m.board.posters ?? '', 'new-thread', Boolean(c.get('session'))))
     // A preview, or a form sent back with its problems, comes first: with JavaScript off it is a
     // whole page, and the reader should not have to scroll past every thread to find it.
     const formFirst = preview !== undefined || status !== 200
@@ -55,7 +55,7 @@ export function boardRoutes(deps: Deps) {
       title: m.board.name,
       feeds: boardFeeds(m.cell, m.board),
       indexable: asksToBeIndexed(at.board),
-      before: () => html`${boardHead(m, true)}${floodBanner(flood)}${formFirst ? threadForm() : ''}`,
+      before: () => html`${boardHead(m, posting || !c.get('session'))}${floodBanner(flood)}${formFirst ? threadForm() : ''}`,
       cached: part,
       after: () => (formFirst ? html`` : threadForm()),
       // In flood, the banner is built per request and the whole page is not kept: a flood ends by

@@ -79,7 +79,7 @@ export function threadRoutes(deps: Deps) {
       indexable: asksToBeIndexed(at.board),
       before: () => html`${threadHead(m)}${floodBanner(flood)}`,
       cached: part,
-      after: () => !posting ? postingClosed(m.board.posters ?? '', 'reply') : replyForm({ threadPath: path, place: placeOf(c, number), viewer: viewerOf(c, deps), form, inline: m.page === m.pages, cost: flood.cost, preview, page: m.page }),
+      after: () => !posting ? postingClosed(m.board.posters ?? '', 'reply', Boolean(c.get('session'))) : replyForm({ threadPath: path, place: placeOf(c, number), viewer: viewerOf(c, deps), form, inline: m.page === m.pages, cost: flood.cost, preview, page: m.page }),
       // As for a board page: in flood, not kept whole (the flood ends with no write to drop it).
       anonymous: flood.inFlood || preview ? undefined : cacheKey.whole(cacheKey.threadPage(at.board.id, number, m.page)),
     })

@@ -105,6 +105,19 @@ describe('the access matrix: every address under a board × every tier and no se
     })
   }
 
+  it('a reader below a board’s post tier is offered no “Start a thread” and is told its key’s tier does not post there (not to log in)', async () => {
+    // It was offered the link, which led to "to post, log in with one", said to a key logged in (a JS-off walkthrough).
+    const supporter = (await viewers.supporter!.get('/c/lobby/wide')).text
+    expect(supporter).not.toContain('<a href="#new-thread">')
+    expect(unescape(supporter)).toContain('Your key’s tier does not post here: member and up do.')
+    expect(supporter).not.toContain('log in with one')
+    const thread = unescape((await viewers.supporter!.get('/c/lobby/wide/t/1')).text)
+    expect(thread).toContain('Your key’s tier does not post here: member and up do.')
+    const member = (await viewers.member!.get('/c/lobby/wide')).text
+    expect(member).toContain('<a href="#new-thread">')
+    expect(member).toContain('<form method="post" action="/c/lobby/wide"')
+  })
+
   it('search, across cells and within the cell: a board’s posts are found only by its readers', async () => {
     for (const slug of Object.keys(BOARDS) as (keyof typeof BOARDS)[]) {
       const [read] = BOARDS[slug]

@@ -37,9 +37,12 @@ ${p.board.posters !== p.board.readers && p.board.posters !== null ? html`<p clas
 /** A board read from a tier up says so beside its name (on the cell page too). */
 export const readersTag = (readers: string | null): Html => (readers === null ? html`` : html` <span class="tag">${t('board.for_readers', { readers })}</span>`)
 
-/** In place of the form to start a thread or reply, for a reader whose key does not reach the board's post tier. */
-export const postingClosed = (posters: string, id: string): Html =>
-  html`<section id="${id}"><p class="hint">${t('board.posting_closed', { posters })}</p></section>`
+/**
+ * In place of the form to start a thread or reply, for a reader whose key does not reach the
+ * board's post tier: one logged in is told its key's tier does not post here, not to log in.
+ */
+export const postingClosed = (posters: string, id: string, loggedIn: boolean): Html =>
+  html`<section id="${id}"><p class="hint">${t(loggedIn ? 'board.posting_closed_yours' : 'board.posting_closed', { posters })}</p></section>`
 
 /**
  * The list of threads: the same for every viewer, so it is cached as bytes. `first`: the number of
