@@ -5,6 +5,7 @@ import { LETTER_BUCKETS } from '../../src/domain/letters.ts'
 import { purge } from '../../src/services/forget.ts'
 import { setCellKey } from '../../src/services/letters.ts'
 import { makeBoard } from '../support/app.ts'
+import { unescape } from '../support/keys.ts'
 import { browserLetter, cellKeyPair, mainOf, makeRole, openLetter, referenceOn, withCellKey } from '../support/letters.ts'
 
 // Letters to a cell (issue 12), over HTTP on both dialects: the cell key, the letter form with
@@ -204,6 +205,18 @@ describe('the inbox', () => {
     const bad = await voter.post('/c/lobby/letters/handled', { references: 'not a reference' })
     expect(bad.res.status).toBe(422)
     expect(await board.count('letter')).toBe(1)
+
+    // A reference that names no waiting letter (typed wrong, or handled already) is named beside the
+    // field and kept in it; the others are forgotten. It was silently dropped ("0 letters forgotten",
+    // the box emptied), and a list with one typo came out one short with nothing to say which (a JS-off walkthrough).
+    const typo = 'AAAA-BBBB-CCCC-DDDD'
+    const mixed = await voter.post('/c/lobby/letters/handled', { references: `${refs[1]}\n${typo}\n${refs[0]}` })
+    expect(mixed.res.status).toBe(422)
+    expect(await board.count('letter')).toBe(0)
+    const text = unescape(mixed.text)
+    expect(text).toContain('1 letter forgotten.')
+    expect(text).toMatch(new RegExp(`<p class="field-error" id="references-error">[^<]*${typo}, ${refs[0]}[^<]*</p>`))
+    expect(text).toMatch(new RegExp(`<textarea[^>]*name="references"[^>]*>${typo}\n${refs[0]}</textarea>`))
   })
 
   it('anyone else (no identity, an identity, a member) learns nothing: every inbox address answers as an address naming no board, and the cell page shows no count', async () => {
