@@ -51,6 +51,18 @@ describe('disposable identities', () => {
     expect((await c.get('/identity')).text).toContain('no longer available for download')
   })
 
+  it('the page says how to go on as this identity from GnuPG: import the private key, burn here, log in with it (nothing said to burn first)', async () => {
+    const c = board.client()
+    await c.takeIdentity()
+    const said = 'To go on as this identity from GnuPG: import the private key you downloaded'
+    expect((await c.get('/identity')).text).toContain(said)
+    const page = (await c.get('/identity')).text
+    const token = /name="_csrf" value="([^"]+)"/.exec(page)![1]!
+    const key = /name="_key" value="([^"]+)"/.exec(page)![1]!
+    expect((await c.post('/identity/private-key.asc', { _csrf: token, _key: key })).res.status).toBe(200)
+    expect((await c.get('/identity')).text).toContain(said)
+  })
+
   it('a HEAD or GET of the private key (a prefetch, a link preview) → 405 and never uses up its one download', async () => {
     const c = board.client()
     await c.takeIdentity()

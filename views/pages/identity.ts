@@ -111,6 +111,7 @@ ${id.kind === 'disposable' ? (p.privateKeyOffered
 <p>${tMarked('identity.private_once_text', { command: html`<code>gpg --import</code>` })}</p>
 <form method="post" action="/identity/private-key.asc" hx-boost="false">${boundFields(p.viewer)}<button>${t('identity.private_once_button')}</button></form></section>`
   : html`<p>${t('identity.private_gone')}</p>`) : ''}
+${id.kind === 'disposable' ? html`<p class="hint">${tMarked('identity.move_to_gpg', { command: html`<code>gpg --import</code>` })}</p>` : ''}
 <p><a href="/identity/public-key.asc" download="cellboard-public-key.asc" hx-boost="false">${t('identity.download_public')}</a></p>
 ${id.kind === 'browser' ? browserKeyNote(p, html`<p>${t('identity.browser_js_off')}</p>`) : ''}
 <h2>${t('identity.burn_heading')}</h2>
