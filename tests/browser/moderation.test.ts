@@ -161,7 +161,7 @@ describe('moderation in the browser: question, three kinds of ballot, published 
     await member.page.waitForURL(/\/c\/lobby\/questions\/\d+$/)
     const questionPath = new URL(member.page.url()).pathname
     const q = Number(questionPath.split('/').pop())
-    expect(await member.page.locator(`article#q${q} h2`).first().textContent()).toBe(`Question ${q}: Remove a post`)
+    expect(await member.page.locator(`article#q${q} h1`).first().textContent()).toBe(`Question ${q}: Remove a post`)
     expect(await member.page.locator('.ballot-count').textContent()).toContain('0 of 3 ballots cast so far')
     // A member is not a voter: no ballot form for them.
     expect(await member.page.locator('form.ballot').count()).toBe(0)

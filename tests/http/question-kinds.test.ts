@@ -225,7 +225,7 @@ describe('amend the line: replace a principle', () => {
     const { threadId } = await postSomething()
     const removal = await raised(v.gpg.c, { kind: 'remove_post', board: 'general', thread: threadId, number: '1', principle: '2', argument: 'Asks where someone lives.' })
     const page = await questionPage(removal)
-    expect(page).toContain(`<blockquote class="principle">2. ${newText}</blockquote>`)
+    expect(page).toContain(`<blockquote class="principle">2. <bdi>${newText}</bdi></blockquote>`)
     expect(page).toContain('Asked under line version 2')
     expect(page).not.toContain(oldText)
     expect(await board.column('select line_version from question where id = ?', removal)).toEqual([2])

@@ -72,7 +72,7 @@ describe('a question about a post on a members-only board', () => {
       expect(t, where).not.toContain('“inner”')
       expect(t, where).not.toMatch(/thread \d+/)
       expect(t, where).toContain('a post on a members-only board')
-      expect(t, where).toContain('1. Say what you mean')
+      expect(t, where).toContain("1. <bdi>Say what you mean")
     }
     const outside = await outsiders()
     for (const [who, o] of outside) for (const path of pages) hidden((await o.get(path)).text, `${who} ${path}`)

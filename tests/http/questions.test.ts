@@ -84,8 +84,11 @@ describe('remove a post: raise, vote with three kinds of key, decide, publish', 
     const queue = await v.disposable.c.get('/c/lobby/questions')
     expect(queue.text).toContain(marker)
     expect(Object.keys(await board.findPresentMarkers([marker]))).toEqual([marker])
-    expect(queue.text).toContain('<blockquote class="principle">1. Say what you mean')
-    expect(queue.text).toContain('It attacks a person, not what was said.')
+    expect(queue.text).toContain('<blockquote class="principle">1. <bdi>Say what you mean')
+    expect(queue.text).toContain('<bdi>It attacks a person, not what was said.</bdi>')
+    expect(queue.text).toContain(`<h2><a href="/c/lobby/questions/${q}">Question ${q}</a>: `)
+    // The question's own page has it as its heading (an h1, as every page has: a JS-on walkthrough found none).
+    expect((await v.disposable.c.get(`/c/lobby/questions/${q}`)).text).toContain(`<h1><a href="/c/lobby/questions/${q}">Question ${q}</a>: `)
     expect(queue.text).toContain('<b>0</b> of 3 ballots cast so far')
     expect(queue.text).toContain('Review the ballot')
     expect((await neighbour.get('/c/lobby/questions')).text).not.toContain('Review the ballot')

@@ -24,9 +24,9 @@ ${p.items.map((i) => questionBlock(p.cell, i, p.viewer, { values: {}, errors: {}
 }
 
 /** mine: the viewer's ballot, shown under the question's heading and chosen already in the form that replaces it. */
-function questionBlock(cell: Cell, i: QueueItem, viewer: Viewer, form: FormState, mine?: MyBallot | null): Html {
+function questionBlock(cell: Cell, i: QueueItem, viewer: Viewer, form: FormState, mine?: MyBallot | null, own = false): Html {
   const f = mine && form.values.choice === undefined ? { ...form, values: { ...form.values, choice: mine.choice } } : form
-  return html`<article class="question" id="q${i.q.number}">${questionSummary(cell.slug, i.q)}
+  return html`<article class="question" id="q${i.q.number}">${questionSummary(cell.slug, i.q, own)}
 <p class="ballot-count">${tHtml('questions.ballot_count', { cast: i.ballots, eligible: i.q.eligible })} ${t('questions.choices_published')}</p>
 ${mine ? myBallot(mine, i.q.deadline) : ''}${i.canVote ? ballotForm({ viewer, place: i.place, form: f, action: `/c/${cell.slug}/questions/${i.q.number}/ballot` }) : formMessage(form)}</article>`
 }
@@ -50,9 +50,9 @@ function myBallot(b: MyBallot, deadline: string): Html {
 /** One question: open, with its ballot form (and the viewer's ballot, if cast); or closed, with the decision and every ballot. */
 export function questionMain(p: { cell: Cell; item: QueueItem; viewer: Viewer; form: FormState; decision: { yes: number; no: number; abstain: number; closedAt: string; ballots: DecisionBallot[]; lineVersion: number | null } | null; mine?: MyBallot | null }): Html {
   const q = p.item.q
-  if (!p.decision) return html`${crumbs(p.cell)}${questionBlock(p.cell, p.item, p.viewer, p.form, p.mine)}`
+  if (!p.decision) return html`${crumbs(p.cell)}${questionBlock(p.cell, p.item, p.viewer, p.form, p.mine, true)}`
   const d = p.decision
-  return html`${crumbs(p.cell)}${formMessage(p.form)}<article class="question decision" id="q${q.number}">${questionSummary(p.cell.slug, q)}
+  return html`${crumbs(p.cell)}${formMessage(p.form)}<article class="question decision" id="q${q.number}">${questionSummary(p.cell.slug, q, true)}
 <h2>${t(`questions.decision_${q.outcome!}`)}</h2>
 <p>${t('questions.tally', { yes: d.yes, no: d.no, abstain: d.abstain, eligible: q.eligible, quorum: q.quorum })} ${t('questions.closed_at', { at: when(d.closedAt) })}</p>
 ${q.kind === 'amend_line' && q.outcome === 'adopted'
@@ -61,7 +61,7 @@ ${q.kind === 'amend_line' && q.outcome === 'adopted'
     : html`<p>${t('questions.line_unchanged')}</p>`
   : ''}
 <p>${tHtml('questions.download_bundle', { link: linkTo(`/c/${p.cell.slug}/questions/${q.number}/bundle.json`, ' hx-boost="false"') })}
-<code>npm run cellboard -- verify-tally ${p.cell.slug}-question-${q.number}.json</code>.</p>
+<code dir="ltr">npm run cellboard -- verify-tally ${p.cell.slug}-question-${q.number}.json</code>.</p>
 <h3>${t('questions.ballots_heading')}</h3>
 ${d.ballots.length === 0 ? html`<p>${t('questions.no_ballots')}</p>` : ''}
 ${d.ballots.map((b) => html`<section class="ballot-signed"><p>${tHtml('questions.ballot_line', { choice: choiceLabel(b.choice), signing: signingLabel(b.signing), key: html`<a href="/k/${b.fingerprint}.asc" hx-boost="false"><code>${b.fingerprint}</code></a>` })}</p><pre>${b.signed_text}</pre></section>`)}

@@ -61,7 +61,7 @@ export type FieldKit = {
 
 /** The post a removal question is about, as published (its stored HTML). */
 export const postInQuestion = (bodyHtml: string) => html`<div class="post in-question">${trustedPostHtml(bodyHtml)}</div>`
-const principleQuote = (p: { principle: number; principleText: string }) => html`<blockquote class="principle">${p.principle}. ${p.principleText}</blockquote>`
+const principleQuote = (p: { principle: number; principleText: string }) => html`<blockquote class="principle">${p.principle}. <bdi>${p.principleText}</bdi></blockquote>`
 const fpr = (f: string) => html`<code class="fpr">${f}</code>`
 const ref = (r: string) => html`<code class="reference">${r}</code>`
 
