@@ -6,8 +6,10 @@ export function findKey(db: Db, fingerprint: string) {
 
 /**
  * Whether a key is published to anyone: it signed a post on a board anyone reads, or holds a role
- * a cell publishes (its roster, a question's eligible voters, a ballot). If not, the read tiers
- * (with their cells) of the boards it signed posts on: only their readers may see it.
+ * a cell publishes (its roster, a question's eligible voters, a ballot, open questions' too: their
+ * pages show them). If not, the read tiers (with their cells) of the boards it signed posts on: only
+ * their readers may see it. An archive publishes less (db/archive.ts publishedKeysAfter: one cell,
+ * closed questions only): it is the cell's record, not a reader's view.
  */
 export async function keyPublication(db: Db, keyId: number): Promise<{ toAnyone: boolean; boards: { cell_id: number; read_tier: string | null }[] }> {
   const held = await db

@@ -50,7 +50,6 @@ export function boardAccess(cell: Pick<Cell, 'tiers'>, board: Pick<Board, 'read_
   return { readers: board.read_tier && describeNeed(tiers, board.read_tier), posters: board.post_tier && describeNeed(tiers, board.post_tier) }
 }
 
-/** A public key that signed published content (or holds a roster role), for gpg --import. */
 /**
  * A key, for verifying what it signed: to a viewer who may read something it signed, or to anyone
  * when a cell publishes it (a post on a board anyone reads, the roster, a question's voters and
@@ -60,13 +59,16 @@ export function boardAccess(cell: Pick<Cell, 'tiers'>, board: Pick<Board, 'read_
  */
 export async function readPublishedKey(deps: Deps, fingerprint: string, session: Session | null): Promise<{ fingerprint: string; armored: string }> {
   const key = await findKey(deps.db, fingerprint.toLowerCase())
-  if (!key) throw notFound(t('thread.key_not_found'))
-  if (session?.fingerprint !== key.fingerprint) {
-    const published = await keyPublication(deps.db, key.id)
-    let readable = published.toAnyone
-    for (const b of published.boards) if (!readable) readable = (await refusalToRead(deps, b, session)) === null
-    if (!readable) throw notFound(t('thread.key_not_found'))
-  }
+  // The same statements whether or not the key is kept here (no row: id -1, which matches nothing),
+  // so that a kept key withheld from this viewer is not told apart from an unknown one by the time
+  // its answer takes; and for a viewer with a session, its standing looked up once either way.
+  const published = await keyPublication(deps.db, key?.id ?? -1)
+  let readable = published.toAnyone || (key !== undefined && session?.fingerprint === key.fingerprint)
+  for (const b of published.boards) if (!readable) readable = await canRead(deps, b, session)
+  // No board to decide: a viewer with a session still has its standing looked up once (in no cell:
+  // it answers no), as it would for a key kept from it.
+  if (session && published.boards.length === 0 && !readable) await canRead(deps, { cell_id: -1, read_tier: 'none' }, session)
+  if (!key || !readable) throw notFound(t('thread.key_not_found'))
   return { fingerprint: key.fingerprint, armored: key.armored }
 }
 
