@@ -3,7 +3,7 @@ import { notFound } from '../domain/errors.ts'
 import { t } from '../i18n/index.ts'
 import type { Deps } from '../services/deps.ts'
 import { cacheKey, cacheTag } from '../services/page-cache.ts'
-import { may } from '../services/access.ts'
+import { refusal } from '../services/access.ts'
 import { floodFor } from '../services/flood.ts'
 import { previewThread, startThread } from '../services/posts.ts'
 import { asksToBeIndexed, boardAccess, openBoard, readBoardPage } from '../services/reading.ts'
@@ -46,8 +46,10 @@ export function boardRoutes(deps: Deps) {
     const m = part.meta
     const place = { site: deps.config.siteId, cell: m.cell.slug, board: m.board.slug, thread: 'new' as const }
     const flood = await floodFor(deps, at, c.get('session'))
-    const posting = await may(deps, at.cell.id, at.board.post_tier, 'post', c.get('session'))
-    const threadForm = () => (posting ? newThreadForm(m, place, viewerOf(c, deps), form, flood.cost, preview) : postingClosed(m.board.posters ?? '', 'new-thread', Boolean(c.get('session'))))
+    // Why this viewer may not post here (null: it may), said in place of the form as a POST would be refused.
+    const closed = await refusal(deps, at.cell.id, at.board.post_tier, 'post', c.get('session'))
+    const posting = closed === null
+    const threadForm = () => (closed ? postingClosed(closed.message, 'new-thread') : newThreadForm(m, place, viewerOf(c, deps), form, flood.cost, preview))
     // A preview, or a form sent back with its problems, comes first: with JavaScript off it is a
     // whole page, and the reader should not have to scroll past every thread to find it.
     const formFirst = preview !== undefined || status !== 200

@@ -3,7 +3,7 @@ import { notFound } from '../domain/errors.ts'
 import { t } from '../i18n/index.ts'
 import type { Deps } from '../services/deps.ts'
 import { cacheKey, cacheTag } from '../services/page-cache.ts'
-import { may } from '../services/access.ts'
+import { refusal } from '../services/access.ts'
 import { floodFor } from '../services/flood.ts'
 import { previewReply, replyToThread } from '../services/posts.ts'
 import { asksToBeIndexed, boardAccess, findPostPage, openBoard, readSignedText, readThreadPage, type ReadableBoard } from '../services/reading.ts'
@@ -73,13 +73,15 @@ export function threadRoutes(deps: Deps) {
     const m = part.meta
     const path = threadPath(m)
     const flood = await floodFor(deps, at, c.get('session'))
-    const posting = await may(deps, at.cell.id, at.board.post_tier, 'post', c.get('session'))
+    // Why this viewer may not post here (null: it may), said in place of the form as a POST would be refused.
+    const closed = await refusal(deps, at.cell.id, at.board.post_tier, 'post', c.get('session'))
+    const posting = closed === null
     return sendAround(c, deps, status, {
       title: m.thread.title,
       indexable: asksToBeIndexed(at.board),
       before: () => html`${threadHead(m)}${floodBanner(flood)}`,
       cached: part,
-      after: () => !posting ? postingClosed(m.board.posters ?? '', 'reply', Boolean(c.get('session'))) : replyForm({ threadPath: path, place: placeOf(c, number), viewer: viewerOf(c, deps), form, inline: m.page === m.pages, cost: flood.cost, preview, page: m.page }),
+      after: () => closed ? postingClosed(closed.message, 'reply') : replyForm({ threadPath: path, place: placeOf(c, number), viewer: viewerOf(c, deps), form, inline: m.page === m.pages, cost: flood.cost, preview, page: m.page }),
       // As for a board page: in flood, not kept whole (the flood ends with no write to drop it).
       anonymous: flood.inFlood || preview ? undefined : cacheKey.whole(cacheKey.threadPage(at.board.id, number, m.page)),
     })

@@ -105,14 +105,31 @@ describe('the access matrix: every address under a board × every tier and no se
     })
   }
 
-  it('a reader below a board’s post tier is offered no “Start a thread” and is told its key’s tier does not post there (not to log in)', async () => {
+  it('a reader below a board’s post tier, or off the roster, is offered no “Start a thread” and is told why as a post would be (not to log in)', async () => {
     // It was offered the link, which led to "to post, log in with one", said to a key logged in (a JS-off walkthrough).
+    const below = 'Posting on this board is from the cell’s “member” tier up, and your key is not at that tier on the cell’s roster.'
     const supporter = (await viewers.supporter!.get('/c/lobby/wide')).text
     expect(supporter).not.toContain('<a href="#new-thread">')
-    expect(unescape(supporter)).toContain('Your key’s tier does not post here: member and up do.')
-    expect(supporter).not.toContain('log in with one')
+    expect(unescape(supporter)).toContain(below)
+    expect(supporter).not.toContain('Log in with')
     const thread = unescape((await viewers.supporter!.get('/c/lobby/wide/t/1')).text)
-    expect(thread).toContain('Your key’s tier does not post here: member and up do.')
+    expect(thread).toContain(below)
+    // The same words a post there is refused with.
+    const refused = await viewers.supporter!.post('/c/lobby/wide/t/1', { body: 'may I?' })
+    expect(refused.res.status).toBe(403)
+    expect(unescape(refused.text)).toContain(below)
+    // Off the roster, on a board anyone reads but members post to: the same; with no session, to log in.
+    const general = 'Posting on this board is from the cell’s “member” tier up'
+    await setBoardAccess(board.deps, { cell: 'lobby', board: 'general', read: 'anyone', post: 'member' })
+    try {
+      const off = unescape((await viewers['off the roster']!.get('/c/lobby/general')).text)
+      expect(off).toContain(`${general}, and your key is not at that tier on the cell’s roster.`)
+      expect(off).not.toContain('<a href="#new-thread">')
+      const anonymous = unescape((await viewers['no session']!.get('/c/lobby/general')).text)
+      expect(anonymous).toContain(`${general}. Log in with a key the cell has put at that tier.`)
+    } finally {
+      await setBoardAccess(board.deps, { cell: 'lobby', board: 'general', read: 'anyone', post: 'anyone' })
+    }
     const member = (await viewers.member!.get('/c/lobby/wide')).text
     expect(member).toContain('<a href="#new-thread">')
     expect(member).toContain('<form method="post" action="/c/lobby/wide"')

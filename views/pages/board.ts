@@ -38,11 +38,11 @@ ${p.board.posters !== p.board.readers && p.board.posters !== null ? html`<p clas
 export const readersTag = (readers: string | null): Html => (readers === null ? html`` : html` <span class="tag">${t('board.for_readers', { readers })}</span>`)
 
 /**
- * In place of the form to start a thread or reply, for a reader whose key does not reach the
- * board's post tier: one logged in is told its key's tier does not post here, not to log in.
+ * In place of the form to start a thread or reply, for a reader who may not post on the board: why,
+ * as sending the form would be told (services/access.ts: no session, a key below the post tier or
+ * off the roster, a key expired).
  */
-export const postingClosed = (posters: string, id: string, loggedIn: boolean): Html =>
-  html`<section id="${id}"><p class="hint">${t(loggedIn ? 'board.posting_closed_yours' : 'board.posting_closed', { posters })}</p></section>`
+export const postingClosed = (why: string, id: string): Html => html`<section id="${id}"><p class="hint">${why}</p></section>`
 
 /**
  * The list of threads: the same for every viewer, so it is cached as bytes. `first`: the number of
