@@ -55,12 +55,15 @@ document.addEventListener('htmx:afterSwap', hideServerNotice)
 
 // A send that never arrived (a dropped circuit) brings no swap: the text goes back in its box at
 // once, and the ciphertext made from it is dropped (the box emptied and sent would send it).
-document.addEventListener('htmx:sendError', () => {
-  const form = document.querySelector('form[data-encrypt-letter]')
+// Only the letter's own send: another request of the page failing says nothing of the letter's.
+document.addEventListener('htmx:sendError', (evt) => {
+  const form = evt.detail.elt?.closest?.('form[data-encrypt-letter]')
   if (!form || pending === null) return
   if (form.elements.text.value === '') form.elements.text.value = pending
   form.elements.ciphertext.value = ''
   pending = null
+  const status = form.querySelector('.letter-status')
+  if (status) status.textContent = ''
 })
 
 // After a swap: a refused letter's form gets its text back; any other page forgets it.
