@@ -32,8 +32,9 @@ function languageSwitch(here: Here): Html {
 
 function identityBar(v: Viewer, here: Here | undefined): Html {
   const id = v.identity
-  // Taking an identity comes back to the page it was asked from (the thread a reader meant to answer).
-  const next = here && here.path !== '/' && !here.path.startsWith('/identity') ? `?next=${encodeURIComponent(here.path)}` : ''
+  // Taking an identity comes back to the page it was asked from (the thread a reader meant to answer);
+  // not from a letter's pages: the server is not told that a new identity came from writing a letter.
+  const next = here && here.path !== '/' && !here.path.startsWith('/identity') && !/\/letters(\/|$)/.test(here.path) ? `?next=${encodeURIComponent(here.path)}` : ''
   if (!id) return html`<a href="/identity${next}">${t('layout.take_identity')}</a>`
   // Burning is on the identity page only: one stray click in the header would end it for good.
   const questions = v.openQuestions > 0 ? html`<a href="/questions" class="open-questions" title="${t('layout.open_questions_title')}">${t('layout.open_questions', { count: v.openQuestions })}</a> ` : ''

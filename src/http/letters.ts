@@ -70,8 +70,8 @@ export function letterRoutes(deps: Deps) {
           if (r.unknown.length === 0) return c.redirect(`/c/${c.req.param('cell')}/letters?handled=${r.handled.length}`, 303)
           // The others are forgotten; those that named no waiting letter are said beside the field, and kept in it.
           const list = r.unknown.join(', ')
-          const form = { values: { references: r.unknown.join('\n') }, errors: { references: t('letters.references_unknown_field', { references: list, count: r.unknown.length }) }, message: t('letters.references_unknown', { count: r.unknown.length }) }
-          return renderInbox(c, 422, form, r.handled.length)
+          const said = { fields: { references: t('letters.references_unknown_field', { references: list, count: r.unknown.length }) }, message: t('letters.references_unknown', { count: r.unknown.length }) }
+          return renderInbox(c, 422, refusedForm({ references: r.unknown.join('\n') }, said), r.handled.length)
         },
         (e, status) => renderInbox(c, status, refusedForm({ references: typed }, e)),
       )

@@ -1,7 +1,9 @@
-import { writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { groupedFingerprint, unpadLetter } from '../../src/domain/letters.ts'
+import { exportCell } from '../../src/services/archive/export.ts'
 import { createCell } from '../../src/services/cells.ts'
 import { rotateCellKey } from '../../src/services/key-transitions.ts'
 import { setCellKey } from '../../src/services/letters.ts'
@@ -97,6 +99,18 @@ describe('rotating the cell key with GnuPG', () => {
       expect(served).toContain(`New key: ${groupedFingerprint(newFpr)}`)
     } finally {
       checker.close()
+    }
+
+    // In the cell's archive, the page's commands name the files as the archive holds them.
+    const work = mkdtempSync(join(tmpdir(), 'cellboard-transitions-archive-'))
+    try {
+      await exportCell(board.deps, { cell: 'lobby', out: work })
+      const archived = readFileSync(join(work, 'key-transitions.html'), 'utf8')
+      const inArchive = /<pre>gpg --import (\S+)\ngpg --verify (\S+)<\/pre>/.exec(archived)?.slice(1)
+      expect(inArchive).toEqual(['key-transitions/1/key.asc', 'key-transitions/1/statement.asc'])
+      for (const f of inArchive!) expect(existsSync(join(work, f)), f).toBe(true)
+    } finally {
+      rmSync(work, { recursive: true, force: true })
     }
 
     // The cell key is the new one; a letter sent now is to it, and only to it.

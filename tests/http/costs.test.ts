@@ -162,6 +162,9 @@ describe('a cost for a new identity (ABUSE_COSTS=on)', () => {
     expect(empty.text).toContain('No answer was given')
     expect(costOf(empty.text, '/identity/disposable').puzzleId).toBeDefined()
     expect(c.cookies.has('cb_session')).toBe(false)
+    // No guess was made, so nothing was spent: the same puzzle, answered now, pays.
+    const answered = await take(c, { cost_puzzle: first.puzzleId!, cost_picture: first.puzzle!.picture })
+    expect(answered.res.status).toBe(303)
   })
 
   it('the right answer to the text question → 303; so does the picture’s text, in any case and spacing', async () => {

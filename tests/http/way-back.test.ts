@@ -140,5 +140,12 @@ describe('the way back from a page a form was answered with', () => {
     expect(header(page2)).toContain(`<a href="/identity?next=${encodeURIComponent(`${thread}?page=2`)}">Take an identity</a>`)
     expect(header((await board.client().get('/c/lobby')).text)).toContain('<a href="/identity?next=%2Fc%2Flobby">Take an identity</a>')
     expect(header((await board.client().get('/')).text)).toContain('<a href="/identity">Take an identity</a>')
+    // Not from a letter's pages: a new identity's request does not say it came from writing a letter.
+    await withCellKey(board)
+    const writer = board.client()
+    expect(header((await writer.get('/c/lobby/letters/new')).text)).toContain('<a href="/identity">Take an identity</a>')
+    const sent = await writer.post('/c/lobby/letters', { text: 'a letter' })
+    expect(sent.res.status).toBe(200)
+    expect(header(sent.text)).toContain('<a href="/identity">Take an identity</a>')
   })
 })

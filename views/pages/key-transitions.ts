@@ -10,6 +10,8 @@ export type KeyTransitionsProps = {
   fingerprint: string | null
   /** Newest first. */
   transitions: { number: number; old_fingerprint: string; new_fingerprint: string; statement: string; created_at: string }[]
+  /** What the gpg commands call step n's files: as the server names its downloads, unless an archive holds them under its own names. */
+  files?: (n: number, file: 'old-key' | 'statement') => string
 }
 
 const fpr = (f: string) => html`<code class="fpr-grouped">${groupedFingerprint(f)}</code>`
@@ -20,10 +22,11 @@ const fpr = (f: string) => html`<code class="fpr-grouped">${groupedFingerprint(f
  */
 export function keyTransitionsMain(p: KeyTransitionsProps): Html {
   const base = `/c/${p.cell.slug}/key-transitions`
-  // The commands name the files as the server names its downloads (http/key-transitions.ts), so they
-  // can be pasted as they are; above, for the newest step.
-  const commands = (n: number) => html`<pre>gpg --import ${p.cell.slug}-key-transition-${n}-old-key.asc
-gpg --verify ${p.cell.slug}-key-transition-${n}-statement.asc</pre>`
+  // The commands name the files as the server names its downloads (http/key-transitions.ts), or as
+  // an archive holds them, so they can be pasted as they are; above, for the newest step.
+  const file = p.files ?? ((n, f) => `${p.cell.slug}-key-transition-${n}-${f}.asc`)
+  const commands = (n: number) => html`<pre>gpg --import ${file(n, 'old-key')}
+gpg --verify ${file(n, 'statement')}</pre>`
   const newest = Math.max(0, ...p.transitions.map((tr) => tr.number))
   return html`<nav class="crumbs"><a href="/c/${p.cell.slug}">${p.cell.name}</a> /</nav>
 <h1>${t('keys.transitions_title', { cell: p.cell.name })}</h1>

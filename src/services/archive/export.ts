@@ -125,7 +125,7 @@ async function writeArchive(deps: Deps, cell: Cell & { key_fingerprint: string; 
       out.write(archiveFiles.keyTransitionFile(t.number, 'statement'), row.statement)
       full.push({ ...t, old_armored: row.old_armored })
     }
-    await page(archiveFiles.keyTransitions(), t('archive.title_key_transitions', { cell: cell.name }), keyTransitionsMain(transitions), { fingerprint: transitions.fingerprint, transitions: full })
+    await page(archiveFiles.keyTransitions(), t('archive.title_key_transitions', { cell: cell.name }), keyTransitionsMain({ ...transitions, files: (n, f) => archiveFiles.keyTransitionFile(n, f === 'old-key' ? 'key' : 'statement') }), { fingerprint: transitions.fingerprint, transitions: full })
 
     // Keys a page at a time: the signers of public posts, the roster, and the decisions' voters.
     let after = 0

@@ -85,9 +85,14 @@ export async function readRaiseForm(deps: Deps, cellSlug: string, who: Pick<Who,
     about ? postInQuestion(deps, cell.id, who.session, about) : null,
     listBoards(deps.db, cell.id),
   ])
-  // The boards a question may name, to choose from: those this viewer reads (another is answered as none).
+  // The boards a question may name, to choose from: those this viewer reads (another is answered as
+  // none), each read tier of the cell decided once.
+  const reads = new Map<string | null, Promise<boolean>>()
   const boards: { slug: string; name: string }[] = []
-  for (const b of all) if (await canRead(deps, b, who.session)) boards.push({ slug: b.slug, name: b.name })
+  for (const b of all) {
+    if (!reads.has(b.read_tier)) reads.set(b.read_tier, canRead(deps, b, who.session))
+    if (await reads.get(b.read_tier)) boards.push({ slug: b.slug, name: b.name })
+  }
   const kinds = (Object.keys(QUESTION_KINDS) as QuestionKind[]).map((k) => ({ kind: k, label: labelOf(k), anyone: QUESTION_KINDS[k].anyone }))
   const post = named && 'bodyHtml' in named ? named : null
   const placeHint = named && 'field' in named ? named : null
