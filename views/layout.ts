@@ -14,7 +14,8 @@ export const cellFeeds = (cell: { slug: string; name: string }): FeedLink[] => [
 ]
 export const boardFeeds = (cell: { slug: string; name: string }, board: { slug: string; name: string }): FeedLink[] => [{ title: `${board.name} · ${cell.name}`, href: feedPaths.board(cell.slug, board.slug) }]
 /** `indexable`: the page may be indexed (a board that asks to be, and its threads); every other page says noindex. */
-export type LayoutProps = { title: string; viewer: Viewer; feeds?: FeedLink[]; indexable?: boolean; here?: Here }
+/** `identityLink`: the header's "take an identity" comes back here (false: the page's own form section offers that way). */
+export type LayoutProps = { title: string; viewer: Viewer; feeds?: FeedLink[]; indexable?: boolean; here?: Here; identityLink?: 'back' | 'plain' }
 
 /** Where the page is (its path, and page number): for the language switch to come back to. */
 export type Here = { path: string }
@@ -30,11 +31,11 @@ function languageSwitch(here: Here): Html {
   return html`<nav class="langs" aria-label="${t('layout.languages')}">${LANGS.map((l) => (l === current ? html`<b lang="${l}">${LANG_NAMES[l]}</b> ` : html`<a href="/lang?to=${l}&amp;next=${back}" lang="${l}" hreflang="${l}" hx-boost="false">${LANG_NAMES[l]}</a> `))}</nav>`
 }
 
-function identityBar(v: Viewer, here: Here | undefined): Html {
+function identityBar(v: Viewer, here: Here | undefined, link: 'back' | 'plain'): Html {
   const id = v.identity
   // Taking an identity comes back to the page it was asked from (the thread a reader meant to answer);
   // not from a letter's pages: the server is not told that a new identity came from writing a letter.
-  const next = here && here.path !== '/' && !here.path.startsWith('/identity') && !/\/letters(\/|$)/.test(here.path) ? `?next=${encodeURIComponent(here.path)}` : ''
+  const next = link === 'back' && here && here.path !== '/' && !here.path.startsWith('/identity') && !/\/letters(\/|$)/.test(here.path) ? `?next=${encodeURIComponent(here.path)}` : ''
   if (!id) return html`<a href="/identity${next}">${t('layout.take_identity')}</a>`
   // Burning is on the identity page only: one stray click in the header would end it for good.
   const questions = v.openQuestions > 0 ? html`<a href="/questions" class="open-questions" title="${t('layout.open_questions_title')}">${t('layout.open_questions', { count: v.openQuestions })}</a> ` : ''
@@ -61,7 +62,7 @@ ${p.indexable ? '' : html`<meta name="robots" content="noindex">
 `)}<link rel="stylesheet" href="/static/style.css"><script src="/static/htmx.min.js" defer></script><script src="/static/app.js" type="module"></script>
 </head><body hx-boost="true"><div class="page" lang="${l}" dir="${dir}">
 ${p.viewer.identity ? html`<link rel="stylesheet" href="${p.viewer.identity.ownPosts}">
-` : ''}<header class="top"><a href="/" class="home">${PRODUCT}</a> <form action="/search" method="get" role="search" class="search-top"><input type="search" name="q" aria-label="${t('layout.search_label')}" placeholder="${t('layout.search_placeholder')}" maxlength="200"> <button type="submit">${t('layout.search_button')}</button></form> <div><nav>${identityBar(p.viewer, p.here)}</nav></div></header>
+` : ''}<header class="top"><a href="/" class="home">${PRODUCT}</a> <form action="/search" method="get" role="search" class="search-top"><input type="search" name="q" aria-label="${t('layout.search_label')}" placeholder="${t('layout.search_placeholder')}" maxlength="200"> <button type="submit">${t('layout.search_button')}</button></form> <div><nav>${identityBar(p.viewer, p.here, p.identityLink ?? 'back')}</nav></div></header>
 <main>`
   const foot = html`</main>
 <footer><a href="/privacy">${t('layout.privacy')}</a> ${p.here ? languageSwitch(p.here) : ''}</footer>
