@@ -13,8 +13,10 @@ export const cellFeeds = (cell: { slug: string; name: string }): FeedLink[] => [
   { title: t('layout.feed_answers', { cell: cell.name }), href: feedPaths.answers(cell.slug) },
 ]
 export const boardFeeds = (cell: { slug: string; name: string }, board: { slug: string; name: string }): FeedLink[] => [{ title: `${board.name} · ${cell.name}`, href: feedPaths.board(cell.slug, board.slug) }]
-/** `indexable`: the page may be indexed (a board that asks to be, and its threads); every other page says noindex. */
-/** `identityLink`: the header's "take an identity" comes back here (false: the page's own form section offers that way). */
+/**
+ * `indexable`: the page may be indexed (a board that asks to be, and its threads); every other page says noindex.
+ * `identityLink`: 'back', the header's "take an identity" comes back here; 'plain', it does not (the page's own form section offers that way).
+ */
 export type LayoutProps = { title: string; viewer: Viewer; feeds?: FeedLink[]; indexable?: boolean; here?: Here; identityLink?: 'back' | 'plain' }
 
 /** Where the page is (its path, and page number): for the language switch to come back to. */

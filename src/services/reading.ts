@@ -53,7 +53,7 @@ export function boardAccess(cell: Pick<Cell, 'tiers'>, board: Pick<Board, 'read_
 /**
  * A key, for verifying what it signed: to a viewer who may read something it signed, or to anyone
  * when a cell publishes it (a post on a board anyone reads, the roster, a question's voters and
- * ballots: what the archive publishes too), and to its own holder. A key whose posts are all on
+ * ballots; db/keys.ts keyPublication), and to its own holder. A key whose posts are all on
  * boards the viewer may not read is "not found", as a key never seen: else its fingerprint, known
  * from elsewhere, would tell that it signed something here.
  */
