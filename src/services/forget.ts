@@ -104,7 +104,7 @@ export async function forgetThreads(tx: Db, threadIds: number[]): Promise<{ thre
  * The purge: forget threads past their board's retention, letters past their cell's, and keys that sign nothing, then
  * checkpoint until the files hold none of it. Runs after removals, on a timer, and from the CLI.
  */
-export async function purge(deps: Deps, opts: { removed?: boolean } = {}): Promise<PurgeReport> {
+export async function purge(deps: Deps, opts: { removed?: boolean; dropped?: boolean } = {}): Promise<PurgeReport> {
   const started = performance.now()
   const { threads, keys, letters, answers } = await deps.db.transaction().execute(async (tx) => {
     let threads = 0
@@ -119,7 +119,8 @@ export async function purge(deps: Deps, opts: { removed?: boolean } = {}): Promi
     const letters = await deleteLettersPastRetention(tx, deps.now())
     return { threads, keys, letters, answers: await sweepAnswerCopies(tx) }
   })
-  if (threads + keys + answers > 0 || opts.removed) await deps.cache.clear()
+  // `dropped`: the removal that asked for this purge dropped every page already (finishRemoval).
+  if (threads + keys + answers > 0 || (opts.removed && !opts.dropped)) await deps.cache.clear()
   // SQLite checkpoints every time (cheap); PostgreSQL rewrites tables, so only after deletions.
   const { attempts } = threads + keys + letters + answers > 0 || opts.removed || deps.storage.dialect === 'sqlite' ? await deps.storage.finishForgetting() : { attempts: 0 }
   return { threads, keys, letters, checkpointAttempts: attempts, ms: Math.round(performance.now() - started) }
@@ -141,10 +142,16 @@ export async function removePostAt(tx: Db, at: { board: Pick<Board, 'id'>; threa
 }
 
 /**
- * After removals committed, whoever asked for them: every process drops its cached pages (the
- * purge clears them and announces it), and the purge returns once the files hold none of it.
+ * After removals committed, whoever asked for them: every process drops its cached pages, at once
+ * (and is told so), then the purge returns once the files hold none of it. The pages go first, not
+ * after the purge's own transaction: that may wait for a table another transaction holds (another
+ * node's purge rewriting it) or fail, and until 2026-12-07 the removed words stayed on every node's
+ * pages meanwhile, or until the thread's next post (tests/postgres/removal-drops-first.test.ts).
  */
-export const finishRemoval = (deps: Deps): Promise<PurgeReport> => purge(deps, { removed: true })
+export async function finishRemoval(deps: Deps): Promise<PurgeReport> {
+  await deps.cache.clear()
+  return purge(deps, { removed: true, dropped: true })
+}
 
 /** The operator's "post remove": hard-delete one post (by board, thread number and number), then purge. */
 export async function removePost(deps: Deps, at: { cell: string; board: string; thread: number; number: number }) {
