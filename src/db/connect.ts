@@ -94,6 +94,14 @@ function statementName(text: string): string | undefined {
 }
 class PreparingClient extends pg.Client {
   #stale = false
+  constructor(config?: string | pg.ClientConfig) {
+    super(config)
+    // A connection cut while in use (its backend ended, a failover) fails the statement on it, and
+    // that failure is the answer; the pool then drops the connection. node-postgres also emits
+    // 'error', which the pool listens for only while the connection is idle: unheard, it took the
+    // whole process down, node or CLI (tests/postgres/connection-cut.test.ts).
+    this.on('error', () => {})
+  }
   // pg's query() has a dozen overloads; Kysely calls the (text, values) one and awaits it.
   override query(...args: any[]): any {
     const [text, values] = args as [unknown, unknown]
@@ -110,7 +118,7 @@ class PreparingClient extends pg.Client {
 /** PostgreSQL through node-postgres: a small pool per process (nodes are many, cores are few). */
 export function openPostgres(url: string, max = 10): { db: Db; pool: pg.Pool } {
   const pool = new pg.Pool({ connectionString: url, max, Client: PreparingClient })
-  // A connection that drops while idle must not take the process down; the pool replaces it.
+  // A connection that drops while idle must not take the process down either; the pool replaces it.
   pool.on('error', () => {})
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool }
 }
