@@ -12,6 +12,8 @@ export type Rule = { action: string; points: number; windowMs: number }
 export interface RateLimiter {
   /** Count one (or `count`); null when it was allowed, else how many ms until one would be. */
   take(rule: Rule, key: string, count?: number): Promise<number | null>
+  /** Count `count` (one step of the store's, however many count at once) and answer how many the window holds now, this one's included: over the points too. */
+  count(rule: Rule, key: string, count?: number): Promise<number>
   /** Give one back (what was counted was refused for another reason, so it did not happen). */
   giveBack(rule: Rule, key: string): Promise<void>
   /** How many were counted in the window so far; nothing is counted by asking. */
@@ -42,6 +44,16 @@ export class FlexibleRateLimiter implements RateLimiter {
     } catch (e) {
       // Refused: the library rejects with how long until a point is back. Anything else is a bug.
       if (e instanceof RateLimiterRes) return Math.max(1000, e.msBeforeNext)
+      throw e
+    }
+  }
+
+  async count(rule: Rule, key: string, count = 1): Promise<number> {
+    try {
+      return (await this.#limiter(rule).consume(key, count)).consumedPoints
+    } catch (e) {
+      // Past the points the library rejects, having counted it all the same.
+      if (e instanceof RateLimiterRes) return e.consumedPoints
       throw e
     }
   }

@@ -11,7 +11,7 @@ import type { Session } from '../ephemeral/sessions.ts'
 import { t } from '../i18n/index.ts'
 import { clearsign, verifyClearsigned, verifyDetached } from '../pgp.ts'
 import type { Deps } from './deps.ts'
-import { countPost, payForPost } from './flood.ts'
+import { payForPost } from './flood.ts'
 import { assertKeyStillValid } from './identities.ts'
 import { refusal } from './access.ts'
 import { openBoard } from './reading.ts'
@@ -183,18 +183,30 @@ export async function previewPost(deps: Deps, who: Who, input: PostInput & { thr
  * The one write path for posts: a new thread's opening post, or a reply. One order of checks, for
  * both: the board (missing: 404; not this viewer's to read: the same 403 at every address under
  * it), the thread a reply goes to (404), who sends it (an identity, the one the form was shown
- * for, a key still valid), its cost on a board in flood (422), its limit (429), what it says and how it is signed (422). Then one transaction: the
+ * for, a key still valid), its count for its board and its cost on a board in flood (422), its
+ * limit (429), what it says and how it is signed (422); a post refused after it was counted gives
+ * both counts back. Then one transaction: the
  * key, the thread if it is new, the post rendered once (its >>N links need the thread's number, and
  * link only posts that exist) with the posts it quotes; on SQLite it is committed with the posts
  * that arrive at the same time (one fsync for them all), and on PostgreSQL a reply that quotes
- * nothing, by a key already stored, is one statement instead. Then one tail: the post is counted
- * for flood mode, and the thread's and board's cached pages are dropped everywhere.
+ * nothing, by a key already stored, is one statement instead. Then the thread's and board's
+ * cached pages are dropped everywhere.
  */
 async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: number | 'new' }): Promise<Published> {
   const { cell, board, existing, session } = await openForPosting(deps, who, input, t('thread.doing_post'))
-  // On a board in flood, paid first: a post that does not pay costs the server two HMACs or one
-  // look-up, and counts against nothing.
-  await payForPost(deps, { cell, board }, session, input.cost ?? {})
+  // Counted for its board, and on a board in flood paid (services/flood.ts); given back, as the
+  // key's count below is, if the post is refused after all.
+  const counted = await payForPost(deps, { cell, board }, session, input.cost ?? {})
+  try {
+    return await publishCounted(deps, { cell, board, existing, session }, input)
+  } catch (e) {
+    await counted.giveBack()
+    throw e
+  }
+}
+
+async function publishCounted(deps: Deps, open: Awaited<ReturnType<typeof openForPosting>>, input: PostInput & { thread: number | 'new' }): Promise<Published> {
+  const { cell, board, existing, session } = open
   // Counted before the signature is checked or made (a flood costs little to refuse), and given
   // back if the post is refused for what it says.
   const taken = await takeLimit(deps, existing ? 'reply' : 'thread', session)
@@ -241,15 +253,10 @@ async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: nu
     // The kept thread was removed meanwhile (threadToPost): its row was not there to number the post.
     throw existing && e instanceof NoResultError ? notFound(t('thread.thread_not_found')) : e
   })))
-  // Counted for flood mode before the pages are dropped: the page the next reader gets says so.
-  // The one statement told the other nodes already. The post that puts the board in flood changes
-  // every page of the board (the banner, the forms' check): all of them are dropped, and the other
-  // nodes told, once the hold is stored, so no page rendered in between says otherwise. Posts
-  // while it holds change nothing more.
-  const floodBegan = await countPost(deps, board.id)
+  // The one statement told the other nodes already. (A post that began a flood dropped every
+  // page of the board when it was counted: services/flood.ts.)
   if (atOnce) deps.cache.drop([cacheTag.thread(written.threadId), cacheTag.listing(board.id)])
   else deps.cache.invalidateThread(written.threadId, board.id)
-  if (floodBegan) void deps.cache.invalidate(cacheTag.board(board.id))
   // Every post before it in the thread is numbered below it (the thread's row was taken).
   const page = Math.floor((written.postCount - 1) / deps.config.postsPerPage) + 1
   return { ...written, page, post: { number: written.number, signing: s.signing, bodyHtml: written.bodyHtml, createdAt, fingerprint: session.fingerprint, signed: s.signedText !== null } }

@@ -60,6 +60,28 @@ describe('flood mode: the attack', () => {
   })
 })
 
+describe('flood mode: the attack, all at once', () => {
+  it('a burst from many keys, every post sent at the same moment: past the threshold, none lands without paying', async () => {
+    // Keys stored up beforehand, each with its form, then every post sent together. Until
+    // 2026-12-07 a post was counted for its board only after it was written, so every post of
+    // a burst passed the check before the first was counted: all of them landed.
+    await open()
+    const keys = await Promise.all(Array.from({ length: 12 }, () => poster()))
+    const thread = (await keys[0]!.post(BOARD, { title: 'Target', body: 'opening' })).res.headers.get('location')!
+    for (const c of keys) await c.get(thread)
+    const sent = await Promise.all(keys.flatMap((c, i) => [0, 1].map((j) => c.post(thread, { body: `BURST ${i}-${j}` }))))
+    const statuses = sent.map((r) => r.res.status)
+    // The opening post and five replies reach the threshold; the reply that passes it lands and
+    // begins the flood; each one after that is asked for the check.
+    expect(statuses.filter((s) => s === 303).length).toBe(5)
+    expect(statuses.filter((s) => s === 422).length).toBe(19)
+    for (const r of sent.filter((r) => r.res.status === 422)) expect(alertOf(r.text)).toContain('check')
+    expect(await board.count('post', "where body_source like 'BURST %'")).toBe(5)
+    // The board is in flood now, for every one.
+    expect(bannerOf((await board.client().get(BOARD)).text)).toContain('many posts')
+  })
+})
+
 describe('flood mode, auto', () => {
   it('under the threshold: no banner, no check; past it: a banner on board and thread pages, and the forms carry a check', async () => {
     await open()
