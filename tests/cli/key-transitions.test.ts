@@ -60,7 +60,7 @@ describe('npm run cellboard -- cell key rotate / roster remove', () => {
     const cell = await page('/c/lobby')
     expect(cell).not.toContain('The cell key should be rotated.')
     expect(cell).toContain(groupedFingerprint(newFpr))
-    expect(await page('/c/lobby/key-transitions')).toContain(`${groupedFingerprint(oldFpr)}</code> → <code class="fpr-grouped">${groupedFingerprint(newFpr)}`)
+    expect(await page('/c/lobby/key-transitions')).toContain(`${groupedFingerprint(oldFpr)}</code> was replaced by <code class="fpr-grouped" dir="ltr">${groupedFingerprint(newFpr)}`)
 
     // gpg --verify of the statement as served, with the old key as served.
     const statement = file('statement.asc', await page('/c/lobby/key-transitions/1/statement.asc'))

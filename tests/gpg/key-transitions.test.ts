@@ -65,12 +65,12 @@ describe('rotating the cell key with GnuPG', () => {
     const r = await rotateCellKey(board.deps, { cell: 'lobby', armoredKey: newGpg.exportPublic(newFpr), statement })
     expect(r).toEqual({ fingerprint: newFpr.toLowerCase(), number: 1 })
 
-    // The page: old → new, the statement in full, and both files to download.
+    // The page: the old key replaced by the new, the statement in full, and both files to download.
     const reader = board.client()
     const page = await reader.get('/c/lobby/key-transitions')
     expect(page.res.status).toBe(200)
     expect(page.text).toContain('<h2>Transition 1')
-    expect(page.text).toContain(`<code class="fpr-grouped">${groupedFingerprint(oldFpr)}</code> → <code class="fpr-grouped">${groupedFingerprint(newFpr)}</code>`)
+    expect(page.text).toContain(`<code class="fpr-grouped" dir="ltr">${groupedFingerprint(oldFpr)}</code> was replaced by <code class="fpr-grouped" dir="ltr">${groupedFingerprint(newFpr)}</code>`)
     expect(page.text).toMatch(/<pre class="signed-statement">-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA\d+\n\nThe key of the cell &quot;lobby&quot; changes\.\n/)
     expect(page.text).toContain('href="/c/lobby/key-transitions/1/key.asc"')
     expect(page.text).toContain('href="/c/lobby/key-transitions/1/statement.asc"')

@@ -119,7 +119,14 @@ describe('/c/:cell/key-transitions', () => {
     const page = await reader.get('/c/lobby/key-transitions')
     expect(page.text).not.toContain('there is no earlier key')
     expect(page.text.indexOf('<h2>Transition 2')).toBeLessThan(page.text.indexOf('<h2>Transition 1'))
-    expect(page.text).toContain(`${groupedFingerprint(second.fingerprint)}</code> → <code class="fpr-grouped">${groupedFingerprint(third.fingerprint)}`)
+    expect(page.text).toContain(`${groupedFingerprint(second.fingerprint)}</code> was replaced by <code class="fpr-grouped" dir="ltr">${groupedFingerprint(third.fingerprint)}`)
+    // In Arabic the sentence is Arabic's own, the new key named first as it reads right to left,
+    // each fingerprint isolated left to right (an arrow between them read the wrong way round).
+    const arabic = board.client()
+    await arabic.request('/lang?to=ar&next=/c/lobby/key-transitions')
+    const ar = (await arabic.get('/c/lobby/key-transitions')).text
+    expect(ar).toContain(`حلّ <code class="fpr-grouped" dir="ltr">${groupedFingerprint(third.fingerprint)}</code> محلّ <code class="fpr-grouped" dir="ltr">${groupedFingerprint(second.fingerprint)}</code>`)
+    expect(ar).not.toContain('→')
     for (const [n, old] of [[1, first], [2, second]] as const) {
       const res = await reader.request(`/c/lobby/key-transitions/${n}/key.asc`)
       expect(res.status).toBe(200)
@@ -128,7 +135,7 @@ describe('/c/:cell/key-transitions', () => {
       const statement = await reader.request(`/c/lobby/key-transitions/${n}/statement.asc`)
       expect(statement.headers.get('content-type')).toBe('text/plain; charset=utf-8')
       expect(await statement.text()).toMatch(/^-----BEGIN PGP SIGNED MESSAGE-----\n[\s\S]*\n-----END PGP SIGNATURE-----\n?$/)
-      expect(page.text).toContain(`<code class="fpr-grouped">${groupedFingerprint(old.fingerprint)}</code> → `)
+      expect(page.text).toContain(`<code class="fpr-grouped" dir="ltr">${groupedFingerprint(old.fingerprint)}</code> was replaced by `)
     }
     expect((await reader.get('/c/lobby/key.asc')).text).toBe((await board.column("select key_armored from cell where slug = 'lobby'"))[0])
   })

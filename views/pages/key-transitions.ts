@@ -14,7 +14,9 @@ export type KeyTransitionsProps = {
   files?: (n: number, file: 'old-key' | 'statement') => string
 }
 
-const fpr = (f: string) => html`<code class="fpr-grouped">${groupedFingerprint(f)}</code>`
+// Left to right in every language: dir isolates it from the sentence around it (in Arabic an arrow
+// between two fingerprints read as the new key becoming the old one, and at 390 px the two ran together).
+const fpr = (f: string) => html`<code class="fpr-grouped" dir="ltr">${groupedFingerprint(f)}</code>`
 
 /**
  * Every earlier key of a cell, with the statement it clearsigned naming the key that replaced it:
@@ -39,7 +41,7 @@ ${
     ? html`<p class="no-transitions">${t('keys.no_transitions')}</p>`
     : p.transitions.map(
         (tr) => html`<section class="key-transition" id="transition-${tr.number}"><h2>${tMarked('keys.transition_heading', { small: (inner) => html`<small>${inner}</small>` }, { number: tr.number, time: when(tr.created_at) })}</h2>
-<p>${fpr(tr.old_fingerprint)} → ${fpr(tr.new_fingerprint)}</p>
+<p>${tMarked('keys.transition_keys', { old: fpr(tr.old_fingerprint), new: fpr(tr.new_fingerprint) })}</p>
 <p>${tMarked('keys.transition_files', { key: (inner) => html`<a href="${base}/${tr.number}/key.asc">${inner}</a>`, statement: (inner) => html`<a href="${base}/${tr.number}/statement.asc">${inner}</a>`, command: html`<code>gpg --verify</code>` })}</p>
 ${tr.number === newest ? '' : commands(tr.number)}<pre class="signed-statement">${tr.statement}</pre></section>`,
       )

@@ -12,7 +12,7 @@ const crumbs = (cell: CellRef) => html`<nav class="crumbs"><a href="/c/${cell.sl
 
 /** The cell key's fingerprint, grouped by four for reading aloud, with where to get the key. */
 export function cellKeyLine(cell: { slug: string }, fingerprint: string): Html {
-  const parts = { fingerprint: html`<code class="fpr-grouped">${groupedFingerprint(fingerprint)}</code>`, link: html`<a href="/c/${cell.slug}/key.asc">key.asc</a>` } // i18n-exempt: a file's name
+  const parts = { fingerprint: html`<code class="fpr-grouped" dir="ltr">${groupedFingerprint(fingerprint)}</code>`, link: html`<a href="/c/${cell.slug}/key.asc">key.asc</a>` } // i18n-exempt: a file's name
   return html`<p class="cell-key">${tMarked('letters.cell_key', parts)}
 ${t('letters.cell_key_check')}</p>`
 }
