@@ -19,7 +19,7 @@ export function postBodyLimit(maxBytes: number, larger?: { path: RegExp; maxByte
 function sizeLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
   const tooLarge = () => {
     const kib = Math.round(maxBytes / 1024)
-    // A form sends each character percent-encoded: 6 bytes for Cyrillic or Greek, 9 for CJK.
+    // A form sends each character percent-encoded: 6 bytes for Arabic, Hebrew, Cyrillic or Greek, 9 for CJK.
     const fits = (bytesPerChar: number) => Math.floor(maxBytes / bytesPerChar / 100) * 100
     throw new DomainError(413, t('app.too_large', { kib, cyrillic: fits(6), cjk: fits(9) }))
   }
