@@ -293,7 +293,7 @@ describe('bad input gets a clear answer and nothing is stored', () => {
     expect(res.headers.get('hx-push-url')).toBe('false')
     expect(text).toMatch(/^<p class="form-error" role="alert">That was larger than 64 KiB as sent/)
     expect(text).toContain('Your text is still in the form')
-    expect(text).toContain('10,900 characters of Cyrillic')
+    expect(text).toContain('10,900 characters of Arabic, Hebrew, Cyrillic or Greek')
     expect(text).not.toContain('<html')
     expect(res.headers.get('content-security-policy')).toContain("default-src 'none'")
     expect(await board.count('post')).toBe(1)
