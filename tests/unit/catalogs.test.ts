@@ -23,6 +23,14 @@ function placeholders(elements: MessageFormatElement[], into = new Set<string>()
 }
 
 describe('message catalogs', () => {
+  it('Arabic names a tier with one word: a refusal says مستوى, so the question that moves a key must too', () => {
+    // Until 2026-12-07 the refusals and the cell's page said مستوى and the questions مرتبة: a member
+    // refused a board could not tell that "move a key to another rank" was the way up.
+    const uses = (word: RegExp) => Object.entries(catalogs.ar!).filter(([, m]) => word.test(m)).map(([k]) => k)
+    expect(uses(/مرتب(?!ط)|مراتب/)).toEqual([])
+    expect(uses(/مستو/)).toEqual(expect.arrayContaining(['question_kinds.label_move_key', 'errors.read_below']))
+  })
+
   it('every language has the same areas', () => {
     const areas = (l: string) => readdirSync(new URL(`../../src/i18n/messages/${l}/`, import.meta.url)).sort()
     for (const l of LANGS) expect(areas(l), l).toEqual(areas('en'))
