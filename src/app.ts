@@ -192,5 +192,10 @@ function wayOut(err: Error, path: string): { href: string; label: string } | nul
     const thread = localPath(path.replace(/\/p\/[^/]+$/, ''))
     return thread === null ? null : { href: thread, label: t('thread.go_to_thread') }
   }
+  // Refused a board (or anything under a cell) for its tier: the cell's page, which lists its boards
+  // with who reads each, its tiers and its line questions (the way a key is moved), rather than
+  // only the list of cells.
+  const cell = /^\/c\/([a-z0-9-]+)\/./.exec(path)?.[1]
+  if (err instanceof DomainError && err.status === 403 && cell) return { href: `/c/${cell}`, label: t('app.to_cell_page') }
   return null
 }

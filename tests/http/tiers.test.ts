@@ -118,6 +118,11 @@ describe('the access matrix: every address under a board × every tier and no se
     const refused = await viewers.supporter!.post('/c/lobby/wide/t/1', { body: 'may I?' })
     expect(refused.res.status).toBe(403)
     expect(unescape(refused.text)).toContain(below)
+    // A board refused for its tier points at the cell's page (its boards, tiers and questions), not only at the list of cells.
+    for (const page of [await viewers['no session']!.get('/c/lobby/inner'), await viewers.supporter!.get('/c/lobby/inner/feed.atom')]) {
+      expect(page.res.status).toBe(403)
+      expect(unescape(page.text)).toContain('<a href="/c/lobby">This cell’s page: its boards and who reads each, its tiers, its line questions</a>')
+    }
     // Off the roster, on a board anyone reads but members post to: the same; with no session, to log in.
     const general = 'Posting on this board is from the cell’s “member” tier up'
     await setBoardAccess(board.deps, { cell: 'lobby', board: 'general', read: 'anyone', post: 'member' })
