@@ -26,7 +26,7 @@ export type SearchResult = {
   createdAt: string
 }
 /** `partial`: only the newest matches on the site were looked through (db/search-sqlite.ts); older posts here may match too. */
-export type SearchPage = { cell: Pick<Cell, 'slug' | 'name'> | null; q: string; page: number; results: SearchResult[]; more: boolean; partial: boolean }
+export type SearchPage = { cell: Pick<Cell, 'slug' | 'name'> | null; q: string; page: number; results: SearchResult[]; more: boolean; capped: boolean; partial: boolean }
 
 /**
  * The boards (of one cell, or all) this viewer may read, and every board on the site they may not
@@ -87,6 +87,8 @@ export async function searchPosts(deps: Deps, input: { cell: string | null; q: s
     q: query.text,
     page: input.page,
     more: ids.length > RESULTS_PER_PAGE && input.page < MAX_PAGES,
+    // The last page shown with more beyond it: the page says so, and how to narrow the search.
+    capped: ids.length > RESULTS_PER_PAGE && input.page >= MAX_PAGES,
     partial,
     results: hits.map((h) => ({
       href: `/c/${h.cell}/${h.board}/t/${h.thread}/p/${h.number}`,

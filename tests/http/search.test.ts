@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addRosterKey, createBoard } from '../../src/services/cells.ts'
+import { appendPost } from '../../src/db/posts.ts'
 import { makeBoard, type Client } from '../support/app.ts'
 
 // Search (issue 13): over posts and thread titles on the boards the reader may read, on either
@@ -132,4 +133,32 @@ describe('GET /search', () => {
       }
     })
   }
+})
+
+describe('the last page shown, with more beyond it', () => {
+  it('says that only the first pages are shown, and to add a word (it ended with a bare "newer" link)', async () => {
+    const deep = await makeBoard()
+    try {
+      const c = deep.client()
+      await c.takeIdentity()
+      await c.get('/c/lobby/general')
+      expect((await c.post('/c/lobby/general', { title: 'Deep', body: 'wombatword 0' })).res.status).toBe(303)
+      // 205 more matches, written as the write path writes them (through HTTP, the key's limits would take minutes).
+      const [first] = await deep.deps.db.selectFrom('post').select(['thread_id', 'key_id', 'created_at']).execute()
+      await deep.deps.db.transaction().execute(async (tx) => {
+        for (let i = 1; i <= 205; i++) await appendPost(tx, { thread_id: first!.thread_id, key_id: first!.key_id, signing: 'session-attested', body_source: `wombatword ${i}`, signed_text: null, created_at: first!.created_at, body_html: `<p>wombatword ${i}</p>` })
+      })
+      const notice = 'Only the first 10 pages of results are shown. Add a word to narrow the search.'
+      const ninth = await c.get('/search?q=wombatword&page=9')
+      expect(ninth.text).not.toContain(notice)
+      expect(ninth.text).toContain('page=10')
+      const tenth = await c.get('/search?q=wombatword&page=10')
+      expect(tenth.res.status).toBe(200)
+      expect(results(tenth.text)).toHaveLength(20)
+      expect(tenth.text).not.toContain('page=11')
+      expect(tenth.text).toContain(`<p id="capped" class="notice" role="status">${notice}</p>`)
+    } finally {
+      await deep.close()
+    }
+  })
 })

@@ -1,4 +1,4 @@
-import { RESULTS_PER_PAGE, SEARCH_WALK, type Piece } from '../../src/domain/search.ts'
+import { MAX_PAGES, RESULTS_PER_PAGE, SEARCH_WALK, type Piece } from '../../src/domain/search.ts'
 import type { SearchResult } from '../../src/services/search.ts'
 import { t, when } from '../../src/i18n/index.ts'
 import { html, type Html } from '../html.ts'
@@ -11,7 +11,7 @@ export type SearchPageProps = {
   /** Why the query was not searched (shown beside the field); null when it was, or none was asked. */
   problem: string | null
   /** null: nothing searched yet (no query, or a refused one). */
-  found: { page: number; results: SearchResult[]; more: boolean; partial?: boolean } | null
+  found: { page: number; results: SearchResult[]; more: boolean; capped?: boolean; partial?: boolean } | null
 }
 
 /** Each piece escaped, then the matched ones wrapped: no stored or user HTML reaches the page. */
@@ -32,5 +32,6 @@ ${f === null ? '' : f.results.length === 0 ? (f.partial ? '' : html`<p id="resul
 <p class="snippet">${marked(r.body)}</p></li>`,
   )}</ol>`}
 ${f?.partial ? html`<p id="partial" class="notice" role="status">${t('search.partial', { count: SEARCH_WALK })}</p>` : ''}
+${f?.capped ? html`<p id="capped" class="notice" role="status">${t('search.too_deep', { count: MAX_PAGES })}</p>` : ''}
 ${f && (f.page > 1 || f.more) ? html`<nav class="pager">${f.page > 1 ? pageLink(f.page - 1, t('board.newer')) : ''} ${f.more ? pageLink(f.page + 1, t('board.older')) : ''}</nav>` : ''}`
 }
