@@ -146,6 +146,10 @@ describe('a board’s feed', () => {
 
     const { feed } = await readFeed(member.c, '/c/lobby/inner/feed.atom')
     expect(feed.entry.map((e) => shownText(e.title))).toEqual(['SECRETTITLE'])
+    // Its page tells the member so beside the link (a feed reader added it, and got only an error); a board anyone reads does not.
+    const members = 'Its feed opens only in this browser while you are logged in: a feed reader carries no identity, and is refused as anyone would be.'
+    expect(unescape((await member.c.get('/c/lobby/inner')).text)).toContain(`Follow this board (Atom feed: its address goes in a feed reader)</a> <small>${members}</small>`)
+    expect(unescape((await member.c.get('/c/lobby/general')).text)).not.toContain(members)
     // Kept as bytes for readers: still refused to the others after a reader read it.
     expect((await anonymous.get('/c/lobby/inner/feed.atom')).res.status).toBe(403)
   })

@@ -30,7 +30,7 @@ export function boardHead(p: BoardHeadProps, toForm = false): Html {
   return html`<nav class="crumbs"><a href="/c/${p.cell.slug}">${p.cell.name}</a> /</nav>
 <h1>${p.board.name}${readersTag(p.board.readers)}</h1>
 ${p.board.description ? html`<p>${p.board.description}</p>` : ''}
-<p class="feeds">${toForm ? html`<a href="#new-thread">${t('board.start_thread')}</a> · ` : ''}<a href="${feedPaths.board(p.cell.slug, p.board.slug)}" type="application/atom+xml" hx-boost="false">${t('board.follow_feed')}</a></p>
+<p class="feeds">${toForm ? html`<a href="#new-thread">${t('board.start_thread')}</a> · ` : ''}<a href="${feedPaths.board(p.cell.slug, p.board.slug)}" type="application/atom+xml" hx-boost="false">${t('board.follow_feed')}</a>${p.board.readers === null ? '' : html` <small>${t('board.feed_members')}</small>`}</p>
 ${p.board.posters !== p.board.readers && p.board.posters !== null ? html`<p class="hint">${t('board.posting_for', { posters: p.board.posters })}</p>` : ''}`
 }
 
