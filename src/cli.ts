@@ -6,7 +6,7 @@ import { loadConfig } from './config.ts'
 import { DomainError } from './domain/errors.ts'
 import { pseudonymOf, showPseudonym } from './domain/pseudonym.ts'
 import { verifyTally } from './services/verify-tally.ts'
-import { purge, removePost, removeThread, type PurgeReport } from './services/forget.ts'
+import { ForgettingUnfinished, purge, removePost, removeThread, type PurgeReport } from './services/forget.ts'
 import { exportLetters, markHandledByOperator, setCellKey, setLetterRetention } from './services/letters.ts'
 import { groupedFingerprint } from './domain/letters.ts'
 import { addRosterKey, createBoard, createCell, listAllCells, listCellBoards, listCellRoster, removeRosterKey, setBoardAccess, setBoardIndexing, setCellLang, setCellTiers } from './services/cells.ts'
@@ -393,7 +393,7 @@ run(process.argv.slice(2)).catch((e: unknown) => {
   // Every refusal starts with the program's name, in every language.
   const say = (message: string) => console.error(`cellboard: ${message}`) // i18n-exempt: the program's name
   if (e instanceof UsageError) say(`${e.message}\n\n${usage()}`)
-  else if (e instanceof MissingDatabase) say(e.message)
+  else if (e instanceof MissingDatabase || e instanceof ForgettingUnfinished) say(e.message)
   // A field's message that only repeats the whole one is said once.
   else if (e instanceof DomainError) say([e.message, ...Object.values(e.fields).filter((f) => f !== e.message).map((f) => `  ${f}`)].join('\n'))
   else if (e instanceof Error && 'code' in e && e.code === 'ENOENT') say(t('cli.no_such_file', { path: String((e as NodeJS.ErrnoException).path) }))
