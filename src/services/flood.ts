@@ -56,8 +56,12 @@ export async function floodFor(deps: Deps, at: { cell: FloodCell; board: FloodBo
 }
 
 
-/** A post counted for its board before it is written: given back if it is refused, so it counts against nothing. */
-export type BoardCount = { giveBack: () => Promise<void> }
+/**
+ * A post counted for its board before it is written: `written()` once it is (a post past the
+ * threshold then holds the board in flood), `giveBack()` if it is refused instead, so that a
+ * refused post neither counts nor holds the board.
+ */
+export type BoardCount = { written: () => Promise<void>; giveBack: () => Promise<void> }
 
 /**
  * Before a post is written: counted for its board, and on a board in flood its cost paid with what
@@ -66,16 +70,16 @@ export type BoardCount = { giveBack: () => Promise<void> }
  * flood began) is told why.
  *
  * Counted before the write, in one step of the store's: of posts sent at the same moment, each is
- * told how many came before it in the minute. The post that passes the threshold lands and begins
- * the hold; each one after it pays, whether or not the hold has been heard of yet. Until 2026-12-07
- * a post was counted only once written, so every post of a burst passed the check before the first
- * was counted: 600 replies sent at once by 100 stored-up keys landed 302 to 520 times where 6
- * should have (tests/http/flood.test.ts, "all at once").
+ * told how many came before it in the minute. The post that passes the threshold lands and, once
+ * written, begins the hold; each one after it pays, whether or not the hold has begun or been heard
+ * of yet. Until 2026-12-07 a post was counted only once written, so every post of a burst passed
+ * the check before the first was counted: 600 replies sent at once by 100 stored-up keys landed 302
+ * to 520 times where 6 should have (tests/http/flood.test.ts, "all at once").
  */
 export async function payForPost(deps: Deps, at: { cell: FloodCell; board: FloodBoard }, session: Session, form: Record<string, string | undefined>): Promise<BoardCount> {
   const asks = async () => deps.config.abuseCosts && !(await isExempt(deps, at.cell, session))
   // In flood already: paid first (a post that does not pay costs the server two HMACs or one
-  // look-up, and counts against nothing), then counted, which holds the board longer.
+  // look-up, and counts against nothing), then counted, which holds the board longer once written.
   const held = await isInFlood(deps, at.board)
   if (held && (await asks())) await pay(deps, form)
   const counted = await countPost(deps, at.board.id)
@@ -96,28 +100,33 @@ async function pay(deps: Deps, form: Record<string, string | undefined>): Promis
 }
 
 /**
- * Count a post for its board: the one that passes the threshold in a minute (and each one after it
- * in that minute) holds the board in flood for holdMs from now, and the hold that begins drops every
- * page of the board on every node (the banner, the forms' check). `past`: how far past the threshold
- * the minute's count is with this post (0: not past; 1: this post passed it). A post a moment after
- * this node held the board is counted with the next one, up to a second later
- * (FloodHolds.defer); such a post is not given back. A counter that cannot count asks for nothing.
+ * Count a post for its board. `past`: how far past the threshold the minute's count is with this
+ * post (0: not past; 1: this post passed it). Once written, a post past it holds the board in flood
+ * for holdMs from then, and a hold that begins drops every page of the board on every node (the
+ * banner, the forms' check). A post a moment after this node held the board is counted with the
+ * next one, up to a second later (FloodHolds.defer): it is past the threshold (this node holds the
+ * board), and its count is not given back. A counter that cannot count asks for nothing, and a
+ * hold that cannot be stored does not turn a written post into an error.
  */
 async function countPost(deps: Deps, boardId: number): Promise<BoardCount & { past: number }> {
   const { postsPerMinute, holdMs } = deps.config.flood
-  const none = { past: 0, giveBack: async () => {} }
-  if (deps.floodHolds.defer(boardId)) return none
+  const nothing = async () => {}
+  const hold = async () => {
+    try {
+      if (!(await deps.floodHolds.hold(boardId, deps.now() + holdMs))) await deps.cache.invalidate(cacheTag.board(boardId))
+    } catch {
+      // The post is written: nothing to tell its poster.
+    }
+  }
+  if (deps.floodHolds.defer(boardId)) return { past: Infinity, written: hold, giveBack: nothing }
   const rule = { action: 'board-posts', points: postsPerMinute, windowMs: 60_000 }
   // Each minute of the board's own clock counted apart (the clock its holds are measured by).
   const key = `board:${boardId}:${Math.floor(deps.now() / 60_000)}`
   try {
     const n = await deps.rateLimits.count(rule, key, 1 + deps.floodHolds.deferred(boardId))
-    const giveBack = () => deps.rateLimits.giveBack(rule, key).catch(() => {})
-    if (n <= postsPerMinute) return { past: 0, giveBack }
-    if (!(await deps.floodHolds.hold(boardId, deps.now() + holdMs))) await deps.cache.invalidate(cacheTag.board(boardId))
-    return { past: n - postsPerMinute, giveBack }
+    return { past: Math.max(0, n - postsPerMinute), written: n > postsPerMinute ? hold : nothing, giveBack: () => deps.rateLimits.giveBack(rule, key).catch(() => {}) }
   } catch {
-    return none
+    return { past: 0, written: nothing, giveBack: nothing }
   }
 }
 

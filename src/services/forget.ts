@@ -105,8 +105,11 @@ export async function forgetThreads(tx: Db, threadIds: number[]): Promise<{ thre
  * checkpoint until the files hold none of it. Runs after removals, on a timer, and from the CLI.
  */
 export async function purge(deps: Deps, opts: { removed?: boolean; dropped?: boolean } = {}): Promise<PurgeReport> {
-  // A removal whose own purge failed is finished by the next one (the timer's, within the hour).
-  if (owed.has(deps)) opts = { ...opts, removed: true }
+  // A removal whose own purge failed is finished by the next one (the timer's, within the hour). Only
+  // a purge that began owing it, or that finishes a removal itself, settles it: one already running
+  // when the failure came may rewrite nothing.
+  const settles = owed.has(deps) || opts.removed === true
+  if (settles) opts = { ...opts, removed: true }
   const started = performance.now()
   const { threads, keys, letters, answers } = await deps.db.transaction().execute(async (tx) => {
     let threads = 0
@@ -125,7 +128,7 @@ export async function purge(deps: Deps, opts: { removed?: boolean; dropped?: boo
   if (threads + keys + answers > 0 || (opts.removed && !opts.dropped)) await deps.cache.clear()
   // SQLite checkpoints every time (cheap); PostgreSQL rewrites tables, so only after deletions.
   const { attempts } = threads + keys + letters + answers > 0 || opts.removed || deps.storage.dialect === 'sqlite' ? await deps.storage.finishForgetting() : { attempts: 0 }
-  owed.delete(deps)
+  if (settles) owed.delete(deps)
   return { threads, keys, letters, checkpointAttempts: attempts, ms: Math.round(performance.now() - started) }
 }
 
@@ -161,13 +164,16 @@ export async function finishRemoval(deps: Deps): Promise<PurgeReport> {
   }
 }
 
-/** The processes whose last removal's purge failed: their next purge finishes it (rewrites, checkpoints). */
+/**
+ * The processes whose last removal's purge failed: their next purge finishes it (rewrites,
+ * checkpoints). A server's, while it runs; the CLI's ends with the command, which says what to run.
+ */
 const owed = new WeakSet<Deps>()
 
 /**
  * A removal committed and every page showing it dropped, but its purge failed (a connection cut, a
  * lock it gave up on): its rows may still be in the database's files. Said to the operator with
- * what to run; a server's next purge (the timer's) finishes it too.
+ * what to run; in a server, its next purge (the timer's) finishes it too.
  */
 export class ForgettingUnfinished extends Error {
   constructor(error: string) {

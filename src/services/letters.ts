@@ -10,7 +10,7 @@ import type { Session } from '../ephemeral/sessions.ts'
 import { type CellKey, checkLetterCiphertext, encryptLetter, readCellKey } from '../pgp.ts'
 import { payCost } from './costs.ts'
 import type { Deps } from './deps.ts'
-import { finishRemoval, type PurgeReport } from './forget.ts'
+import { finishRemoval, ForgettingUnfinished, type PurgeReport } from './forget.ts'
 import { may } from './access.ts'
 import { findBoardOrThrow, findCellOrThrow } from './reading.ts'
 import { DEFAULT_LANG, isLang, t, tIn, type Lang } from '../i18n/index.ts'
@@ -188,10 +188,21 @@ async function forgetHandled(deps: Deps, cell: Cell, references: string[]): Prom
   return { handled, unknown: references.filter((r) => !handled.includes(r)), purge: await finishRemoval(deps) }
 }
 
-/** An inbox reader's form. */
+/**
+ * An inbox reader's form. The letters are deleted and their pages dropped before the purge: a
+ * purge that fails is said in the server's output and finished by its next one, and the reader is
+ * told what was forgotten rather than given an error for it (a form sent again would find the
+ * letters gone and call their references unknown).
+ */
 export async function markHandled(deps: Deps, slug: string, session: Session | null, typed: string) {
   const cell = await openInbox(deps, slug, session)
-  return forgetHandled(deps, cell, readReferences(typed))
+  const references = readReferences(typed)
+  const handled = await deleteLetters(deps.db, cell.id, references)
+  await finishRemoval(deps).catch((e: unknown) => {
+    if (!(e instanceof ForgettingUnfinished)) throw e
+    console.error(`cellboard: ${e.message}`) // i18n-exempt: the program's name
+  })
+  return { handled, unknown: references.filter((r) => !handled.includes(r)) }
 }
 
 /** The operator's "letters handled". */

@@ -197,12 +197,17 @@ async function publishPost(deps: Deps, who: Who, input: PostInput & { thread: nu
   // Counted for its board, and on a board in flood paid (services/flood.ts); given back, as the
   // key's count below is, if the post is refused after all.
   const counted = await payForPost(deps, { cell, board }, session, input.cost ?? {})
+  let published: Published
   try {
-    return await publishCounted(deps, { cell, board, existing, session }, input)
+    published = await publishCounted(deps, { cell, board, existing, session }, input)
   } catch (e) {
     await counted.giveBack()
     throw e
   }
+  // Written: a post past the threshold now holds the board in flood (and one that begins the hold
+  // drops every page of the board, on every node).
+  await counted.written()
+  return published
 }
 
 async function publishCounted(deps: Deps, open: Awaited<ReturnType<typeof openForPosting>>, input: PostInput & { thread: number | 'new' }): Promise<Published> {
@@ -253,8 +258,8 @@ async function publishCounted(deps: Deps, open: Awaited<ReturnType<typeof openFo
     // The kept thread was removed meanwhile (threadToPost): its row was not there to number the post.
     throw existing && e instanceof NoResultError ? notFound(t('thread.thread_not_found')) : e
   })))
-  // The one statement told the other nodes already. (A post that began a flood dropped every
-  // page of the board when it was counted: services/flood.ts.)
+  // The one statement told the other nodes already. (A post that begins a flood drops every page
+  // of the board once it is written: publishPost, services/flood.ts.)
   if (atOnce) deps.cache.drop([cacheTag.thread(written.threadId), cacheTag.listing(board.id)])
   else deps.cache.invalidateThread(written.threadId, board.id)
   // Every post before it in the thread is numbered below it (the thread's row was taken).

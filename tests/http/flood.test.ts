@@ -71,7 +71,7 @@ describe('flood mode: the attack, all at once', () => {
     for (const c of keys) await c.get(thread)
     const sent = await Promise.all(keys.flatMap((c, i) => [0, 1].map((j) => c.post(thread, { body: `BURST ${i}-${j}` }))))
     const statuses = sent.map((r) => r.res.status)
-    // The opening post and five replies reach the threshold; the reply that passes it lands and
+    // The opening post and four replies reach the threshold; the fifth reply passes it, lands and
     // begins the flood; each one after that is asked for the check.
     expect(statuses.filter((s) => s === 303).length).toBe(5)
     expect(statuses.filter((s) => s === 422).length).toBe(19)
@@ -79,6 +79,23 @@ describe('flood mode: the attack, all at once', () => {
     expect(await board.count('post', "where body_source like 'BURST %'")).toBe(5)
     // The board is in flood now, for every one.
     expect(bannerOf((await board.client().get(BOARD)).text)).toContain('many posts')
+  })
+})
+
+describe('flood mode: refused posts', () => {
+  it('posts refused for what they say, sent at once past the threshold, neither land nor put the board in flood', async () => {
+    // Counted before they are written, they are given back when refused: the hold begins only with
+    // a post written (one key sending empty replies held a board in flood for nothing, in review).
+    await open()
+    const c = await poster()
+    const thread = (await c.post(BOARD, { title: 'Target', body: 'opening' })).res.headers.get('location')!
+    await c.get(thread)
+    const sent = await Promise.all(Array.from({ length: 12 }, () => c.post(thread, { body: '' })))
+    expect(sent.map((r) => r.res.status)).toEqual(Array(12).fill(422))
+    expect(bannerOf((await board.client().get(BOARD)).text)).toBeNull()
+    // Nothing of them counts: four replies, one after another, land free and begin nothing.
+    for (let i = 0; i < 4; i++) expect((await c.post(thread, { body: `fine ${i}` })).res.status).toBe(303)
+    expect(bannerOf((await board.client().get(BOARD)).text)).toBeNull()
   })
 })
 

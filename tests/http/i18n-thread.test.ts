@@ -34,13 +34,13 @@ describe('the thread area in Spanish and Arabic', () => {
   it('a board page: its sentences, and each thread’s count of posts in the plural its number takes', async () => {
     await twoThreads()
     const es = (await (await reader('es')).get(GENERAL)).text
-    expect(es).toContain('Seguir este tablón (canal Atom)')
+    expect(es).toContain('Seguir este tablón (canal Atom: su dirección va en un lector de canales)')
     expect(es).toContain('<small>1 mensaje · último 22 nov 2026, 09:00 UTC</small>')
     expect(es).toContain('<small>2 mensajes · último 22 nov 2026, 09:00 UTC</small>')
     expect(es).toContain('Para publicar, primero <a href="/identity?next=%2Fc%2Flobby%2Fgeneral">toma una identidad</a>.')
 
     const ar = (await (await reader('ar')).get(GENERAL)).text
-    expect(ar).toContain('تابع هذه اللوحة (موجز Atom)')
+    expect(ar).toContain('تابع هذه اللوحة (موجز Atom: ضع عنوانه في قارئ موجزات)')
     expect(ar).toContain('<small>مشاركة واحدة · آخرها 22 نوفمبر 2026، 09:00 UTC</small>')
     expect(ar).toContain('<small>مشاركتان · آخرها 22 نوفمبر 2026، 09:00 UTC</small>')
   })
