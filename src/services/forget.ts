@@ -165,6 +165,18 @@ export async function finishRemoval(deps: Deps): Promise<PurgeReport> {
 }
 
 /**
+ * finishRemoval inside a server's request (a decision, letters marked handled): a purge that failed
+ * is said in the server's output, and its next purge finishes it; the person whose removal stood is
+ * not told of it as an error.
+ */
+export async function finishRemovalInServer(deps: Deps): Promise<void> {
+  await finishRemoval(deps).catch((e: unknown) => {
+    if (!(e instanceof ForgettingUnfinished)) throw e
+    console.error(`cellboard: ${e.message}`) // i18n-exempt: the program's name
+  })
+}
+
+/**
  * The processes whose last removal's purge failed: their next purge finishes it (rewrites,
  * checkpoints). A server's, while it runs; the CLI's ends with the command, which says what to run.
  */

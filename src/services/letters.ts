@@ -10,7 +10,7 @@ import type { Session } from '../ephemeral/sessions.ts'
 import { type CellKey, checkLetterCiphertext, encryptLetter, readCellKey } from '../pgp.ts'
 import { payCost } from './costs.ts'
 import type { Deps } from './deps.ts'
-import { finishRemoval, ForgettingUnfinished, type PurgeReport } from './forget.ts'
+import { finishRemoval, finishRemovalInServer } from './forget.ts'
 import { may } from './access.ts'
 import { findBoardOrThrow, findCellOrThrow } from './reading.ts'
 import { DEFAULT_LANG, isLang, t, tIn, type Lang } from '../i18n/index.ts'
@@ -182,10 +182,10 @@ export function readReferences(typed: string | string[]): string[] {
   return [...new Set(refs as string[])]
 }
 
-/** Mark letters handled: hard-deleted at once, then the purge, which returns once the files hold none of them. */
-async function forgetHandled(deps: Deps, cell: Cell, references: string[]): Promise<{ handled: string[]; unknown: string[]; purge: PurgeReport }> {
+/** Mark letters handled: hard-deleted at once, then `finish` (the purge), which returns once the files hold none of them. */
+async function forgetHandled<P>(deps: Deps, cell: Cell, references: string[], finish: (deps: Deps) => Promise<P>): Promise<{ handled: string[]; unknown: string[]; purge: P }> {
   const handled = await deleteLetters(deps.db, cell.id, references)
-  return { handled, unknown: references.filter((r) => !handled.includes(r)), purge: await finishRemoval(deps) }
+  return { handled, unknown: references.filter((r) => !handled.includes(r)), purge: await finish(deps) }
 }
 
 /**
@@ -196,16 +196,10 @@ async function forgetHandled(deps: Deps, cell: Cell, references: string[]): Prom
  */
 export async function markHandled(deps: Deps, slug: string, session: Session | null, typed: string) {
   const cell = await openInbox(deps, slug, session)
-  const references = readReferences(typed)
-  const handled = await deleteLetters(deps.db, cell.id, references)
-  await finishRemoval(deps).catch((e: unknown) => {
-    if (!(e instanceof ForgettingUnfinished)) throw e
-    console.error(`cellboard: ${e.message}`) // i18n-exempt: the program's name
-  })
-  return { handled, unknown: references.filter((r) => !handled.includes(r)) }
+  return forgetHandled(deps, cell, readReferences(typed), finishRemovalInServer)
 }
 
 /** The operator's "letters handled". */
 export async function markHandledByOperator(deps: Deps, slug: string, references: string[]) {
-  return forgetHandled(deps, await findCellOrThrow(deps, slug), readReferences(references))
+  return forgetHandled(deps, await findCellOrThrow(deps, slug), readReferences(references), finishRemoval)
 }

@@ -4,7 +4,7 @@ import type { Question } from '../../db/schema.ts'
 import { outcomeOf, type Outcome } from '../../domain/questions.ts'
 import { forgetSigningKey } from '../../pgp.ts'
 import type { Deps } from '../deps.ts'
-import { finishRemoval, ForgettingUnfinished } from '../forget.ts'
+import { finishRemovalInServer } from '../forget.ts'
 import { coarseNow, tallyOf } from './common.ts'
 import { kindOf, payloadOf, type AfterDecision } from './kinds.ts'
 import { openCountsChanged } from './read.ts'
@@ -39,12 +39,8 @@ async function carryOutAfterCommit(deps: Deps, after: AfterDecision | void): Pro
     await deps.sessions.deleteByFingerprint(after.endSessionsOf)
     forgetSigningKey(after.endSessionsOf)
   }
-  // The decision stands and its pages are dropped; a purge that failed is finished by the next
-  // one, and the voter whose ballot closed the question is not told of it as an error.
-  if (after?.removed) await finishRemoval(deps).catch((e: unknown) => {
-    if (!(e instanceof ForgettingUnfinished)) throw e
-    console.error(`cellboard: ${e.message}`) // i18n-exempt: the program's name
-  })
+  // The decision stands and its pages are dropped, whatever its purge does.
+  if (after?.removed) await finishRemovalInServer(deps)
   if (after?.published) deps.cache.invalidateThread(after.published.threadId, after.published.boardId)
 }
 
