@@ -5,6 +5,7 @@ import { AxeBuilder } from '@axe-core/playwright'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { browserSuite, waitInPage } from '../support/browser.ts'
+import { runCli } from '../support/cli.ts'
 
 // A reader switches language from any page's foot, with JavaScript off and on; Arabic pages are
 // right to left (the layout follows: the header's first item, the site's name, is at the right);
@@ -89,4 +90,33 @@ describe('languages in a browser', () => {
       expect((await dirOfPage(page)).lang).toBe('en')
     })
   }
+
+  // An English page of a cell and a board named in Arabic: the breadcrumbs read "cell / board /"
+  // from the left. Not isolated, the two names and the slash between them made one right-to-left
+  // run, and the board's name came first (a new Arabic-speaking user's walkthrough). Each name is
+  // isolated by the style sheet (style.css, .crumbs a), so it weighs nothing on the page.
+  it('names in the other script keep their order in the breadcrumbs, at 1280 and 390 px', async () => {
+    for (const args of [['cell', 'create', 'nahr', '--name', 'نهر الأردن'], ['board', 'create', 'nahr', 'suq', '--name', 'سوق الخضار']]) {
+      const r = await runCli(args, suite.env)
+      expect(r.status, r.stderr).toBe(0)
+    }
+    const page = await suite.page(false)
+    await page.goto('/identity')
+    await page.getByRole('button', { name: 'Take a disposable identity' }).click()
+    await page.locator('code.fpr').waitFor()
+    await page.goto('/c/nahr/suq')
+    await page.getByLabel('Title').fill('Crumbs in order')
+    await page.getByLabel(/^Text/).fill('the cell first, then the board')
+    await page.getByRole('button', { name: 'Start thread' }).click()
+    await page.waitForURL(/\/t\/[0-9]+$/)
+    expect(await dirOfPage(page)).toEqual({ lang: 'en', dir: 'ltr', main: 'ltr' })
+    for (const w of [1280, 390]) {
+      await page.setViewportSize({ width: w, height: 900 })
+      const cell = (await page.locator('nav.crumbs a[href="/c/nahr"]').boundingBox())!
+      const board = (await page.locator('nav.crumbs a[href="/c/nahr/suq"]').boundingBox())!
+      expect(cell.y).toBe(board.y) // one line
+      expect(cell.x + cell.width).toBeLessThan(board.x)
+      writeFileSync(join(tmp, `crumbs-${w}.png`), await page.screenshot())
+    }
+  })
 })
