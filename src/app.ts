@@ -162,8 +162,10 @@ function renderError(c: C, deps: Deps, err: Error) {
       ? { resend: { action, viewer: viewerOf(c, deps) }, formPage: formPageOf(c.req.path, form), fields }
       : { resend: null, formPage: formPageOf(c.req.path, form), fields }
   if (isHtmx(c) && status === 413 && c.req.method === 'POST') {
-    // The form stays as it is, text and all; the reason goes in its message slot (formMessage).
-    c.header('HX-Retarget', 'find .form-problem')
+    // The form stays as it is, text and all; the reason goes in its message slot (formMessage),
+    // or for a preview where the preview goes: its button sends the form (hx-post on the button,
+    // views/partials/preview.ts), and a slot looked for inside the button was found nowhere.
+    if (!c.req.path.endsWith('/preview')) c.header('HX-Retarget', 'find .form-problem')
     c.header('HX-Reswap', 'innerHTML')
     // A boosted form would otherwise put its action in the address bar, and a reload there
     // would lose the text the page still holds.

@@ -268,4 +268,19 @@ describe('the board with JavaScript on', () => {
     // The browser reports the 413 itself; nothing else may go wrong.
     expect(problems.filter((p) => !/status of 413/.test(p))).toEqual([])
   })
+
+  it('a preview too large as sent (413) says why where the preview goes, the text kept', async () => {
+    // The preview button sends the form itself (hx-post on the button): the reason was aimed at a
+    // message slot inside the button, found nothing, and the person saw nothing happen.
+    const { page, problems } = await withIdentityOnBoard()
+    const long = 'я'.repeat(12_000)
+    await page.fill('#title', 'A long preview')
+    await page.fill('#body', long)
+    const [res] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Preview' }).click()])
+    expect(res.status()).toBe(413)
+    await page.locator('#new-thread-preview [role=alert]', { hasText: 'Your text is still in the form' }).waitFor({ timeout: 10_000 })
+    expect(await page.inputValue('#body')).toBe(long)
+    expect(new URL(page.url()).pathname).toBe('/c/lobby/general')
+    expect(problems.filter((p) => !/status of 413/.test(p))).toEqual([])
+  })
 })
