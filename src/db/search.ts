@@ -28,6 +28,8 @@ export type SearchHit = {
   cellName: string
   board: string
   boardName: string
+  /** The least tier that reads the board; null: anyone. */
+  readTier: string | null
   thread: number
   title: string
   number: number
@@ -42,7 +44,7 @@ export async function findSearchHits(db: Db, ids: number[], read: ReadRows | nul
     .innerJoin('thread', 'thread.id', 'post.thread_id')
     .innerJoin('board', 'board.id', 'thread.board_id')
     .innerJoin('cell', 'cell.id', 'board.cell_id')
-    .select(['post.id', 'cell.slug as cell', 'cell.name as cellName', 'board.slug as board', 'board.name as boardName', 'thread.number as thread', 'thread.title', 'post.number', 'post.body_source', 'post.created_at'])
+    .select(['post.id', 'cell.slug as cell', 'cell.name as cellName', 'board.slug as board', 'board.name as boardName', 'board.read_tier as readTier', 'thread.number as thread', 'thread.title', 'post.number', 'post.body_source', 'post.created_at'])
     .where('post.id', 'in', ids)
     .orderBy('post.id', 'desc')
     .compile()

@@ -18,7 +18,8 @@ import { findCellOrThrow } from './reading.ts'
 export type SearchResult = {
   href: string
   cell: { slug: string; name: string }
-  board: { slug: string; name: string }
+  /** `readers`: the least tier that reads it, shown beside a result as on the board's page; null: anyone. */
+  board: { slug: string; name: string; readers: string | null }
   thread: number
   number: number
   title: Piece[]
@@ -93,7 +94,7 @@ export async function searchPosts(deps: Deps, input: { cell: string | null; q: s
     results: hits.map((h) => ({
       href: `/c/${h.cell}/${h.board}/t/${h.thread}/p/${h.number}`,
       cell: { slug: h.cell, name: h.cellName },
-      board: { slug: h.board, name: h.boardName },
+      board: { slug: h.board, name: h.boardName, readers: h.readTier },
       thread: h.thread,
       number: h.number,
       // A reply shows its thread's title unmarked: only an opening post matches by its title.

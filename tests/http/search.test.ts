@@ -88,6 +88,13 @@ describe('GET /search', () => {
     }
     expect(results((await member.get('/search?q=zephyrine')).text)[0]).toBe('/c/lobby/inner/t/1/p/1')
     expect(results((await member.get('/c/lobby/search?q=secret')).text)).toEqual(['/c/lobby/inner/t/1/p/1'])
+    // A result from a board read from a tier up says so, as the board's own page does; one from a
+    // board anyone reads says nothing.
+    const items = (await member.get('/search?q=zephyrine')).text.split('<li>').slice(1)
+    const inner = items.filter((li) => li.includes('/inner/'))
+    expect(inner).toHaveLength(1)
+    expect(inner[0]).toContain('<span class="tag">for member</span>')
+    expect(items.filter((li) => !li.includes('/inner/') && li.includes('class="tag"'))).toEqual([])
   })
 
   it('pages: 20 a page, then the next; a page past the last is empty; deep pages are refused', async () => {

@@ -3,6 +3,7 @@ import type { SearchResult } from '../../src/services/search.ts'
 import { t, when } from '../../src/i18n/index.ts'
 import { html, type Html } from '../html.ts'
 import { searchForm } from '../partials/search-form.ts'
+import { readersTag } from './board.ts'
 
 export type SearchPageProps = {
   /** Searching one cell; null: every cell. */
@@ -28,7 +29,7 @@ export function searchMain(p: SearchPageProps): Html {
 ${searchForm({ action, q: p.q, problem: p.problem, label: p.cell ? t('search.title_cell', { cell: p.cell.name }) : t('search.label_every'), id: 'search-q' })}
 <p class="hint">${t('search.hint')}</p>
 ${f === null ? '' : f.results.length === 0 ? (f.partial ? '' : html`<p id="results">${f.page === 1 ? t('search.nothing') : t('search.no_more')}</p>`) : html`<ol id="results" class="results" start="${(f.page - 1) * RESULTS_PER_PAGE + 1}">${f.results.map(
-    (r) => html`<li><a href="${r.href}">${marked(r.title)}</a> <small>${p.cell ? '' : html`${r.cell.name} / `}${t('search.result_meta', { board: r.board.name, number: r.number, time: when(r.createdAt) })}</small>
+    (r) => html`<li><a href="${r.href}">${marked(r.title)}</a> <small>${p.cell ? '' : html`${r.cell.name} / `}${t('search.result_meta', { board: r.board.name, number: r.number, time: when(r.createdAt) })}</small>${readersTag(r.board.readers)}
 <p class="snippet">${marked(r.body)}</p></li>`,
   )}</ol>`}
 ${f?.partial ? html`<p id="partial" class="notice" role="status">${t('search.partial', { count: SEARCH_WALK })}</p>` : ''}
