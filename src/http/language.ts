@@ -5,8 +5,10 @@ import type { Deps } from '../services/deps.ts'
 import { dropCookie, writeCookie } from './cookies.ts'
 import type { AppEnv } from './env.ts'
 
-/** Where the switch may send a reader back to: a path of this site, with at most a page number. */
-const backTo = (v: string | undefined) => (v && /^\/(?:[a-z0-9][a-z0-9/._-]{0,200})?(?:\?page=[1-9][0-9]{0,5})?$/.test(v) && !v.includes('//') ? v : '/')
+/** Where the switch may send a reader back to: a path of this site, with at most a page number, and a search's words on a search (http/render.ts hereOf). */
+const PAGE = 'page=[1-9][0-9]{0,5}'
+const BACK = new RegExp(`^/(?:[a-z0-9][a-z0-9/._-]{0,200})?(?:\\?${PAGE})?$|^/(?:c/[a-z0-9-]{1,64}/)?search\\?q=[A-Za-z0-9%._~!*'()-]{1,1800}(?:&${PAGE})?$`)
+const backTo = (v: string | undefined) => (v && BACK.test(v) && !v.includes('//') ? v : '/')
 
 /**
  * The reader's language switch: GET /lang?to=CODE&next=PATH keeps CODE in a session cookie and

@@ -36,17 +36,24 @@ export function viewerOf(c: C, deps: Deps): Viewer {
 }
 
 /**
- * Where the page is, for the language switch at its foot: its path and page number. (Nothing about
- * its reader: a page cached whole for every reader of its address and language carries it.)
+ * Where the page is, for the language switch at its foot: its path, a search's words and its page
+ * number. (Nothing about its reader: a page cached whole for every reader of its address and
+ * language carries it.)
  */
 export function hereOf(c: C, _deps?: Deps): Here {
   // A page that answers a form (a preview, a refusal, "letter sent") sits at the address the form
   // posted to, which only takes POST: the switch comes back to the page holding the form instead
-  // (less any query: the switch goes back to a path and a page number at most).
+  // (less any query: the switch goes back to a path, a search's words and a page number at most).
   if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return { path: formPageOf(c.req.path, c.get('form') ?? {}).replace(/\?.*$/, '') }
   const pageNumber = c.req.query('page')
-  return { path: c.req.path + (pageNumber && /^[1-9][0-9]{0,5}$/.test(pageNumber) ? `?page=${pageNumber}` : '') }
+  const onPage = pageNumber && /^[1-9][0-9]{0,5}$/.test(pageNumber) ? `page=${pageNumber}` : ''
+  // A search's words come back with it: a reader who switches language finds the results again,
+  // not an empty search form (the way to an identity leaves them out: views/layout.ts).
+  const q = SEARCH_PATH.test(c.req.path) ? c.req.query('q')?.trim().slice(0, 200) : undefined
+  const query = [q ? `q=${encodeURIComponent(q)}` : '', onPage].filter(Boolean).join('&')
+  return { path: c.req.path + (query ? `?${query}` : '') }
 }
+const SEARCH_PATH = /^\/(?:c\/[a-z0-9-]{1,64}\/)?search$/
 
 /** Who sends a form: the session, and the key the form says it was shown for (views/partials/forms.ts boundFields). */
 export const whoOf = (c: C) => ({ session: c.get('session'), expired: c.get('sessionExpired'), formKey: c.get('form')._key })

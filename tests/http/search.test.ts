@@ -109,6 +109,31 @@ describe('GET /search', () => {
     expect((await anon.get('/search?q=quokkaword&page=x')).res.status).toBe(404)
   })
 
+  it('the language switch comes back to the search\'s words and page; the way to an identity does not carry them', async () => {
+    const q = 'crêpes zephyrine'
+    for (const path of ['/search', '/c/lobby/search']) {
+      const c = board.client()
+      const { text } = await c.get(`${path}?q=${encodeURIComponent(q)}&page=1`)
+      expect(results(text)).toHaveLength(1)
+      const to = text.match(/href="(\/lang\?to=es&amp;next=[^"]+)"/)![1]!.replace(/&amp;/g, '&')
+      const res = await c.request(to)
+      expect(res.status).toBe(303)
+      expect(res.headers.get('location')).toBe(`${path}?q=${encodeURIComponent(q)}&page=1`)
+      const back = await c.get(res.headers.get('location')!)
+      expect(back.text).toContain('<html lang="es"')
+      expect(results(back.text)).toEqual(results(text))
+      // "Take an identity" comes back to the search, not to what was searched.
+      expect(text).toContain(`<a href="/identity?next=${encodeURIComponent(path)}">`)
+      expect(text).not.toMatch(/\/identity\?next=[^"]*zephyrine/)
+    }
+    // Only a search's words: any other query is dropped on the way back.
+    const backTo = async (next: string) => (await board.client().request(`/lang?to=es&next=${encodeURIComponent(next)}`)).headers.get('location')
+    expect(await backTo('/c/lobby/general?q=x')).toBe('/')
+    expect(await backTo('/search?q=a%22b&page=2')).toBe('/search?q=a%22b&page=2')
+    expect(await backTo('/search?q=a<b')).toBe('/')
+    expect(await backTo('/search?q=a&b=c')).toBe('/')
+  })
+
   it('/c/:cell/search of a cell that does not exist → 404', async () => {
     expect((await anon.get('/c/nocell/search?q=zephyrine')).res.status).toBe(404)
   })
