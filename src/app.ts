@@ -131,6 +131,9 @@ export function createApp(deps: Deps) {
 // Only text fields a person wrote come back on an error page; never tokens or keys.
 const KEPT_FIELDS = ['title', 'body', 'signed', 'text', 'argument'] as const
 
+/** A board's and a thread's preview (http/boards.ts, http/threads.ts). */
+const PREVIEW_PATH = /^\/c\/[^/]+\/[^/]+(?:\/t\/[^/]+)?\/preview$/
+
 function renderError(c: C, deps: Deps, err: Error) {
   let status: 400 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503 = 500
   let message = t('app.internal')
@@ -165,7 +168,8 @@ function renderError(c: C, deps: Deps, err: Error) {
     // The form stays as it is, text and all; the reason goes in its message slot (formMessage),
     // or for a preview where the preview goes: its button sends the form (hx-post on the button,
     // views/partials/preview.ts), and a slot looked for inside the button was found nowhere.
-    if (!c.req.path.endsWith('/preview')) c.header('HX-Retarget', 'find .form-problem')
+    // (Its two routes exactly: a board may be named "preview", and starting a thread there posts to /c/CELL/preview.)
+    if (!PREVIEW_PATH.test(c.req.path)) c.header('HX-Retarget', 'find .form-problem')
     c.header('HX-Reswap', 'innerHTML')
     // A boosted form would otherwise put its action in the address bar, and a reload there
     // would lose the text the page still holds.

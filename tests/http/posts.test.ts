@@ -1,5 +1,6 @@
 import * as openpgp from 'openpgp'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createBoard } from '../../src/services/cells.ts'
 import { makeBoard, type Client } from '../support/app.ts'
 
 let board: Awaited<ReturnType<typeof makeBoard>>
@@ -302,6 +303,24 @@ describe('bad input gets a clear answer and nothing is stored', () => {
     expect(plain.res.status).toBe(413)
     expect(plain.text).toContain('<html')
     expect(plain.text).toContain('go back one page')
+  })
+
+  it('a preview over 64 KiB from htmx → 413 where the preview goes; a thread started on a board named "preview" → into its form', async () => {
+    const c = await poster()
+    const thread = await startThread(c)
+    await c.get(thread)
+    // The preview button sends the form (hx-post on the button): no retarget, so its own target,
+    // the preview slot, gets the reason.
+    const preview = await c.post(`${thread}/preview`, { body: 'я'.repeat(12_000) }, { 'HX-Request': 'true' })
+    expect(preview.res.status).toBe(413)
+    expect(preview.res.headers.get('hx-retarget')).toBeNull()
+    expect(preview.text).toMatch(/^<p class="form-error" role="alert">That was larger than 64 KiB as sent/)
+    // A board may be named "preview": starting a thread there posts to /c/lobby/preview, a form.
+    await createBoard(board.deps, { cell: 'lobby', slug: 'preview', name: 'Preview', description: '', retentionDays: null })
+    await c.get('/c/lobby/preview')
+    const started = await c.post('/c/lobby/preview', { title: 'Long', body: 'я'.repeat(12_000) }, { 'HX-Request': 'true' })
+    expect(started.res.status).toBe(413)
+    expect(started.res.headers.get('hx-retarget')).toBe('find .form-problem')
   })
 
   it('a form that is not urlencoded → 415', async () => {
