@@ -49,7 +49,9 @@ export function hereOf(c: C, _deps?: Deps): Here {
   const onPage = pageNumber && /^[1-9][0-9]{0,5}$/.test(pageNumber) ? `page=${pageNumber}` : ''
   // A search's words come back with it: a reader who switches language finds the results again,
   // not an empty search form (the way to an identity leaves them out: views/layout.ts).
-  const q = SEARCH_PATH.test(c.req.path) ? c.req.query('q')?.trim().slice(0, 200) : undefined
+  // Cut by characters, not UTF-16 units: half an emoji left at the cut made encodeURIComponent
+  // throw, on the search page and again on its error page.
+  const q = SEARCH_PATH.test(c.req.path) ? [...(c.req.query('q')?.trim() ?? '')].slice(0, 200).join('') : undefined
   const query = [q ? `q=${encodeURIComponent(q)}` : '', onPage].filter(Boolean).join('&')
   return { path: c.req.path + (query ? `?${query}` : '') }
 }

@@ -132,6 +132,12 @@ describe('GET /search', () => {
     expect(await backTo('/search?q=a%22b&page=2')).toBe('/search?q=a%22b&page=2')
     expect(await backTo('/search?q=a<b')).toBe('/')
     expect(await backTo('/search?q=a&b=c')).toBe('/')
+    // Cut at 200 characters, never inside one: half an emoji made the page, and its error page, throw.
+    for (const path of ['/search', '/c/lobby/search']) {
+      const { res, text } = await board.client().get(`${path}?q=${encodeURIComponent('a'.repeat(199) + '😀')}`)
+      expect(res.status).toBeLessThan(500)
+      expect(text).toContain(`next=${encodeURIComponent(`${path}?q=${encodeURIComponent('a'.repeat(199) + '😀')}`)}`)
+    }
   })
 
   it('/c/:cell/search of a cell that does not exist → 404', async () => {
