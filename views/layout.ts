@@ -19,8 +19,13 @@ export const boardFeeds = (cell: { slug: string; name: string }, board: { slug: 
  */
 export type LayoutProps = { title: string; viewer: Viewer; feeds?: FeedLink[]; indexable?: boolean; here?: Here; identityLink?: 'back' | 'plain' }
 
-/** Where the page is (its path, a search's words, its page number): for the language switch to come back to. */
-export type Here = { path: string }
+/**
+ * Where the page is: `path` (its address, page number and a search's words) for the language switch
+ * to come back to; `identityPath`, where taking an identity comes back to, when that is less (a
+ * search's address alone: the new identity starts on a connection of its own, and its first request
+ * would otherwise say what was searched before it).
+ */
+export type Here = { path: string; identityPath?: string }
 
 /**
  * The language switch: plain links (they work in lynx and with JavaScript off), each to GET /lang,
@@ -37,9 +42,7 @@ function identityBar(v: Viewer, here: Here | undefined, link: 'back' | 'plain'):
   const id = v.identity
   // Taking an identity comes back to the page it was asked from (the thread a reader meant to answer);
   // not from a letter's pages: the server is not told that a new identity came from writing a letter.
-  // Nor with a search's words (the language switch keeps them): the new identity starts on a
-  // connection of its own, and its first request would otherwise say what was searched before it.
-  const back = here?.path.replace(/^([^?]*\/search)\?.*$/, '$1')
+  const back = here && (here.identityPath ?? here.path)
   const next = link === 'back' && back && back !== '/' && !back.startsWith('/identity') && !/\/letters(\/|$)/.test(back) ? `?next=${encodeURIComponent(back)}` : ''
   if (!id) return html`<a href="/identity${next}">${t('layout.take_identity')}</a>`
   // Burning is on the identity page only: one stray click in the header would end it for good.

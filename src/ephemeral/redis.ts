@@ -47,6 +47,8 @@ export class RedisSessionStore implements SessionStore {
    * channels) on which a node that ends a session says whose key it held. Pub/sub keeps nothing.
    */
   readonly #channel: string
+  /** What a session's id is prefixed with in Redis, prefix and all (a script names keys itself: deleteByFingerprint). */
+  readonly #sessionKeys: string
   constructor(
     private readonly redis: Redis,
     private readonly idleMs: number,
@@ -55,6 +57,7 @@ export class RedisSessionStore implements SessionStore {
     private readonly maxSessions = Number.POSITIVE_INFINITY,
   ) {
     this.#channel = `${redis.options.keyPrefix ?? ''}sessions-ended`
+    this.#sessionKeys = `${redis.options.keyPrefix ?? ''}${this.#key('')}`
     subscriber?.on('message', (channel: string, fingerprint: string) => {
       if (channel === this.#channel) for (const l of this.#ended) l(fingerprint)
     })
@@ -132,11 +135,11 @@ export class RedisSessionStore implements SessionStore {
   /**
    * In one step of Redis's (a script): read as three commands, a login on another node between the
    * read of the key's set and the set's deletion made a session this ending did not see and then
-   * lost it from the set, so no later ending found it (tests/postgres/sessions-end-race.test.ts).
+   * lost it from the set, so no later ending found it (tests/postgres/sessions-ended.test.ts).
    * Now a login lands before (and is ended) or after (and is in the set for the next ending).
    */
   async deleteByFingerprint(fingerprint: string): Promise<number> {
-    const ended = (await this.redis.eval(END_BY_KEY, 2, this.#byKey(fingerprint), this.#live, `${this.redis.options.keyPrefix ?? ''}${this.#key('')}`)) as number
+    const ended = (await this.redis.eval(END_BY_KEY, 2, this.#byKey(fingerprint), this.#live, this.#sessionKeys)) as number
     await this.#announce(fingerprint)
     return ended
   }

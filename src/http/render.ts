@@ -47,13 +47,14 @@ export function hereOf(c: C, _deps?: Deps): Here {
   if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return { path: formPageOf(c.req.path, c.get('form') ?? {}).replace(/\?.*$/, '') }
   const pageNumber = c.req.query('page')
   const onPage = pageNumber && /^[1-9][0-9]{0,5}$/.test(pageNumber) ? `page=${pageNumber}` : ''
+  if (!SEARCH_PATH.test(c.req.path)) return { path: c.req.path + (onPage ? `?${onPage}` : '') }
   // A search's words come back with it: a reader who switches language finds the results again,
-  // not an empty search form (the way to an identity leaves them out: views/layout.ts).
+  // not an empty search form (the way to an identity leaves them out: views/layout.ts, Here).
   // Cut by characters, not UTF-16 units: half an emoji left at the cut made encodeURIComponent
   // throw, on the search page and again on its error page.
-  const q = SEARCH_PATH.test(c.req.path) ? [...(c.req.query('q')?.trim() ?? '')].slice(0, 200).join('') : undefined
+  const q = [...(c.req.query('q')?.trim() ?? '')].slice(0, 200).join('')
   const query = [q ? `q=${encodeURIComponent(q)}` : '', onPage].filter(Boolean).join('&')
-  return { path: c.req.path + (query ? `?${query}` : '') }
+  return { path: c.req.path + (query ? `?${query}` : ''), identityPath: c.req.path }
 }
 const SEARCH_PATH = /^\/(?:c\/[a-z0-9-]{1,64}\/)?search$/
 
