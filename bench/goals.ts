@@ -1,17 +1,19 @@
 // npm run bench — issue 15's goals in one run, each measured figure with its goal beside it:
 //   1. bench/pages.ts, SQLite: bytes on the wire as Tor Browser asks, pages against their
 //      ceilings, posting with 10 posters (≥ 500 posts/s, none lost);
-//   2. bench/pages.ts, posting only, SQLite and PostgreSQL + Redis in turn (BENCH_PAIRS pairs, 3
+//   2. bench/pages.ts, posting only, SQLite and PostgreSQL + Redis in turn (BENCH_PAIRS pairs, 5
 //      unless told): PostgreSQL ≥ 0.8× SQLite, the median of each pair's ratio. Not step 1's
 //      SQLite figure: a run minutes away from the other is no ratio on a shared machine (SQLite
-//      posted 524 and 1,003 a second 10 minutes apart here, 2026-12-04);
+//      posted 524 and 1,003 a second 10 minutes apart here, 2026-12-04). Five, not three: four
+//      pairs in a row of the same code gave 0.59, 1.02, 1.02 and 0.87 here (2026-12-07, 20:00
+//      UTC), and one pair like the first moves the median of three by a tenth;
 //   3. bench/static.ts: the thread page against bare node:http and nginx, a session's page against
 //      the anonymous one, the board page against bare node:http;
 //   4. bench/million.ts, both dialects: p99 < 25 ms at 1,000,000 posts with a cold page cache;
 //   5. bench/memory.ts: RSS after 10 minutes of mixed load within 10 % of the first minute's.
 // Each step prints its own report as it runs; the goals are gathered at the end. Only 127.0.0.1,
 // and every load stops by itself. Needs wrk and nginx (apt-get install -y wrk nginx), PostgreSQL
-// and Redis as the tests find them. About 20–25 minutes; BENCH_STEPS=1,3 runs only those steps, and
+// and Redis as the tests find them. About 25–30 minutes; BENCH_STEPS=1,3 runs only those steps, and
 // each script's own variables (BENCH_RUNS, MILLION_RUNS, MEM_MINUTES, …) pass through.
 import { spawn } from 'node:child_process'
 import { header, load1, log, median } from './harness.ts'
@@ -49,7 +51,7 @@ const postsOf = (out: string) => Number(/^posting, 1 node\(s\): ([\d,.]+)/m.exec
 
 /** Step 2: posting on SQLite, then on PostgreSQL + Redis, PAIRS times; each pair gives one ratio. */
 async function postingPairs(step: Step): Promise<void> {
-  const pairs = Math.max(1, Number(process.env.BENCH_PAIRS ?? 3))
+  const pairs = Math.max(1, Number(process.env.BENCH_PAIRS ?? 5))
   const seen: { sqlite: number; postgres: number }[] = []
   for (let i = 0; i < pairs; i++) {
     const sqlite = postsOf(await run({ ...step, env: { ...step.env, BENCH_DIALECT: 'sqlite' } }))
