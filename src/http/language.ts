@@ -4,10 +4,11 @@ import { isLang, PSEUDO_LANG, t } from '../i18n/index.ts'
 import type { Deps } from '../services/deps.ts'
 import { dropCookie, writeCookie } from './cookies.ts'
 import type { AppEnv } from './env.ts'
+import { PAGE_AT, SEARCH_AT } from './render.ts'
 
 /** Where the switch may send a reader back to: a path of this site, with at most a page number, and a search's words on a search (http/render.ts hereOf). */
-const PAGE = 'page=[1-9][0-9]{0,5}'
-const BACK = new RegExp(`^/(?:[a-z0-9][a-z0-9/._-]{0,200})?(?:\\?${PAGE})?$|^/(?:c/[a-z0-9-]{1,64}/)?search\\?q=[A-Za-z0-9%._~!*'()-]{1,1800}(?:&${PAGE})?$`)
+const PAGE = `page=${PAGE_AT}`
+const BACK = new RegExp(`^/(?:[a-z0-9][a-z0-9/._-]{0,200})?(?:\\?${PAGE})?$|^${SEARCH_AT}\\?q=[A-Za-z0-9%._~!*'()-]{1,1800}(?:&${PAGE})?$`)
 const backTo = (v: string | undefined) => (v && BACK.test(v) && !v.includes('//') ? v : '/')
 
 /**

@@ -46,7 +46,7 @@ export function hereOf(c: C, _deps?: Deps): Here {
   // (less any query: the switch goes back to a path, a search's words and a page number at most).
   if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return { path: formPageOf(c.req.path, c.get('form') ?? {}).replace(/\?.*$/, '') }
   const pageNumber = c.req.query('page')
-  const onPage = pageNumber && /^[1-9][0-9]{0,5}$/.test(pageNumber) ? `page=${pageNumber}` : ''
+  const onPage = pageNumber && PAGE_NUMBER.test(pageNumber) ? `page=${pageNumber}` : ''
   if (!SEARCH_PATH.test(c.req.path)) return { path: c.req.path + (onPage ? `?${onPage}` : '') }
   // A search's words come back with it: a reader who switches language finds the results again,
   // not an empty search form (the way to an identity leaves them out: views/layout.ts, Here).
@@ -56,7 +56,11 @@ export function hereOf(c: C, _deps?: Deps): Here {
   const query = [q ? `q=${encodeURIComponent(q)}` : '', onPage].filter(Boolean).join('&')
   return { path: c.req.path + (query ? `?${query}` : ''), identityPath: c.req.path }
 }
-const SEARCH_PATH = /^\/(?:c\/[a-z0-9-]{1,64}\/)?search$/
+/** A search's address (http/search.ts) and a page number, as hereOf writes them and the switch (http/language.ts) reads them back. */
+export const SEARCH_AT = '/(?:c/[a-z0-9-]{1,64}/)?search'
+export const PAGE_AT = '[1-9][0-9]{0,5}'
+const SEARCH_PATH = new RegExp(`^${SEARCH_AT}$`)
+const PAGE_NUMBER = new RegExp(`^${PAGE_AT}$`)
 
 /** Who sends a form: the session, and the key the form says it was shown for (views/partials/forms.ts boundFields). */
 export const whoOf = (c: C) => ({ session: c.get('session'), expired: c.get('sessionExpired'), formKey: c.get('form')._key })

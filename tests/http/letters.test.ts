@@ -6,7 +6,7 @@ import { purge } from '../../src/services/forget.ts'
 import { setCellKey } from '../../src/services/letters.ts'
 import { makeBoard } from '../support/app.ts'
 import { unescape } from '../support/keys.ts'
-import { browserLetter, cellKeyPair, mainOf, makeRole, openLetter, referenceOn, withCellKey } from '../support/letters.ts'
+import { browserLetter, cellKeyPair, mainOf, makeRole, openLetter, referenceOn, sendLetters, withCellKey } from '../support/letters.ts'
 
 // Letters to a cell (issue 12), over HTTP on both dialects: the cell key, the letter form with
 // JavaScript off (the server encrypts) and as the browser sends it (ciphertext only), every
@@ -179,12 +179,7 @@ describe('the inbox', () => {
   it('a voter sees how many letters wait, downloads them as one armored file, and marks them handled; they are deleted', async () => {
     board = await makeBoard()
     const pair = await withCellKey(board)
-    const writer = board.client()
-    const refs: string[] = []
-    for (const text of ['First letter', 'Second letter']) {
-      await writer.get('/c/lobby/letters/new')
-      refs.push(referenceOn((await writer.post('/c/lobby/letters', { text })).text)!)
-    }
+    const refs = await sendLetters(board, ['First letter', 'Second letter'])
     const voter = board.client()
     await makeRole(board, voter, 'voter')
     expect((await voter.get('/c/lobby')).text).toContain('2 letters waiting')

@@ -2,7 +2,7 @@ import pg from 'pg'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { purge } from '../../src/services/forget.ts'
 import { makeBoard } from '../support/app.ts'
-import { makeRole, referenceOn, withCellKey } from '../support/letters.ts'
+import { makeRole, sendLetters, withCellKey } from '../support/letters.ts'
 
 // Letters marked handled are deleted in their own statement, then purged (services/letters.ts,
 // markHandled). A purge that fails there (its connection cut, a lock it gave up on) must not turn
@@ -18,12 +18,7 @@ afterEach(() => board.close())
 describe('letters marked handled while their purge fails (PostgreSQL)', () => {
   it('the reader is told they were forgotten, the server says the purge failed, and the next purge finishes it', async () => {
     await withCellKey(board)
-    const writer = board.client()
-    const refs: string[] = []
-    for (const text of ['First letter', 'Second letter']) {
-      await writer.get('/c/lobby/letters/new')
-      refs.push(referenceOn((await writer.post('/c/lobby/letters', { text })).text)!)
-    }
+    const refs = await sendLetters(board, ['First letter', 'Second letter'])
     const voter = board.client()
     await makeRole(board, voter, 'voter')
     await voter.get('/c/lobby/letters')

@@ -45,5 +45,16 @@ export async function makeRole(board: Board, c: Client, role: 'voter' | 'member'
 /** The sent page's reference. */
 export const referenceOn = (page: string) => /<p class="letter-reference"><code>([0-9A-Z-]+)<\/code>/.exec(page)?.[1] ?? null
 
+/** Letters sent with JavaScript off by one new reader, each from the form's page; their references, in order. */
+export async function sendLetters(board: Board, texts: string[], cell = 'lobby'): Promise<string[]> {
+  const writer = board.client()
+  const refs: string[] = []
+  for (const text of texts) {
+    await writer.get(`/c/${cell}/letters/new`)
+    refs.push(referenceOn((await writer.post(`/c/${cell}/letters`, { text })).text)!)
+  }
+  return refs
+}
+
 /** The <main> of a page, for comparing what two addresses show. */
 export const mainOf = (page: string) => /<main>([\s\S]*)<\/main>/.exec(page)?.[1] ?? ''
