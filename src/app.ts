@@ -16,6 +16,7 @@ import { letterRoutes } from './http/letters.ts'
 import { LETTER_BODY_LIMIT_BYTES } from './domain/letters.ts'
 import { formBody, postBodyLimit } from './http/middleware/form-body.ts'
 import { formTokenCheck } from './http/middleware/form-token.ts'
+import { gzipPages } from './http/middleware/gzip-pages.ts'
 import { securityHeaders } from './http/middleware/security-headers.ts'
 import { viewerContext } from './http/middleware/viewer-context.ts'
 import { dropOwnPagesOnEnd, wholePageCache } from './http/middleware/whole-page-cache.ts'
@@ -90,6 +91,7 @@ export function createApp(deps: Deps) {
   dropOwnPagesOnEnd(deps)
   const app = new Hono<AppEnv>()
   app.use(wholePageCache(deps))
+  app.use(gzipPages(deps.config))
   app.use(languageContext(deps))
   app.use(securityHeaders)
   // A boosted form answered with a page (a preview, a refusal, "letter sent") rather than a
