@@ -12,7 +12,10 @@ import { constants, deflateRawSync, gzip, gzipSync } from 'node:zlib'
 // an attacker chose (a post, a search query) lets the attacker guess the secret byte by byte from
 // the body's length. Only bodies without secrets are compressed here: the pages cached whole
 // exist only when rendering made no form token and the reader has no session (http/render.ts),
-// and static files hold nothing of anyone. Every other response goes out as it is.
+// and static files hold nothing of anyone. A page of a reader with a session is compressed only
+// around its secrets (deflateAround, below). Every other page a reader without a session GETs is
+// gzipped per response (http/middleware/gzip-pages.ts): its form tokens are masked anew each time
+// (ephemeral/csrf.ts), so their compressed length follows nothing. Anything else goes out as it is.
 
 /**
  * Whether an Accept-Encoding header takes one of these names of a coding: named without `q=0`,

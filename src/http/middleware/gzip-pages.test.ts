@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { gunzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
+import type { Session } from '../../ephemeral/sessions.ts'
 import type { AppEnv } from '../env.ts'
 import { gzipPages } from './gzip-pages.ts'
 
@@ -17,6 +18,15 @@ function app(cookieSecure = false) {
   a.get('/deflated', (c) => c.body(PAGE, 200, { 'Content-Type': 'text/html; charset=UTF-8', 'Content-Encoding': 'deflate' }))
   a.get('/takes-identity', (c) => c.html(PAGE, 200, { 'Set-Cookie': `${cookieSecure ? '__Host-' : ''}cb_session=abc; Path=/; HttpOnly` }))
   a.get('/shows-form', (c) => c.html(PAGE, 200, { 'Set-Cookie': 'cb_csrf=xyz; Path=/; HttpOnly' }))
+  // A session as the app parsed it (viewer-context.ts), whatever the Cookie header looked like.
+  a.get('/parsed', (c) => {
+    c.set('session', { id: 'abc' } as Session)
+    return c.html(PAGE)
+  })
+  a.get('/expired', (c) => {
+    c.set('sessionExpired', true)
+    return c.html(PAGE)
+  })
   return a
 }
 
@@ -41,6 +51,8 @@ describe('gzipPages', () => {
     const plain: [string, RequestInit, boolean?][] = [
       ['/page', { headers: { ...TOR, cookie: 'cb_lang=es; cb_session=abc' } }],
       ['/page', { headers: { ...TOR, cookie: '__Host-cb_session=abc' } }, true],
+      ['/parsed', { headers: { ...TOR, cookie: 'cb_session =abc' } }],
+      ['/expired', { headers: TOR }],
       ['/takes-identity', { headers: TOR }],
       ['/takes-identity', { headers: TOR }, true],
       ['/page', { method: 'POST', headers: TOR }],

@@ -30,7 +30,10 @@ export function gzipPages(config: Pick<Config, 'cookieSecure'>): MiddlewareHandl
     await next()
     const method = c.req.method
     if (method !== 'GET' && method !== 'HEAD') return
-    if (c.req.header('cookie')?.includes(session) || !acceptsGzip(c.req.header('accept-encoding'))) return
+    // The cookie as sent (so a route that never looked the session up is covered too), and the
+    // session as parsed (which also reads a name written with spaces around it).
+    if (c.req.header('cookie')?.includes(session) || c.get('session') || c.get('sessionExpired')) return
+    if (!acceptsGzip(c.req.header('accept-encoding'))) return
     const res = c.res
     const h = res.headers
     if (h.has('content-encoding') || !res.body || !h.get('content-type')?.startsWith('text/html')) return
