@@ -168,8 +168,8 @@ describe('compressed pages (issue 15)', () => {
       expect(res.headers.get('content-encoding'), path).toBeNull()
       expect(await res.text(), path).toContain('</html>')
     }
-    // An answer to a form carries back what its sender wrote: a letter refused for its reference,
-    // by a reader without a session, goes out as it is.
+    // An answer to a form carries back what its sender wrote: a letter refused (its ciphertext is
+    // none), by a reader without a session, goes out as it is.
     await withCellKey(board)
     const anonymous = board.client()
     await anonymous.get('/c/lobby/letters/new')
